@@ -1,0 +1,138 @@
+/*
+ * cmd_record: `pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]`. Chooses the trace
+ * directory, runs the recorder, and exits with the program's own status (128+N if signal N
+ * killed it), so pytt can stand in for python in scripts. Prints nothing of its own on
+ * success unless stderr is a terminal, so the program's output is exactly what it wrote.
+ */
+#include "cli.h"
+
+#include "common/pt_error.h"
+#include "common/pt_trace.h"
+#include "recorder/recorder.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void record_usage(void)
+{
+    fputs("usage: pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]\n", stderr);
+}
+
+static int dir_is_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        return 0;
+    }
+    struct dirent *e;
+    int empty = 1;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            empty = 0;
+        }
+    }
+    closedir(d);
+    return empty;
+}
+
+static int prepare_outdir(const char *dir)
+{
+    if (mkdir(dir, 0700) == 0) {
+        return 0;
+    }
+    if (errno == EEXIST && dir_is_empty(dir)) {
+        return 0;
+    }
+    if (errno == EEXIST) {
+        return pt_fail("%s already exists and is not empty (choose a new -o directory)", dir);
+    }
+    return pt_fail_errno("mkdir(%s)", dir);
+}
+
+static void remove_trace(const char *dir)
+{
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/events", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/header", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+/* The name of the default trace directory: the script, else the interpreter. */
+static const char *script_name(char **cmd)
+{
+    if (cmd[1] && cmd[1][0] != '-') {
+        return cmd[1];
+    }
+    return cmd[0];
+}
+
+static void ignore_signal(int sig)
+{
+}
+
+static int exit_status(const struct rec_result *res)
+{
+    if (res->how == PT_END_SIGNALED) {
+        return 128 + res->code;
+    }
+    return res->code;
+}
+
+int cli_record_main(int argc, char **argv)
+{
+    const char *out = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else {
+            record_usage();
+            return PYTT_EXIT_ERROR;
+        }
+    }
+    if (i >= argc) {
+        record_usage();
+        return PYTT_EXIT_ERROR;
+    }
+    char dir[PATH_MAX];
+    int rc = out ? (snprintf(dir, sizeof dir, "%s", out), prepare_outdir(dir))
+                 : cli_tracedir_new(script_name(argv + i), dir, sizeof dir);
+    if (rc < 0) {
+        return cli_fail("cannot create the trace directory");
+    }
+    /* Ctrl-C goes to the whole foreground group: the program handles it (and that is
+     * recorded); pytt survives it. A handler, not SIG_IGN: exec resets handlers to the
+     * default, while an ignored disposition would leak into the recorded program. */
+    struct sigaction sa = {.sa_handler = ignore_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+    struct rec_options opt = {.argv = argv + i, .trace_dir = dir};
+    struct rec_result res;
+    rc = rec_record(&opt, &res);
+    if (!res.header_written) {
+        remove_trace(dir);
+        return cli_fail("cannot record %s", argv[i]);
+    }
+    cli_tracedir_link_latest(dir);
+    if (rc < 0) {
+        cli_fail("%s", "recording incomplete");
+        fprintf(stderr, "pytt: the trace in %s replays up to that point\n", dir);
+        return PYTT_EXIT_ERROR;
+    }
+    if (isatty(2)) {
+        fprintf(stderr, "pytt: recorded %llu events to %s\n", (unsigned long long)res.nevents,
+                dir);
+    }
+    return exit_status(&res);
+}

@@ -1,0 +1,127 @@
+/*
+ * cmd_replay: `pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE]
+ * [--batch]`. Opens a trace (default: the latest recording), starts the replay, then either
+ * runs it to the end (-a, autopilot: exits with the recorded program's status) or hands it to
+ * the shell. The program's output goes to pytt's stdout/stderr, or all of it to FILE.
+ */
+#include "cli.h"
+#include "shell.h"
+
+#include "common/pt_error.h"
+#include "replayer/replayer.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct replay_args {
+    const char *dir;
+    int autopilot, batch;
+    const char *program_output;
+    const char *ex[64];
+    int nex;
+    const char *xfile;
+};
+
+static int replay_usage(void)
+{
+    fputs("usage: pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] "
+          "[--batch]\n",
+          stderr);
+    return PYTT_EXIT_ERROR;
+}
+
+static int parse_args(int argc, char **argv, struct replay_args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "-a") == 0 || strcmp(s, "--autopilot") == 0) {
+            a->autopilot = 1;
+        } else if (strcmp(s, "--batch") == 0 || strcmp(s, "-batch") == 0) {
+            a->batch = 1;
+        } else if (strcmp(s, "--program-output") == 0 && i + 1 < argc) {
+            a->program_output = argv[++i];
+        } else if ((strcmp(s, "-ex") == 0 || strcmp(s, "--ex") == 0) && i + 1 < argc &&
+                   a->nex < 64) {
+            a->ex[a->nex++] = argv[++i];
+        } else if (strcmp(s, "-x") == 0 && i + 1 < argc) {
+            a->xfile = argv[++i];
+        } else if (s[0] != '-' && !a->dir) {
+            a->dir = s;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int recorded_status(struct rep_session *rep)
+{
+    int how, code;
+    const char *msg;
+    rep_end(rep, &how, &code, &msg);
+    if (how == PT_END_EXITED) {
+        return code;
+    }
+    if (how == PT_END_SIGNALED) {
+        return 128 + code;
+    }
+    fprintf(stderr, "pytt: the recording ended early: %s\n", msg);
+    return PYTT_EXIT_ERROR;
+}
+
+static int run_shell(struct rep_session *rep, const char *dir, const struct replay_args *a)
+{
+    struct cli_shell sh = {.rep = rep, .trace_dir = dir, .out = stdout};
+    for (int i = 0; i < a->nex && !sh.quit; i++) {
+        cli_shell_exec(&sh, a->ex[i]);
+    }
+    if (a->xfile && !sh.quit) {
+        cli_shell_source(&sh, a->xfile);
+    }
+    if (!a->batch) {
+        cli_shell_interact(&sh);
+    }
+    return sh.failed ? 1 : 0;
+}
+
+int cli_replay_main(int argc, char **argv)
+{
+    struct replay_args a;
+    if (parse_args(argc, argv, &a) < 0) {
+        return replay_usage();
+    }
+    char dir[PATH_MAX];
+    if (cli_tracedir_resolve(a.dir, dir, sizeof dir) < 0) {
+        return cli_fail("cannot replay");
+    }
+    struct rep_options opt = {.trace_dir = dir, .out_fd = 1, .err_fd = 2};
+    if (a.program_output) {
+        int fd = open(a.program_output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            pt_fail_errno("open(%s)", a.program_output);
+            return cli_fail("cannot write the program's output");
+        }
+        opt.out_fd = opt.err_fd = fd;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct rep_session *rep = NULL;
+    int status;
+    if (rep_open(&rep, &opt) < 0) {
+        status = cli_fail("cannot replay %s", dir);
+    } else if (rep_start(rep) < 0) {
+        status = cli_fail("cannot start the replay of %s", dir);
+    } else if (a.autopilot) {
+        status = rep_run(rep, UINT64_MAX) < 0 ? cli_fail("replay of %s failed", dir)
+                                             : recorded_status(rep);
+    } else {
+        status = run_shell(rep, dir, &a);
+    }
+    rep_close(rep);
+    return status;
+}

@@ -1,0 +1,60 @@
+/*
+ * main: pytt's entry point; dispatches to the subcommands.
+ */
+#include "cli.h"
+
+#include "common/pt_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]\n"
+          "       pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] [--batch]\n"
+          "       pytt dump PID\n"
+          "\n"
+          "record  run a Python program and log its nondeterminism to a trace directory\n"
+          "        (default: $PYTT_TRACE_DIR, else ~/.local/share/pytt/<script>-<N>)\n"
+          "replay  re-execute a recording (default: the latest) in a debugger shell;\n"
+          "        -a replays to the end without a shell\n"
+          "dump    print the Python stacks and locals of a running process\n",
+          f);
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("pytt: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    const char *e = pt_errmsg();
+    if (e[0]) {
+        fprintf(stderr, ": %s", e);
+    }
+    fputc('\n', stderr);
+    return PYTT_EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? PYTT_EXIT_ERROR : 0;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "record") == 0) {
+        return cli_record_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "replay") == 0) {
+        return cli_replay_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "dump") == 0) {
+        return cli_dump_main(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "pytt: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return PYTT_EXIT_ERROR;
+}

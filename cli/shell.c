@@ -1,0 +1,219 @@
+/*
+ * shell: the replay shell's command table and loop (see shell.h). Commands of later layers
+ * (inspection, stepping, reverse execution) join the same table.
+ */
+#include "shell.h"
+
+#include "cli.h"
+#include "common/pt_error.h"
+#include "common/pt_trace.h"
+
+#include <readline/history.h>
+#include <readline/readline.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct shell_cmd {
+    const char *name;
+    const char *aliases; /* space separated */
+    int motion;          /* an empty line repeats it */
+    int (*fn)(struct cli_shell *sh, const char *args);
+    const char *help;
+};
+
+static int shell_error(struct cli_shell *sh, const char *what)
+{
+    fprintf(sh->out, "error: %s", what);
+    if (pt_errmsg()[0]) {
+        fprintf(sh->out, ": %s", pt_errmsg());
+    }
+    fputc('\n', sh->out);
+    pt_err_clear();
+    return -1;
+}
+
+static void print_end(struct cli_shell *sh)
+{
+    int how, code;
+    const char *msg;
+    rep_end(sh->rep, &how, &code, &msg);
+    if (how == PT_END_EXITED) {
+        fprintf(sh->out, "The program exited with status %d.\n", code);
+    } else if (how == PT_END_SIGNALED) {
+        fprintf(sh->out, "The program was killed by signal %d (%s).\n", code, strsignal(code));
+    } else {
+        fprintf(sh->out, "The recording ends here: %s\n", msg);
+    }
+}
+
+static int cmd_continue(struct cli_shell *sh, const char *args)
+{
+    if (rep_state(sh->rep) == REP_FINISHED) {
+        fprintf(sh->out, "The replay is at the end of the recording.\n");
+        return 0;
+    }
+    if (rep_run(sh->rep, UINT64_MAX) < 0) {
+        return shell_error(sh, "replay failed");
+    }
+    print_end(sh);
+    return 0;
+}
+
+static void print_argv(FILE *out, const struct pt_header *h)
+{
+    for (size_t i = 0; i < h->argc; i++) {
+        fprintf(out, "%s%s", i ? " " : "", h->argv[i]);
+    }
+    fputc('\n', out);
+}
+
+static int cmd_info(struct cli_shell *sh, const char *args)
+{
+    const struct pt_header *h = rep_header(sh->rep);
+    time_t t = (time_t)(h->record_time_ns / 1000000000);
+    char when[64];
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
+    fprintf(sh->out, "trace: %s (format version %u, recorded %s on %s, kernel %s)\n",
+            sh->trace_dir, h->version, when, h->hostname, h->kernel);
+    fprintf(sh->out, "program: ");
+    print_argv(sh->out, h);
+    fprintf(sh->out, "cwd: %s\n", h->cwd);
+    fprintf(sh->out, "interpreter: %s (%s)\n", h->exe_path, pt_fileid_str(&h->exe_id));
+    fprintf(sh->out, "events: %llu\n", (unsigned long long)rep_nevents(sh->rep));
+    fprintf(sh->out, "position: event %llu\n", (unsigned long long)rep_position(sh->rep));
+    if (rep_state(sh->rep) == REP_FINISHED) {
+        fprintf(sh->out, "state: at the end of the recording\n");
+    } else {
+        fprintf(sh->out, "state: stopped (pid %d)\n", (int)rep_pid(sh->rep));
+    }
+    return 0;
+}
+
+static int cmd_quit(struct cli_shell *sh, const char *args)
+{
+    sh->quit = 1;
+    return 0;
+}
+
+static int cmd_help(struct cli_shell *sh, const char *args);
+
+static const struct shell_cmd commands[] = {
+    {"continue", "c cont", 1, cmd_continue, "run forward to the end of the recording"},
+    {"info", "i", 0, cmd_info, "show the trace, the program and the replay position"},
+    {"help", "h ?", 0, cmd_help, "list commands"},
+    {"quit", "q exit", 0, cmd_quit, "leave the shell"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static int cmd_help(struct cli_shell *sh, const char *args)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fprintf(sh->out, "  %-10s %-10s %s\n", commands[i].name, commands[i].aliases,
+                commands[i].help);
+    }
+    fprintf(sh->out, "An empty line repeats the last motion command.\n");
+    return 0;
+}
+
+static int has_alias(const char *aliases, const char *word, size_t n)
+{
+    const char *p = aliases;
+    while (*p) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncmp(p, word, n) == 0) {
+            return 1;
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    return 0;
+}
+
+static const struct shell_cmd *lookup(const char *word, size_t n)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if ((strlen(commands[i].name) == n && strncmp(commands[i].name, word, n) == 0) ||
+            has_alias(commands[i].aliases, word, n)) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+int cli_shell_exec(struct cli_shell *sh, const char *line)
+{
+    line += strspn(line, " \t");
+    if (!*line || *line == '#') {
+        if (!*line && sh->last_motion[0]) {
+            return cli_shell_exec(sh, sh->last_motion);
+        }
+        return 0;
+    }
+    size_t n = strcspn(line, " \t");
+    const struct shell_cmd *c = lookup(line, n);
+    if (!c) {
+        fprintf(sh->out, "Undefined command: \"%.*s\". Try \"help\".\n", (int)n, line);
+        sh->failed = 1;
+        return -1;
+    }
+    const char *args = line + n;
+    args += strspn(args, " \t");
+    if (c->motion) {
+        snprintf(sh->last_motion, sizeof sh->last_motion, "%s", line);
+    }
+    int rc = c->fn(sh, args);
+    fflush(sh->out);
+    if (rc < 0) {
+        sh->failed = 1;
+    }
+    return rc;
+}
+
+int cli_shell_source(struct cli_shell *sh, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(sh->out, "error: cannot open command file %s\n", path);
+        sh->failed = 1;
+        return -1;
+    }
+    char line[4096];
+    while (!sh->quit && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0]) {
+            cli_shell_exec(sh, line);
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+void cli_shell_interact(struct cli_shell *sh)
+{
+    int tty = isatty(0);
+    char buf[4096];
+    while (!sh->quit) {
+        char *line;
+        if (tty) {
+            line = readline("(pytt) ");
+        } else {
+            line = fgets(buf, sizeof buf, stdin) ? strdup(buf) : NULL;
+            if (line) {
+                line[strcspn(line, "\n")] = '\0';
+            }
+        }
+        if (!line) {
+            break;
+        }
+        if (tty && line[0]) {
+            add_history(line);
+        }
+        cli_shell_exec(sh, line);
+        free(line);
+    }
+}

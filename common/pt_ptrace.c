@@ -1,0 +1,230 @@
+/*
+ * pt_ptrace: waiting, stop classification, register access, syscall injection and exact
+ * signal delivery for ptrace'd tracees (see pt_ptrace.h).
+ */
+#define _GNU_SOURCE
+#include "pt_ptrace.h"
+
+#include "pt_error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int classify_trap(pid_t pid, struct pt_stop *st)
+{
+    struct __ptrace_syscall_info info;
+    long n = ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof info, &info);
+    if (n < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GET_SYSCALL_INFO, %d)", (int)pid);
+    }
+    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+        st->kind = PT_STOP_SYSCALL_ENTRY;
+    } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+        st->kind = PT_STOP_SYSCALL_EXIT;
+    } else {
+        return pt_fail("pid %d: syscall stop of unknown kind %d", (int)pid, info.op);
+    }
+    return 0;
+}
+
+int pt_wait(pid_t pid, struct pt_stop *st)
+{
+    int status;
+    pid_t got;
+    do {
+        got = waitpid(pid, &status, __WALL);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        return pt_fail_errno("waitpid(%d)", (int)pid);
+    }
+    memset(st, 0, sizeof *st);
+    st->pid = got;
+    st->status = status;
+    if (WIFEXITED(status)) {
+        st->kind = PT_STOP_EXITED;
+        st->code = WEXITSTATUS(status);
+        return 0;
+    }
+    if (WIFSIGNALED(status)) {
+        st->kind = PT_STOP_KILLED;
+        st->sig = WTERMSIG(status);
+        return 0;
+    }
+    int sig = WSTOPSIG(status);
+    int event = (status >> 16) & 0xff;
+    if (sig == (SIGTRAP | 0x80)) {
+        return classify_trap(got, st);
+    }
+    if (event == PTRACE_EVENT_STOP) {
+        st->kind = PT_STOP_GROUP;
+        st->sig = sig;
+    } else if (event) {
+        st->kind = PT_STOP_EVENT;
+        st->event = event;
+    } else {
+        st->kind = PT_STOP_SIGNAL;
+        st->sig = sig;
+    }
+    return 0;
+}
+
+const char *pt_stop_str(const struct pt_stop *st)
+{
+    static char buf[96];
+    switch (st->kind) {
+    case PT_STOP_SYSCALL_ENTRY:
+        return "a syscall entry";
+    case PT_STOP_SYSCALL_EXIT:
+        return "a syscall exit";
+    case PT_STOP_SIGNAL:
+        snprintf(buf, sizeof buf, "signal %s", strsignal(st->sig));
+        return buf;
+    case PT_STOP_EVENT:
+        snprintf(buf, sizeof buf, "ptrace event %d", st->event);
+        return buf;
+    case PT_STOP_GROUP:
+        return "a group stop";
+    case PT_STOP_EXITED:
+        snprintf(buf, sizeof buf, "exit with status %d", st->code);
+        return buf;
+    case PT_STOP_KILLED:
+        snprintf(buf, sizeof buf, "death by signal %s", strsignal(st->sig));
+        return buf;
+    }
+    return "an unknown stop";
+}
+
+int pt_getregs(pid_t pid, struct user_regs_struct *r)
+{
+    if (ptrace(PTRACE_GETREGS, pid, NULL, r) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GETREGS, %d)", (int)pid);
+    }
+    return 0;
+}
+
+int pt_setregs(pid_t pid, const struct user_regs_struct *r)
+{
+    if (ptrace(PTRACE_SETREGS, pid, NULL, r) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_SETREGS, %d)", (int)pid);
+    }
+    return 0;
+}
+
+int pt_resume_syscall(pid_t pid, int sig)
+{
+    if (ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)sig) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)pid);
+    }
+    return 0;
+}
+
+int pt_resume_cont(pid_t pid, int sig)
+{
+    if (ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_CONT, %d)", (int)pid);
+    }
+    return 0;
+}
+
+static void set_args(struct user_regs_struct *r, long nr, const uint64_t a[6])
+{
+    r->rax = (uint64_t)nr;
+    r->orig_rax = (uint64_t)-1;
+    r->rdi = a[0];
+    r->rsi = a[1];
+    r->rdx = a[2];
+    r->r10 = a[3];
+    r->r8 = a[4];
+    r->r9 = a[5];
+}
+
+/* Resume and expect a syscall stop of the given kind; anything else is an error. */
+static int step_to(pid_t pid, int kind, long nr)
+{
+    struct pt_stop st;
+    if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
+        return -1;
+    }
+    if (st.kind != kind) {
+        return pt_fail("pid %d: while running injected syscall %ld, got %s instead of %s",
+                       (int)pid, nr, pt_stop_str(&st),
+                       kind == PT_STOP_SYSCALL_ENTRY ? "its entry" : "its exit");
+    }
+    return 0;
+}
+
+static int run_from_here(pid_t pid, struct user_regs_struct *r, long nr, int64_t *ret)
+{
+    if (pt_setregs(pid, r) < 0 || step_to(pid, PT_STOP_SYSCALL_ENTRY, nr) < 0 ||
+        step_to(pid, PT_STOP_SYSCALL_EXIT, nr) < 0 || pt_getregs(pid, r) < 0) {
+        return -1;
+    }
+    *ret = (int64_t)r->rax;
+    return 0;
+}
+
+int pt_inject_syscall(pid_t pid, uint64_t stub, long nr, const uint64_t args[6], int64_t *ret)
+{
+    struct user_regs_struct saved, r;
+    if (pt_getregs(pid, &saved) < 0) {
+        return -1;
+    }
+    r = saved;
+    set_args(&r, nr, args);
+    long word = 0;
+    if (stub) {
+        r.rip = stub;
+    } else {
+        errno = 0;
+        word = ptrace(PTRACE_PEEKTEXT, pid, (void *)saved.rip, NULL);
+        if (errno) {
+            return pt_fail_errno("ptrace(PEEKTEXT, %d, 0x%llx)", (int)pid, saved.rip);
+        }
+        long patched = (word & ~0xffffL) | 0x050f; /* syscall */
+        if (ptrace(PTRACE_POKETEXT, pid, (void *)saved.rip, (void *)patched) < 0) {
+            return pt_fail_errno("ptrace(POKETEXT, %d, 0x%llx)", (int)pid, saved.rip);
+        }
+    }
+    int rc = run_from_here(pid, &r, nr, ret);
+    if (!stub && ptrace(PTRACE_POKETEXT, pid, (void *)saved.rip, (void *)word) < 0 && rc == 0) {
+        rc = pt_fail_errno("ptrace(POKETEXT, %d, 0x%llx) restoring code", (int)pid, saved.rip);
+    }
+    if (pt_setregs(pid, &saved) < 0) {
+        return -1;
+    }
+    return rc;
+}
+
+int pt_rerun_syscall(pid_t pid, const struct user_regs_struct *base, long nr,
+                     const uint64_t args[6], int64_t *ret)
+{
+    struct user_regs_struct r = *base;
+    set_args(&r, nr, args);
+    r.rip -= 2; /* back onto the 2-byte `syscall` instruction */
+    return run_from_here(pid, &r, nr, ret);
+}
+
+int pt_deliver_signal(pid_t pid, const siginfo_t *info)
+{
+    int sig = info->si_signo;
+    if (syscall(SYS_tgkill, pid, pid, sig) < 0) {
+        return pt_fail_errno("tgkill(%d, %s)", (int)pid, strsignal(sig));
+    }
+    struct pt_stop st;
+    if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
+        return -1;
+    }
+    if (st.kind != PT_STOP_SIGNAL || st.sig != sig) {
+        return pt_fail("pid %d: delivering %s, expected its delivery stop but got %s", (int)pid,
+                       strsignal(sig), pt_stop_str(&st));
+    }
+    if (ptrace(PTRACE_SETSIGINFO, pid, NULL, info) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_SETSIGINFO, %d, %s)", (int)pid, strsignal(sig));
+    }
+    return 0;
+}

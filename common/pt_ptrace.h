@@ -1,0 +1,70 @@
+/*
+ * pt_ptrace: the ptrace mechanics shared by the recorder and the replayer.
+ *
+ *   - waiting for a tracee and classifying the stop (syscall entry/exit via
+ *     PTRACE_GET_SYSCALL_INFO, signal delivery, ptrace event, exit);
+ *   - running a syscall inside the tracee on pytt's behalf (pt_inject_syscall), from a stub
+ *     `syscall; int3` in pytt's page, or by temporarily writing a syscall instruction at rip
+ *     before that page exists;
+ *   - re-running the syscall instruction the tracee is stopped after (pt_rerun_syscall), the
+ *     replayer's way of issuing extra calls from a syscall stop (open a file, mmap it, close);
+ *   - delivering a signal with an exact siginfo at a chosen moment (pt_deliver_signal), used
+ *     identically at record and replay so both take the same path through the kernel.
+ */
+#ifndef PT_PTRACE_H
+#define PT_PTRACE_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+enum pt_stop_kind {
+    PT_STOP_SYSCALL_ENTRY = 1,
+    PT_STOP_SYSCALL_EXIT,
+    PT_STOP_SIGNAL, /* signal-delivery-stop: sig */
+    PT_STOP_EVENT,  /* PTRACE_EVENT_* stop: event */
+    PT_STOP_GROUP,  /* group-stop (PTRACE_SEIZE'd tracees only) */
+    PT_STOP_EXITED, /* the process exited: code */
+    PT_STOP_KILLED, /* the process was killed: sig */
+};
+
+struct pt_stop {
+    pid_t pid;
+    int status;
+    int kind;
+    int sig;
+    int event;
+    int code;
+};
+
+/* Wait for pid (or any child if pid is -1) and classify the stop. */
+int pt_wait(pid_t pid, struct pt_stop *st);
+/* A human-readable description of a stop, for error messages (static buffer). */
+const char *pt_stop_str(const struct pt_stop *st);
+
+int pt_getregs(pid_t pid, struct user_regs_struct *r);
+int pt_setregs(pid_t pid, const struct user_regs_struct *r);
+/* Resume with PTRACE_SYSCALL / PTRACE_CONT, delivering sig (0 for none). */
+int pt_resume_syscall(pid_t pid, int sig);
+int pt_resume_cont(pid_t pid, int sig);
+
+/* Execute syscall nr with args in the stopped tracee and return its raw result in *ret.
+ * stub: address of a `syscall` instruction in the tracee, or 0 to write one at rip
+ * temporarily. Registers (and memory, for stub 0) are restored afterwards. The tracee is left
+ * in a syscall-exit-stop, so call this only from stops where that is harmless: a syscall-exit
+ * stop or the first stop after exec. */
+int pt_inject_syscall(pid_t pid, uint64_t stub, long nr, const uint64_t args[6], int64_t *ret);
+
+/* From a syscall-exit-stop: step back onto the syscall instruction just executed, run syscall
+ * nr with args, and stop at its exit. Registers are NOT restored (the caller owns them). */
+int pt_rerun_syscall(pid_t pid, const struct user_regs_struct *base, long nr,
+                     const uint64_t args[6], int64_t *ret);
+
+/* Make the tracee (stopped at a syscall-exit-stop) take signal info->si_signo now, with
+ * exactly that siginfo: queue it with tgkill, resume to the resulting signal-delivery-stop,
+ * overwrite the siginfo. On return the tracee is in that signal-delivery-stop; resume it with
+ * the signal to deliver it. */
+int pt_deliver_signal(pid_t pid, const siginfo_t *info);
+
+#endif

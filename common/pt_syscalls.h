@@ -1,0 +1,101 @@
+/*
+ * pt_syscalls: THE syscall table. One row per x86-64 syscall says, once, everything recording,
+ * replay and error messages need to know about it (rr's syscalls.py, strace's sysent):
+ *   - its name and argument count (divergence messages compare and print the arguments);
+ *   - how replay treats it: EMULATE (the kernel never runs it; its result and the memory it
+ *     wrote come from the trace), EXECUTE (it shapes the address space or the process, so it
+ *     runs for real and its result must match), SPECIAL (hand-written code in the recorder and
+ *     replayer: mmap, clone, ...), or UNSUPPORTED (recording stops, naming it);
+ *   - which memory the kernel writes: up to three regular output buffers (fixed size, size from
+ *     the result, size from another argument, or a socklen-style in/out length), or an
+ *     "irregular" decoder for iovecs, msghdrs, ioctl requests and the like (pt_sc_irregular.c).
+ * A recorder that meets a syscall whose row says UNSUPPORTED stops and names it; nothing is
+ * ever silently recorded wrong.
+ */
+#ifndef PT_SYSCALLS_H
+#define PT_SYSCALLS_H
+
+#include "pt_mem.h"
+
+#include <stdint.h>
+
+enum pt_sc_mode {
+    PT_SC_UNSUPPORTED = 0,
+    PT_SC_EMULATE,
+    PT_SC_EXECUTE,
+    PT_SC_SPECIAL,
+};
+
+enum pt_sc_out_kind {
+    PT_OUT_NONE = 0,
+    PT_OUT_FIXED,   /* `size` bytes at arg */
+    PT_OUT_RET,     /* result bytes at arg (when the result is > 0) */
+    PT_OUT_ARGSZ,   /* args[sizearg] * size bytes at arg */
+    PT_OUT_RETSZ,   /* result * size bytes at arg */
+    PT_OUT_SOCKLEN, /* min(*(u32 *)args[sizearg], size) bytes at arg, plus the u32 itself */
+};
+
+/* Flags. */
+#define PT_SCF_OUT_ALWAYS 0x01 /* outputs are written even when the call fails (e.g. EINTR) */
+#define PT_SCF_FD_WRITE 0x02   /* arg0 is an fd the call writes data to (write, writev...) */
+
+struct pt_sc_out {
+    int8_t arg;
+    uint8_t kind;
+    int8_t sizearg;
+    uint32_t size;
+};
+
+struct pt_sc_call {
+    int nr;
+    uint64_t args[6];
+    int64_t ret;
+};
+
+typedef int (*pt_sc_region_fn)(void *ud, pt_addr addr, uint64_t len);
+/* An irregular decoder: reports every region the kernel wrote for this call. */
+typedef int (*pt_sc_irregular_fn)(const struct pt_sc_call *c, struct pt_mem *mem,
+                                  pt_sc_region_fn emit, void *ud);
+
+struct pt_syscall {
+    const char *name;
+    uint8_t nargs;
+    uint8_t mode;
+    uint8_t flags;
+    struct pt_sc_out out[3];
+    pt_sc_irregular_fn irregular;
+    const char *why; /* for UNSUPPORTED rows: what the user can do instead (may be NULL) */
+};
+
+#define PT_NSYSCALLS 512
+
+/* The row for nr, or NULL if nr is outside the table (any row may be UNSUPPORTED). */
+const struct pt_syscall *pt_syscall(int nr);
+/* "read", or "syscall_123" for numbers that have no name (static buffer). */
+const char *pt_syscall_name(int nr);
+/* Report every region of tracee memory the kernel wrote for call c (after it returned). */
+int pt_sc_outputs(const struct pt_syscall *sc, const struct pt_sc_call *c, struct pt_mem *mem,
+                  pt_sc_region_fn emit, void *ud);
+
+/* Irregular decoders (pt_sc_irregular.c), named by the call they describe. */
+int pt_sc_out_iovec_ret(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
+                        void *ud);
+int pt_sc_out_recvmsg(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
+                      void *ud);
+int pt_sc_out_recvmmsg(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
+                       void *ud);
+int pt_sc_out_ioctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
+                    void *ud);
+int pt_sc_out_fcntl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
+                    void *ud);
+int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
+                     void *ud);
+int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
+                    void *ud);
+
+/* Is ioctl request `req` one the table knows? (recorder refuses others by name) */
+int pt_sc_ioctl_known(uint64_t req);
+/* Is fcntl command `cmd` one the table knows? */
+int pt_sc_fcntl_known(uint64_t cmd);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * rec_internal: the recording session shared by the recorder's files. One process is recorded
+ * (threads come later: rec_task will become a table of tasks scheduled one at a time, rr-style).
+ */
+#ifndef REC_INTERNAL_H
+#define REC_INTERNAL_H
+
+#include "recorder.h"
+
+#include "common/pt_elf.h"
+#include "common/pt_mem.h"
+#include "common/pt_syscalls.h"
+#include "common/pt_trace.h"
+
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#define REC_MAX_PENDING 64
+
+struct rec_filecache {
+    char path[4096];
+    uint64_t dev, ino;
+    int64_t mtime_ns;
+    struct pt_fileid id;
+};
+
+struct rec_session {
+    const struct rec_options *opt;
+    struct rec_result *res;
+    struct pt_trace_writer tw;
+    int tw_open;
+    pid_t pid;
+    struct pt_mem mem;
+    int cpu;
+    int64_t start_ns;
+    struct pt_pyinfo py;
+
+    struct pt_event ev;
+    struct user_regs_struct entry_regs; /* at the current syscall's entry */
+    struct user_regs_struct exit_regs;  /* at the last syscall exit */
+    int last_was_exit;                  /* the last stop was a syscall exit */
+    int in_syscall;
+    int64_t last_flush_ns;
+
+    siginfo_t pending[REC_MAX_PENDING]; /* signals deferred to the next syscall exit */
+    int npending;
+    int resume_sig;                     /* signal to deliver when resuming */
+
+    struct rec_filecache *files;
+    size_t nfiles, files_cap;
+};
+
+/* rec_spawn.c: start the command and follow it to the exit of its CPython execve. */
+int rec_spawn(struct rec_session *s);
+/* rec_start.c: capture the header and prepare the process (vDSO, pytt page, rdtsc). */
+int rec_start(struct rec_session *s);
+/* rec_syscall.c */
+int rec_syscall_entry(struct rec_session *s);
+int rec_syscall_exit(struct rec_session *s);
+/* rec_signal.c */
+int rec_signal_stop(struct rec_session *s, int sig);
+int rec_deliver_pending(struct rec_session *s);
+/* rec_mmap.c: decide how replay reproduces a file mapping; fills s->ev. */
+int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c);
+/* rec_child.c: a new child from fork/vfork/clone: undo pytt's settings, let it go. */
+int rec_child_release(struct rec_session *s, pid_t child);
+/* rec_loop.c */
+int rec_write_event(struct rec_session *s);
+int rec_abort(struct rec_session *s, const char *why);
+int64_t rec_now_ns(void);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * rec_loop: the recording session from start to end. Spawn, reach the interpreter's execve
+ * exit, write the header, then stop at every syscall entry and exit, signal and ptrace event of
+ * the process until it exits or is killed; children get released at their first stop. The
+ * END record says how the run ended; a recording that had to stop early (an unsupported
+ * syscall, a second thread) ends with an ABORTED record and still replays up to there.
+ */
+#define _GNU_SOURCE
+#include "rec_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+#include "common/pt_startup.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define FLUSH_NS 1000000000ll
+
+int64_t rec_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int rec_write_event(struct rec_session *s)
+{
+    s->ev.seq = s->res->nevents++;
+    if (pt_tracew_event(&s->tw, &s->ev) < 0) {
+        return -1;
+    }
+    int64_t now = rec_now_ns();
+    if (now - s->last_flush_ns > FLUSH_NS) {
+        s->last_flush_ns = now;
+        return pt_tracew_flush(&s->tw);
+    }
+    return 0;
+}
+
+static int write_end(struct rec_session *s, int how, int code, const char *msg)
+{
+    s->res->how = how;
+    s->res->code = code;
+    if (!s->res->header_written) {
+        return 0;
+    }
+    pt_event_reset(&s->ev, PT_EV_END);
+    s->ev.end_how = (uint8_t)how;
+    s->ev.end_code = code;
+    snprintf(s->ev.end_msg, sizeof s->ev.end_msg, "%s", msg ? msg : "");
+    return rec_write_event(s);
+}
+
+int rec_abort(struct rec_session *s, const char *why)
+{
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", why);
+    write_end(s, PT_END_ABORTED, 0, msg);
+    kill(s->pid, SIGKILL);
+    struct pt_stop st;
+    while (pt_wait(s->pid, &st) == 0 && st.kind != PT_STOP_EXITED && st.kind != PT_STOP_KILLED) {
+    }
+    s->pid = 0;
+    return pt_fail("recording stopped after %llu events: %s",
+                   (unsigned long long)s->res->nevents, msg);
+}
+
+/* A stop of some other process: a new child of the recorded one. */
+static int other_stop(struct rec_session *s, const struct pt_stop *st)
+{
+    if (st->kind == PT_STOP_EXITED || st->kind == PT_STOP_KILLED) {
+        return 0;
+    }
+    return rec_child_release(s, st->pid);
+}
+
+/* Handle one stop of the recorded process; returns 1 when the process is gone. */
+static int main_stop(struct rec_session *s, const struct pt_stop *st)
+{
+    switch (st->kind) {
+    case PT_STOP_SYSCALL_ENTRY:
+        s->last_was_exit = 0;
+        return rec_syscall_entry(s);
+    case PT_STOP_SYSCALL_EXIT:
+        if (rec_syscall_exit(s) < 0) {
+            return -1;
+        }
+        return rec_deliver_pending(s);
+    case PT_STOP_SIGNAL:
+        return rec_signal_stop(s, st->sig);
+    case PT_STOP_EVENT:
+        return 0; /* fork/vfork/clone: the child reports its own first stop */
+    case PT_STOP_GROUP:
+        return 0;
+    case PT_STOP_EXITED:
+        return write_end(s, PT_END_EXITED, st->code, NULL) < 0 ? -1 : 1;
+    case PT_STOP_KILLED:
+        return write_end(s, PT_END_SIGNALED, st->sig, NULL) < 0 ? -1 : 1;
+    }
+    return pt_fail("unexpected stop of the recorded process: %s", pt_stop_str(st));
+}
+
+static int record_loop(struct rec_session *s)
+{
+    if (pt_resume_syscall(s->pid, 0) < 0) {
+        return -1;
+    }
+    for (;;) {
+        struct pt_stop st;
+        if (pt_wait(-1, &st) < 0) {
+            return -1;
+        }
+        if (st.pid != s->pid) {
+            if (other_stop(s, &st) < 0) {
+                return -1;
+            }
+            continue;
+        }
+        int r = main_stop(s, &st);
+        if (r != 0) {
+            return r < 0 ? -1 : 0;
+        }
+        if (!s->pid) {
+            return -1;
+        }
+        int sig = s->resume_sig;
+        s->resume_sig = 0;
+        if (pt_resume_syscall(s->pid, sig) < 0) {
+            return -1;
+        }
+    }
+}
+
+static void session_free(struct rec_session *s)
+{
+    pt_event_free(&s->ev);
+    pt_mem_close(&s->mem);
+    free(s->files);
+}
+
+int rec_record(const struct rec_options *opt, struct rec_result *res)
+{
+    struct rec_session s;
+    memset(&s, 0, sizeof s);
+    memset(res, 0, sizeof *res);
+    s.opt = opt;
+    s.res = res;
+    s.start_ns = wall_ns();
+    s.last_flush_ns = rec_now_ns();
+    s.cpu = pt_pick_cpu();
+    pt_event_init(&s.ev);
+    if (pt_pin_self(s.cpu) < 0 || pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
+        session_free(&s);
+        return -1;
+    }
+    int rc = rec_spawn(&s);
+    if (rc == 0) {
+        snprintf(res->python_version, sizeof res->python_version, "%s", s.py.version);
+        rc = rec_start(&s);
+    }
+    if (rc == 0) {
+        rc = record_loop(&s);
+    }
+    if (rc < 0 && s.pid > 0) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", pt_errmsg());
+        rec_abort(&s, msg);
+    }
+    if (pt_tracew_flush(&s.tw) < 0) {
+        rc = -1;
+    }
+    res->trace_bytes = s.tw.ev.bytes_out;
+    if (pt_tracew_close(&s.tw) < 0) {
+        rc = -1;
+    }
+    session_free(&s);
+    return rc;
+}

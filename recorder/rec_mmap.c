@@ -1,0 +1,114 @@
+/*
+ * rec_mmap: how replay will reproduce a file mapping the program made.
+ *
+ * Replay never has the program's file descriptors (open() is emulated), so a file mapping is
+ * rebuilt one of two ways:
+ *   PT_MAP_FILE  the same file is mapped again by path. Used for private mappings of files that
+ *                cannot have been written by the program during the recording: ELF objects with
+ *                a build-id (the interpreter, libc, extension modules) and files last modified
+ *                before the recording began (locale data, ...). The file's identity is logged;
+ *                replay refuses a file that changed, naming it.
+ *   PT_MAP_COPY  the mapped bytes themselves are logged (shared mappings, and files the
+ *                program may have written, e.g. a tempfile it then mmaps), and replay fills an
+ *                anonymous mapping with them.
+ * /dev/zero mappings are anonymous memory and need neither.
+ */
+#define _GNU_SOURCE
+#include "rec_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_proc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#define PAGE 4096ull
+
+static const struct pt_fileid *cached_id(struct rec_session *s, const char *path,
+                                         const struct stat *st)
+{
+    int64_t mt = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        struct rec_filecache *f = &s->files[i];
+        if (f->dev == st->st_dev && f->ino == st->st_ino && f->mtime_ns == mt &&
+            strcmp(f->path, path) == 0) {
+            return &f->id;
+        }
+    }
+    if (s->nfiles == s->files_cap) {
+        s->files_cap = s->files_cap ? s->files_cap * 2 : 32;
+        s->files = realloc(s->files, s->files_cap * sizeof *s->files);
+    }
+    struct rec_filecache *f = &s->files[s->nfiles];
+    if (pt_fileid_of(path, &f->id) < 0) {
+        return NULL;
+    }
+    snprintf(f->path, sizeof f->path, "%s", path);
+    f->dev = st->st_dev;
+    f->ino = st->st_ino;
+    f->mtime_ns = mt;
+    s->nfiles++;
+    return &f->id;
+}
+
+static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const struct stat *st)
+{
+    uint64_t len = c->args[1], off = c->args[5];
+    uint64_t avail = (uint64_t)st->st_size > off ? (uint64_t)st->st_size - off : 0;
+    avail = (avail + PAGE - 1) & ~(PAGE - 1); /* pages past EOF would SIGBUS */
+    if (!S_ISREG(st->st_mode)) {
+        avail = len;
+    }
+    s->ev.map_kind = PT_MAP_COPY;
+    uint64_t n = len < avail ? len : avail;
+    if (n == 0) {
+        return 0;
+    }
+    uint8_t *dst = pt_event_add_region(&s->ev, (pt_addr)c->ret, n);
+    ssize_t got = pt_mem_read_partial(&s->mem, (pt_addr)c->ret, dst, n);
+    if (got < 0) {
+        return pt_wrap("copying the mapping of a file at 0x%llx", (unsigned long long)c->ret);
+    }
+    s->ev.regions[s->ev.nregions - 1].len = (size_t)got;
+    s->ev.data.len -= n - (uint64_t)got;
+    return 0;
+}
+
+int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
+{
+    uint64_t flags = c->args[3];
+    int fd = (int)c->args[4];
+    if ((flags & MAP_ANONYMOUS) || fd < 0) {
+        return 0;
+    }
+    char path[4096];
+    struct stat st;
+    char fdpath[64];
+    snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%d", (int)s->pid, fd);
+    if (pt_proc_fd_path(s->pid, fd, path, sizeof path) < 0 || stat(fdpath, &st) < 0) {
+        return pt_fail_errno("mmap: identifying fd %d of the recorded process", fd);
+    }
+    if (strcmp(path, "/dev/zero") == 0) {
+        return 0;
+    }
+    int shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+    int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    int stable = S_ISREG(st.st_mode) && path[0] == '/' && strstr(path, " (deleted)") == NULL &&
+                 (mt < s->start_ns || pt_is_elf(fdpath));
+    if (shared || !stable) {
+        return copy_mapping(s, c, &st);
+    }
+    const struct pt_fileid *id = cached_id(s, path, &st);
+    if (!id) {
+        return pt_wrap("mmap of %s", path);
+    }
+    if (id->kind != PT_FILEID_BUILDID && mt >= s->start_ns) {
+        return copy_mapping(s, c, &st); /* an ELF without build-id written during the run */
+    }
+    s->ev.map_kind = PT_MAP_FILE;
+    snprintf(s->ev.map_path, sizeof s->ev.map_path, "%s", path);
+    s->ev.map_id = *id;
+    return 0;
+}

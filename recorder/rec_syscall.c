@@ -1,0 +1,163 @@
+/*
+ * rec_syscall: one syscall of the recorded process. At entry: refuse what cannot be recorded
+ * (by name, from the syscall table), neutralise rseq. At exit: log the arguments (replay
+ * checks them), the result, and every byte the kernel wrote, as the table describes.
+ */
+#define _GNU_SOURCE
+#include "rec_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+static void regs_args(const struct user_regs_struct *r, uint64_t a[6])
+{
+    a[0] = r->rdi;
+    a[1] = r->rsi;
+    a[2] = r->rdx;
+    a[3] = r->r10;
+    a[4] = r->r8;
+    a[5] = r->r9;
+}
+
+static int refuse(struct rec_session *s, int nr, const char *detail)
+{
+    const struct pt_syscall *sc = pt_syscall(nr);
+    char why[768];
+    snprintf(why, sizeof why, "the program made syscall %s (number %d)%s%s%s%s",
+             pt_syscall_name(nr), nr, detail ? ", " : "", detail ? detail : "",
+             sc && sc->why ? ": " : ", which pytt cannot record yet",
+             sc && sc->why ? sc->why : "");
+    return rec_abort(s, why);
+}
+
+/* Calls whose row is fine but whose arguments pick behaviour pytt cannot record. */
+static int check_arguments(struct rec_session *s, int nr, const uint64_t a[6])
+{
+    char detail[128];
+    uint64_t flags = a[0];
+    switch (nr) {
+    case SYS_ioctl:
+        if (!pt_sc_ioctl_known(a[1])) {
+            snprintf(detail, sizeof detail, "with unknown ioctl request 0x%llx on fd %d",
+                     (unsigned long long)a[1], (int)a[0]);
+            return refuse(s, nr, detail);
+        }
+        break;
+    case SYS_fcntl:
+        if (!pt_sc_fcntl_known(a[1])) {
+            snprintf(detail, sizeof detail, "with unknown fcntl command %llu",
+                     (unsigned long long)a[1]);
+            return refuse(s, nr, detail);
+        }
+        break;
+    case SYS_clone3:
+        if (pt_mem_read_u64(&s->mem, a[0], &flags) < 0) {
+            return rec_abort(s, "clone3: cannot read struct clone_args");
+        }
+        /* fall through */
+    case SYS_clone:
+        if (flags & CLONE_THREAD) {
+            return rec_abort(s, "the program started a second thread: threads are not "
+                                "supported yet (pytt records single-threaded Python programs)");
+        }
+        break;
+    }
+    return 0;
+}
+
+int rec_syscall_entry(struct rec_session *s)
+{
+    struct user_regs_struct *r = &s->entry_regs;
+    if (pt_getregs(s->pid, r) < 0) {
+        return -1;
+    }
+    int nr = (int)r->orig_rax;
+    const struct pt_syscall *sc = pt_syscall(nr);
+    uint64_t a[6];
+    regs_args(r, a);
+    s->in_syscall = 1;
+    if (!sc || sc->mode == PT_SC_UNSUPPORTED) {
+        return refuse(s, nr, NULL);
+    }
+    if (check_arguments(s, nr, a) < 0) {
+        return -1;
+    }
+    if (nr == SYS_rseq) {
+        /* Restartable sequences let the kernel write the CPU number into the process at
+         * preemption: nondeterministic. Fail the call as a kernel without rseq would. */
+        struct user_regs_struct skip = *r;
+        skip.orig_rax = (uint64_t)-1;
+        return pt_setregs(s->pid, &skip);
+    }
+    if (nr == SYS_exit || nr == SYS_exit_group) {
+        /* No exit stop follows: log it now so replay can check it. */
+        pt_event_reset(&s->ev, PT_EV_SYSCALL);
+        s->ev.nr = nr;
+        s->ev.nargs = sc->nargs;
+        memcpy(s->ev.args, a, sizeof a);
+        return rec_write_event(s);
+    }
+    return 0;
+}
+
+static int emit_region(void *ud, pt_addr addr, uint64_t len)
+{
+    struct rec_session *s = ud;
+    struct pt_event *ev = &s->ev;
+    if (len == 0) {
+        return 0;
+    }
+    uint8_t *dst = pt_event_add_region(ev, addr, len);
+    ssize_t n = pt_mem_read_partial(&s->mem, addr, dst, len);
+    if (n < (ssize_t)len) {
+        /* The kernel cannot have written what we cannot read: keep what is readable. */
+        size_t keep = n > 0 ? (size_t)n : 0;
+        ev->data.len -= len - keep;
+        ev->regions[ev->nregions - 1].len = keep;
+        if (keep == 0) {
+            ev->nregions--;
+        }
+    }
+    return 0;
+}
+
+int rec_syscall_exit(struct rec_session *s)
+{
+    struct user_regs_struct r;
+    if (pt_getregs(s->pid, &r) < 0) {
+        return -1;
+    }
+    int nr = (int)s->entry_regs.orig_rax;
+    const struct pt_syscall *sc = pt_syscall(nr);
+    s->in_syscall = 0;
+    if (nr == SYS_rseq) {
+        r.rax = (uint64_t)-ENOSYS;
+        r.orig_rax = (uint64_t)SYS_rseq;
+        if (pt_setregs(s->pid, &r) < 0) {
+            return -1;
+        }
+    }
+    struct pt_sc_call call = {.nr = nr, .ret = (int64_t)r.rax};
+    regs_args(&s->entry_regs, call.args);
+    pt_event_reset(&s->ev, PT_EV_SYSCALL);
+    s->ev.nr = nr;
+    s->ev.nargs = sc->nargs;
+    memcpy(s->ev.args, call.args, sizeof call.args);
+    s->ev.ret = call.ret;
+    if (pt_sc_outputs(sc, &call, &s->mem, emit_region, s) < 0) {
+        return pt_wrap("recording the outputs of %s", sc->name);
+    }
+    if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
+        return -1;
+    }
+    s->exit_regs = r;
+    s->last_was_exit = 1;
+    s->res->nsyscalls++;
+    return rec_write_event(s);
+}

@@ -1,0 +1,32 @@
+/*
+ * recorder: `pytt record`. Runs a command under ptrace until it execs a CPython interpreter,
+ * then logs every source of nondeterminism of that interpreter process (syscall results and
+ * the memory they write, signals, rdtsc) into a trace directory that the replayer re-executes.
+ * See docs/architecture.md for the design and docs/trace-format.md for the output.
+ */
+#ifndef RECORDER_H
+#define RECORDER_H
+
+#include <stdint.h>
+
+struct rec_options {
+    char **argv;           /* the command (argv[0] searched in PATH) */
+    const char *trace_dir; /* an existing, empty directory */
+};
+
+struct rec_result {
+    int header_written; /* 0 if recording never started (nothing worth keeping) */
+    int how;            /* PT_END_EXITED, PT_END_SIGNALED, PT_END_ABORTED */
+    int code;           /* exit status or signal number */
+    uint64_t nevents;
+    uint64_t nsyscalls;
+    uint64_t trace_bytes;
+    char python_version[16];
+};
+
+/* Record. Returns 0 when the program ran to its end (whatever its status), -1 when recording
+ * failed or stopped early (res->how == PT_END_ABORTED; the trace, if started, replays up to
+ * that point). The error is in pt_errmsg(). */
+int rec_record(const struct rec_options *opt, struct rec_result *res);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * rep_internal: the replay session shared by the replayer's files.
+ */
+#ifndef REP_INTERNAL_H
+#define REP_INTERNAL_H
+
+#include "replayer.h"
+
+#include "common/pt_mem.h"
+#include "common/pt_syscalls.h"
+#include "common/pt_trace.h"
+
+#include <sys/user.h>
+
+#define REP_MAX_FD 4096
+
+struct rep_session {
+    struct rep_options opt;
+    struct pt_trace_reader tr;
+    pid_t pid;
+    struct pt_mem mem;
+    int cpu;
+    int state;
+    struct pt_event ev;                 /* the event being replayed */
+    struct user_regs_struct entry_regs; /* at the current syscall's entry */
+    int resume_sig;
+    uint8_t fdkind[REP_MAX_FD]; /* 1: the original stdout, 2: stderr, 0: anything else */
+    int end_how, end_code;
+    char end_msg[512];
+    char checked_paths[64][256]; /* mapped files already identity-checked */
+    int nchecked;
+};
+
+/* rep_spawn.c */
+int rep_check_files(struct rep_session *s);
+int rep_spawn(struct rep_session *s);
+/* rep_syscall.c: a syscall entry stop; replays the whole call up to its exit. */
+int rep_syscall(struct rep_session *s);
+int rep_divergence(struct rep_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Take the next event, which must be of type `want` (else divergence, naming `what`). */
+int rep_next_event(struct rep_session *s, int want, const char *what);
+/* rep_mmap.c */
+int rep_mmap(struct rep_session *s, struct user_regs_struct *r);
+int rep_mremap(struct rep_session *s, struct user_regs_struct *r);
+/* rep_output.c */
+void rep_fd_init(struct rep_session *s);
+int rep_output(struct rep_session *s, const struct user_regs_struct *r);
+void rep_fd_update(struct rep_session *s);
+/* rep_signal.c */
+int rep_signal_stop(struct rep_session *s, int sig);
+int rep_after_exit(struct rep_session *s);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * rep_loop: the replay session's life: open and validate the trace, start the tracee, run it
+ * event by event to the end (or to a requested event), and check that it ends the way the
+ * recording did (same exit status, same fatal signal, or where the recording stopped early).
+ */
+#define _GNU_SOURCE
+#include "rep_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+#include "common/pt_startup.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+int rep_open(struct rep_session **out, const struct rep_options *opt)
+{
+    struct rep_session *s = calloc(1, sizeof *s);
+    s->opt = *opt;
+    s->pid = -1;
+    pt_event_init(&s->ev);
+    rep_fd_init(s);
+    *out = s;
+    if (pt_tracer_open(&s->tr, opt->trace_dir) < 0) {
+        return -1;
+    }
+    return rep_check_files(s);
+}
+
+int rep_start(struct rep_session *s)
+{
+    s->cpu = pt_pick_cpu();
+    if (pt_pin_self(s->cpu) < 0 || rep_spawn(s) < 0) {
+        return -1;
+    }
+    s->state = REP_READY;
+    return 0;
+}
+
+static void kill_tracee(struct rep_session *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGKILL);
+        int status;
+        while (waitpid(s->pid, &status, __WALL) > 0 && !WIFEXITED(status) &&
+               !WIFSIGNALED(status)) {
+        }
+        s->pid = -1;
+    }
+}
+
+/* The trace's END record has been reached: take it and finish. */
+static int finish(struct rep_session *s)
+{
+    if (pt_tracer_next(&s->tr, &s->ev) != 1) {
+        return -1;
+    }
+    s->end_how = s->ev.end_how;
+    s->end_code = s->ev.end_code;
+    snprintf(s->end_msg, sizeof s->end_msg, "%s", s->ev.end_msg);
+    s->state = REP_FINISHED;
+    kill_tracee(s);
+    return 0;
+}
+
+static int at_end_record(struct rep_session *s)
+{
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    return nx && nx->type == PT_EV_END;
+}
+
+/* The tracee exited or was killed: so must it have when recorded. */
+static int process_ended(struct rep_session *s, const struct pt_stop *st)
+{
+    int how = st->kind == PT_STOP_EXITED ? PT_END_EXITED : PT_END_SIGNALED;
+    int code = how == PT_END_EXITED ? st->code : st->sig;
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    s->pid = -1;
+    if (!nx || nx->type != PT_EV_END || nx->end_how != how || nx->end_code != code) {
+        return rep_divergence(s, "the program ended (%s) where the recording did not",
+                              pt_stop_str(st));
+    }
+    return finish(s);
+}
+
+static int one_stop(struct rep_session *s)
+{
+    struct pt_stop st;
+    int sig = s->resume_sig;
+    s->resume_sig = 0;
+    if (pt_resume_syscall(s->pid, sig) < 0 || pt_wait(s->pid, &st) < 0) {
+        return -1;
+    }
+    switch (st.kind) {
+    case PT_STOP_SYSCALL_ENTRY:
+        if (at_end_record(s)) {
+            return finish(s); /* the recording ended here: killed, or stopped early */
+        }
+        return rep_syscall(s);
+    case PT_STOP_SIGNAL:
+        return rep_signal_stop(s, st.sig);
+    case PT_STOP_EXITED:
+    case PT_STOP_KILLED:
+        return process_ended(s, &st);
+    default:
+        return pt_fail("unexpected stop of the replayed process: %s", pt_stop_str(&st));
+    }
+}
+
+int rep_run(struct rep_session *s, uint64_t until_event)
+{
+    while (s->state == REP_READY && pt_tracer_pos(&s->tr) < until_event) {
+        if (one_stop(s) < 0) {
+            kill_tracee(s);
+            s->state = REP_FINISHED;
+            s->end_how = PT_END_ABORTED;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int rep_state(const struct rep_session *s)
+{
+    return s->state;
+}
+
+const struct pt_header *rep_header(const struct rep_session *s)
+{
+    return &s->tr.hdr;
+}
+
+uint64_t rep_position(const struct rep_session *s)
+{
+    return pt_tracer_pos(&s->tr);
+}
+
+uint64_t rep_nevents(const struct rep_session *s)
+{
+    return s->tr.nevents;
+}
+
+pid_t rep_pid(const struct rep_session *s)
+{
+    return s->pid;
+}
+
+void rep_end(const struct rep_session *s, int *how, int *code, const char **msg)
+{
+    *how = s->end_how;
+    *code = s->end_code;
+    *msg = s->end_msg;
+}
+
+void rep_close(struct rep_session *s)
+{
+    if (!s) {
+        return;
+    }
+    kill_tracee(s);
+    pt_tracer_close(&s->tr);
+    pt_event_free(&s->ev);
+    pt_mem_close(&s->mem);
+    free(s);
+}

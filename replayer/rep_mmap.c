@@ -1,0 +1,174 @@
+/*
+ * rep_mmap: mmap and mremap during replay. Memory mappings are real (the program runs in
+ * them), so these calls execute, but always at the recorded address (MAP_FIXED_NOREPLACE for
+ * calls that let the kernel choose, so a diverged layout fails instead of clobbering). A file
+ * mapping is rebuilt as the recording decided (rec_mmap.c): the same file re-opened inside the
+ * tracee by path after an identity check (openat + mmap + close, issued from this syscall
+ * stop), or an anonymous mapping filled with the recorded bytes.
+ */
+#define _GNU_SOURCE
+#include "rep_internal.h"
+
+#include "common/pt_elf.h"
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+#include "common/pt_startup.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+static int check_mapped_file(struct rep_session *s)
+{
+    const char *path = s->ev.map_path;
+    for (int i = 0; i < s->nchecked; i++) {
+        if (strcmp(s->checked_paths[i], path) == 0) {
+            return 0;
+        }
+    }
+    struct pt_fileid now;
+    if (pt_fileid_of(path, &now) < 0) {
+        return pt_fail("%s, mapped by the program when recording, is missing now", path);
+    }
+    if (!pt_fileid_equal(&now, &s->ev.map_id)) {
+        char was[128];
+        snprintf(was, sizeof was, "%s", pt_fileid_str(&s->ev.map_id));
+        return pt_fail("%s, mapped by the program when recording, has changed since (recorded: "
+                       "%s; now: %s); replay needs the exact file",
+                       path, was, pt_fileid_str(&now));
+    }
+    if (s->nchecked < 64 && strlen(path) < sizeof s->checked_paths[0]) {
+        snprintf(s->checked_paths[s->nchecked++], sizeof s->checked_paths[0], "%s", path);
+    }
+    return 0;
+}
+
+static uint64_t fixed_flags(uint64_t flags)
+{
+    if (flags & MAP_FIXED) {
+        return flags & ~(uint64_t)MAP_FIXED_NOREPLACE;
+    }
+    return flags | MAP_FIXED_NOREPLACE;
+}
+
+static int check_result(struct rep_session *s, int64_t got)
+{
+    if (got != s->ev.ret) {
+        return rep_divergence(s, "%s returned 0x%llx, but 0x%llx when recorded",
+                              pt_syscall_name(s->ev.nr), (unsigned long long)got,
+                              (unsigned long long)s->ev.ret);
+    }
+    return 0;
+}
+
+/* Run this stop's syscall as `nr(args)` instead, to its exit. */
+static int run_instead(struct rep_session *s, long nr, const uint64_t a[6], int64_t *ret)
+{
+    struct user_regs_struct r = s->entry_regs, x;
+    r.orig_rax = (uint64_t)nr;
+    r.rdi = a[0];
+    r.rsi = a[1];
+    r.rdx = a[2];
+    r.r10 = a[3];
+    r.r8 = a[4];
+    r.r9 = a[5];
+    struct pt_stop st;
+    if (pt_setregs(s->pid, &r) < 0 || pt_resume_syscall(s->pid, 0) < 0 ||
+        pt_wait(s->pid, &st) < 0 || st.kind != PT_STOP_SYSCALL_EXIT || pt_getregs(s->pid, &x) < 0) {
+        return pt_fail("replaying %s: the substituted call did not complete",
+                       pt_syscall_name(s->ev.nr));
+    }
+    *ret = (int64_t)x.rax;
+    return 0;
+}
+
+static int finish(struct rep_session *s, const struct user_regs_struct *r)
+{
+    struct user_regs_struct x = *r;
+    x.rax = (uint64_t)s->ev.ret;
+    return pt_setregs(s->pid, &x);
+}
+
+static int map_file(struct rep_session *s, const struct user_regs_struct *r)
+{
+    const char *path = s->ev.map_path;
+    size_t n = strlen(path) + 1;
+    if (n > PT_PAGE_SCRATCH_LEN) {
+        return pt_fail("mapped file path too long: %s", path);
+    }
+    if (check_mapped_file(s) < 0 || pt_mem_write(&s->mem, PT_PAGE_SCRATCH, path, n) < 0) {
+        return -1;
+    }
+    uint64_t open_args[6] = {(uint64_t)AT_FDCWD, PT_PAGE_SCRATCH, O_RDONLY | O_CLOEXEC, 0, 0, 0};
+    int64_t fd, ret, ignored;
+    if (run_instead(s, SYS_openat, open_args, &fd) < 0) {
+        return -1;
+    }
+    if (fd < 0) {
+        return pt_fail("replay could not open %s inside the replayed process (error %lld)", path,
+                       (long long)-fd);
+    }
+    struct user_regs_struct x;
+    if (pt_getregs(s->pid, &x) < 0) {
+        return -1;
+    }
+    uint64_t mmap_args[6] = {(uint64_t)s->ev.ret, r->rsi, r->rdx, fixed_flags(r->r10),
+                             (uint64_t)fd, r->r9};
+    uint64_t close_args[6] = {(uint64_t)fd, 0, 0, 0, 0, 0};
+    if (pt_rerun_syscall(s->pid, &x, SYS_mmap, mmap_args, &ret) < 0 ||
+        pt_rerun_syscall(s->pid, &x, SYS_close, close_args, &ignored) < 0) {
+        return -1;
+    }
+    return check_result(s, ret) < 0 ? -1 : finish(s, r);
+}
+
+static int map_anonymous(struct rep_session *s, const struct user_regs_struct *r)
+{
+    uint64_t flags = r->r10;
+    if (s->ev.map_kind == PT_MAP_COPY) {
+        flags = (flags & (MAP_FIXED | MAP_NORESERVE)) | MAP_PRIVATE | MAP_ANONYMOUS;
+    }
+    uint64_t args[6] = {(uint64_t)s->ev.ret, r->rsi, r->rdx, fixed_flags(flags), (uint64_t)-1, 0};
+    int64_t ret;
+    if (run_instead(s, SYS_mmap, args, &ret) < 0 || check_result(s, ret) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < s->ev.nregions; i++) {
+        const struct pt_region *rg = &s->ev.regions[i];
+        if (pt_mem_write(&s->mem, rg->addr, pt_event_region_data(&s->ev, i), rg->len) < 0) {
+            return pt_wrap("filling the mapping of %zu bytes at 0x%llx", rg->len,
+                           (unsigned long long)rg->addr);
+        }
+    }
+    return finish(s, r);
+}
+
+int rep_mmap(struct rep_session *s, struct user_regs_struct *r)
+{
+    if (s->ev.ret < 0) {
+        /* It failed when recorded: fail it again without asking the kernel. */
+        uint64_t args[6] = {0, 0, 0, 0, 0, 0};
+        int64_t ignored;
+        return run_instead(s, -1, args, &ignored) < 0 ? -1 : finish(s, r);
+    }
+    if (s->ev.map_kind == PT_MAP_FILE) {
+        return map_file(s, r);
+    }
+    return map_anonymous(s, r);
+}
+
+int rep_mremap(struct rep_session *s, struct user_regs_struct *r)
+{
+    uint64_t args[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, 0};
+    if (s->ev.ret >= 0 && (uint64_t)s->ev.ret != r->rdi) {
+        args[3] |= MREMAP_MAYMOVE | MREMAP_FIXED; /* moved when recorded: move to the same place */
+        args[4] = (uint64_t)s->ev.ret;
+    }
+    int64_t ret;
+    if (run_instead(s, SYS_mremap, args, &ret) < 0 || check_result(s, ret) < 0) {
+        return -1;
+    }
+    return finish(s, r);
+}

@@ -1,0 +1,85 @@
+/*
+ * rep_signal: signals and rdtsc during replay. Logged signals are injected right after the
+ * syscall event they followed, with their recorded siginfo (pt_deliver_signal, the path the
+ * recorder used). An rdtsc faults as it did when recording and gets the logged value. A
+ * synchronous fault must recur where the log says. Signals from outside (nobody else should
+ * send any: the tracee has its own process group) are dropped.
+ */
+#define _GNU_SOURCE
+#include "rep_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+int rep_after_exit(struct rep_session *s)
+{
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    if (!nx || nx->type != PT_EV_SIGNAL) {
+        return 0;
+    }
+    if (pt_tracer_next(&s->tr, &s->ev) != 1) {
+        return -1;
+    }
+    siginfo_t si;
+    memcpy(&si, s->ev.siginfo, sizeof si);
+    if (pt_deliver_signal(s->pid, &si) < 0) {
+        return pt_wrap("replaying the delivery of %s at event %llu", strsignal(si.si_signo),
+                       (unsigned long long)s->ev.seq);
+    }
+    s->resume_sig = si.si_signo;
+    return 0;
+}
+
+static int is_rdtsc(struct rep_session *s, uint64_t rip)
+{
+    uint8_t code[3];
+    if (pt_mem_read(&s->mem, rip, code, sizeof code) < 0) {
+        return 0;
+    }
+    return code[0] == 0x0f && (code[1] == 0x31 || (code[1] == 0x01 && code[2] == 0xf9));
+}
+
+static int replay_rdtsc(struct rep_session *s, struct user_regs_struct *r)
+{
+    if (rep_next_event(s, PT_EV_RDTSC, "an rdtsc") < 0) {
+        return -1;
+    }
+    r->rax = s->ev.rax;
+    r->rdx = s->ev.rdx;
+    if (s->ev.insn_len == 3) {
+        r->rcx = s->ev.rcx;
+    }
+    r->rip += s->ev.insn_len;
+    return pt_setregs(s->pid, r);
+}
+
+int rep_signal_stop(struct rep_session *s, int sig)
+{
+    siginfo_t si;
+    struct user_regs_struct r;
+    if (ptrace(PTRACE_GETSIGINFO, s->pid, NULL, &si) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GETSIGINFO, %d)", (int)s->pid);
+    }
+    if (pt_getregs(s->pid, &r) < 0) {
+        return -1;
+    }
+    if (sig == SIGSEGV && si.si_code == SI_KERNEL && is_rdtsc(s, r.rip)) {
+        return replay_rdtsc(s, &r);
+    }
+    int sync = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
+    if (sync && si.si_code > 0 && si.si_code != SI_KERNEL) {
+        const struct pt_event *nx = pt_tracer_peek(&s->tr);
+        if (!nx || nx->type != PT_EV_FAULT || nx->signo != sig) {
+            return rep_divergence(s, "the program raised %s at 0x%llx, which it did not when "
+                                     "recorded",
+                                  strsignal(sig), r.rip);
+        }
+        pt_tracer_next(&s->tr, &s->ev);
+        s->resume_sig = sig;
+    }
+    return 0;
+}

@@ -1,0 +1,215 @@
+/*
+ * rep_syscall: replay one syscall. The call the program makes must be the next logged one,
+ * with the same number and arguments: anything else is a divergence, reported with both calls.
+ * Then, as the syscall table says, it is emulated (turned into an invalid syscall at entry so
+ * the kernel does nothing, then given the logged result and memory at exit) or executed for
+ * real and its result checked.
+ */
+#define _GNU_SOURCE
+#include "rep_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+
+static void regs_args(const struct user_regs_struct *r, uint64_t a[6])
+{
+    a[0] = r->rdi;
+    a[1] = r->rsi;
+    a[2] = r->rdx;
+    a[3] = r->r10;
+    a[4] = r->r8;
+    a[5] = r->r9;
+}
+
+static const char *ev_type_name(int type)
+{
+    switch (type) {
+    case PT_EV_SYSCALL:
+        return "a syscall";
+    case PT_EV_SIGNAL:
+        return "a signal delivery";
+    case PT_EV_FAULT:
+        return "a fault";
+    case PT_EV_RDTSC:
+        return "an rdtsc";
+    case PT_EV_END:
+        return "the end of the run";
+    }
+    return "an unknown event";
+}
+
+static void fmt_call(char *buf, size_t cap, int nr, int nargs, const uint64_t *a)
+{
+    int n = snprintf(buf, cap, "%s(", pt_syscall_name(nr));
+    for (int i = 0; i < nargs && n < (int)cap; i++) {
+        n += snprintf(buf + n, cap - (size_t)n, "%s0x%llx", i ? ", " : "",
+                      (unsigned long long)a[i]);
+    }
+    if (n < (int)cap) {
+        snprintf(buf + n, cap - (size_t)n, ")");
+    }
+}
+
+int rep_divergence(struct rep_session *s, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return pt_fail("replay diverged from the recording at event %llu: %s",
+                   (unsigned long long)pt_tracer_pos(&s->tr), msg);
+}
+
+int rep_next_event(struct rep_session *s, int want, const char *what)
+{
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    if (!nx) {
+        return pt_errmsg()[0] ? -1 : rep_divergence(s, "%s, but the trace has ended", what);
+    }
+    if (nx->type != want) {
+        return rep_divergence(s, "the program made %s, but the recording has %s", what,
+                              ev_type_name(nx->type));
+    }
+    return pt_tracer_next(&s->tr, &s->ev) == 1 ? 0 : -1;
+}
+
+static int check_call(struct rep_session *s, int nr, const uint64_t a[6])
+{
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    char got[256], want[256];
+    const struct pt_syscall *sc = pt_syscall(nr);
+    fmt_call(got, sizeof got, nr, sc ? sc->nargs : 6, a);
+    if (!nx) {
+        return pt_errmsg()[0] ? -1 : rep_divergence(s, "the program called %s past the end", got);
+    }
+    if (nx->type != PT_EV_SYSCALL) {
+        return rep_divergence(s, "the program called %s, but the recording has %s", got,
+                              ev_type_name(nx->type));
+    }
+    int same = nx->nr == nr;
+    for (int i = 0; same && i < nx->nargs; i++) {
+        same = nx->args[i] == a[i];
+    }
+    if (!same) {
+        fmt_call(want, sizeof want, nx->nr, nx->nargs, nx->args);
+        return rep_divergence(s, "the program called %s, but the recording has %s", got, want);
+    }
+    return pt_tracer_next(&s->tr, &s->ev) == 1 ? 0 : -1;
+}
+
+/* Resume from a syscall entry to its exit; stray signals from outside are dropped. */
+static int step_to_exit(struct rep_session *s, struct user_regs_struct *x)
+{
+    for (;;) {
+        struct pt_stop st;
+        if (pt_resume_syscall(s->pid, 0) < 0 || pt_wait(s->pid, &st) < 0) {
+            return -1;
+        }
+        if (st.kind == PT_STOP_SYSCALL_EXIT) {
+            return pt_getregs(s->pid, x);
+        }
+        if (st.kind != PT_STOP_SIGNAL) {
+            return pt_fail("replaying %s: expected its exit, got %s", pt_syscall_name(s->ev.nr),
+                           pt_stop_str(&st));
+        }
+    }
+}
+
+static int write_regions(struct rep_session *s)
+{
+    for (size_t i = 0; i < s->ev.nregions; i++) {
+        const struct pt_region *rg = &s->ev.regions[i];
+        if (pt_mem_write(&s->mem, rg->addr, pt_event_region_data(&s->ev, i), rg->len) < 0) {
+            return pt_wrap("writing the recorded output of %s", pt_syscall_name(s->ev.nr));
+        }
+    }
+    return 0;
+}
+
+/* What the kernel does to an interrupted call when no handler runs: restart it. */
+static void restart_fixup(struct rep_session *s, struct user_regs_struct *x)
+{
+    int64_t ret = s->ev.ret;
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    if (nx && nx->type == PT_EV_SIGNAL) {
+        return; /* the injected signal makes the kernel decide, as it did when recording */
+    }
+    if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND) {
+        x->rax = (uint64_t)s->ev.nr;
+        x->rip -= 2;
+    } else if (ret == -ERESTART_RESTARTBLOCK) {
+        x->rax = SYS_restart_syscall;
+        x->rip -= 2;
+    }
+}
+
+static int emulate(struct rep_session *s, const struct pt_syscall *sc)
+{
+    struct user_regs_struct skip = s->entry_regs, x;
+    if ((sc->flags & PT_SCF_FD_WRITE) && rep_output(s, &s->entry_regs) < 0) {
+        return -1;
+    }
+    skip.orig_rax = (uint64_t)-1;
+    if (pt_setregs(s->pid, &skip) < 0 || step_to_exit(s, &x) < 0 || write_regions(s) < 0) {
+        return -1;
+    }
+    x.rax = (uint64_t)s->ev.ret;
+    x.orig_rax = (uint64_t)s->ev.nr;
+    restart_fixup(s, &x);
+    rep_fd_update(s);
+    return pt_setregs(s->pid, &x);
+}
+
+static int execute(struct rep_session *s)
+{
+    struct user_regs_struct x;
+    if (step_to_exit(s, &x) < 0) {
+        return -1;
+    }
+    if ((int64_t)x.rax != s->ev.ret) {
+        return rep_divergence(s, "%s returned %lld, but %lld when recorded",
+                              pt_syscall_name(s->ev.nr), (long long)x.rax,
+                              (long long)s->ev.ret);
+    }
+    return 0;
+}
+
+int rep_syscall(struct rep_session *s)
+{
+    struct user_regs_struct *r = &s->entry_regs;
+    uint64_t a[6];
+    if (pt_getregs(s->pid, r) < 0) {
+        return -1;
+    }
+    int nr = (int)r->orig_rax;
+    regs_args(r, a);
+    if (check_call(s, nr, a) < 0) {
+        return -1;
+    }
+    const struct pt_syscall *sc = pt_syscall(nr);
+    int rc;
+    if (nr == SYS_exit || nr == SYS_exit_group) {
+        return 0; /* runs for real: the next stop is the process's end */
+    } else if (nr == SYS_mmap) {
+        rc = rep_mmap(s, r);
+    } else if (nr == SYS_mremap) {
+        rc = rep_mremap(s, r);
+    } else if (sc->mode == PT_SC_EXECUTE) {
+        rc = execute(s);
+    } else {
+        rc = emulate(s, sc); /* EMULATE rows, and clone/fork/vfork/rseq */
+    }
+    return rc < 0 ? -1 : rep_after_exit(s);
+}
