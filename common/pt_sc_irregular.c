@@ -155,6 +155,18 @@ static const struct {
     {0x5450, 0},  /* FIONCLEX */
     {0x5451, 0},  /* FIOCLEX */
     {0x5452, 0},  /* FIOASYNC */
+    /* Socket ioctls on network interfaces: struct ifreq (40 bytes) in and out. */
+    {0x8910, 40}, /* SIOCGIFNAME */
+    {0x8913, 40}, /* SIOCGIFFLAGS */
+    {0x8915, 40}, /* SIOCGIFADDR */
+    {0x8917, 40}, /* SIOCGIFDSTADDR */
+    {0x8919, 40}, /* SIOCGIFBRDADDR */
+    {0x891b, 40}, /* SIOCGIFNETMASK */
+    {0x8921, 40}, /* SIOCGIFMTU */
+    {0x8927, 40}, /* SIOCGIFHWADDR */
+    {0x8933, 40}, /* SIOCGIFINDEX */
+    {0x8942, 40}, /* SIOCGIFTXQLEN */
+    {0x8912, 16}, /* SIOCGIFCONF: struct ifconf, plus the buffer it points to */
 };
 
 static int ioctl_outsize(uint64_t req, uint32_t *size)
@@ -185,6 +197,18 @@ int pt_sc_out_ioctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region
     uint32_t size;
     if (c->ret < 0 || ioctl_outsize(c->args[1], &size) < 0 || size == 0 || c->args[2] == 0) {
         return 0;
+    }
+    if (c->args[1] == 0x8912) { /* SIOCGIFCONF: {int ifc_len; void *ifc_buf} */
+        struct {
+            int32_t len, pad;
+            uint64_t buf;
+        } ifc;
+        if (pt_mem_read(mem, c->args[2], &ifc, sizeof ifc) < 0) {
+            return pt_wrap("reading struct ifconf");
+        }
+        if (ifc.buf && ifc.len > 0 && emit(ud, ifc.buf, (uint64_t)ifc.len) < 0) {
+            return -1;
+        }
     }
     return emit(ud, c->args[2], size);
 }

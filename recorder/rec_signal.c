@@ -105,6 +105,11 @@ static int async_signal(struct rec_session *s, const siginfo_t *si, struct user_
         s->resume_sig = sig;
         return record_signal(s, PT_EV_SIGNAL, si);
     }
+    for (int i = 0; i < s->npending && sig < SIGRTMIN; i++) {
+        if (s->pending[i].si_signo == sig) {
+            return 0; /* standard signals do not queue: the kernel would have merged them */
+        }
+    }
     if (s->npending == REC_MAX_PENDING) {
         return rec_abort(s, "too many signals arrived without a syscall to deliver them at");
     }

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install, from Debian 12's packages, whatever pytt needs to build and test that is missing.
+# Used by ./demo.sh and ./test.sh; safe to run again (it installs nothing that is present).
+set -eu
+PKGS="gcc make cmake pkg-config libdw-dev libelf-dev libunwind-dev libcapstone-dev libzstd-dev
+libreadline-dev python3 python3.11 python3.11-dbg gdb"
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+echo "pytt: installing missing Debian packages:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
