@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "common/pt_error.h"
+#include "common/pt_elf.h"
 #include "common/pt_trace.h"
 
 #include <readline/history.h>
@@ -93,6 +94,40 @@ static int cmd_info(struct cli_shell *sh, const char *args)
     return 0;
 }
 
+static int cmd_when(struct cli_shell *sh, const char *args)
+{
+    uint64_t tick;
+    if (rep_tick(sh->rep, &tick) < 0) {
+        return shell_error(sh, "cannot read the Python clock");
+    }
+    fprintf(sh->out, "tick %llu, event %llu%s\n", (unsigned long long)tick,
+            (unsigned long long)rep_position(sh->rep),
+            rep_state(sh->rep) == REP_FINISHED ? " (end of the recording)" : "");
+    return 0;
+}
+
+static int cmd_goto(struct cli_shell *sh, const char *args)
+{
+    char *end;
+    unsigned long long tick = strtoull(args, &end, 10);
+    if (!*args || *end) {
+        fprintf(sh->out, "usage: goto TICK\n");
+        return -1;
+    }
+    if (rep_state(sh->rep) == REP_FINISHED) {
+        fprintf(sh->out, "The replay is at the end of the recording.\n");
+        return -1;
+    }
+    if (rep_run_to_tick(sh->rep, tick) < 0) {
+        return shell_error(sh, "goto failed");
+    }
+    if (rep_state(sh->rep) == REP_FINISHED) {
+        print_end(sh);
+        return 0;
+    }
+    return cmd_when(sh, "");
+}
+
 static int cmd_quit(struct cli_shell *sh, const char *args)
 {
     sh->quit = 1;
@@ -103,6 +138,8 @@ static int cmd_help(struct cli_shell *sh, const char *args);
 
 static const struct shell_cmd commands[] = {
     {"continue", "c cont", 1, cmd_continue, "run forward to the end of the recording"},
+    {"when", "", 0, cmd_when, "show the current moment: Python tick and event number"},
+    {"goto", "", 0, cmd_goto, "goto TICK: run forward to that Python tick"},
     {"info", "i", 0, cmd_info, "show the trace, the program and the replay position"},
     {"help", "h ?", 0, cmd_help, "list commands"},
     {"quit", "q exit", 0, cmd_quit, "leave the shell"},

@@ -33,6 +33,7 @@ void pt_event_free(struct pt_event *ev)
 void pt_event_reset(struct pt_event *ev, uint8_t type)
 {
     ev->type = type;
+    ev->tick = 0;
     ev->nr = -1;
     ev->nargs = 0;
     ev->ret = 0;
@@ -98,6 +99,7 @@ static void get_fileid(struct pt_cur *c, struct pt_fileid *id)
 static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
 {
     pt_buf_uv(b, (uint64_t)ev->nr);
+    pt_buf_uv(b, ev->tick);
     pt_buf_u8(b, ev->nargs);
     for (int i = 0; i < ev->nargs; i++) {
         pt_buf_uv(b, ev->args[i]);
@@ -125,7 +127,11 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
     case PT_EV_SIGNAL:
     case PT_EV_FAULT:
         pt_buf_uv(b, (uint64_t)ev->signo);
+        pt_buf_uv(b, ev->tick);
         pt_buf_blob(b, ev->siginfo, sizeof ev->siginfo);
+        break;
+    case PT_EV_CLOCK:
+        pt_buf_uv(b, ev->clock_table);
         break;
     case PT_EV_RDTSC:
         pt_buf_uv(b, ev->rax);
@@ -159,6 +165,7 @@ static void decode_syscall(struct pt_cur *c, struct pt_event *ev)
 {
     uint64_t nr = pt_cur_uv(c);
     ev->nr = nr < 1024 ? (int32_t)nr : -1;
+    ev->tick = pt_cur_uv(c);
     ev->nargs = pt_cur_u8(c);
     if (ev->nr < 0 || ev->nargs > 6) {
         c->bad = 1;
@@ -200,6 +207,7 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
     case PT_EV_SIGNAL:
     case PT_EV_FAULT:
         ev->signo = (int32_t)pt_cur_uv(c);
+        ev->tick = pt_cur_uv(c);
         p = pt_cur_blob(c, &n);
         if (n != sizeof ev->siginfo || ev->signo <= 0 || ev->signo > 64) {
             c->bad = 1;
@@ -212,6 +220,9 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         ev->rdx = pt_cur_uv(c);
         ev->rcx = pt_cur_uv(c);
         ev->insn_len = pt_cur_u8(c);
+        break;
+    case PT_EV_CLOCK:
+        ev->clock_table = pt_cur_uv(c);
         break;
     case PT_EV_END:
         ev->end_how = pt_cur_u8(c);

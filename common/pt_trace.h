@@ -40,6 +40,7 @@ enum pt_ev_type {
     PT_EV_FAULT = 3,   /* a synchronous signal the program raised by executing an instruction */
     PT_EV_RDTSC = 4,   /* a trapped rdtsc/rdtscp and the values it returned */
     PT_EV_END = 5,     /* the end of the recording */
+    PT_EV_CLOCK = 6,   /* the Python clock was installed here (pt_clock.h) */
 };
 
 /* How a mmap'd file is reproduced at replay. */
@@ -60,6 +61,8 @@ struct pt_region {
 struct pt_event {
     uint64_t seq; /* event number, from 0 */
     uint8_t type;
+    uint64_t tick; /* SYSCALL: Python clock at the call; SIGNAL: tick it was delivered at, or 0
+                    * for "at the exit of the preceding syscall" */
     /* PT_EV_SYSCALL */
     int32_t nr;
     uint8_t nargs;
@@ -77,6 +80,8 @@ struct pt_event {
     /* PT_EV_RDTSC */
     uint64_t rax, rdx, rcx;
     uint8_t insn_len;
+    /* PT_EV_CLOCK */
+    uint64_t clock_table; /* address of opcode_targets */
     /* PT_EV_END */
     uint8_t end_how;
     int32_t end_code; /* exit status, signal number, or 0 */

@@ -7,6 +7,7 @@
 
 #include "recorder.h"
 
+#include "common/pt_clock.h"
 #include "common/pt_elf.h"
 #include "common/pt_mem.h"
 #include "common/pt_syscalls.h"
@@ -23,6 +24,12 @@ struct rec_filecache {
     uint64_t dev, ino;
     int64_t mtime_ns;
     struct pt_fileid id;
+};
+
+enum rec_clock_state {
+    REC_CLOCK_WAIT_MAP = 1, /* opcode_targets lives in a library not mapped yet */
+    REC_CLOCK_WAIT_RELRO,   /* mapped; waiting for ld.so to relocate and protect it */
+    REC_CLOCK_ON,
 };
 
 struct rec_session {
@@ -47,6 +54,10 @@ struct rec_session {
     int npending;
     int resume_sig;                     /* signal to deliver when resuming */
 
+    struct pt_clock clock;
+    pt_addr clock_table;
+    int clock_state;
+
     struct rec_filecache *files;
     size_t nfiles, files_cap;
 };
@@ -63,6 +74,13 @@ int rec_signal_stop(struct rec_session *s, int sig);
 int rec_deliver_pending(struct rec_session *s);
 /* rec_mmap.c: decide how replay reproduces a file mapping; fills s->ev. */
 int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c);
+/* rec_clock.c: the Python clock (pt_clock.h) during recording. */
+int rec_clock_start(struct rec_session *s);
+int rec_clock_after_syscall(struct rec_session *s, int nr, const uint64_t *a, int64_t ret);
+int rec_clock_tick(struct rec_session *s, uint64_t *tick);
+int rec_clock_rearm(struct rec_session *s);
+/* rec_signal.c: a trap of the Python clock. */
+int rec_clock_trap(struct rec_session *s);
 /* rec_child.c: a new child from fork/vfork/clone: undo pytt's settings, let it go. */
 int rec_child_release(struct rec_session *s, pid_t child);
 /* rec_loop.c */

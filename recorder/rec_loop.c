@@ -172,6 +172,9 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         rc = rec_start(&s);
     }
     if (rc == 0) {
+        rc = rec_clock_start(&s);
+    }
+    if (rc == 0) {
         rc = record_loop(&s);
     }
     if (rc < 0 && s.pid > 0) {

@@ -22,9 +22,11 @@
 #include <sys/ptrace.h>
 #include <x86intrin.h>
 
-static int record_signal(struct rec_session *s, uint8_t type, const siginfo_t *si)
+static int record_signal(struct rec_session *s, uint8_t type, const siginfo_t *si,
+                         uint64_t tick)
 {
     pt_event_reset(&s->ev, type);
+    s->ev.tick = tick;
     s->ev.signo = si->si_signo;
     memcpy(s->ev.siginfo, si, sizeof s->ev.siginfo);
     return rec_write_event(s);
@@ -103,7 +105,7 @@ static int async_signal(struct rec_session *s, const siginfo_t *si, struct user_
         /* Right after a syscall, or fatal anyway: deliver now, replay delivers it after the
          * same event. */
         s->resume_sig = sig;
-        return record_signal(s, PT_EV_SIGNAL, si);
+        return record_signal(s, PT_EV_SIGNAL, si, 0);
     }
     for (int i = 0; i < s->npending && sig < SIGRTMIN; i++) {
         if (s->pending[i].si_signo == sig) {
@@ -114,7 +116,7 @@ static int async_signal(struct rec_session *s, const siginfo_t *si, struct user_
         return rec_abort(s, "too many signals arrived without a syscall to deliver them at");
     }
     s->pending[s->npending++] = *si;
-    return 0;
+    return rec_clock_rearm(s); /* with the clock on: deliver at the next bytecode dispatch */
 }
 
 int rec_signal_stop(struct rec_session *s, int sig)
@@ -127,13 +129,15 @@ int rec_signal_stop(struct rec_session *s, int sig)
     if (pt_getregs(s->pid, &r) < 0) {
         return -1;
     }
-    int rc = 0, rdtscp = 0, len;
+    int rc = 0, rdtscp = 0, len, opcode;
     s->resume_sig = 0;
-    if (sig == SIGSEGV && si.si_code == SI_KERNEL && (len = rdtsc_at(s, r.rip, &rdtscp))) {
+    if (sig == SIGTRAP && pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
+        rc = rec_clock_trap(s);
+    } else if (sig == SIGSEGV && si.si_code == SI_KERNEL && (len = rdtsc_at(s, r.rip, &rdtscp))) {
         rc = emulate_rdtsc(s, &r, len, rdtscp);
     } else if (is_fault(&si)) {
         s->resume_sig = sig;
-        rc = record_signal(s, PT_EV_FAULT, &si);
+        rc = record_signal(s, PT_EV_FAULT, &si, 0);
     } else if (!stop_signal(sig)) {
         rc = async_signal(s, &si, &r);
     }
@@ -141,11 +145,9 @@ int rec_signal_stop(struct rec_session *s, int sig)
     return rc;
 }
 
-int rec_deliver_pending(struct rec_session *s)
+/* Deliver the oldest held-back signal now, at `tick` (0: at this syscall exit). */
+static int deliver_first(struct rec_session *s, uint64_t tick)
 {
-    if (s->npending == 0) {
-        return 0;
-    }
     siginfo_t si = s->pending[0];
     memmove(s->pending, s->pending + 1, (size_t)(s->npending - 1) * sizeof si);
     s->npending--;
@@ -154,5 +156,25 @@ int rec_deliver_pending(struct rec_session *s)
     }
     s->resume_sig = si.si_signo;
     s->last_was_exit = 0;
-    return record_signal(s, PT_EV_SIGNAL, &si);
+    if (record_signal(s, PT_EV_SIGNAL, &si, tick) < 0) {
+        return -1;
+    }
+    return rec_clock_rearm(s);
+}
+
+int rec_deliver_pending(struct rec_session *s)
+{
+    return s->npending ? deliver_first(s, 0) : 0;
+}
+
+int rec_clock_trap(struct rec_session *s)
+{
+    uint64_t now;
+    if (rec_clock_tick(s, &now) < 0) {
+        return -1;
+    }
+    if (s->npending == 0) {
+        return pt_clock_idle(&s->clock, &s->mem);
+    }
+    return deliver_first(s, now);
 }

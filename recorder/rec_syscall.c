@@ -101,6 +101,9 @@ int rec_syscall_entry(struct rec_session *s)
         s->ev.nr = nr;
         s->ev.nargs = sc->nargs;
         memcpy(s->ev.args, a, sizeof a);
+        if (rec_clock_tick(s, &s->ev.tick) < 0) {
+            return -1;
+        }
         return rec_write_event(s);
     }
     return 0;
@@ -150,6 +153,9 @@ int rec_syscall_exit(struct rec_session *s)
     s->ev.nargs = sc->nargs;
     memcpy(s->ev.args, call.args, sizeof call.args);
     s->ev.ret = call.ret;
+    if (rec_clock_tick(s, &s->ev.tick) < 0) {
+        return -1;
+    }
     if (pt_sc_outputs(sc, &call, &s->mem, emit_region, s) < 0) {
         return pt_wrap("recording the outputs of %s", sc->name);
     }
@@ -159,5 +165,8 @@ int rec_syscall_exit(struct rec_session *s)
     s->exit_regs = r;
     s->last_was_exit = 1;
     s->res->nsyscalls++;
-    return rec_write_event(s);
+    if (rec_write_event(s) < 0) {
+        return -1;
+    }
+    return rec_clock_after_syscall(s, nr, call.args, call.ret);
 }

@@ -6,6 +6,7 @@
 
 #include "replayer.h"
 
+#include "common/pt_clock.h"
 #include "common/pt_mem.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_trace.h"
@@ -26,7 +27,13 @@ struct rep_session {
     int resume_sig;
     uint8_t fdkind[REP_MAX_FD]; /* 1: the original stdout, 2: stderr, 0: anything else */
     int end_how, end_code;
+    uint64_t end_tick;
+    uint64_t last_tick; /* tick at the last syscall checked */
     char end_msg[512];
+    struct pt_clock clock;
+    uint64_t armed_for;   /* tick the countdown is set for, 0 if idle */
+    uint64_t stop_tick;   /* a requested stop (goto), 0 if none */
+    int stopped_at_tick;  /* the last run ended at stop_tick */
     char checked_paths[64][256]; /* mapped files already identity-checked */
     int nchecked;
 };
@@ -47,6 +54,12 @@ int rep_mremap(struct rep_session *s, struct user_regs_struct *r);
 void rep_fd_init(struct rep_session *s);
 int rep_output(struct rep_session *s, const struct user_regs_struct *r);
 void rep_fd_update(struct rep_session *s);
+/* rep_clock.c */
+int rep_clock_now(struct rep_session *s, uint64_t *tick);
+int rep_clock_event(struct rep_session *s);
+int rep_clock_check(struct rep_session *s, uint64_t recorded);
+int rep_clock_prepare(struct rep_session *s);
+int rep_clock_trap(struct rep_session *s);
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);

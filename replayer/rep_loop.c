@@ -37,7 +37,7 @@ int rep_start(struct rep_session *s)
         return -1;
     }
     s->state = REP_READY;
-    return 0;
+    return rep_clock_event(s); /* a clock installed at startup is event 0 */
 }
 
 static void kill_tracee(struct rep_session *s)
@@ -55,6 +55,10 @@ static void kill_tracee(struct rep_session *s)
 /* The trace's END record has been reached: take it and finish. */
 static int finish(struct rep_session *s)
 {
+    s->end_tick = s->last_tick;
+    if (s->pid > 0 && rep_clock_now(s, &s->end_tick) < 0) {
+        pt_err_clear();
+    }
     if (pt_tracer_next(&s->tr, &s->ev) != 1) {
         return -1;
     }
@@ -89,6 +93,9 @@ static int process_ended(struct rep_session *s, const struct pt_stop *st)
 static int one_stop(struct rep_session *s)
 {
     struct pt_stop st;
+    if (rep_clock_prepare(s) < 0) {
+        return -1;
+    }
     int sig = s->resume_sig;
     s->resume_sig = 0;
     if (pt_resume_syscall(s->pid, sig) < 0 || pt_wait(s->pid, &st) < 0) {
@@ -112,7 +119,8 @@ static int one_stop(struct rep_session *s)
 
 int rep_run(struct rep_session *s, uint64_t until_event)
 {
-    while (s->state == REP_READY && pt_tracer_pos(&s->tr) < until_event) {
+    s->stopped_at_tick = 0;
+    while (s->state == REP_READY && pt_tracer_pos(&s->tr) < until_event && !s->stopped_at_tick) {
         if (one_stop(s) < 0) {
             kill_tracee(s);
             s->state = REP_FINISHED;
@@ -121,6 +129,35 @@ int rep_run(struct rep_session *s, uint64_t until_event)
         }
     }
     return 0;
+}
+
+int rep_run_to_tick(struct rep_session *s, uint64_t tick)
+{
+    uint64_t now;
+    if (rep_clock_now(s, &now) < 0) {
+        return -1;
+    }
+    if (!s->clock.table) {
+        return pt_fail("the Python clock is not running yet at this point of the replay");
+    }
+    if (tick <= now) {
+        return pt_fail("tick %llu is not ahead of the current tick %llu (going back needs "
+                       "snapshots)",
+                       (unsigned long long)tick, (unsigned long long)now);
+    }
+    s->stop_tick = tick;
+    int rc = rep_run(s, UINT64_MAX);
+    s->stop_tick = 0;
+    return rc;
+}
+
+int rep_tick(struct rep_session *s, uint64_t *tick)
+{
+    if (s->state != REP_READY) {
+        *tick = s->end_tick;
+        return 0;
+    }
+    return rep_clock_now(s, tick);
 }
 
 int rep_state(const struct rep_session *s)

@@ -17,8 +17,11 @@
 
 int rep_after_exit(struct rep_session *s)
 {
+    if (rep_clock_event(s) < 0) {
+        return -1;
+    }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
-    if (!nx || nx->type != PT_EV_SIGNAL) {
+    if (!nx || nx->type != PT_EV_SIGNAL || nx->tick != 0) {
         return 0;
     }
     if (pt_tracer_next(&s->tr, &s->ev) != 1) {
@@ -66,6 +69,10 @@ int rep_signal_stop(struct rep_session *s, int sig)
     }
     if (pt_getregs(s->pid, &r) < 0) {
         return -1;
+    }
+    int opcode;
+    if (sig == SIGTRAP && pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
+        return rep_clock_trap(s);
     }
     if (sig == SIGSEGV && si.si_code == SI_KERNEL && is_rdtsc(s, r.rip)) {
         return replay_rdtsc(s, &r);

@@ -36,6 +36,10 @@ int rep_open(struct rep_session **out, const struct rep_options *opt);
 int rep_start(struct rep_session *s);
 /* Run until the end of the recording, or until `until_event` events have been replayed. */
 int rep_run(struct rep_session *s, uint64_t until_event);
+/* Run forward until Python tick `tick` (or the end). */
+int rep_run_to_tick(struct rep_session *s, uint64_t tick);
+/* The current Python tick (bytecode dispatches since the clock started); at the end, the last. */
+int rep_tick(struct rep_session *s, uint64_t *tick);
 int rep_state(const struct rep_session *s);
 const struct pt_header *rep_header(const struct rep_session *s);
 uint64_t rep_position(const struct rep_session *s); /* events replayed so far */

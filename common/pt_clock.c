@@ -1,0 +1,210 @@
+/*
+ * pt_clock: locating opcode_targets, writing the counting trampolines, reading and arming the
+ * countdown (see pt_clock.h).
+ */
+#define _GNU_SOURCE
+#include "pt_clock.h"
+
+#include "pt_error.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NOPCODES 256
+
+/* The symbol "opcode_targets" (a static: "opcode_targets.N" in GCC builds) in symfile. */
+static int find_table_symbol(const char *symfile, uint64_t *value, int *etype)
+{
+    elf_version(EV_CURRENT);
+    int fd = open(symfile, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return pt_fail_errno("open(%s)", symfile);
+    }
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    int found = 0;
+    GElf_Ehdr eh;
+    if (elf && gelf_getehdr(elf, &eh)) {
+        *etype = eh.e_type;
+    }
+    for (Elf_Scn *s = elf ? elf_nextscn(elf, NULL) : NULL; s && !found; s = elf_nextscn(elf, s)) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize) {
+            continue;
+        }
+        Elf_Data *d = elf_getdata(s, NULL);
+        for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize && !found; i++) {
+            GElf_Sym sym;
+            const char *name;
+            if (gelf_getsym(d, (int)i, &sym) && sym.st_size == NOPCODES * 8 &&
+                (name = elf_strptr(elf, sh.sh_link, sym.st_name)) &&
+                strncmp(name, "opcode_targets", 14) == 0 && (name[14] == '\0' || name[14] == '.')) {
+                *value = sym.st_value;
+                found = 1;
+            }
+        }
+    }
+    if (elf) {
+        elf_end(elf);
+    }
+    close(fd);
+    return found ? 0 : pt_fail("no opcode_targets symbol in %s: is this a CPython built with "
+                               "computed gotos (3.8 or later)?",
+                               symfile);
+}
+
+/* Load address of `image` in pid: start of its mapping at file offset 0. */
+static int image_base(pid_t pid, const char *image, uint64_t *base)
+{
+    char path[64], line[4608];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        return pt_fail_errno("open(%s)", path);
+    }
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        uint64_t lo, off;
+        char file[4096] = "";
+        if (sscanf(line, "%" SCNx64 "-%*x %*s %" SCNx64 " %*s %*s %4095[^\n]", &lo, &off, file) >=
+                2 &&
+            off == 0 && strcmp(file, image) == 0) {
+            *base = lo;
+            found = 1;
+        }
+    }
+    fclose(f);
+    return found ? 0 : pt_fail("%s is not mapped in process %d yet", image, (int)pid);
+}
+
+int pt_clock_locate(pid_t pid, const char *image, const char *symfile, pt_addr *table,
+                    int *relocated)
+{
+    uint64_t value = 0, base = 0;
+    int etype = ET_EXEC;
+    if (find_table_symbol(symfile, &value, &etype) < 0) {
+        return -1;
+    }
+    *relocated = etype == ET_DYN;
+    if (*relocated && image_base(pid, image, &base) < 0) {
+        return -1;
+    }
+    *table = base + value;
+    return 0;
+}
+
+static void put32(uint8_t *p, int32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+/* One trampoline at address t for opcode i (layout in pt_clock.h). */
+static void emit_trampoline(uint8_t *code, pt_addr t, int i)
+{
+    pt_addr orig = PT_CLOCK_ORIG + (pt_addr)i * 8;
+    static const uint8_t sub[] = {0x48, 0x83, 0x2d}; /* sub qword [rip+rel32], imm8 */
+    memset(code, 0xcc, PT_CLOCK_TRAMP_SIZE);
+    memcpy(code, sub, 3);
+    put32(code + 3, (int32_t)(PT_CLOCK_COUNTDOWN - (t + 8)));
+    code[7] = 1;
+    code[8] = 0x74; /* je trap */
+    code[9] = (uint8_t)(PT_CLOCK_TRAP_OFFSET - 10);
+    code[10] = 0xff; /* jmp [rip+rel32] */
+    code[11] = 0x25;
+    put32(code + 12, (int32_t)(orig - (t + 16)));
+    code[16] = 0xcc; /* int3 */
+    code[17] = 0xff; /* jmp [rip+rel32] */
+    code[18] = 0x25;
+    put32(code + 19, (int32_t)(orig - (t + 23)));
+}
+
+int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table)
+{
+    uint64_t orig[NOPCODES], tramp[NOPCODES], idle = PT_CLOCK_IDLE;
+    if (pt_mem_read(mem, table, orig, sizeof orig) < 0) {
+        return pt_wrap("reading opcode_targets at 0x%llx", (unsigned long long)table);
+    }
+    uint8_t *code = malloc(NOPCODES * PT_CLOCK_TRAMP_SIZE);
+    for (int i = 0; i < NOPCODES; i++) {
+        tramp[i] = PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE;
+        emit_trampoline(code + i * PT_CLOCK_TRAMP_SIZE, tramp[i], i);
+    }
+    int rc = -1;
+    if (pt_mem_write(mem, PT_CLOCK_COUNTDOWN, &idle, 8) == 0 &&
+        pt_mem_write(mem, PT_CLOCK_ORIG, orig, sizeof orig) == 0 &&
+        pt_mem_write(mem, PT_CLOCK_TRAMPS, code, NOPCODES * PT_CLOCK_TRAMP_SIZE) == 0 &&
+        pt_mem_write(mem, table, tramp, sizeof tramp) == 0) {
+        rc = 0;
+        c->table = table;
+        c->base = PT_CLOCK_IDLE;
+    }
+    free(code);
+    return rc < 0 ? pt_wrap("installing the Python clock") : 0;
+}
+
+int pt_clock_now(const struct pt_clock *c, struct pt_mem *mem, uint64_t *tick)
+{
+    uint64_t countdown;
+    if (!c->table) {
+        *tick = 0;
+        return 0;
+    }
+    if (pt_mem_read(mem, PT_CLOCK_COUNTDOWN, &countdown, 8) < 0) {
+        return pt_wrap("reading the Python clock");
+    }
+    *tick = c->base - countdown;
+    return 0;
+}
+
+static int set_countdown(struct pt_clock *c, struct pt_mem *mem, uint64_t now, uint64_t cd)
+{
+    if (pt_mem_write(mem, PT_CLOCK_COUNTDOWN, &cd, 8) < 0) {
+        return pt_wrap("arming the Python clock");
+    }
+    c->base = now + cd;
+    return 0;
+}
+
+int pt_clock_arm(struct pt_clock *c, struct pt_mem *mem, uint64_t target)
+{
+    uint64_t now = 0;
+    if (pt_clock_now(c, mem, &now) < 0) {
+        return -1;
+    }
+    if (target <= now) {
+        return pt_fail("cannot arm the clock for tick %llu: it is already tick %llu",
+                       (unsigned long long)target, (unsigned long long)now);
+    }
+    return set_countdown(c, mem, now, target - now);
+}
+
+int pt_clock_idle(struct pt_clock *c, struct pt_mem *mem)
+{
+    uint64_t now = 0;
+    if (!c->table) {
+        return 0;
+    }
+    if (pt_clock_now(c, mem, &now) < 0) {
+        return -1;
+    }
+    return set_countdown(c, mem, now, PT_CLOCK_IDLE);
+}
+
+int pt_clock_is_trap(const struct pt_clock *c, uint64_t rip, int *opcode)
+{
+    if (!c->table || rip < PT_CLOCK_TRAMPS ||
+        rip >= PT_CLOCK_TRAMPS + NOPCODES * PT_CLOCK_TRAMP_SIZE) {
+        return 0;
+    }
+    uint64_t off = rip - PT_CLOCK_TRAMPS;
+    if (off % PT_CLOCK_TRAMP_SIZE != PT_CLOCK_TRAP_OFFSET + 1) {
+        return 0;
+    }
+    *opcode = (int)(off / PT_CLOCK_TRAMP_SIZE);
+    return 1;
+}

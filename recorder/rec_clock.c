@@ -1,0 +1,86 @@
+/*
+ * rec_clock: installing the Python clock during a recording, and using it to deliver signals
+ * that interrupt pure computation at an exact tick.
+ *
+ * When the interpreter's opcode_targets needs no relocation (a non-PIE python with libpython
+ * linked in, such as Debian's), the clock is installed right at startup. When it lives in a
+ * shared libpython, ld.so first relocates it and then makes it read-only (RELRO); the clock
+ * is installed at the exit of that mprotect. Either way a CLOCK event marks the spot, and
+ * replay installs it at the same event.
+ */
+#define _GNU_SOURCE
+#include "rec_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+static int install_now(struct rec_session *s)
+{
+    if (pt_clock_install(&s->clock, &s->mem, s->clock_table) < 0) {
+        return -1;
+    }
+    s->clock_state = REC_CLOCK_ON;
+    pt_event_reset(&s->ev, PT_EV_CLOCK);
+    s->ev.clock_table = s->clock_table;
+    return rec_write_event(s);
+}
+
+static int try_locate(struct rec_session *s, int *relocated)
+{
+    return pt_clock_locate(s->pid, s->py.image, s->py.debug_file, &s->clock_table, relocated);
+}
+
+int rec_clock_start(struct rec_session *s)
+{
+    int relocated = 0;
+    if (try_locate(s, &relocated) == 0 && !relocated) {
+        return install_now(s);
+    }
+    pt_err_clear();
+    s->clock_state = REC_CLOCK_WAIT_MAP;
+    return 0;
+}
+
+int rec_clock_after_syscall(struct rec_session *s, int nr, const uint64_t *a, int64_t ret)
+{
+    int relocated;
+    if (s->clock_state == REC_CLOCK_WAIT_MAP && nr == SYS_mmap && ret >= 0) {
+        if (try_locate(s, &relocated) == 0) {
+            s->clock_state = REC_CLOCK_WAIT_RELRO;
+        }
+        pt_err_clear();
+    } else if (s->clock_state == REC_CLOCK_WAIT_RELRO && nr == SYS_mprotect && ret == 0 &&
+               a[2] == PROT_READ && s->clock_table >= a[0] && s->clock_table < a[0] + a[1]) {
+        return install_now(s);
+    }
+    return 0;
+}
+
+int rec_clock_tick(struct rec_session *s, uint64_t *tick)
+{
+    if (s->clock_state != REC_CLOCK_ON) {
+        *tick = 0;
+        return 0;
+    }
+    return pt_clock_now(&s->clock, &s->mem, tick);
+}
+
+/* After a delivery: wake up at the next dispatch if more signals wait, else go idle. */
+int rec_clock_rearm(struct rec_session *s)
+{
+    if (s->clock_state != REC_CLOCK_ON) {
+        return 0;
+    }
+    if (s->npending == 0) {
+        return pt_clock_idle(&s->clock, &s->mem);
+    }
+    uint64_t now;
+    if (pt_clock_now(&s->clock, &s->mem, &now) < 0) {
+        return -1;
+    }
+    return pt_clock_arm(&s->clock, &s->mem, now + 1);
+}
