@@ -18,8 +18,15 @@
 
 #define NOPCODES 256
 
-/* The symbol "opcode_targets" (a static: "opcode_targets.N" in GCC builds) in symfile. */
-static int find_table_symbol(const char *symfile, uint64_t *value, int *etype)
+static int symbol_is(const char *name, const char *want)
+{
+    size_t n = strlen(want);
+    return strncmp(name, want, n) == 0 && (name[n] == '\0' || name[n] == '.');
+}
+
+/* The symbols "opcode_targets" (a static: "opcode_targets.N" in GCC builds) and
+ * "_PyOpcode_Deopt" in symfile. */
+static int find_symbols(const char *symfile, uint64_t *table, uint64_t *deopt, int *etype)
 {
     elf_version(EV_CURRENT);
     int fd = open(symfile, O_RDONLY | O_CLOEXEC);
@@ -28,24 +35,29 @@ static int find_table_symbol(const char *symfile, uint64_t *value, int *etype)
     }
     Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     int found = 0;
+    *deopt = 0;
     GElf_Ehdr eh;
     if (elf && gelf_getehdr(elf, &eh)) {
         *etype = eh.e_type;
     }
-    for (Elf_Scn *s = elf ? elf_nextscn(elf, NULL) : NULL; s && !found; s = elf_nextscn(elf, s)) {
+    for (Elf_Scn *s = elf ? elf_nextscn(elf, NULL) : NULL; s; s = elf_nextscn(elf, s)) {
         GElf_Shdr sh;
         if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize) {
             continue;
         }
         Elf_Data *d = elf_getdata(s, NULL);
-        for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize && !found; i++) {
+        for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
             GElf_Sym sym;
             const char *name;
-            if (gelf_getsym(d, (int)i, &sym) && sym.st_size == NOPCODES * 8 &&
-                (name = elf_strptr(elf, sh.sh_link, sym.st_name)) &&
-                strncmp(name, "opcode_targets", 14) == 0 && (name[14] == '\0' || name[14] == '.')) {
-                *value = sym.st_value;
+            if (!gelf_getsym(d, (int)i, &sym)) {
+                continue;
+            }
+            name = elf_strptr(elf, sh.sh_link, sym.st_name);
+            if (name && sym.st_size == NOPCODES * 8 && symbol_is(name, "opcode_targets")) {
+                *table = sym.st_value;
                 found = 1;
+            } else if (name && sym.st_size == NOPCODES && symbol_is(name, "_PyOpcode_Deopt")) {
+                *deopt = sym.st_value;
             }
         }
     }
@@ -82,19 +94,55 @@ static int image_base(pid_t pid, const char *image, uint64_t *base)
     return found ? 0 : pt_fail("%s is not mapped in process %d yet", image, (int)pid);
 }
 
-int pt_clock_locate(pid_t pid, const char *image, const char *symfile, pt_addr *table,
-                    int *relocated)
+int pt_clock_locate(pid_t pid, const char *image, const char *symfile,
+                    struct pt_clock_site *site)
 {
-    uint64_t value = 0, base = 0;
+    uint64_t table = 0, deopt = 0, base = 0;
     int etype = ET_EXEC;
-    if (find_table_symbol(symfile, &value, &etype) < 0) {
+    if (find_symbols(symfile, &table, &deopt, &etype) < 0) {
         return -1;
     }
-    *relocated = etype == ET_DYN;
-    if (*relocated && image_base(pid, image, &base) < 0) {
+    site->relocated = etype == ET_DYN;
+    if (site->relocated && image_base(pid, image, &base) < 0) {
         return -1;
     }
-    *table = base + value;
+    site->table = base + table;
+    site->deopt = deopt ? base + deopt : 0;
+    return 0;
+}
+
+/* Base opcodes whose specializations are superinstructions, per CPython version. */
+static const struct {
+    const char *version;
+    uint8_t base[3];
+} fused_bases[] = {
+    {"3.11", {100 /* LOAD_CONST */, 124 /* LOAD_FAST */, 125 /* STORE_FAST */}},
+    {"3.12", {100 /* LOAD_CONST */, 124 /* LOAD_FAST */, 125 /* STORE_FAST */}},
+};
+
+int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const char *version,
+                  uint8_t redirect[256])
+{
+    uint8_t deopt[NOPCODES];
+    for (int i = 0; i < NOPCODES; i++) {
+        redirect[i] = (uint8_t)i;
+    }
+    for (size_t v = 0; v < sizeof fused_bases / sizeof fused_bases[0]; v++) {
+        if (strcmp(version, fused_bases[v].version) != 0) {
+            continue;
+        }
+        if (!site->deopt || pt_mem_read(mem, site->deopt, deopt, sizeof deopt) < 0) {
+            return pt_fail("CPython %s: cannot read _PyOpcode_Deopt to split superinstructions",
+                           version);
+        }
+        for (int i = 0; i < NOPCODES; i++) {
+            for (int b = 0; b < 3; b++) {
+                if (deopt[i] == fused_bases[v].base[b] && i != deopt[i]) {
+                    redirect[i] = deopt[i];
+                }
+            }
+        }
+    }
     return 0;
 }
 
@@ -123,11 +171,15 @@ static void emit_trampoline(uint8_t *code, pt_addr t, int i)
     put32(code + 19, (int32_t)(orig - (t + 23)));
 }
 
-int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table)
+int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table,
+                     const uint8_t redirect[256])
 {
-    uint64_t orig[NOPCODES], tramp[NOPCODES], idle = PT_CLOCK_IDLE;
-    if (pt_mem_read(mem, table, orig, sizeof orig) < 0) {
+    uint64_t handler[NOPCODES], orig[NOPCODES], tramp[NOPCODES], idle = PT_CLOCK_IDLE;
+    if (pt_mem_read(mem, table, handler, sizeof handler) < 0) {
         return pt_wrap("reading opcode_targets at 0x%llx", (unsigned long long)table);
+    }
+    for (int i = 0; i < NOPCODES; i++) {
+        orig[i] = handler[redirect[i]];
     }
     uint8_t *code = malloc(NOPCODES * PT_CLOCK_TRAMP_SIZE);
     for (int i = 0; i < NOPCODES; i++) {

@@ -31,20 +31,34 @@
 #define PT_CLOCK_TRAP_OFFSET 16 /* the int3 inside a trampoline */
 #define PT_CLOCK_IDLE (1ull << 62) /* countdown when nothing is awaited: never reaches 0 */
 
+/* Where the clock goes in a given interpreter. */
+struct pt_clock_site {
+    pt_addr table; /* opcode_targets */
+    pt_addr deopt; /* _PyOpcode_Deopt (specialized opcode -> base opcode), 0 if absent */
+    int relocated; /* the table is relocated by ld.so: install after its RELRO mprotect */
+};
+
 struct pt_clock {
     pt_addr table;  /* opcode_targets in the tracee, 0 while not installed */
     uint64_t base;  /* tick = base - countdown */
 };
 
-/* Where opcode_targets is in the tracee: the symbol from the interpreter image's symbol table
- * (image = the file defining _PyRuntime, symfile = the file whose .symtab has the symbol, its
- * debug file for stripped binaries), relocated by the image's load address in /proc/PID/maps.
- * *relocated is set when the table needs relocation by ld.so (then it must be installed only
- * after ld.so has made it read-only, at the RELRO mprotect). */
-int pt_clock_locate(pid_t pid, const char *image, const char *symfile, pt_addr *table,
-                    int *relocated);
+/* Where opcode_targets (and _PyOpcode_Deopt) are in the tracee: symbols from the interpreter
+ * image's symbol table (image = the file defining _PyRuntime; symfile = the file whose .symtab
+ * has the symbols, its debug file for stripped binaries), relocated by the image's load address
+ * in /proc/PID/maps. */
+int pt_clock_locate(pid_t pid, const char *image, const char *symfile,
+                    struct pt_clock_site *site);
+/* Which handler each opcode's trampoline continues to. Identity, except for superinstructions
+ * (3.11/3.12: LOAD_FAST__LOAD_FAST & co., specializations of LOAD_FAST, STORE_FAST and
+ * LOAD_CONST), which CPython fuses without regard to line boundaries: they are sent to their
+ * first half's plain handler, so the second half is dispatched (and counted) on its own and
+ * every instruction is one tick, as sys.settrace sees instructions. */
+int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const char *version,
+                  uint8_t redirect[256]);
 /* Install the trampolines and redirect the table. The counter starts at tick 0, idle. */
-int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table);
+int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table,
+                     const uint8_t redirect[256]);
 /* The current tick. */
 int pt_clock_now(const struct pt_clock *c, struct pt_mem *mem, uint64_t *tick);
 /* Trap when tick `target` (> now) is reached; pt_clock_idle disarms. */

@@ -82,6 +82,7 @@ struct pt_event {
     uint8_t insn_len;
     /* PT_EV_CLOCK */
     uint64_t clock_table; /* address of opcode_targets */
+    uint8_t clock_redirect[256]; /* handler each opcode's trampoline continues to */
     /* PT_EV_END */
     uint8_t end_how;
     int32_t end_code; /* exit status, signal number, or 0 */

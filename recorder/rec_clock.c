@@ -20,24 +20,24 @@
 
 static int install_now(struct rec_session *s)
 {
-    if (pt_clock_install(&s->clock, &s->mem, s->clock_table) < 0) {
+    pt_event_reset(&s->ev, PT_EV_CLOCK);
+    s->ev.clock_table = s->clock_site.table;
+    if (pt_clock_plan(&s->mem, &s->clock_site, s->py.version, s->ev.clock_redirect) < 0 ||
+        pt_clock_install(&s->clock, &s->mem, s->clock_site.table, s->ev.clock_redirect) < 0) {
         return -1;
     }
     s->clock_state = REC_CLOCK_ON;
-    pt_event_reset(&s->ev, PT_EV_CLOCK);
-    s->ev.clock_table = s->clock_table;
     return rec_write_event(s);
 }
 
-static int try_locate(struct rec_session *s, int *relocated)
+static int try_locate(struct rec_session *s)
 {
-    return pt_clock_locate(s->pid, s->py.image, s->py.debug_file, &s->clock_table, relocated);
+    return pt_clock_locate(s->pid, s->py.image, s->py.debug_file, &s->clock_site);
 }
 
 int rec_clock_start(struct rec_session *s)
 {
-    int relocated = 0;
-    if (try_locate(s, &relocated) == 0 && !relocated) {
+    if (try_locate(s) == 0 && !s->clock_site.relocated) {
         return install_now(s);
     }
     pt_err_clear();
@@ -47,14 +47,14 @@ int rec_clock_start(struct rec_session *s)
 
 int rec_clock_after_syscall(struct rec_session *s, int nr, const uint64_t *a, int64_t ret)
 {
-    int relocated;
     if (s->clock_state == REC_CLOCK_WAIT_MAP && nr == SYS_mmap && ret >= 0) {
-        if (try_locate(s, &relocated) == 0) {
+        if (try_locate(s) == 0) {
             s->clock_state = REC_CLOCK_WAIT_RELRO;
         }
         pt_err_clear();
     } else if (s->clock_state == REC_CLOCK_WAIT_RELRO && nr == SYS_mprotect && ret == 0 &&
-               a[2] == PROT_READ && s->clock_table >= a[0] && s->clock_table < a[0] + a[1]) {
+               a[2] == PROT_READ && s->clock_site.table >= a[0] &&
+               s->clock_site.table < a[0] + a[1]) {
         return install_now(s);
     }
     return 0;

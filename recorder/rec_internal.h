@@ -55,7 +55,7 @@ struct rec_session {
     int resume_sig;                     /* signal to deliver when resuming */
 
     struct pt_clock clock;
-    pt_addr clock_table;
+    struct pt_clock_site clock_site;
     int clock_state;
 
     struct rec_filecache *files;

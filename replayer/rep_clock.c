@@ -32,7 +32,7 @@ int rep_clock_event(struct rep_session *s)
         return -1;
     }
     s->armed_for = 0;
-    return pt_clock_install(&s->clock, &s->mem, s->ev.clock_table);
+    return pt_clock_install(&s->clock, &s->mem, s->ev.clock_table, s->ev.clock_redirect);
 }
 
 int rep_clock_check(struct rep_session *s, uint64_t recorded)
