@@ -102,7 +102,7 @@ void pt_mem_init_pid(struct pt_mem *m, pid_t pid)
 
 void pt_mem_close(struct pt_mem *m)
 {
-    if (m->memfd >= 0) {
+    if (m->ops && m->memfd >= 0) {
         close(m->memfd);
         m->memfd = -1;
     }

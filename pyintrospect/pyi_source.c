@@ -1,0 +1,146 @@
+/*
+ * pyi_source: source lines for bt and `list`, read from the file named by co_filename on disk
+ * (as linecache does; nothing is read from the tracee) and kept for the session: files do not
+ * change when the tracee runs. `list` follows pdb's do_list: 11 lines around the current one,
+ * `list N,M` (M < N meaning a count), line numbers right-aligned to 3 columns, `->` on the
+ * frame's current line.
+ */
+#include "pyintrospect/pyi_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PYI_MAX_SOURCE (64u << 20)
+
+struct pyi_srcfile {
+    char *name;
+    char *text;     /* NULL: unreadable */
+    size_t *starts; /* offset of each line */
+    size_t nlines;
+    size_t len;
+    struct pyi_srcfile *next;
+};
+
+static struct pyi_srcfile *pyi_source_load(const char *file)
+{
+    struct pyi_srcfile *f = calloc(1, sizeof *f);
+    if (!f || !(f->name = strdup(file))) {
+        free(f);
+        return NULL;
+    }
+    FILE *fp = fopen(file, "rb");
+    if (!fp) {
+        return f;
+    }
+    size_t cap = 0;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0 && f->len + n <= PYI_MAX_SOURCE) {
+        if (f->len + n + 1 > cap) {
+            cap = (f->len + n + 1) * 2;
+            char *t = realloc(f->text, cap);
+            if (!t) {
+                break;
+            }
+            f->text = t;
+        }
+        memcpy(f->text + f->len, buf, n);
+        f->len += n;
+    }
+    fclose(fp);
+    if (!f->text) {
+        f->text = strdup("");
+    }
+    size_t lcap = 64;
+    f->starts = malloc(lcap * sizeof *f->starts);
+    for (size_t i = 0; f->starts && i < f->len;) {
+        if (f->nlines == lcap) {
+            lcap *= 2;
+            size_t *t = realloc(f->starts, lcap * sizeof *t);
+            if (!t) {
+                break;
+            }
+            f->starts = t;
+        }
+        f->starts[f->nlines++] = i;
+        char *nl = memchr(f->text + i, '\n', f->len - i);
+        i = nl ? (size_t)(nl - f->text) + 1 : f->len;
+    }
+    return f;
+}
+
+const char *pyi_source_line(struct pyi_session *s, const char *file, int line, size_t *len)
+{
+    struct pyi_srcfile *f = s->sources;
+    while (f && strcmp(f->name, file) != 0) {
+        f = f->next;
+    }
+    if (!f) {
+        f = pyi_source_load(file);
+        if (!f) {
+            return NULL;
+        }
+        f->next = s->sources;
+        s->sources = f;
+    }
+    if (!f->text || !f->starts || line < 1 || (size_t)line > f->nlines) {
+        return NULL;
+    }
+    size_t a = f->starts[line - 1];
+    size_t b = (size_t)line < f->nlines ? f->starts[line] : f->len;
+    while (b > a && (f->text[b - 1] == '\n' || f->text[b - 1] == '\r')) {
+        b--;
+    }
+    *len = b - a;
+    return f->text + a;
+}
+
+void pyi_source_free(struct pyi_session *s)
+{
+    while (s->sources) {
+        struct pyi_srcfile *n = s->sources->next;
+        free(s->sources->name);
+        free(s->sources->text);
+        free(s->sources->starts);
+        free(s->sources);
+        s->sources = n;
+    }
+}
+
+/* pdb's Pdb._print_lines */
+int pyi_print_list(struct pyi_session *s, FILE *out, int first, int last)
+{
+    const struct pyi_frame *f;
+    if (!pyi_selected_raw(s, &f)) {
+        return -1;
+    }
+    if (first <= 0 && last <= 0) {
+        first = f->line - 5 < 1 ? 1 : f->line - 5;
+        last = first + 10;
+    } else if (last <= 0) {
+        first = first - 5 < 1 ? 1 : first - 5;
+        last = first + 10;
+    } else if (last < first) {
+        last = first + last;
+    }
+    size_t len;
+    if (!pyi_source_line(s, f->filename, first, &len)) {
+        return pt_fail("cannot read line %d of %s", first, f->filename);
+    }
+    for (int ln = first; ln <= last; ln++) {
+        const char *text = pyi_source_line(s, f->filename, ln, &len);
+        if (!text) {
+            break;
+        }
+        /* s = str(lineno).rjust(3); if len(s) < 4: s += ' '; s += ' '; then '->' */
+        char num[32];
+        snprintf(num, sizeof num, "%3d", ln);
+        fprintf(out, "%s%s %s\t", num, strlen(num) < 4 ? " " : "", ln == f->line ? "->" : "");
+        while (len > 0 && text[len - 1] && strchr(" \t\f\v\r", text[len - 1])) {
+            len--;
+        }
+        fwrite(text, 1, len, out);
+        fputc('\n', out);
+    }
+    return 0;
+}

@@ -1,0 +1,203 @@
+/*
+ * pyintrospect: reading Python state (threads, frames, locals, values, source, bytecode) out of
+ * a stopped CPython process, using only its memory and the interpreter's DWARF debug info.
+ * Nothing ever runs inside the inspected process.
+ *
+ * A session (pyi_open) finds the module that holds `_PyRuntime` (the python executable or
+ * libpython), its DWARF (inside the file or found by build-id under /usr/lib/debug, or under
+ * $PYTT_DEBUG_DIR), the CPython version, and resolves every struct member it will read by name.
+ * That is done once. Everything learnt from the tracee's memory after that (threads, frames,
+ * code objects) is cached until pyi_invalidate(), which the caller must call whenever the tracee
+ * has run. pyi_set_target() points the session at another process with the same layout (a fork
+ * of it: a snapshot or a restored checkpoint).
+ *
+ * The session has a selected thread and a selected frame (frame 0 = innermost), as gdb's:
+ * the print, locals, list and dis functions work on the selected frame.
+ *
+ * Errors: functions return -1 (or NULL) and set the message in common/pt_error.h (pt_errmsg()).
+ * Output goes to a caller-supplied FILE *. Memory that cannot be read inside a value prints as
+ * `<unreadable ...>` rather than failing the whole command.
+ *
+ * Supported: CPython 3.11 (pyi_v311.c). Other versions give a clear "unsupported" error.
+ */
+#ifndef PYINTROSPECT_H
+#define PYINTROSPECT_H
+
+#include "common/pt_mem.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct pyi_session;
+
+/* ---- session -------------------------------------------------------------------------------- */
+
+/* Open a session on process pid (which must stay stopped while pyintrospect reads it), reading
+ * its memory through mem (which must outlive the session or be replaced by pyi_set_target). */
+int pyi_open(struct pyi_session **out, pid_t pid, struct pt_mem *mem);
+void pyi_close(struct pyi_session *s);
+/* Point the session at another process with the identical address-space layout (a fork of the
+ * same process). Implies pyi_invalidate(). */
+int pyi_set_target(struct pyi_session *s, pid_t pid, struct pt_mem *mem);
+/* Forget everything read from the tracee's memory (threads, frames, code objects); keeps DWARF
+ * and layout. Call it whenever the tracee has run. The selected thread is kept (by native
+ * thread id) when it still exists; the selected frame goes back to 0. */
+void pyi_invalidate(struct pyi_session *s);
+/* "3.11.2" */
+const char *pyi_version(const struct pyi_session *s);
+/* Path of the module holding _PyRuntime (the executable or libpython). */
+const char *pyi_python_module(const struct pyi_session *s);
+
+/* ---- value rendering options ---------------------------------------------------------------- */
+struct pyi_repr_opts {
+    size_t max_items; /* items shown per container (list, tuple, dict, set); 0 = no limit */
+    size_t max_str;   /* characters of a str / bytes shown; 0 = no limit */
+    int max_depth;    /* nesting depth before a container prints as `...`; 0 = no limit */
+};
+/* Defaults: 10000 items, 100000 characters, depth 200. A container or string cut at a cap ends
+ * with "...(truncated)" (e.g. `[0, 1, ...(truncated)]`); deeper nesting prints `...`. */
+extern const struct pyi_repr_opts pyi_repr_defaults;
+void pyi_set_repr_opts(struct pyi_session *s, const struct pyi_repr_opts *opts);
+
+/* repr() of the object at addr, as Python's own repr() would print it where pyintrospect knows
+ * how (see docs/pyintrospect.md); malloc'd UTF-8. Unreadable memory gives `<unreadable ...>`
+ * inside the text, not an error. */
+int pyi_repr(struct pyi_session *s, pt_addr obj, char **out);
+
+/* ---- threads -------------------------------------------------------------------------------- */
+struct pyi_thread {
+    pt_addr tstate;          /* PyThreadState */
+    unsigned long thread_id; /* threading.get_ident() */
+    pid_t native_tid;        /* OS thread id (0 if unknown) */
+    bool holds_gil;
+    pt_addr top_frame; /* innermost interpreter frame (0: none) */
+};
+/* Python threads of the main interpreter, newest first (as PyInterpreterState.threads). The
+ * array belongs to the session and is valid until pyi_invalidate. */
+int pyi_threads(struct pyi_session *s, const struct pyi_thread **out, size_t *n);
+int pyi_select_thread(struct pyi_session *s, size_t index);
+/* Select the thread whose native id is tid. */
+int pyi_select_thread_tid(struct pyi_session *s, pid_t tid);
+/* Index of the selected thread (default: the GIL holder, else the main thread). */
+int pyi_selected_thread(struct pyi_session *s, size_t *index);
+/* `info threads`: one line per thread, `*` on the selected one. */
+int pyi_print_threads(struct pyi_session *s, FILE *out);
+
+/* ---- frames of the selected thread ---------------------------------------------------------- */
+struct pyi_frame {
+    pt_addr iframe;       /* the interpreter frame (3.11: _PyInterpreterFrame) */
+    pt_addr code;         /* PyCodeObject */
+    const char *filename; /* co_filename */
+    const char *funcname; /* co_name (what py-bt and tracebacks print) */
+    const char *qualname; /* co_qualname */
+    int line;             /* current line (PyFrame_GetLineNumber); -1 if unknown */
+    int lasti;            /* offset in bytes of the current instruction (frame.f_lasti) */
+    int native_index;     /* which _PyEval_EvalFrameDefault call runs it: 0 = innermost */
+    bool is_entry;        /* first frame that C call runs */
+};
+/* Python frames of the selected thread, innermost first; incomplete frames are skipped as
+ * CPython does. Valid until pyi_invalidate. */
+int pyi_frames(struct pyi_session *s, const struct pyi_frame **out, size_t *n);
+/* Frame selection (gdb's frame N / up N / down N); out-of-range moves stop at the ends and
+ * fail with a message like gdb's. */
+int pyi_frame_select(struct pyi_session *s, size_t index);
+int pyi_frame_up(struct pyi_session *s, size_t n);
+int pyi_frame_down(struct pyi_session *s, size_t n);
+size_t pyi_frame_selected(struct pyi_session *s);
+
+/* ---- formatting (all write to out) ---------------------------------------------------------- */
+enum {
+    PYI_BT_LOCALS = 1 << 0,   /* bt -full: locals under each frame */
+    PYI_BT_NATIVE = 1 << 1,   /* bt -native: native frames, _PyEval_EvalFrameDefault expanded */
+    PYI_BT_NOSOURCE = 1 << 2, /* no source line under each frame */
+};
+/* `#N FILE:LINE in FUNC` then the stripped source line indented by 4 (as traceback prints it),
+ * innermost first; with PYI_BT_LOCALS each frame's locals follow, indented by 8. */
+int pyi_print_bt(struct pyi_session *s, FILE *out, unsigned flags);
+/* One frame's header line, as bt prints it. */
+int pyi_print_frame(struct pyi_session *s, FILE *out, size_t index);
+/* Locals of the selected frame: `name = repr` per line in co_varnames order, then cells and
+ * free variables (their cell contents); unbound locals are skipped, like frame.f_locals. */
+int pyi_print_locals(struct pyi_session *s, FILE *out);
+/* Globals of the selected frame's module, in dict order, without dunder names. */
+int pyi_print_globals(struct pyi_session *s, FILE *out);
+/* `print EXPR` on the selected frame. EXPR: NAME, attribute chains, [int] / ['str'] subscripts,
+ * e.g. `self.items[0].name`. Names resolve local -> free/cell -> global -> builtins. */
+enum { PYI_EVAL_OK = 0, PYI_EVAL_PYERR = 1 };
+/* Evaluate: on success *text = repr (malloc'd) and returns PYI_EVAL_OK; a Python-level failure
+ * returns PYI_EVAL_PYERR with *text = "NameError: name 'x' is not defined" (or AttributeError,
+ * KeyError, IndexError, TypeError, SyntaxError); -1 on a memory/layout failure. *addr (may be
+ * NULL) receives the object's address. */
+int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr);
+/* Prints the repr or the Python error line; returns like pyi_eval. */
+int pyi_print_expr(struct pyi_session *s, FILE *out, const char *expr);
+/* `list`: pdb's format, `->` on the current line. first=last=0: 11 lines around the current
+ * line; last < first: last is a count. Source is read from co_filename on disk. */
+int pyi_print_list(struct pyi_session *s, FILE *out, int first, int last);
+/* `dis`: the selected frame's code as dis.disassemble(code, lasti) prints it (de-quickened,
+ * CACHE entries hidden, `-->` on the current instruction, exception table). When f_lasti is
+ * one of an instruction's inline caches (a frame suspended in a Python-to-Python CALL), the
+ * instruction owning that cache gets the `-->`, where dis.disassemble would mark nothing. */
+int pyi_print_dis(struct pyi_session *s, FILE *out);
+/* dis of any code object (lasti -1: no marker). */
+int pyi_print_dis_code(struct pyi_session *s, FILE *out, pt_addr code, int lasti);
+/* All threads with their stacks (and locals with PYI_BT_LOCALS), as `py-spy dump` does. */
+int pyi_print_dump(struct pyi_session *s, FILE *out, unsigned flags);
+
+/* ---- native code ---------------------------------------------------------------------------- */
+/* The native pc of the selected thread (needs the thread ptrace-stopped). */
+int pyi_native_pc(struct pyi_session *s, pt_addr *pc);
+/* `x/Ni ADDR`: count instructions from addr (capstone, AT&T syntax as gdb), `=>` on pc. */
+int pyi_print_native_disas(struct pyi_session *s, FILE *out, pt_addr addr, int count, pt_addr pc);
+/* `disas`: the function containing pc (at most 2000 instructions). */
+int pyi_print_native_function(struct pyi_session *s, FILE *out, pt_addr pc);
+
+/* ---- line tables (for stepping by Python line) ---------------------------------------------- */
+struct pyi_code_info {
+    const char *filename, *name, *qualname;
+    int firstlineno;
+    size_t ncodeunits;  /* bytecode length in code units (2 bytes each) */
+    int firsttraceable; /* offset in bytes of the first traceable instruction */
+};
+/* The code object of obj: obj itself if it is a code object, a function's __code__, or the
+ * __code__ of a bound method's function. */
+int pyi_code_of(struct pyi_session *s, pt_addr obj, pt_addr *code);
+/* The code object's identity (strings valid until pyi_invalidate). */
+int pyi_code_info(struct pyi_session *s, pt_addr code, struct pyi_code_info *out);
+/* Line of the instruction at byte offset (PyCode_Addr2Line): -1 = no line; offset < 0 gives
+ * co_firstlineno. Returns 0 or -1 on error. */
+int pyi_code_addr2line(struct pyi_session *s, pt_addr code, int offset, int *line);
+
+/* One instruction of a code object (CACHE entries are not instructions). */
+struct pyi_instr {
+    int offset;       /* bytes */
+    int line;         /* -1 = none */
+    int opcode;       /* de-quickened */
+    bool line_start;  /* dis.findlinestarts lists it */
+    bool seq_event;   /* reached by falling through from the previous instruction, CPython
+                       * 3.11 reports a 'line' event here (line differs from the previous
+                       * instruction's, or the previous is before the first traceable one) */
+    bool jump_target; /* a jump or exception handler can land here: a 'line' event is then
+                       * possible too (see pyi_code_line_event) */
+    bool traced;      /* the tracing machinery sees it at all (not after EXTENDED_ARG, not
+                       * before _co_firsttraceable, not RESUME) */
+};
+/* Iterate the instructions of a code object: *it starts at 0; returns 1 with *out filled, 0 at
+ * the end, -1 on error. */
+int pyi_code_next_instr(struct pyi_session *s, pt_addr code, size_t *it, struct pyi_instr *out);
+/* The exact dynamic rule (ceval's maybe_call_line_trace): executing the instruction at byte
+ * offset cur right after the one at prev (the previous instruction started in this frame, -2
+ * for "just entered"), does CPython report a 'line' event? Returns 1 / 0, -1 on error. */
+int pyi_code_line_event(struct pyi_session *s, pt_addr code, int prev, int cur);
+
+/* ---- live processes ------------------------------------------------------------------------- */
+/* Seize and interrupt every thread of pid (PTRACE_SEIZE + PTRACE_INTERRUPT, for /proc/PID/task),
+ * wait until all are stopped. */
+struct pyi_attach;
+int pyi_attach(pid_t pid, struct pyi_attach **out);
+/* Detach from every thread (they continue) and free. */
+void pyi_detach(struct pyi_attach *a);
+
+#endif
