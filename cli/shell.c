@@ -3,11 +3,13 @@
  * (inspection, stepping, reverse execution) join the same table.
  */
 #include "shell.h"
+#include "shell_cmds.h"
 
 #include "cli.h"
 #include "common/pt_error.h"
 #include "common/pt_elf.h"
 #include "common/pt_trace.h"
+#include "pyintrospect/pyintrospect.h"
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -26,7 +28,7 @@ struct shell_cmd {
     const char *help;
 };
 
-static int shell_error(struct cli_shell *sh, const char *what)
+int shell_error(struct cli_shell *sh, const char *what)
 {
     fprintf(sh->out, "error: %s", what);
     if (pt_errmsg()[0]) {
@@ -57,6 +59,7 @@ static int cmd_continue(struct cli_shell *sh, const char *args)
         fprintf(sh->out, "The replay is at the end of the recording.\n");
         return 0;
     }
+    shell_moved(sh);
     if (rep_run(sh->rep, UINT64_MAX) < 0) {
         return shell_error(sh, "replay failed");
     }
@@ -72,7 +75,21 @@ static void print_argv(FILE *out, const struct pt_header *h)
     fputc('\n', out);
 }
 
+static int cmd_info_trace(struct cli_shell *sh);
+
 static int cmd_info(struct cli_shell *sh, const char *args)
+{
+    if (strncmp(args, "threads", 7) == 0) {
+        return shell_cmd_threads(sh);
+    }
+    if (!*args || strncmp(args, "trace", 5) == 0) {
+        return cmd_info_trace(sh);
+    }
+    fprintf(sh->out, "usage: info [trace|threads]\n");
+    return -1;
+}
+
+static int cmd_info_trace(struct cli_shell *sh)
 {
     const struct pt_header *h = rep_header(sh->rep);
     time_t t = (time_t)(h->record_time_ns / 1000000000);
@@ -118,6 +135,7 @@ static int cmd_goto(struct cli_shell *sh, const char *args)
         fprintf(sh->out, "The replay is at the end of the recording.\n");
         return -1;
     }
+    shell_moved(sh);
     if (rep_run_to_tick(sh->rep, tick) < 0) {
         return shell_error(sh, "goto failed");
     }
@@ -140,7 +158,19 @@ static const struct shell_cmd commands[] = {
     {"continue", "c cont", 1, cmd_continue, "run forward to the end of the recording"},
     {"when", "", 0, cmd_when, "show the current moment: Python tick and event number"},
     {"goto", "", 0, cmd_goto, "goto TICK: run forward to that Python tick"},
-    {"info", "i", 0, cmd_info, "show the trace, the program and the replay position"},
+    {"info", "i", 0, cmd_info, "info [trace|threads]: the trace and position, or the threads"},
+    {"bt", "where w backtrace py-bt", 0, shell_cmd_bt, "Python stack (bt -full: with locals; "
+                                                       "bt -native: with native frames)"},
+    {"up", "py-up", 0, shell_cmd_up, "up [N]: select the frame N levels up (callers)"},
+    {"down", "py-down", 0, shell_cmd_down, "down [N]: select the frame N levels down"},
+    {"frame", "f", 0, shell_cmd_frame, "frame [N]: select or show a frame"},
+    {"locals", "py-locals", 0, shell_cmd_locals, "local variables of the selected frame"},
+    {"globals", "", 0, shell_cmd_globals, "global variables of the selected frame"},
+    {"print", "p py-print", 0, shell_cmd_print, "print EXPR: names, a.b.c, d['k'][0]"},
+    {"list", "l py-list", 0, shell_cmd_list, "list [FIRST[,LAST]]: source around the line"},
+    {"dis", "py-dis", 0, shell_cmd_dis, "bytecode of the selected frame, as dis.dis"},
+    {"x", "", 0, shell_cmd_x, "x/Ni [ADDR]: native instructions (default: the native pc)"},
+    {"disas", "", 0, shell_cmd_disas, "disas [ADDR]: the native function around ADDR"},
     {"help", "h ?", 0, cmd_help, "list commands"},
     {"quit", "q exit", 0, cmd_quit, "leave the shell"},
 };
@@ -173,6 +203,9 @@ static int has_alias(const char *aliases, const char *word, size_t n)
 
 static const struct shell_cmd *lookup(const char *word, size_t n)
 {
+    if (n > 1 && word[0] == 'x' && word[1] == '/') {
+        n = 1; /* x/Ni */
+    }
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if ((strlen(commands[i].name) == n && strncmp(commands[i].name, word, n) == 0) ||
             has_alias(commands[i].aliases, word, n)) {
@@ -198,7 +231,7 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
         sh->failed = 1;
         return -1;
     }
-    const char *args = line + n;
+    const char *args = c->fn == shell_cmd_x ? line + 1 : line + n; /* x/Ni keeps its /Ni */
     args += strspn(args, " \t");
     if (c->motion) {
         snprintf(sh->last_motion, sizeof sh->last_motion, "%s", line);
@@ -228,6 +261,14 @@ int cli_shell_source(struct cli_shell *sh, const char *path)
     }
     fclose(f);
     return 0;
+}
+
+void cli_shell_close(struct cli_shell *sh)
+{
+    if (sh->pyi) {
+        pyi_close(sh->pyi);
+        sh->pyi = NULL;
+    }
 }
 
 void cli_shell_interact(struct cli_shell *sh)

@@ -11,8 +11,12 @@
 
 #include <stdio.h>
 
+struct pyi_session;
+
 struct cli_shell {
     struct rep_session *rep;
+    struct pyi_session *pyi; /* opened on first inspection (shell_inspect.c) */
+    pid_t pyi_pid;
     const char *trace_dir;
     FILE *out;
     char last_motion[256];
@@ -26,5 +30,7 @@ int cli_shell_exec(struct cli_shell *sh, const char *line);
 int cli_shell_source(struct cli_shell *sh, const char *path);
 /* Interactive loop until quit or EOF. */
 void cli_shell_interact(struct cli_shell *sh);
+/* Release what the shell holds. */
+void cli_shell_close(struct cli_shell *sh);
 
 #endif

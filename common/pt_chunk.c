@@ -43,7 +43,7 @@ int pt_chunkw_open(struct pt_chunk_writer *w, const char *path)
     memset(w, 0, sizeof *w);
     w->path = path;
     w->level = 3;
-    w->f = fopen(path, "wbx");
+    w->f = fopen(path, "wbxe");
     if (!w->f) {
         return pt_fail_errno("creating %s", path);
     }
@@ -180,7 +180,7 @@ int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t star
     r->path = strdup(path);
     pt_buf_init(&r->raw);
     pt_buf_init(&r->comp);
-    r->f = fopen(path, "rb");
+    r->f = fopen(path, "rbe");
     if (!r->f) {
         return pt_fail_errno("opening trace file %s", path);
     }

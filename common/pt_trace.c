@@ -437,7 +437,7 @@ int pt_tracew_close(struct pt_trace_writer *w)
 static int read_header(struct pt_trace_reader *r)
 {
     char *path = path_join(r->dir, "header");
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe");
     uint8_t prologue[12];
     int rc = -1;
     if (!f) {

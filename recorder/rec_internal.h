@@ -32,6 +32,13 @@ enum rec_clock_state {
     REC_CLOCK_ON,
 };
 
+/* A shared mapping of a file: writes to the file show through it (rec_mmap.c). */
+struct rec_shmap {
+    pt_addr addr;
+    uint64_t len;
+    uint64_t dev, ino;
+};
+
 struct rec_session {
     const struct rec_options *opt;
     struct rec_result *res;
@@ -58,6 +65,9 @@ struct rec_session {
     struct pt_clock_site clock_site;
     int clock_state;
 
+    struct rec_shmap *shmaps;
+    size_t nshmaps, shmaps_cap;
+
     struct rec_filecache *files;
     size_t nfiles, files_cap;
 };
@@ -81,6 +91,8 @@ int rec_clock_tick(struct rec_session *s, uint64_t *tick);
 int rec_clock_rearm(struct rec_session *s);
 /* rec_signal.c: a trap of the Python clock. */
 int rec_clock_trap(struct rec_session *s);
+/* rec_mmap.c: keep shared file mappings coherent with writes to their files. */
+int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
 /* rec_child.c: a new child from fork/vfork/clone: undo pytt's settings, let it go. */
 int rec_child_release(struct rec_session *s, pid_t child);
 /* rec_loop.c */

@@ -149,6 +149,7 @@ static void session_free(struct rec_session *s)
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);
     free(s->files);
+    free(s->shmaps);
 }
 
 int rec_record(const struct rec_options *opt, struct rec_result *res)

@@ -12,6 +12,12 @@
  *                program may have written, e.g. a tempfile it then mmaps), and replay fills an
  *                anonymous mapping with them.
  * /dev/zero mappings are anonymous memory and need neither.
+ *
+ * A shared file mapping also changes when the file is written through a descriptor (write,
+ * pwrite, ftruncate...): memory the program can read changed without a memory write of its own.
+ * The recorder keeps a list of the program's shared file mappings and, after each call that
+ * writes a file behind one of them, logs the mapping's bytes as extra output of that call;
+ * replay writes them back like any syscall output.
  */
 #define _GNU_SOURCE
 #include "rec_internal.h"
@@ -23,6 +29,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <stdio.h>
 
 #define PAGE 4096ull
 
@@ -51,6 +59,99 @@ static const struct pt_fileid *cached_id(struct rec_session *s, const char *path
     f->mtime_ns = mt;
     s->nfiles++;
     return &f->id;
+}
+
+static void add_shmap(struct rec_session *s, pt_addr addr, uint64_t len, const struct stat *st)
+{
+    if (s->nshmaps == s->shmaps_cap) {
+        s->shmaps_cap = s->shmaps_cap ? s->shmaps_cap * 2 : 8;
+        s->shmaps = realloc(s->shmaps, s->shmaps_cap * sizeof *s->shmaps);
+    }
+    s->shmaps[s->nshmaps++] = (struct rec_shmap){addr, len, st->st_dev, st->st_ino};
+}
+
+/* Log the current bytes of a shared mapping as output of the current event. */
+static int snapshot_shmap(struct rec_session *s, const struct rec_shmap *m)
+{
+    uint8_t *dst = pt_event_add_region(&s->ev, m->addr, m->len);
+    ssize_t got = pt_mem_read_partial(&s->mem, m->addr, dst, m->len);
+    size_t keep = got > 0 ? (size_t)got : 0;
+    s->ev.data.len -= m->len - keep;
+    s->ev.regions[s->ev.nregions - 1].len = keep;
+    if (keep == 0) {
+        s->ev.nregions--;
+    }
+    return 0;
+}
+
+/* The file descriptor a write-like call writes to, or -1. */
+static int written_fd(const struct pt_sc_call *c)
+{
+    switch (c->nr) {
+    case SYS_write:
+    case SYS_pwrite64:
+    case SYS_writev:
+    case SYS_pwritev:
+    case SYS_pwritev2:
+    case SYS_ftruncate:
+    case SYS_fallocate:
+    case SYS_sendfile:
+        return (int)c->args[0];
+    case SYS_copy_file_range:
+    case SYS_splice:
+        return (int)c->args[2];
+    }
+    return -1;
+}
+
+static int after_file_write(struct rec_session *s, int fd)
+{
+    char fdpath[64];
+    struct stat st;
+    snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%d", (int)s->pid, fd);
+    if (stat(fdpath, &st) < 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < s->nshmaps; i++) {
+        if (s->shmaps[i].dev == st.st_dev && s->shmaps[i].ino == st.st_ino) {
+            snapshot_shmap(s, &s->shmaps[i]);
+        }
+    }
+    return 0;
+}
+
+static void forget_shmaps(struct rec_session *s, pt_addr lo, uint64_t len)
+{
+    for (size_t i = 0; i < s->nshmaps;) {
+        if (s->shmaps[i].addr >= lo && s->shmaps[i].addr < lo + len) {
+            s->shmaps[i] = s->shmaps[--s->nshmaps];
+        } else {
+            i++;
+        }
+    }
+}
+
+int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c)
+{
+    if (s->nshmaps == 0 || c->ret < 0) {
+        return 0;
+    }
+    int fd = written_fd(c);
+    if (fd >= 0) {
+        return after_file_write(s, fd);
+    }
+    if (c->nr == SYS_munmap) {
+        forget_shmaps(s, c->args[0], c->args[1]);
+    } else if (c->nr == SYS_mremap) {
+        for (size_t i = 0; i < s->nshmaps; i++) {
+            if (s->shmaps[i].addr == c->args[0]) {
+                s->shmaps[i].addr = (pt_addr)c->ret;
+                s->shmaps[i].len = c->args[2];
+                snapshot_shmap(s, &s->shmaps[i]);
+            }
+        }
+    }
+    return 0;
 }
 
 static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const struct stat *st)
@@ -97,6 +198,9 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     int stable = S_ISREG(st.st_mode) && path[0] == '/' && strstr(path, " (deleted)") == NULL &&
                  (mt < s->start_ns || pt_is_elf(fdpath));
+    if (shared) {
+        add_shmap(s, (pt_addr)c->ret, c->args[1], &st);
+    }
     if (shared || !stable) {
         return copy_mapping(s, c, &st);
     }

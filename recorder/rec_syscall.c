@@ -162,6 +162,9 @@ int rec_syscall_exit(struct rec_session *s)
     if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
         return -1;
     }
+    if (rec_mmap_track(s, &call) < 0) {
+        return -1;
+    }
     s->exit_regs = r;
     s->last_was_exit = 1;
     s->res->nsyscalls++;

@@ -185,6 +185,11 @@ pid_t rep_pid(const struct rep_session *s)
     return s->pid;
 }
 
+struct pt_mem *rep_mem(struct rep_session *s)
+{
+    return &s->mem;
+}
+
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg)
 {
     *how = s->end_how;

@@ -170,5 +170,11 @@ int rep_mremap(struct rep_session *s, struct user_regs_struct *r)
     if (run_instead(s, SYS_mremap, args, &ret) < 0 || check_result(s, ret) < 0) {
         return -1;
     }
+    for (size_t i = 0; i < s->ev.nregions; i++) { /* a shared file mapping's new contents */
+        const struct pt_region *rg = &s->ev.regions[i];
+        if (pt_mem_write(&s->mem, rg->addr, pt_event_region_data(&s->ev, i), rg->len) < 0) {
+            return pt_wrap("refilling a remapped shared mapping");
+        }
+    }
     return finish(s, r);
 }

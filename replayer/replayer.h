@@ -45,6 +45,8 @@ const struct pt_header *rep_header(const struct rep_session *s);
 uint64_t rep_position(const struct rep_session *s); /* events replayed so far */
 uint64_t rep_nevents(const struct rep_session *s);  /* events in the trace */
 pid_t rep_pid(const struct rep_session *s);
+/* The replayed process's memory (valid while READY). */
+struct pt_mem *rep_mem(struct rep_session *s);
 /* How the recording ended (PT_END_*), its code, and its message (valid once FINISHED). */
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg);
 void rep_close(struct rep_session *s);

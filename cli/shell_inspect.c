@@ -1,0 +1,187 @@
+/*
+ * shell_inspect: the replay shell's inspection commands (bt, up/down/frame, locals, globals,
+ * print, list, dis, info threads, x/Ni, disas), thin wrappers over pyintrospect on the stopped
+ * replay. The pyintrospect session is opened on first use and invalidated after every motion,
+ * since everything it caches about the process may have changed.
+ */
+#include "shell_cmds.h"
+
+#include "common/pt_error.h"
+#include "pyintrospect/pyintrospect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int not_stopped(struct cli_shell *sh)
+{
+    if (rep_state(sh->rep) != REP_READY) {
+        fprintf(sh->out, "The program is not being run: the replay is at the end of the "
+                         "recording.\n");
+        return 1;
+    }
+    return 0;
+}
+
+struct pyi_session *shell_pyi(struct cli_shell *sh)
+{
+    if (not_stopped(sh)) {
+        return NULL;
+    }
+    if (sh->pyi && sh->pyi_pid != rep_pid(sh->rep)) {
+        if (pyi_set_target(sh->pyi, rep_pid(sh->rep), rep_mem(sh->rep)) < 0) {
+            pyi_close(sh->pyi);
+            sh->pyi = NULL;
+        }
+    }
+    if (!sh->pyi && pyi_open(&sh->pyi, rep_pid(sh->rep), rep_mem(sh->rep)) < 0) {
+        sh->pyi = NULL;
+        shell_error(sh, "cannot read Python's state");
+        return NULL;
+    }
+    sh->pyi_pid = rep_pid(sh->rep);
+    return sh->pyi;
+}
+
+void shell_moved(struct cli_shell *sh)
+{
+    if (sh->pyi) {
+        pyi_invalidate(sh->pyi);
+    }
+}
+
+static int done(struct cli_shell *sh, int rc, const char *what)
+{
+    return rc < 0 ? shell_error(sh, what) : 0;
+}
+
+int shell_cmd_bt(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    unsigned flags = 0;
+    if (!p) {
+        return -1;
+    }
+    if (strstr(args, "-full") || strstr(args, "full")) {
+        flags |= PYI_BT_LOCALS;
+    }
+    if (strstr(args, "-native")) {
+        flags |= PYI_BT_NATIVE;
+    }
+    return done(sh, pyi_print_bt(p, sh->out, flags), "bt");
+}
+
+static int move_frame(struct cli_shell *sh, const char *args, int dir)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    if (!p) {
+        return -1;
+    }
+    size_t n = *args ? strtoul(args, NULL, 10) : 1;
+    int rc = dir > 0 ? pyi_frame_up(p, n) : pyi_frame_down(p, n);
+    if (rc < 0) {
+        return shell_error(sh, dir > 0 ? "up" : "down");
+    }
+    return done(sh, pyi_print_frame(p, sh->out, pyi_frame_selected(p)), "frame");
+}
+
+int shell_cmd_up(struct cli_shell *sh, const char *args)
+{
+    return move_frame(sh, args, 1);
+}
+
+int shell_cmd_down(struct cli_shell *sh, const char *args)
+{
+    return move_frame(sh, args, -1);
+}
+
+int shell_cmd_frame(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    if (!p) {
+        return -1;
+    }
+    if (*args && pyi_frame_select(p, strtoul(args, NULL, 10)) < 0) {
+        return shell_error(sh, "frame");
+    }
+    return done(sh, pyi_print_frame(p, sh->out, pyi_frame_selected(p)), "frame");
+}
+
+int shell_cmd_locals(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    return p ? done(sh, pyi_print_locals(p, sh->out), "locals") : -1;
+}
+
+int shell_cmd_globals(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    return p ? done(sh, pyi_print_globals(p, sh->out), "globals") : -1;
+}
+
+int shell_cmd_print(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    if (!p) {
+        return -1;
+    }
+    if (!*args) {
+        fprintf(sh->out, "usage: print EXPR\n");
+        return -1;
+    }
+    return done(sh, pyi_print_expr(p, sh->out, args), "print");
+}
+
+int shell_cmd_list(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    int first = 0, last = 0;
+    if (!p) {
+        return -1;
+    }
+    if (*args && sscanf(args, "%d,%d", &first, &last) < 1) {
+        fprintf(sh->out, "usage: list [FIRST[,LAST]]\n");
+        return -1;
+    }
+    return done(sh, pyi_print_list(p, sh->out, first, last), "list");
+}
+
+int shell_cmd_dis(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    return p ? done(sh, pyi_print_dis(p, sh->out), "dis") : -1;
+}
+
+int shell_cmd_threads(struct cli_shell *sh)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    return p ? done(sh, pyi_print_threads(p, sh->out), "info threads") : -1;
+}
+
+/* x/Ni ADDR (ADDR defaults to the native pc) */
+int shell_cmd_x(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    int count = 1;
+    pt_addr pc = 0, addr = 0;
+    if (!p || pyi_native_pc(p, &pc) < 0) {
+        return p ? shell_error(sh, "x") : -1;
+    }
+    if (args[0] == '/') {
+        count = atoi(args + 1) > 0 ? atoi(args + 1) : 1;
+        args += strcspn(args, " \t");
+        args += strspn(args, " \t");
+    }
+    addr = *args ? strtoull(args, NULL, 0) : pc;
+    return done(sh, pyi_print_native_disas(p, sh->out, addr, count, pc), "x");
+}
+
+int shell_cmd_disas(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    pt_addr pc = 0;
+    if (!p || pyi_native_pc(p, &pc) < 0) {
+        return p ? shell_error(sh, "disas") : -1;
+    }
+    return done(sh, pyi_print_native_function(p, sh->out, *args ? strtoull(args, NULL, 0) : pc),
+                "disas");
+}
