@@ -140,8 +140,8 @@ int pt_fileid_of(const char *path, struct pt_fileid *id)
 
 int pt_fileid_equal(const struct pt_fileid *a, const struct pt_fileid *b)
 {
-    return a->size == b->size && a->kind == b->kind && a->len == b->len &&
-           memcmp(a->id, b->id, a->len) == 0;
+    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->kind == b->kind &&
+           a->len == b->len && memcmp(a->id, b->id, a->len) == 0;
 }
 
 const char *pt_fileid_str(const struct pt_fileid *id)
@@ -151,7 +151,9 @@ const char *pt_fileid_str(const struct pt_fileid *id)
     for (int i = 0; i < id->len && n < (int)sizeof buf - 3; i++) {
         n += snprintf(buf + n, sizeof buf - (size_t)n, "%02x", id->id[i]);
     }
-    snprintf(buf + n, sizeof buf - (size_t)n, ", %llu bytes", (unsigned long long)id->size);
+    snprintf(buf + n, sizeof buf - (size_t)n, ", %llu bytes, modified %lld.%09lld",
+             (unsigned long long)id->size, (long long)(id->mtime_ns / 1000000000),
+             (long long)(id->mtime_ns % 1000000000));
     return buf;
 }
 

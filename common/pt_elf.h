@@ -3,7 +3,8 @@
  *
  *   - file identity (pt_fileid): size, mtime, and the GNU build-id for ELF files or a 64-bit
  *     content hash for anything else. The recorder stores it for every file it lets replay map
- *     again; the replayer refuses a file whose identity changed, naming it.
+ *     again; the replayer refuses a file whose identity changed, naming it. All three must
+ *     match: a rebuild changes the build-id, an in-place edit the modification time.
  *   - the CPython check at exec: is this binary a CPython interpreter (it defines _PyRuntime,
  *     itself or through the libpython it needs), which version, and is its DWARF available
  *     (inside the file, or as /usr/lib/debug/.build-id/xx/rest.debug; PYTT_DEBUG_DIR overrides

@@ -130,6 +130,10 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_uv(b, ev->tick);
         pt_buf_blob(b, ev->siginfo, sizeof ev->siginfo);
         break;
+    case PT_EV_OUTPUT:
+        pt_buf_uv(b, (uint64_t)ev->signo);
+        pt_buf_blob(b, pt_event_region_data(ev, 0), ev->regions[0].len);
+        break;
     case PT_EV_CLOCK:
         pt_buf_uv(b, ev->clock_table);
         pt_buf_blob(b, ev->clock_redirect, sizeof ev->clock_redirect);
@@ -221,6 +225,15 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         ev->rdx = pt_cur_uv(c);
         ev->rcx = pt_cur_uv(c);
         ev->insn_len = pt_cur_u8(c);
+        break;
+    case PT_EV_OUTPUT:
+        ev->signo = (int32_t)pt_cur_uv(c);
+        p = pt_cur_blob(c, &n);
+        if (ev->signo != 1 && ev->signo != 2) {
+            c->bad = 1;
+        } else if (!c->bad) {
+            memcpy(pt_event_add_region(ev, 0, n), p, n);
+        }
         break;
     case PT_EV_CLOCK:
         ev->clock_table = pt_cur_uv(c);

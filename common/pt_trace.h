@@ -41,6 +41,7 @@ enum pt_ev_type {
     PT_EV_RDTSC = 4,   /* a trapped rdtsc/rdtscp and the values it returned */
     PT_EV_END = 5,     /* the end of the recording */
     PT_EV_CLOCK = 6,   /* the Python clock was installed here (pt_clock.h) */
+    PT_EV_OUTPUT = 7,  /* a child process wrote this to the inherited stdout/stderr */
 };
 
 /* How a mmap'd file is reproduced at replay. */

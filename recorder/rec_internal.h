@@ -9,6 +9,8 @@
 
 #include "common/pt_clock.h"
 #include "common/pt_elf.h"
+#include "common/pt_fdkinds.h"
+#include "common/pt_ptrace.h"
 #include "common/pt_mem.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_trace.h"
@@ -39,6 +41,15 @@ struct rec_shmap {
     uint64_t dev, ino;
 };
 
+/* A traced child of the recorded process (rec_child.c). */
+struct rec_child {
+    pid_t pid;
+    int nr;           /* syscall in progress */
+    uint64_t args[6];
+    struct pt_fdkinds fds;
+    struct pt_mem mem;
+};
+
 struct rec_session {
     const struct rec_options *opt;
     struct rec_result *res;
@@ -64,6 +75,10 @@ struct rec_session {
     struct pt_clock clock;
     struct pt_clock_site clock_site;
     int clock_state;
+
+    struct pt_fdkinds fds; /* the recorded process's original stdout/stderr descriptors */
+    struct rec_child *children;
+    size_t nchildren, children_cap;
 
     struct rec_shmap *shmaps;
     size_t nshmaps, shmaps_cap;
@@ -93,8 +108,8 @@ int rec_clock_rearm(struct rec_session *s);
 int rec_clock_trap(struct rec_session *s);
 /* rec_mmap.c: keep shared file mappings coherent with writes to their files. */
 int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
-/* rec_child.c: a new child from fork/vfork/clone: undo pytt's settings, let it go. */
-int rec_child_release(struct rec_session *s, pid_t child);
+/* rec_child.c: a stop of a child (or further descendant) of the recorded process. */
+int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
 /* rec_loop.c */
 int rec_write_event(struct rec_session *s);
 int rec_abort(struct rec_session *s, const char *why);

@@ -78,15 +78,6 @@ int rec_abort(struct rec_session *s, const char *why)
                    (unsigned long long)s->res->nevents, msg);
 }
 
-/* A stop of some other process: a new child of the recorded one. */
-static int other_stop(struct rec_session *s, const struct pt_stop *st)
-{
-    if (st->kind == PT_STOP_EXITED || st->kind == PT_STOP_KILLED) {
-        return 0;
-    }
-    return rec_child_release(s, st->pid);
-}
-
 /* Handle one stop of the recorded process; returns 1 when the process is gone. */
 static int main_stop(struct rec_session *s, const struct pt_stop *st)
 {
@@ -124,7 +115,7 @@ static int record_loop(struct rec_session *s)
             return -1;
         }
         if (st.pid != s->pid) {
-            if (other_stop(s, &st) < 0) {
+            if (rec_child_stop(s, &st) < 0) {
                 return -1;
             }
             continue;
@@ -150,6 +141,10 @@ static void session_free(struct rec_session *s)
     pt_mem_close(&s->mem);
     free(s->files);
     free(s->shmaps);
+    for (size_t i = 0; i < s->nchildren; i++) {
+        pt_mem_close(&s->children[i].mem);
+    }
+    free(s->children);
 }
 
 int rec_record(const struct rec_options *opt, struct rec_result *res)
@@ -163,6 +158,7 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     s.last_flush_ns = rec_now_ns();
     s.cpu = pt_pick_cpu();
     pt_event_init(&s.ev);
+    pt_fdkinds_init(&s.fds);
     if (pt_pin_self(s.cpu) < 0 || pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
         session_free(&s);
         return -1;

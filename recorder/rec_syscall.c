@@ -165,6 +165,7 @@ int rec_syscall_exit(struct rec_session *s)
     if (rec_mmap_track(s, &call) < 0) {
         return -1;
     }
+    pt_fdkinds_update(&s->fds, nr, call.args, call.ret);
     s->exit_regs = r;
     s->last_was_exit = 1;
     s->res->nsyscalls++;

@@ -7,6 +7,7 @@
 #include "replayer.h"
 
 #include "common/pt_clock.h"
+#include "common/pt_fdkinds.h"
 #include "common/pt_mem.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_trace.h"
@@ -25,7 +26,7 @@ struct rep_session {
     struct pt_event ev;                 /* the event being replayed */
     struct user_regs_struct entry_regs; /* at the current syscall's entry */
     int resume_sig;
-    uint8_t fdkind[REP_MAX_FD]; /* 1: the original stdout, 2: stderr, 0: anything else */
+    struct pt_fdkinds fds; /* which descriptors are the original stdout/stderr */
     int end_how, end_code;
     uint64_t end_tick;
     uint64_t last_tick; /* tick at the last syscall checked */
@@ -54,6 +55,9 @@ int rep_mremap(struct rep_session *s, struct user_regs_struct *r);
 void rep_fd_init(struct rep_session *s);
 int rep_output(struct rep_session *s, const struct user_regs_struct *r);
 void rep_fd_update(struct rep_session *s);
+int rep_sink_write(struct rep_session *s, int kind, const void *buf, size_t n);
+/* Print the output of the recorded program's children logged next. */
+int rep_child_output(struct rep_session *s);
 /* rep_clock.c */
 int rep_clock_now(struct rep_session *s, uint64_t *tick);
 int rep_clock_event(struct rep_session *s);

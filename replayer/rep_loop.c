@@ -55,6 +55,9 @@ static void kill_tracee(struct rep_session *s)
 /* The trace's END record has been reached: take it and finish. */
 static int finish(struct rep_session *s)
 {
+    if (rep_child_output(s) < 0) {
+        return -1;
+    }
     s->end_tick = s->last_tick;
     if (s->pid > 0 && rep_clock_now(s, &s->end_tick) < 0) {
         pt_err_clear();
@@ -72,6 +75,9 @@ static int finish(struct rep_session *s)
 
 static int at_end_record(struct rep_session *s)
 {
+    if (rep_child_output(s) < 0) {
+        return 0;
+    }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
     return nx && nx->type == PT_EV_END;
 }
@@ -81,8 +87,11 @@ static int process_ended(struct rep_session *s, const struct pt_stop *st)
 {
     int how = st->kind == PT_STOP_EXITED ? PT_END_EXITED : PT_END_SIGNALED;
     int code = how == PT_END_EXITED ? st->code : st->sig;
-    const struct pt_event *nx = pt_tracer_peek(&s->tr);
     s->pid = -1;
+    if (rep_child_output(s) < 0) {
+        return -1;
+    }
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
     if (!nx || nx->type != PT_EV_END || nx->end_how != how || nx->end_code != code) {
         return rep_divergence(s, "the program ended (%s) where the recording did not",
                               pt_stop_str(st));

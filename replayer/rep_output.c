@@ -4,12 +4,15 @@
  * pytt's (or to --program-output). They come from the replayed execution itself, not from the
  * trace: byte-identical output is evidence that replay really re-executed the run. Which
  * descriptors are still the original stdout/stderr is tracked through dup/dup2/dup3/fcntl
- * F_DUPFD/close/close_range, replaying the program's own descriptor operations.
+ * F_DUPFD/close/close_range, replaying the program's own descriptor operations (pt_fdkinds).
+ * What the program's children wrote to those streams when recording is in the log (OUTPUT
+ * events, children are not replayed) and is printed where it falls between the program's events.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_fdkinds.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,64 +23,15 @@
 
 void rep_fd_init(struct rep_session *s)
 {
-    memset(s->fdkind, 0, sizeof s->fdkind);
-    s->fdkind[1] = 1;
-    s->fdkind[2] = 2;
-}
-
-static int kind_of(const struct rep_session *s, uint64_t fd)
-{
-    return fd < REP_MAX_FD ? s->fdkind[fd] : 0;
-}
-
-static void set_kind(struct rep_session *s, uint64_t fd, int kind)
-{
-    if (fd < REP_MAX_FD) {
-        s->fdkind[fd] = (uint8_t)kind;
-    }
+    pt_fdkinds_init(&s->fds);
 }
 
 void rep_fd_update(struct rep_session *s)
 {
-    const struct pt_event *ev = &s->ev;
-    const uint64_t *a = ev->args;
-    if (ev->ret < 0) {
-        return;
-    }
-    switch (ev->nr) {
-    case SYS_close:
-        set_kind(s, a[0], 0);
-        break;
-    case SYS_dup:
-        set_kind(s, (uint64_t)ev->ret, kind_of(s, a[0]));
-        break;
-    case SYS_dup2:
-    case SYS_dup3:
-        set_kind(s, a[1], kind_of(s, a[0]));
-        break;
-    case SYS_fcntl:
-        if (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC) {
-            set_kind(s, (uint64_t)ev->ret, kind_of(s, a[0]));
-        }
-        break;
-    case SYS_close_range:
-        for (uint64_t fd = a[0]; fd <= a[1] && fd < REP_MAX_FD; fd++) {
-            if (!(a[2] & 4 /* CLOSE_RANGE_CLOEXEC */)) {
-                s->fdkind[fd] = 0;
-            }
-        }
-        break;
-    default:
-        /* Any other call returning a new descriptor makes that number "something else". */
-        if (ev->nr == SYS_open || ev->nr == SYS_openat || ev->nr == SYS_socket ||
-            ev->nr == SYS_accept || ev->nr == SYS_accept4 || ev->nr == SYS_creat ||
-            ev->nr == SYS_epoll_create1 || ev->nr == SYS_eventfd2 || ev->nr == SYS_memfd_create) {
-            set_kind(s, (uint64_t)ev->ret, 0);
-        }
-    }
+    pt_fdkinds_update(&s->fds, s->ev.nr, s->ev.args, s->ev.ret);
 }
 
-static int sink_write(struct rep_session *s, int kind, const void *buf, size_t n)
+int rep_sink_write(struct rep_session *s, int kind, const void *buf, size_t n)
 {
     int fd = kind == 1 ? s->opt.out_fd : s->opt.err_fd;
     const char *p = buf;
@@ -100,7 +54,7 @@ static int copy_out(struct rep_session *s, int kind, pt_addr addr, size_t n)
     char *buf = malloc(n ? n : 1);
     int rc = pt_mem_read(&s->mem, addr, buf, n);
     if (rc == 0) {
-        rc = sink_write(s, kind, buf, n);
+        rc = rep_sink_write(s, kind, buf, n);
     }
     free(buf);
     return rc;
@@ -112,7 +66,7 @@ struct remote_iovec {
 
 int rep_output(struct rep_session *s, const struct user_regs_struct *r)
 {
-    int kind = kind_of(s, r->rdi);
+    int kind = pt_fdkinds_get(&s->fds, r->rdi);
     if (!kind || s->ev.ret <= 0) {
         return 0;
     }
@@ -132,4 +86,22 @@ int rep_output(struct rep_session *s, const struct user_regs_struct *r)
         left -= n;
     }
     return 0;
+}
+
+int rep_child_output(struct rep_session *s)
+{
+    for (;;) {
+        const struct pt_event *nx = pt_tracer_peek(&s->tr);
+        if (!nx || nx->type != PT_EV_OUTPUT) {
+            return 0;
+        }
+        if (pt_tracer_next(&s->tr, &s->ev) != 1) {
+            return -1;
+        }
+        if (s->ev.nregions == 1 &&
+            rep_sink_write(s, s->ev.signo, pt_event_region_data(&s->ev, 0),
+                           s->ev.regions[0].len) < 0) {
+            return -1;
+        }
+    }
 }

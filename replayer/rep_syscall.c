@@ -195,7 +195,8 @@ int rep_syscall(struct rep_session *s)
     }
     int nr = (int)r->orig_rax;
     regs_args(r, a);
-    if (check_call(s, nr, a) < 0 || rep_clock_check(s, s->ev.tick) < 0) {
+    if (rep_child_output(s) < 0 || check_call(s, nr, a) < 0 ||
+        rep_clock_check(s, s->ev.tick) < 0) {
         return -1;
     }
     const struct pt_syscall *sc = pt_syscall(nr);

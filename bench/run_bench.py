@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""pytt benchmarks: native vs `pytt record` vs `pytt replay -a`, in one run.
+
+    bench/run_bench.py [--pytt PATH] [-n RUNS] [--quick] [--smoke] [--markdown FILE]
+
+Native, record and replay runs are interleaved (one of each per round) and medians of N rounds
+are reported, with ratios. Measured:
+ 1. record slowdown, CPU-bound program (bench/cpu_loop.py, ~1.5 s natively);
+ 2. record slowdown, syscall-heavy program (bench/syscall_heavy.py: 20,000 os.read of 64 bytes
+    plus 5,000 os.stat), and the per-syscall overhead in microseconds;
+ 3. `pytt record python3.11 -c pass` vs `python3.11 -c pass` (startup cost);
+ 4. `pytt replay DIR -a` time vs native time for programs 1 and 2;
+ 5. trace bytes per syscall: size of DIR/events / number of syscall events (from
+    `pytt replay DIR --batch -ex info`'s `events: N` line when available, else from
+    `strace -c -f` on a native run; the source is reported).
+Prints a markdown table (with the command, machine and date) to paste into docs/performance.md.
+--quick: 3 rounds. --smoke: 1 round with small sizes (a CTest smoke test; no thresholds: it
+fails only if pytt itself fails). Runs needing pytt that fail are reported as FAILED and make the
+exit status 1.
+Stdlib only (Debian's /usr/bin/python3).
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+TIMEOUT = 600
+
+
+def find_pytt():
+    if os.environ.get("PYTT"):
+        return os.environ["PYTT"]
+    for d in sorted(os.listdir(REPO)):
+        cand = os.path.join(REPO, d, "cli", "pytt")
+        if d.startswith("build") and os.access(cand, os.X_OK):
+            return cand
+    return shutil.which("pytt")
+
+
+class Run:
+    def __init__(self, seconds, status, stderr):
+        self.seconds, self.status, self.stderr = seconds, status, stderr
+
+
+def timed(cmd, cwd):
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, cwd=cwd, timeout=TIMEOUT)
+        status = p.returncode if p.returncode >= 0 else 128 - p.returncode
+        err = p.stderr
+    except subprocess.TimeoutExpired:
+        status, err = "timeout", b""
+    return Run(time.perf_counter() - t0, status, err)
+
+
+def strace_count(cmd, cwd):
+    """Total syscalls of a native run according to strace -c -f, or None."""
+    if not shutil.which("strace"):
+        return None
+    with tempfile.NamedTemporaryFile("r", suffix=".strace") as f:
+        subprocess.run(["strace", "-c", "-f", "-o", f.name] + cmd, cwd=cwd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TIMEOUT)
+        m = re.search(r"^\s*100\.00\s+\S+\s+(?:\S+\s+)?(\d+)\s+(?:\d+\s+)?total\s*$",
+                      f.read(), re.M)
+    return int(m.group(1)) if m else None
+
+
+def pytt_event_count(pytt, trace, cwd):
+    """The `events: N` line of `pytt replay DIR --batch -ex info`, or None."""
+    try:
+        p = subprocess.run([pytt, "replay", trace, "--batch", "-ex", "info"], cwd=cwd,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return None
+    m = re.search(rb"^\s*events:\s*(\d+)", p.stdout + p.stderr, re.M)
+    return int(m.group(1)) if m else None
+
+
+def med(runs):
+    ok = [r.seconds for r in runs if r is not None]
+    return statistics.median(ok) if ok else None
+
+
+def fmt_s(x):
+    return "—" if x is None else f"{x:.3f}"
+
+
+def fmt_ratio(a, b):
+    return "—" if a is None or b is None or b == 0 else f"{a / b:.2f}×"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_total():
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+        return f"{kb / 1048576:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pytt", default=None, help="pytt binary (default: $PYTT or build*/cli/pytt)")
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    ap.add_argument("-n", "--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="3 rounds")
+    ap.add_argument("--smoke", action="store_true", help="1 round, small sizes (CTest)")
+    ap.add_argument("--cpu-iterations", type=int, default=None)
+    ap.add_argument("--reads", type=int, default=None, help="os.read calls (default 20000)")
+    ap.add_argument("--markdown", help="also write the markdown report to this file")
+    ap.add_argument("--keep", action="store_true", help="keep the traces")
+    a = ap.parse_args()
+    pytt = os.path.abspath(a.pytt) if a.pytt else find_pytt()
+    if not pytt or not os.access(pytt, os.X_OK):
+        print(f"run_bench: no pytt binary (looked at --pytt, $PYTT, {REPO}/build*/cli/pytt)",
+              file=sys.stderr)
+        return 2
+    runs = 1 if a.smoke else 3 if a.quick else a.runs
+    cpu_n = a.cpu_iterations or (100_000 if a.smoke else 3_500_000)
+    reads = a.reads or (2_000 if a.smoke else 20_000)
+    py = a.python
+    work = tempfile.mkdtemp(prefix="pytt-bench-")
+    cpu_cmd = [py, os.path.join(HERE, "cpu_loop.py"), str(cpu_n)]
+    sys_cmd = [py, os.path.join(HERE, "syscall_heavy.py"), str(reads)]
+    pass_cmd = [py, "-c", "pass"]
+    benches = [("cpu", cpu_cmd, True), ("sys", sys_cmd, True), ("pass", pass_cmd, False)]
+    res = {(b, k): [] for b, _, _ in benches for k in ("native", "record", "replay")}
+    failures = []
+    traces = {}
+
+    def check(kind, bench, r, expected):
+        if r.status != expected:
+            failures.append(f"{kind} {bench}: exit status {r.status}, expected {expected}: "
+                            + r.stderr.decode("utf-8", "replace").strip()[-500:])
+            return None
+        return r
+
+    for rnd in range(runs):
+        for bench, cmd, do_replay in benches:
+            nat = timed(cmd, work)
+            res[(bench, "native")].append(check("native", bench, nat, 0))
+            trace = os.path.join(work, f"{bench}-{rnd}")
+            rec = timed([pytt, "record", "-o", trace, "--"] + cmd, work)
+            res[(bench, "record")].append(check("record", bench, rec, nat.status))
+            if rec.status == nat.status:
+                traces[bench] = trace
+                if do_replay:
+                    rep = timed([pytt, "replay", trace, "-a"], work)
+                    res[(bench, "replay")].append(check("replay", bench, rep, rec.status))
+        print(f"round {rnd + 1}/{runs} done", file=sys.stderr)
+
+    # Syscall counts (not timed): strace on native runs, pytt's own count when it has one.
+    n_sys = strace_count(sys_cmd, work)
+    n_pass = strace_count(pass_cmd, work)
+    ev_bytes, ev_count, ev_source, ev_unit = {}, {}, {}, {}
+    for bench, cmd, _ in benches:
+        t = traces.get(bench)
+        if t and os.path.exists(os.path.join(t, "events")):
+            ev_bytes[bench] = os.path.getsize(os.path.join(t, "events"))
+            n = pytt_event_count(pytt, t, work)
+            if n is not None:
+                ev_count[bench], ev_source[bench] = n, "`pytt replay DIR --batch -ex info`"
+                ev_unit[bench] = "events (pytt's `events: N`: syscalls plus signal/rdtsc/clock events)"
+            else:
+                ev_count[bench] = strace_count(cmd, work)
+                ev_source[bench] = "`strace -c -f` on a native run"
+                ev_unit[bench] = "syscalls"
+
+    m = {k: med(v) for k, v in res.items()}
+    rows = [
+        ("record, CPU-bound (`cpu_loop.py " + str(cpu_n) + "`)", m[("cpu", "native")], m[("cpu", "record")]),
+        (f"record, syscall-heavy (`syscall_heavy.py {reads}`)", m[("sys", "native")], m[("sys", "record")]),
+        ("record, startup (`python3.11 -c pass`)", m[("pass", "native")], m[("pass", "record")]),
+        ("replay -a, CPU-bound", m[("cpu", "native")], m[("cpu", "replay")]),
+        ("replay -a, syscall-heavy", m[("sys", "native")], m[("sys", "replay")]),
+    ]
+    cmdline = " ".join(shlex.quote(x) for x in [os.path.relpath(sys.argv[0], REPO)] + sys.argv[1:])
+    out = []
+    out.append(f"### pytt benchmarks ({datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')})")
+    out.append("")
+    out.append(f"- command: `{cmdline}` (from the repository root), pytt: `{pytt}`")
+    out.append(f"- machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
+               f"{cpu_model()}, {mem_total()} RAM, Linux {platform.release()}")
+    out.append(f"- recorded interpreter: `{py}`; medians of {runs} interleaved round(s) "
+               f"(native, record, replay per round); wall-clock seconds")
+    out.append("")
+    out.append("| benchmark | native (s) | pytt (s) | ratio | pytt min–max (s) |")
+    out.append("| --- | ---: | ---: | ---: | ---: |")
+    keys = [("cpu", "record"), ("sys", "record"), ("pass", "record"), ("cpu", "replay"), ("sys", "replay")]
+    for (label, nat, tt), key in zip(rows, keys):
+        ok = [r.seconds for r in res[key] if r is not None]
+        spread = f"{min(ok):.3f}–{max(ok):.3f}" if ok else "FAILED"
+        out.append(f"| {label} | {fmt_s(nat)} | {fmt_s(tt) if tt is not None else 'FAILED'} | "
+                   f"{fmt_ratio(tt, nat)} | {spread} |")
+    out.append("")
+    d_sys = (m[("sys", "record")] - m[("sys", "native")]) if m[("sys", "record")] and m[("sys", "native")] else None
+    d_pass = (m[("pass", "record")] - m[("pass", "native")]) if m[("pass", "record")] and m[("pass", "native")] else None
+    if d_sys is not None and n_sys:
+        line = (f"- record overhead per syscall: {d_sys / n_sys * 1e6:.1f} µs "
+                f"((record − native) / {n_sys} syscalls of syscall_heavy.py per `strace -c -f`)")
+        if d_pass is not None and n_pass is not None and n_sys > n_pass:
+            line += (f"; {(d_sys - d_pass) / (n_sys - n_pass) * 1e6:.1f} µs with the startup "
+                     f"overhead of `-c pass` ({n_pass} syscalls) subtracted")
+        out.append(line)
+    else:
+        out.append("- record overhead per syscall: not measured "
+                   f"(record failed or strace unavailable; strace count {n_sys})")
+    for bench, label in (("sys", "syscall_heavy.py"), ("cpu", "cpu_loop.py"), ("pass", "-c pass")):
+        if bench in ev_bytes and ev_count.get(bench):
+            out.append(f"- trace size, {label}: {ev_bytes[bench]} bytes of DIR/events / "
+                       f"{ev_count[bench]} {ev_unit[bench]} = "
+                       f"{ev_bytes[bench] / ev_count[bench]:.1f} bytes per event "
+                       f"(count from {ev_source[bench]})")
+        elif bench in ev_bytes:
+            out.append(f"- trace size, {label}: {ev_bytes[bench]} bytes of events (no event count)")
+    if failures:
+        out.append("")
+        out.append("**Failures:**")
+        for f in failures:
+            out.append(f"- {f}")
+    report = "\n".join(out)
+    print(report)
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(report + "\n")
+    if a.keep:
+        print(f"traces kept in {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
