@@ -14,6 +14,7 @@
 int cli_record_main(int argc, char **argv);
 int cli_replay_main(int argc, char **argv);
 int cli_dump_main(int argc, char **argv);
+int cli_events_main(int argc, char **argv);
 
 /* Print "pytt: <msg>: <pt_errmsg()>" to stderr and return PYTT_EXIT_ERROR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

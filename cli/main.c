@@ -14,12 +14,14 @@ static void usage(FILE *f)
     fputs("usage: pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]\n"
           "       pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] [--batch]\n"
           "       pytt dump PID\n"
+          "       pytt events [DIR] [FIRST [LAST]]\n"
           "\n"
           "record  run a Python program and log its nondeterminism to a trace directory\n"
           "        (default: $PYTT_TRACE_DIR, else ~/.local/share/pytt/<script>-<N>)\n"
           "replay  re-execute a recording (default: the latest) in a debugger shell;\n"
           "        -a replays to the end without a shell\n"
-          "dump    print the Python stacks and locals of a running process\n",
+          "dump    print the Python stacks and locals of a running process\n"
+          "events  print a trace's event log\n",
           f);
 }
 
@@ -50,6 +52,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "replay") == 0) {
         return cli_replay_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "events") == 0) {
+        return cli_events_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "dump") == 0) {
         return cli_dump_main(argc - 1, argv + 1);

@@ -10,6 +10,8 @@
 #include "pt_ptrace.h"
 
 #include <elf.h>
+#include <signal.h>
+#include <x86intrin.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,37 @@ int pt_startup_inject(pid_t pid, struct pt_mem *mem)
                        (long long)ret);
     }
     return 0;
+}
+
+static void tsc_fault(int sig, siginfo_t *si, void *uc)
+{
+    /* Only an rdtsc in pytt can fault here; allow it from now on and retry the instruction. */
+    prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
+    signal(SIGSEGV, SIG_DFL);
+}
+
+void pt_tsc_like_tracee(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = tsc_fault;
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+}
+
+uint64_t pt_tsc_read(int rdtscp, uint32_t *aux)
+{
+    int mode = 0;
+    prctl(PR_GET_TSC, &mode, 0, 0, 0);
+    prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
+    unsigned int a = 0;
+    uint64_t v = rdtscp ? __rdtscp(&a) : __rdtsc();
+    if (mode == PR_TSC_SIGSEGV) {
+        prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+    }
+    *aux = a;
+    return v;
 }
 
 int pt_pick_cpu(void)

@@ -170,6 +170,7 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     }
     if (rc == 0) {
         rc = rec_clock_start(&s);
+        pt_tsc_like_tracee();
     }
     if (rc == 0) {
         rc = record_loop(&s);

@@ -17,6 +17,7 @@
 #include "common/pt_error.h"
 #include "common/pt_proc.h"
 #include "common/pt_ptrace.h"
+#include "common/pt_startup.h"
 
 #include <string.h>
 #include <sys/ptrace.h>
@@ -48,8 +49,8 @@ static int rdtsc_at(struct rec_session *s, uint64_t rip, int *is_rdtscp)
 
 static int emulate_rdtsc(struct rec_session *s, struct user_regs_struct *r, int len, int rdtscp)
 {
-    unsigned int aux = 0;
-    uint64_t tsc = rdtscp ? __rdtscp(&aux) : __rdtsc();
+    uint32_t aux = 0;
+    uint64_t tsc = pt_tsc_read(rdtscp, &aux);
     r->rax = tsc & 0xffffffffu;
     r->rdx = tsc >> 32;
     if (rdtscp) {

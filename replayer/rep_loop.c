@@ -37,6 +37,7 @@ int rep_start(struct rep_session *s)
         return -1;
     }
     s->state = REP_READY;
+    pt_tsc_like_tracee();
     return rep_clock_event(s); /* a clock installed at startup is event 0 */
 }
 

@@ -1,0 +1,103 @@
+/*
+ * cmd_events: `pytt events [DIR] [FIRST [LAST]]` prints a trace's event log, one event per line
+ * (like `rr dump`): for looking into a recording, a divergence, or the trace format itself.
+ */
+#include "cli.h"
+
+#include "common/pt_error.h"
+#include "common/pt_syscalls.h"
+#include "common/pt_trace.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_syscall(const struct pt_event *ev)
+{
+    printf("syscall %s(", pt_syscall_name(ev->nr));
+    for (int i = 0; i < ev->nargs; i++) {
+        printf("%s0x%llx", i ? ", " : "", (unsigned long long)ev->args[i]);
+    }
+    printf(") = %lld  tick %llu", (long long)ev->ret, (unsigned long long)ev->tick);
+    if (ev->map_kind == PT_MAP_FILE) {
+        printf("  maps %s", ev->map_path);
+    } else if (ev->map_kind == PT_MAP_COPY) {
+        printf("  maps a copy");
+    }
+    for (size_t i = 0; i < ev->nregions; i++) {
+        printf("  [0x%llx +%zu]", (unsigned long long)ev->regions[i].addr, ev->regions[i].len);
+    }
+}
+
+static void print_event(const struct pt_event *ev)
+{
+    printf("%llu ", (unsigned long long)ev->seq);
+    switch (ev->type) {
+    case PT_EV_SYSCALL:
+        print_syscall(ev);
+        break;
+    case PT_EV_SIGNAL:
+        printf("signal %s at %s%llu", strsignal(ev->signo), ev->tick ? "tick " : "syscall exit",
+               ev->tick ? (unsigned long long)ev->tick : 0ull);
+        break;
+    case PT_EV_FAULT:
+        printf("fault %s", strsignal(ev->signo));
+        break;
+    case PT_EV_RDTSC:
+        printf("rdtsc%s = 0x%llx", ev->insn_len == 3 ? "p" : "",
+               (unsigned long long)(ev->rdx << 32 | (ev->rax & 0xffffffffu)));
+        break;
+    case PT_EV_CLOCK:
+        printf("clock installed (opcode_targets at 0x%llx)", (unsigned long long)ev->clock_table);
+        break;
+    case PT_EV_OUTPUT:
+        printf("child output to %s, %zu bytes", ev->signo == 1 ? "stdout" : "stderr",
+               ev->nregions ? ev->regions[0].len : 0);
+        break;
+    case PT_EV_END:
+        printf("end: %s %d %s",
+               ev->end_how == PT_END_EXITED     ? "exited with status"
+               : ev->end_how == PT_END_SIGNALED ? "killed by signal"
+                                                : "recording stopped",
+               ev->end_code, ev->end_msg);
+        break;
+    }
+    putchar('\n');
+}
+
+int cli_events_main(int argc, char **argv)
+{
+    const char *dirarg = NULL;
+    unsigned long long lo = 0, hi = ULLONG_MAX;
+    int nums = 0;
+    for (int i = 1; i < argc; i++) {
+        char *end;
+        unsigned long long v = strtoull(argv[i], &end, 10);
+        if (*end == '\0' && nums < 2) {
+            *(nums++ == 0 ? &lo : &hi) = v;
+        } else if (!dirarg) {
+            dirarg = argv[i];
+        } else {
+            fputs("usage: pytt events [DIR] [FIRST [LAST]]\n", stderr);
+            return PYTT_EXIT_ERROR;
+        }
+    }
+    char dir[PATH_MAX];
+    struct pt_trace_reader r;
+    struct pt_event ev;
+    if (cli_tracedir_resolve(dirarg, dir, sizeof dir) < 0 || pt_tracer_open(&r, dir) < 0) {
+        return cli_fail("cannot read the trace");
+    }
+    pt_event_init(&ev);
+    int rc;
+    while ((rc = pt_tracer_next(&r, &ev)) == 1) {
+        if (ev.seq >= lo && ev.seq <= hi) {
+            print_event(&ev);
+        }
+    }
+    pt_event_free(&ev);
+    pt_tracer_close(&r);
+    return rc < 0 ? cli_fail("reading %s", dir) : 0;
+}
