@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "shell.h"
+#include "shell_cmds.h"
 
 #include "common/pt_error.h"
 #include "replayer/replayer.h"
@@ -78,6 +79,7 @@ static int recorded_status(struct rep_session *rep)
 static int run_shell(struct rep_session *rep, const char *dir, const struct replay_args *a)
 {
     struct cli_shell sh = {.rep = rep, .trace_dir = dir, .out = stdout};
+    shell_start(&sh);
     for (int i = 0; i < a->nex && !sh.quit; i++) {
         cli_shell_exec(&sh, a->ex[i]);
     }

@@ -39,7 +39,7 @@ int shell_error(struct cli_shell *sh, const char *what)
     return -1;
 }
 
-static void print_end(struct cli_shell *sh)
+void shell_print_end(struct cli_shell *sh)
 {
     int how, code;
     const char *msg;
@@ -51,20 +51,6 @@ static void print_end(struct cli_shell *sh)
     } else {
         fprintf(sh->out, "The recording ends here: %s\n", msg);
     }
-}
-
-static int cmd_continue(struct cli_shell *sh, const char *args)
-{
-    if (rep_state(sh->rep) == REP_FINISHED) {
-        fprintf(sh->out, "The replay is at the end of the recording.\n");
-        return 0;
-    }
-    shell_moved(sh);
-    if (rep_run(sh->rep, UINT64_MAX) < 0) {
-        return shell_error(sh, "replay failed");
-    }
-    print_end(sh);
-    return 0;
 }
 
 static void print_argv(FILE *out, const struct pt_header *h)
@@ -82,10 +68,14 @@ static int cmd_info(struct cli_shell *sh, const char *args)
     if (strncmp(args, "threads", 7) == 0) {
         return shell_cmd_threads(sh);
     }
+    if (strncmp(args, "breakpoints", strlen(args) > 1 ? strlen(args) : 2) == 0 ||
+        strcmp(args, "b") == 0) {
+        return shell_cmd_info_breakpoints(sh);
+    }
     if (!*args || strncmp(args, "trace", 5) == 0) {
         return cmd_info_trace(sh);
     }
-    fprintf(sh->out, "usage: info [trace|threads]\n");
+    fprintf(sh->out, "usage: info [trace|threads|breakpoints]\n");
     return -1;
 }
 
@@ -140,7 +130,7 @@ static int cmd_goto(struct cli_shell *sh, const char *args)
         return shell_error(sh, "goto failed");
     }
     if (rep_state(sh->rep) == REP_FINISHED) {
-        print_end(sh);
+        shell_print_end(sh);
         return 0;
     }
     return cmd_when(sh, "");
@@ -155,7 +145,17 @@ static int cmd_quit(struct cli_shell *sh, const char *args)
 static int cmd_help(struct cli_shell *sh, const char *args);
 
 static const struct shell_cmd commands[] = {
-    {"continue", "c cont", 1, cmd_continue, "run forward to the end of the recording"},
+    {"continue", "c cont", 1, shell_cmd_continue, "run to the next breakpoint or the end"},
+    {"break", "b", 0, shell_cmd_break, "break FILE:LINE|LINE|FUNCTION [if COND]"},
+    {"tbreak", "", 0, shell_cmd_tbreak, "a breakpoint deleted at its first hit"},
+    {"delete", "d", 0, shell_cmd_delete, "delete [N...]: breakpoints (all without N)"},
+    {"disable", "", 0, shell_cmd_disable, "disable N: a breakpoint"},
+    {"enable", "", 0, shell_cmd_enable, "enable N: a breakpoint"},
+    {"condition", "", 0, shell_cmd_condition, "condition N [COND]: set or clear a condition"},
+    {"step", "s", 1, shell_cmd_step, "run to the next line, entering calls"},
+    {"next", "n", 1, shell_cmd_next, "run to the next line in this frame (or a caller)"},
+    {"finish", "fin r return", 1, shell_cmd_finish, "run until the current frame returns"},
+    {"until", "unt", 1, shell_cmd_until, "run to a line after this one, or to a return"},
     {"when", "", 0, cmd_when, "show the current moment: Python tick and event number"},
     {"goto", "", 0, cmd_goto, "goto TICK: run forward to that Python tick"},
     {"info", "i", 0, cmd_info, "info [trace|threads]: the trace and position, or the threads"},
@@ -265,10 +265,7 @@ int cli_shell_source(struct cli_shell *sh, const char *path)
 
 void cli_shell_close(struct cli_shell *sh)
 {
-    if (sh->pyi) {
-        pyi_close(sh->pyi);
-        sh->pyi = NULL;
-    }
+    (void)sh; /* the pyintrospect session belongs to the replay session */
 }
 
 void cli_shell_interact(struct cli_shell *sh)

@@ -15,8 +15,6 @@ struct pyi_session;
 
 struct cli_shell {
     struct rep_session *rep;
-    struct pyi_session *pyi; /* opened on first inspection (shell_inspect.c) */
-    pid_t pyi_pid;
     const char *trace_dir;
     FILE *out;
     char last_motion[256];

@@ -10,6 +10,29 @@
 /* shell.c */
 int shell_error(struct cli_shell *sh, const char *what);
 
+void shell_print_end(struct cli_shell *sh);
+
+/* shell_nav.c */
+struct pyi_pos;
+void shell_print_stop(struct cli_shell *sh, const struct pyi_pos *pos);
+int shell_motion_done(struct cli_shell *sh, int r, const struct pyi_pos *pos, const char *what);
+int shell_cmd_step(struct cli_shell *sh, const char *args);
+int shell_cmd_next(struct cli_shell *sh, const char *args);
+int shell_cmd_finish(struct cli_shell *sh, const char *args);
+int shell_cmd_until(struct cli_shell *sh, const char *args);
+/* Bring a fresh replay to the first line of the main script and print it. */
+int shell_start(struct cli_shell *sh);
+
+/* shell_break.c */
+int shell_cmd_break(struct cli_shell *sh, const char *args);
+int shell_cmd_tbreak(struct cli_shell *sh, const char *args);
+int shell_cmd_delete(struct cli_shell *sh, const char *args);
+int shell_cmd_disable(struct cli_shell *sh, const char *args);
+int shell_cmd_enable(struct cli_shell *sh, const char *args);
+int shell_cmd_condition(struct cli_shell *sh, const char *args);
+int shell_cmd_info_breakpoints(struct cli_shell *sh);
+int shell_cmd_continue(struct cli_shell *sh, const char *args);
+
 /* shell_inspect.c */
 struct pyi_session *shell_pyi(struct cli_shell *sh);
 void shell_moved(struct cli_shell *sh);

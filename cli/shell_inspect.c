@@ -27,26 +27,20 @@ struct pyi_session *shell_pyi(struct cli_shell *sh)
     if (not_stopped(sh)) {
         return NULL;
     }
-    if (sh->pyi && sh->pyi_pid != rep_pid(sh->rep)) {
-        if (pyi_set_target(sh->pyi, rep_pid(sh->rep), rep_mem(sh->rep)) < 0) {
-            pyi_close(sh->pyi);
-            sh->pyi = NULL;
-        }
-    }
-    if (!sh->pyi && pyi_open(&sh->pyi, rep_pid(sh->rep), rep_mem(sh->rep)) < 0) {
-        sh->pyi = NULL;
+    struct pyi_session *p = rep_pyi(sh->rep);
+    if (!p) {
         shell_error(sh, "cannot read Python's state");
-        return NULL;
     }
-    sh->pyi_pid = rep_pid(sh->rep);
-    return sh->pyi;
+    return p;
 }
 
 void shell_moved(struct cli_shell *sh)
 {
-    if (sh->pyi) {
-        pyi_invalidate(sh->pyi);
+    struct pyi_session *p = rep_state(sh->rep) == REP_READY ? rep_pyi(sh->rep) : NULL;
+    if (p) {
+        pyi_invalidate(p);
     }
+    pt_err_clear();
 }
 
 static int done(struct cli_shell *sh, int rc, const char *what)

@@ -247,8 +247,123 @@ int pt_clock_idle(struct pt_clock *c, struct pt_mem *mem)
     return set_countdown(c, mem, now, PT_CLOCK_IDLE);
 }
 
+/* cmp REG, [rip+disp32] at p (7 bytes) for an instruction at address at. */
+static size_t emit_cmp(uint8_t *p, pt_addr at, int reg, pt_addr slot)
+{
+    p[0] = (uint8_t)(0x48 | (reg >= 8 ? 4 : 0));
+    p[1] = 0x3b;
+    p[2] = (uint8_t)(((reg & 7) << 3) | 5);
+    put32(p + 3, (int32_t)(slot - (at + 7)));
+    return 7;
+}
+
+/* je rel32 to target (6 bytes). */
+static size_t emit_je(uint8_t *p, pt_addr at, pt_addr target)
+{
+    p[0] = 0x0f;
+    p[1] = 0x84;
+    put32(p + 2, (int32_t)(target - (at + 6)));
+    return 6;
+}
+
+static void emit_watch(uint8_t *code, pt_addr t, int i, const struct pt_watch *w)
+{
+    pt_addr orig = PT_CLOCK_ORIG + (pt_addr)i * 8, trap = t + PT_CLOCK_WATCH_TRAP;
+    size_t n = 0;
+    memset(code, 0xcc, PT_CLOCK_WATCH_SIZE);
+    code[n++] = 0x48; /* sub qword [rip+rel32], 1 */
+    code[n++] = 0x83;
+    code[n++] = 0x2d;
+    put32(code + n, (int32_t)(PT_CLOCK_COUNTDOWN - (t + 8)));
+    n += 4;
+    code[n++] = 1;
+    n += emit_je(code + n, t + n, trap);
+    if (w->trap_op[i]) {
+        code[n] = 0xe9; /* jmp rel32 */
+        put32(code + n + 1, (int32_t)(trap - (t + n + 5)));
+        n += 5;
+    }
+    for (int k = 0; k < w->nframes; k++) {
+        n += emit_cmp(code + n, t + n, w->frame_reg, PT_CLOCK_SLOTS + (pt_addr)k * 8);
+        n += emit_je(code + n, t + n, trap);
+    }
+    for (int k = 0; k < w->ninstrs; k++) {
+        pt_addr slot = PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8;
+        n += emit_cmp(code + n, t + n, w->instr_reg, slot);
+        n += emit_je(code + n, t + n, trap);
+    }
+    code[n++] = 0xff; /* jmp [rip+rel32] */
+    code[n++] = 0x25;
+    put32(code + n, (int32_t)(orig - (t + n + 4)));
+    code[PT_CLOCK_WATCH_TRAP] = 0xcc; /* int3, then continue to the handler */
+    code[PT_CLOCK_WATCH_TRAP + 1] = 0xff;
+    code[PT_CLOCK_WATCH_TRAP + 2] = 0x25;
+    put32(code + PT_CLOCK_WATCH_TRAP + 3, (int32_t)(orig - (trap + 7)));
+}
+
+static int point_table(struct pt_clock *c, struct pt_mem *mem, pt_addr area, size_t size)
+{
+    uint64_t tramp[NOPCODES];
+    for (int i = 0; i < NOPCODES; i++) {
+        tramp[i] = area + (pt_addr)i * size;
+    }
+    return pt_mem_write(mem, c->table, tramp, sizeof tramp);
+}
+
+int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w)
+{
+    if (!c->table) {
+        return pt_fail("the Python clock is not installed yet");
+    }
+    if (!w) {
+        if (c->watching && point_table(c, mem, PT_CLOCK_TRAMPS, PT_CLOCK_TRAMP_SIZE) < 0) {
+            return pt_wrap("restoring the plain clock trampolines");
+        }
+        c->watching = 0;
+        return 0;
+    }
+    if (c->watching && memcmp(&c->watch, w, sizeof *w) == 0) {
+        return 0;
+    }
+    if (w->nframes > PT_WATCH_MAX || w->ninstrs > PT_WATCH_MAX) {
+        return pt_fail("too many watched frames or instructions (at most %d)", PT_WATCH_MAX);
+    }
+    uint64_t slots[2 * PT_WATCH_MAX];
+    for (int k = 0; k < PT_WATCH_MAX; k++) {
+        slots[k] = k < w->nframes ? w->frames[k] : 1;
+        slots[PT_WATCH_MAX + k] = k < w->ninstrs ? w->instrs[k] : 1;
+    }
+    int same_code = c->watching && c->watch.nframes == w->nframes &&
+                    c->watch.ninstrs == w->ninstrs &&
+                    memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0;
+    if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
+        return pt_wrap("writing watched values");
+    }
+    if (!same_code) {
+        uint8_t *code = malloc(NOPCODES * PT_CLOCK_WATCH_SIZE);
+        for (int i = 0; i < NOPCODES; i++) {
+            emit_watch(code + i * PT_CLOCK_WATCH_SIZE,
+                       PT_CLOCK_WATCH + (pt_addr)i * PT_CLOCK_WATCH_SIZE, i, w);
+        }
+        int rc = pt_mem_write(mem, PT_CLOCK_WATCH, code, NOPCODES * PT_CLOCK_WATCH_SIZE);
+        free(code);
+        if (rc < 0 || point_table(c, mem, PT_CLOCK_WATCH, PT_CLOCK_WATCH_SIZE) < 0) {
+            return pt_wrap("installing the watch trampolines");
+        }
+    }
+    c->watch = *w;
+    c->watching = 1;
+    return 0;
+}
+
 int pt_clock_is_trap(const struct pt_clock *c, uint64_t rip, int *opcode)
 {
+    if (c->table && rip >= PT_CLOCK_WATCH &&
+        rip < PT_CLOCK_WATCH + NOPCODES * PT_CLOCK_WATCH_SIZE &&
+        (rip - PT_CLOCK_WATCH) % PT_CLOCK_WATCH_SIZE == PT_CLOCK_WATCH_TRAP + 1) {
+        *opcode = (int)((rip - PT_CLOCK_WATCH) / PT_CLOCK_WATCH_SIZE);
+        return 1;
+    }
     if (!c->table || rip < PT_CLOCK_TRAMPS ||
         rip >= PT_CLOCK_TRAMPS + NOPCODES * PT_CLOCK_TRAMP_SIZE) {
         return 0;

@@ -30,6 +30,23 @@
 #define PT_CLOCK_TRAMP_SIZE 32
 #define PT_CLOCK_TRAP_OFFSET 16 /* the int3 inside a trampoline */
 #define PT_CLOCK_IDLE (1ull << 62) /* countdown when nothing is awaited: never reaches 0 */
+#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1900)  /* watched frames, then watched instructions */
+#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 256 bytes */
+#define PT_CLOCK_WATCH_SIZE 256
+#define PT_CLOCK_WATCH_TRAP 240
+#define PT_WATCH_MAX 8
+
+/* What the watch trampolines trap on, besides the countdown (navigation: step into calls,
+ * next/finish by frame, breakpoints by bytecode address). They count ticks exactly as the
+ * plain ones do; opcode_targets points at them only while something is watched. */
+struct pt_watch {
+    int frame_reg, instr_reg;      /* hardware register numbers (pyi_dispatch_regs) */
+    uint8_t trap_op[256];          /* trap at every dispatch of these opcodes */
+    uint64_t frames[PT_WATCH_MAX]; /* trap when the frame register holds one of these */
+    int nframes;
+    uint64_t instrs[PT_WATCH_MAX]; /* trap when next_instr is one of these */
+    int ninstrs;
+};
 
 /* Where the clock goes in a given interpreter. */
 struct pt_clock_site {
@@ -41,6 +58,8 @@ struct pt_clock_site {
 struct pt_clock {
     pt_addr table;  /* opcode_targets in the tracee, 0 while not installed */
     uint64_t base;  /* tick = base - countdown */
+    int watching;   /* the table points at the watch trampolines */
+    struct pt_watch watch; /* their configuration */
 };
 
 /* Where opcode_targets (and _PyOpcode_Deopt) are in the tracee: symbols from the interpreter
@@ -64,6 +83,8 @@ int pt_clock_now(const struct pt_clock *c, struct pt_mem *mem, uint64_t *tick);
 /* Trap when tick `target` (> now) is reached; pt_clock_idle disarms. */
 int pt_clock_arm(struct pt_clock *c, struct pt_mem *mem, uint64_t target);
 int pt_clock_idle(struct pt_clock *c, struct pt_mem *mem);
+/* Point the table at trampolines that also trap as `w` says; NULL: back to plain counting. */
+int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w);
 /* Is rip (at a SIGTRAP stop) right after a clock trap? Then *opcode is the opcode dispatched. */
 int pt_clock_is_trap(const struct pt_clock *c, uint64_t rip, int *opcode);
 

@@ -26,6 +26,7 @@
 #include "common/pt_mem.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -191,6 +192,45 @@ int pyi_code_next_instr(struct pyi_session *s, pt_addr code, size_t *it, struct 
  * offset cur right after the one at prev (the previous instruction started in this frame, -2
  * for "just entered"), does CPython report a 'line' event? Returns 1 / 0, -1 on error. */
 int pyi_code_line_event(struct pyi_session *s, pt_addr code, int prev, int cur);
+
+/* ---- navigation (pyi_nav.c): stepping by line and breakpoints ---------------------------- */
+/* Which registers (hardware numbers: 0 rax, 1 rcx, 2 rdx, 3 rbx, ..., 15 r15) hold next_instr
+ * and the frame pointer at every bytecode handler's entry; handlers[i] is opcode i's handler. */
+int pyi_dispatch_regs(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
+                      int *frame_reg);
+/* Where Python is at a dispatch: the frame about to run the instruction at next_instr. */
+struct pyi_pos {
+    pt_addr frame, code, previous; /* previous: the calling frame (0 for the outermost) */
+    int cur;                       /* byte offset of the instruction about to run */
+    int prev;                      /* byte offset of the frame's previous instruction, -2 if none */
+    int line;                      /* line of cur, -1 if none */
+    int opcode;                    /* de-quickened opcode at cur */
+    bool line_event;               /* sys.settrace would report a 'line' event here */
+    char filename[1024];           /* co_filename */
+    char name[256];                /* co_name */
+};
+int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struct pyi_pos *out);
+/* Call fn for each code object of source file `filename` that exists now (reachable from the
+ * stack and from loaded modules' functions and classes, nested code through co_consts); fn
+ * returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
+int pyi_find_code(struct pyi_session *s, const char *filename, int (*fn)(void *ctx, pt_addr code),
+                  void *ctx);
+/* The same, from one code object and the code nested in it (co_consts). */
+int pyi_find_code_in(struct pyi_session *s, pt_addr root, const char *filename,
+                     int (*fn)(void *ctx, pt_addr code), void *ctx);
+/* Addresses of the instructions of `code` where a 'line' event for `line` can fire. */
+int pyi_code_line_addrs(struct pyi_session *s, pt_addr code, int line, pt_addr *addrs, size_t max,
+                        size_t *n);
+/* The first instruction of `code` that reports a 'line' event, and its line. */
+int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr, int *line);
+/* member[i] = 1 for every opcode whose base (de-quickened) opcode is `base`. */
+int pyi_opcode_family(struct pyi_session *s, int base, uint8_t member[256]);
+/* Line `line` of source file `file` (no newline), or NULL; owned by the session. */
+const char *pyi_source_text(struct pyi_session *s, const char *file, int line, size_t *len);
+/* Offsets of _PyInterpreterFrame.prev_instr and .previous. */
+int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previous);
+/* The number of the RESUME opcode in this version. */
+int pyi_opcode_resume(struct pyi_session *s);
 
 /* ---- live processes ------------------------------------------------------------------------- */
 /* Seize and interrupt every thread of pid (PTRACE_SEIZE + PTRACE_INTERRUPT, for /proc/PID/task),

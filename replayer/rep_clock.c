@@ -66,6 +66,9 @@ int rep_clock_prepare(struct rep_session *s)
     if (!s->clock.table) {
         return 0;
     }
+    if (pt_clock_watch(&s->clock, &s->mem, s->watch_on ? &s->watch : NULL) < 0) {
+        return -1;
+    }
     uint64_t want = wanted_tick(s);
     if (want == s->armed_for) {
         return 0;
@@ -97,6 +100,9 @@ int rep_clock_trap(struct rep_session *s)
     if (s->stop_tick && now == s->stop_tick) {
         s->stop_tick = 0;
         s->stopped_at_tick = 1;
+    }
+    if (s->watch_on) {
+        s->stopped_at_tick = 1; /* a watched frame, instruction or opcode */
     }
     return 0;
 }

@@ -11,10 +11,12 @@
 #include "common/pt_mem.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_trace.h"
+#include "pyintrospect/pyintrospect.h"
 
 #include <sys/user.h>
 
 #define REP_MAX_FD 4096
+#define REP_MAX_BPS 64
 
 struct rep_session {
     struct rep_options opt;
@@ -35,6 +37,14 @@ struct rep_session {
     uint64_t armed_for;   /* tick the countdown is set for, 0 if idle */
     uint64_t stop_tick;   /* a requested stop (goto), 0 if none */
     int stopped_at_tick;  /* the last run ended at stop_tick */
+    struct pyi_session *pyi; /* reading Python's state (rep_nav.c), opened on demand */
+    pid_t pyi_pid;
+    int nav_ready, instr_reg, frame_reg; /* dispatch registers (pyi_dispatch_regs) */
+    int64_t prev_instr_off, previous_off; /* _PyInterpreterFrame members */
+    struct pt_watch watch; /* what the watch trampolines trap on while watch_on */
+    int watch_on;
+    struct rep_bp bps[REP_MAX_BPS];
+    int nbps, last_bp_id;
     char checked_paths[64][256]; /* mapped files already identity-checked */
     int nchecked;
 };
@@ -64,6 +74,13 @@ int rep_clock_event(struct rep_session *s);
 int rep_clock_check(struct rep_session *s, uint64_t recorded);
 int rep_clock_prepare(struct rep_session *s);
 int rep_clock_trap(struct rep_session *s);
+/* rep_loop.c: run until any clock trap (a watch hit or a requested tick) or the end. */
+int rep_run_until_trap(struct rep_session *s);
+/* rep_nav.c */
+int rep_nav_ready(struct rep_session *s);
+int rep_present(struct rep_session *s, const struct pyi_pos *pos);
+int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
+int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);

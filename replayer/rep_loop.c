@@ -161,6 +161,11 @@ int rep_run_to_tick(struct rep_session *s, uint64_t tick)
     return rc;
 }
 
+int rep_run_until_trap(struct rep_session *s)
+{
+    return rep_run(s, UINT64_MAX);
+}
+
 int rep_tick(struct rep_session *s, uint64_t *tick)
 {
     if (s->state != REP_READY) {
@@ -213,6 +218,9 @@ void rep_close(struct rep_session *s)
         return;
     }
     kill_tracee(s);
+    if (s->pyi) {
+        pyi_close(s->pyi);
+    }
     pt_tracer_close(&s->tr);
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);

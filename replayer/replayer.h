@@ -47,6 +47,44 @@ uint64_t rep_nevents(const struct rep_session *s);  /* events in the trace */
 pid_t rep_pid(const struct rep_session *s);
 /* The replayed process's memory (valid while READY). */
 struct pt_mem *rep_mem(struct rep_session *s);
+/* ---- navigation by Python line (rep_nav.c) ---- */
+struct pyi_session;
+struct pyi_pos;
+/* The pyintrospect session reading the replayed process (opened on first use; the caller
+ * must not close it). NULL with pt_errmsg on failure. */
+struct pyi_session *rep_pyi(struct rep_session *s);
+/* Each returns 1 when stopped at the new position (*pos), 0 when the replay reached the end of
+ * the recording instead, -1 on error. */
+int rep_nav_start(struct rep_session *s, struct pyi_pos *pos); /* first line of the main script */
+int rep_step(struct rep_session *s, struct pyi_pos *pos);      /* next 'line' event, any frame */
+int rep_next(struct rep_session *s, struct pyi_pos *pos);      /* ... in this frame or a caller */
+int rep_finish(struct rep_session *s, struct pyi_pos *pos);    /* back in the caller */
+/* Where the replay is stopped (at a bytecode instruction). */
+int rep_here(struct rep_session *s, struct pyi_pos *pos);
+
+/* ---- breakpoints (rep_break.c) ---- */
+#define REP_BP_ADDRS 8
+struct rep_bp {
+    int id, enabled, temporary, hits;
+    char file[1024]; /* FILE:LINE breakpoints */
+    int line;
+    char func[256];  /* FUNCTION breakpoints */
+    char cond[512];  /* "" for none */
+    uint64_t addrs[REP_BP_ADDRS]; /* bytecode addresses; none yet: pending */
+    int naddrs;
+};
+/* Add a breakpoint: spec is FILE:LINE, LINE (current file) or FUNCTION (a name, or a dotted
+ * attribute path, in the current frame's scope); cond may be NULL. */
+int rep_break_add(struct rep_session *s, const char *spec, const char *cond, int temporary,
+                  const struct rep_bp **bp);
+int rep_break_delete(struct rep_session *s, int id); /* id 0: all */
+int rep_break_enable(struct rep_session *s, int id, int on);
+const struct rep_bp *rep_breakpoints(const struct rep_session *s, int *n);
+/* Evaluate a breakpoint condition at the current stop. */
+int rep_break_condition(struct rep_session *s, const char *cond, int *truth);
+/* Run to the next breakpoint hit (1, *bp_id set) or the end (0). */
+int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+
 /* How the recording ended (PT_END_*), its code, and its message (valid once FINISHED). */
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg);
 void rep_close(struct rep_session *s);

@@ -1,0 +1,151 @@
+/*
+ * shell_break: breakpoint commands of the replay shell, in pdb's and gdb's vocabulary:
+ * break/b and tbreak (FILE:LINE, LINE or FUNCTION, optionally `if COND`), delete/d, disable,
+ * enable, condition, info breakpoints; and continue, which runs to the next hit.
+ */
+#include "shell_cmds.h"
+
+#include "common/pt_error.h"
+#include "pyintrospect/pyintrospect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void print_where(struct cli_shell *sh, const struct rep_bp *bp)
+{
+    if (bp->func[0]) {
+        fprintf(sh->out, "%s", bp->func);
+    } else {
+        fprintf(sh->out, "%s:%d", bp->file, bp->line);
+    }
+}
+
+static int add(struct cli_shell *sh, const char *args, int temporary)
+{
+    char spec[1024];
+    const char *cond = strstr(args, " if ");
+    if (!*args) {
+        fprintf(sh->out, "usage: %s FILE:LINE|LINE|FUNCTION [if COND]\n",
+                temporary ? "tbreak" : "break");
+        return -1;
+    }
+    snprintf(spec, sizeof spec, "%.*s", cond ? (int)(cond - args) : (int)strlen(args), args);
+    const struct rep_bp *bp;
+    if (rep_break_add(sh->rep, spec, cond ? cond + 4 : NULL, temporary, &bp) < 0) {
+        return shell_error(sh, "break");
+    }
+    fprintf(sh->out, "%s %d at ", temporary ? "Temporary breakpoint" : "Breakpoint", bp->id);
+    print_where(sh, bp);
+    fprintf(sh->out, "%s\n", bp->naddrs ? "" : " (pending: that code is not loaded yet)");
+    return 0;
+}
+
+int shell_cmd_break(struct cli_shell *sh, const char *args)
+{
+    if (!*args) {
+        return shell_cmd_info_breakpoints(sh);
+    }
+    return add(sh, args, 0);
+}
+
+int shell_cmd_tbreak(struct cli_shell *sh, const char *args)
+{
+    return add(sh, args, 1);
+}
+
+int shell_cmd_delete(struct cli_shell *sh, const char *args)
+{
+    const char *p = args;
+    if (!*p) {
+        return rep_break_delete(sh->rep, 0) < 0 ? shell_error(sh, "delete") : 0;
+    }
+    while (*p) {
+        char *end;
+        long id = strtol(p, &end, 10);
+        if (end == p || rep_break_delete(sh->rep, (int)id) < 0) {
+            return shell_error(sh, "delete");
+        }
+        p = end + strspn(end, " ");
+    }
+    return 0;
+}
+
+static int set_enabled(struct cli_shell *sh, const char *args, int on)
+{
+    char *end;
+    long id = strtol(args, &end, 10);
+    if (end == args || rep_break_enable(sh->rep, (int)id, on) < 0) {
+        return shell_error(sh, on ? "enable" : "disable");
+    }
+    return 0;
+}
+
+int shell_cmd_disable(struct cli_shell *sh, const char *args)
+{
+    return set_enabled(sh, args, 0);
+}
+
+int shell_cmd_enable(struct cli_shell *sh, const char *args)
+{
+    return set_enabled(sh, args, 1);
+}
+
+int shell_cmd_condition(struct cli_shell *sh, const char *args)
+{
+    char *end;
+    long id = strtol(args, &end, 10);
+    int n;
+    const struct rep_bp *bps = rep_breakpoints(sh->rep, &n);
+    for (int i = 0; i < n && end != args; i++) {
+        if (bps[i].id == id) {
+            struct rep_bp *bp = (struct rep_bp *)&bps[i];
+            snprintf(bp->cond, sizeof bp->cond, "%s", end + strspn(end, " "));
+            return 0;
+        }
+    }
+    fprintf(sh->out, "usage: condition N [COND] (N: an existing breakpoint)\n");
+    return -1;
+}
+
+int shell_cmd_info_breakpoints(struct cli_shell *sh)
+{
+    int n;
+    const struct rep_bp *bps = rep_breakpoints(sh->rep, &n);
+    if (n == 0) {
+        fprintf(sh->out, "No breakpoints.\n");
+        return 0;
+    }
+    fprintf(sh->out, "Num Type         Disp Enb   Where\n");
+    for (int i = 0; i < n; i++) {
+        const struct rep_bp *bp = &bps[i];
+        fprintf(sh->out, "%-3d breakpoint   %-4s %-5s at ", bp->id, bp->temporary ? "del" : "keep",
+                bp->enabled ? "yes" : "no");
+        print_where(sh, bp);
+        fprintf(sh->out, "%s\n", bp->naddrs ? "" : " (pending)");
+        if (bp->cond[0]) {
+            fprintf(sh->out, "\tstop only if %s\n", bp->cond);
+        }
+        if (bp->hits) {
+            fprintf(sh->out, "\tbreakpoint already hit %d time%s\n", bp->hits,
+                    bp->hits == 1 ? "" : "s");
+        }
+    }
+    return 0;
+}
+
+int shell_cmd_continue(struct cli_shell *sh, const char *args)
+{
+    struct pyi_pos pos;
+    int bp = 0;
+    if (rep_state(sh->rep) == REP_FINISHED) {
+        fprintf(sh->out, "The replay is at the end of the recording.\n");
+        return 0;
+    }
+    shell_moved(sh);
+    int r = rep_continue(sh->rep, &pos, &bp);
+    if (r > 0 && pt_errmsg()[0]) {
+        fprintf(sh->out, "error in the condition of breakpoint %d: %s\n", bp, pt_errmsg());
+        pt_err_clear();
+    }
+    return shell_motion_done(sh, r, &pos, "continue");
+}

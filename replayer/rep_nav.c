@@ -1,0 +1,289 @@
+/*
+ * rep_nav: moving through a replay by Python line, on top of the Python clock.
+ *
+ * Every motion runs the tracee until a clock trap at which a condition holds, reading Python's
+ * state at each trap through pyintrospect:
+ *   step    the next dispatch where sys.settrace would report a 'line' event, in any frame:
+ *           one trap per dispatch (a line is a handful of instructions);
+ *   next    the next 'line' event in the current frame or one of its callers: the watch
+ *           trampolines trap only on dispatches in those frames, so calls run at full speed;
+ *   finish  the first dispatch in a caller of the current frame (the caller resumes after the
+ *           call), likewise watched by frame;
+ *   start   the first line of the main script: the watch trampolines trap on RESUME (a frame
+ *           starting), until the main module's frame starts, then step.
+ * At a stop the frame's prev_instr is set to the instruction about to run, exactly the store
+ * the handler itself makes first: invisible to the program, and it makes every view of the
+ * frame (line, dis, locals) show the stop's instruction.
+ */
+#define _GNU_SOURCE
+#include "rep_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static uint64_t reg_value(const struct user_regs_struct *r, int hw)
+{
+    switch (hw) {
+    case 0: return r->rax;
+    case 1: return r->rcx;
+    case 2: return r->rdx;
+    case 3: return r->rbx;
+    case 4: return r->rsp;
+    case 5: return r->rbp;
+    case 6: return r->rsi;
+    case 7: return r->rdi;
+    case 8: return r->r8;
+    case 9: return r->r9;
+    case 10: return r->r10;
+    case 11: return r->r11;
+    case 12: return r->r12;
+    case 13: return r->r13;
+    case 14: return r->r14;
+    default: return r->r15;
+    }
+}
+
+struct pyi_session *rep_pyi(struct rep_session *s)
+{
+    if (s->state != REP_READY) {
+        pt_fail("the replay is at the end of the recording");
+        return NULL;
+    }
+    if (s->pyi && s->pyi_pid != s->pid && pyi_set_target(s->pyi, s->pid, &s->mem) < 0) {
+        pyi_close(s->pyi);
+        s->pyi = NULL;
+    }
+    if (!s->pyi && pyi_open(&s->pyi, s->pid, &s->mem) < 0) {
+        s->pyi = NULL;
+        return NULL;
+    }
+    s->pyi_pid = s->pid;
+    return s->pyi;
+}
+
+/* Which registers carry next_instr and the frame at dispatch (once per session). */
+int rep_nav_ready(struct rep_session *s)
+{
+    if (s->nav_ready) {
+        return 0;
+    }
+    uint64_t handlers[256];
+    struct pyi_session *p = rep_pyi(s);
+    if (!p || !s->clock.table) {
+        return pt_fail("the Python clock is not running yet at this point of the replay");
+    }
+    if (pt_mem_read(&s->mem, PT_CLOCK_ORIG, handlers, sizeof handlers) < 0 ||
+        pyi_dispatch_regs(p, handlers, &s->instr_reg, &s->frame_reg) < 0 ||
+        pyi_frame_offsets(p, &s->prev_instr_off, &s->previous_off) < 0) {
+        return -1;
+    }
+    s->nav_ready = 1;
+    return 0;
+}
+
+int rep_here(struct rep_session *s, struct pyi_pos *pos)
+{
+    pt_addr next_instr;
+    return rep_here_instr(s, pos, &next_instr);
+}
+
+int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr)
+{
+    struct user_regs_struct r;
+    struct pyi_session *p = rep_pyi(s);
+    if (!p || rep_nav_ready(s) < 0) {
+        return -1;
+    }
+    int opcode;
+    if (pt_getregs(s->pid, &r) < 0 || !pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
+        return pt_fail("the replay is not stopped at a bytecode instruction");
+    }
+    pyi_invalidate(p);
+    *next_instr = reg_value(&r, s->instr_reg);
+    return pyi_position(p, reg_value(&r, s->frame_reg), *next_instr, pos);
+}
+
+/* Make the stop visible: frame->prev_instr = next_instr, as the handler is about to do. */
+int rep_present(struct rep_session *s, const struct pyi_pos *pos)
+{
+    struct user_regs_struct r;
+    if (pt_getregs(s->pid, &r) < 0) {
+        return -1;
+    }
+    uint64_t next_instr = reg_value(&r, s->instr_reg);
+    if (pt_mem_write(&s->mem, pos->frame + (pt_addr)s->prev_instr_off, &next_instr, 8) < 0) {
+        return -1;
+    }
+    pyi_invalidate(s->pyi);
+    return 0;
+}
+
+/* One more dispatch; returns 1 at a trap, 0 if the replay ended. */
+static int dispatch_once(struct rep_session *s)
+{
+    uint64_t now;
+    if (rep_clock_now(s, &now) < 0 || rep_run_to_tick(s, now + 1) < 0) {
+        return -1;
+    }
+    return s->state == REP_READY;
+}
+
+/* Run with the watch until a trap; returns 1 at a trap, 0 at the end. */
+int rep_run_watched(struct rep_session *s, const struct pt_watch *w)
+{
+    s->watch = *w;
+    s->watch_on = 1;
+    int rc = rep_run_until_trap(s);
+    s->watch_on = 0;
+    if (s->state == REP_READY && pt_clock_watch(&s->clock, &s->mem, NULL) < 0) {
+        return -1;
+    }
+    return rc < 0 ? -1 : s->state == REP_READY;
+}
+
+static void watch_init(struct rep_session *s, struct pt_watch *w)
+{
+    memset(w, 0, sizeof *w);
+    w->frame_reg = s->frame_reg;
+    w->instr_reg = s->instr_reg;
+}
+
+/* The frame and its callers, innermost first (at most PT_WATCH_MAX). */
+static int ancestors(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self)
+{
+    struct pyi_pos pos;
+    pt_addr f = frame;
+    int n = 0;
+    while (f && w->nframes < PT_WATCH_MAX && n < 64) {
+        if (!(skip_self && f == frame)) {
+            w->frames[w->nframes++] = f;
+        }
+        if (pt_mem_read(&s->mem, f + (pt_addr)s->previous_off, &f, 8) < 0) {
+            return -1;
+        }
+        n++;
+    }
+    (void)pos;
+    return 0;
+}
+
+int rep_step(struct rep_session *s, struct pyi_pos *pos)
+{
+    if (rep_nav_ready(s) < 0) {
+        return -1;
+    }
+    for (;;) {
+        int r = dispatch_once(s);
+        if (r <= 0) {
+            return r;
+        }
+        if (rep_here(s, pos) < 0) {
+            return -1;
+        }
+        if (pos->line_event) {
+            return rep_present(s, pos) < 0 ? -1 : 1;
+        }
+    }
+}
+
+int rep_next(struct rep_session *s, struct pyi_pos *pos)
+{
+    struct pyi_pos here;
+    struct pt_watch w;
+    if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+        return -1;
+    }
+    watch_init(s, &w);
+    if (ancestors(s, here.frame, &w, 0) < 0) {
+        return -1;
+    }
+    for (;;) {
+        int r = rep_run_watched(s, &w);
+        if (r <= 0) {
+            return r;
+        }
+        if (rep_here(s, pos) < 0) {
+            return -1;
+        }
+        if (pos->line_event) {
+            return rep_present(s, pos) < 0 ? -1 : 1;
+        }
+        if (pos->frame != here.frame) {
+            /* returned into a caller: from now on that frame and its callers */
+            watch_init(s, &w);
+            if (ancestors(s, pos->frame, &w, 0) < 0) {
+                return -1;
+            }
+            here = *pos;
+        }
+    }
+}
+
+int rep_finish(struct rep_session *s, struct pyi_pos *pos)
+{
+    struct pyi_pos here;
+    struct pt_watch w;
+    if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+        return -1;
+    }
+    watch_init(s, &w);
+    if (ancestors(s, here.frame, &w, 1) < 0) {
+        return -1;
+    }
+    if (w.nframes == 0) {
+        return pt_fail("\"finish\" not meaningful in the outermost frame");
+    }
+    int r = rep_run_watched(s, &w);
+    if (r <= 0) {
+        return r;
+    }
+    if (rep_here(s, pos) < 0) {
+        return -1;
+    }
+    return rep_present(s, pos) < 0 ? -1 : 1;
+}
+
+/* Is this the main script's module code starting? (not frozen importlib, not an import) */
+static int is_main_module(const struct pyi_pos *pos)
+{
+    return pos->previous == 0 && strcmp(pos->name, "<module>") == 0 &&
+           strncmp(pos->filename, "<frozen ", 8) != 0;
+}
+
+int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
+{
+    struct pt_watch w;
+    while (!s->clock.table && s->state == REP_READY) {
+        /* a clock in a shared libpython is installed once ld.so has relocated it */
+        if (rep_run(s, pt_tracer_pos(&s->tr) + 1) < 0) {
+            return -1;
+        }
+    }
+    if (!s->clock.table) {
+        return s->state == REP_READY ? pt_fail("the recording has no Python clock") : 0;
+    }
+    /* Run to the first dispatch (Python is initialised by then), learn the registers. */
+    int r = dispatch_once(s);
+    if (r <= 0 || rep_nav_ready(s) < 0) {
+        return r < 0 ? -1 : 0;
+    }
+    watch_init(s, &w);
+    if (pyi_opcode_family(s->pyi, pyi_opcode_resume(s->pyi), w.trap_op) < 0) {
+        return -1;
+    }
+    for (;;) {
+        if (rep_here(s, pos) < 0) {
+            return -1;
+        }
+        if (is_main_module(pos)) {
+            return pos->line_event ? (rep_present(s, pos) < 0 ? -1 : 1) : rep_step(s, pos);
+        }
+        r = rep_run_watched(s, &w);
+        if (r <= 0) {
+            return r;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+"""Stepping oracle: the (file, line, function) sequence visited by repeated `step` from the
+first line of the main script equals sys.settrace's 'line' events on the same program
+(settrace_lines.py); repeated `next` equals those of the module frame alone. Run on a real
+recording of each program, for the given interpreter."""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STOP = re.compile(r"^> (.*)\((-?\d+)\)(.*)\(\)$")
+
+
+def oracle(python, prog, frame_only):
+    cmd = [python, os.path.join(HERE, "settrace_lines.py"), prog] + (["--frame-only"] if frame_only else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    return [line for line in out.splitlines() if line]
+
+
+def pytt_stops(pytt, trace, commands, end_line, prog):
+    with tempfile.NamedTemporaryFile("w", suffix=".pytt", delete=False) as f:
+        f.write(commands)
+        script = f.name
+    try:
+        out = subprocess.run([pytt, "replay", trace, "--batch", "-x", script,
+                              "--program-output", os.devnull],
+                             capture_output=True, text=True, timeout=600).stdout
+    finally:
+        os.unlink(script)
+    stops = []
+    started = False
+    for line in out.splitlines():
+        m = STOP.match(line)
+        if not m:
+            continue
+        # The recording runs PROG through the runner: start at PROG's first module line.
+        started = started or (m.group(1) == prog and m.group(3) == "<module>")
+        if started:
+            stops.append(f"{m.group(1)}:{m.group(2)}:{m.group(3)}")
+            if m.group(1) == prog and int(m.group(2)) == end_line:
+                break
+    return stops, out
+
+
+def first_difference(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+def check(args, prog, command, frame_only, trace):
+    expected = oracle(args.python, prog, frame_only)
+    end_line = next(i for i, t in enumerate(open(prog), 1) if t.startswith("END_OF_PROGRAM"))
+    # from the runner's first line, reach PROG's first line through a (pending) breakpoint
+    first_line = int(expected[0].split(":")[1])
+    script = f"tbreak {prog}:{first_line}\ncontinue\n" + f"{command}\n" * (len(expected) + 5)
+    got, raw = pytt_stops(args.pytt, trace, script, end_line, prog)
+    if got == expected and len(expected) > 3:
+        print(f"ok: `{command}` visits the {len(expected)} line events of settrace")
+        return True
+    i = first_difference(expected, got)
+    print(f"FAIL: `{command}` differs from settrace at stop {i} "
+          f"(expected {len(expected)} stops, got {len(got)})")
+    print("  expected:", expected[max(0, i - 3):i + 3])
+    print("  got:     ", got[max(0, i - 3):i + 3])
+    print("  pytt output tail:", raw[-600:])
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pytt", required=True)
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    ap.add_argument("--program", required=True)
+    args = ap.parse_args()
+    if not os.path.exists(args.python):
+        print(f"SKIP: {args.python} is not installed")
+        sys.exit(77)
+    prog = os.path.abspath(args.program)
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = os.path.join(tmp, "trace")
+        runner = os.path.join(HERE, "settrace_lines.py")
+        subprocess.run([args.pytt, "record", "-o", trace, args.python, runner, prog, "--no-trace"],
+                       check=True, stdout=subprocess.DEVNULL, timeout=120)
+        ok = check(args, prog, "step", False, trace)
+        ok = check(args, prog, "next", True, trace) and ok
+    sys.exit(0 if ok else 1)
+
+
+main()
