@@ -11,7 +11,9 @@
 #include <capstone/capstone.h>
 #include <libunwind-ptrace.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PYI_MAX_NATIVE 1024
 
@@ -28,7 +30,11 @@ static pid_t pyi_selected_tid(struct pyi_session *s)
     if (pyi_threads(s, &t, &n) != 0 || pyi_selected_thread(s, &i) != 0) {
         return -1;
     }
-    return t[i].native_tid ? t[i].native_tid : s->pid;
+    /* In a replay the thread state holds the recorded thread id (gettid was replayed), which
+     * is not a thread of this process: then the thread is the process itself. */
+    char task[64];
+    snprintf(task, sizeof task, "/proc/%d/task/%d", (int)s->pid, (int)t[i].native_tid);
+    return t[i].native_tid && access(task, F_OK) == 0 ? t[i].native_tid : s->pid;
 }
 
 static int pyi_unwind_begin(struct pyi_session *s, struct pyi_unwind *u)

@@ -330,3 +330,16 @@ const char *pyi_source_text(struct pyi_session *s, const char *file, int line, s
 {
     return pyi_source_line(s, file, line, len);
 }
+
+int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t ncap, char *file,
+                        size_t fcap)
+{
+    struct pyi_rawframe r;
+    struct pyi_code *c;
+    if (s->v->frame_read(s, frame, &r) != 0 || pyi_code_get(s, r.code, &c) != 0) {
+        return -1;
+    }
+    snprintf(name, ncap, "%s", c->name ? c->name : "?");
+    snprintf(file, fcap, "%s", c->filename ? c->filename : "?");
+    return 0;
+}

@@ -227,6 +227,9 @@ int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr,
 int pyi_opcode_family(struct pyi_session *s, int base, uint8_t member[256]);
 /* Line `line` of source file `file` (no newline), or NULL; owned by the session. */
 const char *pyi_source_text(struct pyi_session *s, const char *file, int line, size_t *len);
+/* co_name and co_filename of the code a frame runs. */
+int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t ncap, char *file,
+                        size_t fcap);
 /* Offsets of _PyInterpreterFrame.prev_instr and .previous. */
 int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previous);
 /* The number of the RESUME opcode in this version. */

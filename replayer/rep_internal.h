@@ -43,6 +43,7 @@ struct rep_session {
     int64_t prev_instr_off, previous_off; /* _PyInterpreterFrame members */
     struct pt_watch watch; /* what the watch trampolines trap on while watch_on */
     int watch_on;
+    uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
     struct rep_bp bps[REP_MAX_BPS];
     int nbps, last_bp_id;
     char checked_paths[64][256]; /* mapped files already identity-checked */

@@ -106,6 +106,7 @@ static int one_stop(struct rep_session *s)
     if (rep_clock_prepare(s) < 0) {
         return -1;
     }
+    s->presented = 0;
     int sig = s->resume_sig;
     s->resume_sig = 0;
     if (pt_resume_syscall(s->pid, sig) < 0 || pt_wait(s->pid, &st) < 0) {

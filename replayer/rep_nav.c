@@ -98,7 +98,10 @@ int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_ins
         return -1;
     }
     int opcode;
-    if (pt_getregs(s->pid, &r) < 0 || !pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
+    if (pt_getregs(s->pid, &r) < 0) {
+        return -1;
+    }
+    if (!pt_clock_is_trap(&s->clock, r.rip, &opcode) && !(s->presented && r.rip == s->presented)) {
         return pt_fail("the replay is not stopped at a bytecode instruction");
     }
     pyi_invalidate(p);
@@ -106,16 +109,30 @@ int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_ins
     return pyi_position(p, reg_value(&r, s->frame_reg), *next_instr, pos);
 }
 
-/* Make the stop visible: frame->prev_instr = next_instr, as the handler is about to do. */
+/* Make the stop visible: frame->prev_instr = next_instr, as the handler is about to do, and
+ * the pc at the handler the trampoline is about to jump to (its next instruction is that
+ * jump), so native views (x/i, bt -native) show the interpreter, not pytt's page. */
 int rep_present(struct rep_session *s, const struct pyi_pos *pos)
 {
     struct user_regs_struct r;
+    int opcode;
+    uint64_t handler;
     if (pt_getregs(s->pid, &r) < 0) {
         return -1;
     }
     uint64_t next_instr = reg_value(&r, s->instr_reg);
     if (pt_mem_write(&s->mem, pos->frame + (pt_addr)s->prev_instr_off, &next_instr, 8) < 0) {
         return -1;
+    }
+    if (pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
+        if (pt_mem_read(&s->mem, PT_CLOCK_ORIG + (pt_addr)opcode * 8, &handler, 8) < 0) {
+            return -1;
+        }
+        r.rip = handler;
+        if (pt_setregs(s->pid, &r) < 0) {
+            return -1;
+        }
+        s->presented = handler;
     }
     pyi_invalidate(s->pyi);
     return 0;
@@ -246,11 +263,25 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     return rep_present(s, pos) < 0 ? -1 : 1;
 }
 
-/* Is this the main script's module code starting? (not frozen importlib, not an import) */
-static int is_main_module(const struct pyi_pos *pos)
+/* Is this the main script's module code starting? Run from C (`python app.py`, `-c`) it has
+ * no calling frame; with `python -m mod` runpy's _run_code runs it. Frozen importlib modules
+ * and imports are not it. */
+static int is_main_module(struct rep_session *s, const struct pyi_pos *pos)
 {
-    return pos->previous == 0 && strcmp(pos->name, "<module>") == 0 &&
-           strncmp(pos->filename, "<frozen ", 8) != 0;
+    char name[64], file[1024];
+    if (strcmp(pos->name, "<module>") != 0 || strncmp(pos->filename, "<frozen ", 8) == 0) {
+        return 0;
+    }
+    if (pos->previous == 0) {
+        return 1;
+    }
+    if (pyi_frame_code_name(s->pyi, pos->previous, name, sizeof name, file, sizeof file) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    size_t n = strlen(file);
+    return strcmp(name, "_run_code") == 0 &&
+           (strcmp(file, "<frozen runpy>") == 0 || (n >= 8 && strcmp(file + n - 8, "runpy.py") == 0));
 }
 
 int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
@@ -278,7 +309,7 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
         if (rep_here(s, pos) < 0) {
             return -1;
         }
-        if (is_main_module(pos)) {
+        if (is_main_module(s, pos)) {
             return pos->line_event ? (rep_present(s, pos) < 0 ? -1 : 1) : rep_step(s, pos);
         }
         r = rep_run_watched(s, &w);
