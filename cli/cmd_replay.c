@@ -21,7 +21,7 @@
 
 struct replay_args {
     const char *dir;
-    int autopilot, batch;
+    int autopilot, batch, at_end;
     const char *program_output;
     const char *ex[64];
     int nex;
@@ -30,7 +30,7 @@ struct replay_args {
 
 static int replay_usage(void)
 {
-    fputs("usage: pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] "
+    fputs("usage: pytt replay [DIR] [-a] [--end] [--program-output FILE] [-ex CMD]... [-x FILE] "
           "[--batch]\n",
           stderr);
     return PYTT_EXIT_ERROR;
@@ -43,6 +43,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         const char *s = argv[i];
         if (strcmp(s, "-a") == 0 || strcmp(s, "--autopilot") == 0) {
             a->autopilot = 1;
+        } else if (strcmp(s, "--end") == 0) {
+            a->at_end = 1;
         } else if (strcmp(s, "--batch") == 0 || strcmp(s, "-batch") == 0) {
             a->batch = 1;
         } else if (strcmp(s, "--program-output") == 0 && i + 1 < argc) {
@@ -79,7 +81,7 @@ static int recorded_status(struct rep_session *rep)
 static int run_shell(struct rep_session *rep, const char *dir, const struct replay_args *a)
 {
     struct cli_shell sh = {.rep = rep, .trace_dir = dir, .out = stdout};
-    shell_start(&sh);
+    shell_start(&sh, a->at_end);
     for (int i = 0; i < a->nex && !sh.quit; i++) {
         cli_shell_exec(&sh, a->ex[i]);
     }

@@ -68,6 +68,9 @@ static int cmd_info(struct cli_shell *sh, const char *args)
     if (strncmp(args, "threads", 7) == 0) {
         return shell_cmd_threads(sh);
     }
+    if (strncmp(args, "snapshots", 4) == 0) {
+        return shell_cmd_info_snapshots(sh);
+    }
     if (strncmp(args, "breakpoints", strlen(args) > 1 ? strlen(args) : 2) == 0 ||
         strcmp(args, "b") == 0) {
         return shell_cmd_info_breakpoints(sh);
@@ -113,29 +116,6 @@ static int cmd_when(struct cli_shell *sh, const char *args)
     return 0;
 }
 
-static int cmd_goto(struct cli_shell *sh, const char *args)
-{
-    char *end;
-    unsigned long long tick = strtoull(args, &end, 10);
-    if (!*args || *end) {
-        fprintf(sh->out, "usage: goto TICK\n");
-        return -1;
-    }
-    if (rep_state(sh->rep) == REP_FINISHED) {
-        fprintf(sh->out, "The replay is at the end of the recording.\n");
-        return -1;
-    }
-    shell_moved(sh);
-    if (rep_run_to_tick(sh->rep, tick) < 0) {
-        return shell_error(sh, "goto failed");
-    }
-    if (rep_state(sh->rep) == REP_FINISHED) {
-        shell_print_end(sh);
-        return 0;
-    }
-    return cmd_when(sh, "");
-}
-
 static int cmd_quit(struct cli_shell *sh, const char *args)
 {
     sh->quit = 1;
@@ -157,7 +137,12 @@ static const struct shell_cmd commands[] = {
     {"finish", "fin r return", 1, shell_cmd_finish, "run until the current frame returns"},
     {"until", "unt", 1, shell_cmd_until, "run to a line after this one, or to a return"},
     {"when", "", 0, cmd_when, "show the current moment: Python tick and event number"},
-    {"goto", "", 0, cmd_goto, "goto TICK: run forward to that Python tick"},
+    {"goto", "", 0, shell_cmd_goto, "goto TICK|start|end: go to that moment, either way"},
+    {"reverse-step", "rs", 1, shell_cmd_reverse_step, "back to the previous line, any frame"},
+    {"reverse-next", "rn", 1, shell_cmd_reverse_next, "back to the previous line in this frame"},
+    {"reverse-finish", "rf", 1, shell_cmd_reverse_finish, "back to the call of this frame"},
+    {"reverse-continue", "rc", 1, shell_cmd_reverse_continue,
+     "back to the previous breakpoint hit, or the start"},
     {"info", "i", 0, cmd_info, "info [trace|threads]: the trace and position, or the threads"},
     {"bt", "where w backtrace py-bt", 0, shell_cmd_bt, "Python stack (bt -full: with locals; "
                                                        "bt -native: with native frames)"},

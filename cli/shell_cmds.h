@@ -20,8 +20,15 @@ int shell_cmd_step(struct cli_shell *sh, const char *args);
 int shell_cmd_next(struct cli_shell *sh, const char *args);
 int shell_cmd_finish(struct cli_shell *sh, const char *args);
 int shell_cmd_until(struct cli_shell *sh, const char *args);
-/* Bring a fresh replay to the first line of the main script and print it. */
-int shell_start(struct cli_shell *sh);
+int shell_cmd_reverse_step(struct cli_shell *sh, const char *args);
+int shell_cmd_reverse_next(struct cli_shell *sh, const char *args);
+int shell_cmd_reverse_finish(struct cli_shell *sh, const char *args);
+int shell_cmd_reverse_continue(struct cli_shell *sh, const char *args);
+int shell_cmd_goto(struct cli_shell *sh, const char *args);
+int shell_cmd_info_snapshots(struct cli_shell *sh);
+/* Bring a fresh replay to the first line of the main script (or, at_end, to the last moment
+ * of the recording) and print it. */
+int shell_start(struct cli_shell *sh, int at_end);
 
 /* shell_break.c */
 int shell_cmd_break(struct cli_shell *sh, const char *args);

@@ -11,6 +11,8 @@
 #include "pyintrospect/pyintrospect.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void shell_print_stop(struct cli_shell *sh, const struct pyi_pos *pos)
@@ -50,12 +52,18 @@ static int motion(struct cli_shell *sh, int (*fn)(struct rep_session *, struct p
                   const char *what)
 {
     struct pyi_pos pos;
-    if (rep_state(sh->rep) != REP_READY) {
+    int reverse = strncmp(what, "reverse", 7) == 0;
+    if (rep_state(sh->rep) != REP_READY && !(reverse && rep_goto_end(sh->rep, &pos) > 0)) {
         fprintf(sh->out, "The replay is at the end of the recording.\n");
         return -1;
     }
     shell_moved(sh);
-    return shell_motion_done(sh, fn(sh->rep, &pos), &pos, what);
+    int r = fn(sh->rep, &pos);
+    if (r == 0 && reverse) {
+        fprintf(sh->out, "At the start of the recording.\n");
+        r = 1;
+    }
+    return shell_motion_done(sh, r, &pos, what);
 }
 
 int shell_cmd_step(struct cli_shell *sh, const char *args)
@@ -93,8 +101,96 @@ int shell_cmd_until(struct cli_shell *sh, const char *args)
     return motion(sh, until_fn, "until");
 }
 
-int shell_start(struct cli_shell *sh)
+int shell_start(struct cli_shell *sh, int at_end)
 {
     struct pyi_pos pos;
-    return shell_motion_done(sh, rep_nav_start(sh->rep, &pos), &pos, "cannot reach the main script");
+    int r = rep_nav_start(sh->rep, &pos);
+    if (r > 0 && rep_enable_snapshots(sh->rep) < 0) {
+        r = -1;
+    }
+    if (r > 0 && at_end) {
+        r = rep_goto_end(sh->rep, &pos);
+    }
+    return shell_motion_done(sh, r, &pos, "cannot reach the main script");
+}
+
+int shell_cmd_reverse_step(struct cli_shell *sh, const char *args)
+{
+    return motion(sh, rep_reverse_step, "reverse-step");
+}
+
+int shell_cmd_reverse_next(struct cli_shell *sh, const char *args)
+{
+    return motion(sh, rep_reverse_next, "reverse-next");
+}
+
+int shell_cmd_reverse_finish(struct cli_shell *sh, const char *args)
+{
+    return motion(sh, rep_reverse_finish, "reverse-finish");
+}
+
+int shell_cmd_reverse_continue(struct cli_shell *sh, const char *args)
+{
+    struct pyi_pos pos;
+    int bp = 0;
+    if (rep_state(sh->rep) != REP_READY) {
+        if (rep_goto_end(sh->rep, &pos) < 0) {
+            return shell_error(sh, "reverse-continue");
+        }
+    }
+    shell_moved(sh);
+    int r = rep_reverse_continue(sh->rep, &pos, &bp);
+    if (r == 0) {
+        fprintf(sh->out, "No breakpoint hit before this point: at the start of the recording.\n");
+    }
+    return shell_motion_done(sh, r < 0 ? -1 : 1, &pos, "reverse-continue");
+}
+
+int shell_cmd_goto(struct cli_shell *sh, const char *args)
+{
+    struct pyi_pos pos;
+    char *end;
+    int r;
+    shell_moved(sh);
+    if (strcmp(args, "start") == 0) {
+        r = rep_goto_start(sh->rep, &pos);
+    } else if (strcmp(args, "end") == 0) {
+        r = rep_goto_end(sh->rep, &pos);
+    } else {
+        unsigned long long tick = strtoull(args, &end, 10);
+        if (!*args || *end) {
+            fprintf(sh->out, "usage: goto TICK|start|end\n");
+            return -1;
+        }
+        r = rep_goto_tick(sh->rep, tick) < 0 ? -1 : rep_state(sh->rep) == REP_READY;
+        if (r > 0 && rep_here(sh->rep, &pos) < 0) {
+            r = -1;
+        }
+    }
+    return shell_motion_done(sh, r, &pos, "goto");
+}
+
+int shell_cmd_info_snapshots(struct cli_shell *sh)
+{
+    struct rep_snapinfo snaps[64];
+    int n = rep_snapshots(sh->rep, snaps, 64);
+    fprintf(sh->out, "%d snapshot%s (forks of the replayed process, sharing memory with it)\n", n,
+            n == 1 ? "" : "s");
+    for (int i = 0; i < n; i++) {
+        char path[64], line[256];
+        long pss = -1;
+        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)snaps[i].pid);
+        FILE *f = fopen(path, "r");
+        while (f && fgets(line, sizeof line, f)) {
+            if (strncmp(line, "Pss:", 4) == 0) {
+                pss = atol(line + 4);
+            }
+        }
+        if (f) {
+            fclose(f);
+        }
+        fprintf(sh->out, "  tick %-12llu pid %-7d %ld KiB (proportional set size)\n",
+                (unsigned long long)snaps[i].tick, (int)snaps[i].pid, pss);
+    }
+    return 0;
 }

@@ -143,13 +143,16 @@ static void set_args(struct user_regs_struct *r, long nr, const uint64_t a[6])
     r->r9 = a[5];
 }
 
-/* Resume and expect a syscall stop of the given kind; anything else is an error. */
+/* Resume and expect a syscall stop of the given kind; anything else is an error. A SIGCHLD
+ * (a process pytt killed was a child of this one: snapshots) is set aside. */
 static int step_to(pid_t pid, int kind, long nr)
 {
     struct pt_stop st;
-    if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
-        return -1;
-    }
+    do {
+        if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
+            return -1;
+        }
+    } while (st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD);
     if (st.kind != kind) {
         return pt_fail("pid %d: while running injected syscall %ld, got %s instead of %s",
                        (int)pid, nr, pt_stop_str(&st),

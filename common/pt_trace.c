@@ -512,6 +512,9 @@ static int count_events(struct pt_trace_reader *r)
             rc = pt_fail("trace %s is corrupt at event %llu", r->dir, (unsigned long long)seq);
             break;
         }
+        if (ev.type == PT_EV_SYSCALL && ev.tick) {
+            r->last_tick = ev.tick;
+        }
         seq++;
     }
     if (rc == 0 && ev.type != PT_EV_END) {
@@ -596,6 +599,33 @@ const struct pt_event *pt_tracer_peek(struct pt_trace_reader *r)
         r->have_peeked = 1;
     }
     return &r->peeked;
+}
+
+int pt_tracer_seek(struct pt_trace_reader *r, uint64_t seq)
+{
+    struct pt_chunk_reader *cr = &r->ev;
+    size_t chunk = 0;
+    for (size_t i = 0; i < cr->nchunks; i++) {
+        if (cr->chunks[i].first_record <= seq) {
+            chunk = i;
+        }
+    }
+    pt_chunkr_seek(cr, chunk);
+    pt_cur_init(&r->cur, NULL, 0);
+    r->have_peeked = 0;
+    r->next_seq = cr->nchunks ? cr->chunks[chunk].first_record : 0;
+    struct pt_event ev;
+    pt_event_init(&ev);
+    int rc = 0;
+    while (rc == 0 && r->next_seq < seq) {
+        int got = decode_next(r, &ev);
+        if (got != 1) {
+            rc = got < 0 ? -1 : pt_fail("trace %s has no event %llu", r->dir,
+                                         (unsigned long long)seq);
+        }
+    }
+    pt_event_free(&ev);
+    return rc;
 }
 
 uint64_t pt_tracer_pos(const struct pt_trace_reader *r)

@@ -145,6 +145,7 @@ struct pt_trace_reader {
     struct pt_event peeked;  /* one event of look-ahead */
     int have_peeked;
     uint64_t nevents;        /* total number of events in the trace */
+    uint64_t last_tick;      /* Python tick of the last syscall (the run's last moment) */
 };
 
 /* Opens DIR, reads the header and validates every chunk of the event log. */
@@ -153,6 +154,8 @@ int pt_tracer_open(struct pt_trace_reader *r, const char *dir);
 int pt_tracer_next(struct pt_trace_reader *r, struct pt_event *ev);
 /* The next event without consuming it (NULL at the end or on error; check pt_errmsg). */
 const struct pt_event *pt_tracer_peek(struct pt_trace_reader *r);
+/* Position the reader so that the next event returned is number `seq`. */
+int pt_tracer_seek(struct pt_trace_reader *r, uint64_t seq);
 /* Number of events consumed so far (the number of the next event to replay). */
 uint64_t pt_tracer_pos(const struct pt_trace_reader *r);
 void pt_tracer_close(struct pt_trace_reader *r);

@@ -343,3 +343,25 @@ int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t
     snprintf(file, fcap, "%s", c->filename ? c->filename : "?");
     return 0;
 }
+
+int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr)
+{
+    struct pyi_rawframe r;
+    size_t it = 0;
+    struct pyi_instr in;
+    int rc, owner = -1;
+    if (s->v->frame_read(s, frame, &r) != 0) {
+        return -1;
+    }
+    /* prev_instr may point into the inline caches of the instruction (a CALL that pushed a
+     * frame sets it to its last cache entry): take the instruction that owns that offset. */
+    int lasti = r.lasti * (int)s->size[PYI_S_CODEUNIT];
+    while ((rc = pyi_code_next_instr(s, r.code, &it, &in)) == 1 && in.offset <= lasti) {
+        owner = in.offset;
+    }
+    if (rc < 0 || owner < 0) {
+        return rc < 0 ? -1 : pt_fail("frame at 0x%llx has not started", (unsigned long long)frame);
+    }
+    *instr = r.code + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off + (pt_addr)owner;
+    return 0;
+}

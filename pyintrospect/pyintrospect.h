@@ -227,6 +227,8 @@ int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr,
 int pyi_opcode_family(struct pyi_session *s, int base, uint8_t member[256]);
 /* Line `line` of source file `file` (no newline), or NULL; owned by the session. */
 const char *pyi_source_text(struct pyi_session *s, const char *file, int line, size_t *len);
+/* Address of the instruction a frame is executing (or last executed): for a caller, its call. */
+int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr);
 /* co_name and co_filename of the code a frame runs. */
 int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t ncap, char *file,
                         size_t fcap);

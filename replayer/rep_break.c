@@ -336,7 +336,7 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
 }
 
 /* Is this trap a hit of an enabled breakpoint? Returns the breakpoint or NULL. */
-static struct rep_bp *hit(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos)
+struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos)
 {
     if (!pos->line_event) {
         return NULL;
@@ -388,7 +388,7 @@ int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
             }
             continue;
         }
-        struct rep_bp *bp = hit(s, next_instr, pos);
+        struct rep_bp *bp = rep_bp_check(s, next_instr, pos);
         if (bp) {
             bp->hits++;
             *bp_id = bp->id;

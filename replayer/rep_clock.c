@@ -58,6 +58,9 @@ static uint64_t wanted_tick(struct rep_session *s)
     if (nx && nx->type == PT_EV_SIGNAL && nx->tick && (!want || nx->tick < want)) {
         want = nx->tick;
     }
+    if (s->auto_snap && (!want || s->snap_due < want)) {
+        want = s->snap_due;
+    }
     return want;
 }
 
@@ -70,6 +73,14 @@ int rep_clock_prepare(struct rep_session *s)
         return -1;
     }
     uint64_t want = wanted_tick(s);
+    uint64_t now;
+    if (want && (rep_clock_now(s, &now) < 0 || want <= now)) {
+        if (!pt_errmsg()[0] && s->auto_snap && want == s->snap_due) {
+            s->snap_due = now + REP_SNAP_INTERVAL; /* passed while stopped elsewhere */
+            want = wanted_tick(s);
+        }
+        pt_err_clear();
+    }
     if (want == s->armed_for) {
         return 0;
     }
@@ -84,6 +95,12 @@ int rep_clock_trap(struct rep_session *s)
         return -1;
     }
     s->armed_for = 0;
+    if (s->auto_snap && now >= s->snap_due) {
+        s->snap_due = now + REP_SNAP_INTERVAL;
+        if (rep_snapshot(s) < 0) {
+            return -1;
+        }
+    }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
     if (nx && nx->type == PT_EV_SIGNAL && nx->tick == now) {
         if (pt_tracer_next(&s->tr, &s->ev) != 1) {

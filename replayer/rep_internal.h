@@ -17,6 +17,16 @@
 
 #define REP_MAX_FD 4096
 #define REP_MAX_BPS 64
+#define REP_MAX_SNAPS 24
+#define REP_SNAP_INTERVAL (1ull << 22) /* ticks of forward execution between snapshots */
+
+struct rep_snap {
+    pid_t pid; /* the stopped copy */
+    uint64_t tick, event_pos, last_tick, presented;
+    struct user_regs_struct regs;
+    struct pt_fdkinds fds;
+    struct pt_clock clock;
+};
 
 struct rep_session {
     struct rep_options opt;
@@ -44,6 +54,11 @@ struct rep_session {
     struct pt_watch watch; /* what the watch trampolines trap on while watch_on */
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
+    struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
+    int nsnaps;
+    uint64_t last_snap_tick;
+    int auto_snap;     /* take snapshots while running forward (the shell, not -a) */
+    uint64_t snap_due; /* tick of the next automatic snapshot */
     struct rep_bp bps[REP_MAX_BPS];
     int nbps, last_bp_id;
     char checked_paths[64][256]; /* mapped files already identity-checked */
@@ -82,6 +97,13 @@ int rep_nav_ready(struct rep_session *s);
 int rep_present(struct rep_session *s, const struct pyi_pos *pos);
 int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);
+/* rep_break.c */
+struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos);
+/* rep_snap.c */
+int rep_snapshot(struct rep_session *s);
+int rep_restore(struct rep_session *s, int index);
+int rep_snap_before(struct rep_session *s, uint64_t t);
+void rep_snap_free(struct rep_session *s);
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);

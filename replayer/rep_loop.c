@@ -219,6 +219,7 @@ void rep_close(struct rep_session *s)
         return;
     }
     kill_tracee(s);
+    rep_snap_free(s);
     if (s->pyi) {
         pyi_close(s->pyi);
     }

@@ -85,6 +85,26 @@ int rep_break_condition(struct rep_session *s, const char *cond, int *truth);
 /* Run to the next breakpoint hit (1, *bp_id set) or the end (0). */
 int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
 
+/* ---- reverse execution (rep_snap.c, rep_reverse.c) ---- */
+/* Take snapshots automatically while running forward (the shell does; autopilot does not),
+ * and one now. */
+int rep_enable_snapshots(struct rep_session *s);
+/* Go to tick t, forwards or backwards. */
+int rep_goto_tick(struct rep_session *s, uint64_t t);
+/* Each returns 1 at the new stop (*pos), 0 when there is no earlier such moment (the replay is
+ * then at the start), -1 on error. */
+int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos);
+int rep_reverse_next(struct rep_session *s, struct pyi_pos *pos);
+int rep_reverse_finish(struct rep_session *s, struct pyi_pos *pos);
+int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+int rep_goto_start(struct rep_session *s, struct pyi_pos *pos);
+int rep_goto_end(struct rep_session *s, struct pyi_pos *pos); /* the last Python moment */
+struct rep_snapinfo {
+    uint64_t tick;
+    pid_t pid;
+};
+int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max);
+
 /* How the recording ended (PT_END_*), its code, and its message (valid once FINISHED). */
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg);
 void rep_close(struct rep_session *s);

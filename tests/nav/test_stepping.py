@@ -1,7 +1,8 @@
 """Stepping oracle: the (file, line, function) sequence visited by repeated `step` from the
 first line of the main script equals sys.settrace's 'line' events on the same program
-(settrace_lines.py); repeated `next` equals those of the module frame alone. Run on a real
-recording of each program, for the given interpreter."""
+(settrace_lines.py); repeated `next` equals those of the module frame alone; and going back
+from the last of them, repeated `reverse-step` (`reverse-next`) visits exactly the same stops in
+reverse order. Run on a real recording of each program, for the given interpreter."""
 import argparse
 import os
 import re
@@ -39,8 +40,6 @@ def pytt_stops(pytt, trace, commands, end_line, prog):
         started = started or (m.group(1) == prog and m.group(3) == "<module>")
         if started:
             stops.append(f"{m.group(1)}:{m.group(2)}:{m.group(3)}")
-            if m.group(1) == prog and int(m.group(2)) == end_line:
-                break
     return stops, out
 
 
@@ -54,13 +53,25 @@ def first_difference(a, b):
 def check(args, prog, command, frame_only, trace):
     expected = oracle(args.python, prog, frame_only)
     end_line = next(i for i, t in enumerate(open(prog), 1) if t.startswith("END_OF_PROGRAM"))
-    # from the runner's first line, reach PROG's first line through a (pending) breakpoint
+    # from the runner's first line, reach PROG's first line through a (pending) breakpoint,
+    # go forward to the end marker, then all the way back
     first_line = int(expected[0].split(":")[1])
-    script = f"tbreak {prog}:{first_line}\ncontinue\n" + f"{command}\n" * (len(expected) + 5)
-    got, raw = pytt_stops(args.pytt, trace, script, end_line, prog)
-    if got == expected and len(expected) > 3:
-        print(f"ok: `{command}` visits the {len(expected)} line events of settrace")
+    n = len(expected)
+    script = (f"tbreak {prog}:{first_line}\ncontinue\n" + f"{command}\n" * (n - 1) +
+              f"reverse-{command}\n" * (n - 1))
+    stops, raw = pytt_stops(args.pytt, trace, script, end_line, prog)
+    got, back = stops[:n], stops[n:]
+    if got == expected and n > 3 and back == expected[-2::-1]:
+        print(f"ok: `{command}` visits the {n} line events of settrace, "
+              f"`reverse-{command}` the same backwards")
         return True
+    if got == expected:
+        i = first_difference(expected[-2::-1], back)
+        print(f"FAIL: `reverse-{command}` differs from the reversed forward stops at stop {i}")
+        print("  expected:", expected[-2::-1][max(0, i - 3):i + 3])
+        print("  got:     ", back[max(0, i - 3):i + 3])
+        print("  pytt output tail:", raw[-800:])
+        return False
     i = first_difference(expected, got)
     print(f"FAIL: `{command}` differs from settrace at stop {i} "
           f"(expected {len(expected)} stops, got {len(got)})")

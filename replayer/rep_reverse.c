@@ -1,0 +1,308 @@
+/*
+ * rep_reverse: moving backwards, and to any tick.
+ *
+ * A reverse motion is "the last moment before now at which its forward twin would have
+ * stopped". pytt finds it by replaying forward from a snapshot (rep_snap.c) and watching, then
+ * going to the best moment found:
+ *   reverse-step      every dispatch in a window [now-K, now), K doubling from 64 until a
+ *                     'line' event is found (lines are a few dispatches apart in any frame);
+ *   reverse-next      'line' events in the current frame or its callers, with the watch
+ *                     trampolines trapping only those frames, one snapshot interval at a time;
+ *   reverse-finish    the caller's call instruction, which is where the caller's prev_instr
+ *                     points now: the last dispatch of it in that frame;
+ *   reverse-continue  the last breakpoint hit, the breakpoints' addresses watched.
+ * After landing, a snapshot is taken at the start of the window scanned, so the next reverse
+ * motion starts close by.
+ */
+#define _GNU_SOURCE
+#include "rep_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+
+#include <string.h>
+
+typedef int (*rev_pred)(struct rep_session *s, const struct pyi_pos *pos, pt_addr next_instr,
+                        void *ctx);
+
+static int now_tick(struct rep_session *s, uint64_t *t)
+{
+    if (s->state != REP_READY) {
+        return pt_fail("the replay is at the end of the recording (use goto end or goto TICK)");
+    }
+    return rep_clock_now(s, t);
+}
+
+int rep_goto_tick(struct rep_session *s, uint64_t t)
+{
+    uint64_t now = 0;
+    if (s->state == REP_READY && rep_clock_now(s, &now) == 0 && now == t) {
+        return 0;
+    }
+    if (s->state == REP_READY && now < t) {
+        return rep_run_to_tick(s, t);
+    }
+    int i = rep_snap_before(s, t + 1);
+    if (i < 0) {
+        return pt_fail("tick %llu is before the first moment pytt can reach (tick %llu)",
+                       (unsigned long long)t,
+                       (unsigned long long)(s->nsnaps ? s->snaps[0].tick : 0));
+    }
+    if (rep_restore(s, i) < 0) {
+        return -1;
+    }
+    return s->snaps[i].tick == t ? 0 : rep_run_to_tick(s, t);
+}
+
+/* Land on tick t and make it the visible stop. */
+static int land(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
+{
+    if (rep_goto_tick(s, t) < 0 || rep_here(s, pos) < 0 || rep_present(s, pos) < 0) {
+        return -1;
+    }
+    return 1;
+}
+
+/* Evaluate pred at the current trap (tick < end): remember the tick if it holds. */
+static int consider(struct rep_session *s, uint64_t end, rev_pred pred, void *ctx, uint64_t *best,
+                    int *found)
+{
+    uint64_t t;
+    struct pyi_pos pos;
+    pt_addr next_instr;
+    if (rep_clock_now(s, &t) < 0 || t >= end) {
+        return 0;
+    }
+    if (rep_here_instr(s, &pos, &next_instr) < 0) {
+        return -1;
+    }
+    if (pred(s, &pos, next_instr, ctx)) {
+        *best = t;
+        *found = 1;
+    }
+    return 0;
+}
+
+/* From the current stop (tick `start`), run to `end` trapping as w says (NULL: every
+ * dispatch) and return the last tick in [start, end) where pred holds. */
+static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, rev_pred pred,
+                void *ctx, uint64_t *best, int *found)
+{
+    uint64_t t;
+    *found = 0;
+    if (consider(s, end, pred, ctx, best, found) < 0) {
+        return -1;
+    }
+    for (;;) {
+        if (rep_clock_now(s, &t) < 0) {
+            return -1;
+        }
+        if (t + 1 >= end) {
+            return 0;
+        }
+        if (w) {
+            s->watch = *w;
+            s->watch_on = 1;
+            int rc = rep_run_to_tick(s, end);
+            s->watch_on = 0;
+            if (rc < 0) {
+                return -1;
+            }
+        } else if (rep_run_to_tick(s, t + 1) < 0) {
+            return -1;
+        }
+        if (s->state != REP_READY) {
+            return 0;
+        }
+        if (consider(s, end, pred, ctx, best, found) < 0) {
+            return -1;
+        }
+    }
+}
+
+/* Scan snapshot intervals backwards from `end` until pred holds somewhere. */
+static int scan_back(struct rep_session *s, uint64_t end, const struct pt_watch *w, rev_pred pred,
+                     void *ctx, struct pyi_pos *pos)
+{
+    uint64_t best;
+    int found;
+    for (int i = rep_snap_before(s, end); i >= 0; i = rep_snap_before(s, end)) {
+        if (rep_restore(s, i) < 0 || scan(s, end, w, pred, ctx, &best, &found) < 0) {
+            return -1;
+        }
+        if (found) {
+            return land(s, best, pos);
+        }
+        end = s->snaps[i].tick;
+    }
+    return rep_goto_start(s, pos) < 0 ? -1 : 0;
+}
+
+static int is_line(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
+{
+    return pos->line_event;
+}
+
+int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos)
+{
+    uint64_t now, best;
+    int found;
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0) {
+        return -1;
+    }
+    uint64_t first = s->nsnaps ? s->snaps[0].tick : 0;
+    for (uint64_t k = 64;; k *= 2) {
+        uint64_t lo = now > first + k ? now - k : first;
+        if (rep_goto_tick(s, lo) < 0) {
+            return -1;
+        }
+        if (lo > first && rep_snapshot(s) < 0) { /* the next reverse step starts here */
+            return -1;
+        }
+        if (scan(s, now, NULL, is_line, NULL, &best, &found) < 0) {
+            return -1;
+        }
+        if (found) {
+            return land(s, best, pos);
+        }
+        if (lo == first) {
+            return rep_goto_start(s, pos) < 0 ? -1 : 0;
+        }
+    }
+}
+
+struct frames_ctx {
+    uint64_t frames[PT_WATCH_MAX];
+    int n;
+};
+
+static int in_frames(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
+{
+    struct frames_ctx *f = ctx;
+    for (int i = 0; i < f->n; i++) {
+        if (pos->frame == f->frames[i]) {
+            return pos->line_event;
+        }
+    }
+    return 0;
+}
+
+static int watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w,
+                        struct frames_ctx *f)
+{
+    memset(w, 0, sizeof *w);
+    w->frame_reg = s->frame_reg;
+    w->instr_reg = s->instr_reg;
+    for (pt_addr fr = frame; fr && w->nframes < PT_WATCH_MAX;) {
+        w->frames[w->nframes++] = fr;
+        if (pt_mem_read(&s->mem, fr + (pt_addr)s->previous_off, &fr, 8) < 0) {
+            return -1;
+        }
+    }
+    f->n = w->nframes;
+    memcpy(f->frames, w->frames, sizeof f->frames);
+    return 0;
+}
+
+int rep_reverse_next(struct rep_session *s, struct pyi_pos *pos)
+{
+    struct pyi_pos here;
+    struct pt_watch w;
+    struct frames_ctx f;
+    uint64_t now;
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0 ||
+        watch_frames(s, here.frame, &w, &f) < 0) {
+        return -1;
+    }
+    return scan_back(s, now, &w, in_frames, &f, pos);
+}
+
+struct call_ctx {
+    pt_addr frame, instr;
+};
+
+static int at_call(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
+{
+    struct call_ctx *c = ctx;
+    return pos->frame == c->frame && ni == c->instr;
+}
+
+int rep_reverse_finish(struct rep_session *s, struct pyi_pos *pos)
+{
+    struct pyi_pos here;
+    struct pt_watch w;
+    struct call_ctx c;
+    uint64_t now;
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+        return -1;
+    }
+    if (!here.previous) {
+        return pt_fail("\"reverse-finish\" not meaningful in the outermost frame");
+    }
+    c.frame = here.previous;
+    if (pyi_frame_instr(s->pyi, c.frame, &c.instr) < 0) {
+        return -1;
+    }
+    memset(&w, 0, sizeof w);
+    w.frame_reg = s->frame_reg;
+    w.instr_reg = s->instr_reg;
+    w.instrs[w.ninstrs++] = c.instr;
+    return scan_back(s, now, &w, at_call, &c, pos);
+}
+
+static int bp_hit(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
+{
+    return rep_bp_check(s, ni, pos) != NULL;
+}
+
+int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
+{
+    struct pt_watch w;
+    uint64_t now;
+    *bp_id = 0;
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0) {
+        return -1;
+    }
+    memset(&w, 0, sizeof w);
+    w.frame_reg = s->frame_reg;
+    w.instr_reg = s->instr_reg;
+    for (int i = 0; i < s->nbps; i++) {
+        for (int k = 0; s->bps[i].enabled && k < s->bps[i].naddrs; k++) {
+            if (w.ninstrs == PT_WATCH_MAX) {
+                return pt_fail("too many breakpoint locations (at most %d enabled)",
+                               PT_WATCH_MAX);
+            }
+            w.instrs[w.ninstrs++] = s->bps[i].addrs[k];
+        }
+    }
+    int r = scan_back(s, now, &w, bp_hit, NULL, pos);
+    if (r > 0) {
+        pt_addr ni;
+        struct pyi_pos p2;
+        if (rep_here_instr(s, &p2, &ni) == 0) {
+            const struct rep_bp *bp = rep_bp_check(s, ni, &p2);
+            *bp_id = bp ? bp->id : 0;
+        }
+    }
+    return r;
+}
+
+int rep_goto_start(struct rep_session *s, struct pyi_pos *pos)
+{
+    if (s->nsnaps == 0) {
+        return pt_fail("no snapshot of the start was taken");
+    }
+    if (rep_restore(s, 0) < 0 || rep_here(s, pos) < 0) {
+        return -1;
+    }
+    return rep_present(s, pos) < 0 ? -1 : 1;
+}
+
+int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
+{
+    uint64_t end = s->tr.last_tick;
+    if (end == 0) {
+        return pt_fail("the recording has no Python moments to go to");
+    }
+    return land(s, end, pos);
+}

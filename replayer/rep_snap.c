@@ -1,0 +1,208 @@
+/*
+ * rep_snap: snapshots of the replay, for going backwards.
+ *
+ * A snapshot is a fork of the stopped tracee that is kept stopped (design notes §5): pytt
+ * injects clone(CLONE_PTRACE | SIGCHLD) at a clock trap, so the copy is born traced and
+ * stopped, with the whole address space shared copy-on-write. Restoring clones the snapshot
+ * again and makes the fresh copy the tracee, with the registers, Python clock, event position
+ * and descriptor model the snapshot was taken with; the snapshot itself stays untouched, so it
+ * can be restored any number of times. Snapshots are taken only at clock traps with the plain
+ * trampolines installed, so a restored copy resumes exactly like the original did.
+ *
+ * Which snapshots are kept: a snapshot is taken automatically every REP_SNAP_INTERVAL ticks of
+ * forward execution, and whenever a reverse motion lands (so the next one starts close by). When
+ * more than REP_MAX_SNAPS exist, the one whose removal leaves the smallest gap relative to its
+ * distance from the newest goes, so spacing grows with age (O(log L) kept over a long run), as
+ * rr thins its checkpoints. The first snapshot (the start of the main script) is never dropped.
+ */
+#define _GNU_SOURCE
+#include "rep_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+#include "common/pt_startup.h"
+
+#include <signal.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+/* Clone the stopped process `pid` (injected), wait for the traced copy's first stop. */
+static int clone_stopped(pid_t pid, pid_t *child)
+{
+    uint64_t args[6] = {CLONE_PTRACE | SIGCHLD, 0, 0, 0, 0, 0};
+    int64_t ret;
+    if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_clone, args, &ret) < 0) {
+        return pt_wrap("cloning process %d", (int)pid);
+    }
+    if (ret <= 0) {
+        return pt_fail("clone in process %d failed (%lld)", (int)pid, (long long)ret);
+    }
+    struct pt_stop st;
+    if (pt_wait((pid_t)ret, &st) < 0) {
+        return -1;
+    }
+    if (st.kind != PT_STOP_SIGNAL && st.kind != PT_STOP_GROUP) {
+        return pt_fail("the copy of process %d did not stop (%s)", (int)pid, pt_stop_str(&st));
+    }
+    *child = (pid_t)ret;
+    return 0;
+}
+
+static void kill_pid(pid_t pid)
+{
+    int status;
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
+    }
+}
+
+static void drop_snapshot(struct rep_session *s, int i)
+{
+    kill_pid(s->snaps[i].pid);
+    memmove(&s->snaps[i], &s->snaps[i + 1], (size_t)(s->nsnaps - i - 1) * sizeof s->snaps[0]);
+    s->nsnaps--;
+}
+
+/* Keep spacing growing with age: drop the snapshot whose neighbours are closest together
+ * relative to its distance from the newest one. */
+static void thin(struct rep_session *s)
+{
+    while (s->nsnaps > REP_MAX_SNAPS) {
+        uint64_t newest = s->snaps[s->nsnaps - 1].tick;
+        int victim = 1;
+        double best = 1e300;
+        for (int i = 1; i < s->nsnaps - 1; i++) {
+            double gap = (double)(s->snaps[i + 1].tick - s->snaps[i - 1].tick);
+            double age = (double)(newest - s->snaps[i].tick) + 1.0;
+            if (gap / age < best) {
+                best = gap / age;
+                victim = i;
+            }
+        }
+        drop_snapshot(s, victim);
+    }
+}
+
+int rep_snapshot(struct rep_session *s)
+{
+    uint64_t tick;
+    int opcode;
+    struct user_regs_struct r;
+    if (s->state != REP_READY || rep_clock_now(s, &tick) < 0 || pt_getregs(s->pid, &r) < 0) {
+        return -1;
+    }
+    if (!pt_clock_is_trap(&s->clock, r.rip, &opcode) && !(s->presented && r.rip == s->presented)) {
+        return pt_fail("snapshots are taken at bytecode instructions");
+    }
+    for (int i = 0; i < s->nsnaps; i++) {
+        if (s->snaps[i].tick == tick) {
+            return 0; /* already have this moment */
+        }
+    }
+    if (pt_clock_watch(&s->clock, &s->mem, NULL) < 0) {
+        return -1;
+    }
+    struct rep_snap snap;
+    memset(&snap, 0, sizeof snap);
+    if (clone_stopped(s->pid, &snap.pid) < 0) {
+        return -1;
+    }
+    snap.tick = tick;
+    snap.event_pos = pt_tracer_pos(&s->tr);
+    snap.regs = r;
+    snap.fds = s->fds;
+    snap.clock = s->clock;
+    snap.last_tick = s->last_tick;
+    snap.presented = s->presented;
+    int at = s->nsnaps;
+    while (at > 0 && s->snaps[at - 1].tick > tick) {
+        at--;
+    }
+    memmove(&s->snaps[at + 1], &s->snaps[at], (size_t)(s->nsnaps - at) * sizeof snap);
+    s->snaps[at] = snap;
+    s->nsnaps++;
+    s->last_snap_tick = tick;
+    thin(s);
+    return 0;
+}
+
+int rep_restore(struct rep_session *s, int index)
+{
+    struct rep_snap *snap = &s->snaps[index];
+    pid_t child;
+    if (clone_stopped(snap->pid, &child) < 0) {
+        return -1;
+    }
+    struct user_regs_struct r = snap->regs;
+    r.orig_rax = (uint64_t)-1; /* no syscall to restart: the stop was at an instruction */
+    if (pt_setregs(child, &r) < 0) {
+        kill_pid(child);
+        return -1;
+    }
+    if (s->pid > 0) {
+        kill_pid(s->pid);
+    }
+    pt_mem_close(&s->mem);
+    s->pid = child;
+    pt_mem_init_pid(&s->mem, child);
+    if (pt_tracer_seek(&s->tr, snap->event_pos) < 0) {
+        return -1;
+    }
+    s->fds = snap->fds;
+    s->clock = snap->clock;
+    s->clock.watching = 0;
+    s->armed_for = UINT64_MAX; /* the copy's countdown reads 0: re-arm before resuming */
+    s->last_tick = snap->last_tick;
+    s->presented = snap->presented;
+    s->state = REP_READY;
+    s->resume_sig = 0;
+    s->stop_tick = 0;
+    s->watch_on = 0;
+    if (s->pyi) {
+        pyi_set_target(s->pyi, child, &s->mem);
+        pyi_invalidate(s->pyi);
+    }
+    return 0;
+}
+
+/* The latest snapshot strictly before tick t, or -1. */
+int rep_snap_before(struct rep_session *s, uint64_t t)
+{
+    int best = -1;
+    for (int i = 0; i < s->nsnaps; i++) {
+        if (s->snaps[i].tick < t) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+void rep_snap_free(struct rep_session *s)
+{
+    while (s->nsnaps > 0) {
+        drop_snapshot(s, s->nsnaps - 1);
+    }
+}
+
+int rep_enable_snapshots(struct rep_session *s)
+{
+    uint64_t now;
+    s->auto_snap = 1;
+    if (rep_clock_now(s, &now) < 0) {
+        return -1;
+    }
+    s->snap_due = now + REP_SNAP_INTERVAL;
+    return rep_snapshot(s);
+}
+
+int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < s->nsnaps && n < max; i++, n++) {
+        out[n].tick = s->snaps[i].tick;
+        out[n].pid = s->snaps[i].pid;
+    }
+    return n;
+}
