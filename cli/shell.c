@@ -116,6 +116,19 @@ static int cmd_when(struct cli_shell *sh, const char *args)
     return 0;
 }
 
+static int cmd_maint(struct cli_shell *sh, const char *args)
+{
+    if (strcmp(args, "time on") == 0 || strcmp(args, "time 1") == 0) {
+        sh->timing = 1;
+    } else if (strcmp(args, "time off") == 0 || strcmp(args, "time 0") == 0) {
+        sh->timing = 0;
+    } else {
+        fprintf(sh->out, "usage: maint time on|off\n");
+        return -1;
+    }
+    return 0;
+}
+
 static int cmd_quit(struct cli_shell *sh, const char *args)
 {
     sh->quit = 1;
@@ -156,6 +169,7 @@ static const struct shell_cmd commands[] = {
     {"dis", "py-dis", 0, shell_cmd_dis, "bytecode of the selected frame, as dis.dis"},
     {"x", "", 0, shell_cmd_x, "x/Ni [ADDR]: native instructions (default: the native pc)"},
     {"disas", "", 0, shell_cmd_disas, "disas [ADDR]: the native function around ADDR"},
+    {"maint", "", 0, cmd_maint, "maint time on|off: print each command's wall-clock time"},
     {"help", "h ?", 0, cmd_help, "list commands"},
     {"quit", "q exit", 0, cmd_quit, "leave the shell"},
 };
@@ -221,7 +235,14 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
     if (c->motion) {
         snprintf(sh->last_motion, sizeof sh->last_motion, "%s", line);
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
     int rc = c->fn(sh, args);
+    if (sh->timing) {
+        clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
+        fprintf(sh->out, "Command execution time: %.6f (wall)\n",
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    }
     fflush(sh->out);
     if (rc < 0) {
         sh->failed = 1;

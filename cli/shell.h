@@ -19,6 +19,7 @@ struct cli_shell {
     FILE *out;
     char last_motion[256];
     int quit;
+    int timing; /* maint time on */
     int failed; /* a command failed (the exit status of --batch reflects it) */
 };
 

@@ -33,6 +33,22 @@ static int now_tick(struct rep_session *s, uint64_t *t)
     return rep_clock_now(s, t);
 }
 
+/* Run forward to t; when that is far, stop NEAR_GAP ticks short to leave a snapshot there:
+ * the user is likely to go back a little from t next. */
+#define NEAR_GAP 1024
+static int run_forward_to(struct rep_session *s, uint64_t now, uint64_t t)
+{
+    if (t - now > 8 * NEAR_GAP && s->auto_snap) {
+        if (rep_run_to_tick(s, t - NEAR_GAP) < 0) {
+            return -1;
+        }
+        if (s->state != REP_READY || rep_snapshot(s) < 0) {
+            return s->state == REP_READY ? -1 : 0;
+        }
+    }
+    return rep_run_to_tick(s, t);
+}
+
 int rep_goto_tick(struct rep_session *s, uint64_t t)
 {
     uint64_t now = 0;
@@ -40,7 +56,7 @@ int rep_goto_tick(struct rep_session *s, uint64_t t)
         return 0;
     }
     if (s->state == REP_READY && now < t) {
-        return rep_run_to_tick(s, t);
+        return run_forward_to(s, now, t);
     }
     int i = rep_snap_before(s, t + 1);
     if (i < 0) {
@@ -51,7 +67,7 @@ int rep_goto_tick(struct rep_session *s, uint64_t t)
     if (rep_restore(s, i) < 0) {
         return -1;
     }
-    return s->snaps[i].tick == t ? 0 : rep_run_to_tick(s, t);
+    return s->snaps[i].tick == t ? 0 : run_forward_to(s, s->snaps[i].tick, t);
 }
 
 /* Land on tick t and make it the visible stop. */
