@@ -68,6 +68,9 @@ static int cmd_info(struct cli_shell *sh, const char *args)
     if (strncmp(args, "threads", 7) == 0) {
         return shell_cmd_threads(sh);
     }
+    if (strcmp(args, "catch") == 0) {
+        return shell_cmd_info_breakpoints(sh);
+    }
     if (strncmp(args, "snapshots", 4) == 0) {
         return shell_cmd_info_snapshots(sh);
     }
@@ -144,6 +147,7 @@ static const struct shell_cmd commands[] = {
     {"delete", "d", 0, shell_cmd_delete, "delete [N...]: breakpoints (all without N)"},
     {"disable", "", 0, shell_cmd_disable, "disable N: a breakpoint"},
     {"enable", "", 0, shell_cmd_enable, "enable N: a breakpoint"},
+    {"catch", "", 0, shell_cmd_catch, "catch raise [EXCEPTION]: stop where it is raised"},
     {"condition", "", 0, shell_cmd_condition, "condition N [COND]: set or clear a condition"},
     {"step", "s", 1, shell_cmd_step, "run to the next line, entering calls"},
     {"next", "n", 1, shell_cmd_next, "run to the next line in this frame (or a caller)"},

@@ -13,7 +13,9 @@
 
 static void print_where(struct cli_shell *sh, const struct rep_bp *bp)
 {
-    if (bp->func[0]) {
+    if (bp->is_catch) {
+        fprintf(sh->out, "raise of %s", bp->func[0] ? bp->func : "any exception");
+    } else if (bp->func[0]) {
         fprintf(sh->out, "%s", bp->func);
     } else {
         fprintf(sh->out, "%s:%d", bp->file, bp->line);
@@ -118,10 +120,11 @@ int shell_cmd_info_breakpoints(struct cli_shell *sh)
     fprintf(sh->out, "Num Type         Disp Enb   Where\n");
     for (int i = 0; i < n; i++) {
         const struct rep_bp *bp = &bps[i];
-        fprintf(sh->out, "%-3d breakpoint   %-4s %-5s at ", bp->id, bp->temporary ? "del" : "keep",
-                bp->enabled ? "yes" : "no");
+        fprintf(sh->out, "%-3d %-12s %-4s %-5s %s", bp->id, bp->is_catch ? "catchpoint" : "breakpoint",
+                bp->temporary ? "del" : "keep", bp->enabled ? "yes" : "no",
+                bp->is_catch ? "" : "at ");
         print_where(sh, bp);
-        fprintf(sh->out, "%s\n", bp->naddrs ? "" : " (pending)");
+        fprintf(sh->out, "%s\n", bp->naddrs || bp->is_catch ? "" : " (pending)");
         if (bp->cond[0]) {
             fprintf(sh->out, "\tstop only if %s\n", bp->cond);
         }
@@ -147,5 +150,33 @@ int shell_cmd_continue(struct cli_shell *sh, const char *args)
         fprintf(sh->out, "error in the condition of breakpoint %d: %s\n", bp, pt_errmsg());
         pt_err_clear();
     }
+    if (r > 0) {
+        shell_print_caught(sh);
+    }
     return shell_motion_done(sh, r, &pos, "continue");
+}
+
+int shell_cmd_catch(struct cli_shell *sh, const char *args)
+{
+    const struct rep_bp *bp;
+    if (strncmp(args, "raise", 5) != 0 || (args[5] && args[5] != ' ')) {
+        fprintf(sh->out, "usage: catch raise [EXCEPTION]\n");
+        return -1;
+    }
+    const char *name = args + 5;
+    name += strspn(name, " ");
+    if (rep_catch_add(sh->rep, name, &bp) < 0) {
+        return shell_error(sh, "catch");
+    }
+    fprintf(sh->out, "Catchpoint %d (raise of %s)\n", bp->id, *name ? name : "any exception");
+    return 0;
+}
+
+/* After continue/reverse-continue: say which exception stopped it. */
+void shell_print_caught(struct cli_shell *sh)
+{
+    const char *name = rep_caught(sh->rep);
+    if (name && name[0] && rep_state(sh->rep) == REP_READY) {
+        fprintf(sh->out, "Exception raised: %s\n", name);
+    }
 }

@@ -39,6 +39,8 @@ int shell_cmd_enable(struct cli_shell *sh, const char *args);
 int shell_cmd_condition(struct cli_shell *sh, const char *args);
 int shell_cmd_info_breakpoints(struct cli_shell *sh);
 int shell_cmd_continue(struct cli_shell *sh, const char *args);
+int shell_cmd_catch(struct cli_shell *sh, const char *args);
+void shell_print_caught(struct cli_shell *sh);
 
 /* shell_inspect.c */
 struct pyi_session *shell_pyi(struct cli_shell *sh);

@@ -140,6 +140,9 @@ int shell_cmd_reverse_continue(struct cli_shell *sh, const char *args)
     }
     shell_moved(sh);
     int r = rep_reverse_continue(sh->rep, &pos, &bp);
+    if (r > 0) {
+        shell_print_caught(sh);
+    }
     if (r == 0) {
         fprintf(sh->out, "No breakpoint hit before this point: at the start of the recording.\n");
     }

@@ -69,6 +69,8 @@ enum pyi_field {
     PYI_F_TS_CFRAME,
     PYI_F_TS_THREAD_ID,
     PYI_F_TS_NATIVE_TID,
+    PYI_F_TS_CUREXC_TYPE,
+    PYI_F_TS_CUREXC_TRACEBACK,
     PYI_F_CF_CURRENT_FRAME,
     /* interpreter frames */
     PYI_F_IF_FUNC,

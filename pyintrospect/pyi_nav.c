@@ -365,3 +365,32 @@ int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr)
     *instr = r.code + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off + (pt_addr)owner;
     return 0;
 }
+
+int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr)
+{
+    int64_t size;
+    return pyi_dbg_symbol(s, name, addr, &size);
+}
+
+int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, bool *fresh)
+{
+    const struct pyi_thread *t;
+    size_t n, i;
+    pt_addr type, tb;
+    char *name = NULL;
+    if (pyi_threads(s, &t, &n) != 0 || pyi_selected_thread(s, &i) != 0 ||
+        pyi_rd_ptr(s, t[i].tstate, PYI_F_TS_CUREXC_TYPE, &type) != 0 ||
+        pyi_rd_ptr(s, t[i].tstate, PYI_F_TS_CUREXC_TRACEBACK, &tb) != 0) {
+        return -1;
+    }
+    if (!type) {
+        return pt_fail("no exception is being raised");
+    }
+    *fresh = tb == 0;
+    if (pyi_type_tpname(s, type, &name) != 0) {
+        return -1;
+    }
+    snprintf(type_name, cap, "%s", name);
+    free(name);
+    return 0;
+}

@@ -34,6 +34,8 @@ static const struct pyi_member_spec v311_members[PYI_F__COUNT] = {
     M(PYI_F_TS_CFRAME, "PyThreadState", "cframe"),
     M(PYI_F_TS_THREAD_ID, "PyThreadState", "thread_id"),
     M(PYI_F_TS_NATIVE_TID, "PyThreadState", "native_thread_id"),
+    M(PYI_F_TS_CUREXC_TYPE, "PyThreadState", "curexc_type"),
+    M(PYI_F_TS_CUREXC_TRACEBACK, "PyThreadState", "curexc_traceback"),
     M(PYI_F_CF_CURRENT_FRAME, "_PyCFrame", "current_frame"),
     M(PYI_F_IF_FUNC, "_PyInterpreterFrame", "f_func"),
     M(PYI_F_IF_GLOBALS, "_PyInterpreterFrame", "f_globals"),

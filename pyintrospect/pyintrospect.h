@@ -232,6 +232,11 @@ int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr);
 /* co_name and co_filename of the code a frame runs. */
 int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t ncap, char *file,
                         size_t fcap);
+/* Address of a function or object of the interpreter, by symbol name. */
+int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr);
+/* The exception the current thread is raising (tstate->curexc_type): its type name (tp_name),
+ * and whether it has no traceback yet (the frame where it is raised, not one it passes). */
+int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, bool *fresh);
 /* Offsets of _PyInterpreterFrame.prev_instr and .previous. */
 int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previous);
 /* The number of the RESUME opcode in this version. */

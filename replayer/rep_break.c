@@ -308,7 +308,7 @@ int rep_break_condition(struct rep_session *s, const char *cond, int *truth)
 static int any_pending(struct rep_session *s)
 {
     for (int i = 0; i < s->nbps; i++) {
-        if (s->bps[i].enabled && s->bps[i].naddrs == 0) {
+        if (s->bps[i].enabled && !s->bps[i].is_catch && s->bps[i].naddrs == 0) {
             return 1;
         }
     }
@@ -321,7 +321,7 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
     w->frame_reg = s->frame_reg;
     w->instr_reg = s->instr_reg;
     for (int i = 0; i < s->nbps; i++) {
-        for (int k = 0; s->bps[i].enabled && k < s->bps[i].naddrs; k++) {
+        for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
             if (w->ninstrs == PT_WATCH_MAX) {
                 return pt_fail("too many breakpoint locations (at most %d enabled)",
                                PT_WATCH_MAX);
@@ -359,7 +359,21 @@ struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const str
     return NULL;
 }
 
+static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+
 int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
+{
+    s->caught_name[0] = '\0';
+    s->catch_armed = 1;
+    int r = continue_watched(s, pos, bp_id);
+    s->catch_armed = 0;
+    if (r > 0 && s->catch_hit) {
+        return rep_catch_land(s, pos, bp_id);
+    }
+    return r;
+}
+
+static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
 {
     struct pt_watch w;
     *bp_id = 0;
@@ -368,12 +382,13 @@ int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
         int rc = rep_run(s, UINT64_MAX);
         return rc < 0 ? -1 : s->state == REP_READY;
     }
+    s->catch_skip_tick = s->catch_skip_tick ? s->catch_skip_tick : 0;
     for (;;) {
         if (build_watch(s, &w) < 0) {
             return -1;
         }
         int r = rep_run_watched(s, &w);
-        if (r <= 0) {
+        if (r <= 0 || s->catch_hit) {
             return r;
         }
         pt_addr next_instr;
@@ -382,7 +397,7 @@ int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
         }
         if (pos->opcode == pyi_opcode_resume(s->pyi)) {
             for (int i = 0; i < s->nbps; i++) {
-                if (s->bps[i].enabled && s->bps[i].naddrs == 0) {
+                if (s->bps[i].enabled && !s->bps[i].is_catch && s->bps[i].naddrs == 0) {
                     resolve_at_start(s, &s->bps[i], pos);
                 }
             }

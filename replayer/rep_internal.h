@@ -60,6 +60,16 @@ struct rep_session {
     int auto_snap;     /* take snapshots while running forward (the shell, not -a) */
     uint64_t snap_due; /* tick of the next automatic snapshot */
     struct rep_bp bps[REP_MAX_BPS];
+    pt_addr nbp_addr;        /* PyTraceBack_Here: catch raise (rep_catch.c) */
+    uint8_t nbp_orig;
+    pid_t nbp_pid;           /* the process the int3 is planted in, 0 if none */
+    int nbp_stepover;        /* stopped on it: step over before resuming */
+    int catch_hit;           /* catchpoint that stopped the last run, 0 if none */
+    uint64_t catch_skip_tick; /* the raise the user is stopped at: not a new hit */
+    char catch_name[256];
+    char caught_name[256]; /* exception of the last catchpoint stop (rep_caught) */
+    int catch_armed;       /* continue/reverse-continue are running: look for raises */
+    int catch_best;        /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
     char checked_paths[64][256]; /* mapped files already identity-checked */
     int nchecked;
@@ -99,6 +109,12 @@ int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);
 /* rep_break.c */
 struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos);
+/* rep_catch.c */
+int rep_catch_sync(struct rep_session *s);
+int rep_catch_remove(struct rep_session *s);
+int rep_catch_is_trap(struct rep_session *s, uint64_t rip);
+int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r);
+int rep_catch_land(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
 /* rep_snap.c */
 int rep_snapshot(struct rep_session *s);
 int rep_restore(struct rep_session *s, int index);

@@ -103,7 +103,7 @@ static int process_ended(struct rep_session *s, const struct pt_stop *st)
 static int one_stop(struct rep_session *s)
 {
     struct pt_stop st;
-    if (rep_clock_prepare(s) < 0) {
+    if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
         return -1;
     }
     s->presented = 0;

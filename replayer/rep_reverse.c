@@ -73,10 +73,11 @@ int rep_goto_tick(struct rep_session *s, uint64_t t)
 /* Land on tick t and make it the visible stop. */
 static int land(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
 {
-    if (rep_goto_tick(s, t) < 0 || rep_here(s, pos) < 0 || rep_present(s, pos) < 0) {
-        return -1;
-    }
-    return 1;
+    int armed = s->catch_armed;
+    s->catch_armed = 0; /* going to t must not stop at raises on the way */
+    int rc = rep_goto_tick(s, t) < 0 || rep_here(s, pos) < 0 || rep_present(s, pos) < 0;
+    s->catch_armed = armed;
+    return rc ? -1 : 1;
 }
 
 /* Evaluate pred at the current trap (tick < end): remember the tick if it holds. */
@@ -129,6 +130,19 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
         }
         if (s->state != REP_READY) {
             return 0;
+        }
+        if (s->catch_hit) { /* a raise (reverse-continue with catchpoints) */
+            if (rep_clock_now(s, &t) < 0) {
+                return -1;
+            }
+            if (t < end) {
+                *best = t;
+                *found = 1;
+                s->catch_best = s->catch_hit;
+                snprintf(s->caught_name, sizeof s->caught_name, "%s", s->catch_name);
+            }
+            s->catch_hit = 0;
+            continue;
         }
         if (consider(s, end, pred, ctx, best, found) < 0) {
             return -1;
@@ -283,7 +297,7 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
     w.frame_reg = s->frame_reg;
     w.instr_reg = s->instr_reg;
     for (int i = 0; i < s->nbps; i++) {
-        for (int k = 0; s->bps[i].enabled && k < s->bps[i].naddrs; k++) {
+        for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
             if (w.ninstrs == PT_WATCH_MAX) {
                 return pt_fail("too many breakpoint locations (at most %d enabled)",
                                PT_WATCH_MAX);
@@ -291,7 +305,21 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
             w.instrs[w.ninstrs++] = s->bps[i].addrs[k];
         }
     }
+    s->caught_name[0] = '\0';
+    s->catch_best = 0;
+    s->catch_skip_tick = 0;
+    s->catch_armed = 1;
     int r = scan_back(s, now, &w, bp_hit, NULL, pos);
+    s->catch_armed = 0;
+    if (r > 0 && s->catch_best) {
+        uint64_t t;
+        *bp_id = s->catch_best;
+        if (rep_clock_now(s, &t) == 0) {
+            s->catch_skip_tick = t;
+        }
+        return r;
+    }
+    s->caught_name[0] = '\0';
     if (r > 0) {
         pt_addr ni;
         struct pyi_pos p2;

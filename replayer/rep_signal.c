@@ -74,6 +74,9 @@ int rep_signal_stop(struct rep_session *s, int sig)
     if (sig == SIGTRAP && pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
         return rep_clock_trap(s);
     }
+    if (sig == SIGTRAP && rep_catch_is_trap(s, r.rip)) {
+        return rep_catch_trap(s, &r);
+    }
     if (sig == SIGSEGV && si.si_code == SI_KERNEL && is_rdtsc(s, r.rip)) {
         return replay_rdtsc(s, &r);
     }

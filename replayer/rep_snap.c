@@ -101,8 +101,11 @@ int rep_snapshot(struct rep_session *s)
             return 0; /* already have this moment */
         }
     }
-    if (pt_clock_watch(&s->clock, &s->mem, NULL) < 0) {
+    if (pt_clock_watch(&s->clock, &s->mem, NULL) < 0 || rep_catch_remove(s) < 0) {
         return -1;
+    }
+    if (s->nbp_stepover) {
+        return 0; /* stopped on the catchpoint, not at an instruction: no snapshot here */
     }
     struct rep_snap snap;
     memset(&snap, 0, sizeof snap);
@@ -160,6 +163,9 @@ int rep_restore(struct rep_session *s, int index)
     s->resume_sig = 0;
     s->stop_tick = 0;
     s->watch_on = 0;
+    s->nbp_pid = 0;
+    s->nbp_stepover = 0;
+    s->catch_hit = 0;
     if (s->pyi) {
         pyi_set_target(s->pyi, child, &s->mem);
         pyi_invalidate(s->pyi);

@@ -66,6 +66,7 @@ int rep_here(struct rep_session *s, struct pyi_pos *pos);
 #define REP_BP_ADDRS 8
 struct rep_bp {
     int id, enabled, temporary, hits;
+    int is_catch;    /* a `catch raise` catchpoint: func holds the exception name ("" any) */
     char file[1024]; /* FILE:LINE breakpoints */
     int line;
     char func[256];  /* FUNCTION breakpoints */
@@ -80,6 +81,10 @@ int rep_break_add(struct rep_session *s, const char *spec, const char *cond, int
 int rep_break_delete(struct rep_session *s, int id); /* id 0: all */
 int rep_break_enable(struct rep_session *s, int id, int on);
 const struct rep_bp *rep_breakpoints(const struct rep_session *s, int *n);
+/* `catch raise [NAME]`: stop where an exception (of that name, or any) is raised. */
+int rep_catch_add(struct rep_session *s, const char *exception, const struct rep_bp **bp);
+/* The exception that made the last motion stop at a catchpoint ("" if none). */
+const char *rep_caught(const struct rep_session *s);
 /* Evaluate a breakpoint condition at the current stop. */
 int rep_break_condition(struct rep_session *s, const char *cond, int *truth);
 /* Run to the next breakpoint hit (1, *bp_id set) or the end (0). */
