@@ -109,7 +109,15 @@ int shell_start(struct cli_shell *sh, int at_end)
         r = -1;
     }
     if (r > 0 && at_end) {
-        r = rep_goto_end(sh->rep, &pos);
+        /* Run the whole recording first, so that what the program printed at its very end
+         * (an uncaught exception's traceback is printed after its last bytecode) is shown,
+         * then go back to its last Python moment. */
+        if (rep_run(sh->rep, UINT64_MAX) < 0) {
+            r = -1;
+        } else {
+            shell_print_end(sh);
+            r = rep_goto_end(sh->rep, &pos);
+        }
     }
     return shell_motion_done(sh, r, &pos, "cannot reach the main script");
 }
