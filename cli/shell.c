@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
+
+#include "common/pt_ptrace.h"
 #include <unistd.h>
 
 struct shell_cmd {
@@ -30,6 +33,9 @@ struct shell_cmd {
 
 int shell_error(struct cli_shell *sh, const char *what)
 {
+    if (pt_interrupted) {
+        return -1; /* reported as "Interrupted." by the command loop */
+    }
     fprintf(sh->out, "error: %s", what);
     if (pt_errmsg()[0]) {
         fprintf(sh->out, ": %s", pt_errmsg());
@@ -218,8 +224,33 @@ static const struct shell_cmd *lookup(const char *word, size_t n)
     return NULL;
 }
 
+static void on_sigint(int sig)
+{
+    pt_interrupted = 1;
+}
+
+static void progress(void *ctx, uint64_t from, uint64_t to)
+{
+    struct cli_shell *sh = ctx;
+    fprintf(stderr, "searching back: ticks %llu to %llu (Ctrl-C to stop)\n",
+            (unsigned long long)from, (unsigned long long)to);
+    (void)sh;
+}
+
+/* Ctrl-C interrupts a motion; the shell then goes back to where the command started. */
+static void shell_interruptible(struct cli_shell *sh)
+{
+    struct sigaction sa = {.sa_handler = on_sigint}; /* no SA_RESTART: waits return EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    rep_set_progress(sh->rep, progress, sh);
+}
+
 int cli_shell_exec(struct cli_shell *sh, const char *line)
 {
+    if (!sh->interruptible) {
+        shell_interruptible(sh);
+        sh->interruptible = 1;
+    }
     line += strspn(line, " \t");
     if (!*line || *line == '#') {
         if (!*line && sh->last_motion[0]) {
@@ -240,8 +271,19 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
         snprintf(sh->last_motion, sizeof sh->last_motion, "%s", line);
     }
     struct timespec t0, t1;
+    uint64_t start_tick = 0;
+    int had_tick = rep_state(sh->rep) == REP_READY && rep_tick(sh->rep, &start_tick) == 0;
     clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
+    pt_interrupted = 0;
     int rc = c->fn(sh, args);
+    if (pt_interrupted) {
+        pt_interrupted = 0;
+        pt_err_clear();
+        fprintf(sh->out, "Interrupted.\n");
+        if (had_tick && rep_goto_tick(sh->rep, start_tick) == 0) {
+            fprintf(sh->out, "Back at tick %llu.\n", (unsigned long long)start_tick);
+        }
+    }
     if (sh->timing) {
         clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
         fprintf(sh->out, "Command execution time: %.6f (wall)\n",

@@ -19,7 +19,8 @@ struct cli_shell {
     FILE *out;
     char last_motion[256];
     int quit;
-    int timing; /* maint time on */
+    int timing;        /* maint time on */
+    int interruptible; /* Ctrl-C handling installed */
     int failed; /* a command failed (the exit status of --batch reflects it) */
 };
 

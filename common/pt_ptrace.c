@@ -32,12 +32,19 @@ static int classify_trap(pid_t pid, struct pt_stop *st)
     return 0;
 }
 
+volatile sig_atomic_t pt_interrupted;
+void (*pt_wait_interrupt_hook)(void *ctx);
+void *pt_wait_interrupt_ctx;
+
 int pt_wait(pid_t pid, struct pt_stop *st)
 {
     int status;
     pid_t got;
     do {
         got = waitpid(pid, &status, __WALL);
+        if (got < 0 && errno == EINTR && pt_interrupted && pt_wait_interrupt_hook) {
+            pt_wait_interrupt_hook(pt_wait_interrupt_ctx);
+        }
     } while (got < 0 && errno == EINTR);
     if (got < 0) {
         return pt_fail_errno("waitpid(%d)", (int)pid);

@@ -38,6 +38,12 @@ struct pt_stop {
     int code;
 };
 
+/* Ctrl-C: the CLI's SIGINT handler sets pt_interrupted; a wait interrupted by it calls the
+ * hook (if set) so that the tracee can be brought to a stop, then goes on waiting. */
+extern volatile sig_atomic_t pt_interrupted;
+extern void (*pt_wait_interrupt_hook)(void *ctx);
+extern void *pt_wait_interrupt_ctx;
+
 /* Wait for pid (or any child if pid is -1) and classify the stop. */
 int pt_wait(pid_t pid, struct pt_stop *st);
 /* A human-readable description of a stop, for error messages (static buffer). */

@@ -16,6 +16,26 @@
 #include <signal.h>
 #include <string.h>
 
+/* Ctrl-C while the tracee computes: make it trap at its next dispatch. The tracee shares
+ * pytt's CPU, so it is not running while this runs and the countdown cannot move under us. */
+static void interrupt_hook(void *ctx)
+{
+    struct rep_session *s = ctx;
+    uint64_t countdown, one = 1;
+    if (s->pid > 0 && s->clock.table &&
+        pt_mem_read(&s->mem, PT_CLOCK_COUNTDOWN, &countdown, 8) == 0 && countdown > 1 &&
+        pt_mem_write(&s->mem, PT_CLOCK_COUNTDOWN, &one, 8) == 0) {
+        s->clock.base = s->clock.base - countdown + 1;
+        s->armed_for = UINT64_MAX;
+    }
+}
+
+void rep_clock_interruptible(struct rep_session *s)
+{
+    pt_wait_interrupt_hook = interrupt_hook;
+    pt_wait_interrupt_ctx = s;
+}
+
 int rep_clock_now(struct rep_session *s, uint64_t *tick)
 {
     return pt_clock_now(&s->clock, &s->mem, tick);

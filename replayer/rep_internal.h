@@ -69,7 +69,9 @@ struct rep_session {
     char catch_name[256];
     char caught_name[256]; /* exception of the last catchpoint stop (rep_caught) */
     int catch_armed;       /* continue/reverse-continue are running: look for raises */
-    int catch_best;        /* catchpoint of the best raise found scanning backwards */
+    int catch_best;
+    void (*progress)(void *ctx, uint64_t from, uint64_t to);
+    void *progress_ctx;        /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
     char checked_paths[64][256]; /* mapped files already identity-checked */
     int nchecked;
@@ -96,6 +98,7 @@ int rep_sink_write(struct rep_session *s, int kind, const void *buf, size_t n);
 int rep_child_output(struct rep_session *s);
 /* rep_clock.c */
 int rep_clock_now(struct rep_session *s, uint64_t *tick);
+void rep_clock_interruptible(struct rep_session *s);
 int rep_clock_event(struct rep_session *s);
 int rep_clock_check(struct rep_session *s, uint64_t recorded);
 int rep_clock_prepare(struct rep_session *s);

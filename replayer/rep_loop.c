@@ -38,6 +38,7 @@ int rep_start(struct rep_session *s)
     }
     s->state = REP_READY;
     pt_tsc_like_tracee();
+    rep_clock_interruptible(s);
     return rep_clock_event(s); /* a clock installed at startup is event 0 */
 }
 
@@ -103,6 +104,9 @@ static int process_ended(struct rep_session *s, const struct pt_stop *st)
 static int one_stop(struct rep_session *s)
 {
     struct pt_stop st;
+    if (pt_interrupted) {
+        return pt_fail("interrupted");
+    }
     if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
         return -1;
     }
@@ -132,7 +136,13 @@ int rep_run(struct rep_session *s, uint64_t until_event)
 {
     s->stopped_at_tick = 0;
     while (s->state == REP_READY && pt_tracer_pos(&s->tr) < until_event && !s->stopped_at_tick) {
+        if (pt_interrupted) {
+            return pt_fail("interrupted"); /* the tracee is stopped: the session stays usable */
+        }
         if (one_stop(s) < 0) {
+            if (pt_interrupted) {
+                return -1;
+            }
             kill_tracee(s);
             s->state = REP_FINISHED;
             s->end_how = PT_END_ABORTED;

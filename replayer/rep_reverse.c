@@ -156,7 +156,11 @@ static int scan_back(struct rep_session *s, uint64_t end, const struct pt_watch 
 {
     uint64_t best;
     int found;
+    int intervals = 0;
     for (int i = rep_snap_before(s, end); i >= 0; i = rep_snap_before(s, end)) {
+        if (intervals++ > 0 && s->progress) {
+            s->progress(s->progress_ctx, s->snaps[i].tick, end);
+        }
         if (rep_restore(s, i) < 0 || scan(s, end, w, pred, ctx, &best, &found) < 0) {
             return -1;
         }
@@ -349,4 +353,11 @@ int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
         return pt_fail("the recording has no Python moments to go to");
     }
     return land(s, end, pos);
+}
+
+void rep_set_progress(struct rep_session *s, void (*fn)(void *ctx, uint64_t from, uint64_t to),
+                      void *ctx)
+{
+    s->progress = fn;
+    s->progress_ctx = ctx;
 }

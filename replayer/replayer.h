@@ -91,6 +91,9 @@ int rep_break_condition(struct rep_session *s, const char *cond, int *truth);
 int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
 
 /* ---- reverse execution (rep_snap.c, rep_reverse.c) ---- */
+/* Called while a backward search replays snapshot intervals: ticks [from, to) of the run. */
+void rep_set_progress(struct rep_session *s, void (*fn)(void *ctx, uint64_t from, uint64_t to),
+                      void *ctx);
 /* Take snapshots automatically while running forward (the shell does; autopilot does not),
  * and one now. */
 int rep_enable_snapshots(struct rep_session *s);
