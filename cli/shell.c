@@ -254,7 +254,9 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
     line += strspn(line, " \t");
     if (!*line || *line == '#') {
         if (!*line && sh->last_motion[0]) {
-            return cli_shell_exec(sh, sh->last_motion);
+            char again[sizeof sh->last_motion]; /* exec rewrites last_motion */
+            snprintf(again, sizeof again, "%s", sh->last_motion);
+            return cli_shell_exec(sh, again);
         }
         return 0;
     }
@@ -307,9 +309,7 @@ int cli_shell_source(struct cli_shell *sh, const char *path)
     char line[4096];
     while (!sh->quit && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
-        if (line[0]) {
-            cli_shell_exec(sh, line);
-        }
+        cli_shell_exec(sh, line); /* an empty line repeats the last motion here too */
     }
     fclose(f);
     return 0;

@@ -18,6 +18,11 @@
 void shell_print_stop(struct cli_shell *sh, const struct pyi_pos *pos)
 {
     size_t len = 0;
+    struct pyi_pos shown = *pos;
+    if (shown.line < 0) { /* an instruction without a line: the frame is still on the call's */
+        shown.line = shown.line_of_prev;
+    }
+    pos = &shown;
     struct pyi_session *p = rep_pyi(sh->rep);
     const char *src = p ? pyi_source_text(p, pos->filename, pos->line, &len) : NULL;
     fprintf(sh->out, "> %s(%d)%s()\n", pos->filename, pos->line, pos->name);
@@ -90,7 +95,8 @@ static int until_fn(struct rep_session *rep, struct pyi_pos *pos)
     }
     for (;;) {
         int r = rep_next(rep, pos);
-        if (r <= 0 || pos->frame != start.frame || pos->line > start.line) {
+        if (r <= 0 || rep_stopped_at_breakpoint(rep) || pos->frame != start.frame ||
+            pos->line > start.line) {
             return r;
         }
     }

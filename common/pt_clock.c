@@ -325,6 +325,9 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
     if (c->watching && memcmp(&c->watch, w, sizeof *w) == 0) {
         return 0;
     }
+    if (w->frame_reg != c->watch.frame_reg || w->instr_reg != c->watch.instr_reg) {
+        c->code_valid = 0;
+    }
     if (w->nframes > PT_WATCH_MAX || w->ninstrs > PT_WATCH_MAX) {
         return pt_fail("too many watched frames or instructions (at most %d)", PT_WATCH_MAX);
     }
@@ -333,7 +336,7 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
         slots[k] = k < w->nframes ? w->frames[k] : 1;
         slots[PT_WATCH_MAX + k] = k < w->ninstrs ? w->instrs[k] : 1;
     }
-    int same_code = c->watching && c->watch.nframes == w->nframes &&
+    int same_code = c->code_valid && c->watch.nframes == w->nframes &&
                     c->watch.ninstrs == w->ninstrs &&
                     memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0;
     if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
@@ -347,11 +350,15 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
         }
         int rc = pt_mem_write(mem, PT_CLOCK_WATCH, code, NOPCODES * PT_CLOCK_WATCH_SIZE);
         free(code);
-        if (rc < 0 || point_table(c, mem, PT_CLOCK_WATCH, PT_CLOCK_WATCH_SIZE) < 0) {
+        if (rc < 0) {
             return pt_wrap("installing the watch trampolines");
         }
     }
+    if (!c->watching && point_table(c, mem, PT_CLOCK_WATCH, PT_CLOCK_WATCH_SIZE) < 0) {
+        return pt_wrap("installing the watch trampolines");
+    }
     c->watch = *w;
+    c->code_valid = 1;
     c->watching = 1;
     return 0;
 }

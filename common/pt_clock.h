@@ -31,10 +31,11 @@
 #define PT_CLOCK_TRAP_OFFSET 16 /* the int3 inside a trampoline */
 #define PT_CLOCK_IDLE (1ull << 62) /* countdown when nothing is awaited: never reaches 0 */
 #define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1900)  /* watched frames, then watched instructions */
-#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 256 bytes */
-#define PT_CLOCK_WATCH_SIZE 256
-#define PT_CLOCK_WATCH_TRAP 240
-#define PT_WATCH_MAX 8
+/* (slots: 2 * PT_WATCH_MAX words, up to 0x1a00; trampolines from 0x2000) */
+#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 512 bytes */
+#define PT_CLOCK_WATCH_SIZE 512
+#define PT_CLOCK_WATCH_TRAP 496
+#define PT_WATCH_MAX 16
 
 /* What the watch trampolines trap on, besides the countdown (navigation: step into calls,
  * next/finish by frame, breakpoints by bytecode address). They count ticks exactly as the
@@ -59,7 +60,8 @@ struct pt_clock {
     pt_addr table;  /* opcode_targets in the tracee, 0 while not installed */
     uint64_t base;  /* tick = base - countdown */
     int watching;   /* the table points at the watch trampolines */
-    struct pt_watch watch; /* their configuration */
+    struct pt_watch watch; /* their configuration (slots included) */
+    int code_valid; /* the watch trampolines in memory were generated for `watch` */
 };
 
 /* Where opcode_targets (and _PyOpcode_Deopt) are in the tracee: symbols from the interpreter

@@ -118,9 +118,11 @@ int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struc
                        (unsigned long long)next_instr, (unsigned long long)r.code);
     }
     out->line = pyi_code_addr2line_idx(c, (int)(out->cur / unit));
+    out->line_of_prev = r.lasti >= 0 ? pyi_code_addr2line_idx(c, r.lasti) : -1;
     out->line_event = s->v->line_event(c, r.lasti < 0 ? -1 : r.lasti, (int)(out->cur / unit));
     snprintf(out->filename, sizeof out->filename, "%s", c->filename ? c->filename : "?");
     snprintf(out->name, sizeof out->name, "%s", c->name ? c->name : "?");
+    snprintf(out->qualname, sizeof out->qualname, "%s", c->qualname ? c->qualname : out->name);
     out->opcode = s->opcode_tables ? s->opcode_deopt[c->code[out->cur]] : c->code[out->cur];
     return 0;
 }
@@ -392,5 +394,30 @@ int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, boo
     }
     snprintf(type_name, cap, "%s", name);
     free(name);
+    return 0;
+}
+
+int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,
+                    size_t ncap, char *file, size_t fcap)
+{
+    pt_addr code, nameobj, fileobj;
+    char *t = NULL;
+    name[0] = file[0] = '\0';
+    if (pyi_rd_ptr(s, frame, PYI_F_IF_PREVIOUS, previous) != 0 ||
+        pyi_rd_ptr(s, frame, PYI_F_IF_CODE, &code) != 0 ||
+        pyi_rd_ptr(s, code, PYI_F_CO_NAME, &nameobj) != 0 || pyi_str_utf8(s, nameobj, &t) != 0) {
+        return -1;
+    }
+    snprintf(name, ncap, "%s", t);
+    free(t);
+    t = NULL;
+    if (fcap && (pyi_rd_ptr(s, code, PYI_F_CO_FILENAME, &fileobj) != 0 ||
+                 pyi_str_utf8(s, fileobj, &t) != 0)) {
+        return -1;
+    }
+    if (t) {
+        snprintf(file, fcap, "%s", t);
+        free(t);
+    }
     return 0;
 }

@@ -204,10 +204,12 @@ struct pyi_pos {
     int cur;                       /* byte offset of the instruction about to run */
     int prev;                      /* byte offset of the frame's previous instruction, -2 if none */
     int line;                      /* line of cur, -1 if none */
+    int line_of_prev;              /* line of prev, -1 if none */
     int opcode;                    /* de-quickened opcode at cur */
     bool line_event;               /* sys.settrace would report a 'line' event here */
     char filename[1024];           /* co_filename */
     char name[256];                /* co_name */
+    char qualname[512];            /* co_qualname */
 };
 int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struct pyi_pos *out);
 /* Call fn for each code object of source file `filename` that exists now (reachable from the
@@ -229,6 +231,9 @@ int pyi_opcode_family(struct pyi_session *s, int base, uint8_t member[256]);
 const char *pyi_source_text(struct pyi_session *s, const char *file, int line, size_t *len);
 /* Address of the instruction a frame is executing (or last executed): for a caller, its call. */
 int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr);
+/* The least that tells a frame apart, cheaply: its caller, co_name and (if fcap) co_filename. */
+int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,
+                    size_t ncap, char *file, size_t fcap);
 /* co_name and co_filename of the code a frame runs. */
 int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t ncap, char *file,
                         size_t fcap);

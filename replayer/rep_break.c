@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int file_matches(const char *co_filename, const char *want)
 {
@@ -118,7 +119,11 @@ static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const str
             struct resolve_ctx r = {s, bp};
             pyi_find_code_in(s->pyi, pos->code, pos->filename, resolve_code_cb, &r);
         }
-    } else if (strcmp(pos->name, dot ? dot + 1 : want) == 0 &&
+    } else if ((dot ? strcmp(pos->qualname, want) == 0 ||
+                          (strlen(pos->qualname) > strlen(want) &&
+                           pos->qualname[strlen(pos->qualname) - strlen(want) - 1] == '.' &&
+                           strcmp(pos->qualname + strlen(pos->qualname) - strlen(want), want) == 0)
+                    : strcmp(pos->name, want) == 0) &&
                pyi_code_first_line_addr(s->pyi, pos->code, &addr, &line) == 0) {
         add_addr(bp, addr);
         bp->line = line;
@@ -171,6 +176,30 @@ static int parse_spec(struct rep_session *s, struct rep_bp *bp, const char *spec
     return 0;
 }
 
+/* pdb's checkline: a line breakpoint must be on a line with code. */
+static int check_line(struct rep_session *s, const struct rep_bp *bp)
+{
+    size_t len = 0;
+    if (bp->func[0] || !s->pyi) {
+        return 0;
+    }
+    const char *text = pyi_source_text(s->pyi, bp->file, bp->line, &len);
+    pt_err_clear();
+    if (!text) {
+        return access(bp->file, R_OK) == 0
+                   ? pt_fail("%s:%d: End of file", bp->file, bp->line)
+                   : 0; /* a relative or not-yet-seen file: checked when it resolves */
+    }
+    while (len && isspace((unsigned char)*text)) {
+        text++;
+        len--;
+    }
+    if (len == 0 || *text == '#') {
+        return pt_fail("%s:%d: Blank or comment", bp->file, bp->line);
+    }
+    return 0;
+}
+
 int rep_break_add(struct rep_session *s, const char *spec, const char *cond, int temporary,
                   const struct rep_bp **out)
 {
@@ -180,6 +209,9 @@ int rep_break_add(struct rep_session *s, const char *spec, const char *cond, int
     struct rep_bp *bp = &s->bps[s->nbps];
     memset(bp, 0, sizeof *bp);
     if (parse_spec(s, bp, spec) < 0) {
+        return -1;
+    }
+    if (s->state == REP_READY && rep_pyi(s) && check_line(s, bp) < 0) {
         return -1;
     }
     bp->id = ++s->last_bp_id;

@@ -70,6 +70,7 @@ struct rep_session {
     char caught_name[256]; /* exception of the last catchpoint stop (rep_caught) */
     int catch_armed;       /* continue/reverse-continue are running: look for raises */
     int catch_best;
+    int stopped_bp; /* breakpoint that ended the last next/finish, 0 if none */
     void (*progress)(void *ctx, uint64_t from, uint64_t to);
     void *progress_ctx;        /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;

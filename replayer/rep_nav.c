@@ -121,10 +121,16 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
         return -1;
     }
     uint64_t next_instr = reg_value(&r, s->instr_reg);
-    if (pt_mem_write(&s->mem, pos->frame + (pt_addr)s->prev_instr_off, &next_instr, 8) < 0) {
+    int trap = pt_clock_is_trap(&s->clock, r.rip, &opcode);
+    /* Not when the program traces itself (sys.settrace: every dispatch goes through opcode
+     * 255, DO_TRACING, which reads prev_instr as the previous instruction), and not for an
+     * instruction without a line (an exception handler's start): the frame then keeps showing
+     * the instruction it came from, the call's line. */
+    if (trap && opcode != 255 && pos->line >= 0 &&
+        pt_mem_write(&s->mem, pos->frame + (pt_addr)s->prev_instr_off, &next_instr, 8) < 0) {
         return -1;
     }
-    if (pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
+    if (trap) {
         if (pt_mem_read(&s->mem, PT_CLOCK_ORIG + (pt_addr)opcode * 8, &handler, 8) < 0) {
             return -1;
         }
@@ -154,10 +160,7 @@ int rep_run_watched(struct rep_session *s, const struct pt_watch *w)
     s->watch = *w;
     s->watch_on = 1;
     int rc = rep_run_until_trap(s);
-    s->watch_on = 0;
-    if (s->state == REP_READY && pt_clock_watch(&s->clock, &s->mem, NULL) < 0) {
-        return -1;
-    }
+    s->watch_on = 0; /* the plain table comes back at the next resume that does not watch */
     return rc < 0 ? -1 : s->state == REP_READY;
 }
 
@@ -187,6 +190,39 @@ static int ancestors(struct rep_session *s, pt_addr frame, struct pt_watch *w, i
     return 0;
 }
 
+/* Breakpoints stop next/finish/until too, as in pdb and gdb: watch their addresses. */
+static void add_breakpoints(struct rep_session *s, struct pt_watch *w)
+{
+    for (int i = 0; i < s->nbps; i++) {
+        const struct rep_bp *bp = &s->bps[i];
+        for (int k = 0; bp->enabled && !bp->is_catch && k < bp->naddrs; k++) {
+            if (w->ninstrs < PT_WATCH_MAX) {
+                w->instrs[w->ninstrs++] = bp->addrs[k];
+            }
+        }
+    }
+}
+
+/* A trap at a breakpoint hit: count it and stop there. */
+static int at_breakpoint(struct rep_session *s, struct pyi_pos *pos, pt_addr next_instr)
+{
+    struct rep_bp *bp = rep_bp_check(s, next_instr, pos);
+    if (!bp) {
+        return 0;
+    }
+    bp->hits++;
+    s->stopped_bp = bp->id;
+    if (bp->temporary) {
+        rep_break_delete(s, bp->id);
+    }
+    return 1;
+}
+
+int rep_stopped_at_breakpoint(const struct rep_session *s)
+{
+    return s->stopped_bp;
+}
+
 int rep_step(struct rep_session *s, struct pyi_pos *pos)
 {
     if (rep_nav_ready(s) < 0) {
@@ -210,6 +246,7 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
 {
     struct pyi_pos here;
     struct pt_watch w;
+    s->stopped_bp = 0;
     if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
         return -1;
     }
@@ -217,23 +254,30 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
     if (ancestors(s, here.frame, &w, 0) < 0) {
         return -1;
     }
+    add_breakpoints(s, &w);
     for (;;) {
+        pt_addr next_instr;
         int r = rep_run_watched(s, &w);
         if (r <= 0) {
             return r;
         }
-        if (rep_here(s, pos) < 0) {
+        if (rep_here_instr(s, pos, &next_instr) < 0) {
             return -1;
         }
-        if (pos->line_event) {
+        int watched = 0;
+        for (int i = 0; i < w.nframes; i++) {
+            watched |= w.frames[i] == pos->frame;
+        }
+        if (at_breakpoint(s, pos, next_instr) || (watched && pos->line_event)) {
             return rep_present(s, pos) < 0 ? -1 : 1;
         }
-        if (pos->frame != here.frame) {
+        if (watched && pos->frame != here.frame) {
             /* returned into a caller: from now on that frame and its callers */
             watch_init(s, &w);
             if (ancestors(s, pos->frame, &w, 0) < 0) {
                 return -1;
             }
+            add_breakpoints(s, &w);
             here = *pos;
         }
     }
@@ -243,6 +287,7 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
 {
     struct pyi_pos here;
     struct pt_watch w;
+    s->stopped_bp = 0;
     if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
         return -1;
     }
@@ -253,14 +298,25 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     if (w.nframes == 0) {
         return pt_fail("\"finish\" not meaningful in the outermost frame");
     }
-    int r = rep_run_watched(s, &w);
-    if (r <= 0) {
-        return r;
+    int ncallers = w.nframes;
+    add_breakpoints(s, &w);
+    for (;;) {
+        pt_addr next_instr;
+        int r = rep_run_watched(s, &w);
+        if (r <= 0) {
+            return r;
+        }
+        if (rep_here_instr(s, pos, &next_instr) < 0) {
+            return -1;
+        }
+        int caller = 0;
+        for (int i = 0; i < ncallers; i++) {
+            caller |= w.frames[i] == pos->frame;
+        }
+        if (caller || at_breakpoint(s, pos, next_instr)) {
+            return rep_present(s, pos) < 0 ? -1 : 1;
+        }
     }
-    if (rep_here(s, pos) < 0) {
-        return -1;
-    }
-    return rep_present(s, pos) < 0 ? -1 : 1;
 }
 
 /* Is this the main script's module code starting? Run from C (`python app.py`, `-c`) it has
@@ -282,6 +338,21 @@ static int is_main_module(struct rep_session *s, const struct pyi_pos *pos)
     size_t n = strlen(file);
     return strcmp(name, "_run_code") == 0 &&
            (strcmp(file, "<frozen runpy>") == 0 || (n >= 8 && strcmp(file + n - 8, "runpy.py") == 0));
+}
+
+/* At a dispatch: could the frame be a module's code starting? (co_name only) */
+static int maybe_main_module(struct rep_session *s)
+{
+    struct user_regs_struct r;
+    pt_addr previous;
+    char name[64], file[8];
+    if (pt_getregs(s->pid, &r) < 0 ||
+        pyi_frame_brief(s->pyi, reg_value(&r, s->frame_reg), &previous, name, sizeof name, file,
+                        0) < 0) {
+        pt_err_clear();
+        return 1; /* let the full check decide */
+    }
+    return strcmp(name, "<module>") == 0;
 }
 
 int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
@@ -306,6 +377,13 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
         return -1;
     }
     for (;;) {
+        if (!maybe_main_module(s)) { /* cheap: most frames starting are not <module> */
+            r = rep_run_watched(s, &w);
+            if (r <= 0) {
+                return r;
+            }
+            continue;
+        }
         if (rep_here(s, pos) < 0) {
             return -1;
         }

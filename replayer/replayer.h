@@ -59,11 +59,13 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos); /* first line of 
 int rep_step(struct rep_session *s, struct pyi_pos *pos);      /* next 'line' event, any frame */
 int rep_next(struct rep_session *s, struct pyi_pos *pos);      /* ... in this frame or a caller */
 int rep_finish(struct rep_session *s, struct pyi_pos *pos);    /* back in the caller */
+/* Did the last next/finish stop at a breakpoint (its number) rather than where it was going? */
+int rep_stopped_at_breakpoint(const struct rep_session *s);
 /* Where the replay is stopped (at a bytecode instruction). */
 int rep_here(struct rep_session *s, struct pyi_pos *pos);
 
 /* ---- breakpoints (rep_break.c) ---- */
-#define REP_BP_ADDRS 8
+#define REP_BP_ADDRS 16
 struct rep_bp {
     int id, enabled, temporary, hits;
     int is_catch;    /* a `catch raise` catchpoint: func holds the exception name ("" any) */

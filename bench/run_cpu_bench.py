@@ -1,0 +1,304 @@
+#!/usr/bin/python3
+"""pytt CPU benchmarks: native vs `pytt record` vs `pytt replay -a` on pyperformance-like
+CPU-bound programs (bench/cpu/*.py), and the cost of `continue` to a breakpoint.
+
+    bench/run_cpu_bench.py [--pytt PATH] [--python PY] [-n RUNS] [--quick] [--smoke]
+                           [--markdown FILE] [--keep]
+
+For every program, each round runs native, `pytt record -o DIR`, then `pytt replay DIR -a`
+(interleaved, so drift of the machine affects all three alike); medians of N rounds (default 5;
+--quick: 3; --smoke: 1 round with tiny sizes, for CTest). Prints a markdown table with the
+per-program ratios and the geometric means of record/native and replay/native.
+
+Breakpoint speed: bench/cpu/bp_target.py runs ~11M bytecode dispatches, then reaches its
+`# BP:target` line once. Each round times
+    pytt replay DIR --batch -ex 'break FILE:LINE' -ex c --program-output /dev/null
+against
+    pytt replay DIR -a --program-output /dev/null
+on the same recording (goal: ratio <= 1.2). It also checks, untimed, that the breakpoint
+stops at that line and reports the Python tick there (`when`).
+
+Output checks: the recorded program's stdout must equal the native one, and the replay's
+(--program-output FILE) must equal the recorded one; a failing or diverging run is reported as
+FAILED and makes the exit status 1 (no timing thresholds: the goal column is informative).
+Stdlib only (Debian's /usr/bin/python3).
+"""
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+CPU = os.path.join(HERE, "cpu")
+TIMEOUT = 900
+
+# program: (default argument, smoke argument, what it exercises)
+PROGRAMS = [
+    ("objects", "6000", "20", "class instances, attributes, method calls, properties"),
+    ("nbody", "180000", "500", "float arithmetic (pyperformance nbody)"),
+    ("recursion", "31", "12", "fib, Ackermann, recursive tree build/walk"),
+    ("strings", "210000", "1000", "join, %-format, str.format, f-strings, split/replace"),
+    ("dicts_sets", "200000", "3000", "dict/set inserts, lookups, deletes, set algebra"),
+    ("generators", "1700000", "10000", "generator pipelines, yield from, itertools, iterators"),
+]
+BP_PROGRAM = ("bp_target", "1000000", "20000")
+
+
+def find_pytt():
+    if os.environ.get("PYTT"):
+        return os.environ["PYTT"]
+    for d in sorted(os.listdir(REPO)):
+        cand = os.path.join(REPO, d, "cli", "pytt")
+        if d.startswith("build") and os.access(cand, os.X_OK):
+            return cand
+    return shutil.which("pytt")
+
+
+class Run:
+    def __init__(self, seconds, status, stdout, stderr):
+        self.seconds, self.status, self.stdout, self.stderr = seconds, status, stdout, stderr
+
+
+def timed(cmd, capture=False):
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+        status = p.returncode if p.returncode >= 0 else 128 - p.returncode
+        out, err = p.stdout or b"", p.stderr
+    except subprocess.TimeoutExpired:
+        status, out, err = "timeout", b"", b""
+    return Run(time.perf_counter() - t0, status, out, err)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_total():
+    try:
+        with open("/proc/meminfo") as f:
+            return f"{int(f.readline().split()[1]) / 1048576:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+
+
+def git_rev():
+    try:
+        return subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def py_version(py):
+    try:
+        return subprocess.run([py, "-c", "import sys; print(sys.version.split()[0])"],
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def geomean(xs):
+    xs = [x for x in xs if x]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def fmt_s(x):
+    return "FAILED" if x is None else f"{x:.3f}"
+
+
+def fmt_r(x):
+    return "—" if x is None else f"{x:.2f}×"
+
+
+def median(runs):
+    ok = [r for r in runs if r is not None]
+    return statistics.median(ok) if ok else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pytt", default=None, help="pytt binary (default: $PYTT or build*/cli/pytt)")
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    ap.add_argument("-n", "--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="3 rounds")
+    ap.add_argument("--smoke", action="store_true", help="1 round, tiny sizes (CTest)")
+    ap.add_argument("--only", action="append", help="run only these programs (repeatable)")
+    ap.add_argument("--markdown", help="also write the report to this file")
+    ap.add_argument("--keep", action="store_true", help="keep the traces")
+    a = ap.parse_args()
+    pytt = os.path.abspath(a.pytt) if a.pytt else find_pytt()
+    if not pytt or not os.access(pytt, os.X_OK):
+        print(f"run_cpu_bench: no pytt binary (looked at --pytt, $PYTT, {REPO}/build*/cli/pytt)",
+              file=sys.stderr)
+        return 2
+    runs = 1 if a.smoke else 3 if a.quick else a.runs
+    py = a.python
+    work = tempfile.mkdtemp(prefix="pytt-cpu-bench-")
+    progs = [p for p in PROGRAMS if not a.only or p[0] in a.only]
+    failures = []
+    times = {(p[0], k): [] for p in progs for k in ("native", "record", "replay")}
+    bp_times = {"continue": [], "replay": [], "start": []}
+
+    def cmd_of(name, default, smoke):
+        return [py, os.path.join(CPU, name + ".py"), smoke if a.smoke else default]
+
+    def ok(kind, name, r, want_status=0):
+        if r.status != want_status:
+            failures.append(f"{kind} {name}: exit status {r.status}, expected {want_status}: "
+                            + r.stderr.decode("utf-8", "replace").strip()[-400:])
+            return None
+        return r.seconds
+
+    # the breakpoint benchmark's recording, made once
+    bp_name, bp_default, bp_smoke = BP_PROGRAM
+    bp_file = os.path.join(CPU, bp_name + ".py")
+    bp_line = next(i for i, t in enumerate(open(bp_file), 1) if "# BP:target" in t)
+    bp_trace = os.path.join(work, "bp_target")
+    r = timed([pytt, "record", "-o", bp_trace, "--"] + cmd_of(*BP_PROGRAM), capture=True)
+    bp_ok = ok("record", bp_name, r) is not None
+    bp_cont_cmd = [pytt, "replay", bp_trace, "--batch", "-ex", f"break {bp_file}:{bp_line}",
+                   "-ex", "c", "--program-output", os.devnull]
+    bp_auto_cmd = [pytt, "replay", bp_trace, "-a", "--program-output", os.devnull]
+    # the shell alone: start the replay, reach the main script's first line, quit
+    bp_start_cmd = [pytt, "replay", bp_trace, "--batch", "--program-output", os.devnull]
+
+    for rnd in range(runs):
+        for name, default, smoke, _ in progs:
+            cmd = cmd_of(name, default, smoke)
+            nat = timed(cmd, capture=True)
+            times[(name, "native")].append(ok("native", name, nat))
+            trace = os.path.join(work, f"{name}-{rnd}")
+            rec = timed([pytt, "record", "-o", trace, "--"] + cmd, capture=True)
+            times[(name, "record")].append(ok("record", name, rec, nat.status))
+            if rec.status == nat.status and rec.stdout != nat.stdout:
+                failures.append(f"record {name}: the recorded run printed {rec.stdout[:80]!r}, "
+                                f"natively {nat.stdout[:80]!r}")
+            if rec.status != nat.status:
+                times[(name, "replay")].append(None)
+                continue
+            out_file = os.path.join(work, f"{name}-{rnd}.out")
+            rep = timed([pytt, "replay", trace, "-a", "--program-output", out_file])
+            times[(name, "replay")].append(ok("replay", name, rep, rec.status))
+            replayed = open(out_file, "rb").read() if os.path.exists(out_file) else b""
+            if rep.status == rec.status and replayed != rec.stdout:
+                failures.append(f"replay {name}: output differs from the recording "
+                                f"({replayed[:80]!r} vs {rec.stdout[:80]!r})")
+            if not a.keep:
+                shutil.rmtree(trace, ignore_errors=True)
+        if bp_ok:
+            c = timed(bp_cont_cmd, capture=True)
+            bp_times["continue"].append(ok("continue to breakpoint", bp_name, c))
+            au = timed(bp_auto_cmd)
+            bp_times["replay"].append(ok("replay -a", bp_name, au))
+            st = timed(bp_start_cmd)
+            bp_times["start"].append(ok("replay --batch (start only)", bp_name, st))
+            if c.status == 0 and f"({bp_line})target()" not in c.stdout.decode("utf-8", "replace"):
+                failures.append(f"continue to breakpoint: no stop at {bp_file}:{bp_line}: "
+                                + c.stdout.decode("utf-8", "replace")[-300:])
+        print(f"round {rnd + 1}/{runs} done", file=sys.stderr)
+
+    # untimed: the tick at the breakpoint and at the end
+    bp_tick = end_tick = None
+    if bp_ok:
+        p = subprocess.run(bp_cont_cmd[:-2] + ["-ex", "when", "-ex", "c", "-ex", "when",
+                                               "--program-output", os.devnull],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        ticks = re.findall(r"^tick (\d+), event", p.stdout, re.M)
+        if len(ticks) >= 2:
+            bp_tick, end_tick = int(ticks[0]), int(ticks[1])
+
+    m = {k: median(v) for k, v in times.items()}
+    out = []
+    stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    cmdline = " ".join(shlex.quote(x) for x in ["bench/run_cpu_bench.py"] + sys.argv[1:])
+    out.append(f"### pytt CPU benchmarks ({stamp})")
+    out.append("")
+    out.append(f"- command: `/usr/bin/python3 {cmdline}` (from the repository root); pytt: "
+               f"`{pytt}` (git {git_rev()})")
+    out.append(f"- machine: {platform.node()}, {os.cpu_count()} CPUs (usable "
+               f"{len(os.sched_getaffinity(0))}), {cpu_model()}, {mem_total()} RAM, "
+               f"Linux {platform.release()}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    out.append(f"- load average at the end: {load} (other work on the machine skews timings)")
+    out.append(f"- interpreter: `{py}` (Python {py_version(py)}); medians of {runs} interleaved "
+               f"round(s) of native / record / replay -a; wall-clock seconds"
+               + ("; SMOKE sizes (not meaningful timings)" if a.smoke else ""))
+    out.append("")
+    out.append("| program | what | native (s) | record (s) | replay -a (s) | record/native | "
+               "replay/native |")
+    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    rec_ratios, rep_ratios = [], []
+    for name, default, smoke, what in progs:
+        nat, rec, rep = m[(name, "native")], m[(name, "record")], m[(name, "replay")]
+        rr = rec / nat if rec and nat else None
+        pr = rep / nat if rep and nat else None
+        rec_ratios.append(rr)
+        rep_ratios.append(pr)
+        arg = smoke if a.smoke else default
+        out.append(f"| `{name}.py {arg}` | {what} | {fmt_s(nat)} | {fmt_s(rec)} | {fmt_s(rep)} | "
+                   f"{fmt_r(rr)} | {fmt_r(pr)} |")
+    out.append(f"| **GEOMEAN** | | | | | **{fmt_r(geomean(rec_ratios))}** | "
+               f"**{fmt_r(geomean(rep_ratios))}** |")
+    out.append("")
+    c, au = median(bp_times["continue"]), median(bp_times["replay"])
+    ratio = c / au if c and au else None
+    out.append("Breakpoint speed (`bp_target.py "
+               f"{bp_smoke if a.smoke else bp_default}`: the breakpoint line is reached once, "
+               f"at tick {bp_tick} of {end_tick}):")
+    out.append("")
+    out.append("| measurement | seconds | ratio | goal |")
+    out.append("| --- | ---: | ---: | --- |")
+    out.append(f"| `pytt replay DIR -a --program-output /dev/null` | {fmt_s(au)} | 1.00× | |")
+    out.append(f"| `pytt replay DIR --batch -ex 'break bench/cpu/bp_target.py:{bp_line}' -ex c "
+               f"--program-output /dev/null` | {fmt_s(c)} | {fmt_r(ratio)} | ≤ 1.2× "
+               f"({'met' if ratio and ratio <= 1.2 else 'NOT met' if ratio else 'not measured'}) |")
+    st = median(bp_times["start"])
+    out.append(f"| `pytt replay DIR --batch --program-output /dev/null` (the shell's start alone: "
+               f"replay to the main script's first line) | {fmt_s(st)} | "
+               f"{fmt_r(st / au if st and au else None)} | |")
+    if c and st and au:
+        out.append("")
+        out.append(f"- `continue` itself (break+c minus the start alone): {c - st:.3f} s for the "
+                   f"rest of the run, vs {au:.3f} s for the whole run under -a: "
+                   f"{(c - st) / au:.2f}× (negative or ~0: within noise)")
+    if failures:
+        out.append("")
+        out.append("**Failures:**")
+        for f in failures:
+            out.append(f"- {f}")
+    report = "\n".join(out)
+    print(report)
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(report + "\n")
+    if a.keep:
+        print(f"traces kept in {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
