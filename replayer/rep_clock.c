@@ -122,17 +122,8 @@ int rep_clock_trap(struct rep_session *s)
         }
     }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
-    if (nx && nx->type == PT_EV_SIGNAL && nx->tick == now) {
-        if (pt_tracer_next(&s->tr, &s->ev) != 1) {
-            return -1;
-        }
-        siginfo_t si;
-        memcpy(&si, s->ev.siginfo, sizeof si);
-        if (pt_deliver_signal(s->pid, &si) < 0) {
-            return pt_wrap("delivering %s at tick %llu", strsignal(si.si_signo),
-                           (unsigned long long)now);
-        }
-        s->resume_sig = si.si_signo;
+    if (nx && nx->type == PT_EV_SIGNAL && nx->tick == now && rep_deliver_logged_signal(s) < 0) {
+        return -1;
     }
     if (s->stop_tick && now == s->stop_tick) {
         s->stop_tick = 0;

@@ -127,5 +127,7 @@ void rep_snap_free(struct rep_session *s);
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);
+/* Consume the next (SIGNAL) event and deliver it with its recorded siginfo. */
+int rep_deliver_logged_signal(struct rep_session *s);
 
 #endif

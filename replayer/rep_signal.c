@@ -24,14 +24,20 @@ int rep_after_exit(struct rep_session *s)
     if (!nx || nx->type != PT_EV_SIGNAL || nx->tick != 0) {
         return 0;
     }
+    return rep_deliver_logged_signal(s);
+}
+
+int rep_deliver_logged_signal(struct rep_session *s)
+{
     if (pt_tracer_next(&s->tr, &s->ev) != 1) {
         return -1;
     }
     siginfo_t si;
     memcpy(&si, s->ev.siginfo, sizeof si);
     if (pt_deliver_signal(s->pid, &si) < 0) {
-        return pt_wrap("replaying the delivery of %s at event %llu", strsignal(si.si_signo),
-                       (unsigned long long)s->ev.seq);
+        return pt_wrap("replaying the delivery of %s (event %llu, tick %llu)",
+                       strsignal(si.si_signo), (unsigned long long)s->ev.seq,
+                       (unsigned long long)s->ev.tick);
     }
     s->resume_sig = si.si_signo;
     return 0;
