@@ -74,9 +74,7 @@ static const char *script_name(char **cmd)
     return cmd[0];
 }
 
-static void ignore_signal(int sig)
-{
-}
+static void ignore_signal(int sig) {}
 
 static int exit_status(const struct rec_result *res)
 {
@@ -131,8 +129,7 @@ int cli_record_main(int argc, char **argv)
         return PYTT_EXIT_ERROR;
     }
     if (isatty(2)) {
-        fprintf(stderr, "pytt: recorded %llu events to %s\n", (unsigned long long)res.nevents,
-                dir);
+        fprintf(stderr, "pytt: recorded %llu events to %s\n", (unsigned long long)res.nevents, dir);
     }
     return exit_status(&res);
 }

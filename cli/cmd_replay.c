@@ -123,7 +123,7 @@ int cli_replay_main(int argc, char **argv)
         status = cli_fail("cannot start the replay of %s", dir);
     } else if (a.autopilot) {
         status = rep_run(rep, UINT64_MAX) < 0 ? cli_fail("replay of %s failed", dir)
-                                             : recorded_status(rep);
+                                              : recorded_status(rep);
     } else {
         status = run_shell(rep, dir, &a);
     }

@@ -97,8 +97,8 @@ static int cmd_info_trace(struct cli_shell *sh)
     time_t t = (time_t)(h->record_time_ns / 1000000000);
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
-    fprintf(sh->out, "trace: %s (format version %u, recorded %s on %s, kernel %s)\n",
-            sh->trace_dir, h->version, when, h->hostname, h->kernel);
+    fprintf(sh->out, "trace: %s (format version %u, recorded %s on %s, kernel %s)\n", sh->trace_dir,
+            h->version, when, h->hostname, h->kernel);
     fprintf(sh->out, "program: ");
     print_argv(sh->out, h);
     fprintf(sh->out, "cwd: %s\n", h->cwd);
@@ -167,8 +167,9 @@ static const struct shell_cmd commands[] = {
     {"reverse-continue", "rc", 1, shell_cmd_reverse_continue,
      "back to the previous breakpoint hit, or the start"},
     {"info", "i", 0, cmd_info, "info [trace|threads]: the trace and position, or the threads"},
-    {"bt", "where w backtrace py-bt", 0, shell_cmd_bt, "Python stack (bt -full: with locals; "
-                                                       "bt -native: with native frames)"},
+    {"bt", "where w backtrace py-bt", 0, shell_cmd_bt,
+     "Python stack (bt -full: with locals; "
+     "bt -native: with native frames)"},
     {"up", "py-up", 0, shell_cmd_up, "up [N]: select the frame N levels up (callers)"},
     {"down", "py-down", 0, shell_cmd_down, "down [N]: select the frame N levels down"},
     {"frame", "f", 0, shell_cmd_frame, "frame [N]: select or show a frame"},

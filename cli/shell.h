@@ -21,7 +21,7 @@ struct cli_shell {
     int quit;
     int timing;        /* maint time on */
     int interruptible; /* Ctrl-C handling installed */
-    int failed; /* a command failed (the exit status of --batch reflects it) */
+    int failed;        /* a command failed (the exit status of --batch reflects it) */
 };
 
 /* Run one command line; returns 0, or -1 if the command failed (message already printed). */

@@ -120,9 +120,9 @@ int shell_cmd_info_breakpoints(struct cli_shell *sh)
     fprintf(sh->out, "Num Type         Disp Enb   Where\n");
     for (int i = 0; i < n; i++) {
         const struct rep_bp *bp = &bps[i];
-        fprintf(sh->out, "%-3d %-12s %-4s %-5s %s", bp->id, bp->is_catch ? "catchpoint" : "breakpoint",
-                bp->temporary ? "del" : "keep", bp->enabled ? "yes" : "no",
-                bp->is_catch ? "" : "at ");
+        fprintf(sh->out, "%-3d %-12s %-4s %-5s %s", bp->id,
+                bp->is_catch ? "catchpoint" : "breakpoint", bp->temporary ? "del" : "keep",
+                bp->enabled ? "yes" : "no", bp->is_catch ? "" : "at ");
         print_where(sh, bp);
         fprintf(sh->out, "%s\n", bp->naddrs || bp->is_catch ? "" : " (pending)");
         if (bp->cond[0]) {

@@ -25,8 +25,8 @@ void pt_buf_reset(struct pt_buf *b);
 void pt_buf_reserve(struct pt_buf *b, size_t extra);
 void pt_buf_put(struct pt_buf *b, const void *p, size_t n);
 void pt_buf_u8(struct pt_buf *b, uint8_t v);
-void pt_buf_uv(struct pt_buf *b, uint64_t v);  /* unsigned LEB128 */
-void pt_buf_sv(struct pt_buf *b, int64_t v);   /* zigzag + LEB128 */
+void pt_buf_uv(struct pt_buf *b, uint64_t v);     /* unsigned LEB128 */
+void pt_buf_sv(struct pt_buf *b, int64_t v);      /* zigzag + LEB128 */
 void pt_buf_str(struct pt_buf *b, const char *s); /* length + bytes (NULL encodes as empty) */
 void pt_buf_blob(struct pt_buf *b, const void *p, size_t n);
 

@@ -65,8 +65,8 @@ int pt_chunkw_flush(struct pt_chunk_writer *w)
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, w->level);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-    size_t n = ZSTD_compress2(cctx, w->comp.data + PT_CHUNK_HDR_SIZE, bound, w->raw.data,
-                              w->raw.len);
+    size_t n =
+        ZSTD_compress2(cctx, w->comp.data + PT_CHUNK_HDR_SIZE, bound, w->raw.data, w->raw.len);
     ZSTD_freeCCtx(cctx);
     if (ZSTD_isError(n)) {
         return pt_fail("compressing trace chunk for %s: %s", w->path, ZSTD_getErrorName(n));

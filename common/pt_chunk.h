@@ -24,11 +24,11 @@
 struct pt_chunk_writer {
     FILE *f;
     const char *path;
-    struct pt_buf raw;      /* records not yet compressed */
-    struct pt_buf comp;     /* scratch for the compressed frame */
-    uint64_t first_record;  /* number of the first record in raw */
-    uint64_t nrecords;      /* records written in total */
-    uint64_t bytes_out;     /* compressed bytes written */
+    struct pt_buf raw;     /* records not yet compressed */
+    struct pt_buf comp;    /* scratch for the compressed frame */
+    uint64_t first_record; /* number of the first record in raw */
+    uint64_t nrecords;     /* records written in total */
+    uint64_t bytes_out;    /* compressed bytes written */
     int level;
 };
 
@@ -39,7 +39,7 @@ int pt_chunkw_flush(struct pt_chunk_writer *w);
 int pt_chunkw_close(struct pt_chunk_writer *w);
 
 struct pt_chunk_info {
-    uint64_t offset;       /* file offset of the chunk header */
+    uint64_t offset; /* file offset of the chunk header */
     uint32_t raw_len;
     uint32_t comp_len;
     uint64_t first_record;
@@ -50,8 +50,8 @@ struct pt_chunk_reader {
     char *path;
     struct pt_chunk_info *chunks;
     size_t nchunks;
-    size_t next;            /* index of the next chunk to load */
-    struct pt_buf raw;      /* the current decompressed chunk */
+    size_t next;       /* index of the next chunk to load */
+    struct pt_buf raw; /* the current decompressed chunk */
     struct pt_buf comp;
 };
 

@@ -65,9 +65,10 @@ static int find_symbols(const char *symfile, uint64_t *table, uint64_t *deopt, i
         elf_end(elf);
     }
     close(fd);
-    return found ? 0 : pt_fail("no opcode_targets symbol in %s: is this a CPython built with "
-                               "computed gotos (3.8 or later)?",
-                               symfile);
+    return found ? 0
+                 : pt_fail("no opcode_targets symbol in %s: is this a CPython built with "
+                           "computed gotos (3.8 or later)?",
+                           symfile);
 }
 
 /* Load address of `image` in pid: start of its mapping at file offset 0. */
@@ -94,8 +95,7 @@ static int image_base(pid_t pid, const char *image, uint64_t *base)
     return found ? 0 : pt_fail("%s is not mapped in process %d yet", image, (int)pid);
 }
 
-int pt_clock_locate(pid_t pid, const char *image, const char *symfile,
-                    struct pt_clock_site *site)
+int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt_clock_site *site)
 {
     uint64_t table = 0, deopt = 0, base = 0;
     int etype = ET_EXEC;

@@ -28,9 +28,9 @@
 #define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1100)   /* 256 original handler addresses */
 #define PT_CLOCK_TRAMPS (PT_PAGE_ADDR + 0x2000) /* 256 trampolines of 32 bytes */
 #define PT_CLOCK_TRAMP_SIZE 32
-#define PT_CLOCK_TRAP_OFFSET 16 /* the int3 inside a trampoline */
+#define PT_CLOCK_TRAP_OFFSET 16    /* the int3 inside a trampoline */
 #define PT_CLOCK_IDLE (1ull << 62) /* countdown when nothing is awaited: never reaches 0 */
-#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1900)  /* watched frames, then watched instructions */
+#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1900) /* watched frames, then watched instructions */
 /* (slots: 2 * PT_WATCH_MAX words, up to 0x1a00; trampolines from 0x2000) */
 #define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 512 bytes */
 #define PT_CLOCK_WATCH_SIZE 512
@@ -57,19 +57,18 @@ struct pt_clock_site {
 };
 
 struct pt_clock {
-    pt_addr table;  /* opcode_targets in the tracee, 0 while not installed */
-    uint64_t base;  /* tick = base - countdown */
-    int watching;   /* the table points at the watch trampolines */
+    pt_addr table;         /* opcode_targets in the tracee, 0 while not installed */
+    uint64_t base;         /* tick = base - countdown */
+    int watching;          /* the table points at the watch trampolines */
     struct pt_watch watch; /* their configuration (slots included) */
-    int code_valid; /* the watch trampolines in memory were generated for `watch` */
+    int code_valid;        /* the watch trampolines in memory were generated for `watch` */
 };
 
 /* Where opcode_targets (and _PyOpcode_Deopt) are in the tracee: symbols from the interpreter
  * image's symbol table (image = the file defining _PyRuntime; symfile = the file whose .symtab
  * has the symbols, its debug file for stripped binaries), relocated by the image's load address
  * in /proc/PID/maps. */
-int pt_clock_locate(pid_t pid, const char *image, const char *symfile,
-                    struct pt_clock_site *site);
+int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt_clock_site *site);
 /* Which handler each opcode's trampoline continues to. Identity, except for superinstructions
  * (3.11/3.12: LOAD_FAST__LOAD_FAST & co., specializations of LOAD_FAST, STORE_FAST and
  * LOAD_CONST), which CPython fuses without regard to line boundaries: they are sent to their

@@ -320,8 +320,8 @@ static int find_debug_info(const char *image, Elf *elf, struct pt_pyinfo *info)
     for (int i = 1; i < n; i++) {
         k += snprintf(hex + k, sizeof hex - (size_t)k, "%02x", id[i]);
     }
-    snprintf(info->debug_file, sizeof info->debug_file, "%s/.build-id/%02x/%s.debug",
-             debug_root(), id[0], hex);
+    snprintf(info->debug_file, sizeof info->debug_file, "%s/.build-id/%02x/%s.debug", debug_root(),
+             id[0], hex);
     if (access(info->debug_file, R_OK) == 0) {
         return 0;
     }

@@ -30,11 +30,24 @@ static void set(struct pt_fdkinds *k, uint64_t fd, int kind)
 static int returns_new_fd(int nr)
 {
     switch (nr) {
-    case SYS_open: case SYS_openat: case SYS_openat2: case SYS_creat: case SYS_socket:
-    case SYS_accept: case SYS_accept4: case SYS_epoll_create: case SYS_epoll_create1:
-    case SYS_eventfd: case SYS_eventfd2: case SYS_memfd_create: case SYS_signalfd:
-    case SYS_signalfd4: case SYS_timerfd_create: case SYS_inotify_init:
-    case SYS_inotify_init1: case SYS_pidfd_open:
+    case SYS_open:
+    case SYS_openat:
+    case SYS_openat2:
+    case SYS_creat:
+    case SYS_socket:
+    case SYS_accept:
+    case SYS_accept4:
+    case SYS_epoll_create:
+    case SYS_epoll_create1:
+    case SYS_eventfd:
+    case SYS_eventfd2:
+    case SYS_memfd_create:
+    case SYS_signalfd:
+    case SYS_signalfd4:
+    case SYS_timerfd_create:
+    case SYS_inotify_init:
+    case SYS_inotify_init1:
+    case SYS_pidfd_open:
         return 1;
     }
     return 0;

@@ -141,8 +141,7 @@ ssize_t pt_mem_read_partial(struct pt_mem *m, pt_addr addr, void *buf, size_t le
         done += (size_t)n;
     }
     if (done == 0 && len > 0) {
-        return pt_fail_errno("reading at 0x%llx in pid %d", (unsigned long long)addr,
-                             (int)m->pid);
+        return pt_fail_errno("reading at 0x%llx in pid %d", (unsigned long long)addr, (int)m->pid);
     }
     return (ssize_t)done;
 }

@@ -28,9 +28,9 @@ struct pt_mem_ops {
 
 struct pt_mem {
     const struct pt_mem_ops *ops;
-    pid_t pid;   /* live sources: the process; -1 otherwise */
-    int memfd;   /* live sources: /proc/pid/mem, opened lazily; -1 if not open */
-    void *ctx;   /* other sources: their own state */
+    pid_t pid; /* live sources: the process; -1 otherwise */
+    int memfd; /* live sources: /proc/pid/mem, opened lazily; -1 if not open */
+    void *ctx; /* other sources: their own state */
 };
 
 /* A live process (stopped under ptrace, or any process we may read): process_vm_readv with

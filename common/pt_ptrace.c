@@ -161,8 +161,8 @@ static int step_to(pid_t pid, int kind, long nr)
         }
     } while (st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD);
     if (st.kind != kind) {
-        return pt_fail("pid %d: while running injected syscall %ld, got %s instead of %s",
-                       (int)pid, nr, pt_stop_str(&st),
+        return pt_fail("pid %d: while running injected syscall %ld, got %s instead of %s", (int)pid,
+                       nr, pt_stop_str(&st),
                        kind == PT_STOP_SYSCALL_ENTRY ? "its entry" : "its exit");
     }
     return 0;

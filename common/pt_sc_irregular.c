@@ -115,8 +115,7 @@ int pt_sc_out_recvmmsg(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_reg
     return 0;
 }
 
-int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
-                     void *ud)
+int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud)
 {
     uint64_t nfds = c->args[0] > 1024 ? 1024 : c->args[0];
     uint64_t setsize = (nfds + 63) / 64 * 8;
@@ -191,8 +190,7 @@ int pt_sc_ioctl_known(uint64_t req)
     return ioctl_outsize(req, &size) == 0;
 }
 
-int pt_sc_out_ioctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
-                    void *ud)
+int pt_sc_out_ioctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud)
 {
     uint32_t size;
     if (c->ret < 0 || ioctl_outsize(c->args[1], &size) < 0 || size == 0 || c->args[2] == 0) {
@@ -216,18 +214,37 @@ int pt_sc_out_ioctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region
 int pt_sc_fcntl_known(uint64_t cmd)
 {
     switch (cmd) {
-    case F_DUPFD: case F_GETFD: case F_SETFD: case F_GETFL: case F_SETFL: case F_GETLK:
-    case F_SETLK: case F_SETLKW: case F_SETOWN: case F_GETOWN: case F_SETSIG: case F_GETSIG:
-    case F_SETOWN_EX: case F_GETOWN_EX: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-    case F_SETLEASE: case F_GETLEASE: case F_NOTIFY: case F_DUPFD_CLOEXEC: case F_SETPIPE_SZ:
-    case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS:
+    case F_DUPFD:
+    case F_GETFD:
+    case F_SETFD:
+    case F_GETFL:
+    case F_SETFL:
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_SETOWN:
+    case F_GETOWN:
+    case F_SETSIG:
+    case F_GETSIG:
+    case F_SETOWN_EX:
+    case F_GETOWN_EX:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+    case F_SETLEASE:
+    case F_GETLEASE:
+    case F_NOTIFY:
+    case F_DUPFD_CLOEXEC:
+    case F_SETPIPE_SZ:
+    case F_GETPIPE_SZ:
+    case F_ADD_SEALS:
+    case F_GET_SEALS:
         return 1;
     }
     return 0;
 }
 
-int pt_sc_out_fcntl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
-                    void *ud)
+int pt_sc_out_fcntl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud)
 {
     if (c->ret < 0 || c->args[2] == 0) {
         return 0;
@@ -242,8 +259,7 @@ int pt_sc_out_fcntl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region
     return 0;
 }
 
-int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
-                    void *ud)
+int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud)
 {
     if (c->ret < 0 || c->args[1] == 0) {
         return 0;

@@ -31,7 +31,7 @@ struct pt_auxv_info {
     pt_addr random;            /* AT_RANDOM: address of the 16 random bytes */
     pt_addr execfn;            /* AT_EXECFN: address of the exec filename */
     uint64_t argc;
-    pt_addr argv, envp;        /* addresses of the pointer arrays */
+    pt_addr argv, envp; /* addresses of the pointer arrays */
 };
 
 /* Walk the initial stack at rsp: argc, argv, envp, auxv. */

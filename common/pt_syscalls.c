@@ -15,11 +15,26 @@
 #define ALW PT_SCF_OUT_ALWAYS
 #define FDW PT_SCF_FD_WRITE
 
-#define FIX(a, sz) {a, PT_OUT_FIXED, -1, sz}
-#define RET(a) {a, PT_OUT_RET, -1, 0}
-#define ARGSZ(a, sa, el) {a, PT_OUT_ARGSZ, sa, el}
-#define RETSZ(a, el) {a, PT_OUT_RETSZ, -1, el}
-#define SOCK(a, sa, cap) {a, PT_OUT_SOCKLEN, sa, cap}
+#define FIX(a, sz)                                                                                 \
+    {                                                                                              \
+        a, PT_OUT_FIXED, -1, sz                                                                    \
+    }
+#define RET(a)                                                                                     \
+    {                                                                                              \
+        a, PT_OUT_RET, -1, 0                                                                       \
+    }
+#define ARGSZ(a, sa, el)                                                                           \
+    {                                                                                              \
+        a, PT_OUT_ARGSZ, sa, el                                                                    \
+    }
+#define RETSZ(a, el)                                                                               \
+    {                                                                                              \
+        a, PT_OUT_RETSZ, -1, el                                                                    \
+    }
+#define SOCK(a, sa, cap)                                                                           \
+    {                                                                                              \
+        a, PT_OUT_SOCKLEN, sa, cap                                                                 \
+    }
 
 /* A regular row, an irregular row (decoder function), an unsupported row. */
 #define R(nr, nm, na, md, fl, ...) [nr] = {nm, na, md, fl, {__VA_ARGS__}, NULL, NULL}
@@ -31,9 +46,21 @@
 #define PRIV "a privileged system-administration call; pytt does not record it"
 
 enum {
-    S_STAT = 144, S_STATFS = 120, S_RUSAGE = 144, S_UTS = 390, S_SYSINFO = 112, S_TMS = 32,
-    S_TS = 16, S_ITIMER = 32, S_RLIM = 16, S_SIGINFO = 128, S_STATX = 256, S_EPEV = 12,
-    S_POLLFD = 8, S_SOCKADDR = 128, S_MMSG = 64,
+    S_STAT = 144,
+    S_STATFS = 120,
+    S_RUSAGE = 144,
+    S_UTS = 390,
+    S_SYSINFO = 112,
+    S_TMS = 32,
+    S_TS = 16,
+    S_ITIMER = 32,
+    S_RLIM = 16,
+    S_SIGINFO = 128,
+    S_STATX = 256,
+    S_EPEV = 12,
+    S_POLLFD = 8,
+    S_SOCKADDR = 128,
+    S_MMSG = 64,
 };
 
 static const struct pt_syscall table[PT_NSYSCALLS] = {
@@ -96,8 +123,9 @@ static const struct pt_syscall table[PT_NSYSCALLS] = {
     R(56, "clone", 5, SPC, 0),
     R(57, "fork", 0, SPC, 0),
     R(58, "vfork", 0, SPC, 0),
-    U(59, "execve", 3, "the recorded program replaced itself with another program (execve); "
-                       "pytt records a single program image"),
+    U(59, "execve", 3,
+      "the recorded program replaced itself with another program (execve); "
+      "pytt records a single program image"),
     R(60, "exit", 1, EXE, 0),
     R(61, "wait4", 4, EMU, 0, FIX(1, 4), FIX(3, S_RUSAGE)),
     R(62, "kill", 2, EMU, 0),
@@ -360,8 +388,9 @@ static const struct pt_syscall table[PT_NSYSCALLS] = {
     R(319, "memfd_create", 2, EMU, 0),
     U(320, "kexec_file_load", 5, PRIV),
     U(321, "bpf", 3, PRIV),
-    U(322, "execveat", 5, "the recorded program replaced itself with another program "
-                          "(execveat); pytt records a single program image"),
+    U(322, "execveat", 5,
+      "the recorded program replaced itself with another program "
+      "(execveat); pytt records a single program image"),
     U(323, "userfaultfd", 1, NULL),
     R(324, "membarrier", 3, EMU, 0),
     R(325, "mlock2", 3, EMU, 0),

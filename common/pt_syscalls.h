@@ -84,14 +84,11 @@ int pt_sc_out_recvmsg(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_regi
                       void *ud);
 int pt_sc_out_recvmmsg(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
                        void *ud);
-int pt_sc_out_ioctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
-                    void *ud);
-int pt_sc_out_fcntl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
-                    void *ud);
+int pt_sc_out_ioctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
+int pt_sc_out_fcntl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
                      void *ud);
-int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
-                    void *ud);
+int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 
 /* Is ioctl request `req` one the table knows? (recorder refuses others by name) */
 int pt_sc_ioctl_known(uint64_t req);

@@ -620,8 +620,8 @@ int pt_tracer_seek(struct pt_trace_reader *r, uint64_t seq)
     while (rc == 0 && r->next_seq < seq) {
         int got = decode_next(r, &ev);
         if (got != 1) {
-            rc = got < 0 ? -1 : pt_fail("trace %s has no event %llu", r->dir,
-                                         (unsigned long long)seq);
+            rc = got < 0 ? -1
+                         : pt_fail("trace %s has no event %llu", r->dir, (unsigned long long)seq);
         }
     }
     pt_event_free(&ev);

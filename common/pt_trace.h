@@ -82,7 +82,7 @@ struct pt_event {
     uint64_t rax, rdx, rcx;
     uint8_t insn_len;
     /* PT_EV_CLOCK */
-    uint64_t clock_table; /* address of opcode_targets */
+    uint64_t clock_table;        /* address of opcode_targets */
     uint8_t clock_redirect[256]; /* handler each opcode's trampoline continues to */
     /* PT_EV_END */
     uint8_t end_how;
@@ -140,12 +140,12 @@ struct pt_trace_reader {
     char *dir;
     struct pt_header hdr;
     struct pt_chunk_reader ev;
-    struct pt_cur cur;       /* position in the current chunk */
-    uint64_t next_seq;       /* number of the next event to decode */
-    struct pt_event peeked;  /* one event of look-ahead */
+    struct pt_cur cur;      /* position in the current chunk */
+    uint64_t next_seq;      /* number of the next event to decode */
+    struct pt_event peeked; /* one event of look-ahead */
     int have_peeked;
-    uint64_t nevents;        /* total number of events in the trace */
-    uint64_t last_tick;      /* Python tick of the last syscall (the run's last moment) */
+    uint64_t nevents;   /* total number of events in the trace */
+    uint64_t last_tick; /* Python tick of the last syscall (the run's last moment) */
 };
 
 /* Opens DIR, reads the header and validates every chunk of the event log. */

@@ -301,8 +301,8 @@ int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr,
             return 0;
         }
     }
-    return rc < 0 ? -1 : pt_fail("code object at 0x%llx has no traced line",
-                                 (unsigned long long)code);
+    return rc < 0 ? -1
+                  : pt_fail("code object at 0x%llx has no traced line", (unsigned long long)code);
 }
 
 int pyi_opcode_family(struct pyi_session *s, int base, uint8_t member[256])

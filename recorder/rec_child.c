@@ -115,8 +115,7 @@ static void forget_child(struct rec_session *s, pid_t pid)
 }
 
 /* Log `n` bytes the child wrote at addr to stream `kind`. */
-static int log_output(struct rec_session *s, struct rec_child *c, int kind, pt_addr addr,
-                      size_t n)
+static int log_output(struct rec_session *s, struct rec_child *c, int kind, pt_addr addr, size_t n)
 {
     pt_event_reset(&s->ev, PT_EV_OUTPUT);
     s->ev.signo = kind;

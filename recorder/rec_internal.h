@@ -44,7 +44,7 @@ struct rec_shmap {
 /* A traced child of the recorded process (rec_child.c). */
 struct rec_child {
     pid_t pid;
-    int nr;           /* syscall in progress */
+    int nr; /* syscall in progress */
     uint64_t args[6];
     struct pt_fdkinds fds;
     struct pt_mem mem;
@@ -70,7 +70,7 @@ struct rec_session {
 
     siginfo_t pending[REC_MAX_PENDING]; /* signals deferred to the next syscall exit */
     int npending;
-    int resume_sig;                     /* signal to deliver when resuming */
+    int resume_sig; /* signal to deliver when resuming */
 
     struct pt_clock clock;
     struct pt_clock_site clock_site;

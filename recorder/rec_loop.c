@@ -74,8 +74,8 @@ int rec_abort(struct rec_session *s, const char *why)
     while (pt_wait(s->pid, &st) == 0 && st.kind != PT_STOP_EXITED && st.kind != PT_STOP_KILLED) {
     }
     s->pid = 0;
-    return pt_fail("recording stopped after %llu events: %s",
-                   (unsigned long long)s->res->nevents, msg);
+    return pt_fail("recording stopped after %llu events: %s", (unsigned long long)s->res->nevents,
+                   msg);
 }
 
 /* Handle one stop of the recorded process; returns 1 when the process is gone. */

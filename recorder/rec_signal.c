@@ -23,8 +23,7 @@
 #include <sys/ptrace.h>
 #include <x86intrin.h>
 
-static int record_signal(struct rec_session *s, uint8_t type, const siginfo_t *si,
-                         uint64_t tick)
+static int record_signal(struct rec_session *s, uint8_t type, const siginfo_t *si, uint64_t tick)
 {
     pt_event_reset(&s->ev, type);
     s->ev.tick = tick;

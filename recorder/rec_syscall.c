@@ -31,8 +31,7 @@ static int refuse(struct rec_session *s, int nr, const char *detail)
     char why[768];
     snprintf(why, sizeof why, "the program made syscall %s (number %d)%s%s%s%s",
              pt_syscall_name(nr), nr, detail ? ", " : "", detail ? detail : "",
-             sc && sc->why ? ": " : ", which pytt cannot record yet",
-             sc && sc->why ? sc->why : "");
+             sc && sc->why ? ": " : ", which pytt cannot record yet", sc && sc->why ? sc->why : "");
     return rec_abort(s, why);
 }
 

@@ -276,16 +276,20 @@ static int compare(const char *left, const char *op, const char *right)
         c = a < b ? -1 : a > b;
     } else {
         c = strcmp(left, right);
-        if (strcmp(op, "==") != 0 && strcmp(op, "!=") != 0 && left[0] != '\'' &&
-            left[0] != '"') {
+        if (strcmp(op, "==") != 0 && strcmp(op, "!=") != 0 && left[0] != '\'' && left[0] != '"') {
             return -1; /* ordering is for ints and strs */
         }
     }
-    if (!strcmp(op, "==")) return c == 0;
-    if (!strcmp(op, "!=")) return c != 0;
-    if (!strcmp(op, "<")) return c < 0;
-    if (!strcmp(op, "<=")) return c <= 0;
-    if (!strcmp(op, ">")) return c > 0;
+    if (!strcmp(op, "=="))
+        return c == 0;
+    if (!strcmp(op, "!="))
+        return c != 0;
+    if (!strcmp(op, "<"))
+        return c < 0;
+    if (!strcmp(op, "<="))
+        return c <= 0;
+    if (!strcmp(op, ">"))
+        return c > 0;
     return c >= 0;
 }
 
@@ -355,8 +359,7 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
     for (int i = 0; i < s->nbps; i++) {
         for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
             if (w->ninstrs == PT_WATCH_MAX) {
-                return pt_fail("too many breakpoint locations (at most %d enabled)",
-                               PT_WATCH_MAX);
+                return pt_fail("too many breakpoint locations (at most %d enabled)", PT_WATCH_MAX);
             }
             w->instrs[w->ninstrs++] = s->bps[i].addrs[k];
         }

@@ -76,9 +76,8 @@ int rep_catch_sync(struct rep_session *s)
     if (s->nbp_stepover && s->nbp_pid == s->pid) {
         struct pt_stop st;
         s->nbp_stepover = 0;
-        if (write_byte(s, s->nbp_orig) < 0 ||
-            ptrace(PTRACE_SINGLESTEP, s->pid, NULL, NULL) < 0 || pt_wait(s->pid, &st) < 0 ||
-            write_byte(s, 0xcc) < 0) {
+        if (write_byte(s, s->nbp_orig) < 0 || ptrace(PTRACE_SINGLESTEP, s->pid, NULL, NULL) < 0 ||
+            pt_wait(s->pid, &st) < 0 || write_byte(s, 0xcc) < 0) {
             return pt_fail_errno("stepping over the raise catchpoint");
         }
     }

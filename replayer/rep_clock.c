@@ -63,8 +63,9 @@ int rep_clock_check(struct rep_session *s, uint64_t recorded)
     }
     s->last_tick = now;
     if (now != recorded) {
-        return rep_divergence(s, "the program reached this syscall at Python tick %llu, but at "
-                                 "tick %llu when recorded",
+        return rep_divergence(s,
+                              "the program reached this syscall at Python tick %llu, but at "
+                              "tick %llu when recorded",
                               (unsigned long long)now, (unsigned long long)recorded);
     }
     return 0;

@@ -44,14 +44,14 @@ struct rep_session {
     uint64_t last_tick; /* tick at the last syscall checked */
     char end_msg[512];
     struct pt_clock clock;
-    uint64_t armed_for;   /* tick the countdown is set for, 0 if idle */
-    uint64_t stop_tick;   /* a requested stop (goto), 0 if none */
-    int stopped_at_tick;  /* the last run ended at stop_tick */
+    uint64_t armed_for;      /* tick the countdown is set for, 0 if idle */
+    uint64_t stop_tick;      /* a requested stop (goto), 0 if none */
+    int stopped_at_tick;     /* the last run ended at stop_tick */
     struct pyi_session *pyi; /* reading Python's state (rep_nav.c), opened on demand */
     pid_t pyi_pid;
-    int nav_ready, instr_reg, frame_reg; /* dispatch registers (pyi_dispatch_regs) */
+    int nav_ready, instr_reg, frame_reg;  /* dispatch registers (pyi_dispatch_regs) */
     int64_t prev_instr_off, previous_off; /* _PyInterpreterFrame members */
-    struct pt_watch watch; /* what the watch trampolines trap on while watch_on */
+    struct pt_watch watch;                /* what the watch trampolines trap on while watch_on */
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
@@ -60,11 +60,11 @@ struct rep_session {
     int auto_snap;     /* take snapshots while running forward (the shell, not -a) */
     uint64_t snap_due; /* tick of the next automatic snapshot */
     struct rep_bp bps[REP_MAX_BPS];
-    pt_addr nbp_addr;        /* PyTraceBack_Here: catch raise (rep_catch.c) */
+    pt_addr nbp_addr; /* PyTraceBack_Here: catch raise (rep_catch.c) */
     uint8_t nbp_orig;
-    pid_t nbp_pid;           /* the process the int3 is planted in, 0 if none */
-    int nbp_stepover;        /* stopped on it: step over before resuming */
-    int catch_hit;           /* catchpoint that stopped the last run, 0 if none */
+    pid_t nbp_pid;            /* the process the int3 is planted in, 0 if none */
+    int nbp_stepover;         /* stopped on it: step over before resuming */
+    int catch_hit;            /* catchpoint that stopped the last run, 0 if none */
     uint64_t catch_skip_tick; /* the raise the user is stopped at: not a new hit */
     char catch_name[256];
     char caught_name[256]; /* exception of the last catchpoint stop (rep_caught) */
@@ -72,7 +72,7 @@ struct rep_session {
     int catch_best;
     int stopped_bp; /* breakpoint that ended the last next/finish, 0 if none */
     void (*progress)(void *ctx, uint64_t from, uint64_t to);
-    void *progress_ctx;        /* catchpoint of the best raise found scanning backwards */
+    void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
     char checked_paths[64][256]; /* mapped files already identity-checked */
     int nchecked;

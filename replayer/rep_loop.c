@@ -47,8 +47,7 @@ static void kill_tracee(struct rep_session *s)
     if (s->pid > 0) {
         kill(s->pid, SIGKILL);
         int status;
-        while (waitpid(s->pid, &status, __WALL) > 0 && !WIFEXITED(status) &&
-               !WIFSIGNALED(status)) {
+        while (waitpid(s->pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
         }
         s->pid = -1;
     }

@@ -114,8 +114,8 @@ static int map_file(struct rep_session *s, const struct user_regs_struct *r)
     if (pt_getregs(s->pid, &x) < 0) {
         return -1;
     }
-    uint64_t mmap_args[6] = {(uint64_t)s->ev.ret, r->rsi, r->rdx, fixed_flags(r->r10),
-                             (uint64_t)fd, r->r9};
+    uint64_t mmap_args[6] = {(uint64_t)s->ev.ret, r->rsi,       r->rdx,
+                             fixed_flags(r->r10), (uint64_t)fd, r->r9};
     uint64_t close_args[6] = {(uint64_t)fd, 0, 0, 0, 0, 0};
     if (pt_rerun_syscall(s->pid, &x, SYS_mmap, mmap_args, &ret) < 0 ||
         pt_rerun_syscall(s->pid, &x, SYS_close, close_args, &ignored) < 0) {

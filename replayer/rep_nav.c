@@ -27,22 +27,38 @@
 static uint64_t reg_value(const struct user_regs_struct *r, int hw)
 {
     switch (hw) {
-    case 0: return r->rax;
-    case 1: return r->rcx;
-    case 2: return r->rdx;
-    case 3: return r->rbx;
-    case 4: return r->rsp;
-    case 5: return r->rbp;
-    case 6: return r->rsi;
-    case 7: return r->rdi;
-    case 8: return r->r8;
-    case 9: return r->r9;
-    case 10: return r->r10;
-    case 11: return r->r11;
-    case 12: return r->r12;
-    case 13: return r->r13;
-    case 14: return r->r14;
-    default: return r->r15;
+    case 0:
+        return r->rax;
+    case 1:
+        return r->rcx;
+    case 2:
+        return r->rdx;
+    case 3:
+        return r->rbx;
+    case 4:
+        return r->rsp;
+    case 5:
+        return r->rbp;
+    case 6:
+        return r->rsi;
+    case 7:
+        return r->rdi;
+    case 8:
+        return r->r8;
+    case 9:
+        return r->r9;
+    case 10:
+        return r->r10;
+    case 11:
+        return r->r11;
+    case 12:
+        return r->r12;
+    case 13:
+        return r->r13;
+    case 14:
+        return r->r14;
+    default:
+        return r->r15;
     }
 }
 
@@ -336,8 +352,8 @@ static int is_main_module(struct rep_session *s, const struct pyi_pos *pos)
         return 0;
     }
     size_t n = strlen(file);
-    return strcmp(name, "_run_code") == 0 &&
-           (strcmp(file, "<frozen runpy>") == 0 || (n >= 8 && strcmp(file + n - 8, "runpy.py") == 0));
+    return strcmp(name, "_run_code") == 0 && (strcmp(file, "<frozen runpy>") == 0 ||
+                                              (n >= 8 && strcmp(file + n - 8, "runpy.py") == 0));
 }
 
 /* At a dispatch: could the frame be a module's code starting? (co_name only) */
@@ -346,9 +362,8 @@ static int maybe_main_module(struct rep_session *s)
     struct user_regs_struct r;
     pt_addr previous;
     char name[64], file[8];
-    if (pt_getregs(s->pid, &r) < 0 ||
-        pyi_frame_brief(s->pyi, reg_value(&r, s->frame_reg), &previous, name, sizeof name, file,
-                        0) < 0) {
+    if (pt_getregs(s->pid, &r) < 0 || pyi_frame_brief(s->pyi, reg_value(&r, s->frame_reg),
+                                                      &previous, name, sizeof name, file, 0) < 0) {
         pt_err_clear();
         return 1; /* let the full check decide */
     }

@@ -303,8 +303,7 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
     for (int i = 0; i < s->nbps; i++) {
         for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
             if (w.ninstrs == PT_WATCH_MAX) {
-                return pt_fail("too many breakpoint locations (at most %d enabled)",
-                               PT_WATCH_MAX);
+                return pt_fail("too many breakpoint locations (at most %d enabled)", PT_WATCH_MAX);
             }
             w.instrs[w.ninstrs++] = s->bps[i].addrs[k];
         }

@@ -90,8 +90,9 @@ int rep_signal_stop(struct rep_session *s, int sig)
     if (sync && si.si_code > 0 && si.si_code != SI_KERNEL) {
         const struct pt_event *nx = pt_tracer_peek(&s->tr);
         if (!nx || nx->type != PT_EV_FAULT || nx->signo != sig) {
-            return rep_divergence(s, "the program raised %s at 0x%llx, which it did not when "
-                                     "recorded",
+            return rep_divergence(s,
+                                  "the program raised %s at 0x%llx, which it did not when "
+                                  "recorded",
                                   strsignal(sig), r.rip);
         }
         pt_tracer_next(&s->tr, &s->ev);

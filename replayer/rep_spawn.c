@@ -36,8 +36,7 @@ static int check_file(const char *what, const char *path, const struct pt_fileid
         return 0;
     }
     if (pt_fileid_of(path, &now) < 0) {
-        return pt_fail("%s %s used by the recording is missing now (%s)", what, path,
-                       pt_errmsg());
+        return pt_fail("%s %s used by the recording is missing now (%s)", what, path, pt_errmsg());
     }
     if (!pt_fileid_equal(&now, want)) {
         char was[128];

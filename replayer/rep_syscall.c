@@ -53,8 +53,8 @@ static void fmt_call(char *buf, size_t cap, int nr, int nargs, const uint64_t *a
 {
     int n = snprintf(buf, cap, "%s(", pt_syscall_name(nr));
     for (int i = 0; i < nargs && n < (int)cap; i++) {
-        n += snprintf(buf + n, cap - (size_t)n, "%s0x%llx", i ? ", " : "",
-                      (unsigned long long)a[i]);
+        n +=
+            snprintf(buf + n, cap - (size_t)n, "%s0x%llx", i ? ", " : "", (unsigned long long)a[i]);
     }
     if (n < (int)cap) {
         snprintf(buf + n, cap - (size_t)n, ")");
@@ -180,8 +180,7 @@ static int execute(struct rep_session *s)
     }
     if ((int64_t)x.rax != s->ev.ret) {
         return rep_divergence(s, "%s returned %lld, but %lld when recorded",
-                              pt_syscall_name(s->ev.nr), (long long)x.rax,
-                              (long long)s->ev.ret);
+                              pt_syscall_name(s->ev.nr), (long long)x.rax, (long long)s->ev.ret);
     }
     return 0;
 }
@@ -195,8 +194,7 @@ int rep_syscall(struct rep_session *s)
     }
     int nr = (int)r->orig_rax;
     regs_args(r, a);
-    if (rep_child_output(s) < 0 || check_call(s, nr, a) < 0 ||
-        rep_clock_check(s, s->ev.tick) < 0) {
+    if (rep_child_output(s) < 0 || check_call(s, nr, a) < 0 || rep_clock_check(s, s->ev.tick) < 0) {
         return -1;
     }
     const struct pt_syscall *sc = pt_syscall(nr);

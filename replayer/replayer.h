@@ -71,8 +71,8 @@ struct rep_bp {
     int is_catch;    /* a `catch raise` catchpoint: func holds the exception name ("" any) */
     char file[1024]; /* FILE:LINE breakpoints */
     int line;
-    char func[256];  /* FUNCTION breakpoints */
-    char cond[512];  /* "" for none */
+    char func[256];               /* FUNCTION breakpoints */
+    char cond[512];               /* "" for none */
     uint64_t addrs[REP_BP_ADDRS]; /* bytecode addresses; none yet: pending */
     int naddrs;
 };
