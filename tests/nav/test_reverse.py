@@ -1,0 +1,112 @@
+"""Reverse-execution oracles on a real recording (tests/nav/oracle/reverse_prog.py):
+  - reverse-finish from inside helper() lands in loop() on the call's line;
+  - reverse-continue walks back through a breakpoint's hits, with `locals` at each equal to
+    what the forward continue showed at the same hit (in reverse order);
+  - with --end (the program died of ZeroDivisionError), `catch raise` + reverse-continue stops
+    on the raising line with that frame's locals;
+  - after a mix of forward and backward motions, `goto end` lands on the recording's last tick
+    and no command failed (no divergence)."""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROG = os.path.join(HERE, "oracle", "reverse_prog.py")
+STOP = re.compile(r"^> (.*)\((-?\d+)\)(.*)\(\)$")
+
+
+def line_of(text):
+    return next(i for i, t in enumerate(open(PROG), 1) if t.strip().startswith(text))
+
+
+def replay(pytt, trace, cmds, extra=()):
+    args = [pytt, "replay", trace, "--batch", "--program-output", os.devnull, *extra]
+    for c in cmds:
+        args += ["-ex", c]
+    return subprocess.run(args, capture_output=True, text=True, timeout=300).stdout
+
+
+def blocks(out):
+    """[(stop, lines after it)] for each pdb-format stop."""
+    res = []
+    for line in out.splitlines():
+        m = STOP.match(line)
+        if m:
+            res.append(((m.group(1), int(m.group(2)), m.group(3)), []))
+        elif res:
+            res[-1][1].append(line)
+    return res
+
+
+def check(cond, what, out):
+    if not cond:
+        print(f"FAIL: {what}\n--- pytt output ---\n{out[-3000:]}")
+    return cond
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pytt", required=True)
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    args = ap.parse_args()
+    if not os.path.exists(args.python):
+        print(f"SKIP: {args.python} is not installed")
+        sys.exit(77)
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = os.path.join(tmp, "trace")
+        rec = subprocess.run([args.pytt, "record", "-o", trace, args.python, PROG],
+                             capture_output=True, text=True, timeout=120)
+        assert rec.returncode == 1, rec
+        call_line, body_line = line_of("acc = acc + helper(i)"), line_of("doubled = k * 2")
+
+        # reverse-finish lands on the caller's call line
+        out = replay(args.pytt, trace, [f"break {PROG}:{body_line}", "continue", "continue",
+                                        "reverse-finish"])
+        b = blocks(out)
+        ok &= check(len(b) >= 4 and b[3][0] == (PROG, call_line, "loop"),
+                    f"reverse-finish should stop at {PROG}:{call_line} in loop", out)
+
+        # reverse-continue retraces the hits with the same locals, backwards
+        forward = replay(args.pytt, trace, [f"break {PROG}:{call_line}"] +
+                         ["continue", "locals"] * 6)
+        fwd = [(s, [l for l in ls if " = " in l]) for s, ls in blocks(forward)[1:]]
+        back = replay(args.pytt, trace, [f"break {PROG}:{call_line}"] + ["continue"] * 6 +
+                      ["locals"] + ["reverse-continue", "locals"] * 5)
+        bwd = [(s, [l for l in ls if " = " in l]) for s, ls in blocks(back)[6:]]
+        ok &= check(len(fwd) == 6 and bwd == fwd[::-1],
+                    "reverse-continue hits (with locals) should be the forward hits reversed:\n"
+                    f"forward {fwd}\nbackward {bwd}", back)
+
+        # --end, catch raise, reverse-continue: the raising line with its locals
+        out = replay(args.pytt, trace, ["catch raise ZeroDivisionError", "reverse-continue",
+                                        "locals"], extra=["--end"])
+        b = blocks(out)
+        raise_line = line_of("q = a // b")
+        stop = next((s for s in b if s[0][1] == raise_line), None)
+        ok &= check(stop is not None and stop[0][2] == "divide" and
+                    "a = 12" in stop[1] and "b = 0" in stop[1] and
+                    "Exception raised: ZeroDivisionError" in out,
+                    f"catch raise + rc after --end should stop at {PROG}:{raise_line} with "
+                    "a = 12, b = 0", out)
+
+        # any mix of motions, then goto end: the recording's last tick, no error
+        ticks = [int(l.split()[1].rstrip(",")) for l in
+                 replay(args.pytt, trace, ["goto end", "when"]).splitlines()
+                 if l.startswith("tick ")]
+        out = replay(args.pytt, trace, [f"break {PROG}:{body_line}", "continue", "next",
+                                        "reverse-step", "reverse-next", "continue", "finish",
+                                        "reverse-continue", "goto start", "step",
+                                        "reverse-step", "delete", "goto end", "when"])
+        end_ticks = [int(l.split()[1].rstrip(",")) for l in out.splitlines()
+                     if l.startswith("tick ")]
+        ok &= check(ticks and end_ticks == ticks[-1:] and "error" not in out,
+                    f"after motions, goto end should reach tick {ticks} without errors", out)
+    print("ok" if ok else "FAILED")
+    sys.exit(0 if ok else 1)
+
+
+main()
