@@ -117,7 +117,7 @@ int rep_clock_trap(struct rep_session *s)
     }
     s->armed_for = 0;
     if (s->auto_snap && now >= s->snap_due) {
-        s->snap_due = now + REP_SNAP_INTERVAL;
+        s->snap_due = now + REP_SNAP_INTERVAL; /* rep_snapshot checks the budget when equal */
         if (rep_snapshot(s) < 0) {
             return -1;
         }

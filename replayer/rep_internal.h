@@ -17,7 +17,7 @@
 
 #define REP_MAX_FD 4096
 #define REP_MAX_BPS 64
-#define REP_MAX_SNAPS 24
+#define REP_MAX_SNAPS 64 /* hard cap; PYTT_SNAPSHOTS sets the kept number (default 24) */
 #define REP_SNAP_INTERVAL (1ull << 27) /* ticks between snapshots: ~0.3 s of replay at ~450M/s */
 
 struct rep_snap {
@@ -58,6 +58,8 @@ struct rep_session {
     int nsnaps;
     uint64_t last_snap_tick;
     int auto_snap;     /* take snapshots while running forward (the shell, not -a) */
+    int max_snaps;     /* PYTT_SNAPSHOTS */
+    long budget_kib;   /* PYTT_SNAPSHOT_MB, 0: none */
     uint64_t snap_due; /* tick of the next automatic snapshot */
     struct rep_bp bps[REP_MAX_BPS];
     pt_addr nbp_addr; /* PyTraceBack_Here: catch raise (rep_catch.c) */

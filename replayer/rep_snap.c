@@ -11,7 +11,8 @@
  *
  * Which snapshots are kept: a snapshot is taken automatically every REP_SNAP_INTERVAL ticks of
  * forward execution, and whenever a reverse motion lands (so the next one starts close by). When
- * more than REP_MAX_SNAPS exist, the one whose removal leaves the smallest gap relative to its
+ * more than PYTT_SNAPSHOTS (default 24) exist, or (checked at interval snapshots) their memory
+ * exceeds PYTT_SNAPSHOT_MB (proportional set size, default no limit), the one whose removal leaves the smallest gap relative to its
  * distance from the newest goes, so spacing grows with age (O(log L) kept over a long run), as
  * rr thins its checkpoints. The first snapshot (the start of the main script) is never dropped.
  */
@@ -23,6 +24,8 @@
 #include "common/pt_startup.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -67,9 +70,44 @@ static void drop_snapshot(struct rep_session *s, int i)
 
 /* Keep spacing growing with age: drop the snapshot whose neighbours are closest together
  * relative to its distance from the newest one. */
-static void thin(struct rep_session *s)
+static long snapshot_kib(pid_t pid)
 {
-    while (s->nsnaps > REP_MAX_SNAPS) {
+    char path[64], line[256];
+    long pss = 0;
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "Pss:", 4) == 0) {
+            pss = atol(line + 4);
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    return pss;
+}
+
+static int over_budget(struct rep_session *s)
+{
+    long total = 0;
+    for (int i = 0; i < s->nsnaps; i++) {
+        total += snapshot_kib(s->snaps[i].pid);
+    }
+    return total > s->budget_kib;
+}
+
+static void thin(struct rep_session *s, int check_memory)
+{
+    if (!s->max_snaps) {
+        const char *n = getenv("PYTT_SNAPSHOTS"), *mb = getenv("PYTT_SNAPSHOT_MB");
+        s->max_snaps = n && atoi(n) >= 2 ? atoi(n) : 24;
+        s->max_snaps = s->max_snaps > REP_MAX_SNAPS ? REP_MAX_SNAPS : s->max_snaps;
+        s->budget_kib = mb && atol(mb) > 0 ? atol(mb) * 1024 : 0;
+    }
+    while (s->nsnaps > 2 && check_memory && s->budget_kib && over_budget(s)) {
+        drop_snapshot(s, 1); /* the oldest droppable one: the start (0) stays */
+    }
+    while (s->nsnaps > s->max_snaps) {
         uint64_t newest = s->snaps[s->nsnaps - 1].tick;
         int victim = 1;
         double best = 1e300;
@@ -127,7 +165,7 @@ int rep_snapshot(struct rep_session *s)
     s->snaps[at] = snap;
     s->nsnaps++;
     s->last_snap_tick = tick;
-    thin(s);
+    thin(s, s->auto_snap && tick + REP_SNAP_INTERVAL == s->snap_due);
     return 0;
 }
 
