@@ -22,6 +22,7 @@
 
 struct rep_snap {
     pid_t pid; /* the stopped copy */
+    uint64_t made; /* creation order */
     uint64_t tick, event_pos, last_tick, presented;
     struct user_regs_struct regs;
     struct pt_fdkinds fds;
@@ -56,6 +57,7 @@ struct rep_session {
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
     int nsnaps;
+    uint64_t nmade; /* snapshots made so far */
     uint64_t last_snap_tick;
     int auto_snap;     /* take snapshots while running forward (the shell, not -a) */
     int max_snaps;     /* PYTT_SNAPSHOTS */

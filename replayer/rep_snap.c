@@ -68,8 +68,10 @@ static void drop_snapshot(struct rep_session *s, int i)
     s->nsnaps--;
 }
 
-/* Keep spacing growing with age: drop the snapshot whose neighbours are closest together
- * relative to its distance from the newest one. */
+/* Keep spacing growing with distance from where the replay is now (which is where the user
+ * works, wherever that is in the run): drop the snapshot whose neighbours are closest
+ * together relative to its distance from here. The first snapshot and the two made last
+ * (where reverse motions will start next) are never dropped. */
 static long snapshot_kib(pid_t pid)
 {
     char path[64], line[256];
@@ -107,17 +109,28 @@ static void thin(struct rep_session *s, int check_memory)
     while (s->nsnaps > 2 && check_memory && s->budget_kib && over_budget(s)) {
         drop_snapshot(s, 1); /* the oldest droppable one: the start (0) stays */
     }
+    uint64_t here = 0;
+    if (rep_clock_now(s, &here) < 0) {
+        pt_err_clear();
+    }
     while (s->nsnaps > s->max_snaps) {
-        uint64_t newest = s->snaps[s->nsnaps - 1].tick;
-        int victim = 1;
+        int victim = -1;
         double best = 1e300;
-        for (int i = 1; i < s->nsnaps - 1; i++) {
-            double gap = (double)(s->snaps[i + 1].tick - s->snaps[i - 1].tick);
-            double age = (double)(newest - s->snaps[i].tick) + 1.0;
-            if (gap / age < best) {
-                best = gap / age;
+        for (int i = 1; i < s->nsnaps; i++) {
+            if (s->snaps[i].made + 2 > s->nmade) {
+                continue; /* one of the last two made */
+            }
+            uint64_t t = s->snaps[i].tick;
+            uint64_t next = i + 1 < s->nsnaps ? s->snaps[i + 1].tick : t + (t - s->snaps[i - 1].tick);
+            double gap = (double)(next - s->snaps[i - 1].tick);
+            double dist = (double)(t > here ? t - here : here - t) + 1.0;
+            if (gap / dist < best) {
+                best = gap / dist;
                 victim = i;
             }
+        }
+        if (victim < 0) {
+            break;
         }
         drop_snapshot(s, victim);
     }
@@ -151,6 +164,7 @@ int rep_snapshot(struct rep_session *s)
         return -1;
     }
     snap.tick = tick;
+    snap.made = s->nmade++;
     snap.event_pos = pt_tracer_pos(&s->tr);
     snap.regs = r;
     snap.fds = s->fds;
