@@ -218,6 +218,11 @@ int rep_restore(struct rep_session *s, int index)
     s->nbp_pid = 0;
     s->nbp_stepover = 0;
     s->catch_hit = 0;
+    if (s->auto_snap) {
+        /* running forward again from here leaves snapshots every interval on the way, so
+         * that moments around where the user goes are never far from one */
+        s->snap_due = snap->tick + REP_SNAP_INTERVAL;
+    }
     if (s->pyi) {
         pyi_set_target(s->pyi, child, &s->mem);
         pyi_invalidate(s->pyi);
