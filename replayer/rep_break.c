@@ -259,6 +259,19 @@ const struct rep_bp *rep_breakpoints(const struct rep_session *s, int *n)
     return s->bps;
 }
 
+/* Pending breakpoints whose code exists by now (defined since, reached by goto or a reverse
+ * motion) resolve without waiting for their code to start. */
+void rep_break_resolve_pending(struct rep_session *s)
+{
+    for (int i = 0; i < s->nbps; i++) {
+        struct rep_bp *bp = &s->bps[i];
+        if (bp->enabled && !bp->is_catch && bp->naddrs == 0) {
+            try_resolve(s, bp);
+        }
+    }
+    pt_err_clear();
+}
+
 /* ---- conditions: EXPR (==|!=|<|<=|>|>=) LITERAL, EXPR is [not] None ----------------------- */
 
 static int parse_int(const char *t, long long *v)
@@ -417,7 +430,7 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
         int rc = rep_run(s, UINT64_MAX);
         return rc < 0 ? -1 : s->state == REP_READY;
     }
-    s->catch_skip_tick = s->catch_skip_tick ? s->catch_skip_tick : 0;
+    rep_break_resolve_pending(s);
     for (;;) {
         if (build_watch(s, &w) < 0) {
             return -1;

@@ -117,6 +117,7 @@ int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);
 /* rep_break.c */
 struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos);
+void rep_break_resolve_pending(struct rep_session *s);
 /* rep_catch.c */
 int rep_catch_sync(struct rep_session *s);
 int rep_catch_remove(struct rep_session *s);

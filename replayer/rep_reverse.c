@@ -80,9 +80,11 @@ static int land(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
     return rc ? -1 : 1;
 }
 
-/* Evaluate pred at the current trap (tick < end): remember the tick if it holds. */
+/* Evaluate pred at the current trap (tick < end): remember the tick if it holds. In watched
+ * scans (hits are rare) a snapshot is left there too, so landing on the last one is a restore
+ * instead of a second replay of the interval. */
 static int consider(struct rep_session *s, uint64_t end, rev_pred pred, void *ctx, uint64_t *best,
-                    int *found)
+                    int *found, int snapshot_hits)
 {
     uint64_t t;
     struct pyi_pos pos;
@@ -96,6 +98,9 @@ static int consider(struct rep_session *s, uint64_t end, rev_pred pred, void *ct
     if (pred(s, &pos, next_instr, ctx)) {
         *best = t;
         *found = 1;
+        if (snapshot_hits && rep_snapshot(s) < 0) {
+            return -1;
+        }
     }
     return 0;
 }
@@ -107,7 +112,7 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
 {
     uint64_t t;
     *found = 0;
-    if (consider(s, end, pred, ctx, best, found) < 0) {
+    if (consider(s, end, pred, ctx, best, found, w != NULL) < 0) {
         return -1;
     }
     for (;;) {
@@ -144,7 +149,7 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
             s->catch_hit = 0;
             continue;
         }
-        if (consider(s, end, pred, ctx, best, found) < 0) {
+        if (consider(s, end, pred, ctx, best, found, w != NULL) < 0) {
             return -1;
         }
     }
@@ -297,6 +302,7 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
     if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0) {
         return -1;
     }
+    rep_break_resolve_pending(s);
     memset(&w, 0, sizeof w);
     w.frame_reg = s->frame_reg;
     w.instr_reg = s->instr_reg;
