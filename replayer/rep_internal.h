@@ -21,7 +21,7 @@
 #define REP_SNAP_INTERVAL (1ull << 27) /* ticks between snapshots: ~0.3 s of replay at ~450M/s */
 
 struct rep_snap {
-    pid_t pid; /* the stopped copy */
+    pid_t pid;     /* the stopped copy */
     uint64_t made; /* creation order */
     uint64_t tick, event_pos, last_tick, presented;
     struct user_regs_struct regs;

@@ -12,9 +12,10 @@
  * Which snapshots are kept: a snapshot is taken automatically every REP_SNAP_INTERVAL ticks of
  * forward execution, and whenever a reverse motion lands (so the next one starts close by). When
  * more than PYTT_SNAPSHOTS (default 24) exist, or (checked at interval snapshots) their memory
- * exceeds PYTT_SNAPSHOT_MB (proportional set size, default no limit), the one whose removal leaves the smallest gap relative to its
- * distance from the newest goes, so spacing grows with age (O(log L) kept over a long run), as
- * rr thins its checkpoints. The first snapshot (the start of the main script) is never dropped.
+ * exceeds PYTT_SNAPSHOT_MB (proportional set size, default no limit), the one whose removal leaves
+ * the smallest gap relative to its distance from the newest goes, so spacing grows with age (O(log
+ * L) kept over a long run), as rr thins its checkpoints. The first snapshot (the start of the main
+ * script) is never dropped.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -121,7 +122,8 @@ static void thin(struct rep_session *s, int check_memory)
                 continue; /* one of the last two made */
             }
             uint64_t t = s->snaps[i].tick;
-            uint64_t next = i + 1 < s->nsnaps ? s->snaps[i + 1].tick : t + (t - s->snaps[i - 1].tick);
+            uint64_t next =
+                i + 1 < s->nsnaps ? s->snaps[i + 1].tick : t + (t - s->snaps[i - 1].tick);
             double gap = (double)(next - s->snaps[i - 1].tick);
             double dist = (double)(t > here ? t - here : here - t) + 1.0;
             if (gap / dist < best) {
