@@ -195,8 +195,9 @@ int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos)
         if (rep_goto_tick(s, lo) < 0) {
             return -1;
         }
-        if (lo > first && rep_snapshot(s) < 0) { /* the next reverse step starts here */
-            return -1;
+        int near = rep_snap_before(s, lo + 1);
+        if (lo > first && (near < 0 || lo - s->snaps[near].tick > 4096) && rep_snapshot(s) < 0) {
+            return -1; /* the next reverse steps start from here */
         }
         if (scan(s, now, NULL, is_line, NULL, &best, &found) < 0) {
             return -1;
