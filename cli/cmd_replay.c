@@ -91,7 +91,6 @@ static int run_shell(struct rep_session *rep, const char *dir, const struct repl
     if (!a->batch) {
         cli_shell_interact(&sh);
     }
-    cli_shell_close(&sh);
     return sh.failed ? 1 : 0;
 }
 

@@ -316,11 +316,6 @@ int cli_shell_source(struct cli_shell *sh, const char *path)
     return 0;
 }
 
-void cli_shell_close(struct cli_shell *sh)
-{
-    (void)sh; /* the pyintrospect session belongs to the replay session */
-}
-
 void cli_shell_interact(struct cli_shell *sh)
 {
     int tty = isatty(0);

@@ -30,7 +30,5 @@ int cli_shell_exec(struct cli_shell *sh, const char *line);
 int cli_shell_source(struct cli_shell *sh, const char *path);
 /* Interactive loop until quit or EOF. */
 void cli_shell_interact(struct cli_shell *sh);
-/* Release what the shell holds. */
-void cli_shell_close(struct cli_shell *sh);
 
 #endif

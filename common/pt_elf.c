@@ -128,7 +128,7 @@ int pt_fileid_of(const char *path, struct pt_fileid *id)
         id->kind = PT_FILEID_BUILDID;
         id->len = (uint8_t)n;
     } else {
-        uint64_t h;
+        uint64_t h = 0;
         rc = file_hash(path, fd, (size_t)st.st_size, &h);
         id->kind = PT_FILEID_HASH;
         id->len = 8;

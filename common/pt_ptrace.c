@@ -106,6 +106,14 @@ const char *pt_stop_str(const struct pt_stop *st)
     return "an unknown stop";
 }
 
+void pt_kill_wait(pid_t pid)
+{
+    int status;
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
+    }
+}
+
 int pt_getregs(pid_t pid, struct user_regs_struct *r)
 {
     if (ptrace(PTRACE_GETREGS, pid, NULL, r) < 0) {

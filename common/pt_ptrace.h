@@ -49,6 +49,9 @@ int pt_wait(pid_t pid, struct pt_stop *st);
 /* A human-readable description of a stop, for error messages (static buffer). */
 const char *pt_stop_str(const struct pt_stop *st);
 
+/* SIGKILL a tracee and reap it. */
+void pt_kill_wait(pid_t pid);
+
 int pt_getregs(pid_t pid, struct user_regs_struct *r);
 int pt_setregs(pid_t pid, const struct user_regs_struct *r);
 /* Resume with PTRACE_SYSCALL / PTRACE_CONT, delivering sig (0 for none). */

@@ -22,9 +22,8 @@ struct remote_iovec {
     uint64_t len;
 };
 
-/* Spread `total` bytes over the iovec array at iov_addr (as the kernel filled it). */
-static int emit_iovecs(struct pt_mem *mem, pt_addr iov_addr, uint64_t iovcnt, uint64_t total,
-                       pt_sc_region_fn emit, void *ud)
+int pt_sc_iovec_regions(struct pt_mem *mem, pt_addr iov_addr, uint64_t iovcnt, uint64_t total,
+                        pt_sc_region_fn emit, void *ud)
 {
     struct remote_iovec iov;
     if (iovcnt > MAX_IOV) {
@@ -49,7 +48,7 @@ int pt_sc_out_iovec_ret(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_re
     if (c->ret <= 0) {
         return 0;
     }
-    return emit_iovecs(mem, c->args[1], c->args[2], (uint64_t)c->ret, emit, ud);
+    return pt_sc_iovec_regions(mem, c->args[1], c->args[2], (uint64_t)c->ret, emit, ud);
 }
 
 struct remote_msghdr {
@@ -83,7 +82,7 @@ static int emit_msg(struct pt_mem *mem, pt_addr hdr_addr, uint64_t received, pt_
         emit(ud, m.control, m.controllen < 65536 ? m.controllen : 65536) < 0) {
         return -1;
     }
-    return emit_iovecs(mem, m.iov, m.iovlen, received, emit, ud);
+    return pt_sc_iovec_regions(mem, m.iov, m.iovlen, received, emit, ud);
 }
 
 int pt_sc_out_recvmsg(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,

@@ -77,6 +77,11 @@ const char *pt_syscall_name(int nr);
 int pt_sc_outputs(const struct pt_syscall *sc, const struct pt_sc_call *c, struct pt_mem *mem,
                   pt_sc_region_fn emit, void *ud);
 
+/* The regions `total` bytes fill in the iovec array at iov_addr (at most 1024 entries), in
+ * order: what readv-like calls wrote, or writev-like calls wrote out. */
+int pt_sc_iovec_regions(struct pt_mem *mem, pt_addr iov_addr, uint64_t iovcnt, uint64_t total,
+                        pt_sc_region_fn emit, void *ud);
+
 /* Irregular decoders (pt_sc_irregular.c), named by the call they describe. */
 int pt_sc_out_iovec_ret(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
                         void *ud);

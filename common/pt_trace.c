@@ -471,11 +471,10 @@ static int read_header(struct pt_trace_reader *r)
         fclose(f);
     }
     struct pt_chunk_reader cr;
-    if (rc == 0 && (pt_chunkr_open_at(&cr, path, 12) < 0 || pt_chunkr_next(&cr) != 1)) {
+    if (rc == 0 && pt_chunkr_open_at(&cr, path, 12) < 0) {
         rc = pt_wrap("reading trace header");
-        if (!pt_errmsg()[0] || cr.nchunks == 0) {
-            pt_fail("trace header %s is empty", path);
-        }
+    } else if (rc == 0 && pt_chunkr_next(&cr) != 1) {
+        rc = pt_fail("trace header %s has no record", path);
     } else if (rc == 0) {
         struct pt_cur c;
         pt_cur_init(&c, cr.raw.data, cr.raw.len);

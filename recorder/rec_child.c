@@ -126,9 +126,17 @@ static int log_output(struct rec_session *s, struct rec_child *c, int kind, pt_a
     return rec_write_event(s);
 }
 
-struct remote_iovec {
-    uint64_t base, len;
+struct out_ctx {
+    struct rec_session *s;
+    struct rec_child *c;
+    int kind;
 };
+
+static int log_region(void *ud, pt_addr addr, uint64_t len)
+{
+    struct out_ctx *o = ud;
+    return log_output(o->s, o->c, o->kind, addr, (size_t)len);
+}
 
 static int child_write(struct rec_session *s, struct rec_child *c, int64_t ret)
 {
@@ -139,19 +147,8 @@ static int child_write(struct rec_session *s, struct rec_child *c, int64_t ret)
     if (c->nr == SYS_write) {
         return log_output(s, c, kind, c->args[1], (size_t)ret);
     }
-    uint64_t left = (uint64_t)ret; /* writev */
-    for (uint64_t i = 0; i < c->args[2] && i < 1024 && left > 0; i++) {
-        struct remote_iovec iov;
-        if (pt_mem_read(&c->mem, c->args[1] + i * sizeof iov, &iov, sizeof iov) < 0) {
-            return -1;
-        }
-        uint64_t n = iov.len < left ? iov.len : left;
-        if (n && log_output(s, c, kind, iov.base, n) < 0) {
-            return -1;
-        }
-        left -= n;
-    }
-    return 0;
+    struct out_ctx o = {s, c, kind};
+    return pt_sc_iovec_regions(&c->mem, c->args[1], c->args[2], (uint64_t)ret, log_region, &o);
 }
 
 static int child_syscall(struct rec_session *s, struct rec_child *c, int entry)

@@ -66,13 +66,10 @@ static int write_end(struct rec_session *s, int how, int code, const char *msg)
 
 int rec_abort(struct rec_session *s, const char *why)
 {
-    char msg[1024];
+    char msg[sizeof s->ev.end_msg];
     snprintf(msg, sizeof msg, "%s", why);
     write_end(s, PT_END_ABORTED, 0, msg);
-    kill(s->pid, SIGKILL);
-    struct pt_stop st;
-    while (pt_wait(s->pid, &st) == 0 && st.kind != PT_STOP_EXITED && st.kind != PT_STOP_KILLED) {
-    }
+    pt_kill_wait(s->pid);
     s->pid = 0;
     return pt_fail("recording stopped after %llu events: %s", (unsigned long long)s->res->nevents,
                    msg);

@@ -364,11 +364,8 @@ static int any_pending(struct rep_session *s)
     return 0;
 }
 
-static int build_watch(struct rep_session *s, struct pt_watch *w)
+int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w)
 {
-    memset(w, 0, sizeof *w);
-    w->frame_reg = s->frame_reg;
-    w->instr_reg = s->instr_reg;
     for (int i = 0; i < s->nbps; i++) {
         for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
             if (w->ninstrs == PT_WATCH_MAX) {
@@ -376,6 +373,15 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
             }
             w->instrs[w->ninstrs++] = s->bps[i].addrs[k];
         }
+    }
+    return 0;
+}
+
+static int build_watch(struct rep_session *s, struct pt_watch *w)
+{
+    rep_watch_init(s, w);
+    if (rep_watch_breakpoints(s, w) < 0) {
+        return -1;
     }
     if (any_pending(s) && pyi_opcode_family(s->pyi, pyi_opcode_resume(s->pyi), w->trap_op) < 0) {
         return -1;

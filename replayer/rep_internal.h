@@ -15,7 +15,6 @@
 
 #include <sys/user.h>
 
-#define REP_MAX_FD 4096
 #define REP_MAX_BPS 64
 #define REP_MAX_SNAPS 64 /* hard cap; PYTT_SNAPSHOTS sets the kept number (default 24) */
 #define REP_SNAP_INTERVAL (1ull << 27) /* ticks between snapshots: ~0.3 s of replay at ~450M/s */
@@ -112,6 +111,11 @@ int rep_clock_trap(struct rep_session *s);
 int rep_run_until_trap(struct rep_session *s);
 /* rep_nav.c */
 int rep_nav_ready(struct rep_session *s);
+/* Watch configurations: empty; a frame and its callers (skip_self: callers only); the
+ * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
+void rep_watch_init(struct rep_session *s, struct pt_watch *w);
+int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self);
+int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w);
 int rep_present(struct rep_session *s, const struct pyi_pos *pos);
 int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);

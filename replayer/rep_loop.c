@@ -45,10 +45,7 @@ int rep_start(struct rep_session *s)
 static void kill_tracee(struct rep_session *s)
 {
     if (s->pid > 0) {
-        kill(s->pid, SIGKILL);
-        int status;
-        while (waitpid(s->pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
-        }
+        pt_kill_wait(s->pid);
         s->pid = -1;
     }
 }

@@ -180,43 +180,25 @@ int rep_run_watched(struct rep_session *s, const struct pt_watch *w)
     return rc < 0 ? -1 : s->state == REP_READY;
 }
 
-static void watch_init(struct rep_session *s, struct pt_watch *w)
+void rep_watch_init(struct rep_session *s, struct pt_watch *w)
 {
     memset(w, 0, sizeof *w);
     w->frame_reg = s->frame_reg;
     w->instr_reg = s->instr_reg;
 }
 
-/* The frame and its callers, innermost first (at most PT_WATCH_MAX). */
-static int ancestors(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self)
+int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self)
 {
-    struct pyi_pos pos;
-    pt_addr f = frame;
-    int n = 0;
-    while (f && w->nframes < PT_WATCH_MAX && n < 64) {
+    rep_watch_init(s, w);
+    for (pt_addr f = frame; f && w->nframes < PT_WATCH_MAX;) {
         if (!(skip_self && f == frame)) {
             w->frames[w->nframes++] = f;
         }
         if (pt_mem_read(&s->mem, f + (pt_addr)s->previous_off, &f, 8) < 0) {
             return -1;
         }
-        n++;
     }
-    (void)pos;
     return 0;
-}
-
-/* Breakpoints stop next/finish/until too, as in pdb and gdb: watch their addresses. */
-static void add_breakpoints(struct rep_session *s, struct pt_watch *w)
-{
-    for (int i = 0; i < s->nbps; i++) {
-        const struct rep_bp *bp = &s->bps[i];
-        for (int k = 0; bp->enabled && !bp->is_catch && k < bp->naddrs; k++) {
-            if (w->ninstrs < PT_WATCH_MAX) {
-                w->instrs[w->ninstrs++] = bp->addrs[k];
-            }
-        }
-    }
 }
 
 /* A trap at a breakpoint hit: count it and stop there. */
@@ -266,11 +248,9 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
     if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
         return -1;
     }
-    watch_init(s, &w);
-    if (ancestors(s, here.frame, &w, 0) < 0) {
+    if (rep_watch_frames(s, here.frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    add_breakpoints(s, &w);
     for (;;) {
         pt_addr next_instr;
         int r = rep_run_watched(s, &w);
@@ -289,11 +269,9 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
         }
         if (watched && pos->frame != here.frame) {
             /* returned into a caller: from now on that frame and its callers */
-            watch_init(s, &w);
-            if (ancestors(s, pos->frame, &w, 0) < 0) {
+            if (rep_watch_frames(s, pos->frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
                 return -1;
             }
-            add_breakpoints(s, &w);
             here = *pos;
         }
     }
@@ -307,15 +285,16 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
         return -1;
     }
-    watch_init(s, &w);
-    if (ancestors(s, here.frame, &w, 1) < 0) {
+    if (rep_watch_frames(s, here.frame, &w, 1) < 0) {
         return -1;
     }
     if (w.nframes == 0) {
         return pt_fail("\"finish\" not meaningful in the outermost frame");
     }
     int ncallers = w.nframes;
-    add_breakpoints(s, &w);
+    if (rep_watch_breakpoints(s, &w) < 0) {
+        return -1;
+    }
     for (;;) {
         pt_addr next_instr;
         int r = rep_run_watched(s, &w);
@@ -387,7 +366,7 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
     if (r <= 0 || rep_nav_ready(s) < 0) {
         return r < 0 ? -1 : 0;
     }
-    watch_init(s, &w);
+    rep_watch_init(s, &w);
     if (pyi_opcode_family(s->pyi, pyi_opcode_resume(s->pyi), w.trap_op) < 0) {
         return -1;
     }

@@ -60,9 +60,16 @@ static int copy_out(struct rep_session *s, int kind, pt_addr addr, size_t n)
     return rc;
 }
 
-struct remote_iovec {
-    uint64_t base, len;
+struct out_ctx {
+    struct rep_session *s;
+    int kind;
 };
+
+static int copy_region(void *ud, pt_addr addr, uint64_t len)
+{
+    struct out_ctx *o = ud;
+    return copy_out(o->s, o->kind, addr, len);
+}
 
 int rep_output(struct rep_session *s, const struct user_regs_struct *r)
 {
@@ -70,22 +77,12 @@ int rep_output(struct rep_session *s, const struct user_regs_struct *r)
     if (!kind || s->ev.ret <= 0) {
         return 0;
     }
-    uint64_t left = (uint64_t)s->ev.ret; /* what the kernel accepted when recording */
+    uint64_t done = (uint64_t)s->ev.ret; /* what the kernel accepted when recording */
     if (s->ev.nr == SYS_write) {
-        return copy_out(s, kind, r->rsi, left < r->rdx ? left : r->rdx);
+        return copy_out(s, kind, r->rsi, done < r->rdx ? done : r->rdx);
     }
-    for (uint64_t i = 0; i < r->rdx && i < 1024 && left > 0; i++) { /* writev */
-        struct remote_iovec iov;
-        if (pt_mem_read(&s->mem, r->rsi + i * sizeof iov, &iov, sizeof iov) < 0) {
-            return -1;
-        }
-        uint64_t n = iov.len < left ? iov.len : left;
-        if (copy_out(s, kind, iov.base, n) < 0) {
-            return -1;
-        }
-        left -= n;
-    }
-    return 0;
+    struct out_ctx o = {s, kind};
+    return pt_sc_iovec_regions(&s->mem, r->rsi, r->rdx, done, copy_region, &o); /* writev */
 }
 
 int rep_child_output(struct rep_session *s)

@@ -230,14 +230,8 @@ static int in_frames(struct rep_session *s, const struct pyi_pos *pos, pt_addr n
 static int watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w,
                         struct frames_ctx *f)
 {
-    memset(w, 0, sizeof *w);
-    w->frame_reg = s->frame_reg;
-    w->instr_reg = s->instr_reg;
-    for (pt_addr fr = frame; fr && w->nframes < PT_WATCH_MAX;) {
-        w->frames[w->nframes++] = fr;
-        if (pt_mem_read(&s->mem, fr + (pt_addr)s->previous_off, &fr, 8) < 0) {
-            return -1;
-        }
+    if (rep_watch_frames(s, frame, w, 0) < 0) {
+        return -1;
     }
     f->n = w->nframes;
     memcpy(f->frames, w->frames, sizeof f->frames);
@@ -283,9 +277,7 @@ int rep_reverse_finish(struct rep_session *s, struct pyi_pos *pos)
     if (pyi_frame_instr(s->pyi, c.frame, &c.instr) < 0) {
         return -1;
     }
-    memset(&w, 0, sizeof w);
-    w.frame_reg = s->frame_reg;
-    w.instr_reg = s->instr_reg;
+    rep_watch_init(s, &w);
     w.instrs[w.ninstrs++] = c.instr;
     return scan_back(s, now, &w, at_call, &c, pos);
 }
@@ -304,16 +296,9 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
         return -1;
     }
     rep_break_resolve_pending(s);
-    memset(&w, 0, sizeof w);
-    w.frame_reg = s->frame_reg;
-    w.instr_reg = s->instr_reg;
-    for (int i = 0; i < s->nbps; i++) {
-        for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
-            if (w.ninstrs == PT_WATCH_MAX) {
-                return pt_fail("too many breakpoint locations (at most %d enabled)", PT_WATCH_MAX);
-            }
-            w.instrs[w.ninstrs++] = s->bps[i].addrs[k];
-        }
+    rep_watch_init(s, &w);
+    if (rep_watch_breakpoints(s, &w) < 0) {
+        return -1;
     }
     s->caught_name[0] = '\0';
     s->catch_best = 0;

@@ -54,17 +54,9 @@ static int clone_stopped(pid_t pid, pid_t *child)
     return 0;
 }
 
-static void kill_pid(pid_t pid)
-{
-    int status;
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
-    }
-}
-
 static void drop_snapshot(struct rep_session *s, int i)
 {
-    kill_pid(s->snaps[i].pid);
+    pt_kill_wait(s->snaps[i].pid);
     memmove(&s->snaps[i], &s->snaps[i + 1], (size_t)(s->nsnaps - i - 1) * sizeof s->snaps[0]);
     s->nsnaps--;
 }
@@ -195,11 +187,11 @@ int rep_restore(struct rep_session *s, int index)
     struct user_regs_struct r = snap->regs;
     r.orig_rax = (uint64_t)-1; /* no syscall to restart: the stop was at an instruction */
     if (pt_setregs(child, &r) < 0) {
-        kill_pid(child);
+        pt_kill_wait(child);
         return -1;
     }
     if (s->pid > 0) {
-        kill_pid(s->pid);
+        pt_kill_wait(s->pid);
     }
     pt_mem_close(&s->mem);
     s->pid = child;
