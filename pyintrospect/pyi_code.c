@@ -1,7 +1,13 @@
 /*
  * pyi_code: code objects read from the tracee into struct pyi_code (names, counts, line and
  * exception tables, bytecode as in memory and de-quickened, one line per code unit), cached by
- * address until pyi_invalidate(). On top of it, the public line-table API that stepping by
+ * address. The cache outlives pyi_invalidate(): a code object's identifying members (its
+ * type, size, and the immutable objects it points to: names, tables, constants) are compared
+ * with the tracee's, in one read, the first time an entry is used after each invalidate, so a
+ * stop costs one read per code object instead of re-reading names, tables and bytecode (a
+ * reverse-step traps 64 dispatches). What the cache keeps does not change while the code
+ * lives: specialisation rewrites opcodes within their family, and the de-quickened form and
+ * line table are what consumers read. On top of it, the public line-table API that stepping by
  * Python line needs: addr2line (PyCode_Addr2Line), the instruction iterator with its line-start
  * and jump-target flags, and the exact 'line' event rule of the version layer.
  */
@@ -43,6 +49,63 @@ void pyi_code_cache_clear(struct pyi_session *s)
         pyi_code_free(s->codes);
         s->codes = n;
     }
+    s->ncodes = 0;
+}
+
+void pyi_code_cache_age(struct pyi_session *s)
+{
+    s->gen++;
+    if (s->ncodes > PYI_CODE_CACHE_MAX) {
+        pyi_code_cache_clear(s);
+    }
+}
+
+/* The members that identify a code object: none of them changes while it lives, and a new
+ * code object at a freed one's address differs in at least the objects it points to. */
+static const enum pyi_field pyi_code_ident_fields[] = {
+    PYI_F_OB_TYPE,
+    PYI_F_OB_SIZE,
+    PYI_F_CO_CONSTS,
+    PYI_F_CO_NAMES,
+    PYI_F_CO_EXCEPTIONTABLE,
+    PYI_F_CO_FLAGS,
+    PYI_F_CO_FIRSTLINENO,
+    PYI_F_CO_NLOCALSPLUS,
+    PYI_F_CO_LOCALSPLUSNAMES,
+    PYI_F_CO_LOCALSPLUSKINDS,
+    PYI_F_CO_FILENAME,
+    PYI_F_CO_NAME,
+    PYI_F_CO_QUALNAME,
+    PYI_F_CO_LINETABLE,
+};
+
+/* Read the identifying members of the code object at addr, packed, into out. */
+static int pyi_code_ident(struct pyi_session *s, pt_addr addr, uint8_t out[PYI_CODE_IDENT_MAX])
+{
+    uint8_t head[512];
+    int64_t end = 0;
+    size_t n = sizeof pyi_code_ident_fields / sizeof pyi_code_ident_fields[0], at = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct pyi_member *m = &s->m[pyi_code_ident_fields[i]];
+        int64_t e = m->off + (m->size ? m->size : s->ptr_size);
+        end = m->off >= 0 && e > end ? e : end;
+    }
+    if (end > (int64_t)sizeof head) {
+        return pt_fail("PyCodeObject's identifying members end at byte %lld", (long long)end);
+    }
+    if (pyi_read(s, addr, head, (size_t)end) != 0) {
+        return pt_wrap("reading the code object at 0x%llx", (unsigned long long)addr);
+    }
+    memset(out, 0, PYI_CODE_IDENT_MAX);
+    for (size_t i = 0; i < n; i++) {
+        const struct pyi_member *m = &s->m[pyi_code_ident_fields[i]];
+        size_t size = (size_t)(m->size ? m->size : s->ptr_size);
+        if (m->off >= 0 && at + size <= PYI_CODE_IDENT_MAX) {
+            memcpy(out + at, head + m->off, size);
+            at += size;
+        }
+    }
+    return 0;
 }
 
 /* A bytes object's contents (at most cap bytes). */
@@ -186,19 +249,49 @@ static int pyi_code_load(struct pyi_session *s, pt_addr addr, struct pyi_code **
     return 0;
 }
 
+/* Unlink and free the cached entry c. */
+static void pyi_code_forget(struct pyi_session *s, struct pyi_code *c)
+{
+    for (struct pyi_code **p = &s->codes; *p; p = &(*p)->next_cached) {
+        if (*p == c) {
+            *p = c->next_cached;
+            pyi_code_free(c);
+            s->ncodes--;
+            return;
+        }
+    }
+}
+
 int pyi_code_get(struct pyi_session *s, pt_addr addr, struct pyi_code **out)
 {
+    uint8_t ident[PYI_CODE_IDENT_MAX];
     for (struct pyi_code *c = s->codes; c; c = c->next_cached) {
-        if (c->addr == addr) {
+        if (c->addr != addr) {
+            continue;
+        }
+        if (c->checked_gen == s->gen) {
             *out = c;
             return 0;
         }
+        if (pyi_code_ident(s, addr, ident) != 0) {
+            return -1;
+        }
+        if (memcmp(ident, c->ident, sizeof ident) == 0) {
+            c->checked_gen = s->gen;
+            *out = c;
+            return 0;
+        }
+        pyi_code_forget(s, c); /* another code object now lives at addr */
+        break;
     }
-    if (pyi_code_load(s, addr, out) != 0) {
+    if (pyi_code_ident(s, addr, ident) != 0 || pyi_code_load(s, addr, out) != 0) {
         return -1;
     }
+    memcpy((*out)->ident, ident, sizeof ident);
+    (*out)->checked_gen = s->gen;
     (*out)->next_cached = s->codes;
     s->codes = *out;
+    s->ncodes++;
     return 0;
 }
 

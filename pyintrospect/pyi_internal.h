@@ -29,6 +29,8 @@
 #define PYI_MAX_THREADS 1024         /* thread states walked per interpreter */
 #define PYI_MAX_NAME 4096            /* bytes of an identifier-like string (names, filenames) */
 #define PYI_MAX_CODEUNITS (1 << 22)  /* bytecode length of one code object */
+#define PYI_CODE_IDENT_MAX 160       /* bytes of identifying members kept per cached code */
+#define PYI_CODE_CACHE_MAX 512       /* cached code objects kept across pyi_invalidate */
 #define PYI_MAX_TABLE (1 << 24)      /* bytes of a line/exception table */
 #define PYI_MAX_LOCALS 65536         /* co_nlocalsplus */
 #define PYI_MAX_MRO 256              /* classes in a type's MRO / base chain */
@@ -289,6 +291,10 @@ struct pyi_code {
     uint8_t *labels; /* 1: jump target or exception handler */
     int *iprev;      /* index of the previous instruction (-1 for the first) */
     int *ilastline;  /* last non-None line before this instruction (-1: none) */
+    /* identity (pyi_code_get): the immutable members that say which code this is, and the
+     * session generation at which they were last checked against the tracee */
+    uint8_t ident[PYI_CODE_IDENT_MAX];
+    unsigned checked_gen;
     struct pyi_code *next_cached;
 };
 
@@ -410,7 +416,9 @@ struct pyi_session {
     size_t nframes;
     bool frames_valid;
     size_t sel_frame;
-    struct pyi_code *codes;             /* code-object cache */
+    struct pyi_code *codes; /* code-object cache (revalidated, see pyi_code.c) */
+    size_t ncodes;
+    unsigned gen; /* bumped by pyi_invalidate: cached codes are re-checked once per gen */
     pt_addr type_cache[PYI_TYPE_CACHE]; /* type objects found valid */
     struct pyi_srcfile *sources;        /* source files read from disk (kept across invalidate) */
     bool modules_stale;
@@ -421,6 +429,9 @@ const char *pyi_field_name(struct pyi_session *s, enum pyi_field f); /* "Type.me
 /* Read a member of the struct at base into *out (sign- or zero-extended per its DWARF type). */
 int pyi_rd(struct pyi_session *s, pt_addr base, enum pyi_field f, int64_t *out);
 int pyi_rd_ptr(struct pyi_session *s, pt_addr base, enum pyi_field f, pt_addr *out);
+/* The same, from a local copy of len bytes of the struct (one read for many members). */
+int pyi_rd_local(struct pyi_session *s, const uint8_t *copy, size_t len, enum pyi_field f,
+                 int64_t *out);
 bool pyi_has(struct pyi_session *s, enum pyi_field f);
 int pyi_read(struct pyi_session *s, pt_addr addr, void *buf, size_t len);
 int pyi_read_ptr(struct pyi_session *s, pt_addr addr, pt_addr *out);
@@ -513,6 +524,7 @@ int pyi_type_lookup(struct pyi_session *s, pt_addr type, const char *name, pt_ad
 /* ---- code objects (pyi_code.c) -------------------------------------------------------------- */
 int pyi_code_get(struct pyi_session *s, pt_addr addr, struct pyi_code **out);
 void pyi_code_cache_clear(struct pyi_session *s);
+void pyi_code_cache_age(struct pyi_session *s); /* a new stop: re-check before reuse */
 int pyi_code_addr2line_idx(const struct pyi_code *c, int index);
 int pyi_code_scan(struct pyi_session *s, struct pyi_code *c);
 int pyi_code_oparg(struct pyi_session *s, const struct pyi_code *c, size_t i);

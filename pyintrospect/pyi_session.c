@@ -108,6 +108,7 @@ void pyi_close(struct pyi_session *s)
         return;
     }
     pyi_invalidate(s);
+    pyi_code_cache_clear(s);
     if (s->dwfl) {
         dwfl_end(s->dwfl);
     }
@@ -150,7 +151,7 @@ void pyi_invalidate(struct pyi_session *s)
     s->nthreads = 0;
     s->threads_valid = false;
     pyi_free_frames(s);
-    pyi_code_cache_clear(s);
+    pyi_code_cache_age(s);
     memset(s->type_cache, 0, sizeof s->type_cache);
     s->modules_stale = true;
 }
@@ -199,15 +200,36 @@ int pyi_read_ptr(struct pyi_session *s, pt_addr addr, pt_addr *out)
     return 0;
 }
 
-int pyi_rd(struct pyi_session *s, pt_addr base, enum pyi_field f, int64_t *out)
+/* Sign- or zero-extend the size-byte little-endian member at b. */
+static int64_t pyi_member_value(const struct pyi_member *m, const uint8_t *b, int size)
+{
+    uint64_t v = 0;
+    memcpy(&v, b, (size_t)size); /* little-endian */
+    if (m->is_signed && size < 8 && (v >> (size * 8 - 1)) & 1) {
+        v |= ~0ULL << (size * 8);
+    }
+    return (int64_t)v;
+}
+
+static int pyi_member_size(struct pyi_session *s, enum pyi_field f, int *size)
 {
     const struct pyi_member *m = &s->m[f];
     if (m->off < 0) {
         return pt_fail("%s is not in this Python's layout", pyi_field_name(s, f));
     }
-    int size = m->size ? m->size : s->ptr_size;
-    if (size > 8) {
-        return pt_fail("%s: %d-byte member read as an integer", pyi_field_name(s, f), size);
+    *size = m->size ? m->size : s->ptr_size;
+    if (*size > 8) {
+        return pt_fail("%s: %d-byte member read as an integer", pyi_field_name(s, f), *size);
+    }
+    return 0;
+}
+
+int pyi_rd(struct pyi_session *s, pt_addr base, enum pyi_field f, int64_t *out)
+{
+    const struct pyi_member *m = &s->m[f];
+    int size;
+    if (pyi_member_size(s, f, &size) != 0) {
+        return -1;
     }
     uint8_t b[8] = {0};
     if (!base || pt_mem_read(s->mem, base + (pt_addr)m->off, b, (size_t)size) != 0) {
@@ -216,12 +238,22 @@ int pyi_rd(struct pyi_session *s, pt_addr base, enum pyi_field f, int64_t *out)
         }
         return pt_wrap("reading %s at 0x%llx", pyi_field_name(s, f), (unsigned long long)base);
     }
-    uint64_t v = 0;
-    memcpy(&v, b, (size_t)size); /* little-endian */
-    if (m->is_signed && size < 8 && (v >> (size * 8 - 1)) & 1) {
-        v |= ~0ULL << (size * 8);
+    *out = pyi_member_value(m, b, size);
+    return 0;
+}
+
+int pyi_rd_local(struct pyi_session *s, const uint8_t *copy, size_t len, enum pyi_field f,
+                 int64_t *out)
+{
+    const struct pyi_member *m = &s->m[f];
+    int size;
+    if (pyi_member_size(s, f, &size) != 0) {
+        return -1;
     }
-    *out = (int64_t)v;
+    if ((uint64_t)m->off + (uint64_t)size > len) {
+        return pt_fail("%s lies beyond the %zu bytes read", pyi_field_name(s, f), len);
+    }
+    *out = pyi_member_value(m, copy + m->off, size);
     return 0;
 }
 

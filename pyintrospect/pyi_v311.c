@@ -207,23 +207,55 @@ static int v311_thread_top_frame(struct pyi_session *s, pt_addr tstate, pt_addr 
     return pyi_rd_ptr(s, cframe, PYI_F_CF_CURRENT_FRAME, frame);
 }
 
+/* The members of a _PyInterpreterFrame, read from one copy of its header (everything before
+ * localsplus): a dispatch trap reads the frame, so this is one read instead of ten. */
+static int v311_frame_members(struct pyi_session *s, const uint8_t *h, size_t n,
+                              struct pyi_rawframe *f, int64_t *owner, int64_t *is_entry,
+                              pt_addr *prev_instr)
+{
+    static const struct {
+        enum pyi_field f;
+        size_t off;
+    } ptrs[] = {
+        {PYI_F_IF_CODE, offsetof(struct pyi_rawframe, code)},
+        {PYI_F_IF_PREVIOUS, offsetof(struct pyi_rawframe, previous)},
+        {PYI_F_IF_GLOBALS, offsetof(struct pyi_rawframe, globals)},
+        {PYI_F_IF_BUILTINS, offsetof(struct pyi_rawframe, builtins)},
+        {PYI_F_IF_LOCALS, offsetof(struct pyi_rawframe, locals)},
+        {PYI_F_IF_FUNC, offsetof(struct pyi_rawframe, func)},
+        {PYI_F_IF_FRAME_OBJ, offsetof(struct pyi_rawframe, frame_obj)},
+    };
+    int64_t v;
+    for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) {
+        if (pyi_rd_local(s, h, n, ptrs[i].f, &v) != 0) {
+            return -1;
+        }
+        *(pt_addr *)((char *)f + ptrs[i].off) = (pt_addr)v;
+    }
+    if (pyi_rd_local(s, h, n, PYI_F_IF_PREV_INSTR, &v) != 0 ||
+        pyi_rd_local(s, h, n, PYI_F_IF_OWNER, owner) != 0 ||
+        pyi_rd_local(s, h, n, PYI_F_IF_IS_ENTRY, is_entry) != 0) {
+        return -1;
+    }
+    *prev_instr = (pt_addr)v;
+    return 0;
+}
+
 static int v311_frame_read(struct pyi_session *s, pt_addr addr, struct pyi_rawframe *f)
 {
-    int64_t owner, is_entry, first;
+    int64_t owner, is_entry;
     pt_addr prev_instr;
+    struct pyi_code *c;
+    uint8_t head[256];
+    size_t n = (size_t)s->m[PYI_F_IF_LOCALSPLUS].off;
     memset(f, 0, sizeof *f);
     f->addr = addr;
-    if (pyi_rd_ptr(s, addr, PYI_F_IF_CODE, &f->code) != 0 ||
-        pyi_rd_ptr(s, addr, PYI_F_IF_PREVIOUS, &f->previous) != 0 ||
-        pyi_rd_ptr(s, addr, PYI_F_IF_PREV_INSTR, &prev_instr) != 0 ||
-        pyi_rd(s, addr, PYI_F_IF_OWNER, &owner) != 0 ||
-        pyi_rd(s, addr, PYI_F_IF_IS_ENTRY, &is_entry) != 0 ||
-        pyi_rd_ptr(s, addr, PYI_F_IF_GLOBALS, &f->globals) != 0 ||
-        pyi_rd_ptr(s, addr, PYI_F_IF_BUILTINS, &f->builtins) != 0 ||
-        pyi_rd_ptr(s, addr, PYI_F_IF_LOCALS, &f->locals) != 0 ||
-        pyi_rd_ptr(s, addr, PYI_F_IF_FUNC, &f->func) != 0 ||
-        pyi_rd_ptr(s, addr, PYI_F_IF_FRAME_OBJ, &f->frame_obj) != 0 ||
-        pyi_rd(s, f->code, PYI_F_CO_FIRSTTRACEABLE, &first) != 0) {
+    if (n > sizeof head) {
+        return pt_fail("_PyInterpreterFrame's header is %zu bytes", n);
+    }
+    if (!addr || pyi_read(s, addr, head, n) != 0 ||
+        v311_frame_members(s, head, n, f, &owner, &is_entry, &prev_instr) != 0 ||
+        pyi_code_get(s, f->code, &c) != 0) {
         return pt_wrap("reading _PyInterpreterFrame at 0x%llx", (unsigned long long)addr);
     }
     pt_addr code0 = f->code + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off;
@@ -232,7 +264,7 @@ static int v311_frame_read(struct pyi_session *s, pt_addr addr, struct pyi_rawfr
     f->lasti = (int)(((int64_t)prev_instr - (int64_t)code0) / unit);
     f->is_entry = is_entry != 0;
     /* _PyFrame_IsIncomplete */
-    f->complete = owner == s->frame_owned_by_generator || f->lasti >= first;
+    f->complete = owner == s->frame_owned_by_generator || f->lasti >= c->firsttraceable;
     f->localsplus = addr + (pt_addr)s->m[PYI_F_IF_LOCALSPLUS].off;
     int64_t lineno = 0;
     if (f->frame_obj && pyi_rd(s, f->frame_obj, PYI_F_FO_LINENO, &lineno) == 0) {
