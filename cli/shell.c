@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <signal.h>
 #include <time.h>
 
@@ -328,6 +329,10 @@ void cli_shell_interact(struct cli_shell *sh)
             line = fgets(buf, sizeof buf, stdin) ? strdup(buf) : NULL;
             if (line) {
                 line[strcspn(line, "\n")] = '\0';
+            } else if (ferror(stdin) && errno == EINTR) {
+                clearerr(stdin); /* Ctrl-C at the prompt: read the next command */
+                pt_interrupted = 0;
+                continue;
             }
         }
         if (!line) {

@@ -1,0 +1,155 @@
+"""Ctrl-C during long motions (tests/nav/oracle/long_loop.py, a loop of about 3 s), driving an
+interactive `pytt replay` through pipes and sending SIGINT to pytt's process group, as a
+terminal does:
+  - `continue` with no breakpoint, interrupted after it has run a while, prints "Interrupted.",
+    goes back to the tick where it started, and the shell goes on reading commands;
+  - `reverse-continue` from the end to a breakpoint hit only at the start, interrupted at its
+    first progress line ("searching back"), comes back to the end tick;
+  - after both, `continue` runs to the end: the program's exit and the final tick equal those of
+    an uninterrupted replay (interrupting changed nothing)."""
+import argparse
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import navlib  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROG = os.path.join(HERE, "oracle", "long_loop.py")
+BACK = re.compile(r"^Back at tick (\d+)\.$")
+
+
+class Shell:
+    """An interactive pytt replay on pipes; lines of stdout and stderr arrive on queues."""
+
+    def __init__(self, pytt, trace):
+        self.p = subprocess.Popen([pytt, "replay", trace, "--program-output", os.devnull],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env=navlib.env(),
+                                  start_new_session=True)
+        self.out, self.err, self.seen = queue.Queue(), queue.Queue(), []
+        for stream, q in ((self.p.stdout, self.out), (self.p.stderr, self.err)):
+            threading.Thread(target=self._pump, args=(stream, q), daemon=True).start()
+
+    @staticmethod
+    def _pump(stream, q):
+        for line in stream:
+            q.put(line.rstrip("\n"))
+        q.put(None)
+
+    def send(self, cmd):
+        try:
+            self.p.stdin.write(cmd + "\n")
+            self.p.stdin.flush()
+        except BrokenPipeError:
+            self.seen.append(f"(pytt exited with status {self.p.poll()} before `{cmd}`)")
+
+    def wait_for(self, q, pattern, timeout=120):
+        """The first line on q matching pattern (a compiled regex), or None."""
+        deadline = time.monotonic() + timeout * navlib.SCALE
+        while time.monotonic() < deadline:
+            try:
+                line = q.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                return None
+            self.seen.append(line)
+            m = pattern.match(line)
+            if m:
+                return m
+        return None
+
+    def when(self):
+        self.send("when")
+        m = self.wait_for(self.out, navlib.WHEN)
+        return int(m.group(1)) if m else None
+
+    def interrupt(self):
+        os.killpg(self.p.pid, signal.SIGINT)
+
+    def close(self):
+        self.send("quit")
+        try:
+            self.p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def check(cond, what, sh):
+    if not cond:
+        print(f"FAIL: {what}\n--- pytt output ---\n" + "\n".join(sh.seen[-40:]))
+    return cond
+
+
+def interrupted_back_at(sh, tick, what):
+    """After SIGINT: "Interrupted." then "Back at tick TICK." and `when` says TICK."""
+    ok = check(sh.wait_for(sh.out, re.compile(r"^Interrupted\.$"), timeout=30) is not None,
+               f"{what}: no 'Interrupted.'", sh)
+    m = sh.wait_for(sh.out, BACK, timeout=30)
+    ok = check(m is not None and int(m.group(1)) == tick,
+               f"{what}: expected 'Back at tick {tick}.'", sh) and ok
+    return check(sh.when() == tick, f"{what}: `when` after the interrupt is not {tick}", sh) and ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pytt", required=True)
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    args = ap.parse_args()
+    navlib.need_python(args.python)
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = os.path.join(tmp, "trace")
+        navlib.record(args.pytt, args.python, PROG, trace, args=["3"])
+        status, out, err, _ = navlib.replay(args.pytt, trace, ["goto end", "when"])
+        ends = [m for m in map(navlib.WHEN.match, out.splitlines()) if m]
+        if status != 0 or not ends:
+            print(f"FAIL: the uninterrupted replay did not reach the end\n{out}\n{err}")
+            return 1
+        end_tick = int(ends[-1].group(1))
+        sh = Shell(args.pytt, trace)
+        try:
+            ok = run_session(sh, end_tick)
+        finally:
+            sh.close()
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def run_session(sh, end_tick):
+    start = sh.when()
+    if not check(start is not None, "no `when` answer at the start", sh):
+        return False
+    sh.send("continue")
+    time.sleep(0.5)
+    sh.interrupt()
+    ok = interrupted_back_at(sh, start, "continue")
+    sh.send("goto end")
+    ok = check(sh.when() == end_tick, f"goto end did not reach tick {end_tick}", sh) and ok
+    sh.send("break first_call")
+    sh.send("reverse-continue")
+    ok = check(sh.wait_for(sh.err, re.compile(r"^searching back: ticks \d+ to \d+")) is not None,
+               "reverse-continue printed no progress", sh) and ok
+    sh.interrupt()
+    ok = interrupted_back_at(sh, end_tick, "reverse-continue") and ok
+    sh.send("delete")
+    sh.send("goto start")
+    sh.send("continue")
+    ok = check(sh.wait_for(sh.out, navlib.EXITED) is not None,
+               "continue after the interrupts did not reach the program's exit", sh) and ok
+    return check(sh.when() == end_tick, f"the final tick is not {end_tick}", sh) and ok
+
+
+if __name__ == "__main__":
+    sys.exit(main())
