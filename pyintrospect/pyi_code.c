@@ -1,15 +1,17 @@
 /*
  * pyi_code: code objects read from the tracee into struct pyi_code (names, counts, line and
  * exception tables, bytecode as in memory and de-quickened, one line per code unit), cached by
- * address. The cache outlives pyi_invalidate(): a code object's identifying members (its
- * type, size, and the immutable objects it points to: names, tables, constants) are compared
- * with the tracee's, in one read, the first time an entry is used after each invalidate, so a
- * stop costs one read per code object instead of re-reading names, tables and bytecode (a
- * reverse-step traps 64 dispatches). What the cache keeps does not change while the code
- * lives: specialisation rewrites opcodes within their family, and the de-quickened form and
- * line table are what consumers read. On top of it, the public line-table API that stepping by
- * Python line needs: addr2line (PyCode_Addr2Line), the instruction iterator with its line-start
- * and jump-target flags, and the exact 'line' event rule of the version layer.
+ * address until pyi_invalidate(). pyi_refresh() (a replay trapping dispatch after dispatch)
+ * keeps them: before an entry's first use after a refresh, its identifying members (type, size,
+ * the objects it points to), its line table and its de-quickened bytecode are compared with
+ * the tracee's in two reads, and a code object that differs is read again. That is what a
+ * stop costs instead of re-reading names, tables and bytecode (a reverse-step traps 64
+ * dispatches). Specialisation rewrites opcodes only within their family, so the de-quickened
+ * form of a living code object never changes; a new code object at a freed one's address
+ * differs in its members or tables, or, if it has the same ones, reads the same. On top of it, the
+ * public line-table API that stepping by Python line needs: addr2line (PyCode_Addr2Line), the
+ * instruction iterator with its line-start and jump-target flags, and the exact 'line' event rule
+ * of the version layer.
  */
 #include "pyintrospect/pyi_internal.h"
 
@@ -79,33 +81,41 @@ static const enum pyi_field pyi_code_ident_fields[] = {
     PYI_F_CO_LINETABLE,
 };
 
-/* Read the identifying members of the code object at addr, packed, into out. */
-static int pyi_code_ident(struct pyi_session *s, pt_addr addr, uint8_t out[PYI_CODE_IDENT_MAX])
+/* The identifying members, packed into out, from a copy of the first len bytes of a code
+ * object. */
+static int pyi_code_ident_of(struct pyi_session *s, const uint8_t *obj, size_t len,
+                             uint8_t out[PYI_CODE_IDENT_MAX])
 {
-    uint8_t head[512];
-    int64_t end = 0;
-    size_t n = sizeof pyi_code_ident_fields / sizeof pyi_code_ident_fields[0], at = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct pyi_member *m = &s->m[pyi_code_ident_fields[i]];
-        int64_t e = m->off + (m->size ? m->size : s->ptr_size);
-        end = m->off >= 0 && e > end ? e : end;
-    }
-    if (end > (int64_t)sizeof head) {
-        return pt_fail("PyCodeObject's identifying members end at byte %lld", (long long)end);
-    }
-    if (pyi_read(s, addr, head, (size_t)end) != 0) {
-        return pt_wrap("reading the code object at 0x%llx", (unsigned long long)addr);
-    }
+    size_t at = 0;
     memset(out, 0, PYI_CODE_IDENT_MAX);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < sizeof pyi_code_ident_fields / sizeof pyi_code_ident_fields[0]; i++) {
         const struct pyi_member *m = &s->m[pyi_code_ident_fields[i]];
         size_t size = (size_t)(m->size ? m->size : s->ptr_size);
-        if (m->off >= 0 && at + size <= PYI_CODE_IDENT_MAX) {
-            memcpy(out + at, head + m->off, size);
-            at += size;
+        if (m->off < 0) {
+            continue;
         }
+        if ((size_t)m->off + size > len || at + size > PYI_CODE_IDENT_MAX) {
+            return pt_fail("%s lies outside the code object's first %zu bytes",
+                           pyi_field_name(s, pyi_code_ident_fields[i]), len);
+        }
+        memcpy(out + at, obj + m->off, size);
+        at += size;
     }
     return 0;
+}
+
+/* Fill c->ident from the tracee. */
+static int pyi_code_read_ident(struct pyi_session *s, struct pyi_code *c)
+{
+    uint8_t head[512];
+    size_t n = (size_t)s->m[PYI_F_CO_CODE_ADAPTIVE].off;
+    if (n > sizeof head) {
+        return pt_fail("PyCodeObject's header is %zu bytes", n);
+    }
+    if (pyi_read(s, c->addr, head, n) != 0) {
+        return -1;
+    }
+    return pyi_code_ident_of(s, head, n, c->ident);
 }
 
 /* A bytes object's contents (at most cap bytes). */
@@ -241,12 +251,46 @@ static int pyi_code_load(struct pyi_session *s, pt_addr addr, struct pyi_code **
         }
         return pt_wrap("reading the code object at 0x%llx", (unsigned long long)addr);
     }
-    if (pyi_code_ints(s, c) != 0 || pyi_code_names(s, c) != 0 || pyi_code_tables(s, c) != 0) {
+    if (pyi_code_ints(s, c) != 0 || pyi_code_names(s, c) != 0 || pyi_code_tables(s, c) != 0 ||
+        pyi_code_read_ident(s, c) != 0) {
         pyi_code_free(c);
         return pt_wrap("reading the code object at 0x%llx", (unsigned long long)addr);
     }
     *out = c;
     return 0;
+}
+
+/* Does the tracee still hold, at c->addr, the code object c was read from? One read of the
+ * object up to the end of its inline bytecode, one of its line table. */
+static int pyi_code_same(struct pyi_session *s, struct pyi_code *c, bool *same)
+{
+    uint8_t ident[PYI_CODE_IDENT_MAX];
+    size_t off = (size_t)s->m[PYI_F_CO_CODE_ADAPTIVE].off, n = off + 2 * c->ncodeunits;
+    size_t lt_off = (size_t)s->m[PYI_F_BYTES_SVAL].off, lt_n = lt_off + c->linetable_len;
+    uint8_t *obj = malloc(n), *lt = malloc(lt_n);
+    struct pyi_code now = {.addr = c->addr, .ncodeunits = c->ncodeunits};
+    int64_t lt_addr, lt_size;
+    int rc = -1;
+    *same = false;
+    if (!obj || !lt) {
+        pt_fail("out of memory");
+    } else if (pyi_read(s, c->addr, obj, n) == 0 && pyi_code_ident_of(s, obj, n, ident) == 0) {
+        now.code = obj + off;
+        rc = 0;
+        if (memcmp(ident, c->ident, sizeof ident) == 0 &&
+            pyi_rd_local(s, obj, n, PYI_F_CO_LINETABLE, &lt_addr) == 0 &&
+            pyi_read(s, (pt_addr)lt_addr, lt, lt_n) == 0 &&
+            pyi_rd_local(s, lt, lt_n, PYI_F_OB_SIZE, &lt_size) == 0 &&
+            (size_t)lt_size == c->linetable_len &&
+            memcmp(lt + lt_off, c->linetable, c->linetable_len) == 0 && s->v->deopt(s, &now) == 0) {
+            *same = memcmp(now.deopt, c->deopt, 2 * c->ncodeunits) == 0;
+        }
+        pt_err_clear(); /* unreadable parts: not the same; pyi_code_load says why */
+    }
+    free(now.deopt);
+    free(obj);
+    free(lt);
+    return rc;
 }
 
 /* Unlink and free the cached entry c. */
@@ -264,19 +308,15 @@ static void pyi_code_forget(struct pyi_session *s, struct pyi_code *c)
 
 int pyi_code_get(struct pyi_session *s, pt_addr addr, struct pyi_code **out)
 {
-    uint8_t ident[PYI_CODE_IDENT_MAX];
     for (struct pyi_code *c = s->codes; c; c = c->next_cached) {
         if (c->addr != addr) {
             continue;
         }
-        if (c->checked_gen == s->gen) {
-            *out = c;
-            return 0;
-        }
-        if (pyi_code_ident(s, addr, ident) != 0) {
+        bool same = c->checked_gen == s->gen;
+        if (!same && pyi_code_same(s, c, &same) != 0) {
             return -1;
         }
-        if (memcmp(ident, c->ident, sizeof ident) == 0) {
+        if (same) {
             c->checked_gen = s->gen;
             *out = c;
             return 0;
@@ -284,10 +324,9 @@ int pyi_code_get(struct pyi_session *s, pt_addr addr, struct pyi_code **out)
         pyi_code_forget(s, c); /* another code object now lives at addr */
         break;
     }
-    if (pyi_code_ident(s, addr, ident) != 0 || pyi_code_load(s, addr, out) != 0) {
+    if (pyi_code_load(s, addr, out) != 0) {
         return -1;
     }
-    memcpy((*out)->ident, ident, sizeof ident);
     (*out)->checked_gen = s->gen;
     (*out)->next_cached = s->codes;
     s->codes = *out;

@@ -108,7 +108,6 @@ void pyi_close(struct pyi_session *s)
         return;
     }
     pyi_invalidate(s);
-    pyi_code_cache_clear(s);
     if (s->dwfl) {
         dwfl_end(s->dwfl);
     }
@@ -126,7 +125,7 @@ int pyi_set_target(struct pyi_session *s, pid_t pid, struct pt_mem *mem)
 {
     s->pid = pid;
     s->mem = mem;
-    pyi_invalidate(s);
+    pyi_refresh(s);
     return 0;
 }
 
@@ -141,7 +140,7 @@ static void pyi_free_frames(struct pyi_session *s)
     s->sel_frame = 0;
 }
 
-void pyi_invalidate(struct pyi_session *s)
+void pyi_refresh(struct pyi_session *s)
 {
     if (s->threads_valid && s->sel_thread < s->nthreads) {
         s->sel_tid = s->threads[s->sel_thread].native_tid;
@@ -154,6 +153,12 @@ void pyi_invalidate(struct pyi_session *s)
     pyi_code_cache_age(s);
     memset(s->type_cache, 0, sizeof s->type_cache);
     s->modules_stale = true;
+}
+
+void pyi_invalidate(struct pyi_session *s)
+{
+    pyi_refresh(s);
+    pyi_code_cache_clear(s);
 }
 
 const char *pyi_version(const struct pyi_session *s)

@@ -7,9 +7,9 @@
  * libpython), its DWARF (inside the file or found by build-id under /usr/lib/debug, or under
  * $PYTT_DEBUG_DIR), the CPython version, and resolves every struct member it will read by name.
  * That is done once. Everything learnt from the tracee's memory after that (threads, frames,
- * code objects) is cached until pyi_invalidate(), which the caller must call whenever the tracee
- * has run. pyi_set_target() points the session at another process with the same layout (a fork
- * of it: a snapshot or a restored checkpoint).
+ * code objects) is cached until pyi_invalidate() (or re-checked after pyi_refresh()), which the
+ * caller must call whenever the tracee has run. pyi_set_target() points the session at another
+ * process with the same layout (a fork of it: a snapshot or a restored checkpoint).
  *
  * The session has a selected thread and a selected frame (frame 0 = innermost), as gdb's:
  * the print, locals, list and dis functions work on the selected frame.
@@ -40,12 +40,17 @@ struct pyi_session;
 int pyi_open(struct pyi_session **out, pid_t pid, struct pt_mem *mem);
 void pyi_close(struct pyi_session *s);
 /* Point the session at another process with the identical address-space layout (a fork of the
- * same process). Implies pyi_invalidate(). */
+ * same process). Implies pyi_refresh(). */
 int pyi_set_target(struct pyi_session *s, pid_t pid, struct pt_mem *mem);
 /* Forget everything read from the tracee's memory (threads, frames, code objects); keeps DWARF
  * and layout. Call it whenever the tracee has run. The selected thread is kept (by native
  * thread id) when it still exists; the selected frame goes back to 0. */
 void pyi_invalidate(struct pyi_session *s);
+/* The same for a stop on a hot path (a replay trapping many dispatches in a row): threads and
+ * frames are forgotten, but code objects stay cached and are re-checked once each before
+ * their next use (their identifying members, line table and de-quickened bytecode compared
+ * with the tracee's: two reads instead of reading the whole code object again). */
+void pyi_refresh(struct pyi_session *s);
 /* "3.11.2" */
 const char *pyi_version(const struct pyi_session *s);
 /* Path of the module holding _PyRuntime (the executable or libpython). */

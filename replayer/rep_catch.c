@@ -121,7 +121,7 @@ int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r)
     if (!p) {
         return -1;
     }
-    pyi_invalidate(p);
+    pyi_refresh(p);
     if (pyi_raised_exception(p, name, sizeof name, &fresh) < 0 || !fresh ||
         now == s->catch_skip_tick) {
         pt_err_clear();

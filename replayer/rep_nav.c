@@ -120,7 +120,7 @@ int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_ins
     if (!pt_clock_is_trap(&s->clock, r.rip, &opcode) && !(s->presented && r.rip == s->presented)) {
         return pt_fail("the replay is not stopped at a bytecode instruction");
     }
-    pyi_invalidate(p);
+    pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
     *next_instr = reg_value(&r, s->instr_reg);
     return pyi_position(p, reg_value(&r, s->frame_reg), *next_instr, pos);
 }

@@ -218,8 +218,7 @@ int rep_restore(struct rep_session *s, int index)
         s->snap_due = snap->tick + REP_SNAP_INTERVAL;
     }
     if (s->pyi) {
-        pyi_set_target(s->pyi, child, &s->mem);
-        pyi_invalidate(s->pyi);
+        pyi_set_target(s->pyi, child, &s->mem); /* code objects stay cached, re-checked */
     }
     return 0;
 }
