@@ -179,10 +179,7 @@ int shell_cmd_goto(struct cli_shell *sh, const char *args)
             fprintf(sh->out, "usage: goto TICK|start|end\n");
             return -1;
         }
-        r = rep_goto_tick(sh->rep, tick) < 0 ? -1 : rep_state(sh->rep) == REP_READY;
-        if (r > 0 && rep_here(sh->rep, &pos) < 0) {
-            r = -1;
-        }
+        r = rep_goto(sh->rep, tick, &pos);
     }
     return shell_motion_done(sh, r, &pos, "goto");
 }

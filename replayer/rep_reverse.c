@@ -70,14 +70,12 @@ int rep_goto_tick(struct rep_session *s, uint64_t t)
     return s->snaps[i].tick == t ? 0 : run_forward_to(s, s->snaps[i].tick, t);
 }
 
-/* Land on tick t and make it the visible stop. */
+/* Land on tick t (a moment found by a scan, so one that exists) and make it the visible
+ * stop; going there must not stop at raises on the way (rep_goto disarms catchpoints). */
 static int land(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
 {
-    int armed = s->catch_armed;
-    s->catch_armed = 0; /* going to t must not stop at raises on the way */
-    int rc = rep_goto_tick(s, t) < 0 || rep_here(s, pos) < 0 || rep_present(s, pos) < 0;
-    s->catch_armed = armed;
-    return rc ? -1 : 1;
+    int rc = rep_goto(s, t, pos);
+    return rc == 0 ? pt_fail("tick %llu is past the recording's end", (unsigned long long)t) : rc;
 }
 
 /* Evaluate pred at the current trap (tick < end): remember the tick if it holds. In watched
@@ -335,6 +333,21 @@ int rep_goto_start(struct rep_session *s, struct pyi_pos *pos)
         return -1;
     }
     return rep_present(s, pos) < 0 ? -1 : 1;
+}
+
+int rep_goto(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
+{
+    int armed = s->catch_armed;
+    s->catch_armed = 0;
+    int rc = rep_goto_tick(s, t);
+    s->catch_armed = armed;
+    if (rc < 0) {
+        return -1;
+    }
+    if (s->state != REP_READY) {
+        return 0; /* past the recording's last Python moment */
+    }
+    return rep_here(s, pos) < 0 || rep_present(s, pos) < 0 ? -1 : 1;
 }
 
 int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)

@@ -107,6 +107,9 @@ int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos);
 int rep_reverse_next(struct rep_session *s, struct pyi_pos *pos);
 int rep_reverse_finish(struct rep_session *s, struct pyi_pos *pos);
 int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+/* rep_goto_tick, then make that moment the visible stop (frame line = the instruction about to
+ * run, as after any motion): 1 at a stop (pos filled), 0 if t is past the last moment. */
+int rep_goto(struct rep_session *s, uint64_t t, struct pyi_pos *pos);
 int rep_goto_start(struct rep_session *s, struct pyi_pos *pos);
 int rep_goto_end(struct rep_session *s, struct pyi_pos *pos); /* the last Python moment */
 struct rep_snapinfo {

@@ -2,13 +2,20 @@
 first line of the main script equals sys.settrace's 'line' events on the same program
 (settrace_lines.py); repeated `next` equals those of the module frame alone; and going back
 from the last of them, repeated `reverse-step` (`reverse-next`) visits exactly the same stops in
-reverse order. Run on a real recording of each program, for the given interpreter."""
+reverse order. At up to 12 of the `step` stops inside a function, `reverse-finish` lands on the
+caller's line as `bt` showed it there (`goto` to that stop's tick shows the stop and `bt` the
+same line), and going forward again to the same tick shows the same
+`bt` and `locals` as before. Run on a real recording of each program, for the given
+interpreter."""
 import argparse
 import os
 import re
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import navlib  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STOP = re.compile(r"^> (.*)\((-?\d+)\)(.*)\(\)$")
@@ -20,16 +27,20 @@ def oracle(python, prog, frame_only):
     return [line for line in out.splitlines() if line]
 
 
-def pytt_stops(pytt, trace, commands, end_line, prog):
+def pytt_session(pytt, trace, commands):
     with tempfile.NamedTemporaryFile("w", suffix=".pytt", delete=False) as f:
         f.write(commands)
         script = f.name
     try:
-        out = subprocess.run([pytt, "replay", trace, "--batch", "-x", script,
-                              "--program-output", os.devnull],
-                             capture_output=True, text=True, timeout=600).stdout
+        return subprocess.run([pytt, "replay", trace, "--batch", "-x", script,
+                               "--program-output", os.devnull],
+                              capture_output=True, text=True, timeout=600).stdout
     finally:
         os.unlink(script)
+
+
+def pytt_stops(pytt, trace, commands, end_line, prog):
+    out = pytt_session(pytt, trace, commands)
     stops = []
     started = False
     for line in out.splitlines():
@@ -81,6 +92,50 @@ def check(args, prog, command, frame_only, trace):
     return False
 
 
+def check_reverse_finish(args, prog, trace, expected):
+    """At stops inside a function: rf lands on bt's frame #1, and forward again restores the
+    same bt and locals."""
+    first_line = int(expected[0].split(":")[1])
+    out = pytt_session(args.pytt, trace, f"tbreak {prog}:{first_line}\ncontinue\nwhen\n" +
+                       "step\nwhen\n" * (len(expected) - 1))
+    parts, ticks = navlib.split_by_when(out.splitlines())
+    inner = [i for i, e in enumerate(expected) if not (e.startswith(prog + ":") and
+                                                       e.endswith(":<module>"))]
+    samples = [inner[k * len(inner) // 12] for k in range(min(12, len(inner)))]
+    if len(ticks) < len(expected) or not samples:
+        print(f"FAIL: the step session gave {len(ticks)} ticks for {len(expected)} stops, "
+              f"{len(samples)} stops inside functions\n{out[-800:]}")
+        return False
+    script = "".join(f"goto {ticks[i]}\nbt\nwhen\nlocals\nwhen\nreverse-finish\nwhen\n"
+                     f"goto {ticks[i]}\nbt\nwhen\nlocals\nwhen\n" for i in samples)
+    out = pytt_session(args.pytt, trace, script)
+    parts, _ = navlib.split_by_when(out.splitlines())
+    ok = True
+    for k, i in enumerate(samples):
+        bt0, loc0, rf, bt1, loc1 = parts[5 * k: 5 * k + 5]
+        frames = navlib.parse_bt(bt0)
+        at = ([navlib.stop_of(line) for line in bt0 if navlib.stop_of(line)] or [None])[-1]
+        if not frames or at != frames[0] or f"{at[0]}:{at[1]}:{at[2]}" != expected[i]:
+            print(f"FAIL: `goto` to stop {i} ({expected[i]}) printed {at}, bt's frame #0 is "
+                  f"{frames[:1]}")
+            ok = False
+        landed = next((navlib.stop_of(line) for line in rf if navlib.stop_of(line)), None)
+        caller = frames[1] if len(frames) > 1 else None
+        if not caller or landed != caller:
+            print(f"FAIL: reverse-finish at stop {i} ({expected[i]}) landed on {landed}, "
+                  f"bt's caller frame is {caller}\n  bt: {frames[:3]}")
+            ok = False
+        if navlib.parse_bt(bt1) != frames or loc1 != loc0:
+            print(f"FAIL: at stop {i} ({expected[i]}), going back then forward again changed "
+                  f"bt or locals:\n  before: {frames[:3]} {loc0[:4]}\n  after:  "
+                  f"{navlib.parse_bt(bt1)[:3]} {loc1[:4]}")
+            ok = False
+    if ok:
+        print(f"ok: `reverse-finish` at {len(samples)} stops lands on the caller's line; forward "
+              f"again shows the same bt and locals")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pytt", required=True)
@@ -98,6 +153,7 @@ def main():
                        check=True, stdout=subprocess.DEVNULL, timeout=120)
         ok = check(args, prog, "step", False, trace)
         ok = check(args, prog, "next", True, trace) and ok
+        ok = check_reverse_finish(args, prog, trace, oracle(args.python, prog, False)) and ok
     sys.exit(0 if ok else 1)
 
 
