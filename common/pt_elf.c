@@ -262,12 +262,16 @@ static int locate_library(const char *exe, const char *soname, char *out, size_t
     char *slash = strrchr(dir, '/');
     const char *cands[] = {"../lib", "/usr/lib/x86_64-linux-gnu", "/usr/local/lib", "/usr/lib"};
     for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+        int n;
         if (cands[i][0] == '.' && slash) {
             *slash = '\0';
-            snprintf(out, cap, "%s/%s/%s", dir, cands[i], soname);
+            n = snprintf(out, cap, "%s/%s/%s", dir, cands[i], soname);
             *slash = '/';
         } else {
-            snprintf(out, cap, "%s/%s", cands[i], soname);
+            n = snprintf(out, cap, "%s/%s", cands[i], soname);
+        }
+        if (n < 0 || (size_t)n >= cap) {
+            continue; /* a path too long to be a candidate */
         }
         if (access(out, R_OK) == 0) {
             char *real = realpath(out, NULL);
