@@ -27,42 +27,16 @@ import platform
 import re
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 TIMEOUT = 600
 
-
-def find_pytt():
-    if os.environ.get("PYTT"):
-        return os.environ["PYTT"]
-    for d in sorted(os.listdir(REPO)):
-        cand = os.path.join(REPO, d, "cli", "pytt")
-        if d.startswith("build") and os.access(cand, os.X_OK):
-            return cand
-    return shutil.which("pytt")
-
-
-class Run:
-    def __init__(self, seconds, status, stderr):
-        self.seconds, self.status, self.stderr = seconds, status, stderr
-
-
-def timed(cmd, cwd):
-    t0 = time.perf_counter()
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, cwd=cwd, timeout=TIMEOUT)
-        status = p.returncode if p.returncode >= 0 else 128 - p.returncode
-        err = p.stderr
-    except subprocess.TimeoutExpired:
-        status, err = "timeout", b""
-    return Run(time.perf_counter() - t0, status, err)
+sys.path.insert(0, HERE)
+from benchlib import cpu_model, find_pytt, mem_total, median, timed  # noqa: E402
 
 
 def strace_count(cmd, cwd):
@@ -88,37 +62,12 @@ def pytt_event_count(pytt, trace, cwd):
     return int(m.group(1)) if m else None
 
 
-def med(runs):
-    ok = [r.seconds for r in runs if r is not None]
-    return statistics.median(ok) if ok else None
-
-
 def fmt_s(x):
     return "—" if x is None else f"{x:.3f}"
 
 
 def fmt_ratio(a, b):
     return "—" if a is None or b is None or b == 0 else f"{a / b:.2f}×"
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def mem_total():
-    try:
-        with open("/proc/meminfo") as f:
-            kb = int(f.readline().split()[1])
-        return f"{kb / 1048576:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        return "unknown"
 
 
 def main():
@@ -161,15 +110,15 @@ def main():
 
     for rnd in range(runs):
         for bench, cmd, do_replay in benches:
-            nat = timed(cmd, work)
+            nat = timed(cmd, cwd=work, timeout=TIMEOUT)
             res[(bench, "native")].append(check("native", bench, nat, 0))
             trace = os.path.join(work, f"{bench}-{rnd}")
-            rec = timed([pytt, "record", "-o", trace, "--"] + cmd, work)
+            rec = timed([pytt, "record", "-o", trace, "--"] + cmd, cwd=work, timeout=TIMEOUT)
             res[(bench, "record")].append(check("record", bench, rec, nat.status))
             if rec.status == nat.status:
                 traces[bench] = trace
                 if do_replay:
-                    rep = timed([pytt, "replay", trace, "-a"], work)
+                    rep = timed([pytt, "replay", trace, "-a"], cwd=work, timeout=TIMEOUT)
                     res[(bench, "replay")].append(check("replay", bench, rep, rec.status))
         print(f"round {rnd + 1}/{runs} done", file=sys.stderr)
 
@@ -190,7 +139,7 @@ def main():
                 ev_source[bench] = "`strace -c -f` on a native run"
                 ev_unit[bench] = "syscalls"
 
-    m = {k: med(v) for k, v in res.items()}
+    m = {k: median([r.seconds for r in v if r is not None]) for k, v in res.items()}
     rows = [
         ("record, CPU-bound (`cpu_loop.py " + str(cpu_n) + "`)", m[("cpu", "native")], m[("cpu", "record")]),
         (f"record, syscall-heavy (`syscall_heavy.py {reads}`)", m[("sys", "native")], m[("sys", "record")]),

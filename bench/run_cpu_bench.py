@@ -26,22 +26,23 @@ Stdlib only (Debian's /usr/bin/python3).
 
 import argparse
 import datetime
-import math
 import os
 import platform
 import re
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 CPU = os.path.join(HERE, "cpu")
 TIMEOUT = 900
+
+sys.path.insert(0, HERE)
+from benchlib import (cpu_model, find_pytt, geomean, git_rev, mem_total, median,  # noqa: E402
+                      timed)
 
 # program: (default argument, smoke argument, what it exercises)
 PROGRAMS = [
@@ -55,61 +56,6 @@ PROGRAMS = [
 BP_PROGRAM = ("bp_target", "1000000", "20000")
 
 
-def find_pytt():
-    if os.environ.get("PYTT"):
-        return os.environ["PYTT"]
-    for d in sorted(os.listdir(REPO)):
-        cand = os.path.join(REPO, d, "cli", "pytt")
-        if d.startswith("build") and os.access(cand, os.X_OK):
-            return cand
-    return shutil.which("pytt")
-
-
-class Run:
-    def __init__(self, seconds, status, stdout, stderr):
-        self.seconds, self.status, self.stdout, self.stderr = seconds, status, stdout, stderr
-
-
-def timed(cmd, capture=False):
-    t0 = time.perf_counter()
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, timeout=TIMEOUT)
-        status = p.returncode if p.returncode >= 0 else 128 - p.returncode
-        out, err = p.stdout or b"", p.stderr
-    except subprocess.TimeoutExpired:
-        status, out, err = "timeout", b"", b""
-    return Run(time.perf_counter() - t0, status, out, err)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def mem_total():
-    try:
-        with open("/proc/meminfo") as f:
-            return f"{int(f.readline().split()[1]) / 1048576:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        return "unknown"
-
-
-def git_rev():
-    try:
-        return subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-
-
 def py_version(py):
     try:
         return subprocess.run([py, "-c", "import sys; print(sys.version.split()[0])"],
@@ -118,22 +64,12 @@ def py_version(py):
         return "unknown"
 
 
-def geomean(xs):
-    xs = [x for x in xs if x]
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
-
-
 def fmt_s(x):
     return "FAILED" if x is None else f"{x:.3f}"
 
 
 def fmt_r(x):
     return "—" if x is None else f"{x:.2f}×"
-
-
-def median(runs):
-    ok = [r for r in runs if r is not None]
-    return statistics.median(ok) if ok else None
 
 
 def main():

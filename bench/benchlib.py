@@ -1,0 +1,82 @@
+"""Helpers shared by the benchmark scripts (bench/run_*.py): finding pytt, timing a command,
+describing the machine. Stdlib only (Debian's /usr/bin/python3)."""
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+
+def find_pytt():
+    """$PYTT, else build*/cli/pytt in the repository, else pytt on PATH."""
+    if os.environ.get("PYTT"):
+        return os.environ["PYTT"]
+    for d in sorted(os.listdir(REPO)):
+        cand = os.path.join(REPO, d, "cli", "pytt")
+        if d.startswith("build") and os.access(cand, os.X_OK):
+            return cand
+    return shutil.which("pytt")
+
+
+class Run:
+    """One timed command: wall seconds, exit status ("timeout" if killed), stdout, stderr."""
+
+    def __init__(self, seconds, status, stdout, stderr):
+        self.seconds, self.status, self.stdout, self.stderr = seconds, status, stdout, stderr
+
+
+def timed(cmd, cwd=None, capture=False, timeout=900):
+    """Run cmd (stdin from /dev/null, stdout kept only if capture) and time it."""
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, cwd=cwd,
+                           stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=timeout)
+        status = p.returncode if p.returncode >= 0 else 128 - p.returncode
+        out, err = p.stdout or b"", p.stderr
+    except subprocess.TimeoutExpired:
+        status, out, err = "timeout", b"", b""
+    return Run(time.perf_counter() - t0, status, out, err)
+
+
+def median(values):
+    """Median of the values that are not None, or None."""
+    ok = [v for v in values if v is not None]
+    return statistics.median(ok) if ok else None
+
+
+def geomean(xs):
+    xs = [x for x in xs if x]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_total():
+    try:
+        with open("/proc/meminfo") as f:
+            return f"{int(f.readline().split()[1]) / 1048576:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+
+
+def git_rev():
+    try:
+        return subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
