@@ -5,7 +5,9 @@ from the last of them, repeated `reverse-step` (`reverse-next`) visits exactly t
 reverse order. At up to 12 of the `step` stops inside a function, `reverse-finish` lands on the
 caller's line as `bt` showed it there (`goto` to that stop's tick shows the stop and `bt` the
 same line), and going forward again to the same tick shows the same
-`bt` and `locals` as before. Run on a real recording of each program, for the given
+`bt` and `locals` as before. On the line of PROG visited most often, a breakpoint's hits
+(up to 8) reached by `continue`, then one more `continue`, are revisited by
+`reverse-continue` in reverse order, at the same ticks with the same `locals`. Run on a real recording of each program, for the given
 interpreter."""
 import argparse
 import os
@@ -136,6 +138,38 @@ def check_reverse_finish(args, prog, trace, expected):
     return ok
 
 
+def check_reverse_continue(args, prog, trace, expected):
+    """A breakpoint hit several times: rc retraces the forward hits, same ticks and locals."""
+    counts = {}
+    for e in expected:
+        if e.startswith(prog + ":"):
+            counts[e] = counts.get(e, 0) + 1
+    where, hits = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    hits = min(hits, 8)
+    line = int(where.split(":")[1])
+    first_line = int(expected[0].split(":")[1])
+    script = (f"tbreak {prog}:{first_line}\ncontinue\nbreak {prog}:{line}\n" +
+              "continue\nlocals\nwhen\n" * hits + "continue\nwhen\n" +
+              "reverse-continue\nlocals\nwhen\n" * hits)
+    out = pytt_session(args.pytt, trace, script)
+    parts, ticks = navlib.split_by_when(out.splitlines())
+    # each part ends with a motion's stop, then the locals there
+    def after_stop(lines):
+        at = max((i for i, l in enumerate(lines) if navlib.stop_of(l)), default=-1)
+        return [l for l in lines[at + 1:] if not l.startswith("->")]
+    moments = [(ticks[k], after_stop(parts[k])) for k in range(len(ticks))]
+    # after the last of them, one more continue (to the next hit or the end), then back
+    forward, back = moments[:hits], moments[hits + 1:]
+    if len(ticks) != 2 * hits + 1 or back != forward[::-1]:
+        print(f"FAIL: reverse-continue on {where} ({hits} hits) does not retrace the forward "
+              f"hits:\n  forward: {[m[0] for m in forward]}\n  back:    {[m[0] for m in back]}"
+              f"\n{out[-1500:]}")
+        return False
+    print(f"ok: `reverse-continue` retraces {hits} hits of {where} at the same ticks with the "
+          f"same locals")
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pytt", required=True)
@@ -153,7 +187,9 @@ def main():
                        check=True, stdout=subprocess.DEVNULL, timeout=120)
         ok = check(args, prog, "step", False, trace)
         ok = check(args, prog, "next", True, trace) and ok
-        ok = check_reverse_finish(args, prog, trace, oracle(args.python, prog, False)) and ok
+        expected = oracle(args.python, prog, False)
+        ok = check_reverse_finish(args, prog, trace, expected) and ok
+        ok = check_reverse_continue(args, prog, trace, expected) and ok
     sys.exit(0 if ok else 1)
 
 
