@@ -151,24 +151,26 @@ static void put32(uint8_t *p, int32_t v)
     memcpy(p, &v, 4);
 }
 
-/* One trampoline at address t for opcode i (layout in pt_clock.h). */
-static void emit_trampoline(uint8_t *code, pt_addr t, int i)
+/* One trampoline at address t for opcode i (layout in pt_clock.h). A superinstruction's counts
+ * its two instructions at once and traps when that reaches or passes 0 (pt_clock_settle). */
+static void emit_trampoline(uint8_t *code, pt_addr t, int i, int fused, uint64_t handler)
 {
     pt_addr orig = PT_CLOCK_ORIG + (pt_addr)i * 8;
     static const uint8_t sub[] = {0x48, 0x83, 0x2d}; /* sub qword [rip+rel32], imm8 */
     memset(code, 0xcc, PT_CLOCK_TRAMP_SIZE);
     memcpy(code, sub, 3);
     put32(code + 3, (int32_t)(PT_CLOCK_COUNTDOWN - (t + 8)));
-    code[7] = 1;
-    code[8] = 0x74; /* je trap */
+    code[7] = fused ? 2 : 1;
+    code[8] = fused ? 0x7e : 0x74; /* jle / je trap */
     code[9] = (uint8_t)(PT_CLOCK_TRAP_OFFSET - 10);
-    code[10] = 0xff; /* jmp [rip+rel32] */
+    code[10] = 0xff; /* jmp [rip+rel32]: the handler, fused for a superinstruction */
     code[11] = 0x25;
-    put32(code + 12, (int32_t)(orig - (t + 16)));
+    put32(code + 12, (int32_t)(PT_CLOCK_TRAMP_HANDLER - 16));
     code[16] = 0xcc; /* int3 */
-    code[17] = 0xff; /* jmp [rip+rel32] */
+    code[17] = 0xff; /* jmp [rip+rel32]: after a trap, the first half's handler */
     code[18] = 0x25;
     put32(code + 19, (int32_t)(orig - (t + 23)));
+    memcpy(code + PT_CLOCK_TRAMP_HANDLER, &handler, 8);
 }
 
 int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table,
@@ -183,8 +185,9 @@ int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table,
     }
     uint8_t *code = malloc(NOPCODES * PT_CLOCK_TRAMP_SIZE);
     for (int i = 0; i < NOPCODES; i++) {
+        c->fused[i] = redirect[i] != i;
         tramp[i] = PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE;
-        emit_trampoline(code + i * PT_CLOCK_TRAMP_SIZE, tramp[i], i);
+        emit_trampoline(code + i * PT_CLOCK_TRAMP_SIZE, tramp[i], i, c->fused[i], handler[i]);
     }
     int rc = -1;
     if (pt_mem_write(mem, PT_CLOCK_COUNTDOWN, &idle, 8) == 0 &&
@@ -360,6 +363,26 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
     c->watch = *w;
     c->code_valid = 1;
     c->watching = 1;
+    return 0;
+}
+
+int pt_clock_settle(struct pt_clock *c, struct pt_mem *mem, uint64_t rip, int *early)
+{
+    uint64_t countdown;
+    *early = 0;
+    if (!c->table || rip < PT_CLOCK_TRAMPS ||
+        rip >= PT_CLOCK_TRAMPS + NOPCODES * PT_CLOCK_TRAMP_SIZE ||
+        !c->fused[(rip - PT_CLOCK_TRAMPS) / PT_CLOCK_TRAMP_SIZE]) {
+        return 0;
+    }
+    if (pt_mem_read(mem, PT_CLOCK_COUNTDOWN, &countdown, 8) < 0) {
+        return pt_wrap("reading the Python clock");
+    }
+    countdown++; /* the second half is counted when it is dispatched, after the trap */
+    if (pt_mem_write(mem, PT_CLOCK_COUNTDOWN, &countdown, 8) < 0) {
+        return pt_wrap("settling the Python clock");
+    }
+    *early = countdown != 0;
     return 0;
 }
 

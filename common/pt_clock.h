@@ -7,13 +7,21 @@
  *
  *     tramp_i:  sub  qword [countdown], 1
  *               je   trap_i
- *               jmp  [orig_i]
+ *               jmp  [handler_i]
  *     trap_i:   int3                      ; countdown reached 0: the tracer takes over
  *               jmp  [orig_i]             ; resumed here after the trap
  *
  * so tick = base - countdown, and "stop at tick T" is one trap: countdown = T - now. The same
  * trampolines run at record and at replay, installed at the same logged moment, so counting
  * cannot perturb determinism, and nothing is allocated inside Python.
+ *
+ * Every instruction is one tick, as sys.settrace sees instructions. CPython 3.11/3.12 fuse some
+ * pairs into superinstructions (LOAD_FAST__LOAD_FAST & co.) regardless of line boundaries, so
+ * the second half of a pair is never dispatched. Their trampolines count both at once,
+ * `sub 2; jle trap_i; jmp [fused handler]`, and after a trap resume into orig_i, the *first
+ * half's* plain handler, so that the second half is dispatched and counted on its own: a stop
+ * can land on either half (pt_clock_settle), while runs with no stop inside a pair keep the
+ * fused speed.
  */
 #ifndef PT_CLOCK_H
 #define PT_CLOCK_H
@@ -25,10 +33,11 @@
 #include <sys/types.h>
 
 #define PT_CLOCK_COUNTDOWN (PT_PAGE_ADDR + 0x1000)
-#define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1100)   /* 256 original handler addresses */
+#define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1100)   /* 256 handlers resumed after a trap */
 #define PT_CLOCK_TRAMPS (PT_PAGE_ADDR + 0x2000) /* 256 trampolines of 32 bytes */
 #define PT_CLOCK_TRAMP_SIZE 32
 #define PT_CLOCK_TRAP_OFFSET 16    /* the int3 inside a trampoline */
+#define PT_CLOCK_TRAMP_HANDLER 24  /* the handler it continues to when not trapping */
 #define PT_CLOCK_IDLE (1ull << 62) /* countdown when nothing is awaited: never reaches 0 */
 #define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1900) /* watched frames, then watched instructions */
 /* (slots: 2 * PT_WATCH_MAX words, up to 0x1a00; trampolines from 0x2000) */
@@ -62,6 +71,7 @@ struct pt_clock {
     int watching;          /* the table points at the watch trampolines */
     struct pt_watch watch; /* their configuration (slots included) */
     int code_valid;        /* the watch trampolines in memory were generated for `watch` */
+    uint8_t fused[256];    /* superinstructions: their plain trampolines count 2 */
 };
 
 /* Where opcode_targets (and _PyOpcode_Deopt) are in the tracee: symbols from the interpreter
@@ -69,11 +79,10 @@ struct pt_clock {
  * has the symbols, its debug file for stripped binaries), relocated by the image's load address
  * in /proc/PID/maps. */
 int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt_clock_site *site);
-/* Which handler each opcode's trampoline continues to. Identity, except for superinstructions
- * (3.11/3.12: LOAD_FAST__LOAD_FAST & co., specializations of LOAD_FAST, STORE_FAST and
- * LOAD_CONST), which CPython fuses without regard to line boundaries: they are sent to their
- * first half's plain handler, so the second half is dispatched (and counted) on its own and
- * every instruction is one tick, as sys.settrace sees instructions. */
+/* Which handler each opcode continues to after a trap (and in the watch trampolines, which count
+ * one per dispatch). Identity, except for superinstructions (3.11/3.12: LOAD_FAST__LOAD_FAST &
+ * co., specializations of LOAD_FAST, STORE_FAST and LOAD_CONST): their first half's plain
+ * handler, so the second half is dispatched (and counted) on its own. */
 int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const char *version,
                   uint8_t redirect[256]);
 /* Install the trampolines and redirect the table. The counter starts at tick 0, idle. */
@@ -86,6 +95,12 @@ int pt_clock_arm(struct pt_clock *c, struct pt_mem *mem, uint64_t target);
 int pt_clock_idle(struct pt_clock *c, struct pt_mem *mem);
 /* Point the table at trampolines that also trap as `w` says; NULL: back to plain counting. */
 int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w);
+/* At a clock trap (rip after its int3): a superinstruction's trampoline counted both halves,
+ * so the countdown reads 0 (the target is the second half) or -1 (the first). Count the
+ * second half back: *early is then 1 when the target is the second half, still one dispatch
+ * ahead (resume: it traps when dispatched), 0 when this is the target. Record and replay call
+ * it before anything reads the clock at a trap. */
+int pt_clock_settle(struct pt_clock *c, struct pt_mem *mem, uint64_t rip, int *early);
 /* Is rip (at a SIGTRAP stop) right after a clock trap? Then *opcode is the opcode dispatched. */
 int pt_clock_is_trap(const struct pt_clock *c, uint64_t rip, int *opcode);
 
