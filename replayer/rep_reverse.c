@@ -11,8 +11,10 @@
  *   reverse-finish    the caller's call instruction, which is where the caller's prev_instr
  *                     points now: the last dispatch of it in that frame;
  *   reverse-continue  the last breakpoint hit, the breakpoints' addresses watched.
- * After landing, a snapshot is taken at the start of the window scanned, so the next reverse
- * motion starts close by.
+ * Watched searches (next, finish, continue) go through find_last, which copes with dense hits
+ * (a hot loop) by searching in growing windows back from `end` instead of trapping at every hit
+ * from the interval's start. After landing, a snapshot is near the window scanned, so the next
+ * reverse motion starts close by.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -52,8 +54,8 @@ static int run_forward_to(struct rep_session *s, uint64_t now, uint64_t t)
 int rep_goto_tick(struct rep_session *s, uint64_t t)
 {
     uint64_t now = 0;
-    if (s->state == REP_READY && rep_clock_now(s, &now) == 0 && now == t) {
-        return 0;
+    if (s->state == REP_READY && rep_clock_now(s, &now) == 0 && now == t && !s->nbp_stepover) {
+        return 0; /* already there, at the instruction (not on a catchpoint's trap) */
     }
     if (s->state == REP_READY && now < t) {
         return run_forward_to(s, now, t);
@@ -70,6 +72,17 @@ int rep_goto_tick(struct rep_session *s, uint64_t t)
     return s->snaps[i].tick == t ? 0 : run_forward_to(s, s->snaps[i].tick, t);
 }
 
+/* rep_goto_tick without stopping at raises on the way (catchpoints armed by reverse-continue
+ * are for the scans, not for getting to where a scan starts or to what it found). */
+static int goto_disarmed(struct rep_session *s, uint64_t t)
+{
+    int armed = s->catch_armed;
+    s->catch_armed = 0;
+    int rc = rep_goto_tick(s, t);
+    s->catch_armed = armed;
+    return rc;
+}
+
 /* Land on tick t (a moment found by a scan, so one that exists) and make it the visible
  * stop; going there must not stop at raises on the way (rep_goto disarms catchpoints). */
 static int land(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
@@ -78,9 +91,12 @@ static int land(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
     return rc == 0 ? pt_fail("tick %llu is past the recording's end", (unsigned long long)t) : rc;
 }
 
-/* Evaluate pred at the current trap (tick < end): remember the tick if it holds. In watched
- * scans (hits are rare) a snapshot is left there too, so landing on the last one is a restore
- * instead of a second replay of the interval. */
+/* A watched hit leaves a snapshot (so landing on the last one is a restore instead of a second
+ * replay of the interval) unless one lies within this many ticks before it: a breakpoint in a
+ * hot loop must not fork at every iteration. */
+#define HIT_SNAP_GAP (1ull << 22)
+
+/* Evaluate pred at the current trap (tick < end): remember the tick if it holds. */
 static int consider(struct rep_session *s, uint64_t end, rev_pred pred, void *ctx, uint64_t *best,
                     int *found, int snapshot_hits)
 {
@@ -96,20 +112,25 @@ static int consider(struct rep_session *s, uint64_t end, rev_pred pred, void *ct
     if (pred(s, &pos, next_instr, ctx)) {
         *best = t;
         *found = 1;
-        if (snapshot_hits && rep_snapshot(s) < 0) {
+        int near = rep_snap_before(s, t + 1);
+        if (snapshot_hits && (near < 0 || t - s->snaps[near].tick > HIT_SNAP_GAP) &&
+            rep_snapshot(s) < 0) {
             return -1;
         }
     }
     return 0;
 }
 
-/* From the current stop (tick `start`), run to `end` trapping as w says (NULL: every
- * dispatch) and return the last tick in [start, end) where pred holds. */
+/* From the current stop, run towards `end` trapping as w says (NULL: every dispatch), and
+ * keep in *best the last tick in [start, end) where pred holds (*found: whether any). Stops
+ * early, with *exhausted set, after `budget` traps: the caller then knows the answer is at or
+ * after *best and searches closer to `end` first (find_last). */
 static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, rev_pred pred,
-                void *ctx, uint64_t *best, int *found)
+                void *ctx, uint64_t *best, int *found, unsigned budget, int *exhausted)
 {
     uint64_t t;
-    *found = 0;
+    unsigned traps = 0;
+    *exhausted = 0;
     if (consider(s, end, pred, ctx, best, found, w != NULL) < 0) {
         return -1;
     }
@@ -118,6 +139,10 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
             return -1;
         }
         if (t + 1 >= end) {
+            return 0;
+        }
+        if (++traps > budget) {
+            *exhausted = 1;
             return 0;
         }
         if (w) {
@@ -153,6 +178,63 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
     }
 }
 
+/* find_last's parameters: watched traps allowed in one forward scan (~25 us each); a replay
+ * short enough to repeat for every window (~2.5 ms of plain replay); the first window. */
+#define TRAP_BUDGET 4096
+#define CHEAP_RUN (1ull << 20)
+#define WINDOW0 128
+
+/* The last tick in [now, end) where pred holds, watching as w says. Hits are often dense (the
+ * current frame or a breakpoint inside a hot loop: a forward scan would trap at every
+ * iteration), and the answer is the one nearest `end`, so the search looks in windows
+ * [end - k, end), k growing fourfold from WINDOW0, each replayed from the nearest snapshot.
+ * That is done at once when `end` is a cheap replay away; otherwise a forward scan runs first
+ * (right when hits are rare: one pass), and turns to windows after TRAP_BUDGET traps, leaving a
+ * snapshot where it stopped. A window that is dense again does the same from where it stops. */
+static int find_last(struct rep_session *s, uint64_t end, const struct pt_watch *w, rev_pred pred,
+                     void *ctx, uint64_t *best, int *found)
+{
+    int exhausted = 0;
+    uint64_t from;
+    *found = 0;
+    if (rep_clock_now(s, &from) < 0) {
+        return -1;
+    }
+    if (end - from > CHEAP_RUN) {
+        if (scan(s, end, w, pred, ctx, best, found, TRAP_BUDGET, &exhausted) < 0) {
+            return -1;
+        }
+        if (!exhausted) {
+            return 0;
+        }
+        if (rep_clock_now(s, &from) < 0 || rep_snapshot(s) < 0) {
+            return -1;
+        }
+    }
+    for (uint64_t k = WINDOW0;; k *= 4) {
+        uint64_t lo = end - from > k ? end - k : from, b = 0;
+        int f = 0;
+        if (goto_disarmed(s, lo) < 0 ||
+            scan(s, end, w, pred, ctx, &b, &f, TRAP_BUDGET, &exhausted) < 0) {
+            return -1;
+        }
+        if (f) {
+            *best = b;
+            *found = 1;
+        }
+        if (exhausted) { /* dense inside the window: windows again, from here */
+            if (rep_clock_now(s, &from) < 0 || rep_snapshot(s) < 0) {
+                return -1;
+            }
+            k = WINDOW0 / 4;
+            continue;
+        }
+        if (f || lo == from) {
+            return 0;
+        }
+    }
+}
+
 /* Scan snapshot intervals backwards from `end` until pred holds somewhere. */
 static int scan_back(struct rep_session *s, uint64_t end, const struct pt_watch *w, rev_pred pred,
                      void *ctx, struct pyi_pos *pos)
@@ -164,13 +246,14 @@ static int scan_back(struct rep_session *s, uint64_t end, const struct pt_watch 
         if (intervals++ > 0 && s->progress) {
             s->progress(s->progress_ctx, s->snaps[i].tick, end);
         }
-        if (rep_restore(s, i) < 0 || scan(s, end, w, pred, ctx, &best, &found) < 0) {
+        uint64_t start = s->snaps[i].tick;
+        if (rep_restore(s, i) < 0 || find_last(s, end, w, pred, ctx, &best, &found) < 0) {
             return -1;
         }
         if (found) {
             return land(s, best, pos);
         }
-        end = s->snaps[i].tick;
+        end = start;
     }
     return rep_goto_start(s, pos) < 0 ? -1 : 0;
 }
@@ -197,7 +280,9 @@ int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos)
         if (lo > first && (near < 0 || lo - s->snaps[near].tick > 4096) && rep_snapshot(s) < 0) {
             return -1; /* the next reverse steps start from here */
         }
-        if (scan(s, now, NULL, is_line, NULL, &best, &found) < 0) {
+        int exhausted;
+        found = 0;
+        if (scan(s, now, NULL, is_line, NULL, &best, &found, UINT32_MAX, &exhausted) < 0) {
             return -1;
         }
         if (found) {
@@ -337,11 +422,7 @@ int rep_goto_start(struct rep_session *s, struct pyi_pos *pos)
 
 int rep_goto(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
 {
-    int armed = s->catch_armed;
-    s->catch_armed = 0;
-    int rc = rep_goto_tick(s, t);
-    s->catch_armed = armed;
-    if (rc < 0) {
+    if (goto_disarmed(s, t) < 0) {
         return -1;
     }
     if (s->state != REP_READY) {

@@ -5,7 +5,11 @@
   - with --end (the program died of ZeroDivisionError), `catch raise` + reverse-continue stops
     on the raising line with that frame's locals;
   - after a mix of forward and backward motions, `goto end` lands on the recording's last tick
-    and no command failed (no divergence)."""
+    and no command failed (no divergence);
+  - in a loop of a million iterations (oracle/hot_loop.py), reverse-next from the line after it
+    and reverse-continue to a breakpoint in its body step back one iteration at a time, with
+    the values of `i` and `total` that iteration had (computed here), and continue goes
+    forward again to the next one."""
 import argparse
 import os
 import re
@@ -15,6 +19,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "oracle", "reverse_prog.py")
+HOT = os.path.join(HERE, "oracle", "hot_loop.py")
+HOT_N = 1_000_000
 STOP = re.compile(r"^> (.*)\((-?\d+)\)(.*)\(\)$")
 
 
@@ -105,8 +111,36 @@ def main():
                      if l.startswith("tick ")]
         ok &= check(ticks and end_ticks == ticks[-1:] and "error" not in out,
                     f"after motions, goto end should reach tick {ticks} without errors", out)
+        ok &= check_hot_loop(args, tmp)
     print("ok" if ok else "FAILED")
     sys.exit(0 if ok else 1)
+
+
+def check_hot_loop(args, tmp):
+    """rn/rc one iteration at a time at the end of a hot loop; values from Python itself."""
+    trace = os.path.join(tmp, "hot")
+    subprocess.run([args.pytt, "record", "-o", trace, args.python, HOT, str(HOT_N)], check=True,
+                   capture_output=True, timeout=120)
+    n = HOT_N
+    total = {k: sum(i % 7 for i in range(k + 1)) for k in (n - 4, n - 3, n - 2, n - 1)}
+    after, body = line_of_in(HOT, "result = total"), line_of_in(HOT, "total += i % 7")
+    head = body - 1
+    cmds = [f"break {HOT}:{after}", "continue", "reverse-next", "p i", "reverse-next", "p i",
+            "p total", "reverse-next", "p i", "delete", f"break {HOT}:{body}",
+            "reverse-continue", "p i", "p total", "reverse-continue", "p i", "continue", "p i"]
+    out = replay(args.pytt, trace, cmds)
+    # at the `for` line the next i is not assigned yet: i still holds the previous iteration's
+    stops = [s[1] for s, _ in blocks(out)[1:]]
+    values = [line for line in out.splitlines() if line.isdigit()]
+    want_stops = [after, head, body, head, body, body, body]
+    want_values = [n - 1, n - 1, total[n - 2], n - 2, n - 2, total[n - 3], n - 3, n - 2]
+    return check(stops == want_stops and values == [str(v) for v in want_values],
+                 f"hot loop: expected stops {want_stops} with values {want_values}, got "
+                 f"{stops} and {values}", out)
+
+
+def line_of_in(path, text):
+    return next(i for i, t in enumerate(open(path), 1) if t.strip().startswith(text))
 
 
 main()
