@@ -4,6 +4,7 @@ into stops (pdb's `> FILE(LINE)FUNC()` lines) and per-command outputs.
 
 Every pytt command runs in its own process group with a timeout; on timeout the group is
 killed, so a hanging pytt fails the test instead of blocking ctest."""
+import argparse
 import os
 import re
 import signal
@@ -28,6 +29,17 @@ def env():
     e["PYTHONDONTWRITEBYTECODE"] = "1"
     e["LC_ALL"] = "C.UTF-8"
     return e
+
+
+def pytt_args(description=None):
+    """--pytt PATH and --python PY (default Debian's python3.11), skipping (status 77) when PY
+    is not installed."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--pytt", required=True)
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    args = ap.parse_args()
+    need_python(args.python)
+    return args
 
 
 def need_python(python):

@@ -7,7 +7,6 @@ terminal does:
     first progress line ("searching back"), comes back to the end tick;
   - after both, `continue` runs to the end: the program's exit and the final tick equal those of
     an uninterrupted replay (interrupting changed nothing)."""
-import argparse
 import os
 import queue
 import re
@@ -104,11 +103,7 @@ def interrupted_back_at(sh, tick, what):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pytt", required=True)
-    ap.add_argument("--python", default="/usr/bin/python3.11")
-    args = ap.parse_args()
-    navlib.need_python(args.python)
+    args = navlib.pytt_args()
     with tempfile.TemporaryDirectory() as tmp:
         trace = os.path.join(tmp, "trace")
         navlib.record(args.pytt, args.python, PROG, trace, args=["3"])

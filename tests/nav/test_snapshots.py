@@ -7,7 +7,6 @@
     restores shows the same `when`, stop and values;
   - with PYTT_SNAPSHOT_MB=1, fewer snapshots are kept than with no budget (never the start), and
     the same moments still show the same values."""
-import argparse
 import os
 import re
 import sys
@@ -69,11 +68,7 @@ def check_spacing(ticks, here, what):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pytt", required=True)
-    ap.add_argument("--python", default="/usr/bin/python3.11")
-    args = ap.parse_args()
-    navlib.need_python(args.python)
+    args = navlib.pytt_args()
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         trace = os.path.join(tmp, "trace")
