@@ -87,9 +87,12 @@ int rep_nav_ready(struct rep_session *s)
         return 0;
     }
     uint64_t handlers[256];
-    struct pyi_session *p = rep_pyi(s);
-    if (!p || !s->clock.table) {
+    if (!s->clock.table) {
         return pt_fail("the Python clock is not running yet at this point of the replay");
+    }
+    struct pyi_session *p = rep_pyi(s);
+    if (!p) {
+        return pt_wrap("cannot read Python's state");
     }
     if (pt_mem_read(&s->mem, PT_CLOCK_ORIG, handlers, sizeof handlers) < 0 ||
         pyi_dispatch_regs(p, handlers, &s->instr_reg, &s->frame_reg) < 0 ||
@@ -363,8 +366,11 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
     }
     /* Run to the first dispatch (Python is initialised by then), learn the registers. */
     int r = dispatch_once(s);
-    if (r <= 0 || rep_nav_ready(s) < 0) {
-        return r < 0 ? -1 : 0;
+    if (r <= 0) {
+        return r;
+    }
+    if (rep_nav_ready(s) < 0) {
+        return -1; /* e.g. a CPython version pyintrospect does not read */
     }
     rep_watch_init(s, &w);
     if (pyi_opcode_family(s->pyi, pyi_opcode_resume(s->pyi), w.trap_op) < 0) {

@@ -111,16 +111,21 @@ def main():
     ap.add_argument("--program", required=True)
     ap.add_argument("--workdir", default=H.DEFAULT_WORKDIR)
     ap.add_argument("--native-only", action="store_true")
+    ap.add_argument("--tag", default="", help="suffix of the test's name and work directory "
+                    "(several interpreters at once)")
     a = ap.parse_args()
     if not a.native_only and not a.pytt:
         ap.error("--pytt is required unless --native-only")
     prog = os.path.abspath(a.program)
     name = os.path.splitext(os.path.basename(prog))[0]
     hdr = H.parse_header(prog)
+    name += "." + a.tag if a.tag else ""
     wd = H.WorkDir(a.workdir, ("native." if a.native_only else "replay.") + name)
     pytt = os.path.abspath(a.pytt) if a.pytt else None
 
     def body():
+        if not os.path.exists(a.python):
+            raise H.Skip(f"{a.python} is not installed")
         stdin_path = None
         if hdr["stdin"] == "random":
             stdin_path = wd("stdin.txt")

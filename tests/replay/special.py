@@ -247,6 +247,28 @@ def no_debug_info(c):
 
 
 @test
+def other_version_shell(c):
+    """A recording of CPython 3.12 (pyenv's, when present) replays with -a, and the replay shell
+    says the version is not one it can read instead of starting: exit status 1, the message
+    names the version and the supported one."""
+    py = os.path.join(os.environ.get("PYENV_ROOT", "/root/.pyenv"), "versions", "3.12.1", "bin",
+                      "python3.12")
+    if not os.path.exists(py):
+        raise H.Skip(f"{py} is not installed")
+    trace, rec = c.record([py, "-c", "print(6 * 7)"], "", capture=True)
+    rep = c.replay(trace)
+    if rec.status != 0 or rep.status != 0 or rep.stdout != b"42\n":
+        raise H.TestFailure(f"record/replay -a of python3.12 -c: {rec.describe()} / "
+                            f"{rep.describe()} {rep.stdout!r}")
+    sh = H.run([c.pytt, "replay", trace, "--batch", "-ex", "bt"], env=H.clean_env(),
+               cwd=c.wd.path, capture=True, timeout=H.NATIVE_TIMEOUT)
+    text = (sh.stdout + sh.stderr).decode("utf-8", "replace")
+    if sh.status != 1 or "CPython 3.12.1: unsupported version (pytt supports CPython 3.11)" \
+            not in text or "The recording ends here" in text:
+        raise H.TestFailure(f"the shell on a 3.12 recording: {sh.describe()}\n{text[-1500:]}")
+
+
+@test
 def thread_refused(c):
     """A program that starts a thread: record exits 125 with a message mentioning threads."""
     _, rec = c.record([c.python, sp("starts_thread.py")], "", capture=True)
