@@ -90,8 +90,11 @@ static int run_shell(struct rep_session *rep, const char *dir, const struct repl
     }
     if (!a->batch) {
         cli_shell_interact(&sh);
+        if (isatty(0)) {
+            return 0; /* a person's session: a command that failed said so already, as gdb */
+        }
     }
-    return sh.failed ? 1 : 0;
+    return sh.failed ? 1 : 0; /* scripted (--batch, -x, piped): 1 if any command failed */
 }
 
 int cli_replay_main(int argc, char **argv)

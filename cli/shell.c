@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <time.h>
 
@@ -226,8 +227,15 @@ static const struct shell_cmd *lookup(const char *word, size_t n)
     return NULL;
 }
 
+static sigjmp_buf prompt_env;
+static volatile sig_atomic_t at_prompt;
+
 static void on_sigint(int sig)
 {
+    if (at_prompt) {
+        at_prompt = 0;
+        siglongjmp(prompt_env, 1);
+    }
     pt_interrupted = 1;
 }
 
@@ -317,14 +325,30 @@ int cli_shell_source(struct cli_shell *sh, const char *path)
     return 0;
 }
 
+/* Ctrl-C at the prompt drops the line being typed and shows a fresh prompt, as gdb does: the
+ * SIGINT handler jumps out of readline (which handles no signals itself) and the loop restores
+ * the terminal. During a command it only sets pt_interrupted. */
 void cli_shell_interact(struct cli_shell *sh)
 {
     int tty = isatty(0);
     char buf[4096];
+    if (!sh->interruptible) { /* from the first prompt on, Ctrl-C never ends the shell */
+        shell_interruptible(sh);
+        sh->interruptible = 1;
+    }
+    rl_catch_signals = 0;
     while (!sh->quit) {
         char *line;
         if (tty) {
+            if (sigsetjmp(prompt_env, 1)) {
+                rl_free_line_state();
+                rl_cleanup_after_signal();
+                fputc('\n', stdout);
+                continue;
+            }
+            at_prompt = 1;
             line = readline("(pytt) ");
+            at_prompt = 0;
         } else {
             line = fgets(buf, sizeof buf, stdin) ? strdup(buf) : NULL;
             if (line) {

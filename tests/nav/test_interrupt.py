@@ -6,10 +6,15 @@ terminal does:
   - `reverse-continue` from the end to a breakpoint hit only at the start, interrupted at its
     first progress line ("searching back"), comes back to the end tick;
   - after both, `continue` runs to the end: the program's exit and the final tick equal those of
-    an uninterrupted replay (interrupting changed nothing)."""
+    an uninterrupted replay (interrupting changed nothing);
+  - on a terminal (a pty, readline at the prompt): Ctrl-C typed at the prompt drops the line
+    being typed and prompts again, Ctrl-C during `continue` interrupts it as above, and `quit`
+    then exits with status 0."""
 import os
+import pty
 import queue
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -102,6 +107,72 @@ def interrupted_back_at(sh, tick, what):
     return check(sh.when() == tick, f"{what}: `when` after the interrupt is not {tick}", sh) and ok
 
 
+class Tty:
+    """pytt replay on a pseudo-terminal, as a person runs it: ^C goes through the terminal."""
+
+    def __init__(self, pytt, trace):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(pytt, [pytt, "replay", trace, "--program-output", os.devnull],
+                      navlib.env())
+        self.text = ""
+
+    def expect(self, pattern, timeout=60):
+        """Read until pattern (a regex) matches the text after the last match; its match."""
+        deadline = time.monotonic() + timeout * navlib.SCALE
+        while time.monotonic() < deadline:
+            m = re.search(pattern, self.text)
+            if m:
+                self.text = self.text[m.end():]
+                return m
+            ready, _, _ = select.select([self.fd], [], [], 0.5)
+            if ready:
+                try:
+                    self.text += os.read(self.fd, 4096).decode("utf-8", "replace")
+                except OSError:
+                    return None
+        return None
+
+    def send(self, data):
+        os.write(self.fd, data.encode())
+
+    def close(self):
+        """Exit status once it has ended (or None, and it is killed)."""
+        for _ in range(int(20 * navlib.SCALE)):
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.25)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        return None
+
+
+def tty_session(pytt, trace, start):
+    t = Tty(pytt, trace)
+    ok = t.expect(r"\(pytt\) ") is not None
+    t.send("reverse-co\x03")  # typed, then Ctrl-C: the line must not run
+    ok = ok and t.expect(r"\(pytt\) ") is not None
+    t.send("when\n")
+    m = t.expect(r"tick (\d+), event")
+    ok = ok and m is not None and int(m.group(1)) == start
+    ok = ok and t.expect(r"\(pytt\) ") is not None
+    t.send("continue\n")
+    time.sleep(0.5)
+    t.send("\x03")
+    ok = ok and t.expect(r"Interrupted\.") is not None
+    m = t.expect(r"Back at tick (\d+)\.")
+    ok = ok and m is not None and int(m.group(1)) == start
+    ok = ok and t.expect(r"\(pytt\) ") is not None
+    t.send("quit\n")
+    status = t.close()
+    if not ok or status != 0:
+        print(f"FAIL: on a terminal: Ctrl-C at the prompt or during continue misbehaved, or quit "
+              f"exited {status}; the rest of the output: {t.text[-1500:]!r}")
+        return False
+    return True
+
+
 def main():
     args = navlib.pytt_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +189,8 @@ def main():
             ok = run_session(sh, end_tick)
         finally:
             sh.close()
+        starts = [m for m in map(navlib.WHEN.match, sh.seen) if m]
+        ok = bool(starts) and tty_session(args.pytt, trace, int(starts[0].group(1))) and ok
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
