@@ -15,11 +15,14 @@
 #define _GNU_SOURCE
 #include "rec_internal.h"
 
+#include "common/pt_clock.h"
+
 #include "common/pt_error.h"
 #include "common/pt_proc.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
+#include <linux/kcmp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,9 +67,24 @@ static pid_t parent_of(pid_t pid)
     return ppid;
 }
 
-/* Undo the recording setup in a new child. */
-static int release_setup(pid_t child)
+/* Does child have its own address space (fork), not its parent's (vfork, CLONE_VM)? When
+ * unsure, no: writing to a shared one would change the parent's. */
+static int own_memory(pid_t child)
 {
+    pid_t parent = parent_of(child);
+    return parent > 0 && syscall(SYS_kcmp, child, parent, KCMP_VM, 0, 0) > 0 ? 1 : 0;
+}
+
+/* Undo the recording setup in a new child. Its copy of the Python clock keeps counting in its
+ * own memory (the trampolines are in the copied table): it must never trap, so it is idled, in
+ * case the parent's was armed (a signal waiting for the next dispatch) when it forked. */
+static int release_setup(struct rec_session *s, struct rec_child *c, pid_t child)
+{
+    uint64_t idle = PT_CLOCK_IDLE;
+    if (s->clock.table && own_memory(child) &&
+        pt_mem_write(&c->mem, PT_CLOCK_COUNTDOWN, &idle, 8) < 0) {
+        return pt_wrap("idling the Python clock in child %d", (int)child);
+    }
     uint64_t args[6] = {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0, 0};
     int64_t ret;
     if (pt_inject_syscall(child, PT_PAGE_STUB_SYSCALL, SYS_prctl, args, &ret) < 0) {
@@ -181,7 +199,7 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
     int sig = 0;
     if (!c) {
         c = new_child(s, st->pid);
-        if (release_setup(st->pid) < 0) {
+        if (release_setup(s, c, st->pid) < 0) {
             return -1;
         }
     } else if (st->kind == PT_STOP_SYSCALL_ENTRY || st->kind == PT_STOP_SYSCALL_EXIT) {
