@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ struct replay_args {
     const char *dir;
     int autopilot, batch, at_end;
     const char *program_output;
-    const char *ex[64];
+    const char **ex; /* the -ex commands, in order (at most argc) */
     int nex;
     const char *xfile;
 };
@@ -39,6 +40,10 @@ static int replay_usage(void)
 static int parse_args(int argc, char **argv, struct replay_args *a)
 {
     memset(a, 0, sizeof *a);
+    a->ex = calloc((size_t)argc, sizeof *a->ex);
+    if (!a->ex) {
+        return -1;
+    }
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (strcmp(s, "-a") == 0 || strcmp(s, "--autopilot") == 0) {
@@ -49,8 +54,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
             a->batch = 1;
         } else if (strcmp(s, "--program-output") == 0 && i + 1 < argc) {
             a->program_output = argv[++i];
-        } else if ((strcmp(s, "-ex") == 0 || strcmp(s, "--ex") == 0) && i + 1 < argc &&
-                   a->nex < 64) {
+        } else if ((strcmp(s, "-ex") == 0 || strcmp(s, "--ex") == 0) && i + 1 < argc) {
             a->ex[a->nex++] = argv[++i];
         } else if (strcmp(s, "-x") == 0 && i + 1 < argc) {
             a->xfile = argv[++i];

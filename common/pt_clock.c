@@ -386,6 +386,28 @@ int pt_clock_settle(struct pt_clock *c, struct pt_mem *mem, uint64_t rip, int *e
     return 0;
 }
 
+int pt_clock_as_plain(const struct pt_clock *c, struct user_regs_struct *r)
+{
+    if (!c->table || r->rip < PT_CLOCK_WATCH ||
+        r->rip >= PT_CLOCK_WATCH + NOPCODES * PT_CLOCK_WATCH_SIZE ||
+        (r->rip - PT_CLOCK_WATCH) % PT_CLOCK_WATCH_SIZE != PT_CLOCK_WATCH_TRAP + 1) {
+        return 0;
+    }
+    uint64_t op = (r->rip - PT_CLOCK_WATCH) / PT_CLOCK_WATCH_SIZE;
+    uint64_t watch = PT_CLOCK_WATCH + op * PT_CLOCK_WATCH_SIZE;
+    uint64_t plain = PT_CLOCK_TRAMPS + op * PT_CLOCK_TRAMP_SIZE;
+    unsigned long long *gpr[] = {&r->rax, &r->rbx, &r->rcx, &r->rdx, &r->rsi,
+                                 &r->rdi, &r->rbp, &r->r8,  &r->r9,  &r->r10,
+                                 &r->r11, &r->r12, &r->r13, &r->r14, &r->r15};
+    for (size_t i = 0; i < sizeof gpr / sizeof gpr[0]; i++) {
+        if (*gpr[i] == watch) {
+            *gpr[i] = plain; /* the dispatch's jump target */
+        }
+    }
+    r->rip = plain + PT_CLOCK_TRAP_OFFSET + 1;
+    return 1;
+}
+
 int pt_clock_is_trap(const struct pt_clock *c, uint64_t rip, int *opcode)
 {
     if (c->table && rip >= PT_CLOCK_WATCH &&

@@ -31,6 +31,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #define PT_CLOCK_COUNTDOWN (PT_PAGE_ADDR + 0x1000)
 #define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1100)   /* 256 handlers resumed after a trap */
@@ -101,6 +102,11 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
  * ahead (resume: it traps when dispatched), 0 when this is the target. Record and replay call
  * it before anything reads the clock at a trap. */
 int pt_clock_settle(struct pt_clock *c, struct pt_mem *mem, uint64_t rip, int *early);
+/* At a watch trampoline's trap, make the registers those of the plain trampoline's trap for
+ * the same dispatch (rip, and the register holding the dispatch's jump target), which is where
+ * the recording was: a signal delivered there then saves the same frame, and rt_sigreturn
+ * restores (and returns) the recorded values. Returns 1 if r was changed. */
+int pt_clock_as_plain(const struct pt_clock *c, struct user_regs_struct *r);
 /* Is rip (at a SIGTRAP stop) right after a clock trap? Then *opcode is the opcode dispatched. */
 int pt_clock_is_trap(const struct pt_clock *c, uint64_t rip, int *opcode);
 

@@ -34,6 +34,11 @@ int rep_deliver_logged_signal(struct rep_session *s)
     }
     siginfo_t si;
     memcpy(&si, s->ev.siginfo, sizeof si);
+    struct user_regs_struct r;
+    if (s->ev.tick && (pt_getregs(s->pid, &r) < 0 ||
+                       (pt_clock_as_plain(&s->clock, &r) && pt_setregs(s->pid, &r) < 0))) {
+        return -1; /* at a breakpoint's (watch) trampoline: the recording was at a plain one */
+    }
     if (pt_deliver_signal(s->pid, &si) < 0) {
         return pt_wrap("replaying the delivery of %s (event %llu, tick %llu)",
                        strsignal(si.si_signo), (unsigned long long)s->ev.seq,

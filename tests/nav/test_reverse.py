@@ -9,10 +9,15 @@
   - in a loop of a million iterations (oracle/hot_loop.py), reverse-next from the line after it
     and reverse-continue to a breakpoint in its body step back one iteration at a time, with
     the values of `i` and `total` that iteration had (computed here), and continue goes
-    forward again to the next one."""
+    forward again to the next one;
+  - with Python signal handlers running inside a busy loop (oracle/signal_prog.py): a breakpoint
+    in the handler stops at each of the 5 calls (len(hits) 0..4) and reverse-continue retraces
+    them (3..0); 60 `step`s from just before the first call, then 60 `reverse-step`s, retrace
+    the same stops; `goto end` still reaches the recording's last tick."""
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "oracle", "reverse_prog.py")
 HOT = os.path.join(HERE, "oracle", "hot_loop.py")
 HOT_N = 1_000_000
+SIG = os.path.join(HERE, "oracle", "signal_prog.py")
 STOP = re.compile(r"^> (.*)\((-?\d+)\)(.*)\(\)$")
 
 
@@ -112,6 +118,7 @@ def main():
         ok &= check(ticks and end_ticks == ticks[-1:] and "error" not in out,
                     f"after motions, goto end should reach tick {ticks} without errors", out)
         ok &= check_hot_loop(args, tmp)
+        ok &= check_signals(args, tmp)
     print("ok" if ok else "FAILED")
     sys.exit(0 if ok else 1)
 
@@ -137,6 +144,35 @@ def check_hot_loop(args, tmp):
     return check(stops == want_stops and values == [str(v) for v in want_values],
                  f"hot loop: expected stops {want_stops} with values {want_values}, got "
                  f"{stops} and {values}", out)
+
+
+def check_signals(args, tmp):
+    """Breakpoints and steps across signal handlers, forwards and backwards."""
+    trace = os.path.join(tmp, "sig")
+    subprocess.run([args.pytt, "record", "-o", trace, args.python, SIG], check=True,
+                   capture_output=True, timeout=120)
+    end = [l for l in replay(args.pytt, trace, ["goto end", "when"]).splitlines()
+           if l.startswith("tick ")]
+    out = replay(args.pytt, trace, ["break handler"] + ["continue", "p hits"] * 5 +
+                 ["reverse-continue", "p hits"] * 4 + ["goto end", "when"])
+    values = [l for l in out.splitlines() if l.startswith("[")]
+    ticks = [l for l in out.splitlines() if l.startswith("tick ")]
+    want = [str([int(signal.SIGALRM)] * n) for n in (0, 1, 2, 3, 4, 3, 2, 1, 0)]
+    ok = check(values == want and ticks == end[-1:]
+               and "error" not in out,
+               f"signal handlers: breakpoint hits 0..4 then 3..0 and the end tick {end}", out)
+    # steps across the first handler call, forwards then backwards
+    first = [l for l in replay(args.pytt, trace, ["break handler", "continue", "when"])
+             .splitlines() if l.startswith("tick ")]
+    t0 = int(first[-1].split()[1].rstrip(",")) - 100
+    out = replay(args.pytt, trace, [f"goto {t0}"] + ["step"] * 60 + ["reverse-step"] * 60)
+    stops = [s for s, _ in blocks(out)[1:]]  # after the session's first stop: goto's, then one each
+    fwd, back = stops[0:61], stops[61:]
+    return check(ok and len(fwd) == 61 and back == fwd[-2::-1] and
+                 any(s[2] == "handler" for s in fwd) and "error" not in out,
+                 "signal handlers: 60 steps across a handler call, then 60 reverse-steps, "
+                 f"should retrace the same stops (forward {fwd[:8]}..., back {back[:8]}...)",
+                 out) and ok
 
 
 def line_of_in(path, text):
