@@ -96,6 +96,8 @@ class Tracee:
 
     def __init__(self, python, script, tmp, env=None):
         self.report_path = os.path.join(tmp, os.path.basename(script) + ".json")
+        if os.path.exists(self.report_path):
+            os.unlink(self.report_path)  # an earlier tracee's: waiting on it would not wait
         e = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
         e.pop("PYTHONPATH", None)
         e.update(env or {})
