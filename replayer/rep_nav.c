@@ -99,6 +99,12 @@ int rep_nav_ready(struct rep_session *s)
         pyi_frame_offsets(p, &s->prev_instr_off, &s->previous_off) < 0) {
         return -1;
     }
+    /* what `catch raise` plants on, found now: it can be set at the end of the recording too,
+     * where there is no process to look in */
+    if (!s->nbp_addr && pyi_symbol_addr(p, "PyTraceBack_Here", &s->nbp_addr) < 0) {
+        s->nbp_addr = 0;
+        pt_err_clear();
+    }
     s->nav_ready = 1;
     return 0;
 }

@@ -1,6 +1,6 @@
 """Random mixes of motions, forwards and backwards, against the replay itself: for fixed seeds, a
-session runs 25 random commands (step, next, finish, continue, their reverse twins, breakpoints
-set on random lines and deleted), printing `when`, `bt` and `locals` after each; a second
+session runs 25 random commands (step, next, finish, until, continue, their reverse twins,
+goto start, catch raise, breakpoints and tbreaks set on random lines and deleted), printing `when`, `bt` and `locals` after each; a second
 session goes to the end, then back to 6 of the ticks visited, and must show there the same `bt`
 and `locals` as the first did. No command may fail other than a motion that is meaningless
 where it is (finish in the outermost frame), and nothing may diverge. Programs: a nav program
@@ -18,10 +18,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = [os.path.join(HERE, "programs", "basics.py"),
             os.path.join(HERE, "oracle", "signal_prog.py")]
 SEEDS = 10
-MOTIONS = ["step", "next", "finish", "continue", "reverse-step", "reverse-next",
-           "reverse-finish", "reverse-continue"]
-NOISE = ("Breakpoint ", "Deleted", "No breakpoint", "At the start", "The program",
-         "Run till", "Value returned", "No earlier", "error")
+MOTIONS = ["step", "next", "finish", "continue", "until", "reverse-step", "reverse-next",
+           "reverse-finish", "reverse-continue", "reverse-continue", "goto start", "catch raise",
+           "catch raise ValueError"]
+NOISE = ("Breakpoint ", "Temporary", "Catchpoint", "Exception raised", "Deleted",
+         "No breakpoint", "At the start", "The program", "Run till", "Value returned",
+         "No earlier", "error")
 
 
 def session(pytt, trace, cmds):
@@ -37,7 +39,8 @@ def random_commands(rng, prog):
     for _ in range(25):
         r = rng.random()
         if r < 0.12:
-            cmds.append(f"break {prog}:{rng.choice(lines)}")
+            kind = "tbreak" if rng.random() < 0.3 else "break"
+            cmds.append(f"{kind} {prog}:{rng.choice(lines)}")
         elif r < 0.16:
             cmds.append("delete")
         else:
