@@ -125,7 +125,12 @@ int shell_start(struct cli_shell *sh, int at_end)
             r = rep_goto_end(sh->rep, &pos);
         }
     }
-    return shell_motion_done(sh, r, &pos, "cannot reach the main script");
+    int unsupported = r < 0 && strstr(pt_errmsg(), "unsupported version") != NULL;
+    int rc = shell_motion_done(sh, r, &pos, "cannot reach the main script");
+    if (unsupported) {
+        fprintf(sh->out, "The recording still replays: pytt replay %s -a\n", sh->trace_dir);
+    }
+    return rc;
 }
 
 int shell_cmd_reverse_step(struct cli_shell *sh, const char *args)
