@@ -274,10 +274,11 @@ static int pyi_code_same(struct pyi_session *s, struct pyi_code *c, bool *same)
     *same = false;
     if (!obj || !lt) {
         pt_fail("out of memory");
-    } else if (pyi_read(s, c->addr, obj, n) == 0 && pyi_code_ident_of(s, obj, n, ident) == 0) {
+    } else {
+        rc = 0; /* unreadable or different: not the same (pyi_code_load then says what is wrong) */
         now.code = obj + off;
-        rc = 0;
-        if (memcmp(ident, c->ident, sizeof ident) == 0 &&
+        if (pyi_read(s, c->addr, obj, n) == 0 && pyi_code_ident_of(s, obj, n, ident) == 0 &&
+            memcmp(ident, c->ident, sizeof ident) == 0 &&
             pyi_rd_local(s, obj, n, PYI_F_CO_LINETABLE, &lt_addr) == 0 &&
             pyi_read(s, (pt_addr)lt_addr, lt, lt_n) == 0 &&
             pyi_rd_local(s, lt, lt_n, PYI_F_OB_SIZE, &lt_size) == 0 &&
@@ -285,7 +286,7 @@ static int pyi_code_same(struct pyi_session *s, struct pyi_code *c, bool *same)
             memcmp(lt + lt_off, c->linetable, c->linetable_len) == 0 && s->v->deopt(s, &now) == 0) {
             *same = memcmp(now.deopt, c->deopt, 2 * c->ncodeunits) == 0;
         }
-        pt_err_clear(); /* unreadable parts: not the same; pyi_code_load says why */
+        pt_err_clear();
     }
     free(now.deopt);
     free(obj);
