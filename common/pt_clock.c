@@ -405,6 +405,10 @@ int pt_clock_as_plain(const struct pt_clock *c, struct user_regs_struct *r)
         }
     }
     r->rip = plain + PT_CLOCK_TRAP_OFFSET + 1;
+    /* and the flags the plain trampoline's `sub` left: 1 - 1 (ZF PF) or, for a superinstruction
+     * stopped on its first half, 1 - 2 (CF PF AF SF) */
+    const uint64_t arith = 0x8d5; /* OF SF ZF AF PF CF */
+    r->eflags = (r->eflags & ~arith) | (c->fused[op] ? 0x95 : 0x44);
     return 1;
 }
 
