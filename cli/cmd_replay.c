@@ -101,21 +101,17 @@ static int run_shell(struct rep_session *rep, const char *dir, const struct repl
     return sh.failed ? 1 : 0; /* scripted (--batch, -x, piped): 1 if any command failed */
 }
 
-int cli_replay_main(int argc, char **argv)
+static int replay_main(struct replay_args *a)
 {
-    struct replay_args a;
-    if (parse_args(argc, argv, &a) < 0) {
-        return replay_usage();
-    }
     char dir[PATH_MAX];
-    if (cli_tracedir_resolve(a.dir, dir, sizeof dir) < 0) {
+    if (cli_tracedir_resolve(a->dir, dir, sizeof dir) < 0) {
         return cli_fail("cannot replay");
     }
     struct rep_options opt = {.trace_dir = dir, .out_fd = 1, .err_fd = 2};
-    if (a.program_output) {
-        int fd = open(a.program_output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (a->program_output) {
+        int fd = open(a->program_output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) {
-            pt_fail_errno("open(%s)", a.program_output);
+            pt_fail_errno("open(%s)", a->program_output);
             return cli_fail("cannot write the program's output");
         }
         opt.out_fd = opt.err_fd = fd;
@@ -127,12 +123,20 @@ int cli_replay_main(int argc, char **argv)
         status = cli_fail("cannot replay %s", dir);
     } else if (rep_start(rep) < 0) {
         status = cli_fail("cannot start the replay of %s", dir);
-    } else if (a.autopilot) {
+    } else if (a->autopilot) {
         status = rep_run(rep, UINT64_MAX) < 0 ? cli_fail("replay of %s failed", dir)
                                               : recorded_status(rep);
     } else {
-        status = run_shell(rep, dir, &a);
+        status = run_shell(rep, dir, a);
     }
     rep_close(rep);
+    return status;
+}
+
+int cli_replay_main(int argc, char **argv)
+{
+    struct replay_args a;
+    int status = parse_args(argc, argv, &a) < 0 ? replay_usage() : replay_main(&a);
+    free(a.ex);
     return status;
 }
