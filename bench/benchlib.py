@@ -2,6 +2,7 @@
 describing the machine. Stdlib only (Debian's /usr/bin/python3)."""
 import math
 import os
+import sys
 import platform
 import shutil
 import statistics
@@ -80,3 +81,20 @@ def git_rev():
                               capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
+
+
+def finish_report(lines, failures, markdown, keep, work):
+    """Print the markdown report (to `markdown` too if given) with any failures, keep or remove
+    the work directory; returns the exit status (1 if anything failed)."""
+    if failures:
+        lines += ["", "**Failures:**"] + [f"- {f}" for f in failures]
+    report = "\n".join(lines)
+    print(report)
+    if markdown:
+        with open(markdown, "w") as f:
+            f.write(report + "\n")
+    if keep:
+        print(f"traces kept in {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures else 0

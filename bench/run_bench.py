@@ -36,7 +36,8 @@ REPO = os.path.dirname(HERE)
 TIMEOUT = 600
 
 sys.path.insert(0, HERE)
-from benchlib import cpu_model, find_pytt, mem_total, median, timed  # noqa: E402
+from benchlib import (cpu_model, find_pytt, finish_report, mem_total, median,  # noqa: E402
+                      timed)
 
 
 def strace_count(cmd, cwd):
@@ -186,21 +187,7 @@ def main():
                        f"(count from {ev_source[bench]})")
         elif bench in ev_bytes:
             out.append(f"- trace size, {label}: {ev_bytes[bench]} bytes of events (no event count)")
-    if failures:
-        out.append("")
-        out.append("**Failures:**")
-        for f in failures:
-            out.append(f"- {f}")
-    report = "\n".join(out)
-    print(report)
-    if a.markdown:
-        with open(a.markdown, "w") as f:
-            f.write(report + "\n")
-    if a.keep:
-        print(f"traces kept in {work}", file=sys.stderr)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failures else 0
+    return finish_report(out, failures, a.markdown, a.keep, work)
 
 
 if __name__ == "__main__":

@@ -41,8 +41,8 @@ CPU = os.path.join(HERE, "cpu")
 TIMEOUT = 900
 
 sys.path.insert(0, HERE)
-from benchlib import (cpu_model, find_pytt, geomean, git_rev, mem_total, median,  # noqa: E402
-                      timed)
+from benchlib import (cpu_model, find_pytt, finish_report, geomean, git_rev,  # noqa: E402
+                      mem_total, median, timed)
 
 # program: (default argument, smoke argument, what it exercises)
 PROGRAMS = [
@@ -219,21 +219,7 @@ def main():
         out.append(f"- `continue` itself (break+c minus the start alone): {c - st:.3f} s for the "
                    f"rest of the run, vs {au:.3f} s for the whole run under -a: "
                    f"{(c - st) / au:.2f}× (negative or ~0: within noise)")
-    if failures:
-        out.append("")
-        out.append("**Failures:**")
-        for f in failures:
-            out.append(f"- {f}")
-    report = "\n".join(out)
-    print(report)
-    if a.markdown:
-        with open(a.markdown, "w") as f:
-            f.write(report + "\n")
-    if a.keep:
-        print(f"traces kept in {work}", file=sys.stderr)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failures else 0
+    return finish_report(out, failures, a.markdown, a.keep, work)
 
 
 if __name__ == "__main__":

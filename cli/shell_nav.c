@@ -196,20 +196,8 @@ int shell_cmd_info_snapshots(struct cli_shell *sh)
     fprintf(sh->out, "%d snapshot%s (forks of the replayed process, sharing memory with it)\n", n,
             n == 1 ? "" : "s");
     for (int i = 0; i < n; i++) {
-        char path[64], line[256];
-        long pss = -1;
-        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)snaps[i].pid);
-        FILE *f = fopen(path, "r");
-        while (f && fgets(line, sizeof line, f)) {
-            if (strncmp(line, "Pss:", 4) == 0) {
-                pss = atol(line + 4);
-            }
-        }
-        if (f) {
-            fclose(f);
-        }
         fprintf(sh->out, "  tick %-12llu pid %-7d %ld KiB (proportional set size)\n",
-                (unsigned long long)snaps[i].tick, (int)snaps[i].pid, pss);
+                (unsigned long long)snaps[i].tick, (int)snaps[i].pid, snaps[i].pss_kib);
     }
     return 0;
 }

@@ -115,6 +115,16 @@ int rep_nav_ready(struct rep_session *s);
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
 int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self);
+/* Is frame among the first n frames w watches? */
+static inline int rep_watch_has_frame(const struct pt_watch *w, int n, pt_addr frame)
+{
+    for (int i = 0; i < n && i < w->nframes; i++) {
+        if (w->frames[i] == frame) {
+            return 1;
+        }
+    }
+    return 0;
+}
 int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w);
 int rep_present(struct rep_session *s, const struct pyi_pos *pos);
 int rep_run_watched(struct rep_session *s, const struct pt_watch *w);

@@ -269,10 +269,7 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
         if (rep_here_instr(s, pos, &next_instr) < 0) {
             return -1;
         }
-        int watched = 0;
-        for (int i = 0; i < w.nframes; i++) {
-            watched |= w.frames[i] == pos->frame;
-        }
+        int watched = rep_watch_has_frame(&w, w.nframes, pos->frame);
         if (at_breakpoint(s, pos, next_instr) || (watched && pos->line_event)) {
             return rep_present(s, pos) < 0 ? -1 : 1;
         }
@@ -313,11 +310,7 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
         if (rep_here_instr(s, pos, &next_instr) < 0) {
             return -1;
         }
-        int caller = 0;
-        for (int i = 0; i < ncallers; i++) {
-            caller |= w.frames[i] == pos->frame;
-        }
-        if (caller || at_breakpoint(s, pos, next_instr)) {
+        if (rep_watch_has_frame(&w, ncallers, pos->frame) || at_breakpoint(s, pos, next_instr)) {
             return rep_present(s, pos) < 0 ? -1 : 1;
         }
     }

@@ -294,44 +294,22 @@ int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos)
     }
 }
 
-struct frames_ctx {
-    uint64_t frames[PT_WATCH_MAX];
-    int n;
-};
-
 static int in_frames(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
 {
-    struct frames_ctx *f = ctx;
-    for (int i = 0; i < f->n; i++) {
-        if (pos->frame == f->frames[i]) {
-            return pos->line_event;
-        }
-    }
-    return 0;
-}
-
-static int watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w,
-                        struct frames_ctx *f)
-{
-    if (rep_watch_frames(s, frame, w, 0) < 0) {
-        return -1;
-    }
-    f->n = w->nframes;
-    memcpy(f->frames, w->frames, sizeof f->frames);
-    return 0;
+    const struct pt_watch *w = ctx;
+    return pos->line_event && rep_watch_has_frame(w, w->nframes, pos->frame);
 }
 
 int rep_reverse_next(struct rep_session *s, struct pyi_pos *pos)
 {
     struct pyi_pos here;
     struct pt_watch w;
-    struct frames_ctx f;
     uint64_t now;
     if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0 ||
-        watch_frames(s, here.frame, &w, &f) < 0) {
+        rep_watch_frames(s, here.frame, &w, 0) < 0) {
         return -1;
     }
-    return scan_back(s, now, &w, in_frames, &f, pos);
+    return scan_back(s, now, &w, in_frames, &w, pos);
 }
 
 struct call_ctx {

@@ -61,14 +61,11 @@ static void drop_snapshot(struct rep_session *s, int i)
     s->nsnaps--;
 }
 
-/* Keep spacing growing with distance from where the replay is now (which is where the user
- * works, wherever that is in the run): drop the snapshot whose neighbours are closest
- * together relative to its distance from here. The first snapshot and the two made last
- * (where reverse motions will start next) are never dropped. */
+/* A snapshot's proportional set size in KiB (-1 if unreadable). */
 static long snapshot_kib(pid_t pid)
 {
     char path[64], line[256];
-    long pss = 0;
+    long pss = -1;
     snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
     FILE *f = fopen(path, "re");
     while (f && fgets(line, sizeof line, f)) {
@@ -86,11 +83,16 @@ static int over_budget(struct rep_session *s)
 {
     long total = 0;
     for (int i = 0; i < s->nsnaps; i++) {
-        total += snapshot_kib(s->snaps[i].pid);
+        long kib = snapshot_kib(s->snaps[i].pid);
+        total += kib > 0 ? kib : 0;
     }
     return total > s->budget_kib;
 }
 
+/* Keep spacing growing with distance from where the replay is now (which is where the user
+ * works, wherever that is in the run): drop the snapshot whose neighbours are closest
+ * together relative to its distance from here. The first snapshot and the two made last
+ * (where reverse motions will start next) are never dropped. */
 static void thin(struct rep_session *s, int check_memory)
 {
     if (!s->max_snaps) {
@@ -259,6 +261,7 @@ int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max
     for (int i = 0; i < s->nsnaps && n < max; i++, n++) {
         out[n].tick = s->snaps[i].tick;
         out[n].pid = s->snaps[i].pid;
+        out[n].pss_kib = snapshot_kib(s->snaps[i].pid);
     }
     return n;
 }

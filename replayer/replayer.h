@@ -115,6 +115,7 @@ int rep_goto_end(struct rep_session *s, struct pyi_pos *pos); /* the last Python
 struct rep_snapinfo {
     uint64_t tick;
     pid_t pid;
+    long pss_kib; /* proportional set size: what it holds that nothing else does (-1: unknown) */
 };
 int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max);
 

@@ -7,6 +7,7 @@ killed, so a hanging pytt fails the test instead of blocking ctest."""
 import argparse
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,12 +32,14 @@ def env():
     return e
 
 
-def pytt_args(description=None):
-    """--pytt PATH and --python PY (default Debian's python3.11), skipping (status 77) when PY
-    is not installed."""
-    ap = argparse.ArgumentParser(description=description)
+def pytt_args(add=None):
+    """--pytt PATH and --python PY (default Debian's python3.11), plus what add(parser) adds;
+    skips (status 77) when PY is not installed."""
+    ap = argparse.ArgumentParser()
     ap.add_argument("--pytt", required=True)
     ap.add_argument("--python", default="/usr/bin/python3.11")
+    if add:
+        add(ap)
     args = ap.parse_args()
     need_python(args.python)
     return args
@@ -192,3 +195,16 @@ def find_line(path, needle, nth=1):
 def clip(text, n=600):
     text = text.strip()
     return text if len(text) <= n else "..." + text[-n:]
+
+
+def finish(fails, tmp, kept, summary, keep=False):
+    """Print each failure, keep the work directory `tmp` on failure (or if keep) saying `kept`,
+    remove it otherwise, print "ok" or summary, and exit 1 on failure."""
+    for f in fails:
+        print("FAIL:", f)
+    if fails or keep:
+        print(kept)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ok" if not fails else summary)
+    sys.exit(1 if fails else 0)

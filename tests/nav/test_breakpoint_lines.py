@@ -11,7 +11,6 @@ Exit 0 if everything matched, 1 otherwise, 77 if the interpreter is absent."""
 import argparse
 import glob
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,14 +108,7 @@ def main():
     fails = []
     for prog in progs:
         fails += check_program(args, tmp, prog)
-    for f in fails:
-        print("FAIL:", f)
-    if fails:
-        print(f"traces kept in {tmp}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("ok" if not fails else f"{len(fails)} mismatches")
-    sys.exit(1 if fails else 0)
+    navlib.finish(fails, tmp, f"traces kept in {tmp}", f"{len(fails)} mismatches")
 
 
 main()

@@ -31,7 +31,6 @@ import argparse
 import ast
 import json
 import os
-import shutil
 import sys
 import tempfile
 
@@ -459,16 +458,11 @@ def main():
         ["rect_area", "compute"],
         "`break Rect.area` and `break compute` set before their classes/functions exist "
         "(Circle.area, called before each Rect.area, must not stop)")
-    for f in fails[:MAX_REPORTED]:
-        print("FAIL:", f)
-    if len(fails) > MAX_REPORTED:
-        print(f"... and {len(fails) - MAX_REPORTED} more mismatches")
-    if fails or args.keep:
-        print(f"trace kept: {trace} (replay it: {args.pytt} replay {trace})")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("ok" if not fails else f"{len(fails)} mismatches")
-    sys.exit(1 if fails else 0)
+    total = len(fails)
+    if total > MAX_REPORTED:
+        fails = fails[:MAX_REPORTED] + [f"... and {total - MAX_REPORTED} more mismatches"]
+    navlib.finish(fails, tmp, f"trace kept: {trace} (replay it: {args.pytt} replay {trace})",
+                  f"{total} mismatches", keep=args.keep)
 
 
 main()

@@ -8,7 +8,6 @@ Exit 0 if all agree, 1 otherwise, 77 if the interpreter is absent."""
 import argparse
 import os
 import re
-import shutil
 import sys
 import tempfile
 
@@ -56,14 +55,7 @@ def main():
             fails.append(f"replay ({name}) with {cmds}: `when` at the end gave "
                          f"{whens[-1].group(0) if whens else 'nothing'}, expected tick {end} at "
                          f"the end of the recording; output tail: {navlib.clip(out, 300)}")
-    for f in fails:
-        print("FAIL:", f)
-    if fails:
-        print(f"trace kept: {trace}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("ok" if not fails else f"{len(fails)} failure(s)")
-    sys.exit(1 if fails else 0)
+    navlib.finish(fails, tmp, f"trace kept: {trace}", f"{len(fails)} failure(s)")
 
 
 main()

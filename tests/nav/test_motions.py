@@ -11,7 +11,6 @@ Exit 0 if every scenario matched, 1 otherwise, 77 if the interpreter is absent."
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -300,14 +299,7 @@ def main():
         fails += f
     if not args.scenario:
         fails += timed_heavy_next(args, trace)
-    for f in fails:
-        print("FAIL:", f)
-    if fails:
-        print(f"trace kept: {trace}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("ok" if not fails else f"{len(fails)} scenario(s) failed")
-    sys.exit(1 if fails else 0)
+    navlib.finish(fails, tmp, f"trace kept: {trace}", f"{len(fails)} scenario(s) failed")
 
 
 main()

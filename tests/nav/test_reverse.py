@@ -14,13 +14,15 @@
     in the handler stops at each of the 5 calls (len(hits) 0..4) and reverse-continue retraces
     them (3..0); 60 `step`s from just before the first call, then 60 `reverse-step`s, retrace
     the same stops; `goto end` still reaches the recording's last tick."""
-import argparse
 import os
 import re
 import signal
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import navlib  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "oracle", "reverse_prog.py")
@@ -60,13 +62,7 @@ def check(cond, what, out):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pytt", required=True)
-    ap.add_argument("--python", default="/usr/bin/python3.11")
-    args = ap.parse_args()
-    if not os.path.exists(args.python):
-        print(f"SKIP: {args.python} is not installed")
-        sys.exit(77)
+    args = navlib.pytt_args()
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         trace = os.path.join(tmp, "trace")

@@ -9,7 +9,6 @@ same line), and going forward again to the same tick shows the same
 (up to 8) reached by `continue`, then one more `continue`, are revisited by
 `reverse-continue` in reverse order, at the same ticks with the same `locals`. Run on a real recording of each program, for the given
 interpreter."""
-import argparse
 import os
 import re
 import subprocess
@@ -171,14 +170,7 @@ def check_reverse_continue(args, prog, trace, expected):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pytt", required=True)
-    ap.add_argument("--python", default="/usr/bin/python3.11")
-    ap.add_argument("--program", required=True)
-    args = ap.parse_args()
-    if not os.path.exists(args.python):
-        print(f"SKIP: {args.python} is not installed")
-        sys.exit(77)
+    args = navlib.pytt_args(lambda ap: ap.add_argument("--program", required=True))
     prog = os.path.abspath(args.program)
     with tempfile.TemporaryDirectory() as tmp:
         trace = os.path.join(tmp, "trace")
