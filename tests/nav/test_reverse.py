@@ -2,8 +2,10 @@
   - reverse-finish from inside helper() lands in loop() on the call's line;
   - reverse-continue walks back through a breakpoint's hits, with `locals` at each equal to
     what the forward continue showed at the same hit (in reverse order);
-  - with --end (the program died of ZeroDivisionError), `catch raise` + reverse-continue stops
-    on the raising line with that frame's locals;
+  - with --end (the program died of ZeroDivisionError) the replayed traceback is shown, and
+    `catch raise` + reverse-continue stops on the raising line with that frame's locals;
+  - forwards, `catch raise` + continue stops there too; `info catch` lists the catchpoint,
+    `delete` removes it and continue then reaches the end;
   - after a mix of forward and backward motions, `goto end` lands on the recording's last tick
     and no command failed (no divergence);
   - in a loop of a million iterations (oracle/hot_loop.py), reverse-next from the line after it
@@ -100,6 +102,28 @@ def main():
                     "Exception raised: ZeroDivisionError" in out,
                     f"catch raise + rc after --end should stop at {PROG}:{raise_line} with "
                     "a = 12, b = 0", out)
+
+        # --end shows the program's uncaught traceback (its own stderr, replayed) before the
+        # shell opens at the last moment
+        end = subprocess.run([args.pytt, "replay", trace, "--end", "--batch", "-ex", "when"],
+                             capture_output=True, text=True, timeout=300)
+        ok &= check("Traceback (most recent call last):" in end.stderr and
+                    "ZeroDivisionError" in end.stderr and
+                    "The program exited with status 1." in end.stdout,
+                    "--end should replay the uncaught traceback, then say the program exited 1",
+                    end.stdout + end.stderr)
+
+        # catch raise forwards: continue stops at the raise; info catch lists it; delete removes
+        # it, and continue then runs to the end
+        out = replay(args.pytt, trace, ["catch raise ZeroDivisionError", "info catch", "continue",
+                                        "locals", "delete", "info catch", "continue"])
+        b = blocks(out)
+        stop = next((s for s in b if s[0][1] == raise_line), None)
+        ok &= check(stop is not None and "a = 12" in stop[1] and "b = 0" in stop[1] and
+                    out.count("raise of ZeroDivisionError") >= 1 and
+                    "No breakpoints." in out and "The program exited with status 1." in out,
+                    "catch raise + continue should stop at the raise; after delete, continue "
+                    "should reach the end", out)
 
         # any mix of motions, then goto end: the recording's last tick, no error
         ticks = [int(l.split()[1].rstrip(",")) for l in
