@@ -6,6 +6,7 @@
 #include "pt_ptrace.h"
 
 #include "pt_error.h"
+#include "pt_syscalls.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,8 +25,11 @@ static int classify_trap(pid_t pid, struct pt_stop *st)
     }
     if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
         st->kind = PT_STOP_SYSCALL_ENTRY;
+        st->nr = info.entry.nr;
+        st->abi = pt_sc_abi_of(info.arch, info.entry.nr);
     } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
         st->kind = PT_STOP_SYSCALL_EXIT;
+        st->abi = pt_sc_abi_of(info.arch, 0);
     } else {
         return pt_fail("pid %d: syscall stop of unknown kind %d", (int)pid, info.op);
     }

@@ -36,6 +36,10 @@ struct pt_stop {
     int sig;
     int event;
     int code;
+    /* syscall stops: the ABI the call was made with (pt_syscalls.h PT_ABI_*: anything but
+     * PT_ABI_X86_64 must never be looked up in the x86-64 table) and its number */
+    int abi;
+    uint64_t nr;
 };
 
 /* Ctrl-C: the CLI's SIGINT handler sets pt_interrupted; a wait interrupted by it calls the

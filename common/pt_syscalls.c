@@ -6,8 +6,13 @@
  */
 #include "pt_syscalls.h"
 
+#include <linux/audit.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+
+#include "pt_sc_i386_names.h"
+
+#define X32_SYSCALL_BIT 0x40000000ull
 
 #define EMU PT_SC_EMULATE
 #define EXE PT_SC_EXECUTE
@@ -460,6 +465,33 @@ const char *pt_syscall_name(int nr)
         return sc->name;
     }
     snprintf(buf, sizeof buf, "syscall_%d", nr);
+    return buf;
+}
+
+int pt_sc_abi_of(uint32_t audit_arch, uint64_t nr)
+{
+    if (audit_arch != AUDIT_ARCH_X86_64) {
+        return PT_ABI_I386;
+    }
+    return (nr & X32_SYSCALL_BIT) ? PT_ABI_X32 : PT_ABI_X86_64;
+}
+
+const char *pt_sc_foreign_str(int abi, uint64_t nr)
+{
+    static char buf[128];
+    size_t n_i386 = sizeof pt_sc_i386_names / sizeof pt_sc_i386_names[0];
+    if (abi == PT_ABI_I386) {
+        const char *name = nr < n_i386 ? pt_sc_i386_names[nr] : NULL;
+        snprintf(buf, sizeof buf, "32-bit (int 0x80) syscall %s (i386 number %llu)",
+                 name ? name : "unknown", (unsigned long long)nr);
+    } else if (abi == PT_ABI_X32) {
+        uint64_t base = nr & ~X32_SYSCALL_BIT;
+        snprintf(buf, sizeof buf, "x32 syscall %s (number 0x%llx)",
+                 base < PT_NSYSCALLS ? pt_syscall_name((int)base) : "unknown",
+                 (unsigned long long)nr);
+    } else {
+        snprintf(buf, sizeof buf, "syscall %s", pt_syscall_name((int)nr));
+    }
     return buf;
 }
 

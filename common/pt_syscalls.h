@@ -95,6 +95,15 @@ int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_regio
                      void *ud);
 int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 
+/* The syscall ABIs an x86-64 process can use. pytt records and replays only the native one: a
+ * 32-bit call (int 0x80, sysenter) or an x32 call has other numbers (i386 10 is unlink, x86-64
+ * 10 is mprotect), so looking it up in this table would be wrong, and at replay dangerous. */
+enum pt_sc_abi { PT_ABI_X86_64 = 0, PT_ABI_I386, PT_ABI_X32 };
+/* The ABI of a syscall stop, from PTRACE_GET_SYSCALL_INFO's arch and the number's x32 bit. */
+int pt_sc_abi_of(uint32_t audit_arch, uint64_t nr);
+/* "32-bit (int 0x80) syscall unlink (i386 number 10)" (static buffer), for refusals. */
+const char *pt_sc_foreign_str(int abi, uint64_t nr);
+
 /* Is ioctl request `req` one the table knows? (recorder refuses others by name) */
 int pt_sc_ioctl_known(uint64_t req);
 /* Is fcntl command `cmd` one the table knows? */

@@ -169,14 +169,16 @@ static int child_write(struct rec_session *s, struct rec_child *c, int64_t ret)
     return pt_sc_iovec_regions(&c->mem, c->args[1], c->args[2], (uint64_t)ret, log_region, &o);
 }
 
-static int child_syscall(struct rec_session *s, struct rec_child *c, int entry)
+static int child_syscall(struct rec_session *s, struct rec_child *c, const struct pt_stop *st)
 {
     struct user_regs_struct r;
+    int entry = st->kind == PT_STOP_SYSCALL_ENTRY;
     if (pt_getregs(c->pid, &r) < 0) {
         return -1;
     }
     if (entry) {
-        c->nr = (int)r.orig_rax;
+        /* a 32-bit call's number means something else in the x86-64 table: not a write */
+        c->nr = st->abi == PT_ABI_X86_64 ? (int)r.orig_rax : -1;
         uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
         memcpy(c->args, a, sizeof a);
         return 0;
@@ -203,7 +205,7 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
             return -1;
         }
     } else if (st->kind == PT_STOP_SYSCALL_ENTRY || st->kind == PT_STOP_SYSCALL_EXIT) {
-        if (child_syscall(s, c, st->kind == PT_STOP_SYSCALL_ENTRY) < 0) {
+        if (child_syscall(s, c, st) < 0) {
             return -1;
         }
     } else if (st->kind == PT_STOP_SIGNAL) {

@@ -92,7 +92,7 @@ int rec_spawn(struct rec_session *s);
 /* rec_start.c: capture the header and prepare the process (vDSO, pytt page, rdtsc). */
 int rec_start(struct rec_session *s);
 /* rec_syscall.c */
-int rec_syscall_entry(struct rec_session *s);
+int rec_syscall_entry(struct rec_session *s, const struct pt_stop *st);
 int rec_syscall_exit(struct rec_session *s);
 /* rec_signal.c */
 int rec_signal_stop(struct rec_session *s, int sig);

@@ -81,7 +81,7 @@ static int main_stop(struct rec_session *s, const struct pt_stop *st)
     switch (st->kind) {
     case PT_STOP_SYSCALL_ENTRY:
         s->last_was_exit = 0;
-        return rec_syscall_entry(s);
+        return rec_syscall_entry(s, st);
     case PT_STOP_SYSCALL_EXIT:
         if (rec_syscall_exit(s) < 0) {
             return -1;

@@ -67,6 +67,11 @@ static int emulate_rdtsc(struct rec_session *s, struct user_regs_struct *r, int 
     return rec_write_event(s);
 }
 
+/* A signal the kernel raised because of the instruction at rip. SI_KERNEL counts: a general-
+ * protection fault (a non-canonical address, a privileged instruction) is a SIGSEGV with
+ * SI_KERNEL, and it recurs at the same instruction until a handler changes something; taken
+ * for an asynchronous signal and held back, it livelocked the recording (faulthandler). The
+ * trapped rdtsc, also SI_KERNEL, is recognised before this. */
 static int is_fault(const siginfo_t *si)
 {
     switch (si->si_signo) {
@@ -75,7 +80,7 @@ static int is_fault(const siginfo_t *si)
     case SIGILL:
     case SIGFPE:
     case SIGTRAP:
-        return si->si_code > 0 && si->si_code != SI_KERNEL;
+        return si->si_code > 0;
     }
     return 0;
 }

@@ -70,9 +70,23 @@ static int check_arguments(struct rec_session *s, int nr, const uint64_t a[6])
     return 0;
 }
 
-int rec_syscall_entry(struct rec_session *s)
+/* A 32-bit or x32 syscall has numbers of another table: refuse it by name before it runs (the
+ * process is killed at this entry stop, so the call never executes). */
+static int refuse_foreign(struct rec_session *s, const struct pt_stop *st)
+{
+    char why[512];
+    snprintf(why, sizeof why,
+             "the program made a %s: pytt records only 64-bit x86-64 syscalls",
+             pt_sc_foreign_str(st->abi, st->nr));
+    return rec_abort(s, why);
+}
+
+int rec_syscall_entry(struct rec_session *s, const struct pt_stop *st)
 {
     struct user_regs_struct *r = &s->entry_regs;
+    if (st->abi != PT_ABI_X86_64) {
+        return refuse_foreign(s, st);
+    }
     if (pt_getregs(s->pid, r) < 0) {
         return -1;
     }

@@ -9,6 +9,7 @@
 #include "common/pt_clock.h"
 #include "common/pt_fdkinds.h"
 #include "common/pt_mem.h"
+#include "common/pt_ptrace.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_trace.h"
 #include "pyintrospect/pyintrospect.h"
@@ -85,7 +86,7 @@ struct rep_session {
 int rep_check_files(struct rep_session *s);
 int rep_spawn(struct rep_session *s);
 /* rep_syscall.c: a syscall entry stop; replays the whole call up to its exit. */
-int rep_syscall(struct rep_session *s);
+int rep_syscall(struct rep_session *s, const struct pt_stop *st);
 int rep_divergence(struct rep_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Take the next event, which must be of type `want` (else divergence, naming `what`). */

@@ -117,7 +117,7 @@ static int one_stop(struct rep_session *s)
         if (at_end_record(s)) {
             return finish(s); /* the recording ended here: killed, or stopped early */
         }
-        return rep_syscall(s);
+        return rep_syscall(s, &st);
     case PT_STOP_SIGNAL:
         return rep_signal_stop(s, st.sig);
     case PT_STOP_EXITED:

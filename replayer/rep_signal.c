@@ -96,7 +96,7 @@ int rep_signal_stop(struct rep_session *s, int sig)
         return replay_rdtsc(s, &r);
     }
     int sync = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
-    if (sync && si.si_code > 0 && si.si_code != SI_KERNEL) {
+    if (sync && si.si_code > 0) { /* SI_KERNEL too: general-protection faults (rec_signal.c) */
         const struct pt_event *nx = pt_tracer_peek(&s->tr);
         if (!nx || nx->type != PT_EV_FAULT || nx->signo != sig) {
             return rep_divergence(s,

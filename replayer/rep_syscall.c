@@ -185,10 +185,29 @@ static int execute(struct rep_session *s)
     return 0;
 }
 
-int rep_syscall(struct rep_session *s)
+/* A 32-bit or x32 syscall: never looked up in the x86-64 table, never executed. The recorder
+ * refuses them, so a trace that leads the program to one is corrupt or crafted. The call is
+ * turned into no call at this entry stop; the caller then ends the replay. */
+static int refuse_foreign(struct rep_session *s, const struct pt_stop *st)
+{
+    struct user_regs_struct r;
+    if (pt_getregs(s->pid, &r) == 0) {
+        r.orig_rax = (uint64_t)-1;
+        pt_setregs(s->pid, &r);
+    }
+    return rep_divergence(s,
+                          "the program made a %s, which pytt never records and replay never "
+                          "runs: the trace is corrupt or was crafted",
+                          pt_sc_foreign_str(st->abi, st->nr));
+}
+
+int rep_syscall(struct rep_session *s, const struct pt_stop *st)
 {
     struct user_regs_struct *r = &s->entry_regs;
     uint64_t a[6];
+    if (st->abi != PT_ABI_X86_64) {
+        return refuse_foreign(s, st);
+    }
     if (pt_getregs(s->pid, r) < 0) {
         return -1;
     }

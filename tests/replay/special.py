@@ -34,8 +34,9 @@ def prog(name):
 
 
 class Ctx:
-    def __init__(self, pytt, python, wd):
+    def __init__(self, pytt, python, wd, trace_edit=None):
         self.pytt, self.python, self.wd = pytt, python, wd
+        self.trace_edit = trace_edit
         self.traces = []  # traces worth replaying by hand when the test fails
 
     def record(self, cmd, tag, env=None, **kw):
@@ -291,6 +292,51 @@ def exec_refused(c):
                             + H.tail_text(rec.stderr))
 
 
+PLAN_TAG = bytes([0x51, 0x37, 0x7a, 0x4b])  # not in arch_syscall.py's source (also read)
+
+
+@test
+def arch_refused(c):
+    """A program that makes a 32-bit (int 0x80) syscall: record refuses it by its i386 name
+    (exit 125) before it runs."""
+    plan = c.wd("plan")
+    with open(plan, "wb") as f:
+        f.write(PLAN_TAG + b"g")
+    _, rec = c.record([c.python, sp("arch_syscall.py"), plan, c.wd("unused")], "", capture=True)
+    H.check_pytt_error(rec, "record of a program making an int 0x80 getpid",
+                       r"32-bit \(int 0x80\) syscall getpid \(i386 number 20\)",
+                       label="must name the 32-bit call")
+    if b"result" in rec.stdout:
+        raise H.TestFailure("the 32-bit syscall ran under pytt record:\n" + H.tail_text(rec.stdout))
+
+
+@test
+def hostile_int80(c):
+    """A trace crafted from an honest one (the data of one read() edited: 'x' becomes 'i') leads
+    the replayed program to an i386 unlink with the registers of the recorded x86-64 mprotect:
+    replay refuses it as a 32-bit syscall, and the file it names still exists."""
+    plan, victim = c.wd("plan"), c.wd("victim.txt")
+    with open(plan, "wb") as f:
+        f.write(PLAN_TAG + b"x")
+    with open(victim, "w") as f:
+        f.write("must survive\n")
+    trace, rec = c.record([c.python, sp("arch_syscall.py"), plan, victim], "", capture=True)
+    if rec.status != 0 or b"result 0" not in rec.stdout:
+        raise H.TestFailure("the honest recording failed:\n" + rec.describe())
+    crafted = c.wd("crafted")
+    out = H.run([c.trace_edit, trace, crafted, (PLAN_TAG + b"x").hex(), (PLAN_TAG + b"i").hex()],
+                env=H.clean_env(), capture=True)
+    if out.status != 0 or out.stdout.strip() != b"1":
+        raise H.TestFailure("trace_edit did not make exactly one edit:\n" + out.describe())
+    c.traces.append(crafted)
+    rep = c.replay(crafted, extra=["--program-output", c.wd("crafted.out")])
+    H.check_pytt_error(rep, "replay of a trace crafted to issue int 0x80 unlink",
+                       r"32-bit \(int 0x80\) syscall unlink \(i386 number 10\)",
+                       label="must refuse the 32-bit unlink by name")
+    if not os.path.exists(victim):
+        raise H.TestFailure("the crafted trace deleted " + victim)
+
+
 @test
 def moved_trace_other_cwd(c):
     """Record in a directory, reading a file there by a relative path; then move the trace
@@ -450,6 +496,7 @@ def main():
     ap.add_argument("--python", default=H.DEFAULT_PYTHON)
     ap.add_argument("--test")
     ap.add_argument("--workdir", default=H.DEFAULT_WORKDIR)
+    ap.add_argument("--trace-edit", help="tests/tools/trace_edit, for hostile-trace tests")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
     if a.list:
@@ -459,7 +506,7 @@ def main():
     if not a.pytt or a.test not in TESTS:
         ap.error(f"need --pytt and --test, one of {sorted(TESTS)}")
     wd = H.WorkDir(a.workdir, "special." + a.test)
-    c = Ctx(os.path.abspath(a.pytt), a.python, wd)
+    c = Ctx(os.path.abspath(a.pytt), a.python, wd, a.trace_edit)
     H.main(f"replay.special.{a.test}", lambda: TESTS[a.test](c), wd,
            lambda: [f"cd {wd.path} && {c.pytt} replay {t} -a" for t in c.traces
                     if os.path.isdir(t)])
