@@ -98,9 +98,7 @@ static const struct pt_fdkinds *fds_of(struct rec_session *s, pid_t tid)
 /* Undo the recording setup in a task the recorded process created (see the top comment). */
 static int release_setup(struct rec_session *s, struct rec_child *c, const struct rec_birth *b)
 {
-    uint64_t idle = PT_CLOCK_IDLE;
-    if (s->clock.table && !(b->clone_flags & CLONE_VM) &&
-        pt_mem_write(&c->mem, PT_CLOCK_COUNTDOWN, &idle, 8) < 0) {
+    if (!(b->clone_flags & CLONE_VM) && pt_clock_idle_copy(&s->clock, &c->mem) < 0) {
         return pt_wrap("idling the Python clock in child %d", (int)c->pid);
     }
     uint64_t args[6] = {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0, 0};
