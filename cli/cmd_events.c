@@ -31,10 +31,32 @@ static void print_syscall(const struct pt_event *ev)
     }
 }
 
-static void print_event(const struct pt_event *ev)
+static void print_switch(const struct pt_event *ev)
+{
+    static const char *const at[] = {"", "in syscall ", "preempted at counted dispatch ",
+                                      "exited"};
+    printf("switch to thread %d", (int)ev->tid);
+    if (ev->switch_from) {
+        printf(" (thread %d %s", (int)ev->switch_from, at[ev->switch_at < 4 ? ev->switch_at : 0]);
+        if (ev->switch_at == PT_SWITCH_ENTRY) {
+            printf("%s", pt_syscall_name(ev->switch_nr));
+        } else if (ev->switch_at == PT_SWITCH_TICK) {
+            printf("%llu", (unsigned long long)ev->tick);
+        }
+        printf(")");
+    }
+}
+
+static void print_event(const struct pt_event *ev, int pid)
 {
     printf("%llu ", (unsigned long long)ev->seq);
+    if (ev->tid && ev->tid != pid && ev->type != PT_EV_SWITCH) {
+        printf("[thread %d] ", (int)ev->tid);
+    }
     switch (ev->type) {
+    case PT_EV_SWITCH:
+        print_switch(ev);
+        break;
     case PT_EV_SYSCALL:
         print_syscall(ev);
         break;
@@ -98,7 +120,7 @@ int cli_events_main(int argc, char **argv)
     int rc;
     while ((rc = pt_tracer_next(&r, &ev)) == 1) {
         if (ev.seq >= lo && ev.seq <= hi) {
-            print_event(&ev);
+            print_event(&ev, r.hdr.pid);
         }
     }
     pt_event_free(&ev);

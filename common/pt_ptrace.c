@@ -118,6 +118,19 @@ void pt_kill_wait(pid_t pid)
     }
 }
 
+void pt_kill_wait_threads(pid_t pid, const pid_t *tids, int n)
+{
+    int status;
+    kill(pid, SIGKILL);
+    for (int i = 0; i < n; i++) {
+        while (waitpid(tids[i], &status, __WALL) > 0 && !WIFEXITED(status) &&
+               !WIFSIGNALED(status)) {
+        }
+    }
+    while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
+    }
+}
+
 int pt_getregs(pid_t pid, struct user_regs_struct *r)
 {
     if (ptrace(PTRACE_GETREGS, pid, NULL, r) < 0) {
@@ -231,22 +244,22 @@ int pt_rerun_syscall(pid_t pid, const struct user_regs_struct *base, long nr,
     return run_from_here(pid, &r, nr, ret);
 }
 
-int pt_deliver_signal(pid_t pid, const siginfo_t *info)
+int pt_deliver_signal(pid_t tgid, pid_t tid, const siginfo_t *info)
 {
     int sig = info->si_signo;
-    if (syscall(SYS_tgkill, pid, pid, sig) < 0) {
-        return pt_fail_errno("tgkill(%d, %s)", (int)pid, strsignal(sig));
+    if (syscall(SYS_tgkill, tgid, tid, sig) < 0) {
+        return pt_fail_errno("tgkill(%d, %d, %s)", (int)tgid, (int)tid, strsignal(sig));
     }
     struct pt_stop st;
-    if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
+    if (pt_resume_syscall(tid, 0) < 0 || pt_wait(tid, &st) < 0) {
         return -1;
     }
     if (st.kind != PT_STOP_SIGNAL || st.sig != sig) {
-        return pt_fail("pid %d: delivering %s, expected its delivery stop but got %s", (int)pid,
-                       strsignal(sig), pt_stop_str(&st));
+        return pt_fail("thread %d: delivering %s, expected its delivery stop but got %s",
+                       (int)tid, strsignal(sig), pt_stop_str(&st));
     }
-    if (ptrace(PTRACE_SETSIGINFO, pid, NULL, info) < 0) {
-        return pt_fail_errno("ptrace(PTRACE_SETSIGINFO, %d, %s)", (int)pid, strsignal(sig));
+    if (ptrace(PTRACE_SETSIGINFO, tid, NULL, info) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_SETSIGINFO, %d, %s)", (int)tid, strsignal(sig));
     }
     return 0;
 }

@@ -38,6 +38,8 @@ enum pt_sc_out_kind {
 /* Flags. */
 #define PT_SCF_OUT_ALWAYS 0x01 /* outputs are written even when the call fails (e.g. EINTR) */
 #define PT_SCF_FD_WRITE 0x02   /* arg0 is an fd the call writes data to (write, writev...) */
+#define PT_SCF_BLOCKS 0x04     /* may wait for another thread or the outside world: with several
+                                * threads, the recorder lets another run meanwhile */
 
 struct pt_sc_out {
     int8_t arg;
@@ -94,6 +96,7 @@ int pt_sc_out_fcntl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region
 int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
                      void *ud);
 int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
+int pt_sc_out_futex(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 
 /* The syscall ABIs an x86-64 process can use. pytt records and replays only the native one: a
  * 32-bit call (int 0x80, sysenter) or an x32 call has other numbers (i386 10 is unlink, x86-64

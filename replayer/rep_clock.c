@@ -94,6 +94,10 @@ static uint64_t wanted_count(struct rep_session *s, uint64_t now_c)
     if (nx && nx->type == PT_EV_SIGNAL && nx->tick && (!want || nx->tick < want)) {
         want = nx->tick;
     }
+    uint64_t sw = rep_sched_switch_tick(s); /* the recording preempted this thread there */
+    if (sw && (!want || sw < want)) {
+        want = sw;
+    }
     if (s->auto_snap && s->snap_due <= now_c) {
         s->snap_due = now_c + REP_SNAP_INTERVAL; /* passed while stopped elsewhere */
     }
@@ -216,6 +220,10 @@ int rep_clock_trap(struct rep_session *s, int opcode)
     if (counted && nx && nx->type == PT_EV_SIGNAL && nx->tick == now_c &&
         rep_deliver_logged_signal(s) < 0) {
         return -1;
+    }
+    int switched = counted ? rep_sched_drain(s, PT_SWITCH_TICK, 0, now_c) : 0;
+    if (switched != 0) {
+        return switched < 0 ? -1 : 0; /* preempted here when recorded: the next thread runs */
     }
     if (s->stop_tick && rep_clock_now(s, &now) == 0 && now == s->stop_tick) {
         s->stop_tick = 0;

@@ -22,6 +22,23 @@
  * a loop iteration or a call: 7-25 M/s here on the CPU benchmark set) */
 #define REP_SNAP_INTERVAL (1ull << 22)
 
+/* A thread of the replayed process (rep_thread.c). One runs at a time, as recorded: the SWITCH
+ * events say when another takes over and where the previous one stopped. */
+enum rep_tstate {
+    REP_T_NEW = 1,  /* created by an executed clone; its first stop not seen yet */
+    REP_T_STOPPED,  /* at a ptrace stop, runnable when scheduled */
+    REP_T_AT_ENTRY, /* stopped at the entry of a syscall whose event comes later (at record it
+                     * was let into the kernel while other threads ran) */
+};
+
+struct rep_thread {
+    pid_t rec_tid; /* its id in the trace (what the program sees) */
+    pid_t tid;     /* its id here */
+    int state;
+    int resume_sig; /* a signal it takes when it runs again */
+    struct user_regs_struct entry_regs; /* REP_T_AT_ENTRY: at that entry */
+};
+
 struct rep_snap {
     pid_t pid;     /* the stopped copy */
     uint64_t made; /* creation order */
@@ -34,7 +51,12 @@ struct rep_snap {
 struct rep_session {
     struct rep_options opt;
     struct pt_trace_reader tr;
-    pid_t pid;
+    pid_t pid; /* the replayed process (its first thread) */
+    pid_t tid; /* the thread pytt is operating on: the current one, mostly */
+    struct rep_thread *threads;
+    int nthreads, threads_cap;
+    int cur; /* index of the thread that runs user code, -1 if none */
+    int foreign; /* completing a syscall of another thread than the current one */
     struct pt_mem mem;
     int cpu;
     int state;
@@ -86,11 +108,16 @@ struct rep_session {
     int nchecked;
 };
 
+/* rep_loop.c: kill the replayed process and reap all its threads. */
+void rep_kill_process(struct rep_session *s);
 /* rep_spawn.c */
 int rep_check_files(struct rep_session *s);
 int rep_spawn(struct rep_session *s);
 /* rep_syscall.c: a syscall entry stop; replays the whole call up to its exit. */
 int rep_syscall(struct rep_session *s, const struct pt_stop *st);
+/* The syscall whose entry regs are s->entry_regs, for thread s->tid (s->foreign: it returned
+ * while another thread ran: its recorded clock is not checked, no signal follows). */
+int rep_syscall_at_entry(struct rep_session *s);
 int rep_divergence(struct rep_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Take the next event, which must be of type `want` (else divergence, naming `what`). */
@@ -151,6 +178,27 @@ int rep_snapshot(struct rep_session *s);
 int rep_restore(struct rep_session *s, int index);
 int rep_snap_before(struct rep_session *s, uint64_t t);
 void rep_snap_free(struct rep_session *s);
+/* rep_thread.c: threads, the recorded schedule, and thread creation. */
+struct rep_thread *rep_thread_by_rec(struct rep_session *s, pid_t rec_tid);
+struct rep_thread *rep_thread_by_tid(struct rep_session *s, pid_t tid);
+struct rep_thread *rep_thread_cur(struct rep_session *s);
+/* The first thread, at startup. */
+void rep_threads_init(struct rep_session *s);
+/* Make thread index i the one pytt operates on (s->tid) and, if current, the running one. */
+void rep_thread_act(struct rep_session *s, int i);
+/* Take the events that apply before the current thread runs on: other threads' syscall
+ * completions and switches whose moment has come (at: the current thread's state now: 0
+ * stopped anywhere, PT_SWITCH_ENTRY at a syscall entry, PT_SWITCH_TICK at counted dispatch
+ * `tick`, PT_SWITCH_EXITED gone). Returns 1 if the current thread changed. */
+int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick);
+/* A stop of a thread that is not the current one (a new thread's first stop, a thread's
+ * end). */
+int rep_thread_other_stop(struct rep_session *s, const struct pt_stop *st);
+/* Replay a clone that creates a thread: execute it, fix the thread ids the program sees. */
+int rep_clone_thread(struct rep_session *s, struct user_regs_struct *r, uint64_t flags);
+/* The counted dispatch at which the recording switched away from the current thread next
+ * (0: none soon). */
+uint64_t rep_sched_switch_tick(struct rep_session *s);
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);

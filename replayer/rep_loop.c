@@ -10,7 +10,9 @@
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,7 @@ int rep_start(struct rep_session *s)
         return -1;
     }
     s->state = REP_READY;
+    rep_threads_init(s);
     pt_tsc_like_tracee();
     rep_clock_interruptible(s);
     return rep_clock_event(s); /* a clock installed at startup is event 0 */
@@ -45,9 +48,23 @@ int rep_start(struct rep_session *s)
 static void kill_tracee(struct rep_session *s)
 {
     if (s->pid > 0) {
-        pt_kill_wait(s->pid);
+        rep_kill_process(s);
         s->pid = -1;
     }
+}
+
+void rep_kill_process(struct rep_session *s)
+{
+    pid_t tids[s->nthreads + 1];
+    int n = 0;
+    for (int i = 0; i < s->nthreads; i++) {
+        if (s->threads[i].tid != s->pid) {
+            tids[n++] = s->threads[i].tid;
+        }
+    }
+    pt_kill_wait_threads(s->pid, tids, n);
+    s->nthreads = 0;
+    s->cur = -1;
 }
 
 /* The trace's END record has been reached: take it and finish. */
@@ -87,6 +104,8 @@ static int process_ended(struct rep_session *s, const struct pt_stop *st)
     int how = st->kind == PT_STOP_EXITED ? PT_END_EXITED : PT_END_SIGNALED;
     int code = how == PT_END_EXITED ? st->code : st->sig;
     s->pid = -1;
+    s->nthreads = 0;
+    s->cur = -1;
     if (rep_child_output(s) < 0) {
         return -1;
     }
@@ -98,19 +117,78 @@ static int process_ended(struct rep_session *s, const struct pt_stop *st)
     return finish(s);
 }
 
+/* A thread of the process ended. The process ends when its first thread's end is reported
+ * (the kernel reports it after all the others); a thread that ends the process (exit_group)
+ * takes the others with it. */
+static int thread_ended(struct rep_session *s, const struct pt_stop *st)
+{
+    if (st->pid == s->pid) {
+        return process_ended(s, st);
+    }
+    if (rep_thread_other_stop(s, st) < 0) {
+        return -1;
+    }
+    if (!at_end_record(s)) {
+        return 0; /* one thread ended; the recording switches to another next */
+    }
+    struct pt_stop last;
+    do {
+        if (pt_wait(-1, &last) < 0) {
+            return -1;
+        }
+        if (last.pid != s->pid && rep_thread_other_stop(s, &last) < 0) {
+            return -1;
+        }
+    } while (last.pid != s->pid);
+    return process_ended(s, &last);
+}
+
+/* Wait for the current thread's next stop; other threads report only their first stops and
+ * their ends meanwhile. */
+static int wait_current(struct rep_session *s, struct pt_stop *st)
+{
+    for (;;) {
+        if (pt_wait(-1, st) < 0) {
+            return -1;
+        }
+        if (st->pid == s->tid) {
+            return 0;
+        }
+        if (st->pid == s->pid && (st->kind == PT_STOP_EXITED || st->kind == PT_STOP_KILLED)) {
+            return 0;
+        }
+        if (rep_thread_other_stop(s, st) < 0) {
+            return -1;
+        }
+    }
+}
+
 static int one_stop(struct rep_session *s)
 {
     struct pt_stop st;
     if (pt_interrupted) {
         return pt_fail("interrupted");
     }
+    if (rep_sched_drain(s, 0, 0, 0) < 0) {
+        return -1;
+    }
+    if (s->cur < 0) {
+        return at_end_record(s) ? finish(s)
+                                : rep_divergence(s, "no thread is running here, but the "
+                                                    "recording goes on");
+    }
+    rep_thread_act(s, s->cur);
     if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
         return -1;
     }
     s->presented = 0;
     int sig = s->resume_sig;
     s->resume_sig = 0;
-    if (pt_resume_syscall(s->pid, sig) < 0 || pt_wait(s->pid, &st) < 0) {
+    /* a thread killed with its whole process cannot be resumed: its end is reported next */
+    if (ptrace(PTRACE_SYSCALL, s->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH) {
+        return pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)s->tid);
+    }
+    if (wait_current(s, &st) < 0) {
         return -1;
     }
     switch (st.kind) {
@@ -123,7 +201,7 @@ static int one_stop(struct rep_session *s)
         return rep_signal_stop(s, st.sig);
     case PT_STOP_EXITED:
     case PT_STOP_KILLED:
-        return process_ended(s, &st);
+        return thread_ended(s, &st);
     default:
         return pt_fail("unexpected stop of the replayed process: %s", pt_stop_str(&st));
     }

@@ -123,7 +123,7 @@ int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_ins
         return -1;
     }
     int opcode;
-    if (pt_getregs(s->pid, &r) < 0) {
+    if (pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
     if (!pt_clock_is_trap(&s->clock, r.rip, &opcode) && !(s->presented && r.rip == s->presented)) {
@@ -142,7 +142,7 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
     struct user_regs_struct r;
     int opcode;
     uint64_t handler;
-    if (pt_getregs(s->pid, &r) < 0) {
+    if (pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
     uint64_t next_instr = reg_value(&r, s->instr_reg);
@@ -160,7 +160,7 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
             return -1;
         }
         r.rip = handler;
-        if (pt_setregs(s->pid, &r) < 0) {
+        if (pt_setregs(s->tid, &r) < 0) {
             return -1;
         }
         s->presented = handler;
@@ -342,7 +342,7 @@ static int maybe_main_module(struct rep_session *s)
     struct user_regs_struct r;
     pt_addr previous;
     char name[64], file[8];
-    if (pt_getregs(s->pid, &r) < 0 || pyi_frame_brief(s->pyi, reg_value(&r, s->frame_reg),
+    if (pt_getregs(s->tid, &r) < 0 || pyi_frame_brief(s->pyi, reg_value(&r, s->frame_reg),
                                                       &previous, name, sizeof name, file, 0) < 0) {
         pt_err_clear();
         return 1; /* let the full check decide */
