@@ -122,6 +122,9 @@ int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r)
         return -1;
     }
     pyi_refresh(p);
+    if (rep_pyi_follow(s) < 0) {
+        return -1;
+    }
     if (pyi_raised_exception(p, name, sizeof name, &fresh) < 0 || !fresh ||
         now == s->catch_skip_tick) {
         pt_err_clear();

@@ -209,6 +209,10 @@ int rep_clock_trap(struct rep_session *s, int opcode)
         return -1;
     }
     s->armed_for = 0;
+    int counted = opcode >= 0 && opcode < 256 && s->clock.counted[opcode];
+    if (counted) {
+        s->trap_count = now_c; /* a switch the recording made here waits for the resume */
+    }
     if (s->auto_snap && now_c >= s->snap_due) {
         s->snap_due = now_c + REP_SNAP_INTERVAL; /* rep_snapshot checks the budget when equal */
         if (rep_snapshot(s) < 0) {
@@ -216,14 +220,10 @@ int rep_clock_trap(struct rep_session *s, int opcode)
         }
     }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
-    int counted = opcode >= 0 && opcode < 256 && s->clock.counted[opcode];
-    if (counted && nx && nx->type == PT_EV_SIGNAL && nx->tick == now_c &&
-        rep_deliver_logged_signal(s) < 0) {
+    struct rep_thread *c = rep_thread_cur(s);
+    if (counted && nx && nx->type == PT_EV_SIGNAL && nx->tick == now_c && c &&
+        nx->tid == c->rec_tid && rep_deliver_logged_signal(s) < 0) {
         return -1;
-    }
-    int switched = counted ? rep_sched_drain(s, PT_SWITCH_TICK, 0, now_c) : 0;
-    if (switched != 0) {
-        return switched < 0 ? -1 : 0; /* preempted here when recorded: the next thread runs */
     }
     if (s->stop_tick && rep_clock_now(s, &now) == 0 && now == s->stop_tick) {
         s->stop_tick = 0;
@@ -233,5 +233,5 @@ int rep_clock_trap(struct rep_session *s, int opcode)
     if (done || s->watch_on) {
         s->stopped_at_tick = 1; /* dispatches asked for, a watched frame, instruction or opcode */
     }
-    return 0;
+    return 0; /* a switch due here is taken when the run goes on (rep_sched_drain) */
 }

@@ -37,6 +37,15 @@ struct rep_thread {
     int state;
     int resume_sig; /* a signal it takes when it runs again */
     struct user_regs_struct entry_regs; /* REP_T_AT_ENTRY: at that entry */
+    uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
+    uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
+};
+
+/* A thread as a snapshot keeps it, to be created again in a restored copy. */
+struct rep_thread_image {
+    struct rep_thread t;
+    struct user_regs_struct regs;
+    uint64_t sigmask;
 };
 
 struct rep_snap {
@@ -46,6 +55,9 @@ struct rep_snap {
     struct user_regs_struct regs;
     struct pt_fdkinds fds;
     struct pt_clock clock;
+    struct rep_thread_image *threads; /* every thread (malloc'd) */
+    int nthreads, cur;
+    uint64_t trap_count; /* the current thread was stopped at this counted dispatch's trap */
 };
 
 struct rep_session {
@@ -56,7 +68,11 @@ struct rep_session {
     struct rep_thread *threads;
     int nthreads, threads_cap;
     int cur; /* index of the thread that runs user code, -1 if none */
+    uint64_t trap_count; /* the current thread is stopped at this counted dispatch's trap
+                          * (not run past it yet), 0 if not */
     int foreign; /* completing a syscall of another thread than the current one */
+    pid_t sel_tid;  /* the thread motions follow (its recorded id; 0: whichever runs) */
+    pid_t last_stop_tid; /* the thread of the last stop shown (rep_stop_thread) */
     struct pt_mem mem;
     int cpu;
     int state;
@@ -146,6 +162,8 @@ int rep_run_until_trap(struct rep_session *s);
 int rep_run_dispatches(struct rep_session *s, uint64_t n);
 /* rep_nav.c */
 int rep_nav_ready(struct rep_session *s);
+/* Select, in pyintrospect, the Python thread of the thread that runs now. */
+int rep_pyi_follow(struct rep_session *s);
 /* Watch configurations: empty; a frame and its callers (skip_self: callers only); the
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
@@ -196,6 +214,16 @@ int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick);
 int rep_thread_other_stop(struct rep_session *s, const struct pt_stop *st);
 /* Replay a clone that creates a thread: execute it, fix the thread ids the program sees. */
 int rep_clone_thread(struct rep_session *s, struct user_regs_struct *r, uint64_t flags);
+/* A snapshot: keep every thread's state (cur_regs: the current thread's registers). */
+int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
+                     const struct user_regs_struct *cur_regs);
+/* In a fresh copy of a snapshot (one thread, a copy of the one that made it), make its first
+ * thread the recorded process's first (or the first alive) and create the others again. */
+int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_t copy);
+/* Is the thread that runs the one motions follow (or is any thread fine)? */
+int rep_in_selected_thread(struct rep_session *s);
+/* After a thread ran sigaltstack: remember its alternate stack (snapshots recreate it). */
+void rep_thread_note_altstack(struct rep_session *s, const uint64_t args[6], int64_t ret);
 /* The counted dispatch at which the recording switched away from the current thread next
  * (0: none soon). */
 uint64_t rep_sched_switch_tick(struct rep_session *s);

@@ -169,7 +169,7 @@ static int one_stop(struct rep_session *s)
     if (pt_interrupted) {
         return pt_fail("interrupted");
     }
-    if (rep_sched_drain(s, 0, 0, 0) < 0) {
+    if (rep_sched_drain(s, s->trap_count ? PT_SWITCH_TICK : 0, 0, s->trap_count) < 0) {
         return -1;
     }
     if (s->cur < 0) {
@@ -188,6 +188,7 @@ static int one_stop(struct rep_session *s)
     if (ptrace(PTRACE_SYSCALL, s->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH) {
         return pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)s->tid);
     }
+    s->trap_count = 0;
     if (wait_current(s, &st) < 0) {
         return -1;
     }

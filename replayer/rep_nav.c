@@ -80,6 +80,19 @@ struct pyi_session *rep_pyi(struct rep_session *s)
     return s->pyi;
 }
 
+int rep_pyi_follow(struct rep_session *s)
+{
+    struct pyi_session *p = rep_pyi(s);
+    struct rep_thread *c = rep_thread_cur(s);
+    if (!p) {
+        return -1;
+    }
+    if (c && s->nthreads > 1 && pyi_select_thread_tid(p, c->rec_tid) < 0) {
+        pt_err_clear(); /* a thread with no Python state yet: keep the selection */
+    }
+    return 0;
+}
+
 /* Which registers carry next_instr and the frame at dispatch (once per session). */
 int rep_nav_ready(struct rep_session *s)
 {
@@ -166,7 +179,11 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
         s->presented = handler;
     }
     pyi_invalidate(s->pyi);
-    return 0;
+    struct rep_thread *c = rep_thread_cur(s);
+    if (c) {
+        s->sel_tid = c->rec_tid; /* a stop selects its thread, as in gdb */
+    }
+    return rep_pyi_follow(s);
 }
 
 /* One more dispatch; returns 1 at a trap, 0 if the replay ended. */
@@ -238,6 +255,9 @@ int rep_step(struct rep_session *s, struct pyi_pos *pos)
         int r = dispatch_once(s);
         if (r <= 0) {
             return r;
+        }
+        if (!rep_in_selected_thread(s)) {
+            continue; /* another thread's instruction: step follows the selected one */
         }
         if (rep_here(s, pos) < 0) {
             return -1;

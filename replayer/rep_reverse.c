@@ -267,7 +267,7 @@ static int scan_back(struct rep_session *s, uint64_t end, const struct pt_watch 
 
 static int is_line(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
 {
-    return pos->line_event;
+    return pos->line_event && rep_in_selected_thread(s);
 }
 
 int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos)

@@ -57,6 +57,7 @@ static int clone_stopped(pid_t pid, pid_t *child)
 static void drop_snapshot(struct rep_session *s, int i)
 {
     pt_kill_wait(s->snaps[i].pid);
+    free(s->snaps[i].threads);
     memmove(&s->snaps[i], &s->snaps[i + 1], (size_t)(s->nsnaps - i - 1) * sizeof s->snaps[0]);
     s->nsnaps--;
 }
@@ -137,7 +138,7 @@ int rep_snapshot(struct rep_session *s)
     uint64_t tick;
     int opcode;
     struct user_regs_struct r;
-    if (s->state != REP_READY || rep_clock_now(s, &tick) < 0 || pt_getregs(s->pid, &r) < 0) {
+    if (s->state != REP_READY || rep_clock_now(s, &tick) < 0 || pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
     if (!pt_clock_is_trap(&s->clock, r.rip, &opcode) && !(s->presented && r.rip == s->presented)) {
@@ -156,7 +157,13 @@ int rep_snapshot(struct rep_session *s)
     }
     struct rep_snap snap;
     memset(&snap, 0, sizeof snap);
-    if (clone_stopped(s->pid, &snap.pid) < 0) {
+    if (rep_threads_save(s, &snap, &r) < 0) {
+        free(snap.threads); /* a thread between states: no snapshot at this moment */
+        pt_err_clear();
+        return 0;
+    }
+    if (clone_stopped(s->tid, &snap.pid) < 0) {
+        free(snap.threads);
         return -1;
     }
     snap.tick = tick;
@@ -186,18 +193,15 @@ int rep_restore(struct rep_session *s, int index)
     if (clone_stopped(snap->pid, &child) < 0) {
         return -1;
     }
-    struct user_regs_struct r = snap->regs;
-    r.orig_rax = (uint64_t)-1; /* no syscall to restart: the stop was at an instruction */
-    if (pt_setregs(child, &r) < 0) {
-        pt_kill_wait(child);
-        return -1;
-    }
     if (s->pid > 0) {
-        pt_kill_wait(s->pid);
+        rep_kill_process(s);
     }
     pt_mem_close(&s->mem);
     s->pid = child;
     pt_mem_init_pid(&s->mem, child);
+    if (rep_threads_restore(s, snap, child) < 0) {
+        return -1;
+    }
     if (pt_tracer_seek(&s->tr, snap->event_pos) < 0) {
         return -1;
     }

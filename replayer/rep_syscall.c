@@ -253,6 +253,9 @@ int rep_syscall_at_entry(struct rep_session *s)
         rc = rep_mremap(s, r);
     } else if (sc->mode == PT_SC_EXECUTE) {
         rc = execute(s);
+        if (rc == 0 && nr == SYS_sigaltstack) {
+            rep_thread_note_altstack(s, a, s->ev.ret);
+        }
     } else {
         rc = emulate(s, sc); /* EMULATE rows, and clone/fork/vfork/rseq */
     }

@@ -64,6 +64,18 @@ int rep_stopped_at_breakpoint(const struct rep_session *s);
 /* Where the replay is stopped (at a bytecode instruction). */
 int rep_here(struct rep_session *s, struct pyi_pos *pos);
 
+/* ---- threads (rep_thread.c) ---- */
+/* The thread motions follow (step, next, finish and their reverse twins stop in it): its
+ * recorded id (what threading and gettid report). Breakpoints and catchpoints stop in any
+ * thread, and a stop selects the thread it is in. */
+int rep_select_thread(struct rep_session *s, pid_t rec_tid);
+pid_t rep_selected_thread(const struct rep_session *s);
+/* The thread of the current stop, and whether it differs from the previous stop's (the shell
+ * then says "[Switching to thread N]"). */
+pid_t rep_stop_thread(struct rep_session *s, int *switched);
+/* Recorded ids of the process's threads now (at most max); their number. */
+int rep_thread_ids(const struct rep_session *s, pid_t *out, int max);
+
 /* ---- breakpoints (rep_break.c) ---- */
 #define REP_BP_ADDRS 16
 struct rep_bp {
