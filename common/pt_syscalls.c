@@ -7,6 +7,7 @@
 #include "pt_syscalls.h"
 
 #include <linux/audit.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 
@@ -467,6 +468,25 @@ const char *pt_syscall_name(int nr)
     }
     snprintf(buf, sizeof buf, "syscall_%d", nr);
     return buf;
+}
+
+int pt_sc_may_block(const struct pt_syscall *sc, int nr, const uint64_t args[6])
+{
+    if (!sc || !(sc->flags & PT_SCF_BLOCKS)) {
+        return 0;
+    }
+    if (nr == SYS_futex) { /* only the waiting operations wait: wakes return at once */
+        switch ((int)(args[1] & FUTEX_CMD_MASK)) {
+        case FUTEX_WAIT:
+        case FUTEX_WAIT_BITSET:
+        case FUTEX_LOCK_PI:
+        case FUTEX_LOCK_PI2:
+        case FUTEX_WAIT_REQUEUE_PI:
+            return 1;
+        }
+        return 0;
+    }
+    return 1;
 }
 
 int pt_sc_abi_of(uint32_t audit_arch, uint64_t nr)

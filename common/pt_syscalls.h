@@ -98,6 +98,10 @@ int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_regio
 int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 int pt_sc_out_futex(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 
+/* May this call wait for another thread or the outside world (PT_SCF_BLOCKS, refined by its
+ * arguments: a futex wake does not wait)? */
+int pt_sc_may_block(const struct pt_syscall *sc, int nr, const uint64_t args[6]);
+
 /* The syscall ABIs an x86-64 process can use. pytt records and replays only the native one: a
  * 32-bit call (int 0x80, sysenter) or an x32 call has other numbers (i386 10 is unlink, x86-64
  * 10 is mprotect), so looking it up in this table would be wrong, and at replay dangerous. */

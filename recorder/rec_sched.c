@@ -201,8 +201,10 @@ int rec_thread_returned(struct rec_session *s, struct rec_thread *t)
     ready_push(s, t);
     struct rec_thread *c = s->cur;
     if (c && c->resumed && c->in_syscall) {
-        const struct pt_syscall *sc = pt_syscall((int)c->entry_regs.orig_rax);
-        if (sc && (sc->flags & PT_SCF_BLOCKS)) {
+        int nr = (int)c->entry_regs.orig_rax;
+        uint64_t a[6] = {c->entry_regs.rdi, c->entry_regs.rsi, c->entry_regs.rdx,
+                         c->entry_regs.r10, c->entry_regs.r8,  c->entry_regs.r9};
+        if (pt_sc_may_block(pt_syscall(nr), nr, a)) {
             leave_in_kernel(s); /* it may wait for t: let t run */
         }
     }
@@ -223,7 +225,9 @@ int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int n
         return resume(t, 0);
     }
     int chaos_switch = s->opt->chaos && rng_next(s) % 8 == 0;
-    if (!s->ready_head || !((sc->flags & PT_SCF_BLOCKS) || chaos_switch)) {
+    const struct user_regs_struct *r = &t->entry_regs;
+    uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+    if (!s->ready_head || !(pt_sc_may_block(sc, nr, a) || chaos_switch)) {
         return 0;
     }
     leave_in_kernel(s);
