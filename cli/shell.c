@@ -177,7 +177,14 @@ static const struct shell_cmd commands[] = {
     {"frame", "f", 0, shell_cmd_frame, "frame [N]: select or show a frame"},
     {"locals", "py-locals", 0, shell_cmd_locals, "local variables of the selected frame"},
     {"globals", "", 0, shell_cmd_globals, "global variables of the selected frame"},
-    {"print", "p py-print", 0, shell_cmd_print, "print EXPR: names, a.b.c, d['k'][0]"},
+    {"print", "p py-print", 0, shell_cmd_print,
+     "print EXPR: repr of any Python expression, evaluated at this moment (side effects are "
+     "discarded)"},
+    {"pp", "", 0, shell_cmd_pp, "pp EXPR: pretty-print the value (pprint)"},
+    {"!", "", 0, shell_cmd_bang, "!STATEMENT: run a Python statement at this moment"},
+    {"whatis", "", 0, shell_cmd_whatis, "whatis EXPR: the type of the value"},
+    {"set", "", 0, shell_cmd_set, "set eval-timeout SECONDS: limit for each evaluation"},
+    {"show", "", 0, shell_cmd_show, "show eval-timeout"},
     {"list", "l py-list", 0, shell_cmd_list, "list [FIRST[,LAST]]: source around the line"},
     {"dis", "py-dis", 0, shell_cmd_dis, "bytecode of the selected frame, as dis.dis"},
     {"x", "", 0, shell_cmd_x, "x/Ni [ADDR]: native instructions (default: the native pc)"},
@@ -270,7 +277,7 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
         }
         return 0;
     }
-    size_t n = strcspn(line, " \t");
+    size_t n = *line == '!' ? 1 : strcspn(line, " \t("); /* pdb's !STATEMENT; p(x) */
     const struct shell_cmd *c = lookup(line, n);
     if (!c) {
         fprintf(sh->out, "Undefined command: \"%.*s\". Try \"help\".\n", (int)n, line);

@@ -51,11 +51,18 @@ int shell_cmd_down(struct cli_shell *sh, const char *args);
 int shell_cmd_frame(struct cli_shell *sh, const char *args);
 int shell_cmd_locals(struct cli_shell *sh, const char *args);
 int shell_cmd_globals(struct cli_shell *sh, const char *args);
-int shell_cmd_print(struct cli_shell *sh, const char *args);
 int shell_cmd_list(struct cli_shell *sh, const char *args);
 int shell_cmd_dis(struct cli_shell *sh, const char *args);
 int shell_cmd_threads(struct cli_shell *sh);
 int shell_cmd_x(struct cli_shell *sh, const char *args);
 int shell_cmd_disas(struct cli_shell *sh, const char *args);
+
+/* shell_eval.c */
+int shell_cmd_print(struct cli_shell *sh, const char *args);
+int shell_cmd_pp(struct cli_shell *sh, const char *args);
+int shell_cmd_bang(struct cli_shell *sh, const char *args);
+int shell_cmd_whatis(struct cli_shell *sh, const char *args);
+int shell_cmd_set(struct cli_shell *sh, const char *args);
+int shell_cmd_show(struct cli_shell *sh, const char *args);
 
 #endif

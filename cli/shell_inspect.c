@@ -112,19 +112,6 @@ int shell_cmd_globals(struct cli_shell *sh, const char *args)
     return p ? done(sh, pyi_print_globals(p, sh->out), "globals") : -1;
 }
 
-int shell_cmd_print(struct cli_shell *sh, const char *args)
-{
-    struct pyi_session *p = shell_pyi(sh);
-    if (!p) {
-        return -1;
-    }
-    if (!*args) {
-        fprintf(sh->out, "usage: print EXPR\n");
-        return -1;
-    }
-    return done(sh, pyi_print_expr(p, sh->out, args), "print");
-}
-
 int shell_cmd_list(struct cli_shell *sh, const char *args)
 {
     struct pyi_session *p = shell_pyi(sh);

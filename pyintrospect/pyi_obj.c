@@ -492,3 +492,46 @@ int pyi_type_lookup(struct pyi_session *s, pt_addr type, const char *name, pt_ad
     free(items);
     return 0;
 }
+
+/* ---- bytes read from another process of the same image -------------------------------------- */
+
+static int pyi_bytes_contents(struct pyi_session *s, pt_addr obj, size_t max, char **data,
+                              size_t *len)
+{
+    pt_addr type;
+    int64_t n;
+    if (pyi_obj_type(s, obj, &type) != 0) {
+        return -1;
+    }
+    if (type != s->sym[PYI_Y_BYTES_TYPE]) {
+        return pt_fail("0x%llx is not a bytes object", (unsigned long long)obj);
+    }
+    if (pyi_rd(s, obj, PYI_F_OB_SIZE, &n) != 0) {
+        return -1;
+    }
+    if (n < 0 || (size_t)n > max) {
+        return pt_fail("bytes object of implausible size %lld", (long long)n);
+    }
+    *data = malloc((size_t)n + 1);
+    if (!*data) {
+        return pt_fail("out of memory");
+    }
+    if (n && pyi_read(s, obj + (pt_addr)s->m[PYI_F_BYTES_SVAL].off, *data, (size_t)n) != 0) {
+        free(*data);
+        *data = NULL;
+        return -1;
+    }
+    (*data)[n] = '\0';
+    *len = (size_t)n;
+    return 0;
+}
+
+int pyi_bytes_read_from(struct pyi_session *s, struct pt_mem *mem, pt_addr obj, size_t max,
+                        char **data, size_t *len)
+{
+    struct pt_mem *keep = s->mem;
+    s->mem = mem; /* same image, same layout: only where the bytes come from changes */
+    int rc = pyi_bytes_contents(s, obj, max, data, len);
+    s->mem = keep;
+    return rc;
+}

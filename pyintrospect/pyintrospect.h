@@ -252,6 +252,12 @@ int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previ
 /* The number of the RESUME opcode in this version. */
 int pyi_opcode_resume(struct pyi_session *s);
 
+/* ---- values in a copy of the process (an evaluation, replayer/rep_eval.c) ------------------- */
+/* The contents of the bytes object obj, read through mem: another process with the same
+ * image (a fork of the inspected one). At most max bytes; *data is malloc'd, NUL-terminated. */
+int pyi_bytes_read_from(struct pyi_session *s, struct pt_mem *mem, pt_addr obj, size_t max,
+                        char **data, size_t *len);
+
 /* ---- live processes ------------------------------------------------------------------------- */
 /* Seize and interrupt every thread of pid (PTRACE_SEIZE + PTRACE_INTERRUPT, for /proc/PID/task),
  * wait until all are stopped. */

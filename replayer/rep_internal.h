@@ -8,6 +8,7 @@
 
 #include "common/pt_clock.h"
 #include "common/pt_fdkinds.h"
+#include "common/pt_buf.h"
 #include "common/pt_mem.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_syscalls.h"
@@ -78,6 +79,8 @@ struct rep_session {
     void (*progress)(void *ctx, uint64_t from, uint64_t to);
     void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
+    int64_t eval_timeout_ns; /* rep_eval.c: 0 for the default */
+    pt_addr eval_fn[8];      /* interpreter functions it calls, found on first use */
     char checked_paths[64][256]; /* mapped files already identity-checked */
     int nchecked;
 };
@@ -140,10 +143,52 @@ int rep_catch_is_trap(struct rep_session *s, uint64_t rip);
 int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r);
 int rep_catch_land(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
 /* rep_snap.c */
+/* Clone the stopped process pid by injecting clone(CLONE_PTRACE | SIGCHLD | flags) at a clock
+ * trap, and wait for the traced copy's first stop. */
+int rep_clone_stopped(pid_t pid, uint64_t flags, pid_t *child);
 int rep_snapshot(struct rep_session *s);
 int rep_restore(struct rep_session *s, int index);
 int rep_snap_before(struct rep_session *s, uint64_t t);
 void rep_snap_free(struct rep_session *s);
+/* rep_copy.c: a throwaway copy of the stopped replay that runs injected calls */
+enum rep_copy_end {
+    REP_COPY_RUNNING = 0,
+    REP_COPY_EXITED,      /* exit/exit_group (end_code: status) */
+    REP_COPY_CRASHED,     /* a synchronous signal or death by signal (end_code: signal) */
+    REP_COPY_TIMEOUT,     /* a call ran longer than timeout_ns */
+    REP_COPY_INTERRUPTED, /* Ctrl-C */
+};
+struct rep_copy {
+    pid_t pid;
+    int pid_gone; /* reaped already */
+    struct pt_mem mem;
+    struct user_regs_struct base; /* the replay's registers at the stop */
+    pt_addr scratch;              /* memory mapped in the copy for call arguments */
+    size_t scratch_len, scratch_used;
+    struct pt_fdkinds fds;            /* which descriptors are the program's stdout/stderr */
+    uint8_t own_fd[PT_MAX_FD / 8];    /* descriptors the copy opened itself */
+    int opening;                      /* the syscall in progress is an allowed open */
+    struct pt_buf out;                /* what it wrote to stdout/stderr */
+    int out_cut;                      /* more than that was written */
+    int discard_output;               /* swallow such writes instead (still reported done) */
+    int64_t timeout_ns;               /* per call */
+    int end, end_code;                /* enum rep_copy_end and its detail */
+    uint64_t crash_pc, ret;
+    int refused;                      /* syscalls refused (EPERM) so far */
+    char refused_first[64];           /* the first one's name */
+};
+/* Fork the replay at its current stop (a bytecode instruction) into c. */
+int rep_copy_open(struct rep_session *s, struct rep_copy *c, int64_t timeout_ns);
+/* Copy bytes into the copy's scratch memory (kept until rep_copy_reset_scratch). */
+int rep_copy_put(struct rep_copy *c, const void *data, size_t n, pt_addr *at);
+void rep_copy_reset_scratch(struct rep_copy *c, size_t keep);
+/* Call fn(args...) in the copy: 0 when it returned (*ret = rax), 1 when the copy ended or
+ * timed out instead (c->end says how; the copy accepts no more calls), -1 on error. */
+int rep_copy_call(struct rep_copy *c, pt_addr fn, const uint64_t *args, int nargs, uint64_t *ret);
+/* Why the copy ended, in words. */
+const char *rep_copy_end_str(const struct rep_copy *c, char *buf, size_t cap);
+void rep_copy_close(struct rep_copy *c);
+
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);

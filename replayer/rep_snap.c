@@ -32,10 +32,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-/* Clone the stopped process `pid` (injected), wait for the traced copy's first stop. */
-static int clone_stopped(pid_t pid, pid_t *child)
+int rep_clone_stopped(pid_t pid, uint64_t flags, pid_t *child)
 {
-    uint64_t args[6] = {CLONE_PTRACE | SIGCHLD, 0, 0, 0, 0, 0};
+    uint64_t args[6] = {CLONE_PTRACE | SIGCHLD | flags, 0, 0, 0, 0, 0};
     int64_t ret;
     if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_clone, args, &ret) < 0) {
         return pt_wrap("cloning process %d", (int)pid);
@@ -156,7 +155,7 @@ int rep_snapshot(struct rep_session *s)
     }
     struct rep_snap snap;
     memset(&snap, 0, sizeof snap);
-    if (clone_stopped(s->pid, &snap.pid) < 0) {
+    if (rep_clone_stopped(s->pid, 0, &snap.pid) < 0) {
         return -1;
     }
     snap.tick = tick;
@@ -183,7 +182,7 @@ int rep_restore(struct rep_session *s, int index)
 {
     struct rep_snap *snap = &s->snaps[index];
     pid_t child;
-    if (clone_stopped(snap->pid, &child) < 0) {
+    if (rep_clone_stopped(snap->pid, 0, &child) < 0) {
         return -1;
     }
     struct user_regs_struct r = snap->regs;

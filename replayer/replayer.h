@@ -119,6 +119,65 @@ struct rep_snapinfo {
 };
 int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max);
 
+/* ---- evaluating Python at the current moment (rep_eval.c) ------------------------------------
+ * Expressions and statements run with the replayed program's own interpreter, in a throwaway
+ * copy of the replayed process at this moment (a fork, killed afterwards): nothing they do
+ * changes the replay. Calls with effects outside the process are refused there (EPERM: writing
+ * files, sockets, signals, exec, fork...), writes to the program's stdout/stderr are captured
+ * into the report, and a copy that exits, crashes or runs past the timeout is reported. */
+enum rep_eval_mode {
+    REP_EVAL_REPR,     /* repr(EXPR) */
+    REP_EVAL_PPRINT,   /* pprint.pformat(EXPR) */
+    REP_EVAL_EXEC,     /* run a statement, as pdb's `!` (expression values print as in the REPL) */
+    REP_EVAL_WHATIS,   /* pdb's whatis: "Function f", "Class m.C", "<class 'int'>" */
+    REP_EVAL_TRUTH,    /* "True"/"False": bool(EXPR) */
+    REP_EVAL_STR,      /* str(EXPR) */
+    REP_EVAL_INTERACT, /* a REPL line (may be incomplete: status REP_EVAL_MORE) */
+};
+enum rep_eval_status {
+    REP_EVAL_VALUE = 0, /* text: the value's text */
+    REP_EVAL_RAISED,    /* text: the exception as Python formats it ("NameError: name ...") */
+    REP_EVAL_MORE,      /* interact: the statement continues on the next line */
+    REP_EVAL_NOT_RUN,   /* the copy ended before this item (see the report) */
+};
+struct rep_eval_item {
+    int mode;         /* enum rep_eval_mode */
+    const char *expr; /* Python source */
+    int frame;        /* index in the selected thread's stack (0 innermost); -1: the selected one */
+    int status;       /* out: enum rep_eval_status */
+    char *text;       /* out: malloc'd */
+};
+/* Objects (by address at this moment) given names visible to the expressions. */
+struct rep_eval_bind {
+    const char *name;
+    uint64_t object;
+};
+struct rep_eval_report {
+    char *output; /* what the evaluation wrote to the program's stdout and stderr */
+    size_t output_len;
+    int output_cut;         /* more was written than kept (1 MiB) */
+    int refused;            /* calls refused because they would act outside the copy */
+    char refused_first[64]; /* the first one */
+    int ended;              /* the copy exited, crashed, timed out or was interrupted: */
+    char why[256];          /* what happened, in words */
+};
+/* Evaluate n items at once (one copy); 0 when the copy answered or ended (see the report), -1
+ * when it could not be used at all. */
+int rep_evaluate(struct rep_session *s, struct rep_eval_item *items, size_t n,
+                 const struct rep_eval_bind *binds, size_t nbinds, struct rep_eval_report *report);
+/* A copy kept for several requests (a REPL at this moment): open, run requests, close. */
+struct rep_eval_ctx;
+int rep_eval_open(struct rep_session *s, const struct rep_eval_bind *binds, size_t nbinds,
+                  struct rep_eval_ctx **out);
+int rep_eval_run(struct rep_eval_ctx *e, struct rep_eval_item *items, size_t n,
+                 struct rep_eval_report *report);
+void rep_eval_close(struct rep_eval_ctx *e);
+void rep_eval_items_free(struct rep_eval_item *items, size_t n);
+void rep_eval_report_free(struct rep_eval_report *r);
+/* Per call into the copy; default 5 s. */
+int rep_set_eval_timeout(struct rep_session *s, double seconds);
+int64_t rep_eval_timeout_ns(const struct rep_session *s);
+
 /* How the recording ended (PT_END_*), its code, and its message (valid once FINISHED). */
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg);
 void rep_close(struct rep_session *s);
