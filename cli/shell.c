@@ -129,12 +129,15 @@ static int cmd_when(struct cli_shell *sh, const char *args)
 
 static int cmd_maint(struct cli_shell *sh, const char *args)
 {
+    if (strncmp(args, "eval ", 5) == 0) {
+        return shell_maint_eval(sh, args + 5);
+    }
     if (strcmp(args, "time on") == 0 || strcmp(args, "time 1") == 0) {
         sh->timing = 1;
     } else if (strcmp(args, "time off") == 0 || strcmp(args, "time 0") == 0) {
         sh->timing = 0;
     } else {
-        fprintf(sh->out, "usage: maint time on|off\n");
+        fprintf(sh->out, "usage: maint time on|off, maint eval auto|memory|copy\n");
         return -1;
     }
     return 0;
@@ -189,7 +192,7 @@ static const struct shell_cmd commands[] = {
     {"dis", "py-dis", 0, shell_cmd_dis, "bytecode of the selected frame, as dis.dis"},
     {"x", "", 0, shell_cmd_x, "x/Ni [ADDR]: native instructions (default: the native pc)"},
     {"disas", "", 0, shell_cmd_disas, "disas [ADDR]: the native function around ADDR"},
-    {"maint", "", 0, cmd_maint, "maint time on|off: print each command's wall-clock time"},
+    {"maint", "", 0, cmd_maint, "maint time on|off: print each command's wall-clock time; maint eval auto|memory|copy"},
     {"help", "h ?", 0, cmd_help, "list commands"},
     {"quit", "q exit", 0, cmd_quit, "leave the shell"},
 };

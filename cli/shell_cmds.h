@@ -64,5 +64,6 @@ int shell_cmd_bang(struct cli_shell *sh, const char *args);
 int shell_cmd_whatis(struct cli_shell *sh, const char *args);
 int shell_cmd_set(struct cli_shell *sh, const char *args);
 int shell_cmd_show(struct cli_shell *sh, const char *args);
+int shell_maint_eval(struct cli_shell *sh, const char *args);
 
 #endif

@@ -73,7 +73,7 @@ static int eval_one(struct cli_shell *sh, int mode, const char *expr)
     if (!shell_pyi(sh)) {
         return -1;
     }
-    if (rep_evaluate(sh->rep, &it, 1, NULL, 0, &r) < 0) {
+    if (rep_eval_expr(sh->rep, &it, &r) < 0) {
         return shell_error(sh, "cannot evaluate");
     }
     print_report(sh, &r);
@@ -141,6 +141,20 @@ int shell_cmd_set(struct cli_shell *sh, const char *args)
         return 0;
     }
     fprintf(sh->out, "usage: set eval-timeout SECONDS\n");
+    return -1;
+}
+
+/* maint eval auto|memory|copy: where expressions and conditions are evaluated */
+int shell_maint_eval(struct cli_shell *sh, const char *args)
+{
+    static const char *const names[] = {"auto", "memory", "copy"};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(args, names[i]) == 0) {
+            rep_set_eval_path(sh->rep, i);
+            return 0;
+        }
+    }
+    fprintf(sh->out, "usage: maint eval auto|memory|copy\n");
     return -1;
 }
 

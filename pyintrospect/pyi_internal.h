@@ -120,6 +120,9 @@ enum pyi_field {
     PYI_F_TP_MRO,
     PYI_F_TP_REPR,
     PYI_F_TP_DICTOFFSET,
+    PYI_F_TP_GETATTRO, /* absent (-1) where a version does not name it: attributes then need code */
+    PYI_F_TP_DESCR_GET,
+    PYI_F_TP_DESCR_SET,
     PYI_F_HT_QUALNAME,
     PYI_F_HT_CACHED_KEYS,
     /* numbers */
@@ -230,6 +233,7 @@ enum pyi_sym {
     PYI_Y_PROPERTY_TYPE,
     PYI_Y_BASEEXC_TYPE, /* the type object _PyExc_BaseException */
     PYI_Y_SET_DUMMY,    /* _PySet_Dummy: a variable holding the dummy key's address */
+    PYI_Y_GENERIC_GETATTR, /* PyObject_GenericGetAttr (0 if unnamed: attributes then need code) */
     PYI_Y_OPCODE_DEOPT,
     PYI_Y_OPCODE_CACHES,
     PYI_Y_OPCODE_OPNAME, /* debug builds only */
@@ -404,6 +408,17 @@ struct pyi_session {
     bool unitab_tried;
 
     struct pyi_repr_opts repr;
+    unsigned value_style; /* PYI_REPR_STRUCTURAL for pytt dump */
+    struct {
+        pt_addr *objs;
+        char **texts;
+        size_t n;
+    } ov; /* repr overrides */
+    struct {
+        bool on;
+        pt_addr *objs;
+        size_t n, cap;
+    } inexact; /* collected inexact values */
 
     /* remote state: dropped by pyi_invalidate */
     struct pyi_thread *threads;
@@ -534,6 +549,14 @@ int pyi_exc_next(const struct pyi_code *c, size_t *pos, int *start, int *end, in
 
 /* ---- values (pyi_repr.c, pyi_float.c, pyi_unicode.c, pyi_long.c) ---------------------------- */
 int pyi_repr_buf(struct pyi_session *s, pt_addr obj, struct pyi_buf *out);
+/* With flags (PYI_REPR_STRUCTURAL) and what was inexact or built (*what, may be NULL). */
+int pyi_repr_ex(struct pyi_session *s, pt_addr obj, unsigned flags, struct pyi_buf *out,
+                unsigned *what);
+/* A value as locals/globals/bt -full print it (style, overrides, collection); *note is the
+ * line's trailing note ("" if none). */
+int pyi_render_value(struct pyi_session *s, pt_addr obj, char **text, const char **note);
+/* Append obj's override text (pyi_set_repr_overrides), if it has one. */
+bool pyi_repr_override(struct pyi_session *s, pt_addr obj, struct pyi_buf *out);
 void pyi_float_repr(double v, bool add_dot_0, bool sign, struct pyi_buf *out);
 int pyi_unicode_printable(struct pyi_session *s, uint32_t cp);
 void pyi_unitab_free(struct pyi_unitab *t);

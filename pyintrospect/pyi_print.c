@@ -84,10 +84,11 @@ static int pyi_print_local_cb(void *vctx, const char *name, pt_addr value)
 {
     struct pyi_print_local *p = vctx;
     char *text = NULL;
-    if (pyi_repr(p->s, value, &text) != 0) {
+    const char *note;
+    if (pyi_render_value(p->s, value, &text, &note) != 0) {
         return 1;
     }
-    fprintf(p->out, "%s%s = %s\n", p->indent, name, text);
+    fprintf(p->out, "%s%s = %s%s\n", p->indent, name, text, note);
     free(text);
     return 0;
 }

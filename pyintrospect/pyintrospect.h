@@ -129,16 +129,48 @@ int pyi_print_frame(struct pyi_session *s, FILE *out, size_t index);
 int pyi_print_locals(struct pyi_session *s, FILE *out);
 /* Globals of the selected frame's module, in dict order, without dunder names. */
 int pyi_print_globals(struct pyi_session *s, FILE *out);
-/* `print EXPR` on the selected frame. EXPR: NAME, attribute chains, [int] / ['str'] subscripts,
- * e.g. `self.items[0].name`. Names resolve local -> free/cell -> global -> builtins. */
-enum { PYI_EVAL_OK = 0, PYI_EVAL_PYERR = 1 };
-/* Evaluate: on success *text = repr (malloc'd) and returns PYI_EVAL_OK; a Python-level failure
- * returns PYI_EVAL_PYERR with *text = "NameError: name 'x' is not defined" (or AttributeError,
- * KeyError, IndexError, TypeError, SyntaxError); -1 on a memory/layout failure. *addr (may be
- * NULL) receives the object's address. */
+/* The built-in evaluator (pyi_eval.c): a Python expression evaluated on the selected frame from
+ * memory, without running code, wherever that gives exactly Python's answer: names (local ->
+ * cell/free -> global -> builtins), plain attributes, subscripts of exact lists/tuples/strs/
+ * dicts, int/float/str/bool arithmetic and comparisons, `is`, `in`, and/or/not. Anything else
+ * (calls, properties and other descriptors, __getattr__, objects whose repr() is Python code,
+ * errors) "needs code": the caller then evaluates in the interpreter (replayer/rep_eval.c). */
+enum { PYI_EVAL_OK = 0, PYI_EVAL_NEEDS_CODE = 2 };
+/* PYI_EVAL_OK: *text = repr(value) (malloc'd), *addr (may be NULL) = the object (0 for a value
+ * computed by pytt); PYI_EVAL_NEEDS_CODE: *text says what needed code; -1 on a memory error. */
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr);
-/* Prints the repr or the Python error line; returns like pyi_eval. */
+/* bool(EXPR) in the interpreter frame at address frame (0: the selected frame): PYI_EVAL_OK with
+ * *truth, PYI_EVAL_NEEDS_CODE with *why, or -1. */
+int pyi_eval_truth(struct pyi_session *s, pt_addr frame, const char *expr, int *truth,
+                   const char **why);
+/* Prints the value as pyintrospect renders it from memory (inexact values in their default
+ * form, see below) or what needed code; returns like pyi_eval. For tests and tools. */
 int pyi_print_expr(struct pyi_session *s, FILE *out, const char *expr);
+
+/* ---- values whose repr() needs code --------------------------------------------------------- */
+/* pyintrospect renders what it can compute exactly. An object whose class (or a base) defines its
+ * own __repr__ (namedtuples, enums, dataclasses, datetime, deque, Decimal, numpy...), a value cut
+ * at a cap, or unreadable memory is "inexact": by default it is shown as object.__repr__ would
+ * (`<mod.Cls object at 0x...>`); with PYI_REPR_STRUCTURAL it is built from its fields instead
+ * (`P(x=1, y=2)`, `<Color.RED: 1>`, `Cls(attr=value, ...)`). */
+enum {
+    PYI_REPR_STRUCTURAL = 1 << 0, /* flag: build inexact objects from their fields */
+    PYI_REPR_INEXACT = 1 << 0,    /* result: some part is not what repr() prints */
+    PYI_REPR_BUILT = 1 << 1,      /* result: some part was built from fields */
+};
+int pyi_repr_flags(struct pyi_session *s, pt_addr obj, unsigned flags, char **out, unsigned *what);
+/* How locals/globals/bt -full/dump render values (default 0): PYI_REPR_STRUCTURAL makes them
+ * build inexact values from fields and mark the line `# built from fields, not repr()`. */
+void pyi_set_value_style(struct pyi_session *s, unsigned flags);
+/* The exact repr of some objects, from elsewhere (the interpreter): used wherever those objects
+ * are rendered, until cleared. */
+int pyi_set_repr_overrides(struct pyi_session *s, const pt_addr *objs, char *const *texts,
+                           size_t n);
+void pyi_clear_repr_overrides(struct pyi_session *s);
+/* While collecting, the printing functions (locals, globals, bt -full) note every value they
+ * print whose rendering is inexact. */
+void pyi_collect_inexact(struct pyi_session *s, bool on);
+size_t pyi_inexact_values(struct pyi_session *s, const pt_addr **objs);
 /* `list`: pdb's format, `->` on the current line. first=last=0: 11 lines around the current
  * line; last < first: last is a count. Source is read from co_filename on disk. */
 int pyi_print_list(struct pyi_session *s, FILE *out, int first, int last);

@@ -272,86 +272,6 @@ void rep_break_resolve_pending(struct rep_session *s)
     pt_err_clear();
 }
 
-/* ---- conditions: EXPR (==|!=|<|<=|>|>=) LITERAL, EXPR is [not] None ----------------------- */
-
-static int parse_int(const char *t, long long *v)
-{
-    char *end;
-    *v = strtoll(t, &end, 10);
-    return *t && !*end;
-}
-
-static int compare(const char *left, const char *op, const char *right)
-{
-    long long a, b;
-    int c;
-    if (parse_int(left, &a) && parse_int(right, &b)) {
-        c = a < b ? -1 : a > b;
-    } else {
-        c = strcmp(left, right);
-        if (strcmp(op, "==") != 0 && strcmp(op, "!=") != 0 && left[0] != '\'' && left[0] != '"') {
-            return -1; /* ordering is for ints and strs */
-        }
-    }
-    if (!strcmp(op, "=="))
-        return c == 0;
-    if (!strcmp(op, "!="))
-        return c != 0;
-    if (!strcmp(op, "<"))
-        return c < 0;
-    if (!strcmp(op, "<="))
-        return c <= 0;
-    if (!strcmp(op, ">"))
-        return c > 0;
-    return c >= 0;
-}
-
-/* A literal as repr() would print it: 'x' and "x" both become 'x'. */
-static void canonical_literal(const char *lit, char *out, size_t cap)
-{
-    size_t n = strlen(lit);
-    if (n >= 2 && (lit[0] == '"' || lit[0] == '\'') && lit[n - 1] == lit[0]) {
-        snprintf(out, cap, "'%.*s'", (int)(n - 2), lit + 1);
-    } else {
-        snprintf(out, cap, "%s", lit);
-    }
-}
-
-int rep_break_condition(struct rep_session *s, const char *cond, int *truth)
-{
-    static const char *ops[] = {" is not ", " is ", "==", "!=", "<=", ">=", "<", ">"};
-    char expr[512], lit[512], want[512], *text = NULL;
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        const char *at = strstr(cond, ops[i]);
-        if (!at) {
-            continue;
-        }
-        snprintf(expr, sizeof expr, "%.*s", (int)(at - cond), cond);
-        snprintf(lit, sizeof lit, "%s", at + strlen(ops[i]));
-        for (char *e = expr + strlen(expr); e > expr && isspace((unsigned char)e[-1]);) {
-            *--e = '\0';
-        }
-        char *l = lit + strspn(lit, " ");
-        canonical_literal(l, want, sizeof want);
-        int rc = pyi_eval(s->pyi, expr, &text, NULL);
-        if (rc != PYI_EVAL_OK) {
-            rc = pt_fail("condition `%s`: %s", cond, text ? text : pt_errmsg());
-            free(text);
-            return rc;
-        }
-        if (i <= 1) {
-            *truth = (strcmp(text, "None") == 0) == (i == 1);
-        } else {
-            *truth = compare(text, ops[i], want);
-        }
-        free(text);
-        return *truth < 0 ? pt_fail("condition `%s`: cannot order these values", cond) : 0;
-    }
-    return pt_fail("condition `%s`: expected EXPR OP LITERAL (==, !=, <, <=, >, >=) or EXPR "
-                   "is [not] None",
-                   cond);
-}
-
 /* ---- continue -------------------------------------------------------------------------------- */
 
 static int any_pending(struct rep_session *s)
@@ -402,7 +322,7 @@ struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const str
                 continue;
             }
             int truth = 1;
-            if (bp->cond[0] && rep_break_condition(s, bp->cond, &truth) < 0) {
+            if (bp->cond[0] && rep_break_condition(s, pos->frame, bp->cond, &truth) < 0) {
                 return bp; /* a failing condition stops, like pdb, to show the error */
             }
             if (truth) {

@@ -510,3 +510,61 @@ void rep_eval_report_free(struct rep_eval_report *r)
     free(r->output);
     r->output = NULL;
 }
+
+/* ---- memory first --------------------------------------------------------------------------- */
+
+void rep_set_eval_path(struct rep_session *s, int path)
+{
+    s->eval_path = path;
+}
+
+int rep_eval_path(const struct rep_session *s)
+{
+    return s->eval_path;
+}
+
+/* The built-in evaluator: 1 answered (item filled), 0 needs code, -1 error. */
+static int from_memory(struct rep_session *s, struct rep_eval_item *it)
+{
+    struct pyi_session *p = rep_pyi(s);
+    const char *why = NULL;
+    char *text = NULL;
+    int truth, rc;
+    if (!p) {
+        return -1;
+    }
+    if (it->mode == REP_EVAL_TRUTH) {
+        rc = pyi_eval_truth(p, 0, it->expr, &truth, &why);
+        text = rc == PYI_EVAL_OK ? strdup(truth ? "True" : "False")
+                                 : why ? strdup(why) : strdup("this expression");
+    } else {
+        rc = pyi_eval(p, it->expr, &text, NULL);
+    }
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc != PYI_EVAL_OK && s->eval_path != REP_PATH_MEMORY) {
+        free(text);
+        return 0;
+    }
+    it->status = rc == PYI_EVAL_OK ? REP_EVAL_VALUE : REP_EVAL_RAISED;
+    it->text = text;
+    return 1;
+}
+
+int rep_eval_expr(struct rep_session *s, struct rep_eval_item *item, struct rep_eval_report *report)
+{
+    memset(report, 0, sizeof *report);
+    item->text = NULL;
+    item->status = REP_EVAL_NOT_RUN;
+    int memory_ok = (item->mode == REP_EVAL_REPR || item->mode == REP_EVAL_TRUTH) &&
+                    item->frame < 0 && s->eval_path != REP_PATH_COPY;
+    if (memory_ok) {
+        int rc = from_memory(s, item);
+        if (rc != 0) {
+            report->from_memory = 1;
+            return rc < 0 ? -1 : 0;
+        }
+    }
+    return rep_evaluate(s, item, 1, NULL, 0, report);
+}

@@ -80,6 +80,7 @@ struct rep_session {
     void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
     int64_t eval_timeout_ns; /* rep_eval.c: 0 for the default */
+    int eval_path;           /* enum rep_eval_path */
     pt_addr eval_fn[8];      /* interpreter functions it calls, found on first use */
     char checked_paths[64][256]; /* mapped files already identity-checked */
     int nchecked;

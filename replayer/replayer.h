@@ -87,8 +87,11 @@ const struct rep_bp *rep_breakpoints(const struct rep_session *s, int *n);
 int rep_catch_add(struct rep_session *s, const char *exception, const struct rep_bp **bp);
 /* The exception that made the last motion stop at a catchpoint ("" if none). */
 const char *rep_caught(const struct rep_session *s);
-/* Evaluate a breakpoint condition at the current stop. */
-int rep_break_condition(struct rep_session *s, const char *cond, int *truth);
+/* Evaluate a breakpoint condition (a Python expression, Python's truth rules) in the frame at
+ * address frame (0: the selected frame) at the current stop: from memory where the built-in
+ * evaluator is exact, else in a throwaway copy. -1 with the error (the condition raised, or
+ * could not be evaluated) in pt_errmsg. */
+int rep_break_condition(struct rep_session *s, uint64_t frame, const char *cond, int *truth);
 /* Run to the next breakpoint hit (1, *bp_id set) or the end (0). */
 int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
 
@@ -160,6 +163,7 @@ struct rep_eval_report {
     char refused_first[64]; /* the first one */
     int ended;              /* the copy exited, crashed, timed out or was interrupted: */
     char why[256];          /* what happened, in words */
+    int from_memory;        /* rep_eval_expr answered without a copy */
 };
 /* Evaluate n items at once (one copy); 0 when the copy answered or ended (see the report), -1
  * when it could not be used at all. */
@@ -174,6 +178,15 @@ int rep_eval_run(struct rep_eval_ctx *e, struct rep_eval_item *items, size_t n,
 void rep_eval_close(struct rep_eval_ctx *e);
 void rep_eval_items_free(struct rep_eval_item *items, size_t n);
 void rep_eval_report_free(struct rep_eval_report *r);
+/* Where expressions are evaluated: AUTO (from memory when exact, else a copy), MEMORY (the
+ * built-in evaluator only: what needs code is an error), COPY (always the interpreter). For
+ * tests comparing the two, and for users who want to be sure. */
+enum rep_eval_path { REP_PATH_AUTO, REP_PATH_MEMORY, REP_PATH_COPY };
+void rep_set_eval_path(struct rep_session *s, int path);
+int rep_eval_path(const struct rep_session *s);
+/* One item in the selected frame: from memory when the built-in evaluator is exact (REPR and
+ * TRUTH, report->from_memory set), else in a copy. Returns like rep_evaluate. */
+int rep_eval_expr(struct rep_session *s, struct rep_eval_item *item, struct rep_eval_report *report);
 /* Per call into the copy; default 5 s. */
 int rep_set_eval_timeout(struct rep_session *s, double seconds);
 int64_t rep_eval_timeout_ns(const struct rep_session *s);
