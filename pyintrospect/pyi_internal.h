@@ -180,6 +180,19 @@ enum pyi_field {
     PYI_F_MEMBERDEF_OFFSET,
     PYI_F_EXC_ARGS,
     PYI_F_UNIREC_FLAGS, /* _PyUnicode_TypeRecord.flags */
+    /* datetime (optional: present where _datetime is built into the interpreter) */
+    PYI_F_DT_DATA,
+    PYI_F_DT_FOLD,
+    PYI_F_DT_HASTZ,
+    PYI_F_DT_TZINFO,
+    PYI_F_DATE_DATA,
+    PYI_F_TIME_DATA,
+    PYI_F_TIME_FOLD,
+    PYI_F_TIME_HASTZ,
+    PYI_F_TIME_TZINFO,
+    PYI_F_DELTA_DAYS,
+    PYI_F_DELTA_SECONDS,
+    PYI_F_DELTA_US,
     PYI_F__COUNT
 };
 
@@ -565,6 +578,13 @@ void pyi_str_repr_cps(struct pyi_session *s, const uint32_t *cp, size_t n, bool 
 int pyi_long_repr(struct pyi_session *s, pt_addr obj, size_t max_digits, struct pyi_buf *out);
 void pyi_digits_to_decimal(const uint32_t *digits, size_t n, int bits, int sign,
                            struct pyi_buf *out);
+
+/* ---- datetime (pyi_datetime.c) ------------------------------------------------------------- */
+/* datetime_repr & co. for exact datetime.date/datetime/time/timedelta objects, from their C
+ * fields: false if obj is none of them or their layout is unknown. *tzinfo: the tzinfo to
+ * render before the closing parenthesis (0 if none; the caller appends ", tzinfo=" ... ")"). */
+bool pyi_datetime_fields(struct pyi_session *s, pt_addr obj, pt_addr type, struct pyi_buf *out,
+                         pt_addr *tzinfo);
 
 /* ---- source files (pyi_source.c) ------------------------------------------------------------ */
 struct pyi_srcfile;

@@ -756,10 +756,28 @@ static bool pyi_r_from_dict(struct pyi_rctx *c, const struct pyi_objinfo *oi, co
     return true;
 }
 
+/* datetime objects: their repr from their C fields (the tzinfo rendered recursively). */
+static bool pyi_r_datetime(struct pyi_rctx *c, const struct pyi_objinfo *oi)
+{
+    pt_addr tz;
+    if (!pyi_datetime_fields(c->s, oi->addr, oi->type, c->out, &tz)) {
+        return false;
+    }
+    if (tz) {
+        pyi_buf_puts(c->out, ", tzinfo=");
+        pyi_r(c, tz);
+    }
+    pyi_buf_putc(c->out, ')');
+    return true;
+}
+
 /* The structural form `pytt dump` shows for an object whose repr() needs code. */
 static bool pyi_r_structural(struct pyi_rctx *c, const struct pyi_objinfo *oi)
 {
     char *name = NULL;
+    if (pyi_r_datetime(c, oi)) {
+        return true;
+    }
     if (pyi_type_shortname(c->s, oi->type, &name) != 0) {
         pt_err_clear();
         return false;
@@ -872,10 +890,14 @@ static void pyi_r(struct pyi_rctx *c, pt_addr obj)
         pyi_r_unreadable(c, "object", obj);
         return;
     }
-    if (oi.own_repr || (oi.kind == PYI_K_TYPE && pyi_r_meta_repr(c, obj))) {
+    if (oi.kind == PYI_K_TYPE && pyi_r_meta_repr(c, obj)) {
+        c->inexact = true; /* a metaclass __repr__ (enum classes): the class form */
+        pyi_r_type(c, obj);
+        return;
+    }
+    if (oi.own_repr) {
         c->inexact = true; /* a __repr__ only the interpreter can run */
-        if ((c->flags & PYI_REPR_STRUCTURAL) && oi.kind != PYI_K_TYPE &&
-            pyi_r_structural(c, &oi)) {
+        if ((c->flags & PYI_REPR_STRUCTURAL) && pyi_r_structural(c, &oi)) {
             c->built = true;
         } else {
             pyi_r_object(c, obj, oi.type);

@@ -132,6 +132,18 @@ static const struct pyi_member_spec v311_members[PYI_F__COUNT] = {
     M(PYI_F_MEMBERDEF_OFFSET, "PyMemberDef", "offset"),
     M(PYI_F_EXC_ARGS, "PyBaseExceptionObject", "args"),
     MOPT(PYI_F_UNIREC_FLAGS, "_PyUnicode_TypeRecord", "flags"),
+    MOPT(PYI_F_DT_DATA, "PyDateTime_DateTime", "data"),
+    MOPT(PYI_F_DT_FOLD, "PyDateTime_DateTime", "fold"),
+    MOPT(PYI_F_DT_HASTZ, "PyDateTime_DateTime", "hastzinfo"),
+    MOPT(PYI_F_DT_TZINFO, "PyDateTime_DateTime", "tzinfo"),
+    MOPT(PYI_F_DATE_DATA, "PyDateTime_Date", "data"),
+    MOPT(PYI_F_TIME_DATA, "PyDateTime_Time", "data"),
+    MOPT(PYI_F_TIME_FOLD, "PyDateTime_Time", "fold"),
+    MOPT(PYI_F_TIME_HASTZ, "PyDateTime_Time", "hastzinfo"),
+    MOPT(PYI_F_TIME_TZINFO, "PyDateTime_Time", "tzinfo"),
+    MOPT(PYI_F_DELTA_DAYS, "PyDateTime_Delta", "days"),
+    MOPT(PYI_F_DELTA_SECONDS, "PyDateTime_Delta", "seconds"),
+    MOPT(PYI_F_DELTA_US, "PyDateTime_Delta", "microseconds"),
 };
 
 static const struct pyi_size_spec v311_sizes[PYI_S__COUNT] = {

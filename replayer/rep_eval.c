@@ -568,3 +568,45 @@ int rep_eval_expr(struct rep_session *s, struct rep_eval_item *item, struct rep_
     }
     return rep_evaluate(s, item, 1, NULL, 0, report);
 }
+
+/* ---- repr() of objects by address ----------------------------------------------------------- */
+
+int rep_repr_objects(struct rep_session *s, const uint64_t *objs, size_t n, char **texts,
+                     struct rep_eval_report *report)
+{
+    struct rep_eval_bind *binds = calloc(n ? n : 1, sizeof *binds);
+    struct rep_eval_item *items = calloc(n ? n : 1, sizeof *items);
+    char (*names)[32] = calloc(n ? n : 1, sizeof *names);
+    int rc = -1;
+    memset(report, 0, sizeof *report);
+    if (binds && items && names) {
+        for (size_t i = 0; i < n; i++) {
+            snprintf(names[i], sizeof names[i], "_pytt_o%zu", i);
+            binds[i] = (struct rep_eval_bind){names[i], objs[i]};
+            items[i] = (struct rep_eval_item){REP_EVAL_REPR, names[i], -1, 0, NULL};
+        }
+        rc = rep_evaluate(s, items, n, binds, n, report);
+    }
+    for (size_t i = 0; i < n; i++) {
+        texts[i] = NULL;
+        if (rc == 0 && items[i].status == REP_EVAL_VALUE) {
+            texts[i] = items[i].text;
+            items[i].text = NULL;
+        } else if (rc == 0 && items[i].status == REP_EVAL_RAISED) {
+            const char *last = strrchr(items[i].text, '\n');
+            if (asprintf(&texts[i], "<repr() raised %s>", last ? last + 1 : items[i].text) < 0) {
+                texts[i] = NULL;
+            }
+        } else if (rc == 0 &&
+                   asprintf(&texts[i], "<repr() not evaluated: %s>", report->why) < 0) {
+            texts[i] = NULL;
+        }
+    }
+    if (items) {
+        rep_eval_items_free(items, n);
+    }
+    free(binds);
+    free(items);
+    free(names);
+    return rc;
+}

@@ -178,6 +178,10 @@ int rep_eval_run(struct rep_eval_ctx *e, struct rep_eval_item *items, size_t n,
 void rep_eval_close(struct rep_eval_ctx *e);
 void rep_eval_items_free(struct rep_eval_item *items, size_t n);
 void rep_eval_report_free(struct rep_eval_report *r);
+/* repr() of objects by address, in one copy: texts[i] malloc'd (an exception or a failed copy
+ * shows as `<repr() raised ...>` / `<repr() not evaluated: ...>`). */
+int rep_repr_objects(struct rep_session *s, const uint64_t *objs, size_t n, char **texts,
+                     struct rep_eval_report *report);
 /* Where expressions are evaluated: AUTO (from memory when exact, else a copy), MEMORY (the
  * built-in evaluator only: what needs code is an error), COPY (always the interpreter). For
  * tests comparing the two, and for users who want to be sure. */
