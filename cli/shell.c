@@ -79,6 +79,9 @@ static int cmd_info(struct cli_shell *sh, const char *args)
     if (strcmp(args, "catch") == 0) {
         return shell_cmd_info_breakpoints(sh);
     }
+    if (strncmp(args, "display", 7) == 0) {
+        return shell_cmd_info_display(sh);
+    }
     if (strncmp(args, "snapshots", 4) == 0) {
         return shell_cmd_info_snapshots(sh);
     }
@@ -185,6 +188,12 @@ static const struct shell_cmd commands[] = {
      "discarded)"},
     {"pp", "", 0, shell_cmd_pp, "pp EXPR: pretty-print the value (pprint)"},
     {"!", "", 0, shell_cmd_bang, "!STATEMENT: run a Python statement at this moment"},
+    {"display", "", 0, shell_cmd_display, "display [EXPR]: show EXPR at every stop (or all now)"},
+    {"undisplay", "", 0, shell_cmd_undisplay, "undisplay [N...]: delete display expressions"},
+    {"args", "a", 0, shell_cmd_args, "the arguments of the selected frame's function"},
+    {"retval", "rv", 0, shell_cmd_retval, "the value the function returned (after finish)"},
+    {"interact", "", 0, shell_cmd_interact,
+     "a Python REPL at this moment (in a throwaway copy: changes are discarded)"},
     {"whatis", "", 0, shell_cmd_whatis, "whatis EXPR: the type of the value"},
     {"set", "", 0, shell_cmd_set, "set eval-timeout SECONDS: limit for each evaluation"},
     {"show", "", 0, shell_cmd_show, "show eval-timeout"},

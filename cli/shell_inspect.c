@@ -97,6 +97,18 @@ static int print_locals(struct pyi_session *p, FILE *out, unsigned flags)
     return pyi_print_locals(p, out);
 }
 
+static int print_args(struct pyi_session *p, FILE *out, unsigned flags)
+{
+    return pyi_print_args(p, out);
+}
+
+int shell_print_args(struct cli_shell *sh)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    struct view v = {print_args, 0};
+    return p ? exact_view(sh, p, &v, "args") : -1;
+}
+
 static int print_globals(struct pyi_session *p, FILE *out, unsigned flags)
 {
     return pyi_print_globals(p, out);

@@ -381,6 +381,12 @@ struct pyi_vops {
     /* Read an int: sign (-1, 0, 1) and magnitude digits (least significant first). */
     int (*long_read)(struct pyi_session *s, pt_addr obj, int *sign, uint32_t **digits,
                      size_t *ndigits, int *digit_bits);
+    /* The value a just-finished call returned into frame `caller`, at the caller's first
+     * dispatch after it (next_instr, stack_pointer: pyi_stack_reg's register), before that
+     * instruction runs: 1 with *value, 0 when it is
+     * not where this version leaves it (*why), -1 on error. NULL: not known for this version. */
+    int (*returned_value)(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                          pt_addr stack_pointer, pt_addr *value, const char **why);
     /* Unicode type record flag meaning "printable". */
     unsigned printable_mask;
 };

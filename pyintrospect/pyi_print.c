@@ -106,6 +106,32 @@ int pyi_print_locals(struct pyi_session *s, FILE *out)
     return r ? pyi_print_locals_of(s, out, r, "") : -1;
 }
 
+#define PYI_CO_VARARGS 0x4
+#define PYI_CO_VARKEYWORDS 0x8
+
+/* pdb's do_args */
+int pyi_print_args(struct pyi_session *s, FILE *out)
+{
+    struct pyi_code *c;
+    const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
+    if (!r || pyi_code_get(s, r->code, &c) != 0) {
+        return -1;
+    }
+    int n = c->argcount + c->kwonlyargcount + !!(c->flags & PYI_CO_VARARGS) +
+            !!(c->flags & PYI_CO_VARKEYWORDS);
+    struct pyi_print_local p = {s, out, ""};
+    for (int i = 0; i < n && i < c->nlocalsplus; i++) {
+        pt_addr v = pyi_local_value(s, c, r, i);
+        const char *name = c->localsplusnames[i] ? c->localsplusnames[i] : "?";
+        if (!v) {
+            fprintf(out, "%s = *** undefined ***\n", name);
+        } else if (pyi_print_local_cb(&p, name, v)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int pyi_print_global_cb(void *vctx, const char *name, pt_addr value)
 {
     size_t n = strlen(name);

@@ -289,6 +289,43 @@ static int v311_frame_read(struct pyi_session *s, pt_addr addr, struct pyi_rawfr
     return 0;
 }
 
+static const char *v311_opname(struct pyi_session *s, int op);
+
+/* An inlined return (RETURN_VALUE in a frame that is not an entry frame) pushes the value on
+ * the caller's stack (_PyFrame_StackPush) and resumes it (resume_frame: stack_pointer reloaded,
+ * stacktop reset to -1) after its CALL, whose last inline cache prev_instr still points at: at
+ * that dispatch the value is stack_pointer[-1]. */
+static int v311_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                               pt_addr stack_pointer, pt_addr *value, const char **why)
+{
+    struct pyi_rawframe r;
+    struct pyi_code *c;
+    *why = NULL;
+    if (v311_frame_read(s, caller, &r) != 0 || pyi_code_get(s, r.code, &c) != 0) {
+        return -1;
+    }
+    int64_t depth = ((int64_t)stack_pointer - (int64_t)r.localsplus) / 8 - c->nlocalsplus;
+    pt_addr code0 = r.code + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off;
+    int64_t unit = s->size[PYI_S_CODEUNIT], cur = ((int64_t)next_instr - (int64_t)code0) / unit;
+    int owner = -1;
+    for (int i = 0; i <= r.lasti && i < (int)c->ncodeunits; i++) {
+        if (c->deopt[2 * i] != 0 || i == 0) { /* CACHE entries are opcode 0 */
+            owner = i;
+        }
+    }
+    const char *name = owner >= 0 ? v311_opname(s, c->deopt[2 * owner]) : NULL;
+    if (!name || (strcmp(name, "CALL") != 0 && strcmp(name, "CALL_FUNCTION_EX") != 0) ||
+        cur != r.lasti + 1) {
+        *why = "the caller did not resume right after a call";
+        return 0;
+    }
+    if (depth < 1 || depth > 65536) {
+        *why = "the caller's value stack does not hold it";
+        return 0;
+    }
+    return pyi_read_ptr(s, stack_pointer - 8, value) == 0 ? 1 : -1;
+}
+
 /* ---- the location table (Objects/locations.md) ---------------------------------------------- */
 
 enum {
@@ -850,6 +887,7 @@ const struct pyi_vops pyi_v311 = {
     .fast_free = 0x80,  /* CO_FAST_FREE */
     .thread_top_frame = v311_thread_top_frame,
     .frame_read = v311_frame_read,
+    .returned_value = v311_returned_value,
     .code_lines = v311_code_lines,
     .line_event = v311_line_event,
     .deopt = v311_deopt,

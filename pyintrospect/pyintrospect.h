@@ -127,6 +127,9 @@ int pyi_print_frame(struct pyi_session *s, FILE *out, size_t index);
 /* Locals of the selected frame: `name = repr` per line in co_varnames order, then cells and
  * free variables (their cell contents); unbound locals are skipped, like frame.f_locals. */
 int pyi_print_locals(struct pyi_session *s, FILE *out);
+/* pdb's `args`: the selected frame's arguments (positional, keyword-only, *args, **kwargs) as
+ * `name = repr`, `name = *** undefined ***` for an unbound one. */
+int pyi_print_args(struct pyi_session *s, FILE *out);
 /* Globals of the selected frame's module, in dict order, without dunder names. */
 int pyi_print_globals(struct pyi_session *s, FILE *out);
 /* The built-in evaluator (pyi_eval.c): a Python expression evaluated on the selected frame from
@@ -279,6 +282,14 @@ int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr);
 /* The exception the current thread is raising (tstate->curexc_type): its type name (tp_name),
  * and whether it has no traceback yet (the frame where it is raised, not one it passes). */
 int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, bool *fresh);
+/* Which register holds the value stack pointer at every handler entry (found in POP_TOP's
+ * handler, which loads [REG - 8] and moves REG down by 8). */
+int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stack_reg);
+/* The value a call returned into frame `caller`, read at the caller's first dispatch after the
+ * call (next_instr and the stack pointer register's value), before it runs (gdb's "Value
+ * returned"): 1 with *value, 0 when it is not available there (*why says why), -1 on error. */
+int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                       pt_addr stack_pointer, pt_addr *value, const char **why);
 /* Offsets of _PyInterpreterFrame.prev_instr and .previous. */
 int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previous);
 /* The number of the RESUME opcode in this version. */

@@ -274,6 +274,11 @@ static int bootstrap(struct rep_eval_ctx *e, const struct rep_eval_bind *binds, 
     for (size_t i = 0; rc == 0 && i < nbinds; i++) {
         rc = bind_value(e, bind, binds[i].name, binds[i].object);
     }
+    uint64_t retval;
+    const char *func, *why;
+    if (rc == 0 && rep_return_value(e->s, &retval, &func, &why) == 1) {
+        rc = bind_value(e, bind, "__return__", retval); /* pdb's name after a return */
+    }
     if (rc == 0) {
         e->copy.discard_output = 1; /* the program's own buffered output: not the evaluation's */
         rc = run(e, "_pytt_flush()", PY_EVAL_INPUT, &ret);
@@ -468,6 +473,8 @@ int rep_eval_run(struct rep_eval_ctx *e, struct rep_eval_item *items, size_t n,
     }
     pt_buf_init(&src);
     e->output_from = (int)e->copy.out.len;
+    e->copy.refused = 0; /* counted per request */
+    e->copy.refused_first[0] = '\0';
     int rc = build_request(e, items, n, &src);
     if (rc == 0) {
         rc = run(e, (const char *)src.data, PY_FILE_INPUT, &ret);
@@ -550,6 +557,16 @@ static int from_memory(struct rep_session *s, struct rep_eval_item *it)
     it->status = rc == PYI_EVAL_OK ? REP_EVAL_VALUE : REP_EVAL_RAISED;
     it->text = text;
     return 1;
+}
+
+int rep_eval_expr_memory(struct rep_session *s, struct rep_eval_item *item)
+{
+    item->text = NULL;
+    item->status = REP_EVAL_NOT_RUN;
+    if (item->frame >= 0 || (item->mode != REP_EVAL_REPR && item->mode != REP_EVAL_TRUTH)) {
+        return 0;
+    }
+    return from_memory(s, item);
 }
 
 int rep_eval_expr(struct rep_session *s, struct rep_eval_item *item, struct rep_eval_report *report)

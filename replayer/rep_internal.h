@@ -52,6 +52,7 @@ struct rep_session {
     struct pyi_session *pyi; /* reading Python's state (rep_nav.c), opened on demand */
     pid_t pyi_pid;
     int nav_ready, instr_reg, frame_reg;  /* dispatch registers (pyi_dispatch_regs) */
+    int stack_reg;                        /* the value stack pointer (pyi_stack_reg), -1 */
     int64_t prev_instr_off, previous_off; /* _PyInterpreterFrame members */
     struct pt_watch watch;                /* what the watch trampolines trap on while watch_on */
     int watch_on;
@@ -79,6 +80,9 @@ struct rep_session {
     void (*progress)(void *ctx, uint64_t from, uint64_t to);
     void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
+    uint64_t retval_obj, retval_tick; /* rep_retval.c: valid while the tick is retval_tick */
+    char retval_func[256];
+    const char *retval_why;
     int64_t eval_timeout_ns; /* rep_eval.c: 0 for the default */
     int eval_path;           /* enum rep_eval_path */
     pt_addr eval_fn[8];      /* interpreter functions it calls, found on first use */
@@ -116,6 +120,8 @@ int rep_clock_trap(struct rep_session *s);
 int rep_run_until_trap(struct rep_session *s);
 /* rep_nav.c */
 int rep_nav_ready(struct rep_session *s);
+/* A register by hardware number (0 rax ... 15 r15). */
+uint64_t rep_reg_value(const struct user_regs_struct *r, int hw);
 /* Watch configurations: empty; a frame and its callers (skip_self: callers only); the
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
@@ -143,6 +149,13 @@ int rep_catch_remove(struct rep_session *s);
 int rep_catch_is_trap(struct rep_session *s, uint64_t rip);
 int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r);
 int rep_catch_land(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+/* rep_retval.c: the value `finish` saw returned */
+/* Is the frame at addr running inside its caller's eval loop (returns push onto its stack)? */
+int rep_retval_inlined(struct rep_session *s, pt_addr frame);
+/* At finish's landing (before it is presented): note what the callee returned. */
+void rep_retval_note(struct rep_session *s, const struct pyi_pos *callee, int inlined,
+                     const struct pyi_pos *pos, pt_addr next_instr);
+
 /* rep_snap.c */
 /* Clone the stopped process pid by injecting clone(CLONE_PTRACE | SIGCHLD | flags) at a clock
  * trap, and wait for the traced copy's first stop. */

@@ -59,6 +59,10 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos); /* first line of 
 int rep_step(struct rep_session *s, struct pyi_pos *pos);      /* next 'line' event, any frame */
 int rep_next(struct rep_session *s, struct pyi_pos *pos);      /* ... in this frame or a caller */
 int rep_finish(struct rep_session *s, struct pyi_pos *pos);    /* back in the caller */
+/* Right after `finish` (while the replay is still at that stop): the value the function returned
+ * (gdb's "Value returned"). 1 with *obj and the function's name, 0 when there is none here (*why
+ * says why), -1 on error. Evaluations then also see it as __return__, as in pdb. */
+int rep_return_value(struct rep_session *s, uint64_t *obj, const char **func, const char **why);
 /* Did the last next/finish stop at a breakpoint (its number) rather than where it was going? */
 int rep_stopped_at_breakpoint(const struct rep_session *s);
 /* Where the replay is stopped (at a bytecode instruction). */
@@ -191,6 +195,8 @@ int rep_eval_path(const struct rep_session *s);
 /* One item in the selected frame: from memory when the built-in evaluator is exact (REPR and
  * TRUTH, report->from_memory set), else in a copy. Returns like rep_evaluate. */
 int rep_eval_expr(struct rep_session *s, struct rep_eval_item *item, struct rep_eval_report *report);
+/* The memory part alone: 1 answered (item filled), 0 needs a copy, -1 error. */
+int rep_eval_expr_memory(struct rep_session *s, struct rep_eval_item *item);
 /* Per call into the copy; default 5 s. */
 int rep_set_eval_timeout(struct rep_session *s, double seconds);
 int64_t rep_eval_timeout_ns(const struct rep_session *s);
