@@ -27,6 +27,7 @@ struct pyi_rctx {
     unsigned flags; /* PYI_REPR_STRUCTURAL */
     bool inexact;   /* some part is not what repr() would print */
     bool built;     /* some part was built from fields (structural) */
+    int in_dict_form; /* rendering inside an instance-dict form: no nested one */
 };
 
 static void pyi_r(struct pyi_rctx *c, pt_addr obj);
@@ -684,7 +685,8 @@ static int pyi_r_field_cb(void *vctx, pt_addr key, pt_addr value)
     if (pyi_str_utf8(f->c->s, key, &name) != 0) {
         return 0;
     }
-    if (name[0] != '_') {
+    size_t len = strlen(name);
+    if (!(len > 4 && strncmp(name, "__", 2) == 0 && strcmp(name + len - 2, "__") == 0)) {
         pyi_buf_printf(f->c->out, "%s%s=", f->n++ ? ", " : "", name);
         pyi_r(f->c, value);
     }
@@ -739,15 +741,21 @@ static bool pyi_r_enum(struct pyi_rctx *c, const struct pyi_objinfo *oi, const c
 }
 
 /* Anything else with an instance dict (dataclasses, classes with their own __repr__):
- * `Name(attr=value, ...)` from the dict, private (_x) attributes left out. */
+ * `Name(attr=value, ...)` from the dict, dunder attributes left out; not nested in another such
+ * form (objects inside it with their own repr show as object.__repr__ does). */
 static bool pyi_r_from_dict(struct pyi_rctx *c, const struct pyi_objinfo *oi, const char *name)
 {
     struct pyi_field_ctx f = {c, 0};
     bool found;
     size_t mark = c->out->len;
+    if (c->in_dict_form) {
+        return false;
+    }
     pyi_buf_printf(c->out, "%s(", name);
-    if (c->s->v->instance_attrs(c->s, oi->addr, oi->type, pyi_r_field_cb, &f, &found) != 0 ||
-        !found) {
+    c->in_dict_form++;
+    int rc = c->s->v->instance_attrs(c->s, oi->addr, oi->type, pyi_r_field_cb, &f, &found);
+    c->in_dict_form--;
+    if (rc != 0 || !found) {
         c->out->len = mark;
         pt_err_clear();
         return false;
