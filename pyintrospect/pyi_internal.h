@@ -387,6 +387,9 @@ struct pyi_vops {
      * not where this version leaves it (*why), -1 on error. NULL: not known for this version. */
     int (*returned_value)(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
                           pt_addr stack_pointer, pt_addr *value, const char **why);
+    /* Ints are PyLongObject with ob_size holding sign and digit count (3.11 and earlier): the
+     * in-tracee condition code (pyi_cond.c) can read small ones. */
+    bool int_ob_size;
     /* Unicode type record flag meaning "printable". */
     unsigned printable_mask;
 };

@@ -887,6 +887,7 @@ const struct pyi_vops pyi_v311 = {
     .fast_free = 0x80,  /* CO_FAST_FREE */
     .thread_top_frame = v311_thread_top_frame,
     .frame_read = v311_frame_read,
+    .int_ob_size = true,
     .returned_value = v311_returned_value,
     .code_lines = v311_code_lines,
     .line_event = v311_line_event,

@@ -150,6 +150,14 @@ int pyi_eval_truth(struct pyi_session *s, pt_addr frame, const char *expr, int *
  * form, see below) or what needed code; returns like pyi_eval. For tests and tools. */
 int pyi_print_expr(struct pyi_session *s, FILE *out, const char *expr);
 
+/* A breakpoint condition lowered for checking inside the tracee (common/pt_cond.h) at an
+ * instruction of `code`: 1 when some of it can be decided there (out, layout filled), 0 when
+ * none can (or this version's ints are not readable there), -1 on error. */
+struct pt_cond;
+struct pt_cond_layout;
+int pyi_cond_lower(struct pyi_session *s, pt_addr code, const char *expr, struct pt_cond *out,
+                   struct pt_cond_layout *layout);
+
 /* ---- values whose repr() needs code --------------------------------------------------------- */
 /* pyintrospect renders what it can compute exactly. An object whose class (or a base) defines its
  * own __repr__ (namedtuples, enums, dataclasses, datetime, deque, Decimal, numpy...), a value cut

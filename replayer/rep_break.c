@@ -40,7 +40,7 @@ struct resolve_ctx {
     struct rep_bp *bp;
 };
 
-static void add_addr(struct rep_bp *bp, pt_addr a)
+static void add_addr(struct rep_bp *bp, pt_addr a, pt_addr code)
 {
     for (int i = 0; i < bp->naddrs; i++) {
         if (bp->addrs[i] == a) {
@@ -48,7 +48,9 @@ static void add_addr(struct rep_bp *bp, pt_addr a)
         }
     }
     if (bp->naddrs < REP_BP_ADDRS) {
+        bp->codes[bp->naddrs] = code;
         bp->addrs[bp->naddrs++] = a;
+        bp->lowered_for[0] = '\0'; /* lower the condition again (rep_watch_breakpoints) */
     }
 }
 
@@ -59,7 +61,7 @@ static int resolve_code_cb(void *ctx, pt_addr code)
     size_t n = 0;
     if (pyi_code_line_addrs(r->s->pyi, code, r->bp->line, addrs, REP_BP_ADDRS, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
-            add_addr(r->bp, addrs[i]);
+            add_addr(r->bp, addrs[i], code);
         }
     }
     pt_err_clear();
@@ -81,7 +83,7 @@ static void resolve_function(struct rep_session *s, struct rep_bp *bp)
     if (pyi_eval(s->pyi, bp->func, &text, &obj) == PYI_EVAL_OK &&
         pyi_code_of(s->pyi, obj, &code) == 0 &&
         pyi_code_first_line_addr(s->pyi, code, &addr, &line) == 0) {
-        add_addr(bp, addr);
+        add_addr(bp, addr, code);
         bp->line = line;
     }
     free(text);
@@ -125,7 +127,7 @@ static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const str
                            strcmp(pos->qualname + strlen(pos->qualname) - strlen(want), want) == 0)
                     : strcmp(pos->name, want) == 0) &&
                pyi_code_first_line_addr(s->pyi, pos->code, &addr, &line) == 0) {
-        add_addr(bp, addr);
+        add_addr(bp, addr, pos->code);
         bp->line = line;
     }
     pt_err_clear();
@@ -284,14 +286,39 @@ static int any_pending(struct rep_session *s)
     return 0;
 }
 
+/* A conditional breakpoint's condition, lowered for checking in the tracee at each of its
+ * addresses (cached until the condition or the addresses change). */
+static void lower_condition(struct rep_session *s, struct rep_bp *bp)
+{
+    if (strcmp(bp->lowered_for, bp->cond) == 0) {
+        return;
+    }
+    memset(bp->conds, 0, sizeof bp->conds);
+    for (int k = 0; bp->cond[0] && s->pyi && k < bp->naddrs; k++) {
+        if (pyi_cond_lower(s->pyi, bp->codes[k], bp->cond, &bp->conds[k], &s->cond_layout) < 0) {
+            memset(&bp->conds[k], 0, sizeof bp->conds[k]);
+        }
+    }
+    pt_err_clear();
+    snprintf(bp->lowered_for, sizeof bp->lowered_for, "%s", bp->cond);
+}
+
 int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w)
 {
     for (int i = 0; i < s->nbps; i++) {
-        for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
+        struct rep_bp *bp = &s->bps[i];
+        if (bp->enabled && !bp->is_catch && s->eval_path == REP_PATH_AUTO) {
+            lower_condition(s, bp);
+        }
+        for (int k = 0; bp->enabled && !bp->is_catch && k < bp->naddrs; k++) {
             if (w->ninstrs == PT_WATCH_MAX) {
                 return pt_fail("too many breakpoint locations (at most %d enabled)", PT_WATCH_MAX);
             }
-            w->instrs[w->ninstrs++] = s->bps[i].addrs[k];
+            if (bp->cond[0] && s->eval_path == REP_PATH_AUTO && bp->conds[k].nnodes) {
+                w->conds[w->ninstrs] = bp->conds[k];
+                w->cond_layout = s->cond_layout;
+            }
+            w->instrs[w->ninstrs++] = bp->addrs[k];
         }
     }
     return 0;

@@ -89,6 +89,7 @@ struct rep_session {
     const char *retval_why;
     int64_t eval_timeout_ns; /* rep_eval.c: 0 for the default */
     int eval_path;           /* enum rep_eval_path */
+    struct pt_cond_layout cond_layout; /* for conditions checked in the tracee */
     pt_addr eval_fn[8];      /* interpreter functions it calls, found on first use */
     char checked_paths[64][256]; /* mapped files already identity-checked */
     int nchecked;

@@ -12,6 +12,7 @@
 #ifndef REPLAYER_H
 #define REPLAYER_H
 
+#include "common/pt_cond.h"
 #include "common/pt_trace.h"
 
 #include <stdint.h>
@@ -78,7 +79,11 @@ struct rep_bp {
     char func[256];               /* FUNCTION breakpoints */
     char cond[512];               /* "" for none */
     uint64_t addrs[REP_BP_ADDRS]; /* bytecode addresses; none yet: pending */
+    uint64_t codes[REP_BP_ADDRS]; /* the code object of each */
     int naddrs;
+    /* the condition lowered for checking inside the tracee at each address (rep_break.c) */
+    struct pt_cond conds[REP_BP_ADDRS];
+    char lowered_for[512];
 };
 /* Add a breakpoint: spec is FILE:LINE, LINE (current file) or FUNCTION (a name, or a dotted
  * attribute path, in the current frame's scope); cond may be NULL. */
