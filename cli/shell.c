@@ -210,8 +210,24 @@ static const struct shell_cmd commands[] = {
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+static const struct shell_cmd *lookup(const char *word, size_t n);
+
 static int cmd_help(struct cli_shell *sh, const char *args)
 {
+    if (*args) {
+        const struct shell_cmd *c = lookup(args, strcspn(args, " \t"));
+        if (!c) {
+            fprintf(sh->out, "Undefined command: \"%s\". Try \"help\".\n", args);
+            return -1;
+        }
+        fprintf(sh->out, "%s%s%s%s: %s\n", c->name, c->aliases[0] ? " (" : "",
+                c->aliases[0] ? c->aliases : "", c->aliases[0] ? ")" : "", c->help);
+        if (c->fn == shell_cmd_print || c->fn == shell_cmd_pp || c->fn == shell_cmd_bang ||
+            c->fn == shell_cmd_display || c->fn == shell_cmd_interact) {
+            shell_help_eval(sh);
+        }
+        return 0;
+    }
     for (size_t i = 0; i < NCOMMANDS; i++) {
         fprintf(sh->out, "  %-10s %-10s %s\n", commands[i].name, commands[i].aliases,
                 commands[i].help);

@@ -66,6 +66,8 @@ int shell_cmd_whatis(struct cli_shell *sh, const char *args);
 int shell_cmd_set(struct cli_shell *sh, const char *args);
 int shell_cmd_show(struct cli_shell *sh, const char *args);
 int shell_maint_eval(struct cli_shell *sh, const char *args);
+/* `help print` and its kin: how expressions are evaluated. */
+void shell_help_eval(struct cli_shell *sh);
 int shell_cmd_display(struct cli_shell *sh, const char *args);
 int shell_cmd_undisplay(struct cli_shell *sh, const char *args);
 int shell_cmd_info_display(struct cli_shell *sh);

@@ -371,10 +371,11 @@ static int interact_line(struct cli_shell *sh, struct rep_eval_ctx *e, const cha
     }
     print_report(sh, &r);
     int st = it.status;
-    if (st == REP_EVAL_RAISED) {
+    int leave = st == REP_EVAL_RAISED && strncmp(last_line(it.text), "SystemExit", 10) == 0;
+    if (st == REP_EVAL_RAISED && !leave) {
         fprintf(sh->out, "%s\n", it.text); /* as the REPL prints it */
     }
-    int ended = r.ended || (st == REP_EVAL_RAISED && strncmp(last_line(it.text), "SystemExit", 10) == 0);
+    int ended = r.ended || leave;
     rep_eval_items_free(&it, 1);
     rep_eval_report_free(&r);
     return ended ? -1 : st == REP_EVAL_MORE;
@@ -424,4 +425,24 @@ int shell_cmd_interact(struct cli_shell *sh, const char *args)
     rep_eval_close(e);
     fprintf(sh->out, "now exiting the interactive copy (its changes are discarded)\n");
     return 0;
+}
+
+void shell_help_eval(struct cli_shell *sh)
+{
+    fprintf(sh->out,
+            "\n"
+            "Expressions are Python, evaluated by the recorded program's own interpreter at the\n"
+            "current moment of the replay, in the selected frame (its locals, cells, globals\n"
+            "and builtins): calls, comprehensions, f-strings, len(x), obj.method()... and the\n"
+            "value's own repr() (namedtuple, dataclass, enum, datetime, numpy...).\n"
+            "\n"
+            "Side effects are discarded: the expression runs in a throwaway copy of the replayed\n"
+            "process (a fork), killed afterwards, so nothing it does changes the replay, the next\n"
+            "motion or what the program prints. In that copy, calls with effects outside it\n"
+            "(writing or creating files, sockets, signals, exec, fork...) fail with EPERM\n"
+            "(PermissionError); what it prints is shown. An expression that runs longer than the\n"
+            "evaluation timeout (`set eval-timeout SECONDS`, default 5) is stopped; one that\n"
+            "exits or crashes the copy is reported and the session goes on.\n"
+            "Names, attributes, subscripts and arithmetic that can be read exactly from memory\n"
+            "are answered without a copy (`maint eval copy` forces the interpreter).\n");
 }

@@ -50,7 +50,10 @@ void rep_retval_note(struct rep_session *s, const struct pyi_pos *callee, int in
         s->retval_why = "the function returned to C code";
     } else if (!inlined) {
         s->retval_why = why;
-    } else if (s->stack_reg < 0 || pt_getregs(s->pid, &r) < 0 ||
+    } else if (s->stack_reg < 0) {
+        s->retval_why = "pytt cannot tell where this interpreter build keeps its value stack "
+                        "pointer (an unoptimized build?)";
+    } else if (pt_getregs(s->pid, &r) < 0 ||
                pyi_returned_value(s->pyi, pos->frame, next_instr, rep_reg_value(&r, s->stack_reg),
                                   &value, &why) <= 0) {
         s->retval_why = why ? why : "the return value could not be read";
