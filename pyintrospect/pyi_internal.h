@@ -40,6 +40,14 @@
 #define PYI_MAX_INT_DIGITS (1 << 22) /* digits of an int (about 38 million decimal digits) */
 
 #define PYI_TYPE_CACHE 256
+#define PYI_LOOKUP_CACHE 512
+
+/* pyi_type_lookup's cache, by type version tag (pyi_obj.c). */
+struct pyi_lookup_slot {
+    pt_addr type, value;
+    unsigned tag;
+    char name[48];
+};
 
 /* ---- growable output buffer (pyi_buf.c) ----------------------------------------------------- */
 struct pyi_buf {
@@ -123,6 +131,7 @@ enum pyi_field {
     PYI_F_TP_GETATTRO, /* absent (-1) where a version does not name it: attributes then need code */
     PYI_F_TP_DESCR_GET,
     PYI_F_TP_DESCR_SET,
+    PYI_F_TP_VERSION_TAG, /* optional: no lookup cache without it */
     PYI_F_HT_QUALNAME,
     PYI_F_HT_CACHED_KEYS,
     /* numbers */
@@ -457,6 +466,7 @@ struct pyi_session {
     size_t ncodes;
     unsigned gen; /* bumped by pyi_invalidate: cached codes are re-checked once per gen */
     pt_addr type_cache[PYI_TYPE_CACHE]; /* type objects found valid */
+    struct pyi_lookup_slot lookups[PYI_LOOKUP_CACHE]; /* kept across stops: see pyi_obj.c */
     struct pyi_srcfile *sources;        /* source files read from disk (kept across invalidate) */
     bool modules_stale;
 };

@@ -65,8 +65,16 @@ int pyi_frame_locals(struct pyi_session *s, const struct pyi_rawframe *r,
         struct pyi_local_cb cb = {fn, ctx, s};
         return r->locals ? s->v->dict_iter(s, r->locals, pyi_locals_dict_cb, &cb) : 0;
     }
-    for (int i = 0; i < c->nlocalsplus; i++) {
-        pt_addr v = pyi_local_value(s, c, r, i);
+    pt_addr slots[256];
+    int n = c->nlocalsplus;
+    bool bulk = n > 0 && n <= 256 &&
+                pyi_read(s, r->localsplus, slots, (size_t)n * sizeof slots[0]) == 0;
+    pt_err_clear();
+    for (int i = 0; i < n; i++) {
+        pt_addr v = bulk && !slots[i] ? 0 : pyi_local_value(s, c, r, i);
+        if (bulk && slots[i] && !(c->localspluskinds[i] & (s->v->fast_free | s->v->fast_cell))) {
+            v = slots[i]; /* a plain local: its slot is the value */
+        }
         if (v && c->localsplusnames[i] && fn(ctx, c->localsplusnames[i], v)) {
             break;
         }

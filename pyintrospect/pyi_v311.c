@@ -83,6 +83,7 @@ static const struct pyi_member_spec v311_members[PYI_F__COUNT] = {
     M(PYI_F_TP_GETATTRO, "PyTypeObject", "tp_getattro"),
     M(PYI_F_TP_DESCR_GET, "PyTypeObject", "tp_descr_get"),
     M(PYI_F_TP_DESCR_SET, "PyTypeObject", "tp_descr_set"),
+    MOPT(PYI_F_TP_VERSION_TAG, "PyTypeObject", "tp_version_tag"),
     M(PYI_F_HT_QUALNAME, "PyHeapTypeObject", "ht_qualname"),
     M(PYI_F_HT_CACHED_KEYS, "PyHeapTypeObject", "ht_cached_keys"),
     M(PYI_F_LONG_DIGIT, "PyLongObject", "ob_digit"),
@@ -718,15 +719,25 @@ static int v311_values_iter(struct pyi_session *s, pt_addr values, const struct 
         return -1;
     }
     pt_addr vbase = values + (pt_addr)s->m[PYI_F_DV_VALUES].off;
+    if (k->nentries > 255 || k->entry_size > 64) {
+        return pt_fail("implausible split dict (%lld entries)", (long long)k->nentries);
+    }
+    uint8_t entries[255 * 64];
+    pt_addr vals[255];
+    size_t ne = (size_t)k->nentries;
+    if (ne && (pyi_read(s, k->entries, entries, ne * (size_t)k->entry_size) != 0 ||
+               pyi_read(s, vbase, vals, ne * 8) != 0)) {
+        return pt_wrap("reading split dict entries at 0x%llx", (unsigned long long)k->entries);
+    }
     for (int64_t i = 0; i < used; i++) {
         int64_t ix = pre[256 - 1 - i];
-        pt_addr key, value;
-        if (ix >= k->nentries ||
-            pyi_rd_ptr(s, k->entries + (pt_addr)(ix * k->entry_size), k->key_f, &key) != 0 ||
-            pyi_read_ptr(s, vbase + (pt_addr)ix * 8, &value) != 0) {
-            return pt_wrap("reading split dict entry %lld", (long long)ix);
+        pt_addr key;
+        if (ix >= k->nentries) {
+            return pt_fail("split dict order names entry %lld of %lld", (long long)ix,
+                           (long long)k->nentries);
         }
-        if (value && cb(ctx, key, value)) {
+        memcpy(&key, entries + ix * k->entry_size + s->m[k->key_f].off, sizeof key);
+        if (vals[ix] && cb(ctx, key, vals[ix])) {
             break;
         }
     }
