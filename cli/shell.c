@@ -93,7 +93,7 @@ static int cmd_info(struct cli_shell *sh, const char *args)
     if (!*args || strncmp(args, "trace", 5) == 0) {
         return cmd_info_trace(sh);
     }
-    fprintf(sh->out, "usage: info [trace|threads|breakpoints]\n");
+    fprintf(sh->out, "usage: info [trace|threads|breakpoints|display|snapshots]\n");
     return -1;
 }
 
