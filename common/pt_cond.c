@@ -149,6 +149,38 @@ static void int_value(struct emitter *e, int unknown)
     bytes(e, imul, 4);
 }
 
+static void test_rax(struct emitter *e, int zero)
+{
+    static const uint8_t test[] = {0x48, 0x85, 0xc0}; /* test rax, rax */
+    bytes(e, test, 3);
+    jcc(e, CC_E, zero);
+}
+
+/* rax: the object in a local; -> rax: its attribute, read from its inline values, when its
+ * class is exactly the one lowered for and unchanged (else unknown). */
+static void attribute(struct emitter *e, const struct pt_cond_opnd *o, int unknown)
+{
+    static const uint8_t cmp_type[] = {0x48, 0x39, 0x88};  /* cmp [rax+d32], rcx */
+    static const uint8_t ld_tag[] = {0x8b, 0x89};          /* mov ecx, [rcx+d32] */
+    static const uint8_t cmp_ecx[] = {0x81, 0xf9};         /* cmp ecx, imm32 */
+    static const uint8_t ld_rax[] = {0x48, 0x8b, 0x80};    /* mov rax, [rax+d32] */
+    test_rax(e, unknown);
+    movabs(e, 1, o->type);
+    bytes(e, cmp_type, 3);
+    i32(e, (int32_t)e->l->type_off);
+    jcc(e, CC_NE, unknown);
+    bytes(e, ld_tag, 2); /* rcx still holds the type */
+    i32(e, (int32_t)e->l->tag_off);
+    bytes(e, cmp_ecx, 2);
+    i32(e, (int32_t)o->tag);
+    jcc(e, CC_NE, unknown);
+    bytes(e, ld_rax, 3); /* the inline values (NULL: the object has a dict instead) */
+    i32(e, (int32_t)e->l->values_ptr_off);
+    test_rax(e, unknown);
+    bytes(e, ld_rax, 3);
+    i32(e, (int32_t)(e->l->values_off + 8 * (int64_t)o->index));
+}
+
 /* An operand's value (ints) or address (objects) into rax. */
 static void operand(struct emitter *e, const struct pt_cond_opnd *o, int as_int, int unknown)
 {
@@ -157,12 +189,17 @@ static void operand(struct emitter *e, const struct pt_cond_opnd *o, int as_int,
         return;
     }
     load_slot(e, o->v);
+    if (o->kind == PT_CO_ATTR) {
+        if (!e->l->tag_off) {
+            jmp(e, unknown);
+            return;
+        }
+        attribute(e, o, unknown);
+    }
     if (as_int) {
         int_value(e, unknown);
     } else {
-        static const uint8_t test[] = {0x48, 0x85, 0xc0};
-        bytes(e, test, 3);
-        jcc(e, CC_E, unknown); /* unbound: NameError or a global: unknown */
+        test_rax(e, unknown); /* unbound (NameError, or a global): unknown */
     }
 }
 

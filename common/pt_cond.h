@@ -37,11 +37,16 @@ enum pt_cond_cc { PT_CC_EQ, PT_CC_NE, PT_CC_LT, PT_CC_LE, PT_CC_GT, PT_CC_GE };
 enum pt_cond_opnd_kind {
     PT_CO_LOCAL, /* v: byte offset of a fast local's slot from the frame register's value */
     PT_CO_CONST, /* v: an int (CMP) or an object address (IS) */
+    PT_CO_ATTR,  /* local.attr: v as LOCAL; the object's type must be `type` with version tag
+                  * `tag` (nothing about the class changed), and the attribute is entry `index`
+                  * of its inline values (3.11's instance layout) */
 };
 
 struct pt_cond_opnd {
     uint8_t kind;
+    uint32_t tag, index;
     int64_t v;
+    uint64_t type;
 };
 
 struct pt_cond_node {
@@ -61,6 +66,9 @@ struct pt_cond {
 struct pt_cond_layout {
     int64_t type_off, size_off, digit_off;
     uint64_t long_type, none, true_obj, false_obj;
+    /* attributes (tag_off 0: none): tp_version_tag, the inline values pointer's offset from
+     * the object, PyDictValues.values */
+    int64_t tag_off, values_ptr_off, values_off;
 };
 
 /* Emit the code for c at address `at` (frame_reg: hardware number of the register holding the

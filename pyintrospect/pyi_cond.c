@@ -19,7 +19,9 @@ struct lower {
     struct pyi_session *s;
     const struct pyi_expr *e;
     const struct pyi_code *code;
+    pt_addr frame; /* the frame at a hit (0: none): the objects attributes are read from */
     struct pt_cond *out;
+    bool attrs;    /* some operand is an attribute */
 };
 
 static int add(struct lower *l, const struct pt_cond_node *n)
@@ -54,13 +56,51 @@ static bool local_slot(struct lower *l, const char *name, int64_t *off)
     return false;
 }
 
-/* An operand: a local, an int literal (CMP) or None/True/False (IS). */
+#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
+
+/* local.attr, where the local holds (now, in l->frame) an instance whose class reads its
+ * attributes generically, defines nothing of that name, and keeps it in inline values. */
+static bool attr_operand(struct lower *l, const struct pyi_enode *n, struct pt_cond_opnd *o)
+{
+    struct pyi_session *s = l->s;
+    const struct pyi_enode *base = &l->e->n[n->a];
+    pt_addr obj, type, getattro, descr;
+    unsigned long flags;
+    int64_t tag;
+    if (!l->frame || base->kind != PYI_E_NAME || !local_slot(l, base->s, &o->v) ||
+        !s->v->inline_attr || !pyi_has(s, PYI_F_TP_VERSION_TAG) ||
+        !pyi_has(s, PYI_F_TP_GETATTRO) || !s->sym[PYI_Y_GENERIC_GETATTR]) {
+        return false;
+    }
+    bool ok = pyi_read_ptr(s, l->frame + (pt_addr)o->v, &obj) == 0 && obj &&
+              pyi_obj_type(s, obj, &type) == 0 && pyi_type_flags(s, type, &flags) == 0 &&
+              (flags & PYI_TPFLAGS_VALID_VERSION_TAG) &&
+              pyi_rd(s, type, PYI_F_TP_VERSION_TAG, &tag) == 0 && tag != 0 &&
+              pyi_rd_ptr(s, type, PYI_F_TP_GETATTRO, &getattro) == 0 &&
+              getattro == s->sym[PYI_Y_GENERIC_GETATTR] &&
+              pyi_type_lookup(s, type, n->s, &descr) == 0 && !descr &&
+              s->v->inline_attr(s, type, n->s, &o->index) == 1;
+    pt_err_clear();
+    if (ok) {
+        o->kind = PT_CO_ATTR;
+        o->type = type;
+        o->tag = (uint32_t)tag;
+        l->attrs = true;
+    }
+    return ok;
+}
+
+/* An operand: a local, an attribute of a local, an int literal (CMP) or None/True/False (IS). */
 static bool operand(struct lower *l, int id, bool is, struct pt_cond_opnd *o)
 {
     const struct pyi_enode *n = &l->e->n[id];
+    memset(o, 0, sizeof *o);
     if (n->kind == PYI_E_NAME) {
         o->kind = PT_CO_LOCAL;
         return local_slot(l, n->s, &o->v);
+    }
+    if (n->kind == PYI_E_ATTR) {
+        return attr_operand(l, n, o);
     }
     o->kind = PT_CO_CONST;
     if (!is && n->kind == PYI_E_INT) {
@@ -145,8 +185,8 @@ static int lower(struct lower *l, int id)
     }
 }
 
-int pyi_cond_lower(struct pyi_session *s, pt_addr code, const char *expr, struct pt_cond *out,
-                   struct pt_cond_layout *layout)
+int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const char *expr,
+                   struct pt_cond *out, struct pt_cond_layout *layout)
 {
     struct pyi_expr e;
     struct pyi_code *c;
@@ -165,7 +205,7 @@ int pyi_cond_lower(struct pyi_session *s, pt_addr code, const char *expr, struct
         pyi_expr_free(&e);
         return rc < 0 ? pt_fail("out of memory") : 0;
     }
-    struct lower l = {s, &e, c, out};
+    struct lower l = {s, &e, c, frame, out, false};
     out->root = lower(&l, e.root);
     pyi_expr_free(&e);
     if (out->n[out->root].kind == PT_CN_UNKNOWN) {
@@ -179,5 +219,10 @@ int pyi_cond_lower(struct pyi_session *s, pt_addr code, const char *expr, struct
     layout->none = s->sym[PYI_Y_NONE];
     layout->true_obj = s->sym[PYI_Y_TRUE];
     layout->false_obj = s->sym[PYI_Y_FALSE];
+    if (s->v->inline_attr && pyi_has(s, PYI_F_TP_VERSION_TAG)) {
+        layout->tag_off = s->m[PYI_F_TP_VERSION_TAG].off;
+        layout->values_ptr_off = s->v->inline_values_ptr_off;
+        layout->values_off = s->m[PYI_F_DV_VALUES].off;
+    }
     return 1;
 }

@@ -399,6 +399,11 @@ struct pyi_vops {
     /* Ints are PyLongObject with ob_size holding sign and digit count (3.11 and earlier): the
      * in-tracee condition code (pyi_cond.c) can read small ones. */
     bool int_ob_size;
+    /* An attribute kept in an instance's inline values: its index in the type's cached keys (1;
+     * 0 if the type keeps no inline values or the name is not among them, -1 on error). NULL:
+     * unknown; inline_values_ptr_off: where the values pointer is, relative to the object. */
+    int (*inline_attr)(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
+    int64_t inline_values_ptr_off;
     /* Unicode type record flag meaning "printable". */
     unsigned printable_mask;
 };

@@ -798,6 +798,62 @@ static int v311_dict_iter(struct pyi_session *s, pt_addr dict,
 #define V311_TPFLAGS_MANAGED_DICT (1UL << 4)
 #define V311_TPFLAGS_HEAPTYPE (1UL << 9)
 
+struct v311_find_key {
+    struct pyi_session *s;
+    const char *name;
+    uint32_t at, index;
+    bool found;
+};
+
+static int v311_find_key_cb(void *ctx, pt_addr key, pt_addr value)
+{
+    struct v311_find_key *f = ctx;
+    bool eq;
+    if (pyi_str_eq(f->s, key, f->name, &eq) == 0 && eq) {
+        f->index = f->at;
+        f->found = true;
+        return 1;
+    }
+    f->at++;
+    return 0;
+}
+
+/* Inline values (_PyObject_ValuesPointer: the word 4 before the object) hold the values of the
+ * type's cached keys in entry order; an entry, once there, keeps its index. */
+static int v311_inline_attr(struct pyi_session *s, pt_addr type, const char *name,
+                            uint32_t *index)
+{
+    unsigned long flags;
+    pt_addr keys;
+    struct v311_keys k;
+    if (pyi_type_flags(s, type, &flags) != 0) {
+        return -1;
+    }
+    if (!(flags & V311_TPFLAGS_MANAGED_DICT) ||
+        pyi_rd_ptr(s, type, PYI_F_HT_CACHED_KEYS, &keys) != 0 || !keys) {
+        pt_err_clear();
+        return 0;
+    }
+    if (v311_keys_read(s, keys, &k) != 0) {
+        return -1;
+    }
+    struct v311_find_key f = {s, name, 0, 0, false};
+    /* every entry in order, including those no instance has a value for */
+    int64_t koff = s->m[k.key_f].off;
+    for (int64_t i = 0; i < k.nentries && i < 255 && !f.found; i++) {
+        pt_addr key;
+        if (pyi_read_ptr(s, k.entries + (pt_addr)(i * k.entry_size + koff), &key) != 0) {
+            return -1;
+        }
+        f.at = (uint32_t)i;
+        if (key) {
+            v311_find_key_cb(&f, key, 0);
+        }
+    }
+    *index = f.index;
+    return f.found;
+}
+
 /* Inline values with the type's cached keys, else the managed or tp_dictoffset dict
  * (_PyObject_ValuesPointer / _PyObject_ManagedDictPointer / _PyObject_GetDictPtr). */
 static int v311_instance_attrs(struct pyi_session *s, pt_addr obj, pt_addr type,
@@ -899,6 +955,8 @@ const struct pyi_vops pyi_v311 = {
     .thread_top_frame = v311_thread_top_frame,
     .frame_read = v311_frame_read,
     .int_ob_size = true,
+    .inline_attr = v311_inline_attr,
+    .inline_values_ptr_off = -4 * 8,
     .returned_value = v311_returned_value,
     .code_lines = v311_code_lines,
     .line_event = v311_line_event,

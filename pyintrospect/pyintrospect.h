@@ -152,11 +152,13 @@ int pyi_print_expr(struct pyi_session *s, FILE *out, const char *expr);
 
 /* A breakpoint condition lowered for checking inside the tracee (common/pt_cond.h) at an
  * instruction of `code`: 1 when some of it can be decided there (out, layout filled), 0 when
- * none can (or this version's ints are not readable there), -1 on error. */
+ * none can (or this version's ints are not readable there), -1 on error. frame: the frame of a
+ * hit (0 if none), whose objects tell the classes of `local.attr` operands (without one they
+ * stay undecided). */
 struct pt_cond;
 struct pt_cond_layout;
-int pyi_cond_lower(struct pyi_session *s, pt_addr code, const char *expr, struct pt_cond *out,
-                   struct pt_cond_layout *layout);
+int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const char *expr,
+                   struct pt_cond *out, struct pt_cond_layout *layout);
 
 /* ---- values whose repr() needs code --------------------------------------------------------- */
 /* pyintrospect renders what it can compute exactly. An object whose class (or a base) defines its

@@ -295,12 +295,28 @@ static void lower_condition(struct rep_session *s, struct rep_bp *bp)
     }
     memset(bp->conds, 0, sizeof bp->conds);
     for (int k = 0; bp->cond[0] && s->pyi && k < bp->naddrs; k++) {
-        if (pyi_cond_lower(s->pyi, bp->codes[k], bp->cond, &bp->conds[k], &s->cond_layout) < 0) {
+        if (pyi_cond_lower(s->pyi, bp->codes[k], 0, bp->cond, &bp->conds[k], &s->cond_layout) <
+            0) {
             memset(&bp->conds[k], 0, sizeof bp->conds[k]);
         }
     }
     pt_err_clear();
     snprintf(bp->lowered_for, sizeof bp->lowered_for, "%s", bp->cond);
+}
+
+/* At a hit the in-tracee check could not rule out: lower the condition again with this frame,
+ * whose objects tell which class `local.attr` operands read from; the next run uses it. */
+static void relower_at_hit(struct rep_session *s, struct rep_bp *bp, int k, pt_addr frame)
+{
+    struct pt_cond c;
+    struct pt_cond_layout layout;
+    if (strcmp(bp->lowered_for, bp->cond) == 0 &&
+        pyi_cond_lower(s->pyi, bp->codes[k], frame, bp->cond, &c, &layout) == 1 &&
+        memcmp(&c, &bp->conds[k], sizeof c) != 0) {
+        bp->conds[k] = c;
+        s->cond_layout = layout;
+    }
+    pt_err_clear();
 }
 
 int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w)
@@ -349,6 +365,9 @@ struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const str
                 continue;
             }
             int truth = 1;
+            if (bp->cond[0] && s->eval_path == REP_PATH_AUTO) {
+                relower_at_hit(s, bp, k, pos->frame);
+            }
             if (bp->cond[0] && rep_break_condition(s, pos->frame, bp->cond, &truth) < 0) {
                 return bp; /* a failing condition stops, like pdb, to show the error */
             }

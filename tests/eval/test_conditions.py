@@ -1,4 +1,4 @@
-"""Condition oracle: for each of the 32 conditions of programs/conditions.py, a conditional
+"""Condition oracle: for each of the 34 conditions of programs/conditions.py, a conditional
 breakpoint `break LINE if COND` on that condition's own line must stop exactly at the
 iterations where the program's own evaluation found it true or raising (a condition that
 raises stops and says so, as in pdb). Every condition is checked on every evaluation path:
@@ -64,7 +64,7 @@ def main():
     trace = os.path.join(tmp, "trace")
     want = oracle(navlib.record(args.pytt, args.python, PROG, trace))
     fails = []
-    groups = [list(range(0, 16)), list(range(16, len(cs)))]
+    groups = [list(range(k, min(k + 16, len(cs)))) for k in range(0, len(cs), 16)]
     for mode in ("auto", "memory", "copy"):
         decided = 0
         for group in groups:

@@ -18,6 +18,12 @@ class Box:
         return self.count * 2
 
 
+class Other:
+    def __init__(self, count):
+        self.label = "other"
+        self.count = count
+
+
 LIMIT = 7
 
 CONDS = [
@@ -53,12 +59,16 @@ CONDS = [
     "undefined_name == 1 if i == 13 else False",
     "flag and not opt",
     "(i == 1) == (x == 3)",
+    "obj.count == 2",
+    "obj.count > 1 and i < 30",
 ]
 
 
 def loop(n):
     box = Box()
     big = 2 ** 70
+    boxes = [Box(), Other(2), Box()]
+    vars(boxes[2])  # this one keeps its attributes in a dict, not inline values
     for i in range(n):
         x = i * 3 % 7
         flag = i % 3 == 0
@@ -69,6 +79,13 @@ def loop(n):
         d = {"k": i % 4}
         box.count = i % 5
         big = 2 ** 70 + (i if i % 6 == 0 else 0)
+        obj = boxes[i % 3] if i % 13 else Other(i % 4)  # classes vary under the same name
+        if obj is not boxes[1]:
+            obj.count = i % 4
+        if i == 21:
+            del boxes[0].count  # an attribute gone: AttributeError from then on
+        if i == 25:
+            boxes[0].count = 2
         check(sys._getframe())
         t = 0
         t = 1
@@ -102,6 +119,8 @@ def loop(n):
         t = 29
         t = 30
         t = 31
+        t = 32
+        t = 33
     return t
 
 
