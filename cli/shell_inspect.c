@@ -128,7 +128,8 @@ int shell_cmd_bt(struct cli_shell *sh, const char *args)
         flags |= PYI_BT_NATIVE;
     }
     struct view v = {pyi_print_bt, flags};
-    return flags & PYI_BT_LOCALS ? exact_view(sh, p, &v, "bt") : done(sh, pyi_print_bt(p, sh->out, flags), "bt");
+    return flags & PYI_BT_LOCALS ? exact_view(sh, p, &v, "bt")
+                                 : done(sh, pyi_print_bt(p, sh->out, flags), "bt");
 }
 
 static int move_frame(struct cli_shell *sh, const char *args, int dir)

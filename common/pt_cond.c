@@ -119,8 +119,8 @@ static void cmp_rax_rcx(struct emitter *e)
 /* rax: an object; to `unknown` unless an exact int whose type check passes. */
 static void check_int_type(struct emitter *e, int unknown)
 {
-    static const uint8_t test[] = {0x48, 0x85, 0xc0};           /* test rax, rax */
-    static const uint8_t cmp_type[] = {0x48, 0x39, 0x88};       /* cmp [rax+d32], rcx */
+    static const uint8_t test[] = {0x48, 0x85, 0xc0};     /* test rax, rax */
+    static const uint8_t cmp_type[] = {0x48, 0x39, 0x88}; /* cmp [rax+d32], rcx */
     bytes(e, test, 3);
     jcc(e, CC_E, unknown);
     movabs(e, 1, e->l->long_type);
@@ -132,7 +132,7 @@ static void check_int_type(struct emitter *e, int unknown)
 /* rax: an exact int -> its value in rax (at most one 30-bit digit, else unknown). */
 static void int_value(struct emitter *e, int unknown)
 {
-    static const uint8_t ld_size[] = {0x48, 0x8b, 0x88};  /* mov rcx, [rax+d32] */
+    static const uint8_t ld_size[] = {0x48, 0x8b, 0x88};     /* mov rcx, [rax+d32] */
     static const uint8_t cmp1[] = {0x48, 0x83, 0xf9, 0x01};  /* cmp rcx, 1 */
     static const uint8_t cmpm1[] = {0x48, 0x83, 0xf9, 0xff}; /* cmp rcx, -1 */
     static const uint8_t ld_digit[] = {0x8b, 0x80};          /* mov eax, [rax+d32] */
@@ -160,10 +160,10 @@ static void test_rax(struct emitter *e, int zero)
  * class is exactly the one lowered for and unchanged (else unknown). */
 static void attribute(struct emitter *e, const struct pt_cond_opnd *o, int unknown)
 {
-    static const uint8_t cmp_type[] = {0x48, 0x39, 0x88};  /* cmp [rax+d32], rcx */
-    static const uint8_t ld_tag[] = {0x8b, 0x89};          /* mov ecx, [rcx+d32] */
-    static const uint8_t cmp_ecx[] = {0x81, 0xf9};         /* cmp ecx, imm32 */
-    static const uint8_t ld_rax[] = {0x48, 0x8b, 0x80};    /* mov rax, [rax+d32] */
+    static const uint8_t cmp_type[] = {0x48, 0x39, 0x88}; /* cmp [rax+d32], rcx */
+    static const uint8_t ld_tag[] = {0x8b, 0x89};         /* mov ecx, [rcx+d32] */
+    static const uint8_t cmp_ecx[] = {0x81, 0xf9};        /* cmp ecx, imm32 */
+    static const uint8_t ld_rax[] = {0x48, 0x8b, 0x80};   /* mov rax, [rax+d32] */
     test_rax(e, unknown);
     movabs(e, 1, o->type);
     bytes(e, cmp_type, 3);
@@ -205,10 +205,10 @@ static void operand(struct emitter *e, const struct pt_cond_opnd *o, int as_int,
 
 static void compare(struct emitter *e, const struct pt_cond_node *n, int lt, int lf, int lu)
 {
-    static const uint8_t to_rsi[] = {0x48, 0x89, 0xc6};     /* mov rsi, rax */
-    static const uint8_t cmp_rsi[] = {0x48, 0x39, 0xf0};    /* cmp rax, rsi */
-    static const uint8_t cc[] = {[PT_CC_EQ] = CC_E, [PT_CC_NE] = CC_NE, [PT_CC_LT] = CC_L,
-                                 [PT_CC_LE] = CC_LE, [PT_CC_GT] = CC_G, [PT_CC_GE] = CC_GE};
+    static const uint8_t to_rsi[] = {0x48, 0x89, 0xc6};  /* mov rsi, rax */
+    static const uint8_t cmp_rsi[] = {0x48, 0x39, 0xf0}; /* cmp rax, rsi */
+    static const uint8_t cc[] = {[PT_CC_EQ] = CC_E,  [PT_CC_NE] = CC_NE, [PT_CC_LT] = CC_L,
+                                 [PT_CC_LE] = CC_LE, [PT_CC_GT] = CC_G,  [PT_CC_GE] = CC_GE};
     int as_int = n->kind == PT_CN_CMP;
     operand(e, &n->y, as_int, lu);
     bytes(e, to_rsi, 3);
@@ -220,8 +220,8 @@ static void compare(struct emitter *e, const struct pt_cond_node *n, int lt, int
 
 static void truth(struct emitter *e, const struct pt_cond_node *n, int lt, int lf, int lu)
 {
-    static const uint8_t ld_size[] = {0x48, 0x8b, 0x88};    /* mov rcx, [rax+d32] */
-    static const uint8_t test_rcx[] = {0x48, 0x85, 0xc9};   /* test rcx, rcx */
+    static const uint8_t ld_size[] = {0x48, 0x8b, 0x88};  /* mov rcx, [rax+d32] */
+    static const uint8_t test_rcx[] = {0x48, 0x85, 0xc9}; /* test rcx, rcx */
     load_slot(e, n->x.v);
     uint64_t singles[3] = {e->l->none, e->l->false_obj, e->l->true_obj};
     int to[3] = {lf, lf, lt};

@@ -21,7 +21,7 @@ struct lower {
     const struct pyi_code *code;
     pt_addr frame; /* the frame at a hit (0: none): the objects attributes are read from */
     struct pt_cond *out;
-    bool attrs;    /* some operand is an attribute */
+    bool attrs; /* some operand is an attribute */
 };
 
 static int add(struct lower *l, const struct pt_cond_node *n)
@@ -68,8 +68,8 @@ static bool attr_operand(struct lower *l, const struct pyi_enode *n, struct pt_c
     unsigned long flags;
     int64_t tag;
     if (!l->frame || base->kind != PYI_E_NAME || !local_slot(l, base->s, &o->v) ||
-        !s->v->inline_attr || !pyi_has(s, PYI_F_TP_VERSION_TAG) ||
-        !pyi_has(s, PYI_F_TP_GETATTRO) || !s->sym[PYI_Y_GENERIC_GETATTR]) {
+        !s->v->inline_attr || !pyi_has(s, PYI_F_TP_VERSION_TAG) || !pyi_has(s, PYI_F_TP_GETATTRO) ||
+        !s->sym[PYI_Y_GENERIC_GETATTR]) {
         return false;
     }
     bool ok = pyi_read_ptr(s, l->frame + (pt_addr)o->v, &obj) == 0 && obj &&
@@ -124,10 +124,10 @@ static bool operand(struct lower *l, int id, bool is, struct pt_cond_opnd *o)
 
 static int compare(struct lower *l, int op, int a, int b)
 {
-    static const int cc[] = {[PYI_CMP_EQ] = PT_CC_EQ, [PYI_CMP_NE] = PT_CC_NE,
-                             [PYI_CMP_LT] = PT_CC_LT, [PYI_CMP_LE] = PT_CC_LE,
-                             [PYI_CMP_GT] = PT_CC_GT, [PYI_CMP_GE] = PT_CC_GE,
-                             [PYI_CMP_IS] = PT_CC_EQ, [PYI_CMP_IS_NOT] = PT_CC_NE};
+    static const int cc[] = {
+        [PYI_CMP_EQ] = PT_CC_EQ, [PYI_CMP_NE] = PT_CC_NE,    [PYI_CMP_LT] = PT_CC_LT,
+        [PYI_CMP_LE] = PT_CC_LE, [PYI_CMP_GT] = PT_CC_GT,    [PYI_CMP_GE] = PT_CC_GE,
+        [PYI_CMP_IS] = PT_CC_EQ, [PYI_CMP_IS_NOT] = PT_CC_NE};
     struct pt_cond_node n;
     memset(&n, 0, sizeof n);
     bool is = op == PYI_CMP_IS || op == PYI_CMP_IS_NOT;

@@ -105,13 +105,13 @@ bool pyi_datetime_fields(struct pyi_session *s, pt_addr obj, pt_addr type, struc
                           k == DT_DATE ? 4 : 10)) {
         pyi_buf_printf(out, "datetime.%s(%d, %d, %d", k == DT_DATE ? "date" : "datetime",
                        d[0] << 8 | d[1], d[2], d[3]);
-        ok = k == DT_DATE || (dt_time(s, d + 4, out, true) &&
-                              tz_and_fold(s, obj, PYI_F_DT_HASTZ, PYI_F_DT_TZINFO, PYI_F_DT_FOLD,
-                                          out, tzinfo));
+        ok = k == DT_DATE ||
+             (dt_time(s, d + 4, out, true) &&
+              tz_and_fold(s, obj, PYI_F_DT_HASTZ, PYI_F_DT_TZINFO, PYI_F_DT_FOLD, out, tzinfo));
     } else if (k == DT_TIME && read_bytes(s, obj, PYI_F_TIME_DATA, d, 6)) {
         pyi_buf_puts(out, "datetime.time(");
-        ok = dt_time(s, d, out, false) && tz_and_fold(s, obj, PYI_F_TIME_HASTZ, PYI_F_TIME_TZINFO,
-                                                      PYI_F_TIME_FOLD, out, tzinfo);
+        ok = dt_time(s, d, out, false) &&
+             tz_and_fold(s, obj, PYI_F_TIME_HASTZ, PYI_F_TIME_TZINFO, PYI_F_TIME_FOLD, out, tzinfo);
     }
     if (!ok) {
         out->len = mark;

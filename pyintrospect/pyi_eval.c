@@ -775,10 +775,10 @@ static int ev_truth(struct pyi_ev *ev, struct val *v, int *t)
     if (!oi.exact) {
         return need(ev, "the truth of this object (__bool__, __len__)");
     }
-    enum pyi_field f = oi.kind == PYI_K_LIST || oi.kind == PYI_K_TUPLE ? PYI_F_OB_SIZE
-                       : oi.kind == PYI_K_DICT                         ? PYI_F_DICT_USED
+    enum pyi_field f = oi.kind == PYI_K_LIST || oi.kind == PYI_K_TUPLE      ? PYI_F_OB_SIZE
+                       : oi.kind == PYI_K_DICT                              ? PYI_F_DICT_USED
                        : oi.kind == PYI_K_SET || oi.kind == PYI_K_FROZENSET ? PYI_F_SET_USED
-                                                                             : PYI_F__COUNT;
+                                                                            : PYI_F__COUNT;
     if (oi.kind == PYI_K_FUNCTION || oi.kind == PYI_K_MODULE || oi.kind == PYI_K_TYPE) {
         *t = 1;
         return OK;
@@ -908,7 +908,7 @@ static int ev_compare(struct pyi_ev *ev, int op, struct val *a, struct val *b, i
     } else {
         return need(ev, "ordering these types");
     }
-    *r = c == 2 ? 0
+    *r = c == 2             ? 0
          : op == PYI_CMP_LT ? c < 0
          : op == PYI_CMP_LE ? c <= 0
          : op == PYI_CMP_GT ? c > 0
@@ -1064,8 +1064,7 @@ static int ev_repr(struct pyi_ev *ev, const struct val *v, struct pyi_buf *b)
         if (pyi_repr_ex(ev->s, v->obj, 0, b, &what) != 0) {
             return -1;
         }
-        return what & PYI_REPR_INEXACT ? need(ev, "repr() of an object whose repr needs code")
-                                       : OK;
+        return what & PYI_REPR_INEXACT ? need(ev, "repr() of an object whose repr needs code") : OK;
     case V_INT:
         pyi_buf_printf(b, "%lld", (long long)v->i);
         return OK;

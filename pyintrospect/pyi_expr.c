@@ -50,8 +50,7 @@ static int new_node(struct pyi_parser *ps, enum pyi_ek kind)
 
 static void ws(struct pyi_parser *ps)
 {
-    while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r' ||
-           *ps->p == '\f') {
+    while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\f') {
         ps->p++;
     }
 }
@@ -99,11 +98,10 @@ static bool keyword(struct pyi_parser *ps, const char *w)
 }
 
 static const char *const reserved[] = {
-    "and",    "as",     "assert", "async",   "await",  "break", "class", "continue",
-    "def",    "del",    "elif",   "else",    "except", "False", "finally", "for",
-    "from",   "global", "if",     "import",  "in",     "is",    "lambda",  "None",
-    "nonlocal", "not",  "or",     "pass",    "raise",  "return", "True",   "try",
-    "while",  "with",   "yield"};
+    "and",  "as",     "assert", "async",  "await",  "break",   "class",    "continue", "def",
+    "del",  "elif",   "else",   "except", "False",  "finally", "for",      "from",     "global",
+    "if",   "import", "in",     "is",     "lambda", "None",    "nonlocal", "not",      "or",
+    "pass", "raise",  "return", "True",   "try",    "while",   "with",     "yield"};
 
 static bool is_reserved(const char *s, size_t n)
 {
@@ -145,8 +143,9 @@ static int number(struct pyi_parser *ps)
         base = (p[1] == 'x' || p[1] == 'X') ? 16 : (p[1] == 'o' || p[1] == 'O') ? 8 : 2;
         p += 2;
     }
-    for (; isalnum((unsigned char)*p) || *p == '_' || *p == '.' ||
-           ((*p == '+' || *p == '-') && base == 10 && n && (buf[n - 1] == 'e' || buf[n - 1] == 'E'));
+    for (;
+         isalnum((unsigned char)*p) || *p == '_' || *p == '.' ||
+         ((*p == '+' || *p == '-') && base == 10 && n && (buf[n - 1] == 'e' || buf[n - 1] == 'E'));
          p++) {
         if (*p == '_') {
             continue;
@@ -269,8 +268,9 @@ static int one_string(struct pyi_parser *ps, char *out, size_t *n, size_t cap)
         if (c == 'r') {
             raw = true;
         } else if (c != 'u') {
-            return unsupported(ps, c == 'f' ? "f-strings" : c == 'b' ? "bytes literals"
-                                                                      : "this string prefix");
+            return unsupported(ps, c == 'f'   ? "f-strings"
+                                   : c == 'b' ? "bytes literals"
+                                              : "this string prefix");
         }
     }
     char q = *p++;
@@ -460,7 +460,7 @@ static int term(struct pyi_parser *ps)
 {
     int id = factor(ps);
     while (id >= 0) {
-        int op = punct(ps, "//") ? PYI_OP_FLOORDIV
+        int op = punct(ps, "//")  ? PYI_OP_FLOORDIV
                  : punct(ps, "*") ? PYI_OP_MUL
                  : punct(ps, "/") ? PYI_OP_DIV
                  : punct(ps, "%") ? PYI_OP_MOD

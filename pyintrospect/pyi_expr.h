@@ -31,7 +31,15 @@ enum pyi_ek {
     PYI_E_NOT,
 };
 
-enum pyi_bop { PYI_OP_ADD, PYI_OP_SUB, PYI_OP_MUL, PYI_OP_DIV, PYI_OP_FLOORDIV, PYI_OP_MOD, PYI_OP_POW };
+enum pyi_bop {
+    PYI_OP_ADD,
+    PYI_OP_SUB,
+    PYI_OP_MUL,
+    PYI_OP_DIV,
+    PYI_OP_FLOORDIV,
+    PYI_OP_MOD,
+    PYI_OP_POW
+};
 
 enum pyi_cop {
     PYI_CMP_EQ,

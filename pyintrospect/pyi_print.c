@@ -67,8 +67,8 @@ int pyi_frame_locals(struct pyi_session *s, const struct pyi_rawframe *r,
     }
     pt_addr slots[256];
     int n = c->nlocalsplus;
-    bool bulk = n > 0 && n <= 256 &&
-                pyi_read(s, r->localsplus, slots, (size_t)n * sizeof slots[0]) == 0;
+    bool bulk =
+        n > 0 && n <= 256 && pyi_read(s, r->localsplus, slots, (size_t)n * sizeof slots[0]) == 0;
     pt_err_clear();
     for (int i = 0; i < n; i++) {
         pt_addr v = bulk && !slots[i] ? 0 : pyi_local_value(s, c, r, i);

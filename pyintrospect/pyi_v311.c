@@ -820,8 +820,7 @@ static int v311_find_key_cb(void *ctx, pt_addr key, pt_addr value)
 
 /* Inline values (_PyObject_ValuesPointer: the word 4 before the object) hold the values of the
  * type's cached keys in entry order; an entry, once there, keeps its index. */
-static int v311_inline_attr(struct pyi_session *s, pt_addr type, const char *name,
-                            uint32_t *index)
+static int v311_inline_attr(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index)
 {
     unsigned long flags;
     pt_addr keys;

@@ -295,8 +295,7 @@ static void lower_condition(struct rep_session *s, struct rep_bp *bp)
     }
     memset(bp->conds, 0, sizeof bp->conds);
     for (int k = 0; bp->cond[0] && s->pyi && k < bp->naddrs; k++) {
-        if (pyi_cond_lower(s->pyi, bp->codes[k], 0, bp->cond, &bp->conds[k], &s->cond_layout) <
-            0) {
+        if (pyi_cond_lower(s->pyi, bp->codes[k], 0, bp->cond, &bp->conds[k], &s->cond_layout) < 0) {
             memset(&bp->conds[k], 0, sizeof bp->conds[k]);
         }
     }

@@ -91,8 +91,8 @@ static int privatize_shared(struct rep_copy *c)
     while (rc == 0 && fgets(line, sizeof line, f)) {
         uint64_t lo, hi;
         char perms[8];
-        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &lo, &hi, perms) != 3 ||
-            perms[1] != 'w' || perms[3] != 's' || hi - lo > (1ull << 30)) {
+        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &lo, &hi, perms) != 3 || perms[1] != 'w' ||
+            perms[3] != 's' || hi - lo > (1ull << 30)) {
             continue;
         }
         size_t len = (size_t)(hi - lo);
@@ -244,8 +244,7 @@ static int read_only_open(const struct user_regs_struct *r)
     uint64_t flags = r->orig_rax == SYS_open ? r->rsi : r->rdx;
     int dirfd_ok = r->orig_rax == SYS_open || (int)r->rdi == AT_FDCWD;
     uint64_t tmpfile = 020000000; /* O_TMPFILE without O_DIRECTORY */
-    return (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC | tmpfile)) &&
-           dirfd_ok;
+    return (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC | tmpfile)) && dirfd_ok;
 }
 
 /* Inspecting a descriptor the copy opened: terminal queries and descriptor flags. */
@@ -257,8 +256,8 @@ static int own_fd_query(const struct rep_copy *c, const struct user_regs_struct 
     if (r->orig_rax == SYS_ioctl) {
         return r->rsi == TCGETS || r->rsi == TIOCGWINSZ || r->rsi == FIONREAD;
     }
-    return r->orig_rax == SYS_fcntl && (r->rsi == F_GETFD || r->rsi == F_SETFD ||
-                                        r->rsi == F_GETFL || r->rsi == F_SETFL);
+    return r->orig_rax == SYS_fcntl &&
+           (r->rsi == F_GETFD || r->rsi == F_SETFD || r->rsi == F_GETFL || r->rsi == F_SETFL);
 }
 
 enum verdict { RUN, REFUSE, CAPTURE, OPEN };
@@ -290,7 +289,8 @@ static enum verdict judge(struct rep_copy *c, const struct pt_stop *st,
     if (sc->flags & PT_SCF_LOCAL) {
         return RUN;
     }
-    if ((sc->flags & PT_SCF_FD_READ) && (own_fd(c, r->rdi) || nr == SYS_fstat || nr == SYS_fstatfs)) {
+    if ((sc->flags & PT_SCF_FD_READ) &&
+        (own_fd(c, r->rdi) || nr == SYS_fstat || nr == SYS_fstatfs)) {
         return RUN;
     }
     if ((nr == SYS_write || nr == SYS_writev) && pt_fdkinds_get(&c->fds, r->rdi)) {
@@ -299,13 +299,8 @@ static enum verdict judge(struct rep_copy *c, const struct pt_stop *st,
     return REFUSE;
 }
 
-static void note_refused(struct rep_copy *c, const struct pt_stop *st,
-                         const struct user_regs_struct *r)
+static void note_refused(struct rep_copy *c, const struct pt_stop *st)
 {
-    if (getenv("PYTT_DEBUG_EVAL")) {
-        fprintf(stderr, "refused %s(%llx, %llx, %llx, %llx)\n", pt_syscall_name((int)st->nr),
-                r->rdi, r->rsi, r->rdx, r->r10);
-    }
     if (!c->refused++) {
         snprintf(c->refused_first, sizeof c->refused_first, "%s",
                  st->abi == PT_ABI_X86_64 ? pt_syscall_name((int)st->nr) : "a 32-bit syscall");
@@ -323,7 +318,7 @@ static int syscall_entry(struct rep_copy *c, const struct pt_stop *st, int *skip
     *skip = v == REFUSE || v == CAPTURE;
     c->opening = v == OPEN;
     if (v == REFUSE) {
-        note_refused(c, st, &r);
+        note_refused(c, st);
         *result = -EPERM;
     } else if (v == CAPTURE) {
         *result = capture_write(c, &r);
@@ -425,7 +420,8 @@ static int call_loop(struct rep_copy *c, int64_t deadline)
         sig = 0;
         int w = pt_wait_deadline(c->pid, &st, deadline);
         if (w != 0) {
-            return w < 0 ? -1 : ended(c, pt_interrupted ? REP_COPY_INTERRUPTED : REP_COPY_TIMEOUT, 0);
+            return w < 0 ? -1
+                         : ended(c, pt_interrupted ? REP_COPY_INTERRUPTED : REP_COPY_TIMEOUT, 0);
         }
         int rc = 0;
         switch (st.kind) {

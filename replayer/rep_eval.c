@@ -134,15 +134,15 @@ enum {
     FN__COUNT
 };
 static const char *const fn_names[FN__COUNT] = {
-    "PyGC_Disable", "PyErr_Fetch",          "PyErr_NormalizeException", "PyDict_New",
+    "PyGC_Disable",         "PyErr_Fetch",          "PyErr_NormalizeException", "PyDict_New",
     "PyDict_SetItemString", "PyDict_GetItemString", "PyRun_StringFlags"};
 
 struct rep_eval_ctx {
     struct rep_session *s;
     struct rep_copy copy;
     pt_addr fn[FN__COUNT];
-    pt_addr ns;    /* the bootstrap's namespace in the copy */
-    size_t keep;   /* scratch bytes kept across requests (the bootstrap's strings) */
+    pt_addr ns;          /* the bootstrap's namespace in the copy */
+    size_t keep;         /* scratch bytes kept across requests (the bootstrap's strings) */
     unsigned long ident; /* the selected thread */
     int output_from;     /* copy.out offset where this request's output starts */
 };
@@ -164,7 +164,8 @@ int rep_set_eval_timeout(struct rep_session *s, double seconds)
     return 0;
 }
 
-/* ---- calls into the copy ---------------------------------------------------------------------- */
+/* ---- calls into the copy ----------------------------------------------------------------------
+ */
 
 static int find_functions(struct rep_session *s, pt_addr fn[FN__COUNT])
 {
@@ -351,10 +352,10 @@ static void put_fmt(struct pt_buf *b, const char *fmt, unsigned long long a, uns
     pt_buf_put(b, tmp, (size_t)n);
 }
 
-static const char mode_char[] = {[REP_EVAL_REPR] = 'r',   [REP_EVAL_PPRINT] = 'p',
-                                 [REP_EVAL_EXEC] = 'x',   [REP_EVAL_WHATIS] = 'w',
-                                 [REP_EVAL_TRUTH] = 't',  [REP_EVAL_STR] = 's',
-                                 [REP_EVAL_INTERACT] = 'i'};
+static const char mode_char[] = {
+    [REP_EVAL_REPR] = 'r',    [REP_EVAL_PPRINT] = 'p', [REP_EVAL_EXEC] = 'x',
+    [REP_EVAL_WHATIS] = 'w',  [REP_EVAL_TRUTH] = 't',  [REP_EVAL_STR] = 's',
+    [REP_EVAL_INTERACT] = 'i'};
 
 /* Which frame an item means: its index in the selected thread and that frame's code object. */
 static int item_frame(struct rep_eval_ctx *e, const struct rep_eval_item *it, size_t *index,
@@ -543,7 +544,8 @@ static int from_memory(struct rep_session *s, struct rep_eval_item *it)
     if (it->mode == REP_EVAL_TRUTH) {
         rc = pyi_eval_truth(p, 0, it->expr, &truth, &why);
         text = rc == PYI_EVAL_OK ? strdup(truth ? "True" : "False")
-                                 : why ? strdup(why) : strdup("this expression");
+               : why             ? strdup(why)
+                                 : strdup("this expression");
     } else {
         rc = pyi_eval(p, it->expr, &text, NULL);
     }
@@ -593,7 +595,7 @@ int rep_repr_objects(struct rep_session *s, const uint64_t *objs, size_t n, char
 {
     struct rep_eval_bind *binds = calloc(n ? n : 1, sizeof *binds);
     struct rep_eval_item *items = calloc(n ? n : 1, sizeof *items);
-    char (*names)[32] = calloc(n ? n : 1, sizeof *names);
+    char(*names)[32] = calloc(n ? n : 1, sizeof *names);
     int rc = -1;
     memset(report, 0, sizeof *report);
     if (binds && items && names) {
@@ -614,8 +616,7 @@ int rep_repr_objects(struct rep_session *s, const uint64_t *objs, size_t n, char
             if (asprintf(&texts[i], "<repr() raised %s>", last ? last + 1 : items[i].text) < 0) {
                 texts[i] = NULL;
             }
-        } else if (rc == 0 &&
-                   asprintf(&texts[i], "<repr() not evaluated: %s>", report->why) < 0) {
+        } else if (rc == 0 && asprintf(&texts[i], "<repr() not evaluated: %s>", report->why) < 0) {
             texts[i] = NULL;
         }
     }
