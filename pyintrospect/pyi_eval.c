@@ -156,6 +156,12 @@ static int materialize(struct pyi_ev *ev, struct val *v)
     return OK;
 }
 
+static int materialize2(struct pyi_ev *ev, struct val *a, struct val *b)
+{
+    int rc = materialize(ev, a);
+    return rc == OK ? materialize(ev, b) : rc;
+}
+
 static bool numeric(const struct val *v)
 {
     return v->k == V_INT || v->k == V_BOOL || v->k == V_FLOAT;
@@ -484,10 +490,7 @@ static int ev_str_index(struct pyi_ev *ev, struct val *str, int64_t i, struct va
 static int ev_subscript(struct pyi_ev *ev, struct val *obj, struct val *key, struct val *out)
 {
     struct pyi_objinfo oi;
-    int rc = materialize(ev, obj);
-    if (rc == OK) {
-        rc = materialize(ev, key);
-    }
+    int rc = materialize2(ev, obj, key);
     if (rc != OK) {
         return rc;
     }
@@ -701,10 +704,7 @@ static int ev_str_repeat(struct pyi_ev *ev, const struct val *str, int64_t times
 
 static int ev_binary(struct pyi_ev *ev, int op, struct val *a, struct val *b, struct val *out)
 {
-    int rc = materialize(ev, a);
-    if (rc == OK) {
-        rc = materialize(ev, b);
-    }
+    int rc = materialize2(ev, a, b);
     if (rc != OK) {
         return rc;
     }
@@ -834,10 +834,7 @@ static int contains_cb(void *ctx, pt_addr item, pt_addr value)
 static int ev_in(struct pyi_ev *ev, struct val *needle, struct val *hay, int *r)
 {
     struct pyi_objinfo oi;
-    int rc = materialize(ev, needle);
-    if (rc == OK) {
-        rc = materialize(ev, hay);
-    }
+    int rc = materialize2(ev, needle, hay);
     if (rc != OK) {
         return rc;
     }
@@ -884,10 +881,7 @@ static int ev_compare(struct pyi_ev *ev, int op, struct val *a, struct val *b, i
         *r = *r == (op == PYI_CMP_IN);
         return rc;
     }
-    int rc = materialize(ev, a), c;
-    if (rc == OK) {
-        rc = materialize(ev, b);
-    }
+    int c, rc = materialize2(ev, a, b);
     if (rc != OK) {
         return rc;
     }

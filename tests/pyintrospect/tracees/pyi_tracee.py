@@ -30,20 +30,24 @@ def expected_repr(v, _active=None):
     Python code is shown as object.__repr__ shows it (also inside plain containers)."""
     if has_custom_repr(v):
         return object.__repr__(v)
+    active = _active if _active is not None else set()
+    return container_repr(v, lambda x: expected_repr(x, active), active)
+
+
+def container_repr(v, er, active):
+    """repr() of a plain container with er() for its items (a cycle as Python prints it), or
+    repr(v) of anything else."""
     t = type(v)
     if t not in (list, tuple, dict, set, frozenset) or not v:
         return repr(v)
-    active = _active if _active is not None else set()
     if id(v) in active:
         return {list: "[...]", tuple: "(...)", dict: "{...}", set: "set(...)",
                 frozenset: "frozenset(...)"}[t]
     active.add(id(v))
     try:
         if t is dict:
-            body = ", ".join("%s: %s" % (expected_repr(k, active), expected_repr(x, active))
-                             for k, x in v.items())
-            return "{" + body + "}"
-        body = ", ".join(expected_repr(x, active) for x in v)
+            return "{" + ", ".join("%s: %s" % (er(k), er(x)) for k, x in v.items()) + "}"
+        body = ", ".join(er(x) for x in v)
         if t is list:
             return "[" + body + "]"
         if t is tuple:
@@ -110,23 +114,7 @@ def dump_repr(v, flags=None, _active=None, _in_dict=False):
                 "%s=%s" % (k, er(x, True)) for k, x in d.items()
                 if not (len(k) > 4 and k.startswith("__") and k.endswith("__"))))
         return object.__repr__(v)
-    if t not in (list, tuple, dict, set, frozenset) or not v:
-        return repr(v)
-    if id(v) in active:
-        return {list: "[...]", tuple: "(...)", dict: "{...}", set: "set(...)",
-                frozenset: "frozenset(...)"}[t]
-    active.add(id(v))
-    try:
-        if t is dict:
-            return "{" + ", ".join("%s: %s" % (er(k), er(x)) for k, x in v.items()) + "}"
-        body = ", ".join(er(x) for x in v)
-        if t is list:
-            return "[" + body + "]"
-        if t is tuple:
-            return "(" + body + ("," if len(v) == 1 else "") + ")"
-        return ("{%s}" if t is set else "frozenset({%s})") % body
-    finally:
-        active.discard(id(v))
+    return container_repr(v, er, active)
 
 
 def dump_line(v):
