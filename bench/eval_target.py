@@ -17,6 +17,7 @@ def big(mb):
 class Box:
     def __init__(self):
         self.n = 0
+        self.label = "box"
 
 
 def loop(n):
