@@ -203,7 +203,8 @@ static const struct shell_cmd commands[] = {
     {"dis", "py-dis", 0, shell_cmd_dis, "bytecode of the selected frame, as dis.dis"},
     {"x", "", 0, shell_cmd_x, "x/Ni [ADDR]: native instructions (default: the native pc)"},
     {"disas", "", 0, shell_cmd_disas, "disas [ADDR]: the native function around ADDR"},
-    {"maint", "", 0, cmd_maint, "maint time on|off: print each command's wall-clock time; maint eval auto|memory|copy"},
+    {"maint", "", 0, cmd_maint,
+     "maint time on|off: print each command's wall-clock time; maint eval auto|memory|copy"},
     {"help", "h ?", 0, cmd_help, "list commands"},
     {"quit", "q exit", 0, cmd_quit, "leave the shell"},
 };

@@ -24,9 +24,9 @@ struct cli_shell {
     FILE *out;
     char last_motion[256];
     int quit;
-    int timing;        /* maint time on */
-    int interruptible; /* Ctrl-C handling installed */
-    int failed;        /* a command failed (the exit status of --batch reflects it) */
+    int timing;                     /* maint time on */
+    int interruptible;              /* Ctrl-C handling installed */
+    int failed;                     /* a command failed (the exit status of --batch reflects it) */
     struct shell_display *displays; /* `display EXPR`: shown at every stop */
     int ndisplays, last_display;
 };

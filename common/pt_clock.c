@@ -272,10 +272,9 @@ static void emit_counted(uint8_t *code, pt_addr t, int i, pt_addr countdown, uin
 
 /* A watched instruction with a condition: compare next_instr, then call the condition's code
  * below the red zone (lea keeps the flags it returns) and trap if it says so. */
-static size_t emit_cond_instr(uint8_t *p, pt_addr at, const struct pt_watch *w, int k,
-                              pt_addr trap)
+static size_t emit_cond_instr(uint8_t *p, pt_addr at, const struct pt_watch *w, int k, pt_addr trap)
 {
-    static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80}; /* lea rsp, [rsp-128] */
+    static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};        /* lea rsp, [rsp-128] */
     static const uint8_t up[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea rsp, [rsp+128] */
     pt_addr slot = PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8;
     size_t n = emit_cmp(p, at, w->instr_reg, slot);
@@ -348,8 +347,7 @@ static int write_cond_code(struct pt_mem *mem, const struct pt_watch *w)
             continue;
         }
         pt_addr at = PT_CLOCK_COND + (pt_addr)k * PT_COND_CODE_MAX;
-        size_t n = pt_cond_emit(&w->conds[k], &w->cond_layout, w->frame_reg, at, code,
-                                sizeof code);
+        size_t n = pt_cond_emit(&w->conds[k], &w->cond_layout, w->frame_reg, at, code, sizeof code);
         if (n == 0) {
             return pt_fail("a breakpoint condition is too complex for in-process checking");
         }

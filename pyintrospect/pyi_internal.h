@@ -253,8 +253,8 @@ enum pyi_sym {
     PYI_Y_CELL_TYPE,
     PYI_Y_MEMBERDESCR_TYPE,
     PYI_Y_PROPERTY_TYPE,
-    PYI_Y_BASEEXC_TYPE, /* the type object _PyExc_BaseException */
-    PYI_Y_SET_DUMMY,    /* _PySet_Dummy: a variable holding the dummy key's address */
+    PYI_Y_BASEEXC_TYPE,    /* the type object _PyExc_BaseException */
+    PYI_Y_SET_DUMMY,       /* _PySet_Dummy: a variable holding the dummy key's address */
     PYI_Y_GENERIC_GETATTR, /* PyObject_GenericGetAttr (0 if unnamed: attributes then need code) */
     PYI_Y_OPCODE_DEOPT,
     PYI_Y_OPCODE_CACHES,
@@ -470,9 +470,9 @@ struct pyi_session {
     struct pyi_code *codes; /* code-object cache (revalidated, see pyi_code.c) */
     size_t ncodes;
     unsigned gen; /* bumped by pyi_invalidate: cached codes are re-checked once per gen */
-    pt_addr type_cache[PYI_TYPE_CACHE]; /* type objects found valid */
+    pt_addr type_cache[PYI_TYPE_CACHE];               /* type objects found valid */
     struct pyi_lookup_slot lookups[PYI_LOOKUP_CACHE]; /* kept across stops: see pyi_obj.c */
-    struct pyi_srcfile *sources;        /* source files read from disk (kept across invalidate) */
+    struct pyi_srcfile *sources; /* source files read from disk (kept across invalidate) */
     bool modules_stale;
 };
 

@@ -24,9 +24,9 @@ struct pyi_rctx {
     struct pyi_buf *out;
     pt_addr stack[PYI_REPR_STACK];
     int depth;
-    unsigned flags; /* PYI_REPR_STRUCTURAL */
-    bool inexact;   /* some part is not what repr() would print */
-    bool built;     /* some part was built from fields (structural) */
+    unsigned flags;   /* PYI_REPR_STRUCTURAL */
+    bool inexact;     /* some part is not what repr() would print */
+    bool built;       /* some part was built from fields (structural) */
     int in_dict_form; /* rendering inside an instance-dict form: no nested one */
 };
 
@@ -979,8 +979,7 @@ void pyi_clear_repr_overrides(struct pyi_session *s)
     memset(&s->ov, 0, sizeof s->ov);
 }
 
-int pyi_set_repr_overrides(struct pyi_session *s, const pt_addr *objs, char *const *texts,
-                           size_t n)
+int pyi_set_repr_overrides(struct pyi_session *s, const pt_addr *objs, char *const *texts, size_t n)
 {
     pyi_clear_repr_overrides(s);
     s->ov.objs = calloc(n ? n : 1, sizeof *objs);
@@ -1040,7 +1039,7 @@ int pyi_render_value(struct pyi_session *s, pt_addr obj, char **text, const char
         s->inexact.objs[s->inexact.n++] = obj;
     }
     if (s->value_style & PYI_REPR_STRUCTURAL) {
-        *note = (what & PYI_REPR_BUILT) ? "  # built from fields, not repr()"
+        *note = (what & PYI_REPR_BUILT)     ? "  # built from fields, not repr()"
                 : (what & PYI_REPR_INEXACT) ? "  # repr() needs code: not run in a live process"
                                             : "";
     }

@@ -87,11 +87,11 @@ struct rep_session {
     uint64_t retval_obj, retval_tick; /* rep_retval.c: valid while the tick is retval_tick */
     char retval_func[256];
     const char *retval_why;
-    int64_t eval_timeout_ns; /* rep_eval.c: 0 for the default */
-    int eval_path;           /* enum rep_eval_path */
+    int64_t eval_timeout_ns;           /* rep_eval.c: 0 for the default */
+    int eval_path;                     /* enum rep_eval_path */
     struct pt_cond_layout cond_layout; /* for conditions checked in the tracee */
-    pt_addr eval_fn[8];      /* interpreter functions it calls, found on first use */
-    char checked_paths[64][256]; /* mapped files already identity-checked */
+    pt_addr eval_fn[8];                /* interpreter functions it calls, found on first use */
+    char checked_paths[64][256];       /* mapped files already identity-checked */
     int nchecked;
 };
 
@@ -187,17 +187,17 @@ struct rep_copy {
     struct user_regs_struct base; /* the replay's registers at the stop */
     pt_addr scratch;              /* memory mapped in the copy for call arguments */
     size_t scratch_len, scratch_used;
-    struct pt_fdkinds fds;            /* which descriptors are the program's stdout/stderr */
-    uint8_t own_fd[PT_MAX_FD / 8];    /* descriptors the copy opened itself */
-    int opening;                      /* the syscall in progress is an allowed open */
-    struct pt_buf out;                /* what it wrote to stdout/stderr */
-    int out_cut;                      /* more than that was written */
-    int discard_output;               /* swallow such writes instead (still reported done) */
-    int64_t timeout_ns;               /* per call */
-    int end, end_code;                /* enum rep_copy_end and its detail */
+    struct pt_fdkinds fds;         /* which descriptors are the program's stdout/stderr */
+    uint8_t own_fd[PT_MAX_FD / 8]; /* descriptors the copy opened itself */
+    int opening;                   /* the syscall in progress is an allowed open */
+    struct pt_buf out;             /* what it wrote to stdout/stderr */
+    int out_cut;                   /* more than that was written */
+    int discard_output;            /* swallow such writes instead (still reported done) */
+    int64_t timeout_ns;            /* per call */
+    int end, end_code;             /* enum rep_copy_end and its detail */
     uint64_t crash_pc, ret;
-    int refused;                      /* syscalls refused (EPERM) so far */
-    char refused_first[64];           /* the first one's name */
+    int refused;            /* syscalls refused (EPERM) so far */
+    char refused_first[64]; /* the first one's name */
 };
 /* Fork the replay at its current stop (a bytecode instruction) into c. */
 int rep_copy_open(struct rep_session *s, struct rep_copy *c, int64_t timeout_ns);

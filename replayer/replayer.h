@@ -199,7 +199,8 @@ void rep_set_eval_path(struct rep_session *s, int path);
 int rep_eval_path(const struct rep_session *s);
 /* One item in the selected frame: from memory when the built-in evaluator is exact (REPR and
  * TRUTH, report->from_memory set), else in a copy. Returns like rep_evaluate. */
-int rep_eval_expr(struct rep_session *s, struct rep_eval_item *item, struct rep_eval_report *report);
+int rep_eval_expr(struct rep_session *s, struct rep_eval_item *item,
+                  struct rep_eval_report *report);
 /* The memory part alone: 1 answered (item filled), 0 needs a copy, -1 error. */
 int rep_eval_expr_memory(struct rep_session *s, struct rep_eval_item *item);
 /* Per call into the copy; default 5 s. */
