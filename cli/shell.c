@@ -80,6 +80,9 @@ static int cmd_info(struct cli_shell *sh, const char *args)
     if (strcmp(args, "catch") == 0) {
         return shell_cmd_info_breakpoints(sh);
     }
+    if (strncmp(args, "display", 7) == 0) {
+        return shell_cmd_info_display(sh);
+    }
     if (strncmp(args, "snapshots", 4) == 0) {
         return shell_cmd_info_snapshots(sh);
     }
@@ -90,7 +93,7 @@ static int cmd_info(struct cli_shell *sh, const char *args)
     if (!*args || strncmp(args, "trace", 5) == 0) {
         return cmd_info_trace(sh);
     }
-    fprintf(sh->out, "usage: info [trace|threads|breakpoints]\n");
+    fprintf(sh->out, "usage: info [trace|threads|breakpoints|display|snapshots]\n");
     return -1;
 }
 
@@ -131,12 +134,15 @@ static int cmd_when(struct cli_shell *sh, const char *args)
 
 static int cmd_maint(struct cli_shell *sh, const char *args)
 {
+    if (strncmp(args, "eval ", 5) == 0) {
+        return shell_maint_eval(sh, args + 5);
+    }
     if (strcmp(args, "time on") == 0 || strcmp(args, "time 1") == 0) {
         sh->timing = 1;
     } else if (strcmp(args, "time off") == 0 || strcmp(args, "time 0") == 0) {
         sh->timing = 0;
     } else {
-        fprintf(sh->out, "usage: maint time on|off\n");
+        fprintf(sh->out, "usage: maint time on|off, maint eval auto|memory|copy\n");
         return -1;
     }
     return 0;
@@ -179,20 +185,50 @@ static const struct shell_cmd commands[] = {
     {"frame", "f", 0, shell_cmd_frame, "frame [N]: select or show a frame"},
     {"locals", "py-locals", 0, shell_cmd_locals, "local variables of the selected frame"},
     {"globals", "", 0, shell_cmd_globals, "global variables of the selected frame"},
-    {"print", "p py-print", 0, shell_cmd_print, "print EXPR: names, a.b.c, d['k'][0]"},
+    {"print", "p py-print", 0, shell_cmd_print,
+     "print EXPR: repr of any Python expression, evaluated at this moment (side effects are "
+     "discarded)"},
+    {"pp", "", 0, shell_cmd_pp, "pp EXPR: pretty-print the value (pprint)"},
+    {"!", "", 0, shell_cmd_bang, "!STATEMENT: run a Python statement at this moment"},
+    {"display", "", 0, shell_cmd_display, "display [EXPR]: show EXPR at every stop (or all now)"},
+    {"undisplay", "", 0, shell_cmd_undisplay, "undisplay [N...]: delete display expressions"},
+    {"args", "a", 0, shell_cmd_args, "the arguments of the selected frame's function"},
+    {"retval", "rv", 0, shell_cmd_retval, "the value the function returned (after finish)"},
+    {"interact", "", 0, shell_cmd_interact,
+     "a Python REPL at this moment (in a throwaway copy: changes are discarded)"},
+    {"whatis", "", 0, shell_cmd_whatis, "whatis EXPR: the type of the value"},
+    {"set", "", 0, shell_cmd_set, "set eval-timeout SECONDS: limit for each evaluation"},
+    {"show", "", 0, shell_cmd_show, "show eval-timeout"},
     {"list", "l py-list", 0, shell_cmd_list, "list [FIRST[,LAST]]: source around the line"},
     {"dis", "py-dis", 0, shell_cmd_dis, "bytecode of the selected frame, as dis.dis"},
     {"x", "", 0, shell_cmd_x, "x/Ni [ADDR]: native instructions (default: the native pc)"},
     {"disas", "", 0, shell_cmd_disas, "disas [ADDR]: the native function around ADDR"},
-    {"maint", "", 0, cmd_maint, "maint time on|off: print each command's wall-clock time"},
+    {"maint", "", 0, cmd_maint,
+     "maint time on|off: print each command's wall-clock time; maint eval auto|memory|copy"},
     {"help", "h ?", 0, cmd_help, "list commands"},
     {"quit", "q exit", 0, cmd_quit, "leave the shell"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+static const struct shell_cmd *lookup(const char *word, size_t n);
+
 static int cmd_help(struct cli_shell *sh, const char *args)
 {
+    if (*args) {
+        const struct shell_cmd *c = lookup(args, strcspn(args, " \t"));
+        if (!c) {
+            fprintf(sh->out, "Undefined command: \"%s\". Try \"help\".\n", args);
+            return -1;
+        }
+        fprintf(sh->out, "%s%s%s%s: %s\n", c->name, c->aliases[0] ? " (" : "",
+                c->aliases[0] ? c->aliases : "", c->aliases[0] ? ")" : "", c->help);
+        if (c->fn == shell_cmd_print || c->fn == shell_cmd_pp || c->fn == shell_cmd_bang ||
+            c->fn == shell_cmd_display || c->fn == shell_cmd_interact) {
+            shell_help_eval(sh);
+        }
+        return 0;
+    }
     for (size_t i = 0; i < NCOMMANDS; i++) {
         fprintf(sh->out, "  %-10s %-10s %s\n", commands[i].name, commands[i].aliases,
                 commands[i].help);
@@ -273,7 +309,7 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
         }
         return 0;
     }
-    size_t n = strcspn(line, " \t");
+    size_t n = *line == '!' ? 1 : strcspn(line, " \t("); /* pdb's !STATEMENT; p(x) */
     const struct shell_cmd *c = lookup(line, n);
     if (!c) {
         fprintf(sh->out, "Undefined command: \"%.*s\". Try \"help\".\n", (int)n, line);

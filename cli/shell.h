@@ -13,15 +13,22 @@
 
 struct pyi_session;
 
+struct shell_display {
+    int id;
+    char *expr;
+};
+
 struct cli_shell {
     struct rep_session *rep;
     const char *trace_dir;
     FILE *out;
     char last_motion[256];
     int quit;
-    int timing;        /* maint time on */
-    int interruptible; /* Ctrl-C handling installed */
-    int failed;        /* a command failed (the exit status of --batch reflects it) */
+    int timing;                     /* maint time on */
+    int interruptible;              /* Ctrl-C handling installed */
+    int failed;                     /* a command failed (the exit status of --batch reflects it) */
+    struct shell_display *displays; /* `display EXPR`: shown at every stop */
+    int ndisplays, last_display;
 };
 
 /* Run one command line; returns 0, or -1 if the command failed (message already printed). */

@@ -50,12 +50,35 @@ int shell_cmd_up(struct cli_shell *sh, const char *args);
 int shell_cmd_down(struct cli_shell *sh, const char *args);
 int shell_cmd_frame(struct cli_shell *sh, const char *args);
 int shell_cmd_locals(struct cli_shell *sh, const char *args);
+int shell_print_args(struct cli_shell *sh);
 int shell_cmd_globals(struct cli_shell *sh, const char *args);
-int shell_cmd_print(struct cli_shell *sh, const char *args);
 int shell_cmd_list(struct cli_shell *sh, const char *args);
 int shell_cmd_dis(struct cli_shell *sh, const char *args);
 int shell_cmd_threads(struct cli_shell *sh);
 int shell_cmd_x(struct cli_shell *sh, const char *args);
 int shell_cmd_disas(struct cli_shell *sh, const char *args);
+
+/* shell_eval.c */
+int shell_cmd_print(struct cli_shell *sh, const char *args);
+int shell_cmd_pp(struct cli_shell *sh, const char *args);
+int shell_cmd_bang(struct cli_shell *sh, const char *args);
+int shell_cmd_whatis(struct cli_shell *sh, const char *args);
+int shell_cmd_set(struct cli_shell *sh, const char *args);
+int shell_cmd_show(struct cli_shell *sh, const char *args);
+int shell_maint_eval(struct cli_shell *sh, const char *args);
+/* `help print` and its kin: how expressions are evaluated. */
+void shell_help_eval(struct cli_shell *sh);
+int shell_cmd_display(struct cli_shell *sh, const char *args);
+int shell_cmd_undisplay(struct cli_shell *sh, const char *args);
+int shell_cmd_info_display(struct cli_shell *sh);
+int shell_cmd_args(struct cli_shell *sh, const char *args);
+int shell_cmd_retval(struct cli_shell *sh, const char *args);
+int shell_cmd_interact(struct cli_shell *sh, const char *args);
+/* After a stop: the display expressions; after finish: the value returned (quiet: nothing when
+ * there is none). */
+void shell_show_displays(struct cli_shell *sh);
+int shell_print_retval(struct cli_shell *sh, int complain);
+/* repr() of an object at this moment: from memory when exact, else evaluated (malloc'd). */
+char *shell_value_text(struct cli_shell *sh, uint64_t obj);
 
 #endif

@@ -51,6 +51,10 @@ int shell_motion_done(struct cli_shell *sh, int r, const struct pyi_pos *pos, co
         return 0;
     }
     shell_print_stop(sh, pos);
+    if (strcmp(what, "finish") == 0) {
+        shell_print_retval(sh, 0);
+    }
+    shell_show_displays(sh);
     return 0;
 }
 

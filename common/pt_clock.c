@@ -268,12 +268,32 @@ static void emit_counted(uint8_t *code, pt_addr t, int i, pt_addr countdown, uin
     memcpy(code + PT_CLOCK_TRAMP_HANDLER, &handler, 8);
 }
 
-#define WATCH_TRAP_C 480 /* counted opcode whose C reached 0: count F too, then trap */
+#define WATCH_TRAP_C 992 /* counted opcode whose C reached 0: count F too, then trap */
+
+/* A watched instruction with a condition: compare next_instr, then call the condition's code
+ * below the red zone (lea keeps the flags it returns) and trap if it says so. */
+static size_t emit_cond_instr(uint8_t *p, pt_addr at, const struct pt_watch *w, int k, pt_addr trap)
+{
+    static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};        /* lea rsp, [rsp-128] */
+    static const uint8_t up[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea rsp, [rsp+128] */
+    pt_addr slot = PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8;
+    size_t n = emit_cmp(p, at, w->instr_reg, slot);
+    p[n++] = 0x75; /* jne over the call */
+    p[n++] = (uint8_t)(sizeof down + 5 + sizeof up + 6);
+    memcpy(p + n, down, sizeof down);
+    n += sizeof down;
+    p[n] = 0xe8; /* call rel32 */
+    put32(p + n + 1, (int32_t)(PT_CLOCK_COND + (pt_addr)k * PT_COND_CODE_MAX - (at + n + 5)));
+    n += 5;
+    memcpy(p + n, up, sizeof up);
+    n += sizeof up;
+    return n + emit_je(p + n, at + n, trap);
+}
 
 /* Opcode i's watch trampoline at t: keep k, count C (counted opcodes) and F, trap on either
  * reaching 0 and on what w watches, then continue into the (split) plain handler. */
-static void emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr countdown,
-                       const struct pt_watch *w)
+static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr countdown,
+                      const struct pt_watch *w)
 {
     pt_addr orig = PT_CLOCK_ORIG + (pt_addr)i * 8, trap = t + PT_CLOCK_WATCH_TRAP;
     size_t n = 0;
@@ -298,8 +318,15 @@ static void emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr cou
     }
     for (int k = 0; k < w->ninstrs; k++) {
         pt_addr slot = PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8;
+        if (w->conds[k].nnodes) {
+            n += emit_cond_instr(code + n, t + n, w, k, trap);
+            continue;
+        }
         n += emit_cmp(code + n, t + n, w->instr_reg, slot);
         n += emit_je(code + n, t + n, trap);
+    }
+    if (n + 6 > WATCH_TRAP_C) {
+        return pt_fail("too many watched frames and conditional breakpoints at once");
     }
     emit_jmp_mem(code + n, t + n, orig);
     n = WATCH_TRAP_C;
@@ -308,6 +335,27 @@ static void emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr cou
     code[n + 1] = (uint8_t)(PT_CLOCK_WATCH_TRAP - (n + 2));
     code[PT_CLOCK_WATCH_TRAP] = 0xcc; /* int3, then continue to the handler */
     emit_jmp_mem(code + PT_CLOCK_WATCH_TRAP + 1, trap + 1, orig);
+    return 0;
+}
+
+/* The conditions' code (pt_cond.c), one PT_COND_CODE_MAX slot per watched instruction. */
+static int write_cond_code(struct pt_mem *mem, const struct pt_watch *w)
+{
+    uint8_t code[PT_COND_CODE_MAX];
+    for (int k = 0; k < w->ninstrs; k++) {
+        if (!w->conds[k].nnodes) {
+            continue;
+        }
+        pt_addr at = PT_CLOCK_COND + (pt_addr)k * PT_COND_CODE_MAX;
+        size_t n = pt_cond_emit(&w->conds[k], &w->cond_layout, w->frame_reg, at, code, sizeof code);
+        if (n == 0) {
+            return pt_fail("a breakpoint condition is too complex for in-process checking");
+        }
+        if (pt_mem_write(mem, at, code, n) < 0) {
+            return pt_wrap("writing a breakpoint condition's code");
+        }
+    }
+    return 0;
 }
 
 /* ---- install and run ------------------------------------------------------------------- */
@@ -469,14 +517,23 @@ static int point_watch(struct pt_clock *c, struct pt_mem *mem)
 static int write_watch_code(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w)
 {
     uint8_t *code = malloc(NOPCODES * PT_CLOCK_WATCH_SIZE);
-    for (int i = 0; i < NOPCODES; i++) {
-        emit_watch(code + i * PT_CLOCK_WATCH_SIZE,
-                   PT_CLOCK_WATCH + (pt_addr)i * PT_CLOCK_WATCH_SIZE, i, c->counted[i],
-                   c->countdown, w);
+    if (!code) {
+        return pt_fail("out of memory");
     }
-    int rc = pt_mem_write(mem, PT_CLOCK_WATCH, code, NOPCODES * PT_CLOCK_WATCH_SIZE);
+    for (int i = 0; i < NOPCODES; i++) {
+        if (emit_watch(code + i * PT_CLOCK_WATCH_SIZE,
+                       PT_CLOCK_WATCH + (pt_addr)i * PT_CLOCK_WATCH_SIZE, i, c->counted[i],
+                       c->countdown, w) < 0) {
+            free(code);
+            return -1;
+        }
+    }
+    int rc = write_cond_code(mem, w);
+    if (rc == 0 && pt_mem_write(mem, PT_CLOCK_WATCH, code, NOPCODES * PT_CLOCK_WATCH_SIZE) < 0) {
+        rc = pt_wrap("installing the watch trampolines");
+    }
     free(code);
-    return rc < 0 ? pt_wrap("installing the watch trampolines") : 0;
+    return rc;
 }
 
 int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w)
@@ -505,7 +562,9 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
     int same_code = c->code_valid && c->watch.nframes == w->nframes &&
                     c->watch.ninstrs == w->ninstrs && c->watch.frame_reg == w->frame_reg &&
                     c->watch.instr_reg == w->instr_reg &&
-                    memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0;
+                    memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0 &&
+                    memcmp(c->watch.conds, w->conds, sizeof w->conds) == 0 &&
+                    memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0;
     if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
         return pt_wrap("writing watched values");
     }

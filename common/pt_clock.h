@@ -38,6 +38,7 @@
 #ifndef PT_CLOCK_H
 #define PT_CLOCK_H
 
+#include "pt_cond.h"
 #include "pt_mem.h"
 #include "pt_startup.h"
 
@@ -66,10 +67,11 @@ int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 #define PT_CLOCK_TRAMP_HANDLER 24 /* the handler it continues to */
 #define PT_CLOCK_CPAGE (PT_PAGE_ADDR + 0x4000) /* the page holding C, at a chosen offset */
 #define PT_CLOCK_IDLE (1ull << 62) /* a countdown when nothing is awaited: never reaches 0 */
-#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 512 bytes */
-#define PT_CLOCK_WATCH_SIZE 512
-#define PT_CLOCK_WATCH_TRAP 496
+#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 1 KiB */
+#define PT_CLOCK_WATCH_SIZE 1024
+#define PT_CLOCK_WATCH_TRAP 1008
 #define PT_WATCH_MAX 16
+#define PT_CLOCK_COND (PT_PAGE_ADDR + 0x50000) /* PT_WATCH_MAX conditions' code (pt_cond.h) */
 
 /* What the watch trampolines trap on, besides the countdowns (navigation: step into calls,
  * next/finish by frame, breakpoints by bytecode address). */
@@ -80,6 +82,10 @@ struct pt_watch {
     int nframes;
     uint64_t instrs[PT_WATCH_MAX]; /* trap when next_instr is one of these */
     int ninstrs;
+    /* ... and, for an instruction with a condition (nnodes > 0), only when its code, run by
+     * the trampoline, does not find it certainly false (breakpoint conditions, pt_cond.h) */
+    struct pt_cond conds[PT_WATCH_MAX];
+    struct pt_cond_layout cond_layout;
 };
 
 /* Where the clock goes in a given interpreter. */

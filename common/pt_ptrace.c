@@ -14,6 +14,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int classify_trap(pid_t pid, struct pt_stop *st)
@@ -40,19 +41,9 @@ volatile sig_atomic_t pt_interrupted;
 void (*pt_wait_interrupt_hook)(void *ctx);
 void *pt_wait_interrupt_ctx;
 
-int pt_wait(pid_t pid, struct pt_stop *st)
+/* Fill st from a waitpid status of process got. */
+static int classify_status(pid_t got, int status, struct pt_stop *st)
 {
-    int status;
-    pid_t got;
-    do {
-        got = waitpid(pid, &status, __WALL);
-        if (got < 0 && errno == EINTR && pt_interrupted && pt_wait_interrupt_hook) {
-            pt_wait_interrupt_hook(pt_wait_interrupt_ctx);
-        }
-    } while (got < 0 && errno == EINTR);
-    if (got < 0) {
-        return pt_fail_errno("waitpid(%d)", (int)pid);
-    }
     memset(st, 0, sizeof *st);
     st->pid = got;
     st->status = status;
@@ -82,6 +73,60 @@ int pt_wait(pid_t pid, struct pt_stop *st)
         st->sig = sig;
     }
     return 0;
+}
+
+int pt_wait(pid_t pid, struct pt_stop *st)
+{
+    int status;
+    pid_t got;
+    do {
+        got = waitpid(pid, &status, __WALL);
+        if (got < 0 && errno == EINTR && pt_interrupted && pt_wait_interrupt_hook) {
+            pt_wait_interrupt_hook(pt_wait_interrupt_ctx);
+        }
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        return pt_fail_errno("waitpid(%d)", (int)pid);
+    }
+    return classify_status(got, status, st);
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* SIGCHLD is blocked while waiting, so each stop or exit of a child (ptrace stops notify the
+ * tracer too) stays pending for sigtimedwait instead of being discarded. */
+int pt_wait_deadline(pid_t pid, struct pt_stop *st, int64_t deadline_ns)
+{
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    int rc = 1;
+    for (;;) {
+        int status;
+        pid_t got = waitpid(pid, &status, __WALL | WNOHANG);
+        if (got > 0) {
+            rc = classify_status(got, status, st);
+            break;
+        }
+        if (got < 0 && errno != EINTR) {
+            rc = pt_fail_errno("waitpid(%d)", (int)pid);
+            break;
+        }
+        int64_t left = deadline_ns - monotonic_ns();
+        if (left <= 0 || pt_interrupted) {
+            break; /* rc 1: the deadline passed, or Ctrl-C */
+        }
+        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+        sigtimedwait(&chld, NULL, &ts);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return rc;
 }
 
 const char *pt_stop_str(const struct pt_stop *st)

@@ -50,6 +50,9 @@ extern void *pt_wait_interrupt_ctx;
 
 /* Wait for pid (or any child if pid is -1) and classify the stop. */
 int pt_wait(pid_t pid, struct pt_stop *st);
+/* The same, giving up at deadline_ns (CLOCK_MONOTONIC) or at Ctrl-C (pt_interrupted): returns
+ * 0 with *st filled, 1 if it gave up (the process is left as it is), -1 on error. */
+int pt_wait_deadline(pid_t pid, struct pt_stop *st, int64_t deadline_ns);
 /* A human-readable description of a stop, for error messages (static buffer). */
 const char *pt_stop_str(const struct pt_stop *st);
 

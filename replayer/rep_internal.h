@@ -8,6 +8,7 @@
 
 #include "common/pt_clock.h"
 #include "common/pt_fdkinds.h"
+#include "common/pt_buf.h"
 #include "common/pt_mem.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_syscalls.h"
@@ -93,6 +94,7 @@ struct rep_session {
     struct pyi_session *pyi; /* reading Python's state (rep_nav.c), opened on demand */
     pid_t pyi_pid;
     int nav_ready, instr_reg, frame_reg;  /* dispatch registers (pyi_dispatch_regs) */
+    int stack_reg;                        /* the value stack pointer (pyi_stack_reg), -1 */
     int64_t prev_instr_off, previous_off; /* _PyInterpreterFrame members */
     struct pt_watch watch;                /* what the watch trampolines trap on while watch_on */
     int watch_on;
@@ -120,7 +122,14 @@ struct rep_session {
     void (*progress)(void *ctx, uint64_t from, uint64_t to);
     void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
-    char checked_paths[64][256]; /* mapped files already identity-checked */
+    uint64_t retval_obj, retval_tick; /* rep_retval.c: valid while the tick is retval_tick */
+    char retval_func[256];
+    const char *retval_why;
+    int64_t eval_timeout_ns;           /* rep_eval.c: 0 for the default */
+    int eval_path;                     /* enum rep_eval_path */
+    struct pt_cond_layout cond_layout; /* for conditions checked in the tracee */
+    pt_addr eval_fn[8];                /* interpreter functions it calls, found on first use */
+    char checked_paths[64][256];       /* mapped files already identity-checked */
     int nchecked;
 };
 
@@ -164,6 +173,8 @@ int rep_run_dispatches(struct rep_session *s, uint64_t n);
 int rep_nav_ready(struct rep_session *s);
 /* Select, in pyintrospect, the Python thread of the thread that runs now. */
 int rep_pyi_follow(struct rep_session *s);
+/* A register by hardware number (0 rax ... 15 r15). */
+uint64_t rep_reg_value(const struct user_regs_struct *r, int hw);
 /* Watch configurations: empty; a frame and its callers (skip_self: callers only); the
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
@@ -191,7 +202,17 @@ int rep_catch_remove(struct rep_session *s);
 int rep_catch_is_trap(struct rep_session *s, uint64_t rip);
 int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r);
 int rep_catch_land(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+/* rep_retval.c: the value `finish` saw returned */
+/* Is the frame at addr running inside its caller's eval loop (returns push onto its stack)? */
+int rep_retval_inlined(struct rep_session *s, pt_addr frame);
+/* At finish's landing (before it is presented): note what the callee returned. */
+void rep_retval_note(struct rep_session *s, const struct pyi_pos *callee, int inlined,
+                     const struct pyi_pos *pos, pt_addr next_instr);
+
 /* rep_snap.c */
+/* Clone the stopped process pid by injecting clone(CLONE_PTRACE | SIGCHLD | flags) at a clock
+ * trap, and wait for the traced copy's first stop. */
+int rep_clone_stopped(pid_t pid, uint64_t flags, pid_t *child);
 int rep_snapshot(struct rep_session *s);
 int rep_restore(struct rep_session *s, int index);
 int rep_snap_before(struct rep_session *s, uint64_t t);
@@ -227,6 +248,45 @@ void rep_thread_note_altstack(struct rep_session *s, const uint64_t args[6], int
 /* The counted dispatch at which the recording switched away from the current thread next
  * (0: none soon). */
 uint64_t rep_sched_switch_tick(struct rep_session *s);
+/* rep_copy.c: a throwaway copy of the stopped replay that runs injected calls */
+enum rep_copy_end {
+    REP_COPY_RUNNING = 0,
+    REP_COPY_EXITED,      /* exit/exit_group (end_code: status) */
+    REP_COPY_CRASHED,     /* a synchronous signal or death by signal (end_code: signal) */
+    REP_COPY_TIMEOUT,     /* a call ran longer than timeout_ns */
+    REP_COPY_INTERRUPTED, /* Ctrl-C */
+};
+struct rep_copy {
+    pid_t pid;
+    int pid_gone; /* reaped already */
+    struct pt_mem mem;
+    struct user_regs_struct base; /* the replay's registers at the stop */
+    pt_addr scratch;              /* memory mapped in the copy for call arguments */
+    size_t scratch_len, scratch_used;
+    struct pt_fdkinds fds;         /* which descriptors are the program's stdout/stderr */
+    uint8_t own_fd[PT_MAX_FD / 8]; /* descriptors the copy opened itself */
+    int opening;                   /* the syscall in progress is an allowed open */
+    struct pt_buf out;             /* what it wrote to stdout/stderr */
+    int out_cut;                   /* more than that was written */
+    int discard_output;            /* swallow such writes instead (still reported done) */
+    int64_t timeout_ns;            /* per call */
+    int end, end_code;             /* enum rep_copy_end and its detail */
+    uint64_t crash_pc, ret;
+    int refused;            /* syscalls refused (EPERM) so far */
+    char refused_first[64]; /* the first one's name */
+};
+/* Fork the replay at its current stop (a bytecode instruction) into c. */
+int rep_copy_open(struct rep_session *s, struct rep_copy *c, int64_t timeout_ns);
+/* Copy bytes into the copy's scratch memory (kept until rep_copy_reset_scratch). */
+int rep_copy_put(struct rep_copy *c, const void *data, size_t n, pt_addr *at);
+void rep_copy_reset_scratch(struct rep_copy *c, size_t keep);
+/* Call fn(args...) in the copy: 0 when it returned (*ret = rax), 1 when the copy ended or
+ * timed out instead (c->end says how; the copy accepts no more calls), -1 on error. */
+int rep_copy_call(struct rep_copy *c, pt_addr fn, const uint64_t *args, int nargs, uint64_t *ret);
+/* Why the copy ended, in words. */
+const char *rep_copy_end_str(const struct rep_copy *c, char *buf, size_t cap);
+void rep_copy_close(struct rep_copy *c);
+
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);

@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static uint64_t reg_value(const struct user_regs_struct *r, int hw)
+uint64_t rep_reg_value(const struct user_regs_struct *r, int hw)
 {
     switch (hw) {
     case 0:
@@ -112,6 +112,10 @@ int rep_nav_ready(struct rep_session *s)
         pyi_frame_offsets(p, &s->prev_instr_off, &s->previous_off) < 0) {
         return -1;
     }
+    if (pyi_stack_reg(p, handlers, &s->stack_reg) < 0) {
+        s->stack_reg = -1; /* return values unknown (rep_retval.c); navigation is unaffected */
+        pt_err_clear();
+    }
     /* what `catch raise` plants on, found now: it can be set at the end of the recording too,
      * where there is no process to look in */
     if (!s->nbp_addr && pyi_symbol_addr(p, "PyTraceBack_Here", &s->nbp_addr) < 0) {
@@ -143,8 +147,8 @@ int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_ins
         return pt_fail("the replay is not stopped at a bytecode instruction");
     }
     pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
-    *next_instr = reg_value(&r, s->instr_reg);
-    return pyi_position(p, reg_value(&r, s->frame_reg), *next_instr, pos);
+    *next_instr = rep_reg_value(&r, s->instr_reg);
+    return pyi_position(p, rep_reg_value(&r, s->frame_reg), *next_instr, pos);
 }
 
 /* Make the stop visible: frame->prev_instr = next_instr, as the handler is about to do, and
@@ -158,7 +162,7 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
     if (pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
-    uint64_t next_instr = reg_value(&r, s->instr_reg);
+    uint64_t next_instr = rep_reg_value(&r, s->instr_reg);
     int trap = pt_clock_is_trap(&s->clock, r.rip, &opcode);
     /* Not when the program traces itself (sys.settrace: every dispatch goes through opcode
      * 255, DO_TRACING, which reads prev_instr as the previous instruction), and not for an
@@ -310,6 +314,7 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
         return -1;
     }
+    int inlined = rep_retval_inlined(s, here.frame);
     if (rep_watch_frames(s, here.frame, &w, 1) < 0) {
         return -1;
     }
@@ -330,6 +335,9 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
             return -1;
         }
         if (rep_watch_has_frame(&w, ncallers, pos->frame) || at_breakpoint(s, pos, next_instr)) {
+            if (!s->stopped_bp) {
+                rep_retval_note(s, &here, inlined, pos, next_instr);
+            }
             return rep_present(s, pos) < 0 ? -1 : 1;
         }
     }
@@ -362,7 +370,7 @@ static int maybe_main_module(struct rep_session *s)
     struct user_regs_struct r;
     pt_addr previous;
     char name[64], file[8];
-    if (pt_getregs(s->tid, &r) < 0 || pyi_frame_brief(s->pyi, reg_value(&r, s->frame_reg),
+    if (pt_getregs(s->tid, &r) < 0 || pyi_frame_brief(s->pyi, rep_reg_value(&r, s->frame_reg),
                                                       &previous, name, sizeof name, file, 0) < 0) {
         pt_err_clear();
         return 1; /* let the full check decide */

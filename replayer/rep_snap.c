@@ -32,10 +32,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-/* Clone the stopped process `pid` (injected), wait for the traced copy's first stop. */
-static int clone_stopped(pid_t pid, pid_t *child)
+int rep_clone_stopped(pid_t pid, uint64_t flags, pid_t *child)
 {
-    uint64_t args[6] = {CLONE_PTRACE | SIGCHLD, 0, 0, 0, 0, 0};
+    uint64_t args[6] = {CLONE_PTRACE | SIGCHLD | flags, 0, 0, 0, 0, 0};
     int64_t ret;
     if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_clone, args, &ret) < 0) {
         return pt_wrap("cloning process %d", (int)pid);
@@ -162,7 +161,7 @@ int rep_snapshot(struct rep_session *s)
         pt_err_clear();
         return 0;
     }
-    if (clone_stopped(s->tid, &snap.pid) < 0) {
+    if (rep_clone_stopped(s->tid, 0, &snap.pid) < 0) {
         free(snap.threads);
         return -1;
     }
@@ -190,7 +189,7 @@ int rep_restore(struct rep_session *s, int index)
 {
     struct rep_snap *snap = &s->snaps[index];
     pid_t child;
-    if (clone_stopped(snap->pid, &child) < 0) {
+    if (rep_clone_stopped(snap->pid, 0, &child) < 0) {
         return -1;
     }
     if (s->pid > 0) {
