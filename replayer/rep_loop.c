@@ -32,8 +32,7 @@ int rep_open(struct rep_session **out, const struct rep_options *opt)
 
 int rep_start(struct rep_session *s)
 {
-    s->cpu = pt_pick_cpu();
-    if (pt_pin_self(s->cpu) < 0 || rep_spawn(s) < 0) {
+    if (pt_pick_cpu(&s->cpu) < 0 || pt_pin_self(s->cpu) < 0 || rep_spawn(s) < 0) {
         return -1;
     }
     s->state = REP_READY;
@@ -230,6 +229,7 @@ void rep_close(struct rep_session *s)
         pyi_close(s->pyi);
     }
     pt_tracer_close(&s->tr);
+    rep_files_free(s);
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);
     free(s);
