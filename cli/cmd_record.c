@@ -47,7 +47,12 @@ static int prepare_outdir(const char *dir)
         return 0;
     }
     if (errno == EEXIST && dir_is_empty(dir)) {
-        return 0;
+        /* A trace holds everything the program read: private whatever the directory was. */
+        struct stat st;
+        if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            return pt_fail("%s is not a directory", dir);
+        }
+        return chmod(dir, 0700) == 0 ? 0 : pt_fail_errno("chmod(%s, 0700)", dir);
     }
     if (errno == EEXIST) {
         return pt_fail("%s already exists and is not empty (choose a new -o directory)", dir);
@@ -57,11 +62,12 @@ static int prepare_outdir(const char *dir)
 
 static void remove_trace(const char *dir)
 {
+    static const char *const names[] = {"events", "header", "reserve", "meta", "sources"};
     char p[PATH_MAX + 16];
-    snprintf(p, sizeof p, "%s/events", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/header", dir);
-    unlink(p);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
     rmdir(dir);
 }
 
@@ -82,6 +88,24 @@ static int exit_status(const struct rec_result *res)
         return 128 + res->code;
     }
     return res->code;
+}
+
+/* The trace could not be written any more (a full disk): say what happened to the program. */
+static int released_status(const struct rec_result *res, const char *dir)
+{
+    char esc[1024];
+    fprintf(stderr, "pytt: the recording stopped: %s\n", pt_escape(res->stop_msg, esc, sizeof esc));
+    if (res->released > 0) {
+        fprintf(stderr, "pytt: the program was let go and ran on untraced, to its end (%s %d); "
+                        "what it did after that point is not in the trace\n",
+                res->how == PT_END_SIGNALED ? "killed by signal" : "exit status", res->code);
+    } else {
+        fprintf(stderr, "pytt: the program was killed\n");
+    }
+    fprintf(stderr, "pytt: the trace in %s replays its first %llu events, then says it was cut "
+                    "short\n",
+            dir, (unsigned long long)res->stopped_at);
+    return exit_status(res);
 }
 
 int cli_record_main(int argc, char **argv)
@@ -123,6 +147,9 @@ int cli_record_main(int argc, char **argv)
         return cli_fail("cannot record %s", argv[i]);
     }
     cli_tracedir_link_latest(dir);
+    if (res.released) {
+        return released_status(&res, dir);
+    }
     if (rc < 0) {
         cli_fail("%s", "recording incomplete");
         fprintf(stderr, "pytt: the trace in %s replays up to that point\n", dir);

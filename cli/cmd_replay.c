@@ -9,6 +9,7 @@
 #include "shell_cmds.h"
 
 #include "common/pt_error.h"
+#include "common/pt_trace.h"
 #include "replayer/replayer.h"
 
 #include <fcntl.h>
@@ -78,7 +79,10 @@ static int recorded_status(struct rep_session *rep)
     if (how == PT_END_SIGNALED) {
         return 128 + code;
     }
-    fprintf(stderr, "pytt: the recording ended early: %s\n", msg);
+    char esc[1024];
+    fprintf(stderr, "pytt: the recording ended early, at event %llu: %s\n",
+            (unsigned long long)(rep_position(rep) ? rep_position(rep) - 1 : 0),
+            pt_escape(msg, esc, sizeof esc));
     return PYTT_EXIT_ERROR;
 }
 

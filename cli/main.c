@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "common/pt_error.h"
+#include "common/pt_trace.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +35,9 @@ int cli_fail(const char *fmt, ...)
     va_end(ap);
     const char *e = pt_errmsg();
     if (e[0]) {
-        fprintf(stderr, ": %s", e);
+        /* messages quote paths and strings from traces: never let them drive the terminal */
+        static char esc[8192];
+        fprintf(stderr, ": %s", pt_escape(e, esc, sizeof esc));
     }
     fputc('\n', stderr);
     return PYTT_EXIT_ERROR;

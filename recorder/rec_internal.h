@@ -85,6 +85,10 @@ struct rec_session {
 
     struct rec_filecache *files;
     size_t nfiles, files_cap;
+
+    int storage_errno;  /* the trace cannot be written any more (rec_release.c) */
+    char storage_msg[768];
+    uint64_t stopped_at; /* events in the trace when it stopped */
 };
 
 /* rec_spawn.c: start the command and follow it to the exit of its CPython execve. */
@@ -110,6 +114,10 @@ int rec_clock_trap(struct rec_session *s);
 int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
 /* rec_child.c: a stop of a child (or further descendant) of the recorded process. */
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
+/* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go
+ * at its next syscall exit (rec_release: 0 released, 1 it had to be killed). */
+int rec_storage_failed(struct rec_session *s);
+int rec_release(struct rec_session *s);
 /* rec_loop.c */
 int rec_write_event(struct rec_session *s);
 int rec_abort(struct rec_session *s, const char *why);

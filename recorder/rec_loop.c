@@ -38,16 +38,20 @@ static int64_t wall_ns(void)
 
 int rec_write_event(struct rec_session *s)
 {
+    if (s->storage_errno) {
+        return 0; /* the trace has ended; the program runs on until it is released */
+    }
     s->ev.seq = s->res->nevents++;
-    if (pt_tracew_event(&s->tw, &s->ev) < 0) {
-        return -1;
-    }
+    int rc = pt_tracew_event(&s->tw, &s->ev);
     int64_t now = rec_now_ns();
-    if (now - s->last_flush_ns > FLUSH_NS) {
+    if (rc == 0 && now - s->last_flush_ns > FLUSH_NS) {
         s->last_flush_ns = now;
-        return pt_tracew_flush(&s->tw);
+        rc = pt_tracew_flush(&s->tw);
     }
-    return 0;
+    if (rc < 0 && s->tw.ev.write_errno) {
+        return rec_storage_failed(s);
+    }
+    return rc;
 }
 
 static int write_end(struct rec_session *s, int how, int code, const char *msg)
@@ -85,6 +89,9 @@ static int main_stop(struct rec_session *s, const struct pt_stop *st)
     case PT_STOP_SYSCALL_EXIT:
         if (rec_syscall_exit(s) < 0) {
             return -1;
+        }
+        if (s->storage_errno && !s->res->released) {
+            return rec_release(s);
         }
         return rec_deliver_pending(s);
     case PT_STOP_SIGNAL:
@@ -124,6 +131,9 @@ static int record_loop(struct rec_session *s)
         if (!s->pid) {
             return -1;
         }
+        if (s->res->released) {
+            continue; /* untraced now: only its exit is reported */
+        }
         int sig = s->resume_sig;
         s->resume_sig = 0;
         if (pt_resume_syscall(s->pid, sig) < 0) {
@@ -153,10 +163,9 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     s.res = res;
     s.start_ns = wall_ns();
     s.last_flush_ns = rec_now_ns();
-    s.cpu = pt_pick_cpu();
     pt_event_init(&s.ev);
     pt_fdkinds_init(&s.fds);
-    if (pt_pin_self(s.cpu) < 0 || pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
+    if (pt_pick_cpu(&s.cpu) < 0 || pt_pin_self(s.cpu) < 0 || pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
         session_free(&s);
         return -1;
     }
@@ -177,8 +186,18 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         snprintf(msg, sizeof msg, "%s", pt_errmsg());
         rec_abort(&s, msg);
     }
-    if (pt_tracew_flush(&s.tw) < 0) {
-        rc = -1;
+    if (!s.storage_errno && pt_tracew_flush(&s.tw) < 0) {
+        /* the program has ended; its last events fit once the reserve is freed, or are lost */
+        char msg[768];
+        snprintf(msg, sizeof msg, "%s", pt_errmsg());
+        if (!pt_tracew_salvage(&s.tw)) {
+            rc = pt_fail("%s", msg);
+        }
+    }
+    if (s.storage_errno) {
+        snprintf(res->stop_msg, sizeof res->stop_msg, "%s", s.storage_msg);
+        res->stopped_at = s.stopped_at;
+        res->released = res->released ? res->released : 1; /* it ended before its release */
     }
     res->trace_bytes = s.tw.ev.bytes_out;
     if (pt_tracew_close(&s.tw) < 0) {

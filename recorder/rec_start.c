@@ -68,8 +68,12 @@ static int capture_identity(struct rec_session *s, struct pt_header *h)
     if (pt_fileid_of(exe, &h->exe_id) < 0 || pt_elf_interp(exe, path, sizeof path) < 0) {
         return -1;
     }
-    h->interp_path = strdup(path);
-    if (path[0] && pt_fileid_of(path, &h->interp_id) < 0) {
+    /* PT_INTERP is usually a symlink (/lib64/ld-linux-x86-64.so.2): record the file the kernel
+     * loads, which replay checks without following links. */
+    char *real = path[0] ? realpath(path, NULL) : NULL;
+    h->interp_path = strdup(real ? real : path);
+    free(real);
+    if (h->interp_path[0] && pt_fileid_of(h->interp_path, &h->interp_id) < 0) {
         return -1;
     }
     if (pt_proc_readlink(s->pid, "cwd", path, sizeof path) < 0) {

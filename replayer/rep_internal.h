@@ -14,6 +14,7 @@
 #include "common/pt_trace.h"
 #include "pyintrospect/pyintrospect.h"
 
+#include <sys/types.h>
 #include <sys/user.h>
 
 #define REP_MAX_BPS 64
@@ -27,6 +28,16 @@ struct rep_snap {
     struct user_regs_struct regs;
     struct pt_fdkinds fds;
     struct pt_clock clock;
+};
+
+/* A file checked before the replay started: the recorded path, its identity, the path the
+ * replay really opens (the trace's copy when packed), and what that was when checked. */
+struct rep_file {
+    char *path;
+    struct pt_fileid id;
+    char *use;
+    dev_t dev;
+    ino_t ino;
 };
 
 struct rep_session {
@@ -78,12 +89,16 @@ struct rep_session {
     void (*progress)(void *ctx, uint64_t from, uint64_t to);
     void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
-    char checked_paths[64][256]; /* mapped files already identity-checked */
-    int nchecked;
+    struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
+    size_t nfiles;
 };
 
-/* rep_spawn.c */
+/* rep_files.c */
 int rep_check_files(struct rep_session *s);
+const struct rep_file *rep_file_find(const struct rep_session *s, const char *path,
+                                     const struct pt_fileid *id);
+void rep_files_free(struct rep_session *s);
+/* rep_spawn.c */
 int rep_spawn(struct rep_session *s);
 /* rep_syscall.c: a syscall entry stop; replays the whole call up to its exit. */
 int rep_syscall(struct rep_session *s, const struct pt_stop *st);
