@@ -725,6 +725,11 @@ int pt_tracer_open(struct pt_trace_reader *r, const char *dir)
     char *p = path_join(dir, "events");
     int rc = pt_chunkr_open_at(&r->ev, p, 0, 1);
     free(p);
+    struct stat st;
+    if (rc == 0 && fstat(fileno(r->ev.f), &st) == 0) {
+        int64_t end = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        r->duration_ns = end > r->hdr.record_time_ns ? (uint64_t)(end - r->hdr.record_time_ns) : 0;
+    }
     return rc < 0 ? -1 : scan_events(r);
 }
 

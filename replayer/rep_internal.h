@@ -89,6 +89,12 @@ struct rep_session {
     void (*progress)(void *ctx, uint64_t from, uint64_t to);
     void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
+    int running;            /* the program runs (one_stop's wait): the watchdog may act */
+    int dropped_signals;    /* signal stops since the last event (rep_signal.c) */
+    uint64_t cpu_budget_ms; /* CPU time a run may take without a stop (rep_watchdog.c) */
+    uint64_t cpu_at_resume; /* the tracee's CPU time (ms) when the current run began */
+    pid_t cpu_pid;          /* ... of this process */
+    char watchdog_msg[512]; /* why the watchdog killed the program, "" if it did not */
     struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
     size_t nfiles;
 };
@@ -118,7 +124,12 @@ int rep_sink_write(struct rep_session *s, int kind, const void *buf, size_t n);
 int rep_child_output(struct rep_session *s);
 /* rep_clock.c */
 int rep_clock_now(struct rep_session *s, uint64_t *tick);
-void rep_clock_interruptible(struct rep_session *s);
+void rep_clock_trap_at(struct rep_session *s, uint64_t at);
+/* rep_watchdog.c: while rep_run waits for the program, Ctrl-C and a periodic check that it is
+ * not spinning past its next event (ticks) or running far longer than the recording did. */
+void rep_watchdog_install(struct rep_session *s);
+void rep_watchdog_begin(struct rep_session *s);
+void rep_watchdog_end(struct rep_session *s);
 int rep_clock_event(struct rep_session *s);
 int rep_clock_check(struct rep_session *s, uint64_t recorded);
 int rep_clock_prepare(struct rep_session *s);

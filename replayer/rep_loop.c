@@ -37,7 +37,7 @@ int rep_start(struct rep_session *s)
     }
     s->state = REP_READY;
     pt_tsc_like_tracee();
-    rep_clock_interruptible(s);
+    rep_watchdog_install(s);
     return rep_clock_event(s); /* a clock installed at startup is event 0 */
 }
 
@@ -108,8 +108,15 @@ static int one_stop(struct rep_session *s)
     s->presented = 0;
     int sig = s->resume_sig;
     s->resume_sig = 0;
-    if (pt_resume_syscall(s->pid, sig) < 0 || pt_wait(s->pid, &st) < 0) {
+    s->running = 1;
+    int rc = pt_resume_syscall(s->pid, sig) < 0 || pt_wait(s->pid, &st) < 0 ? -1 : 0;
+    s->running = 0;
+    if (rc < 0) {
         return -1;
+    }
+    if (s->watchdog_msg[0]) {
+        s->pid = -1;
+        return rep_divergence(s, "%s", s->watchdog_msg);
     }
     switch (st.kind) {
     case PT_STOP_SYSCALL_ENTRY:
@@ -127,7 +134,17 @@ static int one_stop(struct rep_session *s)
     }
 }
 
+static int run_events(struct rep_session *s, uint64_t until_event);
+
 int rep_run(struct rep_session *s, uint64_t until_event)
+{
+    rep_watchdog_begin(s);
+    int rc = run_events(s, until_event);
+    rep_watchdog_end(s);
+    return rc;
+}
+
+static int run_events(struct rep_session *s, uint64_t until_event)
 {
     s->stopped_at_tick = 0;
     while (s->state == REP_READY && pt_tracer_pos(&s->tr) < until_event && !s->stopped_at_tick) {

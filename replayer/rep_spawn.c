@@ -14,6 +14,7 @@
 #include "common/pt_elf.h"
 #include "common/pt_error.h"
 #include "common/pt_proc.h"
+#include "common/pt_seccomp.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
@@ -165,7 +166,8 @@ int rep_spawn(struct rep_session *s)
     pt_mem_init_pid(&s->mem, s->pid);
     int rc = start_child(s, errpipe[0]);
     close(errpipe[0]);
-    if (rc == 0 && (restore_stack(s) < 0 || pt_startup_inject(s->pid, &s->mem) < 0)) {
+    if (rc == 0 && (restore_stack(s) < 0 || pt_startup_inject(s->pid, &s->mem) < 0 ||
+                    pt_seccomp_install(s->pid, &s->mem) < 0)) {
         rc = pt_wrap("preparing the replayed process");
     }
     return rc;
