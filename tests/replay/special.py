@@ -371,6 +371,16 @@ def moved_trace_other_cwd(c):
 
 # --- stdin from a live pipe ---------------------------------------------------------------
 
+def wait_for_text(path, text, timeout):
+    """Waits until the file at path contains text (TimeoutExpired after timeout seconds)."""
+    import subprocess
+    deadline = time.monotonic() + timeout
+    while text not in H.read(path):
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(f"waiting for {text!r} in {path}", timeout)
+        time.sleep(0.01)
+
+
 @test
 def stdin_live_pipe(c):
     """stdin is a pipe fed slowly while recording (poll timeouts in between); replay with
@@ -386,9 +396,14 @@ def stdin_live_pipe(c):
                              start_new_session=True)
         try:
             for i in range(5):
+                # Each line goes only once the program printed the previous chunk, so no two
+                # lines can arrive in one read however loaded the machine is, and the program
+                # polls (and times out) in between.
+                wait_for_text(rec_out, f"chunk {i} ".encode() if i else b"", H.PYTT_TIMEOUT)
                 time.sleep(0.05)
                 p.stdin.write(f"line {i} {secrets.token_hex(4)}\n".encode())
                 p.stdin.flush()
+            wait_for_text(rec_out, b"chunk 5 ", H.PYTT_TIMEOUT)
             p.stdin.close()
             status = p.wait(timeout=H.PYTT_TIMEOUT)
         except (subprocess.TimeoutExpired, BrokenPipeError) as e:
