@@ -19,6 +19,10 @@ int cli_events_main(int argc, char **argv);
 /* Print "pytt: <msg>: <pt_errmsg()>" to stderr and return PYTT_EXIT_ERROR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A stream that writes to under with control characters escaped (cli/safe_out.c). */
+#include <stdio.h>
+FILE *cli_safe_stream(FILE *under);
+
 /* Trace directories (cli/tracedir.c). */
 int cli_tracedir_new(const char *script, char *out, size_t cap);
 int cli_tracedir_link_latest(const char *dir);

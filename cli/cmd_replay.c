@@ -115,7 +115,7 @@ static int autopilot(struct rep_session *rep, const char *dir)
 
 static int run_shell(struct rep_session *rep, const char *dir, const struct replay_args *a)
 {
-    struct cli_shell sh = {.rep = rep, .trace_dir = dir, .out = stdout};
+    struct cli_shell sh = {.rep = rep, .trace_dir = dir, .out = cli_safe_stream(stdout)};
     shell_start(&sh, a->at_end);
     for (int i = 0; i < a->nex && !sh.quit; i++) {
         cli_shell_exec(&sh, a->ex[i]);
