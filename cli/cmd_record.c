@@ -21,7 +21,17 @@
 
 static void record_usage(void)
 {
-    fputs("usage: pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]\n", stderr);
+    fputs("usage: pytt record [-o DIR] [--redact-env NAME[,NAME...]]... [--] PYTHON SCRIPT "
+          "[ARGS...]\n",
+          stderr);
+}
+
+/* --redact-env A,B: split into the list (the strings stay in argv). */
+static void add_redactions(char *list, const char **out, int *n, int cap)
+{
+    for (char *tok = strtok(list, ","); tok && *n < cap; tok = strtok(NULL, ",")) {
+        out[(*n)++] = tok;
+    }
 }
 
 static int dir_is_empty(const char *dir)
@@ -111,6 +121,8 @@ static int released_status(const struct rec_result *res, const char *dir)
 int cli_record_main(int argc, char **argv)
 {
     const char *out = NULL;
+    const char *redact[64];
+    int nredact = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -118,6 +130,8 @@ int cli_record_main(int argc, char **argv)
             break;
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             out = argv[++i];
+        } else if (strcmp(argv[i], "--redact-env") == 0 && i + 1 < argc) {
+            add_redactions(argv[++i], redact, &nredact, 64);
         } else {
             record_usage();
             return PYTT_EXIT_ERROR;
@@ -139,7 +153,8 @@ int cli_record_main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = ignore_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
-    struct rec_options opt = {.argv = argv + i, .trace_dir = dir};
+    struct rec_options opt = {
+        .argv = argv + i, .trace_dir = dir, .redact_env = redact, .nredact = nredact};
     struct rec_result res;
     rc = rec_record(&opt, &res);
     if (!res.header_written) {

@@ -12,7 +12,7 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]\n"
+    fputs("usage: pytt record [-o DIR] [--redact-env NAME,...] [--] PYTHON SCRIPT [ARGS...]\n"
           "       pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] [--batch]\n"
           "       pytt dump PID\n"
           "       pytt events [DIR] [FIRST [LAST]]\n"

@@ -12,6 +12,7 @@
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -101,6 +102,36 @@ static int capture_limits(struct rec_session *s, struct pt_header *h)
     return 0;
 }
 
+/* --redact-env: the value of each matching variable is replaced, in the trace only, by as many
+ * 'X' (the same length keeps the initial stack's layout, so replay still starts exactly as
+ * the recording did; the recorded program itself saw the real value). */
+static void redact_env(const struct rec_options *opt, struct pt_header *h, const struct pt_mem *m,
+                       pt_addr envp)
+{
+    for (size_t i = 0; i < h->envc; i++) {
+        char *eq = strchr(h->envp[i], '=');
+        if (!eq) {
+            continue;
+        }
+        *eq = '\0';
+        int hit = 0;
+        for (int k = 0; k < opt->nredact && !hit; k++) {
+            hit = fnmatch(opt->redact_env[k], h->envp[i], 0) == 0;
+        }
+        *eq = '=';
+        uint64_t p;
+        if (!hit || pt_mem_read_u64((struct pt_mem *)m, envp + i * 8, &p) < 0) {
+            continue;
+        }
+        size_t vlen = strlen(eq + 1);
+        uint64_t off = p + (uint64_t)(eq + 1 - h->envp[i]) - h->rsp;
+        memset(eq + 1, 'X', vlen);
+        if (off < h->stack_len && vlen <= h->stack_len - off) {
+            memset(h->stack + off, 'X', vlen);
+        }
+    }
+}
+
 static int capture_stack(struct rec_session *s, struct pt_header *h)
 {
     struct user_regs_struct r;
@@ -122,6 +153,7 @@ static int capture_stack(struct rec_session *s, struct pt_header *h)
         return pt_wrap("reading the initial stack");
     }
     h->exec_filename = ai.execfn ? read_remote_str(&s->mem, ai.execfn) : strdup("");
+    redact_env(s->opt, h, &s->mem, ai.envp);
     return h->exec_filename ? 0 : -1;
 }
 

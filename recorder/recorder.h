@@ -12,6 +12,8 @@
 struct rec_options {
     char **argv;           /* the command (argv[0] searched in PATH) */
     const char *trace_dir; /* an existing, empty directory */
+    const char *const *redact_env; /* variable names (fnmatch patterns) kept out of the trace */
+    int nredact;
 };
 
 struct rec_result {
