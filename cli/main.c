@@ -16,13 +16,19 @@ static void usage(FILE *f)
           "       pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] [--batch]\n"
           "       pytt dump PID\n"
           "       pytt events [DIR] [FIRST [LAST]]\n"
+          "       pytt ls [DIR...]\n"
+          "       pytt rm NAME...\n"
+          "       pytt pack [DIR]\n"
           "\n"
           "record  run a Python program and log its nondeterminism to a trace directory\n"
           "        (default: $PYTT_TRACE_DIR, else ~/.local/share/pytt/<script>-<N>)\n"
           "replay  re-execute a recording (default: the latest) in a debugger shell;\n"
           "        -a replays to the end without a shell\n"
           "dump    print the Python stacks and locals of a running process\n"
-          "events  print a trace's event log\n",
+          "events  print a trace's event log\n"
+          "ls      list recordings (name, date, duration, status, size, Python, program)\n"
+          "rm      delete recordings\n"
+          "pack    copy into a trace every file its replay and debugging need\n",
           f);
 }
 
@@ -58,6 +64,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "events") == 0) {
         return cli_events_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "ls") == 0) {
+        return cli_ls_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "rm") == 0) {
+        return cli_rm_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "pack") == 0) {
+        return cli_pack_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "dump") == 0) {
         return cli_dump_main(argc - 1, argv + 1);

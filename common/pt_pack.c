@@ -6,6 +6,8 @@
 
 #include "pt_error.h"
 #include "pt_file.h"
+#include "pt_sources.h"
+#include "pt_trace.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -168,4 +170,81 @@ int pt_pack_add_debug(const char *trace_dir, const char *debug_root, const uint8
     }
     st->debug_files++;
     return 1;
+}
+
+/* ---- packing a whole trace ---------------------------------------------------------------- */
+
+static int pack_one(const char *dir, const char *debug_root, const char *path,
+                    const struct pt_fileid *id, struct pt_pack_stats *st)
+{
+    struct pt_fileid now;
+    char *have = pt_pack_copy_path(dir, id);
+    if (have) {
+        free(have);
+    } else {
+        int m = pt_fileid_matches(path, id, &now);
+        if (m < 0) {
+            return pt_wrap("cannot pack %s", path);
+        }
+        if (m == 0) {
+            return pt_fail("cannot pack %s: it changed since the recording (the trace needs the "
+                           "file as it was)",
+                           path);
+        }
+        if (pt_pack_add_file(dir, path, id, st) < 0) {
+            return -1;
+        }
+    }
+    return pt_pack_add_debug(dir, debug_root, id->bid, id->bid_len, st) < 0 ? -1 : 0;
+}
+
+/* Store the text of every source recorded by hash only, when the file still matches. */
+static int pack_sources(const char *dir, struct pt_pack_stats *st)
+{
+    struct pt_sources s;
+    if (pt_sources_read(dir, &s) < 0) {
+        return -1;
+    }
+    int changed = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        struct pt_source now, *src = &s.v[i];
+        if (src->stored) {
+            continue;
+        }
+        if (pt_source_capture(&now, src->path, 1) == 0 && now.hash == src->hash &&
+            now.size == src->size) {
+            free(src->text);
+            src->text = now.text;
+            src->len = now.len;
+            src->stored = 1;
+            now.text = NULL;
+            changed = 1;
+            st->sources++;
+        }
+        free(now.path);
+        free(now.text);
+        pt_err_clear();
+    }
+    int rc = changed ? pt_sources_write(dir, &s) : 0;
+    pt_sources_free(&s);
+    return rc;
+}
+
+int pt_pack_trace(const char *dir, const char *debug_root, struct pt_pack_stats *st)
+{
+    struct pt_trace_reader r;
+    memset(st, 0, sizeof *st);
+    if (pt_tracer_open(&r, dir) < 0) {
+        return -1;
+    }
+    const struct pt_header *h = &r.hdr;
+    int rc = pack_one(dir, debug_root, h->exe_path, &h->exe_id, st);
+    if (rc == 0 && h->interp_path[0]) {
+        rc = pack_one(dir, debug_root, h->interp_path, &h->interp_id, st);
+    }
+    for (size_t i = 0; rc == 0 && i < r.nfiles; i++) {
+        rc = pack_one(dir, debug_root, r.files[i].path, &r.files[i].id, st);
+    }
+    pt_tracer_close(&r);
+    return rc < 0 ? -1 : pack_sources(dir, st);
 }

@@ -38,4 +38,8 @@ int pt_pack_add_file(const char *trace_dir, const char *path, const struct pt_fi
 int pt_pack_add_debug(const char *trace_dir, const char *debug_root, const uint8_t *bid,
                       size_t bid_len, struct pt_pack_stats *st);
 
+/* Pack the trace in dir: the interpreter, its loader, every file mapped by path (each checked
+ * to be the recorded one), their debug files, and the text of every recorded source. */
+int pt_pack_trace(const char *dir, const char *debug_root, struct pt_pack_stats *st);
+
 #endif

@@ -603,23 +603,43 @@ int pt_tracew_close(struct pt_trace_writer *w)
 
 /* ---- reader ------------------------------------------------------------------------------ */
 
-static int read_header(struct pt_trace_reader *r)
+int pt_trace_header_read(const char *dir, struct pt_header *h)
 {
     struct pt_buf rec;
     pt_buf_init(&rec);
-    int rc = pt_trace_read_small(r->dir, "header", HEADER_MAGIC, &rec);
+    memset(h, 0, sizeof *h);
+    int rc = pt_trace_read_small(dir, "header", HEADER_MAGIC, &rec);
     if (rc < 0) {
-        pt_wrap("%s is not a readable pytt trace", r->dir);
+        pt_wrap("%s is not a readable pytt trace", dir);
     } else {
         struct pt_cur c;
         pt_cur_init(&c, rec.data, rec.len);
-        r->hdr.version = PT_TRACE_VERSION;
-        if (decode_header(&c, &r->hdr) < 0) {
-            rc = pt_fail("the header of trace %s is corrupt", r->dir);
+        h->version = PT_TRACE_VERSION;
+        if (decode_header(&c, h) < 0) {
+            rc = pt_fail("the header of trace %s is corrupt", dir);
         }
     }
     pt_buf_free(&rec);
     return rc;
+}
+
+int pt_trace_is_trace(const char *dir)
+{
+    char *path = path_join(dir, "header");
+    FILE *f = pt_fopen_regular(path);
+    char magic[8];
+    int yes = f && fread(magic, 1, 8, f) == 8 && memcmp(magic, HEADER_MAGIC, 8) == 0;
+    if (f) {
+        fclose(f);
+    }
+    free(path);
+    pt_err_clear();
+    return yes;
+}
+
+static int read_header(struct pt_trace_reader *r)
+{
+    return pt_trace_header_read(r->dir, &r->hdr);
 }
 
 static void note_file(struct pt_trace_reader *r, const struct pt_event *ev)

@@ -113,6 +113,10 @@ struct pt_header {
 };
 
 void pt_header_free(struct pt_header *h);
+/* Read only the header of the trace in dir. */
+int pt_trace_header_read(const char *dir, struct pt_header *h);
+/* Does dir hold a pytt trace (a header file with pytt's magic, of any version)? */
+int pt_trace_is_trace(const char *dir);
 
 struct pt_trace_writer {
     char *dir;

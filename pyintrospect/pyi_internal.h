@@ -421,6 +421,9 @@ struct pyi_session {
     unsigned gen; /* bumped by pyi_invalidate: cached codes are re-checked once per gen */
     pt_addr type_cache[PYI_TYPE_CACHE]; /* type objects found valid */
     struct pyi_srcfile *sources;        /* source files read from disk (kept across invalidate) */
+    pyi_source_fn src_fn;               /* where sources come from first (NULL: disk only) */
+    void *src_ctx;
+    char *debug_root;                   /* looked in before the default debug root */
     bool modules_stale;
 };
 

@@ -86,6 +86,10 @@ struct rec_session {
     struct rec_filecache *files;
     size_t nfiles, files_cap;
 
+    char **srcpaths; /* Python sources the program read or loaded the code of (rec_sources.c) */
+    size_t nsrcpaths;
+    char exe_path[4096];
+
     int storage_errno;  /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
     uint64_t stopped_at; /* events in the trace when it stopped */
@@ -95,6 +99,8 @@ struct rec_session {
 int rec_spawn(struct rec_session *s);
 /* rec_start.c: capture the header and prepare the process (vDSO, pytt page, rdtsc). */
 int rec_start(struct rec_session *s);
+/* Write the trace's meta file (pt_meta.h) in this state. */
+int rec_meta(struct rec_session *s, int state);
 /* rec_syscall.c */
 int rec_syscall_entry(struct rec_session *s, const struct pt_stop *st);
 int rec_syscall_exit(struct rec_session *s);
@@ -114,6 +120,10 @@ int rec_clock_trap(struct rec_session *s);
 int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
 /* rec_child.c: a stop of a child (or further descendant) of the recorded process. */
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
+/* rec_sources.c */
+void rec_sources_note(struct rec_session *s, int nr, int64_t ret);
+int rec_sources_write(struct rec_session *s);
+void rec_sources_free(struct rec_session *s);
 /* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go
  * at its next syscall exit (rec_release: 0 released, 1 it had to be killed). */
 int rec_storage_failed(struct rec_session *s);
@@ -122,5 +132,6 @@ int rec_release(struct rec_session *s);
 int rec_write_event(struct rec_session *s);
 int rec_abort(struct rec_session *s, const char *why);
 int64_t rec_now_ns(void);
+int64_t rec_wall_ns(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_meta.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
@@ -29,7 +30,7 @@ int64_t rec_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int64_t wall_ns(void)
+int64_t rec_wall_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -152,6 +153,7 @@ static void session_free(struct rec_session *s)
         pt_mem_close(&s->children[i].mem);
     }
     free(s->children);
+    rec_sources_free(s);
 }
 
 int rec_record(const struct rec_options *opt, struct rec_result *res)
@@ -161,7 +163,7 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     memset(res, 0, sizeof *res);
     s.opt = opt;
     s.res = res;
-    s.start_ns = wall_ns();
+    s.start_ns = rec_wall_ns();
     s.last_flush_ns = rec_now_ns();
     pt_event_init(&s.ev);
     pt_fdkinds_init(&s.fds);
@@ -200,6 +202,15 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         res->released = res->released ? res->released : 1; /* it ended before its release */
     }
     res->trace_bytes = s.tw.ev.bytes_out;
+    if (res->header_written && !s.storage_errno && rec_sources_write(&s) < 0) {
+        pt_err_clear(); /* the sources are for `list`; the recording itself is complete */
+    }
+    if (res->header_written) {
+        int done = rc == 0 && !s.storage_errno && res->how != PT_END_ABORTED;
+        if (rec_meta(&s, done ? PT_META_COMPLETE : PT_META_STOPPED) < 0 && rc == 0) {
+            rc = s.storage_errno ? 0 : -1; /* a full disk was already said; else say this */
+        }
+    }
     if (pt_tracew_close(&s.tw) < 0) {
         rc = -1;
     }

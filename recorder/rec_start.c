@@ -8,6 +8,7 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_meta.h"
 #include "common/pt_proc.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
@@ -66,6 +67,7 @@ static int capture_identity(struct rec_session *s, struct pt_header *h)
         return -1;
     }
     h->exe_path = strdup(exe);
+    snprintf(s->exe_path, sizeof s->exe_path, "%s", exe);
     if (pt_fileid_of(exe, &h->exe_id) < 0 || pt_elf_interp(exe, path, sizeof path) < 0) {
         return -1;
     }
@@ -171,6 +173,22 @@ static void capture_host(struct rec_session *s, struct pt_header *h)
     h->cpu = s->cpu;
 }
 
+int rec_meta(struct rec_session *s, int state)
+{
+    struct pt_meta m;
+    memset(&m, 0, sizeof m);
+    snprintf(m.pytt_version, sizeof m.pytt_version, "%s", PYTT_VERSION);
+    m.state = (uint8_t)state;
+    m.recorder_pid = (uint64_t)getpid();
+    m.start_ns = s->start_ns;
+    m.end_ns = state == PT_META_RECORDING ? 0 : rec_wall_ns();
+    snprintf(m.python_version, sizeof m.python_version, "%s", s->py.version);
+    m.end_how = (uint8_t)s->res->how;
+    m.end_code = s->res->code;
+    m.nevents = s->res->nevents;
+    return pt_meta_write(s->opt->trace_dir, &m);
+}
+
 int rec_start(struct rec_session *s)
 {
     struct pt_header h;
@@ -181,7 +199,7 @@ int rec_start(struct rec_session *s)
     if (capture_identity(s, &h) < 0 || capture_limits(s, &h) < 0 || capture_stack(s, &h) < 0 ||
         pt_startup_inject(s->pid, &s->mem) < 0) {
         pt_wrap("preparing the recorded process");
-    } else if (pt_tracew_header(&s->tw, &h) == 0) {
+    } else if (pt_tracew_header(&s->tw, &h) == 0 && rec_meta(s, PT_META_RECORDING) == 0) {
         s->res->header_written = 1;
         rc = 0;
     }

@@ -179,6 +179,7 @@ int rec_syscall_exit(struct rec_session *s)
         return -1;
     }
     pt_fdkinds_update(&s->fds, nr, call.args, call.ret);
+    rec_sources_note(s, nr, call.ret);
     s->exit_regs = r;
     s->last_was_exit = 1;
     s->res->nsyscalls++;

@@ -9,6 +9,7 @@
 #include "common/pt_clock.h"
 #include "common/pt_fdkinds.h"
 #include "common/pt_mem.h"
+#include "common/pt_sources.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_trace.h"
@@ -95,10 +96,17 @@ struct rep_session {
     uint64_t cpu_at_resume; /* the tracee's CPU time (ms) when the current run began */
     pid_t cpu_pid;          /* ... of this process */
     char watchdog_msg[512]; /* why the watchdog killed the program, "" if it did not */
+    struct pt_sources sources; /* the trace's recorded sources (rep_sources.c), loaded on use */
+    int sources_loaded;
+    char **disk_texts; /* sources read from disk for pyintrospect, kept for the session */
+    size_t ndisk_texts;
     struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
     size_t nfiles;
 };
 
+/* rep_sources.c: the recorded sources, as pyintrospect's source provider. */
+int rep_sources_attach(struct rep_session *s, struct pyi_session *pyi);
+void rep_sources_free(struct rep_session *s);
 /* rep_files.c */
 int rep_check_files(struct rep_session *s);
 const struct rep_file *rep_file_find(const struct rep_session *s, const char *path,
