@@ -32,14 +32,14 @@ static int source_of_pyc(const char *path, char *out, size_t cap)
 {
     const char *base = strrchr(path, '/');
     if (!base || !ends_with(path, ".pyc") || base - path < 12 ||
-        strncmp(base - 11, "/__pycache__", 12) != 0) {
+        strncmp(base - 12, "/__pycache__", 12) != 0) {
         return 0;
     }
     const char *dot = strchr(base + 1, '.');
     if (!dot || strncmp(dot, ".cpython-", 9) != 0) {
         return 0;
     }
-    int n = snprintf(out, cap, "%.*s%.*s.py", (int)(base - 11 - path), path,
+    int n = snprintf(out, cap, "%.*s%.*s.py", (int)(base - 12 - path), path,
                      (int)(dot - base), base);
     return n > 0 && (size_t)n < cap;
 }
