@@ -4,7 +4,8 @@
  * the program mapped by path (the trace reader lists them when it opens the log). Each must
  * be a regular file (pt_file.h: no FIFO, device or final symlink) whose identity matches the
  * recording (pt_fileid.h: same size and build-id, and same mtime or same content). A packed
- * trace (pytt pack) carries its own copies; replay then uses those. What was checked is kept
+ * trace (pytt pack) carries its own copies; replay then uses those (except the loader, which
+ * the kernel opens itself by the path in the interpreter). What was checked is kept
  * (device and inode), so the file the replayed process opens later must be that very one.
  */
 #define _GNU_SOURCE
@@ -29,13 +30,13 @@ static int changed(const char *what, const char *path, const struct pt_fileid *w
                    what, pt_escape(path, esc, sizeof esc), was, pt_fileid_str(now));
 }
 
-/* Check one file; *use gets the path to open (the trace's copy when packed). */
+/* Check one file; *use gets the path to open (the trace's copy when packed and allowed). */
 static int check_one(struct rep_session *s, const char *what, const char *path,
-                     const struct pt_fileid *want, char **use)
+                     const struct pt_fileid *want, char **use, int allow_copy)
 {
     struct pt_fileid now;
     char esc[1024];
-    char *copy = pt_pack_copy_path(s->opt.trace_dir, want);
+    char *copy = allow_copy ? pt_pack_copy_path(s->opt.trace_dir, want) : NULL;
     const char *p = copy ? copy : path;
     int m = pt_fileid_matches(p, want, &now);
     if (m < 0) {
@@ -71,18 +72,19 @@ int rep_check_files(struct rep_session *s)
 {
     const struct pt_header *h = &s->tr.hdr;
     char *use;
-    if (check_one(s, "the interpreter", h->exe_path, &h->exe_id, &use) < 0 ||
+    if (check_one(s, "the interpreter", h->exe_path, &h->exe_id, &use, 1) < 0 ||
         add_checked(s, h->exe_path, &h->exe_id, use) < 0) {
         return -1;
     }
+    /* The kernel loads the interpreter's PT_INTERP from the system, never a packed copy. */
     if (h->interp_path[0] && (check_one(s, "the dynamic loader", h->interp_path, &h->interp_id,
-                                        &use) < 0 ||
+                                        &use, 0) < 0 ||
                               add_checked(s, h->interp_path, &h->interp_id, use) < 0)) {
         return -1;
     }
     for (size_t i = 0; i < s->tr.nfiles; i++) {
         const struct pt_trace_file *f = &s->tr.files[i];
-        if (check_one(s, "the file", f->path, &f->id, &use) < 0 ||
+        if (check_one(s, "the file", f->path, &f->id, &use, 1) < 0 ||
             add_checked(s, f->path, &f->id, use) < 0) {
             return pt_wrap("mapped by the program when recording (event %llu)",
                            (unsigned long long)f->first_event);
