@@ -68,6 +68,15 @@ static void build(struct prog *p)
     emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
 }
 
+unsigned pt_seccomp_program(struct sock_filter *out, unsigned max)
+{
+    struct prog p;
+    build(&p);
+    unsigned n = p.n < max ? p.n : max;
+    memcpy(out, p.f, n * sizeof *out);
+    return n;
+}
+
 static int stub(pid_t pid, long nr, uint64_t a0, uint64_t a1, uint64_t a2, const char *what)
 {
     uint64_t args[6] = {a0, a1, a2, 0, 0, 0};

@@ -19,6 +19,9 @@
 
 #include <sys/types.h>
 
+struct sock_filter;
+/* The filter program (at most max instructions); returns its length. */
+unsigned pt_seccomp_program(struct sock_filter *out, unsigned max);
 /* Install the filter in the tracee, stopped at a syscall-exit stop with pytt's page mapped. */
 int pt_seccomp_install(pid_t pid, struct pt_mem *mem);
 
