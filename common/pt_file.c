@@ -91,11 +91,12 @@ int pt_create_private(const char *path)
     return fd;
 }
 
-int pt_write_all(int fd, const void *p, size_t n)
+/* write (off < 0) or pwrite at off, all n bytes. */
+static int write_fully(int fd, const void *p, size_t n, long long off)
 {
     const char *c = p;
     while (n > 0) {
-        ssize_t w = write(fd, c, n);
+        ssize_t w = off < 0 ? write(fd, c, n) : pwrite(fd, c, n, (off_t)off);
         if (w < 0 && errno == EINTR) {
             continue;
         }
@@ -107,27 +108,17 @@ int pt_write_all(int fd, const void *p, size_t n)
         }
         c += w;
         n -= (size_t)w;
+        off += off < 0 ? 0 : w;
     }
     return 0;
 }
 
+int pt_write_all(int fd, const void *p, size_t n)
+{
+    return write_fully(fd, p, n, -1);
+}
+
 int pt_pwrite_all(int fd, const void *p, size_t n, long long off)
 {
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = pwrite(fd, c, n, (off_t)off);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            if (w == 0) {
-                errno = ENOSPC;
-            }
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-        off += w;
-    }
-    return 0;
+    return write_fully(fd, p, n, off);
 }
