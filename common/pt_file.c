@@ -59,8 +59,7 @@ int pt_open_regular(const char *path, struct stat *out)
     if (fstat(fd, &after) != 0 || !S_ISREG(after.st_mode) || after.st_dev != before.st_dev ||
         after.st_ino != before.st_ino) {
         close(fd);
-        return pt_fail("%s changed while pytt opened it (it is not the regular file it was)",
-                       path);
+        return pt_fail("%s changed while pytt opened it (it is not the regular file it was)", path);
     }
     if (out) {
         *out = after;

@@ -39,7 +39,8 @@ int pt_source_capture(struct pt_source *src, const char *path, int store)
     close(fd);
     if (!text || (uint64_t)n != src->size) {
         free(text);
-        return pt_fail("reading %s: %s", path, text ? "too large or changed while read" : "out of memory");
+        return pt_fail("reading %s: %s", path,
+                       text ? "too large or changed while read" : "out of memory");
     }
     text[n] = '\0';
     src->hash = pt_hash64(text, (size_t)n);

@@ -39,8 +39,8 @@ static int source_of_pyc(const char *path, char *out, size_t cap)
     if (!dot || strncmp(dot, ".cpython-", 9) != 0) {
         return 0;
     }
-    int n = snprintf(out, cap, "%.*s%.*s.py", (int)(base - 12 - path), path,
-                     (int)(dot - base), base);
+    int n =
+        snprintf(out, cap, "%.*s%.*s.py", (int)(base - 12 - path), path, (int)(dot - base), base);
     return n > 0 && (size_t)n < cap;
 }
 

@@ -77,9 +77,9 @@ int rep_check_files(struct rep_session *s)
         return -1;
     }
     /* The kernel loads the interpreter's PT_INTERP from the system, never a packed copy. */
-    if (h->interp_path[0] && (check_one(s, "the dynamic loader", h->interp_path, &h->interp_id,
-                                        &use, 0) < 0 ||
-                              add_checked(s, h->interp_path, &h->interp_id, use) < 0)) {
+    if (h->interp_path[0] &&
+        (check_one(s, "the dynamic loader", h->interp_path, &h->interp_id, &use, 0) < 0 ||
+         add_checked(s, h->interp_path, &h->interp_id, use) < 0)) {
         return -1;
     }
     for (size_t i = 0; i < s->tr.nfiles; i++) {
@@ -97,8 +97,7 @@ const struct rep_file *rep_file_find(const struct rep_session *s, const char *pa
                                      const struct pt_fileid *id)
 {
     for (size_t i = 0; i < s->nfiles; i++) {
-        if (strcmp(s->files[i].path, path) == 0 &&
-            memcmp(&s->files[i].id, id, sizeof *id) == 0) {
+        if (strcmp(s->files[i].path, path) == 0 && memcmp(&s->files[i].id, id, sizeof *id) == 0) {
             return &s->files[i];
         }
     }

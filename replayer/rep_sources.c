@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOTE_DIFFERS "the file on disk differs from the one that ran: showing the source " \
-                     "recorded with the trace"
+#define NOTE_DIFFERS                                                                               \
+    "the file on disk differs from the one that ran: showing the source "                          \
+    "recorded with the trace"
 #define NOTE_GONE "the file is not on disk any more: showing the source recorded with the trace"
-#define NOTE_UNKNOWN "the file on disk changed since the recording and its source was not " \
-                     "recorded (pytt pack keeps it): not shown"
+#define NOTE_UNKNOWN                                                                               \
+    "the file on disk changed since the recording and its source was not "                         \
+    "recorded (pytt pack keeps it): not shown"
 
 static const struct pt_source *recorded(struct rep_session *s, const char *file)
 {
@@ -31,8 +33,7 @@ static const struct pt_source *recorded(struct rep_session *s, const char *file)
     return pt_sources_find(&s->sources, file);
 }
 
-static int provide(void *ctx, const char *file, const char **text, size_t *len,
-                   const char **note)
+static int provide(void *ctx, const char *file, const char **text, size_t *len, const char **note)
 {
     struct rep_session *s = ctx;
     const struct pt_source *src = recorded(s, file);

@@ -68,7 +68,9 @@ int main(void)
     for (int i = 0; i < 5; i++) {
         int got = outcome(i);
         printf("%-50s %s\n", cases[i].what,
-               got == 0 ? "allowed" : got == -SIGSYS ? "trapped (SIGSYS)" : "other");
+               got == 0         ? "allowed"
+               : got == -SIGSYS ? "trapped (SIGSYS)"
+                                : "other");
         bad |= got != cases[i].want;
     }
     return bad;
