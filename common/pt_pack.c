@@ -59,12 +59,16 @@ static int mkdir_private(const char *path)
 
 static int copy_bytes(const char *src, const char *dst, unsigned long long *bytes)
 {
-    int in = pt_open_regular(src, NULL);
+    struct stat sst;
+    int in = pt_open_regular(src, &sst);
     if (in < 0) {
         return -1;
     }
     int out = pt_create_private(dst);
     int rc = out < 0 ? -1 : 0;
+    if (rc == 0 && (sst.st_mode & 0111)) {
+        fchmod(out, 0700); /* the interpreter is executed from its copy */
+    }
     char buf[65536];
     ssize_t n;
     while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0) {
