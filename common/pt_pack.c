@@ -131,8 +131,11 @@ int pt_pack_add_file(const char *trace_dir, const char *path, const struct pt_fi
 
 static int mkdirs_under(const char *root, const char *rel)
 {
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s", root, rel);
+    char p[4096 + 256];
+    if ((size_t)snprintf(p, sizeof p, "%.4095s/%.159s", root, rel) >= sizeof p ||
+        strlen(root) >= sizeof p - 1) {
+        return pt_fail("path too long: %s", root);
+    }
     for (char *c = p + strlen(root) + 1; *c; c++) {
         if (*c == '/') {
             *c = '\0';
