@@ -30,7 +30,7 @@
 
 #define PT_CHUNK_HDR_SIZE 20
 #define PT_CHUNK_MAX_RAW (1u << 30)
-#define PT_CHUNK_MAX_RATIO 64u
+#define PT_CHUNK_MAX_RATIO 256u
 #define PT_CHUNK_SLACK (64u << 10)
 
 struct pt_chunk_writer {
