@@ -156,6 +156,25 @@ static void session_free(struct rec_session *s)
     rec_sources_free(s);
 }
 
+/* The trace's sources and meta files, once the run is over; the recording's own error (rc < 0)
+ * stays the one reported. */
+static int write_sources_meta(struct rec_session *s, int rc)
+{
+    char err[1024];
+    snprintf(err, sizeof err, "%s", pt_errmsg());
+    if (!s->storage_errno && rec_sources_write(s) < 0) {
+        pt_err_clear(); /* the sources are for `list`; the recording itself is complete */
+    }
+    int done = rc == 0 && !s->storage_errno && s->res->how != PT_END_ABORTED;
+    if (rec_meta(s, done ? PT_META_COMPLETE : PT_META_STOPPED) < 0 && rc == 0) {
+        return s->storage_errno ? 0 : -1; /* a full disk was already said; else say this */
+    }
+    if (rc < 0) {
+        pt_fail("%s", err);
+    }
+    return rc;
+}
+
 int rec_record(const struct rec_options *opt, struct rec_result *res)
 {
     struct rec_session s;
@@ -202,14 +221,8 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         res->released = res->released ? res->released : 1; /* it ended before its release */
     }
     res->trace_bytes = s.tw.ev.bytes_out;
-    if (res->header_written && !s.storage_errno && rec_sources_write(&s) < 0) {
-        pt_err_clear(); /* the sources are for `list`; the recording itself is complete */
-    }
     if (res->header_written) {
-        int done = rc == 0 && !s.storage_errno && res->how != PT_END_ABORTED;
-        if (rec_meta(&s, done ? PT_META_COMPLETE : PT_META_STOPPED) < 0 && rc == 0) {
-            rc = s.storage_errno ? 0 : -1; /* a full disk was already said; else say this */
-        }
+        rc = write_sources_meta(&s, rc);
     }
     if (pt_tracew_close(&s.tw) < 0) {
         rc = -1;
