@@ -20,7 +20,7 @@ static void print_syscall(const struct pt_event *ev)
     for (int i = 0; i < ev->nargs; i++) {
         printf("%s0x%llx", i ? ", " : "", (unsigned long long)ev->args[i]);
     }
-    printf(") = %lld  tick %llu", (long long)ev->ret, (unsigned long long)ev->tick);
+    printf(") = %lld  clock %llu", (long long)ev->ret, (unsigned long long)ev->tick);
     if (ev->map_kind == PT_MAP_FILE) {
         char esc[4 * sizeof ev->map_path];
         printf("  maps %s", pt_escape(ev->map_path, esc, sizeof esc));
@@ -41,8 +41,12 @@ static void print_event(const struct pt_event *ev)
         print_syscall(ev);
         break;
     case PT_EV_SIGNAL:
-        printf("signal %s at %s%llu", strsignal(ev->signo), ev->tick ? "tick " : "syscall exit",
-               ev->tick ? (unsigned long long)ev->tick : 0ull);
+        if (ev->tick) {
+            printf("signal %s at counted dispatch %llu", strsignal(ev->signo),
+                   (unsigned long long)ev->tick);
+        } else {
+            printf("signal %s at syscall exit", strsignal(ev->signo));
+        }
         break;
     case PT_EV_FAULT:
         printf("fault %s", strsignal(ev->signo));

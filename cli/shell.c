@@ -6,6 +6,7 @@
 #include "shell_cmds.h"
 
 #include "cli.h"
+#include "common/pt_clock.h"
 #include "common/pt_error.h"
 #include "common/pt_elf.h"
 #include "common/pt_trace.h"
@@ -118,10 +119,11 @@ static int cmd_info_trace(struct cli_shell *sh)
 static int cmd_when(struct cli_shell *sh, const char *args)
 {
     uint64_t tick;
+    char t[PT_TICK_STRLEN];
     if (rep_tick(sh->rep, &tick) < 0) {
         return shell_error(sh, "cannot read the Python clock");
     }
-    fprintf(sh->out, "tick %llu, event %llu%s\n", (unsigned long long)tick,
+    fprintf(sh->out, "tick %s, event %llu%s\n", pt_tick_str(tick, t),
             (unsigned long long)rep_position(sh->rep),
             rep_state(sh->rep) == REP_FINISHED ? " (end of the recording)" : "");
     return 0;
@@ -242,8 +244,9 @@ static void on_sigint(int sig)
 static void progress(void *ctx, uint64_t from, uint64_t to)
 {
     struct cli_shell *sh = ctx;
-    fprintf(stderr, "searching back: ticks %llu to %llu (Ctrl-C to stop)\n",
-            (unsigned long long)from, (unsigned long long)to);
+    char a[PT_TICK_STRLEN], b[PT_TICK_STRLEN];
+    fprintf(stderr, "searching back: ticks %s to %s (Ctrl-C to stop)\n", pt_tick_str(from, a),
+            pt_tick_str(to, b));
     (void)sh;
 }
 
@@ -293,7 +296,8 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
         pt_err_clear();
         fprintf(sh->out, "Interrupted.\n");
         if (had_tick && rep_goto_tick(sh->rep, start_tick) == 0) {
-            fprintf(sh->out, "Back at tick %llu.\n", (unsigned long long)start_tick);
+            char t[PT_TICK_STRLEN];
+            fprintf(sh->out, "Back at tick %s.\n", pt_tick_str(start_tick, t));
         }
     }
     if (sh->timing) {

@@ -139,7 +139,9 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
         break;
     case PT_EV_CLOCK:
         pt_buf_uv(b, ev->clock_table);
+        pt_buf_uv(b, ev->clock_countdown);
         pt_buf_blob(b, ev->clock_redirect, sizeof ev->clock_redirect);
+        pt_buf_blob(b, ev->clock_counted, sizeof ev->clock_counted);
         break;
     case PT_EV_RDTSC:
         pt_buf_uv(b, ev->rax);
@@ -244,11 +246,18 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         break;
     case PT_EV_CLOCK:
         ev->clock_table = pt_cur_uv(c);
+        ev->clock_countdown = pt_cur_uv(c);
         p = pt_cur_blob(c, &n);
         if (n != sizeof ev->clock_redirect) {
             c->bad = 1;
         } else {
             memcpy(ev->clock_redirect, p, n);
+        }
+        p = pt_cur_blob(c, &n);
+        if (n != sizeof ev->clock_counted) {
+            c->bad = 1;
+        } else {
+            memcpy(ev->clock_counted, p, n);
         }
         break;
     case PT_EV_END:

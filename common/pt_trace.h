@@ -52,8 +52,9 @@ struct pt_region {
 struct pt_event {
     uint64_t seq; /* event number, from 0 */
     uint8_t type;
-    uint64_t tick; /* SYSCALL: Python clock at the call; SIGNAL: tick it was delivered at, or 0
-                    * for "at the exit of the preceding syscall" */
+    uint64_t tick; /* the Python clock's counted dispatches (pt_clock.h's C): SYSCALL: at the
+                    * call; SIGNAL: the counted dispatch it was delivered at, or 0 for "at the
+                    * exit of the preceding syscall" */
     /* PT_EV_SYSCALL */
     int32_t nr;
     uint8_t nargs;
@@ -71,9 +72,11 @@ struct pt_event {
     /* PT_EV_RDTSC */
     uint64_t rax, rdx, rcx;
     uint8_t insn_len;
-    /* PT_EV_CLOCK */
+    /* PT_EV_CLOCK: the clock's plan (pt_clock.h) */
     uint64_t clock_table;        /* address of opcode_targets */
-    uint8_t clock_redirect[256]; /* handler each opcode's trampoline continues to */
+    uint64_t clock_countdown;    /* address of the counted dispatches' countdown */
+    uint8_t clock_redirect[256]; /* handler each opcode's watch trampoline continues to */
+    uint8_t clock_counted[256];  /* 1: a counted opcode */
     /* PT_EV_END */
     uint8_t end_how;
     int32_t end_code; /* exit status, signal number, or 0 */

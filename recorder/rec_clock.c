@@ -20,12 +20,16 @@
 
 static int install_now(struct rec_session *s)
 {
-    pt_event_reset(&s->ev, PT_EV_CLOCK);
-    s->ev.clock_table = s->clock_site.table;
-    if (pt_clock_plan(&s->mem, &s->clock_site, s->py.version, s->ev.clock_redirect) < 0 ||
-        pt_clock_install(&s->clock, &s->mem, s->clock_site.table, s->ev.clock_redirect) < 0) {
+    struct pt_clock_plan plan;
+    if (pt_clock_plan(&s->mem, &s->clock_site, s->py.version, &plan) < 0 ||
+        pt_clock_install(&s->clock, &s->mem, &plan) < 0) {
         return -1;
     }
+    pt_event_reset(&s->ev, PT_EV_CLOCK);
+    s->ev.clock_table = plan.table;
+    s->ev.clock_countdown = plan.countdown;
+    memcpy(s->ev.clock_redirect, plan.redirect, sizeof plan.redirect);
+    memcpy(s->ev.clock_counted, plan.counted, sizeof plan.counted);
     s->clock_state = REC_CLOCK_ON;
     return rec_write_event(s);
 }
@@ -66,10 +70,10 @@ int rec_clock_tick(struct rec_session *s, uint64_t *tick)
         *tick = 0;
         return 0;
     }
-    return pt_clock_now(&s->clock, &s->mem, tick);
+    return pt_clock_coarse(&s->clock, &s->mem, tick); /* recording needs counted dispatches only */
 }
 
-/* After a delivery: wake up at the next dispatch if more signals wait, else go idle. */
+/* After a delivery: wake up at the next counted dispatch if more signals wait, else idle. */
 int rec_clock_rearm(struct rec_session *s)
 {
     if (s->clock_state != REC_CLOCK_ON) {
@@ -79,7 +83,7 @@ int rec_clock_rearm(struct rec_session *s)
         return pt_clock_idle(&s->clock, &s->mem);
     }
     uint64_t now;
-    if (pt_clock_now(&s->clock, &s->mem, &now) < 0) {
+    if (pt_clock_coarse(&s->clock, &s->mem, &now) < 0) {
         return -1;
     }
     return pt_clock_arm(&s->clock, &s->mem, now + 1);

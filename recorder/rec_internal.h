@@ -41,13 +41,22 @@ struct rec_shmap {
     uint64_t dev, ino;
 };
 
-/* A traced child of the recorded process (rec_child.c). */
+/* A traced task descending from the recorded process (rec_child.c). */
+struct rec_fdmodel;
 struct rec_child {
     pid_t pid;
-    int nr; /* syscall in progress */
+    int nr; /* syscall in progress, -1 if none */
     uint64_t args[6];
-    struct pt_fdkinds fds;
+    struct rec_fdmodel *fds; /* shared by the tasks sharing a descriptor table */
     struct pt_mem mem;
+};
+
+/* A task's creation, from its creator's PTRACE_EVENT_FORK/VFORK/CLONE stop. */
+struct rec_birth {
+    pid_t pid, creator;
+    int by_recorded;      /* created by the recorded process: carries the recording setup */
+    uint64_t clone_flags; /* CLONE_VM, CLONE_FILES, CLONE_THREAD... (vfork: CLONE_VM) */
+    struct rec_fdmodel *fds; /* the descriptor model it starts with (one reference) */
 };
 
 struct rec_session {
@@ -79,6 +88,10 @@ struct rec_session {
     struct pt_fdkinds fds; /* the recorded process's original stdout/stderr descriptors */
     struct rec_child *children;
     size_t nchildren, children_cap;
+    struct rec_birth *births; /* creations whose task has not stopped yet */
+    size_t nbirths, births_cap;
+    pid_t waiting[256]; /* tasks stopped before their creator's event named them */
+    size_t nwaiting;
 
     struct rec_shmap *shmaps;
     size_t nshmaps, shmaps_cap;
@@ -118,8 +131,11 @@ int rec_clock_rearm(struct rec_session *s);
 int rec_clock_trap(struct rec_session *s);
 /* rec_mmap.c: keep shared file mappings coherent with writes to their files. */
 int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
-/* rec_child.c: a stop of a child (or further descendant) of the recorded process. */
+/* rec_child.c: a stop of a child (or further descendant) of the recorded process; a creation
+ * event (fork/vfork/clone) of any traced task; freeing the table. */
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
+int rec_child_birth(struct rec_session *s, const struct pt_stop *st);
+void rec_child_free(struct rec_session *s);
 /* rec_sources.c */
 void rec_sources_note(struct rec_session *s, int nr, int64_t ret);
 int rec_sources_write(struct rec_session *s);

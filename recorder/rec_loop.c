@@ -98,7 +98,7 @@ static int main_stop(struct rec_session *s, const struct pt_stop *st)
     case PT_STOP_SIGNAL:
         return rec_signal_stop(s, st->sig);
     case PT_STOP_EVENT:
-        return 0; /* fork/vfork/clone: the child reports its own first stop */
+        return rec_child_birth(s, st); /* fork/vfork/clone: the child's first stop waits */
     case PT_STOP_GROUP:
         return 0;
     case PT_STOP_EXITED:
@@ -149,10 +149,7 @@ static void session_free(struct rec_session *s)
     pt_mem_close(&s->mem);
     free(s->files);
     free(s->shmaps);
-    for (size_t i = 0; i < s->nchildren; i++) {
-        pt_mem_close(&s->children[i].mem);
-    }
-    free(s->children);
+    rec_child_free(s);
     rec_sources_free(s);
 }
 

@@ -137,9 +137,7 @@ int rec_signal_stop(struct rec_session *s, int sig)
     int rc = 0, rdtscp = 0, len, opcode;
     s->resume_sig = 0;
     if (sig == SIGTRAP && pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
-        int early;
-        rc = pt_clock_settle(&s->clock, &s->mem, r.rip, &early);
-        rc = rc < 0 || early ? rc : rec_clock_trap(s);
+        rc = rec_clock_trap(s);
     } else if (sig == SIGSEGV && si.si_code == SI_KERNEL && (len = rdtsc_at(s, r.rip, &rdtscp))) {
         rc = emulate_rdtsc(s, &r, len, rdtscp);
     } else if (is_fault(&si)) {

@@ -20,7 +20,9 @@
 
 #define REP_MAX_BPS 64
 #define REP_MAX_SNAPS 64 /* hard cap; PYTT_SNAPSHOTS sets the kept number (default 24) */
-#define REP_SNAP_INTERVAL (1ull << 27) /* ticks between snapshots: ~0.3 s of replay at ~450M/s */
+/* Counted dispatches between automatic snapshots: ~0.2-0.6 s of replay (a counted dispatch is
+ * a loop iteration or a call: 7-25 M/s here on the CPU benchmark set) */
+#define REP_SNAP_INTERVAL (1ull << 22)
 
 struct rep_snap {
     pid_t pid;     /* the stopped copy */
@@ -57,8 +59,10 @@ struct rep_session {
     uint64_t last_tick; /* tick at the last syscall checked */
     char end_msg[512];
     struct pt_clock clock;
-    uint64_t armed_for;      /* tick the countdown is set for, 0 if idle */
+    uint64_t armed_for;      /* counted dispatch the coarse countdown is set for, 0 if idle */
     uint64_t stop_tick;      /* a requested stop (goto), 0 if none */
+    uint64_t fine_left;      /* dispatches still to run (rep_run_dispatches), 0 if none */
+    int fine_armed;          /* the fine countdown is counting them down */
     int stopped_at_tick;     /* the last run ended at stop_tick */
     struct pyi_session *pyi; /* reading Python's state (rep_nav.c), opened on demand */
     pid_t pyi_pid;
@@ -132,18 +136,22 @@ int rep_sink_write(struct rep_session *s, int kind, const void *buf, size_t n);
 int rep_child_output(struct rep_session *s);
 /* rep_clock.c */
 int rep_clock_now(struct rep_session *s, uint64_t *tick);
+int rep_clock_coarse(struct rep_session *s, uint64_t *count);
 void rep_clock_trap_at(struct rep_session *s, uint64_t at);
 /* rep_watchdog.c: while rep_run waits for the program, Ctrl-C and a periodic check that it is
- * not spinning past its next event (ticks) or running far longer than the recording did. */
+ * not spinning past its next event (counted dispatches) or running far longer than the
+ * recording did. */
 void rep_watchdog_install(struct rep_session *s);
 void rep_watchdog_begin(struct rep_session *s);
 void rep_watchdog_end(struct rep_session *s);
 int rep_clock_event(struct rep_session *s);
 int rep_clock_check(struct rep_session *s, uint64_t recorded);
 int rep_clock_prepare(struct rep_session *s);
-int rep_clock_trap(struct rep_session *s);
-/* rep_loop.c: run until any clock trap (a watch hit or a requested tick) or the end. */
+int rep_clock_trap(struct rep_session *s, int opcode);
+/* rep_loop.c: run until any clock trap (a watch hit or a requested tick) or the end; run n
+ * more bytecode dispatches (a trap after the n-th) or to the end. */
 int rep_run_until_trap(struct rep_session *s);
+int rep_run_dispatches(struct rep_session *s, uint64_t n);
 /* rep_nav.c */
 int rep_nav_ready(struct rep_session *s);
 /* Watch configurations: empty; a frame and its callers (skip_self: callers only); the

@@ -55,9 +55,10 @@ static int finish(struct rep_session *s)
     if (rep_child_output(s) < 0) {
         return -1;
     }
-    s->end_tick = s->last_tick;
+    s->end_tick = PT_TICK(s->last_tick, 0);
     if (s->pid > 0 && rep_clock_now(s, &s->end_tick) < 0) {
-        pt_err_clear();
+        pt_err_clear(); /* a plain run ended: the last counted dispatch names the end */
+        s->end_tick = PT_TICK(s->last_tick, 0);
     }
     if (pt_tracer_next(&s->tr, &s->ev) != 1) {
         return -1;
@@ -134,17 +135,7 @@ static int one_stop(struct rep_session *s)
     }
 }
 
-static int run_events(struct rep_session *s, uint64_t until_event);
-
-int rep_run(struct rep_session *s, uint64_t until_event)
-{
-    rep_watchdog_begin(s);
-    int rc = run_events(s, until_event);
-    rep_watchdog_end(s);
-    return rc;
-}
-
-static int run_events(struct rep_session *s, uint64_t until_event)
+static int run_loop(struct rep_session *s, uint64_t until_event)
 {
     s->stopped_at_tick = 0;
     while (s->state == REP_READY && pt_tracer_pos(&s->tr) < until_event && !s->stopped_at_tick) {
@@ -164,19 +155,39 @@ static int run_events(struct rep_session *s, uint64_t until_event)
     return 0;
 }
 
-int rep_run_to_tick(struct rep_session *s, uint64_t tick)
+int rep_run(struct rep_session *s, uint64_t until_event)
 {
-    uint64_t now;
-    if (rep_clock_now(s, &now) < 0) {
-        return -1;
-    }
+    rep_watchdog_begin(s);
+    int rc = run_loop(s, until_event);
+    rep_watchdog_end(s);
+    s->fine_left = 0; /* whatever the run was waiting for, it is over */
+    s->fine_armed = 0;
+    return rc;
+}
+
+int rep_run_dispatches(struct rep_session *s, uint64_t n)
+{
     if (!s->clock.table) {
         return pt_fail("the Python clock is not running yet at this point of the replay");
     }
+    s->fine_left = n;
+    return rep_run(s, UINT64_MAX);
+}
+
+int rep_run_to_tick(struct rep_session *s, uint64_t tick)
+{
+    uint64_t now;
+    if (!s->clock.table) {
+        return pt_fail("the Python clock is not running yet at this point of the replay");
+    }
+    if (rep_clock_now(s, &now) < 0) {
+        return -1;
+    }
     if (tick <= now) {
-        return pt_fail("tick %llu is not ahead of the current tick %llu (going back needs "
-                       "snapshots)",
-                       (unsigned long long)tick, (unsigned long long)now);
+        return pt_fail("tick %llu.%llu is not ahead of the current tick %llu.%llu (going back "
+                       "needs snapshots)",
+                       (unsigned long long)PT_TICK_C(tick), (unsigned long long)PT_TICK_K(tick),
+                       (unsigned long long)PT_TICK_C(now), (unsigned long long)PT_TICK_K(now));
     }
     s->stop_tick = tick;
     int rc = rep_run(s, UINT64_MAX);

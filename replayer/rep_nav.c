@@ -164,7 +164,7 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
         return -1;
     }
     if (trap) {
-        if (pt_mem_read(&s->mem, PT_CLOCK_ORIG + (pt_addr)opcode * 8, &handler, 8) < 0) {
+        if (pt_clock_handler_after_trap(&s->mem, opcode, &handler) < 0) {
             return -1;
         }
         r.rip = handler;
@@ -180,8 +180,7 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
 /* One more dispatch; returns 1 at a trap, 0 if the replay ended. */
 static int dispatch_once(struct rep_session *s)
 {
-    uint64_t now;
-    if (rep_clock_now(s, &now) < 0 || rep_run_to_tick(s, now + 1) < 0) {
+    if (rep_run_dispatches(s, 1) < 0) {
         return -1;
     }
     return s->state == REP_READY;

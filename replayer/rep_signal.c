@@ -83,11 +83,7 @@ int rep_signal_stop(struct rep_session *s, int sig)
     }
     int opcode;
     if (sig == SIGTRAP && pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
-        int early;
-        if (pt_clock_settle(&s->clock, &s->mem, r.rip, &early) < 0) {
-            return -1;
-        }
-        return early ? 0 : rep_clock_trap(s);
+        return rep_clock_trap(s, opcode);
     }
     if (sig == SIGTRAP && rep_catch_is_trap(s, r.rip)) {
         return rep_catch_trap(s, &r);

@@ -175,7 +175,7 @@ int rep_snapshot(struct rep_session *s)
     s->snaps[at] = snap;
     s->nsnaps++;
     s->last_snap_tick = tick;
-    thin(s, s->auto_snap && tick + REP_SNAP_INTERVAL == s->snap_due);
+    thin(s, s->auto_snap && PT_TICK_C(tick) + REP_SNAP_INTERVAL == s->snap_due);
     return 0;
 }
 
@@ -217,7 +217,7 @@ int rep_restore(struct rep_session *s, int index)
     if (s->auto_snap) {
         /* running forward again from here leaves snapshots every interval on the way, so
          * that moments around where the user goes are never far from one */
-        s->snap_due = snap->tick + REP_SNAP_INTERVAL;
+        s->snap_due = PT_TICK_C(snap->tick) + REP_SNAP_INTERVAL;
     }
     if (s->pyi) {
         pyi_set_target(s->pyi, child, &s->mem); /* code objects stay cached, re-checked */
@@ -248,7 +248,7 @@ int rep_enable_snapshots(struct rep_session *s)
 {
     uint64_t now;
     s->auto_snap = 1;
-    if (rep_clock_now(s, &now) < 0) {
+    if (rep_clock_coarse(s, &now) < 0) {
         return -1;
     }
     s->snap_due = now + REP_SNAP_INTERVAL;

@@ -338,6 +338,25 @@ def hostile_int80(c):
 
 
 @test
+def daemon_outlives(c):
+    """A daemon the program starts outlives the recording: it is neither killed nor left
+    stopped when pytt exits (it writes its marker file afterwards), and the program replays."""
+    marker = c.wd("marker")
+    trace, rec = c.record([c.python, sp("daemon_outlives.py"), marker], "", capture=True)
+    if rec.status != 0:
+        raise H.TestFailure("record failed:\n" + rec.describe())
+    for _ in range(100):
+        if os.path.exists(marker) and os.path.getsize(marker):
+            break
+        time.sleep(0.05)
+    else:
+        raise H.TestFailure("the daemon never wrote its marker: killed or left stopped by pytt")
+    rep = c.replay(trace)
+    if rep.status != 0 or rep.stdout != rec.stdout:
+        raise H.TestFailure("the replay differs from the recording:\n" + rep.describe())
+
+
+@test
 def moved_trace_other_cwd(c):
     """Record in a directory, reading a file there by a relative path; then move the trace
     directory, delete the recording's cwd, and replay from elsewhere: same output."""
