@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 2
+#define PT_TRACE_VERSION 3
 #define PT_NRLIMITS 16
 
 enum pt_ev_type {
