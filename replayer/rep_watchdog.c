@@ -71,7 +71,7 @@ static void check_cpu(struct rep_session *s)
                  "the program ran for %.1f s of CPU time without reaching event %llu (the whole "
                  "recording took %.1f s): it is spinning where the recording did not",
                  (double)used / 1000, (unsigned long long)pt_tracer_pos(&s->tr),
-                 (double)s->cpu_budget_ms / 3000);
+                 (double)s->tr.duration_ns / 1e9);
         kill(s->pid, SIGKILL);
     }
 }

@@ -687,6 +687,45 @@ def hostile_fifo(c):
     os.close(fd)
 
 
+SPIN_PROGRAM = """
+import re
+d = open({path!r}, "rb").read()
+if d == b"QZx":
+    {spin}
+print("done", d)
+"""
+
+
+@test
+def hostile_spin(c):
+    """Traces crafted (one byte of a read) to make the replayed program spin where the recorded
+    one did not: in Python (caught once it runs past the counted dispatch of its next recorded
+    syscall) and in native code (a regex backtracking in C: caught by the CPU-time limit,
+    PYTT_REPLAY_CPU_LIMIT=2 here). Both end with a divergence naming the event, quickly, and
+    leave no process behind."""
+    inp = c.wd("input")
+    for name, spin, want, limit in (
+            ("python", "while True: pass", r"ran past counted bytecode dispatch", 40),
+            ("native", 're.match(r"(a+)+$", "a" * 40 + "b")', r"CPU time", 40)):
+        with open(inp, "wb") as f:
+            f.write(b"QZy")
+        code = SPIN_PROGRAM.format(path=inp, spin=spin)
+        trace, rec = c.record([c.python, "-c", code], "_" + name, capture=True)
+        if rec.status != 0 or b"done" not in rec.stdout:
+            raise H.TestFailure(f"record ({name}): {rec.describe()}")
+        crafted = c.wd("crafted_" + name)
+        r = H.run([c.trace_edit, trace, crafted, b"QZy".hex(), b"QZx".hex()],
+                  env=H.clean_env(), capture=True)
+        if r.status != 0 or r.stdout.strip() != b"1":
+            raise H.TestFailure("trace_edit did not make exactly one edit: " + r.describe())
+        c.traces.append(crafted)
+        rep = c.replay(crafted, env=H.clean_env(PYTT_REPLAY_CPU_LIMIT="2"), timeout=limit)
+        H.check_pytt_error(rep, f"replay of a trace crafted to spin in {name} code",
+                           r"diverged.*" + want, label=f"must say /{want}/")
+        if leftover_processes(code):
+            raise H.TestFailure(f"the spinning program outlived pytt ({name})")
+
+
 # --- what a trace holds and who may read it -------------------------------------------------
 
 def header_bytes(trace):
