@@ -106,14 +106,16 @@ static int released_status(const struct rec_result *res, const char *dir)
     char esc[1024];
     fprintf(stderr, "pytt: the recording stopped: %s\n", pt_escape(res->stop_msg, esc, sizeof esc));
     if (res->released > 0) {
-        fprintf(stderr, "pytt: the program was let go and ran on untraced, to its end (%s %d); "
-                        "what it did after that point is not in the trace\n",
+        fprintf(stderr,
+                "pytt: the program was let go and ran on untraced, to its end (%s %d); "
+                "what it did after that point is not in the trace\n",
                 res->how == PT_END_SIGNALED ? "killed by signal" : "exit status", res->code);
     } else {
         fprintf(stderr, "pytt: the program was killed\n");
     }
-    fprintf(stderr, "pytt: the trace in %s replays its first %llu events, then says it was cut "
-                    "short\n",
+    fprintf(stderr,
+            "pytt: the trace in %s replays its first %llu events, then says it was cut "
+            "short\n",
             dir, (unsigned long long)res->stopped_at);
     return exit_status(res);
 }

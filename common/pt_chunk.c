@@ -124,8 +124,8 @@ int pt_chunkw_flush(struct pt_chunk_writer *w)
         return 0;
     }
     if (w->raw.len > PT_CHUNK_MAX_RAW) {
-        return pt_fail("writing %s: a record of %zu bytes is too large for a trace chunk",
-                       w->path, w->raw.len);
+        return pt_fail("writing %s: a record of %zu bytes is too large for a trace chunk", w->path,
+                       w->raw.len);
     }
     if (build_chunk(w) < 0) {
         return -1;

@@ -465,8 +465,7 @@ static int check_prologue(const char *path, const char *magic)
     return 0;
 }
 
-int pt_trace_read_small(const char *dir, const char *name, const char *magic,
-                        struct pt_buf *record)
+int pt_trace_read_small(const char *dir, const char *name, const char *magic, struct pt_buf *record)
 {
     char *path = path_join(dir, name);
     struct pt_chunk_reader cr;
@@ -685,8 +684,8 @@ static int scan_chunk_events(struct pt_trace_reader *r, size_t i, uint64_t *seq,
     int ended = 0;
     while (!pt_cur_done(&c)) {
         if (ended || decode_event(&c, ev) < 0) {
-            return pt_fail("trace %s is corrupt at event %llu%s", r->dir,
-                           (unsigned long long)*seq, ended ? " (an event after the end)" : "");
+            return pt_fail("trace %s is corrupt at event %llu%s", r->dir, (unsigned long long)*seq,
+                           ended ? " (an event after the end)" : "");
         }
         ev->seq = (*seq)++;
         if (ev->type == PT_EV_SYSCALL && ev->tick) {
@@ -705,8 +704,10 @@ static void explain_cut(struct pt_trace_reader *r, uint64_t seq)
 {
     char extra[160] = "";
     if (r->ev.cut_bytes) {
-        snprintf(extra, sizeof extra, "; %llu bytes of an incomplete chunk at its end were "
-                 "ignored", (unsigned long long)r->ev.cut_bytes);
+        snprintf(extra, sizeof extra,
+                 "; %llu bytes of an incomplete chunk at its end were "
+                 "ignored",
+                 (unsigned long long)r->ev.cut_bytes);
     }
     r->cut_short = 1;
     snprintf(r->cut_reason, sizeof r->cut_reason,

@@ -166,10 +166,10 @@ struct pt_trace_reader {
     uint64_t next_seq;      /* number of the next event to decode */
     struct pt_event peeked; /* one event of look-ahead */
     int have_peeked;
-    uint64_t nevents;   /* total number of events in the trace */
-    uint64_t last_tick; /* Python tick of the last syscall (the run's last moment) */
+    uint64_t nevents;     /* total number of events in the trace */
+    uint64_t last_tick;   /* Python tick of the last syscall (the run's last moment) */
     uint64_t duration_ns; /* how long the recording took (from the log's modification time) */
-    int cut_short;      /* no END record: one is made up, saying where and why it ends */
+    int cut_short;        /* no END record: one is made up, saying where and why it ends */
     char cut_reason[512];
     struct pt_trace_file *files; /* every file mapped by path, once per (path, identity) */
     size_t nfiles;

@@ -423,7 +423,7 @@ struct pyi_session {
     struct pyi_srcfile *sources;        /* source files read from disk (kept across invalidate) */
     pyi_source_fn src_fn;               /* where sources come from first (NULL: disk only) */
     void *src_ctx;
-    char *debug_root;                   /* looked in before the default debug root */
+    char *debug_root; /* looked in before the default debug root */
     bool modules_stale;
 };
 

@@ -2,9 +2,9 @@
  * pyi_source: source lines for bt and `list`: from the session's source provider when it has
  * them (a replay gives the sources recorded with the trace), else from the file named by
  * co_filename on disk (as linecache does; opened only if it is a regular file, never blocking),
- * and kept for the session: files do not change when the tracee runs. `list` follows pdb's do_list: 11 lines around the current one,
- * `list N,M` (M < N meaning a count), line numbers right-aligned to 3 columns, `->` on the
- * frame's current line.
+ * and kept for the session: files do not change when the tracee runs. `list` follows pdb's do_list:
+ * 11 lines around the current one, `list N,M` (M < N meaning a count), line numbers right-aligned
+ * to 3 columns, `->` on the frame's current line.
  */
 #include "pyintrospect/pyi_internal.h"
 
@@ -17,7 +17,7 @@
 
 struct pyi_srcfile {
     char *name;
-    char *text;     /* NULL: unreadable */
+    char *text;       /* NULL: unreadable */
     const char *note; /* the provider's note, said once by `list` */
     int noted;
     size_t *starts; /* offset of each line */

@@ -183,7 +183,8 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     s.last_flush_ns = rec_now_ns();
     pt_event_init(&s.ev);
     pt_fdkinds_init(&s.fds);
-    if (pt_pick_cpu(&s.cpu) < 0 || pt_pin_self(s.cpu) < 0 || pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
+    if (pt_pick_cpu(&s.cpu) < 0 || pt_pin_self(s.cpu) < 0 ||
+        pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
         session_free(&s);
         return -1;
     }

@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 struct rec_options {
-    char **argv;           /* the command (argv[0] searched in PATH) */
-    const char *trace_dir; /* an existing, empty directory */
+    char **argv;                   /* the command (argv[0] searched in PATH) */
+    const char *trace_dir;         /* an existing, empty directory */
     const char *const *redact_env; /* variable names (fnmatch patterns) kept out of the trace */
     int nredact;
 };
@@ -24,10 +24,10 @@ struct rec_result {
     uint64_t nsyscalls;
     uint64_t trace_bytes;
     char python_version[16];
-    int released;         /* the trace could not be written: 1 the program ran on untraced,
-                           * -1 it had to be killed (how/code: how it ended) */
-    char stop_msg[768];   /* with released: why the recording stopped */
-    uint64_t stopped_at;  /* with released: events the trace holds */
+    int released;        /* the trace could not be written: 1 the program ran on untraced,
+                          * -1 it had to be killed (how/code: how it ended) */
+    char stop_msg[768];  /* with released: why the recording stopped */
+    uint64_t stopped_at; /* with released: events the trace holds */
 };
 
 /* Record. Returns 0 when the program ran to its end (whatever its status), -1 when recording

@@ -94,12 +94,12 @@ struct rep_session {
     void (*progress)(void *ctx, uint64_t from, uint64_t to);
     void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
     int nbps, last_bp_id;
-    int running;            /* the program runs (one_stop's wait): the watchdog may act */
-    int dropped_signals;    /* signal stops since the last event (rep_signal.c) */
-    uint64_t cpu_budget_ms; /* CPU time a run may take without a stop (rep_watchdog.c) */
-    uint64_t cpu_at_resume; /* the tracee's CPU time (ms) when the current run began */
-    pid_t cpu_pid;          /* ... of this process */
-    char watchdog_msg[512]; /* why the watchdog killed the program, "" if it did not */
+    int running;               /* the program runs (one_stop's wait): the watchdog may act */
+    int dropped_signals;       /* signal stops since the last event (rep_signal.c) */
+    uint64_t cpu_budget_ms;    /* CPU time a run may take without a stop (rep_watchdog.c) */
+    uint64_t cpu_at_resume;    /* the tracee's CPU time (ms) when the current run began */
+    pid_t cpu_pid;             /* ... of this process */
+    char watchdog_msg[512];    /* why the watchdog killed the program, "" if it did not */
     struct pt_sources sources; /* the trace's recorded sources (rep_sources.c), loaded on use */
     int sources_loaded;
     char **disk_texts; /* sources read from disk for pyintrospect, kept for the session */

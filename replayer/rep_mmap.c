@@ -107,8 +107,12 @@ static int map_file(struct rep_session *s, const struct user_regs_struct *r)
         pt_mem_write(&s->mem, PT_PAGE_SCRATCH, f->use, n) < 0) {
         return -1;
     }
-    uint64_t open_args[6] = {(uint64_t)AT_FDCWD, PT_PAGE_SCRATCH,
-                             O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0, 0, 0};
+    uint64_t open_args[6] = {(uint64_t)AT_FDCWD,
+                             PT_PAGE_SCRATCH,
+                             O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+                             0,
+                             0,
+                             0};
     if (stub_call(s, SYS_openat, open_args, &fd) < 0) {
         return -1;
     }

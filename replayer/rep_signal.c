@@ -99,8 +99,9 @@ int rep_signal_stop(struct rep_session *s, int sig)
                               si.si_syscall, r.rip);
     }
     if (++s->dropped_signals > 1000) {
-        return rep_divergence(s, "the program keeps receiving %s (1000 times without reaching "
-                                 "its next event)",
+        return rep_divergence(s,
+                              "the program keeps receiving %s (1000 times without reaching "
+                              "its next event)",
                               strsignal(sig));
     }
     int sync = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;

@@ -2,11 +2,11 @@
  * rep_spawn: bring a fresh process to the exact state the recording started from.
  *
  * The files the run depends on were checked when the trace was opened (rep_files.c). The binary
- * (the trace's copy of it when the trace is packed) is started directly (not through the wrappers the recording went through)
- * with the recorded argv, envp, rlimits and personality; at the exit of its execve the whole
- * initial stack is overwritten with the recorded image and rsp set to the recorded value, so
- * argv, envp, the auxiliary vector (vDSO hidden, same AT_RANDOM) and the exec filename are
- * byte-identical to the recording whatever path, cwd or environment replay runs from.
+ * (the trace's copy of it when the trace is packed) is started directly (not through the wrappers
+ * the recording went through) with the recorded argv, envp, rlimits and personality; at the exit of
+ * its execve the whole initial stack is overwritten with the recorded image and rsp set to the
+ * recorded value, so argv, envp, the auxiliary vector (vDSO hidden, same AT_RANDOM) and the exec
+ * filename are byte-identical to the recording whatever path, cwd or environment replay runs from.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
