@@ -131,11 +131,13 @@ static int mutate_main(int argc, char **argv)
         }
     }
     free(picks);
-    if (got < 0 || pt_tracew_close(&w) < 0) {
+    int rc = got < 0 || pt_tracew_close(&w) < 0;
+    if (rc) {
         fprintf(stderr, "trace_edit: %s\n", pt_errmsg());
-        return 1;
     }
-    return 0;
+    pt_tracer_close(&r);
+    pt_event_free(&ev);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -174,6 +176,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "trace_edit: %s\n", pt_errmsg());
         return 1;
     }
+    pt_tracer_close(&r);
+    pt_event_free(&ev);
     printf("%zu\n", count);
     return 0;
 }
