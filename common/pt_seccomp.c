@@ -43,6 +43,11 @@ static int allowed_nr(int nr)
            nr == SYS_clone || nr == SYS_clone3;
 }
 
+int pt_seccomp_allows(int nr)
+{
+    return allowed_nr(nr);
+}
+
 /* Layout: arch check, the stub's instruction pointer, -1, the allowed numbers; then TRAP at
  * index n-2 and ALLOW at n-1 (jumps are patched once the length is known). */
 static void build(struct prog *p)

@@ -22,6 +22,8 @@
 struct sock_filter;
 /* The filter program (at most max instructions); returns its length. */
 unsigned pt_seccomp_program(struct sock_filter *out, unsigned max);
+/* Does the filter let syscall nr through from the program's own code? */
+int pt_seccomp_allows(int nr);
 /* Install the filter in the tracee, stopped at a syscall-exit stop with pytt's page mapped. */
 int pt_seccomp_install(pid_t pid, struct pt_mem *mem);
 

@@ -26,6 +26,7 @@
 #include "rep_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_seccomp.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 #include "common/pt_syscalls.h"
@@ -323,6 +324,16 @@ static int syscall_entry(struct rep_copy *c, const struct pt_stop *st, int *skip
     } else if (v == CAPTURE) {
         *result = capture_write(c, &r);
     }
+    /* The copy inherited the replay's seccomp filter, which lets the program's own code run
+     * only what replay runs: an allowed call outside that set is skipped here and run from
+     * pytt's stub (which the filter trusts) at its exit, with the same arguments. */
+    c->via_stub = !*skip && !pt_seccomp_allows((int)st->nr);
+    if (c->via_stub) {
+        uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+        c->call_nr = st->nr;
+        memcpy(c->call_args, a, sizeof a);
+        *skip = 1;
+    }
     if (*skip) {
         r.orig_rax = (uint64_t)-1; /* the kernel does nothing */
         return pt_setregs(c->pid, &r);
@@ -336,17 +347,25 @@ static int syscall_exit(struct rep_copy *c, int skipped, int64_t result)
     if (pt_getregs(c->pid, &r) < 0) {
         return -1;
     }
-    if (skipped) {
-        r.rax = (uint64_t)result;
-        return pt_setregs(c->pid, &r);
+    if (c->via_stub) {
+        c->via_stub = 0;
+        if (pt_inject_syscall(c->pid, PT_PAGE_STUB_SYSCALL, (long)c->call_nr, c->call_args,
+                              &result) < 0) {
+            return -1;
+        }
+        r.orig_rax = c->call_nr;
+        r.rdi = c->call_args[0];
+    } else if (!skipped) {
+        result = (int64_t)r.rax;
     }
+    r.rax = (uint64_t)result;
     if (c->opening) {
-        set_own_fd(c, (int64_t)r.rax, 1);
-    } else if (r.orig_rax == SYS_close && (int64_t)r.rax == 0) {
+        set_own_fd(c, result, 1);
+    } else if (r.orig_rax == SYS_close && result == 0) {
         set_own_fd(c, (int64_t)r.rdi, 0);
     }
     c->opening = 0;
-    return 0;
+    return skipped ? pt_setregs(c->pid, &r) : 0;
 }
 
 /* ---- running a call ------------------------------------------------------------------------- */

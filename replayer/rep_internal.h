@@ -304,6 +304,8 @@ struct rep_copy {
     struct pt_fdkinds fds;         /* which descriptors are the program's stdout/stderr */
     uint8_t own_fd[PT_MAX_FD / 8]; /* descriptors the copy opened itself */
     int opening;                   /* the syscall in progress is an allowed open */
+    int via_stub;                  /* ... is run from pytt's stub at its exit (see rep_copy.c) */
+    uint64_t call_nr, call_args[6];
     struct pt_buf out;             /* what it wrote to stdout/stderr */
     int out_cut;                   /* more than that was written */
     int discard_output;            /* swallow such writes instead (still reported done) */
