@@ -82,6 +82,10 @@ static uint64_t wanted_tick(struct rep_session *s)
     if (s->auto_snap && (!want || s->snap_due < want)) {
         want = s->snap_due;
     }
+    uint64_t progress = rep_progress_due(s);
+    if (progress && (!want || progress < want)) {
+        want = progress;
+    }
     return want;
 }
 
@@ -98,6 +102,10 @@ int rep_clock_prepare(struct rep_session *s)
     if (want && (rep_clock_now(s, &now) < 0 || want <= now)) {
         if (!pt_errmsg()[0] && s->auto_snap && want == s->snap_due) {
             s->snap_due = now + REP_SNAP_INTERVAL; /* passed while stopped elsewhere */
+            want = wanted_tick(s);
+        }
+        if (!pt_errmsg()[0] && want == rep_progress_due(s)) {
+            rep_progress_passed(s, now);
             want = wanted_tick(s);
         }
         pt_err_clear();
@@ -121,6 +129,9 @@ int rep_clock_trap(struct rep_session *s)
         if (rep_snapshot(s) < 0) {
             return -1;
         }
+    }
+    if (rep_progress_due(s) && now >= rep_progress_due(s)) {
+        rep_progress_passed(s, now);
     }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
     if (nx && nx->type == PT_EV_SIGNAL && nx->tick == now && rep_deliver_logged_signal(s) < 0) {

@@ -131,6 +131,7 @@ static int one_stop(struct rep_session *s)
 int rep_run(struct rep_session *s, uint64_t until_event)
 {
     s->stopped_at_tick = 0;
+    s->postmortem_tick = 0; /* moving on from the post-mortem stop (rep_goto_uncaught) */
     while (s->state == REP_READY && pt_tracer_pos(&s->tr) < until_event && !s->stopped_at_tick) {
         if (pt_interrupted) {
             return pt_fail("interrupted"); /* the tracee is stopped: the session stays usable */
@@ -142,8 +143,11 @@ int rep_run(struct rep_session *s, uint64_t until_event)
             kill_tracee(s);
             s->state = REP_FINISHED;
             s->end_how = PT_END_ABORTED;
+            s->failed = 1;
+            snprintf(s->fail_msg, sizeof s->fail_msg, "%s", pt_errmsg());
             return -1;
         }
+        rep_progress_forward(s);
     }
     return 0;
 }

@@ -395,3 +395,113 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
         }
     }
 }
+
+/* ---- until LINE ------------------------------------------------------------------------------ */
+
+/* The instructions of code where a 'line' event for a line >= line can fire; *n = how many
+ * there are (more than max: only the first max are stored); *last = the code's last line. */
+static int lines_from(struct rep_session *s, pt_addr code, int line, uint64_t *addrs, int max,
+                      int *n, int *last)
+{
+    size_t it = 0;
+    struct pyi_instr in;
+    struct pyi_code_info ci;
+    int rc;
+    if (pyi_code_info(s->pyi, code, &ci) < 0) {
+        return -1;
+    }
+    pt_addr code0 = 0;
+    *n = 0;
+    *last = -1;
+    while ((rc = pyi_code_next_instr(s->pyi, code, &it, &in)) == 1) {
+        if (in.line > *last) {
+            *last = in.line;
+        }
+        if (in.line >= line && in.traced && (in.seq_event || in.jump_target)) {
+            if (*n < max && pyi_code_instr_addr(s->pyi, code, in.offset, &code0) == 0) {
+                addrs[*n] = code0;
+            }
+            (*n)++;
+        }
+    }
+    return rc;
+}
+
+/* Is the trap at pos the goal of until: a line event of a line >= line in frame? */
+static int until_goal(const struct pyi_pos *pos, pt_addr frame, int line)
+{
+    return pos->frame == frame && pos->line_event && pos->line >= line;
+}
+
+int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *reached)
+{
+    struct pyi_pos here;
+    struct pt_watch w;
+    uint64_t addrs[PT_WATCH_MAX];
+    int n, last;
+    *reached = 0;
+    s->stopped_bp = 0;
+    if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0 ||
+        lines_from(s, here.code, line, addrs, PT_WATCH_MAX, &n, &last) < 0) {
+        return -1;
+    }
+    if (line <= here.line) {
+        return pt_fail("line %d is not after the current line %d: until only runs forwards (to "
+                       "go back: reverse-next, reverse-continue or goto)",
+                       line, here.line);
+    }
+    if (n == 0) {
+        return pt_fail("%s() has no code at line %d or after (its last line is %d): use finish, "
+                       "or break %s:%d and continue",
+                       here.name, line, last, here.filename, line);
+    }
+    /* callers: the frame returned first; the lines' instructions, unless there are too many
+     * for the watch, then every dispatch of the frame itself */
+    if (rep_watch_frames(s, here.frame, &w, n <= PT_WATCH_MAX / 2) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < n && n <= PT_WATCH_MAX / 2; i++) {
+        w.instrs[w.ninstrs++] = addrs[i];
+    }
+    if (rep_watch_breakpoints(s, &w) < 0) {
+        return -1;
+    }
+    for (;;) {
+        pt_addr next_instr;
+        int r = rep_run_watched(s, &w);
+        if (r <= 0) {
+            return r;
+        }
+        if (rep_here_instr(s, pos, &next_instr) < 0) {
+            return -1;
+        }
+        *reached = until_goal(pos, here.frame, line);
+        int returned = pos->frame != here.frame && rep_watch_has_frame(&w, w.nframes, pos->frame);
+        if (*reached || returned || at_breakpoint(s, pos, next_instr)) {
+            return rep_present(s, pos) < 0 ? -1 : 1;
+        }
+    }
+}
+
+/* ---- where an interrupted run stopped ---------------------------------------------------- */
+
+int rep_stop_here(struct rep_session *s, struct pyi_pos *pos)
+{
+    struct pyi_pos p;
+    pt_addr next_instr;
+    uint64_t now;
+    if (s->state != REP_READY) {
+        return 0;
+    }
+    if (s->nbp_stepover || rep_here_instr(s, &p, &next_instr) < 0) {
+        /* between two instructions (a syscall, a catchpoint): on to the next dispatch */
+        pt_err_clear();
+        if (rep_clock_now(s, &now) < 0 || rep_run_to_tick(s, now + 1) < 0) {
+            return -1;
+        }
+        if (s->state != REP_READY) {
+            return 0;
+        }
+    }
+    return rep_here(s, pos) < 0 || rep_present(s, pos) < 0 ? -1 : 1;
+}
