@@ -25,8 +25,17 @@
 #include "common/pt_ptrace.h"
 #include <unistd.h>
 
+void shell_progress_clear(struct cli_shell *sh)
+{
+    if (sh->progress_shown) {
+        fputs("\r\033[K", stderr); /* the rewritten progress line goes before anything else */
+        sh->progress_shown = 0;
+    }
+}
+
 int shell_error(struct cli_shell *sh, const char *what)
 {
+    shell_progress_clear(sh);
     if (pt_interrupted) {
         return -1; /* reported as "Interrupted." by the command loop */
     }
@@ -103,7 +112,7 @@ static void progress(void *ctx, const struct rep_progress *p)
         return;
     }
     if (sh->tui) {
-        shell_tui_refresh(sh);
+        shell_tui_progress(sh, p->now);
         return;
     }
     int tty = isatty(2);
@@ -147,10 +156,7 @@ static int run_command(struct cli_shell *sh, const struct shell_cmd *c, const ch
     rep_progress_restart(sh->rep);
     fflush(sh->out); /* what the command printed before moving comes before the program's output */
     int rc = c->fn(sh, args);
-    if (sh->progress_shown) {
-        fprintf(stderr, "\r\033[K");
-        sh->progress_shown = 0;
-    }
+    shell_progress_clear(sh);
     if (pt_interrupted) {
         after_interrupt(sh, c, had_tick, start_tick);
     }
@@ -189,6 +195,12 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
         sh->failed = 1;
         return -1;
     }
+    char trimmed[4096]; /* Tab completion leaves a blank after the last word */
+    snprintf(trimmed, sizeof trimmed, "%s", line);
+    for (size_t k = strlen(trimmed); k > 0 && strchr(" \t\r", trimmed[k - 1]); k--) {
+        trimmed[k - 1] = '\0';
+    }
+    line = trimmed;
     const char *args = c->fn == shell_cmd_x ? line + 1 : line + n; /* x/Ni keeps its /Ni */
     args += strspn(args, " \t");
     if (c->flags & SH_REPEAT) {

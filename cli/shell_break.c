@@ -63,7 +63,15 @@ static int add(struct cli_shell *sh, const char *args, int temporary)
                 temporary ? "tbreak" : "break");
         return -1;
     }
+    if (sh->unusable) {
+        return shell_not_stopped(sh) ? -1 : 0;
+    }
     snprintf(spec, sizeof spec, "%.*s", cond ? (int)(cond - args) : (int)strlen(args), args);
+    int same[8], nsame = rep_break_find(sh->rep, spec, same, 8);
+    pt_err_clear();
+    for (int i = 0; i < nsame; i++) { /* as gdb: "Note: breakpoint 2 also set at ..." */
+        fprintf(sh->out, "Note: breakpoint %d is also at %s.\n", same[i], spec);
+    }
     const struct rep_bp *bp;
     if (rep_break_add(sh->rep, spec, cond ? cond + 4 : NULL, temporary, &bp) < 0) {
         return shell_error(sh, "break");
@@ -278,6 +286,7 @@ int shell_cmd_catch(struct cli_shell *sh, const char *args)
 /* After continue/reverse-continue: say which exception stopped it. */
 void shell_print_caught(struct cli_shell *sh)
 {
+    shell_progress_clear(sh);
     const char *name = rep_caught(sh->rep);
     if (name && name[0] && rep_state(sh->rep) == REP_READY) {
         fprintf(sh->out, "Exception raised: %s\n", name);

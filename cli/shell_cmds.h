@@ -47,6 +47,8 @@ int shell_cmd_help(struct cli_shell *sh, const char *args);
 
 /* shell.c */
 int shell_error(struct cli_shell *sh, const char *what);
+/* Erase the progress line a long motion left on the terminal, before printing. */
+void shell_progress_clear(struct cli_shell *sh);
 void shell_print_end(struct cli_shell *sh);
 /* Ask a yes/no question as gdb does; without a terminal, or in --batch, or with `set confirm
  * off`, the answer is yes. */
@@ -122,6 +124,8 @@ int shell_cmd_tui(struct cli_shell *sh, const char *args);
 int shell_cmd_refresh(struct cli_shell *sh, const char *args);
 /* Redraw the windows (after every command while the layout is on). */
 void shell_tui_refresh(struct cli_shell *sh);
+/* A motion is running: move the position bar to the tick it reached. */
+void shell_tui_progress(struct cli_shell *sh, uint64_t tick);
 /* Ctrl-X A: switch the layout on or off. */
 void shell_tui_toggle(struct cli_shell *sh);
 /* A resize of the terminal was signalled: lay the windows out again. */

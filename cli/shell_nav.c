@@ -46,6 +46,7 @@ void shell_print_stop(struct cli_shell *sh, const struct pyi_pos *pos)
 /* Report the outcome of a motion: the new stop, the end, or an error. */
 int shell_motion_done(struct cli_shell *sh, int r, const struct pyi_pos *pos, const char *what)
 {
+    shell_progress_clear(sh);
     if (r < 0) {
         return shell_error(sh, what);
     }
@@ -128,11 +129,15 @@ static int until_line(struct cli_shell *sh, int line)
     if (cannot_move(sh, 0)) {
         return -1;
     }
-    shell_moved(sh);
-    if (rep_here(sh->rep, &start) < 0) {
+    struct pyi_session *p = rep_pyi(sh->rep);
+    const struct pyi_frame *f;
+    size_t n;
+    if (!p || pyi_frames(p, &f, &n) < 0 || pyi_frame_selected(p) >= n) {
         return shell_error(sh, "until");
     }
-    int r = rep_until_line(sh->rep, line, &pos, &reached);
+    snprintf(start.name, sizeof start.name, "%s", f[pyi_frame_selected(p)].funcname);
+    int r = rep_until_line(sh->rep, line, &pos, &reached); /* from the selected frame */
+    shell_complete_forget();
     if (r > 0 && !reached) {
         int bp = rep_stopped_at_breakpoint(sh->rep);
         if (bp) {
@@ -198,7 +203,7 @@ int shell_start(struct cli_shell *sh, int at_end)
         r = start_at_end(sh, &pos);
     }
     if (r < 0 && !pt_interrupted) {
-        sh->unusable = rep_state(sh->rep) != REP_READY || rep_failure(sh->rep) != NULL;
+        sh->unusable = 1; /* never to be taken for the end of the recording */
         snprintf(sh->unusable_why, sizeof sh->unusable_why, "%s", pt_errmsg());
     }
     int unsupported = r < 0 && strstr(pt_errmsg(), "unsupported version") != NULL;

@@ -121,9 +121,16 @@ static int parse_bool(const char *v)
 
 int shell_cmd_maint(struct cli_shell *sh, const char *args)
 {
+    if (strcmp(args, "stats") == 0) {
+        uint64_t ticks, restores;
+        rep_stats(sh->rep, &ticks, &restores);
+        fprintf(sh->out, "ticks replayed: %llu, snapshots restored: %llu\n",
+                (unsigned long long)ticks, (unsigned long long)restores);
+        return 0;
+    }
     int on = strncmp(args, "time ", 5) == 0 ? parse_bool(args + 5) : -1;
     if (on < 0) {
-        fprintf(sh->out, "usage: maint time on|off\n");
+        fprintf(sh->out, "usage: maint time on|off, maint stats\n");
         return -1;
     }
     sh->timing = on;

@@ -136,8 +136,11 @@ static const struct shell_cmd commands[] = {
      SH_ARG_WORDS, "reprint confirm"},
     {"show", "", 0, shell_cmd_show, "show the settings", G_SESSION, "show [reprint|confirm]",
      NULL, SH_ARG_WORDS, "reprint confirm"},
-    {"maint", "", 0, shell_cmd_maint, "print each command's wall-clock time", G_SESSION,
-     "maint time on|off", NULL, SH_ARG_WORDS, "time"},
+    {"maint", "", 0, shell_cmd_maint, "timing of commands, work done by the replay", G_SESSION,
+     "maint time on|off | maint stats",
+     "time: print each command's wall-clock time. stats: the ticks replayed and the snapshots "
+     "restored so far.",
+     SH_ARG_WORDS, "time stats"},
     {"help", "h ?", 0, shell_cmd_help, "list the commands, or say more about one", G_SESSION,
      "help [COMMAND]", NULL, SH_ARG_COMMAND, NULL},
     {"quit", "q exit", 0, shell_cmd_quit, "leave the shell", G_SESSION, "quit", NULL, 0, NULL},

@@ -96,6 +96,7 @@ static int output_hook(void *ctx, int kind, const void *buf, size_t n, uint64_t 
     if (sh->tui && isatty(fd)) {
         return 0; /* the output window shows it */
     }
+    shell_progress_clear(sh);
     return write_all(fd, buf, n);
 }
 
@@ -166,6 +167,17 @@ void shell_tui_refresh(struct cli_shell *sh)
     fflush(stdout);
 }
 
+void shell_tui_progress(struct cli_shell *sh, uint64_t tick)
+{
+    if (!sh->tui) {
+        return;
+    }
+    fputs("\0337\033[?25l", stdout); /* the replay is mid-motion: nothing is read from it */
+    tui_draw_bar(sh, sh->tui, tick);
+    fputs("\0338\033[?25h", stdout);
+    fflush(stdout);
+}
+
 /* Readline is waiting for input (Ctrl-X A, a resize): show its prompt and line again. */
 static void redisplay_prompt(void)
 {
@@ -192,23 +204,31 @@ static int enter(struct cli_shell *sh, int layout)
     return 0;
 }
 
-void shell_tui_leave(struct cli_shell *sh)
+static void leave(struct cli_shell *sh, int to_prompt)
 {
-    if (!sh->tui) {
-        return;
-    }
+    int after_prompt = sh->tui->from_prompt;
     free(sh->tui);
     sh->tui = NULL;
     fputs("\033[r\033[?1049l", stdout); /* whole-screen scrolling, the normal screen back */
+    if (after_prompt && !to_prompt) {
+        fputc('\n', stdout); /* what a command prints starts on a line of its own */
+    }
     fflush(stdout);
+}
+
+void shell_tui_leave(struct cli_shell *sh)
+{
+    if (sh->tui) {
+        leave(sh, 0);
+    }
 }
 
 void shell_tui_toggle(struct cli_shell *sh)
 {
     if (sh->tui) {
-        shell_tui_leave(sh);
-    } else {
-        enter(sh, last_layout);
+        leave(sh, 1);
+    } else if (enter(sh, last_layout) == 0) {
+        sh->tui->from_prompt = 1;
     }
     redisplay_prompt();
 }

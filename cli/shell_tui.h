@@ -16,6 +16,8 @@ struct shell_tui {
     int layout; /* TUI_PYTHON or TUI_SRC */
     int rows, cols;
     int cmd_rows, cmd_top; /* the command region: its height and first row (1-based) */
+    int from_prompt;       /* entered with Ctrl-X A: the normal screen's cursor is after the
+                            * prompt, not on a fresh line */
 };
 
 #define TUI_OUTPUT_LINES 500
@@ -33,5 +35,7 @@ struct shell_output {
 
 /* Draw the position bar and the windows (not the command region). */
 void tui_draw(struct cli_shell *sh, const struct shell_tui *t);
+/* Only the position bar, at the tick a motion has reached (0: where the replay is stopped). */
+void tui_draw_bar(struct cli_shell *sh, const struct shell_tui *t, uint64_t running);
 
 #endif

@@ -109,19 +109,27 @@ struct win {
     int top, left, height, width; /* height includes the title row */
 };
 
-static void title(const struct win *w, const char *text)
+/* A window's title row: its name, then what it shows (a long path keeps its end). */
+static void title2(const struct win *w, const char *name, const char *what)
 {
     struct cells c;
     cells_init(&c, w->width);
     cells_raw(&c, SGR_REVERSE);
     cells_str(&c, " ");
-    size_t n = strlen(text);
-    if ((int)n > w->width - 2) { /* long paths: keep their end */
+    cells_str(&c, name);
+    int room = w->width - c.used - 1;
+    size_t n = strlen(what);
+    if (room > 3 && (int)n > room) {
         cells_str(&c, "...");
-        text += n - (size_t)(w->width - 5 > 0 ? w->width - 5 : 0);
+        what += n - (size_t)(room - 3);
     }
-    cells_str(&c, text);
+    cells_str(&c, what);
     emit(w->top, w->left, &c);
+}
+
+static void title(const struct win *w, const char *text)
+{
+    title2(w, text, "");
 }
 
 static void line(const struct win *w, int i, const char *sgr, const char *text)
@@ -177,23 +185,27 @@ static void bar_cells(struct cli_shell *sh, struct cells *c, int width, uint64_t
     cells_str(c, "]");
 }
 
-static void draw_bar(struct cli_shell *sh, const struct shell_tui *t)
+/* The position bar; running: the tick a motion has reached (0 when stopped). */
+void tui_draw_bar(struct cli_shell *sh, const struct shell_tui *t, uint64_t running)
 {
     uint64_t now = 0, last = rep_last_tick(sh->rep);
     char text[256];
     struct cells c;
     int ready = rep_state(sh->rep) == REP_READY && !sh->unusable;
-    if (rep_tick(sh->rep, &now) < 0) {
-        pt_err_clear();
-    }
-    if (!ready) {
+    if (running) {
+        now = running;
+    } else if (!ready) {
         now = last;
+    } else if (rep_tick(sh->rep, &now) < 0) {
+        pt_err_clear();
     }
     snprintf(text, sizeof text, " tick %llu of %llu  event %llu of %llu  %s ",
              (unsigned long long)now, (unsigned long long)last,
              (unsigned long long)rep_position(sh->rep), (unsigned long long)rep_nevents(sh->rep),
-             sh->unusable ? "(the replay could not start)"
-                          : ready ? "" : "(end of the recording)");
+             sh->unusable  ? "(the replay could not start)"
+             : running     ? "running (Ctrl-C to stop)"
+             : ready       ? ""
+                           : "(end of the recording)");
     cells_init(&c, t->cols);
     cells_raw(&c, SGR_REVERSE);
     cells_str(&c, text);
@@ -249,8 +261,8 @@ static void draw_source(struct cli_shell *sh, const struct win *w)
         empty(w, "Source", why);
         return;
     }
-    snprintf(head, sizeof head, "Source: %s:%d", f->filename, f->line);
-    title(w, head);
+    snprintf(head, sizeof head, "%s:%d", f->filename, f->line);
+    title2(w, "Source: ", head);
     int rows = w->height - 1, first = f->line - (rows - 1) / 2;
     first = first < 1 ? 1 : first;
     for (int i = 0; i < rows; i++) {
@@ -445,7 +457,7 @@ static void draw_separator(const struct shell_tui *t, int col, int top, int bott
 
 void tui_draw(struct cli_shell *sh, const struct shell_tui *t)
 {
-    draw_bar(sh, t);
+    tui_draw_bar(sh, t, 0);
     int top = 2, height = t->cmd_top - top; /* rows between the bar and the command region */
     if (height < 4) {
         return;

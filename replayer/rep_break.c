@@ -164,12 +164,14 @@ static int parse_spec(struct rep_session *s, struct rep_bp *bp, const char *spec
         return 0;
     }
     long line = strtol(spec, &end, 10);
-    if (line > 0 && !*end) { /* LINE: in the file of the current frame */
-        struct pyi_pos here;
-        if (rep_here(s, &here) < 0) {
+    if (line > 0 && !*end) { /* LINE: in the file of the selected frame (as gdb) */
+        const struct pyi_frame *f;
+        size_t n;
+        struct pyi_session *p = rep_pyi(s); /* not rep_here: that forgets the selection */
+        if (!p || pyi_frames(p, &f, &n) < 0 || pyi_frame_selected(p) >= n) {
             return pt_wrap("break %s: no current file", spec);
         }
-        snprintf(bp->file, sizeof bp->file, "%s", here.filename);
+        snprintf(bp->file, sizeof bp->file, "%s", f[pyi_frame_selected(p)].filename);
         bp->line = (int)line;
         return 0;
     }
@@ -186,13 +188,18 @@ static int parse_spec(struct rep_session *s, struct rep_bp *bp, const char *spec
 static int check_line(struct rep_session *s, const struct rep_bp *bp)
 {
     size_t len = 0;
+    char loaded[1024];
     if (bp->func[0] || !s->pyi) {
         return 0;
     }
-    const char *text = pyi_source_text(s->pyi, bp->file, bp->line, &len);
+    const char *file = bp->file; /* a relative name: the loaded file it names, if any */
+    if (file[0] != '/' && rep_loaded_file(s, file, loaded, sizeof loaded)) {
+        file = loaded;
+    }
+    const char *text = pyi_source_text(s->pyi, file, bp->line, &len);
     pt_err_clear();
     if (!text) {
-        return access(bp->file, R_OK) == 0
+        return access(file, R_OK) == 0
                    ? pt_fail("%s:%d: End of file", bp->file, bp->line)
                    : 0; /* a relative or not-yet-seen file: checked when it resolves */
     }

@@ -82,6 +82,8 @@ struct rep_session {
     void *progress_ctx;
     double prog_t0, prog_last; /* seconds (CLOCK_MONOTONIC): the motion's start, last report */
     uint64_t prog_due;         /* tick of the next stop for a progress check */
+    uint64_t ticks_run;        /* ticks replayed forward so far (rep_stats) */
+    uint64_t restores;         /* snapshots restored so far */
     int failed;                /* the replay stopped with an error (rep_failure) */
     char fail_msg[768];
     int nbps, last_bp_id;

@@ -128,7 +128,34 @@ static int one_stop(struct rep_session *s)
     }
 }
 
+/* The tick now, for counting what a run replays (0 when the clock is not running yet). */
+static uint64_t tick_or_zero(struct rep_session *s)
+{
+    uint64_t t = 0;
+    if (s->state != REP_READY) {
+        return s->end_tick;
+    }
+    if (s->clock.table && rep_clock_now(s, &t) < 0) {
+        pt_err_clear();
+        t = 0;
+    }
+    return t;
+}
+
+static int run_events(struct rep_session *s, uint64_t until_event);
+
 int rep_run(struct rep_session *s, uint64_t until_event)
+{
+    uint64_t from = tick_or_zero(s);
+    int rc = run_events(s, until_event);
+    uint64_t to = tick_or_zero(s);
+    if (from && to > from) {
+        s->ticks_run += to - from;
+    }
+    return rc;
+}
+
+static int run_events(struct rep_session *s, uint64_t until_event)
 {
     s->stopped_at_tick = 0;
     s->postmortem_tick = 0; /* moving on from the post-mortem stop (rep_goto_uncaught) */
@@ -175,6 +202,12 @@ int rep_run_to_tick(struct rep_session *s, uint64_t tick)
 int rep_run_until_trap(struct rep_session *s)
 {
     return rep_run(s, UINT64_MAX);
+}
+
+void rep_stats(const struct rep_session *s, uint64_t *ticks_run, uint64_t *restores)
+{
+    *ticks_run = s->ticks_run;
+    *restores = s->restores;
 }
 
 int rep_tick(struct rep_session *s, uint64_t *tick)

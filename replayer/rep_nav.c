@@ -433,6 +433,35 @@ static int until_goal(const struct pyi_pos *pos, pt_addr frame, int line)
     return pos->frame == frame && pos->line_event && pos->line >= line;
 }
 
+/* Where the selected frame is (pyi_frame_selected: `up` moves it): its frame, code and line. */
+static int selected_frame(struct rep_session *s, struct pyi_pos *here)
+{
+    const struct pyi_frame *f;
+    size_t n, sel = pyi_frame_selected(s->pyi);
+    struct pyi_pos caller;
+    if (sel > 0) { /* read before rep_here, which forgets the frames and the selection */
+        if (pyi_frames(s->pyi, &f, &n) < 0 || sel >= n) {
+            return -1;
+        }
+        caller.frame = f[sel].iframe;
+        caller.code = f[sel].code;
+        caller.line = f[sel].line;
+        snprintf(caller.name, sizeof caller.name, "%s", f[sel].funcname);
+        snprintf(caller.filename, sizeof caller.filename, "%s", f[sel].filename);
+    }
+    if (rep_here(s, here) < 0) {
+        return -1;
+    }
+    if (sel > 0) {
+        here->frame = caller.frame;
+        here->code = caller.code;
+        here->line = caller.line;
+        memcpy(here->name, caller.name, sizeof here->name);
+        memcpy(here->filename, caller.filename, sizeof here->filename);
+    }
+    return 0;
+}
+
 int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *reached)
 {
     struct pyi_pos here;
@@ -441,7 +470,7 @@ int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *re
     int n, last;
     *reached = 0;
     s->stopped_bp = 0;
-    if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0 ||
+    if (rep_nav_ready(s) < 0 || selected_frame(s, &here) < 0 ||
         lines_from(s, here.code, line, addrs, PT_WATCH_MAX, &n, &last) < 0) {
         return -1;
     }

@@ -208,6 +208,7 @@ int rep_restore(struct rep_session *s, int index)
     s->last_tick = snap->last_tick;
     s->presented = snap->presented;
     s->state = REP_READY;
+    s->restores++;
     s->failed = 0;
     s->postmortem_tick = 0;
     s->resume_sig = 0;

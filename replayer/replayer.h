@@ -60,8 +60,9 @@ int rep_step(struct rep_session *s, struct pyi_pos *pos);      /* next 'line' ev
 int rep_next(struct rep_session *s, struct pyi_pos *pos);      /* ... in this frame or a caller */
 int rep_finish(struct rep_session *s, struct pyi_pos *pos);    /* back in the caller */
 /* until LINE (pdb's `until lineno`, gdb's `until LOCATION`): run to the first 'line' event of
- * a line >= line in the current frame (*reached = 1), or until the frame returns (stop in the
- * caller) or a breakpoint is hit (*reached = 0). Fails, without running, if line is not after
+ * a line >= line in the selected frame (pyi_frame_selected: frame 0 unless `up` moved it)
+ * (*reached = 1), or until that frame returns (stop in its caller) or a breakpoint is hit
+ * (*reached = 0). Fails, without running, if line is not after
  * the current one or the function has no code from line on. */
 int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *reached);
 /* After Ctrl-C interrupted a forward run: make where it got to the visible stop (on to the next
@@ -136,6 +137,9 @@ void rep_progress_restart(struct rep_session *s);
 /* The replay stopped with an error (a divergence, a failure to run the tracee): the message,
  * or NULL. The state is then REP_FINISHED without being the end of the recording. */
 const char *rep_failure(const struct rep_session *s);
+/* What the session has done so far: ticks replayed forward, snapshots restored (the work a
+ * motion cost, for `maint stats` and tests). */
+void rep_stats(const struct rep_session *s, uint64_t *ticks_run, uint64_t *restores);
 /* The recording's last Python tick (0 if it has none). */
 uint64_t rep_last_tick(const struct rep_session *s);
 

@@ -225,10 +225,29 @@ def missing_events(c):
 
 @test
 def not_cpython(c):
-    """`pytt record -- /bin/true` fails with 125 saying it is not a CPython interpreter."""
+    """`pytt record -- /bin/true` fails with 125 saying it is not a CPython interpreter, and a
+    program that is not Python is refused before it runs: `pytt record /usr/bin/touch FILE`
+    leaves no FILE (nor a trace directory), and `pytt record /bin/ls` prints no listing. A
+    launcher that names a Python on its command line (`env python3.11 -c ...`) still records."""
     _, rec = c.record(["/bin/true"], "", capture=True)
     H.check_pytt_error(rec, "record of /bin/true", r"not\b.*cpython",
                        label="must say it is not a CPython interpreter")
+    marker = c.wd("touched_by_the_recorded_program")
+    trace, rec = c.record(["/usr/bin/touch", marker], "_touch", capture=True)
+    H.check_pytt_error(rec, "record of /usr/bin/touch", r"nothing was run",
+                       label="must say nothing was run")
+    if os.path.exists(marker) or os.path.exists(trace):
+        raise H.TestFailure(f"record of /usr/bin/touch {marker}: the program ran "
+                            f"({os.path.exists(marker)}) or a trace was left "
+                            f"({os.path.exists(trace)}) although it was refused")
+    _, rec = c.record(["/bin/ls", c.wd.path], "_ls", capture=True)
+    H.check_pytt_error(rec, "record of /bin/ls", r"not a CPython interpreter")
+    if rec.stdout:
+        raise H.TestFailure(f"record of /bin/ls ran ls: {rec.stdout[:200]!r}")
+    _, rec = c.record(["/usr/bin/env", c.python, "-c", "print(7)"], "_env", capture=True)
+    if rec.status != 0 or rec.stdout != b"7\n":
+        raise H.TestFailure(f"record of `env {c.python} -c print(7)`: {rec.describe()} "
+                            f"{rec.stdout!r} {H.tail_text(rec.stderr)}")
 
 
 @test
