@@ -311,6 +311,49 @@ def exec_refused(c):
                             + H.tail_text(rec.stderr))
 
 
+COUNT_TAG = b"PYTT-SHELL-COUNT="
+
+
+@test
+def failed_start_shell(c):
+    """A replay that cannot reach the main script (a trace edited so that a package imported
+    before it, by `python -m pkg.main`, loops 9 times instead of 5: the replay diverges there)
+    never pretends to be at the end of the recording: the shell says it could not start, and
+    why, for every command that needs a stop, and exits 1."""
+    pkg = c.wd("startpkg")
+    os.makedirs(pkg)
+    count = c.wd("count.txt")
+    with open(count, "wb") as f:
+        f.write(COUNT_TAG + b"5")
+    with open(os.path.join(pkg, "__init__.py"), "w") as f:
+        f.write(f"n = int(open({count!r}, 'rb').read().split(b'=')[1])\n"
+                "total = sum(i * i for i in range(n * 1000))\n"
+                "open('/dev/null').close()  # a syscall after the loop: its tick is checked\n")
+    with open(os.path.join(pkg, "main.py"), "w") as f:
+        f.write("print('main', __import__('startpkg').total)\n")
+    trace, rec = c.record([c.python, "-m", "startpkg.main"], "", capture=True)
+    if rec.status != 0:
+        raise H.TestFailure("the honest recording failed:\n" + rec.describe())
+    crafted = c.wd("crafted")
+    out = H.run([c.trace_edit, trace, crafted, (COUNT_TAG + b"5").hex(), (COUNT_TAG + b"9").hex()],
+                env=H.clean_env(), capture=True)
+    if out.status != 0 or out.stdout.strip() != b"1":
+        raise H.TestFailure("trace_edit did not make exactly one edit:\n" + out.describe())
+    c.traces.append(crafted)
+    cmds = ["step", "when", "bt", "continue", "reverse-step", "goto end", "info"]
+    args = [c.pytt, "replay", crafted, "--batch"]
+    for cmd in cmds:
+        args += ["-ex", cmd]
+    sh = H.run(args, env=H.clean_env(), cwd=c.wd.path, capture=True, timeout=H.NATIVE_TIMEOUT)
+    text = (sh.stdout + sh.stderr).decode("utf-8", "replace")
+    could_not = text.count("The replay could not start")
+    if sh.status != 1 or "diverged" not in text or could_not < 6 or \
+            "end of the recording" in text or "not being run" in text or \
+            "state: the replay could not start" not in text:
+        raise H.TestFailure(f"the shell on a replay that fails before the main script: "
+                            f"{sh.describe()}\n{text[-2500:]}")
+
+
 PLAN_TAG = bytes([0x51, 0x37, 0x7a, 0x4b])  # not in arch_syscall.py's source (also read)
 
 
