@@ -2,6 +2,8 @@
 completion.
   - session 1 types commands and quits: ~/.local/share/pytt/history (HOME is the test's work
     directory) holds them, mode 0600; session 2 brings them back with the Up key and runs one;
+  - `delete` asks before deleting every breakpoint (n keeps them, y deletes them), and `d` is
+    pdb's down, not delete;
   - Tab completes a command name (`reverse-f` -> `reverse-finish`, and lists the four reverse
     motions for `reverse-`), a breakpoint location (a loaded file: `inv` -> `inventory.py:`; a
     function defined later in the script: `rest` -> `restock`), a name in scope for print
@@ -109,6 +111,19 @@ def completion(work, pytt, trace, fails):
         t.keys("Enter")
         typed(t, ("info sn", ["Tab"]), r"^\(pytt\) info snapshots\s*$", fails, "info sn Tab")
         t.keys("C-u")
+        # `delete` of every breakpoint asks first on a terminal, as gdb does; `d` is pdb's down
+        typed(t, ("delete", ["Enter"]), r"^Delete all breakpoints\? \(y or n\)\s*$", fails,
+              "delete asks")
+        typed(t, ("n", ["Enter"]), r"^\(pytt\)\s*$", fails, "answered n")
+        t.line("info breakpoints")
+        typed(t, ("", []), r"^1\s+breakpoint\s+keep yes\s+at restock", fails,
+              "the breakpoint is still there after n")
+        typed(t, ("d", ["Enter"]), r"Bottom \(innermost\) frame selected", fails, "d is down")
+        typed(t, ("delete", ["Enter"]), r"^Delete all breakpoints\? \(y or n\)\s*$", fails,
+              "delete asks again")
+        t.line("y")
+        t.line("info breakpoints")
+        typed(t, ("", []), r"^No breakpoints\.", fails, "deleted after y")
         t.line("quit")
         ended(status)
     finally:
