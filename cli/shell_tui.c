@@ -21,7 +21,6 @@
 
 #include "common/pt_error.h"
 
-#include <errno.h>
 #include <readline/readline.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,22 +30,6 @@
 static int last_layout = TUI_PYTHON; /* what `tui enable` and Ctrl-X A bring back */
 
 /* ---- the program's output -------------------------------------------------------------------- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return pt_fail_errno("writing the program's output");
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 static void keep_line(struct shell_output *o, const char *text, size_t n, uint64_t event)
 {
@@ -97,7 +80,7 @@ static int output_hook(void *ctx, int kind, const void *buf, size_t n, uint64_t 
         return 0; /* the output window shows it */
     }
     shell_progress_clear(sh);
-    return write_all(fd, buf, n);
+    return rep_write_output(sh->rep, kind, buf, n);
 }
 
 void shell_output_init(struct cli_shell *sh)

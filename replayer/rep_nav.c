@@ -211,7 +211,7 @@ int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, i
 }
 
 /* A trap at a breakpoint hit: count it and stop there. */
-static int at_breakpoint(struct rep_session *s, struct pyi_pos *pos, pt_addr next_instr)
+static int at_breakpoint(struct rep_session *s, const struct pyi_pos *pos, pt_addr next_instr)
 {
     struct rep_bp *bp = rep_bp_check(s, next_instr, pos);
     if (!bp) {
@@ -223,6 +223,31 @@ static int at_breakpoint(struct rep_session *s, struct pyi_pos *pos, pt_addr nex
         rep_break_delete(s, bp->id);
     }
     return 1;
+}
+
+/* Whether a watched motion stops at this trap: 1 stop, 0 go on, -1 error; it may change the
+ * watch (next follows the frame into its caller). */
+typedef int (*watch_stop)(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                          pt_addr next_instr, void *ctx);
+
+/* Run with the watch w until stop says so at a trap (1, that stop presented) or the end (0). */
+static int run_watched_until(struct rep_session *s, struct pt_watch *w, watch_stop stop,
+                             void *ctx, struct pyi_pos *pos)
+{
+    for (;;) {
+        pt_addr next_instr;
+        int r = rep_run_watched(s, w);
+        if (r <= 0) {
+            return r;
+        }
+        if (rep_here_instr(s, pos, &next_instr) < 0) {
+            return -1;
+        }
+        int st = stop(s, w, pos, next_instr, ctx);
+        if (st != 0) {
+            return st < 0 || rep_present(s, pos) < 0 ? -1 : 1;
+        }
+    }
 }
 
 int rep_stopped_at_breakpoint(const struct rep_session *s)
@@ -249,6 +274,25 @@ int rep_step(struct rep_session *s, struct pyi_pos *pos)
     }
 }
 
+/* next: a line event in the watched frames; returning into a caller follows it there. */
+static int next_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                     pt_addr next_instr, void *ctx)
+{
+    struct pyi_pos *here = ctx;
+    int watched = rep_watch_has_frame(w, w->nframes, pos->frame);
+    if (at_breakpoint(s, pos, next_instr) || (watched && pos->line_event)) {
+        return 1;
+    }
+    if (watched && pos->frame != here->frame) {
+        /* returned into a caller: from now on that frame and its callers */
+        if (rep_watch_frames(s, pos->frame, w, 0) < 0 || rep_watch_breakpoints(s, w) < 0) {
+            return -1;
+        }
+        *here = *pos;
+    }
+    return 0;
+}
+
 int rep_next(struct rep_session *s, struct pyi_pos *pos)
 {
     struct pyi_pos here;
@@ -260,27 +304,15 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
     if (rep_watch_frames(s, here.frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    for (;;) {
-        pt_addr next_instr;
-        int r = rep_run_watched(s, &w);
-        if (r <= 0) {
-            return r;
-        }
-        if (rep_here_instr(s, pos, &next_instr) < 0) {
-            return -1;
-        }
-        int watched = rep_watch_has_frame(&w, w.nframes, pos->frame);
-        if (at_breakpoint(s, pos, next_instr) || (watched && pos->line_event)) {
-            return rep_present(s, pos) < 0 ? -1 : 1;
-        }
-        if (watched && pos->frame != here.frame) {
-            /* returned into a caller: from now on that frame and its callers */
-            if (rep_watch_frames(s, pos->frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
-                return -1;
-            }
-            here = *pos;
-        }
-    }
+    return run_watched_until(s, &w, next_stop, &here, pos);
+}
+
+/* finish: a dispatch in one of the first ncallers watched frames (the callers), or a hit. */
+static int finish_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                       pt_addr next_instr, void *ctx)
+{
+    int ncallers = *(int *)ctx;
+    return rep_watch_has_frame(w, ncallers, pos->frame) || at_breakpoint(s, pos, next_instr);
 }
 
 int rep_finish(struct rep_session *s, struct pyi_pos *pos)
@@ -301,19 +333,7 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     if (rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    for (;;) {
-        pt_addr next_instr;
-        int r = rep_run_watched(s, &w);
-        if (r <= 0) {
-            return r;
-        }
-        if (rep_here_instr(s, pos, &next_instr) < 0) {
-            return -1;
-        }
-        if (rep_watch_has_frame(&w, ncallers, pos->frame) || at_breakpoint(s, pos, next_instr)) {
-            return rep_present(s, pos) < 0 ? -1 : 1;
-        }
-    }
+    return run_watched_until(s, &w, finish_stop, &ncallers, pos);
 }
 
 /* Is this the main script's module code starting? Run from C (`python app.py`, `-c`) it has
@@ -427,10 +447,20 @@ static int lines_from(struct rep_session *s, pt_addr code, int line, uint64_t *a
     return rc;
 }
 
-/* Is the trap at pos the goal of until: a line event of a line >= line in frame? */
-static int until_goal(const struct pyi_pos *pos, pt_addr frame, int line)
+struct until_ctx {
+    pt_addr frame;
+    int line, *reached;
+};
+
+/* until LINE: a line event of a line >= line in the frame (reached), the frame returned (a
+ * dispatch in a watched caller), or a breakpoint hit. */
+static int until_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                      pt_addr next_instr, void *ctx)
 {
-    return pos->frame == frame && pos->line_event && pos->line >= line;
+    struct until_ctx *u = ctx;
+    *u->reached = pos->frame == u->frame && pos->line_event && pos->line >= u->line;
+    int returned = pos->frame != u->frame && rep_watch_has_frame(w, w->nframes, pos->frame);
+    return *u->reached || returned || at_breakpoint(s, pos, next_instr);
 }
 
 /* Where the selected frame is (pyi_frame_selected: `up` moves it): its frame, code and line. */
@@ -495,21 +525,8 @@ int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *re
     if (rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    for (;;) {
-        pt_addr next_instr;
-        int r = rep_run_watched(s, &w);
-        if (r <= 0) {
-            return r;
-        }
-        if (rep_here_instr(s, pos, &next_instr) < 0) {
-            return -1;
-        }
-        *reached = until_goal(pos, here.frame, line);
-        int returned = pos->frame != here.frame && rep_watch_has_frame(&w, w.nframes, pos->frame);
-        if (*reached || returned || at_breakpoint(s, pos, next_instr)) {
-            return rep_present(s, pos) < 0 ? -1 : 1;
-        }
-    }
+    struct until_ctx u = {here.frame, line, reached};
+    return run_watched_until(s, &w, until_stop, &u, pos);
 }
 
 /* ---- where an interrupted run stopped ---------------------------------------------------- */

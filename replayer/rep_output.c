@@ -39,7 +39,7 @@ void rep_fd_update(struct rep_session *s)
     pt_fdkinds_update(&s->fds, s->ev.nr, s->ev.args, s->ev.ret);
 }
 
-static int write_fd(struct rep_session *s, int kind, const void *buf, size_t n)
+int rep_write_output(struct rep_session *s, int kind, const void *buf, size_t n)
 {
     int fd = kind == 1 ? s->opt.out_fd : s->opt.err_fd;
     const char *p = buf;
@@ -74,7 +74,7 @@ int rep_sink_write(struct rep_session *s, int kind, const void *buf, size_t n)
     if (s->out_hook) {
         return s->out_hook(s->out_hook_ctx, kind, buf, n, pt_tracer_pos(&s->tr));
     }
-    return write_fd(s, kind, buf, n);
+    return rep_write_output(s, kind, buf, n);
 }
 
 static int copy_out(struct rep_session *s, int kind, pt_addr addr, size_t n)

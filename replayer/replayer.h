@@ -185,6 +185,9 @@ int rep_reprint(const struct rep_session *s);
 void rep_set_output_hook(struct rep_session *s,
                          int (*fn)(void *ctx, int kind, const void *buf, size_t n, uint64_t event),
                          void *ctx);
+/* Write to the descriptors of rep_options (what happens without a hook; a hook may pass bytes
+ * on). */
+int rep_write_output(struct rep_session *s, int kind, const void *buf, size_t n);
 
 /* How the recording ended (PT_END_*), its code, and its message (valid once FINISHED). */
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg);

@@ -45,6 +45,17 @@ class Ctx:
         return trace, H.run([self.pytt, "record", "-o", trace, "--"] + list(cmd),
                             env=env or H.clean_env(), cwd=self.wd.path, **kw)
 
+    def crafted(self, trace, old, new):
+        """A copy of trace whose recorded data has its one occurrence of old replaced by new
+        (tests/tools/trace_edit): well-formed and checksummed, only replay's checks can tell."""
+        crafted = self.wd("crafted")
+        out = H.run([self.trace_edit, trace, crafted, old.hex(), new.hex()], env=H.clean_env(),
+                    capture=True)
+        if out.status != 0 or out.stdout.strip() != b"1":
+            raise H.TestFailure("trace_edit did not make exactly one edit:\n" + out.describe())
+        self.traces.append(crafted)
+        return crafted
+
     def replay(self, trace, env=None, **kw):
         return H.run([self.pytt, "replay", trace, "-a"] + kw.pop("extra", []),
                      env=env or H.clean_env(), cwd=self.wd.path, capture=True, **kw)
@@ -334,12 +345,7 @@ def failed_start_shell(c):
     trace, rec = c.record([c.python, "-m", "startpkg.main"], "", capture=True)
     if rec.status != 0:
         raise H.TestFailure("the honest recording failed:\n" + rec.describe())
-    crafted = c.wd("crafted")
-    out = H.run([c.trace_edit, trace, crafted, (COUNT_TAG + b"5").hex(), (COUNT_TAG + b"9").hex()],
-                env=H.clean_env(), capture=True)
-    if out.status != 0 or out.stdout.strip() != b"1":
-        raise H.TestFailure("trace_edit did not make exactly one edit:\n" + out.describe())
-    c.traces.append(crafted)
+    crafted = c.crafted(trace, COUNT_TAG + b"5", COUNT_TAG + b"9")
     cmds = ["step", "when", "bt", "continue", "reverse-step", "goto end", "info"]
     args = [c.pytt, "replay", crafted, "--batch"]
     for cmd in cmds:
@@ -385,12 +391,7 @@ def hostile_int80(c):
     trace, rec = c.record([c.python, sp("arch_syscall.py"), plan, victim], "", capture=True)
     if rec.status != 0 or b"result 0" not in rec.stdout:
         raise H.TestFailure("the honest recording failed:\n" + rec.describe())
-    crafted = c.wd("crafted")
-    out = H.run([c.trace_edit, trace, crafted, (PLAN_TAG + b"x").hex(), (PLAN_TAG + b"i").hex()],
-                env=H.clean_env(), capture=True)
-    if out.status != 0 or out.stdout.strip() != b"1":
-        raise H.TestFailure("trace_edit did not make exactly one edit:\n" + out.describe())
-    c.traces.append(crafted)
+    crafted = c.crafted(trace, PLAN_TAG + b"x", PLAN_TAG + b"i")
     rep = c.replay(crafted, extra=["--program-output", c.wd("crafted.out")])
     H.check_pytt_error(rep, "replay of a trace crafted to issue int 0x80 unlink",
                        r"32-bit \(int 0x80\) syscall unlink \(i386 number 10\)",

@@ -10,32 +10,12 @@ completion.
     (`rn` -> `rng` in restock), and a command's words (`info sn` -> `info snapshots`).
 Needs tmux (status 77 without)."""
 import os
-import re
-import shutil
 import stat
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_tui  # noqa: E402  (the tmux driver)
-
-
-def start(work, pytt, trace, name):
-    status = os.path.join(work, "status")
-    if os.path.exists(status):
-        os.unlink(status)
-    command = (f"cd {work} && env HOME={work} TERM=xterm LC_ALL=C.UTF-8 {pytt} replay {trace}; "
-               f"echo $? > {status}; sleep 30")
-    return test_tui.Tmux(work, 100, 30, command, name), status
-
-
-def ended(status):
-    deadline = time.monotonic() + 30 * test_tui.SCALE
-    while not os.path.exists(status) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return open(status).read().strip() if os.path.exists(status) else None
+from tmuxlib import Tmux, report, setup  # noqa: E402
 
 
 def typed(t, keys, pattern, fails, what):
@@ -51,7 +31,7 @@ def typed(t, keys, pattern, fails, what):
 
 
 def history(work, pytt, trace, fails):
-    t, status = start(work, pytt, trace, "session1")
+    t = Tmux(work, 100, 30, pytt, trace, "session1")
     try:
         if not t.wait(r"^\(pytt\)\s*$"):
             fails.append("session 1: no prompt:\n" + t.screen())
@@ -60,7 +40,7 @@ def history(work, pytt, trace, fails):
             t.line(cmd)
             time.sleep(0.5)
         t.line("quit")
-        code = ended(status)
+        code = t.exit_status()
     finally:
         t.close()
     path = os.path.join(work, ".local", "share", "pytt", "history")
@@ -72,7 +52,7 @@ def history(work, pytt, trace, fails):
     mode = stat.S_IMODE(os.stat(path).st_mode)
     if lines[-4:] != ["break restock", "when", "info breakpoints", "quit"] or mode != 0o600:
         fails.append(f"history file: {lines} mode {oct(mode)}")
-    t, status = start(work, pytt, trace, "session2")
+    t = Tmux(work, 100, 30, pytt, trace, "session2")
     try:
         if not t.wait(r"^\(pytt\)\s*$"):
             fails.append("session 2: no prompt:\n" + t.screen())
@@ -82,13 +62,13 @@ def history(work, pytt, trace, fails):
         t.keys("Up")
         typed(t, ("", ["Enter"]), r"^tick \d+, event \d+", fails, "Up x3 (when), Enter")
         t.line("quit")
-        ended(status)
+        t.exit_status()
     finally:
         t.close()
 
 
 def completion(work, pytt, trace, fails):
-    t, status = start(work, pytt, trace, "completion")
+    t = Tmux(work, 100, 30, pytt, trace, "completion")
     try:
         if not t.wait(r"^\(pytt\)\s*$"):
             fails.append("no prompt:\n" + t.screen())
@@ -125,41 +105,20 @@ def completion(work, pytt, trace, fails):
         t.line("info breakpoints")
         typed(t, ("", []), r"^No breakpoints\.", fails, "deleted after y")
         t.line("quit")
-        ended(status)
+        t.exit_status()
     finally:
         t.close()
 
 
 def main():
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pytt", required=True)
-    ap.add_argument("--python", default="/usr/bin/python3.11")
-    args = ap.parse_args()
-    for need in ("tmux", args.python):
-        if not shutil.which(need) and not os.path.exists(need):
-            print(f"SKIP: {need} is not installed")
-            return test_tui.SKIP
-    work = tempfile.mkdtemp(prefix="pytt-rl-", dir="/tmp")
-    trace = os.path.join(work, "trace")
-    prog = shutil.copy(test_tui.PROG, os.path.join(work, "inventory.py"))
-    pytt = os.path.abspath(args.pytt)
-    rec = subprocess.run([pytt, "record", "-o", trace, args.python, prog], capture_output=True,
-                         timeout=120)
-    if rec.returncode != 0:
-        print(f"FAIL: pytt record exited {rec.returncode}: {rec.stderr.decode()[-800:]}")
-        return 1
+    ready = setup("pytt-rl-")
+    if not isinstance(ready, tuple):
+        return ready
+    args, work, pytt, trace = ready
     fails = []
     history(work, pytt, trace, fails)
     completion(work, pytt, trace, fails)
-    for f in fails:
-        print("FAIL:", f)
-    if fails:
-        print(f"work directory kept: {work}")
-        return 1
-    shutil.rmtree(work, ignore_errors=True)
-    print("ok")
-    return 0
+    return report(fails, work)
 
 
 if __name__ == "__main__":

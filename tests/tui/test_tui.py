@@ -7,21 +7,13 @@ of the terminal, Ctrl-X A to leave and come back, `layout src`, `tui disable`, q
 Each screen is compared with the expected text in screens/NAME.txt (addresses, ticks, pids and
 the demo's random values masked, trailing blanks dropped); --update writes them from this run.
 A mismatch prints both screens. Needs tmux (install-deps.sh installs it; status 77 without)."""
-import argparse
 import difflib
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-PROG = os.path.join(ROOT, "tests", "transcripts", "demo", "inventory.py")
-SKIP = 77
-SCALE = float(os.environ.get("PYTT_TEST_TIMEOUT_SCALE", "1"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tmuxlib import HERE, Tmux, report, setup  # noqa: E402
 
 MASKS = [
     (re.compile(r"/tmp/pytt-tui-\w{8}"), "<work>"),
@@ -32,41 +24,6 @@ MASKS = [
     (re.compile(r"\[[=|>.]+\]"), "[bar]"),
     (re.compile(r"(?<=started = )[\d.]+"), "T"),
 ]
-
-
-class Tmux:
-    def __init__(self, work, cols, rows, command, name="tmux"):
-        self.sock = os.path.join(work, name + ".sock")  # a server of its own per session
-        self.run("new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows), command)
-
-    def run(self, *args):
-        return subprocess.run(["tmux", "-S", self.sock, *args], capture_output=True, text=True,
-                              timeout=30)
-
-    def keys(self, *keys):
-        self.run("send-keys", "-t", "t", *keys)
-
-    def line(self, text):
-        """Type text literally (so `up` is not tmux's Up key) and Enter."""
-        self.run("send-keys", "-t", "t", "-l", text)
-        self.keys("Enter")
-
-    def screen(self):
-        return self.run("capture-pane", "-p", "-t", "t").stdout
-
-    def wait(self, pattern, timeout=60):
-        """The screen once pattern (a regex) appears on it, or None."""
-        deadline = time.monotonic() + timeout * SCALE
-        while time.monotonic() < deadline:
-            s = self.screen()
-            if re.search(pattern, s, re.M):
-                time.sleep(0.3)  # let the redraw finish
-                return self.screen()
-            time.sleep(0.2)
-        return None
-
-    def close(self):
-        self.run("kill-server")
 
 
 def masked(screen):
@@ -164,48 +121,20 @@ def session(t, chk, work):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pytt", required=True)
-    ap.add_argument("--python", default="/usr/bin/python3.11")
-    ap.add_argument("--update", action="store_true")
-    args = ap.parse_args()
-    for need in ("tmux", args.python):
-        if not shutil.which(need) and not os.path.exists(need):
-            print(f"SKIP: {need} is not installed")
-            return SKIP
-    work = tempfile.mkdtemp(prefix="pytt-tui-", dir="/tmp")  # paths of one length: the screens
-    trace = os.path.join(work, "trace")                     # wrap them at the same place
-    prog = shutil.copy(PROG, os.path.join(work, "inventory.py"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env.update(PYTHONUNBUFFERED="1", LC_ALL="C.UTF-8")
-    rec = subprocess.run([os.path.abspath(args.pytt), "record", "-o", trace, args.python, prog],
-                         capture_output=True, env=env, timeout=120)
-    if rec.returncode != 0:
-        print(f"FAIL: pytt record exited {rec.returncode}: {rec.stderr.decode()[-800:]}")
-        return 1
-    status = os.path.join(work, "status")
-    command = (f"cd {work} && env HOME={work} TERM=xterm LC_ALL=C.UTF-8 "
-               f"{os.path.abspath(args.pytt)} replay {trace}; echo $? > {status}; sleep 30")
-    t = Tmux(work, 100, 34, command)
+    ready = setup("pytt-tui-", lambda ap: ap.add_argument("--update", action="store_true"))
+    if not isinstance(ready, tuple):
+        return ready
+    args, work, pytt, trace = ready
+    t = Tmux(work, 100, 34, pytt, trace)
     chk = Check(args.update, t)
     try:
         session(t, chk, work)
-        deadline = time.monotonic() + 30 * SCALE
-        while not os.path.exists(status) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        code = open(status).read().strip() if os.path.exists(status) else "none"
+        code = t.exit_status()
         if code != "0":
             chk.fails.append(f"pytt replay exited {code} after quit")
     finally:
         t.close()
-    for f in chk.fails:
-        print("FAIL:", f)
-    if chk.fails:
-        print(f"work directory kept: {work}")
-        return 1
-    shutil.rmtree(work, ignore_errors=True)
-    print("ok")
-    return 0
+    return report(chk.fails, work)
 
 
 if __name__ == "__main__":
