@@ -20,7 +20,7 @@ static void print_syscall(const struct pt_event *ev)
     for (int i = 0; i < ev->nargs; i++) {
         printf("%s0x%llx", i ? ", " : "", (unsigned long long)ev->args[i]);
     }
-    printf(") = %lld  tick %llu", (long long)ev->ret, (unsigned long long)ev->tick);
+    printf(") = %lld  clock %llu", (long long)ev->ret, (unsigned long long)ev->tick);
     if (ev->map_kind == PT_MAP_FILE) {
         printf("  maps %s", ev->map_path);
     } else if (ev->map_kind == PT_MAP_COPY) {
@@ -31,16 +31,42 @@ static void print_syscall(const struct pt_event *ev)
     }
 }
 
-static void print_event(const struct pt_event *ev)
+static void print_switch(const struct pt_event *ev)
+{
+    static const char *const at[] = {"", "in syscall ", "preempted at counted dispatch ",
+                                      "exited"};
+    printf("switch to thread %d", (int)ev->tid);
+    if (ev->switch_from) {
+        printf(" (thread %d %s", (int)ev->switch_from, at[ev->switch_at < 4 ? ev->switch_at : 0]);
+        if (ev->switch_at == PT_SWITCH_ENTRY) {
+            printf("%s", pt_syscall_name(ev->switch_nr));
+        } else if (ev->switch_at == PT_SWITCH_TICK) {
+            printf("%llu", (unsigned long long)ev->tick);
+        }
+        printf(")");
+    }
+}
+
+static void print_event(const struct pt_event *ev, int pid)
 {
     printf("%llu ", (unsigned long long)ev->seq);
+    if (ev->tid && ev->tid != pid && ev->type != PT_EV_SWITCH) {
+        printf("[thread %d] ", (int)ev->tid);
+    }
     switch (ev->type) {
+    case PT_EV_SWITCH:
+        print_switch(ev);
+        break;
     case PT_EV_SYSCALL:
         print_syscall(ev);
         break;
     case PT_EV_SIGNAL:
-        printf("signal %s at %s%llu", strsignal(ev->signo), ev->tick ? "tick " : "syscall exit",
-               ev->tick ? (unsigned long long)ev->tick : 0ull);
+        if (ev->tick) {
+            printf("signal %s at counted dispatch %llu", strsignal(ev->signo),
+                   (unsigned long long)ev->tick);
+        } else {
+            printf("signal %s at syscall exit", strsignal(ev->signo));
+        }
         break;
     case PT_EV_FAULT:
         printf("fault %s", strsignal(ev->signo));
@@ -94,7 +120,7 @@ int cli_events_main(int argc, char **argv)
     int rc;
     while ((rc = pt_tracer_next(&r, &ev)) == 1) {
         if (ev.seq >= lo && ev.seq <= hi) {
-            print_event(&ev);
+            print_event(&ev, r.hdr.pid);
         }
     }
     pt_event_free(&ev);

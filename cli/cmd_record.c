@@ -15,13 +15,17 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static void record_usage(void)
 {
-    fputs("usage: pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]\n", stderr);
+    fputs("usage: pytt record [-o DIR] [--chaos[=SEED]] [--] PYTHON SCRIPT [ARGS...]\n"
+          "  --chaos  run the program's threads in random orders and time slices, to make\n"
+          "           rare interleavings (races) happen sooner (rr's chaos mode)\n",
+          stderr);
 }
 
 static int dir_is_empty(const char *dir)
@@ -87,13 +91,25 @@ static int exit_status(const struct rec_result *res)
 int cli_record_main(int argc, char **argv)
 {
     const char *out = NULL;
-    int i = 1;
+    int i = 1, chaos = 0;
+    unsigned long long seed = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             out = argv[++i];
+        } else if (strcmp(argv[i], "--chaos") == 0) {
+            chaos = 1;
+        } else if (strncmp(argv[i], "--chaos=", 8) == 0) {
+            char *end;
+            chaos = 1;
+            seed = strtoull(argv[i] + 8, &end, 0);
+            if (!argv[i][8] || *end || !seed) {
+                fprintf(stderr, "pytt: --chaos=SEED takes a non-zero number, not '%s'\n",
+                        argv[i] + 8);
+                return PYTT_EXIT_ERROR;
+            }
         } else {
             record_usage();
             return PYTT_EXIT_ERROR;
@@ -118,7 +134,8 @@ int cli_record_main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = ignore_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
-    struct rec_options opt = {.argv = argv + i, .trace_dir = dir};
+    struct rec_options opt = {.argv = argv + i, .trace_dir = dir, .chaos = chaos,
+                              .chaos_seed = seed};
     struct rec_result res;
     rc = rec_record(&opt, &res);
     if (!res.header_written) {

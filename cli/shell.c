@@ -8,6 +8,7 @@
 #include "shell_cmds.h"
 
 #include "cli.h"
+#include "common/pt_clock.h"
 #include "common/pt_error.h"
 #include "pyintrospect/pyintrospect.h"
 
@@ -107,8 +108,9 @@ static void progress(void *ctx, const struct rep_progress *p)
 {
     struct cli_shell *sh = ctx;
     if (p->backward) {
-        fprintf(stderr, "searching back: ticks %llu to %llu (Ctrl-C to stop)\n",
-                (unsigned long long)p->from, (unsigned long long)p->to);
+        char a[PT_TICK_STRLEN], b[PT_TICK_STRLEN];
+        fprintf(stderr, "searching back: ticks %s to %s (Ctrl-C to stop)\n",
+                pt_tick_str(p->from, a), pt_tick_str(p->to, b));
         return;
     }
     if (sh->tui) {
@@ -116,8 +118,9 @@ static void progress(void *ctx, const struct rep_progress *p)
         return;
     }
     int tty = isatty(2);
-    fprintf(stderr, "%srunning forward: tick %llu of %llu (%d%%) (Ctrl-C to stop)%s",
-            tty ? "\r" : "", (unsigned long long)p->now, (unsigned long long)p->to,
+    char a[PT_TICK_STRLEN], b[PT_TICK_STRLEN];
+    fprintf(stderr, "%srunning forward: tick %s of %s (%d%%) (Ctrl-C to stop)%s", tty ? "\r" : "",
+            pt_tick_str(p->now, a), pt_tick_str(p->to, b),
             p->to ? (int)(100.0 * (double)p->now / (double)p->to) : 0, tty ? "\033[K" : "\n");
     sh->progress_shown = tty;
 }
@@ -141,7 +144,8 @@ static void after_interrupt(struct cli_shell *sh, const struct shell_cmd *c, int
     if ((c->flags & SH_FORWARD) && rep_state(sh->rep) == REP_READY) {
         shell_interrupted_stop(sh);
     } else if (had_tick && rep_goto_tick(sh->rep, start_tick) == 0) {
-        fprintf(sh->out, "Back at tick %llu.\n", (unsigned long long)start_tick);
+        char t[PT_TICK_STRLEN];
+        fprintf(sh->out, "Back at tick %s.\n", pt_tick_str(start_tick, t));
     }
 }
 
@@ -187,7 +191,7 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
         }
         return 0;
     }
-    size_t n = strcspn(line, " \t");
+    size_t n = *line == '!' ? 1 : strcspn(line, " \t("); /* pdb's !STATEMENT; p(x) */
     const struct shell_cmd *c = shell_lookup(line, n);
     if (!c) {
         fprintf(sh->out, "Undefined command: \"%.*s\". Try \"help\".\n", (int)n, line);

@@ -17,6 +17,11 @@ struct pyi_session;
 struct shell_tui;
 struct shell_output;
 
+struct shell_display {
+    int id;
+    char *expr;
+};
+
 struct cli_shell {
     struct rep_session *rep;
     const char *trace_dir;
@@ -34,6 +39,8 @@ struct cli_shell {
     struct shell_tui *tui; /* the full-screen layout, NULL when off (shell_tui.c) */
     int out_fd, err_fd;    /* where the program's output goes (--program-output or 1 and 2) */
     struct shell_output *output; /* the program's recent output, for the layout's window */
+    struct shell_display *displays; /* `display EXPR`: shown at every stop */
+    int ndisplays, last_display;
 };
 
 /* Set up a shell on a started replay: the program's output passes through the shell (kept for

@@ -16,6 +16,7 @@ enum {
     SH_REPEAT = 1 << 0,   /* an empty line repeats it (motions) */
     SH_FORWARD = 1 << 1,  /* runs the replay forward: Ctrl-C stops it where it is */
     SH_BACKWARD = 1 << 2, /* a backward search: Ctrl-C goes back to where it started */
+    SH_EVAL_HELP = 1 << 3, /* help CMD also explains how expressions are evaluated */
 };
 /* What the argument of a command is, for Tab completion. */
 enum {
@@ -58,10 +59,10 @@ int shell_confirm(struct cli_shell *sh, const char *question);
 int shell_cmd_info(struct cli_shell *sh, const char *args);
 int shell_cmd_when(struct cli_shell *sh, const char *args);
 int shell_cmd_maint(struct cli_shell *sh, const char *args);
-int shell_cmd_set(struct cli_shell *sh, const char *args);
-int shell_cmd_show(struct cli_shell *sh, const char *args);
 int shell_cmd_quit(struct cli_shell *sh, const char *args);
 int shell_cmd_jump(struct cli_shell *sh, const char *args);
+int shell_cmd_set(struct cli_shell *sh, const char *args);
+int shell_cmd_show(struct cli_shell *sh, const char *args);
 /* The replay is not stopped anywhere that can be shown: say why (the end, or a failed start);
  * returns 1 then. */
 int shell_not_stopped(struct cli_shell *sh);
@@ -107,14 +108,37 @@ int shell_cmd_up(struct cli_shell *sh, const char *args);
 int shell_cmd_down(struct cli_shell *sh, const char *args);
 int shell_cmd_frame(struct cli_shell *sh, const char *args);
 int shell_cmd_locals(struct cli_shell *sh, const char *args);
+int shell_print_args(struct cli_shell *sh);
 int shell_cmd_globals(struct cli_shell *sh, const char *args);
-int shell_cmd_print(struct cli_shell *sh, const char *args);
 int shell_cmd_list(struct cli_shell *sh, const char *args);
 int shell_cmd_longlist(struct cli_shell *sh, const char *args);
 int shell_cmd_dis(struct cli_shell *sh, const char *args);
 int shell_cmd_threads(struct cli_shell *sh);
 int shell_cmd_x(struct cli_shell *sh, const char *args);
 int shell_cmd_disas(struct cli_shell *sh, const char *args);
+
+/* shell_eval.c */
+int shell_cmd_print(struct cli_shell *sh, const char *args);
+int shell_cmd_pp(struct cli_shell *sh, const char *args);
+int shell_cmd_bang(struct cli_shell *sh, const char *args);
+int shell_cmd_whatis(struct cli_shell *sh, const char *args);
+int shell_set_eval(struct cli_shell *sh, const char *args);
+int shell_show_eval(struct cli_shell *sh, const char *args);
+int shell_maint_eval(struct cli_shell *sh, const char *args);
+/* `help print` and its kin: how expressions are evaluated. */
+void shell_help_eval(struct cli_shell *sh);
+int shell_cmd_display(struct cli_shell *sh, const char *args);
+int shell_cmd_undisplay(struct cli_shell *sh, const char *args);
+int shell_cmd_info_display(struct cli_shell *sh);
+int shell_cmd_args(struct cli_shell *sh, const char *args);
+int shell_cmd_retval(struct cli_shell *sh, const char *args);
+int shell_cmd_interact(struct cli_shell *sh, const char *args);
+/* After a stop: the display expressions; after finish: the value returned (quiet: nothing when
+ * there is none). */
+void shell_show_displays(struct cli_shell *sh);
+int shell_print_retval(struct cli_shell *sh, int complain);
+/* repr() of an object at this moment: from memory when exact, else evaluated (malloc'd). */
+char *shell_value_text(struct cli_shell *sh, uint64_t obj);
 
 /* shell_tui.c: the full-screen layout, and the program's output (kept for its window) */
 void shell_output_init(struct cli_shell *sh);

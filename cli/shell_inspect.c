@@ -4,6 +4,7 @@
  * replay. The pyintrospect session is opened on first use and invalidated after every motion,
  * since everything it caches about the process may have changed.
  */
+#define _GNU_SOURCE
 #include "shell_cmds.h"
 
 #include "common/pt_error.h"
@@ -39,6 +40,71 @@ static int done(struct cli_shell *sh, int rc, const char *what)
     return rc < 0 ? shell_error(sh, what) : 0;
 }
 
+/* A view that shows values (locals, globals, bt -full) with their real repr(): a first pass,
+ * printed nowhere, notes the values pyintrospect cannot render exactly from memory (their class
+ * defines __repr__, or they are cut at a cap); their repr() is evaluated in one throwaway copy;
+ * the second pass prints with those texts. */
+struct view {
+    int (*fn)(struct pyi_session *p, FILE *out, unsigned flags);
+    unsigned flags;
+};
+
+static int exact_view(struct cli_shell *sh, struct pyi_session *p, const struct view *v,
+                      const char *what)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *sink = open_memstream(&buf, &len);
+    const pt_addr *objs;
+    if (!sink) {
+        return shell_error(sh, "out of memory");
+    }
+    pyi_collect_inexact(p, true);
+    int rc = v->fn(p, sink, v->flags);
+    pyi_collect_inexact(p, false);
+    fclose(sink);
+    free(buf);
+    size_t n = pyi_inexact_values(p, &objs);
+    if (rc == 0 && n) {
+        char **texts = calloc(n, sizeof *texts);
+        struct rep_eval_report r;
+        if (texts && rep_repr_objects(sh->rep, objs, n, texts, &r) == 0) {
+            pyi_set_repr_overrides(p, objs, texts, n);
+            rep_eval_report_free(&r);
+        }
+        pt_err_clear(); /* without a copy, the memory rendering */
+        for (size_t i = 0; texts && i < n; i++) {
+            free(texts[i]);
+        }
+        free(texts);
+    }
+    rc = v->fn(p, sh->out, v->flags);
+    pyi_clear_repr_overrides(p);
+    return done(sh, rc, what);
+}
+
+static int print_locals(struct pyi_session *p, FILE *out, unsigned flags)
+{
+    return pyi_print_locals(p, out);
+}
+
+static int print_args(struct pyi_session *p, FILE *out, unsigned flags)
+{
+    return pyi_print_args(p, out);
+}
+
+int shell_print_args(struct cli_shell *sh)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    struct view v = {print_args, 0};
+    return p ? exact_view(sh, p, &v, "args") : -1;
+}
+
+static int print_globals(struct pyi_session *p, FILE *out, unsigned flags)
+{
+    return pyi_print_globals(p, out);
+}
+
 int shell_cmd_bt(struct cli_shell *sh, const char *args)
 {
     struct pyi_session *p = shell_pyi(sh);
@@ -52,7 +118,9 @@ int shell_cmd_bt(struct cli_shell *sh, const char *args)
     if (strstr(args, "-native")) {
         flags |= PYI_BT_NATIVE;
     }
-    return done(sh, pyi_print_bt(p, sh->out, flags), "bt");
+    struct view v = {pyi_print_bt, flags};
+    return flags & PYI_BT_LOCALS ? exact_view(sh, p, &v, "bt")
+                                 : done(sh, pyi_print_bt(p, sh->out, flags), "bt");
 }
 
 static int move_frame(struct cli_shell *sh, const char *args, int dir)
@@ -94,26 +162,15 @@ int shell_cmd_frame(struct cli_shell *sh, const char *args)
 int shell_cmd_locals(struct cli_shell *sh, const char *args)
 {
     struct pyi_session *p = shell_pyi(sh);
-    return p ? done(sh, pyi_print_locals(p, sh->out), "locals") : -1;
+    struct view v = {print_locals, 0};
+    return p ? exact_view(sh, p, &v, "locals") : -1;
 }
 
 int shell_cmd_globals(struct cli_shell *sh, const char *args)
 {
     struct pyi_session *p = shell_pyi(sh);
-    return p ? done(sh, pyi_print_globals(p, sh->out), "globals") : -1;
-}
-
-int shell_cmd_print(struct cli_shell *sh, const char *args)
-{
-    struct pyi_session *p = shell_pyi(sh);
-    if (!p) {
-        return -1;
-    }
-    if (!*args) {
-        fprintf(sh->out, "usage: print EXPR\n");
-        return -1;
-    }
-    return done(sh, pyi_print_expr(p, sh->out, args), "print");
+    struct view v = {print_globals, 0};
+    return p ? exact_view(sh, p, &v, "globals") : -1;
 }
 
 int shell_cmd_list(struct cli_shell *sh, const char *args)

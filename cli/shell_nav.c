@@ -7,6 +7,7 @@
  */
 #include "shell_cmds.h"
 
+#include "common/pt_clock.h"
 #include "common/pt_error.h"
 #include "common/pt_ptrace.h"
 #include "pyintrospect/pyintrospect.h"
@@ -55,6 +56,10 @@ int shell_motion_done(struct cli_shell *sh, int r, const struct pyi_pos *pos, co
         return 0;
     }
     shell_print_stop(sh, pos);
+    if (strcmp(what, "finish") == 0) {
+        shell_print_retval(sh, 0);
+    }
+    shell_show_displays(sh);
     return 0;
 }
 
@@ -250,7 +255,6 @@ int shell_cmd_reverse_continue(struct cli_shell *sh, const char *args)
 int shell_cmd_goto(struct cli_shell *sh, const char *args)
 {
     struct pyi_pos pos;
-    char *end;
     int r;
     if (sh->unusable) {
         return shell_not_stopped(sh) ? -1 : 0;
@@ -261,9 +265,10 @@ int shell_cmd_goto(struct cli_shell *sh, const char *args)
     } else if (strcmp(args, "end") == 0) {
         r = rep_goto_end(sh->rep, &pos);
     } else {
-        unsigned long long tick = strtoull(args, &end, 10);
-        if (!*args || *end) {
-            fprintf(sh->out, "usage: goto TICK|start|end\n");
+        uint64_t tick;
+        if (!*args || pt_tick_parse(args, &tick) < 0) {
+            pt_err_clear();
+            fprintf(sh->out, "usage: goto TICK|start|end (TICK as `when` shows it: C.k)\n");
             return -1;
         }
         r = rep_goto(sh->rep, tick, &pos);
@@ -278,8 +283,9 @@ int shell_cmd_info_snapshots(struct cli_shell *sh)
     fprintf(sh->out, "%d snapshot%s (forks of the replayed process, sharing memory with it)\n", n,
             n == 1 ? "" : "s");
     for (int i = 0; i < n; i++) {
-        fprintf(sh->out, "  tick %-12llu pid %-7d %ld KiB (proportional set size)\n",
-                (unsigned long long)snaps[i].tick, (int)snaps[i].pid, snaps[i].pss_kib);
+        char t[PT_TICK_STRLEN];
+        fprintf(sh->out, "  tick %-16s pid %-7d %ld KiB (proportional set size)\n",
+                pt_tick_str(snaps[i].tick, t), (int)snaps[i].pid, snaps[i].pss_kib);
     }
     return 0;
 }

@@ -1,10 +1,12 @@
 /*
  * shell_session: commands about the session rather than the program: `info` (the trace and the
- * position, and the dispatch to info breakpoints/snapshots/threads), `when`, `set`/`show`
- * (reprint, confirm), `maint time`, `quit`, and pdb's `jump`, which a recording cannot do.
+ * position, and the dispatch to info breakpoints/display/snapshots/threads), `when`, `set`/`show`
+ * (reprint, confirm; eval-timeout passed on to shell_eval.c), `maint time|stats|eval`, `quit`,
+ * and pdb's `jump`, which a recording cannot do.
  */
 #include "shell_cmds.h"
 
+#include "common/pt_clock.h"
 #include "common/pt_elf.h"
 #include "common/pt_trace.h"
 
@@ -82,13 +84,16 @@ int shell_cmd_info(struct cli_shell *sh, const char *args)
     if (is_sub(args, "breakpoints", 1)) {
         return shell_cmd_info_breakpoints(sh);
     }
+    if (is_sub(args, "display", 1)) {
+        return shell_cmd_info_display(sh);
+    }
     if (is_sub(args, "locals", 1)) {
         return shell_cmd_locals(sh, "");
     }
     if (!*args || is_sub(args, "trace", 2)) {
         return info_trace(sh);
     }
-    fprintf(sh->out, "usage: info [trace|breakpoints|catch|snapshots|threads|locals]\n");
+    fprintf(sh->out, "usage: info [trace|breakpoints|catch|display|snapshots|threads|locals]\n");
     return -1;
 }
 
@@ -101,7 +106,8 @@ int shell_cmd_when(struct cli_shell *sh, const char *args)
     if (rep_tick(sh->rep, &tick) < 0) {
         return shell_error(sh, "cannot read the Python clock");
     }
-    fprintf(sh->out, "tick %llu, event %llu%s\n", (unsigned long long)tick,
+    char t[PT_TICK_STRLEN];
+    fprintf(sh->out, "tick %s, event %llu%s\n", pt_tick_str(tick, t),
             (unsigned long long)rep_position(sh->rep),
             rep_state(sh->rep) == REP_FINISHED ? " (end of the recording)" : "");
     return 0;
@@ -128,9 +134,12 @@ int shell_cmd_maint(struct cli_shell *sh, const char *args)
                 (unsigned long long)ticks, (unsigned long long)restores);
         return 0;
     }
+    if (strncmp(args, "eval ", 5) == 0) {
+        return shell_maint_eval(sh, args + 5);
+    }
     int on = strncmp(args, "time ", 5) == 0 ? parse_bool(args + 5) : -1;
     if (on < 0) {
-        fprintf(sh->out, "usage: maint time on|off, maint stats\n");
+        fprintf(sh->out, "usage: maint time on|off, maint stats, maint eval auto|memory|copy\n");
         return -1;
     }
     sh->timing = on;
@@ -150,13 +159,19 @@ int shell_cmd_set(struct cli_shell *sh, const char *args)
         sh->confirm = on;
         return 0;
     }
-    fprintf(sh->out, "usage: set reprint on|off, set confirm on|off\n");
+    if (n == 12 && strncmp(args, "eval-timeout", 12) == 0) {
+        return shell_set_eval(sh, args);
+    }
+    fprintf(sh->out, "usage: set reprint on|off, set confirm on|off, set eval-timeout SECONDS\n");
     return -1;
 }
 
 int shell_cmd_show(struct cli_shell *sh, const char *args)
 {
     int all = !*args;
+    if (all || strcmp(args, "eval-timeout") == 0) {
+        shell_show_eval(sh, "eval-timeout");
+    }
     if (all || strcmp(args, "reprint") == 0) {
         fprintf(sh->out, "reprint: %s (%s)\n", rep_reprint(sh->rep) ? "on" : "off",
                 rep_reprint(sh->rep) ? "output is shown again each time it is re-executed"
@@ -166,8 +181,9 @@ int shell_cmd_show(struct cli_shell *sh, const char *args)
     if (all || strcmp(args, "confirm") == 0) {
         fprintf(sh->out, "confirm: %s\n", sh->confirm ? "on" : "off");
     }
-    if (!all && strcmp(args, "reprint") != 0 && strcmp(args, "confirm") != 0) {
-        fprintf(sh->out, "usage: show [reprint|confirm]\n");
+    if (!all && strcmp(args, "reprint") != 0 && strcmp(args, "confirm") != 0 &&
+        strcmp(args, "eval-timeout") != 0) {
+        fprintf(sh->out, "usage: show [reprint|confirm|eval-timeout]\n");
         return -1;
     }
     return 0;

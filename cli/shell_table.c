@@ -100,8 +100,26 @@ static const struct shell_cmd commands[] = {
      "locals", NULL, 0, NULL},
     {"globals", "", 0, shell_cmd_globals, "global variables of the selected frame", G_STACK,
      "globals", NULL, 0, NULL},
-    {"print", "p py-print", 0, shell_cmd_print, "print EXPR: names, a.b.c, d['k'][0]", G_STACK,
-     "print EXPR", NULL, SH_ARG_EXPR, NULL},
+    {"print", "p py-print", SH_EVAL_HELP, shell_cmd_print,
+     "repr of any Python expression, evaluated at this moment (side effects are discarded)",
+     G_STACK, "print EXPR", NULL, SH_ARG_EXPR, NULL},
+    {"pp", "", SH_EVAL_HELP, shell_cmd_pp, "pretty-print the value (pprint)", G_STACK, "pp EXPR",
+     NULL, SH_ARG_EXPR, NULL},
+    {"whatis", "", 0, shell_cmd_whatis, "the type of the value", G_STACK, "whatis EXPR", NULL,
+     SH_ARG_EXPR, NULL},
+    {"!", "", SH_EVAL_HELP, shell_cmd_bang, "run a Python statement at this moment", G_STACK,
+     "!STATEMENT", NULL, SH_ARG_EXPR, NULL},
+    {"display", "", SH_EVAL_HELP, shell_cmd_display, "show EXPR at every stop (or all now)",
+     G_STACK, "display [EXPR]", NULL, SH_ARG_EXPR, NULL},
+    {"undisplay", "", 0, shell_cmd_undisplay, "delete display expressions", G_STACK,
+     "undisplay [N...]", NULL, 0, NULL},
+    {"args", "a", 0, shell_cmd_args, "the arguments of the selected frame's function", G_STACK,
+     "args", NULL, 0, NULL},
+    {"retval", "rv", 0, shell_cmd_retval, "the value the function returned (after finish)",
+     G_STACK, "retval", NULL, 0, NULL},
+    {"interact", "", SH_EVAL_HELP, shell_cmd_interact,
+     "a Python REPL at this moment (in a throwaway copy: changes are discarded)", G_STACK,
+     "interact", NULL, 0, NULL},
     /* code */
     {"list", "l py-list", 0, shell_cmd_list, "source around the current line", G_CODE,
      "list [FIRST[,LAST]]", NULL, 0, NULL},
@@ -125,22 +143,23 @@ static const struct shell_cmd commands[] = {
     {"refresh", "", 0, shell_cmd_refresh, "redraw the full-screen layout", G_SCREEN, "refresh",
      NULL, 0, NULL},
     /* session */
-    {"info", "i", 0, shell_cmd_info, "the trace, breakpoints, snapshots or threads", G_SESSION,
-     "info [trace|breakpoints|catch|snapshots|threads]", NULL, SH_ARG_WORDS,
-     "trace breakpoints catch snapshots threads"},
+    {"info", "i", 0, shell_cmd_info, "the trace, breakpoints, displays, snapshots or threads",
+     G_SESSION, "info [trace|breakpoints|catch|display|snapshots|threads|locals]", NULL,
+     SH_ARG_WORDS, "trace breakpoints catch display snapshots threads locals"},
     {"set", "", 0, shell_cmd_set, "change a setting", G_SESSION,
-     "set reprint on|off | set confirm on|off",
+     "set reprint on|off | set confirm on|off | set eval-timeout SECONDS",
      "reprint: show the program's output again when a motion re-executes a part of the run "
      "already seen (off by default: output is shown once, as it first happened). confirm: ask "
-     "before deleting all breakpoints.",
-     SH_ARG_WORDS, "reprint confirm"},
-    {"show", "", 0, shell_cmd_show, "show the settings", G_SESSION, "show [reprint|confirm]",
-     NULL, SH_ARG_WORDS, "reprint confirm"},
+     "before deleting all breakpoints. eval-timeout: the limit for each evaluation (default 5).",
+     SH_ARG_WORDS, "reprint confirm eval-timeout"},
+    {"show", "", 0, shell_cmd_show, "show the settings", G_SESSION,
+     "show [reprint|confirm|eval-timeout]", NULL, SH_ARG_WORDS, "reprint confirm eval-timeout"},
     {"maint", "", 0, shell_cmd_maint, "timing of commands, work done by the replay", G_SESSION,
-     "maint time on|off | maint stats",
+     "maint time on|off | maint stats | maint eval auto|memory|copy",
      "time: print each command's wall-clock time. stats: the ticks replayed and the snapshots "
-     "restored so far.",
-     SH_ARG_WORDS, "time stats"},
+     "restored so far. eval: where expressions are evaluated (from memory when exact, or in a "
+     "copy of the process).",
+     SH_ARG_WORDS, "time stats eval"},
     {"help", "h ?", 0, shell_cmd_help, "list the commands, or say more about one", G_SESSION,
      "help [COMMAND]", NULL, SH_ARG_COMMAND, NULL},
     {"quit", "q exit", 0, shell_cmd_quit, "leave the shell", G_SESSION, "quit", NULL, 0, NULL},
@@ -267,6 +286,9 @@ static int help_one(struct cli_shell *sh, const struct shell_cmd *c)
     }
     if (c->flags & SH_REPEAT) {
         fprintf(sh->out, "An empty line repeats it.\n");
+    }
+    if (c->flags & SH_EVAL_HELP) {
+        shell_help_eval(sh);
     }
     return 0;
 }

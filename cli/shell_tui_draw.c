@@ -12,6 +12,7 @@
 #include "shell_cmds.h"
 #include "shell_tui.h"
 
+#include "common/pt_clock.h"
 #include "common/pt_error.h"
 #include "pyintrospect/pyintrospect.h"
 
@@ -199,8 +200,9 @@ void tui_draw_bar(struct cli_shell *sh, const struct shell_tui *t, uint64_t runn
     } else if (rep_tick(sh->rep, &now) < 0) {
         pt_err_clear();
     }
-    snprintf(text, sizeof text, " tick %llu of %llu  event %llu of %llu  %s ",
-             (unsigned long long)now, (unsigned long long)last,
+    char a[PT_TICK_STRLEN], b[PT_TICK_STRLEN];
+    snprintf(text, sizeof text, " tick %s of %s  event %llu of %llu  %s ", pt_tick_str(now, a),
+             pt_tick_str(last, b),
              (unsigned long long)rep_position(sh->rep), (unsigned long long)rep_nevents(sh->rep),
              sh->unusable  ? "(the replay could not start)"
              : running     ? "running (Ctrl-C to stop)"

@@ -33,6 +33,10 @@ void pt_event_free(struct pt_event *ev)
 void pt_event_reset(struct pt_event *ev, uint8_t type)
 {
     ev->type = type;
+    ev->tid = 0;
+    ev->switch_from = 0;
+    ev->switch_at = PT_SWITCH_NONE;
+    ev->switch_nr = 0;
     ev->tick = 0;
     ev->nr = -1;
     ev->nargs = 0;
@@ -120,6 +124,7 @@ static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
 static void encode_event(struct pt_buf *b, const struct pt_event *ev)
 {
     pt_buf_u8(b, ev->type);
+    pt_buf_uv(b, (uint64_t)(uint32_t)ev->tid);
     switch (ev->type) {
     case PT_EV_SYSCALL:
         encode_syscall(b, ev);
@@ -136,13 +141,21 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
         break;
     case PT_EV_CLOCK:
         pt_buf_uv(b, ev->clock_table);
+        pt_buf_uv(b, ev->clock_countdown);
         pt_buf_blob(b, ev->clock_redirect, sizeof ev->clock_redirect);
+        pt_buf_blob(b, ev->clock_counted, sizeof ev->clock_counted);
         break;
     case PT_EV_RDTSC:
         pt_buf_uv(b, ev->rax);
         pt_buf_uv(b, ev->rdx);
         pt_buf_uv(b, ev->rcx);
         pt_buf_u8(b, ev->insn_len);
+        break;
+    case PT_EV_SWITCH:
+        pt_buf_uv(b, (uint64_t)(uint32_t)ev->switch_from);
+        pt_buf_u8(b, ev->switch_at);
+        pt_buf_uv(b, (uint64_t)(uint32_t)ev->switch_nr);
+        pt_buf_uv(b, ev->tick);
         break;
     case PT_EV_END:
         pt_buf_u8(b, ev->end_how);
@@ -200,11 +213,22 @@ static void decode_syscall(struct pt_cur *c, struct pt_event *ev)
     }
 }
 
+static int32_t decode_tid(struct pt_cur *c)
+{
+    uint64_t v = pt_cur_uv(c);
+    if (v > INT32_MAX) {
+        c->bad = 1;
+        return 0;
+    }
+    return (int32_t)v;
+}
+
 static int decode_event(struct pt_cur *c, struct pt_event *ev)
 {
     pt_event_reset(ev, pt_cur_u8(c));
     size_t n;
     const uint8_t *p;
+    ev->tid = decode_tid(c);
     switch (ev->type) {
     case PT_EV_SYSCALL:
         decode_syscall(c, ev);
@@ -237,11 +261,27 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         break;
     case PT_EV_CLOCK:
         ev->clock_table = pt_cur_uv(c);
+        ev->clock_countdown = pt_cur_uv(c);
         p = pt_cur_blob(c, &n);
         if (n != sizeof ev->clock_redirect) {
             c->bad = 1;
         } else {
             memcpy(ev->clock_redirect, p, n);
+        }
+        p = pt_cur_blob(c, &n);
+        if (n != sizeof ev->clock_counted) {
+            c->bad = 1;
+        } else {
+            memcpy(ev->clock_counted, p, n);
+        }
+        break;
+    case PT_EV_SWITCH:
+        ev->switch_from = decode_tid(c);
+        ev->switch_at = pt_cur_u8(c);
+        ev->switch_nr = (int32_t)pt_cur_uv(c);
+        ev->tick = pt_cur_uv(c);
+        if (ev->switch_at > PT_SWITCH_EXITED || ev->switch_nr >= 1024 || ev->tid <= 0) {
+            c->bad = 1;
         }
         break;
     case PT_EV_END:
@@ -308,6 +348,7 @@ static void encode_header(struct pt_buf *b, const struct pt_header *h)
     pt_buf_uv(b, h->page_addr);
     pt_buf_uv(b, h->page_len);
     pt_buf_sv(b, h->cpu);
+    pt_buf_uv(b, (uint64_t)(uint32_t)h->pid);
 }
 
 static int decode_header(struct pt_cur *c, struct pt_header *h)
@@ -344,7 +385,8 @@ static int decode_header(struct pt_cur *c, struct pt_header *h)
     h->page_addr = pt_cur_uv(c);
     h->page_len = pt_cur_uv(c);
     h->cpu = (int32_t)pt_cur_sv(c);
-    if (c->bad || h->stack_end - h->rsp != h->stack_len) {
+    h->pid = decode_tid(c);
+    if (c->bad || h->stack_end - h->rsp != h->stack_len || h->pid <= 0) {
         return -1;
     }
     return 0;

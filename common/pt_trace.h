@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 1
+#define PT_TRACE_VERSION 2
 #define PT_NRLIMITS 16
 
 /* How a file the program mapped is identified across record and replay. */
@@ -42,6 +42,18 @@ enum pt_ev_type {
     PT_EV_END = 5,     /* the end of the recording */
     PT_EV_CLOCK = 6,   /* the Python clock was installed here (pt_clock.h) */
     PT_EV_OUTPUT = 7,  /* a child process wrote this to the inherited stdout/stderr */
+    PT_EV_SWITCH = 8,  /* the scheduler let thread `tid` run from here (threads run one at a
+                        * time); the thread that ran until now (switch_from) stopped as
+                        * switch_at says */
+};
+
+/* Where the thread that ran stopped when a SWITCH gave the CPU to another. */
+enum pt_switch_at {
+    PT_SWITCH_NONE = 0,    /* no thread was running user code (all were in syscalls) */
+    PT_SWITCH_ENTRY = 1,   /* it entered syscall switch_nr and may block there; its SYSCALL
+                            * event comes when the call returns */
+    PT_SWITCH_TICK = 2,    /* preempted at counted dispatch `tick` (its time slice ended) */
+    PT_SWITCH_EXITED = 3,  /* it exited */
 };
 
 /* How a mmap'd file is reproduced at replay. */
@@ -62,8 +74,10 @@ struct pt_region {
 struct pt_event {
     uint64_t seq; /* event number, from 0 */
     uint8_t type;
-    uint64_t tick; /* SYSCALL: Python clock at the call; SIGNAL: tick it was delivered at, or 0
-                    * for "at the exit of the preceding syscall" */
+    int32_t tid; /* the thread it belongs to (recorded thread ids; the first is the pid) */
+    uint64_t tick; /* the Python clock's counted dispatches (pt_clock.h's C): SYSCALL: at the
+                    * call; SIGNAL: the counted dispatch it was delivered at, or 0 for "at the
+                    * exit of the preceding syscall" */
     /* PT_EV_SYSCALL */
     int32_t nr;
     uint8_t nargs;
@@ -81,9 +95,15 @@ struct pt_event {
     /* PT_EV_RDTSC */
     uint64_t rax, rdx, rcx;
     uint8_t insn_len;
-    /* PT_EV_CLOCK */
+    /* PT_EV_CLOCK: the clock's plan (pt_clock.h) */
     uint64_t clock_table;        /* address of opcode_targets */
-    uint8_t clock_redirect[256]; /* handler each opcode's trampoline continues to */
+    uint64_t clock_countdown;    /* address of the counted dispatches' countdown */
+    uint8_t clock_redirect[256]; /* handler each opcode's watch trampoline continues to */
+    uint8_t clock_counted[256];  /* 1: a counted opcode */
+    /* PT_EV_SWITCH */
+    int32_t switch_from;
+    uint8_t switch_at;
+    int32_t switch_nr;
     /* PT_EV_END */
     uint8_t end_how;
     int32_t end_code; /* exit status, signal number, or 0 */
@@ -120,6 +140,7 @@ struct pt_header {
     size_t stack_len;
     uint64_t page_addr, page_len; /* pytt's page in the tracee */
     int32_t cpu;
+    int32_t pid; /* the recorded process's pid: its first thread's id in the events */
 };
 
 void pt_header_free(struct pt_header *h);

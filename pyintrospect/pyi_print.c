@@ -65,8 +65,16 @@ int pyi_frame_locals(struct pyi_session *s, const struct pyi_rawframe *r,
         struct pyi_local_cb cb = {fn, ctx, s};
         return r->locals ? s->v->dict_iter(s, r->locals, pyi_locals_dict_cb, &cb) : 0;
     }
-    for (int i = 0; i < c->nlocalsplus; i++) {
-        pt_addr v = pyi_local_value(s, c, r, i);
+    pt_addr slots[256];
+    int n = c->nlocalsplus;
+    bool bulk =
+        n > 0 && n <= 256 && pyi_read(s, r->localsplus, slots, (size_t)n * sizeof slots[0]) == 0;
+    pt_err_clear();
+    for (int i = 0; i < n; i++) {
+        pt_addr v = bulk && !slots[i] ? 0 : pyi_local_value(s, c, r, i);
+        if (bulk && slots[i] && !(c->localspluskinds[i] & (s->v->fast_free | s->v->fast_cell))) {
+            v = slots[i]; /* a plain local: its slot is the value */
+        }
         if (v && c->localsplusnames[i] && fn(ctx, c->localsplusnames[i], v)) {
             break;
         }
@@ -84,10 +92,11 @@ static int pyi_print_local_cb(void *vctx, const char *name, pt_addr value)
 {
     struct pyi_print_local *p = vctx;
     char *text = NULL;
-    if (pyi_repr(p->s, value, &text) != 0) {
+    const char *note;
+    if (pyi_render_value(p->s, value, &text, &note) != 0) {
         return 1;
     }
-    fprintf(p->out, "%s%s = %s\n", p->indent, name, text);
+    fprintf(p->out, "%s%s = %s%s\n", p->indent, name, text, note);
     free(text);
     return 0;
 }
@@ -103,6 +112,32 @@ int pyi_print_locals(struct pyi_session *s, FILE *out)
 {
     const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
     return r ? pyi_print_locals_of(s, out, r, "") : -1;
+}
+
+#define PYI_CO_VARARGS 0x4
+#define PYI_CO_VARKEYWORDS 0x8
+
+/* pdb's do_args */
+int pyi_print_args(struct pyi_session *s, FILE *out)
+{
+    struct pyi_code *c;
+    const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
+    if (!r || pyi_code_get(s, r->code, &c) != 0) {
+        return -1;
+    }
+    int n = c->argcount + c->kwonlyargcount + !!(c->flags & PYI_CO_VARARGS) +
+            !!(c->flags & PYI_CO_VARKEYWORDS);
+    struct pyi_print_local p = {s, out, ""};
+    for (int i = 0; i < n && i < c->nlocalsplus; i++) {
+        pt_addr v = pyi_local_value(s, c, r, i);
+        const char *name = c->localsplusnames[i] ? c->localsplusnames[i] : "?";
+        if (!v) {
+            fprintf(out, "%s = *** undefined ***\n", name);
+        } else if (pyi_print_local_cb(&p, name, v)) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int pyi_print_global_cb(void *vctx, const char *name, pt_addr value)

@@ -30,6 +30,9 @@ static int pyi_resolve_syms(struct pyi_session *s)
 {
     for (int i = 0; i < PYI_Y__COUNT; i++) {
         const struct pyi_sym_spec *sp = &s->v->syms[i];
+        if (!sp->name) {
+            continue; /* not named by this version's layer: absent */
+        }
         if (sp->decl_file) {
             if (!s->sym[i] && !sp->optional) {
                 return pt_fail("DWARF of %s has no variable %s (from %s)", s->pymod_path, sp->name,
@@ -116,6 +119,8 @@ void pyi_close(struct pyi_session *s)
     }
     pyi_unitab_free(s->unitab);
     pyi_source_free(s);
+    pyi_clear_repr_overrides(s);
+    free(s->inexact.objs);
     free(s->debuginfo_path);
     free(s->pymod_path);
     free(s);

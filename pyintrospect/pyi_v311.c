@@ -80,6 +80,10 @@ static const struct pyi_member_spec v311_members[PYI_F__COUNT] = {
     M(PYI_F_TP_MRO, "PyTypeObject", "tp_mro"),
     M(PYI_F_TP_REPR, "PyTypeObject", "tp_repr"),
     M(PYI_F_TP_DICTOFFSET, "PyTypeObject", "tp_dictoffset"),
+    M(PYI_F_TP_GETATTRO, "PyTypeObject", "tp_getattro"),
+    M(PYI_F_TP_DESCR_GET, "PyTypeObject", "tp_descr_get"),
+    M(PYI_F_TP_DESCR_SET, "PyTypeObject", "tp_descr_set"),
+    MOPT(PYI_F_TP_VERSION_TAG, "PyTypeObject", "tp_version_tag"),
     M(PYI_F_HT_QUALNAME, "PyHeapTypeObject", "ht_qualname"),
     M(PYI_F_HT_CACHED_KEYS, "PyHeapTypeObject", "ht_cached_keys"),
     M(PYI_F_LONG_DIGIT, "PyLongObject", "ob_digit"),
@@ -131,6 +135,18 @@ static const struct pyi_member_spec v311_members[PYI_F__COUNT] = {
     MOPT(PYI_F_TB_NEXT, "PyTracebackObject", "tb_next"),
     MOPT(PYI_F_TB_FRAME, "PyTracebackObject", "tb_frame"),
     MOPT(PYI_F_UNIREC_FLAGS, "_PyUnicode_TypeRecord", "flags"),
+    MOPT(PYI_F_DT_DATA, "PyDateTime_DateTime", "data"),
+    MOPT(PYI_F_DT_FOLD, "PyDateTime_DateTime", "fold"),
+    MOPT(PYI_F_DT_HASTZ, "PyDateTime_DateTime", "hastzinfo"),
+    MOPT(PYI_F_DT_TZINFO, "PyDateTime_DateTime", "tzinfo"),
+    MOPT(PYI_F_DATE_DATA, "PyDateTime_Date", "data"),
+    MOPT(PYI_F_TIME_DATA, "PyDateTime_Time", "data"),
+    MOPT(PYI_F_TIME_FOLD, "PyDateTime_Time", "fold"),
+    MOPT(PYI_F_TIME_HASTZ, "PyDateTime_Time", "hastzinfo"),
+    MOPT(PYI_F_TIME_TZINFO, "PyDateTime_Time", "tzinfo"),
+    MOPT(PYI_F_DELTA_DAYS, "PyDateTime_Delta", "days"),
+    MOPT(PYI_F_DELTA_SECONDS, "PyDateTime_Delta", "seconds"),
+    MOPT(PYI_F_DELTA_US, "PyDateTime_Delta", "microseconds"),
 };
 
 static const struct pyi_size_spec v311_sizes[PYI_S__COUNT] = {
@@ -185,6 +201,7 @@ static const struct pyi_sym_spec v311_syms[PYI_Y__COUNT] = {
     Y(PYI_Y_PROPERTY_TYPE, "PyProperty_Type"),
     [PYI_Y_BASEEXC_TYPE] = {"PyExc_BaseException", NULL, false, true},
     Y(PYI_Y_SET_DUMMY, "_PySet_Dummy"),
+    YOPT(PYI_Y_GENERIC_GETATTR, "PyObject_GenericGetAttr"),
     YOPT(PYI_Y_OPCODE_DEOPT, "_PyOpcode_Deopt"),
     YOPT(PYI_Y_OPCODE_CACHES, "_PyOpcode_Caches"),
     YOPT(PYI_Y_OPCODE_OPNAME, "_PyOpcode_OpName"),
@@ -273,6 +290,43 @@ static int v311_frame_read(struct pyi_session *s, pt_addr addr, struct pyi_rawfr
         f->fo_lineno = (int)lineno;
     }
     return 0;
+}
+
+static const char *v311_opname(struct pyi_session *s, int op);
+
+/* An inlined return (RETURN_VALUE in a frame that is not an entry frame) pushes the value on
+ * the caller's stack (_PyFrame_StackPush) and resumes it (resume_frame: stack_pointer reloaded,
+ * stacktop reset to -1) after its CALL, whose last inline cache prev_instr still points at: at
+ * that dispatch the value is stack_pointer[-1]. */
+static int v311_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                               pt_addr stack_pointer, pt_addr *value, const char **why)
+{
+    struct pyi_rawframe r;
+    struct pyi_code *c;
+    *why = NULL;
+    if (v311_frame_read(s, caller, &r) != 0 || pyi_code_get(s, r.code, &c) != 0) {
+        return -1;
+    }
+    int64_t depth = ((int64_t)stack_pointer - (int64_t)r.localsplus) / 8 - c->nlocalsplus;
+    pt_addr code0 = r.code + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off;
+    int64_t unit = s->size[PYI_S_CODEUNIT], cur = ((int64_t)next_instr - (int64_t)code0) / unit;
+    int owner = -1;
+    for (int i = 0; i <= r.lasti && i < (int)c->ncodeunits; i++) {
+        if (c->deopt[2 * i] != 0 || i == 0) { /* CACHE entries are opcode 0 */
+            owner = i;
+        }
+    }
+    const char *name = owner >= 0 ? v311_opname(s, c->deopt[2 * owner]) : NULL;
+    if (!name || (strcmp(name, "CALL") != 0 && strcmp(name, "CALL_FUNCTION_EX") != 0) ||
+        cur != r.lasti + 1) {
+        *why = "the caller did not resume right after a call";
+        return 0;
+    }
+    if (depth < 1 || depth > 65536) {
+        *why = "the caller's value stack does not hold it";
+        return 0;
+    }
+    return pyi_read_ptr(s, stack_pointer - 8, value) == 0 ? 1 : -1;
 }
 
 /* ---- the location table (Objects/locations.md) ---------------------------------------------- */
@@ -667,15 +721,25 @@ static int v311_values_iter(struct pyi_session *s, pt_addr values, const struct 
         return -1;
     }
     pt_addr vbase = values + (pt_addr)s->m[PYI_F_DV_VALUES].off;
+    if (k->nentries > 255 || k->entry_size > 64) {
+        return pt_fail("implausible split dict (%lld entries)", (long long)k->nentries);
+    }
+    uint8_t entries[255 * 64];
+    pt_addr vals[255];
+    size_t ne = (size_t)k->nentries;
+    if (ne && (pyi_read(s, k->entries, entries, ne * (size_t)k->entry_size) != 0 ||
+               pyi_read(s, vbase, vals, ne * 8) != 0)) {
+        return pt_wrap("reading split dict entries at 0x%llx", (unsigned long long)k->entries);
+    }
     for (int64_t i = 0; i < used; i++) {
         int64_t ix = pre[256 - 1 - i];
-        pt_addr key, value;
-        if (ix >= k->nentries ||
-            pyi_rd_ptr(s, k->entries + (pt_addr)(ix * k->entry_size), k->key_f, &key) != 0 ||
-            pyi_read_ptr(s, vbase + (pt_addr)ix * 8, &value) != 0) {
-            return pt_wrap("reading split dict entry %lld", (long long)ix);
+        pt_addr key;
+        if (ix >= k->nentries) {
+            return pt_fail("split dict order names entry %lld of %lld", (long long)ix,
+                           (long long)k->nentries);
         }
-        if (value && cb(ctx, key, value)) {
+        memcpy(&key, entries + ix * k->entry_size + s->m[k->key_f].off, sizeof key);
+        if (vals[ix] && cb(ctx, key, vals[ix])) {
             break;
         }
     }
@@ -735,6 +799,61 @@ static int v311_dict_iter(struct pyi_session *s, pt_addr dict,
 
 #define V311_TPFLAGS_MANAGED_DICT (1UL << 4)
 #define V311_TPFLAGS_HEAPTYPE (1UL << 9)
+
+struct v311_find_key {
+    struct pyi_session *s;
+    const char *name;
+    uint32_t at, index;
+    bool found;
+};
+
+static int v311_find_key_cb(void *ctx, pt_addr key, pt_addr value)
+{
+    struct v311_find_key *f = ctx;
+    bool eq;
+    if (pyi_str_eq(f->s, key, f->name, &eq) == 0 && eq) {
+        f->index = f->at;
+        f->found = true;
+        return 1;
+    }
+    f->at++;
+    return 0;
+}
+
+/* Inline values (_PyObject_ValuesPointer: the word 4 before the object) hold the values of the
+ * type's cached keys in entry order; an entry, once there, keeps its index. */
+static int v311_inline_attr(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index)
+{
+    unsigned long flags;
+    pt_addr keys;
+    struct v311_keys k;
+    if (pyi_type_flags(s, type, &flags) != 0) {
+        return -1;
+    }
+    if (!(flags & V311_TPFLAGS_MANAGED_DICT) ||
+        pyi_rd_ptr(s, type, PYI_F_HT_CACHED_KEYS, &keys) != 0 || !keys) {
+        pt_err_clear();
+        return 0;
+    }
+    if (v311_keys_read(s, keys, &k) != 0) {
+        return -1;
+    }
+    struct v311_find_key f = {s, name, 0, 0, false};
+    /* every entry in order, including those no instance has a value for */
+    int64_t koff = s->m[k.key_f].off;
+    for (int64_t i = 0; i < k.nentries && i < 255 && !f.found; i++) {
+        pt_addr key;
+        if (pyi_read_ptr(s, k.entries + (pt_addr)(i * k.entry_size + koff), &key) != 0) {
+            return -1;
+        }
+        f.at = (uint32_t)i;
+        if (key) {
+            v311_find_key_cb(&f, key, 0);
+        }
+    }
+    *index = f.index;
+    return f.found;
+}
 
 /* Inline values with the type's cached keys, else the managed or tp_dictoffset dict
  * (_PyObject_ValuesPointer / _PyObject_ManagedDictPointer / _PyObject_GetDictPtr). */
@@ -836,6 +955,10 @@ const struct pyi_vops pyi_v311 = {
     .fast_free = 0x80,  /* CO_FAST_FREE */
     .thread_top_frame = v311_thread_top_frame,
     .frame_read = v311_frame_read,
+    .int_ob_size = true,
+    .inline_attr = v311_inline_attr,
+    .inline_values_ptr_off = -4 * 8,
+    .returned_value = v311_returned_value,
     .code_lines = v311_code_lines,
     .line_event = v311_line_event,
     .deopt = v311_deopt,

@@ -141,18 +141,63 @@ int pyi_print_frame(struct pyi_session *s, FILE *out, size_t index);
 /* Locals of the selected frame: `name = repr` per line in co_varnames order, then cells and
  * free variables (their cell contents); unbound locals are skipped, like frame.f_locals. */
 int pyi_print_locals(struct pyi_session *s, FILE *out);
+/* pdb's `args`: the selected frame's arguments (positional, keyword-only, *args, **kwargs) as
+ * `name = repr`, `name = *** undefined ***` for an unbound one. */
+int pyi_print_args(struct pyi_session *s, FILE *out);
 /* Globals of the selected frame's module, in dict order, without dunder names. */
 int pyi_print_globals(struct pyi_session *s, FILE *out);
-/* `print EXPR` on the selected frame. EXPR: NAME, attribute chains, [int] / ['str'] subscripts,
- * e.g. `self.items[0].name`. Names resolve local -> free/cell -> global -> builtins. */
-enum { PYI_EVAL_OK = 0, PYI_EVAL_PYERR = 1 };
-/* Evaluate: on success *text = repr (malloc'd) and returns PYI_EVAL_OK; a Python-level failure
- * returns PYI_EVAL_PYERR with *text = "NameError: name 'x' is not defined" (or AttributeError,
- * KeyError, IndexError, TypeError, SyntaxError); -1 on a memory/layout failure. *addr (may be
- * NULL) receives the object's address. */
+/* The built-in evaluator (pyi_eval.c): a Python expression evaluated on the selected frame from
+ * memory, without running code, wherever that gives exactly Python's answer: names (local ->
+ * cell/free -> global -> builtins), plain attributes, subscripts of exact lists/tuples/strs/
+ * dicts, int/float/str/bool arithmetic and comparisons, `is`, `in`, and/or/not. Anything else
+ * (calls, properties and other descriptors, __getattr__, objects whose repr() is Python code,
+ * errors) "needs code": the caller then evaluates in the interpreter (replayer/rep_eval.c). */
+enum { PYI_EVAL_OK = 0, PYI_EVAL_NEEDS_CODE = 2 };
+/* PYI_EVAL_OK: *text = repr(value) (malloc'd), *addr (may be NULL) = the object (0 for a value
+ * computed by pytt); PYI_EVAL_NEEDS_CODE: *text says what needed code; -1 on a memory error. */
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr);
-/* Prints the repr or the Python error line; returns like pyi_eval. */
+/* bool(EXPR) in the interpreter frame at address frame (0: the selected frame): PYI_EVAL_OK with
+ * *truth, PYI_EVAL_NEEDS_CODE with *why, or -1. */
+int pyi_eval_truth(struct pyi_session *s, pt_addr frame, const char *expr, int *truth,
+                   const char **why);
+/* Prints the value as pyintrospect renders it from memory (inexact values in their default
+ * form, see below) or what needed code; returns like pyi_eval. For tests and tools. */
 int pyi_print_expr(struct pyi_session *s, FILE *out, const char *expr);
+
+/* A breakpoint condition lowered for checking inside the tracee (common/pt_cond.h) at an
+ * instruction of `code`: 1 when some of it can be decided there (out, layout filled), 0 when
+ * none can (or this version's ints are not readable there), -1 on error. frame: the frame of a
+ * hit (0 if none), whose objects tell the classes of `local.attr` operands (without one they
+ * stay undecided). */
+struct pt_cond;
+struct pt_cond_layout;
+int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const char *expr,
+                   struct pt_cond *out, struct pt_cond_layout *layout);
+
+/* ---- values whose repr() needs code --------------------------------------------------------- */
+/* pyintrospect renders what it can compute exactly. An object whose class (or a base) defines its
+ * own __repr__ (namedtuples, enums, dataclasses, datetime, deque, Decimal, numpy...), a value cut
+ * at a cap, or unreadable memory is "inexact": by default it is shown as object.__repr__ would
+ * (`<mod.Cls object at 0x...>`); with PYI_REPR_STRUCTURAL it is built from its fields instead
+ * (`P(x=1, y=2)`, `<Color.RED: 1>`, `Cls(attr=value, ...)`). */
+enum {
+    PYI_REPR_STRUCTURAL = 1 << 0, /* flag: build inexact objects from their fields */
+    PYI_REPR_INEXACT = 1 << 0,    /* result: some part is not what repr() prints */
+    PYI_REPR_BUILT = 1 << 1,      /* result: some part was built from fields */
+};
+int pyi_repr_flags(struct pyi_session *s, pt_addr obj, unsigned flags, char **out, unsigned *what);
+/* How locals/globals/bt -full/dump render values (default 0): PYI_REPR_STRUCTURAL makes them
+ * build inexact values from fields and mark the line `# built from fields, not repr()`. */
+void pyi_set_value_style(struct pyi_session *s, unsigned flags);
+/* The exact repr of some objects, from elsewhere (the interpreter): used wherever those objects
+ * are rendered, until cleared. */
+int pyi_set_repr_overrides(struct pyi_session *s, const pt_addr *objs, char *const *texts,
+                           size_t n);
+void pyi_clear_repr_overrides(struct pyi_session *s);
+/* While collecting, the printing functions (locals, globals, bt -full) note every value they
+ * print whose rendering is inexact. */
+void pyi_collect_inexact(struct pyi_session *s, bool on);
+size_t pyi_inexact_values(struct pyi_session *s, const pt_addr **objs);
 /* `list`: pdb's format, `->` on the current line. first=last=0: 11 lines around the current
  * line; last < first: last is a count. Source is read from co_filename on disk. */
 int pyi_print_list(struct pyi_session *s, FILE *out, int first, int last);
@@ -273,10 +318,24 @@ int pyi_raising_frame_object(struct pyi_session *s, pt_addr *frame_obj);
  * (sys.last_traceback, sys.last_type): the frame object of its traceback's innermost entry
  * (where it was raised) and its type name. Returns 1, or 0 if there is none, -1 on error. */
 int pyi_uncaught(struct pyi_session *s, pt_addr *frame_obj, char *type_name, size_t cap);
+/* Which register holds the value stack pointer at every handler entry (found in POP_TOP's
+ * handler, which loads [REG - 8] and moves REG down by 8). */
+int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stack_reg);
+/* The value a call returned into frame `caller`, read at the caller's first dispatch after the
+ * call (next_instr and the stack pointer register's value), before it runs (gdb's "Value
+ * returned"): 1 with *value, 0 when it is not available there (*why says why), -1 on error. */
+int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                       pt_addr stack_pointer, pt_addr *value, const char **why);
 /* Offsets of _PyInterpreterFrame.prev_instr and .previous. */
 int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previous);
 /* The number of the RESUME opcode in this version. */
 int pyi_opcode_resume(struct pyi_session *s);
+
+/* ---- values in a copy of the process (an evaluation, replayer/rep_eval.c) ------------------- */
+/* The contents of the bytes object obj, read through mem: another process with the same
+ * image (a fork of the inspected one). At most max bytes; *data is malloc'd, NUL-terminated. */
+int pyi_bytes_read_from(struct pyi_session *s, struct pt_mem *mem, pt_addr obj, size_t max,
+                        char **data, size_t *len);
 
 /* ---- live processes ------------------------------------------------------------------------- */
 /* Seize and interrupt every thread of pid (PTRACE_SEIZE + PTRACE_INTERRUPT, for /proc/PID/task),

@@ -8,6 +8,9 @@
  * from its creator at fork, shared by the tasks of a thread group or a CLONE_FILES pair), and
  * each of their writes to those streams is logged as an OUTPUT event, in the order it happened.
  *
+ * A new thread of the recorded process itself (clone with CLONE_THREAD) is recorded like the
+ * first one: it joins the scheduler's threads (rec_sched.c) instead.
+ *
  * What a new task is, and what it inherited, is known from its creator's ptrace event
  * (PTRACE_EVENT_FORK / VFORK / CLONE, with the clone flags read from the creator's registers),
  * never guessed from /proc: a task's first stop can be reported before its creator's event, so
@@ -88,7 +91,7 @@ static void drop_birth(struct rec_session *s, struct rec_birth *b)
 /* The descriptor model of task tid (the recorded process's own, or a descendant's). */
 static const struct pt_fdkinds *fds_of(struct rec_session *s, pid_t tid)
 {
-    if (tid == s->pid) {
+    if (rec_thread_find(s, tid)) {
         return &s->fds;
     }
     struct rec_child *c = find_child(s, tid);
@@ -98,9 +101,7 @@ static const struct pt_fdkinds *fds_of(struct rec_session *s, pid_t tid)
 /* Undo the recording setup in a task the recorded process created (see the top comment). */
 static int release_setup(struct rec_session *s, struct rec_child *c, const struct rec_birth *b)
 {
-    uint64_t idle = PT_CLOCK_IDLE;
-    if (s->clock.table && !(b->clone_flags & CLONE_VM) &&
-        pt_mem_write(&c->mem, PT_CLOCK_COUNTDOWN, &idle, 8) < 0) {
+    if (!(b->clone_flags & CLONE_VM) && pt_clock_idle_copy(&s->clock, &c->mem) < 0) {
         return pt_wrap("idling the Python clock in child %d", (int)c->pid);
     }
     uint64_t args[6] = {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0, 0};
@@ -166,6 +167,23 @@ static int creation_flags(pid_t creator, int event, uint64_t *flags)
     return 0;
 }
 
+/* A new thread of the recorded process: it becomes ready at its first stop (already seen, if
+ * it came before this event). */
+static int thread_birth(struct rec_session *s, pid_t tid)
+{
+    struct rec_thread *t = rec_thread_add(s, tid, REC_T_NEW);
+    if (!t) {
+        return rec_abort(s, pt_errmsg());
+    }
+    for (size_t i = 0; i < s->nwaiting; i++) {
+        if (s->waiting[i] == tid) {
+            s->waiting[i] = s->waiting[--s->nwaiting];
+            return rec_thread_first_stop(s, t);
+        }
+    }
+    return 0;
+}
+
 int rec_child_birth(struct rec_session *s, const struct pt_stop *st)
 {
     if (st->event != PTRACE_EVENT_FORK && st->event != PTRACE_EVENT_VFORK &&
@@ -176,9 +194,13 @@ int rec_child_birth(struct rec_session *s, const struct pt_stop *st)
     if (ptrace(PTRACE_GETEVENTMSG, st->pid, NULL, &msg) < 0) {
         return pt_fail_errno("ptrace(PTRACE_GETEVENTMSG, %d)", (int)st->pid);
     }
-    struct rec_birth b = {.pid = (pid_t)msg, .creator = st->pid, .by_recorded = st->pid == s->pid};
+    struct rec_birth b = {.pid = (pid_t)msg, .creator = st->pid,
+                          .by_recorded = rec_thread_find(s, st->pid) != NULL};
     if (creation_flags(st->pid, st->event, &b.clone_flags) < 0) {
         return -1;
+    }
+    if (b.by_recorded && (b.clone_flags & CLONE_THREAD)) {
+        return thread_birth(s, b.pid);
     }
     /* The descriptor model is taken now, while the creator is stopped: it may exit before the
      * new task's first stop is seen (a double fork's middle process does). */

@@ -1,7 +1,8 @@
 /*
  * rec_loop: the recording session from start to end. Spawn, reach the interpreter's execve
  * exit, write the header, then stop at every syscall entry and exit, signal and ptrace event of
- * the process until it exits or is killed; children get released at their first stop. The
+ * the process's threads (run one at a time: rec_sched.c) until it exits or is killed;
+ * descendants are traced for their output (rec_child.c). The
  * END record says how the run ended; a recording that had to stop early (an unsupported
  * syscall, a second thread) ends with an ABORTED record and still replays up to there.
  */
@@ -38,6 +39,9 @@ static int64_t wall_ns(void)
 
 int rec_write_event(struct rec_session *s)
 {
+    if (!s->ev.tid && s->ev.type != PT_EV_OUTPUT) {
+        s->ev.tid = s->ev_tid; /* made while handling that thread's stop */
+    }
     s->ev.seq = s->res->nevents++;
     if (pt_tracew_event(&s->tw, &s->ev) < 0) {
         return -1;
@@ -69,41 +73,73 @@ int rec_abort(struct rec_session *s, const char *why)
     char msg[sizeof s->ev.end_msg];
     snprintf(msg, sizeof msg, "%s", why);
     write_end(s, PT_END_ABORTED, 0, msg);
-    pt_kill_wait(s->pid);
+    pid_t tids[s->nthreads + 1];
+    int n = 0;
+    for (size_t i = 0; i < s->nthreads; i++) {
+        if (s->threads[i]->tid != s->pid) {
+            tids[n++] = s->threads[i]->tid;
+        }
+    }
+    pt_kill_wait_threads(s->pid, tids, n);
     s->pid = 0;
     return pt_fail("recording stopped after %llu events: %s", (unsigned long long)s->res->nevents,
                    msg);
 }
 
-/* Handle one stop of the recorded process; returns 1 when the process is gone. */
-static int main_stop(struct rec_session *s, const struct pt_stop *st)
+/* A stop of a task that is not (yet) a known thread: a descendant, a new thread whose
+ * creator's event has not come, or a thread pytt has not seen stop before. */
+static int other_stop(struct rec_session *s, const struct pt_stop *st)
 {
+    return rec_child_stop(s, st);
+}
+
+/* Handle one stop of thread t of the recorded process; returns 1 when the process is gone. */
+static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct pt_stop *st)
+{
+    t->resumed = 0;
+    s->ev_tid = t->tid;
     switch (st->kind) {
     case PT_STOP_SYSCALL_ENTRY:
-        s->last_was_exit = 0;
-        return rec_syscall_entry(s, st);
+        if (t != s->cur) {
+            return pt_fail("thread %d entered a syscall while not scheduled", (int)t->tid);
+        }
+        t->last_was_exit = 0;
+        return rec_syscall_entry(s, t, st);
     case PT_STOP_SYSCALL_EXIT:
-        if (rec_syscall_exit(s) < 0) {
+        if (rec_syscall_exit(s, t) < 0) {
             return -1;
         }
-        return rec_deliver_pending(s);
+        return t == s->cur ? rec_deliver_pending(s, t) : rec_thread_returned(s, t);
     case PT_STOP_SIGNAL:
-        return rec_signal_stop(s, st->sig);
+        if (t->state == REC_T_NEW) {
+            return rec_thread_first_stop(s, t); /* a new thread's SIGSTOP: it may run now */
+        }
+        if (t != s->cur) {
+            return pt_fail("thread %d stopped with %s while another thread was running",
+                           (int)t->tid, strsignal(st->sig));
+        }
+        return rec_signal_stop(s, t, st->sig);
     case PT_STOP_EVENT:
-        return rec_child_birth(s, st); /* fork/vfork/clone: the child's first stop waits */
+        return rec_child_birth(s, st); /* fork/vfork/clone: the new task's first stop waits */
     case PT_STOP_GROUP:
         return 0;
     case PT_STOP_EXITED:
-        return write_end(s, PT_END_EXITED, st->code, NULL) < 0 ? -1 : 1;
     case PT_STOP_KILLED:
+        if (t->tid != s->pid) {
+            rec_thread_gone(s, t); /* a thread ended; the process goes on */
+            return 0;
+        }
+        if (st->kind == PT_STOP_EXITED) {
+            return write_end(s, PT_END_EXITED, st->code, NULL) < 0 ? -1 : 1;
+        }
         return write_end(s, PT_END_SIGNALED, st->sig, NULL) < 0 ? -1 : 1;
     }
-    return pt_fail("unexpected stop of the recorded process: %s", pt_stop_str(st));
+    return pt_fail("unexpected stop of thread %d: %s", (int)t->tid, pt_stop_str(st));
 }
 
 static int record_loop(struct rec_session *s)
 {
-    if (pt_resume_syscall(s->pid, 0) < 0) {
+    if (rec_sched_run(s) < 0) {
         return -1;
     }
     for (;;) {
@@ -111,22 +147,15 @@ static int record_loop(struct rec_session *s)
         if (pt_wait(-1, &st) < 0) {
             return -1;
         }
-        if (st.pid != s->pid) {
-            if (rec_child_stop(s, &st) < 0) {
-                return -1;
-            }
-            continue;
-        }
-        int r = main_stop(s, &st);
+        struct rec_thread *t = rec_thread_find(s, st.pid);
+        int r = t ? thread_stop(s, t, &st) : other_stop(s, &st);
         if (r != 0) {
             return r < 0 ? -1 : 0;
         }
         if (!s->pid) {
             return -1;
         }
-        int sig = s->resume_sig;
-        s->resume_sig = 0;
-        if (pt_resume_syscall(s->pid, sig) < 0) {
+        if (rec_sched_run(s) < 0) {
             return -1;
         }
     }
@@ -136,6 +165,7 @@ static void session_free(struct rec_session *s)
 {
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);
+    rec_sched_free(s);
     free(s->files);
     free(s->shmaps);
     rec_child_free(s);
@@ -165,6 +195,11 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     if (rc == 0) {
         rc = rec_clock_start(&s);
         pt_tsc_like_tracee();
+    }
+    if (rc == 0) {
+        s.cur = rec_thread_add(&s, s.pid, REC_T_CURRENT);
+        s.ev_tid = s.pid;
+        s.rng = opt->chaos_seed ? opt->chaos_seed : (uint64_t)s.start_ns | 1;
     }
     if (rc == 0) {
         rc = record_loop(&s);

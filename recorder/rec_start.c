@@ -133,6 +133,7 @@ static void capture_host(struct rec_session *s, struct pt_header *h)
     h->page_addr = PT_PAGE_ADDR;
     h->page_len = PT_PAGE_LEN;
     h->cpu = s->cpu;
+    h->pid = s->pid;
 }
 
 int rec_start(struct rec_session *s)

@@ -12,6 +12,8 @@
 struct rec_options {
     char **argv;           /* the command (argv[0] searched in PATH) */
     const char *trace_dir; /* an existing, empty directory */
+    int chaos;             /* --chaos: random thread schedules (rr's chaos mode) */
+    uint64_t chaos_seed;   /* 0: from the clock */
 };
 
 struct rec_result {

@@ -40,7 +40,7 @@ struct resolve_ctx {
     struct rep_bp *bp;
 };
 
-static void add_addr(struct rep_bp *bp, pt_addr a)
+static void add_addr(struct rep_bp *bp, pt_addr a, pt_addr code)
 {
     for (int i = 0; i < bp->naddrs; i++) {
         if (bp->addrs[i] == a) {
@@ -48,7 +48,9 @@ static void add_addr(struct rep_bp *bp, pt_addr a)
         }
     }
     if (bp->naddrs < REP_BP_ADDRS) {
+        bp->codes[bp->naddrs] = code;
         bp->addrs[bp->naddrs++] = a;
+        bp->lowered_for[0] = '\0'; /* lower the condition again (rep_watch_breakpoints) */
     }
 }
 
@@ -59,7 +61,7 @@ static int resolve_code_cb(void *ctx, pt_addr code)
     size_t n = 0;
     if (pyi_code_line_addrs(r->s->pyi, code, r->bp->line, addrs, REP_BP_ADDRS, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
-            add_addr(r->bp, addrs[i]);
+            add_addr(r->bp, addrs[i], code);
         }
     }
     pt_err_clear();
@@ -82,7 +84,7 @@ static void resolve_function(struct rep_session *s, struct rep_bp *bp)
     if (pyi_eval(s->pyi, bp->func, &text, &obj) == PYI_EVAL_OK &&
         pyi_code_of(s->pyi, obj, &code) == 0 &&
         pyi_code_first_line_addr(s->pyi, code, &addr, &line) == 0) {
-        add_addr(bp, addr);
+        add_addr(bp, addr, code);
         bp->line = line;
         if (pyi_code_info(s->pyi, code, &ci) == 0 && ci.filename) {
             snprintf(bp->file, sizeof bp->file, "%s", ci.filename); /* where it is, for views */
@@ -129,7 +131,7 @@ static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const str
                            strcmp(pos->qualname + strlen(pos->qualname) - strlen(want), want) == 0)
                     : strcmp(pos->name, want) == 0) &&
                pyi_code_first_line_addr(s->pyi, pos->code, &addr, &line) == 0) {
-        add_addr(bp, addr);
+        add_addr(bp, addr, pos->code);
         bp->line = line;
         snprintf(bp->file, sizeof bp->file, "%s", pos->filename);
     }
@@ -322,86 +324,6 @@ void rep_break_resolve_pending(struct rep_session *s)
     pt_err_clear();
 }
 
-/* ---- conditions: EXPR (==|!=|<|<=|>|>=) LITERAL, EXPR is [not] None ----------------------- */
-
-static int parse_int(const char *t, long long *v)
-{
-    char *end;
-    *v = strtoll(t, &end, 10);
-    return *t && !*end;
-}
-
-static int compare(const char *left, const char *op, const char *right)
-{
-    long long a, b;
-    int c;
-    if (parse_int(left, &a) && parse_int(right, &b)) {
-        c = a < b ? -1 : a > b;
-    } else {
-        c = strcmp(left, right);
-        if (strcmp(op, "==") != 0 && strcmp(op, "!=") != 0 && left[0] != '\'' && left[0] != '"') {
-            return -1; /* ordering is for ints and strs */
-        }
-    }
-    if (!strcmp(op, "=="))
-        return c == 0;
-    if (!strcmp(op, "!="))
-        return c != 0;
-    if (!strcmp(op, "<"))
-        return c < 0;
-    if (!strcmp(op, "<="))
-        return c <= 0;
-    if (!strcmp(op, ">"))
-        return c > 0;
-    return c >= 0;
-}
-
-/* A literal as repr() would print it: 'x' and "x" both become 'x'. */
-static void canonical_literal(const char *lit, char *out, size_t cap)
-{
-    size_t n = strlen(lit);
-    if (n >= 2 && (lit[0] == '"' || lit[0] == '\'') && lit[n - 1] == lit[0]) {
-        snprintf(out, cap, "'%.*s'", (int)(n - 2), lit + 1);
-    } else {
-        snprintf(out, cap, "%s", lit);
-    }
-}
-
-int rep_break_condition(struct rep_session *s, const char *cond, int *truth)
-{
-    static const char *ops[] = {" is not ", " is ", "==", "!=", "<=", ">=", "<", ">"};
-    char expr[512], lit[512], want[512], *text = NULL;
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        const char *at = strstr(cond, ops[i]);
-        if (!at) {
-            continue;
-        }
-        snprintf(expr, sizeof expr, "%.*s", (int)(at - cond), cond);
-        snprintf(lit, sizeof lit, "%s", at + strlen(ops[i]));
-        for (char *e = expr + strlen(expr); e > expr && isspace((unsigned char)e[-1]);) {
-            *--e = '\0';
-        }
-        char *l = lit + strspn(lit, " ");
-        canonical_literal(l, want, sizeof want);
-        int rc = pyi_eval(s->pyi, expr, &text, NULL);
-        if (rc != PYI_EVAL_OK) {
-            rc = pt_fail("condition `%s`: %s", cond, text ? text : pt_errmsg());
-            free(text);
-            return rc;
-        }
-        if (i <= 1) {
-            *truth = (strcmp(text, "None") == 0) == (i == 1);
-        } else {
-            *truth = compare(text, ops[i], want);
-        }
-        free(text);
-        return *truth < 0 ? pt_fail("condition `%s`: cannot order these values", cond) : 0;
-    }
-    return pt_fail("condition `%s`: expected EXPR OP LITERAL (==, !=, <, <=, >, >=) or EXPR "
-                   "is [not] None",
-                   cond);
-}
-
 /* ---- continue -------------------------------------------------------------------------------- */
 
 static int any_pending(struct rep_session *s)
@@ -414,14 +336,54 @@ static int any_pending(struct rep_session *s)
     return 0;
 }
 
+/* A conditional breakpoint's condition, lowered for checking in the tracee at each of its
+ * addresses (cached until the condition or the addresses change). */
+static void lower_condition(struct rep_session *s, struct rep_bp *bp)
+{
+    if (strcmp(bp->lowered_for, bp->cond) == 0) {
+        return;
+    }
+    memset(bp->conds, 0, sizeof bp->conds);
+    for (int k = 0; bp->cond[0] && s->pyi && k < bp->naddrs; k++) {
+        if (pyi_cond_lower(s->pyi, bp->codes[k], 0, bp->cond, &bp->conds[k], &s->cond_layout) < 0) {
+            memset(&bp->conds[k], 0, sizeof bp->conds[k]);
+        }
+    }
+    pt_err_clear();
+    snprintf(bp->lowered_for, sizeof bp->lowered_for, "%s", bp->cond);
+}
+
+/* At a hit the in-tracee check could not rule out: lower the condition again with this frame,
+ * whose objects tell which class `local.attr` operands read from; the next run uses it. */
+static void relower_at_hit(struct rep_session *s, struct rep_bp *bp, int k, pt_addr frame)
+{
+    struct pt_cond c;
+    struct pt_cond_layout layout;
+    if (strcmp(bp->lowered_for, bp->cond) == 0 &&
+        pyi_cond_lower(s->pyi, bp->codes[k], frame, bp->cond, &c, &layout) == 1 &&
+        memcmp(&c, &bp->conds[k], sizeof c) != 0) {
+        bp->conds[k] = c;
+        s->cond_layout = layout;
+    }
+    pt_err_clear();
+}
+
 int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w)
 {
     for (int i = 0; i < s->nbps; i++) {
-        for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
+        struct rep_bp *bp = &s->bps[i];
+        if (bp->enabled && !bp->is_catch && s->eval_path == REP_PATH_AUTO) {
+            lower_condition(s, bp);
+        }
+        for (int k = 0; bp->enabled && !bp->is_catch && k < bp->naddrs; k++) {
             if (w->ninstrs == PT_WATCH_MAX) {
                 return pt_fail("too many breakpoint locations (at most %d enabled)", PT_WATCH_MAX);
             }
-            w->instrs[w->ninstrs++] = s->bps[i].addrs[k];
+            if (bp->cond[0] && s->eval_path == REP_PATH_AUTO && bp->conds[k].nnodes) {
+                w->conds[w->ninstrs] = bp->conds[k];
+                w->cond_layout = s->cond_layout;
+            }
+            w->instrs[w->ninstrs++] = bp->addrs[k];
         }
     }
     return 0;
@@ -452,7 +414,10 @@ struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const str
                 continue;
             }
             int truth = 1;
-            if (bp->cond[0] && rep_break_condition(s, bp->cond, &truth) < 0) {
+            if (bp->cond[0] && s->eval_path == REP_PATH_AUTO) {
+                relower_at_hit(s, bp, k, pos->frame);
+            }
+            if (bp->cond[0] && rep_break_condition(s, pos->frame, bp->cond, &truth) < 0) {
                 return bp; /* a failing condition stops, like pdb, to show the error */
             }
             if (truth) {

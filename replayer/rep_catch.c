@@ -79,8 +79,8 @@ int rep_catch_sync(struct rep_session *s)
     if (s->nbp_stepover && s->nbp_pid == s->pid) {
         struct pt_stop st;
         s->nbp_stepover = 0;
-        if (write_byte(s, s->nbp_orig) < 0 || ptrace(PTRACE_SINGLESTEP, s->pid, NULL, NULL) < 0 ||
-            pt_wait(s->pid, &st) < 0 || write_byte(s, 0xcc) < 0) {
+        if (write_byte(s, s->nbp_orig) < 0 || ptrace(PTRACE_SINGLESTEP, s->tid, NULL, NULL) < 0 ||
+            pt_wait(s->tid, &st) < 0 || write_byte(s, 0xcc) < 0) {
             return pt_fail_errno("stepping over the raise catchpoint");
         }
     }
@@ -117,7 +117,7 @@ int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r)
     uint64_t now;
     r->rip = s->nbp_addr; /* back onto the planted byte: stepped over before resuming */
     s->nbp_stepover = 1;
-    if (pt_setregs(s->pid, r) < 0 || rep_clock_now(s, &now) < 0) {
+    if (pt_setregs(s->tid, r) < 0 || rep_clock_now(s, &now) < 0) {
         return -1;
     }
     struct pyi_session *p = rep_pyi(s);
@@ -125,6 +125,9 @@ int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r)
         return -1;
     }
     pyi_refresh(p);
+    if (rep_pyi_follow(s) < 0) {
+        return -1;
+    }
     if (pyi_raised_exception(p, name, sizeof name, &fresh) < 0 || !fresh ||
         now == s->catch_skip_tick) {
         pt_err_clear();

@@ -75,8 +75,8 @@ static int run_instead(struct rep_session *s, long nr, const uint64_t a[6], int6
     r.r8 = a[4];
     r.r9 = a[5];
     struct pt_stop st;
-    if (pt_setregs(s->pid, &r) < 0 || pt_resume_syscall(s->pid, 0) < 0 ||
-        pt_wait(s->pid, &st) < 0 || st.kind != PT_STOP_SYSCALL_EXIT || pt_getregs(s->pid, &x) < 0) {
+    if (pt_setregs(s->tid, &r) < 0 || pt_resume_syscall(s->tid, 0) < 0 ||
+        pt_wait(s->tid, &st) < 0 || st.kind != PT_STOP_SYSCALL_EXIT || pt_getregs(s->tid, &x) < 0) {
         return pt_fail("replaying %s: the substituted call did not complete",
                        pt_syscall_name(s->ev.nr));
     }
@@ -88,7 +88,7 @@ static int finish(struct rep_session *s, const struct user_regs_struct *r)
 {
     struct user_regs_struct x = *r;
     x.rax = (uint64_t)s->ev.ret;
-    return pt_setregs(s->pid, &x);
+    return pt_setregs(s->tid, &x);
 }
 
 static int map_file(struct rep_session *s, const struct user_regs_struct *r)
@@ -111,14 +111,14 @@ static int map_file(struct rep_session *s, const struct user_regs_struct *r)
                        (long long)-fd);
     }
     struct user_regs_struct x;
-    if (pt_getregs(s->pid, &x) < 0) {
+    if (pt_getregs(s->tid, &x) < 0) {
         return -1;
     }
     uint64_t mmap_args[6] = {(uint64_t)s->ev.ret, r->rsi,       r->rdx,
                              fixed_flags(r->r10), (uint64_t)fd, r->r9};
     uint64_t close_args[6] = {(uint64_t)fd, 0, 0, 0, 0, 0};
-    if (pt_rerun_syscall(s->pid, &x, SYS_mmap, mmap_args, &ret) < 0 ||
-        pt_rerun_syscall(s->pid, &x, SYS_close, close_args, &ignored) < 0) {
+    if (pt_rerun_syscall(s->tid, &x, SYS_mmap, mmap_args, &ret) < 0 ||
+        pt_rerun_syscall(s->tid, &x, SYS_close, close_args, &ignored) < 0) {
         return -1;
     }
     return check_result(s, ret) < 0 ? -1 : finish(s, r);

@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static uint64_t reg_value(const struct user_regs_struct *r, int hw)
+uint64_t rep_reg_value(const struct user_regs_struct *r, int hw)
 {
     switch (hw) {
     case 0:
@@ -80,6 +80,19 @@ struct pyi_session *rep_pyi(struct rep_session *s)
     return s->pyi;
 }
 
+int rep_pyi_follow(struct rep_session *s)
+{
+    struct pyi_session *p = rep_pyi(s);
+    struct rep_thread *c = rep_thread_cur(s);
+    if (!p) {
+        return -1;
+    }
+    if (c && s->nthreads > 1 && pyi_select_thread_tid(p, c->rec_tid) < 0) {
+        pt_err_clear(); /* a thread with no Python state yet: keep the selection */
+    }
+    return 0;
+}
+
 /* Which registers carry next_instr and the frame at dispatch (once per session). */
 int rep_nav_ready(struct rep_session *s)
 {
@@ -98,6 +111,10 @@ int rep_nav_ready(struct rep_session *s)
         pyi_dispatch_regs(p, handlers, &s->instr_reg, &s->frame_reg) < 0 ||
         pyi_frame_offsets(p, &s->prev_instr_off, &s->previous_off) < 0) {
         return -1;
+    }
+    if (pyi_stack_reg(p, handlers, &s->stack_reg) < 0) {
+        s->stack_reg = -1; /* return values unknown (rep_retval.c); navigation is unaffected */
+        pt_err_clear();
     }
     /* what `catch raise` plants on, found now: it can be set at the end of the recording too,
      * where there is no process to look in */
@@ -123,15 +140,15 @@ int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_ins
         return -1;
     }
     int opcode;
-    if (pt_getregs(s->pid, &r) < 0) {
+    if (pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
     if (!pt_clock_is_trap(&s->clock, r.rip, &opcode) && !(s->presented && r.rip == s->presented)) {
         return pt_fail("the replay is not stopped at a bytecode instruction");
     }
     pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
-    *next_instr = reg_value(&r, s->instr_reg);
-    return pyi_position(p, reg_value(&r, s->frame_reg), *next_instr, pos);
+    *next_instr = rep_reg_value(&r, s->instr_reg);
+    return pyi_position(p, rep_reg_value(&r, s->frame_reg), *next_instr, pos);
 }
 
 /* Make the stop visible: frame->prev_instr = next_instr, as the handler is about to do, and
@@ -142,10 +159,10 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
     struct user_regs_struct r;
     int opcode;
     uint64_t handler;
-    if (pt_getregs(s->pid, &r) < 0) {
+    if (pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
-    uint64_t next_instr = reg_value(&r, s->instr_reg);
+    uint64_t next_instr = rep_reg_value(&r, s->instr_reg);
     int trap = pt_clock_is_trap(&s->clock, r.rip, &opcode);
     /* Not when the program traces itself (sys.settrace: every dispatch goes through opcode
      * 255, DO_TRACING, which reads prev_instr as the previous instruction), and not for an
@@ -156,24 +173,27 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
         return -1;
     }
     if (trap) {
-        if (pt_mem_read(&s->mem, PT_CLOCK_ORIG + (pt_addr)opcode * 8, &handler, 8) < 0) {
+        if (pt_clock_handler_after_trap(&s->mem, opcode, &handler) < 0) {
             return -1;
         }
         r.rip = handler;
-        if (pt_setregs(s->pid, &r) < 0) {
+        if (pt_setregs(s->tid, &r) < 0) {
             return -1;
         }
         s->presented = handler;
     }
     pyi_invalidate(s->pyi);
-    return 0;
+    struct rep_thread *c = rep_thread_cur(s);
+    if (c) {
+        s->sel_tid = c->rec_tid; /* a stop selects its thread, as in gdb */
+    }
+    return rep_pyi_follow(s);
 }
 
 /* One more dispatch; returns 1 at a trap, 0 if the replay ended. */
 static int dispatch_once(struct rep_session *s)
 {
-    uint64_t now;
-    if (rep_clock_now(s, &now) < 0 || rep_run_to_tick(s, now + 1) < 0) {
+    if (rep_run_dispatches(s, 1) < 0) {
         return -1;
     }
     return s->state == REP_READY;
@@ -265,6 +285,9 @@ int rep_step(struct rep_session *s, struct pyi_pos *pos)
         if (r <= 0) {
             return r;
         }
+        if (!rep_in_selected_thread(s)) {
+            continue; /* another thread's instruction: step follows the selected one */
+        }
         if (rep_here(s, pos) < 0) {
             return -1;
         }
@@ -307,12 +330,24 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
     return run_watched_until(s, &w, next_stop, &here, pos);
 }
 
-/* finish: a dispatch in one of the first ncallers watched frames (the callers), or a hit. */
+struct finish_ctx {
+    int ncallers, inlined;
+    struct pyi_pos here;
+};
+
+/* finish: a dispatch in one of the first ncallers watched frames (the callers: the value the
+ * function returned is noted there), or a hit. */
 static int finish_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
                        pt_addr next_instr, void *ctx)
 {
-    int ncallers = *(int *)ctx;
-    return rep_watch_has_frame(w, ncallers, pos->frame) || at_breakpoint(s, pos, next_instr);
+    struct finish_ctx *f = ctx;
+    if (!rep_watch_has_frame(w, f->ncallers, pos->frame) && !at_breakpoint(s, pos, next_instr)) {
+        return 0;
+    }
+    if (!s->stopped_bp) {
+        rep_retval_note(s, &f->here, f->inlined, pos, next_instr);
+    }
+    return 1;
 }
 
 int rep_finish(struct rep_session *s, struct pyi_pos *pos)
@@ -323,17 +358,18 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
         return -1;
     }
+    int inlined = rep_retval_inlined(s, here.frame);
     if (rep_watch_frames(s, here.frame, &w, 1) < 0) {
         return -1;
     }
     if (w.nframes == 0) {
         return pt_fail("\"finish\" not meaningful in the outermost frame");
     }
-    int ncallers = w.nframes;
+    struct finish_ctx f = {w.nframes, inlined, here};
     if (rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    return run_watched_until(s, &w, finish_stop, &ncallers, pos);
+    return run_watched_until(s, &w, finish_stop, &f, pos);
 }
 
 /* Is this the main script's module code starting? Run from C (`python app.py`, `-c`) it has
@@ -363,7 +399,7 @@ static int maybe_main_module(struct rep_session *s)
     struct user_regs_struct r;
     pt_addr previous;
     char name[64], file[8];
-    if (pt_getregs(s->pid, &r) < 0 || pyi_frame_brief(s->pyi, reg_value(&r, s->frame_reg),
+    if (pt_getregs(s->tid, &r) < 0 || pyi_frame_brief(s->pyi, rep_reg_value(&r, s->frame_reg),
                                                       &previous, name, sizeof name, file, 0) < 0) {
         pt_err_clear();
         return 1; /* let the full check decide */
@@ -535,14 +571,13 @@ int rep_stop_here(struct rep_session *s, struct pyi_pos *pos)
 {
     struct pyi_pos p;
     pt_addr next_instr;
-    uint64_t now;
     if (s->state != REP_READY) {
         return 0;
     }
     if (s->nbp_stepover || rep_here_instr(s, &p, &next_instr) < 0) {
         /* between two instructions (a syscall, a catchpoint): on to the next dispatch */
         pt_err_clear();
-        if (rep_clock_now(s, &now) < 0 || rep_run_to_tick(s, now + 1) < 0) {
+        if (dispatch_once(s) < 0) {
             return -1;
         }
         if (s->state != REP_READY) {

@@ -15,7 +15,7 @@
 
 #define PROGRESS_AFTER 1.0 /* seconds before the first forward report */
 #define PROGRESS_EVERY 1.0
-#define PROGRESS_TICKS (1ull << 25) /* ~75 ms of replay at ~450 M dispatches/s */
+#define PROGRESS_TICKS (1ull << 25) /* counted dispatches: ~75 ms of replay at ~450 M/s */
 
 static double now_seconds(void)
 {
@@ -33,11 +33,11 @@ void rep_set_progress(struct rep_session *s, void (*fn)(void *ctx, const struct 
 
 void rep_progress_restart(struct rep_session *s)
 {
-    uint64_t now;
+    uint64_t now_c;
     s->prog_t0 = now_seconds();
     s->prog_last = s->prog_t0;
-    if (s->state == REP_READY && s->clock.table && rep_clock_now(s, &now) == 0) {
-        s->prog_due = now + PROGRESS_TICKS;
+    if (s->state == REP_READY && s->clock.table && rep_clock_coarse(s, &now_c) == 0) {
+        s->prog_due = now_c + PROGRESS_TICKS;
     }
     pt_err_clear();
 }
@@ -47,9 +47,9 @@ uint64_t rep_progress_due(const struct rep_session *s)
     return s->progress && s->auto_snap ? s->prog_due : 0;
 }
 
-void rep_progress_passed(struct rep_session *s, uint64_t now)
+void rep_progress_passed(struct rep_session *s, uint64_t now_c)
 {
-    s->prog_due = now + PROGRESS_TICKS;
+    s->prog_due = now_c + PROGRESS_TICKS;
 }
 
 /* Called at every stop of a forward run. */
@@ -63,7 +63,7 @@ void rep_progress_forward(struct rep_session *s)
         return;
     }
     s->prog_last = t;
-    struct rep_progress p = {.backward = 0, .to = s->tr.last_tick};
+    struct rep_progress p = {.backward = 0, .to = rep_last_tick(s)};
     if (rep_clock_now(s, &p.now) == 0) {
         s->progress(s->progress_ctx, &p);
     }
@@ -76,5 +76,5 @@ const char *rep_failure(const struct rep_session *s)
 
 uint64_t rep_last_tick(const struct rep_session *s)
 {
-    return s->tr.last_tick;
+    return PT_TICK(s->tr.last_tick, 0); /* the trace counts dispatches: its first moment there */
 }

@@ -12,6 +12,7 @@
 #ifndef REPLAYER_H
 #define REPLAYER_H
 
+#include "common/pt_cond.h"
 #include "common/pt_trace.h"
 
 #include <stdint.h>
@@ -69,10 +70,26 @@ int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *re
  * bytecode instruction if it stopped between two), exactly what rep_goto to that tick shows. 1
  * at a stop, 0 if the replay ended. */
 int rep_stop_here(struct rep_session *s, struct pyi_pos *pos);
+/* Right after `finish` (while the replay is still at that stop): the value the function returned
+ * (gdb's "Value returned"). 1 with *obj and the function's name, 0 when there is none here (*why
+ * says why), -1 on error. Evaluations then also see it as __return__, as in pdb. */
+int rep_return_value(struct rep_session *s, uint64_t *obj, const char **func, const char **why);
 /* Did the last next/finish stop at a breakpoint (its number) rather than where it was going? */
 int rep_stopped_at_breakpoint(const struct rep_session *s);
 /* Where the replay is stopped (at a bytecode instruction). */
 int rep_here(struct rep_session *s, struct pyi_pos *pos);
+
+/* ---- threads (rep_thread.c) ---- */
+/* The thread motions follow (step, next, finish and their reverse twins stop in it): its
+ * recorded id (what threading and gettid report). Breakpoints and catchpoints stop in any
+ * thread, and a stop selects the thread it is in. */
+int rep_select_thread(struct rep_session *s, pid_t rec_tid);
+pid_t rep_selected_thread(const struct rep_session *s);
+/* The thread of the current stop, and whether it differs from the previous stop's (the shell
+ * then says "[Switching to thread N]"). */
+pid_t rep_stop_thread(struct rep_session *s, int *switched);
+/* Recorded ids of the process's threads now (at most max); their number. */
+int rep_thread_ids(const struct rep_session *s, pid_t *out, int max);
 
 /* ---- breakpoints (rep_break.c) ---- */
 #define REP_BP_ADDRS 16
@@ -84,7 +101,11 @@ struct rep_bp {
     char func[256];               /* FUNCTION breakpoints */
     char cond[512];               /* "" for none */
     uint64_t addrs[REP_BP_ADDRS]; /* bytecode addresses; none yet: pending */
+    uint64_t codes[REP_BP_ADDRS]; /* the code object of each */
     int naddrs;
+    /* the condition lowered for checking inside the tracee at each address (rep_break.c) */
+    struct pt_cond conds[REP_BP_ADDRS];
+    char lowered_for[512];
     int pending_why; /* REP_PENDING_*: why it is pending, when it was set */
     char near[1024]; /* NO_LINE: the loaded file; LATER: FILE:LINE of that code; NO_FILE,
                       * NO_FUNCTION: the closest loaded name ("" if none is close) */
@@ -117,8 +138,11 @@ int rep_break_at(const struct rep_bp *bp, const char *file, int line);
 int rep_catch_add(struct rep_session *s, const char *exception, const struct rep_bp **bp);
 /* The exception that made the last motion stop at a catchpoint ("" if none). */
 const char *rep_caught(const struct rep_session *s);
-/* Evaluate a breakpoint condition at the current stop. */
-int rep_break_condition(struct rep_session *s, const char *cond, int *truth);
+/* Evaluate a breakpoint condition (a Python expression, Python's truth rules) in the frame at
+ * address frame (0: the selected frame) at the current stop: from memory where the built-in
+ * evaluator is exact, else in a throwaway copy. -1 with the error (the condition raised, or
+ * could not be evaluated) in pt_errmsg. */
+int rep_break_condition(struct rep_session *s, uint64_t frame, const char *cond, int *truth);
 /* Run to the next breakpoint hit (1, *bp_id set) or the end (0). */
 int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
 
@@ -188,6 +212,82 @@ void rep_set_output_hook(struct rep_session *s,
 /* Write to the descriptors of rep_options (what happens without a hook; a hook may pass bytes
  * on). */
 int rep_write_output(struct rep_session *s, int kind, const void *buf, size_t n);
+
+/* ---- evaluating Python at the current moment (rep_eval.c) ------------------------------------
+ * Expressions and statements run with the replayed program's own interpreter, in a throwaway
+ * copy of the replayed process at this moment (a fork, killed afterwards): nothing they do
+ * changes the replay. Calls with effects outside the process are refused there (EPERM: writing
+ * files, sockets, signals, exec, fork...), writes to the program's stdout/stderr are captured
+ * into the report, and a copy that exits, crashes or runs past the timeout is reported. */
+enum rep_eval_mode {
+    REP_EVAL_REPR,     /* repr(EXPR) */
+    REP_EVAL_PPRINT,   /* pprint.pformat(EXPR) */
+    REP_EVAL_EXEC,     /* run a statement, as pdb's `!` (expression values print as in the REPL) */
+    REP_EVAL_WHATIS,   /* pdb's whatis: "Function f", "Class m.C", "<class 'int'>" */
+    REP_EVAL_TRUTH,    /* "True"/"False": bool(EXPR) */
+    REP_EVAL_STR,      /* str(EXPR) */
+    REP_EVAL_INTERACT, /* a REPL line (may be incomplete: status REP_EVAL_MORE) */
+};
+enum rep_eval_status {
+    REP_EVAL_VALUE = 0, /* text: the value's text */
+    REP_EVAL_RAISED,    /* text: the exception as Python formats it ("NameError: name ...") */
+    REP_EVAL_MORE,      /* interact: the statement continues on the next line */
+    REP_EVAL_NOT_RUN,   /* the copy ended before this item (see the report) */
+};
+struct rep_eval_item {
+    int mode;         /* enum rep_eval_mode */
+    const char *expr; /* Python source */
+    int frame;        /* index in the selected thread's stack (0 innermost); -1: the selected one */
+    int status;       /* out: enum rep_eval_status */
+    char *text;       /* out: malloc'd */
+};
+/* Objects (by address at this moment) given names visible to the expressions. */
+struct rep_eval_bind {
+    const char *name;
+    uint64_t object;
+};
+struct rep_eval_report {
+    char *output; /* what the evaluation wrote to the program's stdout and stderr */
+    size_t output_len;
+    int output_cut;         /* more was written than kept (1 MiB) */
+    int refused;            /* calls refused because they would act outside the copy */
+    char refused_first[64]; /* the first one */
+    int ended;              /* the copy exited, crashed, timed out or was interrupted: */
+    char why[256];          /* what happened, in words */
+    int from_memory;        /* rep_eval_expr answered without a copy */
+};
+/* Evaluate n items at once (one copy); 0 when the copy answered or ended (see the report), -1
+ * when it could not be used at all. */
+int rep_evaluate(struct rep_session *s, struct rep_eval_item *items, size_t n,
+                 const struct rep_eval_bind *binds, size_t nbinds, struct rep_eval_report *report);
+/* A copy kept for several requests (a REPL at this moment): open, run requests, close. */
+struct rep_eval_ctx;
+int rep_eval_open(struct rep_session *s, const struct rep_eval_bind *binds, size_t nbinds,
+                  struct rep_eval_ctx **out);
+int rep_eval_run(struct rep_eval_ctx *e, struct rep_eval_item *items, size_t n,
+                 struct rep_eval_report *report);
+void rep_eval_close(struct rep_eval_ctx *e);
+void rep_eval_items_free(struct rep_eval_item *items, size_t n);
+void rep_eval_report_free(struct rep_eval_report *r);
+/* repr() of objects by address, in one copy: texts[i] malloc'd (an exception or a failed copy
+ * shows as `<repr() raised ...>` / `<repr() not evaluated: ...>`). */
+int rep_repr_objects(struct rep_session *s, const uint64_t *objs, size_t n, char **texts,
+                     struct rep_eval_report *report);
+/* Where expressions are evaluated: AUTO (from memory when exact, else a copy), MEMORY (the
+ * built-in evaluator only: what needs code is an error), COPY (always the interpreter). For
+ * tests comparing the two, and for users who want to be sure. */
+enum rep_eval_path { REP_PATH_AUTO, REP_PATH_MEMORY, REP_PATH_COPY };
+void rep_set_eval_path(struct rep_session *s, int path);
+int rep_eval_path(const struct rep_session *s);
+/* One item in the selected frame: from memory when the built-in evaluator is exact (REPR and
+ * TRUTH, report->from_memory set), else in a copy. Returns like rep_evaluate. */
+int rep_eval_expr(struct rep_session *s, struct rep_eval_item *item,
+                  struct rep_eval_report *report);
+/* The memory part alone: 1 answered (item filled), 0 needs a copy, -1 error. */
+int rep_eval_expr_memory(struct rep_session *s, struct rep_eval_item *item);
+/* Per call into the copy; default 5 s. */
+int rep_set_eval_timeout(struct rep_session *s, double seconds);
+int64_t rep_eval_timeout_ns(const struct rep_session *s);
 
 /* How the recording ended (PT_END_*), its code, and its message (valid once FINISHED). */
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg);

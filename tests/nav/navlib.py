@@ -19,9 +19,26 @@ SKIP = 77
 SCALE = float(os.environ.get("PYTT_TEST_TIMEOUT_SCALE", "1"))
 
 STOP = re.compile(r"^> (.*)\((-?\d+)\)(.*)\(\)$")
-WHEN = re.compile(r"^tick (\d+), event (\d+)( \(end of the recording\))?$")
+TICK = r"(\d+(?:\.\d+)?)"  # a tick as pytt prints it: C.k (C counted dispatches, then k more)
+WHEN = re.compile(rf"^tick {TICK}, event (\d+)( \(end of the recording\))?$")
 EXITED = re.compile(r"^The program exited with status (\d+)\.$")
 BT = re.compile(r"^#(\d+) (.*):(\d+) in (.*)$")
+
+
+def tick(text):
+    """A tick as printed ("C.k") -> an int that orders and compares like the moments."""
+    c, _, k = text.partition(".")
+    return (int(c) << 24) | int(k or 0)
+
+
+def tick_str(t):
+    """The inverse of tick(): what `goto` takes."""
+    return f"{t >> 24}.{t & 0xffffff}"
+
+
+def counted(t):
+    """The counted dispatches of a tick (what `pytt events` shows as `clock N`)."""
+    return t >> 24
 
 
 def env():
@@ -132,7 +149,7 @@ def split_by_when(lines):
         m = WHEN.match(line)
         if m:
             parts.append(cur)
-            ticks.append(int(m.group(1)))
+            ticks.append(tick(m.group(1)))
             cur = []
         else:
             cur.append(line)

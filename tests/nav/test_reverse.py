@@ -137,14 +137,14 @@ def main():
                     "should reach the end", out)
 
         # any mix of motions, then goto end: the recording's last tick, no error
-        ticks = [int(l.split()[1].rstrip(",")) for l in
+        ticks = [navlib.tick(l.split()[1].rstrip(",")) for l in
                  replay(args.pytt, trace, ["goto end", "when"]).splitlines()
                  if l.startswith("tick ")]
         out = replay(args.pytt, trace, [f"break {PROG}:{body_line}", "continue", "next",
                                         "reverse-step", "reverse-next", "continue", "finish",
                                         "reverse-continue", "goto start", "step",
                                         "reverse-step", "delete", "goto end", "when"])
-        end_ticks = [int(l.split()[1].rstrip(",")) for l in out.splitlines()
+        end_ticks = [navlib.tick(l.split()[1].rstrip(",")) for l in out.splitlines()
                      if l.startswith("tick ")]
         ok &= check(ticks and end_ticks == ticks[-1:] and "error" not in out,
                     f"after motions, goto end should reach tick {ticks} without errors", out)
@@ -195,7 +195,8 @@ def check_signals(args, tmp):
     # steps across the first handler call, forwards then backwards
     first = [l for l in replay(args.pytt, trace, ["break handler", "continue", "when"])
              .splitlines() if l.startswith("tick ")]
-    t0 = int(first[-1].split()[1].rstrip(",")) - 100
+    # a few counted dispatches (calls, loop iterations) before the handler's first hit
+    t0 = navlib.counted(navlib.tick(first[-1].split()[1].rstrip(","))) - 4
     out = replay(args.pytt, trace, [f"goto {t0}"] + ["step"] * 60 + ["reverse-step"] * 60)
     stops = [s for s, _ in blocks(out)[1:]]  # after the session's first stop: goto's, then one each
     fwd, back = stops[0:61], stops[61:]

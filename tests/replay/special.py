@@ -301,14 +301,6 @@ def other_version_shell(c):
 
 
 @test
-def thread_refused(c):
-    """A program that starts a thread: record exits 125 with a message mentioning threads."""
-    _, rec = c.record([c.python, sp("starts_thread.py")], "", capture=True)
-    H.check_pytt_error(rec, "record of a program that starts a thread", r"thread",
-                       label="must mention threads")
-
-
-@test
 def exec_refused(c):
     """A program that execve()s another program mid-run: record exits 125 with a message
     mentioning the exec (pytt records one program image); the output before it passed through."""

@@ -35,8 +35,8 @@ SCALE = float(os.environ.get("PYTT_TEST_TIMEOUT_SCALE", "1"))
 GENERIC_MASKS = [
     (re.compile(r"0x[0-9a-f]+"), "0x..."),
     (re.compile(r"\bpid \d+"), "pid <pid>"),
-    (re.compile(r"\b(tick|event|ticks|events|at tick) \d+"), r"\1 <n>"),
-    (re.compile(r"\b(of|to) \d{4,}\b"), r"\1 <n>"),
+    (re.compile(r"\b(tick|event|ticks|events|at tick) \d+(\.\d+)?"), r"\1 <n>"),
+    (re.compile(r"\b(of|to) \d{4,}(\.\d+)?\b"), r"\1 <n>"),
     (re.compile(r"\b\d+ KiB\b"), "<n> KiB"),
     (re.compile(r"^(ticks replayed|events): \d+"), r"\1: <n>"),
     (re.compile(r"(snapshots restored): \d+"), r"\1: <n>"),

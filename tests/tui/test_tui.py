@@ -19,7 +19,7 @@ MASKS = [
     (re.compile(r"/tmp/pytt-tui-\w{8}"), "<work>"),
     (re.compile(r"\.\.\.[\w./-]*(?=inventory\.py)"), "..."),
     (re.compile(r"0x[0-9a-f]+"), "0x..."),
-    (re.compile(r"\b(tick|event) \d+ of \d+"), r"\1 N of N"),
+    (re.compile(r"\b(tick|event) \d+(\.\d+)? of \d+(\.\d+)?"), r"\1 N of N"),
     (re.compile(r"(?<=stock value )\d+"), "V"),
     (re.compile(r"\[[=|>.]+\]"), "[bar]"),
     (re.compile(r"(?<=started = )[\d.]+"), "T"),
@@ -76,7 +76,7 @@ def session(t, chk, work):
     t.wait(r"-> for item in items:")
     t.line("layout python")
     chk.screen("layout_python", t.wait(r"Source: .*inventory.py:21"),
-               [r"^ tick \d+ of \d+  event \d+ of \d+", r"^B>  21     for item in items:",
+               [r"^ tick [\d.]+ of [\d.]+  event \d+ of \d+", r"^B>  21     for item in items:",
                 r"Locals: restock", r"items = \[<__main__.Item object", r">#0 restock",
                 r"Bytecode: restock", r"--> +2 LOAD_FAST", r"Program output"])
     t.line("step")
