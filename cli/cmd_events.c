@@ -22,7 +22,8 @@ static void print_syscall(const struct pt_event *ev)
     }
     printf(") = %lld  clock %llu", (long long)ev->ret, (unsigned long long)ev->tick);
     if (ev->map_kind == PT_MAP_FILE) {
-        printf("  maps %s", ev->map_path);
+        char esc[4 * sizeof ev->map_path];
+        printf("  maps %s", pt_escape(ev->map_path, esc, sizeof esc));
     } else if (ev->map_kind == PT_MAP_COPY) {
         printf("  maps a copy");
     }
@@ -49,6 +50,7 @@ static void print_switch(const struct pt_event *ev)
 
 static void print_event(const struct pt_event *ev, int pid)
 {
+    char esc[4 * sizeof ev->end_msg];
     printf("%llu ", (unsigned long long)ev->seq);
     if (ev->tid && ev->tid != pid && ev->type != PT_EV_SWITCH) {
         printf("[thread %d] ", (int)ev->tid);
@@ -83,11 +85,12 @@ static void print_event(const struct pt_event *ev, int pid)
                ev->nregions ? ev->regions[0].len : 0);
         break;
     case PT_EV_END:
+        pt_escape(ev->end_msg, esc, sizeof esc);
         printf("end: %s %d %s",
                ev->end_how == PT_END_EXITED     ? "exited with status"
                : ev->end_how == PT_END_SIGNALED ? "killed by signal"
                                                 : "recording stopped",
-               ev->end_code, ev->end_msg);
+               ev->end_code, esc);
         break;
     }
     putchar('\n');

@@ -81,7 +81,7 @@ int pt_wait(pid_t pid, struct pt_stop *st)
     pid_t got;
     do {
         got = waitpid(pid, &status, __WALL);
-        if (got < 0 && errno == EINTR && pt_interrupted && pt_wait_interrupt_hook) {
+        if (got < 0 && errno == EINTR && pt_wait_interrupt_hook) {
             pt_wait_interrupt_hook(pt_wait_interrupt_ctx);
         }
     } while (got < 0 && errno == EINTR);

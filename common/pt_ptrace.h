@@ -42,8 +42,9 @@ struct pt_stop {
     uint64_t nr;
 };
 
-/* Ctrl-C: the CLI's SIGINT handler sets pt_interrupted; a wait interrupted by it calls the
- * hook (if set) so that the tracee can be brought to a stop, then goes on waiting. */
+/* Ctrl-C: the CLI's SIGINT handler sets pt_interrupted; a wait interrupted by a signal (that
+ * one, or the replay watchdog's timer) calls the hook (if set), which may bring the tracee to a
+ * stop, then goes on waiting. */
 extern volatile sig_atomic_t pt_interrupted;
 extern void (*pt_wait_interrupt_hook)(void *ctx);
 extern void *pt_wait_interrupt_ctx;

@@ -15,24 +15,14 @@
 
 #include "pt_buf.h"
 #include "pt_chunk.h"
+#include "pt_fileid.h"
 #include "pt_mem.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 2
+#define PT_TRACE_VERSION 3
 #define PT_NRLIMITS 16
-
-/* How a file the program mapped is identified across record and replay. */
-enum pt_fileid_kind { PT_FILEID_NONE = 0, PT_FILEID_BUILDID = 1, PT_FILEID_HASH = 2 };
-
-struct pt_fileid {
-    uint64_t size;
-    int64_t mtime_ns;
-    uint8_t kind;
-    uint8_t len;
-    uint8_t id[32];
-};
 
 enum pt_ev_type {
     PT_EV_SYSCALL = 1, /* a syscall: arguments (for divergence checks), result, memory written */
@@ -144,18 +134,47 @@ struct pt_header {
 };
 
 void pt_header_free(struct pt_header *h);
+/* Read only the header of the trace in dir. */
+int pt_trace_header_read(const char *dir, struct pt_header *h);
+/* Does dir hold a pytt trace (a header file with pytt's magic, of any version)? */
+int pt_trace_is_trace(const char *dir);
 
 struct pt_trace_writer {
     char *dir;
     struct pt_chunk_writer ev;
     struct pt_buf scratch;
+    char *reserve; /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
 };
+
+#define PT_TRACE_RESERVE (256u << 10)
 
 int pt_tracew_open(struct pt_trace_writer *w, const char *dir);
 int pt_tracew_header(struct pt_trace_writer *w, const struct pt_header *h);
 int pt_tracew_event(struct pt_trace_writer *w, const struct pt_event *ev);
 int pt_tracew_flush(struct pt_trace_writer *w);
+/* After a failed write (a full disk): free the reserve and write what is buffered if it fits
+ * now (returns 1), else drop it (0); the log then ends at its last complete chunk and an END
+ * record can still be written. */
+int pt_tracew_salvage(struct pt_trace_writer *w);
 int pt_tracew_close(struct pt_trace_writer *w);
+
+/* A small file of the trace directory: MAGIC (8 bytes), u32 version, one record in a chunk
+ * container (the header, and the files later additions keep beside it). */
+int pt_trace_write_small(const char *dir, const char *name, const char *magic,
+                         const struct pt_buf *record);
+/* Reads it into *record (a malloc'd copy); refuses another magic or version by name. */
+int pt_trace_read_small(const char *dir, const char *name, const char *magic,
+                        struct pt_buf *record);
+/* Escape a string from a trace for the terminal: control characters, DEL, C1 controls and
+ * invalid UTF-8 as \xNN (and a backslash as \\). Returns out. */
+char *pt_escape(const char *s, char *out, size_t cap);
+
+/* A file the replay maps by path (PT_MAP_FILE), found when the trace is opened. */
+struct pt_trace_file {
+    char *path;
+    struct pt_fileid id;
+    uint64_t first_event;
+};
 
 struct pt_trace_reader {
     char *dir;
@@ -165,11 +184,19 @@ struct pt_trace_reader {
     uint64_t next_seq;      /* number of the next event to decode */
     struct pt_event peeked; /* one event of look-ahead */
     int have_peeked;
-    uint64_t nevents;   /* total number of events in the trace */
-    uint64_t last_tick; /* Python tick of the last syscall (the run's last moment) */
+    uint64_t nevents;     /* total number of events in the trace */
+    uint64_t last_tick;   /* Python tick of the last syscall (the run's last moment) */
+    uint64_t duration_ns; /* how long the recording took (from the log's modification time) */
+    int cut_short;        /* no END record: one is made up, saying where and why it ends */
+    char cut_reason[512];
+    struct pt_trace_file *files; /* every file mapped by path, once per (path, identity) */
+    size_t nfiles;
 };
 
-/* Opens DIR, reads the header and validates every chunk of the event log. */
+/* Opens DIR, reads the header and validates every record of the event log (so a damaged trace
+ * is refused before replay starts). A log cut short (no END record: the recorder was killed,
+ * the disk filled up, pytt crashed; or the file ends inside a chunk) is kept up to its last
+ * complete chunk and ends with a made-up END record (PT_END_ABORTED) saying so. */
 int pt_tracer_open(struct pt_trace_reader *r, const char *dir);
 /* Returns 1 with *ev filled, 0 at the end of the log, -1 on a corrupt record. */
 int pt_tracer_next(struct pt_trace_reader *r, struct pt_event *ev);

@@ -475,6 +475,9 @@ struct pyi_session {
     pt_addr type_cache[PYI_TYPE_CACHE];               /* type objects found valid */
     struct pyi_lookup_slot lookups[PYI_LOOKUP_CACHE]; /* kept across stops: see pyi_obj.c */
     struct pyi_srcfile *sources; /* source files read from disk (kept across invalidate) */
+    pyi_source_fn src_fn;        /* where sources come from first (NULL: disk only) */
+    void *src_ctx;
+    char *debug_root; /* looked in before the default debug root */
     bool modules_stale;
 };
 

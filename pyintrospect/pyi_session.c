@@ -90,10 +90,17 @@ static int pyi_open_steps(struct pyi_session *s)
 
 int pyi_open(struct pyi_session **out, pid_t pid, struct pt_mem *mem)
 {
+    return pyi_open_with_debug(out, pid, mem, NULL);
+}
+
+int pyi_open_with_debug(struct pyi_session **out, pid_t pid, struct pt_mem *mem,
+                        const char *debug_root)
+{
     struct pyi_session *s = calloc(1, sizeof *s);
     if (!s) {
         return pt_fail("out of memory");
     }
+    s->debug_root = debug_root ? strdup(debug_root) : NULL;
     s->pid = pid;
     s->mem = mem;
     s->repr = pyi_repr_defaults;
@@ -122,6 +129,7 @@ void pyi_close(struct pyi_session *s)
     pyi_clear_repr_overrides(s);
     free(s->inexact.objs);
     free(s->debuginfo_path);
+    free(s->debug_root);
     free(s->pymod_path);
     free(s);
 }

@@ -38,6 +38,20 @@ struct pyi_session;
 /* Open a session on process pid (which must stay stopped while pyintrospect reads it), reading
  * its memory through mem (which must outlive the session or be replaced by pyi_set_target). */
 int pyi_open(struct pyi_session **out, pid_t pid, struct pt_mem *mem);
+/* The same, looking for separate debug files under debug_root first (a packed trace's). */
+int pyi_open_with_debug(struct pyi_session **out, pid_t pid, struct pt_mem *mem,
+                        const char *debug_root);
+
+/* Where source text comes from. By default, the file named by co_filename on disk (as
+ * linecache reads it). A provider (a replay's trace, which recorded the sources that ran) is
+ * asked first: it returns PYI_SRC_TEXT with the text (owned by the provider, valid for the
+ * session), PYI_SRC_NONE when the file must not be read from disk (it changed since the
+ * recording and its text was not kept), or PYI_SRC_DISK to read the disk; *note, if set, is
+ * said once when the file is listed ("the file on disk differs: showing the recorded source"). */
+enum { PYI_SRC_DISK = 0, PYI_SRC_TEXT = 1, PYI_SRC_NONE = 2 };
+typedef int (*pyi_source_fn)(void *ctx, const char *file, const char **text, size_t *len,
+                             const char **note);
+void pyi_set_source_provider(struct pyi_session *s, pyi_source_fn fn, void *ctx);
 void pyi_close(struct pyi_session *s);
 /* Point the session at another process with the identical address-space layout (a fork of the
  * same process). Implies pyi_refresh(). */

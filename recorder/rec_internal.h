@@ -139,6 +139,14 @@ struct rec_session {
 
     struct rec_filecache *files;
     size_t nfiles, files_cap;
+
+    char **srcpaths; /* Python sources the program read or loaded the code of (rec_sources.c) */
+    size_t nsrcpaths;
+    char exe_path[4096];
+
+    int storage_errno;  /* the trace cannot be written any more (rec_release.c) */
+    char storage_msg[768];
+    uint64_t stopped_at; /* events in the trace when it stopped */
 };
 
 /* rec_spawn.c: start the command and follow it to the exit of its CPython execve. */
@@ -166,6 +174,8 @@ int rec_sched_others_ready(const struct rec_session *s);
 /* The counted dispatch where the current thread's time slice ends (0: no slice, one thread). */
 uint64_t rec_sched_slice_end(struct rec_session *s, uint64_t now);
 void rec_sched_free(struct rec_session *s);
+/* Write the trace's meta file (pt_meta.h) in this state. */
+int rec_meta(struct rec_session *s, int state);
 /* rec_syscall.c */
 int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct pt_stop *st);
 int rec_syscall_exit(struct rec_session *s, struct rec_thread *t);
@@ -188,9 +198,18 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
 int rec_child_birth(struct rec_session *s, const struct pt_stop *st);
 void rec_child_free(struct rec_session *s);
+/* rec_sources.c */
+void rec_sources_note(struct rec_session *s, int nr, int64_t ret);
+int rec_sources_write(struct rec_session *s);
+void rec_sources_free(struct rec_session *s);
+/* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go
+ * at its next syscall exit (rec_release: 0 released, 1 it had to be killed). */
+int rec_storage_failed(struct rec_session *s);
+int rec_release(struct rec_session *s);
 /* rec_loop.c */
 int rec_write_event(struct rec_session *s);
 int rec_abort(struct rec_session *s, const char *why);
 int64_t rec_now_ns(void);
+int64_t rec_wall_ns(void);
 
 #endif

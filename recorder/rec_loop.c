@@ -10,6 +10,7 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_meta.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
@@ -30,7 +31,7 @@ int64_t rec_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int64_t wall_ns(void)
+int64_t rec_wall_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -39,19 +40,23 @@ static int64_t wall_ns(void)
 
 int rec_write_event(struct rec_session *s)
 {
+    if (s->storage_errno) {
+        return 0; /* the trace has ended; the program runs on until it is released */
+    }
     if (!s->ev.tid && s->ev.type != PT_EV_OUTPUT) {
         s->ev.tid = s->ev_tid; /* made while handling that thread's stop */
     }
     s->ev.seq = s->res->nevents++;
-    if (pt_tracew_event(&s->tw, &s->ev) < 0) {
-        return -1;
-    }
+    int rc = pt_tracew_event(&s->tw, &s->ev);
     int64_t now = rec_now_ns();
-    if (now - s->last_flush_ns > FLUSH_NS) {
+    if (rc == 0 && now - s->last_flush_ns > FLUSH_NS) {
         s->last_flush_ns = now;
-        return pt_tracew_flush(&s->tw);
+        rc = pt_tracew_flush(&s->tw);
     }
-    return 0;
+    if (rc < 0 && s->tw.ev.write_errno) {
+        return rec_storage_failed(s);
+    }
+    return rc;
 }
 
 static int write_end(struct rec_session *s, int how, int code, const char *msg)
@@ -109,6 +114,9 @@ static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct
         if (rec_syscall_exit(s, t) < 0) {
             return -1;
         }
+        if (s->storage_errno && !s->res->released) {
+            return rec_release(s);
+        }
         return t == s->cur ? rec_deliver_pending(s, t) : rec_thread_returned(s, t);
     case PT_STOP_SIGNAL:
         if (t->state == REC_T_NEW) {
@@ -155,6 +163,9 @@ static int record_loop(struct rec_session *s)
         if (!s->pid) {
             return -1;
         }
+        if (s->res->released) {
+            continue; /* untraced now: only its exit is reported */
+        }
         if (rec_sched_run(s) < 0) {
             return -1;
         }
@@ -169,6 +180,26 @@ static void session_free(struct rec_session *s)
     free(s->files);
     free(s->shmaps);
     rec_child_free(s);
+    rec_sources_free(s);
+}
+
+/* The trace's sources and meta files, once the run is over; the recording's own error (rc < 0)
+ * stays the one reported. */
+static int write_sources_meta(struct rec_session *s, int rc)
+{
+    char err[1024];
+    snprintf(err, sizeof err, "%s", pt_errmsg());
+    if (!s->storage_errno && rec_sources_write(s) < 0) {
+        pt_err_clear(); /* the sources are for `list`; the recording itself is complete */
+    }
+    int done = rc == 0 && !s->storage_errno && s->res->how != PT_END_ABORTED;
+    if (rec_meta(s, done ? PT_META_COMPLETE : PT_META_STOPPED) < 0 && rc == 0) {
+        return s->storage_errno ? 0 : -1; /* a full disk was already said; else say this */
+    }
+    if (rc < 0) {
+        pt_fail("%s", err);
+    }
+    return rc;
 }
 
 int rec_record(const struct rec_options *opt, struct rec_result *res)
@@ -178,12 +209,12 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     memset(res, 0, sizeof *res);
     s.opt = opt;
     s.res = res;
-    s.start_ns = wall_ns();
+    s.start_ns = rec_wall_ns();
     s.last_flush_ns = rec_now_ns();
-    s.cpu = pt_pick_cpu();
     pt_event_init(&s.ev);
     pt_fdkinds_init(&s.fds);
-    if (pt_pin_self(s.cpu) < 0 || pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
+    if (pt_pick_cpu(&s.cpu) < 0 || pt_pin_self(s.cpu) < 0 ||
+        pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
         session_free(&s);
         return -1;
     }
@@ -209,10 +240,23 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         snprintf(msg, sizeof msg, "%s", pt_errmsg());
         rec_abort(&s, msg);
     }
-    if (pt_tracew_flush(&s.tw) < 0) {
-        rc = -1;
+    if (!s.storage_errno && pt_tracew_flush(&s.tw) < 0) {
+        /* the program has ended; its last events fit once the reserve is freed, or are lost */
+        char msg[768];
+        snprintf(msg, sizeof msg, "%s", pt_errmsg());
+        if (!pt_tracew_salvage(&s.tw)) {
+            rc = pt_fail("%s", msg);
+        }
+    }
+    if (s.storage_errno) {
+        snprintf(res->stop_msg, sizeof res->stop_msg, "%s", s.storage_msg);
+        res->stopped_at = s.stopped_at;
+        res->released = res->released ? res->released : 1; /* it ended before its release */
     }
     res->trace_bytes = s.tw.ev.bytes_out;
+    if (res->header_written) {
+        rc = write_sources_meta(&s, rc);
+    }
     if (pt_tracew_close(&s.tw) < 0) {
         rc = -1;
     }

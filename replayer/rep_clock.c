@@ -9,7 +9,9 @@
  * counted part of a requested tick), and, while watching, the fine countdown for a number of
  * dispatches (the rest of a requested tick within its interval, or "one more dispatch").
  * Anything that needs exact moments (a requested tick with k > 0, single dispatches, catching
- * raises) runs with the watch trampolines, which keep k.
+ * raises) runs with the watch trampolines, which keep k. The watchdog (rep_watchdog.c) arms the
+ * coarse countdown, while the program runs, one past the next syscall's recorded count: a
+ * replay that gets there without making the call has diverged, and the trap here reports it.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -17,27 +19,26 @@
 #include "common/pt_error.h"
 #include "common/pt_ptrace.h"
 
-#include <signal.h>
 #include <string.h>
 
-/* Ctrl-C while the tracee computes: make it trap at its next counted dispatch. The tracee
- * shares pytt's CPU, so it is not running while this runs and the countdown cannot move. */
-static void interrupt_hook(void *ctx)
+/* Make the running tracee trap at counted dispatch `at` (or its next one if that has passed).
+ * The tracee shares pytt's CPU, so it is not running while this runs and the countdown cannot
+ * move under us. */
+void rep_clock_trap_at(struct rep_session *s, uint64_t at)
 {
-    struct rep_session *s = ctx;
-    uint64_t countdown, one = 1;
-    if (s->pid > 0 && s->clock.table &&
-        pt_mem_read(&s->mem, s->clock.countdown, &countdown, 8) == 0 && countdown > 1 &&
-        pt_mem_write(&s->mem, s->clock.countdown, &one, 8) == 0) {
-        s->clock.base = s->clock.base - countdown + 1;
+    uint64_t countdown;
+    if (s->pid <= 0 || !s->clock.table ||
+        pt_mem_read(&s->mem, s->clock.countdown, &countdown, 8) < 0) {
+        pt_err_clear();
+        return;
+    }
+    uint64_t now = s->clock.base - countdown;
+    uint64_t cd = at > now ? at - now : 1;
+    if (cd < countdown && pt_mem_write(&s->mem, s->clock.countdown, &cd, 8) == 0) {
+        s->clock.base = now + cd;
         s->armed_for = UINT64_MAX;
     }
-}
-
-void rep_clock_interruptible(struct rep_session *s)
-{
-    pt_wait_interrupt_hook = interrupt_hook;
-    pt_wait_interrupt_ctx = s;
+    pt_err_clear();
 }
 
 int rep_clock_now(struct rep_session *s, uint64_t *tick)
@@ -207,6 +208,23 @@ static int fine_done(struct rep_session *s, int *done)
     return 0;
 }
 
+/* The program ran past the counted dispatch at which the recording made its next syscall. */
+static int ran_past(struct rep_session *s, uint64_t now_c)
+{
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    struct rep_thread *c = rep_thread_cur(s);
+    /* (a syscall of another thread, logged when it returned, has no meaningful clock) */
+    if (!nx || nx->type != PT_EV_SYSCALL || !nx->tick || now_c <= nx->tick || !c ||
+        nx->tid != c->rec_tid) {
+        return 0;
+    }
+    return rep_divergence(s,
+                          "the program ran past counted bytecode dispatch %llu, where the "
+                          "recording made syscall %s, without making it (now at %llu)",
+                          (unsigned long long)nx->tick, pt_syscall_name(nx->nr),
+                          (unsigned long long)now_c);
+}
+
 int rep_clock_trap(struct rep_session *s, int opcode)
 {
     uint64_t now, now_c;
@@ -216,6 +234,9 @@ int rep_clock_trap(struct rep_session *s, int opcode)
         return -1;
     }
     s->armed_for = 0;
+    if (ran_past(s, now_c) < 0) {
+        return -1;
+    }
     int counted = opcode >= 0 && opcode < 256 && s->clock.counted[opcode];
     if (counted) {
         s->trap_count = now_c; /* a switch the recording made here waits for the resume */

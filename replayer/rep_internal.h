@@ -10,11 +10,13 @@
 #include "common/pt_fdkinds.h"
 #include "common/pt_buf.h"
 #include "common/pt_mem.h"
+#include "common/pt_sources.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_trace.h"
 #include "pyintrospect/pyintrospect.h"
 
+#include <sys/types.h>
 #include <sys/user.h>
 
 #define REP_MAX_BPS 64
@@ -59,6 +61,16 @@ struct rep_snap {
     struct rep_thread_image *threads; /* every thread (malloc'd) */
     int nthreads, cur;
     uint64_t trap_count; /* the current thread was stopped at this counted dispatch's trap */
+};
+
+/* A file checked before the replay started: the recorded path, its identity, the path the
+ * replay really opens (the trace's copy when packed), and what that was when checked. */
+struct rep_file {
+    char *path;
+    struct pt_fileid id;
+    char *use;
+    dev_t dev;
+    ino_t ino;
 };
 
 struct rep_session {
@@ -144,12 +156,32 @@ struct rep_session {
     pt_addr eval_fn[8];                /* interpreter functions it calls, found on first use */
     char checked_paths[64][256];       /* mapped files already identity-checked */
     int nchecked;
+    int running;               /* the program runs (one_stop's wait): the watchdog may act */
+    int dropped_signals;       /* signal stops since the last event (rep_signal.c) */
+    uint64_t cpu_budget_ms;    /* CPU time a run may take without a stop (rep_watchdog.c) */
+    uint64_t cpu_at_resume;    /* the tracee's CPU time (ms) when the current run began */
+    pid_t cpu_pid;             /* ... of this process */
+    char watchdog_msg[512];    /* why the watchdog killed the program, "" if it did not */
+    struct pt_sources sources; /* the trace's recorded sources (rep_sources.c), loaded on use */
+    int sources_loaded;
+    char **disk_texts; /* sources read from disk for pyintrospect, kept for the session */
+    size_t ndisk_texts;
+    struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
+    size_t nfiles;
 };
 
 /* rep_loop.c: kill the replayed process and reap all its threads. */
 void rep_kill_process(struct rep_session *s);
-/* rep_spawn.c */
+
+/* rep_sources.c: the recorded sources, as pyintrospect's source provider. */
+int rep_sources_attach(struct rep_session *s, struct pyi_session *pyi);
+void rep_sources_free(struct rep_session *s);
+/* rep_files.c */
 int rep_check_files(struct rep_session *s);
+const struct rep_file *rep_file_find(const struct rep_session *s, const char *path,
+                                     const struct pt_fileid *id);
+void rep_files_free(struct rep_session *s);
+/* rep_spawn.c */
 int rep_spawn(struct rep_session *s);
 /* rep_syscall.c: a syscall entry stop; replays the whole call up to its exit. */
 int rep_syscall(struct rep_session *s, const struct pt_stop *st);
@@ -173,7 +205,13 @@ int rep_child_output(struct rep_session *s);
 /* rep_clock.c */
 int rep_clock_now(struct rep_session *s, uint64_t *tick);
 int rep_clock_coarse(struct rep_session *s, uint64_t *count);
-void rep_clock_interruptible(struct rep_session *s);
+void rep_clock_trap_at(struct rep_session *s, uint64_t at);
+/* rep_watchdog.c: while rep_run waits for the program, Ctrl-C and a periodic check that it is
+ * not spinning past its next event (counted dispatches) or running far longer than the
+ * recording did. */
+void rep_watchdog_install(struct rep_session *s);
+void rep_watchdog_begin(struct rep_session *s);
+void rep_watchdog_end(struct rep_session *s);
 int rep_clock_event(struct rep_session *s);
 int rep_clock_check(struct rep_session *s, uint64_t recorded);
 int rep_clock_prepare(struct rep_session *s);

@@ -34,14 +34,13 @@ int rep_open(struct rep_session **out, const struct rep_options *opt)
 
 int rep_start(struct rep_session *s)
 {
-    s->cpu = pt_pick_cpu();
-    if (pt_pin_self(s->cpu) < 0 || rep_spawn(s) < 0) {
+    if (pt_pick_cpu(&s->cpu) < 0 || pt_pin_self(s->cpu) < 0 || rep_spawn(s) < 0) {
         return -1;
     }
     s->state = REP_READY;
     rep_threads_init(s);
     pt_tsc_like_tracee();
-    rep_clock_interruptible(s);
+    rep_watchdog_install(s);
     return rep_clock_event(s); /* a clock installed at startup is event 0 */
 }
 
@@ -185,12 +184,20 @@ static int one_stop(struct rep_session *s)
     int sig = s->resume_sig;
     s->resume_sig = 0;
     /* a thread killed with its whole process cannot be resumed: its end is reported next */
+    s->running = 1;
+    int rc = 0;
     if (ptrace(PTRACE_SYSCALL, s->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH) {
-        return pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)s->tid);
+        rc = pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)s->tid);
     }
     s->trap_count = 0;
-    if (wait_current(s, &st) < 0) {
+    rc = rc < 0 ? -1 : wait_current(s, &st);
+    s->running = 0;
+    if (rc < 0) {
         return -1;
+    }
+    if (s->watchdog_msg[0]) {
+        s->pid = -1;
+        return rep_divergence(s, "%s", s->watchdog_msg);
     }
     switch (st.kind) {
     case PT_STOP_SYSCALL_ENTRY:
@@ -249,7 +256,9 @@ static uint64_t count_or_zero(struct rep_session *s)
 int rep_run(struct rep_session *s, uint64_t until_event)
 {
     uint64_t from = count_or_zero(s);
+    rep_watchdog_begin(s);
     int rc = run_loop(s, until_event);
+    rep_watchdog_end(s);
     uint64_t to = count_or_zero(s);
     if (from && to > from) {
         s->ticks_run += to - from;
@@ -357,6 +366,8 @@ void rep_close(struct rep_session *s)
         pyi_close(s->pyi);
     }
     pt_tracer_close(&s->tr);
+    rep_files_free(s);
+    rep_sources_free(s);
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);
     free(s);

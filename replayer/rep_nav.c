@@ -19,9 +19,11 @@
 #include "rep_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_pack.h"
 #include "common/pt_ptrace.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 uint64_t rep_reg_value(const struct user_regs_struct *r, int hw)
@@ -72,9 +74,15 @@ struct pyi_session *rep_pyi(struct rep_session *s)
         pyi_close(s->pyi);
         s->pyi = NULL;
     }
-    if (!s->pyi && pyi_open(&s->pyi, s->pid, &s->mem) < 0) {
-        s->pyi = NULL;
-        return NULL;
+    if (!s->pyi) {
+        char *debug = pt_pack_debug_root(s->opt.trace_dir); /* a packed trace's DWARF first */
+        int rc = pyi_open_with_debug(&s->pyi, s->pid, &s->mem, debug);
+        free(debug);
+        if (rc < 0) {
+            s->pyi = NULL;
+            return NULL;
+        }
+        rep_sources_attach(s, s->pyi);
     }
     s->pyi_pid = s->pid;
     return s->pyi;

@@ -21,6 +21,7 @@
 
 #include "common/pt_error.h"
 #include "common/pt_fdkinds.h"
+#include "common/pt_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,17 +43,8 @@ void rep_fd_update(struct rep_session *s)
 int rep_write_output(struct rep_session *s, int kind, const void *buf, size_t n)
 {
     int fd = kind == 1 ? s->opt.out_fd : s->opt.err_fd;
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return pt_fail_errno("writing the program's output");
-        }
-        p += w;
-        n -= (size_t)w;
+    if (pt_write_all(fd, buf, n) < 0) {
+        return pt_fail_errno("writing the program's output");
     }
     return 0;
 }

@@ -101,6 +101,19 @@ int rep_signal_stop(struct rep_session *s, int sig)
     if (sig == SIGSEGV && si.si_code == SI_KERNEL && is_rdtsc(s, r.rip)) {
         return replay_rdtsc(s, &r);
     }
+    if (sig == SIGSYS && si.si_code == 1 /* SYS_SECCOMP */) {
+        return rep_divergence(s,
+                              "the program made syscall %s (number %d) at 0x%llx, which replay "
+                              "never runs for real: pytt's seccomp filter stopped it",
+                              si.si_arch == 0xc000003e ? pt_syscall_name(si.si_syscall) : "?",
+                              si.si_syscall, r.rip);
+    }
+    if (++s->dropped_signals > 1000) {
+        return rep_divergence(s,
+                              "the program keeps receiving %s (1000 times without reaching "
+                              "its next event)",
+                              strsignal(sig));
+    }
     int sync = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
     if (sync && si.si_code > 0) { /* SI_KERNEL too: general-protection faults (rec_signal.c) */
         const struct pt_event *nx = pt_tracer_peek(&s->tr);

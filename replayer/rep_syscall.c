@@ -83,6 +83,7 @@ int rep_next_event(struct rep_session *s, int want, const char *what)
         return rep_divergence(s, "the program made %s, but the recording has %s", what,
                               ev_type_name(nx->type));
     }
+    s->dropped_signals = 0;
     return pt_tracer_next(&s->tr, &s->ev) == 1 ? 0 : -1;
 }
 
@@ -107,6 +108,7 @@ static int check_call(struct rep_session *s, int nr, const uint64_t a[6])
         fmt_call(want, sizeof want, nx->nr, nx->nargs, nx->args);
         return rep_divergence(s, "the program called %s, but the recording has %s", got, want);
     }
+    s->dropped_signals = 0;
     return pt_tracer_next(&s->tr, &s->ev) == 1 ? 0 : -1;
 }
 
