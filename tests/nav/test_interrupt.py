@@ -244,7 +244,8 @@ def run_session(sh, end_tick, pytt, trace):
     if not check(start is not None, "no `when` answer at the start", sh):
         return False
     sh.send("continue")
-    ok = check(sh.wait_for(sh.err, re.compile(r"^running forward: tick \d+ of \d+")) is not None,
+    progress = re.compile(rf"^running forward: tick {navlib.TICK} of {navlib.TICK}")
+    ok = check(sh.wait_for(sh.err, progress) is not None,
                "continue printed no progress", sh)
     sh.interrupt()
     got = interrupted_stop(sh, "continue")
@@ -289,8 +290,8 @@ def stats(sh):
 
 def skips_ahead(sh, end_tick):
     """goto end and continue from the start restore a snapshot near the end instead of replaying
-    the whole run again: at most one snapshot interval (2^27 counted dispatches) plus the 1,024
-    goto stops short to leave a snapshot."""
+    the whole run again: at most one snapshot interval (2^22 counted dispatches) plus the 64 goto
+    stops short to leave a snapshot."""
     ok = True
     for motion in ("goto end", "continue"):
         sh.send("goto start")
@@ -298,7 +299,7 @@ def skips_ahead(sh, end_tick):
         sh.send(motion)
         after, restores_after = stats(sh)
         ran = after - before if after is not None and before is not None else None
-        ok = check(ran is not None and ran <= (1 << 27) + 2048 and restores_after > restores,
+        ok = check(ran is not None and ran <= (1 << 22) + 128 and restores_after > restores,
                    f"`{motion}` from the start replayed {ran} ticks of {end_tick} "
                    f"(restores {restores} -> {restores_after}): it should start from a "
                    "snapshot ahead", sh) and ok
