@@ -59,8 +59,9 @@ void shell_print_end(struct cli_shell *sh)
     } else if (how == PT_END_SIGNALED) {
         fprintf(sh->out, "The program was killed by signal %d (%s).\n", code, strsignal(code));
     } else if (rep_failure(sh->rep)) {
-        fprintf(sh->out, "The replay stopped with an error (it is not the end of the recording): "
-                         "%s\n",
+        fprintf(sh->out,
+                "The replay stopped with an error (it is not the end of the recording): "
+                "%s\n",
                 rep_failure(sh->rep));
     } else {
         fprintf(sh->out, "The recording ends here: %s\n", msg);

@@ -28,16 +28,16 @@ struct cli_shell {
     FILE *out;
     char last_motion[256];
     int quit;
-    int timing;        /* maint time on */
-    int interruptible; /* Ctrl-C handling installed */
-    int failed;        /* a command failed (the exit status of --batch reflects it) */
-    int batch;         /* --batch: never ask a question (delete, clear) */
-    int confirm;       /* set confirm on|off (default on, as gdb) */
+    int timing;         /* maint time on */
+    int interruptible;  /* Ctrl-C handling installed */
+    int failed;         /* a command failed (the exit status of --batch reflects it) */
+    int batch;          /* --batch: never ask a question (delete, clear) */
+    int confirm;        /* set confirm on|off (default on, as gdb) */
     int progress_shown; /* a progress line is on the terminal (erased after the command) */
-    int unusable;      /* the replay could not start: no stop to show, say why instead */
+    int unusable;       /* the replay could not start: no stop to show, say why instead */
     char unusable_why[512];
-    struct shell_tui *tui; /* the full-screen layout, NULL when off (shell_tui.c) */
-    int out_fd, err_fd;    /* where the program's output goes (--program-output or 1 and 2) */
+    struct shell_tui *tui;       /* the full-screen layout, NULL when off (shell_tui.c) */
+    int out_fd, err_fd;          /* where the program's output goes (--program-output or 1 and 2) */
     struct shell_output *output; /* the program's recent output, for the layout's window */
     struct shell_display *displays; /* `display EXPR`: shown at every stop */
     int ndisplays, last_display;

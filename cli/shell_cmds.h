@@ -13,9 +13,9 @@
 
 /* flags of a command */
 enum {
-    SH_REPEAT = 1 << 0,   /* an empty line repeats it (motions) */
-    SH_FORWARD = 1 << 1,  /* runs the replay forward: Ctrl-C stops it where it is */
-    SH_BACKWARD = 1 << 2, /* a backward search: Ctrl-C goes back to where it started */
+    SH_REPEAT = 1 << 0,    /* an empty line repeats it (motions) */
+    SH_FORWARD = 1 << 1,   /* runs the replay forward: Ctrl-C stops it where it is */
+    SH_BACKWARD = 1 << 2,  /* a backward search: Ctrl-C goes back to where it started */
     SH_EVAL_HELP = 1 << 3, /* help CMD also explains how expressions are evaluated */
 };
 /* What the argument of a command is, for Tab completion. */

@@ -1,8 +1,8 @@
 /*
  * shell_inspect: the replay shell's inspection commands (bt, up/down/frame, locals, globals,
- * print, list, longlist, dis, info threads, x/Ni, disas), thin wrappers over pyintrospect on the stopped
- * replay. The pyintrospect session is opened on first use and invalidated after every motion,
- * since everything it caches about the process may have changed.
+ * print, list, longlist, dis, info threads, x/Ni, disas), thin wrappers over pyintrospect on the
+ * stopped replay. The pyintrospect session is opened on first use and invalidated after every
+ * motion, since everything it caches about the process may have changed.
  */
 #define _GNU_SOURCE
 #include "shell_cmds.h"

@@ -190,8 +190,9 @@ static int start_at_end(struct cli_shell *sh, struct pyi_pos *pos)
     shell_print_end(sh);
     int r = rep_goto_uncaught(sh->rep, pos, name, sizeof name);
     if (r == 2) {
-        fprintf(sh->out, "Post mortem: the uncaught %s was raised here, in the innermost frame of "
-                         "its traceback:\n",
+        fprintf(sh->out,
+                "Post mortem: the uncaught %s was raised here, in the innermost frame of "
+                "its traceback:\n",
                 name[0] ? name : "exception");
     }
     return r;

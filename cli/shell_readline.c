@@ -140,8 +140,7 @@ static void learn_locations(void)
 
 static void learn_scope(void)
 {
-    struct pyi_session *p =
-        rep_state(the_shell->rep) == REP_READY ? rep_pyi(the_shell->rep) : NULL;
+    struct pyi_session *p = rep_state(the_shell->rep) == REP_READY ? rep_pyi(the_shell->rep) : NULL;
     if (!have_scope && p) {
         pyi_scope_names(p, add_word, &scope);
         pt_err_clear();

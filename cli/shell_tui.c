@@ -102,7 +102,8 @@ void shell_output_free(struct cli_shell *sh)
     sh->output = NULL;
 }
 
-/* ---- the screen -------------------------------------------------------------------------------- */
+/* ---- the screen --------------------------------------------------------------------------------
+ */
 
 static void term_size(int *rows, int *cols)
 {

@@ -202,12 +202,12 @@ void tui_draw_bar(struct cli_shell *sh, const struct shell_tui *t, uint64_t runn
     }
     char a[PT_TICK_STRLEN], b[PT_TICK_STRLEN];
     snprintf(text, sizeof text, " tick %s of %s  event %llu of %llu  %s ", pt_tick_str(now, a),
-             pt_tick_str(last, b),
-             (unsigned long long)rep_position(sh->rep), (unsigned long long)rep_nevents(sh->rep),
-             sh->unusable  ? "(the replay could not start)"
-             : running     ? "running (Ctrl-C to stop)"
-             : ready       ? ""
-                           : "(end of the recording)");
+             pt_tick_str(last, b), (unsigned long long)rep_position(sh->rep),
+             (unsigned long long)rep_nevents(sh->rep),
+             sh->unusable ? "(the replay could not start)"
+             : running    ? "running (Ctrl-C to stop)"
+             : ready      ? ""
+                          : "(end of the recording)");
     cells_init(&c, t->cols);
     cells_raw(&c, SGR_REVERSE);
     cells_str(&c, text);
@@ -218,8 +218,8 @@ void tui_draw_bar(struct cli_shell *sh, const struct shell_tui *t, uint64_t runn
 /* ---- the selected frame ------------------------------------------------------------------ */
 
 /* The session and selected frame, or NULL with why (the end, a failed start). */
-static struct pyi_session *frame_of(struct cli_shell *sh, const struct pyi_frame **f,
-                                    char *why, size_t cap)
+static struct pyi_session *frame_of(struct cli_shell *sh, const struct pyi_frame **f, char *why,
+                                    size_t cap)
 {
     const struct pyi_frame *frames;
     size_t n;

@@ -154,8 +154,8 @@ struct pyi_dis_out {
 
 /* Instruction._disassemble */
 static int pyi_dis_line(struct pyi_session *s, const struct pyi_dis_out *out,
-                        const struct pyi_code *c, const struct pyi_dis_layout *l, size_t i,
-                        int arg, int lasti)
+                        const struct pyi_code *c, const struct pyi_dis_layout *l, size_t i, int arg,
+                        int lasti)
 {
     struct pyi_buf b;
     pyi_buf_init(&b);

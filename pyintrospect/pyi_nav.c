@@ -506,8 +506,8 @@ int pyi_uncaught(struct pyi_session *s, pt_addr *frame_obj, char *type_name, siz
     if (s->m[PYI_F_TB_NEXT].off < 0 || s->m[PYI_F_TB_FRAME].off < 0) {
         return pt_fail("this interpreter's debug info does not describe PyTracebackObject");
     }
-    if (pyi_sys_attr(s, "last_traceback", &tb) != 0 || !tb ||
-        pyi_obj_classify(s, tb, &oi) != 0 || oi.kind == PYI_K_NONE) {
+    if (pyi_sys_attr(s, "last_traceback", &tb) != 0 || !tb || pyi_obj_classify(s, tb, &oi) != 0 ||
+        oi.kind == PYI_K_NONE) {
         pt_err_clear();
         return 0;
     }

@@ -264,7 +264,8 @@ int pyi_code_source_block(struct pyi_session *s, pt_addr code, int *first, int *
     }
     int def = start; /* past the decorators */
     const char *t;
-    while ((t = pyi_source_line(s, file, def, &len)) && !pyi_starts_block(t, len) && def < start + 50) {
+    while ((t = pyi_source_line(s, file, def, &len)) && !pyi_starts_block(t, len) &&
+           def < start + 50) {
         if (pyi_indent(t, len) >= 0 && t[strspn(t, " \t")] != '@') {
             return 0; /* neither a decorator nor a def: a one-line lambda or comprehension */
         }

@@ -38,7 +38,7 @@ struct rep_thread {
     pid_t rec_tid; /* its id in the trace (what the program sees) */
     pid_t tid;     /* its id here */
     int state;
-    int resume_sig; /* a signal it takes when it runs again */
+    int resume_sig;                     /* a signal it takes when it runs again */
     struct user_regs_struct entry_regs; /* REP_T_AT_ENTRY: at that entry */
     uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
@@ -80,11 +80,11 @@ struct rep_session {
     pid_t tid; /* the thread pytt is operating on: the current one, mostly */
     struct rep_thread *threads;
     int nthreads, threads_cap;
-    int cur; /* index of the thread that runs user code, -1 if none */
+    int cur;             /* index of the thread that runs user code, -1 if none */
     uint64_t trap_count; /* the current thread is stopped at this counted dispatch's trap
                           * (not run past it yet), 0 if not */
-    int foreign; /* completing a syscall of another thread than the current one */
-    pid_t sel_tid;  /* the thread motions follow (its recorded id; 0: whichever runs) */
+    int foreign;         /* completing a syscall of another thread than the current one */
+    pid_t sel_tid;       /* the thread motions follow (its recorded id; 0: whichever runs) */
     pid_t last_stop_tid; /* the thread of the last stop shown (rep_stop_thread) */
     struct pt_mem mem;
     int cpu;
@@ -130,7 +130,7 @@ struct rep_session {
     char caught_name[256]; /* exception of the last catchpoint stop (rep_caught) */
     int catch_armed;       /* continue/reverse-continue are running: look for raises */
     int catch_best;
-    pt_addr uncaught_fo;     /* looking for the raise of this frame object (rep_goto_uncaught) */
+    pt_addr uncaught_fo;      /* looking for the raise of this frame object (rep_goto_uncaught) */
     uint64_t postmortem_tick; /* the stop rep_goto_uncaught made: its raise counts as behind */
     char postmortem_name[256];
     int stopped_bp; /* breakpoint that ended the last next/finish, 0 if none */

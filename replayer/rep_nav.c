@@ -259,8 +259,8 @@ typedef int (*watch_stop)(struct rep_session *s, struct pt_watch *w, const struc
                           pt_addr next_instr, void *ctx);
 
 /* Run with the watch w until stop says so at a trap (1, that stop presented) or the end (0). */
-static int run_watched_until(struct rep_session *s, struct pt_watch *w, watch_stop stop,
-                             void *ctx, struct pyi_pos *pos)
+static int run_watched_until(struct rep_session *s, struct pt_watch *w, watch_stop stop, void *ctx,
+                             struct pyi_pos *pos)
 {
     for (;;) {
         pt_addr next_instr;

@@ -133,8 +133,9 @@ int rep_child_output(struct rep_session *s)
         if (pt_tracer_next(&s->tr, &s->ev) != 1) {
             return -1;
         }
-        if (s->ev.nregions == 1 && output_is_new(s) && rep_sink_write(s, s->ev.signo, pt_event_region_data(&s->ev, 0),
-                                                  s->ev.regions[0].len) < 0) {
+        if (s->ev.nregions == 1 && output_is_new(s) &&
+            rep_sink_write(s, s->ev.signo, pt_event_region_data(&s->ev, 0), s->ev.regions[0].len) <
+                0) {
             return -1;
         }
     }

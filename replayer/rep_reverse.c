@@ -531,5 +531,3 @@ int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
     }
     return land(s, last, pos);
 }
-
-
