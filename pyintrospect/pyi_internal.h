@@ -188,6 +188,8 @@ enum pyi_field {
     PYI_F_MEMBERDEF_TYPE,
     PYI_F_MEMBERDEF_OFFSET,
     PYI_F_EXC_ARGS,
+    PYI_F_TB_NEXT,      /* PyTracebackObject.tb_next */
+    PYI_F_TB_FRAME,     /* PyTracebackObject.tb_frame */
     PYI_F_UNIREC_FLAGS, /* _PyUnicode_TypeRecord.flags */
     /* datetime (optional: present where _datetime is built into the interpreter) */
     PYI_F_DT_DATA,

@@ -223,7 +223,8 @@ static int visit_code(struct find_ctx *f, pt_addr code)
         pt_err_clear();
         return 0;
     }
-    if (c->filename && strcmp(c->filename, f->filename) == 0 && f->fn(f->ctx, code) != 0) {
+    if ((!f->filename || (c->filename && strcmp(c->filename, f->filename) == 0)) &&
+        f->fn(f->ctx, code) != 0) {
         return 1;
     }
     if (pyi_rd_ptr(f->s, code, PYI_F_CO_CONSTS, &consts) != 0 ||
@@ -290,8 +291,8 @@ static int module_cb(void *ctx, pt_addr key, pt_addr module)
         pt_err_clear();
         return 0;
     }
-    bool same = false;
-    if (pyi_str_eq(f->s, file, f->filename, &same) != 0 || !same) {
+    bool same = !f->filename;
+    if (f->filename && (pyi_str_eq(f->s, file, f->filename, &same) != 0 || !same)) {
         pt_err_clear();
         return 0;
     }
@@ -345,6 +346,12 @@ int pyi_code_line_addrs(struct pyi_session *s, pt_addr code, int line, pt_addr *
         }
     }
     return rc;
+}
+
+int pyi_code_instr_addr(struct pyi_session *s, pt_addr code, int offset, pt_addr *addr)
+{
+    *addr = code + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off + (pt_addr)offset;
+    return 0;
 }
 
 int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr, int *line)
@@ -464,6 +471,65 @@ int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, boo
     snprintf(type_name, cap, "%s", name);
     free(name);
     return 0;
+}
+
+int pyi_raising_frame_object(struct pyi_session *s, pt_addr *frame_obj)
+{
+    const struct pyi_frame *f;
+    size_t n;
+    *frame_obj = 0;
+    if (pyi_frames(s, &f, &n) != 0) {
+        return -1;
+    }
+    return n ? pyi_rd_ptr(s, f[0].iframe, PYI_F_IF_FRAME_OBJ, frame_obj) : 0;
+}
+
+/* sys.<name> (0 if unset or None is not distinguished: the caller checks the type). */
+static int pyi_sys_attr(struct pyi_session *s, const char *name, pt_addr *value)
+{
+    pt_addr interp, modules, sys = 0, dict;
+    *value = 0;
+    if (pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_HEAD, &interp) != 0 ||
+        pyi_rd_ptr(s, interp, PYI_F_IS_MODULES, &modules) != 0 || !modules ||
+        pyi_dict_get_str(s, modules, "sys", &sys) != 0 || !sys ||
+        pyi_rd_ptr(s, sys, PYI_F_MOD_DICT, &dict) != 0 || !dict) {
+        return -1;
+    }
+    return pyi_dict_get_str(s, dict, name, value);
+}
+
+int pyi_uncaught(struct pyi_session *s, pt_addr *frame_obj, char *type_name, size_t cap)
+{
+    pt_addr tb, next, type;
+    struct pyi_objinfo oi;
+    char *name = NULL;
+    if (s->m[PYI_F_TB_NEXT].off < 0 || s->m[PYI_F_TB_FRAME].off < 0) {
+        return pt_fail("this interpreter's debug info does not describe PyTracebackObject");
+    }
+    if (pyi_sys_attr(s, "last_traceback", &tb) != 0 || !tb || pyi_obj_classify(s, tb, &oi) != 0 ||
+        oi.kind == PYI_K_NONE) {
+        pt_err_clear();
+        return 0;
+    }
+    for (int guard = 0; guard < 100000; guard++) { /* innermost: the last of the tb_next chain */
+        if (pyi_rd_ptr(s, tb, PYI_F_TB_NEXT, &next) != 0) {
+            return -1;
+        }
+        if (!next || pyi_obj_classify(s, next, &oi) != 0 || oi.kind == PYI_K_NONE) {
+            break;
+        }
+        tb = next;
+    }
+    if (pyi_rd_ptr(s, tb, PYI_F_TB_FRAME, frame_obj) != 0 || !*frame_obj) {
+        return -1;
+    }
+    type_name[0] = '\0';
+    if (pyi_sys_attr(s, "last_type", &type) == 0 && type && pyi_type_tpname(s, type, &name) == 0) {
+        snprintf(type_name, cap, "%s", name);
+    }
+    free(name);
+    pt_err_clear();
+    return 1;
 }
 
 int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,

@@ -189,6 +189,11 @@ void pyi_set_repr_opts(struct pyi_session *s, const struct pyi_repr_opts *opts)
     s->repr = *opts;
 }
 
+void pyi_get_repr_opts(const struct pyi_session *s, struct pyi_repr_opts *opts)
+{
+    *opts = s->repr;
+}
+
 /* ---- reading members ------------------------------------------------------------------------ */
 
 const char *pyi_field_name(struct pyi_session *s, enum pyi_field f)

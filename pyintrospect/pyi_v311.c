@@ -132,6 +132,8 @@ static const struct pyi_member_spec v311_members[PYI_F__COUNT] = {
     M(PYI_F_MEMBERDEF_TYPE, "PyMemberDef", "type"),
     M(PYI_F_MEMBERDEF_OFFSET, "PyMemberDef", "offset"),
     M(PYI_F_EXC_ARGS, "PyBaseExceptionObject", "args"),
+    MOPT(PYI_F_TB_NEXT, "PyTracebackObject", "tb_next"),
+    MOPT(PYI_F_TB_FRAME, "PyTracebackObject", "tb_frame"),
     MOPT(PYI_F_UNIREC_FLAGS, "_PyUnicode_TypeRecord", "flags"),
     MOPT(PYI_F_DT_DATA, "PyDateTime_DateTime", "data"),
     MOPT(PYI_F_DT_FOLD, "PyDateTime_DateTime", "fold"),

@@ -80,6 +80,7 @@ struct pyi_repr_opts {
  * with "...(truncated)" (e.g. `[0, 1, ...(truncated)]`); deeper nesting prints `...`. */
 extern const struct pyi_repr_opts pyi_repr_defaults;
 void pyi_set_repr_opts(struct pyi_session *s, const struct pyi_repr_opts *opts);
+void pyi_get_repr_opts(const struct pyi_session *s, struct pyi_repr_opts *opts);
 
 /* repr() of the object at addr, as Python's own repr() would print it where pyintrospect knows
  * how (see docs/pyintrospect.md); malloc'd UTF-8. Unreadable memory gives `<unreadable ...>`
@@ -126,6 +127,19 @@ int pyi_frame_select(struct pyi_session *s, size_t index);
 int pyi_frame_up(struct pyi_session *s, size_t n);
 int pyi_frame_down(struct pyi_session *s, size_t n);
 size_t pyi_frame_selected(struct pyi_session *s);
+
+/* ---- data for front ends (pyi_views.c) --------------------------------------------------- */
+/* The selected frame's locals, as pyi_print_locals shows them (same order, same rules); fn
+ * returns non-zero to stop. */
+int pyi_each_local(struct pyi_session *s, int (*fn)(void *ctx, const char *name, pt_addr value),
+                   void *ctx);
+/* Every name the selected frame can see: its locals, then its globals, then the builtins
+ * (a name may come more than once). */
+int pyi_scope_names(struct pyi_session *s, int (*fn)(void *ctx, const char *name), void *ctx);
+/* `dis` as rows: fn gets each line pyi_print_dis_code prints (without its newline; "" for the
+ * blank line before a new source line) and whether it is the current instruction's. */
+int pyi_dis_each(struct pyi_session *s, pt_addr code, int lasti,
+                 int (*fn)(void *ctx, const char *text, bool current), void *ctx);
 
 /* ---- formatting (all write to out) ---------------------------------------------------------- */
 enum {
@@ -201,6 +215,9 @@ size_t pyi_inexact_values(struct pyi_session *s, const pt_addr **objs);
 /* `list`: pdb's format, `->` on the current line. first=last=0: 11 lines around the current
  * line; last < first: last is a count. Source is read from co_filename on disk. */
 int pyi_print_list(struct pyi_session *s, FILE *out, int first, int last);
+/* The lines pdb's longlist shows for a code object (inspect.getsourcelines): a module's whole
+ * file; a function's or class's block from its decorators to its last statement. */
+int pyi_code_source_block(struct pyi_session *s, pt_addr code, int *first, int *last);
 /* `dis`: the selected frame's code as dis.disassemble(code, lasti) prints it (de-quickened,
  * CACHE entries hidden, `-->` on the current instruction, exception table). When f_lasti is
  * one of an instruction's inline caches (a frame suspended in a Python-to-Python CALL), the
@@ -276,9 +293,9 @@ struct pyi_pos {
     char qualname[512];            /* co_qualname */
 };
 int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struct pyi_pos *out);
-/* Call fn for each code object of source file `filename` that exists now (reachable from the
- * stack and from loaded modules' functions and classes, nested code through co_consts); fn
- * returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
+/* Call fn for each code object of source file `filename` (NULL: of any file) that exists now
+ * (reachable from the stack and from loaded modules' functions and classes, nested code through
+ * co_consts); fn returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
 int pyi_find_code(struct pyi_session *s, const char *filename, int (*fn)(void *ctx, pt_addr code),
                   void *ctx);
 /* The same, from one code object and the code nested in it (co_consts). */
@@ -287,6 +304,8 @@ int pyi_find_code_in(struct pyi_session *s, pt_addr root, const char *filename,
 /* Addresses of the instructions of `code` where a 'line' event for `line` can fire. */
 int pyi_code_line_addrs(struct pyi_session *s, pt_addr code, int line, pt_addr *addrs, size_t max,
                         size_t *n);
+/* Address of the instruction at byte offset `offset` of `code` (what next_instr holds there). */
+int pyi_code_instr_addr(struct pyi_session *s, pt_addr code, int offset, pt_addr *addr);
 /* The first instruction of `code` that reports a 'line' event, and its line. */
 int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr, int *line);
 /* member[i] = 1 for every opcode whose base (de-quickened) opcode is `base`. */
@@ -306,6 +325,13 @@ int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr);
 /* The exception the current thread is raising (tstate->curexc_type): its type name (tp_name),
  * and whether it has no traceback yet (the frame where it is raised, not one it passes). */
 int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, bool *fresh);
+/* The frame object (PyFrameObject, 0 if none was made) of the innermost frame: at a raise, what
+ * PyTraceBack_Here records in the traceback entry it adds. */
+int pyi_raising_frame_object(struct pyi_session *s, pt_addr *frame_obj);
+/* The exception that ended the program, as the interpreter left it for post-mortem debugging
+ * (sys.last_traceback, sys.last_type): the frame object of its traceback's innermost entry
+ * (where it was raised) and its type name. Returns 1, or 0 if there is none, -1 on error. */
+int pyi_uncaught(struct pyi_session *s, pt_addr *frame_obj, char *type_name, size_t cap);
 /* Which register holds the value stack pointer at every handler entry (found in POP_TOP's
  * handler, which loads [REG - 8] and moves REG down by 8). */
 int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stack_reg);

@@ -105,6 +105,13 @@ static uint64_t wanted_count(struct rep_session *s, uint64_t now_c)
     if (s->auto_snap && (!want || s->snap_due < want)) {
         want = s->snap_due;
     }
+    if (rep_progress_due(s) && rep_progress_due(s) <= now_c) {
+        rep_progress_passed(s, now_c); /* passed while stopped elsewhere */
+    }
+    uint64_t progress = rep_progress_due(s); /* a stop to report a long motion's progress */
+    if (progress && (!want || progress < want)) {
+        want = progress;
+    }
     return want > now_c ? want : 0;
 }
 
@@ -233,6 +240,9 @@ int rep_clock_trap(struct rep_session *s, int opcode)
     int counted = opcode >= 0 && opcode < 256 && s->clock.counted[opcode];
     if (counted) {
         s->trap_count = now_c; /* a switch the recording made here waits for the resume */
+    }
+    if (rep_progress_due(s) && now_c >= rep_progress_due(s)) {
+        rep_progress_passed(s, now_c);
     }
     if (s->auto_snap && now_c >= s->snap_due) {
         s->snap_due = now_c + REP_SNAP_INTERVAL; /* rep_snapshot checks the budget when equal */

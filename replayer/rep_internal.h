@@ -38,7 +38,7 @@ struct rep_thread {
     pid_t rec_tid; /* its id in the trace (what the program sees) */
     pid_t tid;     /* its id here */
     int state;
-    int resume_sig; /* a signal it takes when it runs again */
+    int resume_sig;                     /* a signal it takes when it runs again */
     struct user_regs_struct entry_regs; /* REP_T_AT_ENTRY: at that entry */
     uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
@@ -80,11 +80,11 @@ struct rep_session {
     pid_t tid; /* the thread pytt is operating on: the current one, mostly */
     struct rep_thread *threads;
     int nthreads, threads_cap;
-    int cur; /* index of the thread that runs user code, -1 if none */
+    int cur;             /* index of the thread that runs user code, -1 if none */
     uint64_t trap_count; /* the current thread is stopped at this counted dispatch's trap
                           * (not run past it yet), 0 if not */
-    int foreign; /* completing a syscall of another thread than the current one */
-    pid_t sel_tid;  /* the thread motions follow (its recorded id; 0: whichever runs) */
+    int foreign;         /* completing a syscall of another thread than the current one */
+    pid_t sel_tid;       /* the thread motions follow (its recorded id; 0: whichever runs) */
     pid_t last_stop_tid; /* the thread of the last stop shown (rep_stop_thread) */
     struct pt_mem mem;
     int cpu;
@@ -130,10 +130,23 @@ struct rep_session {
     char caught_name[256]; /* exception of the last catchpoint stop (rep_caught) */
     int catch_armed;       /* continue/reverse-continue are running: look for raises */
     int catch_best;
+    pt_addr uncaught_fo;      /* looking for the raise of this frame object (rep_goto_uncaught) */
+    uint64_t postmortem_tick; /* the stop rep_goto_uncaught made: its raise counts as behind */
+    char postmortem_name[256];
     int stopped_bp; /* breakpoint that ended the last next/finish, 0 if none */
-    void (*progress)(void *ctx, uint64_t from, uint64_t to);
-    void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
+    void (*progress)(void *ctx, const struct rep_progress *p);
+    void *progress_ctx;
+    double prog_t0, prog_last; /* seconds (CLOCK_MONOTONIC): the motion's start, last report */
+    uint64_t prog_due;         /* tick of the next stop for a progress check */
+    uint64_t ticks_run;        /* ticks replayed forward so far (rep_stats) */
+    uint64_t restores;         /* snapshots restored so far */
+    int failed;                /* the replay stopped with an error (rep_failure) */
+    char fail_msg[768];
     int nbps, last_bp_id;
+    uint64_t out_shown; /* the furthest event whose output was shown (rep_output.c) */
+    int reprint;        /* show output again when re-executed (rr's behaviour) */
+    int (*out_hook)(void *ctx, int kind, const void *buf, size_t n, uint64_t event);
+    void *out_hook_ctx;
     uint64_t retval_obj, retval_tick; /* rep_retval.c: valid while the tick is retval_tick */
     char retval_func[256];
     const char *retval_why;
@@ -231,7 +244,12 @@ int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w);
 int rep_present(struct rep_session *s, const struct pyi_pos *pos);
 int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);
+/* rep_locations.c: set bp->pending_why and bp->near for a breakpoint left pending */
+void rep_break_explain(struct rep_session *s, struct rep_bp *bp);
+/* The co_filename of loaded code matching `want` (a path or a path suffix). */
+int rep_loaded_file(struct rep_session *s, const char *want, char *out, size_t cap);
 /* rep_break.c */
+int rep_file_matches(const char *co_filename, const char *want);
 struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos);
 void rep_break_resolve_pending(struct rep_session *s);
 /* rep_catch.c */
@@ -240,6 +258,15 @@ int rep_catch_remove(struct rep_session *s);
 int rep_catch_is_trap(struct rep_session *s, uint64_t rip);
 int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r);
 int rep_catch_land(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+/* Does a catchpoint for `want` ("" any) catch an exception of type type_name? */
+int rep_catch_matches(const char *want, const char *type_name);
+/* rep_progress.c */
+void rep_progress_forward(struct rep_session *s);
+/* The counted dispatch at which the clock should stop to let progress be reported (0: none). */
+uint64_t rep_progress_due(const struct rep_session *s);
+void rep_progress_passed(struct rep_session *s, uint64_t now_c);
+/* rep_reverse.c: restore the latest snapshot before tick t if it is well ahead of now */
+int rep_skip_ahead(struct rep_session *s, uint64_t t);
 /* rep_retval.c: the value `finish` saw returned */
 /* Is the frame at addr running inside its caller's eval loop (returns push onto its stack)? */
 int rep_retval_inlined(struct rep_session *s, pt_addr frame);

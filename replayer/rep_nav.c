@@ -239,7 +239,7 @@ int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, i
 }
 
 /* A trap at a breakpoint hit: count it and stop there. */
-static int at_breakpoint(struct rep_session *s, struct pyi_pos *pos, pt_addr next_instr)
+static int at_breakpoint(struct rep_session *s, const struct pyi_pos *pos, pt_addr next_instr)
 {
     struct rep_bp *bp = rep_bp_check(s, next_instr, pos);
     if (!bp) {
@@ -251,6 +251,31 @@ static int at_breakpoint(struct rep_session *s, struct pyi_pos *pos, pt_addr nex
         rep_break_delete(s, bp->id);
     }
     return 1;
+}
+
+/* Whether a watched motion stops at this trap: 1 stop, 0 go on, -1 error; it may change the
+ * watch (next follows the frame into its caller). */
+typedef int (*watch_stop)(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                          pt_addr next_instr, void *ctx);
+
+/* Run with the watch w until stop says so at a trap (1, that stop presented) or the end (0). */
+static int run_watched_until(struct rep_session *s, struct pt_watch *w, watch_stop stop, void *ctx,
+                             struct pyi_pos *pos)
+{
+    for (;;) {
+        pt_addr next_instr;
+        int r = rep_run_watched(s, w);
+        if (r <= 0) {
+            return r;
+        }
+        if (rep_here_instr(s, pos, &next_instr) < 0) {
+            return -1;
+        }
+        int st = stop(s, w, pos, next_instr, ctx);
+        if (st != 0) {
+            return st < 0 || rep_present(s, pos) < 0 ? -1 : 1;
+        }
+    }
 }
 
 int rep_stopped_at_breakpoint(const struct rep_session *s)
@@ -280,6 +305,25 @@ int rep_step(struct rep_session *s, struct pyi_pos *pos)
     }
 }
 
+/* next: a line event in the watched frames; returning into a caller follows it there. */
+static int next_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                     pt_addr next_instr, void *ctx)
+{
+    struct pyi_pos *here = ctx;
+    int watched = rep_watch_has_frame(w, w->nframes, pos->frame);
+    if (at_breakpoint(s, pos, next_instr) || (watched && pos->line_event)) {
+        return 1;
+    }
+    if (watched && pos->frame != here->frame) {
+        /* returned into a caller: from now on that frame and its callers */
+        if (rep_watch_frames(s, pos->frame, w, 0) < 0 || rep_watch_breakpoints(s, w) < 0) {
+            return -1;
+        }
+        *here = *pos;
+    }
+    return 0;
+}
+
 int rep_next(struct rep_session *s, struct pyi_pos *pos)
 {
     struct pyi_pos here;
@@ -291,27 +335,27 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
     if (rep_watch_frames(s, here.frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    for (;;) {
-        pt_addr next_instr;
-        int r = rep_run_watched(s, &w);
-        if (r <= 0) {
-            return r;
-        }
-        if (rep_here_instr(s, pos, &next_instr) < 0) {
-            return -1;
-        }
-        int watched = rep_watch_has_frame(&w, w.nframes, pos->frame);
-        if (at_breakpoint(s, pos, next_instr) || (watched && pos->line_event)) {
-            return rep_present(s, pos) < 0 ? -1 : 1;
-        }
-        if (watched && pos->frame != here.frame) {
-            /* returned into a caller: from now on that frame and its callers */
-            if (rep_watch_frames(s, pos->frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
-                return -1;
-            }
-            here = *pos;
-        }
+    return run_watched_until(s, &w, next_stop, &here, pos);
+}
+
+struct finish_ctx {
+    int ncallers, inlined;
+    struct pyi_pos here;
+};
+
+/* finish: a dispatch in one of the first ncallers watched frames (the callers: the value the
+ * function returned is noted there), or a hit. */
+static int finish_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                       pt_addr next_instr, void *ctx)
+{
+    struct finish_ctx *f = ctx;
+    if (!rep_watch_has_frame(w, f->ncallers, pos->frame) && !at_breakpoint(s, pos, next_instr)) {
+        return 0;
     }
+    if (!s->stopped_bp) {
+        rep_retval_note(s, &f->here, f->inlined, pos, next_instr);
+    }
+    return 1;
 }
 
 int rep_finish(struct rep_session *s, struct pyi_pos *pos)
@@ -329,26 +373,11 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     if (w.nframes == 0) {
         return pt_fail("\"finish\" not meaningful in the outermost frame");
     }
-    int ncallers = w.nframes;
+    struct finish_ctx f = {w.nframes, inlined, here};
     if (rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    for (;;) {
-        pt_addr next_instr;
-        int r = rep_run_watched(s, &w);
-        if (r <= 0) {
-            return r;
-        }
-        if (rep_here_instr(s, pos, &next_instr) < 0) {
-            return -1;
-        }
-        if (rep_watch_has_frame(&w, ncallers, pos->frame) || at_breakpoint(s, pos, next_instr)) {
-            if (!s->stopped_bp) {
-                rep_retval_note(s, &here, inlined, pos, next_instr);
-            }
-            return rep_present(s, pos) < 0 ? -1 : 1;
-        }
-    }
+    return run_watched_until(s, &w, finish_stop, &f, pos);
 }
 
 /* Is this the main script's module code starting? Run from C (`python app.py`, `-c`) it has
@@ -429,4 +458,139 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
             return r;
         }
     }
+}
+
+/* ---- until LINE ------------------------------------------------------------------------------ */
+
+/* The instructions of code where a 'line' event for a line >= line can fire; *n = how many
+ * there are (more than max: only the first max are stored); *last = the code's last line. */
+static int lines_from(struct rep_session *s, pt_addr code, int line, uint64_t *addrs, int max,
+                      int *n, int *last)
+{
+    size_t it = 0;
+    struct pyi_instr in;
+    struct pyi_code_info ci;
+    int rc;
+    if (pyi_code_info(s->pyi, code, &ci) < 0) {
+        return -1;
+    }
+    pt_addr code0 = 0;
+    *n = 0;
+    *last = -1;
+    while ((rc = pyi_code_next_instr(s->pyi, code, &it, &in)) == 1) {
+        if (in.line > *last) {
+            *last = in.line;
+        }
+        if (in.line >= line && in.traced && (in.seq_event || in.jump_target)) {
+            if (*n < max && pyi_code_instr_addr(s->pyi, code, in.offset, &code0) == 0) {
+                addrs[*n] = code0;
+            }
+            (*n)++;
+        }
+    }
+    return rc;
+}
+
+struct until_ctx {
+    pt_addr frame;
+    int line, *reached;
+};
+
+/* until LINE: a line event of a line >= line in the frame (reached), the frame returned (a
+ * dispatch in a watched caller), or a breakpoint hit. */
+static int until_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                      pt_addr next_instr, void *ctx)
+{
+    struct until_ctx *u = ctx;
+    *u->reached = pos->frame == u->frame && pos->line_event && pos->line >= u->line;
+    int returned = pos->frame != u->frame && rep_watch_has_frame(w, w->nframes, pos->frame);
+    return *u->reached || returned || at_breakpoint(s, pos, next_instr);
+}
+
+/* Where the selected frame is (pyi_frame_selected: `up` moves it): its frame, code and line. */
+static int selected_frame(struct rep_session *s, struct pyi_pos *here)
+{
+    const struct pyi_frame *f;
+    size_t n, sel = pyi_frame_selected(s->pyi);
+    struct pyi_pos caller;
+    if (sel > 0) { /* read before rep_here, which forgets the frames and the selection */
+        if (pyi_frames(s->pyi, &f, &n) < 0 || sel >= n) {
+            return -1;
+        }
+        caller.frame = f[sel].iframe;
+        caller.code = f[sel].code;
+        caller.line = f[sel].line;
+        snprintf(caller.name, sizeof caller.name, "%s", f[sel].funcname);
+        snprintf(caller.filename, sizeof caller.filename, "%s", f[sel].filename);
+    }
+    if (rep_here(s, here) < 0) {
+        return -1;
+    }
+    if (sel > 0) {
+        here->frame = caller.frame;
+        here->code = caller.code;
+        here->line = caller.line;
+        memcpy(here->name, caller.name, sizeof here->name);
+        memcpy(here->filename, caller.filename, sizeof here->filename);
+    }
+    return 0;
+}
+
+int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *reached)
+{
+    struct pyi_pos here;
+    struct pt_watch w;
+    uint64_t addrs[PT_WATCH_MAX];
+    int n, last;
+    *reached = 0;
+    s->stopped_bp = 0;
+    if (rep_nav_ready(s) < 0 || selected_frame(s, &here) < 0 ||
+        lines_from(s, here.code, line, addrs, PT_WATCH_MAX, &n, &last) < 0) {
+        return -1;
+    }
+    if (line <= here.line) {
+        return pt_fail("line %d is not after the current line %d: until only runs forwards (to "
+                       "go back: reverse-next, reverse-continue or goto)",
+                       line, here.line);
+    }
+    if (n == 0) {
+        return pt_fail("%s() has no code at line %d or after (its last line is %d): use finish, "
+                       "or break %s:%d and continue",
+                       here.name, line, last, here.filename, line);
+    }
+    /* callers: the frame returned first; the lines' instructions, unless there are too many
+     * for the watch, then every dispatch of the frame itself */
+    if (rep_watch_frames(s, here.frame, &w, n <= PT_WATCH_MAX / 2) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < n && n <= PT_WATCH_MAX / 2; i++) {
+        w.instrs[w.ninstrs++] = addrs[i];
+    }
+    if (rep_watch_breakpoints(s, &w) < 0) {
+        return -1;
+    }
+    struct until_ctx u = {here.frame, line, reached};
+    return run_watched_until(s, &w, until_stop, &u, pos);
+}
+
+/* ---- where an interrupted run stopped ---------------------------------------------------- */
+
+int rep_stop_here(struct rep_session *s, struct pyi_pos *pos)
+{
+    struct pyi_pos p;
+    pt_addr next_instr;
+    if (s->state != REP_READY) {
+        return 0;
+    }
+    if (s->nbp_stepover || rep_here_instr(s, &p, &next_instr) < 0) {
+        /* between two instructions (a syscall, a catchpoint): on to the next dispatch */
+        pt_err_clear();
+        if (dispatch_once(s) < 0) {
+            return -1;
+        }
+        if (s->state != REP_READY) {
+            return 0;
+        }
+    }
+    return rep_here(s, pos) < 0 || rep_present(s, pos) < 0 ? -1 : 1;
 }

@@ -211,6 +211,9 @@ int rep_restore(struct rep_session *s, int index)
     s->last_tick = snap->last_tick;
     s->presented = snap->presented;
     s->state = REP_READY;
+    s->restores++;
+    s->failed = 0;
+    s->postmortem_tick = 0;
     s->resume_sig = 0;
     s->stop_tick = 0;
     s->watch_on = 0;
@@ -265,6 +268,15 @@ int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max
         out[n].tick = s->snaps[i].tick;
         out[n].pid = s->snaps[i].pid;
         out[n].pss_kib = snapshot_kib(s->snaps[i].pid);
+    }
+    return n;
+}
+
+int rep_snapshot_ticks(const struct rep_session *s, uint64_t *ticks, int max)
+{
+    int n = 0;
+    for (int i = 0; i < s->nsnaps && n < max; i++) {
+        ticks[n++] = s->snaps[i].tick;
     }
     return n;
 }

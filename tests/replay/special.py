@@ -45,6 +45,17 @@ class Ctx:
         return trace, H.run([self.pytt, "record", "-o", trace, "--"] + list(cmd),
                             env=env or H.clean_env(), cwd=self.wd.path, **kw)
 
+    def crafted(self, trace, old, new):
+        """A copy of trace whose recorded data has its one occurrence of old replaced by new
+        (tests/tools/trace_edit): well-formed and checksummed, only replay's checks can tell."""
+        crafted = self.wd("crafted")
+        out = H.run([self.trace_edit, trace, crafted, old.hex(), new.hex()], env=H.clean_env(),
+                    capture=True)
+        if out.status != 0 or out.stdout.strip() != b"1":
+            raise H.TestFailure("trace_edit did not make exactly one edit:\n" + out.describe())
+        self.traces.append(crafted)
+        return crafted
+
     def replay(self, trace, env=None, **kw):
         return H.run([self.pytt, "replay", trace, "-a"] + kw.pop("extra", []),
                      env=env or H.clean_env(), cwd=self.wd.path, capture=True, **kw)
@@ -225,10 +236,29 @@ def missing_events(c):
 
 @test
 def not_cpython(c):
-    """`pytt record -- /bin/true` fails with 125 saying it is not a CPython interpreter."""
+    """`pytt record -- /bin/true` fails with 125 saying it is not a CPython interpreter, and a
+    program that is not Python is refused before it runs: `pytt record /usr/bin/touch FILE`
+    leaves no FILE (nor a trace directory), and `pytt record /bin/ls` prints no listing. A
+    launcher that names a Python on its command line (`env python3.11 -c ...`) still records."""
     _, rec = c.record(["/bin/true"], "", capture=True)
     H.check_pytt_error(rec, "record of /bin/true", r"not\b.*cpython",
                        label="must say it is not a CPython interpreter")
+    marker = c.wd("touched_by_the_recorded_program")
+    trace, rec = c.record(["/usr/bin/touch", marker], "_touch", capture=True)
+    H.check_pytt_error(rec, "record of /usr/bin/touch", r"nothing was run",
+                       label="must say nothing was run")
+    if os.path.exists(marker) or os.path.exists(trace):
+        raise H.TestFailure(f"record of /usr/bin/touch {marker}: the program ran "
+                            f"({os.path.exists(marker)}) or a trace was left "
+                            f"({os.path.exists(trace)}) although it was refused")
+    _, rec = c.record(["/bin/ls", c.wd.path], "_ls", capture=True)
+    H.check_pytt_error(rec, "record of /bin/ls", r"not a CPython interpreter")
+    if rec.stdout:
+        raise H.TestFailure(f"record of /bin/ls ran ls: {rec.stdout[:200]!r}")
+    _, rec = c.record(["/usr/bin/env", c.python, "-c", "print(7)"], "_env", capture=True)
+    if rec.status != 0 or rec.stdout != b"7\n":
+        raise H.TestFailure(f"record of `env {c.python} -c print(7)`: {rec.describe()} "
+                            f"{rec.stdout!r} {H.tail_text(rec.stderr)}")
 
 
 @test
@@ -284,6 +314,44 @@ def exec_refused(c):
                             + H.tail_text(rec.stderr))
 
 
+COUNT_TAG = b"PYTT-SHELL-COUNT="
+
+
+@test
+def failed_start_shell(c):
+    """A replay that cannot reach the main script (a trace edited so that a package imported
+    before it, by `python -m pkg.main`, loops 9 times instead of 5: the replay diverges there)
+    never pretends to be at the end of the recording: the shell says it could not start, and
+    why, for every command that needs a stop, and exits 1."""
+    pkg = c.wd("startpkg")
+    os.makedirs(pkg)
+    count = c.wd("count.txt")
+    with open(count, "wb") as f:
+        f.write(COUNT_TAG + b"5")
+    with open(os.path.join(pkg, "__init__.py"), "w") as f:
+        f.write(f"n = int(open({count!r}, 'rb').read().split(b'=')[1])\n"
+                "total = sum(i * i for i in range(n * 1000))\n"
+                "open('/dev/null').close()  # a syscall after the loop: its tick is checked\n")
+    with open(os.path.join(pkg, "main.py"), "w") as f:
+        f.write("print('main', __import__('startpkg').total)\n")
+    trace, rec = c.record([c.python, "-m", "startpkg.main"], "", capture=True)
+    if rec.status != 0:
+        raise H.TestFailure("the honest recording failed:\n" + rec.describe())
+    crafted = c.crafted(trace, COUNT_TAG + b"5", COUNT_TAG + b"9")
+    cmds = ["step", "when", "bt", "continue", "reverse-step", "goto end", "info"]
+    args = [c.pytt, "replay", crafted, "--batch"]
+    for cmd in cmds:
+        args += ["-ex", cmd]
+    sh = H.run(args, env=H.clean_env(), cwd=c.wd.path, capture=True, timeout=H.NATIVE_TIMEOUT)
+    text = (sh.stdout + sh.stderr).decode("utf-8", "replace")
+    could_not = text.count("The replay could not start")
+    if sh.status != 1 or "diverged" not in text or could_not < 6 or \
+            "end of the recording" in text or "not being run" in text or \
+            "state: the replay could not start" not in text:
+        raise H.TestFailure(f"the shell on a replay that fails before the main script: "
+                            f"{sh.describe()}\n{text[-2500:]}")
+
+
 PLAN_TAG = bytes([0x51, 0x37, 0x7a, 0x4b])  # not in arch_syscall.py's source (also read)
 
 
@@ -315,12 +383,7 @@ def hostile_int80(c):
     trace, rec = c.record([c.python, sp("arch_syscall.py"), plan, victim], "", capture=True)
     if rec.status != 0 or b"result 0" not in rec.stdout:
         raise H.TestFailure("the honest recording failed:\n" + rec.describe())
-    crafted = c.wd("crafted")
-    out = H.run([c.trace_edit, trace, crafted, (PLAN_TAG + b"x").hex(), (PLAN_TAG + b"i").hex()],
-                env=H.clean_env(), capture=True)
-    if out.status != 0 or out.stdout.strip() != b"1":
-        raise H.TestFailure("trace_edit did not make exactly one edit:\n" + out.describe())
-    c.traces.append(crafted)
+    crafted = c.crafted(trace, PLAN_TAG + b"x", PLAN_TAG + b"i")
     rep = c.replay(crafted, extra=["--program-output", c.wd("crafted.out")])
     H.check_pytt_error(rep, "replay of a trace crafted to issue int 0x80 unlink",
                        r"32-bit \(int 0x80\) syscall unlink \(i386 number 10\)",
