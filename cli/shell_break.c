@@ -1,6 +1,6 @@
 /*
  * shell_break: breakpoint commands of the replay shell, in pdb's and gdb's vocabulary:
- * break/b and tbreak (FILE:LINE, LINE or FUNCTION, optionally `if COND`), delete (asks before
+ * break/b and tbreak (FILE:LINE, LINE or FUNCTION, optionally `thread N` and `if COND`), delete (asks before
  * deleting them all), clear/cl (by number, as pdb, or by location, as gdb), disable, enable,
  * condition, info breakpoints; and continue, which runs to the next hit. A breakpoint that
  * stays pending says why: no file or function of that name is loaded yet (with the closest
@@ -67,17 +67,25 @@ static int add(struct cli_shell *sh, const char *args, int temporary)
         return shell_not_stopped(sh) ? -1 : 0;
     }
     snprintf(spec, sizeof spec, "%.*s", cond ? (int)(cond - args) : (int)strlen(args), args);
+    int thread;
+    if (shell_break_thread_arg(sh, spec, &thread) < 0) {
+        return shell_error(sh, "break");
+    }
     int same[8], nsame = rep_break_find(sh->rep, spec, same, 8);
     pt_err_clear();
     for (int i = 0; i < nsame; i++) { /* as gdb: "Note: breakpoint 2 also set at ..." */
         fprintf(sh->out, "Note: breakpoint %d is also at %s.\n", same[i], spec);
     }
     const struct rep_bp *bp;
-    if (rep_break_add(sh->rep, spec, cond ? cond + 4 : NULL, temporary, &bp) < 0) {
+    if (rep_break_add(sh->rep, spec, cond ? cond + 4 : NULL, temporary, &bp) < 0 ||
+        rep_break_thread(sh->rep, bp->id, thread) < 0) {
         return shell_error(sh, "break");
     }
     fprintf(sh->out, "%s %d at ", temporary ? "Temporary breakpoint" : "Breakpoint", bp->id);
     print_where(sh, bp);
+    if (thread) {
+        fprintf(sh->out, " (thread %d only)", thread);
+    }
     if (bp->naddrs) {
         fputc('\n', sh->out);
         return 0;
@@ -235,6 +243,9 @@ int shell_cmd_info_breakpoints(struct cli_shell *sh)
         fprintf(sh->out, "%s\n", bp->naddrs || bp->is_catch ? "" : " (pending)");
         if (bp->cond[0]) {
             fprintf(sh->out, "\tstop only if %s\n", bp->cond);
+        }
+        if (bp->thread) {
+            fprintf(sh->out, "\tstop only in thread %d\n", bp->thread);
         }
         if (bp->hits) {
             fprintf(sh->out, "\tbreakpoint already hit %d time%s\n", bp->hits,

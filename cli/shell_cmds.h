@@ -1,7 +1,7 @@
 /*
  * shell_cmds: the replay shell's commands, grouped by file (shell_session.c: the session,
  * info, set/show; shell_nav.c: motions; shell_break.c: breakpoints; shell_inspect.c: reading
- * Python state; shell_tui.c: the full-screen layout). One table (shell_table.c) lists them all
+ * Python state; shell_threads.c: threads; shell_tui.c: the full-screen layout). One table (shell_table.c) lists them all
  * and drives `help` and Tab completion.
  */
 #ifndef CLI_SHELL_CMDS_H
@@ -113,9 +113,18 @@ int shell_cmd_globals(struct cli_shell *sh, const char *args);
 int shell_cmd_list(struct cli_shell *sh, const char *args);
 int shell_cmd_longlist(struct cli_shell *sh, const char *args);
 int shell_cmd_dis(struct cli_shell *sh, const char *args);
-int shell_cmd_threads(struct cli_shell *sh);
 int shell_cmd_x(struct cli_shell *sh, const char *args);
 int shell_cmd_disas(struct cli_shell *sh, const char *args);
+
+/* shell_threads.c */
+int shell_cmd_thread(struct cli_shell *sh, const char *args);
+int shell_cmd_threads(struct cli_shell *sh); /* info threads */
+/* After a stop: "[Switching to thread N (...)]" when it is in another thread than the one
+ * selected before. */
+void shell_note_thread_switch(struct cli_shell *sh);
+/* `break LOC thread N [if COND]`: takes " thread N" off the end of spec (*thread = N, 0 if
+ * none); -1 with the message in pt_errmsg when N is not a thread. */
+int shell_break_thread_arg(struct cli_shell *sh, char *spec, int *thread);
 
 /* shell_eval.c */
 int shell_cmd_print(struct cli_shell *sh, const char *args);

@@ -1,6 +1,6 @@
 /*
  * shell_inspect: the replay shell's inspection commands (bt, up/down/frame, locals, globals,
- * print, list, longlist, dis, info threads, x/Ni, disas), thin wrappers over pyintrospect on the
+ * print, list, longlist, dis, x/Ni, disas), thin wrappers over pyintrospect on the
  * stopped replay. The pyintrospect session is opened on first use and invalidated after every
  * motion, since everything it caches about the process may have changed.
  */
@@ -208,12 +208,6 @@ int shell_cmd_dis(struct cli_shell *sh, const char *args)
 {
     struct pyi_session *p = shell_pyi(sh);
     return p ? done(sh, pyi_print_dis(p, sh->out), "dis") : -1;
-}
-
-int shell_cmd_threads(struct cli_shell *sh)
-{
-    struct pyi_session *p = shell_pyi(sh);
-    return p ? done(sh, pyi_print_threads(p, sh->out), "info threads") : -1;
 }
 
 /* x/Ni ADDR (ADDR defaults to the native pc) */

@@ -55,6 +55,7 @@ int shell_motion_done(struct cli_shell *sh, int r, const struct pyi_pos *pos, co
         shell_print_end(sh);
         return 0;
     }
+    shell_note_thread_switch(sh);
     shell_print_stop(sh, pos);
     if (strcmp(what, "finish") == 0) {
         shell_print_retval(sh, 0);
@@ -114,7 +115,7 @@ int shell_cmd_finish(struct cli_shell *sh, const char *args)
 static int until_fn(struct rep_session *rep, struct pyi_pos *pos)
 {
     struct pyi_pos start;
-    if (rep_here(rep, &start) < 0) {
+    if (rep_here_selected(rep, &start) < 0) {
         return -1;
     }
     for (;;) {

@@ -64,13 +64,14 @@ static const struct shell_cmd commands[] = {
      "jump LINE", "Use goto, until LINE or a breakpoint to move to another moment.", 0, NULL},
     /* breakpoints */
     {"break", "b", 0, shell_cmd_break, "set a breakpoint", G_BREAK,
-     "break [FILE:LINE|LINE|FUNCTION [if COND]]",
+     "break [FILE:LINE|LINE|FUNCTION [thread N] [if COND]]",
      "FUNCTION may be `name`, `Class.method` or `module.func`. Code that is not loaded yet "
-     "leaves the breakpoint pending (`info breakpoints` shows it) until it is. Without an "
-     "argument: list the breakpoints.",
+     "leaves the breakpoint pending (`info breakpoints` shows it) until it is. It stops in any "
+     "thread (a stop in another thread than the selected one says so), or with `thread N` only "
+     "in thread N (as `info threads` numbers them). Without an argument: list the breakpoints.",
      SH_ARG_LOCATION, NULL},
     {"tbreak", "", 0, shell_cmd_tbreak, "set a breakpoint deleted at its first hit", G_BREAK,
-     "tbreak FILE:LINE|LINE|FUNCTION [if COND]", NULL, SH_ARG_LOCATION, NULL},
+     "tbreak FILE:LINE|LINE|FUNCTION [thread N] [if COND]", NULL, SH_ARG_LOCATION, NULL},
     {"clear", "cl", 0, shell_cmd_clear, "delete breakpoints by number or by location", G_BREAK,
      "clear [N...|FILE:LINE|LINE|FUNCTION]", "Without an argument: all of them (asks first).",
      SH_ARG_LOCATION, NULL},
@@ -120,6 +121,14 @@ static const struct shell_cmd commands[] = {
     {"interact", "", SH_EVAL_HELP, shell_cmd_interact,
      "a Python REPL at this moment (in a throwaway copy: changes are discarded)", G_STACK,
      "interact", NULL, 0, NULL},
+    {"thread", "t", 0, shell_cmd_thread, "select a thread, or run a command in several",
+     G_STACK, "thread [N] | thread apply all|N... COMMAND",
+     "Without N: the selected thread. thread N selects thread N (numbered as `info threads` "
+     "shows them: 1 is the first thread, then in the order the program created them): bt, up, "
+     "down, print, locals, list and dis show its stack, and step, next and finish follow it. "
+     "thread apply all bt shows every thread's stack (newest first); COMMAND must not run the "
+     "replay.",
+     SH_ARG_WORDS, "apply all"},
     /* code */
     {"list", "l py-list", 0, shell_cmd_list, "source around the current line", G_CODE,
      "list [FIRST[,LAST]]", NULL, 0, NULL},
@@ -144,7 +153,9 @@ static const struct shell_cmd commands[] = {
      NULL, 0, NULL},
     /* session */
     {"info", "i", 0, shell_cmd_info, "the trace, breakpoints, displays, snapshots or threads",
-     G_SESSION, "info [trace|breakpoints|catch|display|snapshots|threads|locals]", NULL,
+     G_SESSION, "info [trace|breakpoints|catch|display|snapshots|threads|locals]",
+     "info threads: every thread now, by number, `*` on the selected one, with its id, the name "
+     "threading gave it and where its Python code is.",
      SH_ARG_WORDS, "trace breakpoints catch display snapshots threads locals"},
     {"set", "", 0, shell_cmd_set, "change a setting", G_SESSION,
      "set reprint on|off | set confirm on|off | set eval-timeout SECONDS",

@@ -247,72 +247,13 @@ int pyi_print_bt(struct pyi_session *s, FILE *out, unsigned flags)
 /* ---- threads
  * --------------------------------------------------------------------------------------- */
 
-struct pyi_tname_ctx {
-    struct pyi_session *s;
-    unsigned long id;
-    pt_addr thread;
-};
-
-static int pyi_tname_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_tname_ctx *c = vctx;
-    int64_t v;
-    bool ovf;
-    struct pyi_objinfo oi;
-    if (pyi_obj_classify(c->s, key, &oi) == 0 && oi.kind == PYI_K_INT &&
-        pyi_long_value(c->s, key, &v, &ovf) == 0 && (unsigned long)v == c->id) {
-        c->thread = value;
-        return 1;
-    }
-    return 0;
-}
-
-struct pyi_attr_ctx {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr v;
-};
-
-static int pyi_attr_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_attr_ctx *c = vctx;
-    bool eq;
-    if (pyi_str_eq(c->s, key, c->name, &eq) == 0 && eq) {
-        c->v = value;
-        return 1;
-    }
-    return 0;
-}
-
-/* threading._active[ident]._name, or NULL (malloc'd). */
-static char *pyi_thread_name(struct pyi_session *s, const struct pyi_thread *t)
-{
-    pt_addr interp, modules, threading = 0, dict, active = 0, type;
-    if (pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_HEAD, &interp) != 0 ||
-        pyi_rd_ptr(s, interp, PYI_F_IS_MODULES, &modules) != 0 || !modules ||
-        pyi_dict_get_str(s, modules, "threading", &threading) != 0 || !threading ||
-        pyi_rd_ptr(s, threading, PYI_F_MOD_DICT, &dict) != 0 ||
-        pyi_dict_get_str(s, dict, "_active", &active) != 0 || !active) {
-        return NULL;
-    }
-    struct pyi_tname_ctx c = {s, t->thread_id, 0};
-    if (s->v->dict_iter(s, active, pyi_tname_cb, &c) != 0 || !c.thread ||
-        pyi_obj_type(s, c.thread, &type) != 0) {
-        return NULL;
-    }
-    struct pyi_attr_ctx a = {s, "_name", 0};
-    bool found;
-    char *name = NULL;
-    if (s->v->instance_attrs(s, c.thread, type, pyi_attr_cb, &a, &found) == 0 && a.v) {
-        pyi_str_utf8(s, a.v, &name);
-    }
-    return name;
-}
-
 static void pyi_print_thread_line(struct pyi_session *s, FILE *out, size_t i)
 {
     const struct pyi_thread *t = &s->threads[i];
-    char *name = pyi_thread_name(s, t);
+    char *name = NULL;
+    if (pyi_thread_name(s, i, &name) < 0) {
+        pt_err_clear();
+    }
     fprintf(out, "Thread %d (ident 0x%lx%s)%s%s%s\n", (int)t->native_tid, t->thread_id,
             t->holds_gil ? ", holds the GIL" : "", name ? ": \"" : "", name ? name : "",
             name ? "\"" : "");

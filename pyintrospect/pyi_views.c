@@ -64,3 +64,80 @@ int pyi_scope_names(struct pyi_session *s, int (*fn)(void *ctx, const char *name
     pt_err_clear();
     return 0;
 }
+
+/* ---- threads: names and where each one is ---------------------------------------------- */
+
+struct pyi_tname_ctx {
+    struct pyi_session *s;
+    unsigned long id;
+    pt_addr thread;
+};
+
+static int pyi_tname_cb(void *vctx, pt_addr key, pt_addr value)
+{
+    struct pyi_tname_ctx *c = vctx;
+    int64_t v;
+    bool ovf;
+    struct pyi_objinfo oi;
+    if (pyi_obj_classify(c->s, key, &oi) == 0 && oi.kind == PYI_K_INT &&
+        pyi_long_value(c->s, key, &v, &ovf) == 0 && (unsigned long)v == c->id) {
+        c->thread = value;
+        return 1;
+    }
+    return 0;
+}
+
+struct pyi_attr_ctx {
+    struct pyi_session *s;
+    const char *name;
+    pt_addr v;
+};
+
+static int pyi_attr_cb(void *vctx, pt_addr key, pt_addr value)
+{
+    struct pyi_attr_ctx *c = vctx;
+    bool eq;
+    if (pyi_str_eq(c->s, key, c->name, &eq) == 0 && eq) {
+        c->v = value;
+        return 1;
+    }
+    return 0;
+}
+
+int pyi_thread_name(struct pyi_session *s, size_t index, char **name)
+{
+    const struct pyi_thread *threads;
+    size_t n;
+    *name = NULL;
+    if (pyi_threads(s, &threads, &n) != 0) {
+        return -1;
+    }
+    if (index >= n) {
+        return pt_fail("no thread %zu (there are %zu)", index, n);
+    }
+    const struct pyi_thread *t = &threads[index];
+    pt_addr interp, modules, threading = 0, dict, active = 0, type;
+    if (pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_HEAD, &interp) != 0 ||
+        pyi_rd_ptr(s, interp, PYI_F_IS_MODULES, &modules) != 0 || !modules ||
+        pyi_dict_get_str(s, modules, "threading", &threading) != 0 || !threading ||
+        pyi_rd_ptr(s, threading, PYI_F_MOD_DICT, &dict) != 0 ||
+        pyi_dict_get_str(s, dict, "_active", &active) != 0 || !active) {
+        pt_err_clear();
+        return 0; /* threading is not imported */
+    }
+    struct pyi_tname_ctx c = {s, t->thread_id, 0};
+    if (s->v->dict_iter(s, active, pyi_tname_cb, &c) != 0 || !c.thread ||
+        pyi_obj_type(s, c.thread, &type) != 0) {
+        pt_err_clear();
+        return 0; /* a thread threading does not know */
+    }
+    struct pyi_attr_ctx a = {s, "_name", 0};
+    bool found;
+    if (s->v->instance_attrs(s, c.thread, type, pyi_attr_cb, &a, &found) == 0 && a.v &&
+        pyi_str_utf8(s, a.v, name) != 0) {
+        *name = NULL;
+    }
+    pt_err_clear();
+    return 0;
+}
+

@@ -103,6 +103,9 @@ int pyi_select_thread(struct pyi_session *s, size_t index);
 int pyi_select_thread_tid(struct pyi_session *s, pid_t tid);
 /* Index of the selected thread (default: the GIL holder, else the main thread). */
 int pyi_selected_thread(struct pyi_session *s, size_t *index);
+/* The name `threading` knows the thread by (threading._active[ident]._name): malloc'd in *name,
+ * or NULL when threading is not imported or did not start that thread. */
+int pyi_thread_name(struct pyi_session *s, size_t index, char **name);
 /* `info threads`: one line per thread, `*` on the selected one. */
 int pyi_print_threads(struct pyi_session *s, FILE *out);
 
@@ -121,6 +124,10 @@ struct pyi_frame {
 /* Python frames of the selected thread, innermost first; incomplete frames are skipped as
  * CPython does. Valid until pyi_invalidate. */
 int pyi_frames(struct pyi_session *s, const struct pyi_frame **out, size_t *n);
+/* The innermost Python frame of thread index (as pyi_frames would give it if that thread were
+ * selected), the selection unchanged: 1 with *out filled (strings valid until pyi_invalidate),
+ * 0 when the thread has no Python frame. */
+int pyi_thread_top(struct pyi_session *s, size_t index, struct pyi_frame *out);
 /* Frame selection (gdb's frame N / up N / down N); out-of-range moves stop at the ends and
  * fail with a message like gdb's. */
 int pyi_frame_select(struct pyi_session *s, size_t index);

@@ -288,15 +288,33 @@ int rep_break_delete(struct rep_session *s, int id)
     return id ? pt_fail("no breakpoint number %d", id) : 0;
 }
 
-int rep_break_enable(struct rep_session *s, int id, int on)
+static struct rep_bp *bp_by_id(struct rep_session *s, int id)
 {
     for (int i = 0; i < s->nbps; i++) {
         if (s->bps[i].id == id) {
-            s->bps[i].enabled = on;
-            return 0;
+            return &s->bps[i];
         }
     }
-    return pt_fail("no breakpoint number %d", id);
+    pt_fail("no breakpoint number %d", id);
+    return NULL;
+}
+
+int rep_break_enable(struct rep_session *s, int id, int on)
+{
+    struct rep_bp *bp = bp_by_id(s, id);
+    if (bp) {
+        bp->enabled = on;
+    }
+    return bp ? 0 : -1;
+}
+
+int rep_break_thread(struct rep_session *s, int id, int n)
+{
+    struct rep_bp *bp = bp_by_id(s, id);
+    if (bp) {
+        bp->thread = n;
+    }
+    return bp ? 0 : -1;
 }
 
 int rep_break_at(const struct rep_bp *bp, const char *file, int line)
@@ -401,6 +419,13 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
     return 0;
 }
 
+/* Is the thread that runs the one bp is limited to (if it is)? */
+static int in_thread(struct rep_session *s, const struct rep_bp *bp)
+{
+    struct rep_thread *c = rep_thread_cur(s);
+    return !bp->thread || (c && rep_thread_number(s, c->rec_tid) == bp->thread);
+}
+
 /* Is this trap a hit of an enabled breakpoint? Returns the breakpoint or NULL. */
 struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos)
 {
@@ -410,7 +435,7 @@ struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const str
     for (int i = 0; i < s->nbps; i++) {
         struct rep_bp *bp = &s->bps[i];
         for (int k = 0; bp->enabled && k < bp->naddrs; k++) {
-            if (bp->addrs[k] != next_instr) {
+            if (bp->addrs[k] != next_instr || !in_thread(s, bp)) {
                 continue;
             }
             int truth = 1;

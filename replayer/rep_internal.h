@@ -42,6 +42,7 @@ struct rep_thread {
     struct user_regs_struct entry_regs; /* REP_T_AT_ENTRY: at that entry */
     uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
+    uint64_t born;                      /* the event that created it (0: the first thread) */
 };
 
 /* A thread as a snapshot keeps it, to be created again in a restored copy. */
@@ -73,6 +74,11 @@ struct rep_file {
     ino_t ino;
 };
 
+struct rep_thread_seen {
+    pid_t rec_tid;
+    uint64_t born;
+};
+
 struct rep_session {
     struct rep_options opt;
     struct pt_trace_reader tr;
@@ -86,6 +92,8 @@ struct rep_session {
     int foreign;         /* completing a syscall of another thread than the current one */
     pid_t sel_tid;       /* the thread motions follow (its recorded id; 0: whichever runs) */
     pid_t last_stop_tid; /* the thread of the last stop shown (rep_stop_thread) */
+    struct rep_thread_seen *seen; /* every thread created so far, by birth (rep_threadnum.c) */
+    int nseen, seen_cap;
     struct pt_mem mem;
     int cpu;
     int state;
@@ -306,6 +314,9 @@ int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
 /* In a fresh copy of a snapshot (one thread, a copy of the one that made it), make its first
  * thread the recorded process's first (or the first alive) and create the others again. */
 int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_t copy);
+/* A thread was created (rep_clone_thread): it gets the next user number (rep_threadnum.c). */
+void rep_thread_seen(struct rep_session *s, const struct rep_thread *t);
+void rep_threads_seen_free(struct rep_session *s);
 /* Is the thread that runs the one motions follow (or is any thread fine)? */
 int rep_in_selected_thread(struct rep_session *s);
 /* After a thread ran sigaltstack: remember its alternate stack (snapshots recreate it). */

@@ -368,6 +368,7 @@ void rep_close(struct rep_session *s)
     pt_tracer_close(&s->tr);
     rep_files_free(s);
     rep_sources_free(s);
+    rep_threads_seen_free(s);
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);
     free(s);

@@ -159,6 +159,30 @@ int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_ins
     return pyi_position(p, rep_reg_value(&r, s->frame_reg), *next_instr, pos);
 }
 
+int rep_here_selected(struct rep_session *s, struct pyi_pos *pos)
+{
+    const struct pyi_frame *f;
+    size_t n;
+    pt_addr instr;
+    if (rep_in_selected_thread(s)) {
+        return rep_here(s, pos);
+    }
+    /* another thread is selected: it waits (for the GIL, a lock, a syscall) where its
+     * innermost frame's current instruction is */
+    struct pyi_session *p = rep_pyi(s);
+    if (!p || pyi_select_thread_tid(p, s->sel_tid) < 0 || pyi_frames(p, &f, &n) < 0) {
+        return -1;
+    }
+    if (n == 0) {
+        return pt_fail("the selected thread (tid %d) runs no Python code at this moment",
+                       (int)s->sel_tid);
+    }
+    if (pyi_frame_instr(p, f[0].iframe, &instr) < 0) {
+        return -1;
+    }
+    return pyi_position(p, f[0].iframe, instr, pos);
+}
+
 /* Make the stop visible: frame->prev_instr = next_instr, as the handler is about to do, and
  * the pc at the handler the trampoline is about to jump to (its next instruction is that
  * jump), so native views (x/i, bt -native) show the interpreter, not pytt's page. */
@@ -329,7 +353,7 @@ int rep_next(struct rep_session *s, struct pyi_pos *pos)
     struct pyi_pos here;
     struct pt_watch w;
     s->stopped_bp = 0;
-    if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+    if (rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0) {
         return -1;
     }
     if (rep_watch_frames(s, here.frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
@@ -363,7 +387,7 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     struct pyi_pos here;
     struct pt_watch w;
     s->stopped_bp = 0;
-    if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+    if (rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0) {
         return -1;
     }
     int inlined = rep_retval_inlined(s, here.frame);
@@ -523,7 +547,7 @@ static int selected_frame(struct rep_session *s, struct pyi_pos *here)
         snprintf(caller.name, sizeof caller.name, "%s", f[sel].funcname);
         snprintf(caller.filename, sizeof caller.filename, "%s", f[sel].filename);
     }
-    if (rep_here(s, here) < 0) {
+    if (rep_here_selected(s, here) < 0) {
         return -1;
     }
     if (sel > 0) {

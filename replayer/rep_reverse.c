@@ -341,7 +341,7 @@ int rep_reverse_next(struct rep_session *s, struct pyi_pos *pos)
     struct pyi_pos here;
     struct pt_watch w;
     uint64_t now;
-    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0 ||
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0 ||
         rep_watch_frames(s, here.frame, &w, 0) < 0) {
         return -1;
     }
@@ -364,7 +364,7 @@ int rep_reverse_finish(struct rep_session *s, struct pyi_pos *pos)
     struct pt_watch w;
     struct call_ctx c;
     uint64_t now;
-    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0) {
         return -1;
     }
     if (!here.previous) {

@@ -330,6 +330,8 @@ int rep_clone_thread(struct rep_session *s, struct user_regs_struct *r, uint64_t
     }
     struct rep_thread *nt = add_thread(s, rec_tid, tid, REP_T_NEW);
     nt->ctid = clear_tid;
+    nt->born = rep_position(s);
+    rep_thread_seen(s, nt);
     uint32_t id = (uint32_t)rec_tid;
     if ((ptid && pt_mem_write(&s->mem, ptid, &id, 4) < 0) ||
         (ctid && pt_mem_write(&s->mem, ctid, &id, 4) < 0)) {
@@ -515,6 +517,7 @@ int rep_select_thread(struct rep_session *s, pid_t rec_tid)
         return pt_fail("no thread %d at this moment", (int)rec_tid);
     }
     s->sel_tid = rec_tid;
+    s->last_stop_tid = rec_tid; /* a stop in another thread then says so */
     return 0;
 }
 

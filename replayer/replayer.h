@@ -78,6 +78,9 @@ int rep_return_value(struct rep_session *s, uint64_t *obj, const char **func, co
 int rep_stopped_at_breakpoint(const struct rep_session *s);
 /* Where the replay is stopped (at a bytecode instruction). */
 int rep_here(struct rep_session *s, struct pyi_pos *pos);
+/* Where the selected thread is (`thread N`): rep_here when it is the one that runs, else where
+ * its innermost frame waits. Motions that follow a thread start from here. */
+int rep_here_selected(struct rep_session *s, struct pyi_pos *pos);
 
 /* ---- threads (rep_thread.c) ---- */
 /* The thread motions follow (step, next, finish and their reverse twins stop in it): its
@@ -90,6 +93,14 @@ pid_t rep_selected_thread(const struct rep_session *s);
 pid_t rep_stop_thread(struct rep_session *s, int *switched);
 /* Recorded ids of the process's threads now (at most max); their number. */
 int rep_thread_ids(const struct rep_session *s, pid_t *out, int max);
+/* gdb's thread numbers (rep_threadnum.c): 1 is the first thread, then 2, 3, ... in the order
+ * the recording created them, never reused. The number of the thread alive now with that
+ * recorded id (0: none); and the recorded id of thread n if it is alive now (else -1, saying
+ * whether it does not exist yet or has ended). */
+int rep_thread_number(const struct rep_session *s, pid_t rec_tid);
+int rep_thread_of_number(const struct rep_session *s, int n, pid_t *rec_tid);
+/* How many threads the replay has created so far, the first one included. */
+int rep_thread_count(const struct rep_session *s);
 
 /* ---- breakpoints (rep_break.c) ---- */
 #define REP_BP_ADDRS 16
@@ -100,6 +111,7 @@ struct rep_bp {
     int line;
     char func[256];               /* FUNCTION breakpoints */
     char cond[512];               /* "" for none */
+    int thread;                   /* stop only in this thread (its number), 0: any */
     uint64_t addrs[REP_BP_ADDRS]; /* bytecode addresses; none yet: pending */
     uint64_t codes[REP_BP_ADDRS]; /* the code object of each */
     int naddrs;
@@ -131,6 +143,8 @@ int rep_break_find(struct rep_session *s, const char *spec, int *ids, int max);
 int rep_break_candidates(struct rep_session *s, char ***out, size_t *n);
 void rep_free_strings(char **v, size_t n);
 int rep_break_enable(struct rep_session *s, int id, int on);
+/* `break LOC thread N`: breakpoint id stops only in thread number n (0: any thread). */
+int rep_break_thread(struct rep_session *s, int id, int n);
 const struct rep_bp *rep_breakpoints(const struct rep_session *s, int *n);
 /* Is breakpoint bp at line `line` of file `file` (a code object's co_filename)? */
 int rep_break_at(const struct rep_bp *bp, const char *file, int line);
