@@ -299,6 +299,9 @@ void shell_print_caught(struct cli_shell *sh)
 {
     shell_progress_clear(sh);
     const char *name = rep_caught(sh->rep);
+    if (rep_state(sh->rep) == REP_READY) {
+        shell_note_thread_switch(sh); /* first, as gdb says it */
+    }
     if (name && name[0] && rep_state(sh->rep) == REP_READY) {
         fprintf(sh->out, "Exception raised: %s\n", name);
     }

@@ -7,12 +7,15 @@ them on a terminal), masks what changes from run to run and
 compares the result with `expected` line by line.
 
 The command file's leading comments configure the test (pytt ignores them):
-    # program: inventory.py [ARGS...]   the program (default: the only .py of the directory)
+    # program: inventory.py [ARGS...]   the program (default: the only .py of the directory;
+                                         a path relative to it, e.g. another test's program
+                                         under tests/, is shown as <tests>/...)
     # replay: --end                      more `pytt replay` options
     # mask: REGEX                        also replace REGEX's matches by <masked> (values that
                                          depend on the recording: random numbers, clocks)
-Always masked: the directory (<dir>), the trace (<trace>), hexadecimal addresses (0x...), pids,
-tick, event and snapshot-size numbers, and progress lines (timing).
+Always masked: the directory (<dir>), tests/ (<tests>), the trace (<trace>), hexadecimal
+addresses (0x...), pids and tids, tick, event and snapshot-size numbers, and progress lines
+(timing).
 
     /usr/bin/python3 tests/transcripts/run.py --pytt build/cli/pytt [--update] [NAME...]
 
@@ -29,12 +32,15 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
 SKIP = 77
 SCALE = float(os.environ.get("PYTT_TEST_TIMEOUT_SCALE", "1"))
 
 GENERIC_MASKS = [
     (re.compile(r"0x[0-9a-f]+"), "0x..."),
-    (re.compile(r"\bpid \d+"), "pid <pid>"),
+    # a pid's padding in a column depends on its digits: one space kept
+    (re.compile(r"\bpid \d+( +)?"), lambda m: "pid <pid>" + (" " if m.group(1) else "")),
+    (re.compile(r"\btid \d+"), "tid <tid>"),
     (re.compile(r"\b(tick|event|ticks|events|at tick) \d+(\.\d+)?"), r"\1 <n>"),
     (re.compile(r"\b(of|to) \d{4,}(\.\d+)?\b"), r"\1 <n>"),
     (re.compile(r"\b\d+ KiB\b"), "<n> KiB"),
@@ -83,7 +89,7 @@ def mask(text, test_dir, trace, extra):
     for line in text.splitlines():
         if DROP.match(line):
             continue
-        line = line.replace(trace, "<trace>").replace(test_dir, "<dir>")
+        line = line.replace(trace, "<trace>").replace(test_dir, "<dir>").replace(TESTS, "<tests>")
         for rx in extra:
             line = rx.sub("<masked>", line)
         for rx, rep in GENERIC_MASKS:
@@ -112,7 +118,7 @@ def one(args, name, work):
     cmd_file = os.path.join(test_dir, cmd_files[0])
     conf = config(test_dir, cmd_file)
     trace = os.path.join(work, name + "-trace")
-    prog = [os.path.join(test_dir, conf["program"][0])] + conf["program"][1:]
+    prog = [os.path.normpath(os.path.join(test_dir, conf["program"][0]))] + conf["program"][1:]
     status, out = run([args.pytt, "record", "-o", trace, args.python] + prog, test_dir, 120)
     if not os.path.isdir(trace):
         return f"{name}: pytt record failed ({status}):\n{out[-2000:]}"
