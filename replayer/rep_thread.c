@@ -153,6 +153,13 @@ static int take_switch(struct rep_session *s, int at)
     pt_event_init(&ev);
     int rc = pt_tracer_next(&s->tr, &ev) == 1 ? 0 : -1;
     struct rep_thread *c = rep_thread_cur(s), *to = rc == 0 ? rep_thread_by_rec(s, ev.tid) : NULL;
+    const struct pt_event *nx = rc == 0 && !to ? pt_tracer_peek(&s->tr) : NULL;
+    if (nx && nx->type == PT_EV_END) {
+        /* a fatal signal ends the process: the recorder saw one thread go and switched to
+         * another that the kernel was killing too; here that one may be gone already */
+        pt_event_free(&ev);
+        return 0;
+    }
     if (rc == 0 && !to) {
         rc = rep_divergence(s, "the recording switches to thread %d, which does not exist here",
                             (int)ev.tid);
