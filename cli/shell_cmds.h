@@ -122,6 +122,8 @@ int shell_cmd_threads(struct cli_shell *sh); /* info threads */
 /* After a stop: "[Switching to thread N (...)]" when it is in another thread than the one
  * selected before. */
 void shell_note_thread_switch(struct cli_shell *sh);
+/* "thread 2 (Thread-1 (worker))" for the selected thread, "" when the process has one thread. */
+void shell_thread_label(struct cli_shell *sh, char *buf, size_t cap);
 /* `break LOC thread N [if COND]`: takes " thread N" off the end of spec (*thread = N, 0 if
  * none); -1 with the message in pt_errmsg when N is not a thread. */
 int shell_break_thread_arg(struct cli_shell *sh, char *spec, int *thread);

@@ -12,6 +12,7 @@
 #include "common/pt_error.h"
 #include "pyintrospect/pyintrospect.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,20 @@ static void print_thread(struct cli_shell *sh, const char *prefix, pid_t tid, co
     char *name = thread_name(p, tid);
     fprintf(sh->out, "%s%d (%s%stid %d)%s\n", prefix, rep_thread_number(sh->rep, tid),
             name ? name : "", name ? ", " : "", (int)tid, suffix);
+    free(name);
+    pt_err_clear();
+}
+
+void shell_thread_label(struct cli_shell *sh, char *buf, size_t cap)
+{
+    pid_t tids[2], tid = rep_selected_thread(sh->rep);
+    buf[0] = '\0';
+    if (rep_thread_ids(sh->rep, tids, 2) < 2 || !tid) {
+        return; /* one thread: nothing to tell apart */
+    }
+    char *name = thread_name(rep_pyi(sh->rep), tid);
+    snprintf(buf, cap, "thread %d%s%s%s", rep_thread_number(sh->rep, tid), name ? " (" : "",
+             name ? name : "", name ? ")" : "");
     free(name);
     pt_err_clear();
 }

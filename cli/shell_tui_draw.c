@@ -359,7 +359,9 @@ static void draw_stack(struct cli_shell *sh, const struct win *w)
         pt_err_clear();
         return;
     }
-    title(w, "Stack");
+    char label[320];
+    shell_thread_label(sh, label, sizeof label);
+    title2(w, label[0] ? "Stack: " : "Stack", label);
     size_t sel = pyi_frame_selected(p), first = 0;
     int rows = w->height - 1;
     if (sel >= (size_t)rows) {
