@@ -220,23 +220,6 @@ static int ev_name(struct pyi_ev *ev, const char *name, struct val *out)
 
 /* ---- attributes ----------------------------------------------------------------------------- */
 
-struct find_attr {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr value;
-};
-
-static int find_attr_cb(void *ctx, pt_addr key, pt_addr value)
-{
-    struct find_attr *f = ctx;
-    bool eq;
-    if (pyi_str_eq(f->s, key, f->name, &eq) == 0 && eq) {
-        f->value = value;
-        return 1;
-    }
-    return 0;
-}
-
 /* tp_descr_get / tp_descr_set of type(obj) (0 when absent). */
 static int descr_slots(struct pyi_session *s, pt_addr obj, pt_addr *get, pt_addr *set)
 {
@@ -345,13 +328,12 @@ static int ev_instance_attr(struct pyi_ev *ev, const struct pyi_objinfo *oi, con
                    ? ev_member(ev, oi->addr, descr, out)
                    : need(ev, "a data descriptor (property, __class__, __dict__...)");
     }
-    struct find_attr f = {ev->s, name, 0};
-    bool found;
-    if (ev->s->v->instance_attrs(ev->s, oi->addr, oi->type, find_attr_cb, &f, &found) != 0) {
+    pt_addr value;
+    if (pyi_instance_attr(ev->s, oi->addr, oi->type, name, &value) != 0) {
         return -1;
     }
-    if (f.value) {
-        *out = v_obj(f.value);
+    if (value) {
+        *out = v_obj(value);
         return OK;
     }
     if (!descr) {

@@ -575,6 +575,10 @@ int pyi_tuple_items(struct pyi_session *s, pt_addr tuple, pt_addr **items, size_
 int pyi_seq_item(struct pyi_session *s, pt_addr obj, enum pyi_kind kind, size_t i, pt_addr *out);
 /* Look a str key up in a dict. *value = 0 if absent. */
 int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value);
+/* An object's own attribute (its __dict__ or inline values; type: its type). *value = 0 if
+ * absent. */
+int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                      pt_addr *value);
 /* Attribute lookup through the type's MRO dicts (as _PyType_Lookup). */
 int pyi_type_lookup(struct pyi_session *s, pt_addr type, const char *name, pt_addr *value);
 

@@ -497,6 +497,18 @@ int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_ad
     return 0;
 }
 
+int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                      pt_addr *value)
+{
+    struct pyi_getstr_ctx c = {s, name, 0, 0};
+    bool found;
+    if (s->v->instance_attrs(s, obj, type, pyi_getstr_cb, &c, &found) != 0) {
+        return -1;
+    }
+    *value = c.value;
+    return 0;
+}
+
 #define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
 
 /* CPython's own method cache idea (typeobject.c): a type's version tag changes whenever the

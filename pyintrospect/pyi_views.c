@@ -87,23 +87,6 @@ static int pyi_tname_cb(void *vctx, pt_addr key, pt_addr value)
     return 0;
 }
 
-struct pyi_attr_ctx {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr v;
-};
-
-static int pyi_attr_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_attr_ctx *c = vctx;
-    bool eq;
-    if (pyi_str_eq(c->s, key, c->name, &eq) == 0 && eq) {
-        c->v = value;
-        return 1;
-    }
-    return 0;
-}
-
 int pyi_thread_name(struct pyi_session *s, size_t index, char **name)
 {
     const struct pyi_thread *threads;
@@ -131,10 +114,9 @@ int pyi_thread_name(struct pyi_session *s, size_t index, char **name)
         pt_err_clear();
         return 0; /* a thread threading does not know */
     }
-    struct pyi_attr_ctx a = {s, "_name", 0};
-    bool found;
-    if (s->v->instance_attrs(s, c.thread, type, pyi_attr_cb, &a, &found) == 0 && a.v &&
-        pyi_str_utf8(s, a.v, name) != 0) {
+    pt_addr v = 0;
+    if (pyi_instance_attr(s, c.thread, type, "_name", &v) == 0 && v &&
+        pyi_str_utf8(s, v, name) != 0) {
         *name = NULL;
     }
     pt_err_clear();
