@@ -1,8 +1,8 @@
 /*
  * shell_break: breakpoint commands of the replay shell, in pdb's and gdb's vocabulary:
- * break/b and tbreak (FILE:LINE, LINE or FUNCTION, optionally `thread N` and `if COND`), delete (asks before
- * deleting them all), clear/cl (by number, as pdb, or by location, as gdb), disable, enable,
- * condition, info breakpoints; and continue, which runs to the next hit. A breakpoint that
+ * break/b and tbreak (FILE:LINE, LINE or FUNCTION, optionally `thread N` and `if COND`), delete
+ * (asks before deleting them all), clear/cl (by number, as pdb, or by location, as gdb), disable,
+ * enable, condition, info breakpoints; and continue, which runs to the next hit. A breakpoint that
  * stays pending says why: no file or function of that name is loaded yet (with the closest
  * loaded name when there is one), or the code is loaded but not defined yet.
  */

@@ -1,8 +1,8 @@
 /*
  * shell_cmds: the replay shell's commands, grouped by file (shell_session.c: the session,
  * info, set/show; shell_nav.c: motions; shell_break.c: breakpoints; shell_inspect.c: reading
- * Python state; shell_threads.c: threads; shell_tui.c: the full-screen layout). One table (shell_table.c) lists them all
- * and drives `help` and Tab completion.
+ * Python state; shell_threads.c: threads; shell_tui.c: the full-screen layout). One table
+ * (shell_table.c) lists them all and drives `help` and Tab completion.
  */
 #ifndef CLI_SHELL_CMDS_H
 #define CLI_SHELL_CMDS_H

@@ -121,8 +121,8 @@ static const struct shell_cmd commands[] = {
     {"interact", "", SH_EVAL_HELP, shell_cmd_interact,
      "a Python REPL at this moment (in a throwaway copy: changes are discarded)", G_STACK,
      "interact", NULL, 0, NULL},
-    {"thread", "t", 0, shell_cmd_thread, "select a thread, or run a command in several",
-     G_STACK, "thread [N] | thread apply all|N... COMMAND",
+    {"thread", "t", 0, shell_cmd_thread, "select a thread, or run a command in several", G_STACK,
+     "thread [N] | thread apply all|N... COMMAND",
      "Without N: the selected thread. thread N selects thread N (numbered as `info threads` "
      "shows them: 1 is the first thread, then in the order the program created them): bt, up, "
      "down, print, locals, list and dis show its stack, and step, next and finish follow it. "

@@ -133,8 +133,8 @@ int shell_cmd_threads(struct cli_shell *sh)
         struct pyi_frame f;
         int k = pyi_index(p, t[i].tid);
         int has = k >= 0 ? pyi_thread_top(p, (size_t)k, &f) : 0;
-        fprintf(sh->out, "%c %-4d %-8d %-*s  ", t[i].tid == sel ? '*' : ' ', t[i].n,
-                (int)t[i].tid, width, names[i] ? names[i] : "");
+        fprintf(sh->out, "%c %-4d %-8d %-*s  ", t[i].tid == sel ? '*' : ' ', t[i].n, (int)t[i].tid,
+                width, names[i] ? names[i] : "");
         if (has > 0) {
             fprintf(sh->out, "%s:%d in %s\n", f.filename, f.line, f.funcname);
         } else {
@@ -176,8 +176,9 @@ static int thread_apply(struct cli_shell *sh, struct pyi_session *p, const char 
         return -1;
     }
     if (c && (c->flags & (SH_FORWARD | SH_BACKWARD))) {
-        fprintf(sh->out, "thread apply: `%s` runs the replay; use it with one thread selected "
-                         "(thread N)\n",
+        fprintf(sh->out,
+                "thread apply: `%s` runs the replay; use it with one thread selected "
+                "(thread N)\n",
                 c->name);
         return -1;
     }

@@ -122,4 +122,3 @@ int pyi_thread_name(struct pyi_session *s, size_t index, char **name)
     pt_err_clear();
     return 0;
 }
-
