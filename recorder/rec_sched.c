@@ -149,13 +149,6 @@ int rec_sched_others_ready(const struct rec_session *s)
     return s->ready_head != NULL;
 }
 
-int rec_thread_first_stop(struct rec_session *s, struct rec_thread *t)
-{
-    t->resumed = 0;
-    t->resume_sig = 0; /* its first stop's SIGSTOP is pytt's */
-    ready_push(s, t);
-    return 0;
-}
 
 void rec_thread_gone(struct rec_session *s, struct rec_thread *t)
 {
@@ -196,7 +189,12 @@ static void leave_in_kernel(struct rec_session *s)
     leave(s, PT_SWITCH_ENTRY, (int)t->entry_regs.orig_rax, 0);
 }
 
-int rec_thread_returned(struct rec_session *s, struct rec_thread *t)
+
+/* Thread t can run (a syscall it waited in returned, or it was just born). If the current
+ * thread is inside a syscall that may block, it may be waiting for t (a lock t holds, a
+ * thread t must start): it stops being current, so t runs. Without this, a new thread whose
+ * first stop came after its creator entered such a wait would never run. */
+static void became_ready(struct rec_session *s, struct rec_thread *t)
 {
     ready_push(s, t);
     struct rec_thread *c = s->cur;
@@ -205,9 +203,22 @@ int rec_thread_returned(struct rec_session *s, struct rec_thread *t)
         uint64_t a[6] = {c->entry_regs.rdi, c->entry_regs.rsi, c->entry_regs.rdx,
                          c->entry_regs.r10, c->entry_regs.r8,  c->entry_regs.r9};
         if (pt_sc_may_block(pt_syscall(nr), nr, a)) {
-            leave_in_kernel(s); /* it may wait for t: let t run */
+            leave_in_kernel(s);
         }
     }
+}
+
+int rec_thread_first_stop(struct rec_session *s, struct rec_thread *t)
+{
+    t->resumed = 0;
+    t->resume_sig = 0; /* its first stop's SIGSTOP is pytt's */
+    became_ready(s, t);
+    return 0;
+}
+
+int rec_thread_returned(struct rec_session *s, struct rec_thread *t)
+{
+    became_ready(s, t);
     return 0;
 }
 

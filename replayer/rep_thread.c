@@ -59,8 +59,13 @@ struct rep_thread *rep_thread_cur(struct rep_session *s)
 static struct rep_thread *add_thread(struct rep_session *s, pid_t rec_tid, pid_t tid, int state)
 {
     if (s->nthreads == s->threads_cap) {
-        s->threads_cap = s->threads_cap ? 2 * s->threads_cap : 8;
-        s->threads = realloc(s->threads, (size_t)s->threads_cap * sizeof *s->threads);
+        int cap = s->threads_cap ? 2 * s->threads_cap : 8;
+        struct rep_thread *v = realloc(s->threads, (size_t)cap * sizeof *v);
+        if (!v) {
+            abort(); /* out of memory for a few dozen bytes: nothing sensible is left to do */
+        }
+        s->threads = v;
+        s->threads_cap = cap;
     }
     struct rep_thread *t = &s->threads[s->nthreads++];
     memset(t, 0, sizeof *t);
