@@ -156,6 +156,8 @@ int rec_start(struct rec_session *s);
 /* rec_sched.c: the threads of the recorded process, run one at a time. */
 struct rec_thread *rec_thread_find(struct rec_session *s, pid_t tid);
 struct rec_thread *rec_thread_add(struct rec_session *s, pid_t tid, int state);
+/* Resume a thread stopped at an event while it was let into a syscall (not current). */
+int rec_sched_resume_in_kernel(struct rec_thread *t);
 /* A new thread's first stop: it becomes ready. */
 int rec_thread_first_stop(struct rec_session *s, struct rec_thread *t);
 /* A thread ended (it exited, or the whole process did). */

@@ -81,6 +81,11 @@ static int resume(struct rec_thread *t, int sig)
     return 0;
 }
 
+int rec_sched_resume_in_kernel(struct rec_thread *t)
+{
+    return t->state == REC_T_KERNEL ? resume(t, 0) : 0;
+}
+
 /* CLOCK_MONOTONIC through the syscall, not the vDSO: pytt traps rdtsc in itself too
  * (pt_tsc_like_tracee), and the coarse clock ticks every 4 ms, longer than a slice. */
 static int64_t fine_now_ns(void)
@@ -235,7 +240,10 @@ int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int n
         leave(s, PT_SWITCH_EXITED, 0, 0);
         return resume(t, 0);
     }
-    int chaos_switch = s->opt->chaos && rng_next(s) % 8 == 0;
+    /* chaos switches anywhere but where a task is created: replay creates the task when the
+     * creator's call is replayed, so the creator must finish it before another thread runs */
+    int creates = nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork;
+    int chaos_switch = s->opt->chaos && !creates && rng_next(s) % 8 == 0;
     const struct user_regs_struct *r = &t->entry_regs;
     uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
     if (!s->ready_head || !(pt_sc_may_block(sc, nr, a) || chaos_switch)) {

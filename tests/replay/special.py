@@ -393,6 +393,29 @@ def hostile_int80(c):
 
 
 @test
+def chaos_schedules(c):
+    """The thread race recorded under 30 chaos schedules (--chaos=SEED: a switch at any
+    syscall, slices of random length): every recording ends with the abort (134), none hangs,
+    and each replays with the recorded output. A chaos switch at the creator's clone once left
+    the creator stopped at its clone event forever (nothing resumed a thread let into the
+    kernel); switches while a new thread's first stop was pending are exercised too."""
+    for seed in range(1, 31):
+        trace = c.wd(f"trace-chaos{seed}")
+        rec = H.run([c.pytt, "record", f"--chaos={seed}", "-o", trace, "--", c.python,
+                     prog("threads_race.py")], env=H.clean_env(), cwd=c.wd.path, capture=True,
+                    timeout=60)
+        if rec.status != 134:
+            c.traces.append(trace)
+            raise H.TestFailure(f"--chaos={seed}: record ended with {rec.status} (a hang is "
+                                f"killed after 60 s), expected 134:\n" + rec.describe())
+        rep = c.replay(trace)
+        if rep.status != 134 or rep.stdout != rec.stdout or rep.stderr != rec.stderr:
+            c.traces.append(trace)
+            raise H.TestFailure(f"--chaos={seed}: the replay differs from the recording:\n" +
+                                rep.describe())
+
+
+@test
 def daemon_outlives(c):
     """A daemon the program starts outlives the recording: it is neither killed nor left
     stopped when pytt exits (it writes its marker file afterwards), and the program replays."""
