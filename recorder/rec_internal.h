@@ -56,8 +56,8 @@ struct rec_child {
 /* A task's creation, from its creator's PTRACE_EVENT_FORK/VFORK/CLONE stop. */
 struct rec_birth {
     pid_t pid, creator;
-    int by_recorded;      /* created by the recorded process: carries the recording setup */
-    uint64_t clone_flags; /* CLONE_VM, CLONE_FILES, CLONE_THREAD... (vfork: CLONE_VM) */
+    int by_recorded;         /* created by the recorded process: carries the recording setup */
+    uint64_t clone_flags;    /* CLONE_VM, CLONE_FILES, CLONE_THREAD... (vfork: CLONE_VM) */
     struct rec_fdmodel *fds; /* the descriptor model it starts with (one reference) */
 };
 
@@ -106,10 +106,10 @@ struct rec_session {
 
     struct rec_thread **threads; /* the recorded process's threads (rec_sched.c) */
     size_t nthreads;
-    struct rec_thread *cur;                 /* running user code, NULL if none */
-    struct rec_thread *exiting;             /* ending: nothing runs until it is gone */
+    struct rec_thread *cur;     /* running user code, NULL if none */
+    struct rec_thread *exiting; /* ending: nothing runs until it is gone */
     struct rec_thread *ready_head, *ready_tail;
-    pid_t switch_from;      /* the thread that ran before the next SWITCH, and where it */
+    pid_t switch_from;        /* the thread that ran before the next SWITCH, and where it */
     int switch_at, switch_nr; /* stopped (PT_SWITCH_*) */
     uint64_t switch_tick;
     uint64_t slice_end; /* counted dispatch where cur's time slice ends, 0 if unarmed */
@@ -144,7 +144,7 @@ struct rec_session {
     size_t nsrcpaths;
     char exe_path[4096];
 
-    int storage_errno;  /* the trace cannot be written any more (rec_release.c) */
+    int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
     uint64_t stopped_at; /* events in the trace when it stopped */
 };

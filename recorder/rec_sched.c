@@ -154,7 +154,6 @@ int rec_sched_others_ready(const struct rec_session *s)
     return s->ready_head != NULL;
 }
 
-
 void rec_thread_gone(struct rec_session *s, struct rec_thread *t)
 {
     if (s->exiting == t) {
@@ -193,7 +192,6 @@ static void leave_in_kernel(struct rec_session *s)
     t->state = REC_T_KERNEL;
     leave(s, PT_SWITCH_ENTRY, (int)t->entry_regs.orig_rax, 0);
 }
-
 
 /* Thread t can run (a syscall it waited in returned, or it was just born). If the current
  * thread is inside a syscall that may block, it may be waiting for t (a lock t holds, a
@@ -240,9 +238,8 @@ int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int n
         leave(s, PT_SWITCH_EXITED, 0, 0);
         return resume(t, 0);
     }
-    /* chaos switches anywhere but where a task is created: replay creates the task when the
-     * creator's call is replayed, so the creator must finish it before another thread runs */
-    int creates = nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork;
+    /* chaos switches anywhere but where a task is created (see PT_SCF_CREATES) */
+    int creates = sc && (sc->flags & PT_SCF_CREATES);
     int chaos_switch = s->opt->chaos && !creates && rng_next(s) % 8 == 0;
     const struct user_regs_struct *r = &t->entry_regs;
     uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
@@ -263,8 +260,9 @@ int rec_sched_at_tick(struct rec_session *s)
     /* adapt the next slice's length to last about REC_SLICE_NS */
     int64_t took = fine_now_ns() - s->slice_start_ns;
     double len = (double)s->slice_len * REC_SLICE_NS / (double)(took > 1000 ? took : 1000);
-    s->slice_len = len < REC_SLICE_MIN ? REC_SLICE_MIN : len > REC_SLICE_MAX ? REC_SLICE_MAX
-                                                                           : (uint64_t)len;
+    s->slice_len = len < REC_SLICE_MIN   ? REC_SLICE_MIN
+                   : len > REC_SLICE_MAX ? REC_SLICE_MAX
+                                         : (uint64_t)len;
     if (!s->ready_head) {
         return 0; /* nobody else wants the CPU: a new slice */
     }
