@@ -140,8 +140,8 @@ struct rec_session {
     struct rec_filecache *files;
     size_t nfiles, files_cap;
 
-    char **srcpaths; /* Python sources the program read or loaded the code of (rec_sources.c) */
-    size_t nsrcpaths;
+    struct rec_srcpath *srcpaths; /* Python sources the program read or loaded the code of */
+    size_t nsrcpaths;             /* (rec_sources.c) */
     char exe_path[4096];
 
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
@@ -201,7 +201,13 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
 int rec_child_birth(struct rec_session *s, const struct pt_stop *st);
 void rec_child_free(struct rec_session *s);
 /* rec_sources.c */
-void rec_sources_note(struct rec_session *s, int nr, int64_t ret);
+/* A source by the name Python knows it by (the path it opened, maybe through a symlink) and
+ * the file that name resolved to (which is what pytt reads). */
+struct rec_srcpath {
+    char *name;
+    char *file;
+};
+void rec_sources_note(struct rec_session *s, int nr, const uint64_t args[6], int64_t ret);
 int rec_sources_write(struct rec_session *s);
 void rec_sources_free(struct rec_session *s);
 /* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go

@@ -170,7 +170,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return -1;
     }
     pt_fdkinds_update(&s->fds, nr, call.args, call.ret);
-    rec_sources_note(s, nr, call.ret);
+    rec_sources_note(s, nr, call.args, call.ret);
     t->exit_regs = r;
     t->last_was_exit = 1;
     s->res->nsyscalls++;

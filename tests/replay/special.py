@@ -924,6 +924,38 @@ def edited_source(c):
 
 
 @test
+def symlinked_script(c):
+    """A script run through a symlink, importing a module through a symlinked directory:
+    Python names the code by the links, the recorder reads the files they resolve to. `list`
+    shows both sources while the links resolve and after the real files are gone."""
+    real = c.wd("real")
+    os.makedirs(os.path.join(real, "pkgdir"), exist_ok=True)
+    with open(os.path.join(real, "app.py"), "w") as f:
+        f.write("import helper_mod\nx = helper_mod.twice(21)\nprint('x', x)\n")
+    with open(os.path.join(real, "pkgdir", "helper_mod.py"), "w") as f:
+        f.write("def twice(v):\n    w = v * 2\n    return w\n")
+    link = c.wd("link_app.py")
+    os.symlink(os.path.join(real, "app.py"), link)
+    os.symlink(os.path.join(real, "pkgdir"), c.wd("linkdir"))
+    env = H.clean_env(PYTHONPATH=c.wd("linkdir"), PYTHONDONTWRITEBYTECODE="1")
+    trace = c.wd("trace")
+    r = H.run([c.pytt, "record", "-o", trace, "--", c.python, link], env=env, capture=True,
+              cwd=c.wd.path)
+    if r.status != 0 or b"x 42" not in r.stdout:
+        raise H.TestFailure(f"record through a symlink: {r.describe()}")
+    cmds = ["break twice", "continue", "list", "up", "list"]
+    for when in ("with the links", "with the files gone"):
+        sh = H.run([c.pytt, "replay", trace, "--batch"] + sum((["-ex", x] for x in cmds), []),
+                   env=H.clean_env(), cwd=c.wd.path, capture=True)
+        out = sh.stdout.decode("utf-8", "replace")
+        for want in ("linkdir/helper_mod.py", "  2  ->\t    w = v * 2", "link_app.py",
+                     "  2  ->\tx = helper_mod.twice(21)"):
+            if want not in out:
+                raise H.TestFailure(f"{when}: the shell lacks {want!r}:\n{out}")
+        shutil.rmtree(real, ignore_errors=True)
+
+
+@test
 def ls_rm(c):
     """pytt ls lists the recordings under PYTT_TRACE_DIR (name, status, Python, program); a
     recording whose recorder was killed shows as cut short; pytt rm deletes one (and refuses a
