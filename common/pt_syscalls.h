@@ -109,6 +109,13 @@ int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_regio
 int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 int pt_sc_out_futex(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 
+/* The kernel's own restart codes: a tracer sees them at the exit of an interrupted call, the
+ * program never does (the kernel restarts the call, or turns them into EINTR for a handler). */
+#define PT_ERESTARTSYS 512
+#define PT_ERESTARTNOINTR 513
+#define PT_ERESTARTNOHAND 514
+#define PT_ERESTART_RESTARTBLOCK 516 /* restarted by restart_syscall */
+
 /* May this call wait for another thread or the outside world (PT_SCF_BLOCKS, refined by its
  * arguments: a futex wake does not wait)? */
 int pt_sc_may_block(const struct pt_syscall *sc, int nr, const uint64_t args[6]);

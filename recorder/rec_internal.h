@@ -81,6 +81,11 @@ struct rec_thread {
     int in_syscall;                     /* between its entry and exit stops */
     int resume_sig;                     /* signal to deliver when resumed */
     struct rec_thread *next_ready;      /* ready queue link */
+    /* The call the thread is in, as the syscall table knows it: for restart_syscall, the
+     * interrupted call it continues (a futex wait, nanosleep, poll...: whether it blocks and
+     * what it writes are that call's), else orig_rax. */
+    int call_nr;
+    int restart_nr; /* the call a restart_syscall would continue, or -1 */
 };
 
 /* A signal held back to be delivered to thread `tid` at a moment replay can find again. */

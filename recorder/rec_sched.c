@@ -66,6 +66,7 @@ struct rec_thread *rec_thread_add(struct rec_session *s, pid_t tid, int state)
     struct rec_thread *t = calloc(1, sizeof *t);
     t->tid = tid;
     t->state = state;
+    t->restart_nr = -1;
     s->threads[s->nthreads++] = t;
     return t;
 }
@@ -202,10 +203,9 @@ static void became_ready(struct rec_session *s, struct rec_thread *t)
     ready_push(s, t);
     struct rec_thread *c = s->cur;
     if (c && c->resumed && c->in_syscall) {
-        int nr = (int)c->entry_regs.orig_rax;
         uint64_t a[6] = {c->entry_regs.rdi, c->entry_regs.rsi, c->entry_regs.rdx,
                          c->entry_regs.r10, c->entry_regs.r8,  c->entry_regs.r9};
-        if (pt_sc_may_block(pt_syscall(nr), nr, a)) {
+        if (pt_sc_may_block(pt_syscall(c->call_nr), c->call_nr, a)) {
             leave_in_kernel(s);
         }
     }

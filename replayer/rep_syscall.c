@@ -18,11 +18,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#define ERESTARTSYS 512
-#define ERESTARTNOINTR 513
-#define ERESTARTNOHAND 514
-#define ERESTART_RESTARTBLOCK 516
-
 static void regs_args(const struct user_regs_struct *r, uint64_t a[6])
 {
     a[0] = r->rdi;
@@ -149,10 +144,10 @@ static void restart_fixup(struct rep_session *s, struct user_regs_struct *x)
     if (nx && nx->type == PT_EV_SIGNAL) {
         return; /* the injected signal makes the kernel decide, as it did when recording */
     }
-    if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND) {
+    if (ret == -PT_ERESTARTSYS || ret == -PT_ERESTARTNOINTR || ret == -PT_ERESTARTNOHAND) {
         x->rax = (uint64_t)s->ev.nr;
         x->rip -= 2;
-    } else if (ret == -ERESTART_RESTARTBLOCK) {
+    } else if (ret == -PT_ERESTART_RESTARTBLOCK) {
         x->rax = SYS_restart_syscall;
         x->rip -= 2;
     }
