@@ -183,7 +183,7 @@ static void session_free(struct rec_session *s)
     pt_mem_close(&s->mem);
     rec_sched_free(s);
     free(s->files);
-    free(s->shmaps);
+    rec_mmap_free(s);
     rec_child_free(s);
     rec_sources_free(s);
 }
@@ -239,6 +239,9 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     }
     if (rc == 0) {
         rc = record_loop(&s);
+    }
+    if (rec_gate_end(&s) < 0) { /* descendants run freely once pytt is gone */
+        pt_err_clear();
     }
     if (rc < 0 && s.pid > 0) {
         char msg[1024];

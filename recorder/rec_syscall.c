@@ -171,6 +171,9 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return pt_wrap("recording the outputs of %s", csc->name);
     }
     t->restart_nr = call.ret == -PT_ERESTART_RESTARTBLOCK ? t->call_nr : -1;
+    if (rec_gate_at_exit(s, t) < 0) { /* what descendants wrote to shared memory meanwhile */
+        return -1;
+    }
     if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
         return -1;
     }

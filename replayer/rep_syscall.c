@@ -52,8 +52,8 @@ static const char *ev_desc(const struct pt_event *ev)
             snprintf(buf, sizeof buf, "thread %d entering %s, where the recording switched threads",
                      (int)ev->switch_from, pt_syscall_name(ev->switch_nr));
         } else {
-            snprintf(buf, sizeof buf, "a switch from thread %d to thread %d",
-                     (int)ev->switch_from, (int)ev->tid);
+            snprintf(buf, sizeof buf, "a switch from thread %d to thread %d", (int)ev->switch_from,
+                     (int)ev->tid);
         }
         return buf;
     }
@@ -260,24 +260,30 @@ int rep_syscall_at_entry(struct rep_session *s)
         return -1;
     }
     const struct pt_syscall *sc = pt_syscall(nr);
-    int rc;
+    int rc, ran = 0; /* ran for real: its recorded regions are not written yet */
     if (nr == SYS_exit || nr == SYS_exit_group) {
         return 0; /* runs for real: the next stop is the thread's or the process's end */
     } else if (flags & CLONE_THREAD) {
         rc = rep_clone_thread(s, r, flags);
+        ran = 1;
     } else if (nr == SYS_mmap) {
         rc = rep_mmap(s, r);
+        ran = s->ev.map_kind == PT_MAP_FILE;
     } else if (nr == SYS_mremap) {
         rc = rep_mremap(s, r);
     } else if (sc->mode == PT_SC_EXECUTE) {
         rc = execute(s);
+        ran = 1;
         if (rc == 0 && nr == SYS_sigaltstack) {
             rep_thread_note_altstack(s, a, s->ev.ret);
         }
     } else {
         rc = emulate(s, sc); /* EMULATE rows, and clone/fork/vfork/rseq */
     }
-    if (rc < 0) {
+    /* A call that ran for real carries, as output, what descendants wrote into memory they
+     * share with the program while it ran (recorder/rec_gate.c); its own outputs, which the
+     * kernel has just written again, are the same bytes. */
+    if (rc < 0 || (ran && write_regions(s) < 0)) {
         return -1;
     }
     return s->foreign ? rep_clock_event(s) : rep_after_exit(s);
