@@ -487,13 +487,13 @@ static int check_prologue(const char *path, const char *magic)
     }
     uint32_t version;
     memcpy(&version, prologue + 8, 4);
-    if (version != PT_TRACE_VERSION) {
+    if (version < PT_TRACE_MIN_VERSION || version > PT_TRACE_VERSION) {
         char maker[64];
         maker_of(path, maker, sizeof maker);
-        return pt_fail("%s was made by %s in trace format version %u; this pytt reads version %d "
-                       "only: record the program again with this pytt, or replay the trace with "
-                       "the pytt that made it",
-                       path, maker, version, PT_TRACE_VERSION);
+        return pt_fail("%s was made by %s in trace format version %u; this pytt reads versions "
+                       "%d to %d only: record the program again with this pytt, or replay the "
+                       "trace with the pytt that made it",
+                       path, maker, version, PT_TRACE_MIN_VERSION, PT_TRACE_VERSION);
     }
     return 0;
 }

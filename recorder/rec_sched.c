@@ -348,6 +348,9 @@ int rec_sched_run(struct rec_session *s)
     if (s->exiting) {
         return 0; /* a thread is ending: see rec_sched_at_entry */
     }
+    if (!s->cur && s->dying) {
+        return 0; /* the process is ending: its other threads only die */
+    }
     if (!s->cur) {
         struct rec_thread *t = ready_pop(s);
         if (!t) {

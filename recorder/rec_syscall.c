@@ -100,7 +100,9 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
         return pt_setregs(t->tid, &skip);
     }
     if (nr == SYS_exit || nr == SYS_exit_group) {
-        /* No exit stop follows: log it now so replay can check it. */
+        /* No exit stop follows: log it now so replay can check it. After exit_group the
+         * other threads only die: nothing is scheduled any more (rec_sched_run). */
+        s->dying = s->dying || nr == SYS_exit_group;
         pt_event_reset(&s->ev, PT_EV_SYSCALL);
         s->ev.nr = nr;
         s->ev.nargs = sc->nargs;
