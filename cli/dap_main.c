@@ -324,15 +324,24 @@ static int configuration_done(struct dap *d, const struct pt_json *req)
     return 0;
 }
 
+/* terminate: end the debuggee (the replay, its snapshots and copies) and say so; the adapter
+ * stays for the client's disconnect. disconnect: the same, then the adapter exits. */
 static int disconnect(struct dap *d, const struct pt_json *req)
 {
+    int terminate = strcmp(pt_json_get_str(req, "command", ""), "terminate") == 0;
+    if (d->rep) {
+        rep_close(d->rep);
+        d->rep = NULL;
+    }
+    d->launched = 0;
     dap_ok(d, req);
-    if (strcmp(pt_json_get_str(req, "command", ""), "terminate") == 0) {
+    if (terminate) {
         struct pt_jw w;
         dap_begin_event(d, &w, "terminated");
         dap_end_event(d, &w);
+    } else {
+        d->quit = 1;
     }
-    d->quit = 1;
     return 0;
 }
 

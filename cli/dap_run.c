@@ -573,6 +573,9 @@ int dap_goto(struct dap *d, const struct pt_json *req)
     dap_ok(d, req);
     dap_forget_stop(d);
     int r = forward ? rep_continue(d->rep, &pos, &bp) : rep_reverse_continue(d->rep, &pos, &bp);
+    if (r > 0 && !bp) {
+        bp = bp_at(d, &pos);
+    }
     rep_break_delete(d->rep, tb_id);
     toggle_others(d, 1, ids, n);
     pt_err_clear();
