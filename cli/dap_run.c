@@ -201,17 +201,14 @@ static void bp_add(struct dap *d, struct pt_jw *w, const struct pt_json *sb, con
     }
 }
 
-int dap_set_breakpoints(struct dap *d, const struct pt_json *req)
+/* Replace the breakpoints of source path (NULL: the function breakpoints) by those of the
+ * request, and answer with their Breakpoint objects. */
+static int replace_breakpoints(struct dap *d, const struct pt_json *req, const char *path)
 {
-    const struct pt_json *args = pt_json_get(req, "arguments");
-    const struct pt_json *src = pt_json_get(args, "source");
-    const char *path = pt_json_get_str(src, "path", NULL);
-    const struct pt_json *list = pt_json_get(args, "breakpoints");
-    if (!path) {
-        return dap_error(d, req, "setBreakpoints: the source needs a \"path\"");
-    }
+    const struct pt_json *list = pt_json_get(pt_json_get(req, "arguments"), "breakpoints");
     for (int i = d->nbps - 1; i >= 0; i--) {
-        if (!d->bps[i].function && strcmp(d->bps[i].source, path) == 0) {
+        if (path ? !d->bps[i].function && strcmp(d->bps[i].source, path) == 0
+                 : d->bps[i].function) {
             bp_drop(d, i);
         }
     }
@@ -222,32 +219,31 @@ int dap_set_breakpoints(struct dap *d, const struct pt_json *req)
     for (const struct pt_json *b = list ? list->child : NULL; b; b = b->next) {
         int line = (int)pt_json_get_num(b, "line", 0) + (d->lines_start_at1 ? 0 : 1);
         char spec[1200];
-        snprintf(spec, sizeof spec, "%s:%d", path, line);
-        bp_add(d, &w, b, spec, path, line, 0);
+        if (path) {
+            snprintf(spec, sizeof spec, "%s:%d", path, line);
+            bp_add(d, &w, b, spec, path, line, 0);
+        } else {
+            bp_add(d, &w, b, pt_json_get_str(b, "name", ""), NULL, 0, 1);
+        }
     }
     pt_jw_end_arr(&w);
     dap_end_response(d, &w);
     return 0;
 }
 
+int dap_set_breakpoints(struct dap *d, const struct pt_json *req)
+{
+    const struct pt_json *src = pt_json_get(pt_json_get(req, "arguments"), "source");
+    const char *path = pt_json_get_str(src, "path", NULL);
+    if (!path) {
+        return dap_error(d, req, "setBreakpoints: the source needs a \"path\"");
+    }
+    return replace_breakpoints(d, req, path);
+}
+
 int dap_set_function_breakpoints(struct dap *d, const struct pt_json *req)
 {
-    const struct pt_json *list = pt_json_get(pt_json_get(req, "arguments"), "breakpoints");
-    for (int i = d->nbps - 1; i >= 0; i--) {
-        if (d->bps[i].function) {
-            bp_drop(d, i);
-        }
-    }
-    struct pt_jw w;
-    dap_begin_response(d, &w, req);
-    pt_jw_key(&w, "breakpoints");
-    pt_jw_arr(&w);
-    for (const struct pt_json *b = list ? list->child : NULL; b; b = b->next) {
-        bp_add(d, &w, b, pt_json_get_str(b, "name", ""), NULL, 0, 1);
-    }
-    pt_jw_end_arr(&w);
-    dap_end_response(d, &w);
-    return 0;
+    return replace_breakpoints(d, req, NULL);
 }
 
 int dap_set_exception_breakpoints(struct dap *d, const struct pt_json *req)

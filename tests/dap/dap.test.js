@@ -12,6 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
 const { DebugClient } = require('@vscode/debugadapter-testsupport');
+const { alive, waitEmpty } = require('./procs');
 
 const PYTT = process.env.PYTT;
 const PYTHON = process.env.PYTHON || '/usr/bin/python3.11';
@@ -65,19 +66,9 @@ function adapterProcesses(pid, program) {
   return [...out].filter(alive);
 }
 
-function alive(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch (e) {
-    return false;
-  }
-}
 
-async function waitGone(pids, ms = 10000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
-  return pids.filter(alive);
+function waitGone(pids) {
+  return waitEmpty(() => pids.filter(alive));
 }
 
 function client() {

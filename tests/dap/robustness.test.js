@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { DebugClient } = require('@vscode/debugadapter-testsupport');
+const { alive, waitEmpty } = require('./procs');
 
 const PYTT = process.env.PYTT;
 const PYTHON = process.env.PYTHON || '/usr/bin/python3.11';
@@ -57,14 +58,6 @@ class Raw {
   response(seq) { return this.next((m) => m.type === 'response' && m.request_seq === seq); }
 }
 
-function alive(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch (e) {
-    return false;
-  }
-}
 
 /* Processes running the long program (the replay, its snapshots and copies). */
 function programProcesses() {
@@ -73,10 +66,8 @@ function programProcesses() {
   });
 }
 
-async function waitGone(ms = 15000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end && programProcesses().length) await new Promise((r) => setTimeout(r, 100));
-  return programProcesses();
+function waitGone() {
+  return waitEmpty(programProcesses);
 }
 
 const skip = !PYTT ? 'PYTT is not set' : !fs.existsSync(PYTHON) ? `${PYTHON} is absent` : false;
