@@ -29,9 +29,9 @@ struct dap_ref {
 
 /* What the adapter adds to a replayer breakpoint. */
 struct dap_bp {
-    int rep_id;       /* the replayer's breakpoint (0: could not be set) */
-    int dap_id;       /* the id the client sees */
-    int function;     /* set by setFunctionBreakpoints (else by setBreakpoints: source holds it) */
+    int rep_id;   /* the replayer's breakpoint (0: could not be set) */
+    int dap_id;   /* the id the client sees */
+    int function; /* set by setFunctionBreakpoints (else by setBreakpoints: source holds it) */
     char source[1024];
     int line;
     char hit_op[3]; /* "==", ">=", ">", "<=", "<", "%" ("" none) */
@@ -50,9 +50,9 @@ struct dap {
     /* breakpoints */
     struct dap_bp *bps;
     int nbps, next_bp_id;
-    int catch_id;       /* `raised` filter: the replayer's catchpoint (0: off) */
-    int stop_uncaught;  /* `uncaught` filter */
-    int exited_sent;    /* the exited event was sent for the end of the recording */
+    int catch_id;      /* `raised` filter: the replayer's catchpoint (0: off) */
+    int stop_uncaught; /* `uncaught` filter */
+    int exited_sent;   /* the exited event was sent for the end of the recording */
     /* per stop */
     struct dap_ref *refs;
     int nrefs, caprefs;

@@ -26,7 +26,7 @@
 #define DAP_MAX_BODY (64u << 20)
 
 struct dap_msg {
-    char *body;       /* NULL: a framing error (err) */
+    char *body; /* NULL: a framing error (err) */
     char err[256];
     struct dap_msg *next;
 };
@@ -163,9 +163,10 @@ static int rd_message(char **body, char *err, size_t ecap)
         }
     }
     if (len < 0 || (unsigned long long)len > DAP_MAX_BODY) {
-        snprintf(err, ecap, "%s", len == -1 ? "a message without a Content-Length header"
-                                  : len == -2 ? "a Content-Length that is not a number"
-                                              : "a message larger than 64 MiB");
+        snprintf(err, ecap, "%s",
+                 len == -1   ? "a message without a Content-Length header"
+                 : len == -2 ? "a Content-Length that is not a number"
+                             : "a message larger than 64 MiB");
         return -1;
     }
     char *b = malloc((size_t)len + 1);

@@ -140,19 +140,20 @@ static int initialize(struct dap *d, const struct pt_json *req)
     struct pt_jw w;
     dap_begin_response(d, &w, req);
     static const char *const yes[] = {
-        "supportsConfigurationDoneRequest", "supportsStepBack", "supportsGotoTargetsRequest",
-        "supportsConditionalBreakpoints", "supportsHitConditionalBreakpoints",
-        "supportsLogPoints", "supportsFunctionBreakpoints", "supportsTerminateRequest",
-        "supportsEvaluateForHovers", "supportsDelayedStackTraceLoading",
+        "supportsConfigurationDoneRequest",  "supportsStepBack",
+        "supportsGotoTargetsRequest",        "supportsConditionalBreakpoints",
+        "supportsHitConditionalBreakpoints", "supportsLogPoints",
+        "supportsFunctionBreakpoints",       "supportsTerminateRequest",
+        "supportsEvaluateForHovers",         "supportsDelayedStackTraceLoading",
         "supportTerminateDebuggee",
     };
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
         pt_jw_kbool(&w, yes[i], 1);
     }
     static const char *const no[] = {
-        "supportsSetVariable", "supportsRestartRequest", "supportsDataBreakpoints",
-        "supportsStepInTargetsRequest", "supportsRestartFrame", "supportsExceptionInfoRequest",
-        "supportsCompletionsRequest", "supportsModulesRequest", "supportsReadMemoryRequest",
+        "supportsSetVariable",          "supportsRestartRequest", "supportsDataBreakpoints",
+        "supportsStepInTargetsRequest", "supportsRestartFrame",   "supportsExceptionInfoRequest",
+        "supportsCompletionsRequest",   "supportsModulesRequest", "supportsReadMemoryRequest",
     };
     for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
         pt_jw_kbool(&w, no[i], 0);
@@ -279,9 +280,10 @@ static int launch(struct dap *d, const struct pt_json *req)
         return dap_error(d, req, "launch: a session is already running");
     }
     if (!trace && !program) {
-        return dap_error(d, req, "launch: give \"program\" (a Python script to record and debug) "
-                                 "or \"trace\" (a recording's directory) in the launch "
-                                 "configuration");
+        return dap_error(d, req,
+                         "launch: give \"program\" (a Python script to record and debug) "
+                         "or \"trace\" (a recording's directory) in the launch "
+                         "configuration");
     }
     if (trace && cli_tracedir_resolve(trace, d->trace_dir, sizeof d->trace_dir) < 0) {
         return dap_error(d, req, "launch: %s", pt_errmsg());
@@ -395,8 +397,9 @@ static void dispatch(struct dap *d, const struct pt_json *req)
     const char *cmd = pt_json_get_str(req, "command", NULL);
     if (strcmp(type, "request") != 0 || !cmd) {
         if (strcmp(type, "response") != 0) { /* replies to reverse requests are ignored */
-            dap_error(d, req, "not a request: a message needs \"type\": \"request\" and a "
-                              "\"command\"");
+            dap_error(d, req,
+                      "not a request: a message needs \"type\": \"request\" and a "
+                      "\"command\"");
         }
         return;
     }
@@ -410,8 +413,10 @@ static void dispatch(struct dap *d, const struct pt_json *req)
             continue;
         }
         if (!h->fn) {
-            dap_error(d, req, "%s: pytt debugs recordings: use launch with \"program\" (record "
-                              "and debug) or \"trace\"", cmd);
+            dap_error(d, req,
+                      "%s: pytt debugs recordings: use launch with \"program\" (record "
+                      "and debug) or \"trace\"",
+                      cmd);
         } else if (h->needs_launch && !d->launched) {
             dap_error(d, req, "%s: no program is being debugged yet: launch first", cmd);
         } else {

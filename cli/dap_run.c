@@ -82,7 +82,8 @@ static void at_end(struct dap *d)
     dap_end_event(d, &w);
 }
 
-/* ---- breakpoints ------------------------------------------------------------------------------ */
+/* ---- breakpoints ------------------------------------------------------------------------------
+ */
 
 static struct dap_bp *bp_by_rep(struct dap *d, int rep_id)
 {
@@ -169,8 +170,10 @@ static void bp_add(struct dap *d, struct pt_jw *w, const struct pt_json *sb, con
         cond = NULL;
     }
     if (hit && *hit && parse_hit(hit, &b) < 0) {
-        snprintf(msg, sizeof msg, "hit condition '%s': expected a count N, or ==N, >N, >=N, <N, "
-                 "<=N, %%N", hit);
+        snprintf(msg, sizeof msg,
+                 "hit condition '%s': expected a count N, or ==N, >N, >=N, <N, "
+                 "<=N, %%N",
+                 hit);
     } else if (rep_break_add(d->rep, spec, cond, 0, &rb) < 0) {
         snprintf(msg, sizeof msg, "%s", pt_errmsg());
         pt_err_clear();
@@ -178,8 +181,10 @@ static void bp_add(struct dap *d, struct pt_jw *w, const struct pt_json *sb, con
         b.rep_id = rb->id;
         b.log = log && *log ? strdup(log) : NULL;
         if (rb->pending_why != REP_PENDING_NONE) {
-            snprintf(msg, sizeof msg, "pending: %s is not loaded yet at this moment; it is "
-                     "set when it is", spec);
+            snprintf(msg, sizeof msg,
+                     "pending: %s is not loaded yet at this moment; it is "
+                     "set when it is",
+                     spec);
         }
     }
     pt_jw_obj(w);
@@ -256,8 +261,9 @@ int dap_set_exception_breakpoints(struct dap *d, const struct pt_json *req)
         } else if (f->type == PT_JSON_STR && strcmp(f->str, "uncaught") == 0) {
             uncaught = 1;
         } else {
-            return dap_error(d, req, "setExceptionBreakpoints: unknown filter (pytt has "
-                                     "\"raised\" and \"uncaught\")");
+            return dap_error(d, req,
+                             "setExceptionBreakpoints: unknown filter (pytt has "
+                             "\"raised\" and \"uncaught\")");
         }
     }
     if (raised && !d->catch_id) {
@@ -334,8 +340,8 @@ static void bp_stopped(struct dap *d, int rep_id)
 {
     if (is_catchpoint(d, rep_id)) {
         char desc[300];
-        snprintf(desc, sizeof desc, "%s raised", rep_caught(d->rep)[0] ? rep_caught(d->rep)
-                                                                         : "An exception was");
+        snprintf(desc, sizeof desc, "%s raised",
+                 rep_caught(d->rep)[0] ? rep_caught(d->rep) : "An exception was");
         stopped(d, "exception", desc, 0);
         return;
     }
@@ -351,9 +357,9 @@ static int bp_at(struct dap *d, const struct pyi_pos *pos)
     const struct rep_bp *all = rep_breakpoints(d->rep, &n);
     for (int i = 0; i < n; i++) {
         if (all[i].enabled && !all[i].is_catch &&
-            (all[i].func[0] ? strcmp(all[i].func, pos->name) == 0 ||
-                                  strcmp(all[i].func, pos->qualname) == 0
-                            : rep_break_at(&all[i], pos->filename, pos->line))) {
+            (all[i].func[0]
+                 ? strcmp(all[i].func, pos->name) == 0 || strcmp(all[i].func, pos->qualname) == 0
+                 : rep_break_at(&all[i], pos->filename, pos->line))) {
             return all[i].id;
         }
     }
@@ -364,8 +370,7 @@ static int run_continue(struct dap *d, int backward, int *bp)
 {
     struct pyi_pos pos;
     for (;;) {
-        int r = backward ? rep_reverse_continue(d->rep, &pos, bp)
-                         : rep_continue(d->rep, &pos, bp);
+        int r = backward ? rep_reverse_continue(d->rep, &pos, bp) : rep_continue(d->rep, &pos, bp);
         if (r > 0 && !*bp) {
             *bp = bp_at(d, &pos);
         }
@@ -426,8 +431,10 @@ int dap_motion(struct dap *d, const struct pt_json *req, const char *command)
     pid_t tid = dap_thread_tid(d, pt_json_get(req, "arguments"));
     int backward = strcmp(command, "stepBack") == 0 || strcmp(command, "reverseContinue") == 0;
     if (rep_state(d->rep) != REP_READY && !backward) {
-        dap_error(d, req, "%s: the replay is at the end of the recording (step back, reverse "
-                          "continue or goto go back)", command);
+        dap_error(d, req,
+                  "%s: the replay is at the end of the recording (step back, reverse "
+                  "continue or goto go back)",
+                  command);
         return -1;
     }
     if (rep_state(d->rep) == REP_READY) {
@@ -584,8 +591,10 @@ int dap_goto(struct dap *d, const struct pt_json *req)
         return 0;
     }
     char msg[1300];
-    int len = snprintf(msg, sizeof msg, "pytt: line %d of %s does not run %s this moment: "
-                       "staying here\n", line, d->goto_source, forward ? "after" : "before");
+    int len = snprintf(msg, sizeof msg,
+                       "pytt: line %d of %s does not run %s this moment: "
+                       "staying here\n",
+                       line, d->goto_source, forward ? "after" : "before");
     dap_output(d, "console", msg, (size_t)len);
     if (rep_goto(d->rep, start_tick, &pos) > 0) {
         stopped(d, "goto", "The line does not run there: back where it was", 0);

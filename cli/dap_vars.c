@@ -92,7 +92,8 @@ static int select_frame(struct dap *d, struct pyi_session *p, pid_t tid, int fra
     return pyi_frame_select(p, (size_t)frame);
 }
 
-/* ---- threads ---------------------------------------------------------------------------------- */
+/* ---- threads ----------------------------------------------------------------------------------
+ */
 
 static int alive(struct dap *d, pid_t *tids, int max)
 {
@@ -173,7 +174,8 @@ int dap_threads(struct dap *d, const struct pt_json *req)
     return 0;
 }
 
-/* ---- stack ------------------------------------------------------------------------------------ */
+/* ---- stack ------------------------------------------------------------------------------------
+ */
 
 /* A Source object: a path on disk, or a sourceReference to the recorded text. */
 static void write_source(struct dap *d, struct pt_jw *w, const char *file)
@@ -278,7 +280,8 @@ int dap_scopes(struct dap *d, const struct pt_json *req)
     return 0;
 }
 
-/* ---- values ----------------------------------------------------------------------------------- */
+/* ---- values -----------------------------------------------------------------------------------
+ */
 
 /* The text a variables view shows for an object: repr() from memory, values whose repr() is
  * Python code built from their fields (exact repr() costs an evaluation: evaluate gives it),
@@ -361,8 +364,10 @@ int dap_variables(struct dap *d, const struct pt_json *req)
         return -1;
     }
     if (ref <= 0 || ref > d->nrefs) {
-        return dap_error(d, req, "variables: no variablesReference %d at this stop (references "
-                                 "last until the next motion)", ref);
+        return dap_error(d, req,
+                         "variables: no variablesReference %d at this stop (references "
+                         "last until the next motion)",
+                         ref);
     }
     struct dap_ref r = d->refs[ref - 1];
     if (r.kind != DAP_REF_OBJECT && select_frame(d, p, r.tid, r.frame) < 0) {
@@ -385,7 +390,8 @@ int dap_variables(struct dap *d, const struct pt_json *req)
     return 0;
 }
 
-/* ---- evaluate --------------------------------------------------------------------------------- */
+/* ---- evaluate ---------------------------------------------------------------------------------
+ */
 
 /* One expression in the selected frame: the interpreter's text (*text, malloc'd), the status. */
 static int eval_text(struct dap *d, const char *expr, int mode, char **text, int *status,
@@ -484,7 +490,8 @@ int dap_evaluate(struct dap *d, const struct pt_json *req)
     return 0;
 }
 
-/* ---- source ----------------------------------------------------------------------------------- */
+/* ---- source -----------------------------------------------------------------------------------
+ */
 
 int dap_source(struct dap *d, const struct pt_json *req)
 {

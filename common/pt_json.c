@@ -68,8 +68,10 @@ static int jp_hex4(struct jp *p, uint32_t *v)
     *v = 0;
     for (int i = 0; i < 4; i++, p->pos++) {
         char c = p->pos < p->len ? p->s[p->pos] : 0;
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0) {
             return jp_fail(p, "4 hex digits after \\u");
         }
@@ -101,8 +103,7 @@ static int jp_escape(struct jp *p, struct pt_buf *b)
         if (jp_hex4(p, &lo) < 0) {
             return -1;
         }
-        cp = lo >= 0xDC00 && lo < 0xE000 ? 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
-                                         : 0xFFFD;
+        cp = lo >= 0xDC00 && lo < 0xE000 ? 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00) : 0xFFFD;
     } else if (cp >= 0xD800 && cp < 0xE000) {
         cp = 0xFFFD;
     }

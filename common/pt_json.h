@@ -13,14 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pt_json_type { PT_JSON_NULL, PT_JSON_BOOL, PT_JSON_NUM, PT_JSON_STR, PT_JSON_ARR, PT_JSON_OBJ };
+enum pt_json_type {
+    PT_JSON_NULL,
+    PT_JSON_BOOL,
+    PT_JSON_NUM,
+    PT_JSON_STR,
+    PT_JSON_ARR,
+    PT_JSON_OBJ
+};
 
 struct pt_json {
     enum pt_json_type type;
     int boolean;
     double num;
-    char *str;                  /* PT_JSON_STR (NUL-terminated; may hold NULs before it) */
-    char *key;                  /* the member name, inside an object */
+    char *str;                    /* PT_JSON_STR (NUL-terminated; may hold NULs before it) */
+    char *key;                    /* the member name, inside an object */
     struct pt_json *child, *next; /* arrays and objects: first element; siblings */
 };
 
