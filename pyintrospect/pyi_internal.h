@@ -573,6 +573,9 @@ int pyi_seq_items(struct pyi_session *s, pt_addr obj, enum pyi_kind kind, pt_add
                   size_t *n, size_t max, size_t *full_n);
 int pyi_tuple_items(struct pyi_session *s, pt_addr tuple, pt_addr **items, size_t *n);
 int pyi_seq_item(struct pyi_session *s, pt_addr obj, enum pyi_kind kind, size_t i, pt_addr *out);
+/* A set's keys in table order (at most max, 0 = all; *cut if there are more); *keys malloc'd. */
+int pyi_set_keys(struct pyi_session *s, pt_addr obj, size_t max, pt_addr **keys, size_t *n,
+                 bool *cut);
 /* Look a str key up in a dict. *value = 0 if absent. */
 int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value);
 /* An object's own attribute (its __dict__ or inline values; type: its type). *value = 0 if

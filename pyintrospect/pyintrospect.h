@@ -140,6 +140,24 @@ size_t pyi_frame_selected(struct pyi_session *s);
  * returns non-zero to stop. */
 int pyi_each_local(struct pyi_session *s, int (*fn)(void *ctx, const char *name, pt_addr value),
                    void *ctx);
+/* Globals of the selected frame's module as pyi_print_globals shows them (dict order, without
+ * dunder names). */
+int pyi_each_global(struct pyi_session *s, int (*fn)(void *ctx, const char *name, pt_addr value),
+                    void *ctx);
+/* Values with children, for variable views that expand: a list's or tuple's items (named "0",
+ * "1", ...), a set's elements (in table order), a dict's entries (named by repr() of the key)
+ * or an instance's attributes (its __dict__ or inline values). */
+enum { PYI_CHILD_NONE, PYI_CHILD_ITEMS, PYI_CHILD_SET, PYI_CHILD_ENTRIES, PYI_CHILD_ATTRS };
+struct pyi_value_info {
+    char type[128];   /* tp_name */
+    int kind;         /* PYI_CHILD_*: NONE when there is nothing to expand */
+    size_t nchildren; /* how many */
+};
+int pyi_value_info(struct pyi_session *s, pt_addr obj, struct pyi_value_info *out);
+/* Children start .. start+count-1 (count 0: all) of obj, in the order above: fn gets the name,
+ * the key object (dict entries; 0 otherwise) and the value; non-zero stops. */
+int pyi_each_child(struct pyi_session *s, pt_addr obj, size_t start, size_t count,
+                   int (*fn)(void *ctx, const char *name, pt_addr key, pt_addr value), void *ctx);
 /* Every name the selected frame can see: its locals, then its globals, then the builtins
  * (a name may come more than once). */
 int pyi_scope_names(struct pyi_session *s, int (*fn)(void *ctx, const char *name), void *ctx);
