@@ -1,11 +1,13 @@
 /*
- * pt_clock: locating opcode_targets, writing the counting trampolines, reading and arming the
- * countdown (see pt_clock.h).
+ * pt_clock: locating opcode_targets, planning and writing the counting trampolines, reading and
+ * arming the countdown (see pt_clock.h).
  */
 #define _GNU_SOURCE
 #include "pt_clock.h"
 
+#include "pt_clock_switch.h"
 #include "pt_error.h"
+#include "pt_pyver.h"
 
 #include <fcntl.h>
 #include <gelf.h>
@@ -24,9 +26,10 @@ static int symbol_is(const char *name, const char *want)
     return strncmp(name, want, n) == 0 && (name[n] == '\0' || name[n] == '.');
 }
 
-/* The symbols "opcode_targets" (a static: "opcode_targets.N" in GCC builds) and
- * "_PyOpcode_Deopt" in symfile. */
-static int find_symbols(const char *symfile, uint64_t *table, uint64_t *deopt, int *etype)
+/* The symbols "opcode_targets" (a static: "opcode_targets.N" in GCC builds),
+ * "_PyOpcode_Deopt" and "_PyEval_EvalFrameDefault" in symfile. */
+static int find_symbols(const char *symfile, uint64_t *table, uint64_t *deopt, uint64_t eval[2],
+                        int *etype)
 {
     elf_version(EV_CURRENT);
     int fd = open(symfile, O_RDONLY | O_CLOEXEC);
@@ -58,6 +61,10 @@ static int find_symbols(const char *symfile, uint64_t *table, uint64_t *deopt, i
                 found = 1;
             } else if (name && sym.st_size == NOPCODES && symbol_is(name, "_PyOpcode_Deopt")) {
                 *deopt = sym.st_value;
+            } else if (name && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_size &&
+                       strcmp(name, "_PyEval_EvalFrameDefault") == 0) {
+                eval[0] = sym.st_value;
+                eval[1] = sym.st_size;
             }
         }
     }
@@ -97,9 +104,9 @@ static int image_base(pid_t pid, const char *image, uint64_t *base)
 
 int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt_clock_site *site)
 {
-    uint64_t table = 0, deopt = 0, base = 0;
+    uint64_t table = 0, deopt = 0, base = 0, eval[2] = {0, 0};
     int etype = ET_EXEC;
-    if (find_symbols(symfile, &table, &deopt, &etype) < 0) {
+    if (find_symbols(symfile, &table, &deopt, eval, &etype) < 0) {
         return -1;
     }
     site->relocated = etype == ET_DYN;
@@ -108,40 +115,58 @@ int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt
     }
     site->table = base + table;
     site->deopt = deopt ? base + deopt : 0;
+    site->eval = eval[0] ? base + eval[0] : 0;
+    site->eval_size = eval[1];
     return 0;
 }
 
-/* Base opcodes whose specializations are superinstructions, per CPython version. */
-static const struct {
-    const char *version;
-    uint8_t base[3];
-} fused_bases[] = {
-    {"3.11", {100 /* LOAD_CONST */, 124 /* LOAD_FAST */, 125 /* STORE_FAST */}},
-    {"3.12", {100 /* LOAD_CONST */, 124 /* LOAD_FAST */, 125 /* STORE_FAST */}},
-};
-
-int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const char *version,
-                  uint8_t redirect[256])
+/* Superinstructions: every specialization of a fused base opcode is redirected to its first
+ * half's plain handler (the interpreter's own _PyOpcode_Deopt says which opcodes those are). */
+static int plan_fused(struct pt_mem *mem, const struct pt_clock_site *site,
+                      const struct pt_pyver *v, uint8_t redirect[256])
 {
     uint8_t deopt[NOPCODES];
-    for (int i = 0; i < NOPCODES; i++) {
-        redirect[i] = (uint8_t)i;
+    if (v->nfused == 0) {
+        return 0;
     }
-    for (size_t v = 0; v < sizeof fused_bases / sizeof fused_bases[0]; v++) {
-        if (strcmp(version, fused_bases[v].version) != 0) {
-            continue;
-        }
-        if (!site->deopt || pt_mem_read(mem, site->deopt, deopt, sizeof deopt) < 0) {
-            return pt_fail("CPython %s: cannot read _PyOpcode_Deopt to split superinstructions",
-                           version);
-        }
-        for (int i = 0; i < NOPCODES; i++) {
-            for (int b = 0; b < 3; b++) {
-                if (deopt[i] == fused_bases[v].base[b] && i != deopt[i]) {
-                    redirect[i] = deopt[i];
-                }
+    if (!site->deopt || pt_mem_read(mem, site->deopt, deopt, sizeof deopt) < 0) {
+        return pt_fail("CPython %s: cannot read _PyOpcode_Deopt to split superinstructions",
+                       v->name);
+    }
+    for (int i = 0; i < NOPCODES; i++) {
+        for (int b = 0; b < v->nfused; b++) {
+            if (deopt[i] == v->fused_base[b] && i != deopt[i]) {
+                redirect[i] = deopt[i];
             }
         }
+    }
+    return 0;
+}
+
+int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const char *version,
+                  struct pt_clock_plan *plan)
+{
+    const struct pt_pyver *v = pt_pyver_lookup(version);
+    uint64_t handlers[NOPCODES];
+    memset(plan, 0, sizeof *plan);
+    for (int i = 0; i < NOPCODES; i++) {
+        plan->redirect[i] = (uint8_t)i;
+    }
+    if (!v) {
+        return 0;
+    }
+    if (plan_fused(mem, site, v, plan->redirect) < 0) {
+        return -1;
+    }
+    if (v->main_loop_switch) {
+        /* without it the recording still replays; the debugger then says why it cannot step */
+        if (pt_mem_read(mem, site->table, handlers, sizeof handlers) < 0 ||
+            pt_clock_switch_find(mem, site->eval, site->eval_size, handlers, plan) < 0) {
+            plan->switch_site = plan->switch_table = 0;
+            plan->switch_len = 0;
+            plan->switch_n = 0;
+        }
+        pt_err_clear();
     }
     return 0;
 }
@@ -174,11 +199,15 @@ static void emit_trampoline(uint8_t *code, pt_addr t, int i, int fused, uint64_t
 }
 
 int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table,
-                     const uint8_t redirect[256])
+                     const struct pt_clock_plan *plan)
 {
     uint64_t handler[NOPCODES], orig[NOPCODES], tramp[NOPCODES], idle = PT_CLOCK_IDLE;
+    const uint8_t *redirect = plan->redirect;
     if (pt_mem_read(mem, table, handler, sizeof handler) < 0) {
         return pt_wrap("reading opcode_targets at 0x%llx", (unsigned long long)table);
+    }
+    if (plan->switch_site && pt_clock_switch_install(mem, table, handler, plan) < 0) {
+        return -1;
     }
     for (int i = 0; i < NOPCODES; i++) {
         orig[i] = handler[redirect[i]];
@@ -269,6 +298,43 @@ static size_t emit_je(uint8_t *p, pt_addr at, pt_addr target)
     return 6;
 }
 
+/* mov [rip+disp32], REG (7 bytes): keep a register of the dispatch at slot. */
+static size_t emit_store(uint8_t *p, pt_addr at, int reg, pt_addr slot)
+{
+    p[0] = (uint8_t)(0x48 | (reg >= 8 ? 4 : 0));
+    p[1] = 0x89;
+    p[2] = (uint8_t)(((reg & 7) << 3) | 5);
+    put32(p + 3, (int32_t)(slot - (at + 7)));
+    return 7;
+}
+
+/* cmp dword [REG + disp32], 0 (8 or 9 bytes). */
+static size_t emit_cmp_zero(uint8_t *p, int reg, int32_t disp)
+{
+    size_t n = 0;
+    if (reg >= 8) {
+        p[n++] = 0x41;
+    }
+    p[n++] = 0x83;
+    p[n++] = (uint8_t)(0x80 | (7 << 3) | ((reg & 7) == 4 ? 4 : (reg & 7)));
+    if ((reg & 7) == 4) {
+        p[n++] = 0x24; /* SIB: base rsp/r12, no index */
+    }
+    put32(p + n, disp);
+    n += 4;
+    p[n++] = 0;
+    return n;
+}
+
+static size_t emit_keep_last(uint8_t *p, pt_addr at, const struct pt_watch *w)
+{
+    if (!w->keep_last) {
+        return 0;
+    }
+    size_t n = emit_store(p, at, w->frame_reg, PT_CLOCK_LAST);
+    return n + emit_store(p + n, at + n, w->instr_reg, PT_CLOCK_LAST + 8);
+}
+
 static void emit_watch(uint8_t *code, pt_addr t, int i, const struct pt_watch *w)
 {
     pt_addr orig = PT_CLOCK_ORIG + (pt_addr)i * 8, trap = t + PT_CLOCK_WATCH_TRAP;
@@ -286,6 +352,10 @@ static void emit_watch(uint8_t *code, pt_addr t, int i, const struct pt_watch *w
         put32(code + n + 1, (int32_t)(trap - (t + n + 5)));
         n += 5;
     }
+    if (w->frame_zero_off >= 0) {
+        n += emit_cmp_zero(code + n, w->frame_reg, (int32_t)w->frame_zero_off);
+        n += emit_je(code + n, t + n, trap);
+    }
     for (int k = 0; k < w->nframes; k++) {
         n += emit_cmp(code + n, t + n, w->frame_reg, PT_CLOCK_SLOTS + (pt_addr)k * 8);
         n += emit_je(code + n, t + n, trap);
@@ -295,13 +365,16 @@ static void emit_watch(uint8_t *code, pt_addr t, int i, const struct pt_watch *w
         n += emit_cmp(code + n, t + n, w->instr_reg, slot);
         n += emit_je(code + n, t + n, trap);
     }
+    n += emit_keep_last(code + n, t + n, w);
     code[n++] = 0xff; /* jmp [rip+rel32] */
     code[n++] = 0x25;
     put32(code + n, (int32_t)(orig - (t + n + 4)));
-    code[PT_CLOCK_WATCH_TRAP] = 0xcc; /* int3, then continue to the handler */
-    code[PT_CLOCK_WATCH_TRAP + 1] = 0xff;
-    code[PT_CLOCK_WATCH_TRAP + 2] = 0x25;
-    put32(code + PT_CLOCK_WATCH_TRAP + 3, (int32_t)(orig - (trap + 7)));
+    n = PT_CLOCK_WATCH_TRAP;
+    code[n++] = 0xcc; /* int3, then continue to the handler */
+    n += emit_keep_last(code + n, t + n, w);
+    code[n++] = 0xff;
+    code[n++] = 0x25;
+    put32(code + n, (int32_t)(orig - (t + n + 4)));
 }
 
 static int point_table(struct pt_clock *c, struct pt_mem *mem, pt_addr area, size_t size)
@@ -341,6 +414,8 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
     }
     int same_code = c->code_valid && c->watch.nframes == w->nframes &&
                     c->watch.ninstrs == w->ninstrs &&
+                    c->watch.frame_zero_off == w->frame_zero_off &&
+                    c->watch.keep_last == w->keep_last &&
                     memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0;
     if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
         return pt_wrap("writing watched values");

@@ -21,7 +21,13 @@
  * `sub 2; jle trap_i; jmp [fused handler]`, and after a trap resume into orig_i, the *first
  * half's* plain handler, so that the second half is dispatched and counted on its own: a stop
  * can land on either half (pt_clock_settle), while runs with no stop inside a pair keep the
- * fused speed.
+ * fused speed. Which versions have them is a version fact (common/pt_pyver.c).
+ *
+ * CPython 3.10 dispatches only from inside its handlers through opcode_targets; its main loop
+ * (a frame starting or resuming, after the eval breaker, every instruction while tracing)
+ * dispatches through a C switch with a table of its own. The plan then also routes that switch
+ * through opcode_targets (pt_clock_switch.c), so every instruction passes a trampoline there
+ * too. The plan is logged in the CLOCK event; replay installs exactly what was recorded.
  */
 #ifndef PT_CLOCK_H
 #define PT_CLOCK_H
@@ -44,8 +50,16 @@
 /* (slots: 2 * PT_WATCH_MAX words, up to 0x1a00; trampolines from 0x2000) */
 #define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 512 bytes */
 #define PT_CLOCK_WATCH_SIZE 512
-#define PT_CLOCK_WATCH_TRAP 496
+#define PT_CLOCK_WATCH_TRAP 480
 #define PT_WATCH_MAX 16
+/* The last dispatch seen by the watch trampolines (frame and next_instr registers), for a
+ * version whose frame does not keep its previous instruction (pt_pyver.keep_last_dispatch);
+ * after the slots. */
+#define PT_CLOCK_LAST (PT_PAGE_ADDR + 0x1a00)
+/* 3.10's main-loop switch routed through opcode_targets: a table of stubs, then the stubs. */
+#define PT_CLOCK_SWITCH_TABLE (PT_PAGE_ADDR + 0x30000)
+#define PT_CLOCK_SWITCH_STUBS (PT_PAGE_ADDR + 0x30800)
+#define PT_CLOCK_SWITCH_STUB 32
 
 /* What the watch trampolines trap on, besides the countdown (navigation: step into calls,
  * next/finish by frame, breakpoints by bytecode address). They count ticks exactly as the
@@ -57,13 +71,28 @@ struct pt_watch {
     int nframes;
     uint64_t instrs[PT_WATCH_MAX]; /* trap when next_instr is one of these */
     int ninstrs;
+    /* trap when the 32-bit member at this offset of the frame is 0 (3.10: f_lasti, a frame
+     * starting); -1: no such check */
+    int64_t frame_zero_off;
+    int keep_last; /* store every dispatch's registers at PT_CLOCK_LAST */
 };
 
 /* Where the clock goes in a given interpreter. */
 struct pt_clock_site {
     pt_addr table; /* opcode_targets */
     pt_addr deopt; /* _PyOpcode_Deopt (specialized opcode -> base opcode), 0 if absent */
+    pt_addr eval, eval_size; /* _PyEval_EvalFrameDefault */
     int relocated; /* the table is relocated by ld.so: install after its RELRO mprotect */
+};
+
+/* What the clock installs, decided once at record time and logged in the CLOCK event. */
+struct pt_clock_plan {
+    uint8_t redirect[256]; /* handler each opcode's trampoline continues to after a trap */
+    /* 3.10: the main loop's switch dispatch, routed through opcode_targets (0: none) */
+    pt_addr switch_site;  /* first byte of the instructions rewritten */
+    uint8_t switch_len;   /* how many bytes they are */
+    pt_addr switch_table; /* the switch's jump table (32-bit offsets relative to it) */
+    uint16_t switch_n;    /* its entries: opcodes 0 .. switch_n - 1 */
 };
 
 struct pt_clock {
@@ -75,20 +104,21 @@ struct pt_clock {
     uint8_t fused[256];    /* superinstructions: their plain trampolines count 2 */
 };
 
-/* Where opcode_targets (and _PyOpcode_Deopt) are in the tracee: symbols from the interpreter
- * image's symbol table (image = the file defining _PyRuntime; symfile = the file whose .symtab
+/* Where opcode_targets (and _PyOpcode_Deopt, _PyEval_EvalFrameDefault) are in the tracee:
+ * symbols from the interpreter image's symbol table (image = the file defining _PyRuntime; symfile = the file whose .symtab
  * has the symbols, its debug file for stripped binaries), relocated by the image's load address
  * in /proc/PID/maps. */
 int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt_clock_site *site);
-/* Which handler each opcode continues to after a trap (and in the watch trampolines, which count
- * one per dispatch). Identity, except for superinstructions (3.11/3.12: LOAD_FAST__LOAD_FAST &
- * co., specializations of LOAD_FAST, STORE_FAST and LOAD_CONST): their first half's plain
- * handler, so the second half is dispatched (and counted) on its own. */
+/* The plan for interpreter `version` ("3.11"): which handler each opcode continues to after a
+ * trap (and in the watch trampolines, which count one per dispatch): identity, except for
+ * superinstructions (their first half's plain handler, so the second half is dispatched and
+ * counted on its own); and for 3.10 where the main loop's switch is. */
 int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const char *version,
-                  uint8_t redirect[256]);
-/* Install the trampolines and redirect the table. The counter starts at tick 0, idle. */
+                  struct pt_clock_plan *plan);
+/* Install the trampolines, redirect the table and route the switch as the plan says. The
+ * counter starts at tick 0, idle. */
 int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table,
-                     const uint8_t redirect[256]);
+                     const struct pt_clock_plan *plan);
 /* The current tick. */
 int pt_clock_now(const struct pt_clock *c, struct pt_mem *mem, uint64_t *tick);
 /* Trap when tick `target` (> now) is reached; pt_clock_idle disarms. */

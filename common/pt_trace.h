@@ -15,6 +15,7 @@
 
 #include "pt_buf.h"
 #include "pt_chunk.h"
+#include "pt_clock.h"
 #include "pt_mem.h"
 
 #include <stddef.h>
@@ -82,8 +83,8 @@ struct pt_event {
     uint64_t rax, rdx, rcx;
     uint8_t insn_len;
     /* PT_EV_CLOCK */
-    uint64_t clock_table;        /* address of opcode_targets */
-    uint8_t clock_redirect[256]; /* handler each opcode's trampoline continues to */
+    uint64_t clock_table;          /* address of opcode_targets */
+    struct pt_clock_plan clock_plan; /* what was installed (pt_clock.h) */
     /* PT_EV_END */
     uint8_t end_how;
     int32_t end_code; /* exit status, signal number, or 0 */

@@ -22,8 +22,8 @@ static int install_now(struct rec_session *s)
 {
     pt_event_reset(&s->ev, PT_EV_CLOCK);
     s->ev.clock_table = s->clock_site.table;
-    if (pt_clock_plan(&s->mem, &s->clock_site, s->py.version, s->ev.clock_redirect) < 0 ||
-        pt_clock_install(&s->clock, &s->mem, s->clock_site.table, s->ev.clock_redirect) < 0) {
+    if (pt_clock_plan(&s->mem, &s->clock_site, s->py.version, &s->ev.clock_plan) < 0 ||
+        pt_clock_install(&s->clock, &s->mem, s->clock_site.table, &s->ev.clock_plan) < 0) {
         return -1;
     }
     s->clock_state = REC_CLOCK_ON;

@@ -52,7 +52,7 @@ int rep_clock_event(struct rep_session *s)
         return -1;
     }
     s->armed_for = 0;
-    return pt_clock_install(&s->clock, &s->mem, s->ev.clock_table, s->ev.clock_redirect);
+    return pt_clock_install(&s->clock, &s->mem, s->ev.clock_table, &s->ev.clock_plan);
 }
 
 int rep_clock_check(struct rep_session *s, uint64_t recorded)
