@@ -209,6 +209,7 @@ int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table,
     if (plan->switch_site && pt_clock_switch_install(mem, table, handler, plan) < 0) {
         return -1;
     }
+    c->switch_routed = plan->switch_site != 0;
     for (int i = 0; i < NOPCODES; i++) {
         orig[i] = handler[redirect[i]];
     }

@@ -101,6 +101,7 @@ struct pt_clock {
     int watching;          /* the table points at the watch trampolines */
     struct pt_watch watch; /* their configuration (slots included) */
     int code_valid;        /* the watch trampolines in memory were generated for `watch` */
+    int switch_routed;     /* the plan routed 3.10's main-loop switch through the table */
     uint8_t fused[256];    /* superinstructions: their plain trampolines count 2 */
 };
 

@@ -10,7 +10,8 @@
  * would report the line event there and the condition holds.
  *
  * Code that does not exist yet (a module imported later, a function defined later) leaves the
- * breakpoint pending: `continue` then also traps each frame start (RESUME) and retries the
+ * breakpoint pending: `continue` then also traps each frame start (pyi_frame_start_watch) and
+ * retries the
  * pending breakpoints against the code that starts, until all are resolved.
  */
 #define _GNU_SOURCE
@@ -383,7 +384,7 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
     if (rep_watch_breakpoints(s, w) < 0) {
         return -1;
     }
-    if (any_pending(s) && pyi_opcode_family(s->pyi, pyi_opcode_resume(s->pyi), w->trap_op) < 0) {
+    if (any_pending(s) && rep_watch_frame_starts(s, w) < 0) {
         return -1;
     }
     return 0;
@@ -449,7 +450,7 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
         if (rep_here_instr(s, pos, &next_instr) < 0) {
             return -1;
         }
-        if (pos->opcode == pyi_opcode_resume(s->pyi)) {
+        if (pos->frame_start) {
             for (int i = 0; i < s->nbps; i++) {
                 if (s->bps[i].enabled && !s->bps[i].is_catch && s->bps[i].naddrs == 0) {
                     resolve_at_start(s, &s->bps[i], pos);

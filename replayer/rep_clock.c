@@ -94,6 +94,9 @@ int rep_clock_prepare(struct rep_session *s)
         return -1;
     }
     uint64_t want = wanted_tick(s);
+    if (s->keep_last && rep_last_dispatch_sync(s, want) < 0) {
+        return -1;
+    }
     uint64_t now;
     if (want && (rep_clock_now(s, &now) < 0 || want <= now)) {
         if (!pt_errmsg()[0] && s->auto_snap && want == s->snap_due) {
