@@ -301,7 +301,7 @@ int pyi_attrs_311(struct pyi_session *s, pt_addr obj, pt_addr type,
                                              : pyi_values_iter_311(s, values, &k, -1, cb, ctx);
 }
 
-/* 3.12: one word before the object holds the dict, or the values tagged with 1
+/* 3.12: one word before the object holds the dict, or the values less 1 (an odd address)
  * (_PyObject_DictOrValuesPointer, _PyDictOrValues_IsValues). */
 int pyi_attrs_312(struct pyi_session *s, pt_addr obj, pt_addr type,
                   int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found)
@@ -326,7 +326,7 @@ int pyi_attrs_312(struct pyi_session *s, pt_addr obj, pt_addr type,
     *found = true;
     return pyi_cached_keys(s, type, &k) != 0
                ? -1
-               : pyi_values_iter_311(s, word - 1, &k, -1, cb, ctx);
+               : pyi_values_iter_311(s, word + 1, &k, -1, cb, ctx);
 }
 
 /* 3.13: the managed dict if there is one (its values may be the inline ones), else the inline

@@ -243,20 +243,56 @@ static int pyi_prev_instr(struct pyi_session *s, const struct pyi_dispatch *d,
     return c->iprev[cur]; /* returned from a call, resumed, or unknown: the one before */
 }
 
+/* The Python frame that called frame `f` (3.12+: past the C stack's frames between them). */
+static int pyi_python_caller(struct pyi_session *s, pt_addr previous, pt_addr *out)
+{
+    for (int hop = 0; previous && s->frame_owned_by_cstack >= 0 && hop < 8; hop++) {
+        int64_t owner;
+        if (pyi_rd(s, previous, PYI_F_IF_OWNER, &owner) != 0) {
+            return -1;
+        }
+        if (owner != s->frame_owned_by_cstack) {
+            break;
+        }
+        if (pyi_rd_ptr(s, previous, PYI_F_IF_PREVIOUS, &previous) != 0) {
+            return -1;
+        }
+    }
+    *out = previous;
+    return 0;
+}
+
 int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi_pos *out)
 {
     struct pyi_rawframe r;
     struct pyi_code *c;
     memset(out, 0, sizeof *out);
-    if (s->v->frame_read(s, d->frame, &r) != 0 || pyi_code_get(s, r.code, &c) != 0) {
+    if (s->v->frame_read(s, d->frame, &r) != 0) {
+        return -1;
+    }
+    if (r.cstack) {
+        /* 3.12+: the entry frame's own instructions (returning to C): not Python code */
+        out->frame = d->frame;
+        out->instr = d->next_instr;
+        out->c_stack = true;
+        out->cur = out->prev = -2;
+        out->line = out->line_of_prev = out->opcode = -1;
+        snprintf(out->filename, sizeof out->filename, "<C stack>");
+        snprintf(out->name, sizeof out->name, "<C stack>");
+        snprintf(out->qualname, sizeof out->qualname, "<C stack>");
+        return 0;
+    }
+    if (pyi_code_get(s, r.code, &c) != 0) {
         return -1;
     }
     int64_t unit = s->size[PYI_S_CODEUNIT];
     int cur = (int)((int64_t)(d->next_instr - c->code0) / unit) - s->v->dispatch_ahead;
     out->frame = d->frame;
     out->code = r.code;
-    out->previous = r.previous;
     out->instr = d->next_instr;
+    if (pyi_python_caller(s, r.previous, &out->previous) != 0) {
+        return -1;
+    }
     if (d->next_instr < c->code0 || cur < 0 || (size_t)cur >= c->ncodeunits) {
         return pt_fail("next_instr 0x%llx is outside the code object at 0x%llx",
                        (unsigned long long)d->next_instr, (unsigned long long)r.code);
@@ -600,6 +636,7 @@ int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, cha
     char *t = NULL;
     name[0] = file[0] = '\0';
     if (pyi_rd_ptr(s, frame, PYI_F_IF_PREVIOUS, previous) != 0 ||
+        pyi_python_caller(s, *previous, previous) != 0 ||
         pyi_rd_ptr(s, frame, PYI_F_IF_CODE, &code) != 0 ||
         pyi_rd_ptr(s, code, PYI_F_CO_NAME, &nameobj) != 0 || pyi_str_utf8(s, nameobj, &t) != 0) {
         return -1;

@@ -95,8 +95,16 @@ int pyi_base_opcode(struct pyi_session *s, const struct pyi_code *c, int op, int
     return s->opcode_deopt[op];
 }
 
-/* The de-quickened form: base opcode, its argument, then its caches zeroed. */
-static int pyi_deopt_fill(struct pyi_session *s, struct pyi_code *c, const uint8_t *raw)
+/* Where an instruction's opcode really is: in the bytecode, or (instrumented code, 3.12+) in
+ * the monitoring data (pyi_deopt_instrumented). */
+struct pyi_raw_src {
+    int (*opcode)(struct pyi_session *s, struct pyi_code *c, void *ctx, size_t i, int *op);
+    void *ctx;
+};
+
+/* The de-quickened form: base opcode, its argument, then its caches zeroed, instruction by
+ * instruction (cache units hold counters, not opcodes). */
+static int pyi_deopt_fill(struct pyi_session *s, struct pyi_code *c, const struct pyi_raw_src *src)
 {
     size_t n = c->ncodeunits;
     c->deopt = malloc(2 * n + 1);
@@ -104,7 +112,12 @@ static int pyi_deopt_fill(struct pyi_session *s, struct pyi_code *c, const uint8
         return pt_fail("out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        int op = raw[i];
+        int op = c->code[2 * i];
+        if (src && src->opcode(s, c, src->ctx, i, &op) != 0) {
+            free(c->deopt);
+            c->deopt = NULL;
+            return -1;
+        }
         if (s->de_instrument[op]) {
             op = s->de_instrument[op];
         }
@@ -137,16 +150,7 @@ int pyi_deopt_tables(struct pyi_session *s, struct pyi_code *c)
     if (!s->opcode_tables) {
         return pt_fail("cannot read _PyOpcode_Deopt/_PyOpcode_Caches in %s", s->pymod_path);
     }
-    uint8_t *raw = malloc(c->ncodeunits + 1);
-    if (!raw) {
-        return pt_fail("out of memory");
-    }
-    for (size_t i = 0; i < c->ncodeunits; i++) {
-        raw[i] = c->code[2 * i];
-    }
-    int rc = pyi_deopt_fill(s, c, raw);
-    free(raw);
-    return rc;
+    return pyi_deopt_fill(s, c, NULL);
 }
 
 /* One byte per code unit from an array of the monitoring data (lines[i].original_opcode or
@@ -175,39 +179,44 @@ static int pyi_monitoring_bytes(struct pyi_session *s, const struct pyi_code *c,
     return 0;
 }
 
+/* The monitoring data an instrumented code object's opcodes come from, read on first need. */
+struct pyi_instrumented {
+    uint8_t *line, *instr;
+};
+
+/* _Py_GetBaseOpcode's first two steps: INSTRUMENTED_LINE, then INSTRUMENTED_INSTRUCTION, keep
+ * the instruction they replaced in the monitoring data. */
+static int pyi_instrumented_opcode(struct pyi_session *s, struct pyi_code *c, void *ctx, size_t i,
+                                   int *op)
+{
+    const struct pyi_opdata *o = s->v->ops;
+    struct pyi_instrumented *m = ctx;
+    size_t n = c->ncodeunits;
+    if (*op == o->instrumented_line) {
+        if (!m->line && (!(m->line = malloc(n + 1)) ||
+                         pyi_monitoring_bytes(s, c, PYI_F_MON_LINES, (size_t)s->size[PYI_S_LINEDATA],
+                                              (size_t)s->m[PYI_F_LINEDATA_OPCODE].off, m->line))) {
+            return m->line ? -1 : pt_fail("out of memory");
+        }
+        *op = m->line[i];
+    }
+    if (*op == o->instrumented_instruction) {
+        if (!m->instr && (!(m->instr = malloc(n + 1)) ||
+                          pyi_monitoring_bytes(s, c, PYI_F_MON_PER_INSTR_OPCODES, 1, 0, m->instr))) {
+            return m->instr ? -1 : pt_fail("out of memory");
+        }
+        *op = m->instr[i];
+    }
+    return 0;
+}
+
 /* _Py_GetBaseOpcode for every instruction (Python/instrumentation.c, 3.12+). */
 int pyi_deopt_instrumented(struct pyi_session *s, struct pyi_code *c)
 {
-    const struct pyi_opdata *o = s->v->ops;
-    size_t n = c->ncodeunits;
-    uint8_t *raw = malloc(n + 1), *line = NULL, *instr = NULL;
-    int rc = raw ? 0 : pt_fail("out of memory");
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        raw[i] = c->code[2 * i];
-        if (raw[i] == o->instrumented_line && !line) {
-            line = malloc(n + 1);
-            rc = line ? pyi_monitoring_bytes(s, c, PYI_F_MON_LINES,
-                                             (size_t)s->size[PYI_S_LINEDATA],
-                                             (size_t)s->m[PYI_F_LINEDATA_OPCODE].off, line)
-                      : pt_fail("out of memory");
-        }
-        if (rc == 0 && raw[i] == o->instrumented_line) {
-            raw[i] = line[i];
-        }
-        if (rc == 0 && raw[i] == o->instrumented_instruction && !instr) {
-            instr = malloc(n + 1);
-            rc = instr ? pyi_monitoring_bytes(s, c, PYI_F_MON_PER_INSTR_OPCODES, 1, 0, instr)
-                       : pt_fail("out of memory");
-        }
-        if (rc == 0 && raw[i] == o->instrumented_instruction) {
-            raw[i] = instr[i];
-        }
-    }
-    if (rc == 0) {
-        rc = pyi_deopt_fill(s, c, raw);
-    }
-    free(raw);
-    free(line);
-    free(instr);
+    struct pyi_instrumented m = {NULL, NULL};
+    struct pyi_raw_src src = {pyi_instrumented_opcode, &m};
+    int rc = pyi_deopt_fill(s, c, &src);
+    free(m.line);
+    free(m.instr);
     return rc;
 }

@@ -222,7 +222,7 @@ struct pyi_dispatch {
 };
 /* Where Python is at a dispatch: the frame about to run the instruction at next_instr. */
 struct pyi_pos {
-    pt_addr frame, code, previous; /* previous: the calling frame (0 for the outermost) */
+    pt_addr frame, code, previous; /* previous: the calling Python frame (0 for the outermost) */
     pt_addr instr;                 /* the dispatch value of the instruction (what a breakpoint
                                     * address from pyi_code_line_addrs is compared with) */
     int cur;                       /* byte offset of the instruction about to run */
@@ -232,6 +232,8 @@ struct pyi_pos {
     int opcode;                    /* de-quickened opcode at cur */
     bool line_event;               /* sys.settrace would report a 'line' event here */
     bool frame_start;              /* the frame starts here (3.11+: RESUME; 3.10: offset 0) */
+    bool c_stack;                  /* 3.12+: the eval loop's own instructions in a frame the C
+                                    * stack owns (returning to C), not Python code */
     char filename[1024];           /* co_filename */
     char name[256];                /* co_name */
     char qualname[512];            /* co_qualname (3.10: co_name) */
@@ -271,7 +273,8 @@ const char *pyi_source_text(struct pyi_session *s, const char *file, int line, s
 /* The dispatch value (as pyi_pos.instr) of the instruction a frame is executing (or last
  * executed): for a caller, its call. */
 int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr);
-/* The least that tells a frame apart, cheaply: its caller, co_name and (if fcap) co_filename. */
+/* The least that tells a frame apart, cheaply: its Python caller, co_name and (if fcap)
+ * co_filename. */
 int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,
                     size_t ncap, char *file, size_t fcap);
 /* co_name and co_filename of the code a frame runs. */

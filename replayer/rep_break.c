@@ -456,7 +456,7 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
                     resolve_at_start(s, &s->bps[i], pos);
                 }
             }
-            continue;
+            /* 3.10 has no RESUME: a frame's first instruction can be the breakpoint's */
         }
         struct rep_bp *bp = rep_bp_check(s, next_instr, pos);
         if (bp) {
