@@ -82,6 +82,7 @@ enum pyi_field {
     PYI_F_TS_CUREXC_TRACEBACK,
     PYI_F_TS_CURRENT_EXC,     /* 3.12+: the exception object being raised */
     PYI_F_TS_EXC_INFO,        /* the exception being handled (_PyErr_StackItem *) */
+    PYI_F_TS_TRACING,         /* > 0 while a trace/profile/monitoring callback runs */
     PYI_F_EI_TRACEBACK,       /* 3.10: _PyErr_StackItem.exc_traceback */
     PYI_F_CF_CURRENT_FRAME,
     /* interpreter frames (3.10: the PyFrameObject members of the same role) */

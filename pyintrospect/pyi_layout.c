@@ -26,6 +26,7 @@ const struct pyi_member_spec pyi_layout_members[PYI_F__COUNT] = {
     M(PYI_F_TS_CUREXC_TYPE, "PyThreadState", "curexc_type"),
     M(PYI_F_TS_CUREXC_TRACEBACK, "PyThreadState", "curexc_traceback"),
     M(PYI_F_TS_EXC_INFO, "PyThreadState", "exc_info"),
+    M(PYI_F_TS_TRACING, "PyThreadState", "tracing"),
     M(PYI_F_CF_CURRENT_FRAME, "_PyCFrame", "current_frame"),
     M(PYI_F_IF_FUNC, "_PyInterpreterFrame", "f_func"),
     M(PYI_F_IF_GLOBALS, "_PyInterpreterFrame", "f_globals"),

@@ -60,13 +60,10 @@ static bool is_mem_at(const cs_x86_op *op, int64_t off)
     return op->type == X86_OP_MEM && op->mem.disp == off && op->mem.index == X86_REG_INVALID;
 }
 
-/* Among the first instructions of one handler, `mov qword [BASE + off], SRC`; *reads: a load
- * from [anything + off] came first. */
-static int scan_handler(struct pyi_session *s, csh cs, pt_addr pc, int64_t off, int *src, int *base,
-                        bool *reads)
+/* Among the first instructions of one handler, `mov qword [BASE + off], SRC`. */
+static int scan_handler(struct pyi_session *s, csh cs, pt_addr pc, int64_t off, int *src, int *base)
 {
     uint8_t code[96];
-    *reads = false;
     if (pt_mem_read(s->mem, pc, code, sizeof code) < 0) {
         return 0;
     }
@@ -80,10 +77,6 @@ static int scan_handler(struct pyi_session *s, csh cs, pt_addr pc, int64_t off, 
             *base = hw_reg(x->operands[0].mem.base);
             *src = hw_reg(x->operands[1].reg);
             found = *base >= 0 && *src >= 0;
-        } else if (insn[i].id == X86_INS_MOV && x->op_count == 2 &&
-                   x->operands[0].type == X86_OP_REG && is_mem_at(&x->operands[1], off) &&
-                   x->operands[1].size == 8) {
-            *reads = true;
         }
         if (insn[i].id == X86_INS_JMP || insn[i].id == X86_INS_RET || insn[i].id == X86_INS_CALL) {
             break;
@@ -91,6 +84,63 @@ static int scan_handler(struct pyi_session *s, csh cs, pt_addr pc, int64_t off, 
     }
     cs_free(insn, n);
     return found;
+}
+
+/* Does some path from the handler's entry load [frame + off] before storing it? The paths are
+ * followed through direct jumps (a handler often tests something first and branches), up to a
+ * few dozen instructions and until the store or a call, return or indirect jump. */
+static bool handler_reads(struct pyi_session *s, csh cs, pt_addr entry, int64_t off, int frame)
+{
+    enum { MAXBLOCKS = 16, MAXINSNS = 96 };
+    pt_addr todo[MAXBLOCKS], seen[MAXBLOCKS];
+    int ntodo = 0, nseen = 0, budget = MAXINSNS;
+    bool reads = false;
+    todo[ntodo++] = entry;
+    while (ntodo && !reads && budget > 0) {
+        pt_addr pc = todo[--ntodo];
+        bool dup = false;
+        for (int k = 0; k < nseen; k++) {
+            dup = dup || seen[k] == pc;
+        }
+        if (dup || nseen == MAXBLOCKS) {
+            continue;
+        }
+        seen[nseen++] = pc;
+        uint8_t code[128];
+        cs_insn *in;
+        if (pt_mem_read(s->mem, pc, code, sizeof code) < 0) {
+            continue;
+        }
+        size_t n = cs_disasm(cs, code, sizeof code, pc, 24, &in);
+        for (size_t i = 0; i < n && budget-- > 0; i++) {
+            const cs_x86 *x = &in[i].detail->x86;
+            bool mov = in[i].id == X86_INS_MOV && x->op_count == 2;
+            if (mov && is_mem_at(&x->operands[0], off) &&
+                hw_reg(x->operands[0].mem.base) == frame) {
+                break; /* stored first on this path */
+            }
+            if (mov && is_mem_at(&x->operands[1], off) &&
+                hw_reg(x->operands[1].mem.base) == frame) {
+                reads = true;
+                break;
+            }
+            bool jump = false;
+            for (int g = 0; g < in[i].detail->groups_count; g++) {
+                jump = jump || in[i].detail->groups[g] == CS_GRP_JUMP;
+            }
+            if (jump && x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
+                ntodo < MAXBLOCKS) {
+                todo[ntodo++] = (pt_addr)x->operands[0].imm;
+            }
+            if (in[i].id == X86_INS_JMP || in[i].id == X86_INS_RET || in[i].id == X86_INS_CALL) {
+                break;
+            }
+        }
+        if (n) {
+            cs_free(in, n);
+        }
+    }
+    return reads;
 }
 
 static int pyi_best_vote(int votes[16][16], int *a_out, int *b_out)
@@ -120,14 +170,16 @@ int pyi_dispatch_regs_store(struct pyi_session *s, const uint64_t handlers[256],
     int votes[16][16] = {{0}};
     for (int i = 0; i < 256; i++) {
         int src, base;
-        bool reads;
-        if (handlers[i] && scan_handler(s, cs, handlers[i], off, &src, &base, &reads)) {
+        if (handlers[i] && scan_handler(s, cs, handlers[i], off, &src, &base)) {
             votes[src][base]++;
-            s->reads_instr[i] = reads;
         }
     }
+    int found = pyi_best_vote(votes, instr_reg, frame_reg);
+    for (int i = 0; found >= 16 && i < 256; i++) {
+        s->reads_instr[i] = handlers[i] && handler_reads(s, cs, handlers[i], off, *frame_reg);
+    }
     cs_close(&cs);
-    if (pyi_best_vote(votes, instr_reg, frame_reg) < 16) {
+    if (found < 16) {
         return pt_fail("cannot tell which registers hold next_instr and frame in %s's "
                        "bytecode handlers (no `frame->%s = next_instr` store found)",
                        s->pymod_path, s->mspec[PYI_F_IF_INSTR].path);
@@ -262,6 +314,22 @@ static int pyi_python_caller(struct pyi_session *s, pt_addr previous, pt_addr *o
     return 0;
 }
 
+/* Is a trace, profile or monitoring callback running (tstate->tracing)? CPython reports no
+ * event at all then (call_trace / call_one_instrument), so neither does stepping. The thread
+ * running is the GIL holder. */
+bool pyi_in_callback(struct pyi_session *s)
+{
+    pt_addr interp, tstate = 0;
+    int64_t tracing = 0;
+    if (pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_HEAD, &interp) != 0 ||
+        s->v->gil_holder(s, interp, &tstate) != 0 || !tstate ||
+        pyi_rd(s, tstate, PYI_F_TS_TRACING, &tracing) != 0) {
+        pt_err_clear();
+        return false;
+    }
+    return tracing > 0;
+}
+
 int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi_pos *out)
 {
     struct pyi_rawframe r;
@@ -302,7 +370,7 @@ int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi
     out->prev = prev < 0 ? -2 : (int)(prev * unit);
     out->line = pyi_code_addr2line_idx(c, cur);
     out->line_of_prev = prev >= 0 ? pyi_code_addr2line_idx(c, prev) : -1;
-    out->line_event = pyi_line_event(s, c, prev, cur);
+    out->line_event = pyi_line_event(s, c, prev, cur) && !pyi_in_callback(s);
     out->opcode = c->deopt[2 * cur];
     out->frame_start = s->v->ops->resume >= 0 ? out->opcode == s->v->ops->resume : cur == 0;
     snprintf(out->filename, sizeof out->filename, "%s", c->filename ? c->filename : "?");

@@ -247,6 +247,9 @@ int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi
  * instruction it came from), the session only remembers it until the next pyi_refresh. Drops
  * what was read from the tracee (as pyi_invalidate). */
 int pyi_present(struct pyi_session *s, const struct pyi_dispatch *d, const struct pyi_pos *pos);
+/* Is a sys.settrace/setprofile/sys.monitoring callback running (tstate->tracing)? CPython
+ * reports no events in its code, and pyi_position no line events. */
+bool pyi_in_callback(struct pyi_session *s);
 /* The frame and its callers (Python frames only), innermost first, at most max. */
 int pyi_frame_callers(struct pyi_session *s, pt_addr frame, pt_addr *out, size_t max, size_t *n);
 /* How to trap a frame starting (pending breakpoints, the main script's start): opcodes whose

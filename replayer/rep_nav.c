@@ -205,6 +205,12 @@ int rep_last_dispatch_sync(struct rep_session *s, uint64_t want)
         return s->keep_last ? -1 : 0;
     }
     if ((s->watch_on || want == now + 1) && here_dispatch(s, &d) == 0) {
+        /* a trace function's own instructions run between two of the traced frame's: they
+         * must not hide the frame's previous one */
+        if (s->pyi && pyi_in_callback(s->pyi)) {
+            pt_err_clear();
+            return 0;
+        }
         slot[0] = d.frame;
         slot[1] = d.next_instr;
     }
