@@ -537,7 +537,7 @@ int pyi_code_scan(struct pyi_session *s, struct pyi_code *c)
         c->iprev[i] = prev;
         c->ilastline[i] = lastline;
         prev = (int)i;
-        if (c->lines[i] != -1) {
+        if (c->lines[i] != -1 || s->v->line_rule.starts_after_none) {
             lastline = c->lines[i];
         }
         int target = pyi_code_jump_target(s, c, i);

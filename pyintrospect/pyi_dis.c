@@ -238,7 +238,7 @@ static void pyi_dis_line(struct pyi_session *s, FILE *out, const struct pyi_code
         name = unknown;
     }
     pyi_buf_printf(&b, "%-*s", PYI_OPNAME_WIDTH, name);
-    if (op >= s->v->ops->have_argument) {
+    if (pyi_argkind(s, op) != PYI_ARG_NONE) {
         pyi_buf_printf(&b, " %*d", PYI_OPARG_WIDTH, arg);
         struct pyi_buf ar;
         pyi_buf_init(&ar);
@@ -281,7 +281,7 @@ int pyi_print_dis_code(struct pyi_session *s, FILE *out, pt_addr code, int lasti
     for (size_t i = 0; i < c->ncodeunits; i += 1 + (size_t)pyi_ncaches(s, c->deopt[2 * i])) {
         int op = c->deopt[2 * i];
         int arg = 0;
-        if (op >= s->v->ops->have_argument) {
+        if (pyi_argkind(s, op) != PYI_ARG_NONE) {
             arg = (int)(c->deopt[2 * i + 1] | ext);
             ext = op == s->v->ops->extended_arg ? (long)arg << 8 : 0;
         } else {

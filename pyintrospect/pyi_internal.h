@@ -69,6 +69,7 @@ enum pyi_field {
     PYI_F_IS_THREADS_HEAD,
     PYI_F_IS_BUILTINS,
     PYI_F_IS_MODULES,
+    PYI_F_IS_SYSDICT,
     PYI_F_IS_CEVAL_GIL,       /* 3.12+: the interpreter's GIL */
     PYI_F_IS_TYPES_BUILTINS,  /* 3.12+: static builtin types' state, by index */
     PYI_F_GIL_LAST_HOLDER,    /* _gil_runtime_state */
@@ -322,7 +323,7 @@ struct pyi_code {
     /* computed on first use by pyi_code_scan (per code unit, meaningful at instruction starts) */
     uint8_t *labels; /* 1: jump target or exception handler */
     int *iprev;      /* index of the previous instruction (-1 for the first) */
-    int *ilastline;  /* last non-None line before this instruction (-1: none) */
+    int *ilastline;  /* the line dis.findlinestarts compares with (version rule; -1: none) */
     /* identity (pyi_code_get): the immutable members that say which code this is, and the
      * session generation at which they were last checked against the tracee */
     uint8_t ident[PYI_CODE_IDENT_MAX];
@@ -396,6 +397,10 @@ struct pyi_line_rule {
     /* A backward jump reports a line even on the same line, except (3.11) into SEND, or (3.12+)
      * from JUMP_BACKWARD_NO_INTERRUPT: both the `yield from`/`await` loop. */
     bool exempt_into_send, exempt_from_no_interrupt;
+    /* dis.findlinestarts: a line starts where it differs from the last line seen (until 3.12,
+     * instructions without a line are skipped), or from the previous instruction's, no line
+     * included (3.13) */
+    bool starts_after_none;
 };
 
 struct pyi_session;

@@ -19,6 +19,7 @@ const struct pyi_member_spec pyi_layout_members[PYI_F__COUNT] = {
     M(PYI_F_IS_THREADS_HEAD, "PyInterpreterState", "threads.head"),
     M(PYI_F_IS_BUILTINS, "PyInterpreterState", "builtins"),
     M(PYI_F_IS_MODULES, "PyInterpreterState", "modules"),
+    M(PYI_F_IS_SYSDICT, "PyInterpreterState", "sysdict"),
     M(PYI_F_TS_NEXT, "PyThreadState", "next"),
     M(PYI_F_TS_CFRAME, "PyThreadState", "cframe"),
     M(PYI_F_TS_THREAD_ID, "PyThreadState", "thread_id"),

@@ -56,6 +56,28 @@ static int pyi_resolve_syms(struct pyi_session *s)
     return 0;
 }
 
+/* Before 3.11 there is no Py_Version: the patch level comes from sys.version, read once the
+ * layout is known ("3.10.13 (main, ...)"). Left as "3.10" if unreadable. */
+static void pyi_refine_version(struct pyi_session *s)
+{
+    pt_addr interp, sysdict, ver;
+    char *text = NULL;
+    unsigned maj, min, patch;
+    if (strchr(s->version, '.') != strrchr(s->version, '.') ||
+        pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_MAIN, &interp) != 0 ||
+        pyi_rd_ptr(s, interp, PYI_F_IS_SYSDICT, &sysdict) != 0 || !sysdict ||
+        pyi_dict_get_str(s, sysdict, "version", &ver) != 0 || !ver ||
+        pyi_str_utf8(s, ver, &text) != 0) {
+        pt_err_clear();
+        return;
+    }
+    if (sscanf(text, "%u.%u.%u", &maj, &min, &patch) == 3 &&
+        maj == ((s->hexversion >> 24) & 0xff) && min == ((s->hexversion >> 16) & 0xff)) {
+        snprintf(s->version, sizeof s->version, "%u.%u.%u", maj, min, patch);
+    }
+    free(text);
+}
+
 static int pyi_open_steps(struct pyi_session *s)
 {
     if (pyi_dbg_begin(s) != 0 || pyi_dbg_find_python(s) != 0 || pyi_pick_version(s) != 0 ||
@@ -68,6 +90,7 @@ static int pyi_open_steps(struct pyi_session *s)
         return -1;
     }
     pyi_opcodes_load(s);
+    pyi_refine_version(s);
     return 0;
 }
 

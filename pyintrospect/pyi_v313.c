@@ -49,7 +49,8 @@ const struct pyi_vops pyi_v313 = {
     .ops = &pyi_opdata_v313,
     .overrides = v313_overrides,
     .noverrides = sizeof v313_overrides / sizeof v313_overrides[0],
-    .line_rule = {.prev_before_traceable = true, .exempt_from_no_interrupt = true},
+    .line_rule = {.prev_before_traceable = true, .exempt_from_no_interrupt = true,
+                  .starts_after_none = true},
     .tpf_heaptype = 1UL << 9,       /* Py_TPFLAGS_HEAPTYPE */
     .tpf_managed_dict = 1UL << 4,   /* Py_TPFLAGS_MANAGED_DICT */
     .tpf_inline_values = 1UL << 2,  /* Py_TPFLAGS_INLINE_VALUES */

@@ -39,6 +39,7 @@ print(json.dumps({
     "hasjrel": ops(dis.hasjrel), "hasjabs": ops(dis.hasjabs),
     "haslocal": ops(dis.haslocal), "hasfree": ops(dis.hasfree),
     "hascompare": ops(dis.hascompare),
+    "hasarg": ops(dis.hasarg) if hasattr(dis, "hasarg") else None,
     "caches": caches,
     "intrinsic1": list(getattr(opcode, "_intrinsic_1_descs", [])),
     "intrinsic2": list(getattr(opcode, "_intrinsic_2_descs", [])),
@@ -63,9 +64,11 @@ def argkind(d, op):
     minor = int(d["version"].split(".")[1])
     if not name or name.startswith("<") or op < d["have_argument"]:
         return "NONE"
+    if d["hasarg"] is not None and op not in d["hasarg"]:
+        return "NONE"  # 3.13: WITH_EXCEPT_START is HAVE_ARGUMENT's number but has no argument
     if op in d["hasconst"]:
-        # dis shows the constant for these only (KW_NAMES: a bare number)
-        return "CONST" if name in ("LOAD_CONST", "RETURN_CONST") else "PLAIN"
+        # 3.11's dis shows the constant of LOAD_CONST only (KW_NAMES: a bare number)
+        return "CONST" if name in ("LOAD_CONST", "RETURN_CONST") or minor >= 12 else "PLAIN"
     if op in d["hasname"]:
         if name == "LOAD_GLOBAL" and minor >= 11:
             return "GLOBAL"
