@@ -327,13 +327,49 @@ static size_t emit_cmp_zero(uint8_t *p, int reg, int32_t disp)
     return n;
 }
 
+/* cmp qword [REG + disp32], 0 (8 or 9 bytes). */
+static size_t emit_cmpq_zero(uint8_t *p, int reg, int32_t disp)
+{
+    size_t n = 0;
+    p[n++] = (uint8_t)(0x48 | (reg >= 8 ? 1 : 0));
+    p[n++] = 0x83;
+    p[n++] = (uint8_t)(0x80 | (7 << 3) | ((reg & 7) == 4 ? 4 : (reg & 7)));
+    if ((reg & 7) == 4) {
+        p[n++] = 0x24;
+    }
+    put32(p + n, disp);
+    n += 4;
+    p[n++] = 0;
+    return n;
+}
+
+/* Keep this dispatch (frame, next_instr) at slot. */
+static size_t emit_keep(uint8_t *p, pt_addr at, const struct pt_watch *w, pt_addr slot)
+{
+    size_t n = emit_store(p, at, w->frame_reg, slot);
+    return n + emit_store(p + n, at + n, w->instr_reg, slot + 8);
+}
+
+/* The last-dispatch bookkeeping of a watch trampoline (flags clobbered, as by its `sub`):
+ *       <keep at LAST>
+ *       cmp qword [frame + traced_off], 0 ; je done
+ *       <keep at LAST + 16>
+ *   done: */
 static size_t emit_keep_last(uint8_t *p, pt_addr at, const struct pt_watch *w)
 {
     if (!w->keep_last) {
         return 0;
     }
-    size_t n = emit_store(p, at, w->frame_reg, PT_CLOCK_LAST);
-    return n + emit_store(p + n, at + n, w->instr_reg, PT_CLOCK_LAST + 8);
+    size_t n = emit_keep(p, at, w, PT_CLOCK_LAST);
+    if (w->keep_traced_off < 0) {
+        return n;
+    }
+    n += emit_cmpq_zero(p + n, w->frame_reg, (int32_t)w->keep_traced_off);
+    p[n++] = 0x74; /* je done */
+    size_t je_done = n++;
+    n += emit_keep(p + n, at + n, w, PT_CLOCK_LAST + 16);
+    p[je_done] = (uint8_t)(n - (je_done + 1));
+    return n;
 }
 
 static void emit_watch(uint8_t *code, pt_addr t, int i, const struct pt_watch *w)
@@ -417,6 +453,7 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
                     c->watch.ninstrs == w->ninstrs &&
                     c->watch.frame_zero_off == w->frame_zero_off &&
                     c->watch.keep_last == w->keep_last &&
+                    c->watch.keep_traced_off == w->keep_traced_off &&
                     memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0;
     if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
         return pt_wrap("writing watched values");

@@ -48,17 +48,17 @@
 #define PT_CLOCK_IDLE (1ull << 62) /* countdown when nothing is awaited: never reaches 0 */
 #define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1900) /* watched frames, then watched instructions */
 /* (slots: 2 * PT_WATCH_MAX words, up to 0x1a00; trampolines from 0x2000) */
-#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 512 bytes */
-#define PT_CLOCK_WATCH_SIZE 512
-#define PT_CLOCK_WATCH_TRAP 480
+#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 1 KiB */
+#define PT_CLOCK_WATCH_SIZE 1024
+#define PT_CLOCK_WATCH_TRAP 928
 #define PT_WATCH_MAX 16
-/* The last dispatch seen by the watch trampolines (frame and next_instr registers), for a
- * version whose frame does not keep its previous instruction (pt_pyver.keep_last_dispatch);
- * after the slots. */
+/* The last dispatch seen by the watch trampolines (frame and next_instr registers), then the
+ * last one of a traced frame, for a version whose frame does not keep its previous
+ * instruction (pt_pyver.keep_last_dispatch); after the slots. */
 #define PT_CLOCK_LAST (PT_PAGE_ADDR + 0x1a00)
 /* 3.10's main-loop switch routed through opcode_targets: a table of stubs, then the stubs. */
-#define PT_CLOCK_SWITCH_TABLE (PT_PAGE_ADDR + 0x30000)
-#define PT_CLOCK_SWITCH_STUBS (PT_PAGE_ADDR + 0x30800)
+#define PT_CLOCK_SWITCH_TABLE (PT_PAGE_ADDR + 0x60000)
+#define PT_CLOCK_SWITCH_STUBS (PT_PAGE_ADDR + 0x60800)
 #define PT_CLOCK_SWITCH_STUB 32
 
 /* What the watch trampolines trap on, besides the countdown (navigation: step into calls,
@@ -75,6 +75,10 @@ struct pt_watch {
      * starting); -1: no such check */
     int64_t frame_zero_off;
     int keep_last; /* store every dispatch's registers at PT_CLOCK_LAST */
+    /* ... and, when the frame member at this offset is not 0 (3.10: f_trace, sys.settrace
+     * traces the frame), also at PT_CLOCK_LAST + 16: a trace function's own instructions
+     * (untraced) then do not hide the traced frame's last one. -1: no second slot */
+    int64_t keep_traced_off;
 };
 
 /* Where the clock goes in a given interpreter. */

@@ -274,6 +274,12 @@ bool pyi_needs_last_dispatch(const struct pyi_session *s)
     return s->facts->keep_last_dispatch;
 }
 
+int64_t pyi_frame_traced_offset(const struct pyi_session *s)
+{
+    return s->facts->keep_last_dispatch && s->m[PYI_F_FO_TRACE].off >= 0 ? s->m[PYI_F_FO_TRACE].off
+                                                                        : -1;
+}
+
 /* The frame's previous instruction (code unit index, -1: none) at a dispatch of cur. */
 static int pyi_prev_instr(struct pyi_session *s, const struct pyi_dispatch *d,
                           const struct pyi_rawframe *r, struct pyi_code *c, int cur)
@@ -292,6 +298,13 @@ static int pyi_prev_instr(struct pyi_session *s, const struct pyi_dispatch *d,
         pt_err_clear();
         return -1; /* a frame starting */
     }
+    int64_t traced = 0;
+    if (d->traced_frame == d->frame && d->traced_instr >= c->code0 &&
+        pyi_rd(s, d->frame, PYI_F_FO_TRACE, &traced) == 0 && traced) {
+        /* its trace function ran since: its previous instruction is the last traced one */
+        return (int)((int64_t)(d->traced_instr - c->code0) / unit) - s->v->dispatch_ahead;
+    }
+    pt_err_clear();
     return c->iprev[cur]; /* returned from a call, resumed, or unknown: the one before */
 }
 

@@ -213,12 +213,17 @@ int pyi_dispatch_regs(struct pyi_session *s, const uint64_t handlers[256], int *
 /* Does this version's frame forget its previous instruction by the time of a dispatch (3.10)?
  * Then the caller tells pyi_position the last dispatch it saw (struct pyi_dispatch.last_*). */
 bool pyi_needs_last_dispatch(const struct pyi_session *s);
+/* Then, the offset of the frame member that is non-zero while sys.settrace traces the frame
+ * (3.10: f_trace), -1 if none: the last dispatch of a traced frame is also kept apart, since
+ * a trace function's own instructions (untraced) run between two of its instructions. */
+int64_t pyi_frame_traced_offset(const struct pyi_session *s);
 /* A dispatch: the registers at a clock trap, and the opcode whose trampoline trapped. */
 struct pyi_dispatch {
     pt_addr frame, next_instr; /* the dispatch registers (pyi_dispatch_regs) */
     int opcode;                /* the opcode dispatched (raw: specialized, instrumented...) */
-    /* the dispatch before it, when pyi_needs_last_dispatch: 0 if unknown */
-    pt_addr last_frame, last_instr;
+    /* the dispatch before it, and the last dispatch of a traced frame, when
+     * pyi_needs_last_dispatch: 0 if unknown */
+    pt_addr last_frame, last_instr, traced_frame, traced_instr;
 };
 /* Where Python is at a dispatch: the frame about to run the instruction at next_instr. */
 struct pyi_pos {

@@ -52,6 +52,7 @@ struct rep_session {
     pid_t pyi_pid;
     int nav_ready, instr_reg, frame_reg; /* dispatch registers (pyi_dispatch_regs) */
     int keep_last;                       /* keep the last dispatch (pyi_needs_last_dispatch) */
+    int64_t keep_traced_off;             /* ... by pyi_frame_traced_offset's rule */
     struct pt_watch watch;                /* what the watch trampolines trap on while watch_on */
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */

@@ -119,6 +119,7 @@ int rep_nav_ready(struct rep_session *s)
         return -1;
     }
     s->keep_last = pyi_needs_last_dispatch(p);
+    s->keep_traced_off = pyi_frame_traced_offset(p);
     /* what `catch raise` plants on, found now: it can be set at the end of the recording too,
      * where there is no process to look in */
     if (!s->nbp_addr && pyi_symbol_addr(p, "PyTraceBack_Here", &s->nbp_addr) < 0) {
@@ -160,7 +161,7 @@ static int stopped_opcode(struct rep_session *s, const struct user_regs_struct *
 static int here_dispatch(struct rep_session *s, struct pyi_dispatch *d)
 {
     struct user_regs_struct r;
-    uint64_t last[2] = {0, 0};
+    uint64_t last[4] = {0, 0, 0, 0};
     memset(d, 0, sizeof *d);
     if (pt_getregs(s->pid, &r) < 0) {
         return -1;
@@ -176,6 +177,8 @@ static int here_dispatch(struct rep_session *s, struct pyi_dispatch *d)
     }
     d->last_frame = last[0];
     d->last_instr = last[1];
+    d->traced_frame = last[2];
+    d->traced_instr = last[3];
     return 0;
 }
 
@@ -193,26 +196,36 @@ int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_ins
     return pyi_position(p, &d, pos);
 }
 
+/* Is the dispatch's frame traced (the watch trampolines' rule, pt_watch.keep_traced_off)? */
+static int frame_traced(struct rep_session *s, pt_addr frame)
+{
+    uint64_t v = 0;
+    return s->keep_traced_off >= 0 &&
+           pt_mem_read(&s->mem, frame + (pt_addr)s->keep_traced_off, &v, sizeof v) == 0 && v;
+}
+
 /* Before resuming (rep_clock_prepare), for a version whose frame forgets its previous
- * instruction: the slot the watch trampolines keep must hold the dispatch the run starts from
+ * instruction: the slots the watch trampolines keep must hold the dispatch the run starts from
  * when the next trap can be the very next dispatch (a one-dispatch run) or when watching (the
- * trampolines keep it up to date from there); after any other run it is unknown. */
+ * trampolines keep them up to date from there), as the trampolines keep them (the last one,
+ * and the last one of a traced frame); after any other run they are unknown. */
 int rep_last_dispatch_sync(struct rep_session *s, uint64_t want)
 {
-    uint64_t now, slot[2] = {0, 0};
+    uint64_t now, slot[4] = {0, 0, 0, 0};
     struct pyi_dispatch d;
-    if (!s->keep_last || rep_clock_now(s, &now) < 0) {
+    if (!s->keep_last || rep_clock_now(s, &now) < 0 ||
+        pt_mem_read(&s->mem, PT_CLOCK_LAST, slot, sizeof slot) < 0) {
         return s->keep_last ? -1 : 0;
     }
     if ((s->watch_on || want == now + 1) && here_dispatch(s, &d) == 0) {
-        /* a trace function's own instructions run between two of the traced frame's: they
-         * must not hide the frame's previous one */
-        if (s->pyi && pyi_in_callback(s->pyi)) {
-            pt_err_clear();
-            return 0;
-        }
         slot[0] = d.frame;
         slot[1] = d.next_instr;
+        if (frame_traced(s, d.frame)) {
+            slot[2] = d.frame;
+            slot[3] = d.next_instr;
+        }
+    } else {
+        memset(slot, 0, sizeof slot);
     }
     pt_err_clear();
     return pt_mem_write(&s->mem, PT_CLOCK_LAST, slot, sizeof slot);
@@ -271,6 +284,7 @@ void rep_watch_init(struct rep_session *s, struct pt_watch *w)
     w->instr_reg = s->instr_reg;
     w->frame_zero_off = -1;
     w->keep_last = s->keep_last;
+    w->keep_traced_off = s->keep_traced_off;
 }
 
 int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self)
