@@ -23,7 +23,8 @@ own reprs) are computed by that build itself. CASE is one of:
   floats   (build-independent) repr of ~130000 floats (powers of two and neighbours, random
            bit patterns, short decimals), 20000 complex numbers and 300 big ints against Python
   errors   missing debug info (PYTT_DEBUG_DIR), a non-Python pid, no such pid, an unsupported
-           CPython, usage errors
+           CPython, usage errors; on 3.13+ the _Py_DebugOffsets check (every entry compared
+           with DWARF, and one entry damaged in the tracee's memory: reported, DWARF used)
 Every comparison counts what it compared and fails on zero, so a test cannot pass vacuously.
 The harness runs under Debian's python3 (3.11) and needs no package beyond the standard library.
 """
@@ -657,6 +658,8 @@ def case_errors(args, python, tmp):
     chk.true("usage", rc == 2 and err.startswith("usage: pytt dump"), err)
     rc, out, err = run([args.pytt, "dump", "12", "13"])
     chk.true("usage: two pids", rc == 2, err)
+    if minor_version(python) >= "3.13":
+        debug_offsets_check(args, python, tmp, chk)
     for other in UNSUPPORTED:
         if not os.path.exists(other):
             continue
@@ -669,6 +672,52 @@ def case_errors(args, python, tmp):
         finally:
             t2.finish()
     return chk.finish("errors")
+
+
+def runtime_address(pid):
+    """_PyRuntime in the tracee: its symbol in libpython, plus where libpython is mapped."""
+    lib = base = None
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and "libpython" in parts[5] and int(parts[2], 16) == 0:
+                lib, base = parts[5], int(parts[0].split("-")[0], 16)
+                break
+    out = subprocess.run(["nm", lib], capture_output=True, text=True, check=True).stdout
+    sym = next(int(l.split()[0], 16) for l in out.splitlines() if l.endswith(" _PyRuntime"))
+    return lib, base + sym
+
+
+def debug_offsets_check(args, python, tmp, chk):
+    """3.13+: pytt compares the process's _Py_DebugOffsets with DWARF; one entry damaged in
+    the tracee's memory (CPython itself never reads it) is reported by name with both values,
+    and the dump is still right (DWARF is used)."""
+    import struct
+    t = Tracee(python, os.path.join(TRACEES, "values.py"), tmp)
+    try:
+        layout = probe(args, t.pid, ["layout"])["layout"]
+        m = re.match(r"checked (\d+) differ (\d+)", layout)
+        chk.true("_Py_DebugOffsets agrees with DWARF", m and int(m.group(1)) >= 20 and
+                 m.group(2) == "0", layout)
+        lib, runtime = runtime_address(t.pid)
+        gdb = subprocess.run(["gdb", "-batch", "-nx", "-ex", "print/d (long)&((struct "
+                              "_Py_DebugOffsets *)0)->thread_state.current_frame", lib],
+                             capture_output=True, text=True).stdout
+        off = int(gdb.strip().split("=")[-1])
+        with open("/proc/%d/mem" % t.pid, "r+b", buffering=0) as mem:
+            mem.seek(runtime + off)
+            real = struct.unpack("<Q", mem.read(8))[0]
+            mem.seek(runtime + off)
+            mem.write(struct.pack("<Q", real + 8))
+        rc, out, err = run([args.pytt, "dump", str(t.pid)])
+        chk.true("damaged _Py_DebugOffsets: reported",
+                 rc == 0 and "pytt dump: warning: PyThreadState.current_frame: _Py_DebugOffsets "
+                 "says %d, DWARF %d; pytt uses DWARF" % (real + 8, real) in err, err)
+        frames = parse_dump(out)[1][str(t.pid)]["frames"]
+        compare_stack(chk, frames, reported_stack(t.report), label="dump with damaged table")
+    finally:
+        chk.eq("tracee carries on after detach", t.finish(), 0)
+    chk.need("damaged _Py_DebugOffsets: reported")
 
 
 # ---- session: invalidate and set_target ------------------------------------------------------
