@@ -309,12 +309,12 @@ static size_t emit_store(uint8_t *p, pt_addr at, int reg, pt_addr slot)
     return 7;
 }
 
-/* cmp dword [REG + disp32], 0 (8 or 9 bytes). */
-static size_t emit_cmp_zero(uint8_t *p, int reg, int32_t disp)
+/* cmp dword (qword: wide) [REG + disp32], 0 (8 to 10 bytes). */
+static size_t emit_cmp_zero(uint8_t *p, int reg, int32_t disp, int wide)
 {
     size_t n = 0;
-    if (reg >= 8) {
-        p[n++] = 0x41;
+    if (wide || reg >= 8) {
+        p[n++] = (uint8_t)(0x40 | (wide ? 8 : 0) | (reg >= 8 ? 1 : 0));
     }
     p[n++] = 0x83;
     p[n++] = (uint8_t)(0x80 | (7 << 3) | ((reg & 7) == 4 ? 4 : (reg & 7)));
@@ -327,23 +327,6 @@ static size_t emit_cmp_zero(uint8_t *p, int reg, int32_t disp)
     return n;
 }
 
-/* cmp qword [REG + disp32], 0 (8 or 9 bytes). */
-static size_t emit_cmpq_zero(uint8_t *p, int reg, int32_t disp)
-{
-    size_t n = 0;
-    p[n++] = (uint8_t)(0x48 | (reg >= 8 ? 1 : 0));
-    p[n++] = 0x83;
-    p[n++] = (uint8_t)(0x80 | (7 << 3) | ((reg & 7) == 4 ? 4 : (reg & 7)));
-    if ((reg & 7) == 4) {
-        p[n++] = 0x24;
-    }
-    put32(p + n, disp);
-    n += 4;
-    p[n++] = 0;
-    return n;
-}
-
-/* Keep this dispatch (frame, next_instr) at slot. */
 static size_t emit_keep(uint8_t *p, pt_addr at, const struct pt_watch *w, pt_addr slot)
 {
     size_t n = emit_store(p, at, w->frame_reg, slot);
@@ -364,7 +347,7 @@ static size_t emit_keep_last(uint8_t *p, pt_addr at, const struct pt_watch *w)
     if (w->keep_traced_off < 0) {
         return n;
     }
-    n += emit_cmpq_zero(p + n, w->frame_reg, (int32_t)w->keep_traced_off);
+    n += emit_cmp_zero(p + n, w->frame_reg, (int32_t)w->keep_traced_off, 1);
     p[n++] = 0x74; /* je done */
     size_t je_done = n++;
     n += emit_keep(p + n, at + n, w, PT_CLOCK_LAST + 16);
@@ -390,7 +373,7 @@ static void emit_watch(uint8_t *code, pt_addr t, int i, const struct pt_watch *w
         n += 5;
     }
     if (w->frame_zero_off >= 0) {
-        n += emit_cmp_zero(code + n, w->frame_reg, (int32_t)w->frame_zero_off);
+        n += emit_cmp_zero(code + n, w->frame_reg, (int32_t)w->frame_zero_off, 0);
         n += emit_je(code + n, t + n, trap);
     }
     for (int k = 0; k < w->nframes; k++) {

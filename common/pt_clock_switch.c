@@ -25,6 +25,7 @@
 #include "pt_clock_switch.h"
 
 #include "pt_error.h"
+#include "pt_x86.h"
 
 #include <capstone/capstone.h>
 #include <stdlib.h>
@@ -32,22 +33,6 @@
 
 #define SW_MAX_FUNC (1 << 20) /* bytes of _PyEval_EvalFrameDefault read */
 #define SW_MAX_PREFIX 16      /* bytes of reloads a switch entry may add */
-
-/* Capstone register -> hardware number (0 rax .. 15 r15) for 64-bit registers, else -1. */
-static int hw64(x86_reg r)
-{
-    static const x86_reg order[16] = {
-        X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP, X86_REG_RBP,
-        X86_REG_RSI, X86_REG_RDI, X86_REG_R8,  X86_REG_R9,  X86_REG_R10, X86_REG_R11,
-        X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15,
-    };
-    for (int i = 0; i < 16; i++) {
-        if (order[i] == r) {
-            return i;
-        }
-    }
-    return -1;
-}
 
 struct sw_func {
     csh cs;
@@ -104,7 +89,7 @@ static const char *const sw_sub[16][3] = {
 static int same_reg(csh cs, x86_reg r, int hw)
 {
     const char *name = cs_reg_name(cs, r);
-    if (hw64(r) == hw) {
+    if (pt_x86_hw_reg(r) == hw) {
         return 1;
     }
     for (int k = 0; name && k < 3; k++) {
@@ -172,24 +157,24 @@ static int match_tail(const struct sw_func *f, size_t j, struct sw_site *s)
         return 0;
     }
     s->jmp = j;
-    s->r = hw64(x->operands[0].reg);
+    s->r = pt_x86_hw_reg(x->operands[0].reg);
     const cs_x86 *a = &in[j - 1].detail->x86;
     if (s->r < 0 || in[j - 1].id != X86_INS_ADD || a->op_count != 2 ||
         a->operands[0].type != X86_OP_REG || a->operands[1].type != X86_OP_REG ||
-        hw64(a->operands[0].reg) != s->r) {
+        pt_x86_hw_reg(a->operands[0].reg) != s->r) {
         return 0;
     }
     s->add = j - 1;
-    s->b = hw64(a->operands[1].reg);
+    s->b = pt_x86_hw_reg(a->operands[1].reg);
     const cs_x86 *m = &in[j - 2].detail->x86;
     if (s->b < 0 || in[j - 2].id != X86_INS_MOVSXD || m->op_count != 2 ||
-        m->operands[1].type != X86_OP_MEM || hw64(m->operands[1].mem.base) != s->b ||
+        m->operands[1].type != X86_OP_MEM || pt_x86_hw_reg(m->operands[1].mem.base) != s->b ||
         m->operands[1].mem.scale != 4 || m->operands[1].mem.disp != 0 ||
-        hw64(m->operands[0].reg) != s->r) {
+        pt_x86_hw_reg(m->operands[0].reg) != s->r) {
         return 0;
     }
     s->movsxd = j - 2;
-    s->i = hw64(m->operands[1].mem.index);
+    s->i = pt_x86_hw_reg(m->operands[1].mem.index);
     return s->i >= 0 && s->i != s->b;
 }
 
@@ -200,7 +185,7 @@ static int match_lea(const struct sw_func *f, struct sw_site *s)
     for (size_t k = s->movsxd; k-- > 0 && s->movsxd - k <= 4;) {
         const cs_insn *in = &f->insn[k];
         const cs_x86 *x = &in->detail->x86;
-        if (in->id == X86_INS_LEA && x->op_count == 2 && hw64(x->operands[0].reg) == s->b &&
+        if (in->id == X86_INS_LEA && x->op_count == 2 && pt_x86_hw_reg(x->operands[0].reg) == s->b &&
             x->operands[1].mem.base == X86_REG_RIP) {
             s->lea = k;
             s->table = in->address + in->size + (pt_addr)x->operands[1].mem.disp;

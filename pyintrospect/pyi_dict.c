@@ -196,36 +196,33 @@ int pyi_dict_iter_310(struct pyi_session *s, pt_addr dict,
     return pyi_values_by_order(s, values, &k, order, n, cb, ctx);
 }
 
-/* _PyDict_Next, 3.11/3.12. */
+/* _PyDict_Next from 3.11: combined entries, or split values (values_iter: the version's). */
+static int pyi_dict_iter_keys(struct pyi_session *s, pt_addr dict, bool order_after,
+                              int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx)
+{
+    pt_addr keys, values;
+    int64_t used;
+    struct pyi_keys k;
+    if (pyi_dict_head(s, dict, &keys, &values, &used) != 0 || pyi_keys_read(s, keys, &k) != 0) {
+        return pt_wrap("reading dict at 0x%llx", (unsigned long long)dict);
+    }
+    if (!values) {
+        return pyi_entries_iter(s, dict, &k, cb, ctx);
+    }
+    return order_after ? pyi_values_iter_313(s, values, &k, cb, ctx)
+                       : pyi_values_iter_311(s, values, &k, used, cb, ctx);
+}
+
 int pyi_dict_iter_311(struct pyi_session *s, pt_addr dict,
                       int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx)
 {
-    pt_addr keys, values;
-    int64_t used;
-    struct pyi_keys k;
-    if (pyi_dict_head(s, dict, &keys, &values, &used) != 0 || pyi_keys_read(s, keys, &k) != 0) {
-        return pt_wrap("reading dict at 0x%llx", (unsigned long long)dict);
-    }
-    if (values) {
-        return pyi_values_iter_311(s, values, &k, used, cb, ctx);
-    }
-    return pyi_entries_iter(s, dict, &k, cb, ctx);
+    return pyi_dict_iter_keys(s, dict, false, cb, ctx);
 }
 
-/* _PyDict_Next, 3.13. */
 int pyi_dict_iter_313(struct pyi_session *s, pt_addr dict,
                       int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx)
 {
-    pt_addr keys, values;
-    int64_t used;
-    struct pyi_keys k;
-    if (pyi_dict_head(s, dict, &keys, &values, &used) != 0 || pyi_keys_read(s, keys, &k) != 0) {
-        return pt_wrap("reading dict at 0x%llx", (unsigned long long)dict);
-    }
-    if (values) {
-        return pyi_values_iter_313(s, values, &k, cb, ctx);
-    }
-    return pyi_entries_iter(s, dict, &k, cb, ctx);
+    return pyi_dict_iter_keys(s, dict, true, cb, ctx);
 }
 
 /* ---- instance attributes -------------------------------------------------------------------- */
@@ -273,25 +270,39 @@ int pyi_attrs_dictoffset(struct pyi_session *s, pt_addr obj, pt_addr type,
     return pyi_attrs_dict(s, dict, cb, ctx, found);
 }
 
+/* Does type have a managed dict (Py_TPFLAGS_MANAGED_DICT)? Then *dict is the word at
+ * managed_dict_word words before the object. */
+static int pyi_managed_word(struct pyi_session *s, pt_addr obj, pt_addr type, bool *managed,
+                            pt_addr *dict)
+{
+    *dict = 0;
+    if (pyi_type_flag(s, type, s->v->tpf_managed_dict, managed) != 0) {
+        return -1;
+    }
+    if (*managed && pyi_read_ptr(s, obj - (pt_addr)s->v->managed_dict_word * 8, dict) != 0) {
+        return pt_wrap("reading the managed dict of the object at 0x%llx",
+                       (unsigned long long)obj);
+    }
+    return 0;
+}
+
 /* 3.11: values and dict in the words before the object (_PyObject_ValuesPointer,
  * _PyObject_ManagedDictPointer). */
 int pyi_attrs_311(struct pyi_session *s, pt_addr obj, pt_addr type,
                   int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found)
 {
-    pt_addr dict = 0, values = 0;
+    pt_addr dict, values = 0;
     bool managed;
     struct pyi_keys k;
     *found = false;
-    if (pyi_type_flag(s, type, s->v->tpf_managed_dict, &managed) != 0) {
+    if (pyi_managed_word(s, obj, type, &managed, &dict) != 0) {
         return -1;
     }
     if (!managed) {
         return pyi_attrs_dictoffset(s, obj, type, cb, ctx, found);
     }
-    if (pyi_read_ptr(s, obj - (pt_addr)s->v->values_word * 8, &values) != 0 ||
-        pyi_read_ptr(s, obj - (pt_addr)s->v->managed_dict_word * 8, &dict) != 0) {
-        return pt_wrap("reading the managed dict of the object at 0x%llx",
-                       (unsigned long long)obj);
+    if (pyi_read_ptr(s, obj - (pt_addr)s->v->values_word * 8, &values) != 0) {
+        return pt_wrap("reading the values of the object at 0x%llx", (unsigned long long)obj);
     }
     if (!values) {
         return pyi_attrs_dict(s, dict, cb, ctx, found);
@@ -310,15 +321,11 @@ int pyi_attrs_312(struct pyi_session *s, pt_addr obj, pt_addr type,
     bool managed;
     struct pyi_keys k;
     *found = false;
-    if (pyi_type_flag(s, type, s->v->tpf_managed_dict, &managed) != 0) {
+    if (pyi_managed_word(s, obj, type, &managed, &word) != 0) {
         return -1;
     }
     if (!managed) {
         return pyi_attrs_dictoffset(s, obj, type, cb, ctx, found);
-    }
-    if (pyi_read_ptr(s, obj - (pt_addr)s->v->managed_dict_word * 8, &word) != 0) {
-        return pt_wrap("reading the managed dict of the object at 0x%llx",
-                       (unsigned long long)obj);
     }
     if (!(word & 1)) {
         return pyi_attrs_dict(s, word, cb, ctx, found);
@@ -334,21 +341,17 @@ int pyi_attrs_312(struct pyi_session *s, pt_addr obj, pt_addr type,
 int pyi_attrs_313(struct pyi_session *s, pt_addr obj, pt_addr type,
                   int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found)
 {
-    pt_addr dict = 0;
+    pt_addr dict;
     bool managed, inl;
     int64_t basic, valid = 0;
     struct pyi_keys k;
     *found = false;
-    if (pyi_type_flag(s, type, s->v->tpf_managed_dict, &managed) != 0 ||
+    if (pyi_managed_word(s, obj, type, &managed, &dict) != 0 ||
         pyi_type_flag(s, type, s->v->tpf_inline_values, &inl) != 0) {
         return -1;
     }
     if (!managed) {
         return pyi_attrs_dictoffset(s, obj, type, cb, ctx, found);
-    }
-    if (pyi_read_ptr(s, obj - (pt_addr)s->v->managed_dict_word * 8, &dict) != 0) {
-        return pt_wrap("reading the managed dict of the object at 0x%llx",
-                       (unsigned long long)obj);
     }
     if (dict || !inl) {
         return pyi_attrs_dict(s, dict, cb, ctx, found);

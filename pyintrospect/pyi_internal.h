@@ -409,7 +409,9 @@ struct pyi_vops {
     const char *name; /* "3.11" */
     int major, minor;
     const struct pyi_opdata *ops;
-    const struct pyi_member_override *overrides; /* layout names that differ from 3.11's */
+    /* layout names that differ from base's (NULL: from 3.11's, pyi_layout.c) */
+    const struct pyi_vops *base;
+    const struct pyi_member_override *overrides;
     size_t noverrides;
     struct pyi_line_rule line_rule;
     /* type flags (Py_TPFLAGS_*, macros absent from DWARF; 0: the version has no such flag) */
@@ -462,6 +464,16 @@ struct pyi_vops {
 };
 
 extern const struct pyi_vops pyi_v310, pyi_v311, pyi_v312, pyi_v313;
+
+/* The members of struct pyi_vops that every version with _PyInterpreterFrame (3.11+) shares. */
+#define PYI_VOPS_INTERPRETER_FRAMES                                                                 \
+    .frame_read = pyi_iframe_read, .native_tid = pyi_native_tid_member,                            \
+    .code_names = pyi_code_names_localsplus, .code_bytes = pyi_code_bytes_inline,                  \
+    .code_lines = pyi_lines_locations, .dispatch_regs = pyi_dispatch_regs_store,                   \
+    .fast_local = 0x20 /* CO_FAST_LOCAL */, .fast_cell = 0x40 /* CO_FAST_CELL */,                  \
+    .fast_free = 0x80 /* CO_FAST_FREE */, .tpf_heaptype = 1UL << 9 /* Py_TPFLAGS_HEAPTYPE */,      \
+    .tpf_managed_dict = 1UL << 4 /* Py_TPFLAGS_MANAGED_DICT */, .managed_dict_word = 3,            \
+    .printable_mask = 0x400 /* PRINTABLE_MASK of Objects/unicodectype.c */
 
 /* ---- shared pieces the versions are built from ---------------------------------------------- */
 /* pyi_iframe.c: 3.11-3.13's _PyInterpreterFrame */

@@ -189,10 +189,20 @@ const struct pyi_sym_spec pyi_layout_syms[PYI_Y__COUNT] = {
 };
 
 
+/* A version's names: its base's (recursively), then its own overrides. */
+static void pyi_layout_apply(struct pyi_session *s, const struct pyi_vops *v)
+{
+    if (!v) {
+        memcpy(s->mspec, pyi_layout_members, sizeof s->mspec);
+        return;
+    }
+    pyi_layout_apply(s, v->base);
+    for (size_t i = 0; i < v->noverrides; i++) {
+        s->mspec[v->overrides[i].id] = v->overrides[i].spec;
+    }
+}
+
 void pyi_layout_names(struct pyi_session *s)
 {
-    memcpy(s->mspec, pyi_layout_members, sizeof s->mspec);
-    for (size_t i = 0; i < s->v->noverrides; i++) {
-        s->mspec[s->v->overrides[i].id] = s->v->overrides[i].spec;
-    }
+    pyi_layout_apply(s, s->v);
 }

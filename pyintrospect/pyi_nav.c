@@ -25,26 +25,12 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
+#include "common/pt_x86.h"
+
 #include <capstone/capstone.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Capstone x86 register -> hardware number (0 rax .. 15 r15), or -1. */
-static int hw_reg(x86_reg r)
-{
-    static const x86_reg order[16] = {
-        X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP, X86_REG_RBP,
-        X86_REG_RSI, X86_REG_RDI, X86_REG_R8,  X86_REG_R9,  X86_REG_R10, X86_REG_R11,
-        X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15,
-    };
-    for (int i = 0; i < 16; i++) {
-        if (order[i] == r) {
-            return i;
-        }
-    }
-    return -1;
-}
 
 static int pyi_cs_open(csh *cs)
 {
@@ -74,8 +60,8 @@ static int scan_handler(struct pyi_session *s, csh cs, pt_addr pc, int64_t off, 
         cs_x86 *x = &insn[i].detail->x86;
         if (insn[i].id == X86_INS_MOV && x->op_count == 2 && is_mem_at(&x->operands[0], off) &&
             x->operands[1].type == X86_OP_REG && x->operands[0].size == 8) {
-            *base = hw_reg(x->operands[0].mem.base);
-            *src = hw_reg(x->operands[1].reg);
+            *base = pt_x86_hw_reg(x->operands[0].mem.base);
+            *src = pt_x86_hw_reg(x->operands[1].reg);
             found = *base >= 0 && *src >= 0;
         }
         if (insn[i].id == X86_INS_JMP || insn[i].id == X86_INS_RET || insn[i].id == X86_INS_CALL) {
@@ -116,11 +102,11 @@ static bool handler_reads(struct pyi_session *s, csh cs, pt_addr entry, int64_t 
             const cs_x86 *x = &in[i].detail->x86;
             bool mov = in[i].id == X86_INS_MOV && x->op_count == 2;
             if (mov && is_mem_at(&x->operands[0], off) &&
-                hw_reg(x->operands[0].mem.base) == frame) {
+                pt_x86_hw_reg(x->operands[0].mem.base) == frame) {
                 break; /* stored first on this path */
             }
             if (mov && is_mem_at(&x->operands[1], off) &&
-                hw_reg(x->operands[1].mem.base) == frame) {
+                pt_x86_hw_reg(x->operands[1].mem.base) == frame) {
                 reads = true;
                 break;
             }
@@ -199,14 +185,14 @@ static void vote_site(const cs_insn *in, size_t j, int64_t lasti_off, int64_t un
         }
         if (in[k].id == X86_INS_MOV && x->op_count == 2 && is_mem_at(&x->operands[0], lasti_off) &&
             x->operands[0].size == 4 && x->operands[1].type == X86_OP_REG &&
-            hw_reg(x->operands[0].mem.base) >= 0) {
-            frame_votes[hw_reg(x->operands[0].mem.base)]++;
+            pt_x86_hw_reg(x->operands[0].mem.base) >= 0) {
+            frame_votes[pt_x86_hw_reg(x->operands[0].mem.base)]++;
         }
         if (in[k].id == X86_INS_MOVZX && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
             x->operands[1].size == unit && x->operands[1].mem.index == X86_REG_INVALID &&
             (x->operands[1].mem.disp == 0 || x->operands[1].mem.disp == -unit) &&
-            hw_reg(x->operands[1].mem.base) >= 0) {
-            instr_votes[hw_reg(x->operands[1].mem.base)]++;
+            pt_x86_hw_reg(x->operands[1].mem.base) >= 0) {
+            instr_votes[pt_x86_hw_reg(x->operands[1].mem.base)]++;
         }
     }
 }

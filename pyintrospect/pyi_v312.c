@@ -40,28 +40,16 @@ const struct pyi_vops pyi_v312 = {
     .overrides = v312_overrides,
     .noverrides = sizeof v312_overrides / sizeof v312_overrides[0],
     .line_rule = {.prev_before_traceable = true, .exempt_from_no_interrupt = true},
-    .tpf_heaptype = 1UL << 9,       /* Py_TPFLAGS_HEAPTYPE */
-    .tpf_managed_dict = 1UL << 4,   /* Py_TPFLAGS_MANAGED_DICT */
+    PYI_VOPS_INTERPRETER_FRAMES,
     .tpf_static_builtin = 1UL << 1, /* _Py_TPFLAGS_STATIC_BUILTIN */
-    .fast_local = 0x20,             /* CO_FAST_LOCAL */
-    .fast_cell = 0x40,              /* CO_FAST_CELL */
-    .fast_free = 0x80,              /* CO_FAST_FREE */
     .fast_hidden = 0x10,            /* CO_FAST_HIDDEN: inlined comprehensions' variables */
     .compare_shift = 4,
-    .managed_dict_word = 3,
     .thread_top_frame = pyi_iframe_top_cframe,
-    .native_tid = pyi_native_tid_member,
     .gil_holder = pyi_gil_interp,
-    .frame_read = pyi_iframe_read,
     .raised = pyi_raised_current,
-    .code_names = pyi_code_names_localsplus,
-    .code_bytes = pyi_code_bytes_inline,
-    .code_lines = pyi_lines_locations,
     .deopt = pyi_deopt_instrumented,
     .dict_iter = pyi_dict_iter_311,
     .instance_attrs = pyi_attrs_312,
     .long_read = pyi_long_read_tag,
     .type_dict = pyi_type_dict_static,
-    .dispatch_regs = pyi_dispatch_regs_store,
-    .printable_mask = 0x400, /* PRINTABLE_MASK of Objects/unicodectype.c */
 };

@@ -7,36 +7,21 @@
  * dict values carry their capacity, size and insertion order; static builtin types' state moved
  * to types.builtins.initialized; COMPARE_OP's operator is arg >> 5 (bit 4: bool(...)); and
  * LOAD_FAST_LOAD_FAST & co. are real instructions, not fused pairs. The process also exports
- * _Py_DebugOffsets, checked against DWARF (pyi_debugoffsets.c).
+ * _Py_DebugOffsets, checked against DWARF (pyi_debugoffsets.c). Its layout names are 3.12's
+ * with the differences below.
  */
 #include "pyintrospect/pyi_internal.h"
 
 #define O(id, type, path) {id, {type, path, false}}
 #define ABSENT(id) {id, {NULL, NULL, false}}
 static const struct pyi_member_override v313_overrides[] = {
-    O(PYI_F_IS_MODULES, "PyInterpreterState", "imports.modules"),
-    ABSENT(PYI_F_RT_GIL_TSTATE),
-    O(PYI_F_IS_CEVAL_GIL, "PyInterpreterState", "ceval.gil"),
     O(PYI_F_IS_TYPES_BUILTINS, "PyInterpreterState", "types.builtins.initialized"),
-    O(PYI_F_GIL_LAST_HOLDER, "_gil_runtime_state", "last_holder"),
-    O(PYI_F_GIL_LOCKED, "_gil_runtime_state", "locked"),
     ABSENT(PYI_F_TS_CFRAME),
     ABSENT(PYI_F_CF_CURRENT_FRAME),
     O(PYI_F_TS_FRAME, "PyThreadState", "current_frame"),
-    ABSENT(PYI_F_TS_CUREXC_TYPE),
-    ABSENT(PYI_F_TS_CUREXC_TRACEBACK),
-    O(PYI_F_TS_CURRENT_EXC, "PyThreadState", "current_exception"),
     O(PYI_F_IF_CODE, "_PyInterpreterFrame", "f_executable"),
-    O(PYI_F_IF_FUNC, "_PyInterpreterFrame", "f_funcobj"),
     O(PYI_F_IF_INSTR, "_PyInterpreterFrame", "instr_ptr"),
-    ABSENT(PYI_F_IF_IS_ENTRY),
-    O(PYI_F_CO_MONITORING, "PyCodeObject", "_co_monitoring"),
-    O(PYI_F_MON_LINES, "_PyCoMonitoringData", "lines"),
-    O(PYI_F_MON_PER_INSTR_OPCODES, "_PyCoMonitoringData", "per_instruction_opcodes"),
-    O(PYI_F_LINEDATA_OPCODE, "_PyCoLineInstrumentationData", "original_opcode"),
     O(PYI_F_SBT_TP_DICT, "managed_static_type_state", "tp_dict"),
-    O(PYI_F_LONG_DIGIT, "PyLongObject", "long_value.ob_digit"),
-    O(PYI_F_LONG_TAG, "PyLongObject", "long_value.lv_tag"),
     O(PYI_F_DV_CAPACITY, "PyDictValues", "capacity"),
     O(PYI_F_DV_SIZE, "PyDictValues", "size"),
     O(PYI_F_DV_VALID, "PyDictValues", "valid"),
@@ -47,35 +32,24 @@ const struct pyi_vops pyi_v313 = {
     .major = 3,
     .minor = 13,
     .ops = &pyi_opdata_v313,
+    .base = &pyi_v312,
     .overrides = v313_overrides,
     .noverrides = sizeof v313_overrides / sizeof v313_overrides[0],
     .line_rule = {.prev_before_traceable = true, .exempt_from_no_interrupt = true,
                   .starts_after_none = true},
-    .tpf_heaptype = 1UL << 9,       /* Py_TPFLAGS_HEAPTYPE */
-    .tpf_managed_dict = 1UL << 4,   /* Py_TPFLAGS_MANAGED_DICT */
+    PYI_VOPS_INTERPRETER_FRAMES,
     .tpf_inline_values = 1UL << 2,  /* Py_TPFLAGS_INLINE_VALUES */
     .tpf_static_builtin = 1UL << 1, /* _Py_TPFLAGS_STATIC_BUILTIN */
-    .fast_local = 0x20,             /* CO_FAST_LOCAL */
-    .fast_cell = 0x40,              /* CO_FAST_CELL */
-    .fast_free = 0x80,              /* CO_FAST_FREE */
     .fast_hidden = 0x10,            /* CO_FAST_HIDDEN */
     .compare_shift = 5,
     .compare_bool = 16,
     .null_suffix = true,
-    .managed_dict_word = 3,
     .thread_top_frame = pyi_iframe_top_current,
-    .native_tid = pyi_native_tid_member,
     .gil_holder = pyi_gil_interp,
-    .frame_read = pyi_iframe_read,
     .raised = pyi_raised_current,
-    .code_names = pyi_code_names_localsplus,
-    .code_bytes = pyi_code_bytes_inline,
-    .code_lines = pyi_lines_locations,
     .deopt = pyi_deopt_instrumented,
     .dict_iter = pyi_dict_iter_313,
     .instance_attrs = pyi_attrs_313,
     .long_read = pyi_long_read_tag,
     .type_dict = pyi_type_dict_static,
-    .dispatch_regs = pyi_dispatch_regs_store,
-    .printable_mask = 0x400, /* PRINTABLE_MASK of Objects/unicodectype.c */
 };
