@@ -4,6 +4,7 @@ import math
 import os
 import sys
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,24 +26,32 @@ def find_pytt():
 
 
 class Run:
-    """One timed command: wall seconds, exit status ("timeout" if killed), stdout, stderr."""
+    """One timed command: wall seconds, CPU seconds (user + system of the command and its
+    children: less sensitive than wall time to other work on the machine), exit status
+    ("timeout" if killed), stdout, stderr."""
 
-    def __init__(self, seconds, status, stdout, stderr):
+    def __init__(self, seconds, status, stdout, stderr, cpu=None):
         self.seconds, self.status, self.stdout, self.stderr = seconds, status, stdout, stderr
+        self.cpu = cpu
 
 
-def timed(cmd, cwd=None, capture=False, timeout=900):
+def _children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd, cwd=None, capture=False, timeout=900, env=None):
     """Run cmd (stdin from /dev/null, stdout kept only if capture) and time it."""
-    t0 = time.perf_counter()
+    c0, t0 = _children_cpu(), time.perf_counter()
     try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, cwd=cwd,
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, cwd=cwd, env=env,
                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
                            stderr=subprocess.PIPE, timeout=timeout)
         status = p.returncode if p.returncode >= 0 else 128 - p.returncode
         out, err = p.stdout or b"", p.stderr
     except subprocess.TimeoutExpired:
         status, out, err = "timeout", b"", b""
-    return Run(time.perf_counter() - t0, status, out, err)
+    return Run(time.perf_counter() - t0, status, out, err, _children_cpu() - c0)
 
 
 def median(values):
@@ -72,6 +81,15 @@ def mem_total():
         with open("/proc/meminfo") as f:
             return f"{int(f.readline().split()[1]) / 1048576:.1f} GiB"
     except (OSError, ValueError, IndexError):
+        return "unknown"
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages as text (the machine may be shared: say under what
+    load a figure was measured)."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
         return "unknown"
 
 

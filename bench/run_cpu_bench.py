@@ -1,22 +1,32 @@
 #!/usr/bin/python3
 """pytt CPU benchmarks: native vs `pytt record` vs `pytt replay -a` on pyperformance-like
-CPU-bound programs (bench/cpu/*.py), and the cost of `continue` to a breakpoint.
+CPU-bound programs (bench/cpu/*.py), under several environment sizes, and the cost of
+`continue` to a breakpoint.
 
-    bench/run_cpu_bench.py [--pytt PATH] [--python PY] [-n RUNS] [--quick] [--smoke]
-                           [--markdown FILE] [--keep]
+    bench/run_cpu_bench.py [--pytt PATH] [--python PY] [-n RUNS] [--pads N] [--quick]
+                           [--smoke] [--only NAME] [--markdown FILE] [--keep]
 
-For every program, each round runs native, `pytt record -o DIR`, then `pytt replay DIR -a`
-(interleaved, so drift of the machine affects all three alike); medians of N rounds (default 5;
---quick: 3; --smoke: 1 round with tiny sizes, for CTest). Prints a markdown table with the
-per-program ratios and the geometric means of record/native and replay/native.
+Environment padding: with ASLR off (as pytt runs programs) the initial stack sits at a fixed
+address that shifts with the size of the environment, so a program's hot stack slots move
+with it: a store pytt makes at every (counted) dispatch 4K-aliased with such slots at some
+sizes and doubled run times (performance.md). So every program is measured under --pads
+paddings (default 8: 0, 512, ..., 3584 bytes of an extra variable, spanning 4 KiB of stack
+shift), each with native runs both with ASLR off (`setarch -R`, the same layout pytt gives
+the program) and on, `pytt record` and `pytt replay -a`; per program the table gives the
+median and the worst ratio over the paddings, against each native baseline.
+
+Each (program, padding) runs native ASLR off, native ASLR on, record, replay -a, interleaved,
+for N rounds (default 3; --quick: 2; --smoke: 1 round, one padding, tiny sizes, for CTest);
+times are medians of the rounds, wall-clock. CPU time (user + system, the command and its
+children) is collected too: with other work on the machine it is the steadier figure, and the
+report gives the geomean of its ratios beside the wall-clock ones.
 
 Breakpoint speed: bench/cpu/bp_target.py runs ~11M bytecode dispatches, then reaches its
 `# BP:target` line once. Each round times
     pytt replay DIR --batch -ex 'break FILE:LINE' -ex c --program-output /dev/null
 against
     pytt replay DIR -a --program-output /dev/null
-on the same recording (goal: ratio <= 1.2). It also checks, untimed, that the breakpoint
-stops at that line and reports the Python tick there (`when`).
+on the same recording (goal: ratio <= 1.2).
 
 Output checks: the recorded program's stdout must equal the native one, and the replay's
 (--program-output FILE) must equal the recorded one; a failing or diverging run is reported as
@@ -28,10 +38,9 @@ import argparse
 import datetime
 import os
 import platform
-import re
 import shlex
-import shutil
 import subprocess
+import shutil
 import sys
 import tempfile
 
@@ -72,14 +81,27 @@ def fmt_r(x):
     return "—" if x is None else f"{x:.2f}×"
 
 
+def padded_env(pad):
+    env = dict(os.environ)
+    env["PYTT_BENCH_PAD"] = "x" * pad
+    return env
+
+
+def ratio_stats(ratios):
+    """(median, worst) of the ratios that exist."""
+    ok = [r for r in ratios if r]
+    return (median(ok), max(ok)) if ok else (None, None)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pytt", default=None, help="pytt binary (default: $PYTT or build*/cli/pytt)")
     ap.add_argument("--python", default="/usr/bin/python3.11")
-    ap.add_argument("-n", "--runs", type=int, default=5)
-    ap.add_argument("--quick", action="store_true", help="3 rounds")
-    ap.add_argument("--smoke", action="store_true", help="1 round, tiny sizes (CTest)")
+    ap.add_argument("-n", "--runs", type=int, default=3)
+    ap.add_argument("--pads", type=int, default=8, help="environment paddings (4 KiB / N apart)")
+    ap.add_argument("--quick", action="store_true", help="2 rounds")
+    ap.add_argument("--smoke", action="store_true", help="1 round, 1 padding, tiny sizes (CTest)")
     ap.add_argument("--only", action="append", help="run only these programs (repeatable)")
     ap.add_argument("--markdown", help="also write the report to this file")
     ap.add_argument("--keep", action="store_true", help="keep the traces")
@@ -89,12 +111,16 @@ def main():
         print(f"run_cpu_bench: no pytt binary (looked at --pytt, $PYTT, {REPO}/build*/cli/pytt)",
               file=sys.stderr)
         return 2
-    runs = 1 if a.smoke else 3 if a.quick else a.runs
+    runs = 1 if a.smoke else 2 if a.quick else a.runs
+    npads = 1 if a.smoke else max(1, a.pads)
+    pads = [i * 4096 // npads for i in range(npads)]
     py = a.python
     work = tempfile.mkdtemp(prefix="pytt-cpu-bench-")
     progs = [p for p in PROGRAMS if not a.only or p[0] in a.only]
     failures = []
-    times = {(p[0], k): [] for p in progs for k in ("native", "record", "replay")}
+    kinds = ("native", "native_aslr", "record", "replay")
+    times = {(p[0], pad, k): [] for p in progs for pad in pads for k in kinds}
+    cpus = {(p[0], pad, k): [] for p in progs for pad in pads for k in kinds}
     bp_times = {"continue": [], "replay": [], "start": []}
 
     def cmd_of(name, default, smoke):
@@ -106,6 +132,10 @@ def main():
                             + r.stderr.decode("utf-8", "replace").strip()[-400:])
             return None
         return r.seconds
+
+    def keep(name, pad, kind, r, seconds):
+        times[(name, pad, kind)].append(seconds)
+        cpus[(name, pad, kind)].append(r.cpu if seconds is not None else None)
 
     # the breakpoint benchmark's recording, made once
     bp_name, bp_default, bp_smoke = BP_PROGRAM
@@ -123,26 +153,30 @@ def main():
     for rnd in range(runs):
         for name, default, smoke, _ in progs:
             cmd = cmd_of(name, default, smoke)
-            nat = timed(cmd, capture=True)
-            times[(name, "native")].append(ok("native", name, nat))
-            trace = os.path.join(work, f"{name}-{rnd}")
-            rec = timed([pytt, "record", "-o", trace, "--"] + cmd, capture=True)
-            times[(name, "record")].append(ok("record", name, rec, nat.status))
-            if rec.status == nat.status and rec.stdout != nat.stdout:
-                failures.append(f"record {name}: the recorded run printed {rec.stdout[:80]!r}, "
-                                f"natively {nat.stdout[:80]!r}")
-            if rec.status != nat.status:
-                times[(name, "replay")].append(None)
-                continue
-            out_file = os.path.join(work, f"{name}-{rnd}.out")
-            rep = timed([pytt, "replay", trace, "-a", "--program-output", out_file])
-            times[(name, "replay")].append(ok("replay", name, rep, rec.status))
-            replayed = open(out_file, "rb").read() if os.path.exists(out_file) else b""
-            if rep.status == rec.status and replayed != rec.stdout:
-                failures.append(f"replay {name}: output differs from the recording "
-                                f"({replayed[:80]!r} vs {rec.stdout[:80]!r})")
-            if not a.keep:
-                shutil.rmtree(trace, ignore_errors=True)
+            for pad in pads:
+                env = padded_env(pad)
+                nat = timed(["setarch", "-R"] + cmd, capture=True, env=env)
+                keep(name, pad, "native", nat, ok("native", name, nat))
+                asl = timed(cmd, capture=True, env=env)
+                keep(name, pad, "native_aslr", asl, ok("native (ASLR on)", name, asl))
+                trace = os.path.join(work, f"{name}-{pad}-{rnd}")
+                rec = timed([pytt, "record", "-o", trace, "--"] + cmd, capture=True, env=env)
+                keep(name, pad, "record", rec, ok("record", name, rec, nat.status))
+                if rec.status == nat.status and rec.stdout != nat.stdout:
+                    failures.append(f"record {name}: the recorded run printed {rec.stdout[:80]!r}, "
+                                    f"natively {nat.stdout[:80]!r}")
+                if rec.status != nat.status:
+                    keep(name, pad, "replay", rec, None)
+                    continue
+                out_file = os.path.join(work, f"{name}-{pad}-{rnd}.out")
+                rep = timed([pytt, "replay", trace, "-a", "--program-output", out_file])
+                keep(name, pad, "replay", rep, ok("replay", name, rep, rec.status))
+                replayed = open(out_file, "rb").read() if os.path.exists(out_file) else b""
+                if rep.status == rec.status and replayed != rec.stdout:
+                    failures.append(f"replay {name}: output differs from the recording "
+                                    f"({replayed[:80]!r} vs {rec.stdout[:80]!r})")
+                if not a.keep:
+                    shutil.rmtree(trace, ignore_errors=True)
         if bp_ok:
             c = timed(bp_cont_cmd, capture=True)
             bp_times["continue"].append(ok("continue to breakpoint", bp_name, c))
@@ -155,17 +189,14 @@ def main():
                                 + c.stdout.decode("utf-8", "replace")[-300:])
         print(f"round {rnd + 1}/{runs} done", file=sys.stderr)
 
-    # untimed: the tick at the breakpoint and at the end
-    bp_tick = end_tick = None
-    if bp_ok:
-        p = subprocess.run(bp_cont_cmd[:-2] + ["-ex", "when", "-ex", "c", "-ex", "when",
-                                               "--program-output", os.devnull],
-                           capture_output=True, text=True, timeout=TIMEOUT)
-        ticks = re.findall(r"^tick (\d+), event", p.stdout, re.M)
-        if len(ticks) >= 2:
-            bp_tick, end_tick = int(ticks[0]), int(ticks[1])
-
     m = {k: median(v) for k, v in times.items()}
+    mc = {k: median(v) for k, v in cpus.items()}
+
+    def ratios(name, kind, base, table=m):
+        return [table[(name, pad, kind)] / table[(name, pad, base)]
+                if table[(name, pad, kind)] and table[(name, pad, base)] else None
+                for pad in pads]
+
     out = []
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     cmdline = " ".join(shlex.quote(x) for x in ["bench/run_cpu_bench.py"] + sys.argv[1:])
@@ -178,31 +209,43 @@ def main():
                f"Linux {platform.release()}")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     out.append(f"- load average at the end: {load} (other work on the machine skews timings)")
-    out.append(f"- interpreter: `{py}` (Python {py_version(py)}); medians of {runs} interleaved "
-               f"round(s) of native / record / replay -a; wall-clock seconds"
+    out.append(f"- interpreter: `{py}` (Python {py_version(py)}); {len(pads)} environment "
+               f"padding(s) ({', '.join(map(str, pads))} bytes); medians of {runs} interleaved "
+               f"round(s) per padding; ratios against native with ASLR off (`setarch -R`, the "
+               f"layout pytt gives the program) unless said; wall-clock"
                + ("; SMOKE sizes (not meaningful timings)" if a.smoke else ""))
     out.append("")
-    out.append("| program | what | native (s) | record (s) | replay -a (s) | record/native | "
-               "replay/native |")
-    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    rec_ratios, rep_ratios = [], []
+    out.append("| program | what | native (s) | record/native median | worst | "
+               "replay/native median | worst | record/native ASLR on, worst |")
+    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    med_rec, med_rep, worst_all, cpu_rec, cpu_rep = [], [], [], [], []
     for name, default, smoke, what in progs:
-        nat, rec, rep = m[(name, "native")], m[(name, "record")], m[(name, "replay")]
-        rr = rec / nat if rec and nat else None
-        pr = rep / nat if rep and nat else None
-        rec_ratios.append(rr)
-        rep_ratios.append(pr)
+        nat = median([m[(name, pad, "native")] for pad in pads])
+        rmed, rworst = ratio_stats(ratios(name, "record", "native"))
+        pmed, pworst = ratio_stats(ratios(name, "replay", "native"))
+        _, aworst = ratio_stats(ratios(name, "record", "native_aslr"))
+        med_rec.append(rmed)
+        med_rep.append(pmed)
+        worst_all += [rworst, pworst]
+        cpu_rec.append(ratio_stats(ratios(name, "record", "native", mc))[0])
+        cpu_rep.append(ratio_stats(ratios(name, "replay", "native", mc))[0])
         arg = smoke if a.smoke else default
-        out.append(f"| `{name}.py {arg}` | {what} | {fmt_s(nat)} | {fmt_s(rec)} | {fmt_s(rep)} | "
-                   f"{fmt_r(rr)} | {fmt_r(pr)} |")
-    out.append(f"| **GEOMEAN** | | | | | **{fmt_r(geomean(rec_ratios))}** | "
-               f"**{fmt_r(geomean(rep_ratios))}** |")
+        out.append(f"| `{name}.py {arg}` | {what} | {fmt_s(nat)} | {fmt_r(rmed)} | "
+                   f"{fmt_r(rworst)} | {fmt_r(pmed)} | {fmt_r(pworst)} | {fmt_r(aworst)} |")
+    worst = max([w for w in worst_all if w], default=None)
+    out.append(f"| **GEOMEAN** (of the medians) | | | **{fmt_r(geomean(med_rec))}** | "
+               f"worst of all **{fmt_r(worst)}** | **{fmt_r(geomean(med_rep))}** | | |")
+    out.append("")
+    out.append(f"- CPU time (user + system) instead of wall-clock: record/native geomean "
+               f"{fmt_r(geomean(cpu_rec))}, replay/native {fmt_r(geomean(cpu_rep))}.")
+    out.append("- per padding, record/native: " + "; ".join(
+        f"{name} " + " ".join(fmt_r(r) for r in ratios(name, "record", "native"))
+        for name, *_ in progs))
     out.append("")
     c, au = median(bp_times["continue"]), median(bp_times["replay"])
     ratio = c / au if c and au else None
     out.append("Breakpoint speed (`bp_target.py "
-               f"{bp_smoke if a.smoke else bp_default}`: the breakpoint line is reached once, "
-               f"at tick {bp_tick} of {end_tick}):")
+               f"{bp_smoke if a.smoke else bp_default}`: the breakpoint line is reached once):")
     out.append("")
     out.append("| measurement | seconds | ratio | goal |")
     out.append("| --- | ---: | ---: | --- |")

@@ -20,9 +20,10 @@ static void print_syscall(const struct pt_event *ev)
     for (int i = 0; i < ev->nargs; i++) {
         printf("%s0x%llx", i ? ", " : "", (unsigned long long)ev->args[i]);
     }
-    printf(") = %lld  tick %llu", (long long)ev->ret, (unsigned long long)ev->tick);
+    printf(") = %lld  clock %llu", (long long)ev->ret, (unsigned long long)ev->tick);
     if (ev->map_kind == PT_MAP_FILE) {
-        printf("  maps %s", ev->map_path);
+        char esc[4 * sizeof ev->map_path];
+        printf("  maps %s", pt_escape(ev->map_path, esc, sizeof esc));
     } else if (ev->map_kind == PT_MAP_COPY) {
         printf("  maps a copy");
     }
@@ -31,16 +32,43 @@ static void print_syscall(const struct pt_event *ev)
     }
 }
 
-static void print_event(const struct pt_event *ev)
+static void print_switch(const struct pt_event *ev)
 {
+    static const char *const at[] = {"", "in syscall ", "preempted at counted dispatch ",
+                                      "exited"};
+    printf("switch to thread %d", (int)ev->tid);
+    if (ev->switch_from) {
+        printf(" (thread %d %s", (int)ev->switch_from, at[ev->switch_at < 4 ? ev->switch_at : 0]);
+        if (ev->switch_at == PT_SWITCH_ENTRY) {
+            printf("%s", pt_syscall_name(ev->switch_nr));
+        } else if (ev->switch_at == PT_SWITCH_TICK) {
+            printf("%llu", (unsigned long long)ev->tick);
+        }
+        printf(")");
+    }
+}
+
+static void print_event(const struct pt_event *ev, int pid)
+{
+    char esc[4 * sizeof ev->end_msg];
     printf("%llu ", (unsigned long long)ev->seq);
+    if (ev->tid && ev->tid != pid && ev->type != PT_EV_SWITCH) {
+        printf("[thread %d] ", (int)ev->tid);
+    }
     switch (ev->type) {
+    case PT_EV_SWITCH:
+        print_switch(ev);
+        break;
     case PT_EV_SYSCALL:
         print_syscall(ev);
         break;
     case PT_EV_SIGNAL:
-        printf("signal %s at %s%llu", strsignal(ev->signo), ev->tick ? "tick " : "syscall exit",
-               ev->tick ? (unsigned long long)ev->tick : 0ull);
+        if (ev->tick) {
+            printf("signal %s at counted dispatch %llu", strsignal(ev->signo),
+                   (unsigned long long)ev->tick);
+        } else {
+            printf("signal %s at syscall exit", strsignal(ev->signo));
+        }
         break;
     case PT_EV_FAULT:
         printf("fault %s", strsignal(ev->signo));
@@ -50,7 +78,7 @@ static void print_event(const struct pt_event *ev)
                (unsigned long long)(ev->rdx << 32 | (ev->rax & 0xffffffffu)));
         break;
     case PT_EV_CLOCK:
-        printf("clock installed (opcode_targets at 0x%llx", (unsigned long long)ev->clock_table);
+        printf("clock installed (opcode_targets at 0x%llx", (unsigned long long)ev->clock_plan.table);
         if (ev->clock_plan.switch_site) {
             printf("; main-loop switch at 0x%llx routed through it",
                    (unsigned long long)ev->clock_plan.switch_site);
@@ -62,11 +90,12 @@ static void print_event(const struct pt_event *ev)
                ev->nregions ? ev->regions[0].len : 0);
         break;
     case PT_EV_END:
+        pt_escape(ev->end_msg, esc, sizeof esc);
         printf("end: %s %d %s",
                ev->end_how == PT_END_EXITED     ? "exited with status"
                : ev->end_how == PT_END_SIGNALED ? "killed by signal"
                                                 : "recording stopped",
-               ev->end_code, ev->end_msg);
+               ev->end_code, esc);
         break;
     }
     putchar('\n');
@@ -99,7 +128,7 @@ int cli_events_main(int argc, char **argv)
     int rc;
     while ((rc = pt_tracer_next(&r, &ev)) == 1) {
         if (ev.seq >= lo && ev.seq <= hi) {
-            print_event(&ev);
+            print_event(&ev, r.hdr.pid);
         }
     }
     pt_event_free(&ev);

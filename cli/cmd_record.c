@@ -15,13 +15,26 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static void record_usage(void)
 {
-    fputs("usage: pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]\n", stderr);
+    fputs("usage: pytt record [-o DIR] [--chaos[=SEED]] [--redact-env NAME[,NAME...]]... [--]\n"
+          "                   PYTHON SCRIPT [ARGS...]\n"
+          "  --chaos  run the program's threads in random orders and time slices, to make\n"
+          "           rare interleavings (races) happen sooner (rr's chaos mode)\n",
+          stderr);
+}
+
+/* --redact-env A,B: split into the list (the strings stay in argv). */
+static void add_redactions(char *list, const char **out, int *n, int cap)
+{
+    for (char *tok = strtok(list, ","); tok && *n < cap; tok = strtok(NULL, ",")) {
+        out[(*n)++] = tok;
+    }
 }
 
 static int dir_is_empty(const char *dir)
@@ -47,7 +60,12 @@ static int prepare_outdir(const char *dir)
         return 0;
     }
     if (errno == EEXIST && dir_is_empty(dir)) {
-        return 0;
+        /* A trace holds everything the program read: private whatever the directory was. */
+        struct stat st;
+        if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            return pt_fail("%s is not a directory", dir);
+        }
+        return chmod(dir, 0700) == 0 ? 0 : pt_fail_errno("chmod(%s, 0700)", dir);
     }
     if (errno == EEXIST) {
         return pt_fail("%s already exists and is not empty (choose a new -o directory)", dir);
@@ -57,11 +75,12 @@ static int prepare_outdir(const char *dir)
 
 static void remove_trace(const char *dir)
 {
+    static const char *const names[] = {"events", "header", "reserve", "meta", "sources"};
     char p[PATH_MAX + 16];
-    snprintf(p, sizeof p, "%s/events", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/header", dir);
-    unlink(p);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
     rmdir(dir);
 }
 
@@ -84,16 +103,52 @@ static int exit_status(const struct rec_result *res)
     return res->code;
 }
 
+/* The trace could not be written any more (a full disk): say what happened to the program. */
+static int released_status(const struct rec_result *res, const char *dir)
+{
+    char esc[1024];
+    fprintf(stderr, "pytt: the recording stopped: %s\n", pt_escape(res->stop_msg, esc, sizeof esc));
+    if (res->released > 0) {
+        fprintf(stderr,
+                "pytt: the program was let go and ran on untraced, to its end (%s %d); "
+                "what it did after that point is not in the trace\n",
+                res->how == PT_END_SIGNALED ? "killed by signal" : "exit status", res->code);
+    } else {
+        fprintf(stderr, "pytt: the program was killed\n");
+    }
+    fprintf(stderr,
+            "pytt: the trace in %s replays its first %llu events, then says it was cut "
+            "short\n",
+            dir, (unsigned long long)res->stopped_at);
+    return exit_status(res);
+}
+
 int cli_record_main(int argc, char **argv)
 {
     const char *out = NULL;
-    int i = 1;
+    const char *redact[64];
+    int nredact = 0;
+    int i = 1, chaos = 0;
+    unsigned long long seed = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             out = argv[++i];
+        } else if (strcmp(argv[i], "--chaos") == 0) {
+            chaos = 1;
+        } else if (strncmp(argv[i], "--chaos=", 8) == 0) {
+            char *end;
+            chaos = 1;
+            seed = strtoull(argv[i] + 8, &end, 0);
+            if (!argv[i][8] || *end || !seed) {
+                fprintf(stderr, "pytt: --chaos=SEED takes a non-zero number, not '%s'\n",
+                        argv[i] + 8);
+                return PYTT_EXIT_ERROR;
+            }
+        } else if (strcmp(argv[i], "--redact-env") == 0 && i + 1 < argc) {
+            add_redactions(argv[++i], redact, &nredact, 64);
         } else {
             record_usage();
             return PYTT_EXIT_ERROR;
@@ -102,6 +157,9 @@ int cli_record_main(int argc, char **argv)
     if (i >= argc) {
         record_usage();
         return PYTT_EXIT_ERROR;
+    }
+    if (rec_check_command(argv + i) < 0) {
+        return cli_fail("cannot record %s", argv[i]);
     }
     char dir[PATH_MAX];
     int rc = out ? (snprintf(dir, sizeof dir, "%s", out), prepare_outdir(dir))
@@ -115,7 +173,12 @@ int cli_record_main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = ignore_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
-    struct rec_options opt = {.argv = argv + i, .trace_dir = dir};
+    struct rec_options opt = {.argv = argv + i,
+                              .trace_dir = dir,
+                              .redact_env = redact,
+                              .nredact = nredact,
+                              .chaos = chaos,
+                              .chaos_seed = seed};
     struct rec_result res;
     rc = rec_record(&opt, &res);
     if (!res.header_written) {
@@ -123,6 +186,9 @@ int cli_record_main(int argc, char **argv)
         return cli_fail("cannot record %s", argv[i]);
     }
     cli_tracedir_link_latest(dir);
+    if (res.released) {
+        return released_status(&res, dir);
+    }
     if (rc < 0) {
         cli_fail("%s", "recording incomplete");
         fprintf(stderr, "pytt: the trace in %s replays up to that point\n", dir);

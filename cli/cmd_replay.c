@@ -9,6 +9,8 @@
 #include "shell_cmds.h"
 
 #include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+#include "common/pt_trace.h"
 #include "replayer/replayer.h"
 
 #include <fcntl.h>
@@ -78,13 +80,45 @@ static int recorded_status(struct rep_session *rep)
     if (how == PT_END_SIGNALED) {
         return 128 + code;
     }
-    fprintf(stderr, "pytt: the recording ended early: %s\n", msg);
+    char esc[1024];
+    fprintf(stderr, "pytt: the recording ended early, at event %llu: %s\n",
+            (unsigned long long)(rep_position(rep) ? rep_position(rep) - 1 : 0),
+            pt_escape(msg, esc, sizeof esc));
     return PYTT_EXIT_ERROR;
 }
 
-static int run_shell(struct rep_session *rep, const char *dir, const struct replay_args *a)
+static void on_sigint(int sig)
 {
-    struct cli_shell sh = {.rep = rep, .trace_dir = dir, .out = stdout};
+    (void)sig;
+    pt_interrupted = 1;
+}
+
+/* -a: to the end; Ctrl-C stops it (exit 130, as a shell reports SIGINT). */
+static int autopilot(struct rep_session *rep, const char *dir)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    if (rep_run(rep, UINT64_MAX) == 0) {
+        return recorded_status(rep);
+    }
+    if (pt_interrupted) {
+        uint64_t tick = 0;
+        rep_tick(rep, &tick);
+        fprintf(stderr, "pytt: replay interrupted at event %llu (Python tick %llu)\n",
+                (unsigned long long)rep_position(rep), (unsigned long long)tick);
+        return 130;
+    }
+    return cli_fail("replay of %s failed", dir);
+}
+
+static int run_shell(struct rep_session *rep, const char *dir, const struct rep_options *opt,
+                     const struct replay_args *a)
+{
+    struct cli_shell sh;
+    cli_shell_init(&sh, rep, dir, opt->out_fd, opt->err_fd, a->batch);
+    sh.out = cli_safe_stream(stdout); /* what the program named (paths, reprs) is escaped */
     shell_start(&sh, a->at_end);
     for (int i = 0; i < a->nex && !sh.quit; i++) {
         cli_shell_exec(&sh, a->ex[i]);
@@ -92,13 +126,13 @@ static int run_shell(struct rep_session *rep, const char *dir, const struct repl
     if (a->xfile && !sh.quit) {
         cli_shell_source(&sh, a->xfile);
     }
+    int status = sh.failed ? 1 : 0; /* scripted (--batch, -x, piped): 1 if any command failed */
     if (!a->batch) {
         cli_shell_interact(&sh);
-        if (isatty(0)) {
-            return 0; /* a person's session: a command that failed said so already, as gdb */
-        }
+        status = isatty(0) ? 0 : sh.failed ? 1 : 0; /* a person's session: errors were said */
     }
-    return sh.failed ? 1 : 0; /* scripted (--batch, -x, piped): 1 if any command failed */
+    cli_shell_close(&sh);
+    return status;
 }
 
 static int replay_main(struct replay_args *a)
@@ -124,10 +158,9 @@ static int replay_main(struct replay_args *a)
     } else if (rep_start(rep) < 0) {
         status = cli_fail("cannot start the replay of %s", dir);
     } else if (a->autopilot) {
-        status = rep_run(rep, UINT64_MAX) < 0 ? cli_fail("replay of %s failed", dir)
-                                              : recorded_status(rep);
+        status = autopilot(rep, dir);
     } else {
-        status = run_shell(rep, dir, a);
+        status = run_shell(rep, dir, &opt, a);
     }
     rep_close(rep);
     return status;

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "common/pt_error.h"
+#include "common/pt_trace.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,17 +12,23 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: pytt record [-o DIR] [--] PYTHON SCRIPT [ARGS...]\n"
+    fputs("usage: pytt record [-o DIR] [--redact-env NAME,...] [--] PYTHON SCRIPT [ARGS...]\n"
           "       pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] [--batch]\n"
           "       pytt dump PID\n"
           "       pytt events [DIR] [FIRST [LAST]]\n"
+          "       pytt ls [DIR...]\n"
+          "       pytt rm NAME...\n"
+          "       pytt pack [DIR]\n"
           "\n"
           "record  run a Python program and log its nondeterminism to a trace directory\n"
           "        (default: $PYTT_TRACE_DIR, else ~/.local/share/pytt/<script>-<N>)\n"
           "replay  re-execute a recording (default: the latest) in a debugger shell;\n"
           "        -a replays to the end without a shell\n"
           "dump    print the Python stacks and locals of a running process\n"
-          "events  print a trace's event log\n",
+          "events  print a trace's event log\n"
+          "ls      list recordings (name, date, duration, status, size, Python, program)\n"
+          "rm      delete recordings\n"
+          "pack    copy into a trace every file its replay and debugging need\n",
           f);
 }
 
@@ -34,7 +41,9 @@ int cli_fail(const char *fmt, ...)
     va_end(ap);
     const char *e = pt_errmsg();
     if (e[0]) {
-        fprintf(stderr, ": %s", e);
+        /* messages quote paths and strings from traces: never let them drive the terminal */
+        static char esc[8192];
+        fprintf(stderr, ": %s", pt_escape(e, esc, sizeof esc));
     }
     fputc('\n', stderr);
     return PYTT_EXIT_ERROR;
@@ -55,6 +64,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "events") == 0) {
         return cli_events_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "ls") == 0) {
+        return cli_ls_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "rm") == 0) {
+        return cli_rm_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "pack") == 0) {
+        return cli_pack_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "dump") == 0) {
         return cli_dump_main(argc - 1, argv + 1);

@@ -35,7 +35,7 @@ static int mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
-static int trace_root(char *out, size_t cap)
+int cli_trace_root(char *out, size_t cap)
 {
     const char *env = getenv("PYTT_TRACE_DIR");
     const char *home = getenv("HOME");
@@ -52,7 +52,7 @@ static int trace_root(char *out, size_t cap)
 int cli_tracedir_new(const char *script, char *out, size_t cap)
 {
     char root[PATH_MAX];
-    if (trace_root(root, sizeof root) < 0) {
+    if (cli_trace_root(root, sizeof root) < 0) {
         return -1;
     }
     const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
@@ -71,7 +71,7 @@ int cli_tracedir_new(const char *script, char *out, size_t cap)
 int cli_tracedir_link_latest(const char *dir)
 {
     char root[PATH_MAX], link[PATH_MAX + 32], tmp[PATH_MAX + 48];
-    if (trace_root(root, sizeof root) < 0) {
+    if (cli_trace_root(root, sizeof root) < 0) {
         return -1;
     }
     snprintf(link, sizeof link, "%s/latest-trace", root);
@@ -96,7 +96,7 @@ int cli_tracedir_resolve(const char *arg, char *out, size_t cap)
         return 0;
     }
     char root[PATH_MAX];
-    if (trace_root(root, sizeof root) < 0) {
+    if (cli_trace_root(root, sizeof root) < 0) {
         return -1;
     }
     snprintf(out, cap, "%s/latest-trace", root);
@@ -104,6 +104,23 @@ int cli_tracedir_resolve(const char *arg, char *out, size_t cap)
         return pt_fail("no trace given and no latest recording at %s (record one with `pytt "
                        "record python3.11 script.py`)",
                        out);
+    }
+    return 0;
+}
+
+int cli_trace_by_name(const char *name, char *out, size_t cap)
+{
+    if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        snprintf(out, cap, "%s", name);
+        return 0;
+    }
+    char root[PATH_MAX];
+    if (cli_trace_root(root, sizeof root) < 0) {
+        return -1;
+    }
+    snprintf(out, cap, "%s/%s", root, name);
+    if (access(out, F_OK) != 0 && access(name, F_OK) == 0) {
+        snprintf(out, cap, "%s", name); /* a trace in the current directory */
     }
     return 0;
 }

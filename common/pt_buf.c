@@ -27,8 +27,8 @@ void pt_buf_reset(struct pt_buf *b)
 
 void pt_buf_reserve(struct pt_buf *b, size_t extra)
 {
-    if (b->len + extra <= b->cap) {
-        return;
+    if (b->len + extra <= b->cap && b->data) {
+        return; /* (data is never NULL after a reserve: pointer arithmetic on it stays defined) */
     }
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + extra) {
@@ -89,7 +89,7 @@ void pt_buf_blob(struct pt_buf *b, const void *p, size_t n)
 void pt_cur_init(struct pt_cur *c, const void *p, size_t n)
 {
     c->p = p;
-    c->end = (const uint8_t *)p + n;
+    c->end = n ? (const uint8_t *)p + n : c->p; /* NULL + 0 is undefined behaviour in C */
     c->bad = 0;
 }
 

@@ -1,15 +1,18 @@
 /*
- * pt_chunk: writing and reading the chunked zstd container of trace files (see pt_chunk.h).
+ * pt_chunk: writing and reading the chunked container of trace files (see pt_chunk.h).
  */
+#define _GNU_SOURCE
 #include "pt_chunk.h"
 
 #include "pt_error.h"
+#include "pt_file.h"
+#include "pt_hash.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #define CHUNK_FLUSH_BYTES (1u << 20)
@@ -38,52 +41,108 @@ static uint64_t get_le64(const uint8_t *p)
     return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
+/* May a zstd chunk of comp_len bytes expand to raw_len? (the bound of pt_chunk.h) */
+static int ratio_ok(uint64_t raw_len, uint64_t comp_len)
+{
+    return raw_len <= comp_len * PT_CHUNK_MAX_RATIO + PT_CHUNK_SLACK;
+}
+
 int pt_chunkw_open(struct pt_chunk_writer *w, const char *path)
 {
     memset(w, 0, sizeof *w);
-    w->path = path;
     w->level = 3;
-    w->f = fopen(path, "wbxe");
-    if (!w->f) {
-        return pt_fail_errno("creating %s", path);
+    w->fd = pt_create_private(path);
+    if (w->fd < 0) {
+        return -1;
     }
+    w->path = strdup(path);
     pt_buf_init(&w->raw);
     pt_buf_init(&w->comp);
     return 0;
 }
 
-int pt_chunkw_flush(struct pt_chunk_writer *w)
+static int write_failed(struct pt_chunk_writer *w)
 {
-    uint64_t nrec = w->nrecords - w->first_record;
-    if (w->raw.len == 0 && nrec == 0) {
-        return 0;
+    int e = errno;
+    w->write_errno = e;
+    if (ftruncate(w->fd, (off_t)w->bytes_out) != 0) {
+        /* nothing more to do: the reader ignores an incomplete last chunk anyway */
     }
+    errno = e;
+    if (e == ENOSPC || e == EDQUOT) {
+        return pt_fail_errno("writing %s: the disk is full", w->path);
+    }
+    return pt_fail_errno("writing %s", w->path);
+}
+
+int pt_chunkw_prologue(struct pt_chunk_writer *w, const void *p, size_t n)
+{
+    if (pt_pwrite_all(w->fd, p, n, (long long)w->bytes_out) < 0) {
+        return write_failed(w);
+    }
+    w->bytes_out += n;
+    return 0;
+}
+
+/* Build the chunk for w->raw in w->comp: zstd, or stored when zstd would exceed the ratio. */
+static int build_chunk(struct pt_chunk_writer *w)
+{
     size_t bound = ZSTD_compressBound(w->raw.len);
     pt_buf_reset(&w->comp);
-    pt_buf_reserve(&w->comp, PT_CHUNK_HDR_SIZE + bound);
+    pt_buf_reserve(&w->comp, PT_CHUNK_HDR_SIZE + (bound > w->raw.len + 8 ? bound : w->raw.len + 8));
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, w->level);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-    size_t n =
-        ZSTD_compress2(cctx, w->comp.data + PT_CHUNK_HDR_SIZE, bound, w->raw.data, w->raw.len);
+    static const uint8_t empty[1];
+    size_t n = ZSTD_compress2(cctx, w->comp.data + PT_CHUNK_HDR_SIZE, bound,
+                              w->raw.len ? w->raw.data : empty, w->raw.len);
     ZSTD_freeCCtx(cctx);
     if (ZSTD_isError(n)) {
         return pt_fail("compressing trace chunk for %s: %s", w->path, ZSTD_getErrorName(n));
     }
     uint8_t *h = w->comp.data;
     memcpy(h, "PTCK", 4);
+    if (!ratio_ok(w->raw.len, n)) {
+        memcpy(h, "PTCS", 4);
+        if (w->raw.len) {
+            memcpy(h + PT_CHUNK_HDR_SIZE, w->raw.data, w->raw.len);
+        }
+        put_le64(h + PT_CHUNK_HDR_SIZE + w->raw.len, pt_hash64(w->raw.data, w->raw.len));
+        n = w->raw.len + 8;
+    }
     put_le32(h + 4, (uint32_t)w->raw.len);
     put_le32(h + 8, (uint32_t)n);
     put_le64(h + 12, w->first_record);
-    size_t total = PT_CHUNK_HDR_SIZE + n;
-    if (fwrite(h, 1, total, w->f) != total || fflush(w->f) != 0) {
-        return pt_fail_errno("writing %s", w->path);
+    w->comp.len = PT_CHUNK_HDR_SIZE + n;
+    return 0;
+}
+
+int pt_chunkw_flush(struct pt_chunk_writer *w)
+{
+    if (w->raw.len == 0 && w->nrecords == w->first_record) {
+        return 0;
     }
-    w->bytes_out += total;
+    if (w->raw.len > PT_CHUNK_MAX_RAW) {
+        return pt_fail("writing %s: a record of %zu bytes is too large for a trace chunk", w->path,
+                       w->raw.len);
+    }
+    if (build_chunk(w) < 0) {
+        return -1;
+    }
+    if (pt_pwrite_all(w->fd, w->comp.data, w->comp.len, (long long)w->bytes_out) < 0) {
+        return write_failed(w);
+    }
+    w->bytes_out += w->comp.len;
     w->first_record = w->nrecords;
     pt_buf_reset(&w->raw);
     return 0;
+}
+
+void pt_chunkw_drop(struct pt_chunk_writer *w)
+{
+    w->nrecords = w->first_record;
+    pt_buf_reset(&w->raw);
 }
 
 int pt_chunkw_record_done(struct pt_chunk_writer *w)
@@ -98,16 +157,39 @@ int pt_chunkw_record_done(struct pt_chunk_writer *w)
 int pt_chunkw_close(struct pt_chunk_writer *w)
 {
     int rc = 0;
-    if (w->f) {
+    if (w->path && w->fd >= 0) {
         rc = pt_chunkw_flush(w);
-        if (fclose(w->f) != 0 && rc == 0) {
+        if (close(w->fd) != 0 && rc == 0) {
             rc = pt_fail_errno("closing %s", w->path);
         }
-        w->f = NULL;
+        w->fd = -1;
     }
+    free(w->path);
+    w->path = NULL;
     pt_buf_free(&w->raw);
     pt_buf_free(&w->comp);
     return rc;
+}
+
+/* ---- reader ------------------------------------------------------------------------------ */
+
+static int chunk_corrupt(struct pt_chunk_reader *r, const struct pt_chunk_info *ci,
+                         const char *what)
+{
+    return pt_fail("trace file %s is corrupt: the chunk at offset %llu %s", r->path,
+                   (unsigned long long)ci->offset, what);
+}
+
+static int load_stored(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
+{
+    uint64_t h = get_le64(r->comp.data + ci->raw_len);
+    if (h != pt_hash64(r->comp.data, ci->raw_len)) {
+        return chunk_corrupt(r, ci, "fails its checksum");
+    }
+    pt_buf_reset(&r->raw);
+    pt_buf_put(&r->raw, r->comp.data, ci->raw_len);
+    pt_buf_reserve(&r->raw, 1);
+    return 0;
 }
 
 static int chunk_load(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
@@ -119,12 +201,14 @@ static int chunk_load(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
         return pt_fail("trace file %s: cannot read chunk at offset %llu", r->path,
                        (unsigned long long)ci->offset);
     }
+    if (ci->stored) {
+        return load_stored(r, ci);
+    }
     pt_buf_reset(&r->raw);
-    pt_buf_reserve(&r->raw, ci->raw_len + 1);
+    pt_buf_reserve(&r->raw, (size_t)ci->raw_len + 1);
     unsigned long long content = ZSTD_getFrameContentSize(r->comp.data, ci->comp_len);
     if (content != ci->raw_len) {
-        return pt_fail("trace file %s is corrupt: chunk at offset %llu has a bad frame header",
-                       r->path, (unsigned long long)ci->offset);
+        return chunk_corrupt(r, ci, "has a bad frame header");
     }
     size_t n = ZSTD_decompress(r->raw.data, ci->raw_len + 1, r->comp.data, ci->comp_len);
     if (ZSTD_isError(n) || n != ci->raw_len) {
@@ -136,53 +220,59 @@ static int chunk_load(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
     return 0;
 }
 
+/* 0: a complete chunk described in *ci; 1: the file ends inside this chunk; -1: corrupt. */
 static int scan_chunk(struct pt_chunk_reader *r, uint64_t off, uint64_t fsize,
                       struct pt_chunk_info *ci)
 {
     uint8_t h[PT_CHUNK_HDR_SIZE];
+    ci->offset = off;
     if (fsize - off < PT_CHUNK_HDR_SIZE) {
-        return pt_fail("trace file %s is truncated: %llu stray bytes at offset %llu (the "
-                       "recording was cut short or the file was damaged)",
-                       r->path, (unsigned long long)(fsize - off), (unsigned long long)off);
+        return 1;
     }
     if (fseeko(r->f, (off_t)off, SEEK_SET) != 0 || fread(h, 1, sizeof h, r->f) != sizeof h) {
         return pt_fail_errno("reading %s at offset %llu", r->path, (unsigned long long)off);
     }
-    if (memcmp(h, "PTCK", 4) != 0) {
-        return pt_fail("trace file %s is corrupt: no chunk marker at offset %llu", r->path,
-                       (unsigned long long)off);
+    ci->stored = memcmp(h, "PTCS", 4) == 0;
+    if (memcmp(h, "PTCK", 4) != 0 && !ci->stored) {
+        return chunk_corrupt(r, ci, "has no chunk marker");
     }
-    ci->offset = off;
     ci->raw_len = get_le32(h + 4);
     ci->comp_len = get_le32(h + 8);
     ci->first_record = get_le64(h + 12);
-    if (ci->raw_len > PT_CHUNK_MAX_RAW || ci->comp_len > PT_CHUNK_MAX_RAW) {
-        return pt_fail("trace file %s is corrupt: impossible chunk size at offset %llu", r->path,
-                       (unsigned long long)off);
+    if (ci->raw_len > PT_CHUNK_MAX_RAW || ci->comp_len > PT_CHUNK_MAX_RAW ||
+        (ci->stored ? ci->comp_len != (uint64_t)ci->raw_len + 8
+                    : !ratio_ok(ci->raw_len, ci->comp_len))) {
+        return chunk_corrupt(r, ci, "declares impossible sizes");
     }
-    if (fsize - off - PT_CHUNK_HDR_SIZE < ci->comp_len) {
-        return pt_fail("trace file %s is truncated: the chunk at offset %llu needs %u bytes, "
-                       "only %llu remain",
-                       r->path, (unsigned long long)off, ci->comp_len,
-                       (unsigned long long)(fsize - off - PT_CHUNK_HDR_SIZE));
+    return fsize - off - PT_CHUNK_HDR_SIZE < ci->comp_len ? 1 : 0;
+}
+
+static int cut_here(struct pt_chunk_reader *r, uint64_t off, uint64_t fsize, int salvage)
+{
+    if (!salvage) {
+        return pt_fail("trace file %s is truncated: it ends inside the chunk at offset %llu "
+                       "(%llu bytes of it are there)",
+                       r->path, (unsigned long long)off, (unsigned long long)(fsize - off));
     }
+    r->cut_offset = off;
+    r->cut_bytes = fsize - off;
     return 0;
 }
 
 int pt_chunkr_open(struct pt_chunk_reader *r, const char *path)
 {
-    return pt_chunkr_open_at(r, path, 0);
+    return pt_chunkr_open_at(r, path, 0, 0);
 }
 
-int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t start)
+int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t start, int salvage)
 {
     memset(r, 0, sizeof *r);
     r->path = strdup(path);
     pt_buf_init(&r->raw);
     pt_buf_init(&r->comp);
-    r->f = fopen(path, "rbe");
+    r->f = pt_fopen_regular(path);
     if (!r->f) {
-        return pt_fail_errno("opening trace file %s", path);
+        return pt_wrap("opening trace file");
     }
     struct stat st;
     if (fstat(fileno(r->f), &st) != 0) {
@@ -190,13 +280,21 @@ int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t star
     }
     uint64_t fsize = (uint64_t)st.st_size, off = start;
     size_t cap = 0;
+    r->cut_offset = fsize;
     while (off < fsize) {
         if (r->nchunks == cap) {
             cap = cap ? cap * 2 : 64;
             r->chunks = realloc(r->chunks, cap * sizeof *r->chunks);
         }
         struct pt_chunk_info *ci = &r->chunks[r->nchunks];
-        if (scan_chunk(r, off, fsize, ci) < 0 || chunk_load(r, ci) < 0) {
+        int got = scan_chunk(r, off, fsize, ci);
+        if (got < 0) {
+            return -1;
+        }
+        if (got == 1) {
+            return cut_here(r, off, fsize, salvage);
+        }
+        if (chunk_load(r, ci) < 0) {
             return -1;
         }
         r->nchunks++;

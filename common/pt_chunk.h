@@ -1,14 +1,24 @@
 /*
- * pt_chunk: the container both trace files use, a sequence of self-checking compressed chunks.
+ * pt_chunk: the container both trace files use, a sequence of self-checking chunks.
  *
  *   chunk := "PTCK" u32 raw_len u32 comp_len u64 first_record  zstd-frame(comp_len bytes)
+ *          | "PTCS" u32 raw_len u32 comp_len u64 first_record  raw bytes  u64 pt_hash64(raw)
  *
  * (little-endian). Each zstd frame carries its content size and an XXH64 content checksum, so
- * a flipped bit anywhere is caught by the codec; a file that ends inside a chunk is
- * "truncated"; bad magic or sizes are "corrupt". first_record numbers the first record in the
- * chunk, so a reader can seek by record number later (reverse execution restores snapshots
- * mid-trace). A writer flushes when its buffer passes a size or age threshold, so a recorder
- * that is itself killed loses at most the last second of events.
+ * a flipped bit anywhere is caught by the codec; a stored ("PTCS") chunk carries its own hash.
+ * Decompression is bounded by the file's own size: a zstd chunk may expand at most
+ * PT_CHUNK_MAX_RATIO times (plus PT_CHUNK_SLACK), so a small crafted file cannot make a reader
+ * allocate and inflate gigabytes; the writer stores the rare chunk that compresses better
+ * than that (zero-filled reads) uncompressed instead. first_record numbers the first record in
+ * the chunk, so a reader can seek by record number (reverse execution restores snapshots
+ * mid-trace).
+ *
+ * A file that ends inside a chunk was cut short (the recorder was killed, the disk filled up,
+ * pytt crashed): a reader opened with salvage keeps every complete chunk before the cut and
+ * says how many bytes it ignored. A writer flushes when its buffer passes a size or age
+ * threshold, so a killed recorder loses at most about a second of events; a write that fails
+ * (a full disk) is undone (the file is cut back to its last complete chunk), so what is on disk
+ * stays readable.
  */
 #ifndef PT_CHUNK_H
 #define PT_CHUNK_H
@@ -20,22 +30,31 @@
 
 #define PT_CHUNK_HDR_SIZE 20
 #define PT_CHUNK_MAX_RAW (1u << 30)
+#define PT_CHUNK_MAX_RATIO 256u
+#define PT_CHUNK_SLACK (64u << 10)
 
 struct pt_chunk_writer {
-    FILE *f;
-    const char *path;
-    struct pt_buf raw;     /* records not yet compressed */
-    struct pt_buf comp;    /* scratch for the compressed frame */
+    int fd;
+    char *path;
+    struct pt_buf raw;     /* records not yet written */
+    struct pt_buf comp;    /* scratch for the chunk being written */
     uint64_t first_record; /* number of the first record in raw */
-    uint64_t nrecords;     /* records written in total */
-    uint64_t bytes_out;    /* compressed bytes written */
+    uint64_t nrecords;     /* records added in total */
+    uint64_t bytes_out;    /* bytes of complete chunks in the file */
     int level;
+    int write_errno; /* the errno of the last failed write (ENOSPC: the disk is full), else 0 */
 };
 
 int pt_chunkw_open(struct pt_chunk_writer *w, const char *path);
+/* Bytes written before the first chunk (a file's magic and version). */
+int pt_chunkw_prologue(struct pt_chunk_writer *w, const void *p, size_t n);
 /* The caller appends one record's bytes to w->raw, then calls pt_chunkw_record_done. */
 int pt_chunkw_record_done(struct pt_chunk_writer *w);
+/* Write the buffered records as one chunk. On failure the file is cut back to its complete
+ * chunks and the records stay buffered (a retry may succeed once space was freed). */
 int pt_chunkw_flush(struct pt_chunk_writer *w);
+/* Forget the buffered records (after a flush that cannot succeed). */
+void pt_chunkw_drop(struct pt_chunk_writer *w);
 int pt_chunkw_close(struct pt_chunk_writer *w);
 
 struct pt_chunk_info {
@@ -43,6 +62,7 @@ struct pt_chunk_info {
     uint32_t raw_len;
     uint32_t comp_len;
     uint64_t first_record;
+    int stored;
 };
 
 struct pt_chunk_reader {
@@ -53,13 +73,16 @@ struct pt_chunk_reader {
     size_t next;       /* index of the next chunk to load */
     struct pt_buf raw; /* the current decompressed chunk */
     struct pt_buf comp;
+    uint64_t cut_offset; /* salvage: where the complete chunks end */
+    uint64_t cut_bytes;  /* salvage: bytes of an incomplete chunk ignored there (0: none) */
 };
 
 /* Opens and validates the whole file (every chunk is decompressed and checksummed once), so a
- * truncated or corrupt trace is refused before replay starts. */
+ * truncated or corrupt trace is refused before replay starts. The container starts at byte
+ * `start` (after a prologue). With salvage, a file that ends inside a chunk is accepted up to
+ * the last complete chunk (cut_bytes says what was ignored); corruption is refused either way. */
+int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t start, int salvage);
 int pt_chunkr_open(struct pt_chunk_reader *r, const char *path);
-/* The same, for a container that starts at byte `start` of the file (after a prologue). */
-int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t start);
 /* Loads the next chunk into r->raw; returns 1 if loaded, 0 at the end, -1 on error. */
 int pt_chunkr_next(struct pt_chunk_reader *r);
 /* Positions the reader so that the next pt_chunkr_next loads chunk i. */

@@ -1,6 +1,6 @@
 /*
- * pt_clock: locating opcode_targets, planning and writing the counting trampolines, reading and
- * arming the countdown (see pt_clock.h).
+ * pt_clock: locating opcode_targets, planning which opcodes are counted, writing the counted
+ * and watch trampolines, reading and arming the countdowns (see pt_clock.h).
  */
 #define _GNU_SOURCE
 #include "pt_clock.h"
@@ -9,6 +9,7 @@
 #include "pt_error.h"
 #include "pt_pyver.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -120,46 +121,57 @@ int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt
     return 0;
 }
 
-/* Superinstructions: every specialization of a fused base opcode is redirected to its first
- * half's plain handler (the interpreter's own _PyOpcode_Deopt says which opcodes those are). */
-static int plan_fused(struct pt_mem *mem, const struct pt_clock_site *site,
-                      const struct pt_pyver *v, uint8_t redirect[256])
+/* ---- the plan --------------------------------------------------------------------------- */
+
+static int in_list(const uint8_t *list, int n, int op)
 {
-    uint8_t deopt[NOPCODES];
-    if (v->nfused == 0) {
-        return 0;
-    }
-    if (!site->deopt || pt_mem_read(mem, site->deopt, deopt, sizeof deopt) < 0) {
-        return pt_fail("CPython %s: cannot read _PyOpcode_Deopt to split superinstructions",
-                       v->name);
-    }
-    for (int i = 0; i < NOPCODES; i++) {
-        for (int b = 0; b < v->nfused; b++) {
-            if (deopt[i] == v->fused_base[b] && i != deopt[i]) {
-                redirect[i] = deopt[i];
-            }
+    for (int i = 0; i < n; i++) {
+        if (list[i] == op) {
+            return 1;
         }
     }
     return 0;
 }
 
+/* C's word goes where no load the interpreter makes right after a counted dispatch shares its
+ * low 12 address bits (4K aliasing: such a load waits for the store to retire, measured at up
+ * to 2x on CPU-bound code when C shared a page offset with hot stack slots). Those loads are
+ * the dispatch table's entries (2 KiB of page offsets from the table's own) and the counted
+ * trampolines' handler words (offset 24 mod 32). So: a 64-byte-aligned offset in the middle of
+ * the half page the table does not cover. Stack slots can sit at any offset, but only the
+ * store of a counted dispatch (a loop iteration, a call) can meet them now. */
+static pt_addr choose_countdown(pt_addr table)
+{
+    uint64_t off = ((table & 0xfff) + 2048 + 1024) & 0xfc0;
+    return PT_CLOCK_CPAGE + off;
+}
+
 int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const char *version,
                   struct pt_clock_plan *plan)
 {
+    uint8_t deopt[NOPCODES];
     const struct pt_pyver *v = pt_pyver_lookup(version);
-    uint64_t handlers[NOPCODES];
+    if (!v || v->ncounted == 0) {
+        return pt_fail("CPython %s: pytt's Python clock knows 3.8 to 3.13", version);
+    }
     memset(plan, 0, sizeof *plan);
+    plan->table = site->table;
+    plan->countdown = choose_countdown(site->table);
+    int have_deopt = site->deopt && pt_mem_read(mem, site->deopt, deopt, sizeof deopt) == 0;
+    if (!have_deopt && site->deopt) {
+        return pt_wrap("CPython %s: reading _PyOpcode_Deopt", version);
+    }
     for (int i = 0; i < NOPCODES; i++) {
+        int base = have_deopt && deopt[i] ? deopt[i] : i;
         plan->redirect[i] = (uint8_t)i;
-    }
-    if (!v) {
-        return 0;
-    }
-    if (plan_fused(mem, site, v, plan->redirect) < 0) {
-        return -1;
+        if (base != i && in_list(v->fused_base, v->nfused, base)) {
+            plan->redirect[i] = (uint8_t)base; /* a superinstruction: split when watching */
+        }
+        plan->counted[i] = (uint8_t)in_list(v->counted, v->ncounted, base);
     }
     if (v->main_loop_switch) {
         /* without it the recording still replays; the debugger then says why it cannot step */
+        uint64_t handlers[NOPCODES];
         if (pt_mem_read(mem, site->table, handlers, sizeof handlers) < 0 ||
             pt_clock_switch_find(mem, site->eval, site->eval_size, handlers, plan) < 0) {
             plan->switch_site = plan->switch_table = 0;
@@ -171,116 +183,54 @@ int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const ch
     return 0;
 }
 
+/* ---- code generation ------------------------------------------------------------------- */
+
 static void put32(uint8_t *p, int32_t v)
 {
     memcpy(p, &v, 4);
 }
 
-/* One trampoline at address t for opcode i (layout in pt_clock.h). A superinstruction's counts
- * its two instructions at once and traps when that reaches or passes 0 (pt_clock_settle). */
-static void emit_trampoline(uint8_t *code, pt_addr t, int i, int fused, uint64_t handler)
+/* `OP qword [rip+rel32], imm8` (sub: /5, add: /0) at p for an instruction at `at`. */
+static size_t emit_rmw(uint8_t *p, pt_addr at, int sub, pt_addr word, uint8_t imm)
 {
-    pt_addr orig = PT_CLOCK_ORIG + (pt_addr)i * 8;
-    static const uint8_t sub[] = {0x48, 0x83, 0x2d}; /* sub qword [rip+rel32], imm8 */
-    memset(code, 0xcc, PT_CLOCK_TRAMP_SIZE);
-    memcpy(code, sub, 3);
-    put32(code + 3, (int32_t)(PT_CLOCK_COUNTDOWN - (t + 8)));
-    code[7] = fused ? 2 : 1;
-    code[8] = fused ? 0x7e : 0x74; /* jle / je trap */
-    code[9] = (uint8_t)(PT_CLOCK_TRAP_OFFSET - 10);
-    code[10] = 0xff; /* jmp [rip+rel32]: the handler, fused for a superinstruction */
-    code[11] = 0x25;
-    put32(code + 12, (int32_t)(PT_CLOCK_TRAMP_HANDLER - 16));
-    code[16] = 0xcc; /* int3 */
-    code[17] = 0xff; /* jmp [rip+rel32]: after a trap, the first half's handler */
-    code[18] = 0x25;
-    put32(code + 19, (int32_t)(orig - (t + 23)));
-    memcpy(code + PT_CLOCK_TRAMP_HANDLER, &handler, 8);
+    p[0] = 0x48;
+    p[1] = 0x83;
+    p[2] = sub ? 0x2d : 0x05;
+    put32(p + 3, (int32_t)(word - (at + 8)));
+    p[7] = imm;
+    return 8;
 }
 
-int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, pt_addr table,
-                     const struct pt_clock_plan *plan)
+/* `mov qword [rip+rel32], 0` (leaves the flags alone). */
+static size_t emit_zero(uint8_t *p, pt_addr at, pt_addr word)
 {
-    uint64_t handler[NOPCODES], orig[NOPCODES], tramp[NOPCODES], idle = PT_CLOCK_IDLE;
-    const uint8_t *redirect = plan->redirect;
-    if (pt_mem_read(mem, table, handler, sizeof handler) < 0) {
-        return pt_wrap("reading opcode_targets at 0x%llx", (unsigned long long)table);
-    }
-    if (plan->switch_site && pt_clock_switch_install(mem, table, handler, plan) < 0) {
-        return -1;
-    }
-    c->switch_routed = plan->switch_site != 0;
-    for (int i = 0; i < NOPCODES; i++) {
-        orig[i] = handler[redirect[i]];
-    }
-    uint8_t *code = malloc(NOPCODES * PT_CLOCK_TRAMP_SIZE);
-    for (int i = 0; i < NOPCODES; i++) {
-        c->fused[i] = redirect[i] != i;
-        tramp[i] = PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE;
-        emit_trampoline(code + i * PT_CLOCK_TRAMP_SIZE, tramp[i], i, c->fused[i], handler[i]);
-    }
-    int rc = -1;
-    if (pt_mem_write(mem, PT_CLOCK_COUNTDOWN, &idle, 8) == 0 &&
-        pt_mem_write(mem, PT_CLOCK_ORIG, orig, sizeof orig) == 0 &&
-        pt_mem_write(mem, PT_CLOCK_TRAMPS, code, NOPCODES * PT_CLOCK_TRAMP_SIZE) == 0 &&
-        pt_mem_write(mem, table, tramp, sizeof tramp) == 0) {
-        rc = 0;
-        c->table = table;
-        c->base = PT_CLOCK_IDLE;
-    }
-    free(code);
-    return rc < 0 ? pt_wrap("installing the Python clock") : 0;
+    p[0] = 0x48;
+    p[1] = 0xc7;
+    p[2] = 0x05;
+    put32(p + 3, (int32_t)(word - (at + 11)));
+    put32(p + 7, 0);
+    return 11;
 }
 
-int pt_clock_now(const struct pt_clock *c, struct pt_mem *mem, uint64_t *tick)
+/* `jmp [rip+rel32]` (6 bytes). */
+static size_t emit_jmp_mem(uint8_t *p, pt_addr at, pt_addr slot)
 {
-    uint64_t countdown;
-    if (!c->table) {
-        *tick = 0;
-        return 0;
-    }
-    if (pt_mem_read(mem, PT_CLOCK_COUNTDOWN, &countdown, 8) < 0) {
-        return pt_wrap("reading the Python clock");
-    }
-    *tick = c->base - countdown;
-    return 0;
+    p[0] = 0xff;
+    p[1] = 0x25;
+    put32(p + 2, (int32_t)(slot - (at + 6)));
+    return 6;
 }
 
-static int set_countdown(struct pt_clock *c, struct pt_mem *mem, uint64_t now, uint64_t cd)
+/* `je rel32` (6 bytes). */
+static size_t emit_je(uint8_t *p, pt_addr at, pt_addr target)
 {
-    if (pt_mem_write(mem, PT_CLOCK_COUNTDOWN, &cd, 8) < 0) {
-        return pt_wrap("arming the Python clock");
-    }
-    c->base = now + cd;
-    return 0;
+    p[0] = 0x0f;
+    p[1] = 0x84;
+    put32(p + 2, (int32_t)(target - (at + 6)));
+    return 6;
 }
 
-int pt_clock_arm(struct pt_clock *c, struct pt_mem *mem, uint64_t target)
-{
-    uint64_t now = 0;
-    if (pt_clock_now(c, mem, &now) < 0) {
-        return -1;
-    }
-    if (target <= now) {
-        return pt_fail("cannot arm the clock for tick %llu: it is already tick %llu",
-                       (unsigned long long)target, (unsigned long long)now);
-    }
-    return set_countdown(c, mem, now, target - now);
-}
-
-int pt_clock_idle(struct pt_clock *c, struct pt_mem *mem)
-{
-    uint64_t now = 0;
-    if (!c->table) {
-        return 0;
-    }
-    if (pt_clock_now(c, mem, &now) < 0) {
-        return -1;
-    }
-    return set_countdown(c, mem, now, PT_CLOCK_IDLE);
-}
-
-/* cmp REG, [rip+disp32] at p (7 bytes) for an instruction at address at. */
+/* `cmp REG, [rip+rel32]` (7 bytes). */
 static size_t emit_cmp(uint8_t *p, pt_addr at, int reg, pt_addr slot)
 {
     p[0] = (uint8_t)(0x48 | (reg >= 8 ? 4 : 0));
@@ -290,14 +240,22 @@ static size_t emit_cmp(uint8_t *p, pt_addr at, int reg, pt_addr slot)
     return 7;
 }
 
-/* je rel32 to target (6 bytes). */
-static size_t emit_je(uint8_t *p, pt_addr at, pt_addr target)
+/* A counted opcode's plain trampoline at t (layout in pt_clock.h). */
+static void emit_counted(uint8_t *code, pt_addr t, int i, pt_addr countdown, uint64_t handler)
 {
-    p[0] = 0x0f;
-    p[1] = 0x84;
-    put32(p + 2, (int32_t)(target - (at + 6)));
-    return 6;
+    pt_addr orig = PT_CLOCK_ORIG + (pt_addr)i * 8;
+    memset(code, 0xcc, PT_CLOCK_TRAMP_SIZE);
+    emit_rmw(code, t, 1, countdown, 1);
+    code[8] = 0x74; /* je trap */
+    code[9] = (uint8_t)(PT_CLOCK_TRAP_OFFSET - 10);
+    emit_jmp_mem(code + 10, t + 10, t + PT_CLOCK_TRAMP_HANDLER);
+    code[PT_CLOCK_TRAP_OFFSET] = 0xcc;
+    emit_jmp_mem(code + 17, t + 17, orig);
+    memcpy(code + PT_CLOCK_TRAMP_HANDLER, &handler, 8);
 }
+
+#define WATCH_TRAP_C (PT_CLOCK_WATCH_TRAP - 16) /* counted opcode whose C reached 0: count F
+                                                * too, then trap */
 
 /* mov [rip+disp32], REG (7 bytes): keep a register of the dispatch at slot. */
 static size_t emit_store(uint8_t *p, pt_addr at, int reg, pt_addr slot)
@@ -337,7 +295,9 @@ static size_t emit_keep(uint8_t *p, pt_addr at, const struct pt_watch *w, pt_add
  *       <keep at LAST>
  *       cmp qword [frame + traced_off], 0 ; je done
  *       <keep at LAST + 16>
- *   done: */
+ *   done:
+ * (at most KEEP_LAST_MAX bytes) */
+#define KEEP_LAST_MAX 40
 static size_t emit_keep_last(uint8_t *p, pt_addr at, const struct pt_watch *w)
 {
     if (!w->keep_last) {
@@ -355,17 +315,42 @@ static size_t emit_keep_last(uint8_t *p, pt_addr at, const struct pt_watch *w)
     return n;
 }
 
-static void emit_watch(uint8_t *code, pt_addr t, int i, const struct pt_watch *w)
+/* A watched instruction with a condition: compare next_instr, then call the condition's code
+ * below the red zone (lea keeps the flags it returns) and trap if it says so. */
+static size_t emit_cond_instr(uint8_t *p, pt_addr at, const struct pt_watch *w, int k, pt_addr trap)
+{
+    static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};        /* lea rsp, [rsp-128] */
+    static const uint8_t up[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea rsp, [rsp+128] */
+    pt_addr slot = PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8;
+    size_t n = emit_cmp(p, at, w->instr_reg, slot);
+    p[n++] = 0x75; /* jne over the call */
+    p[n++] = (uint8_t)(sizeof down + 5 + sizeof up + 6);
+    memcpy(p + n, down, sizeof down);
+    n += sizeof down;
+    p[n] = 0xe8; /* call rel32 */
+    put32(p + n + 1, (int32_t)(PT_CLOCK_COND + (pt_addr)k * PT_COND_CODE_MAX - (at + n + 5)));
+    n += 5;
+    memcpy(p + n, up, sizeof up);
+    n += sizeof up;
+    return n + emit_je(p + n, at + n, trap);
+}
+
+/* Opcode i's watch trampoline at t: keep k, count C (counted opcodes) and F, trap on either
+ * reaching 0 and on what w watches, then continue into the (split) plain handler. */
+static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr countdown,
+                      const struct pt_watch *w)
 {
     pt_addr orig = PT_CLOCK_ORIG + (pt_addr)i * 8, trap = t + PT_CLOCK_WATCH_TRAP;
     size_t n = 0;
     memset(code, 0xcc, PT_CLOCK_WATCH_SIZE);
-    code[n++] = 0x48; /* sub qword [rip+rel32], 1 */
-    code[n++] = 0x83;
-    code[n++] = 0x2d;
-    put32(code + n, (int32_t)(PT_CLOCK_COUNTDOWN - (t + 8)));
-    n += 4;
-    code[n++] = 1;
+    if (counted) {
+        n += emit_zero(code + n, t + n, PT_CLOCK_KCOUNT);
+        n += emit_rmw(code + n, t + n, 1, countdown, 1);
+        n += emit_je(code + n, t + n, t + WATCH_TRAP_C);
+    } else {
+        n += emit_rmw(code + n, t + n, 0, PT_CLOCK_KCOUNT, 1);
+    }
+    n += emit_rmw(code + n, t + n, 1, PT_CLOCK_FINE, 1);
     n += emit_je(code + n, t + n, trap);
     if (w->trap_op[i]) {
         code[n] = 0xe9; /* jmp rel32 */
@@ -382,28 +367,229 @@ static void emit_watch(uint8_t *code, pt_addr t, int i, const struct pt_watch *w
     }
     for (int k = 0; k < w->ninstrs; k++) {
         pt_addr slot = PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8;
+        if (w->conds[k].nnodes) {
+            n += emit_cond_instr(code + n, t + n, w, k, trap);
+            continue;
+        }
         n += emit_cmp(code + n, t + n, w->instr_reg, slot);
         n += emit_je(code + n, t + n, trap);
     }
+    if (n + KEEP_LAST_MAX + 6 > WATCH_TRAP_C) {
+        return pt_fail("too many watched frames and conditional breakpoints at once");
+    }
     n += emit_keep_last(code + n, t + n, w);
-    code[n++] = 0xff; /* jmp [rip+rel32] */
-    code[n++] = 0x25;
-    put32(code + n, (int32_t)(orig - (t + n + 4)));
+    emit_jmp_mem(code + n, t + n, orig);
+    n = WATCH_TRAP_C;
+    n += emit_rmw(code + n, t + n, 1, PT_CLOCK_FINE, 1);
+    code[n] = 0xeb; /* jmp short trap */
+    code[n + 1] = (uint8_t)(PT_CLOCK_WATCH_TRAP - (n + 2));
     n = PT_CLOCK_WATCH_TRAP;
     code[n++] = 0xcc; /* int3, then continue to the handler */
     n += emit_keep_last(code + n, t + n, w);
-    code[n++] = 0xff;
-    code[n++] = 0x25;
-    put32(code + n, (int32_t)(orig - (t + n + 4)));
+    emit_jmp_mem(code + n, t + n, orig);
+    return 0;
 }
 
-static int point_table(struct pt_clock *c, struct pt_mem *mem, pt_addr area, size_t size)
+/* The conditions' code (pt_cond.c), one PT_COND_CODE_MAX slot per watched instruction. */
+static int write_cond_code(struct pt_mem *mem, const struct pt_watch *w)
 {
-    uint64_t tramp[NOPCODES];
-    for (int i = 0; i < NOPCODES; i++) {
-        tramp[i] = area + (pt_addr)i * size;
+    uint8_t code[PT_COND_CODE_MAX];
+    for (int k = 0; k < w->ninstrs; k++) {
+        if (!w->conds[k].nnodes) {
+            continue;
+        }
+        pt_addr at = PT_CLOCK_COND + (pt_addr)k * PT_COND_CODE_MAX;
+        size_t n = pt_cond_emit(&w->conds[k], &w->cond_layout, w->frame_reg, at, code, sizeof code);
+        if (n == 0) {
+            return pt_fail("a breakpoint condition is too complex for in-process checking");
+        }
+        if (pt_mem_write(mem, at, code, n) < 0) {
+            return pt_wrap("writing a breakpoint condition's code");
+        }
     }
-    return pt_mem_write(mem, c->table, tramp, sizeof tramp);
+    return 0;
+}
+
+/* ---- install and run ------------------------------------------------------------------- */
+
+static int write_word(struct pt_mem *mem, pt_addr addr, uint64_t v, const char *what)
+{
+    if (pt_mem_write(mem, addr, &v, 8) < 0) {
+        return pt_wrap("%s", what);
+    }
+    return 0;
+}
+
+/* The table while nothing is watched: counted opcodes through their trampoline, the rest
+ * straight to the interpreter's handler. */
+static int point_plain(struct pt_clock *c, struct pt_mem *mem)
+{
+    uint64_t table[NOPCODES];
+    for (int i = 0; i < NOPCODES; i++) {
+        table[i] = c->counted[i] ? PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE
+                                 : c->handlers[i];
+    }
+    return pt_mem_write(mem, c->table, table, sizeof table);
+}
+
+int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clock_plan *plan)
+{
+    uint64_t handler[NOPCODES], orig[NOPCODES];
+    if (plan->countdown < PT_CLOCK_CPAGE || plan->countdown + 8 > PT_CLOCK_CPAGE + 4096) {
+        return pt_fail("the Python clock's countdown at 0x%llx is outside its page",
+                       (unsigned long long)plan->countdown);
+    }
+    if (pt_mem_read(mem, plan->table, handler, sizeof handler) < 0) {
+        return pt_wrap("reading opcode_targets at 0x%llx", (unsigned long long)plan->table);
+    }
+    if (plan->switch_site && pt_clock_switch_install(mem, plan->table, handler, plan) < 0) {
+        return -1;
+    }
+    c->switch_routed = plan->switch_site != 0;
+    uint8_t *code = malloc(NOPCODES * PT_CLOCK_TRAMP_SIZE);
+    for (int i = 0; i < NOPCODES; i++) {
+        orig[i] = handler[plan->redirect[i]];
+        c->handlers[i] = handler[i];
+        c->counted[i] = plan->counted[i];
+        emit_counted(code + i * PT_CLOCK_TRAMP_SIZE,
+                     PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE, i, plan->countdown,
+                     handler[i]);
+    }
+    c->table = plan->table;
+    c->countdown = plan->countdown;
+    int rc = -1;
+    if (write_word(mem, c->countdown, PT_CLOCK_IDLE, "idling the clock") == 0 &&
+        write_word(mem, PT_CLOCK_FINE, PT_CLOCK_IDLE, "idling the clock") == 0 &&
+        write_word(mem, PT_CLOCK_KCOUNT, 0, "zeroing k") == 0 &&
+        pt_mem_write(mem, PT_CLOCK_ORIG, orig, sizeof orig) == 0 &&
+        pt_mem_write(mem, PT_CLOCK_TRAMPS, code, NOPCODES * PT_CLOCK_TRAMP_SIZE) == 0 &&
+        point_plain(c, mem) == 0) {
+        rc = 0;
+        c->base = PT_CLOCK_IDLE;
+        c->k_valid = 1; /* nothing dispatched yet: k is 0 */
+    }
+    free(code);
+    if (rc < 0) {
+        c->table = 0;
+    }
+    return rc < 0 ? pt_wrap("installing the Python clock") : 0;
+}
+
+int pt_clock_coarse(const struct pt_clock *c, struct pt_mem *mem, uint64_t *count)
+{
+    uint64_t countdown;
+    if (!c->table) {
+        *count = 0;
+        return 0;
+    }
+    if (pt_mem_read(mem, c->countdown, &countdown, 8) < 0) {
+        return pt_wrap("reading the Python clock");
+    }
+    *count = c->base - countdown;
+    return 0;
+}
+
+int pt_clock_now(struct pt_clock *c, struct pt_mem *mem, uint64_t *tick)
+{
+    uint64_t count = 0, k = 0;
+    if (pt_clock_coarse(c, mem, &count) < 0) {
+        return -1;
+    }
+    if (!c->table) {
+        *tick = 0;
+        return 0;
+    }
+    if (!c->k_valid && c->k_pending && count != c->resume_count) {
+        c->k_valid = 1;
+    }
+    if (!c->k_valid) {
+        return pt_fail("the replay is between two counted bytecode dispatches, at an unknown "
+                       "instruction (internal: a plain run ended at a syscall)");
+    }
+    if (pt_mem_read(mem, PT_CLOCK_KCOUNT, &k, 8) < 0) {
+        return pt_wrap("reading the Python clock");
+    }
+    if (k >> PT_TICK_K_BITS || count >> (64 - PT_TICK_K_BITS)) {
+        return pt_fail("this moment cannot be named: %llu instructions after counted dispatch "
+                       "%llu (pytt names at most 2^%d)",
+                       (unsigned long long)k, (unsigned long long)count, PT_TICK_K_BITS);
+    }
+    *tick = PT_TICK(count, k);
+    return 0;
+}
+
+static int set_countdown(struct pt_clock *c, struct pt_mem *mem, uint64_t now, uint64_t cd)
+{
+    if (pt_mem_write(mem, c->countdown, &cd, 8) < 0) {
+        return pt_wrap("arming the Python clock");
+    }
+    c->base = now + cd;
+    return 0;
+}
+
+int pt_clock_arm(struct pt_clock *c, struct pt_mem *mem, uint64_t target)
+{
+    uint64_t now = 0;
+    if (pt_clock_coarse(c, mem, &now) < 0) {
+        return -1;
+    }
+    if (target <= now) {
+        return pt_fail("cannot arm the clock for counted dispatch %llu: it is already %llu",
+                       (unsigned long long)target, (unsigned long long)now);
+    }
+    return set_countdown(c, mem, now, target - now);
+}
+
+int pt_clock_arm_fine(struct pt_clock *c, struct pt_mem *mem, uint64_t n)
+{
+    if (!c->watching) {
+        return pt_fail("internal: a fine stop needs the watch trampolines");
+    }
+    return write_word(mem, PT_CLOCK_FINE, n, "arming the Python clock's fine countdown");
+}
+
+int pt_clock_idle(struct pt_clock *c, struct pt_mem *mem)
+{
+    uint64_t now = 0;
+    if (!c->table) {
+        return 0;
+    }
+    if (pt_clock_coarse(c, mem, &now) < 0 ||
+        write_word(mem, PT_CLOCK_FINE, PT_CLOCK_IDLE, "idling the clock") < 0) {
+        return -1;
+    }
+    return set_countdown(c, mem, now, PT_CLOCK_IDLE);
+}
+
+static int point_watch(struct pt_clock *c, struct pt_mem *mem)
+{
+    uint64_t table[NOPCODES];
+    for (int i = 0; i < NOPCODES; i++) {
+        table[i] = PT_CLOCK_WATCH + (pt_addr)i * PT_CLOCK_WATCH_SIZE;
+    }
+    return pt_mem_write(mem, c->table, table, sizeof table);
+}
+
+static int write_watch_code(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w)
+{
+    uint8_t *code = malloc(NOPCODES * PT_CLOCK_WATCH_SIZE);
+    if (!code) {
+        return pt_fail("out of memory");
+    }
+    for (int i = 0; i < NOPCODES; i++) {
+        if (emit_watch(code + i * PT_CLOCK_WATCH_SIZE,
+                       PT_CLOCK_WATCH + (pt_addr)i * PT_CLOCK_WATCH_SIZE, i, c->counted[i],
+                       c->countdown, w) < 0) {
+            free(code);
+            return -1;
+        }
+    }
+    int rc = write_cond_code(mem, w);
+    if (rc == 0 && pt_mem_write(mem, PT_CLOCK_WATCH, code, NOPCODES * PT_CLOCK_WATCH_SIZE) < 0) {
+        rc = pt_wrap("installing the watch trampolines");
+    }
+    free(code);
+    return rc;
 }
 
 int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w)
@@ -412,7 +598,7 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
         return pt_fail("the Python clock is not installed yet");
     }
     if (!w) {
-        if (c->watching && point_table(c, mem, PT_CLOCK_TRAMPS, PT_CLOCK_TRAMP_SIZE) < 0) {
+        if (c->watching && point_plain(c, mem) < 0) {
             return pt_wrap("restoring the plain clock trampolines");
         }
         c->watching = 0;
@@ -420,9 +606,6 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
     }
     if (c->watching && memcmp(&c->watch, w, sizeof *w) == 0) {
         return 0;
-    }
-    if (w->frame_reg != c->watch.frame_reg || w->instr_reg != c->watch.instr_reg) {
-        c->code_valid = 0;
     }
     if (w->nframes > PT_WATCH_MAX || w->ninstrs > PT_WATCH_MAX) {
         return pt_fail("too many watched frames or instructions (at most %d)", PT_WATCH_MAX);
@@ -433,27 +616,21 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
         slots[PT_WATCH_MAX + k] = k < w->ninstrs ? w->instrs[k] : 1;
     }
     int same_code = c->code_valid && c->watch.nframes == w->nframes &&
-                    c->watch.ninstrs == w->ninstrs &&
+                    c->watch.ninstrs == w->ninstrs && c->watch.frame_reg == w->frame_reg &&
+                    c->watch.instr_reg == w->instr_reg &&
+                    memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0 &&
+                    memcmp(c->watch.conds, w->conds, sizeof w->conds) == 0 &&
+                    memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0 &&
                     c->watch.frame_zero_off == w->frame_zero_off &&
                     c->watch.keep_last == w->keep_last &&
-                    c->watch.keep_traced_off == w->keep_traced_off &&
-                    memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0;
+                    c->watch.keep_traced_off == w->keep_traced_off;
     if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
         return pt_wrap("writing watched values");
     }
-    if (!same_code) {
-        uint8_t *code = malloc(NOPCODES * PT_CLOCK_WATCH_SIZE);
-        for (int i = 0; i < NOPCODES; i++) {
-            emit_watch(code + i * PT_CLOCK_WATCH_SIZE,
-                       PT_CLOCK_WATCH + (pt_addr)i * PT_CLOCK_WATCH_SIZE, i, w);
-        }
-        int rc = pt_mem_write(mem, PT_CLOCK_WATCH, code, NOPCODES * PT_CLOCK_WATCH_SIZE);
-        free(code);
-        if (rc < 0) {
-            return pt_wrap("installing the watch trampolines");
-        }
+    if (!same_code && write_watch_code(c, mem, w) < 0) {
+        return -1;
     }
-    if (!c->watching && point_table(c, mem, PT_CLOCK_WATCH, PT_CLOCK_WATCH_SIZE) < 0) {
+    if (!c->watching && point_watch(c, mem) < 0) {
         return pt_wrap("installing the watch trampolines");
     }
     c->watch = *w;
@@ -462,36 +639,46 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
     return 0;
 }
 
-int pt_clock_settle(struct pt_clock *c, struct pt_mem *mem, uint64_t rip, int *early)
+int pt_clock_at_trap(struct pt_clock *c, struct pt_mem *mem, int opcode)
 {
-    uint64_t countdown;
-    *early = 0;
-    if (!c->table || rip < PT_CLOCK_TRAMPS ||
-        rip >= PT_CLOCK_TRAMPS + NOPCODES * PT_CLOCK_TRAMP_SIZE ||
-        !c->fused[(rip - PT_CLOCK_TRAMPS) / PT_CLOCK_TRAMP_SIZE]) {
+    if (!c->table || opcode < 0 || opcode >= NOPCODES || !c->counted[opcode]) {
         return 0;
     }
-    if (pt_mem_read(mem, PT_CLOCK_COUNTDOWN, &countdown, 8) < 0) {
-        return pt_wrap("reading the Python clock");
+    /* a plain trampoline does not keep k; a watch one has already zeroed it */
+    if (!c->watching && write_word(mem, PT_CLOCK_KCOUNT, 0, "zeroing k") < 0) {
+        return -1;
     }
-    countdown++; /* the second half is counted when it is dispatched, after the trap */
-    if (pt_mem_write(mem, PT_CLOCK_COUNTDOWN, &countdown, 8) < 0) {
-        return pt_wrap("settling the Python clock");
+    c->k_valid = 1;
+    return 0;
+}
+
+int pt_clock_resuming(struct pt_clock *c, struct pt_mem *mem)
+{
+    c->k_pending = 0;
+    if (!c->watching) {
+        c->k_valid = 0;
+    } else if (!c->k_valid) {
+        /* a watched run makes k known at its first counted dispatch: C then moves */
+        c->k_pending = 1;
+        return pt_clock_coarse(c, mem, &c->resume_count);
     }
-    *early = countdown != 0;
     return 0;
 }
 
 int pt_clock_as_plain(const struct pt_clock *c, struct user_regs_struct *r)
 {
+    int op;
     if (!c->table || r->rip < PT_CLOCK_WATCH ||
         r->rip >= PT_CLOCK_WATCH + NOPCODES * PT_CLOCK_WATCH_SIZE ||
         (r->rip - PT_CLOCK_WATCH) % PT_CLOCK_WATCH_SIZE != PT_CLOCK_WATCH_TRAP + 1) {
         return 0;
     }
-    uint64_t op = (r->rip - PT_CLOCK_WATCH) / PT_CLOCK_WATCH_SIZE;
-    uint64_t watch = PT_CLOCK_WATCH + op * PT_CLOCK_WATCH_SIZE;
-    uint64_t plain = PT_CLOCK_TRAMPS + op * PT_CLOCK_TRAMP_SIZE;
+    op = (int)((r->rip - PT_CLOCK_WATCH) / PT_CLOCK_WATCH_SIZE);
+    if (!c->counted[op]) {
+        return 0; /* only counted dispatches are moments the recording trapped at */
+    }
+    uint64_t watch = PT_CLOCK_WATCH + (uint64_t)op * PT_CLOCK_WATCH_SIZE;
+    uint64_t plain = PT_CLOCK_TRAMPS + (uint64_t)op * PT_CLOCK_TRAMP_SIZE;
     unsigned long long *gpr[] = {&r->rax, &r->rbx, &r->rcx, &r->rdx, &r->rsi,
                                  &r->rdi, &r->rbp, &r->r8,  &r->r9,  &r->r10,
                                  &r->r11, &r->r12, &r->r13, &r->r14, &r->r15};
@@ -501,10 +688,9 @@ int pt_clock_as_plain(const struct pt_clock *c, struct user_regs_struct *r)
         }
     }
     r->rip = plain + PT_CLOCK_TRAP_OFFSET + 1;
-    /* and the flags the plain trampoline's `sub` left: 1 - 1 (ZF PF) or, for a superinstruction
-     * stopped on its first half, 1 - 2 (CF PF AF SF) */
+    /* and the flags the plain trampoline's `sub` left at 0: ZF PF */
     const uint64_t arith = 0x8d5; /* OF SF ZF AF PF CF */
-    r->eflags = (r->eflags & ~arith) | (c->fused[op] ? 0x95 : 0x44);
+    r->eflags = (r->eflags & ~arith) | 0x44;
     return 1;
 }
 
@@ -526,4 +712,49 @@ int pt_clock_is_trap(const struct pt_clock *c, uint64_t rip, int *opcode)
     }
     *opcode = (int)(off / PT_CLOCK_TRAMP_SIZE);
     return 1;
+}
+
+int pt_clock_handler_after_trap(struct pt_mem *mem, int opcode, uint64_t *handler)
+{
+    if (pt_mem_read(mem, PT_CLOCK_ORIG + (pt_addr)opcode * 8, handler, 8) < 0) {
+        return pt_wrap("reading the handler of opcode %d", opcode);
+    }
+    return 0;
+}
+
+int pt_clock_idle_copy(const struct pt_clock *c, struct pt_mem *copy_mem)
+{
+    if (!c->table) {
+        return 0;
+    }
+    return write_word(copy_mem, c->countdown, PT_CLOCK_IDLE, "idling a copy's Python clock");
+}
+
+const char *pt_tick_str(uint64_t tick, char buf[PT_TICK_STRLEN])
+{
+    snprintf(buf, PT_TICK_STRLEN, "%llu.%llu", (unsigned long long)PT_TICK_C(tick),
+             (unsigned long long)PT_TICK_K(tick));
+    return buf;
+}
+
+int pt_tick_parse(const char *text, uint64_t *tick)
+{
+    char *end;
+    errno = 0;
+    unsigned long long c = strtoull(text, &end, 10), k = 0;
+    if (end == text || errno || c >> (64 - PT_TICK_K_BITS)) {
+        return pt_fail("'%s' is not a tick (C or C.k, as `when` shows)", text);
+    }
+    if (*end == '.') {
+        const char *kt = end + 1;
+        k = strtoull(kt, &end, 10);
+        if (end == kt || errno || k >> PT_TICK_K_BITS) {
+            return pt_fail("'%s' is not a tick (C or C.k, as `when` shows)", text);
+        }
+    }
+    if (*end && *end != ' ' && *end != '\t') {
+        return pt_fail("'%s' is not a tick (C or C.k, as `when` shows)", text);
+    }
+    *tick = PT_TICK(c, k);
+    return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * pt_elf: file identities (build-id or content hash), the ELF interpreter of a binary, and the
- * "is this a CPython with debug info" check made when the recorded command execs a program.
+ * pt_elf: the ELF interpreter of a binary, and the "is this a CPython with debug info" check
+ * made when the recorded command execs a program.
  */
 #define _GNU_SOURCE
 #include "pt_elf.h"
@@ -43,124 +43,10 @@ static void elf_close(int fd, Elf *elf)
     close(fd);
 }
 
-/* The NT_GNU_BUILD_ID note, from the program headers' PT_NOTE segments. */
-static int elf_build_id(Elf *elf, uint8_t *out, size_t cap)
-{
-    size_t nph;
-    if (elf_getphdrnum(elf, &nph) != 0) {
-        return -1;
-    }
-    for (size_t i = 0; i < nph; i++) {
-        GElf_Phdr ph;
-        if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE) {
-            continue;
-        }
-        Elf_Data *d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_NHDR);
-        size_t off = 0, noff, doff;
-        GElf_Nhdr nh;
-        while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-            if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-                memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 && nh.n_descsz <= cap) {
-                memcpy(out, (char *)d->d_buf + doff, nh.n_descsz);
-                return (int)nh.n_descsz;
-            }
-        }
-    }
-    return -1;
-}
-
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ (w * 0xff51afd7ed558ccdull)) * 0xc4ceb9fe1a85ec53ull;
-        h ^= h >> 29;
-    }
-    for (; i < n; i++) {
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    }
-    return h ^ (h >> 32);
-}
-
-static int file_hash(const char *path, int fd, size_t size, uint64_t *out)
-{
-    if (size == 0) {
-        *out = hash_bytes(NULL, 0);
-        return 0;
-    }
-    void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-        return pt_fail_errno("mmap(%s)", path);
-    }
-    *out = hash_bytes(p, size);
-    munmap(p, size);
-    return 0;
-}
-
-int pt_fileid_of(const char *path, struct pt_fileid *id)
-{
-    memset(id, 0, sizeof *id);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        int rc = pt_fail_errno("identifying %s", path);
-        if (fd >= 0) {
-            close(fd);
-        }
-        return rc;
-    }
-    id->size = (uint64_t)st.st_size;
-    id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    elf_version(EV_CURRENT);
-    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    int n = -1;
-    if (elf && elf_kind(elf) == ELF_K_ELF) {
-        n = elf_build_id(elf, id->id, sizeof id->id);
-    }
-    if (elf) {
-        elf_end(elf);
-    }
-    int rc = 0;
-    if (n > 0) {
-        id->kind = PT_FILEID_BUILDID;
-        id->len = (uint8_t)n;
-    } else {
-        uint64_t h = 0;
-        rc = file_hash(path, fd, (size_t)st.st_size, &h);
-        id->kind = PT_FILEID_HASH;
-        id->len = 8;
-        memcpy(id->id, &h, 8);
-    }
-    close(fd);
-    return rc;
-}
-
-int pt_fileid_equal(const struct pt_fileid *a, const struct pt_fileid *b)
-{
-    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->kind == b->kind &&
-           a->len == b->len && memcmp(a->id, b->id, a->len) == 0;
-}
-
-const char *pt_fileid_str(const struct pt_fileid *id)
-{
-    static char buf[128];
-    int n = snprintf(buf, sizeof buf, "%s ", id->kind == PT_FILEID_BUILDID ? "build-id" : "hash");
-    for (int i = 0; i < id->len && n < (int)sizeof buf - 3; i++) {
-        n += snprintf(buf + n, sizeof buf - (size_t)n, "%02x", id->id[i]);
-    }
-    snprintf(buf + n, sizeof buf - (size_t)n, ", %llu bytes, modified %lld.%09lld",
-             (unsigned long long)id->size, (long long)(id->mtime_ns / 1000000000),
-             (long long)(id->mtime_ns % 1000000000));
-    return buf;
-}
-
 int pt_is_elf(const char *path)
 {
     char magic[4];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return 0;
     }
@@ -308,14 +194,14 @@ static const char *debug_root(void)
     return d && *d ? d : "/usr/lib/debug";
 }
 
-static int find_debug_info(const char *image, Elf *elf, struct pt_pyinfo *info)
+static int find_debug_info(const char *image, int fd, Elf *elf, struct pt_pyinfo *info)
 {
     if (find_section(elf, ".debug_info")) {
         snprintf(info->debug_file, sizeof info->debug_file, "%s", image);
         return 0;
     }
     uint8_t id[64];
-    int n = elf_build_id(elf, id, sizeof id);
+    int n = pt_elf_build_id_fd(fd, id, sizeof id);
     if (n < 2) {
         return pt_fail("%s has no DWARF debug info and no build-id to find it by", image);
     }
@@ -355,7 +241,7 @@ int pt_check_python(const char *exe, struct pt_pyinfo *info, int *is_python)
         snprintf(info->image, sizeof info->image, "%s", exe);
         version_from_name(exe, info->version, sizeof info->version);
         *is_python = 1;
-        rc = find_debug_info(exe, elf, info);
+        rc = find_debug_info(exe, fd, elf, info);
     } else if (needed_libpython(elf, soname, sizeof soname)) {
         *is_python = 1;
         version_from_name(soname, info->version, sizeof info->version);
@@ -363,7 +249,7 @@ int pt_check_python(const char *exe, struct pt_pyinfo *info, int *is_python)
             int lfd;
             Elf *lelf;
             if (elf_open(info->image, &lfd, &lelf) == 0) {
-                rc = find_debug_info(info->image, lelf, info);
+                rc = find_debug_info(info->image, lfd, lelf, info);
                 elf_close(lfd, lelf);
             }
         }

@@ -14,6 +14,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int classify_trap(pid_t pid, struct pt_stop *st)
@@ -40,19 +41,9 @@ volatile sig_atomic_t pt_interrupted;
 void (*pt_wait_interrupt_hook)(void *ctx);
 void *pt_wait_interrupt_ctx;
 
-int pt_wait(pid_t pid, struct pt_stop *st)
+/* Fill st from a waitpid status of process got. */
+static int classify_status(pid_t got, int status, struct pt_stop *st)
 {
-    int status;
-    pid_t got;
-    do {
-        got = waitpid(pid, &status, __WALL);
-        if (got < 0 && errno == EINTR && pt_interrupted && pt_wait_interrupt_hook) {
-            pt_wait_interrupt_hook(pt_wait_interrupt_ctx);
-        }
-    } while (got < 0 && errno == EINTR);
-    if (got < 0) {
-        return pt_fail_errno("waitpid(%d)", (int)pid);
-    }
     memset(st, 0, sizeof *st);
     st->pid = got;
     st->status = status;
@@ -82,6 +73,60 @@ int pt_wait(pid_t pid, struct pt_stop *st)
         st->sig = sig;
     }
     return 0;
+}
+
+int pt_wait(pid_t pid, struct pt_stop *st)
+{
+    int status;
+    pid_t got;
+    do {
+        got = waitpid(pid, &status, __WALL);
+        if (got < 0 && errno == EINTR && pt_wait_interrupt_hook) {
+            pt_wait_interrupt_hook(pt_wait_interrupt_ctx);
+        }
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        return pt_fail_errno("waitpid(%d)", (int)pid);
+    }
+    return classify_status(got, status, st);
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* SIGCHLD is blocked while waiting, so each stop or exit of a child (ptrace stops notify the
+ * tracer too) stays pending for sigtimedwait instead of being discarded. */
+int pt_wait_deadline(pid_t pid, struct pt_stop *st, int64_t deadline_ns)
+{
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    int rc = 1;
+    for (;;) {
+        int status;
+        pid_t got = waitpid(pid, &status, __WALL | WNOHANG);
+        if (got > 0) {
+            rc = classify_status(got, status, st);
+            break;
+        }
+        if (got < 0 && errno != EINTR) {
+            rc = pt_fail_errno("waitpid(%d)", (int)pid);
+            break;
+        }
+        int64_t left = deadline_ns - monotonic_ns();
+        if (left <= 0 || pt_interrupted) {
+            break; /* rc 1: the deadline passed, or Ctrl-C */
+        }
+        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+        sigtimedwait(&chld, NULL, &ts);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return rc;
 }
 
 const char *pt_stop_str(const struct pt_stop *st)
@@ -114,6 +159,19 @@ void pt_kill_wait(pid_t pid)
 {
     int status;
     kill(pid, SIGKILL);
+    while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
+    }
+}
+
+void pt_kill_wait_threads(pid_t pid, const pid_t *tids, int n)
+{
+    int status;
+    kill(pid, SIGKILL);
+    for (int i = 0; i < n; i++) {
+        while (waitpid(tids[i], &status, __WALL) > 0 && !WIFEXITED(status) &&
+               !WIFSIGNALED(status)) {
+        }
+    }
     while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
     }
 }
@@ -163,7 +221,8 @@ static void set_args(struct user_regs_struct *r, long nr, const uint64_t a[6])
 }
 
 /* Resume and expect a syscall stop of the given kind; anything else is an error. A SIGCHLD
- * (a process pytt killed was a child of this one: snapshots) is set aside. */
+ * (a process pytt killed was a child of this one: snapshots) and the ptrace event of an
+ * injected clone are set aside. */
 static int step_to(pid_t pid, int kind, long nr)
 {
     struct pt_stop st;
@@ -171,7 +230,7 @@ static int step_to(pid_t pid, int kind, long nr)
         if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
             return -1;
         }
-    } while (st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD);
+    } while ((st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD) || st.kind == PT_STOP_EVENT);
     if (st.kind != kind) {
         return pt_fail("pid %d: while running injected syscall %ld, got %s instead of %s", (int)pid,
                        nr, pt_stop_str(&st),
@@ -231,22 +290,22 @@ int pt_rerun_syscall(pid_t pid, const struct user_regs_struct *base, long nr,
     return run_from_here(pid, &r, nr, ret);
 }
 
-int pt_deliver_signal(pid_t pid, const siginfo_t *info)
+int pt_deliver_signal(pid_t tgid, pid_t tid, const siginfo_t *info)
 {
     int sig = info->si_signo;
-    if (syscall(SYS_tgkill, pid, pid, sig) < 0) {
-        return pt_fail_errno("tgkill(%d, %s)", (int)pid, strsignal(sig));
+    if (syscall(SYS_tgkill, tgid, tid, sig) < 0) {
+        return pt_fail_errno("tgkill(%d, %d, %s)", (int)tgid, (int)tid, strsignal(sig));
     }
     struct pt_stop st;
-    if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
+    if (pt_resume_syscall(tid, 0) < 0 || pt_wait(tid, &st) < 0) {
         return -1;
     }
     if (st.kind != PT_STOP_SIGNAL || st.sig != sig) {
-        return pt_fail("pid %d: delivering %s, expected its delivery stop but got %s", (int)pid,
-                       strsignal(sig), pt_stop_str(&st));
+        return pt_fail("thread %d: delivering %s, expected its delivery stop but got %s",
+                       (int)tid, strsignal(sig), pt_stop_str(&st));
     }
-    if (ptrace(PTRACE_SETSIGINFO, pid, NULL, info) < 0) {
-        return pt_fail_errno("ptrace(PTRACE_SETSIGINFO, %d, %s)", (int)pid, strsignal(sig));
+    if (ptrace(PTRACE_SETSIGINFO, tid, NULL, info) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_SETSIGINFO, %d, %s)", (int)tid, strsignal(sig));
     }
     return 0;
 }

@@ -42,19 +42,26 @@ struct pt_stop {
     uint64_t nr;
 };
 
-/* Ctrl-C: the CLI's SIGINT handler sets pt_interrupted; a wait interrupted by it calls the
- * hook (if set) so that the tracee can be brought to a stop, then goes on waiting. */
+/* Ctrl-C: the CLI's SIGINT handler sets pt_interrupted; a wait interrupted by a signal (that
+ * one, or the replay watchdog's timer) calls the hook (if set), which may bring the tracee to a
+ * stop, then goes on waiting. */
 extern volatile sig_atomic_t pt_interrupted;
 extern void (*pt_wait_interrupt_hook)(void *ctx);
 extern void *pt_wait_interrupt_ctx;
 
 /* Wait for pid (or any child if pid is -1) and classify the stop. */
 int pt_wait(pid_t pid, struct pt_stop *st);
+/* The same, giving up at deadline_ns (CLOCK_MONOTONIC) or at Ctrl-C (pt_interrupted): returns
+ * 0 with *st filled, 1 if it gave up (the process is left as it is), -1 on error. */
+int pt_wait_deadline(pid_t pid, struct pt_stop *st, int64_t deadline_ns);
 /* A human-readable description of a stop, for error messages (static buffer). */
 const char *pt_stop_str(const struct pt_stop *st);
 
 /* SIGKILL a tracee and reap it. */
 void pt_kill_wait(pid_t pid);
+/* SIGKILL a multi-threaded tracee and reap its threads `tids` (the others than pid), then
+ * pid: a traced thread group leader's end is reported only after its other threads'. */
+void pt_kill_wait_threads(pid_t pid, const pid_t *tids, int n);
 
 int pt_getregs(pid_t pid, struct user_regs_struct *r);
 int pt_setregs(pid_t pid, const struct user_regs_struct *r);
@@ -74,10 +81,10 @@ int pt_inject_syscall(pid_t pid, uint64_t stub, long nr, const uint64_t args[6],
 int pt_rerun_syscall(pid_t pid, const struct user_regs_struct *base, long nr,
                      const uint64_t args[6], int64_t *ret);
 
-/* Make the tracee (stopped at a syscall-exit-stop) take signal info->si_signo now, with
- * exactly that siginfo: queue it with tgkill, resume to the resulting signal-delivery-stop,
- * overwrite the siginfo. On return the tracee is in that signal-delivery-stop; resume it with
- * the signal to deliver it. */
-int pt_deliver_signal(pid_t pid, const siginfo_t *info);
+/* Make thread tid of process tgid (stopped at a syscall-exit-stop or a clock trap) take signal
+ * info->si_signo now, with exactly that siginfo: queue it with tgkill, resume to the resulting
+ * signal-delivery-stop, overwrite the siginfo. On return the thread is in that
+ * signal-delivery-stop; resume it with the signal to deliver it. */
+int pt_deliver_signal(pid_t tgid, pid_t tid, const siginfo_t *info);
 
 #endif

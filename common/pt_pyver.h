@@ -14,12 +14,21 @@
 #include <stdint.h>
 
 #define PT_PYVER_MAX_FUSED 3
+#define PT_PYVER_MAX_COUNTED 8
 
 struct pt_pyver {
     int major, minor;
     const char *name; /* "3.12" */
     /* The replay shell and `pytt dump` read this version (pyintrospect has a layer for it). */
     bool debugger;
+    /* The Python clock's counted opcodes (base opcodes, specializations follow through
+     * _PyOpcode_Deopt): those that can begin a loop iteration or a frame. From 3.11 every
+     * frame starts (and every generator resumes) with RESUME and every loop closes with a
+     * backward jump; 3.8-3.10 have no RESUME and absolute jumps that may go backward, so returns
+     * and yields count too. The INSTRUMENTED_ forms (3.12+: a program running sys.settrace or
+     * sys.monitoring) and 3.13's ENTER_EXECUTOR stand in for the opcodes they replace. */
+    uint8_t counted[PT_PYVER_MAX_COUNTED];
+    int ncounted;
     /* Superinstructions (3.11, 3.12): the specializations of these base opcodes fuse two
      * adjacent instructions, whatever their lines, and run both with one dispatch; the clock
      * counts them as two and splits them at a stop. 3.13's LOAD_FAST_LOAD_FAST family is

@@ -11,6 +11,7 @@
 #include "pt_error.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/prctl.h>
 #include <stdint.h>
 #include <string.h>
@@ -276,6 +277,30 @@ int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region
         return emit(ud, c->args[1], 4);
     case PR_GET_TID_ADDRESS:
         return emit(ud, c->args[1], 8);
+    }
+    return 0;
+}
+
+/* futex writes memory only for the operations that change a futex word themselves: WAKE_OP
+ * (its second word, by the encoded operation) and the priority-inheritance family (owner
+ * tids in the word). The waits and wakes CPython uses write nothing. */
+int pt_sc_out_futex(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud)
+{
+    int cmd = (int)(c->args[1] & FUTEX_CMD_MASK);
+    switch (cmd) {
+    case FUTEX_WAKE_OP:
+        return emit(ud, c->args[4], 4);
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+    case FUTEX_TRYLOCK_PI:
+    case FUTEX_UNLOCK_PI:
+    case FUTEX_WAIT_REQUEUE_PI:
+        return emit(ud, c->args[0], 4);
+    case FUTEX_CMP_REQUEUE_PI:
+        if (emit(ud, c->args[0], 4) < 0) {
+            return -1;
+        }
+        return emit(ud, c->args[4], 4);
     }
     return 0;
 }

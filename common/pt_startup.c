@@ -137,29 +137,49 @@ uint64_t pt_tsc_read(int rdtscp, uint32_t *aux)
     return v;
 }
 
-int pt_pick_cpu(void)
+/* PYTT_CPU: a CPU number this process may run on, or "none". */
+static int cpu_from_env(const char *env, const cpu_set_t *allowed, int *cpu)
+{
+    char *end;
+    long n = strtol(env, &end, 10);
+    if (strcmp(env, "none") == 0) {
+        *cpu = -1;
+        return 0;
+    }
+    if (end == env || *end != '\0' || n < 0 || n >= CPU_SETSIZE) {
+        return pt_fail("PYTT_CPU=%s is not a CPU number or 'none'", env);
+    }
+    if (allowed && !CPU_ISSET((int)n, allowed)) {
+        return pt_fail("PYTT_CPU=%ld is not a CPU this process may run on", n);
+    }
+    *cpu = (int)n;
+    return 0;
+}
+
+int pt_pick_cpu(int *cpu)
 {
     const char *env = getenv("PYTT_CPU");
-    if (env && strcmp(env, "none") == 0) {
-        return -1;
-    }
-    if (env && *env) {
-        return atoi(env);
-    }
     cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) != 0) {
-        return -1;
+    int have_set = sched_getaffinity(0, sizeof set, &set) == 0;
+    *cpu = -1;
+    if (env && *env) {
+        return cpu_from_env(env, have_set ? &set : NULL, cpu);
+    }
+    if (!have_set) {
+        return 0;
     }
     int cur = sched_getcpu();
     if (cur >= 0 && CPU_ISSET(cur, &set)) {
-        return cur;
+        *cpu = cur;
+        return 0;
     }
     for (int i = 0; i < CPU_SETSIZE; i++) {
         if (CPU_ISSET(i, &set)) {
-            return i;
+            *cpu = i;
+            return 0;
         }
     }
-    return -1;
+    return 0;
 }
 
 int pt_pin_self(int cpu)

@@ -50,8 +50,9 @@ void pt_tsc_like_tracee(void);
 /* Read the TSC from pytt while in that mode (for emulating the tracee's rdtsc). */
 uint64_t pt_tsc_read(int rdtscp, uint32_t *aux);
 
-/* Pick the CPU to pin tracer and tracee to (PYTT_CPU=N or "none" overrides); -1 for none. */
-int pt_pick_cpu(void);
+/* Pick the CPU to pin tracer and tracee to (PYTT_CPU=N or "none" overrides): *cpu, -1 for
+ * none. Fails on a PYTT_CPU that is neither a usable CPU number nor "none". */
+int pt_pick_cpu(int *cpu);
 /* Pin the calling thread to cpu (no-op for -1). */
 int pt_pin_self(int cpu);
 

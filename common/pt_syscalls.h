@@ -38,6 +38,14 @@ enum pt_sc_out_kind {
 /* Flags. */
 #define PT_SCF_OUT_ALWAYS 0x01 /* outputs are written even when the call fails (e.g. EINTR) */
 #define PT_SCF_FD_WRITE 0x02   /* arg0 is an fd the call writes data to (write, writev...) */
+#define PT_SCF_BLOCKS 0x10     /* may wait for another thread or the outside world: with several
+                                * threads, the recorder lets another run meanwhile */
+/* What a throwaway copy of the replay evaluating an expression may run for real (rep_copy.c):
+ * LOCAL calls have no effect outside the calling process (its memory, its own signal state,
+ * clocks, ids, reading file metadata by path); FD_READ calls only read or inspect arg0, and run
+ * only on descriptors the copy opened itself. Anything else is refused there with EPERM. */
+#define PT_SCF_LOCAL 0x04
+#define PT_SCF_FD_READ 0x08
 
 struct pt_sc_out {
     int8_t arg;
@@ -94,6 +102,11 @@ int pt_sc_out_fcntl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region
 int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit,
                      void *ud);
 int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
+int pt_sc_out_futex(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
+
+/* May this call wait for another thread or the outside world (PT_SCF_BLOCKS, refined by its
+ * arguments: a futex wake does not wait)? */
+int pt_sc_may_block(const struct pt_syscall *sc, int nr, const uint64_t args[6]);
 
 /* The syscall ABIs an x86-64 process can use. pytt records and replays only the native one: a
  * 32-bit call (int 0x80, sysenter) or an x32 call has other numbers (i386 10 is unlink, x86-64

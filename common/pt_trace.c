@@ -6,12 +6,14 @@
 #include "pt_trace.h"
 
 #include "pt_error.h"
+#include "pt_file.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define HEADER_MAGIC "PYTTRACE"
 
@@ -33,6 +35,10 @@ void pt_event_free(struct pt_event *ev)
 void pt_event_reset(struct pt_event *ev, uint8_t type)
 {
     ev->type = type;
+    ev->tid = 0;
+    ev->switch_from = 0;
+    ev->switch_at = PT_SWITCH_NONE;
+    ev->switch_nr = 0;
     ev->tick = 0;
     ev->nr = -1;
     ev->nargs = 0;
@@ -75,25 +81,26 @@ static void put_fileid(struct pt_buf *b, const struct pt_fileid *id)
 {
     pt_buf_uv(b, id->size);
     pt_buf_sv(b, id->mtime_ns);
-    pt_buf_u8(b, id->kind);
-    pt_buf_blob(b, id->id, id->len);
+    pt_buf_blob(b, id->bid, id->bid_len);
+    pt_buf_uv(b, id->hash);
 }
 
 static void get_fileid(struct pt_cur *c, struct pt_fileid *id)
 {
     size_t n;
+    memset(id, 0, sizeof *id);
     id->size = pt_cur_uv(c);
     id->mtime_ns = pt_cur_sv(c);
-    id->kind = pt_cur_u8(c);
     const uint8_t *p = pt_cur_blob(c, &n);
-    if (n > sizeof id->id || id->kind > PT_FILEID_HASH) {
+    if (n > sizeof id->bid) {
         c->bad = 1;
         n = 0;
     }
-    id->len = (uint8_t)n;
-    if (p) {
-        memcpy(id->id, p, n);
+    id->bid_len = (uint8_t)n;
+    if (p && n) {
+        memcpy(id->bid, p, n);
     }
+    id->hash = pt_cur_uv(c);
 }
 
 static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
@@ -117,13 +124,12 @@ static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
     }
 }
 
-/* The clock's plan is one blob: the 256-byte redirect map, then, when the eval loop's switch
+/* The clock plan's redirect blob: the 256-byte redirect map, then, when the eval loop's switch
  * is routed through the clock (3.10), its site (u64), table (u64), length (u8), a zero byte and
- * its entries (u16), little-endian. A 256-byte blob is a plan without a switch, as every
- * recording made before the switch routing existed. */
+ * its entries (u16), little-endian. A 256-byte blob is a plan without a switch. */
 #define CLOCK_PLAN_SWITCH 20
 
-static void encode_clock_plan(struct pt_buf *b, const struct pt_clock_plan *pl)
+static void encode_clock_redirect(struct pt_buf *b, const struct pt_clock_plan *pl)
 {
     uint8_t blob[256 + CLOCK_PLAN_SWITCH] = {0};
     size_t n = 256;
@@ -138,10 +144,9 @@ static void encode_clock_plan(struct pt_buf *b, const struct pt_clock_plan *pl)
     pt_buf_blob(b, blob, n);
 }
 
-static void decode_clock_plan(struct pt_cur *c, const uint8_t *p, size_t n,
-                              struct pt_clock_plan *pl)
+static void decode_clock_redirect(struct pt_cur *c, const uint8_t *p, size_t n,
+                                  struct pt_clock_plan *pl)
 {
-    memset(pl, 0, sizeof *pl);
     if (c->bad || (n != 256 && n != 256 + CLOCK_PLAN_SWITCH)) {
         c->bad = 1;
         return;
@@ -158,6 +163,7 @@ static void decode_clock_plan(struct pt_cur *c, const uint8_t *p, size_t n,
 static void encode_event(struct pt_buf *b, const struct pt_event *ev)
 {
     pt_buf_u8(b, ev->type);
+    pt_buf_uv(b, (uint64_t)(uint32_t)ev->tid);
     switch (ev->type) {
     case PT_EV_SYSCALL:
         encode_syscall(b, ev);
@@ -173,14 +179,22 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_blob(b, pt_event_region_data(ev, 0), ev->regions[0].len);
         break;
     case PT_EV_CLOCK:
-        pt_buf_uv(b, ev->clock_table);
-        encode_clock_plan(b, &ev->clock_plan);
+        pt_buf_uv(b, ev->clock_plan.table);
+        pt_buf_uv(b, ev->clock_plan.countdown);
+        encode_clock_redirect(b, &ev->clock_plan);
+        pt_buf_blob(b, ev->clock_plan.counted, sizeof ev->clock_plan.counted);
         break;
     case PT_EV_RDTSC:
         pt_buf_uv(b, ev->rax);
         pt_buf_uv(b, ev->rdx);
         pt_buf_uv(b, ev->rcx);
         pt_buf_u8(b, ev->insn_len);
+        break;
+    case PT_EV_SWITCH:
+        pt_buf_uv(b, (uint64_t)(uint32_t)ev->switch_from);
+        pt_buf_u8(b, ev->switch_at);
+        pt_buf_uv(b, (uint64_t)(uint32_t)ev->switch_nr);
+        pt_buf_uv(b, ev->tick);
         break;
     case PT_EV_END:
         pt_buf_u8(b, ev->end_how);
@@ -232,10 +246,21 @@ static void decode_syscall(struct pt_cur *c, struct pt_event *ev)
         pt_addr addr = pt_cur_uv(c);
         size_t len;
         const uint8_t *p = pt_cur_blob(c, &len);
-        if (!c->bad) {
-            memcpy(pt_event_add_region(ev, addr, len), p, len);
+        uint8_t *dst = c->bad ? NULL : pt_event_add_region(ev, addr, len);
+        if (dst && len) {
+            memcpy(dst, p, len);
         }
     }
+}
+
+static int32_t decode_tid(struct pt_cur *c)
+{
+    uint64_t v = pt_cur_uv(c);
+    if (v > INT32_MAX) {
+        c->bad = 1;
+        return 0;
+    }
+    return (int32_t)v;
 }
 
 static int decode_event(struct pt_cur *c, struct pt_event *ev)
@@ -243,6 +268,7 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
     pt_event_reset(ev, pt_cur_u8(c));
     size_t n;
     const uint8_t *p;
+    ev->tid = decode_tid(c);
     switch (ev->type) {
     case PT_EV_SYSCALL:
         decode_syscall(c, ev);
@@ -270,13 +296,33 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         if (ev->signo != 1 && ev->signo != 2) {
             c->bad = 1;
         } else if (!c->bad) {
-            memcpy(pt_event_add_region(ev, 0, n), p, n);
+            uint8_t *dst = pt_event_add_region(ev, 0, n);
+            if (n) {
+                memcpy(dst, p, n);
+            }
         }
         break;
     case PT_EV_CLOCK:
-        ev->clock_table = pt_cur_uv(c);
+        memset(&ev->clock_plan, 0, sizeof ev->clock_plan);
+        ev->clock_plan.table = pt_cur_uv(c);
+        ev->clock_plan.countdown = pt_cur_uv(c);
         p = pt_cur_blob(c, &n);
-        decode_clock_plan(c, p, n, &ev->clock_plan);
+        decode_clock_redirect(c, p, n, &ev->clock_plan);
+        p = pt_cur_blob(c, &n);
+        if (n != sizeof ev->clock_plan.counted) {
+            c->bad = 1;
+        } else {
+            memcpy(ev->clock_plan.counted, p, n);
+        }
+        break;
+    case PT_EV_SWITCH:
+        ev->switch_from = decode_tid(c);
+        ev->switch_at = pt_cur_u8(c);
+        ev->switch_nr = (int32_t)pt_cur_uv(c);
+        ev->tick = pt_cur_uv(c);
+        if (ev->switch_at > PT_SWITCH_EXITED || ev->switch_nr >= 1024 || ev->tid <= 0) {
+            c->bad = 1;
+        }
         break;
     case PT_EV_END:
         ev->end_how = pt_cur_u8(c);
@@ -302,7 +348,7 @@ static void put_strv(struct pt_buf *b, char **v, size_t n)
 static char **get_strv(struct pt_cur *c, size_t *n)
 {
     uint64_t count = pt_cur_uv(c);
-    if (count > 1u << 20) {
+    if (count > (uint64_t)(c->end - c->p)) { /* every string takes at least its length byte */
         c->bad = 1;
         count = 0;
     }
@@ -342,6 +388,7 @@ static void encode_header(struct pt_buf *b, const struct pt_header *h)
     pt_buf_uv(b, h->page_addr);
     pt_buf_uv(b, h->page_len);
     pt_buf_sv(b, h->cpu);
+    pt_buf_uv(b, (uint64_t)(uint32_t)h->pid);
 }
 
 static int decode_header(struct pt_cur *c, struct pt_header *h)
@@ -371,14 +418,15 @@ static int decode_header(struct pt_cur *c, struct pt_header *h)
     size_t n;
     const uint8_t *p = pt_cur_blob(c, &n);
     h->stack = malloc(n ? n : 1);
-    if (p) {
+    if (p && n) {
         memcpy(h->stack, p, n);
     }
     h->stack_len = n;
     h->page_addr = pt_cur_uv(c);
     h->page_len = pt_cur_uv(c);
     h->cpu = (int32_t)pt_cur_sv(c);
-    if (c->bad || h->stack_end - h->rsp != h->stack_len) {
+    h->pid = decode_tid(c);
+    if (c->bad || h->stack_end - h->rsp != h->stack_len || h->pid <= 0) {
         return -1;
     }
     return 0;
@@ -407,7 +455,7 @@ void pt_header_free(struct pt_header *h)
     memset(h, 0, sizeof *h);
 }
 
-/* ---- writer ------------------------------------------------------------------------------ */
+/* ---- small files: magic, version, one record ---------------------------------------------- */
 
 static char *path_join(const char *dir, const char *name)
 {
@@ -417,33 +465,19 @@ static char *path_join(const char *dir, const char *name)
     return p;
 }
 
-int pt_tracew_open(struct pt_trace_writer *w, const char *dir)
+int pt_trace_write_small(const char *dir, const char *name, const char *magic,
+                         const struct pt_buf *record)
 {
-    memset(w, 0, sizeof *w);
-    w->dir = strdup(dir);
-    pt_buf_init(&w->scratch);
-    char *p = path_join(dir, "events");
-    int rc = pt_chunkw_open(&w->ev, p);
-    if (rc < 0) {
-        free(p);
-    }
-    return rc;
-}
-
-int pt_tracew_header(struct pt_trace_writer *w, const struct pt_header *h)
-{
-    char *path = path_join(w->dir, "header");
+    char *path = path_join(dir, name);
     struct pt_chunk_writer cw;
+    uint8_t prologue[12];
+    uint32_t v = PT_TRACE_VERSION;
+    memcpy(prologue, magic, 8);
+    memcpy(prologue + 8, &v, 4);
     int rc = pt_chunkw_open(&cw, path);
     if (rc == 0) {
-        uint8_t prologue[12];
-        memcpy(prologue, HEADER_MAGIC, 8);
-        uint32_t v = PT_TRACE_VERSION;
-        memcpy(prologue + 8, &v, 4);
-        if (fwrite(prologue, 1, sizeof prologue, cw.f) != sizeof prologue) {
-            rc = pt_fail_errno("writing %s", path);
-        }
-        encode_header(&cw.raw, h);
+        rc = pt_chunkw_prologue(&cw, prologue, sizeof prologue);
+        pt_buf_put(&cw.raw, record->data, record->len);
         pt_chunkw_record_done(&cw);
         if (pt_chunkw_close(&cw) < 0) {
             rc = -1;
@@ -451,6 +485,152 @@ int pt_tracew_header(struct pt_trace_writer *w, const struct pt_header *h)
     }
     free(path);
     return rc;
+}
+
+/* The pytt version that wrote a small file of another format version (its first field). */
+static void maker_of(const char *path, char *out, size_t cap)
+{
+    struct pt_chunk_reader cr;
+    snprintf(out, cap, "an unknown pytt");
+    if (pt_chunkr_open_at(&cr, path, 12, 0) == 0 && pt_chunkr_next(&cr) == 1) {
+        struct pt_cur c;
+        pt_cur_init(&c, cr.raw.data, cr.raw.len);
+        char *v = pt_cur_strdup(&c);
+        char esc[64];
+        if (!c.bad && v[0] && strlen(v) < 32) {
+            snprintf(out, cap, "pytt %s", pt_escape(v, esc, sizeof esc));
+        }
+        free(v);
+    }
+    pt_chunkr_close(&cr);
+    pt_err_clear();
+}
+
+static int check_prologue(const char *path, const char *magic)
+{
+    FILE *f = pt_fopen_regular(path);
+    uint8_t prologue[12];
+    if (!f) {
+        return -1;
+    }
+    size_t got = fread(prologue, 1, sizeof prologue, f);
+    fclose(f);
+    if (got != sizeof prologue || memcmp(prologue, magic, 8) != 0) {
+        return pt_fail("%s is not a pytt trace file (bad magic)", path);
+    }
+    uint32_t version;
+    memcpy(&version, prologue + 8, 4);
+    if (version != PT_TRACE_VERSION) {
+        char maker[64];
+        maker_of(path, maker, sizeof maker);
+        return pt_fail("%s was made by %s in trace format version %u; this pytt reads version %d "
+                       "only: record the program again with this pytt, or replay the trace with "
+                       "the pytt that made it",
+                       path, maker, version, PT_TRACE_VERSION);
+    }
+    return 0;
+}
+
+int pt_trace_read_small(const char *dir, const char *name, const char *magic, struct pt_buf *record)
+{
+    char *path = path_join(dir, name);
+    struct pt_chunk_reader cr;
+    int rc = check_prologue(path, magic);
+    memset(&cr, 0, sizeof cr);
+    if (rc == 0 && pt_chunkr_open_at(&cr, path, 12, 0) < 0) {
+        rc = -1;
+    } else if (rc == 0 && pt_chunkr_next(&cr) != 1) {
+        rc = pt_fail("%s has no record", path);
+    } else if (rc == 0) {
+        pt_buf_reset(record);
+        pt_buf_put(record, cr.raw.data, cr.raw.len);
+    }
+    pt_chunkr_close(&cr);
+    free(path);
+    return rc;
+}
+
+/* ---- escaping ------------------------------------------------------------------------------ */
+
+/* Length of a valid, printable UTF-8 sequence at p (0 if invalid or a C1 control). */
+static size_t utf8_len(const unsigned char *p)
+{
+    if (p[0] >= 0xc2 && p[0] <= 0xdf && (p[1] & 0xc0) == 0x80) {
+        return p[0] == 0xc2 && p[1] < 0xa0 ? 0 : 2; /* U+0080..U+009F: C1 controls */
+    }
+    if (p[0] >= 0xe0 && p[0] <= 0xef && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+        return (p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ? 0 : 3;
+    }
+    if (p[0] >= 0xf0 && p[0] <= 0xf4 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
+        (p[3] & 0xc0) == 0x80) {
+        return (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90) ? 0 : 4;
+    }
+    return 0;
+}
+
+char *pt_escape(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p && n + 5 < cap) {
+        size_t k = *p >= 0x20 && *p < 0x7f ? 1 : (*p >= 0x80 ? utf8_len(p) : 0);
+        if (*p == '\\') {
+            out[n++] = '\\';
+            out[n++] = '\\';
+            p++;
+        } else if (k == 0) {
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", *p++);
+        } else if (n + k < cap) {
+            memcpy(out + n, p, k);
+            n += k;
+            p += k;
+        } else {
+            break;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* ---- writer ------------------------------------------------------------------------------ */
+
+static void make_reserve(struct pt_trace_writer *w)
+{
+    w->reserve = path_join(w->dir, "reserve");
+    int fd = pt_create_private(w->reserve);
+    static const char zeros[16384];
+    int ok = fd >= 0;
+    for (size_t done = 0; ok && done < PT_TRACE_RESERVE; done += sizeof zeros) {
+        ok = pt_write_all(fd, zeros, sizeof zeros) == 0;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (!ok) {
+        unlink(w->reserve); /* no room even for that: the first flush will say so */
+    }
+    pt_err_clear();
+}
+
+int pt_tracew_open(struct pt_trace_writer *w, const char *dir)
+{
+    memset(w, 0, sizeof *w);
+    w->dir = strdup(dir);
+    pt_buf_init(&w->scratch);
+    char *p = path_join(dir, "events");
+    int rc = pt_chunkw_open(&w->ev, p);
+    free(p);
+    if (rc == 0) {
+        make_reserve(w);
+    }
+    return rc;
+}
+
+int pt_tracew_header(struct pt_trace_writer *w, const struct pt_header *h)
+{
+    pt_buf_reset(&w->scratch);
+    encode_header(&w->scratch, h);
+    return pt_trace_write_small(w->dir, "header", HEADER_MAGIC, &w->scratch);
 }
 
 int pt_tracew_event(struct pt_trace_writer *w, const struct pt_event *ev)
@@ -464,13 +644,30 @@ int pt_tracew_flush(struct pt_trace_writer *w)
     return pt_chunkw_flush(&w->ev);
 }
 
+int pt_tracew_salvage(struct pt_trace_writer *w)
+{
+    if (w->reserve) {
+        unlink(w->reserve);
+        free(w->reserve);
+        w->reserve = NULL;
+    }
+    int written = pt_chunkw_flush(&w->ev) == 0;
+    if (!written) {
+        pt_chunkw_drop(&w->ev);
+    }
+    pt_err_clear();
+    return written;
+}
+
 int pt_tracew_close(struct pt_trace_writer *w)
 {
     int rc = 0;
     if (w->ev.path) {
-        char *p = (char *)w->ev.path;
         rc = pt_chunkw_close(&w->ev);
-        free(p);
+    }
+    if (w->reserve) {
+        unlink(w->reserve);
+        free(w->reserve);
     }
     pt_buf_free(&w->scratch);
     free(w->dir);
@@ -480,86 +677,137 @@ int pt_tracew_close(struct pt_trace_writer *w)
 
 /* ---- reader ------------------------------------------------------------------------------ */
 
-/* The header file: the 12-byte prologue (magic, version), then a one-record container. */
-static int read_header(struct pt_trace_reader *r)
+int pt_trace_header_read(const char *dir, struct pt_header *h)
 {
-    char *path = path_join(r->dir, "header");
-    FILE *f = fopen(path, "rbe");
-    uint8_t prologue[12];
-    int rc = -1;
-    if (!f) {
-        pt_fail_errno("%s is not a pytt trace: cannot open %s", r->dir, path);
-    } else if (fread(prologue, 1, 12, f) != 12 || memcmp(prologue, HEADER_MAGIC, 8) != 0) {
-        pt_fail("%s is not a pytt trace header (bad magic)", path);
+    struct pt_buf rec;
+    pt_buf_init(&rec);
+    memset(h, 0, sizeof *h);
+    int rc = pt_trace_read_small(dir, "header", HEADER_MAGIC, &rec);
+    if (rc < 0) {
+        pt_wrap("%s is not a readable pytt trace", dir);
     } else {
-        memcpy(&r->hdr.version, prologue + 8, 4);
-        if (r->hdr.version != PT_TRACE_VERSION) {
-            pt_fail("%s uses trace format version %u; this pytt reads version %d (re-record "
-                    "with this pytt, or use the pytt that made it)",
-                    path, r->hdr.version, PT_TRACE_VERSION);
-        } else {
-            rc = 0;
-        }
-    }
-    if (f) {
-        fclose(f);
-    }
-    struct pt_chunk_reader cr;
-    if (rc == 0 && pt_chunkr_open_at(&cr, path, 12) < 0) {
-        rc = pt_wrap("reading trace header");
-    } else if (rc == 0 && pt_chunkr_next(&cr) != 1) {
-        rc = pt_fail("trace header %s has no record", path);
-    } else if (rc == 0) {
         struct pt_cur c;
-        pt_cur_init(&c, cr.raw.data, cr.raw.len);
-        if (decode_header(&c, &r->hdr) < 0) {
-            rc = pt_fail("trace header %s is corrupt", path);
+        pt_cur_init(&c, rec.data, rec.len);
+        h->version = PT_TRACE_VERSION;
+        if (decode_header(&c, h) < 0) {
+            rc = pt_fail("the header of trace %s is corrupt", dir);
         }
     }
-    if (r->hdr.version == PT_TRACE_VERSION) {
-        pt_chunkr_close(&cr);
-    }
-    free(path);
+    pt_buf_free(&rec);
     return rc;
 }
 
-static int count_events(struct pt_trace_reader *r)
+int pt_trace_is_trace(const char *dir)
+{
+    char *path = path_join(dir, "header");
+    FILE *f = pt_fopen_regular(path);
+    char magic[8];
+    int yes = f && fread(magic, 1, 8, f) == 8 && memcmp(magic, HEADER_MAGIC, 8) == 0;
+    if (f) {
+        fclose(f);
+    }
+    free(path);
+    pt_err_clear();
+    return yes;
+}
+
+static int read_header(struct pt_trace_reader *r)
+{
+    return pt_trace_header_read(r->dir, &r->hdr);
+}
+
+static void note_file(struct pt_trace_reader *r, const struct pt_event *ev)
+{
+    for (size_t i = 0; i < r->nfiles; i++) {
+        if (strcmp(r->files[i].path, ev->map_path) == 0 &&
+            memcmp(&r->files[i].id, &ev->map_id, sizeof ev->map_id) == 0) {
+            return;
+        }
+    }
+    if ((r->nfiles & (r->nfiles - 1)) == 0) {
+        r->files = realloc(r->files, (r->nfiles ? r->nfiles * 2 : 8) * sizeof *r->files);
+    }
+    r->files[r->nfiles++] = (struct pt_trace_file){strdup(ev->map_path), ev->map_id, ev->seq};
+}
+
+/* Decode every record of chunk i (already numbered from *seq). 1: an END record was seen. */
+static int scan_chunk_events(struct pt_trace_reader *r, size_t i, uint64_t *seq,
+                             struct pt_event *ev)
 {
     struct pt_chunk_reader *cr = &r->ev;
-    if (cr->nchunks == 0) {
-        return pt_fail("trace %s has an empty event log (the recording never started)", r->dir);
+    if (cr->chunks[i].first_record != *seq) {
+        return pt_fail("trace %s is corrupt: its chunk %zu says it starts at event %llu, but "
+                       "%llu events come before it",
+                       r->dir, i, (unsigned long long)cr->chunks[i].first_record,
+                       (unsigned long long)*seq);
     }
-    /* The last chunk must end with the END record: otherwise the recorder died mid-write. */
-    pt_chunkr_seek(cr, cr->nchunks - 1);
+    pt_chunkr_seek(cr, i);
     if (pt_chunkr_next(cr) != 1) {
         return -1;
     }
     struct pt_cur c;
     pt_cur_init(&c, cr->raw.data, cr->raw.len);
+    int ended = 0;
+    while (!pt_cur_done(&c)) {
+        if (ended || decode_event(&c, ev) < 0) {
+            return pt_fail("trace %s is corrupt at event %llu%s", r->dir, (unsigned long long)*seq,
+                           ended ? " (an event after the end)" : "");
+        }
+        ev->seq = (*seq)++;
+        if (ev->type == PT_EV_SYSCALL && ev->tick) {
+            r->last_tick = ev->tick;
+        } else if (ev->type == PT_EV_END) {
+            ended = 1;
+        }
+        if (ev->type == PT_EV_SYSCALL && ev->map_kind == PT_MAP_FILE) {
+            note_file(r, ev);
+        }
+    }
+    return ended;
+}
+
+static void explain_cut(struct pt_trace_reader *r, uint64_t seq)
+{
+    char extra[160] = "";
+    if (r->ev.cut_bytes) {
+        snprintf(extra, sizeof extra,
+                 "; %llu bytes of an incomplete chunk at its end were "
+                 "ignored",
+                 (unsigned long long)r->ev.cut_bytes);
+    }
+    r->cut_short = 1;
+    snprintf(r->cut_reason, sizeof r->cut_reason,
+             "the trace was cut short after event %llu%s: its event log has no end record "
+             "(pytt record was killed or crashed, or the disk filled up)%s",
+             (unsigned long long)(seq ? seq - 1 : 0), seq ? "" : " (it has no events)", extra);
+}
+
+static int scan_events(struct pt_trace_reader *r)
+{
     struct pt_event ev;
     pt_event_init(&ev);
-    uint64_t seq = cr->chunks[cr->nchunks - 1].first_record;
-    int rc = 0;
-    while (!pt_cur_done(&c)) {
-        if (decode_event(&c, &ev) < 0) {
-            rc = pt_fail("trace %s is corrupt at event %llu", r->dir, (unsigned long long)seq);
-            break;
+    uint64_t seq = 0;
+    int ended = 0;
+    for (size_t i = 0; i < r->ev.nchunks && !ended; i++) {
+        ended = scan_chunk_events(r, i, &seq, &ev);
+        if (ended < 0) {
+            pt_event_free(&ev);
+            return -1;
         }
-        if (ev.type == PT_EV_SYSCALL && ev.tick) {
-            r->last_tick = ev.tick;
+        if (ended && i + 1 < r->ev.nchunks) {
+            pt_event_free(&ev);
+            return pt_fail("trace %s is corrupt: chunks follow its end record", r->dir);
         }
-        seq++;
-    }
-    if (rc == 0 && ev.type != PT_EV_END) {
-        rc = pt_fail("trace %s is incomplete: its event log stops at event %llu without an "
-                     "end record (pytt record was killed, or the file was truncated)",
-                     r->dir, (unsigned long long)seq);
     }
     pt_event_free(&ev);
+    if (!ended) {
+        explain_cut(r, seq);
+        seq++; /* the made-up END */
+    }
     r->nevents = seq;
-    pt_chunkr_seek(cr, 0);
+    pt_chunkr_seek(&r->ev, 0);
     pt_cur_init(&r->cur, NULL, 0);
-    return rc;
+    return 0;
 }
 
 int pt_tracer_open(struct pt_trace_reader *r, const char *dir)
@@ -571,12 +819,27 @@ int pt_tracer_open(struct pt_trace_reader *r, const char *dir)
         return -1;
     }
     char *p = path_join(dir, "events");
-    int rc = pt_chunkr_open(&r->ev, p);
+    int rc = pt_chunkr_open_at(&r->ev, p, 0, 1);
     free(p);
-    if (rc < 0) {
-        return -1;
+    struct stat st;
+    if (rc == 0 && fstat(fileno(r->ev.f), &st) == 0) {
+        int64_t end = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        r->duration_ns = end > r->hdr.record_time_ns ? (uint64_t)(end - r->hdr.record_time_ns) : 0;
     }
-    return count_events(r);
+    return rc < 0 ? -1 : scan_events(r);
+}
+
+/* The END record a cut-short log did not get. */
+static int made_up_end(struct pt_trace_reader *r, struct pt_event *ev)
+{
+    if (!r->cut_short || r->next_seq + 1 != r->nevents) {
+        return 0;
+    }
+    pt_event_reset(ev, PT_EV_END);
+    ev->end_how = PT_END_ABORTED;
+    snprintf(ev->end_msg, sizeof ev->end_msg, "%s", r->cut_reason);
+    ev->seq = r->next_seq++;
+    return 1;
 }
 
 static int decode_next(struct pt_trace_reader *r, struct pt_event *ev)
@@ -584,7 +847,7 @@ static int decode_next(struct pt_trace_reader *r, struct pt_event *ev)
     while (pt_cur_done(&r->cur)) {
         int got = pt_chunkr_next(&r->ev);
         if (got <= 0) {
-            return got;
+            return got < 0 ? -1 : made_up_end(r, ev);
         }
         pt_cur_init(&r->cur, r->ev.raw.data, r->ev.raw.len);
     }
@@ -608,8 +871,10 @@ static void event_copy(struct pt_event *dst, const struct pt_event *src)
     dst->nregions = 0;
     pt_buf_reset(&dst->data);
     for (size_t i = 0; i < src->nregions; i++) {
-        memcpy(pt_event_add_region(dst, src->regions[i].addr, src->regions[i].len),
-               pt_event_region_data(src, i), src->regions[i].len);
+        uint8_t *to = pt_event_add_region(dst, src->regions[i].addr, src->regions[i].len);
+        if (src->regions[i].len) {
+            memcpy(to, pt_event_region_data(src, i), src->regions[i].len);
+        }
     }
 }
 
@@ -671,6 +936,10 @@ void pt_tracer_close(struct pt_trace_reader *r)
     pt_header_free(&r->hdr);
     pt_chunkr_close(&r->ev);
     pt_event_free(&r->peeked);
+    for (size_t i = 0; i < r->nfiles; i++) {
+        free(r->files[i].path);
+    }
+    free(r->files);
     free(r->dir);
     memset(r, 0, sizeof *r);
 }

@@ -16,24 +16,14 @@
 #include "pt_buf.h"
 #include "pt_chunk.h"
 #include "pt_clock.h"
+#include "pt_fileid.h"
 #include "pt_mem.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 1
+#define PT_TRACE_VERSION 3
 #define PT_NRLIMITS 16
-
-/* How a file the program mapped is identified across record and replay. */
-enum pt_fileid_kind { PT_FILEID_NONE = 0, PT_FILEID_BUILDID = 1, PT_FILEID_HASH = 2 };
-
-struct pt_fileid {
-    uint64_t size;
-    int64_t mtime_ns;
-    uint8_t kind;
-    uint8_t len;
-    uint8_t id[32];
-};
 
 enum pt_ev_type {
     PT_EV_SYSCALL = 1, /* a syscall: arguments (for divergence checks), result, memory written */
@@ -43,6 +33,18 @@ enum pt_ev_type {
     PT_EV_END = 5,     /* the end of the recording */
     PT_EV_CLOCK = 6,   /* the Python clock was installed here (pt_clock.h) */
     PT_EV_OUTPUT = 7,  /* a child process wrote this to the inherited stdout/stderr */
+    PT_EV_SWITCH = 8,  /* the scheduler let thread `tid` run from here (threads run one at a
+                        * time); the thread that ran until now (switch_from) stopped as
+                        * switch_at says */
+};
+
+/* Where the thread that ran stopped when a SWITCH gave the CPU to another. */
+enum pt_switch_at {
+    PT_SWITCH_NONE = 0,    /* no thread was running user code (all were in syscalls) */
+    PT_SWITCH_ENTRY = 1,   /* it entered syscall switch_nr and may block there; its SYSCALL
+                            * event comes when the call returns */
+    PT_SWITCH_TICK = 2,    /* preempted at counted dispatch `tick` (its time slice ended) */
+    PT_SWITCH_EXITED = 3,  /* it exited */
 };
 
 /* How a mmap'd file is reproduced at replay. */
@@ -63,8 +65,10 @@ struct pt_region {
 struct pt_event {
     uint64_t seq; /* event number, from 0 */
     uint8_t type;
-    uint64_t tick; /* SYSCALL: Python clock at the call; SIGNAL: tick it was delivered at, or 0
-                    * for "at the exit of the preceding syscall" */
+    int32_t tid; /* the thread it belongs to (recorded thread ids; the first is the pid) */
+    uint64_t tick; /* the Python clock's counted dispatches (pt_clock.h's C): SYSCALL: at the
+                    * call; SIGNAL: the counted dispatch it was delivered at, or 0 for "at the
+                    * exit of the preceding syscall" */
     /* PT_EV_SYSCALL */
     int32_t nr;
     uint8_t nargs;
@@ -82,9 +86,12 @@ struct pt_event {
     /* PT_EV_RDTSC */
     uint64_t rax, rdx, rcx;
     uint8_t insn_len;
-    /* PT_EV_CLOCK */
-    uint64_t clock_table;          /* address of opcode_targets */
-    struct pt_clock_plan clock_plan; /* what was installed (pt_clock.h) */
+    /* PT_EV_CLOCK: the clock's plan (pt_clock.h) */
+    struct pt_clock_plan clock_plan;
+    /* PT_EV_SWITCH */
+    int32_t switch_from;
+    uint8_t switch_at;
+    int32_t switch_nr;
     /* PT_EV_END */
     uint8_t end_how;
     int32_t end_code; /* exit status, signal number, or 0 */
@@ -121,21 +128,51 @@ struct pt_header {
     size_t stack_len;
     uint64_t page_addr, page_len; /* pytt's page in the tracee */
     int32_t cpu;
+    int32_t pid; /* the recorded process's pid: its first thread's id in the events */
 };
 
 void pt_header_free(struct pt_header *h);
+/* Read only the header of the trace in dir. */
+int pt_trace_header_read(const char *dir, struct pt_header *h);
+/* Does dir hold a pytt trace (a header file with pytt's magic, of any version)? */
+int pt_trace_is_trace(const char *dir);
 
 struct pt_trace_writer {
     char *dir;
     struct pt_chunk_writer ev;
     struct pt_buf scratch;
+    char *reserve; /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
 };
+
+#define PT_TRACE_RESERVE (256u << 10)
 
 int pt_tracew_open(struct pt_trace_writer *w, const char *dir);
 int pt_tracew_header(struct pt_trace_writer *w, const struct pt_header *h);
 int pt_tracew_event(struct pt_trace_writer *w, const struct pt_event *ev);
 int pt_tracew_flush(struct pt_trace_writer *w);
+/* After a failed write (a full disk): free the reserve and write what is buffered if it fits
+ * now (returns 1), else drop it (0); the log then ends at its last complete chunk and an END
+ * record can still be written. */
+int pt_tracew_salvage(struct pt_trace_writer *w);
 int pt_tracew_close(struct pt_trace_writer *w);
+
+/* A small file of the trace directory: MAGIC (8 bytes), u32 version, one record in a chunk
+ * container (the header, and the files later additions keep beside it). */
+int pt_trace_write_small(const char *dir, const char *name, const char *magic,
+                         const struct pt_buf *record);
+/* Reads it into *record (a malloc'd copy); refuses another magic or version by name. */
+int pt_trace_read_small(const char *dir, const char *name, const char *magic,
+                        struct pt_buf *record);
+/* Escape a string from a trace for the terminal: control characters, DEL, C1 controls and
+ * invalid UTF-8 as \xNN (and a backslash as \\). Returns out. */
+char *pt_escape(const char *s, char *out, size_t cap);
+
+/* A file the replay maps by path (PT_MAP_FILE), found when the trace is opened. */
+struct pt_trace_file {
+    char *path;
+    struct pt_fileid id;
+    uint64_t first_event;
+};
 
 struct pt_trace_reader {
     char *dir;
@@ -145,11 +182,19 @@ struct pt_trace_reader {
     uint64_t next_seq;      /* number of the next event to decode */
     struct pt_event peeked; /* one event of look-ahead */
     int have_peeked;
-    uint64_t nevents;   /* total number of events in the trace */
-    uint64_t last_tick; /* Python tick of the last syscall (the run's last moment) */
+    uint64_t nevents;     /* total number of events in the trace */
+    uint64_t last_tick;   /* Python tick of the last syscall (the run's last moment) */
+    uint64_t duration_ns; /* how long the recording took (from the log's modification time) */
+    int cut_short;        /* no END record: one is made up, saying where and why it ends */
+    char cut_reason[512];
+    struct pt_trace_file *files; /* every file mapped by path, once per (path, identity) */
+    size_t nfiles;
 };
 
-/* Opens DIR, reads the header and validates every chunk of the event log. */
+/* Opens DIR, reads the header and validates every record of the event log (so a damaged trace
+ * is refused before replay starts). A log cut short (no END record: the recorder was killed,
+ * the disk filled up, pytt crashed; or the file ends inside a chunk) is kept up to its last
+ * complete chunk and ends with a made-up END record (PT_END_ABORTED) saying so. */
 int pt_tracer_open(struct pt_trace_reader *r, const char *dir);
 /* Returns 1 with *ev filled, 0 at the end of the log, -1 on a corrupt record. */
 int pt_tracer_next(struct pt_trace_reader *r, struct pt_event *ev);

@@ -22,8 +22,10 @@ int pyi_dbg_begin(struct pyi_session *s)
     if (!root || !*root) {
         root = "/usr/lib/debug";
     }
-    /* "-" : skip CRC checks of .gnu_debuglink files; "" : the main file's directory. */
-    if (asprintf(&s->debuginfo_path, "-:.debug:%s", root) < 0) {
+    /* "-" : skip CRC checks of .gnu_debuglink files; "" : the main file's directory; a packed
+     * trace's debug root first, then the system's. */
+    if (asprintf(&s->debuginfo_path, "-:.debug:%s%s%s", s->debug_root ? s->debug_root : "",
+                 s->debug_root ? ":" : "", root) < 0) {
         s->debuginfo_path = NULL;
         return pt_fail("out of memory");
     }

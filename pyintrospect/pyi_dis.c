@@ -210,9 +210,15 @@ static struct pyi_dis_layout pyi_dis_widths(struct pyi_session *s, const struct 
     return l;
 }
 
+struct pyi_dis_out {
+    int (*fn)(void *ctx, const char *text, bool current);
+    void *ctx;
+};
+
 /* Instruction._disassemble */
-static void pyi_dis_line(struct pyi_session *s, FILE *out, const struct pyi_code *c,
-                         const struct pyi_dis_layout *l, size_t i, int arg, int lasti)
+static int pyi_dis_line(struct pyi_session *s, const struct pyi_dis_out *out,
+                        const struct pyi_code *c, const struct pyi_dis_layout *l, size_t i, int arg,
+                        int lasti)
 {
     struct pyi_buf b;
     pyi_buf_init(&b);
@@ -227,8 +233,14 @@ static void pyi_dis_line(struct pyi_session *s, FILE *out, const struct pyi_code
     }
     /* the frame's f_lasti may be one of the instruction's caches (a Python-to-Python CALL
      * leaves prev_instr on its last cache): mark the instruction that owns it */
+<<<<<<< HEAD
     int first = (int)i * 2, last = first + 2 * pyi_ncaches(s, op);
     pyi_buf_puts(&b, lasti >= first && lasti <= last ? "--> " : "    ");
+=======
+    int first = (int)i * 2, last = first + 2 * s->v->ncaches(s, op);
+    bool current = lasti >= first && lasti <= last;
+    pyi_buf_puts(&b, current ? "--> " : "    ");
+>>>>>>> main
     pyi_buf_puts(&b, c->labels[i] ? ">> " : "   ");
     pyi_buf_printf(&b, "%*d ", l->offset_width, (int)i * 2);
     const char *name = pyi_opname(s, op);
@@ -251,28 +263,36 @@ static void pyi_dis_line(struct pyi_session *s, FILE *out, const struct pyi_code
     while (b.len && b.data[b.len - 1] == ' ') { /* ' '.join(fields).rstrip() */
         b.data[--b.len] = '\0';
     }
-    fprintf(out, "%s\n", b.data ? b.data : "");
+    int stop = out->fn(out->ctx, b.data ? b.data : "", current);
     pyi_buf_free(&b);
+    return stop;
 }
 
-static void pyi_dis_exctable(const struct pyi_code *c, FILE *out)
+static int pyi_dis_exctable(const struct pyi_code *c, const struct pyi_dis_out *out)
 {
     size_t pos = 0;
     int start, end, target, depth;
     bool lasti, first = true;
+    char row[128];
     while (pyi_exc_next(c, &pos, &start, &end, &target, &depth, &lasti)) {
-        if (first) {
-            fprintf(out, "ExceptionTable:\n");
-            first = false;
+        if (first && out->fn(out->ctx, "ExceptionTable:", false)) {
+            return 1;
         }
-        fprintf(out, "  %d to %d -> %d [%d]%s\n", start, end - 2, target, depth,
-                lasti ? " lasti" : "");
+        first = false;
+        snprintf(row, sizeof row, "  %d to %d -> %d [%d]%s", start, end - 2, target, depth,
+                 lasti ? " lasti" : "");
+        if (out->fn(out->ctx, row, false)) {
+            return 1;
+        }
     }
+    return 0;
 }
 
-int pyi_print_dis_code(struct pyi_session *s, FILE *out, pt_addr code, int lasti)
+int pyi_dis_each(struct pyi_session *s, pt_addr code, int lasti,
+                 int (*fn)(void *ctx, const char *text, bool current), void *ctx)
 {
     struct pyi_code *c;
+    struct pyi_dis_out out = {fn, ctx};
     if (pyi_code_get(s, code, &c) != 0 || pyi_code_scan(s, c) != 0) {
         return -1;
     }
@@ -288,13 +308,27 @@ int pyi_print_dis_code(struct pyi_session *s, FILE *out, pt_addr code, int lasti
             ext = 0;
         }
         int line = c->lines[i];
-        if (l.lineno_width && line != -1 && line != c->ilastline[i] && i > 0) {
-            fputc('\n', out);
+        if (l.lineno_width && line != -1 && line != c->ilastline[i] && i > 0 &&
+            fn(ctx, "", false)) {
+            return 0;
         }
-        pyi_dis_line(s, out, c, &l, i, arg, lasti);
+        if (pyi_dis_line(s, &out, c, &l, i, arg, lasti)) {
+            return 0;
+        }
     }
-    pyi_dis_exctable(c, out);
+    pyi_dis_exctable(c, &out);
     return 0;
+}
+
+static int pyi_dis_print_row(void *ctx, const char *text, bool current)
+{
+    fprintf(ctx, "%s\n", text);
+    return 0;
+}
+
+int pyi_print_dis_code(struct pyi_session *s, FILE *out, pt_addr code, int lasti)
+{
+    return pyi_dis_each(s, code, lasti, pyi_dis_print_row, out);
 }
 
 int pyi_print_dis(struct pyi_session *s, FILE *out)

@@ -261,6 +261,29 @@ int pyi_load_frames(struct pyi_session *s)
     return 0;
 }
 
+int pyi_thread_top(struct pyi_session *s, size_t index, struct pyi_frame *out)
+{
+    if (pyi_load_threads(s) != 0) {
+        return -1;
+    }
+    if (index >= s->nthreads) {
+        return pt_fail("no thread %zu (there are %zu)", index, s->nthreads);
+    }
+    pt_addr f = s->threads[index].top_frame;
+    for (size_t n = 0; f && n < PYI_MAX_FRAMES; n++) {
+        struct pyi_rawframe r;
+        if (s->v->frame_read(s, f, &r) != 0) {
+            return -1;
+        }
+        if (r.complete) {
+            pyi_frame_fill(s, &r, 0, out);
+            return 1;
+        }
+        f = r.previous;
+    }
+    return 0;
+}
+
 int pyi_frames(struct pyi_session *s, const struct pyi_frame **out, size_t *n)
 {
     if (pyi_load_frames(s) != 0) {

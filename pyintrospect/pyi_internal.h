@@ -41,6 +41,14 @@
 #define PYI_MAX_INT_DIGITS (1 << 22) /* digits of an int (about 38 million decimal digits) */
 
 #define PYI_TYPE_CACHE 256
+#define PYI_LOOKUP_CACHE 512
+
+/* pyi_type_lookup's cache, by type version tag (pyi_obj.c). */
+struct pyi_lookup_slot {
+    pt_addr type, value;
+    unsigned tag;
+    char name[48];
+};
 
 /* ---- growable output buffer (pyi_buf.c) ----------------------------------------------------- */
 struct pyi_buf {
@@ -141,8 +149,15 @@ enum pyi_field {
     PYI_F_TP_MRO,
     PYI_F_TP_REPR,
     PYI_F_TP_DICTOFFSET,
+<<<<<<< HEAD
     PYI_F_TP_SUBCLASSES, /* 3.12+ static builtin types: their index + 1 */
     PYI_F_SBT_TP_DICT,   /* 3.12+: the static builtin type state's tp_dict */
+=======
+    PYI_F_TP_GETATTRO, /* absent (-1) where a version does not name it: attributes then need code */
+    PYI_F_TP_DESCR_GET,
+    PYI_F_TP_DESCR_SET,
+    PYI_F_TP_VERSION_TAG, /* optional: no lookup cache without it */
+>>>>>>> main
     PYI_F_HT_QUALNAME,
     PYI_F_HT_CACHED_KEYS,
     /* numbers */
@@ -204,8 +219,26 @@ enum pyi_field {
     PYI_F_MEMBERDEF_TYPE,
     PYI_F_MEMBERDEF_OFFSET,
     PYI_F_EXC_ARGS,
+<<<<<<< HEAD
     PYI_F_EXC_TRACEBACK,
+=======
+    PYI_F_TB_NEXT,      /* PyTracebackObject.tb_next */
+    PYI_F_TB_FRAME,     /* PyTracebackObject.tb_frame */
+>>>>>>> main
     PYI_F_UNIREC_FLAGS, /* _PyUnicode_TypeRecord.flags */
+    /* datetime (optional: present where _datetime is built into the interpreter) */
+    PYI_F_DT_DATA,
+    PYI_F_DT_FOLD,
+    PYI_F_DT_HASTZ,
+    PYI_F_DT_TZINFO,
+    PYI_F_DATE_DATA,
+    PYI_F_TIME_DATA,
+    PYI_F_TIME_FOLD,
+    PYI_F_TIME_HASTZ,
+    PYI_F_TIME_TZINFO,
+    PYI_F_DELTA_DAYS,
+    PYI_F_DELTA_SECONDS,
+    PYI_F_DELTA_US,
     PYI_F__COUNT
 };
 
@@ -259,8 +292,9 @@ enum pyi_sym {
     PYI_Y_CELL_TYPE,
     PYI_Y_MEMBERDESCR_TYPE,
     PYI_Y_PROPERTY_TYPE,
-    PYI_Y_BASEEXC_TYPE, /* the type object _PyExc_BaseException */
-    PYI_Y_SET_DUMMY,    /* _PySet_Dummy: a variable holding the dummy key's address */
+    PYI_Y_BASEEXC_TYPE,    /* the type object _PyExc_BaseException */
+    PYI_Y_SET_DUMMY,       /* _PySet_Dummy: a variable holding the dummy key's address */
+    PYI_Y_GENERIC_GETATTR, /* PyObject_GenericGetAttr (0 if unnamed: attributes then need code) */
     PYI_Y_OPCODE_DEOPT,
     PYI_Y_OPCODE_CACHES,
     PYI_Y_OPCODE_OPNAME,  /* debug builds only (and 3.13) */
@@ -454,11 +488,28 @@ struct pyi_vops {
     /* Read an int: sign (-1, 0, 1) and magnitude digits (least significant first). */
     int (*long_read)(struct pyi_session *s, pt_addr obj, int *sign, uint32_t **digits,
                      size_t *ndigits, int *digit_bits);
+<<<<<<< HEAD
     /* A type's dict (static builtin types keep it in the interpreter from 3.12). */
     int (*type_dict)(struct pyi_session *s, pt_addr type, pt_addr *dict);
     /* Which registers hold next_instr and the frame at every dispatch (pyi_nav.c). */
     int (*dispatch_regs)(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
                          int *frame_reg);
+=======
+    /* The value a just-finished call returned into frame `caller`, at the caller's first
+     * dispatch after it (next_instr, stack_pointer: pyi_stack_reg's register), before that
+     * instruction runs: 1 with *value, 0 when it is
+     * not where this version leaves it (*why), -1 on error. NULL: not known for this version. */
+    int (*returned_value)(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                          pt_addr stack_pointer, pt_addr *value, const char **why);
+    /* Ints are PyLongObject with ob_size holding sign and digit count (3.11 and earlier): the
+     * in-tracee condition code (pyi_cond.c) can read small ones. */
+    bool int_ob_size;
+    /* An attribute kept in an instance's inline values: its index in the type's cached keys (1;
+     * 0 if the type keeps no inline values or the name is not among them, -1 on error). NULL:
+     * unknown; inline_values_ptr_off: where the values pointer is, relative to the object. */
+    int (*inline_attr)(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
+    int64_t inline_values_ptr_off;
+>>>>>>> main
     /* Unicode type record flag meaning "printable". */
     unsigned printable_mask;
 };
@@ -585,6 +636,17 @@ struct pyi_session {
     bool unitab_tried;
 
     struct pyi_repr_opts repr;
+    unsigned value_style; /* PYI_REPR_STRUCTURAL for pytt dump */
+    struct {
+        pt_addr *objs;
+        char **texts;
+        size_t n;
+    } ov; /* repr overrides */
+    struct {
+        bool on;
+        pt_addr *objs;
+        size_t n, cap;
+    } inexact; /* collected inexact values */
 
     /* remote state: dropped by pyi_invalidate */
     struct pyi_thread *threads;
@@ -600,8 +662,12 @@ struct pyi_session {
     struct pyi_code *codes; /* code-object cache (revalidated, see pyi_code.c) */
     size_t ncodes;
     unsigned gen; /* bumped by pyi_invalidate: cached codes are re-checked once per gen */
-    pt_addr type_cache[PYI_TYPE_CACHE]; /* type objects found valid */
-    struct pyi_srcfile *sources;        /* source files read from disk (kept across invalidate) */
+    pt_addr type_cache[PYI_TYPE_CACHE];               /* type objects found valid */
+    struct pyi_lookup_slot lookups[PYI_LOOKUP_CACHE]; /* kept across stops: see pyi_obj.c */
+    struct pyi_srcfile *sources; /* source files read from disk (kept across invalidate) */
+    pyi_source_fn src_fn;        /* where sources come from first (NULL: disk only) */
+    void *src_ctx;
+    char *debug_root; /* looked in before the default debug root */
     bool modules_stale;
     /* a stop presented with pyi_present: the frame's instruction when the frame itself could
      * not be told (until the next pyi_refresh) */
@@ -716,6 +782,10 @@ int pyi_tuple_items(struct pyi_session *s, pt_addr tuple, pt_addr **items, size_
 int pyi_seq_item(struct pyi_session *s, pt_addr obj, enum pyi_kind kind, size_t i, pt_addr *out);
 /* Look a str key up in a dict. *value = 0 if absent. */
 int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value);
+/* An object's own attribute (its __dict__ or inline values; type: its type). *value = 0 if
+ * absent. */
+int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                      pt_addr *value);
 /* Attribute lookup through the type's MRO dicts (as _PyType_Lookup). */
 int pyi_type_lookup(struct pyi_session *s, pt_addr type, const char *name, pt_addr *value);
 
@@ -732,6 +802,14 @@ int pyi_exc_next(const struct pyi_code *c, size_t *pos, int *start, int *end, in
 
 /* ---- values (pyi_repr.c, pyi_float.c, pyi_unicode.c, pyi_long.c) ---------------------------- */
 int pyi_repr_buf(struct pyi_session *s, pt_addr obj, struct pyi_buf *out);
+/* With flags (PYI_REPR_STRUCTURAL) and what was inexact or built (*what, may be NULL). */
+int pyi_repr_ex(struct pyi_session *s, pt_addr obj, unsigned flags, struct pyi_buf *out,
+                unsigned *what);
+/* A value as locals/globals/bt -full print it (style, overrides, collection); *note is the
+ * line's trailing note ("" if none). */
+int pyi_render_value(struct pyi_session *s, pt_addr obj, char **text, const char **note);
+/* Append obj's override text (pyi_set_repr_overrides), if it has one. */
+bool pyi_repr_override(struct pyi_session *s, pt_addr obj, struct pyi_buf *out);
 void pyi_float_repr(double v, bool add_dot_0, bool sign, struct pyi_buf *out);
 int pyi_unicode_printable(struct pyi_session *s, uint32_t cp);
 void pyi_unitab_free(struct pyi_unitab *t);
@@ -740,6 +818,13 @@ void pyi_str_repr_cps(struct pyi_session *s, const uint32_t *cp, size_t n, bool 
 int pyi_long_repr(struct pyi_session *s, pt_addr obj, size_t max_digits, struct pyi_buf *out);
 void pyi_digits_to_decimal(const uint32_t *digits, size_t n, int bits, int sign,
                            struct pyi_buf *out);
+
+/* ---- datetime (pyi_datetime.c) ------------------------------------------------------------- */
+/* datetime_repr & co. for exact datetime.date/datetime/time/timedelta objects, from their C
+ * fields: false if obj is none of them or their layout is unknown. *tzinfo: the tzinfo to
+ * render before the closing parenthesis (0 if none; the caller appends ", tzinfo=" ... ")"). */
+bool pyi_datetime_fields(struct pyi_session *s, pt_addr obj, pt_addr type, struct pyi_buf *out,
+                         pt_addr *tzinfo);
 
 /* ---- source files (pyi_source.c) ------------------------------------------------------------ */
 struct pyi_srcfile;

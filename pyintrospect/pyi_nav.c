@@ -249,6 +249,7 @@ int pyi_dispatch_regs_sites(struct pyi_session *s, const uint64_t handlers[256],
     return 0;
 }
 
+<<<<<<< HEAD
 int pyi_dispatch_regs(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
                       int *frame_reg)
 {
@@ -330,6 +331,68 @@ bool pyi_in_callback(struct pyi_session *s)
 }
 
 int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi_pos *out)
+=======
+/* POP_TOP's handler loads TOS from [REG - 8] and moves REG down by 8: REG is stack_pointer. */
+static int scan_pop_top(struct pyi_session *s, csh cs, pt_addr pc)
+{
+    uint8_t code[160];
+    cs_insn *insn;
+    unsigned loads = 0, drops = 0;
+    if (pt_mem_read(s->mem, pc, code, sizeof code) < 0) {
+        return -1;
+    }
+    size_t n = cs_disasm(cs, code, sizeof code, pc, 24, &insn);
+    for (size_t i = 0; i < n; i++) {
+        cs_x86 *x = &insn[i].detail->x86;
+        int id = insn[i].id;
+        if (id == X86_INS_JMP || id == X86_INS_RET || id == X86_INS_CALL) {
+            break;
+        }
+        if (x->op_count != 2 || x->operands[0].type != X86_OP_REG) {
+            continue;
+        }
+        int dst = hw_reg(x->operands[0].reg);
+        const cs_x86_op *b = &x->operands[1];
+        if (id == X86_INS_MOV && b->type == X86_OP_MEM && b->mem.disp == -8 &&
+            b->mem.index == X86_REG_INVALID && hw_reg(b->mem.base) >= 0) {
+            loads |= 1u << hw_reg(b->mem.base);
+        } else if (dst >= 0 && ((id == X86_INS_SUB && b->type == X86_OP_IMM && b->imm == 8) ||
+                                (id == X86_INS_ADD && b->type == X86_OP_IMM && b->imm == -8) ||
+                                (id == X86_INS_LEA && b->type == X86_OP_MEM && b->mem.disp == -8 &&
+                                 hw_reg(b->mem.base) == dst))) {
+            drops |= 1u << dst;
+        }
+    }
+    cs_free(insn, n);
+    unsigned both = loads & drops;
+    return both && !(both & (both - 1)) ? __builtin_ctz(both) : -1;
+}
+
+int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stack_reg)
+{
+    csh cs;
+    int op = -1;
+    for (int i = 0; i < 256 && op < 0; i++) {
+        const char *name = s->v->opname(s, i);
+        op = name && strcmp(name, "POP_TOP") == 0 ? i : -1;
+    }
+    if (op < 0 || !handlers[op]) {
+        return pt_fail("no POP_TOP opcode handler");
+    }
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+        return pt_fail("capstone: cannot open an x86-64 disassembler");
+    }
+    cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+    *stack_reg = scan_pop_top(s, cs, handlers[op]);
+    cs_close(&cs);
+    return *stack_reg >= 0 ? 0
+                           : pt_fail("cannot tell which register holds the value stack pointer in "
+                                     "%s's POP_TOP handler",
+                                     s->pymod_path);
+}
+
+int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struct pyi_pos *out)
+>>>>>>> main
 {
     struct pyi_rawframe r;
     struct pyi_code *c;
@@ -466,7 +529,8 @@ static int visit_code(struct find_ctx *f, pt_addr code)
         pt_err_clear();
         return 0;
     }
-    if (c->filename && strcmp(c->filename, f->filename) == 0 && f->fn(f->ctx, code) != 0) {
+    if ((!f->filename || (c->filename && strcmp(c->filename, f->filename) == 0)) &&
+        f->fn(f->ctx, code) != 0) {
         return 1;
     }
     if (pyi_rd_ptr(f->s, code, PYI_F_CO_CONSTS, &consts) != 0 ||
@@ -533,8 +597,8 @@ static int module_cb(void *ctx, pt_addr key, pt_addr module)
         pt_err_clear();
         return 0;
     }
-    bool same = false;
-    if (pyi_str_eq(f->s, file, f->filename, &same) != 0 || !same) {
+    bool same = !f->filename;
+    if (f->filename && (pyi_str_eq(f->s, file, f->filename, &same) != 0 || !same)) {
         pt_err_clear();
         return 0;
     }
@@ -604,6 +668,12 @@ int pyi_code_line_addrs(struct pyi_session *s, pt_addr code, int line, pt_addr *
     return rc;
 }
 
+int pyi_code_instr_addr(struct pyi_session *s, pt_addr code, int offset, pt_addr *addr)
+{
+    *addr = code + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off + (pt_addr)offset;
+    return 0;
+}
+
 int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr, int *line)
 {
     size_t it = 0;
@@ -668,6 +738,16 @@ int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr)
     return 0;
 }
 
+int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                       pt_addr stack_pointer, pt_addr *value, const char **why)
+{
+    if (!s->v->returned_value) {
+        *why = "this CPython version's return values are not known to pytt";
+        return 0;
+    }
+    return s->v->returned_value(s, caller, next_instr, stack_pointer, value, why);
+}
+
 int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr)
 {
     int64_t size;
@@ -694,6 +774,65 @@ int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, boo
     snprintf(type_name, cap, "%s", name);
     free(name);
     return 0;
+}
+
+int pyi_raising_frame_object(struct pyi_session *s, pt_addr *frame_obj)
+{
+    const struct pyi_frame *f;
+    size_t n;
+    *frame_obj = 0;
+    if (pyi_frames(s, &f, &n) != 0) {
+        return -1;
+    }
+    return n ? pyi_rd_ptr(s, f[0].iframe, PYI_F_IF_FRAME_OBJ, frame_obj) : 0;
+}
+
+/* sys.<name> (0 if unset or None is not distinguished: the caller checks the type). */
+static int pyi_sys_attr(struct pyi_session *s, const char *name, pt_addr *value)
+{
+    pt_addr interp, modules, sys = 0, dict;
+    *value = 0;
+    if (pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_HEAD, &interp) != 0 ||
+        pyi_rd_ptr(s, interp, PYI_F_IS_MODULES, &modules) != 0 || !modules ||
+        pyi_dict_get_str(s, modules, "sys", &sys) != 0 || !sys ||
+        pyi_rd_ptr(s, sys, PYI_F_MOD_DICT, &dict) != 0 || !dict) {
+        return -1;
+    }
+    return pyi_dict_get_str(s, dict, name, value);
+}
+
+int pyi_uncaught(struct pyi_session *s, pt_addr *frame_obj, char *type_name, size_t cap)
+{
+    pt_addr tb, next, type;
+    struct pyi_objinfo oi;
+    char *name = NULL;
+    if (s->m[PYI_F_TB_NEXT].off < 0 || s->m[PYI_F_TB_FRAME].off < 0) {
+        return pt_fail("this interpreter's debug info does not describe PyTracebackObject");
+    }
+    if (pyi_sys_attr(s, "last_traceback", &tb) != 0 || !tb || pyi_obj_classify(s, tb, &oi) != 0 ||
+        oi.kind == PYI_K_NONE) {
+        pt_err_clear();
+        return 0;
+    }
+    for (int guard = 0; guard < 100000; guard++) { /* innermost: the last of the tb_next chain */
+        if (pyi_rd_ptr(s, tb, PYI_F_TB_NEXT, &next) != 0) {
+            return -1;
+        }
+        if (!next || pyi_obj_classify(s, next, &oi) != 0 || oi.kind == PYI_K_NONE) {
+            break;
+        }
+        tb = next;
+    }
+    if (pyi_rd_ptr(s, tb, PYI_F_TB_FRAME, frame_obj) != 0 || !*frame_obj) {
+        return -1;
+    }
+    type_name[0] = '\0';
+    if (pyi_sys_attr(s, "last_type", &type) == 0 && type && pyi_type_tpname(s, type, &name) == 0) {
+        snprintf(type_name, cap, "%s", name);
+    }
+    free(name);
+    pt_err_clear();
+    return 1;
 }
 
 int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,

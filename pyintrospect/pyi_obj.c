@@ -7,6 +7,7 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,10 +333,47 @@ int pyi_str_utf8(struct pyi_session *s, pt_addr obj, char **out)
     return *out ? 0 : -1;
 }
 
+/* A bit-field of a local copy of a struct. */
+static unsigned pyi_bits_local(struct pyi_session *s, const uint8_t *copy, enum pyi_bits b)
+{
+    const struct pyi_bitfield *bf = &s->bits[b];
+    uint64_t v = 0;
+    memcpy(&v, copy + bf->byte_off, (size_t)(bf->bit_off + bf->bit_size + 7) / 8);
+    return (unsigned)((v >> bf->bit_off) & ((1ULL << bf->bit_size) - 1));
+}
+
+/* The common case in one read: obj is a compact ASCII str (an identifier) and name is ASCII.
+ * 1: decided (*eq), 0: not this case. */
+static int pyi_str_eq_ascii(struct pyi_session *s, pt_addr obj, const char *name, bool *eq)
+{
+    uint8_t buf[512];
+    size_t head = (size_t)s->size[PYI_S_ASCII], n = strlen(name);
+    int64_t len;
+    for (const char *p = name; *p; p++) {
+        if ((unsigned char)*p >= 0x80) {
+            return 0;
+        }
+    }
+    if (head + n > sizeof buf || pyi_read(s, obj, buf, head + n) != 0) {
+        pt_err_clear();
+        return 0;
+    }
+    if (!pyi_bits_local(s, buf, PYI_B_STR_COMPACT) || !pyi_bits_local(s, buf, PYI_B_STR_ASCII) ||
+        pyi_rd_local(s, buf, head, PYI_F_STR_LENGTH, &len) != 0) {
+        pt_err_clear();
+        return 0;
+    }
+    *eq = len == (int64_t)n && memcmp(buf + head, name, n) == 0;
+    return 1;
+}
+
 int pyi_str_eq(struct pyi_session *s, pt_addr obj, const char *name, bool *eq)
 {
     char *t;
     *eq = false;
+    if (pyi_str_eq_ascii(s, obj, name, eq)) {
+        return 0;
+    }
     if (pyi_str_utf8(s, obj, &t) != 0) {
         return -1;
     }
@@ -459,6 +497,7 @@ int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_ad
     return 0;
 }
 
+<<<<<<< HEAD
 int pyi_type_dict_plain(struct pyi_session *s, pt_addr type, pt_addr *dict)
 {
     return pyi_rd_ptr(s, type, PYI_F_TP_DICT, dict);
@@ -492,7 +531,69 @@ int pyi_type_dict_static(struct pyi_session *s, pt_addr type, pt_addr *dict)
 }
 
 /* _PyType_Lookup: the MRO's dicts in order (tp_base chain if tp_mro is not set yet). */
+=======
+int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                      pt_addr *value)
+{
+    struct pyi_getstr_ctx c = {s, name, 0, 0};
+    bool found;
+    if (s->v->instance_attrs(s, obj, type, pyi_getstr_cb, &c, &found) != 0) {
+        return -1;
+    }
+    *value = c.value;
+    return 0;
+}
+
+#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
+
+/* CPython's own method cache idea (typeobject.c): a type's version tag changes whenever the
+ * type or a base is modified, so (type, tag, name) -> result stays true for the whole run. */
+static struct pyi_lookup_slot *pyi_lookup_slot(struct pyi_session *s, pt_addr type,
+                                               const char *name, unsigned *tag)
+{
+    unsigned long flags;
+    int64_t t;
+    if (!pyi_has(s, PYI_F_TP_VERSION_TAG) || strlen(name) >= sizeof s->lookups[0].name ||
+        pyi_type_flags(s, type, &flags) != 0 || !(flags & PYI_TPFLAGS_VALID_VERSION_TAG) ||
+        pyi_rd(s, type, PYI_F_TP_VERSION_TAG, &t) != 0 || t == 0) {
+        pt_err_clear();
+        return NULL;
+    }
+    *tag = (unsigned)t;
+    size_t h = (size_t)(type >> 4) ^ (size_t)t * 2654435761u;
+    for (const char *p = name; *p; p++) {
+        h = h * 31 + (unsigned char)*p;
+    }
+    return &s->lookups[h % PYI_LOOKUP_CACHE];
+}
+
+static int pyi_type_lookup_mro(struct pyi_session *s, pt_addr type, const char *name,
+                               pt_addr *value);
+
+>>>>>>> main
 int pyi_type_lookup(struct pyi_session *s, pt_addr type, const char *name, pt_addr *value)
+{
+    unsigned tag = 0;
+    struct pyi_lookup_slot *slot = pyi_lookup_slot(s, type, name, &tag);
+    if (slot && slot->type == type && slot->tag == tag && strcmp(slot->name, name) == 0) {
+        *value = slot->value;
+        return 0;
+    }
+    if (pyi_type_lookup_mro(s, type, name, value) != 0) {
+        return -1;
+    }
+    if (slot) {
+        slot->type = type;
+        slot->tag = tag;
+        slot->value = *value;
+        snprintf(slot->name, sizeof slot->name, "%s", name);
+    }
+    return 0;
+}
+
+/* _PyType_Lookup: the MRO's dicts in order (tp_base chain if tp_mro is not set yet). */
+static int pyi_type_lookup_mro(struct pyi_session *s, pt_addr type, const char *name,
+                               pt_addr *value)
 {
     pt_addr mro, dict;
     *value = 0;
@@ -523,4 +624,47 @@ int pyi_type_lookup(struct pyi_session *s, pt_addr type, const char *name, pt_ad
     }
     free(items);
     return 0;
+}
+
+/* ---- bytes read from another process of the same image -------------------------------------- */
+
+static int pyi_bytes_contents(struct pyi_session *s, pt_addr obj, size_t max, char **data,
+                              size_t *len)
+{
+    pt_addr type;
+    int64_t n;
+    if (pyi_obj_type(s, obj, &type) != 0) {
+        return -1;
+    }
+    if (type != s->sym[PYI_Y_BYTES_TYPE]) {
+        return pt_fail("0x%llx is not a bytes object", (unsigned long long)obj);
+    }
+    if (pyi_rd(s, obj, PYI_F_OB_SIZE, &n) != 0) {
+        return -1;
+    }
+    if (n < 0 || (size_t)n > max) {
+        return pt_fail("bytes object of implausible size %lld", (long long)n);
+    }
+    *data = malloc((size_t)n + 1);
+    if (!*data) {
+        return pt_fail("out of memory");
+    }
+    if (n && pyi_read(s, obj + (pt_addr)s->m[PYI_F_BYTES_SVAL].off, *data, (size_t)n) != 0) {
+        free(*data);
+        *data = NULL;
+        return -1;
+    }
+    (*data)[n] = '\0';
+    *len = (size_t)n;
+    return 0;
+}
+
+int pyi_bytes_read_from(struct pyi_session *s, struct pt_mem *mem, pt_addr obj, size_t max,
+                        char **data, size_t *len)
+{
+    struct pt_mem *keep = s->mem;
+    s->mem = mem; /* same image, same layout: only where the bytes come from changes */
+    int rc = pyi_bytes_contents(s, obj, max, data, len);
+    s->mem = keep;
+    return rc;
 }

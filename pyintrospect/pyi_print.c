@@ -65,8 +65,16 @@ int pyi_frame_locals(struct pyi_session *s, const struct pyi_rawframe *r,
         struct pyi_local_cb cb = {fn, ctx, s};
         return r->locals ? s->v->dict_iter(s, r->locals, pyi_locals_dict_cb, &cb) : 0;
     }
-    for (int i = 0; i < c->nlocalsplus; i++) {
-        pt_addr v = pyi_local_value(s, c, r, i);
+    pt_addr slots[256];
+    int n = c->nlocalsplus;
+    bool bulk =
+        n > 0 && n <= 256 && pyi_read(s, r->localsplus, slots, (size_t)n * sizeof slots[0]) == 0;
+    pt_err_clear();
+    for (int i = 0; i < n; i++) {
+        pt_addr v = bulk && !slots[i] ? 0 : pyi_local_value(s, c, r, i);
+        if (bulk && slots[i] && !(c->localspluskinds[i] & (s->v->fast_free | s->v->fast_cell))) {
+            v = slots[i]; /* a plain local: its slot is the value */
+        }
         if (v && c->localsplusnames[i] && fn(ctx, c->localsplusnames[i], v)) {
             break;
         }
@@ -84,10 +92,11 @@ static int pyi_print_local_cb(void *vctx, const char *name, pt_addr value)
 {
     struct pyi_print_local *p = vctx;
     char *text = NULL;
-    if (pyi_repr(p->s, value, &text) != 0) {
+    const char *note;
+    if (pyi_render_value(p->s, value, &text, &note) != 0) {
         return 1;
     }
-    fprintf(p->out, "%s%s = %s\n", p->indent, name, text);
+    fprintf(p->out, "%s%s = %s%s\n", p->indent, name, text, note);
     free(text);
     return 0;
 }
@@ -103,6 +112,32 @@ int pyi_print_locals(struct pyi_session *s, FILE *out)
 {
     const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
     return r ? pyi_print_locals_of(s, out, r, "") : -1;
+}
+
+#define PYI_CO_VARARGS 0x4
+#define PYI_CO_VARKEYWORDS 0x8
+
+/* pdb's do_args */
+int pyi_print_args(struct pyi_session *s, FILE *out)
+{
+    struct pyi_code *c;
+    const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
+    if (!r || pyi_code_get(s, r->code, &c) != 0) {
+        return -1;
+    }
+    int n = c->argcount + c->kwonlyargcount + !!(c->flags & PYI_CO_VARARGS) +
+            !!(c->flags & PYI_CO_VARKEYWORDS);
+    struct pyi_print_local p = {s, out, ""};
+    for (int i = 0; i < n && i < c->nlocalsplus; i++) {
+        pt_addr v = pyi_local_value(s, c, r, i);
+        const char *name = c->localsplusnames[i] ? c->localsplusnames[i] : "?";
+        if (!v) {
+            fprintf(out, "%s = *** undefined ***\n", name);
+        } else if (pyi_print_local_cb(&p, name, v)) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int pyi_print_global_cb(void *vctx, const char *name, pt_addr value)
@@ -212,72 +247,13 @@ int pyi_print_bt(struct pyi_session *s, FILE *out, unsigned flags)
 /* ---- threads
  * --------------------------------------------------------------------------------------- */
 
-struct pyi_tname_ctx {
-    struct pyi_session *s;
-    unsigned long id;
-    pt_addr thread;
-};
-
-static int pyi_tname_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_tname_ctx *c = vctx;
-    int64_t v;
-    bool ovf;
-    struct pyi_objinfo oi;
-    if (pyi_obj_classify(c->s, key, &oi) == 0 && oi.kind == PYI_K_INT &&
-        pyi_long_value(c->s, key, &v, &ovf) == 0 && (unsigned long)v == c->id) {
-        c->thread = value;
-        return 1;
-    }
-    return 0;
-}
-
-struct pyi_attr_ctx {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr v;
-};
-
-static int pyi_attr_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_attr_ctx *c = vctx;
-    bool eq;
-    if (pyi_str_eq(c->s, key, c->name, &eq) == 0 && eq) {
-        c->v = value;
-        return 1;
-    }
-    return 0;
-}
-
-/* threading._active[ident]._name, or NULL (malloc'd). */
-static char *pyi_thread_name(struct pyi_session *s, const struct pyi_thread *t)
-{
-    pt_addr interp, modules, threading = 0, dict, active = 0, type;
-    if (pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_HEAD, &interp) != 0 ||
-        pyi_rd_ptr(s, interp, PYI_F_IS_MODULES, &modules) != 0 || !modules ||
-        pyi_dict_get_str(s, modules, "threading", &threading) != 0 || !threading ||
-        pyi_rd_ptr(s, threading, PYI_F_MOD_DICT, &dict) != 0 ||
-        pyi_dict_get_str(s, dict, "_active", &active) != 0 || !active) {
-        return NULL;
-    }
-    struct pyi_tname_ctx c = {s, t->thread_id, 0};
-    if (s->v->dict_iter(s, active, pyi_tname_cb, &c) != 0 || !c.thread ||
-        pyi_obj_type(s, c.thread, &type) != 0) {
-        return NULL;
-    }
-    struct pyi_attr_ctx a = {s, "_name", 0};
-    bool found;
-    char *name = NULL;
-    if (s->v->instance_attrs(s, c.thread, type, pyi_attr_cb, &a, &found) == 0 && a.v) {
-        pyi_str_utf8(s, a.v, &name);
-    }
-    return name;
-}
-
 static void pyi_print_thread_line(struct pyi_session *s, FILE *out, size_t i)
 {
     const struct pyi_thread *t = &s->threads[i];
-    char *name = pyi_thread_name(s, t);
+    char *name = NULL;
+    if (pyi_thread_name(s, i, &name) < 0) {
+        pt_err_clear();
+    }
     fprintf(out, "Thread %d (ident 0x%lx%s)%s%s%s\n", (int)t->native_tid, t->thread_id,
             t->holds_gil ? ", holds the GIL" : "", name ? ": \"" : "", name ? name : "",
             name ? "\"" : "");

@@ -24,12 +24,19 @@ struct pyi_rctx {
     struct pyi_buf *out;
     pt_addr stack[PYI_REPR_STACK];
     int depth;
+    unsigned flags;   /* PYI_REPR_STRUCTURAL */
+    bool inexact;     /* some part is not what repr() would print */
+    bool built;       /* some part was built from fields (structural) */
+    int in_dict_form; /* rendering inside an instance-dict form: no nested one */
 };
 
 static void pyi_r(struct pyi_rctx *c, pt_addr obj);
+static bool pyi_r_meta_repr(struct pyi_rctx *c, pt_addr cls);
+static bool pyi_r_structural(struct pyi_rctx *c, const struct pyi_objinfo *oi);
 
 static void pyi_r_unreadable(struct pyi_rctx *c, const char *what, pt_addr obj)
 {
+    c->inexact = true;
     pyi_buf_printf(c->out, "<unreadable %s at 0x%llx>", what, (unsigned long long)obj);
 }
 
@@ -178,6 +185,7 @@ static void pyi_r_bytes(struct pyi_rctx *c, const struct pyi_objinfo *oi)
 
 static void pyi_r_truncated(struct pyi_rctx *c, bool first)
 {
+    c->inexact = true;
     pyi_buf_puts(c->out, first ? "...(truncated)" : ", ...(truncated)");
 }
 
@@ -527,23 +535,6 @@ static void pyi_r_cell(struct pyi_rctx *c, pt_addr obj)
     free(tp);
 }
 
-struct pyi_attr_match {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr v;
-};
-
-static int pyi_attr_match_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_attr_match *m = vctx;
-    bool eq;
-    if (pyi_str_eq(m->s, key, m->name, &eq) == 0 && eq) {
-        m->v = value;
-        return 1;
-    }
-    return 0;
-}
-
 /* An attribute of an object that keeps its attributes in a dict (modules, module specs): 0 if
  * absent or unreadable. */
 static pt_addr pyi_attr_of(struct pyi_rctx *c, pt_addr obj, const char *name)
@@ -560,12 +551,7 @@ static pt_addr pyi_attr_of(struct pyi_rctx *c, pt_addr obj, const char *name)
         }
         return v;
     }
-    struct pyi_attr_match m = {c->s, name, 0};
-    bool found;
-    if (c->s->v->instance_attrs(c->s, obj, oi.type, pyi_attr_match_cb, &m, &found) != 0) {
-        return 0;
-    }
-    return m.v;
+    return pyi_instance_attr(c->s, obj, oi.type, name, &v) == 0 ? v : 0;
 }
 
 static bool pyi_is_none(struct pyi_rctx *c, pt_addr obj)
@@ -652,6 +638,144 @@ static void pyi_r_exception(struct pyi_rctx *c, const struct pyi_objinfo *oi)
     }
     free(items);
     free(name);
+}
+
+/* ---- objects whose repr needs code ---------------------------------------------------------- */
+
+/* A class whose metaclass defines __repr__ (enum classes: `<enum 'Color'>`). */
+static bool pyi_r_meta_repr(struct pyi_rctx *c, pt_addr cls)
+{
+    pt_addr meta, r1, r2;
+    return pyi_obj_type(c->s, cls, &meta) == 0 && meta != c->s->sym[PYI_Y_TYPE_TYPE] &&
+           pyi_rd_ptr(c->s, meta, PYI_F_TP_REPR, &r1) == 0 &&
+           pyi_rd_ptr(c->s, c->s->sym[PYI_Y_TYPE_TYPE], PYI_F_TP_REPR, &r2) == 0 && r1 != r2;
+}
+
+struct pyi_field_ctx {
+    struct pyi_rctx *c;
+    size_t n;
+};
+
+static int pyi_r_field_cb(void *vctx, pt_addr key, pt_addr value)
+{
+    struct pyi_field_ctx *f = vctx;
+    char *name = NULL;
+    if (pyi_str_utf8(f->c->s, key, &name) != 0) {
+        return 0;
+    }
+    size_t len = strlen(name);
+    if (!(len > 4 && strncmp(name, "__", 2) == 0 && strcmp(name + len - 2, "__") == 0)) {
+        pyi_buf_printf(f->c->out, "%s%s=", f->n++ ? ", " : "", name);
+        pyi_r(f->c, value);
+    }
+    free(name);
+    return 0;
+}
+
+/* A named tuple: `Name(field=value, ...)` from the class's _fields. */
+static bool pyi_r_namedtuple(struct pyi_rctx *c, const struct pyi_objinfo *oi, const char *name)
+{
+    pt_addr fields, *names = NULL, *items = NULL;
+    size_t nn, ni, full;
+    struct pyi_objinfo fi;
+    if (oi->kind != PYI_K_TUPLE || pyi_type_lookup(c->s, oi->type, "_fields", &fields) != 0 ||
+        !fields || pyi_obj_classify(c->s, fields, &fi) != 0 || fi.kind != PYI_K_TUPLE ||
+        pyi_tuple_items(c->s, fields, &names, &nn) != 0) {
+        pt_err_clear();
+        return false;
+    }
+    bool ok = pyi_seq_items(c->s, oi->addr, PYI_K_TUPLE, &items, &ni, 0, &full) == 0 && ni == nn;
+    if (ok) {
+        pyi_buf_printf(c->out, "%s(", name);
+        for (size_t i = 0; i < ni; i++) {
+            char *f = NULL;
+            pyi_str_utf8(c->s, names[i], &f);
+            pyi_buf_printf(c->out, "%s%s=", i ? ", " : "", f ? f : "?");
+            free(f);
+            pyi_r(c, items[i]);
+        }
+        pyi_buf_putc(c->out, ')');
+    }
+    free(names);
+    free(items);
+    pt_err_clear();
+    return ok;
+}
+
+/* An enum member: `<Class.NAME: value>` from its _name_ and _value_. */
+static bool pyi_r_enum(struct pyi_rctx *c, const struct pyi_objinfo *oi, const char *name)
+{
+    pt_addr n = pyi_attr_of(c, oi->addr, "_name_"), v = pyi_attr_of(c, oi->addr, "_value_");
+    char *member = NULL;
+    if (!n || !v || pyi_str_utf8(c->s, n, &member) != 0) {
+        pt_err_clear();
+        return false;
+    }
+    pyi_buf_printf(c->out, "<%s.%s: ", name, member);
+    pyi_r(c, v);
+    pyi_buf_putc(c->out, '>');
+    free(member);
+    return true;
+}
+
+/* Anything else with an instance dict (dataclasses, classes with their own __repr__):
+ * `Name(attr=value, ...)` from the dict, dunder attributes left out; not nested in another such
+ * form (objects inside it with their own repr show as object.__repr__ does). */
+static bool pyi_r_from_dict(struct pyi_rctx *c, const struct pyi_objinfo *oi, const char *name)
+{
+    struct pyi_field_ctx f = {c, 0};
+    bool found;
+    size_t mark = c->out->len;
+    if (c->in_dict_form) {
+        return false;
+    }
+    pyi_buf_printf(c->out, "%s(", name);
+    c->in_dict_form++;
+    int rc = c->s->v->instance_attrs(c->s, oi->addr, oi->type, pyi_r_field_cb, &f, &found);
+    c->in_dict_form--;
+    if (rc != 0 || !found) {
+        c->out->len = mark;
+        pt_err_clear();
+        return false;
+    }
+    pyi_buf_putc(c->out, ')');
+    return true;
+}
+
+/* datetime objects: their repr from their C fields (the tzinfo rendered recursively). */
+static bool pyi_r_datetime(struct pyi_rctx *c, const struct pyi_objinfo *oi)
+{
+    pt_addr tz;
+    if (!pyi_datetime_fields(c->s, oi->addr, oi->type, c->out, &tz)) {
+        return false;
+    }
+    if (tz) {
+        pyi_buf_puts(c->out, ", tzinfo=");
+        pyi_r(c, tz);
+    }
+    pyi_buf_putc(c->out, ')');
+    return true;
+}
+
+/* The structural form `pytt dump` shows for an object whose repr() needs code. */
+static bool pyi_r_structural(struct pyi_rctx *c, const struct pyi_objinfo *oi)
+{
+    char *name = NULL;
+    if (pyi_r_datetime(c, oi)) {
+        return true;
+    }
+    if (pyi_type_shortname(c->s, oi->type, &name) != 0) {
+        pt_err_clear();
+        return false;
+    }
+    bool ok = false;
+    if (pyi_r_enter(c, oi->addr)) {
+        ok = pyi_r_namedtuple(c, oi, name) || pyi_r_enum(c, oi, name) ||
+             pyi_r_from_dict(c, oi, name);
+        pyi_r_leave(c);
+    }
+    free(name);
+    return ok;
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
@@ -745,12 +869,25 @@ static void pyi_r(struct pyi_rctx *c, pt_addr obj)
         pyi_buf_puts(c->out, "<NULL>");
         return;
     }
+    if (c->s->ov.n && pyi_repr_override(c->s, obj, c->out)) {
+        return;
+    }
     if (pyi_obj_classify(c->s, obj, &oi) != 0) {
         pyi_r_unreadable(c, "object", obj);
         return;
     }
-    if (oi.own_repr && oi.kind != PYI_K_TYPE) {
-        pyi_r_object(c, obj, oi.type); /* a __repr__ only Python could run */
+    if (oi.kind == PYI_K_TYPE && pyi_r_meta_repr(c, obj)) {
+        c->inexact = true; /* a metaclass __repr__ (enum classes): the class form */
+        pyi_r_type(c, obj);
+        return;
+    }
+    if (oi.own_repr) {
+        c->inexact = true; /* a __repr__ only the interpreter can run */
+        if ((c->flags & PYI_REPR_STRUCTURAL) && pyi_r_structural(c, &oi)) {
+            c->built = true;
+        } else {
+            pyi_r_object(c, obj, oi.type);
+        }
         return;
     }
     if (pyi_r_is_container(oi.kind) && pyi_r_too_deep(c)) {
@@ -760,7 +897,8 @@ static void pyi_r(struct pyi_rctx *c, pt_addr obj)
     pyi_r_kind(c, &oi);
 }
 
-int pyi_repr_buf(struct pyi_session *s, pt_addr obj, struct pyi_buf *out)
+int pyi_repr_ex(struct pyi_session *s, pt_addr obj, unsigned flags, struct pyi_buf *out,
+                unsigned *what)
 {
     struct pyi_rctx *c = calloc(1, sizeof *c);
     if (!c) {
@@ -768,16 +906,120 @@ int pyi_repr_buf(struct pyi_session *s, pt_addr obj, struct pyi_buf *out)
     }
     c->s = s;
     c->out = out;
+    c->flags = flags;
     pyi_r(c, obj);
+    if (what) {
+        *what = (c->inexact ? PYI_REPR_INEXACT : 0) | (c->built ? PYI_REPR_BUILT : 0);
+    }
     free(c);
     return 0;
 }
 
-int pyi_repr(struct pyi_session *s, pt_addr obj, char **out)
+int pyi_repr_buf(struct pyi_session *s, pt_addr obj, struct pyi_buf *out)
+{
+    return pyi_repr_ex(s, obj, 0, out, NULL);
+}
+
+int pyi_repr_flags(struct pyi_session *s, pt_addr obj, unsigned flags, char **out, unsigned *what)
 {
     struct pyi_buf b;
     pyi_buf_init(&b);
-    pyi_repr_buf(s, obj, &b);
+    pyi_repr_ex(s, obj, flags, &b, what);
     *out = pyi_buf_take(&b);
-    return *out ? 0 : -1;
+    return *out ? 0 : pt_fail("out of memory");
+}
+
+int pyi_repr(struct pyi_session *s, pt_addr obj, char **out)
+{
+    return pyi_repr_flags(s, obj, 0, out, NULL);
+}
+
+/* ---- overrides and collection --------------------------------------------------------------- */
+
+bool pyi_repr_override(struct pyi_session *s, pt_addr obj, struct pyi_buf *out)
+{
+    for (size_t i = 0; i < s->ov.n; i++) {
+        if (s->ov.objs[i] == obj) {
+            pyi_buf_puts(out, s->ov.texts[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
+void pyi_clear_repr_overrides(struct pyi_session *s)
+{
+    for (size_t i = 0; i < s->ov.n; i++) {
+        free(s->ov.texts[i]);
+    }
+    free(s->ov.objs);
+    free(s->ov.texts);
+    memset(&s->ov, 0, sizeof s->ov);
+}
+
+int pyi_set_repr_overrides(struct pyi_session *s, const pt_addr *objs, char *const *texts, size_t n)
+{
+    pyi_clear_repr_overrides(s);
+    s->ov.objs = calloc(n ? n : 1, sizeof *objs);
+    s->ov.texts = calloc(n ? n : 1, sizeof *texts);
+    if (!s->ov.objs || !s->ov.texts) {
+        pyi_clear_repr_overrides(s);
+        return pt_fail("out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        s->ov.objs[s->ov.n] = objs[i];
+        s->ov.texts[s->ov.n] = strdup(texts[i] ? texts[i] : "");
+        if (s->ov.texts[s->ov.n]) {
+            s->ov.n++;
+        }
+    }
+    return 0;
+}
+
+void pyi_set_value_style(struct pyi_session *s, unsigned flags)
+{
+    s->value_style = flags;
+}
+
+void pyi_collect_inexact(struct pyi_session *s, bool on)
+{
+    s->inexact.on = on;
+    if (on) {
+        s->inexact.n = 0;
+    }
+}
+
+size_t pyi_inexact_values(struct pyi_session *s, const pt_addr **objs)
+{
+    *objs = s->inexact.objs;
+    return s->inexact.n;
+}
+
+/* The printing functions' value renderer: the style, the overrides, collection, and the line's
+ * note in structural style. */
+int pyi_render_value(struct pyi_session *s, pt_addr obj, char **text, const char **note)
+{
+    unsigned what = 0;
+    *note = "";
+    if (pyi_repr_flags(s, obj, s->value_style, text, &what) != 0) {
+        return -1;
+    }
+    if ((what & PYI_REPR_INEXACT) && s->inexact.on) {
+        if (s->inexact.n == s->inexact.cap) {
+            size_t cap = s->inexact.cap ? s->inexact.cap * 2 : 16;
+            pt_addr *o = realloc(s->inexact.objs, cap * sizeof *o);
+            if (!o) {
+                return pt_fail("out of memory");
+            }
+            s->inexact.objs = o;
+            s->inexact.cap = cap;
+        }
+        s->inexact.objs[s->inexact.n++] = obj;
+    }
+    if (s->value_style & PYI_REPR_STRUCTURAL) {
+        *note = (what & PYI_REPR_BUILT)     ? "  # built from fields, not repr()"
+                : (what & PYI_REPR_INEXACT) ? "  # repr() needs code: not run in a live process"
+                                            : "";
+    }
+    return 0;
 }

@@ -35,7 +35,14 @@ static int pyi_pick_version(struct pyi_session *s)
 static int pyi_resolve_syms(struct pyi_session *s)
 {
     for (int i = 0; i < PYI_Y__COUNT; i++) {
+<<<<<<< HEAD
         const struct pyi_sym_spec *sp = &pyi_layout_syms[i];
+=======
+        const struct pyi_sym_spec *sp = &s->v->syms[i];
+        if (!sp->name) {
+            continue; /* not named by this version's layer: absent */
+        }
+>>>>>>> main
         if (sp->decl_file) {
             if (!s->sym[i] && !sp->optional) {
                 return pt_fail("DWARF of %s has no variable %s (from %s)", s->pymod_path, sp->name,
@@ -96,10 +103,17 @@ static int pyi_open_steps(struct pyi_session *s)
 
 int pyi_open(struct pyi_session **out, pid_t pid, struct pt_mem *mem)
 {
+    return pyi_open_with_debug(out, pid, mem, NULL);
+}
+
+int pyi_open_with_debug(struct pyi_session **out, pid_t pid, struct pt_mem *mem,
+                        const char *debug_root)
+{
     struct pyi_session *s = calloc(1, sizeof *s);
     if (!s) {
         return pt_fail("out of memory");
     }
+    s->debug_root = debug_root ? strdup(debug_root) : NULL;
     s->pid = pid;
     s->mem = mem;
     s->repr = pyi_repr_defaults;
@@ -126,7 +140,10 @@ void pyi_close(struct pyi_session *s)
     }
     pyi_unitab_free(s->unitab);
     pyi_source_free(s);
+    pyi_clear_repr_overrides(s);
+    free(s->inexact.objs);
     free(s->debuginfo_path);
+    free(s->debug_root);
     free(s->pymod_path);
     free(s);
 }
@@ -185,6 +202,11 @@ const char *pyi_python_module(const struct pyi_session *s)
 void pyi_set_repr_opts(struct pyi_session *s, const struct pyi_repr_opts *opts)
 {
     s->repr = *opts;
+}
+
+void pyi_get_repr_opts(const struct pyi_session *s, struct pyi_repr_opts *opts)
+{
+    *opts = s->repr;
 }
 
 /* ---- reading members ------------------------------------------------------------------------ */

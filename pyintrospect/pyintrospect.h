@@ -39,6 +39,20 @@ struct pyi_session;
 /* Open a session on process pid (which must stay stopped while pyintrospect reads it), reading
  * its memory through mem (which must outlive the session or be replaced by pyi_set_target). */
 int pyi_open(struct pyi_session **out, pid_t pid, struct pt_mem *mem);
+/* The same, looking for separate debug files under debug_root first (a packed trace's). */
+int pyi_open_with_debug(struct pyi_session **out, pid_t pid, struct pt_mem *mem,
+                        const char *debug_root);
+
+/* Where source text comes from. By default, the file named by co_filename on disk (as
+ * linecache reads it). A provider (a replay's trace, which recorded the sources that ran) is
+ * asked first: it returns PYI_SRC_TEXT with the text (owned by the provider, valid for the
+ * session), PYI_SRC_NONE when the file must not be read from disk (it changed since the
+ * recording and its text was not kept), or PYI_SRC_DISK to read the disk; *note, if set, is
+ * said once when the file is listed ("the file on disk differs: showing the recorded source"). */
+enum { PYI_SRC_DISK = 0, PYI_SRC_TEXT = 1, PYI_SRC_NONE = 2 };
+typedef int (*pyi_source_fn)(void *ctx, const char *file, const char **text, size_t *len,
+                             const char **note);
+void pyi_set_source_provider(struct pyi_session *s, pyi_source_fn fn, void *ctx);
 void pyi_close(struct pyi_session *s);
 /* Point the session at another process with the identical address-space layout (a fork of the
  * same process). Implies pyi_refresh(). */
@@ -71,6 +85,7 @@ struct pyi_repr_opts {
  * with "...(truncated)" (e.g. `[0, 1, ...(truncated)]`); deeper nesting prints `...`. */
 extern const struct pyi_repr_opts pyi_repr_defaults;
 void pyi_set_repr_opts(struct pyi_session *s, const struct pyi_repr_opts *opts);
+void pyi_get_repr_opts(const struct pyi_session *s, struct pyi_repr_opts *opts);
 
 /* repr() of the object at addr, as Python's own repr() would print it where pyintrospect knows
  * how (see docs/pyintrospect.md); malloc'd UTF-8. Unreadable memory gives `<unreadable ...>`
@@ -93,6 +108,9 @@ int pyi_select_thread(struct pyi_session *s, size_t index);
 int pyi_select_thread_tid(struct pyi_session *s, pid_t tid);
 /* Index of the selected thread (default: the GIL holder, else the main thread). */
 int pyi_selected_thread(struct pyi_session *s, size_t *index);
+/* The name `threading` knows the thread by (threading._active[ident]._name): malloc'd in *name,
+ * or NULL when threading is not imported or did not start that thread. */
+int pyi_thread_name(struct pyi_session *s, size_t index, char **name);
 /* `info threads`: one line per thread, `*` on the selected one. */
 int pyi_print_threads(struct pyi_session *s, FILE *out);
 
@@ -111,12 +129,29 @@ struct pyi_frame {
 /* Python frames of the selected thread, innermost first; incomplete frames are skipped as
  * CPython does. Valid until pyi_invalidate. */
 int pyi_frames(struct pyi_session *s, const struct pyi_frame **out, size_t *n);
+/* The innermost Python frame of thread index (as pyi_frames would give it if that thread were
+ * selected), the selection unchanged: 1 with *out filled (strings valid until pyi_invalidate),
+ * 0 when the thread has no Python frame. */
+int pyi_thread_top(struct pyi_session *s, size_t index, struct pyi_frame *out);
 /* Frame selection (gdb's frame N / up N / down N); out-of-range moves stop at the ends and
  * fail with a message like gdb's. */
 int pyi_frame_select(struct pyi_session *s, size_t index);
 int pyi_frame_up(struct pyi_session *s, size_t n);
 int pyi_frame_down(struct pyi_session *s, size_t n);
 size_t pyi_frame_selected(struct pyi_session *s);
+
+/* ---- data for front ends (pyi_views.c) --------------------------------------------------- */
+/* The selected frame's locals, as pyi_print_locals shows them (same order, same rules); fn
+ * returns non-zero to stop. */
+int pyi_each_local(struct pyi_session *s, int (*fn)(void *ctx, const char *name, pt_addr value),
+                   void *ctx);
+/* Every name the selected frame can see: its locals, then its globals, then the builtins
+ * (a name may come more than once). */
+int pyi_scope_names(struct pyi_session *s, int (*fn)(void *ctx, const char *name), void *ctx);
+/* `dis` as rows: fn gets each line pyi_print_dis_code prints (without its newline; "" for the
+ * blank line before a new source line) and whether it is the current instruction's. */
+int pyi_dis_each(struct pyi_session *s, pt_addr code, int lasti,
+                 int (*fn)(void *ctx, const char *text, bool current), void *ctx);
 
 /* ---- formatting (all write to out) ---------------------------------------------------------- */
 enum {
@@ -132,21 +167,69 @@ int pyi_print_frame(struct pyi_session *s, FILE *out, size_t index);
 /* Locals of the selected frame: `name = repr` per line in co_varnames order, then cells and
  * free variables (their cell contents); unbound locals are skipped, like frame.f_locals. */
 int pyi_print_locals(struct pyi_session *s, FILE *out);
+/* pdb's `args`: the selected frame's arguments (positional, keyword-only, *args, **kwargs) as
+ * `name = repr`, `name = *** undefined ***` for an unbound one. */
+int pyi_print_args(struct pyi_session *s, FILE *out);
 /* Globals of the selected frame's module, in dict order, without dunder names. */
 int pyi_print_globals(struct pyi_session *s, FILE *out);
-/* `print EXPR` on the selected frame. EXPR: NAME, attribute chains, [int] / ['str'] subscripts,
- * e.g. `self.items[0].name`. Names resolve local -> free/cell -> global -> builtins. */
-enum { PYI_EVAL_OK = 0, PYI_EVAL_PYERR = 1 };
-/* Evaluate: on success *text = repr (malloc'd) and returns PYI_EVAL_OK; a Python-level failure
- * returns PYI_EVAL_PYERR with *text = "NameError: name 'x' is not defined" (or AttributeError,
- * KeyError, IndexError, TypeError, SyntaxError); -1 on a memory/layout failure. *addr (may be
- * NULL) receives the object's address. */
+/* The built-in evaluator (pyi_eval.c): a Python expression evaluated on the selected frame from
+ * memory, without running code, wherever that gives exactly Python's answer: names (local ->
+ * cell/free -> global -> builtins), plain attributes, subscripts of exact lists/tuples/strs/
+ * dicts, int/float/str/bool arithmetic and comparisons, `is`, `in`, and/or/not. Anything else
+ * (calls, properties and other descriptors, __getattr__, objects whose repr() is Python code,
+ * errors) "needs code": the caller then evaluates in the interpreter (replayer/rep_eval.c). */
+enum { PYI_EVAL_OK = 0, PYI_EVAL_NEEDS_CODE = 2 };
+/* PYI_EVAL_OK: *text = repr(value) (malloc'd), *addr (may be NULL) = the object (0 for a value
+ * computed by pytt); PYI_EVAL_NEEDS_CODE: *text says what needed code; -1 on a memory error. */
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr);
-/* Prints the repr or the Python error line; returns like pyi_eval. */
+/* bool(EXPR) in the interpreter frame at address frame (0: the selected frame): PYI_EVAL_OK with
+ * *truth, PYI_EVAL_NEEDS_CODE with *why, or -1. */
+int pyi_eval_truth(struct pyi_session *s, pt_addr frame, const char *expr, int *truth,
+                   const char **why);
+/* Prints the value as pyintrospect renders it from memory (inexact values in their default
+ * form, see below) or what needed code; returns like pyi_eval. For tests and tools. */
 int pyi_print_expr(struct pyi_session *s, FILE *out, const char *expr);
+
+/* A breakpoint condition lowered for checking inside the tracee (common/pt_cond.h) at an
+ * instruction of `code`: 1 when some of it can be decided there (out, layout filled), 0 when
+ * none can (or this version's ints are not readable there), -1 on error. frame: the frame of a
+ * hit (0 if none), whose objects tell the classes of `local.attr` operands (without one they
+ * stay undecided). */
+struct pt_cond;
+struct pt_cond_layout;
+int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const char *expr,
+                   struct pt_cond *out, struct pt_cond_layout *layout);
+
+/* ---- values whose repr() needs code --------------------------------------------------------- */
+/* pyintrospect renders what it can compute exactly. An object whose class (or a base) defines its
+ * own __repr__ (namedtuples, enums, dataclasses, datetime, deque, Decimal, numpy...), a value cut
+ * at a cap, or unreadable memory is "inexact": by default it is shown as object.__repr__ would
+ * (`<mod.Cls object at 0x...>`); with PYI_REPR_STRUCTURAL it is built from its fields instead
+ * (`P(x=1, y=2)`, `<Color.RED: 1>`, `Cls(attr=value, ...)`). */
+enum {
+    PYI_REPR_STRUCTURAL = 1 << 0, /* flag: build inexact objects from their fields */
+    PYI_REPR_INEXACT = 1 << 0,    /* result: some part is not what repr() prints */
+    PYI_REPR_BUILT = 1 << 1,      /* result: some part was built from fields */
+};
+int pyi_repr_flags(struct pyi_session *s, pt_addr obj, unsigned flags, char **out, unsigned *what);
+/* How locals/globals/bt -full/dump render values (default 0): PYI_REPR_STRUCTURAL makes them
+ * build inexact values from fields and mark the line `# built from fields, not repr()`. */
+void pyi_set_value_style(struct pyi_session *s, unsigned flags);
+/* The exact repr of some objects, from elsewhere (the interpreter): used wherever those objects
+ * are rendered, until cleared. */
+int pyi_set_repr_overrides(struct pyi_session *s, const pt_addr *objs, char *const *texts,
+                           size_t n);
+void pyi_clear_repr_overrides(struct pyi_session *s);
+/* While collecting, the printing functions (locals, globals, bt -full) note every value they
+ * print whose rendering is inexact. */
+void pyi_collect_inexact(struct pyi_session *s, bool on);
+size_t pyi_inexact_values(struct pyi_session *s, const pt_addr **objs);
 /* `list`: pdb's format, `->` on the current line. first=last=0: 11 lines around the current
  * line; last < first: last is a count. Source is read from co_filename on disk. */
 int pyi_print_list(struct pyi_session *s, FILE *out, int first, int last);
+/* The lines pdb's longlist shows for a code object (inspect.getsourcelines): a module's whole
+ * file; a function's or class's block from its decorators to its last statement. */
+int pyi_code_source_block(struct pyi_session *s, pt_addr code, int *first, int *last);
 /* `dis`: the selected frame's code as dis.disassemble(code, lasti) prints it (de-quickened,
  * CACHE entries hidden, `-->` on the current instruction, exception table). When f_lasti is
  * one of an instruction's inline caches (a frame suspended in a Python-to-Python CALL), the
@@ -243,6 +326,7 @@ struct pyi_pos {
     char name[256];                /* co_name */
     char qualname[512];            /* co_qualname (3.10: co_name) */
 };
+<<<<<<< HEAD
 int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi_pos *out);
 /* Make a stop visible: every view of the frame (line, dis, locals) shows the instruction about
  * to run. Where it is invisible to the program, the frame's instruction member is set as the
@@ -264,6 +348,12 @@ int pyi_frame_start_watch(struct pyi_session *s, uint8_t trap_op[256], int64_t *
 /* Call fn for each code object of source file `filename` that exists now (reachable from the
  * stack and from loaded modules' functions and classes, nested code through co_consts); fn
  * returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
+=======
+int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struct pyi_pos *out);
+/* Call fn for each code object of source file `filename` (NULL: of any file) that exists now
+ * (reachable from the stack and from loaded modules' functions and classes, nested code through
+ * co_consts); fn returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
+>>>>>>> main
 int pyi_find_code(struct pyi_session *s, const char *filename, int (*fn)(void *ctx, pt_addr code),
                   void *ctx);
 /* The same, from one code object and the code nested in it (co_consts). */
@@ -273,8 +363,14 @@ int pyi_find_code_in(struct pyi_session *s, pt_addr root, const char *filename,
  * (pyi_pos.instr). */
 int pyi_code_line_addrs(struct pyi_session *s, pt_addr code, int line, pt_addr *addrs, size_t max,
                         size_t *n);
+<<<<<<< HEAD
 /* The first instruction of `code` that reports a 'line' event (its dispatch value), and its
  * line. */
+=======
+/* Address of the instruction at byte offset `offset` of `code` (what next_instr holds there). */
+int pyi_code_instr_addr(struct pyi_session *s, pt_addr code, int offset, pt_addr *addr);
+/* The first instruction of `code` that reports a 'line' event, and its line. */
+>>>>>>> main
 int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr, int *line);
 /* Line `line` of source file `file` (no newline), or NULL; owned by the session. */
 const char *pyi_source_text(struct pyi_session *s, const char *file, int line, size_t *len);
@@ -293,6 +389,34 @@ int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr);
 /* The exception the selected thread is raising: its type name (tp_name), and whether it has
  * no traceback yet (the frame where it is raised, not one it passes). */
 int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, bool *fresh);
+<<<<<<< HEAD
+=======
+/* The frame object (PyFrameObject, 0 if none was made) of the innermost frame: at a raise, what
+ * PyTraceBack_Here records in the traceback entry it adds. */
+int pyi_raising_frame_object(struct pyi_session *s, pt_addr *frame_obj);
+/* The exception that ended the program, as the interpreter left it for post-mortem debugging
+ * (sys.last_traceback, sys.last_type): the frame object of its traceback's innermost entry
+ * (where it was raised) and its type name. Returns 1, or 0 if there is none, -1 on error. */
+int pyi_uncaught(struct pyi_session *s, pt_addr *frame_obj, char *type_name, size_t cap);
+/* Which register holds the value stack pointer at every handler entry (found in POP_TOP's
+ * handler, which loads [REG - 8] and moves REG down by 8). */
+int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stack_reg);
+/* The value a call returned into frame `caller`, read at the caller's first dispatch after the
+ * call (next_instr and the stack pointer register's value), before it runs (gdb's "Value
+ * returned"): 1 with *value, 0 when it is not available there (*why says why), -1 on error. */
+int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                       pt_addr stack_pointer, pt_addr *value, const char **why);
+/* Offsets of _PyInterpreterFrame.prev_instr and .previous. */
+int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previous);
+/* The number of the RESUME opcode in this version. */
+int pyi_opcode_resume(struct pyi_session *s);
+>>>>>>> main
+
+/* ---- values in a copy of the process (an evaluation, replayer/rep_eval.c) ------------------- */
+/* The contents of the bytes object obj, read through mem: another process with the same
+ * image (a fork of the inspected one). At most max bytes; *data is malloc'd, NUL-terminated. */
+int pyi_bytes_read_from(struct pyi_session *s, struct pt_mem *mem, pt_addr obj, size_t max,
+                        char **data, size_t *len);
 
 /* ---- live processes ------------------------------------------------------------------------- */
 /* Seize and interrupt every thread of pid (PTRACE_SEIZE + PTRACE_INTERRUPT, for /proc/PID/task),

@@ -1,35 +1,67 @@
 /*
- * rec_child: children the recorded process creates (fork, vfork, clone without CLONE_THREAD,
- * e.g. subprocess.run or os.system) run unrecorded: the parent only talks to them through
+ * rec_child: the descendants of the recorded process (subprocess.run, os.system, a shell
+ * pipeline, multiprocessing, a daemon...) run unrecorded: the parent only talks to them through
  * syscalls, which are logged, so the parent replays exactly without them. What replay cannot
  * do without them is print what they wrote straight to the stdout/stderr they inherited. So
- * children stay traced (ptrace attaches them automatically, PTRACE_O_TRACEFORK & co.), each
- * with its own model of which descriptors are the original streams (pt_fdkinds, copied from
- * its parent at fork), and each of their writes to those streams is logged as an OUTPUT event,
- * in the order it happened. Nothing else of theirs is logged.
+ * every descendant stays traced (PTRACE_O_TRACEFORK & co. attach them automatically), each
+ * process with its own model of which descriptors are the original streams (pt_fdkinds, copied
+ * from its creator at fork, shared by the tasks of a thread group or a CLONE_FILES pair), and
+ * each of their writes to those streams is logged as an OUTPUT event, in the order it happened.
  *
- * At a child's first stop pytt undoes what it inherited from the recording setup: rdtsc
- * trapping (PR_TSC_ENABLE) and the CPU pinning; and PTRACE_O_EXITKILL, so a child still running
- * when pytt exits (a daemon) is let go instead of killed.
+ * A new thread of the recorded process itself (clone with CLONE_THREAD) is recorded like the
+ * first one: it joins the scheduler's threads (rec_sched.c) instead.
+ *
+ * What a new task is, and what it inherited, is known from its creator's ptrace event
+ * (PTRACE_EVENT_FORK / VFORK / CLONE, with the clone flags read from the creator's registers),
+ * never guessed from /proc: a task's first stop can be reported before its creator's event, so
+ * it waits, stopped, until the event names its creator. Only a task created by the recorded
+ * process carries the recording setup, which pytt undoes at its first stop: rdtsc trapping
+ * (PR_TSC_ENABLE through pytt's page, which such a task has), the CPU pinning,
+ * PTRACE_O_EXITKILL (a daemon outlives pytt), and, when it has its own copy of the memory
+ * (fork, not vfork or CLONE_VM), its copy of the Python clock's countdown is idled so it never
+ * traps. Anything a descendant creates inherits the undone state; a descendant that execs
+ * another program has no pytt page at all, so nothing is ever injected into it.
  */
 #define _GNU_SOURCE
 #include "rec_internal.h"
 
 #include "common/pt_clock.h"
-
 #include "common/pt_error.h"
-#include "common/pt_proc.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
-#include <linux/kcmp.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+
+/* A descriptor model shared by the tasks that share one descriptor table. */
+struct rec_fdmodel {
+    struct pt_fdkinds k;
+    int refs;
+};
+
+static struct rec_fdmodel *fdmodel_new(const struct pt_fdkinds *from)
+{
+    struct rec_fdmodel *m = calloc(1, sizeof *m);
+    if (from) {
+        m->k = *from;
+    }
+    m->refs = 1;
+    return m;
+}
+
+static void fdmodel_put(struct rec_fdmodel *m)
+{
+    if (m && --m->refs == 0) {
+        free(m);
+    }
+}
 
 static struct rec_child *find_child(struct rec_session *s, pid_t pid)
 {
@@ -41,70 +73,58 @@ static struct rec_child *find_child(struct rec_session *s, pid_t pid)
     return NULL;
 }
 
-static const struct pt_fdkinds *fds_of(struct rec_session *s, pid_t pid)
+static struct rec_birth *find_birth(struct rec_session *s, pid_t pid)
 {
-    if (pid == s->pid) {
-        return &s->fds;
-    }
-    struct rec_child *c = find_child(s, pid);
-    return c ? &c->fds : NULL;
-}
-
-static pid_t parent_of(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    pid_t ppid = -1;
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "PPid:", 5) == 0) {
-            ppid = (pid_t)atoi(line + 5);
+    for (size_t i = 0; i < s->nbirths; i++) {
+        if (s->births[i].pid == pid) {
+            return &s->births[i];
         }
     }
-    if (f) {
-        fclose(f);
+    return NULL;
+}
+
+static void drop_birth(struct rec_session *s, struct rec_birth *b)
+{
+    *b = s->births[--s->nbirths];
+}
+
+/* The descriptor model of task tid (the recorded process's own, or a descendant's). */
+static const struct pt_fdkinds *fds_of(struct rec_session *s, pid_t tid)
+{
+    if (rec_thread_find(s, tid)) {
+        return &s->fds;
     }
-    return ppid;
+    struct rec_child *c = find_child(s, tid);
+    return c && c->fds ? &c->fds->k : NULL;
 }
 
-/* Does child have its own address space (fork), not its parent's (vfork, CLONE_VM)? When
- * unsure, no: writing to a shared one would change the parent's. */
-static int own_memory(pid_t child)
+/* Undo the recording setup in a task the recorded process created (see the top comment). */
+static int release_setup(struct rec_session *s, struct rec_child *c, const struct rec_birth *b)
 {
-    pid_t parent = parent_of(child);
-    return parent > 0 && syscall(SYS_kcmp, child, parent, KCMP_VM, 0, 0) > 0 ? 1 : 0;
-}
-
-/* Undo the recording setup in a new child. Its copy of the Python clock keeps counting in its
- * own memory (the trampolines are in the copied table): it must never trap, so it is idled, in
- * case the parent's was armed (a signal waiting for the next dispatch) when it forked. */
-static int release_setup(struct rec_session *s, struct rec_child *c, pid_t child)
-{
-    uint64_t idle = PT_CLOCK_IDLE;
-    if (s->clock.table && own_memory(child) &&
-        pt_mem_write(&c->mem, PT_CLOCK_COUNTDOWN, &idle, 8) < 0) {
-        return pt_wrap("idling the Python clock in child %d", (int)child);
+    if (!(b->clone_flags & CLONE_VM) && pt_clock_idle_copy(&s->clock, &c->mem) < 0) {
+        return pt_wrap("idling the Python clock in child %d", (int)c->pid);
     }
     uint64_t args[6] = {PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0, 0};
     int64_t ret;
-    if (pt_inject_syscall(child, PT_PAGE_STUB_SYSCALL, SYS_prctl, args, &ret) < 0) {
-        return pt_wrap("re-enabling rdtsc in child %d", (int)child);
+    if (pt_inject_syscall(c->pid, PT_PAGE_STUB_SYSCALL, SYS_prctl, args, &ret) < 0) {
+        return pt_wrap("re-enabling rdtsc in child %d", (int)c->pid);
     }
     cpu_set_t all;
     CPU_ZERO(&all);
     for (int i = 0; i < CPU_SETSIZE; i++) {
         CPU_SET(i, &all);
     }
-    sched_setaffinity(child, sizeof all, &all); /* best effort: the kernel clips to online */
+    sched_setaffinity(c->pid, sizeof all, &all); /* best effort: the kernel clips to online */
     long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
-    if (ptrace(PTRACE_SETOPTIONS, child, NULL, (void *)opts) < 0) {
-        return pt_fail_errno("ptrace(PTRACE_SETOPTIONS, child %d)", (int)child);
+    if (ptrace(PTRACE_SETOPTIONS, c->pid, NULL, (void *)opts) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_SETOPTIONS, child %d)", (int)c->pid);
     }
     return 0;
 }
 
-static struct rec_child *new_child(struct rec_session *s, pid_t pid)
+/* The first stop of a task whose creation is known: set it up and let it run. */
+static int adopt(struct rec_session *s, pid_t pid, const struct rec_birth *b)
 {
     if (s->nchildren == s->children_cap) {
         s->children_cap = s->children_cap ? s->children_cap * 2 : 8;
@@ -113,14 +133,96 @@ static struct rec_child *new_child(struct rec_session *s, pid_t pid)
     struct rec_child *c = &s->children[s->nchildren++];
     memset(c, 0, sizeof *c);
     c->pid = pid;
-    const struct pt_fdkinds *parent = fds_of(s, parent_of(pid));
-    if (parent) {
-        c->fds = *parent;
-    } else {
-        memset(&c->fds, 0, sizeof c->fds); /* not a descendant we know: log nothing */
-    }
+    c->nr = -1;
+    c->fds = b->fds; /* the birth's reference passes to the task */
     pt_mem_init_pid(&c->mem, pid);
-    return c;
+    if (b->by_recorded && release_setup(s, c, b) < 0) {
+        return -1;
+    }
+    return pt_resume_syscall(pid, 0); /* the first stop's SIGSTOP is pytt's, not the task's */
+}
+
+/* The flags a creation event implies (fork/vfork) or the clone call had (clone, clone3). */
+static int creation_flags(pid_t creator, int event, uint64_t *flags)
+{
+    struct user_regs_struct r;
+    *flags = 0;
+    if (event == PTRACE_EVENT_VFORK) {
+        *flags = CLONE_VM | CLONE_VFORK;
+    }
+    if (event != PTRACE_EVENT_CLONE) {
+        return 0;
+    }
+    if (pt_getregs(creator, &r) < 0) {
+        return -1;
+    }
+    if (r.orig_rax == SYS_clone3) {
+        struct pt_mem m;
+        pt_mem_init_pid(&m, creator);
+        int rc = pt_mem_read_u64(&m, r.rdi, flags);
+        pt_mem_close(&m);
+        return rc < 0 ? pt_wrap("reading clone3's flags in %d", (int)creator) : 0;
+    }
+    *flags = r.rdi;
+    return 0;
+}
+
+/* A new thread of the recorded process: it becomes ready at its first stop (already seen, if
+ * it came before this event). */
+static int thread_birth(struct rec_session *s, pid_t tid)
+{
+    struct rec_thread *t = rec_thread_add(s, tid, REC_T_NEW);
+    if (!t) {
+        return rec_abort(s, pt_errmsg());
+    }
+    for (size_t i = 0; i < s->nwaiting; i++) {
+        if (s->waiting[i] == tid) {
+            s->waiting[i] = s->waiting[--s->nwaiting];
+            return rec_thread_first_stop(s, t);
+        }
+    }
+    return 0;
+}
+
+int rec_child_birth(struct rec_session *s, const struct pt_stop *st)
+{
+    if (st->event != PTRACE_EVENT_FORK && st->event != PTRACE_EVENT_VFORK &&
+        st->event != PTRACE_EVENT_CLONE) {
+        return 0;
+    }
+    unsigned long msg = 0;
+    if (ptrace(PTRACE_GETEVENTMSG, st->pid, NULL, &msg) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GETEVENTMSG, %d)", (int)st->pid);
+    }
+    struct rec_birth b = {.pid = (pid_t)msg, .creator = st->pid,
+                          .by_recorded = rec_thread_find(s, st->pid) != NULL};
+    if (creation_flags(st->pid, st->event, &b.clone_flags) < 0) {
+        return -1;
+    }
+    if (b.by_recorded && (b.clone_flags & CLONE_THREAD)) {
+        return thread_birth(s, b.pid);
+    }
+    /* The descriptor model is taken now, while the creator is stopped: it may exit before the
+     * new task's first stop is seen (a double fork's middle process does). */
+    struct rec_child *creator = find_child(s, b.creator);
+    if (creator && (b.clone_flags & CLONE_FILES)) {
+        b.fds = creator->fds;
+        b.fds->refs++;
+    } else {
+        b.fds = fdmodel_new(fds_of(s, b.creator));
+    }
+    for (size_t i = 0; i < s->nwaiting; i++) {
+        if (s->waiting[i] == b.pid) { /* its first stop came first: it is waiting for this */
+            s->waiting[i] = s->waiting[--s->nwaiting];
+            return adopt(s, b.pid, &b);
+        }
+    }
+    if (s->nbirths == s->births_cap) {
+        s->births_cap = s->births_cap ? s->births_cap * 2 : 8;
+        s->births = realloc(s->births, s->births_cap * sizeof *s->births);
+    }
+    s->births[s->nbirths++] = b;
+    return 0;
 }
 
 static void forget_child(struct rec_session *s, pid_t pid)
@@ -128,7 +230,13 @@ static void forget_child(struct rec_session *s, pid_t pid)
     struct rec_child *c = find_child(s, pid);
     if (c) {
         pt_mem_close(&c->mem);
+        fdmodel_put(c->fds);
         *c = s->children[--s->nchildren];
+    }
+    for (size_t i = 0; i < s->nwaiting; i++) {
+        if (s->waiting[i] == pid) {
+            s->waiting[i] = s->waiting[--s->nwaiting];
+        }
     }
 }
 
@@ -158,7 +266,7 @@ static int log_region(void *ud, pt_addr addr, uint64_t len)
 
 static int child_write(struct rec_session *s, struct rec_child *c, int64_t ret)
 {
-    int kind = pt_fdkinds_get(&c->fds, c->args[0]);
+    int kind = pt_fdkinds_get(&c->fds->k, c->args[0]);
     if (!kind || ret <= 0) {
         return 0;
     }
@@ -172,11 +280,10 @@ static int child_write(struct rec_session *s, struct rec_child *c, int64_t ret)
 static int child_syscall(struct rec_session *s, struct rec_child *c, const struct pt_stop *st)
 {
     struct user_regs_struct r;
-    int entry = st->kind == PT_STOP_SYSCALL_ENTRY;
     if (pt_getregs(c->pid, &r) < 0) {
         return -1;
     }
-    if (entry) {
+    if (st->kind == PT_STOP_SYSCALL_ENTRY) {
         /* a 32-bit call's number means something else in the x86-64 table: not a write */
         c->nr = st->abi == PT_ABI_X86_64 ? (int)r.orig_rax : -1;
         uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
@@ -187,7 +294,37 @@ static int child_syscall(struct rec_session *s, struct rec_child *c, const struc
     if ((c->nr == SYS_write || c->nr == SYS_writev) && child_write(s, c, ret) < 0) {
         return -1;
     }
-    pt_fdkinds_update(&c->fds, c->nr, c->args, ret);
+    if (c->nr >= 0) {
+        pt_fdkinds_update(&c->fds->k, c->nr, c->args, ret);
+    }
+    c->nr = -1;
+    return 0;
+}
+
+/* A task exec'd: a multi-threaded process's exec is reported by its leader with the former
+ * tid of the thread that called it, whose entry goes (the other threads report their exits). */
+static void child_exec(struct rec_session *s, pid_t pid)
+{
+    unsigned long former = 0;
+    if (ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former) == 0 && (pid_t)former != pid) {
+        forget_child(s, (pid_t)former);
+    }
+}
+
+/* A stop of a task that is not yet known: its creator's event names it. */
+static int first_stop(struct rec_session *s, pid_t pid)
+{
+    struct rec_birth *b = find_birth(s, pid);
+    if (b) {
+        struct rec_birth copy = *b;
+        drop_birth(s, b);
+        return adopt(s, pid, &copy);
+    }
+    if (s->nwaiting == sizeof s->waiting / sizeof s->waiting[0]) {
+        return pt_fail("more than %zu new processes waiting for their creator's event",
+                       sizeof s->waiting / sizeof s->waiting[0]);
+    }
+    s->waiting[s->nwaiting++] = pid; /* stays stopped until rec_child_birth */
     return 0;
 }
 
@@ -198,18 +335,35 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
         return 0;
     }
     struct rec_child *c = find_child(s, st->pid);
-    int sig = 0;
     if (!c) {
-        c = new_child(s, st->pid);
-        if (release_setup(s, c, st->pid) < 0) {
-            return -1;
-        }
-    } else if (st->kind == PT_STOP_SYSCALL_ENTRY || st->kind == PT_STOP_SYSCALL_EXIT) {
+        return first_stop(s, st->pid);
+    }
+    int sig = 0;
+    if (st->kind == PT_STOP_SYSCALL_ENTRY || st->kind == PT_STOP_SYSCALL_EXIT) {
         if (child_syscall(s, c, st) < 0) {
             return -1;
         }
+    } else if (st->kind == PT_STOP_EVENT) {
+        if (st->event == PTRACE_EVENT_EXEC) {
+            child_exec(s, st->pid);
+        } else if (rec_child_birth(s, st) < 0) {
+            return -1;
+        }
     } else if (st->kind == PT_STOP_SIGNAL) {
-        sig = st->sig; /* a child's signals are its own business */
+        sig = st->sig; /* a descendant's signals are its own business */
     }
     return pt_resume_syscall(st->pid, sig);
+}
+
+void rec_child_free(struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nchildren; i++) {
+        pt_mem_close(&s->children[i].mem);
+        fdmodel_put(s->children[i].fds);
+    }
+    free(s->children);
+    for (size_t i = 0; i < s->nbirths; i++) {
+        fdmodel_put(s->births[i].fds);
+    }
+    free(s->births);
 }

@@ -20,12 +20,13 @@
 
 static int install_now(struct rec_session *s)
 {
-    pt_event_reset(&s->ev, PT_EV_CLOCK);
-    s->ev.clock_table = s->clock_site.table;
-    if (pt_clock_plan(&s->mem, &s->clock_site, s->py.version, &s->ev.clock_plan) < 0 ||
-        pt_clock_install(&s->clock, &s->mem, s->clock_site.table, &s->ev.clock_plan) < 0) {
+    struct pt_clock_plan plan;
+    if (pt_clock_plan(&s->mem, &s->clock_site, s->py.version, &plan) < 0 ||
+        pt_clock_install(&s->clock, &s->mem, &plan) < 0) {
         return -1;
     }
+    pt_event_reset(&s->ev, PT_EV_CLOCK);
+    s->ev.clock_plan = plan;
     s->clock_state = REC_CLOCK_ON;
     return rec_write_event(s);
 }
@@ -66,21 +67,38 @@ int rec_clock_tick(struct rec_session *s, uint64_t *tick)
         *tick = 0;
         return 0;
     }
-    return pt_clock_now(&s->clock, &s->mem, tick);
+    return pt_clock_coarse(&s->clock, &s->mem, tick); /* recording needs counted dispatches only */
 }
 
-/* After a delivery: wake up at the next dispatch if more signals wait, else go idle. */
+/* Before the current thread runs: the countdown stops it at the next counted dispatch if a
+ * signal waits for it, else at the end of its time slice when other threads exist, else never.
+ * The countdown is shared by all threads, and only the current one runs. */
 int rec_clock_rearm(struct rec_session *s)
 {
     if (s->clock_state != REC_CLOCK_ON) {
         return 0;
     }
-    if (s->npending == 0) {
-        return pt_clock_idle(&s->clock, &s->mem);
+    int pending = 0;
+    for (int i = 0; i < s->npending && s->cur; i++) {
+        pending |= s->pending[i].tid == s->cur->tid;
     }
-    uint64_t now;
-    if (pt_clock_now(&s->clock, &s->mem, &now) < 0) {
+    if (!pending && s->nthreads < 2 && !s->armed_for) {
+        return 0; /* one thread, nothing awaited: idle, as it already is */
+    }
+    uint64_t now, want;
+    if (pt_clock_coarse(&s->clock, &s->mem, &now) < 0) {
         return -1;
     }
-    return pt_clock_arm(&s->clock, &s->mem, now + 1);
+    want = rec_sched_slice_end(s, now);
+    if (want && want <= now) {
+        want = now + 1; /* the slice ran out at a syscall: preempt at the next dispatch */
+    }
+    if (pending) {
+        want = now + 1;
+    }
+    if (want == s->armed_for) {
+        return 0;
+    }
+    s->armed_for = want;
+    return want ? pt_clock_arm(&s->clock, &s->mem, want) : pt_clock_idle(&s->clock, &s->mem);
 }

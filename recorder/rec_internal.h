@@ -1,6 +1,7 @@
 /*
- * rec_internal: the recording session shared by the recorder's files. One process is recorded
- * (threads come later: rec_task will become a table of tasks scheduled one at a time, rr-style).
+ * rec_internal: the recording session shared by the recorder's files. One process is recorded,
+ * with all its threads, which run one at a time (rec_sched.c); its descendants are traced for
+ * their output only (rec_child.c).
  */
 #ifndef REC_INTERNAL_H
 #define REC_INTERNAL_H
@@ -20,6 +21,7 @@
 #include <sys/user.h>
 
 #define REC_MAX_PENDING 64
+#define REC_MAX_THREADS 4096
 
 struct rec_filecache {
     char path[4096];
@@ -41,13 +43,50 @@ struct rec_shmap {
     uint64_t dev, ino;
 };
 
-/* A traced child of the recorded process (rec_child.c). */
+/* A traced task descending from the recorded process (rec_child.c). */
+struct rec_fdmodel;
 struct rec_child {
     pid_t pid;
-    int nr; /* syscall in progress */
+    int nr; /* syscall in progress, -1 if none */
     uint64_t args[6];
-    struct pt_fdkinds fds;
+    struct rec_fdmodel *fds; /* shared by the tasks sharing a descriptor table */
     struct pt_mem mem;
+};
+
+/* A task's creation, from its creator's PTRACE_EVENT_FORK/VFORK/CLONE stop. */
+struct rec_birth {
+    pid_t pid, creator;
+    int by_recorded;      /* created by the recorded process: carries the recording setup */
+    uint64_t clone_flags; /* CLONE_VM, CLONE_FILES, CLONE_THREAD... (vfork: CLONE_VM) */
+    struct rec_fdmodel *fds; /* the descriptor model it starts with (one reference) */
+};
+
+/* A thread of the recorded process (rec_sched.c). Exactly one thread runs user code at a
+ * time (`cur`); others are stopped at a ptrace stop, ready to be scheduled, or were let into a
+ * syscall that may block and will stop at its exit. */
+enum rec_tstate {
+    REC_T_NEW = 0, /* created (its creator's clone event); its first stop not seen yet */
+    REC_T_READY,   /* stopped, and may run: waiting in the ready queue */
+    REC_T_CURRENT, /* the thread whose user code runs */
+    REC_T_KERNEL,  /* let into a syscall while others run; stops at its exit */
+};
+
+struct rec_thread {
+    pid_t tid;
+    int state;
+    int resumed;                        /* running (not at a ptrace stop) */
+    struct user_regs_struct entry_regs; /* at the current syscall's entry */
+    struct user_regs_struct exit_regs;  /* at the last syscall exit */
+    int last_was_exit;                  /* its last stop was a syscall exit */
+    int in_syscall;                     /* between its entry and exit stops */
+    int resume_sig;                     /* signal to deliver when resumed */
+    struct rec_thread *next_ready;      /* ready queue link */
+};
+
+/* A signal held back to be delivered to thread `tid` at a moment replay can find again. */
+struct rec_pending {
+    siginfo_t si;
+    pid_t tid;
 };
 
 struct rec_session {
@@ -62,15 +101,26 @@ struct rec_session {
     struct pt_pyinfo py;
 
     struct pt_event ev;
-    struct user_regs_struct entry_regs; /* at the current syscall's entry */
-    struct user_regs_struct exit_regs;  /* at the last syscall exit */
-    int last_was_exit;                  /* the last stop was a syscall exit */
-    int in_syscall;
+    pid_t ev_tid; /* the thread whose stop is being handled: the events it makes are its own */
     int64_t last_flush_ns;
 
-    siginfo_t pending[REC_MAX_PENDING]; /* signals deferred to the next syscall exit */
+    struct rec_thread **threads; /* the recorded process's threads (rec_sched.c) */
+    size_t nthreads;
+    struct rec_thread *cur;                 /* running user code, NULL if none */
+    struct rec_thread *exiting;             /* ending: nothing runs until it is gone */
+    struct rec_thread *ready_head, *ready_tail;
+    pid_t switch_from;      /* the thread that ran before the next SWITCH, and where it */
+    int switch_at, switch_nr; /* stopped (PT_SWITCH_*) */
+    uint64_t switch_tick;
+    uint64_t slice_end; /* counted dispatch where cur's time slice ends, 0 if unarmed */
+    uint64_t slice_len; /* its length, adapted to last about a millisecond */
+    int64_t slice_start_ns;
+    uint64_t armed_for; /* counted dispatch the countdown is armed for, 0 if idle */
+    uint64_t rng;       /* --chaos: xorshift state */
+    uint64_t nswitches;
+
+    struct rec_pending pending[REC_MAX_PENDING]; /* signals deferred to a deliverable moment */
     int npending;
-    int resume_sig; /* signal to deliver when resuming */
 
     struct pt_clock clock;
     struct pt_clock_site clock_site;
@@ -79,24 +129,59 @@ struct rec_session {
     struct pt_fdkinds fds; /* the recorded process's original stdout/stderr descriptors */
     struct rec_child *children;
     size_t nchildren, children_cap;
+    struct rec_birth *births; /* creations whose task has not stopped yet */
+    size_t nbirths, births_cap;
+    pid_t waiting[256]; /* tasks stopped before their creator's event named them */
+    size_t nwaiting;
 
     struct rec_shmap *shmaps;
     size_t nshmaps, shmaps_cap;
 
     struct rec_filecache *files;
     size_t nfiles, files_cap;
+
+    char **srcpaths; /* Python sources the program read or loaded the code of (rec_sources.c) */
+    size_t nsrcpaths;
+    char exe_path[4096];
+
+    int storage_errno;  /* the trace cannot be written any more (rec_release.c) */
+    char storage_msg[768];
+    uint64_t stopped_at; /* events in the trace when it stopped */
 };
 
 /* rec_spawn.c: start the command and follow it to the exit of its CPython execve. */
 int rec_spawn(struct rec_session *s);
 /* rec_start.c: capture the header and prepare the process (vDSO, pytt page, rdtsc). */
 int rec_start(struct rec_session *s);
+/* rec_sched.c: the threads of the recorded process, run one at a time. */
+struct rec_thread *rec_thread_find(struct rec_session *s, pid_t tid);
+struct rec_thread *rec_thread_add(struct rec_session *s, pid_t tid, int state);
+/* A new thread's first stop: it becomes ready. */
+int rec_thread_first_stop(struct rec_session *s, struct rec_thread *t);
+/* A thread ended (it exited, or the whole process did). */
+void rec_thread_gone(struct rec_session *s, struct rec_thread *t);
+/* A thread let into the kernel stopped at its syscall's exit: it becomes ready (and, if the
+ * current thread is waiting in a syscall that may block, runs instead). */
+int rec_thread_returned(struct rec_session *s, struct rec_thread *t);
+/* The current thread entered a syscall (row sc): let another run if it may block. */
+int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int nr);
+/* The current thread trapped at a counted dispatch: preempt it if its slice has ended. */
+int rec_sched_at_tick(struct rec_session *s);
+/* Make sure a thread runs user code if one can, and that it is resumed. */
+int rec_sched_run(struct rec_session *s);
+/* Is any thread other than the current one ready to run? */
+int rec_sched_others_ready(const struct rec_session *s);
+/* The counted dispatch where the current thread's time slice ends (0: no slice, one thread). */
+uint64_t rec_sched_slice_end(struct rec_session *s, uint64_t now);
+void rec_sched_free(struct rec_session *s);
+/* Write the trace's meta file (pt_meta.h) in this state. */
+int rec_meta(struct rec_session *s, int state);
 /* rec_syscall.c */
-int rec_syscall_entry(struct rec_session *s, const struct pt_stop *st);
-int rec_syscall_exit(struct rec_session *s);
+int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct pt_stop *st);
+int rec_syscall_exit(struct rec_session *s, struct rec_thread *t);
 /* rec_signal.c */
-int rec_signal_stop(struct rec_session *s, int sig);
-int rec_deliver_pending(struct rec_session *s);
+int rec_signal_stop(struct rec_session *s, struct rec_thread *t, int sig);
+int rec_deliver_pending(struct rec_session *s, struct rec_thread *t);
 /* rec_mmap.c: decide how replay reproduces a file mapping; fills s->ev. */
 int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c);
 /* rec_clock.c: the Python clock (pt_clock.h) during recording. */
@@ -105,14 +190,26 @@ int rec_clock_after_syscall(struct rec_session *s, int nr, const uint64_t *a, in
 int rec_clock_tick(struct rec_session *s, uint64_t *tick);
 int rec_clock_rearm(struct rec_session *s);
 /* rec_signal.c: a trap of the Python clock. */
-int rec_clock_trap(struct rec_session *s);
+int rec_clock_trap(struct rec_session *s, struct rec_thread *t);
 /* rec_mmap.c: keep shared file mappings coherent with writes to their files. */
 int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
-/* rec_child.c: a stop of a child (or further descendant) of the recorded process. */
+/* rec_child.c: a stop of a child (or further descendant) of the recorded process; a creation
+ * event (fork/vfork/clone) of any traced task; freeing the table. */
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
+int rec_child_birth(struct rec_session *s, const struct pt_stop *st);
+void rec_child_free(struct rec_session *s);
+/* rec_sources.c */
+void rec_sources_note(struct rec_session *s, int nr, int64_t ret);
+int rec_sources_write(struct rec_session *s);
+void rec_sources_free(struct rec_session *s);
+/* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go
+ * at its next syscall exit (rec_release: 0 released, 1 it had to be killed). */
+int rec_storage_failed(struct rec_session *s);
+int rec_release(struct rec_session *s);
 /* rec_loop.c */
 int rec_write_event(struct rec_session *s);
 int rec_abort(struct rec_session *s, const char *why);
 int64_t rec_now_ns(void);
+int64_t rec_wall_ns(void);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * rec_loop: the recording session from start to end. Spawn, reach the interpreter's execve
  * exit, write the header, then stop at every syscall entry and exit, signal and ptrace event of
- * the process until it exits or is killed; children get released at their first stop. The
+ * the process's threads (run one at a time: rec_sched.c) until it exits or is killed;
+ * descendants are traced for their output (rec_child.c). The
  * END record says how the run ended; a recording that had to stop early (an unsupported
  * syscall, a second thread) ends with an ABORTED record and still replays up to there.
  */
@@ -9,6 +10,7 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_meta.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
@@ -29,7 +31,7 @@ int64_t rec_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int64_t wall_ns(void)
+int64_t rec_wall_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -38,16 +40,23 @@ static int64_t wall_ns(void)
 
 int rec_write_event(struct rec_session *s)
 {
+    if (s->storage_errno) {
+        return 0; /* the trace has ended; the program runs on until it is released */
+    }
+    if (!s->ev.tid && s->ev.type != PT_EV_OUTPUT) {
+        s->ev.tid = s->ev_tid; /* made while handling that thread's stop */
+    }
     s->ev.seq = s->res->nevents++;
-    if (pt_tracew_event(&s->tw, &s->ev) < 0) {
-        return -1;
-    }
+    int rc = pt_tracew_event(&s->tw, &s->ev);
     int64_t now = rec_now_ns();
-    if (now - s->last_flush_ns > FLUSH_NS) {
+    if (rc == 0 && now - s->last_flush_ns > FLUSH_NS) {
         s->last_flush_ns = now;
-        return pt_tracew_flush(&s->tw);
+        rc = pt_tracew_flush(&s->tw);
     }
-    return 0;
+    if (rc < 0 && s->tw.ev.write_errno) {
+        return rec_storage_failed(s);
+    }
+    return rc;
 }
 
 static int write_end(struct rec_session *s, int how, int code, const char *msg)
@@ -69,41 +78,76 @@ int rec_abort(struct rec_session *s, const char *why)
     char msg[sizeof s->ev.end_msg];
     snprintf(msg, sizeof msg, "%s", why);
     write_end(s, PT_END_ABORTED, 0, msg);
-    pt_kill_wait(s->pid);
+    pid_t tids[s->nthreads + 1];
+    int n = 0;
+    for (size_t i = 0; i < s->nthreads; i++) {
+        if (s->threads[i]->tid != s->pid) {
+            tids[n++] = s->threads[i]->tid;
+        }
+    }
+    pt_kill_wait_threads(s->pid, tids, n);
     s->pid = 0;
     return pt_fail("recording stopped after %llu events: %s", (unsigned long long)s->res->nevents,
                    msg);
 }
 
-/* Handle one stop of the recorded process; returns 1 when the process is gone. */
-static int main_stop(struct rec_session *s, const struct pt_stop *st)
+/* A stop of a task that is not (yet) a known thread: a descendant, a new thread whose
+ * creator's event has not come, or a thread pytt has not seen stop before. */
+static int other_stop(struct rec_session *s, const struct pt_stop *st)
 {
+    return rec_child_stop(s, st);
+}
+
+/* Handle one stop of thread t of the recorded process; returns 1 when the process is gone. */
+static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct pt_stop *st)
+{
+    t->resumed = 0;
+    s->ev_tid = t->tid;
     switch (st->kind) {
     case PT_STOP_SYSCALL_ENTRY:
-        s->last_was_exit = 0;
-        return rec_syscall_entry(s, st);
+        if (t != s->cur) {
+            return pt_fail("thread %d entered a syscall while not scheduled", (int)t->tid);
+        }
+        t->last_was_exit = 0;
+        return rec_syscall_entry(s, t, st);
     case PT_STOP_SYSCALL_EXIT:
-        if (rec_syscall_exit(s) < 0) {
+        if (rec_syscall_exit(s, t) < 0) {
             return -1;
         }
-        return rec_deliver_pending(s);
+        if (s->storage_errno && !s->res->released) {
+            return rec_release(s);
+        }
+        return t == s->cur ? rec_deliver_pending(s, t) : rec_thread_returned(s, t);
     case PT_STOP_SIGNAL:
-        return rec_signal_stop(s, st->sig);
+        if (t->state == REC_T_NEW) {
+            return rec_thread_first_stop(s, t); /* a new thread's SIGSTOP: it may run now */
+        }
+        if (t != s->cur) {
+            return pt_fail("thread %d stopped with %s while another thread was running",
+                           (int)t->tid, strsignal(st->sig));
+        }
+        return rec_signal_stop(s, t, st->sig);
     case PT_STOP_EVENT:
-        return 0; /* fork/vfork/clone: the child reports its own first stop */
+        return rec_child_birth(s, st); /* fork/vfork/clone: the new task's first stop waits */
     case PT_STOP_GROUP:
         return 0;
     case PT_STOP_EXITED:
-        return write_end(s, PT_END_EXITED, st->code, NULL) < 0 ? -1 : 1;
     case PT_STOP_KILLED:
+        if (t->tid != s->pid) {
+            rec_thread_gone(s, t); /* a thread ended; the process goes on */
+            return 0;
+        }
+        if (st->kind == PT_STOP_EXITED) {
+            return write_end(s, PT_END_EXITED, st->code, NULL) < 0 ? -1 : 1;
+        }
         return write_end(s, PT_END_SIGNALED, st->sig, NULL) < 0 ? -1 : 1;
     }
-    return pt_fail("unexpected stop of the recorded process: %s", pt_stop_str(st));
+    return pt_fail("unexpected stop of thread %d: %s", (int)t->tid, pt_stop_str(st));
 }
 
 static int record_loop(struct rec_session *s)
 {
-    if (pt_resume_syscall(s->pid, 0) < 0) {
+    if (rec_sched_run(s) < 0) {
         return -1;
     }
     for (;;) {
@@ -111,22 +155,18 @@ static int record_loop(struct rec_session *s)
         if (pt_wait(-1, &st) < 0) {
             return -1;
         }
-        if (st.pid != s->pid) {
-            if (rec_child_stop(s, &st) < 0) {
-                return -1;
-            }
-            continue;
-        }
-        int r = main_stop(s, &st);
+        struct rec_thread *t = rec_thread_find(s, st.pid);
+        int r = t ? thread_stop(s, t, &st) : other_stop(s, &st);
         if (r != 0) {
             return r < 0 ? -1 : 0;
         }
         if (!s->pid) {
             return -1;
         }
-        int sig = s->resume_sig;
-        s->resume_sig = 0;
-        if (pt_resume_syscall(s->pid, sig) < 0) {
+        if (s->res->released) {
+            continue; /* untraced now: only its exit is reported */
+        }
+        if (rec_sched_run(s) < 0) {
             return -1;
         }
     }
@@ -136,12 +176,30 @@ static void session_free(struct rec_session *s)
 {
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);
+    rec_sched_free(s);
     free(s->files);
     free(s->shmaps);
-    for (size_t i = 0; i < s->nchildren; i++) {
-        pt_mem_close(&s->children[i].mem);
+    rec_child_free(s);
+    rec_sources_free(s);
+}
+
+/* The trace's sources and meta files, once the run is over; the recording's own error (rc < 0)
+ * stays the one reported. */
+static int write_sources_meta(struct rec_session *s, int rc)
+{
+    char err[1024];
+    snprintf(err, sizeof err, "%s", pt_errmsg());
+    if (!s->storage_errno && rec_sources_write(s) < 0) {
+        pt_err_clear(); /* the sources are for `list`; the recording itself is complete */
     }
-    free(s->children);
+    int done = rc == 0 && !s->storage_errno && s->res->how != PT_END_ABORTED;
+    if (rec_meta(s, done ? PT_META_COMPLETE : PT_META_STOPPED) < 0 && rc == 0) {
+        return s->storage_errno ? 0 : -1; /* a full disk was already said; else say this */
+    }
+    if (rc < 0) {
+        pt_fail("%s", err);
+    }
+    return rc;
 }
 
 int rec_record(const struct rec_options *opt, struct rec_result *res)
@@ -151,12 +209,12 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     memset(res, 0, sizeof *res);
     s.opt = opt;
     s.res = res;
-    s.start_ns = wall_ns();
+    s.start_ns = rec_wall_ns();
     s.last_flush_ns = rec_now_ns();
-    s.cpu = pt_pick_cpu();
     pt_event_init(&s.ev);
     pt_fdkinds_init(&s.fds);
-    if (pt_pin_self(s.cpu) < 0 || pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
+    if (pt_pick_cpu(&s.cpu) < 0 || pt_pin_self(s.cpu) < 0 ||
+        pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
         session_free(&s);
         return -1;
     }
@@ -170,6 +228,11 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         pt_tsc_like_tracee();
     }
     if (rc == 0) {
+        s.cur = rec_thread_add(&s, s.pid, REC_T_CURRENT);
+        s.ev_tid = s.pid;
+        s.rng = opt->chaos_seed ? opt->chaos_seed : (uint64_t)s.start_ns | 1;
+    }
+    if (rc == 0) {
         rc = record_loop(&s);
     }
     if (rc < 0 && s.pid > 0) {
@@ -177,10 +240,23 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         snprintf(msg, sizeof msg, "%s", pt_errmsg());
         rec_abort(&s, msg);
     }
-    if (pt_tracew_flush(&s.tw) < 0) {
-        rc = -1;
+    if (!s.storage_errno && pt_tracew_flush(&s.tw) < 0) {
+        /* the program has ended; its last events fit once the reserve is freed, or are lost */
+        char msg[768];
+        snprintf(msg, sizeof msg, "%s", pt_errmsg());
+        if (!pt_tracew_salvage(&s.tw)) {
+            rc = pt_fail("%s", msg);
+        }
+    }
+    if (s.storage_errno) {
+        snprintf(res->stop_msg, sizeof res->stop_msg, "%s", s.storage_msg);
+        res->stopped_at = s.stopped_at;
+        res->released = res->released ? res->released : 1; /* it ended before its release */
     }
     res->trace_bytes = s.tw.ev.bytes_out;
+    if (res->header_written) {
+        rc = write_sources_meta(&s, rc);
+    }
     if (pt_tracew_close(&s.tw) < 0) {
         rc = -1;
     }

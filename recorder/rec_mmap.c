@@ -5,12 +5,14 @@
  * rebuilt one of two ways:
  *   PT_MAP_FILE  the same file is mapped again by path. Used for private mappings of files that
  *                cannot have been written by the program during the recording: ELF objects with
- *                a build-id (the interpreter, libc, extension modules) and files last modified
- *                before the recording began (locale data, ...). The file's identity is logged;
- *                replay refuses a file that changed, naming it.
- *   PT_MAP_COPY  the mapped bytes themselves are logged (shared mappings, and files the
- *                program may have written, e.g. a tempfile it then mmaps), and replay fills an
- *                anonymous mapping with them.
+ *                a build-id (the interpreter, libc, extension modules) and large files last
+ *                modified before the recording began. The file's identity (pt_fileid.h) is
+ *                logged; replay checks every such file before the program starts and refuses
+ *                one whose content changed, naming it.
+ *   PT_MAP_COPY  the mapped bytes themselves are logged (shared mappings, files the program may
+ *                have written, e.g. a tempfile it then mmaps, and every non-ELF file up to
+ *                REC_COPY_LIMIT: ld.so.cache, locale files, small data files, which ldconfig or
+ *                a package install rewrite), and replay fills an anonymous mapping with them.
  * /dev/zero mappings are anonymous memory and need neither.
  *
  * A shared file mapping also changes when the file is written through a descriptor (write,
@@ -33,6 +35,7 @@
 #include <stdio.h>
 
 #define PAGE 4096ull
+#define REC_COPY_LIMIT (8ull << 20) /* non-ELF files up to this size are copied */
 
 static const struct pt_fileid *cached_id(struct rec_session *s, const char *path,
                                          const struct stat *st)
@@ -196,19 +199,22 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
     }
     int shared = (flags & MAP_TYPE) != MAP_PRIVATE;
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    int elf = S_ISREG(st.st_mode) && pt_is_elf(fdpath);
     int stable = S_ISREG(st.st_mode) && path[0] == '/' && strstr(path, " (deleted)") == NULL &&
-                 (mt < s->start_ns || pt_is_elf(fdpath));
+                 (mt < s->start_ns || elf);
     if (shared) {
         add_shmap(s, (pt_addr)c->ret, c->args[1], &st);
     }
-    if (shared || !stable) {
+    /* Small data files (ld.so.cache, locale files, ...) are copied into the trace: ldconfig or
+     * a package install after the recording cannot make it unreplayable. */
+    if (shared || !stable || (!elf && (uint64_t)st.st_size <= REC_COPY_LIMIT)) {
         return copy_mapping(s, c, &st);
     }
     const struct pt_fileid *id = cached_id(s, path, &st);
     if (!id) {
         return pt_wrap("mmap of %s", path);
     }
-    if (id->kind != PT_FILEID_BUILDID && mt >= s->start_ns) {
+    if (id->bid_len == 0 && mt >= s->start_ns) {
         return copy_mapping(s, c, &st); /* an ELF without build-id written during the run */
     }
     s->ev.map_kind = PT_MAP_FILE;

@@ -5,8 +5,9 @@
  * (SIGSEGV from a bad access, ...) happen at the same instruction in replay by themselves: they
  * are logged only to be checked. An asynchronous signal that arrives right at a syscall exit
  * (registers unchanged since that stop: no user code ran) is delivered there and logged as
- * "after event N". One that interrupts user code is held back and delivered at the next
- * syscall exit instead, through pt_deliver_signal, the same path replay uses. Signals the
+ * "after event N". One that interrupts user code is held back and delivered at the thread's
+ * next syscall exit or counted dispatch instead, through pt_deliver_signal, the same path
+ * replay uses. Every signal belongs to the thread the kernel gave it to. Signals the
  * program ignores are dropped; signals that only stop the process are not passed on (the
  * tracee is pytt's to stop). An rdtsc faults because of PR_SET_TSC: pytt executes it itself,
  * logs the value and steps over the instruction.
@@ -46,7 +47,8 @@ static int rdtsc_at(struct rec_session *s, uint64_t rip, int *is_rdtscp)
     return code[0] == 0x0f && code[1] == 0x31 ? 2 : 0;
 }
 
-static int emulate_rdtsc(struct rec_session *s, struct user_regs_struct *r, int len, int rdtscp)
+static int emulate_rdtsc(struct rec_session *s, struct rec_thread *t, struct user_regs_struct *r,
+                         int len, int rdtscp)
 {
     uint32_t aux = 0;
     uint64_t tsc = pt_tsc_read(rdtscp, &aux);
@@ -61,7 +63,7 @@ static int emulate_rdtsc(struct rec_session *s, struct user_regs_struct *r, int 
     s->ev.rdx = r->rdx;
     s->ev.rcx = r->rcx;
     s->ev.insn_len = (uint8_t)len;
-    if (pt_setregs(s->pid, r) < 0) {
+    if (pt_setregs(t->tid, r) < 0) {
         return -1;
     }
     return rec_write_event(s);
@@ -95,7 +97,8 @@ static int stop_signal(int sig)
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-static int async_signal(struct rec_session *s, const siginfo_t *si, struct user_regs_struct *r)
+static int async_signal(struct rec_session *s, struct rec_thread *t, const siginfo_t *si,
+                        struct user_regs_struct *r)
 {
     int sig = si->si_signo;
     uint64_t caught = 0, ignored = 0, bit = 1ull << (sig - 1);
@@ -105,83 +108,92 @@ static int async_signal(struct rec_session *s, const siginfo_t *si, struct user_
     if ((ignored & bit) || (!(caught & bit) && default_ignored(sig))) {
         return 0; /* no effect on the program: drop it */
     }
-    int at_exit = s->last_was_exit && memcmp(r, &s->exit_regs, sizeof *r) == 0;
+    int at_exit = t->last_was_exit && memcmp(r, &t->exit_regs, sizeof *r) == 0;
     if (at_exit || !(caught & bit)) {
         /* Right after a syscall, or fatal anyway: deliver now, replay delivers it after the
          * same event. */
-        s->resume_sig = sig;
+        t->resume_sig = sig;
         return record_signal(s, PT_EV_SIGNAL, si, 0);
     }
     for (int i = 0; i < s->npending && sig < SIGRTMIN; i++) {
-        if (s->pending[i].si_signo == sig) {
+        if (s->pending[i].si.si_signo == sig && s->pending[i].tid == t->tid) {
             return 0; /* standard signals do not queue: the kernel would have merged them */
         }
     }
     if (s->npending == REC_MAX_PENDING) {
         return rec_abort(s, "too many signals arrived without a syscall to deliver them at");
     }
-    s->pending[s->npending++] = *si;
-    return rec_clock_rearm(s); /* with the clock on: deliver at the next bytecode dispatch */
+    s->pending[s->npending].si = *si;
+    s->pending[s->npending++].tid = t->tid;
+    return 0; /* rec_sched_run arms the clock: delivered at the next counted dispatch */
 }
 
-int rec_signal_stop(struct rec_session *s, int sig)
+int rec_signal_stop(struct rec_session *s, struct rec_thread *t, int sig)
 {
     siginfo_t si;
     struct user_regs_struct r;
-    if (ptrace(PTRACE_GETSIGINFO, s->pid, NULL, &si) < 0) {
-        return pt_fail_errno("ptrace(PTRACE_GETSIGINFO, %d)", (int)s->pid);
+    if (ptrace(PTRACE_GETSIGINFO, t->tid, NULL, &si) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GETSIGINFO, %d)", (int)t->tid);
     }
-    if (pt_getregs(s->pid, &r) < 0) {
+    if (pt_getregs(t->tid, &r) < 0) {
         return -1;
     }
     int rc = 0, rdtscp = 0, len, opcode;
-    s->resume_sig = 0;
+    t->resume_sig = 0;
     if (sig == SIGTRAP && pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
-        int early;
-        rc = pt_clock_settle(&s->clock, &s->mem, r.rip, &early);
-        rc = rc < 0 || early ? rc : rec_clock_trap(s);
+        rc = rec_clock_trap(s, t);
     } else if (sig == SIGSEGV && si.si_code == SI_KERNEL && (len = rdtsc_at(s, r.rip, &rdtscp))) {
-        rc = emulate_rdtsc(s, &r, len, rdtscp);
+        rc = emulate_rdtsc(s, t, &r, len, rdtscp);
     } else if (is_fault(&si)) {
-        s->resume_sig = sig;
+        t->resume_sig = sig;
         rc = record_signal(s, PT_EV_FAULT, &si, 0);
     } else if (!stop_signal(sig)) {
-        rc = async_signal(s, &si, &r);
+        rc = async_signal(s, t, &si, &r);
     }
-    s->last_was_exit = 0;
+    t->last_was_exit = 0;
     return rc;
 }
 
-/* Deliver the oldest held-back signal now, at `tick` (0: at this syscall exit). */
-static int deliver_first(struct rec_session *s, uint64_t tick)
+/* Deliver thread t's oldest held-back signal now, at `tick` (0: at this syscall exit). */
+static int deliver_first(struct rec_session *s, struct rec_thread *t, int i, uint64_t tick)
 {
-    siginfo_t si = s->pending[0];
-    memmove(s->pending, s->pending + 1, (size_t)(s->npending - 1) * sizeof si);
+    siginfo_t si = s->pending[i].si;
+    memmove(&s->pending[i], &s->pending[i + 1], (size_t)(s->npending - i - 1) * sizeof s->pending[0]);
     s->npending--;
-    if (pt_deliver_signal(s->pid, &si) < 0) {
+    if (pt_deliver_signal(s->pid, t->tid, &si) < 0) {
         return pt_wrap("delivering a deferred signal");
     }
-    s->resume_sig = si.si_signo;
-    s->last_was_exit = 0;
-    if (record_signal(s, PT_EV_SIGNAL, &si, tick) < 0) {
-        return -1;
-    }
-    return rec_clock_rearm(s);
+    t->resume_sig = si.si_signo;
+    t->last_was_exit = 0;
+    return record_signal(s, PT_EV_SIGNAL, &si, tick);
 }
 
-int rec_deliver_pending(struct rec_session *s)
+static int first_pending(struct rec_session *s, pid_t tid)
 {
-    return s->npending ? deliver_first(s, 0) : 0;
+    for (int i = 0; i < s->npending; i++) {
+        if (s->pending[i].tid == tid) {
+            return i;
+        }
+    }
+    return -1;
 }
 
-int rec_clock_trap(struct rec_session *s)
+int rec_deliver_pending(struct rec_session *s, struct rec_thread *t)
+{
+    int i = first_pending(s, t->tid);
+    return i >= 0 ? deliver_first(s, t, i, 0) : 0;
+}
+
+int rec_clock_trap(struct rec_session *s, struct rec_thread *t)
 {
     uint64_t now;
+    int i = first_pending(s, t->tid);
+    s->armed_for = 0; /* the countdown ran out: rec_sched_run arms it again */
     if (rec_clock_tick(s, &now) < 0) {
         return -1;
     }
-    if (s->npending == 0) {
-        return pt_clock_idle(&s->clock, &s->mem);
+    if (i >= 0 && deliver_first(s, t, i, now) < 0) {
+        return -1;
     }
-    return deliver_first(s, now);
+    return rec_sched_at_tick(s);
 }

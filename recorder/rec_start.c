@@ -8,10 +8,12 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_meta.h"
 #include "common/pt_proc.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -65,11 +67,16 @@ static int capture_identity(struct rec_session *s, struct pt_header *h)
         return -1;
     }
     h->exe_path = strdup(exe);
+    snprintf(s->exe_path, sizeof s->exe_path, "%s", exe);
     if (pt_fileid_of(exe, &h->exe_id) < 0 || pt_elf_interp(exe, path, sizeof path) < 0) {
         return -1;
     }
-    h->interp_path = strdup(path);
-    if (path[0] && pt_fileid_of(path, &h->interp_id) < 0) {
+    /* PT_INTERP is usually a symlink (/lib64/ld-linux-x86-64.so.2): record the file the kernel
+     * loads, which replay checks without following links. */
+    char *real = path[0] ? realpath(path, NULL) : NULL;
+    h->interp_path = strdup(real ? real : path);
+    free(real);
+    if (h->interp_path[0] && pt_fileid_of(h->interp_path, &h->interp_id) < 0) {
         return -1;
     }
     if (pt_proc_readlink(s->pid, "cwd", path, sizeof path) < 0) {
@@ -97,6 +104,36 @@ static int capture_limits(struct rec_session *s, struct pt_header *h)
     return 0;
 }
 
+/* --redact-env: the value of each matching variable is replaced, in the trace only, by as many
+ * 'X' (the same length keeps the initial stack's layout, so replay still starts exactly as
+ * the recording did; the recorded program itself saw the real value). */
+static void redact_env(const struct rec_options *opt, struct pt_header *h, const struct pt_mem *m,
+                       pt_addr envp)
+{
+    for (size_t i = 0; i < h->envc; i++) {
+        char *eq = strchr(h->envp[i], '=');
+        if (!eq) {
+            continue;
+        }
+        *eq = '\0';
+        int hit = 0;
+        for (int k = 0; k < opt->nredact && !hit; k++) {
+            hit = fnmatch(opt->redact_env[k], h->envp[i], 0) == 0;
+        }
+        *eq = '=';
+        uint64_t p;
+        if (!hit || pt_mem_read_u64((struct pt_mem *)m, envp + i * 8, &p) < 0) {
+            continue;
+        }
+        size_t vlen = strlen(eq + 1);
+        uint64_t off = p + (uint64_t)(eq + 1 - h->envp[i]) - h->rsp;
+        memset(eq + 1, 'X', vlen);
+        if (off < h->stack_len && vlen <= h->stack_len - off) {
+            memset(h->stack + off, 'X', vlen);
+        }
+    }
+}
+
 static int capture_stack(struct rec_session *s, struct pt_header *h)
 {
     struct user_regs_struct r;
@@ -118,6 +155,7 @@ static int capture_stack(struct rec_session *s, struct pt_header *h)
         return pt_wrap("reading the initial stack");
     }
     h->exec_filename = ai.execfn ? read_remote_str(&s->mem, ai.execfn) : strdup("");
+    redact_env(s->opt, h, &s->mem, ai.envp);
     return h->exec_filename ? 0 : -1;
 }
 
@@ -133,6 +171,23 @@ static void capture_host(struct rec_session *s, struct pt_header *h)
     h->page_addr = PT_PAGE_ADDR;
     h->page_len = PT_PAGE_LEN;
     h->cpu = s->cpu;
+    h->pid = s->pid;
+}
+
+int rec_meta(struct rec_session *s, int state)
+{
+    struct pt_meta m;
+    memset(&m, 0, sizeof m);
+    snprintf(m.pytt_version, sizeof m.pytt_version, "%s", PYTT_VERSION);
+    m.state = (uint8_t)state;
+    m.recorder_pid = (uint64_t)getpid();
+    m.start_ns = s->start_ns;
+    m.end_ns = state == PT_META_RECORDING ? 0 : rec_wall_ns();
+    snprintf(m.python_version, sizeof m.python_version, "%s", s->py.version);
+    m.end_how = (uint8_t)s->res->how;
+    m.end_code = s->res->code;
+    m.nevents = s->res->nevents;
+    return pt_meta_write(s->opt->trace_dir, &m);
 }
 
 int rec_start(struct rec_session *s)
@@ -145,7 +200,7 @@ int rec_start(struct rec_session *s)
     if (capture_identity(s, &h) < 0 || capture_limits(s, &h) < 0 || capture_stack(s, &h) < 0 ||
         pt_startup_inject(s->pid, &s->mem) < 0) {
         pt_wrap("preparing the recorded process");
-    } else if (pt_tracew_header(&s->tw, &h) == 0) {
+    } else if (pt_tracew_header(&s->tw, &h) == 0 && rec_meta(s, PT_META_RECORDING) == 0) {
         s->res->header_written = 1;
         rc = 0;
     }

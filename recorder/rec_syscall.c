@@ -1,7 +1,7 @@
 /*
- * rec_syscall: one syscall of the recorded process. At entry: refuse what cannot be recorded
- * (by name, from the syscall table), neutralise rseq. At exit: log the arguments (replay
- * checks them), the result, and every byte the kernel wrote, as the table describes.
+ * rec_syscall: one syscall of a thread of the recorded process. At entry: refuse what cannot
+ * be recorded (by name, from the syscall table), neutralise rseq. At exit: log the arguments
+ * (replay checks them), the result, and every byte the kernel wrote, as the table describes.
  */
 #define _GNU_SOURCE
 #include "rec_internal.h"
@@ -39,7 +39,6 @@ static int refuse(struct rec_session *s, int nr, const char *detail)
 static int check_arguments(struct rec_session *s, int nr, const uint64_t a[6])
 {
     char detail[128];
-    uint64_t flags = a[0];
     switch (nr) {
     case SYS_ioctl:
         if (!pt_sc_ioctl_known(a[1])) {
@@ -53,17 +52,6 @@ static int check_arguments(struct rec_session *s, int nr, const uint64_t a[6])
             snprintf(detail, sizeof detail, "with unknown fcntl command %llu",
                      (unsigned long long)a[1]);
             return refuse(s, nr, detail);
-        }
-        break;
-    case SYS_clone3:
-        if (pt_mem_read_u64(&s->mem, a[0], &flags) < 0) {
-            return rec_abort(s, "clone3: cannot read struct clone_args");
-        }
-        /* fall through */
-    case SYS_clone:
-        if (flags & CLONE_THREAD) {
-            return rec_abort(s, "the program started a second thread: threads are not "
-                                "supported yet (pytt records single-threaded Python programs)");
         }
         break;
     }
@@ -81,20 +69,20 @@ static int refuse_foreign(struct rec_session *s, const struct pt_stop *st)
     return rec_abort(s, why);
 }
 
-int rec_syscall_entry(struct rec_session *s, const struct pt_stop *st)
+int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct pt_stop *st)
 {
-    struct user_regs_struct *r = &s->entry_regs;
+    struct user_regs_struct *r = &t->entry_regs;
     if (st->abi != PT_ABI_X86_64) {
         return refuse_foreign(s, st);
     }
-    if (pt_getregs(s->pid, r) < 0) {
+    if (pt_getregs(t->tid, r) < 0) {
         return -1;
     }
     int nr = (int)r->orig_rax;
     const struct pt_syscall *sc = pt_syscall(nr);
     uint64_t a[6];
     regs_args(r, a);
-    s->in_syscall = 1;
+    t->in_syscall = 1;
     if (!sc || sc->mode == PT_SC_UNSUPPORTED) {
         return refuse(s, nr, NULL);
     }
@@ -106,7 +94,7 @@ int rec_syscall_entry(struct rec_session *s, const struct pt_stop *st)
          * preemption: nondeterministic. Fail the call as a kernel without rseq would. */
         struct user_regs_struct skip = *r;
         skip.orig_rax = (uint64_t)-1;
-        return pt_setregs(s->pid, &skip);
+        return pt_setregs(t->tid, &skip);
     }
     if (nr == SYS_exit || nr == SYS_exit_group) {
         /* No exit stop follows: log it now so replay can check it. */
@@ -114,12 +102,11 @@ int rec_syscall_entry(struct rec_session *s, const struct pt_stop *st)
         s->ev.nr = nr;
         s->ev.nargs = sc->nargs;
         memcpy(s->ev.args, a, sizeof a);
-        if (rec_clock_tick(s, &s->ev.tick) < 0) {
+        if (rec_clock_tick(s, &s->ev.tick) < 0 || rec_write_event(s) < 0) {
             return -1;
         }
-        return rec_write_event(s);
     }
-    return 0;
+    return rec_sched_at_entry(s, sc, nr);
 }
 
 static int emit_region(void *ud, pt_addr addr, uint64_t len)
@@ -143,24 +130,28 @@ static int emit_region(void *ud, pt_addr addr, uint64_t len)
     return 0;
 }
 
-int rec_syscall_exit(struct rec_session *s)
+int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
 {
     struct user_regs_struct r;
-    if (pt_getregs(s->pid, &r) < 0) {
+    if (pt_getregs(t->tid, &r) < 0) {
         return -1;
     }
-    int nr = (int)s->entry_regs.orig_rax;
+    int nr = (int)t->entry_regs.orig_rax;
     const struct pt_syscall *sc = pt_syscall(nr);
-    s->in_syscall = 0;
+    if (!t->in_syscall || !sc) {
+        return pt_fail("thread %d stopped at a syscall exit pytt did not see it enter",
+                       (int)t->tid);
+    }
+    t->in_syscall = 0;
     if (nr == SYS_rseq) {
         r.rax = (uint64_t)-ENOSYS;
         r.orig_rax = (uint64_t)SYS_rseq;
-        if (pt_setregs(s->pid, &r) < 0) {
+        if (pt_setregs(t->tid, &r) < 0) {
             return -1;
         }
     }
     struct pt_sc_call call = {.nr = nr, .ret = (int64_t)r.rax};
-    regs_args(&s->entry_regs, call.args);
+    regs_args(&t->entry_regs, call.args);
     pt_event_reset(&s->ev, PT_EV_SYSCALL);
     s->ev.nr = nr;
     s->ev.nargs = sc->nargs;
@@ -179,8 +170,9 @@ int rec_syscall_exit(struct rec_session *s)
         return -1;
     }
     pt_fdkinds_update(&s->fds, nr, call.args, call.ret);
-    s->exit_regs = r;
-    s->last_was_exit = 1;
+    rec_sources_note(s, nr, call.ret);
+    t->exit_regs = r;
+    t->last_was_exit = 1;
     s->res->nsyscalls++;
     if (rec_write_event(s) < 0) {
         return -1;

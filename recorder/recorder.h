@@ -10,8 +10,12 @@
 #include <stdint.h>
 
 struct rec_options {
-    char **argv;           /* the command (argv[0] searched in PATH) */
-    const char *trace_dir; /* an existing, empty directory */
+    char **argv;                   /* the command (argv[0] searched in PATH) */
+    const char *trace_dir;         /* an existing, empty directory */
+    const char *const *redact_env; /* variable names (fnmatch patterns) kept out of the trace */
+    int nredact;
+    int chaos;                     /* --chaos: random thread schedules (rr's chaos mode) */
+    uint64_t chaos_seed;           /* 0: from the clock */
 };
 
 struct rec_result {
@@ -22,11 +26,19 @@ struct rec_result {
     uint64_t nsyscalls;
     uint64_t trace_bytes;
     char python_version[16];
+    int released;        /* the trace could not be written: 1 the program ran on untraced,
+                          * -1 it had to be killed (how/code: how it ended) */
+    char stop_msg[768];  /* with released: why the recording stopped */
+    uint64_t stopped_at; /* with released: events the trace holds */
 };
 
+/* Before anything runs: can this command start a CPython interpreter? 0 if it can (or may: a
+ * script), -1 with the reason in pt_errmsg() (rec_precheck.c). */
+int rec_check_command(char **argv);
 /* Record. Returns 0 when the program ran to its end (whatever its status), -1 when recording
  * failed or stopped early (res->how == PT_END_ABORTED; the trace, if started, replays up to
- * that point). The error is in pt_errmsg(). */
+ * that point). The error is in pt_errmsg(). When the trace could not be written any more (a
+ * full disk) the program was released (res->released) and 0 is returned with its status. */
 int rec_record(const struct rec_options *opt, struct rec_result *res);
 
 #endif

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int file_matches(const char *co_filename, const char *want)
+int rep_file_matches(const char *co_filename, const char *want)
 {
     size_t n = strlen(co_filename), m = strlen(want);
     if (strcmp(co_filename, want) == 0) {
@@ -41,7 +41,7 @@ struct resolve_ctx {
     struct rep_bp *bp;
 };
 
-static void add_addr(struct rep_bp *bp, pt_addr a)
+static void add_addr(struct rep_bp *bp, pt_addr a, pt_addr code)
 {
     for (int i = 0; i < bp->naddrs; i++) {
         if (bp->addrs[i] == a) {
@@ -49,7 +49,9 @@ static void add_addr(struct rep_bp *bp, pt_addr a)
         }
     }
     if (bp->naddrs < REP_BP_ADDRS) {
+        bp->codes[bp->naddrs] = code;
         bp->addrs[bp->naddrs++] = a;
+        bp->lowered_for[0] = '\0'; /* lower the condition again (rep_watch_breakpoints) */
     }
 }
 
@@ -60,7 +62,7 @@ static int resolve_code_cb(void *ctx, pt_addr code)
     size_t n = 0;
     if (pyi_code_line_addrs(r->s->pyi, code, r->bp->line, addrs, REP_BP_ADDRS, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
-            add_addr(r->bp, addrs[i]);
+            add_addr(r->bp, addrs[i], code);
         }
     }
     pt_err_clear();
@@ -79,11 +81,15 @@ static void resolve_function(struct rep_session *s, struct rep_bp *bp)
     char *text = NULL;
     pt_addr obj = 0, code, addr;
     int line;
+    struct pyi_code_info ci;
     if (pyi_eval(s->pyi, bp->func, &text, &obj) == PYI_EVAL_OK &&
         pyi_code_of(s->pyi, obj, &code) == 0 &&
         pyi_code_first_line_addr(s->pyi, code, &addr, &line) == 0) {
-        add_addr(bp, addr);
+        add_addr(bp, addr, code);
         bp->line = line;
+        if (pyi_code_info(s->pyi, code, &ci) == 0 && ci.filename) {
+            snprintf(bp->file, sizeof bp->file, "%s", ci.filename); /* where it is, for views */
+        }
     }
     free(text);
     pt_err_clear();
@@ -99,7 +105,7 @@ static int stack_filename(struct rep_session *s, const char *want, char *out, si
         return 0;
     }
     for (size_t i = 0; i < n; i++) {
-        if (frames[i].filename && file_matches(frames[i].filename, want)) {
+        if (frames[i].filename && rep_file_matches(frames[i].filename, want)) {
             snprintf(out, cap, "%s", frames[i].filename);
             return 1;
         }
@@ -116,7 +122,7 @@ static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const str
     pt_addr addr;
     int line;
     if (!bp->func[0]) {
-        if (file_matches(pos->filename, bp->file)) {
+        if (rep_file_matches(pos->filename, bp->file)) {
             struct resolve_ctx r = {s, bp};
             pyi_find_code_in(s->pyi, pos->code, pos->filename, resolve_code_cb, &r);
         }
@@ -126,8 +132,9 @@ static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const str
                            strcmp(pos->qualname + strlen(pos->qualname) - strlen(want), want) == 0)
                     : strcmp(pos->name, want) == 0) &&
                pyi_code_first_line_addr(s->pyi, pos->code, &addr, &line) == 0) {
-        add_addr(bp, addr);
+        add_addr(bp, addr, pos->code);
         bp->line = line;
+        snprintf(bp->file, sizeof bp->file, "%s", pos->filename);
     }
     pt_err_clear();
 }
@@ -144,7 +151,8 @@ static void try_resolve(struct rep_session *s, struct rep_bp *bp)
     }
     if (bp->file[0] == '/') {
         resolve_line(s, bp, bp->file);
-    } else if (stack_filename(s, bp->file, file, sizeof file)) {
+    } else if (stack_filename(s, bp->file, file, sizeof file) ||
+               rep_loaded_file(s, bp->file, file, sizeof file)) {
         resolve_line(s, bp, file);
     }
 }
@@ -159,12 +167,14 @@ static int parse_spec(struct rep_session *s, struct rep_bp *bp, const char *spec
         return 0;
     }
     long line = strtol(spec, &end, 10);
-    if (line > 0 && !*end) { /* LINE: in the file of the current frame */
-        struct pyi_pos here;
-        if (rep_here(s, &here) < 0) {
+    if (line > 0 && !*end) { /* LINE: in the file of the selected frame (as gdb) */
+        const struct pyi_frame *f;
+        size_t n;
+        struct pyi_session *p = rep_pyi(s); /* not rep_here: that forgets the selection */
+        if (!p || pyi_frames(p, &f, &n) < 0 || pyi_frame_selected(p) >= n) {
             return pt_wrap("break %s: no current file", spec);
         }
-        snprintf(bp->file, sizeof bp->file, "%s", here.filename);
+        snprintf(bp->file, sizeof bp->file, "%s", f[pyi_frame_selected(p)].filename);
         bp->line = (int)line;
         return 0;
     }
@@ -181,13 +191,18 @@ static int parse_spec(struct rep_session *s, struct rep_bp *bp, const char *spec
 static int check_line(struct rep_session *s, const struct rep_bp *bp)
 {
     size_t len = 0;
+    char loaded[1024];
     if (bp->func[0] || !s->pyi) {
         return 0;
     }
-    const char *text = pyi_source_text(s->pyi, bp->file, bp->line, &len);
+    const char *file = bp->file; /* a relative name: the loaded file it names, if any */
+    if (file[0] != '/' && rep_loaded_file(s, file, loaded, sizeof loaded)) {
+        file = loaded;
+    }
+    const char *text = pyi_source_text(s->pyi, file, bp->line, &len);
     pt_err_clear();
     if (!text) {
-        return access(bp->file, R_OK) == 0
+        return access(file, R_OK) == 0
                    ? pt_fail("%s:%d: End of file", bp->file, bp->line)
                    : 0; /* a relative or not-yet-seen file: checked when it resolves */
     }
@@ -222,10 +237,41 @@ int rep_break_add(struct rep_session *s, const char *spec, const char *cond, int
     s->nbps++;
     if (s->state == REP_READY && rep_pyi(s)) {
         try_resolve(s, bp);
+        rep_break_explain(s, bp);
     }
     pt_err_clear();
     *out = bp;
     return 0;
+}
+
+/* Does bp sit at the location spec names (as break parses it)? */
+static int same_location(struct rep_session *s, const struct rep_bp *bp, const struct rep_bp *want)
+{
+    if (bp->is_catch) {
+        return 0;
+    }
+    if (want->func[0]) {
+        return strcmp(bp->func, want->func) == 0;
+    }
+    return !bp->func[0] && bp->line == want->line &&
+           (strcmp(bp->file, want->file) == 0 || rep_file_matches(bp->file, want->file) ||
+            rep_file_matches(want->file, bp->file));
+}
+
+int rep_break_find(struct rep_session *s, const char *spec, int *ids, int max)
+{
+    struct rep_bp want;
+    int n = 0;
+    memset(&want, 0, sizeof want);
+    if (parse_spec(s, &want, spec) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < s->nbps && n < max; i++) {
+        if (same_location(s, &s->bps[i], &want)) {
+            ids[n++] = s->bps[i].id;
+        }
+    }
+    return n;
 }
 
 int rep_break_delete(struct rep_session *s, int id)
@@ -243,15 +289,39 @@ int rep_break_delete(struct rep_session *s, int id)
     return id ? pt_fail("no breakpoint number %d", id) : 0;
 }
 
-int rep_break_enable(struct rep_session *s, int id, int on)
+static struct rep_bp *bp_by_id(struct rep_session *s, int id)
 {
     for (int i = 0; i < s->nbps; i++) {
         if (s->bps[i].id == id) {
-            s->bps[i].enabled = on;
-            return 0;
+            return &s->bps[i];
         }
     }
-    return pt_fail("no breakpoint number %d", id);
+    pt_fail("no breakpoint number %d", id);
+    return NULL;
+}
+
+int rep_break_enable(struct rep_session *s, int id, int on)
+{
+    struct rep_bp *bp = bp_by_id(s, id);
+    if (bp) {
+        bp->enabled = on;
+    }
+    return bp ? 0 : -1;
+}
+
+int rep_break_thread(struct rep_session *s, int id, int n)
+{
+    struct rep_bp *bp = bp_by_id(s, id);
+    if (bp) {
+        bp->thread = n;
+    }
+    return bp ? 0 : -1;
+}
+
+int rep_break_at(const struct rep_bp *bp, const char *file, int line)
+{
+    return !bp->is_catch && bp->line == line && bp->file[0] &&
+           (strcmp(bp->file, file) == 0 || rep_file_matches(file, bp->file));
 }
 
 const struct rep_bp *rep_breakpoints(const struct rep_session *s, int *n)
@@ -273,86 +343,6 @@ void rep_break_resolve_pending(struct rep_session *s)
     pt_err_clear();
 }
 
-/* ---- conditions: EXPR (==|!=|<|<=|>|>=) LITERAL, EXPR is [not] None ----------------------- */
-
-static int parse_int(const char *t, long long *v)
-{
-    char *end;
-    *v = strtoll(t, &end, 10);
-    return *t && !*end;
-}
-
-static int compare(const char *left, const char *op, const char *right)
-{
-    long long a, b;
-    int c;
-    if (parse_int(left, &a) && parse_int(right, &b)) {
-        c = a < b ? -1 : a > b;
-    } else {
-        c = strcmp(left, right);
-        if (strcmp(op, "==") != 0 && strcmp(op, "!=") != 0 && left[0] != '\'' && left[0] != '"') {
-            return -1; /* ordering is for ints and strs */
-        }
-    }
-    if (!strcmp(op, "=="))
-        return c == 0;
-    if (!strcmp(op, "!="))
-        return c != 0;
-    if (!strcmp(op, "<"))
-        return c < 0;
-    if (!strcmp(op, "<="))
-        return c <= 0;
-    if (!strcmp(op, ">"))
-        return c > 0;
-    return c >= 0;
-}
-
-/* A literal as repr() would print it: 'x' and "x" both become 'x'. */
-static void canonical_literal(const char *lit, char *out, size_t cap)
-{
-    size_t n = strlen(lit);
-    if (n >= 2 && (lit[0] == '"' || lit[0] == '\'') && lit[n - 1] == lit[0]) {
-        snprintf(out, cap, "'%.*s'", (int)(n - 2), lit + 1);
-    } else {
-        snprintf(out, cap, "%s", lit);
-    }
-}
-
-int rep_break_condition(struct rep_session *s, const char *cond, int *truth)
-{
-    static const char *ops[] = {" is not ", " is ", "==", "!=", "<=", ">=", "<", ">"};
-    char expr[512], lit[512], want[512], *text = NULL;
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        const char *at = strstr(cond, ops[i]);
-        if (!at) {
-            continue;
-        }
-        snprintf(expr, sizeof expr, "%.*s", (int)(at - cond), cond);
-        snprintf(lit, sizeof lit, "%s", at + strlen(ops[i]));
-        for (char *e = expr + strlen(expr); e > expr && isspace((unsigned char)e[-1]);) {
-            *--e = '\0';
-        }
-        char *l = lit + strspn(lit, " ");
-        canonical_literal(l, want, sizeof want);
-        int rc = pyi_eval(s->pyi, expr, &text, NULL);
-        if (rc != PYI_EVAL_OK) {
-            rc = pt_fail("condition `%s`: %s", cond, text ? text : pt_errmsg());
-            free(text);
-            return rc;
-        }
-        if (i <= 1) {
-            *truth = (strcmp(text, "None") == 0) == (i == 1);
-        } else {
-            *truth = compare(text, ops[i], want);
-        }
-        free(text);
-        return *truth < 0 ? pt_fail("condition `%s`: cannot order these values", cond) : 0;
-    }
-    return pt_fail("condition `%s`: expected EXPR OP LITERAL (==, !=, <, <=, >, >=) or EXPR "
-                   "is [not] None",
-                   cond);
-}
-
 /* ---- continue -------------------------------------------------------------------------------- */
 
 static int any_pending(struct rep_session *s)
@@ -365,14 +355,54 @@ static int any_pending(struct rep_session *s)
     return 0;
 }
 
+/* A conditional breakpoint's condition, lowered for checking in the tracee at each of its
+ * addresses (cached until the condition or the addresses change). */
+static void lower_condition(struct rep_session *s, struct rep_bp *bp)
+{
+    if (strcmp(bp->lowered_for, bp->cond) == 0) {
+        return;
+    }
+    memset(bp->conds, 0, sizeof bp->conds);
+    for (int k = 0; bp->cond[0] && s->pyi && k < bp->naddrs; k++) {
+        if (pyi_cond_lower(s->pyi, bp->codes[k], 0, bp->cond, &bp->conds[k], &s->cond_layout) < 0) {
+            memset(&bp->conds[k], 0, sizeof bp->conds[k]);
+        }
+    }
+    pt_err_clear();
+    snprintf(bp->lowered_for, sizeof bp->lowered_for, "%s", bp->cond);
+}
+
+/* At a hit the in-tracee check could not rule out: lower the condition again with this frame,
+ * whose objects tell which class `local.attr` operands read from; the next run uses it. */
+static void relower_at_hit(struct rep_session *s, struct rep_bp *bp, int k, pt_addr frame)
+{
+    struct pt_cond c;
+    struct pt_cond_layout layout;
+    if (strcmp(bp->lowered_for, bp->cond) == 0 &&
+        pyi_cond_lower(s->pyi, bp->codes[k], frame, bp->cond, &c, &layout) == 1 &&
+        memcmp(&c, &bp->conds[k], sizeof c) != 0) {
+        bp->conds[k] = c;
+        s->cond_layout = layout;
+    }
+    pt_err_clear();
+}
+
 int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w)
 {
     for (int i = 0; i < s->nbps; i++) {
-        for (int k = 0; s->bps[i].enabled && !s->bps[i].is_catch && k < s->bps[i].naddrs; k++) {
+        struct rep_bp *bp = &s->bps[i];
+        if (bp->enabled && !bp->is_catch && s->eval_path == REP_PATH_AUTO) {
+            lower_condition(s, bp);
+        }
+        for (int k = 0; bp->enabled && !bp->is_catch && k < bp->naddrs; k++) {
             if (w->ninstrs == PT_WATCH_MAX) {
                 return pt_fail("too many breakpoint locations (at most %d enabled)", PT_WATCH_MAX);
             }
-            w->instrs[w->ninstrs++] = s->bps[i].addrs[k];
+            if (bp->cond[0] && s->eval_path == REP_PATH_AUTO && bp->conds[k].nnodes) {
+                w->conds[w->ninstrs] = bp->conds[k];
+                w->cond_layout = s->cond_layout;
+            }
+            w->instrs[w->ninstrs++] = bp->addrs[k];
         }
     }
     return 0;
@@ -390,6 +420,13 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
     return 0;
 }
 
+/* Is the thread that runs the one bp is limited to (if it is)? */
+static int in_thread(struct rep_session *s, const struct rep_bp *bp)
+{
+    struct rep_thread *c = rep_thread_cur(s);
+    return !bp->thread || (c && rep_thread_number(s, c->rec_tid) == bp->thread);
+}
+
 /* Is this trap a hit of an enabled breakpoint? Returns the breakpoint or NULL. */
 struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos)
 {
@@ -399,11 +436,14 @@ struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const str
     for (int i = 0; i < s->nbps; i++) {
         struct rep_bp *bp = &s->bps[i];
         for (int k = 0; bp->enabled && k < bp->naddrs; k++) {
-            if (bp->addrs[k] != next_instr) {
+            if (bp->addrs[k] != next_instr || !in_thread(s, bp)) {
                 continue;
             }
             int truth = 1;
-            if (bp->cond[0] && rep_break_condition(s, bp->cond, &truth) < 0) {
+            if (bp->cond[0] && s->eval_path == REP_PATH_AUTO) {
+                relower_at_hit(s, bp, k, pos->frame);
+            }
+            if (bp->cond[0] && rep_break_condition(s, pos->frame, bp->cond, &truth) < 0) {
                 return bp; /* a failing condition stops, like pdb, to show the error */
             }
             if (truth) {
@@ -434,7 +474,8 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
     *bp_id = 0;
     if (s->nbps == 0 || rep_nav_ready(s) < 0) {
         pt_err_clear();
-        int rc = rep_run(s, UINT64_MAX);
+        /* nothing can stop it before the end: start from the last snapshot ahead */
+        int rc = rep_skip_ahead(s, UINT64_MAX - 1) < 0 ? -1 : rep_run(s, UINT64_MAX);
         return rc < 0 ? -1 : s->state == REP_READY;
     }
     rep_break_resolve_pending(s);

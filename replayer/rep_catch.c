@@ -24,6 +24,9 @@ static int catches_active(struct rep_session *s)
     if (!s->catch_armed) {
         return 0; /* only continue and reverse-continue look for raises */
     }
+    if (s->uncaught_fo) {
+        return 1;
+    }
     for (int i = 0; i < s->nbps; i++) {
         if (s->bps[i].is_catch && s->bps[i].enabled) {
             return 1;
@@ -76,8 +79,8 @@ int rep_catch_sync(struct rep_session *s)
     if (s->nbp_stepover && s->nbp_pid == s->pid) {
         struct pt_stop st;
         s->nbp_stepover = 0;
-        if (write_byte(s, s->nbp_orig) < 0 || ptrace(PTRACE_SINGLESTEP, s->pid, NULL, NULL) < 0 ||
-            pt_wait(s->pid, &st) < 0 || write_byte(s, 0xcc) < 0) {
+        if (write_byte(s, s->nbp_orig) < 0 || ptrace(PTRACE_SINGLESTEP, s->tid, NULL, NULL) < 0 ||
+            pt_wait(s->tid, &st) < 0 || write_byte(s, 0xcc) < 0) {
             return pt_fail_errno("stepping over the raise catchpoint");
         }
     }
@@ -93,7 +96,7 @@ int rep_catch_sync(struct rep_session *s)
     return 0;
 }
 
-static int matches(const char *want, const char *type_name)
+int rep_catch_matches(const char *want, const char *type_name)
 {
     if (!want[0]) {
         return 1;
@@ -114,7 +117,7 @@ int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r)
     uint64_t now;
     r->rip = s->nbp_addr; /* back onto the planted byte: stepped over before resuming */
     s->nbp_stepover = 1;
-    if (pt_setregs(s->pid, r) < 0 || rep_clock_now(s, &now) < 0) {
+    if (pt_setregs(s->tid, r) < 0 || rep_clock_now(s, &now) < 0) {
         return -1;
     }
     struct pyi_session *p = rep_pyi(s);
@@ -122,13 +125,26 @@ int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r)
         return -1;
     }
     pyi_refresh(p);
+    if (rep_pyi_follow(s) < 0) {
+        return -1;
+    }
     if (pyi_raised_exception(p, name, sizeof name, &fresh) < 0 || !fresh ||
         now == s->catch_skip_tick) {
         pt_err_clear();
         return 0;
     }
+    if (s->uncaught_fo) { /* rep_goto_uncaught: only the raise of that frame counts */
+        pt_addr fo = 0;
+        if (pyi_raising_frame_object(p, &fo) == 0 && fo == s->uncaught_fo) {
+            s->catch_hit = -1;
+            snprintf(s->catch_name, sizeof s->catch_name, "%s", name);
+            s->stopped_at_tick = 1;
+        }
+        pt_err_clear();
+        return 0;
+    }
     for (int i = 0; i < s->nbps; i++) {
-        if (s->bps[i].is_catch && s->bps[i].enabled && matches(s->bps[i].func, name)) {
+        if (s->bps[i].is_catch && s->bps[i].enabled && rep_catch_matches(s->bps[i].func, name)) {
             s->catch_hit = s->bps[i].id;
             snprintf(s->catch_name, sizeof s->catch_name, "%s", name);
             s->stopped_at_tick = 1;

@@ -8,17 +8,49 @@
 
 #include "common/pt_clock.h"
 #include "common/pt_fdkinds.h"
+#include "common/pt_buf.h"
 #include "common/pt_mem.h"
+#include "common/pt_sources.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_trace.h"
 #include "pyintrospect/pyintrospect.h"
 
+#include <sys/types.h>
 #include <sys/user.h>
 
 #define REP_MAX_BPS 64
 #define REP_MAX_SNAPS 64 /* hard cap; PYTT_SNAPSHOTS sets the kept number (default 24) */
-#define REP_SNAP_INTERVAL (1ull << 27) /* ticks between snapshots: ~0.3 s of replay at ~450M/s */
+/* Counted dispatches between automatic snapshots: ~0.2-0.6 s of replay (a counted dispatch is
+ * a loop iteration or a call: 7-25 M/s here on the CPU benchmark set) */
+#define REP_SNAP_INTERVAL (1ull << 22)
+
+/* A thread of the replayed process (rep_thread.c). One runs at a time, as recorded: the SWITCH
+ * events say when another takes over and where the previous one stopped. */
+enum rep_tstate {
+    REP_T_NEW = 1,  /* created by an executed clone; its first stop not seen yet */
+    REP_T_STOPPED,  /* at a ptrace stop, runnable when scheduled */
+    REP_T_AT_ENTRY, /* stopped at the entry of a syscall whose event comes later (at record it
+                     * was let into the kernel while other threads ran) */
+};
+
+struct rep_thread {
+    pid_t rec_tid; /* its id in the trace (what the program sees) */
+    pid_t tid;     /* its id here */
+    int state;
+    int resume_sig;                     /* a signal it takes when it runs again */
+    struct user_regs_struct entry_regs; /* REP_T_AT_ENTRY: at that entry */
+    uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
+    uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
+    uint64_t born;                      /* the event that created it (0: the first thread) */
+};
+
+/* A thread as a snapshot keeps it, to be created again in a restored copy. */
+struct rep_thread_image {
+    struct rep_thread t;
+    struct user_regs_struct regs;
+    uint64_t sigmask;
+};
 
 struct rep_snap {
     pid_t pid;     /* the stopped copy */
@@ -27,12 +59,41 @@ struct rep_snap {
     struct user_regs_struct regs;
     struct pt_fdkinds fds;
     struct pt_clock clock;
+    struct rep_thread_image *threads; /* every thread (malloc'd) */
+    int nthreads, cur;
+    uint64_t trap_count; /* the current thread was stopped at this counted dispatch's trap */
+};
+
+/* A file checked before the replay started: the recorded path, its identity, the path the
+ * replay really opens (the trace's copy when packed), and what that was when checked. */
+struct rep_file {
+    char *path;
+    struct pt_fileid id;
+    char *use;
+    dev_t dev;
+    ino_t ino;
+};
+
+struct rep_thread_seen {
+    pid_t rec_tid;
+    uint64_t born;
 };
 
 struct rep_session {
     struct rep_options opt;
     struct pt_trace_reader tr;
-    pid_t pid;
+    pid_t pid; /* the replayed process (its first thread) */
+    pid_t tid; /* the thread pytt is operating on: the current one, mostly */
+    struct rep_thread *threads;
+    int nthreads, threads_cap;
+    int cur;             /* index of the thread that runs user code, -1 if none */
+    uint64_t trap_count; /* the current thread is stopped at this counted dispatch's trap
+                          * (not run past it yet), 0 if not */
+    int foreign;         /* completing a syscall of another thread than the current one */
+    pid_t sel_tid;       /* the thread motions follow (its recorded id; 0: whichever runs) */
+    pid_t last_stop_tid; /* the thread of the last stop shown (rep_stop_thread) */
+    struct rep_thread_seen *seen; /* every thread created so far, by birth (rep_threadnum.c) */
+    int nseen, seen_cap;
     struct pt_mem mem;
     int cpu;
     int state;
@@ -45,14 +106,22 @@ struct rep_session {
     uint64_t last_tick; /* tick at the last syscall checked */
     char end_msg[512];
     struct pt_clock clock;
-    uint64_t armed_for;      /* tick the countdown is set for, 0 if idle */
+    uint64_t armed_for;      /* counted dispatch the coarse countdown is set for, 0 if idle */
     uint64_t stop_tick;      /* a requested stop (goto), 0 if none */
+    uint64_t fine_left;      /* dispatches still to run (rep_run_dispatches), 0 if none */
+    int fine_armed;          /* the fine countdown is counting them down */
     int stopped_at_tick;     /* the last run ended at stop_tick */
     struct pyi_session *pyi; /* reading Python's state (rep_nav.c), opened on demand */
     pid_t pyi_pid;
+<<<<<<< HEAD
     int nav_ready, instr_reg, frame_reg; /* dispatch registers (pyi_dispatch_regs) */
     int keep_last;                       /* keep the last dispatch (pyi_needs_last_dispatch) */
     int64_t keep_traced_off;             /* ... by pyi_frame_traced_offset's rule */
+=======
+    int nav_ready, instr_reg, frame_reg;  /* dispatch registers (pyi_dispatch_regs) */
+    int stack_reg;                        /* the value stack pointer (pyi_stack_reg), -1 */
+    int64_t prev_instr_off, previous_off; /* _PyInterpreterFrame members */
+>>>>>>> main
     struct pt_watch watch;                /* what the watch trampolines trap on while watch_on */
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
@@ -75,19 +144,64 @@ struct rep_session {
     char caught_name[256]; /* exception of the last catchpoint stop (rep_caught) */
     int catch_armed;       /* continue/reverse-continue are running: look for raises */
     int catch_best;
+    pt_addr uncaught_fo;      /* looking for the raise of this frame object (rep_goto_uncaught) */
+    uint64_t postmortem_tick; /* the stop rep_goto_uncaught made: its raise counts as behind */
+    char postmortem_name[256];
     int stopped_bp; /* breakpoint that ended the last next/finish, 0 if none */
-    void (*progress)(void *ctx, uint64_t from, uint64_t to);
-    void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
+    void (*progress)(void *ctx, const struct rep_progress *p);
+    void *progress_ctx;
+    double prog_t0, prog_last; /* seconds (CLOCK_MONOTONIC): the motion's start, last report */
+    uint64_t prog_due;         /* tick of the next stop for a progress check */
+    uint64_t ticks_run;        /* ticks replayed forward so far (rep_stats) */
+    uint64_t restores;         /* snapshots restored so far */
+    int failed;                /* the replay stopped with an error (rep_failure) */
+    char fail_msg[768];
     int nbps, last_bp_id;
-    char checked_paths[64][256]; /* mapped files already identity-checked */
+    uint64_t out_shown; /* the furthest event whose output was shown (rep_output.c) */
+    int reprint;        /* show output again when re-executed (rr's behaviour) */
+    int (*out_hook)(void *ctx, int kind, const void *buf, size_t n, uint64_t event);
+    void *out_hook_ctx;
+    uint64_t retval_obj, retval_tick; /* rep_retval.c: valid while the tick is retval_tick */
+    char retval_func[256];
+    const char *retval_why;
+    int64_t eval_timeout_ns;           /* rep_eval.c: 0 for the default */
+    int eval_path;                     /* enum rep_eval_path */
+    struct pt_cond_layout cond_layout; /* for conditions checked in the tracee */
+    pt_addr eval_fn[8];                /* interpreter functions it calls, found on first use */
+    char checked_paths[64][256];       /* mapped files already identity-checked */
     int nchecked;
+    int running;               /* the program runs (one_stop's wait): the watchdog may act */
+    int dropped_signals;       /* signal stops since the last event (rep_signal.c) */
+    uint64_t cpu_budget_ms;    /* CPU time a run may take without a stop (rep_watchdog.c) */
+    uint64_t cpu_at_resume;    /* the tracee's CPU time (ms) when the current run began */
+    pid_t cpu_pid;             /* ... of this process */
+    char watchdog_msg[512];    /* why the watchdog killed the program, "" if it did not */
+    struct pt_sources sources; /* the trace's recorded sources (rep_sources.c), loaded on use */
+    int sources_loaded;
+    char **disk_texts; /* sources read from disk for pyintrospect, kept for the session */
+    size_t ndisk_texts;
+    struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
+    size_t nfiles;
 };
 
-/* rep_spawn.c */
+/* rep_loop.c: kill the replayed process and reap all its threads. */
+void rep_kill_process(struct rep_session *s);
+
+/* rep_sources.c: the recorded sources, as pyintrospect's source provider. */
+int rep_sources_attach(struct rep_session *s, struct pyi_session *pyi);
+void rep_sources_free(struct rep_session *s);
+/* rep_files.c */
 int rep_check_files(struct rep_session *s);
+const struct rep_file *rep_file_find(const struct rep_session *s, const char *path,
+                                     const struct pt_fileid *id);
+void rep_files_free(struct rep_session *s);
+/* rep_spawn.c */
 int rep_spawn(struct rep_session *s);
 /* rep_syscall.c: a syscall entry stop; replays the whole call up to its exit. */
 int rep_syscall(struct rep_session *s, const struct pt_stop *st);
+/* The syscall whose entry regs are s->entry_regs, for thread s->tid (s->foreign: it returned
+ * while another thread ran: its recorded clock is not checked, no signal follows). */
+int rep_syscall_at_entry(struct rep_session *s);
 int rep_divergence(struct rep_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Take the next event, which must be of type `want` (else divergence, naming `what`). */
@@ -104,15 +218,28 @@ int rep_sink_write(struct rep_session *s, int kind, const void *buf, size_t n);
 int rep_child_output(struct rep_session *s);
 /* rep_clock.c */
 int rep_clock_now(struct rep_session *s, uint64_t *tick);
-void rep_clock_interruptible(struct rep_session *s);
+int rep_clock_coarse(struct rep_session *s, uint64_t *count);
+void rep_clock_trap_at(struct rep_session *s, uint64_t at);
+/* rep_watchdog.c: while rep_run waits for the program, Ctrl-C and a periodic check that it is
+ * not spinning past its next event (counted dispatches) or running far longer than the
+ * recording did. */
+void rep_watchdog_install(struct rep_session *s);
+void rep_watchdog_begin(struct rep_session *s);
+void rep_watchdog_end(struct rep_session *s);
 int rep_clock_event(struct rep_session *s);
 int rep_clock_check(struct rep_session *s, uint64_t recorded);
 int rep_clock_prepare(struct rep_session *s);
-int rep_clock_trap(struct rep_session *s);
-/* rep_loop.c: run until any clock trap (a watch hit or a requested tick) or the end. */
+int rep_clock_trap(struct rep_session *s, int opcode);
+/* rep_loop.c: run until any clock trap (a watch hit or a requested tick) or the end; run n
+ * more bytecode dispatches (a trap after the n-th) or to the end. */
 int rep_run_until_trap(struct rep_session *s);
+int rep_run_dispatches(struct rep_session *s, uint64_t n);
 /* rep_nav.c */
 int rep_nav_ready(struct rep_session *s);
+/* Select, in pyintrospect, the Python thread of the thread that runs now. */
+int rep_pyi_follow(struct rep_session *s);
+/* A register by hardware number (0 rax ... 15 r15). */
+uint64_t rep_reg_value(const struct user_regs_struct *r, int hw);
 /* Watch configurations: empty; a frame and its callers (skip_self: callers only); the
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
@@ -135,7 +262,12 @@ int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w);
 int rep_present(struct rep_session *s, const struct pyi_pos *pos);
 int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);
+/* rep_locations.c: set bp->pending_why and bp->near for a breakpoint left pending */
+void rep_break_explain(struct rep_session *s, struct rep_bp *bp);
+/* The co_filename of loaded code matching `want` (a path or a path suffix). */
+int rep_loaded_file(struct rep_session *s, const char *want, char *out, size_t cap);
 /* rep_break.c */
+int rep_file_matches(const char *co_filename, const char *want);
 struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos);
 void rep_break_resolve_pending(struct rep_session *s);
 /* rep_catch.c */
@@ -144,11 +276,105 @@ int rep_catch_remove(struct rep_session *s);
 int rep_catch_is_trap(struct rep_session *s, uint64_t rip);
 int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r);
 int rep_catch_land(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+/* Does a catchpoint for `want` ("" any) catch an exception of type type_name? */
+int rep_catch_matches(const char *want, const char *type_name);
+/* rep_progress.c */
+void rep_progress_forward(struct rep_session *s);
+/* The counted dispatch at which the clock should stop to let progress be reported (0: none). */
+uint64_t rep_progress_due(const struct rep_session *s);
+void rep_progress_passed(struct rep_session *s, uint64_t now_c);
+/* rep_reverse.c: restore the latest snapshot before tick t if it is well ahead of now */
+int rep_skip_ahead(struct rep_session *s, uint64_t t);
+/* rep_retval.c: the value `finish` saw returned */
+/* Is the frame at addr running inside its caller's eval loop (returns push onto its stack)? */
+int rep_retval_inlined(struct rep_session *s, pt_addr frame);
+/* At finish's landing (before it is presented): note what the callee returned. */
+void rep_retval_note(struct rep_session *s, const struct pyi_pos *callee, int inlined,
+                     const struct pyi_pos *pos, pt_addr next_instr);
+
 /* rep_snap.c */
+/* Clone the stopped process pid by injecting clone(CLONE_PTRACE | SIGCHLD | flags) at a clock
+ * trap, and wait for the traced copy's first stop. */
+int rep_clone_stopped(pid_t pid, uint64_t flags, pid_t *child);
 int rep_snapshot(struct rep_session *s);
 int rep_restore(struct rep_session *s, int index);
 int rep_snap_before(struct rep_session *s, uint64_t t);
 void rep_snap_free(struct rep_session *s);
+/* rep_thread.c: threads, the recorded schedule, and thread creation. */
+struct rep_thread *rep_thread_by_rec(struct rep_session *s, pid_t rec_tid);
+struct rep_thread *rep_thread_by_tid(struct rep_session *s, pid_t tid);
+struct rep_thread *rep_thread_cur(struct rep_session *s);
+/* The first thread, at startup. */
+void rep_threads_init(struct rep_session *s);
+/* Make thread index i the one pytt operates on (s->tid) and, if current, the running one. */
+void rep_thread_act(struct rep_session *s, int i);
+/* Take the events that apply before the current thread runs on: other threads' syscall
+ * completions and switches whose moment has come (at: the current thread's state now: 0
+ * stopped anywhere, PT_SWITCH_ENTRY at a syscall entry, PT_SWITCH_TICK at counted dispatch
+ * `tick`, PT_SWITCH_EXITED gone). Returns 1 if the current thread changed. */
+int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick);
+/* A stop of a thread that is not the current one (a new thread's first stop, a thread's
+ * end). */
+int rep_thread_other_stop(struct rep_session *s, const struct pt_stop *st);
+/* Replay a clone that creates a thread: execute it, fix the thread ids the program sees. */
+int rep_clone_thread(struct rep_session *s, struct user_regs_struct *r, uint64_t flags);
+/* A snapshot: keep every thread's state (cur_regs: the current thread's registers). */
+int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
+                     const struct user_regs_struct *cur_regs);
+/* In a fresh copy of a snapshot (one thread, a copy of the one that made it), make its first
+ * thread the recorded process's first (or the first alive) and create the others again. */
+int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_t copy);
+/* A thread was created (rep_clone_thread): it gets the next user number (rep_threadnum.c). */
+void rep_thread_seen(struct rep_session *s, const struct rep_thread *t);
+void rep_threads_seen_free(struct rep_session *s);
+/* Is the thread that runs the one motions follow (or is any thread fine)? */
+int rep_in_selected_thread(struct rep_session *s);
+/* After a thread ran sigaltstack: remember its alternate stack (snapshots recreate it). */
+void rep_thread_note_altstack(struct rep_session *s, const uint64_t args[6], int64_t ret);
+/* The counted dispatch at which the recording switched away from the current thread next
+ * (0: none soon). */
+uint64_t rep_sched_switch_tick(struct rep_session *s);
+/* rep_copy.c: a throwaway copy of the stopped replay that runs injected calls */
+enum rep_copy_end {
+    REP_COPY_RUNNING = 0,
+    REP_COPY_EXITED,      /* exit/exit_group (end_code: status) */
+    REP_COPY_CRASHED,     /* a synchronous signal or death by signal (end_code: signal) */
+    REP_COPY_TIMEOUT,     /* a call ran longer than timeout_ns */
+    REP_COPY_INTERRUPTED, /* Ctrl-C */
+};
+struct rep_copy {
+    pid_t pid;
+    int pid_gone; /* reaped already */
+    struct pt_mem mem;
+    struct user_regs_struct base; /* the replay's registers at the stop */
+    pt_addr scratch;              /* memory mapped in the copy for call arguments */
+    size_t scratch_len, scratch_used;
+    struct pt_fdkinds fds;         /* which descriptors are the program's stdout/stderr */
+    uint8_t own_fd[PT_MAX_FD / 8]; /* descriptors the copy opened itself */
+    int opening;                   /* the syscall in progress is an allowed open */
+    int via_stub;                  /* ... is run from pytt's stub at its exit (see rep_copy.c) */
+    uint64_t call_nr, call_args[6];
+    struct pt_buf out;             /* what it wrote to stdout/stderr */
+    int out_cut;                   /* more than that was written */
+    int discard_output;            /* swallow such writes instead (still reported done) */
+    int64_t timeout_ns;            /* per call */
+    int end, end_code;             /* enum rep_copy_end and its detail */
+    uint64_t crash_pc, ret;
+    int refused;            /* syscalls refused (EPERM) so far */
+    char refused_first[64]; /* the first one's name */
+};
+/* Fork the replay at its current stop (a bytecode instruction) into c. */
+int rep_copy_open(struct rep_session *s, struct rep_copy *c, int64_t timeout_ns);
+/* Copy bytes into the copy's scratch memory (kept until rep_copy_reset_scratch). */
+int rep_copy_put(struct rep_copy *c, const void *data, size_t n, pt_addr *at);
+void rep_copy_reset_scratch(struct rep_copy *c, size_t keep);
+/* Call fn(args...) in the copy: 0 when it returned (*ret = rax), 1 when the copy ended or
+ * timed out instead (c->end says how; the copy accepts no more calls), -1 on error. */
+int rep_copy_call(struct rep_copy *c, pt_addr fn, const uint64_t *args, int nargs, uint64_t *ret);
+/* Why the copy ended, in words. */
+const char *rep_copy_end_str(const struct rep_copy *c, char *buf, size_t cap);
+void rep_copy_close(struct rep_copy *c);
+
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);

@@ -2,9 +2,11 @@
  * rep_mmap: mmap and mremap during replay. Memory mappings are real (the program runs in
  * them), so these calls execute, but always at the recorded address (MAP_FIXED_NOREPLACE for
  * calls that let the kernel choose, so a diverged layout fails instead of clobbering). A file
- * mapping is rebuilt as the recording decided (rec_mmap.c): the same file re-opened inside the
- * tracee by path after an identity check (openat + mmap + close, issued from this syscall
- * stop), or an anonymous mapping filled with the recorded bytes.
+ * mapping is rebuilt as the recording decided (rec_mmap.c): the file checked when the replay
+ * started (rep_files.c; the trace's copy when packed) opened inside the tracee without
+ * following links or blocking, verified to be that very file, mapped and closed (openat + mmap
+ * + close, injected from pytt's syscall stub), or an anonymous mapping filled with the
+ * recorded bytes.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -18,32 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
-
-static int check_mapped_file(struct rep_session *s)
-{
-    const char *path = s->ev.map_path;
-    for (int i = 0; i < s->nchecked; i++) {
-        if (strcmp(s->checked_paths[i], path) == 0) {
-            return 0;
-        }
-    }
-    struct pt_fileid now;
-    if (pt_fileid_of(path, &now) < 0) {
-        return pt_fail("%s, mapped by the program when recording, is missing now", path);
-    }
-    if (!pt_fileid_equal(&now, &s->ev.map_id)) {
-        char was[128];
-        snprintf(was, sizeof was, "%s", pt_fileid_str(&s->ev.map_id));
-        return pt_fail("%s, mapped by the program when recording, has changed since (recorded: "
-                       "%s; now: %s); replay needs the exact file",
-                       path, was, pt_fileid_str(&now));
-    }
-    if (s->nchecked < 64 && strlen(path) < sizeof s->checked_paths[0]) {
-        snprintf(s->checked_paths[s->nchecked++], sizeof s->checked_paths[0], "%s", path);
-    }
-    return 0;
-}
 
 static uint64_t fixed_flags(uint64_t flags)
 {
@@ -75,8 +53,8 @@ static int run_instead(struct rep_session *s, long nr, const uint64_t a[6], int6
     r.r8 = a[4];
     r.r9 = a[5];
     struct pt_stop st;
-    if (pt_setregs(s->pid, &r) < 0 || pt_resume_syscall(s->pid, 0) < 0 ||
-        pt_wait(s->pid, &st) < 0 || st.kind != PT_STOP_SYSCALL_EXIT || pt_getregs(s->pid, &x) < 0) {
+    if (pt_setregs(s->tid, &r) < 0 || pt_resume_syscall(s->tid, 0) < 0 ||
+        pt_wait(s->tid, &st) < 0 || st.kind != PT_STOP_SYSCALL_EXIT || pt_getregs(s->tid, &x) < 0) {
         return pt_fail("replaying %s: the substituted call did not complete",
                        pt_syscall_name(s->ev.nr));
     }
@@ -88,37 +66,68 @@ static int finish(struct rep_session *s, const struct user_regs_struct *r)
 {
     struct user_regs_struct x = *r;
     x.rax = (uint64_t)s->ev.ret;
-    return pt_setregs(s->pid, &x);
+    return pt_setregs(s->tid, &x);
 }
 
+/* The descriptor the replayed process opened must be the file checked at rep_open. */
+static int same_file(struct rep_session *s, const struct rep_file *f, int64_t fd)
+{
+    char fdpath[64];
+    struct stat st;
+    snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%lld", (int)s->pid, (long long)fd);
+    if (stat(fdpath, &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != f->dev ||
+        st.st_ino != f->ino) {
+        return pt_fail("%s is no longer the file checked when the replay started", f->use);
+    }
+    return 0;
+}
+
+static int stub_call(struct rep_session *s, long nr, const uint64_t a[6], int64_t *ret)
+{
+    return pt_inject_syscall(s->tid, PT_PAGE_STUB_SYSCALL, nr, a, ret);
+}
+
+/* Map the file again: the program's call is skipped, then pytt opens the checked file inside
+ * the process, maps it at the recorded address and closes it, all from its own syscall stub
+ * (the only place the replay's seccomp filter lets open and close run from). */
 static int map_file(struct rep_session *s, const struct user_regs_struct *r)
 {
-    const char *path = s->ev.map_path;
-    size_t n = strlen(path) + 1;
-    if (n > PT_PAGE_SCRATCH_LEN) {
-        return pt_fail("mapped file path too long: %s", path);
+    const struct rep_file *f = rep_file_find(s, s->ev.map_path, &s->ev.map_id);
+    uint64_t none[6] = {0, 0, 0, 0, 0, 0};
+    int64_t fd, ret, ignored;
+    if (!f) {
+        return rep_divergence(s, "the trace maps %s, which it did not list when opened",
+                              s->ev.map_path);
     }
-    if (check_mapped_file(s) < 0 || pt_mem_write(&s->mem, PT_PAGE_SCRATCH, path, n) < 0) {
+    size_t n = strlen(f->use) + 1;
+    if (n > PT_PAGE_SCRATCH_LEN) {
+        return pt_fail("mapped file path too long: %s", f->use);
+    }
+    if (run_instead(s, -1, none, &ignored) < 0 ||
+        pt_mem_write(&s->mem, PT_PAGE_SCRATCH, f->use, n) < 0) {
         return -1;
     }
-    uint64_t open_args[6] = {(uint64_t)AT_FDCWD, PT_PAGE_SCRATCH, O_RDONLY | O_CLOEXEC, 0, 0, 0};
-    int64_t fd, ret, ignored;
-    if (run_instead(s, SYS_openat, open_args, &fd) < 0) {
+    uint64_t open_args[6] = {(uint64_t)AT_FDCWD,
+                             PT_PAGE_SCRATCH,
+                             O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+                             0,
+                             0,
+                             0};
+    if (stub_call(s, SYS_openat, open_args, &fd) < 0) {
         return -1;
     }
     if (fd < 0) {
-        return pt_fail("replay could not open %s inside the replayed process (error %lld)", path,
+        return pt_fail("replay could not open %s inside the replayed process (error %lld)", f->use,
                        (long long)-fd);
-    }
-    struct user_regs_struct x;
-    if (pt_getregs(s->pid, &x) < 0) {
-        return -1;
     }
     uint64_t mmap_args[6] = {(uint64_t)s->ev.ret, r->rsi,       r->rdx,
                              fixed_flags(r->r10), (uint64_t)fd, r->r9};
     uint64_t close_args[6] = {(uint64_t)fd, 0, 0, 0, 0, 0};
-    if (pt_rerun_syscall(s->pid, &x, SYS_mmap, mmap_args, &ret) < 0 ||
-        pt_rerun_syscall(s->pid, &x, SYS_close, close_args, &ignored) < 0) {
+    int rc = same_file(s, f, fd);
+    if (rc == 0 && stub_call(s, SYS_mmap, mmap_args, &ret) < 0) {
+        rc = -1;
+    }
+    if (stub_call(s, SYS_close, close_args, &ignored) < 0 || rc < 0) {
         return -1;
     }
     return check_result(s, ret) < 0 ? -1 : finish(s, r);

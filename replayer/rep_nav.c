@@ -24,13 +24,15 @@
 #include "rep_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_pack.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_pyver.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-static uint64_t reg_value(const struct user_regs_struct *r, int hw)
+uint64_t rep_reg_value(const struct user_regs_struct *r, int hw)
 {
     switch (hw) {
     case 0:
@@ -78,14 +80,21 @@ struct pyi_session *rep_pyi(struct rep_session *s)
         pyi_close(s->pyi);
         s->pyi = NULL;
     }
-    if (!s->pyi && pyi_open(&s->pyi, s->pid, &s->mem) < 0) {
-        s->pyi = NULL;
-        return NULL;
+    if (!s->pyi) {
+        char *debug = pt_pack_debug_root(s->opt.trace_dir); /* a packed trace's DWARF first */
+        int rc = pyi_open_with_debug(&s->pyi, s->pid, &s->mem, debug);
+        free(debug);
+        if (rc < 0) {
+            s->pyi = NULL;
+            return NULL;
+        }
+        rep_sources_attach(s, s->pyi);
     }
     s->pyi_pid = s->pid;
     return s->pyi;
 }
 
+<<<<<<< HEAD
 /* A 3.10 recording made before the clock routed the main loop's switch: its clock misses a
  * frame's first instruction, so stepping cannot be exact. */
 static int check_switch(struct rep_session *s, struct pyi_session *p)
@@ -96,6 +105,17 @@ static int check_switch(struct rep_session *s, struct pyi_session *p)
                        "dispatch (recorded by an older pytt, or its switch was not found): "
                        "re-record it to debug it; `pytt replay DIR -a` still replays it",
                        v->name);
+=======
+int rep_pyi_follow(struct rep_session *s)
+{
+    struct pyi_session *p = rep_pyi(s);
+    struct rep_thread *c = rep_thread_cur(s);
+    if (!p) {
+        return -1;
+    }
+    if (c && s->nthreads > 1 && pyi_select_thread_tid(p, c->rec_tid) < 0) {
+        pt_err_clear(); /* a thread with no Python state yet: keep the selection */
+>>>>>>> main
     }
     return 0;
 }
@@ -118,8 +138,15 @@ int rep_nav_ready(struct rep_session *s)
         pyi_dispatch_regs(p, handlers, &s->instr_reg, &s->frame_reg) < 0) {
         return -1;
     }
+<<<<<<< HEAD
     s->keep_last = pyi_needs_last_dispatch(p);
     s->keep_traced_off = pyi_frame_traced_offset(p);
+=======
+    if (pyi_stack_reg(p, handlers, &s->stack_reg) < 0) {
+        s->stack_reg = -1; /* return values unknown (rep_retval.c); navigation is unaffected */
+        pt_err_clear();
+    }
+>>>>>>> main
     /* what `catch raise` plants on, found now: it can be set at the end of the recording too,
      * where there is no process to look in */
     if (!s->nbp_addr && pyi_symbol_addr(p, "PyTraceBack_Here", &s->nbp_addr) < 0) {
@@ -149,6 +176,7 @@ static int stopped_opcode(struct rep_session *s, const struct user_regs_struct *
         pt_mem_read(&s->mem, PT_CLOCK_ORIG, orig, sizeof orig) < 0) {
         return -1;
     }
+<<<<<<< HEAD
     for (int i = 0; i < 256; i++) {
         if (orig[i] == s->presented) {
             return i;
@@ -164,12 +192,17 @@ static int here_dispatch(struct rep_session *s, struct pyi_dispatch *d)
     uint64_t last[4] = {0, 0, 0, 0};
     memset(d, 0, sizeof *d);
     if (pt_getregs(s->pid, &r) < 0) {
+=======
+    int opcode;
+    if (pt_getregs(s->tid, &r) < 0) {
+>>>>>>> main
         return -1;
     }
     d->opcode = stopped_opcode(s, &r);
     if (d->opcode < 0) {
         return pt_fail("the replay is not stopped at a bytecode instruction");
     }
+<<<<<<< HEAD
     d->frame = reg_value(&r, s->frame_reg);
     d->next_instr = reg_value(&r, s->instr_reg);
     if (s->keep_last && pt_mem_read(&s->mem, PT_CLOCK_LAST, last, sizeof last) < 0) {
@@ -180,6 +213,35 @@ static int here_dispatch(struct rep_session *s, struct pyi_dispatch *d)
     d->traced_frame = last[2];
     d->traced_instr = last[3];
     return 0;
+=======
+    pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
+    *next_instr = rep_reg_value(&r, s->instr_reg);
+    return pyi_position(p, rep_reg_value(&r, s->frame_reg), *next_instr, pos);
+}
+
+int rep_here_selected(struct rep_session *s, struct pyi_pos *pos)
+{
+    const struct pyi_frame *f;
+    size_t n;
+    pt_addr instr;
+    if (rep_in_selected_thread(s)) {
+        return rep_here(s, pos);
+    }
+    /* another thread is selected: it waits (for the GIL, a lock, a syscall) where its
+     * innermost frame's current instruction is */
+    struct pyi_session *p = rep_pyi(s);
+    if (!p || pyi_select_thread_tid(p, s->sel_tid) < 0 || pyi_frames(p, &f, &n) < 0) {
+        return -1;
+    }
+    if (n == 0) {
+        return pt_fail("the selected thread (tid %d) runs no Python code at this moment",
+                       (int)s->sel_tid);
+    }
+    if (pyi_frame_instr(p, f[0].iframe, &instr) < 0) {
+        return -1;
+    }
+    return pyi_position(p, f[0].iframe, instr, pos);
+>>>>>>> main
 }
 
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr)
@@ -240,28 +302,54 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
     struct pyi_dispatch d;
     int opcode;
     uint64_t handler;
+<<<<<<< HEAD
     if (here_dispatch(s, &d) < 0 || pyi_present(s->pyi, &d, pos) < 0 ||
         pt_getregs(s->pid, &r) < 0) {
         return -1;
     }
     if (pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
         if (pt_mem_read(&s->mem, PT_CLOCK_ORIG + (pt_addr)opcode * 8, &handler, 8) < 0) {
+=======
+    if (pt_getregs(s->tid, &r) < 0) {
+        return -1;
+    }
+    uint64_t next_instr = rep_reg_value(&r, s->instr_reg);
+    int trap = pt_clock_is_trap(&s->clock, r.rip, &opcode);
+    /* Not when the program traces itself (sys.settrace: every dispatch goes through opcode
+     * 255, DO_TRACING, which reads prev_instr as the previous instruction), and not for an
+     * instruction without a line (an exception handler's start): the frame then keeps showing
+     * the instruction it came from, the call's line. */
+    if (trap && opcode != 255 && pos->line >= 0 &&
+        pt_mem_write(&s->mem, pos->frame + (pt_addr)s->prev_instr_off, &next_instr, 8) < 0) {
+        return -1;
+    }
+    if (trap) {
+        if (pt_clock_handler_after_trap(&s->mem, opcode, &handler) < 0) {
+>>>>>>> main
             return -1;
         }
         r.rip = handler;
-        if (pt_setregs(s->pid, &r) < 0) {
+        if (pt_setregs(s->tid, &r) < 0) {
             return -1;
         }
         s->presented = handler;
     }
+<<<<<<< HEAD
     return 0;
+=======
+    pyi_invalidate(s->pyi);
+    struct rep_thread *c = rep_thread_cur(s);
+    if (c) {
+        s->sel_tid = c->rec_tid; /* a stop selects its thread, as in gdb */
+    }
+    return rep_pyi_follow(s);
+>>>>>>> main
 }
 
 /* One more dispatch; returns 1 at a trap, 0 if the replay ended. */
 static int dispatch_once(struct rep_session *s)
 {
-    uint64_t now;
-    if (rep_clock_now(s, &now) < 0 || rep_run_to_tick(s, now + 1) < 0) {
+    if (rep_run_dispatches(s, 1) < 0) {
         return -1;
     }
     return s->state == REP_READY;
@@ -307,7 +395,7 @@ int rep_watch_frame_starts(struct rep_session *s, struct pt_watch *w)
 }
 
 /* A trap at a breakpoint hit: count it and stop there. */
-static int at_breakpoint(struct rep_session *s, struct pyi_pos *pos, pt_addr next_instr)
+static int at_breakpoint(struct rep_session *s, const struct pyi_pos *pos, pt_addr next_instr)
 {
     struct rep_bp *bp = rep_bp_check(s, next_instr, pos);
     if (!bp) {
@@ -319,6 +407,31 @@ static int at_breakpoint(struct rep_session *s, struct pyi_pos *pos, pt_addr nex
         rep_break_delete(s, bp->id);
     }
     return 1;
+}
+
+/* Whether a watched motion stops at this trap: 1 stop, 0 go on, -1 error; it may change the
+ * watch (next follows the frame into its caller). */
+typedef int (*watch_stop)(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                          pt_addr next_instr, void *ctx);
+
+/* Run with the watch w until stop says so at a trap (1, that stop presented) or the end (0). */
+static int run_watched_until(struct rep_session *s, struct pt_watch *w, watch_stop stop, void *ctx,
+                             struct pyi_pos *pos)
+{
+    for (;;) {
+        pt_addr next_instr;
+        int r = rep_run_watched(s, w);
+        if (r <= 0) {
+            return r;
+        }
+        if (rep_here_instr(s, pos, &next_instr) < 0) {
+            return -1;
+        }
+        int st = stop(s, w, pos, next_instr, ctx);
+        if (st != 0) {
+            return st < 0 || rep_present(s, pos) < 0 ? -1 : 1;
+        }
+    }
 }
 
 int rep_stopped_at_breakpoint(const struct rep_session *s)
@@ -336,6 +449,9 @@ int rep_step(struct rep_session *s, struct pyi_pos *pos)
         if (r <= 0) {
             return r;
         }
+        if (!rep_in_selected_thread(s)) {
+            continue; /* another thread's instruction: step follows the selected one */
+        }
         if (rep_here(s, pos) < 0) {
             return -1;
         }
@@ -345,38 +461,57 @@ int rep_step(struct rep_session *s, struct pyi_pos *pos)
     }
 }
 
+/* next: a line event in the watched frames; returning into a caller follows it there. */
+static int next_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                     pt_addr next_instr, void *ctx)
+{
+    struct pyi_pos *here = ctx;
+    int watched = rep_watch_has_frame(w, w->nframes, pos->frame);
+    if (at_breakpoint(s, pos, next_instr) || (watched && pos->line_event)) {
+        return 1;
+    }
+    if (watched && pos->frame != here->frame) {
+        /* returned into a caller: from now on that frame and its callers */
+        if (rep_watch_frames(s, pos->frame, w, 0) < 0 || rep_watch_breakpoints(s, w) < 0) {
+            return -1;
+        }
+        *here = *pos;
+    }
+    return 0;
+}
+
 int rep_next(struct rep_session *s, struct pyi_pos *pos)
 {
     struct pyi_pos here;
     struct pt_watch w;
     s->stopped_bp = 0;
-    if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+    if (rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0) {
         return -1;
     }
     if (rep_watch_frames(s, here.frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    for (;;) {
-        pt_addr next_instr;
-        int r = rep_run_watched(s, &w);
-        if (r <= 0) {
-            return r;
-        }
-        if (rep_here_instr(s, pos, &next_instr) < 0) {
-            return -1;
-        }
-        int watched = rep_watch_has_frame(&w, w.nframes, pos->frame);
-        if (at_breakpoint(s, pos, next_instr) || (watched && pos->line_event)) {
-            return rep_present(s, pos) < 0 ? -1 : 1;
-        }
-        if (watched && pos->frame != here.frame) {
-            /* returned into a caller: from now on that frame and its callers */
-            if (rep_watch_frames(s, pos->frame, &w, 0) < 0 || rep_watch_breakpoints(s, &w) < 0) {
-                return -1;
-            }
-            here = *pos;
-        }
+    return run_watched_until(s, &w, next_stop, &here, pos);
+}
+
+struct finish_ctx {
+    int ncallers, inlined;
+    struct pyi_pos here;
+};
+
+/* finish: a dispatch in one of the first ncallers watched frames (the callers: the value the
+ * function returned is noted there), or a hit. */
+static int finish_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                       pt_addr next_instr, void *ctx)
+{
+    struct finish_ctx *f = ctx;
+    if (!rep_watch_has_frame(w, f->ncallers, pos->frame) && !at_breakpoint(s, pos, next_instr)) {
+        return 0;
     }
+    if (!s->stopped_bp) {
+        rep_retval_note(s, &f->here, f->inlined, pos, next_instr);
+    }
+    return 1;
 }
 
 int rep_finish(struct rep_session *s, struct pyi_pos *pos)
@@ -384,32 +519,21 @@ int rep_finish(struct rep_session *s, struct pyi_pos *pos)
     struct pyi_pos here;
     struct pt_watch w;
     s->stopped_bp = 0;
-    if (rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+    if (rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0) {
         return -1;
     }
+    int inlined = rep_retval_inlined(s, here.frame);
     if (rep_watch_frames(s, here.frame, &w, 1) < 0) {
         return -1;
     }
     if (w.nframes == 0) {
         return pt_fail("\"finish\" not meaningful in the outermost frame");
     }
-    int ncallers = w.nframes;
+    struct finish_ctx f = {w.nframes, inlined, here};
     if (rep_watch_breakpoints(s, &w) < 0) {
         return -1;
     }
-    for (;;) {
-        pt_addr next_instr;
-        int r = rep_run_watched(s, &w);
-        if (r <= 0) {
-            return r;
-        }
-        if (rep_here_instr(s, pos, &next_instr) < 0) {
-            return -1;
-        }
-        if (rep_watch_has_frame(&w, ncallers, pos->frame) || at_breakpoint(s, pos, next_instr)) {
-            return rep_present(s, pos) < 0 ? -1 : 1;
-        }
-    }
+    return run_watched_until(s, &w, finish_stop, &f, pos);
 }
 
 /* Is this the main script's module code starting? Run from C (`python app.py`, `-c`) it has
@@ -439,7 +563,7 @@ static int maybe_main_module(struct rep_session *s)
     struct user_regs_struct r;
     pt_addr previous;
     char name[64], file[8];
-    if (pt_getregs(s->pid, &r) < 0 || pyi_frame_brief(s->pyi, reg_value(&r, s->frame_reg),
+    if (pt_getregs(s->tid, &r) < 0 || pyi_frame_brief(s->pyi, rep_reg_value(&r, s->frame_reg),
                                                       &previous, name, sizeof name, file, 0) < 0) {
         pt_err_clear();
         return 1; /* let the full check decide */
@@ -490,4 +614,139 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
             return r;
         }
     }
+}
+
+/* ---- until LINE ------------------------------------------------------------------------------ */
+
+/* The instructions of code where a 'line' event for a line >= line can fire; *n = how many
+ * there are (more than max: only the first max are stored); *last = the code's last line. */
+static int lines_from(struct rep_session *s, pt_addr code, int line, uint64_t *addrs, int max,
+                      int *n, int *last)
+{
+    size_t it = 0;
+    struct pyi_instr in;
+    struct pyi_code_info ci;
+    int rc;
+    if (pyi_code_info(s->pyi, code, &ci) < 0) {
+        return -1;
+    }
+    pt_addr code0 = 0;
+    *n = 0;
+    *last = -1;
+    while ((rc = pyi_code_next_instr(s->pyi, code, &it, &in)) == 1) {
+        if (in.line > *last) {
+            *last = in.line;
+        }
+        if (in.line >= line && in.traced && (in.seq_event || in.jump_target)) {
+            if (*n < max && pyi_code_instr_addr(s->pyi, code, in.offset, &code0) == 0) {
+                addrs[*n] = code0;
+            }
+            (*n)++;
+        }
+    }
+    return rc;
+}
+
+struct until_ctx {
+    pt_addr frame;
+    int line, *reached;
+};
+
+/* until LINE: a line event of a line >= line in the frame (reached), the frame returned (a
+ * dispatch in a watched caller), or a breakpoint hit. */
+static int until_stop(struct rep_session *s, struct pt_watch *w, const struct pyi_pos *pos,
+                      pt_addr next_instr, void *ctx)
+{
+    struct until_ctx *u = ctx;
+    *u->reached = pos->frame == u->frame && pos->line_event && pos->line >= u->line;
+    int returned = pos->frame != u->frame && rep_watch_has_frame(w, w->nframes, pos->frame);
+    return *u->reached || returned || at_breakpoint(s, pos, next_instr);
+}
+
+/* Where the selected frame is (pyi_frame_selected: `up` moves it): its frame, code and line. */
+static int selected_frame(struct rep_session *s, struct pyi_pos *here)
+{
+    const struct pyi_frame *f;
+    size_t n, sel = pyi_frame_selected(s->pyi);
+    struct pyi_pos caller;
+    if (sel > 0) { /* read before rep_here, which forgets the frames and the selection */
+        if (pyi_frames(s->pyi, &f, &n) < 0 || sel >= n) {
+            return -1;
+        }
+        caller.frame = f[sel].iframe;
+        caller.code = f[sel].code;
+        caller.line = f[sel].line;
+        snprintf(caller.name, sizeof caller.name, "%s", f[sel].funcname);
+        snprintf(caller.filename, sizeof caller.filename, "%s", f[sel].filename);
+    }
+    if (rep_here_selected(s, here) < 0) {
+        return -1;
+    }
+    if (sel > 0) {
+        here->frame = caller.frame;
+        here->code = caller.code;
+        here->line = caller.line;
+        memcpy(here->name, caller.name, sizeof here->name);
+        memcpy(here->filename, caller.filename, sizeof here->filename);
+    }
+    return 0;
+}
+
+int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *reached)
+{
+    struct pyi_pos here;
+    struct pt_watch w;
+    uint64_t addrs[PT_WATCH_MAX];
+    int n, last;
+    *reached = 0;
+    s->stopped_bp = 0;
+    if (rep_nav_ready(s) < 0 || selected_frame(s, &here) < 0 ||
+        lines_from(s, here.code, line, addrs, PT_WATCH_MAX, &n, &last) < 0) {
+        return -1;
+    }
+    if (line <= here.line) {
+        return pt_fail("line %d is not after the current line %d: until only runs forwards (to "
+                       "go back: reverse-next, reverse-continue or goto)",
+                       line, here.line);
+    }
+    if (n == 0) {
+        return pt_fail("%s() has no code at line %d or after (its last line is %d): use finish, "
+                       "or break %s:%d and continue",
+                       here.name, line, last, here.filename, line);
+    }
+    /* callers: the frame returned first; the lines' instructions, unless there are too many
+     * for the watch, then every dispatch of the frame itself */
+    if (rep_watch_frames(s, here.frame, &w, n <= PT_WATCH_MAX / 2) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < n && n <= PT_WATCH_MAX / 2; i++) {
+        w.instrs[w.ninstrs++] = addrs[i];
+    }
+    if (rep_watch_breakpoints(s, &w) < 0) {
+        return -1;
+    }
+    struct until_ctx u = {here.frame, line, reached};
+    return run_watched_until(s, &w, until_stop, &u, pos);
+}
+
+/* ---- where an interrupted run stopped ---------------------------------------------------- */
+
+int rep_stop_here(struct rep_session *s, struct pyi_pos *pos)
+{
+    struct pyi_pos p;
+    pt_addr next_instr;
+    if (s->state != REP_READY) {
+        return 0;
+    }
+    if (s->nbp_stepover || rep_here_instr(s, &p, &next_instr) < 0) {
+        /* between two instructions (a syscall, a catchpoint): on to the next dispatch */
+        pt_err_clear();
+        if (dispatch_once(s) < 0) {
+            return -1;
+        }
+        if (s->state != REP_READY) {
+            return 0;
+        }
+    }
+    return rep_here(s, pos) < 0 || rep_present(s, pos) < 0 ? -1 : 1;
 }

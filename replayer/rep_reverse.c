@@ -35,13 +35,14 @@ static int now_tick(struct rep_session *s, uint64_t *t)
     return rep_clock_now(s, t);
 }
 
-/* Run forward to t; when that is far, stop NEAR_GAP ticks short to leave a snapshot there:
- * the user is likely to go back a little from t next. */
-#define NEAR_GAP 1024
+/* Run forward to t; when that is far, stop NEAR_GAP counted dispatches short to leave a
+ * snapshot there: the user is likely to go back a little from t next. (Any counted dispatch
+ * up to the last is a moment that exists: (C, 0).) */
+#define NEAR_GAP 64
 static int run_forward_to(struct rep_session *s, uint64_t now, uint64_t t)
 {
-    if (t - now > 8 * NEAR_GAP && s->auto_snap) {
-        if (rep_run_to_tick(s, t - NEAR_GAP) < 0) {
+    if (PT_TICK_C(t) > PT_TICK_C(now) + 8 * NEAR_GAP && s->auto_snap) {
+        if (rep_run_to_tick(s, PT_TICK(PT_TICK_C(t) - NEAR_GAP, 0)) < 0) {
             return -1;
         }
         if (s->state != REP_READY || rep_snapshot(s) < 0) {
@@ -51,6 +52,22 @@ static int run_forward_to(struct rep_session *s, uint64_t now, uint64_t t)
     return rep_run_to_tick(s, t);
 }
 
+/* Going forward to t (> now): start from the latest snapshot before t when it is ahead of now
+ * by more than a cheap replay, instead of replaying from here. Snapshots lie where the replay
+ * has been, so the output of what is skipped has been shown already. */
+#define SKIP_AHEAD (1ull << 16) /* counted dispatches: a cheap replay (CHEAP_RUN) */
+int rep_skip_ahead(struct rep_session *s, uint64_t t)
+{
+    uint64_t now;
+    int i = rep_snap_before(s, t + 1);
+    if (s->state != REP_READY || i < 0 || rep_clock_now(s, &now) < 0 ||
+        PT_TICK_C(s->snaps[i].tick) <= PT_TICK_C(now) + SKIP_AHEAD) {
+        pt_err_clear();
+        return 0;
+    }
+    return rep_restore(s, i);
+}
+
 int rep_goto_tick(struct rep_session *s, uint64_t t)
 {
     uint64_t now = 0;
@@ -58,13 +75,17 @@ int rep_goto_tick(struct rep_session *s, uint64_t t)
         return 0; /* already there, at the instruction (not on a catchpoint's trap) */
     }
     if (s->state == REP_READY && now < t) {
-        return run_forward_to(s, now, t);
+        if (rep_skip_ahead(s, t) < 0 || rep_clock_now(s, &now) < 0) {
+            return -1;
+        }
+        return now == t ? 0 : run_forward_to(s, now, t);
     }
     int i = rep_snap_before(s, t + 1);
     if (i < 0) {
-        return pt_fail("tick %llu is before the first moment pytt can reach (tick %llu)",
-                       (unsigned long long)t,
-                       (unsigned long long)(s->nsnaps ? s->snaps[0].tick : 0));
+        uint64_t first = s->nsnaps ? s->snaps[0].tick : 0;
+        return pt_fail("tick %llu.%llu is before the first moment pytt can reach (tick %llu.%llu)",
+                       (unsigned long long)PT_TICK_C(t), (unsigned long long)PT_TICK_K(t),
+                       (unsigned long long)PT_TICK_C(first), (unsigned long long)PT_TICK_K(first));
     }
     if (rep_restore(s, i) < 0) {
         return -1;
@@ -88,13 +109,15 @@ static int goto_disarmed(struct rep_session *s, uint64_t t)
 static int land(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
 {
     int rc = rep_goto(s, t, pos);
-    return rc == 0 ? pt_fail("tick %llu is past the recording's end", (unsigned long long)t) : rc;
+    return rc == 0 ? pt_fail("tick %llu.%llu is past the recording's end",
+                             (unsigned long long)PT_TICK_C(t), (unsigned long long)PT_TICK_K(t))
+                   : rc;
 }
 
 /* A watched hit leaves a snapshot (so landing on the last one is a restore instead of a second
- * replay of the interval) unless one lies within this many ticks before it: a breakpoint in a
- * hot loop must not fork at every iteration. */
-#define HIT_SNAP_GAP (1ull << 22)
+ * replay of the interval) unless one lies within this many counted dispatches before it: a
+ * breakpoint in a hot loop must not fork at every iteration. */
+#define HIT_SNAP_GAP (1ull << 18)
 
 /* Evaluate pred at the current trap (tick < end): remember the tick if it holds. */
 static int consider(struct rep_session *s, uint64_t end, rev_pred pred, void *ctx, uint64_t *best,
@@ -113,7 +136,8 @@ static int consider(struct rep_session *s, uint64_t end, rev_pred pred, void *ct
         *best = t;
         *found = 1;
         int near = rep_snap_before(s, t + 1);
-        if (snapshot_hits && (near < 0 || t - s->snaps[near].tick > HIT_SNAP_GAP) &&
+        if (snapshot_hits &&
+            (near < 0 || PT_TICK_C(t) - PT_TICK_C(s->snaps[near].tick) > HIT_SNAP_GAP) &&
             rep_snapshot(s) < 0) {
             return -1;
         }
@@ -138,7 +162,7 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
         if (rep_clock_now(s, &t) < 0) {
             return -1;
         }
-        if (t + 1 >= end) {
+        if (t >= end) {
             return 0;
         }
         if (++traps > budget) {
@@ -153,7 +177,7 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
             if (rc < 0) {
                 return -1;
             }
-        } else if (rep_run_to_tick(s, t + 1) < 0) {
+        } else if (rep_run_dispatches(s, 1) < 0) {
             return -1;
         }
         if (s->state != REP_READY) {
@@ -179,10 +203,11 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
 }
 
 /* find_last's parameters: watched traps allowed in one forward scan (~25 us each); a replay
- * short enough to repeat for every window (~2.5 ms of plain replay); the first window. */
+ * short enough to repeat for every window (~2.5 ms of plain replay), and the first window, in
+ * counted dispatches. */
 #define TRAP_BUDGET 4096
-#define CHEAP_RUN (1ull << 20)
-#define WINDOW0 128
+#define CHEAP_RUN (1ull << 16)
+#define WINDOW0 8
 
 /* The last tick in [now, end) where pred holds, watching as w says. Hits are often dense (the
  * current frame or a breakpoint inside a hot loop: a forward scan would trap at every
@@ -200,7 +225,7 @@ static int find_last(struct rep_session *s, uint64_t end, const struct pt_watch 
     if (rep_clock_now(s, &from) < 0) {
         return -1;
     }
-    if (end - from > CHEAP_RUN) {
+    if (PT_TICK_C(end) - PT_TICK_C(from) > CHEAP_RUN) {
         if (scan(s, end, w, pred, ctx, best, found, TRAP_BUDGET, &exhausted) < 0) {
             return -1;
         }
@@ -212,7 +237,8 @@ static int find_last(struct rep_session *s, uint64_t end, const struct pt_watch 
         }
     }
     for (uint64_t k = WINDOW0;; k *= 4) {
-        uint64_t lo = end - from > k ? end - k : from, b = 0;
+        uint64_t span = PT_TICK_C(end) - PT_TICK_C(from), b = 0;
+        uint64_t lo = span > k ? PT_TICK(PT_TICK_C(end) - k, 0) : from;
         int f = 0;
         if (goto_disarmed(s, lo) < 0 ||
             scan(s, end, w, pred, ctx, &b, &f, TRAP_BUDGET, &exhausted) < 0) {
@@ -244,7 +270,8 @@ static int scan_back(struct rep_session *s, uint64_t end, const struct pt_watch 
     int intervals = 0;
     for (int i = rep_snap_before(s, end); i >= 0; i = rep_snap_before(s, end)) {
         if (intervals++ > 0 && s->progress) {
-            s->progress(s->progress_ctx, s->snaps[i].tick, end);
+            struct rep_progress p = {.backward = 1, .from = s->snaps[i].tick, .to = end};
+            s->progress(s->progress_ctx, &p);
         }
         uint64_t start = s->snaps[i].tick;
         if (rep_restore(s, i) < 0 || find_last(s, end, w, pred, ctx, &best, &found) < 0) {
@@ -260,7 +287,7 @@ static int scan_back(struct rep_session *s, uint64_t end, const struct pt_watch 
 
 static int is_line(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
 {
-    return pos->line_event;
+    return pos->line_event && rep_in_selected_thread(s);
 }
 
 int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos)
@@ -271,13 +298,22 @@ int rep_reverse_step(struct rep_session *s, struct pyi_pos *pos)
         return -1;
     }
     uint64_t first = s->nsnaps ? s->snaps[0].tick : 0;
-    for (uint64_t k = 64;; k *= 2) {
-        uint64_t lo = now > first + k ? now - k : first;
+    /* windows from the counted dispatch k back to now: this one's interval, then 1, 2, 4... */
+    for (uint64_t k = 0;; k = k ? 2 * k : 1) {
+        uint64_t lo_c = PT_TICK_C(now) > k ? PT_TICK_C(now) - k : 0;
+        uint64_t lo = PT_TICK(lo_c, 0) > first ? PT_TICK(lo_c, 0) : first;
+        if (lo >= now) {
+            if (lo == first) {
+                return rep_goto_start(s, pos) < 0 ? -1 : 0; /* nothing before the start */
+            }
+            continue; /* now is a counted dispatch: its interval is empty */
+        }
         if (rep_goto_tick(s, lo) < 0) {
             return -1;
         }
         int near = rep_snap_before(s, lo + 1);
-        if (lo > first && (near < 0 || lo - s->snaps[near].tick > 4096) && rep_snapshot(s) < 0) {
+        if (lo > first && (near < 0 || lo_c - PT_TICK_C(s->snaps[near].tick) > 256) &&
+            rep_snapshot(s) < 0) {
             return -1; /* the next reverse steps start from here */
         }
         int exhausted;
@@ -305,7 +341,7 @@ int rep_reverse_next(struct rep_session *s, struct pyi_pos *pos)
     struct pyi_pos here;
     struct pt_watch w;
     uint64_t now;
-    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0 ||
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0 ||
         rep_watch_frames(s, here.frame, &w, 0) < 0) {
         return -1;
     }
@@ -328,7 +364,7 @@ int rep_reverse_finish(struct rep_session *s, struct pyi_pos *pos)
     struct pt_watch w;
     struct call_ctx c;
     uint64_t now;
-    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0) {
         return -1;
     }
     if (!here.previous) {
@@ -348,6 +384,27 @@ static int bp_hit(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, 
     return rep_bp_check(s, ni, pos) != NULL;
 }
 
+/* At the stop rep_goto_uncaught made, the uncaught exception's raise counts as behind the
+ * user (the program is shown post mortem): a catchpoint for it reports it there, once. */
+static int postmortem_catch(struct rep_session *s, uint64_t now, struct pyi_pos *pos, int *bp_id)
+{
+    if (!s->postmortem_tick || now != s->postmortem_tick) {
+        return 0;
+    }
+    for (int i = 0; i < s->nbps; i++) {
+        if (s->bps[i].is_catch && s->bps[i].enabled &&
+            rep_catch_matches(s->bps[i].func, s->postmortem_name)) {
+            *bp_id = s->bps[i].id;
+            s->bps[i].hits++;
+            snprintf(s->caught_name, sizeof s->caught_name, "%s", s->postmortem_name);
+            s->catch_skip_tick = now;
+            s->postmortem_tick = 0;
+            return rep_here(s, pos) < 0 ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
 {
     struct pt_watch w;
@@ -355,6 +412,10 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
     *bp_id = 0;
     if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0) {
         return -1;
+    }
+    int pm = postmortem_catch(s, now, pos, bp_id);
+    if (pm != 0) {
+        return pm;
     }
     rep_break_resolve_pending(s);
     rep_watch_init(s, &w);
@@ -409,8 +470,9 @@ int rep_goto(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
     return rep_here(s, pos) < 0 || rep_present(s, pos) < 0 ? -1 : 1;
 }
 
-int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
+static int never(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
 {
+<<<<<<< HEAD
     uint64_t end = s->tr.last_tick;
     if (end == 0) {
         return pt_fail("the recording has no Python moments to go to");
@@ -421,11 +483,64 @@ int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
         rc = land(s, end - back, pos);
     }
     return rc;
+=======
+    return 0;
+>>>>>>> main
 }
 
-void rep_set_progress(struct rep_session *s, void (*fn)(void *ctx, uint64_t from, uint64_t to),
-                      void *ctx)
+int rep_goto_uncaught(struct rep_session *s, struct pyi_pos *pos, char *name, size_t cap)
 {
-    s->progress = fn;
-    s->progress_ctx = ctx;
+    struct pt_watch w;
+    pt_addr fo;
+    int r = rep_goto_end(s, pos);
+    if (r <= 0 || rep_nav_ready(s) < 0) {
+        return r <= 0 ? r : -1;
+    }
+    int u = pyi_uncaught(s->pyi, &fo, name, cap);
+    if (u <= 0) {
+        return u < 0 ? -1 : 1; /* no uncaught exception: stay at the end */
+    }
+    uint64_t end;
+    if (rep_clock_now(s, &end) < 0) {
+        return -1;
+    }
+    rep_watch_init(s, &w);
+    s->uncaught_fo = fo;
+    s->catch_armed = 1;
+    s->catch_skip_tick = 0;
+    r = scan_back(s, end, &w, never, NULL, pos);
+    s->catch_armed = 0;
+    s->uncaught_fo = 0;
+    if (r == 0) { /* not found (the raise is before the first snapshot): the end, then */
+        return rep_goto_end(s, pos);
+    }
+    if (r > 0 && rep_clock_now(s, &s->postmortem_tick) == 0) {
+        s->catch_skip_tick = s->postmortem_tick;
+        snprintf(s->postmortem_name, sizeof s->postmortem_name, "%s", name);
+    }
+    return r < 0 ? -1 : 2;
+}
+
+/* The last Python moment: the last dispatch before the program ended. The trace knows the
+ * counted dispatch of its last syscall; from there, dispatches are run one at a time to the
+ * end (a short straight-line tail), and the last one is landed on. */
+int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
+{
+    uint64_t end_c = s->tr.last_tick, last = 0, t;
+    if (end_c == 0) {
+        return pt_fail("the recording has no Python moments to go to");
+    }
+    if (goto_disarmed(s, PT_TICK(end_c, 0)) < 0) {
+        return -1;
+    }
+    while (s->state == REP_READY && rep_clock_now(s, &t) == 0) {
+        last = t;
+        if (rep_run_dispatches(s, 1) < 0) {
+            return -1;
+        }
+    }
+    if (!last) {
+        return -1;
+    }
+    return land(s, last, pos);
 }

@@ -20,8 +20,13 @@ int rep_after_exit(struct rep_session *s)
     if (rep_clock_event(s) < 0) {
         return -1;
     }
+    /* other threads' syscalls seen returning before the signal came */
+    if (rep_sched_drain(s, 0, 0, 0) < 0) {
+        return -1;
+    }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
-    if (!nx || nx->type != PT_EV_SIGNAL || nx->tick != 0) {
+    struct rep_thread *c = rep_thread_cur(s);
+    if (!nx || nx->type != PT_EV_SIGNAL || nx->tick != 0 || !c || nx->tid != c->rec_tid) {
         return 0;
     }
     return rep_deliver_logged_signal(s);
@@ -32,14 +37,19 @@ int rep_deliver_logged_signal(struct rep_session *s)
     if (pt_tracer_next(&s->tr, &s->ev) != 1) {
         return -1;
     }
+    struct rep_thread *c = rep_thread_cur(s);
+    if (!c || s->ev.tid != c->rec_tid) {
+        return rep_divergence(s, "the recording delivers %s to thread %d, which is not running",
+                              strsignal(s->ev.signo), (int)s->ev.tid);
+    }
     siginfo_t si;
     memcpy(&si, s->ev.siginfo, sizeof si);
     struct user_regs_struct r;
-    if (s->ev.tick && (pt_getregs(s->pid, &r) < 0 ||
-                       (pt_clock_as_plain(&s->clock, &r) && pt_setregs(s->pid, &r) < 0))) {
+    if (s->ev.tick && (pt_getregs(s->tid, &r) < 0 ||
+                       (pt_clock_as_plain(&s->clock, &r) && pt_setregs(s->tid, &r) < 0))) {
         return -1; /* at a breakpoint's (watch) trampoline: the recording was at a plain one */
     }
-    if (pt_deliver_signal(s->pid, &si) < 0) {
+    if (pt_deliver_signal(s->pid, s->tid, &si) < 0) {
         return pt_wrap("replaying the delivery of %s (event %llu, tick %llu)",
                        strsignal(si.si_signo), (unsigned long long)s->ev.seq,
                        (unsigned long long)s->ev.tick);
@@ -68,32 +78,41 @@ static int replay_rdtsc(struct rep_session *s, struct user_regs_struct *r)
         r->rcx = s->ev.rcx;
     }
     r->rip += s->ev.insn_len;
-    return pt_setregs(s->pid, r);
+    return pt_setregs(s->tid, r);
 }
 
 int rep_signal_stop(struct rep_session *s, int sig)
 {
     siginfo_t si;
     struct user_regs_struct r;
-    if (ptrace(PTRACE_GETSIGINFO, s->pid, NULL, &si) < 0) {
-        return pt_fail_errno("ptrace(PTRACE_GETSIGINFO, %d)", (int)s->pid);
+    if (ptrace(PTRACE_GETSIGINFO, s->tid, NULL, &si) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GETSIGINFO, %d)", (int)s->tid);
     }
-    if (pt_getregs(s->pid, &r) < 0) {
+    if (pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
     int opcode;
     if (sig == SIGTRAP && pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
-        int early;
-        if (pt_clock_settle(&s->clock, &s->mem, r.rip, &early) < 0) {
-            return -1;
-        }
-        return early ? 0 : rep_clock_trap(s);
+        return rep_clock_trap(s, opcode);
     }
     if (sig == SIGTRAP && rep_catch_is_trap(s, r.rip)) {
         return rep_catch_trap(s, &r);
     }
     if (sig == SIGSEGV && si.si_code == SI_KERNEL && is_rdtsc(s, r.rip)) {
         return replay_rdtsc(s, &r);
+    }
+    if (sig == SIGSYS && si.si_code == 1 /* SYS_SECCOMP */) {
+        return rep_divergence(s,
+                              "the program made syscall %s (number %d) at 0x%llx, which replay "
+                              "never runs for real: pytt's seccomp filter stopped it",
+                              si.si_arch == 0xc000003e ? pt_syscall_name(si.si_syscall) : "?",
+                              si.si_syscall, r.rip);
+    }
+    if (++s->dropped_signals > 1000) {
+        return rep_divergence(s,
+                              "the program keeps receiving %s (1000 times without reaching "
+                              "its next event)",
+                              strsignal(sig));
     }
     int sync = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
     if (sync && si.si_code > 0) { /* SI_KERNEL too: general-protection faults (rec_signal.c) */

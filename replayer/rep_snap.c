@@ -32,10 +32,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-/* Clone the stopped process `pid` (injected), wait for the traced copy's first stop. */
-static int clone_stopped(pid_t pid, pid_t *child)
+int rep_clone_stopped(pid_t pid, uint64_t flags, pid_t *child)
 {
-    uint64_t args[6] = {CLONE_PTRACE | SIGCHLD, 0, 0, 0, 0, 0};
+    uint64_t args[6] = {CLONE_PTRACE | SIGCHLD | flags, 0, 0, 0, 0, 0};
     int64_t ret;
     if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_clone, args, &ret) < 0) {
         return pt_wrap("cloning process %d", (int)pid);
@@ -57,6 +56,7 @@ static int clone_stopped(pid_t pid, pid_t *child)
 static void drop_snapshot(struct rep_session *s, int i)
 {
     pt_kill_wait(s->snaps[i].pid);
+    free(s->snaps[i].threads);
     memmove(&s->snaps[i], &s->snaps[i + 1], (size_t)(s->nsnaps - i - 1) * sizeof s->snaps[0]);
     s->nsnaps--;
 }
@@ -137,7 +137,7 @@ int rep_snapshot(struct rep_session *s)
     uint64_t tick;
     int opcode;
     struct user_regs_struct r;
-    if (s->state != REP_READY || rep_clock_now(s, &tick) < 0 || pt_getregs(s->pid, &r) < 0) {
+    if (s->state != REP_READY || rep_clock_now(s, &tick) < 0 || pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
     if (!pt_clock_is_trap(&s->clock, r.rip, &opcode) && !(s->presented && r.rip == s->presented)) {
@@ -156,7 +156,13 @@ int rep_snapshot(struct rep_session *s)
     }
     struct rep_snap snap;
     memset(&snap, 0, sizeof snap);
-    if (clone_stopped(s->pid, &snap.pid) < 0) {
+    if (rep_threads_save(s, &snap, &r) < 0) {
+        free(snap.threads); /* a thread between states: no snapshot at this moment */
+        pt_err_clear();
+        return 0;
+    }
+    if (rep_clone_stopped(s->tid, 0, &snap.pid) < 0) {
+        free(snap.threads);
         return -1;
     }
     snap.tick = tick;
@@ -175,7 +181,7 @@ int rep_snapshot(struct rep_session *s)
     s->snaps[at] = snap;
     s->nsnaps++;
     s->last_snap_tick = tick;
-    thin(s, s->auto_snap && tick + REP_SNAP_INTERVAL == s->snap_due);
+    thin(s, s->auto_snap && PT_TICK_C(tick) + REP_SNAP_INTERVAL == s->snap_due);
     return 0;
 }
 
@@ -183,21 +189,18 @@ int rep_restore(struct rep_session *s, int index)
 {
     struct rep_snap *snap = &s->snaps[index];
     pid_t child;
-    if (clone_stopped(snap->pid, &child) < 0) {
-        return -1;
-    }
-    struct user_regs_struct r = snap->regs;
-    r.orig_rax = (uint64_t)-1; /* no syscall to restart: the stop was at an instruction */
-    if (pt_setregs(child, &r) < 0) {
-        pt_kill_wait(child);
+    if (rep_clone_stopped(snap->pid, 0, &child) < 0) {
         return -1;
     }
     if (s->pid > 0) {
-        pt_kill_wait(s->pid);
+        rep_kill_process(s);
     }
     pt_mem_close(&s->mem);
     s->pid = child;
     pt_mem_init_pid(&s->mem, child);
+    if (rep_threads_restore(s, snap, child) < 0) {
+        return -1;
+    }
     if (pt_tracer_seek(&s->tr, snap->event_pos) < 0) {
         return -1;
     }
@@ -208,6 +211,9 @@ int rep_restore(struct rep_session *s, int index)
     s->last_tick = snap->last_tick;
     s->presented = snap->presented;
     s->state = REP_READY;
+    s->restores++;
+    s->failed = 0;
+    s->postmortem_tick = 0;
     s->resume_sig = 0;
     s->stop_tick = 0;
     s->watch_on = 0;
@@ -217,7 +223,7 @@ int rep_restore(struct rep_session *s, int index)
     if (s->auto_snap) {
         /* running forward again from here leaves snapshots every interval on the way, so
          * that moments around where the user goes are never far from one */
-        s->snap_due = snap->tick + REP_SNAP_INTERVAL;
+        s->snap_due = PT_TICK_C(snap->tick) + REP_SNAP_INTERVAL;
     }
     if (s->pyi) {
         pyi_set_target(s->pyi, child, &s->mem); /* code objects stay cached, re-checked */
@@ -248,7 +254,7 @@ int rep_enable_snapshots(struct rep_session *s)
 {
     uint64_t now;
     s->auto_snap = 1;
-    if (rep_clock_now(s, &now) < 0) {
+    if (rep_clock_coarse(s, &now) < 0) {
         return -1;
     }
     s->snap_due = now + REP_SNAP_INTERVAL;
@@ -262,6 +268,15 @@ int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max
         out[n].tick = s->snaps[i].tick;
         out[n].pid = s->snaps[i].pid;
         out[n].pss_kib = snapshot_kib(s->snaps[i].pid);
+    }
+    return n;
+}
+
+int rep_snapshot_ticks(const struct rep_session *s, uint64_t *ticks, int max)
+{
+    int n = 0;
+    for (int i = 0; i < s->nsnaps && n < max; i++) {
+        ticks[n++] = s->snaps[i].tick;
     }
     return n;
 }

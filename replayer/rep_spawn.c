@@ -1,13 +1,12 @@
 /*
  * rep_spawn: bring a fresh process to the exact state the recording started from.
  *
- * The files the run depends on are checked first (the interpreter binary and its loader, by
- * build-id or hash): replay refuses a changed file by name instead of diverging mysteriously.
- * The binary is then started directly (not through the wrappers the recording went through)
- * with the recorded argv, envp, rlimits and personality; at the exit of its execve the whole
- * initial stack is overwritten with the recorded image and rsp set to the recorded value, so
- * argv, envp, the auxiliary vector (vDSO hidden, same AT_RANDOM) and the exec filename are
- * byte-identical to the recording whatever path, cwd or environment replay runs from.
+ * The files the run depends on were checked when the trace was opened (rep_files.c). The binary
+ * (the trace's copy of it when the trace is packed) is started directly (not through the wrappers
+ * the recording went through) with the recorded argv, envp, rlimits and personality; at the exit of
+ * its execve the whole initial stack is overwritten with the recorded image and rsp set to the
+ * recorded value, so argv, envp, the auxiliary vector (vDSO hidden, same AT_RANDOM) and the exec
+ * filename are byte-identical to the recording whatever path, cwd or environment replay runs from.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -15,6 +14,7 @@
 #include "common/pt_elf.h"
 #include "common/pt_error.h"
 #include "common/pt_proc.h"
+#include "common/pt_seccomp.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
@@ -28,35 +28,6 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-static int check_file(const char *what, const char *path, const struct pt_fileid *want)
-{
-    struct pt_fileid now;
-    if (!path || !path[0]) {
-        return 0;
-    }
-    if (pt_fileid_of(path, &now) < 0) {
-        return pt_fail("%s %s used by the recording is missing now (%s)", what, path, pt_errmsg());
-    }
-    if (!pt_fileid_equal(&now, want)) {
-        char was[128];
-        snprintf(was, sizeof was, "%s", pt_fileid_str(want));
-        return pt_fail("%s %s changed since the recording (recorded: %s; now: %s); replay "
-                       "needs the exact files the program ran with",
-                       what, path, was, pt_fileid_str(&now));
-    }
-    return 0;
-}
-
-int rep_check_files(struct rep_session *s)
-{
-    const struct pt_header *h = &s->tr.hdr;
-    if (check_file("the interpreter", h->exe_path, &h->exe_id) < 0 ||
-        check_file("the dynamic loader", h->interp_path, &h->interp_id) < 0) {
-        return -1;
-    }
-    return 0;
-}
 
 /* Signal dispositions and the mask survive execve: give the replayed program the ones the
  * recorded one inherited (a program started under nohup sees SIGHUP ignored, ...). */
@@ -96,7 +67,7 @@ static void child_exec(const struct rep_session *s, int errfd)
         e = errno;
     }
     if (e == 0) {
-        execve(h->exe_path, h->argv, h->envp);
+        execve(s->files[0].use, h->argv, h->envp);
         e = errno;
     }
     if (write(errfd, &e, sizeof e) != sizeof e) {
@@ -160,7 +131,7 @@ static int start_child(struct rep_session *s, int errfd)
         }
         return pt_fail("cannot start %s: %s", s->tr.hdr.exe_path, pt_stop_str(&st));
     }
-    long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+    long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE;
     if (ptrace(PTRACE_SETOPTIONS, s->pid, NULL, (void *)opts) < 0) {
         return pt_fail_errno("ptrace(PTRACE_SETOPTIONS, %d)", (int)s->pid);
     }
@@ -195,7 +166,8 @@ int rep_spawn(struct rep_session *s)
     pt_mem_init_pid(&s->mem, s->pid);
     int rc = start_child(s, errpipe[0]);
     close(errpipe[0]);
-    if (rc == 0 && (restore_stack(s) < 0 || pt_startup_inject(s->pid, &s->mem) < 0)) {
+    if (rc == 0 && (restore_stack(s) < 0 || pt_startup_inject(s->pid, &s->mem) < 0 ||
+                    pt_seccomp_install(s->pid, &s->mem) < 0)) {
         rc = pt_wrap("preparing the replayed process");
     }
     return rc;

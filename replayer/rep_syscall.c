@@ -12,6 +12,7 @@
 #include "common/pt_ptrace.h"
 
 #include <errno.h>
+#include <linux/sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +83,7 @@ int rep_next_event(struct rep_session *s, int want, const char *what)
         return rep_divergence(s, "the program made %s, but the recording has %s", what,
                               ev_type_name(nx->type));
     }
+    s->dropped_signals = 0;
     return pt_tracer_next(&s->tr, &s->ev) == 1 ? 0 : -1;
 }
 
@@ -106,6 +108,7 @@ static int check_call(struct rep_session *s, int nr, const uint64_t a[6])
         fmt_call(want, sizeof want, nx->nr, nx->nargs, nx->args);
         return rep_divergence(s, "the program called %s, but the recording has %s", got, want);
     }
+    s->dropped_signals = 0;
     return pt_tracer_next(&s->tr, &s->ev) == 1 ? 0 : -1;
 }
 
@@ -114,11 +117,11 @@ static int step_to_exit(struct rep_session *s, struct user_regs_struct *x)
 {
     for (;;) {
         struct pt_stop st;
-        if (pt_resume_syscall(s->pid, 0) < 0 || pt_wait(s->pid, &st) < 0) {
+        if (pt_resume_syscall(s->tid, 0) < 0 || pt_wait(s->tid, &st) < 0) {
             return -1;
         }
         if (st.kind == PT_STOP_SYSCALL_EXIT) {
-            return pt_getregs(s->pid, x);
+            return pt_getregs(s->tid, x);
         }
         if (st.kind != PT_STOP_SIGNAL) {
             return pt_fail("replaying %s: expected its exit, got %s", pt_syscall_name(s->ev.nr),
@@ -162,14 +165,14 @@ static int emulate(struct rep_session *s, const struct pt_syscall *sc)
         return -1;
     }
     skip.orig_rax = (uint64_t)-1;
-    if (pt_setregs(s->pid, &skip) < 0 || step_to_exit(s, &x) < 0 || write_regions(s) < 0) {
+    if (pt_setregs(s->tid, &skip) < 0 || step_to_exit(s, &x) < 0 || write_regions(s) < 0) {
         return -1;
     }
     x.rax = (uint64_t)s->ev.ret;
     x.orig_rax = (uint64_t)s->ev.nr;
     restart_fixup(s, &x);
     rep_fd_update(s);
-    return pt_setregs(s->pid, &x);
+    return pt_setregs(s->tid, &x);
 }
 
 static int execute(struct rep_session *s)
@@ -191,9 +194,9 @@ static int execute(struct rep_session *s)
 static int refuse_foreign(struct rep_session *s, const struct pt_stop *st)
 {
     struct user_regs_struct r;
-    if (pt_getregs(s->pid, &r) == 0) {
+    if (pt_getregs(s->tid, &r) == 0) {
         r.orig_rax = (uint64_t)-1;
-        pt_setregs(s->pid, &r);
+        pt_setregs(s->tid, &r);
     }
     return rep_divergence(s,
                           "the program made a %s, which pytt never records and replay never "
@@ -201,33 +204,65 @@ static int refuse_foreign(struct rep_session *s, const struct pt_stop *st)
                           pt_sc_foreign_str(st->abi, st->nr));
 }
 
+/* The flags of a clone/clone3 at entry (0 for other calls). */
+static int clone_flags(struct rep_session *s, int nr, const struct user_regs_struct *r,
+                       uint64_t *flags)
+{
+    *flags = 0;
+    if (nr == SYS_clone) {
+        *flags = r->rdi;
+    } else if (nr == SYS_clone3 && pt_mem_read_u64(&s->mem, r->rdi, flags) < 0) {
+        return pt_wrap("reading clone3's flags");
+    }
+    return 0;
+}
+
 int rep_syscall(struct rep_session *s, const struct pt_stop *st)
 {
-    struct user_regs_struct *r = &s->entry_regs;
-    uint64_t a[6];
     if (st->abi != PT_ABI_X86_64) {
         return refuse_foreign(s, st);
     }
-    if (pt_getregs(s->pid, r) < 0) {
+    if (pt_getregs(s->tid, &s->entry_regs) < 0) {
         return -1;
     }
+    /* other threads' syscalls logged as returning first, and maybe a switch right here */
+    int switched = rep_sched_drain(s, PT_SWITCH_ENTRY, (int)s->entry_regs.orig_rax, 0);
+    if (switched != 0) {
+        return switched < 0 ? -1 : 0; /* this thread waits at its entry for its event */
+    }
+    return rep_syscall_at_entry(s);
+}
+
+int rep_syscall_at_entry(struct rep_session *s)
+{
+    struct user_regs_struct *r = &s->entry_regs;
+    uint64_t a[6], flags;
     int nr = (int)r->orig_rax;
     regs_args(r, a);
-    if (rep_child_output(s) < 0 || check_call(s, nr, a) < 0 || rep_clock_check(s, s->ev.tick) < 0) {
+    if (rep_child_output(s) < 0 || check_call(s, nr, a) < 0 ||
+        (!s->foreign && rep_clock_check(s, s->ev.tick) < 0) || clone_flags(s, nr, r, &flags) < 0) {
         return -1;
     }
     const struct pt_syscall *sc = pt_syscall(nr);
     int rc;
     if (nr == SYS_exit || nr == SYS_exit_group) {
-        return 0; /* runs for real: the next stop is the process's end */
+        return 0; /* runs for real: the next stop is the thread's or the process's end */
+    } else if (flags & CLONE_THREAD) {
+        rc = rep_clone_thread(s, r, flags);
     } else if (nr == SYS_mmap) {
         rc = rep_mmap(s, r);
     } else if (nr == SYS_mremap) {
         rc = rep_mremap(s, r);
     } else if (sc->mode == PT_SC_EXECUTE) {
         rc = execute(s);
+        if (rc == 0 && nr == SYS_sigaltstack) {
+            rep_thread_note_altstack(s, a, s->ev.ret);
+        }
     } else {
         rc = emulate(s, sc); /* EMULATE rows, and clone/fork/vfork/rseq */
     }
-    return rc < 0 ? -1 : rep_after_exit(s);
+    if (rc < 0) {
+        return -1;
+    }
+    return s->foreign ? rep_clock_event(s) : rep_after_exit(s);
 }

@@ -19,9 +19,26 @@ SKIP = 77
 SCALE = float(os.environ.get("PYTT_TEST_TIMEOUT_SCALE", "1"))
 
 STOP = re.compile(r"^> (.*)\((-?\d+)\)(.*)\(\)$")
-WHEN = re.compile(r"^tick (\d+), event (\d+)( \(end of the recording\))?$")
+TICK = r"(\d+(?:\.\d+)?)"  # a tick as pytt prints it: C.k (C counted dispatches, then k more)
+WHEN = re.compile(rf"^tick {TICK}, event (\d+)( \(end of the recording\))?$")
 EXITED = re.compile(r"^The program exited with status (\d+)\.$")
 BT = re.compile(r"^#(\d+) (.*):(\d+) in (.*)$")
+
+
+def tick(text):
+    """A tick as printed ("C.k") -> an int that orders and compares like the moments."""
+    c, _, k = text.partition(".")
+    return (int(c) << 24) | int(k or 0)
+
+
+def tick_str(t):
+    """The inverse of tick(): what `goto` takes."""
+    return f"{t >> 24}.{t & 0xffffff}"
+
+
+def counted(t):
+    """The counted dispatches of a tick (what `pytt events` shows as `clock N`)."""
+    return t >> 24
 
 
 def env():
@@ -51,6 +68,9 @@ def need_python(python):
         sys.exit(SKIP)
 
 
+SANITIZER = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error: ")
+
+
 def run(cmd, timeout, stdout_path=None):
     """Run cmd in its own session; returns (status, stdout, stderr, seconds). Status 'timeout'
     if it had to be killed."""
@@ -73,6 +93,9 @@ def run(cmd, timeout, stdout_path=None):
         if stdout_path:
             out.close()
     dec = (lambda b: b.decode("utf-8", "replace") if b else "")
+    if status == 99 or SANITIZER.search(dec(e)):  # the sanitized pass (test.sh): any report fails
+        raise SystemExit(f"FAIL: a sanitizer report (status {status}) from {' '.join(map(str, cmd))}"
+                         f"\n{dec(e)[-3000:]}")
     return status, dec(o), dec(e), time.monotonic() - t0
 
 
@@ -132,7 +155,7 @@ def split_by_when(lines):
         m = WHEN.match(line)
         if m:
             parts.append(cur)
-            ticks.append(int(m.group(1)))
+            ticks.append(tick(m.group(1)))
             cur = []
         else:
             cur.append(line)

@@ -28,7 +28,7 @@ def main():
     trace = os.path.join(tmp, "trace")
     navlib.record(args.pytt, args.python, PROG, trace, [str(args.size)])
     status, out, err, _ = navlib.run([args.pytt, "events", trace], 120)
-    ends = [int(m.group(1)) for m in re.finditer(r"exit_group\(.*?\btick (\d+)", out)]
+    ends = [int(m.group(1)) for m in re.finditer(r"exit_group\(.*?\bclock (\d+)", out)]
     fails = []
     if status != 0 or len(ends) != 1:
         fails.append(f"`pytt events` (status {status}) shows {len(ends)} exit_group events "
@@ -47,7 +47,7 @@ def main():
         status, out, err, secs = navlib.replay(args.pytt, trace, cmds, timeout=120)
         whens = [navlib.WHEN.match(l) for l in out.splitlines()]
         whens = [m for m in whens if m]
-        got = int(whens[-1].group(1)) if whens else None
+        got = navlib.counted(navlib.tick(whens[-1].group(1))) if whens else None
         at_end = bool(whens and whens[-1].group(3))
         print(f"replay ({name}): `when` at the end says tick {got}"
               f"{' (end of the recording)' if at_end else ''}, {secs:.2f}s")

@@ -23,7 +23,7 @@ MOTIONS = ["step", "next", "finish", "continue", "until", "reverse-step", "rever
            "catch raise ValueError"]
 NOISE = ("Breakpoint ", "Temporary", "Catchpoint", "Exception raised", "Deleted",
          "No breakpoint", "At the start", "The program", "Run till", "Value returned",
-         "No earlier", "error")
+         "No earlier", "error", "No file named", "No function named")
 
 
 def session(pytt, trace, cmds):
@@ -58,7 +58,7 @@ def states(out):
         if m or line.startswith("> "):
             if tick is not None and not any("not being run" in b for b in buf):
                 seen.setdefault(tick, [b for b in buf if not b.startswith(NOISE)])
-            tick, buf = (int(m.group(1)), []) if m else (None, [])
+            tick, buf = (navlib.tick(m.group(1)), []) if m else (None, [])
         elif tick is not None and not line.startswith("->"):
             buf.append(line)
     return seen
@@ -78,7 +78,7 @@ def check_seed(pytt, trace, prog, seed):
     picks = rng.sample(sorted(visited), min(6, len(visited)))
     again = ["goto end"]
     for t in picks:
-        again += [f"goto {t}", "when", "bt", "locals"]
+        again += [f"goto {navlib.tick_str(t)}", "when", "bt", "locals"]
     second, second_all = session(pytt, trace, again)
     problems = errors(first_all) + errors(second_all)
     revisited = states(second)

@@ -2,7 +2,7 @@
   - with PYTT_SNAPSHOTS=5, `info snapshots` after goto end, a backward goto, and another one
     lists exactly 5, always including the start; going back from the current position, the gaps
     between kept snapshots never shrink (spacing grows with distance from where the user is),
-    and one lies within an interval (2^27 ticks) before it;
+    and one lies within an interval (2^22 counted dispatches) before it;
   - restoring never disturbs a snapshot: the same moment reached from different places and after
     restores shows the same `when`, stop and values;
   - with PYTT_SNAPSHOT_MB=1, fewer snapshots are kept than with no budget (never the start), and
@@ -17,9 +17,8 @@ import navlib  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "oracle", "long_loop.py")
-SNAP = re.compile(r"^\s+tick (\d+)\s+pid \d+")
-INTERVAL = 1 << 27
-MID, EARLY = 700_000_000, 300_000_000
+SNAP = re.compile(rf"^\s+tick {navlib.TICK}\s+pid \d+")
+INTERVAL = 1 << 22  # counted dispatches between automatic snapshots (REP_SNAP_INTERVAL)
 
 
 def session(pytt, trace, cmds, env_extra):
@@ -40,7 +39,7 @@ def snapshot_lists(out):
             cur = []
             lists.append(cur)
         elif cur is not None and SNAP.match(line):
-            cur.append(int(SNAP.match(line).group(1)))
+            cur.append(navlib.tick(SNAP.match(line).group(1)))
         else:
             cur = None
     return lists
@@ -49,7 +48,7 @@ def snapshot_lists(out):
 def values(out):
     """(when ticks, stops, printed integers) of a transcript, for comparing moments."""
     lines = out.splitlines()
-    return ([int(m.group(1)) for m in map(navlib.WHEN.match, lines) if m],
+    return ([navlib.tick(m.group(1)) for m in map(navlib.WHEN.match, lines) if m],
             [s for s in map(navlib.stop_of, lines) if s],
             [line for line in lines if line.isdigit()])
 
@@ -58,8 +57,9 @@ def check_spacing(ticks, here, what):
     below = sorted((t for t in ticks if t <= here), reverse=True)
     gaps = [a - b for a, b in zip(below, below[1:])]
     ok = True
-    if not below or here - below[0] > INTERVAL:
-        print(f"FAIL: {what}: no snapshot within {INTERVAL} ticks before tick {here}: {ticks}")
+    if not below or navlib.counted(here) - navlib.counted(below[0]) > INTERVAL:
+        print(f"FAIL: {what}: no snapshot within {INTERVAL} counted dispatches before tick "
+              f"{here}: {ticks}")
         ok = False
     if any(g2 < g1 for g1, g2 in zip(gaps, gaps[1:])):
         print(f"FAIL: {what}: gaps shrink going back from tick {here}: {gaps} ({ticks})")
@@ -74,9 +74,17 @@ def main():
         trace = os.path.join(tmp, "trace")
         navlib.record(args.pytt, args.python, PROG, trace, args=["6"])
         probe = ["p i", "p total", "when"]
-        cmds = (["when", "goto end", "when", "info snapshots", f"goto {MID}", "info snapshots"] +
-                probe + [f"goto {EARLY}", "info snapshots"] + probe +
-                ["goto start", "when", f"goto {MID}"] + probe + ["goto end", f"goto {MID}"] +
+        # two moments of the run: 70% and 30% through its counted dispatches (as `goto` takes)
+        last = values(session(args.pytt, trace, ["goto end", "when"], {}))[0]
+        if not last:
+            print("FAIL: goto end gave no tick")
+            return 1
+        MID = navlib.tick(str(navlib.counted(last[-1]) * 7 // 10))
+        EARLY = navlib.tick(str(navlib.counted(last[-1]) * 3 // 10))
+        mid, early = navlib.tick_str(MID), navlib.tick_str(EARLY)
+        cmds = (["when", "goto end", "when", "info snapshots", f"goto {mid}", "info snapshots"] +
+                probe + [f"goto {early}", "info snapshots"] + probe +
+                ["goto start", "when", f"goto {mid}"] + probe + ["goto end", f"goto {mid}"] +
                 probe)
         out = session(args.pytt, trace, cmds, {"PYTT_SNAPSHOTS": "5"})
         whens, stops, printed = values(out)
@@ -101,7 +109,7 @@ def main():
         if whens[2:7] != [MID, EARLY, start, MID, MID]:
             print(f"FAIL: goto start / goto {MID} landed at {whens}")
             ok = False
-        budget = session(args.pytt, trace, ["goto end", "info snapshots", f"goto {MID}"] + probe,
+        budget = session(args.pytt, trace, ["goto end", "info snapshots", f"goto {mid}"] + probe,
                          {"PYTT_SNAPSHOT_MB": "1"})
         kept = snapshot_lists(budget)
         _, _, bprinted = values(budget)

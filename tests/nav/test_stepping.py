@@ -107,8 +107,8 @@ def check_reverse_finish(args, prog, trace, expected):
         print(f"FAIL: the step session gave {len(ticks)} ticks for {len(expected)} stops, "
               f"{len(samples)} stops inside functions\n{out[-800:]}")
         return False
-    script = "".join(f"goto {ticks[i]}\nbt\nwhen\nlocals\nwhen\nreverse-finish\nwhen\n"
-                     f"goto {ticks[i]}\nbt\nwhen\nlocals\nwhen\n" for i in samples)
+    script = "".join(f"goto {navlib.tick_str(ticks[i])}\nbt\nwhen\nlocals\nwhen\nreverse-finish\nwhen\n"
+                     f"goto {navlib.tick_str(ticks[i])}\nbt\nwhen\nlocals\nwhen\n" for i in samples)
     out = pytt_session(args.pytt, trace, script)
     parts, _ = navlib.split_by_when(out.splitlines())
     ok = True

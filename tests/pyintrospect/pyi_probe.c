@@ -28,7 +28,7 @@ static int probe_code_of(struct pyi_session *s, const char *expr, pt_addr *code)
     char *text;
     pt_addr obj;
     int r = pyi_eval(s, expr, &text, &obj);
-    if (r == PYI_EVAL_PYERR) {
+    if (r == PYI_EVAL_NEEDS_CODE) {
         pt_fail("%s", text);
     }
     free(text);

@@ -6,6 +6,11 @@
  * checksummed, so only pytt's replay-time checks stand between it and the machine.
  *
  *     trace_edit IN OUT OLDHEX NEWHEX      prints how many occurrences it replaced
+ *     trace_edit --mutate SEED N IN OUT    changes one field of N events picked at random
+ *                                          (seeded): a tick, a result, an argument, a byte of
+ *                                          data, a region address, a signal number, or flips
+ *                                          a byte of the initial stack (N = 0: only that);
+ *                                          prints what it changed, one line per change
  */
 #include "common/pt_error.h"
 #include "common/pt_trace.h"
@@ -40,8 +45,106 @@ static size_t replace_all(struct pt_event *ev, const uint8_t *old, const uint8_t
     return count;
 }
 
+static uint64_t rng = 88172645463325252ull;
+
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Change one field of ev; returns what it did. */
+static const char *mutate_event(struct pt_event *ev)
+{
+    switch (next_rand() % 6) {
+    case 0:
+        ev->tick += 1 + next_rand() % 3;
+        return "tick";
+    case 1:
+        ev->ret ^= (int64_t)1 << (next_rand() % 8);
+        return "result";
+    case 2:
+        if (ev->nargs) {
+            ev->args[next_rand() % ev->nargs] ^= 1ull << (next_rand() % 16);
+            return "argument";
+        }
+        return "nothing";
+    case 3:
+        if (ev->data.len) {
+            ev->data.data[next_rand() % ev->data.len] ^= (uint8_t)(1 + next_rand() % 255);
+            return "data byte";
+        }
+        return "nothing";
+    case 4:
+        if (ev->nregions) {
+            ev->regions[next_rand() % ev->nregions].addr ^= 1ull << (next_rand() % 20);
+            return "region address";
+        }
+        return "nothing";
+    default:
+        if (ev->type == PT_EV_SIGNAL || ev->type == PT_EV_FAULT) {
+            ev->signo = 1 + (int32_t)(next_rand() % 31);
+            return "signal number";
+        }
+        ev->tick = ev->tick ? ev->tick - 1 : 0;
+        return "tick down";
+    }
+}
+
+static int mutate_main(int argc, char **argv)
+{
+    rng ^= strtoull(argv[2], NULL, 10) * 0x9e3779b97f4a7c15ull;
+    long n = atol(argv[3]);
+    struct pt_trace_reader r;
+    struct pt_trace_writer w;
+    struct pt_event ev;
+    pt_event_init(&ev);
+    if (pt_tracer_open(&r, argv[4]) < 0 || mkdir(argv[5], 0700) < 0) {
+        fprintf(stderr, "trace_edit: %s\n", pt_errmsg()[0] ? pt_errmsg() : "cannot create OUT");
+        return 1;
+    }
+    if (n == 0 && r.hdr.stack_len) {
+        size_t at = next_rand() % r.hdr.stack_len;
+        r.hdr.stack[at] ^= (uint8_t)(1 + next_rand() % 255);
+        printf("stack byte %zu of %zu\n", at, r.hdr.stack_len);
+    }
+    uint64_t total = r.nevents - (r.cut_short ? 1 : 0);
+    uint64_t *picks = calloc((size_t)n + 1, sizeof *picks);
+    for (long i = 0; i < n; i++) {
+        picks[i] = total > 1 ? 1 + next_rand() % (total - 1) : 0; /* never event 0 (the clock) */
+    }
+    if (pt_tracew_open(&w, argv[5]) < 0 || pt_tracew_header(&w, &r.hdr) < 0) {
+        fprintf(stderr, "trace_edit: %s\n", pt_errmsg());
+        return 1;
+    }
+    int got;
+    while ((got = pt_tracer_next(&r, &ev)) == 1 && !(r.cut_short && ev.seq + 1 == r.nevents)) {
+        for (long i = 0; i < n; i++) {
+            if (picks[i] == ev.seq) {
+                printf("event %llu: %s\n", (unsigned long long)ev.seq, mutate_event(&ev));
+            }
+        }
+        if (pt_tracew_event(&w, &ev) < 0) {
+            break;
+        }
+    }
+    free(picks);
+    int rc = got < 0 || pt_tracew_close(&w) < 0;
+    if (rc) {
+        fprintf(stderr, "trace_edit: %s\n", pt_errmsg());
+    }
+    pt_tracer_close(&r);
+    pt_event_free(&ev);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "--mutate") == 0) {
+        return mutate_main(argc, argv);
+    }
     uint8_t old[256], new[256];
     if (argc != 5) {
         fprintf(stderr, "usage: trace_edit IN OUT OLDHEX NEWHEX\n");
@@ -73,6 +176,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "trace_edit: %s\n", pt_errmsg());
         return 1;
     }
+    pt_tracer_close(&r);
+    pt_event_free(&ev);
     printf("%zu\n", count);
     return 0;
 }

@@ -1,0 +1,328 @@
+/*
+ * pt_cond: x86-64 code for in-tracee breakpoint conditions (see pt_cond.h). Each tree node is
+ * compiled to jumps towards three exits, TRUE, FALSE and UNKNOWN (the jumping code of a
+ * short-circuit evaluation, as compilers emit for && and ||); TRUE and UNKNOWN both make the
+ * trampoline trap. Registers used: rax, rcx, rdx (the frame), rsi; all restored.
+ */
+#include "pt_cond.h"
+
+#include <string.h>
+
+enum { L_TRUE, L_FALSE, L_UNKNOWN, L_FIRST_FREE };
+#define MAX_LABELS 64
+#define MAX_FIXUPS 256
+
+struct emitter {
+    uint8_t *out;
+    size_t n, cap;
+    const struct pt_cond *c;
+    const struct pt_cond_layout *l;
+    int labels[MAX_LABELS]; /* position, -1 until placed */
+    int nlabels;
+    struct {
+        int at, label;
+    } fix[MAX_FIXUPS];
+    int nfix;
+    int bad;
+};
+
+static void bytes(struct emitter *e, const void *p, size_t n)
+{
+    if (e->n + n > e->cap) {
+        e->bad = 1;
+        return;
+    }
+    memcpy(e->out + e->n, p, n);
+    e->n += n;
+}
+
+static void b1(struct emitter *e, uint8_t v)
+{
+    bytes(e, &v, 1);
+}
+
+static void i32(struct emitter *e, int32_t v)
+{
+    bytes(e, &v, 4);
+}
+
+static void i64(struct emitter *e, uint64_t v)
+{
+    bytes(e, &v, 8);
+}
+
+static int new_label(struct emitter *e)
+{
+    if (e->nlabels == MAX_LABELS) {
+        e->bad = 1;
+        return L_UNKNOWN;
+    }
+    e->labels[e->nlabels] = -1;
+    return e->nlabels++;
+}
+
+static void place(struct emitter *e, int label)
+{
+    e->labels[label] = (int)e->n;
+}
+
+/* A rel32 jump: opcode bytes (jmp: e9; jcc: 0f 8x), then the label's displacement. */
+static void jump(struct emitter *e, const uint8_t *op, size_t oplen, int label)
+{
+    bytes(e, op, oplen);
+    if (e->nfix == MAX_FIXUPS) {
+        e->bad = 1;
+        return;
+    }
+    e->fix[e->nfix].at = (int)e->n;
+    e->fix[e->nfix++].label = label;
+    i32(e, 0);
+}
+
+static void jmp(struct emitter *e, int label)
+{
+    static const uint8_t op[] = {0xe9};
+    jump(e, op, 1, label);
+}
+
+/* jcc with condition code cc (0x4 e, 0x5 ne, 0xc l, 0xd ge, 0xe le, 0xf g) */
+static void jcc(struct emitter *e, uint8_t cc, int label)
+{
+    uint8_t op[2] = {0x0f, (uint8_t)(0x80 | cc)};
+    jump(e, op, 2, label);
+}
+
+enum { CC_E = 0x4, CC_NE = 0x5, CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
+
+/* mov rax, [rdx + disp32] */
+static void load_slot(struct emitter *e, int64_t off)
+{
+    static const uint8_t op[] = {0x48, 0x8b, 0x82};
+    bytes(e, op, 3);
+    i32(e, (int32_t)off);
+}
+
+static void movabs(struct emitter *e, int reg /* 0 rax, 1 rcx, 6 rsi */, uint64_t v)
+{
+    b1(e, 0x48);
+    b1(e, (uint8_t)(0xb8 + reg));
+    i64(e, v);
+}
+
+/* cmp rax, rcx */
+static void cmp_rax_rcx(struct emitter *e)
+{
+    static const uint8_t op[] = {0x48, 0x39, 0xc8};
+    bytes(e, op, 3);
+}
+
+/* rax: an object; to `unknown` unless an exact int whose type check passes. */
+static void check_int_type(struct emitter *e, int unknown)
+{
+    static const uint8_t test[] = {0x48, 0x85, 0xc0};     /* test rax, rax */
+    static const uint8_t cmp_type[] = {0x48, 0x39, 0x88}; /* cmp [rax+d32], rcx */
+    bytes(e, test, 3);
+    jcc(e, CC_E, unknown);
+    movabs(e, 1, e->l->long_type);
+    bytes(e, cmp_type, 3);
+    i32(e, (int32_t)e->l->type_off);
+    jcc(e, CC_NE, unknown);
+}
+
+/* rax: an exact int -> its value in rax (at most one 30-bit digit, else unknown). */
+static void int_value(struct emitter *e, int unknown)
+{
+    static const uint8_t ld_size[] = {0x48, 0x8b, 0x88};     /* mov rcx, [rax+d32] */
+    static const uint8_t cmp1[] = {0x48, 0x83, 0xf9, 0x01};  /* cmp rcx, 1 */
+    static const uint8_t cmpm1[] = {0x48, 0x83, 0xf9, 0xff}; /* cmp rcx, -1 */
+    static const uint8_t ld_digit[] = {0x8b, 0x80};          /* mov eax, [rax+d32] */
+    static const uint8_t imul[] = {0x48, 0x0f, 0xaf, 0xc1};  /* imul rax, rcx */
+    check_int_type(e, unknown);
+    bytes(e, ld_size, 3);
+    i32(e, (int32_t)e->l->size_off);
+    bytes(e, cmp1, 4);
+    jcc(e, CC_G, unknown);
+    bytes(e, cmpm1, 4);
+    jcc(e, CC_L, unknown);
+    bytes(e, ld_digit, 2);
+    i32(e, (int32_t)e->l->digit_off);
+    bytes(e, imul, 4);
+}
+
+static void test_rax(struct emitter *e, int zero)
+{
+    static const uint8_t test[] = {0x48, 0x85, 0xc0}; /* test rax, rax */
+    bytes(e, test, 3);
+    jcc(e, CC_E, zero);
+}
+
+/* rax: the object in a local; -> rax: its attribute, read from its inline values, when its
+ * class is exactly the one lowered for and unchanged (else unknown). */
+static void attribute(struct emitter *e, const struct pt_cond_opnd *o, int unknown)
+{
+    static const uint8_t cmp_type[] = {0x48, 0x39, 0x88}; /* cmp [rax+d32], rcx */
+    static const uint8_t ld_tag[] = {0x8b, 0x89};         /* mov ecx, [rcx+d32] */
+    static const uint8_t cmp_ecx[] = {0x81, 0xf9};        /* cmp ecx, imm32 */
+    static const uint8_t ld_rax[] = {0x48, 0x8b, 0x80};   /* mov rax, [rax+d32] */
+    test_rax(e, unknown);
+    movabs(e, 1, o->type);
+    bytes(e, cmp_type, 3);
+    i32(e, (int32_t)e->l->type_off);
+    jcc(e, CC_NE, unknown);
+    bytes(e, ld_tag, 2); /* rcx still holds the type */
+    i32(e, (int32_t)e->l->tag_off);
+    bytes(e, cmp_ecx, 2);
+    i32(e, (int32_t)o->tag);
+    jcc(e, CC_NE, unknown);
+    bytes(e, ld_rax, 3); /* the inline values (NULL: the object has a dict instead) */
+    i32(e, (int32_t)e->l->values_ptr_off);
+    test_rax(e, unknown);
+    bytes(e, ld_rax, 3);
+    i32(e, (int32_t)(e->l->values_off + 8 * (int64_t)o->index));
+}
+
+/* An operand's value (ints) or address (objects) into rax. */
+static void operand(struct emitter *e, const struct pt_cond_opnd *o, int as_int, int unknown)
+{
+    if (o->kind == PT_CO_CONST) {
+        movabs(e, 0, (uint64_t)o->v);
+        return;
+    }
+    load_slot(e, o->v);
+    if (o->kind == PT_CO_ATTR) {
+        if (!e->l->tag_off) {
+            jmp(e, unknown);
+            return;
+        }
+        attribute(e, o, unknown);
+    }
+    if (as_int) {
+        int_value(e, unknown);
+    } else {
+        test_rax(e, unknown); /* unbound (NameError, or a global): unknown */
+    }
+}
+
+static void compare(struct emitter *e, const struct pt_cond_node *n, int lt, int lf, int lu)
+{
+    static const uint8_t to_rsi[] = {0x48, 0x89, 0xc6};  /* mov rsi, rax */
+    static const uint8_t cmp_rsi[] = {0x48, 0x39, 0xf0}; /* cmp rax, rsi */
+    static const uint8_t cc[] = {[PT_CC_EQ] = CC_E,  [PT_CC_NE] = CC_NE, [PT_CC_LT] = CC_L,
+                                 [PT_CC_LE] = CC_LE, [PT_CC_GT] = CC_G,  [PT_CC_GE] = CC_GE};
+    int as_int = n->kind == PT_CN_CMP;
+    operand(e, &n->y, as_int, lu);
+    bytes(e, to_rsi, 3);
+    operand(e, &n->x, as_int, lu);
+    bytes(e, cmp_rsi, 3);
+    jcc(e, cc[n->op > PT_CC_GE ? PT_CC_EQ : n->op], lt);
+    jmp(e, lf);
+}
+
+static void truth(struct emitter *e, const struct pt_cond_node *n, int lt, int lf, int lu)
+{
+    static const uint8_t ld_size[] = {0x48, 0x8b, 0x88};  /* mov rcx, [rax+d32] */
+    static const uint8_t test_rcx[] = {0x48, 0x85, 0xc9}; /* test rcx, rcx */
+    load_slot(e, n->x.v);
+    uint64_t singles[3] = {e->l->none, e->l->false_obj, e->l->true_obj};
+    int to[3] = {lf, lf, lt};
+    for (int i = 0; i < 3; i++) {
+        movabs(e, 1, singles[i]);
+        cmp_rax_rcx(e);
+        jcc(e, CC_E, to[i]);
+    }
+    check_int_type(e, lu);
+    bytes(e, ld_size, 3);
+    i32(e, (int32_t)e->l->size_off);
+    bytes(e, test_rcx, 3);
+    jcc(e, CC_E, lf); /* ob_size 0: the int 0 */
+    jmp(e, lt);
+}
+
+static void node(struct emitter *e, int id, int lt, int lf, int lu)
+{
+    const struct pt_cond_node *n = &e->c->n[id];
+    int mid;
+    if (e->bad || id < 0 || id >= e->c->nnodes) {
+        e->bad = 1;
+        return;
+    }
+    switch (n->kind) {
+    case PT_CN_AND:
+        mid = new_label(e);
+        node(e, n->a, mid, lf, lu);
+        place(e, mid);
+        node(e, n->b, lt, lf, lu);
+        return;
+    case PT_CN_OR:
+        mid = new_label(e);
+        node(e, n->a, lt, mid, lu);
+        place(e, mid);
+        node(e, n->b, lt, lf, lu);
+        return;
+    case PT_CN_NOT:
+        node(e, n->a, lf, lt, lu);
+        return;
+    case PT_CN_CMP:
+    case PT_CN_IS:
+        if (n->kind == PT_CN_CMP && !e->l->long_type) {
+            break;
+        }
+        compare(e, n, lt, lf, lu);
+        return;
+    case PT_CN_TRUTH:
+        if (!e->l->long_type || n->x.kind != PT_CO_LOCAL) {
+            break;
+        }
+        truth(e, n, lt, lf, lu);
+        return;
+    default:
+        break;
+    }
+    jmp(e, lu);
+}
+
+/* pop rsi, rdx, rcx, rax; then ZF (trap: cmp rsp, rsp; go on: test rsp, rsp); ret */
+static void epilogue(struct emitter *e, int trap)
+{
+    static const uint8_t pops[] = {0x5e, 0x5a, 0x59, 0x58};
+    static const uint8_t set_zf[] = {0x48, 0x39, 0xe4}, clear_zf[] = {0x48, 0x85, 0xe4};
+    bytes(e, pops, 4);
+    bytes(e, trap ? set_zf : clear_zf, 3);
+    b1(e, 0xc3);
+}
+
+size_t pt_cond_emit(const struct pt_cond *c, const struct pt_cond_layout *l, int frame_reg,
+                    uint64_t at, uint8_t *out, size_t cap)
+{
+    struct emitter e;
+    memset(&e, 0, sizeof e);
+    e.out = out;
+    e.cap = cap;
+    e.c = c;
+    e.l = l;
+    e.nlabels = L_FIRST_FREE;
+    static const uint8_t pushes[] = {0x50, 0x51, 0x52, 0x56}; /* rax rcx rdx rsi */
+    bytes(&e, pushes, 4);
+    if (frame_reg != 2) { /* mov rdx, FRAME */
+        b1(&e, (uint8_t)(0x48 | (frame_reg >= 8 ? 4 : 0)));
+        b1(&e, 0x89);
+        b1(&e, (uint8_t)(0xc0 | ((frame_reg & 7) << 3) | 2));
+    }
+    node(&e, c->root, L_TRUE, L_FALSE, L_UNKNOWN);
+    place(&e, L_FALSE);
+    epilogue(&e, 0);
+    place(&e, L_TRUE);
+    place(&e, L_UNKNOWN);
+    epilogue(&e, 1);
+    for (int i = 0; i < e.nfix && !e.bad; i++) {
+        int target = e.labels[e.fix[i].label];
+        int32_t rel = (int32_t)(target - (e.fix[i].at + 4));
+        if (target < 0) {
+            e.bad = 1;
+        } else {
+            memcpy(out + e.fix[i].at, &rel, 4);
+        }
+    }
+    (void)at; /* position-independent: every jump is relative to the code itself */
+    return e.bad ? 0 : e.n;
+}

@@ -1,0 +1,30 @@
+/*
+ * pt_seccomp: the replayed process's seccomp filter, the backstop under replay's syscall
+ * emulation. A replayed program's syscalls are stopped by ptrace at their entry and either
+ * emulated (their number is turned into -1, so the kernel runs nothing) or, for the rows of the
+ * syscall table that shape the process (EXECUTE, and mmap/mremap), run for real. seccomp runs
+ * after the ptrace entry stop and sees the number pytt left, so the filter lets through
+ * exactly: the x86-64 ABI only (checked first: a 32-bit or x32 call is never looked up), number
+ * -1, the table's EXECUTE rows with mmap and mremap, and any call made from pytt's own syscall
+ * stub (the instruction pointer after PT_PAGE_STUB_SYSCALL's `syscall`: pytt's injected opens,
+ * clones for snapshots, ...). Anything else traps (SECCOMP_RET_TRAP: a SIGSYS that pytt sees
+ * first and reports as a divergence naming the call), so no trace and no bug in pytt's own
+ * bookkeeping can make replay perform a call the table does not run. Installed by pytt at
+ * startup (with no_new_privs), inherited by snapshots, never removable.
+ */
+#ifndef PT_SECCOMP_H
+#define PT_SECCOMP_H
+
+#include "pt_mem.h"
+
+#include <sys/types.h>
+
+struct sock_filter;
+/* The filter program (at most max instructions); returns its length. */
+unsigned pt_seccomp_program(struct sock_filter *out, unsigned max);
+/* Does the filter let syscall nr through from the program's own code? */
+int pt_seccomp_allows(int nr);
+/* Install the filter in the tracee, stopped at a syscall-exit stop with pytt's page mapped. */
+int pt_seccomp_install(pid_t pid, struct pt_mem *mem);
+
+#endif
