@@ -71,20 +71,33 @@ static int pyi_keys_read_310(struct pyi_session *s, pt_addr keys, struct pyi_key
     return 0;
 }
 
-/* Split values: cb(key of entry ix, values[ix]) for each ix of order[0..n). */
+/* Split values: cb(key of entry ix, values[ix]) for each ix of order[0..n); the entries and
+ * values are read in two reads (an instance's attributes are read at every hit of a condition
+ * on one of them). */
 static int pyi_values_by_order(struct pyi_session *s, pt_addr vbase, const struct pyi_keys *k,
                                const uint8_t *order, int64_t n,
                                int (*cb)(void *, pt_addr, pt_addr), void *ctx)
 {
+    enum { MAXN = 255, MAXE = 64 };
+    uint8_t entries[MAXN * MAXE];
+    pt_addr vals[MAXN];
+    if (k->nentries > MAXN || k->entry_size > MAXE) {
+        return pt_fail("implausible split dict (%lld entries)", (long long)k->nentries);
+    }
+    size_t ne = (size_t)k->nentries;
+    if (ne && (pyi_read(s, k->entries, entries, ne * (size_t)k->entry_size) != 0 ||
+               pyi_read(s, vbase, vals, ne * 8) != 0)) {
+        return pt_wrap("reading split dict entries at 0x%llx", (unsigned long long)k->entries);
+    }
     for (int64_t i = 0; i < n; i++) {
         int64_t ix = order[i];
-        pt_addr key, value;
-        if (ix >= k->nentries ||
-            pyi_rd_ptr(s, k->entries + (pt_addr)(ix * k->entry_size), k->key_f, &key) != 0 ||
-            pyi_read_ptr(s, vbase + (pt_addr)ix * 8, &value) != 0) {
-            return pt_wrap("reading split dict entry %lld", (long long)ix);
+        pt_addr key;
+        if (ix >= k->nentries) {
+            return pt_fail("split dict order names entry %lld of %lld", (long long)ix,
+                           (long long)k->nentries);
         }
-        if (value && cb(ctx, key, value)) {
+        memcpy(&key, entries + ix * k->entry_size + s->m[k->key_f].off, sizeof key);
+        if (vals[ix] && cb(ctx, key, vals[ix])) {
             break;
         }
     }
@@ -367,4 +380,38 @@ int pyi_attrs_313(struct pyi_session *s, pt_addr obj, pt_addr type,
     return pyi_cached_keys(s, type, &k) != 0
                ? -1
                : pyi_values_iter_313(s, obj + (pt_addr)basic, &k, cb, ctx);
+}
+
+/* 3.11: an attribute kept in inline values (values pointer values_word words before the
+ * object) is at its index among the type's cached keys, every entry in order; an entry, once
+ * there, keeps its index. */
+int pyi_inline_attr_311(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index)
+{
+    bool managed;
+    pt_addr keys;
+    struct pyi_keys k;
+    if (pyi_type_flag(s, type, s->v->tpf_managed_dict, &managed) != 0) {
+        return -1;
+    }
+    if (!managed || pyi_rd_ptr(s, type, PYI_F_HT_CACHED_KEYS, &keys) != 0 || !keys) {
+        pt_err_clear();
+        return 0;
+    }
+    if (pyi_keys_read(s, keys, &k) != 0) {
+        return -1;
+    }
+    int64_t koff = s->m[k.key_f].off;
+    for (int64_t i = 0; i < k.nentries && i < 255; i++) {
+        pt_addr key;
+        bool eq = false;
+        if (pyi_read_ptr(s, k.entries + (pt_addr)(i * k.entry_size + koff), &key) != 0) {
+            return -1;
+        }
+        if (key && pyi_str_eq(s, key, name, &eq) == 0 && eq) {
+            *index = (uint32_t)i;
+            return 1;
+        }
+        pt_err_clear();
+    }
+    return 0;
 }

@@ -233,14 +233,9 @@ static int pyi_dis_line(struct pyi_session *s, const struct pyi_dis_out *out,
     }
     /* the frame's f_lasti may be one of the instruction's caches (a Python-to-Python CALL
      * leaves prev_instr on its last cache): mark the instruction that owns it */
-<<<<<<< HEAD
     int first = (int)i * 2, last = first + 2 * pyi_ncaches(s, op);
-    pyi_buf_puts(&b, lasti >= first && lasti <= last ? "--> " : "    ");
-=======
-    int first = (int)i * 2, last = first + 2 * s->v->ncaches(s, op);
     bool current = lasti >= first && lasti <= last;
     pyi_buf_puts(&b, current ? "--> " : "    ");
->>>>>>> main
     pyi_buf_puts(&b, c->labels[i] ? ">> " : "   ");
     pyi_buf_printf(&b, "%*d ", l->offset_width, (int)i * 2);
     const char *name = pyi_opname(s, op);

@@ -120,6 +120,40 @@ int pyi_iframe_read(struct pyi_session *s, pt_addr addr, struct pyi_rawframe *f)
     return 0;
 }
 
+/* 3.11: an inlined return (RETURN_VALUE in a frame that is not an entry frame) pushes the value
+ * on the caller's stack (_PyFrame_StackPush) and resumes it (resume_frame: stack_pointer
+ * reloaded) after its CALL, whose last inline cache prev_instr still points at: at that dispatch
+ * the value is stack_pointer[-1]. */
+int pyi_iframe_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                              pt_addr stack_pointer, pt_addr *value, const char **why)
+{
+    struct pyi_rawframe r;
+    struct pyi_code *c;
+    *why = NULL;
+    if (s->v->frame_read(s, caller, &r) != 0 || r.cstack || pyi_code_get(s, r.code, &c) != 0) {
+        return r.cstack ? (*why = "the caller is not Python code", 0) : -1;
+    }
+    int64_t depth = ((int64_t)stack_pointer - (int64_t)r.localsplus) / 8 - c->nlocalsplus;
+    int64_t unit = s->size[PYI_S_CODEUNIT], cur = ((int64_t)next_instr - (int64_t)c->code0) / unit;
+    int owner = -1;
+    for (int i = 0; i <= r.lasti && i < (int)c->ncodeunits; i++) {
+        if (c->deopt[2 * i] != 0 || i == 0) { /* CACHE entries are opcode 0 */
+            owner = i;
+        }
+    }
+    const char *name = owner >= 0 ? pyi_opname(s, c->deopt[2 * owner]) : NULL;
+    if (!name || (strcmp(name, "CALL") != 0 && strcmp(name, "CALL_FUNCTION_EX") != 0) ||
+        cur != r.lasti + 1) {
+        *why = "the caller did not resume right after a call";
+        return 0;
+    }
+    if (depth < 1 || depth > 65536) {
+        *why = "the caller's value stack does not hold it";
+        return 0;
+    }
+    return pyi_read_ptr(s, stack_pointer - 8, value) == 0 ? 1 : -1;
+}
+
 /* 3.11+: PyThreadState.native_thread_id. */
 int pyi_native_tid_member(struct pyi_session *s, pt_addr tstate, unsigned long ident, pid_t *tid)
 {

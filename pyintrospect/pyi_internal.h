@@ -149,15 +149,12 @@ enum pyi_field {
     PYI_F_TP_MRO,
     PYI_F_TP_REPR,
     PYI_F_TP_DICTOFFSET,
-<<<<<<< HEAD
     PYI_F_TP_SUBCLASSES, /* 3.12+ static builtin types: their index + 1 */
     PYI_F_SBT_TP_DICT,   /* 3.12+: the static builtin type state's tp_dict */
-=======
     PYI_F_TP_GETATTRO, /* absent (-1) where a version does not name it: attributes then need code */
     PYI_F_TP_DESCR_GET,
     PYI_F_TP_DESCR_SET,
     PYI_F_TP_VERSION_TAG, /* optional: no lookup cache without it */
->>>>>>> main
     PYI_F_HT_QUALNAME,
     PYI_F_HT_CACHED_KEYS,
     /* numbers */
@@ -219,12 +216,9 @@ enum pyi_field {
     PYI_F_MEMBERDEF_TYPE,
     PYI_F_MEMBERDEF_OFFSET,
     PYI_F_EXC_ARGS,
-<<<<<<< HEAD
     PYI_F_EXC_TRACEBACK,
-=======
     PYI_F_TB_NEXT,      /* PyTracebackObject.tb_next */
     PYI_F_TB_FRAME,     /* PyTracebackObject.tb_frame */
->>>>>>> main
     PYI_F_UNIREC_FLAGS, /* _PyUnicode_TypeRecord.flags */
     /* datetime (optional: present where _datetime is built into the interpreter) */
     PYI_F_DT_DATA,
@@ -488,13 +482,11 @@ struct pyi_vops {
     /* Read an int: sign (-1, 0, 1) and magnitude digits (least significant first). */
     int (*long_read)(struct pyi_session *s, pt_addr obj, int *sign, uint32_t **digits,
                      size_t *ndigits, int *digit_bits);
-<<<<<<< HEAD
     /* A type's dict (static builtin types keep it in the interpreter from 3.12). */
     int (*type_dict)(struct pyi_session *s, pt_addr type, pt_addr *dict);
     /* Which registers hold next_instr and the frame at every dispatch (pyi_nav.c). */
     int (*dispatch_regs)(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
                          int *frame_reg);
-=======
     /* The value a just-finished call returned into frame `caller`, at the caller's first
      * dispatch after it (next_instr, stack_pointer: pyi_stack_reg's register), before that
      * instruction runs: 1 with *value, 0 when it is
@@ -506,10 +498,8 @@ struct pyi_vops {
     bool int_ob_size;
     /* An attribute kept in an instance's inline values: its index in the type's cached keys (1;
      * 0 if the type keeps no inline values or the name is not among them, -1 on error). NULL:
-     * unknown; inline_values_ptr_off: where the values pointer is, relative to the object. */
+     * unknown. The values pointer is values_word words before the object. */
     int (*inline_attr)(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
-    int64_t inline_values_ptr_off;
->>>>>>> main
     /* Unicode type record flag meaning "printable". */
     unsigned printable_mask;
 };
@@ -531,6 +521,8 @@ extern const struct pyi_vops pyi_v310, pyi_v311, pyi_v312, pyi_v313;
 int pyi_iframe_top_cframe(struct pyi_session *s, pt_addr tstate, pt_addr *frame);
 int pyi_iframe_top_current(struct pyi_session *s, pt_addr tstate, pt_addr *frame);
 int pyi_iframe_read(struct pyi_session *s, pt_addr addr, struct pyi_rawframe *out);
+int pyi_iframe_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                              pt_addr stack_pointer, pt_addr *value, const char **why);
 int pyi_native_tid_member(struct pyi_session *s, pt_addr tstate, unsigned long ident, pid_t *tid);
 int pyi_gil_runtime(struct pyi_session *s, pt_addr interp, pt_addr *tstate);
 int pyi_gil_interp(struct pyi_session *s, pt_addr interp, pt_addr *tstate);
@@ -564,6 +556,7 @@ int pyi_dict_iter_313(struct pyi_session *s, pt_addr dict,
 int pyi_attrs_dictoffset(struct pyi_session *s, pt_addr obj, pt_addr type,
                          int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx,
                          bool *found);
+int pyi_inline_attr_311(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
 int pyi_attrs_311(struct pyi_session *s, pt_addr obj, pt_addr type,
                   int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);
 int pyi_attrs_312(struct pyi_session *s, pt_addr obj, pt_addr type,

@@ -249,7 +249,64 @@ int pyi_dispatch_regs_sites(struct pyi_session *s, const uint64_t handlers[256],
     return 0;
 }
 
-<<<<<<< HEAD
+/* POP_TOP's handler loads TOS from [REG - 8] and moves REG down by 8: REG is stack_pointer. */
+static int scan_pop_top(struct pyi_session *s, csh cs, pt_addr pc)
+{
+    uint8_t code[160];
+    cs_insn *insn;
+    unsigned loads = 0, drops = 0;
+    if (pt_mem_read(s->mem, pc, code, sizeof code) < 0) {
+        return -1;
+    }
+    size_t n = cs_disasm(cs, code, sizeof code, pc, 24, &insn);
+    for (size_t i = 0; i < n; i++) {
+        cs_x86 *x = &insn[i].detail->x86;
+        int id = insn[i].id;
+        if (id == X86_INS_JMP || id == X86_INS_RET || id == X86_INS_CALL) {
+            break;
+        }
+        if (x->op_count != 2 || x->operands[0].type != X86_OP_REG) {
+            continue;
+        }
+        int dst = pt_x86_hw_reg(x->operands[0].reg);
+        const cs_x86_op *b = &x->operands[1];
+        if (id == X86_INS_MOV && b->type == X86_OP_MEM && b->mem.disp == -8 &&
+            b->mem.index == X86_REG_INVALID && pt_x86_hw_reg(b->mem.base) >= 0) {
+            loads |= 1u << pt_x86_hw_reg(b->mem.base);
+        } else if (dst >= 0 && ((id == X86_INS_SUB && b->type == X86_OP_IMM && b->imm == 8) ||
+                                (id == X86_INS_ADD && b->type == X86_OP_IMM && b->imm == -8) ||
+                                (id == X86_INS_LEA && b->type == X86_OP_MEM && b->mem.disp == -8 &&
+                                 pt_x86_hw_reg(b->mem.base) == dst))) {
+            drops |= 1u << dst;
+        }
+    }
+    cs_free(insn, n);
+    unsigned both = loads & drops;
+    return both && !(both & (both - 1)) ? __builtin_ctz(both) : -1;
+}
+
+int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stack_reg)
+{
+    csh cs;
+    int op = -1;
+    for (int i = 0; i < 256 && op < 0; i++) {
+        const char *name = pyi_opname(s, i);
+        op = name && strcmp(name, "POP_TOP") == 0 ? i : -1;
+    }
+    if (op < 0 || !handlers[op]) {
+        return pt_fail("no POP_TOP opcode handler");
+    }
+    if (pyi_cs_open(&cs) != 0) {
+        return -1;
+    }
+    *stack_reg = scan_pop_top(s, cs, handlers[op]);
+    cs_close(&cs);
+    return *stack_reg >= 0 ? 0
+                           : pt_fail("cannot tell which register holds the value stack pointer in "
+                                     "%s's POP_TOP handler",
+                                     s->pymod_path);
+}
+
 int pyi_dispatch_regs(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
                       int *frame_reg)
 {
@@ -331,68 +388,6 @@ bool pyi_in_callback(struct pyi_session *s)
 }
 
 int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi_pos *out)
-=======
-/* POP_TOP's handler loads TOS from [REG - 8] and moves REG down by 8: REG is stack_pointer. */
-static int scan_pop_top(struct pyi_session *s, csh cs, pt_addr pc)
-{
-    uint8_t code[160];
-    cs_insn *insn;
-    unsigned loads = 0, drops = 0;
-    if (pt_mem_read(s->mem, pc, code, sizeof code) < 0) {
-        return -1;
-    }
-    size_t n = cs_disasm(cs, code, sizeof code, pc, 24, &insn);
-    for (size_t i = 0; i < n; i++) {
-        cs_x86 *x = &insn[i].detail->x86;
-        int id = insn[i].id;
-        if (id == X86_INS_JMP || id == X86_INS_RET || id == X86_INS_CALL) {
-            break;
-        }
-        if (x->op_count != 2 || x->operands[0].type != X86_OP_REG) {
-            continue;
-        }
-        int dst = hw_reg(x->operands[0].reg);
-        const cs_x86_op *b = &x->operands[1];
-        if (id == X86_INS_MOV && b->type == X86_OP_MEM && b->mem.disp == -8 &&
-            b->mem.index == X86_REG_INVALID && hw_reg(b->mem.base) >= 0) {
-            loads |= 1u << hw_reg(b->mem.base);
-        } else if (dst >= 0 && ((id == X86_INS_SUB && b->type == X86_OP_IMM && b->imm == 8) ||
-                                (id == X86_INS_ADD && b->type == X86_OP_IMM && b->imm == -8) ||
-                                (id == X86_INS_LEA && b->type == X86_OP_MEM && b->mem.disp == -8 &&
-                                 hw_reg(b->mem.base) == dst))) {
-            drops |= 1u << dst;
-        }
-    }
-    cs_free(insn, n);
-    unsigned both = loads & drops;
-    return both && !(both & (both - 1)) ? __builtin_ctz(both) : -1;
-}
-
-int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stack_reg)
-{
-    csh cs;
-    int op = -1;
-    for (int i = 0; i < 256 && op < 0; i++) {
-        const char *name = s->v->opname(s, i);
-        op = name && strcmp(name, "POP_TOP") == 0 ? i : -1;
-    }
-    if (op < 0 || !handlers[op]) {
-        return pt_fail("no POP_TOP opcode handler");
-    }
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-        return pt_fail("capstone: cannot open an x86-64 disassembler");
-    }
-    cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-    *stack_reg = scan_pop_top(s, cs, handlers[op]);
-    cs_close(&cs);
-    return *stack_reg >= 0 ? 0
-                           : pt_fail("cannot tell which register holds the value stack pointer in "
-                                     "%s's POP_TOP handler",
-                                     s->pymod_path);
-}
-
-int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struct pyi_pos *out)
->>>>>>> main
 {
     struct pyi_rawframe r;
     struct pyi_code *c;
@@ -670,7 +665,11 @@ int pyi_code_line_addrs(struct pyi_session *s, pt_addr code, int line, pt_addr *
 
 int pyi_code_instr_addr(struct pyi_session *s, pt_addr code, int offset, pt_addr *addr)
 {
-    *addr = code + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off + (pt_addr)offset;
+    pt_addr base;
+    if (pyi_dispatch_base(s, code, &base) != 0) {
+        return -1;
+    }
+    *addr = base + (pt_addr)offset;
     return 0;
 }
 

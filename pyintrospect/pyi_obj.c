@@ -497,7 +497,6 @@ int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_ad
     return 0;
 }
 
-<<<<<<< HEAD
 int pyi_type_dict_plain(struct pyi_session *s, pt_addr type, pt_addr *dict)
 {
     return pyi_rd_ptr(s, type, PYI_F_TP_DICT, dict);
@@ -531,7 +530,6 @@ int pyi_type_dict_static(struct pyi_session *s, pt_addr type, pt_addr *dict)
 }
 
 /* _PyType_Lookup: the MRO's dicts in order (tp_base chain if tp_mro is not set yet). */
-=======
 int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
                       pt_addr *value)
 {
@@ -570,7 +568,6 @@ static struct pyi_lookup_slot *pyi_lookup_slot(struct pyi_session *s, pt_addr ty
 static int pyi_type_lookup_mro(struct pyi_session *s, pt_addr type, const char *name,
                                pt_addr *value);
 
->>>>>>> main
 int pyi_type_lookup(struct pyi_session *s, pt_addr type, const char *name, pt_addr *value)
 {
     unsigned tag = 0;

@@ -35,14 +35,7 @@ static int pyi_pick_version(struct pyi_session *s)
 static int pyi_resolve_syms(struct pyi_session *s)
 {
     for (int i = 0; i < PYI_Y__COUNT; i++) {
-<<<<<<< HEAD
         const struct pyi_sym_spec *sp = &pyi_layout_syms[i];
-=======
-        const struct pyi_sym_spec *sp = &s->v->syms[i];
-        if (!sp->name) {
-            continue; /* not named by this version's layer: absent */
-        }
->>>>>>> main
         if (sp->decl_file) {
             if (!s->sym[i] && !sp->optional) {
                 return pt_fail("DWARF of %s has no variable %s (from %s)", s->pymod_path, sp->name,

@@ -326,7 +326,6 @@ struct pyi_pos {
     char name[256];                /* co_name */
     char qualname[512];            /* co_qualname (3.10: co_name) */
 };
-<<<<<<< HEAD
 int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi_pos *out);
 /* Make a stop visible: every view of the frame (line, dis, locals) shows the instruction about
  * to run. Where it is invisible to the program, the frame's instruction member is set as the
@@ -345,15 +344,9 @@ int pyi_frame_callers(struct pyi_session *s, pt_addr frame, pt_addr *out, size_t
  * every dispatch to trap (3.11+: RESUME and its specialized or instrumented forms), or the
  * offset of a 32-bit frame member that is 0 then (3.10: f_lasti; -1 if unused). */
 int pyi_frame_start_watch(struct pyi_session *s, uint8_t trap_op[256], int64_t *zero_off);
-/* Call fn for each code object of source file `filename` that exists now (reachable from the
- * stack and from loaded modules' functions and classes, nested code through co_consts); fn
- * returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
-=======
-int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struct pyi_pos *out);
 /* Call fn for each code object of source file `filename` (NULL: of any file) that exists now
  * (reachable from the stack and from loaded modules' functions and classes, nested code through
  * co_consts); fn returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
->>>>>>> main
 int pyi_find_code(struct pyi_session *s, const char *filename, int (*fn)(void *ctx, pt_addr code),
                   void *ctx);
 /* The same, from one code object and the code nested in it (co_consts). */
@@ -363,14 +356,9 @@ int pyi_find_code_in(struct pyi_session *s, pt_addr root, const char *filename,
  * (pyi_pos.instr). */
 int pyi_code_line_addrs(struct pyi_session *s, pt_addr code, int line, pt_addr *addrs, size_t max,
                         size_t *n);
-<<<<<<< HEAD
-/* The first instruction of `code` that reports a 'line' event (its dispatch value), and its
- * line. */
-=======
 /* Address of the instruction at byte offset `offset` of `code` (what next_instr holds there). */
 int pyi_code_instr_addr(struct pyi_session *s, pt_addr code, int offset, pt_addr *addr);
 /* The first instruction of `code` that reports a 'line' event, and its line. */
->>>>>>> main
 int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr, int *line);
 /* Line `line` of source file `file` (no newline), or NULL; owned by the session. */
 const char *pyi_source_text(struct pyi_session *s, const char *file, int line, size_t *len);
@@ -389,8 +377,6 @@ int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr);
 /* The exception the selected thread is raising: its type name (tp_name), and whether it has
  * no traceback yet (the frame where it is raised, not one it passes). */
 int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, bool *fresh);
-<<<<<<< HEAD
-=======
 /* The frame object (PyFrameObject, 0 if none was made) of the innermost frame: at a raise, what
  * PyTraceBack_Here records in the traceback entry it adds. */
 int pyi_raising_frame_object(struct pyi_session *s, pt_addr *frame_obj);
@@ -406,11 +392,6 @@ int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stac
  * returned"): 1 with *value, 0 when it is not available there (*why says why), -1 on error. */
 int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
                        pt_addr stack_pointer, pt_addr *value, const char **why);
-/* Offsets of _PyInterpreterFrame.prev_instr and .previous. */
-int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previous);
-/* The number of the RESUME opcode in this version. */
-int pyi_opcode_resume(struct pyi_session *s);
->>>>>>> main
 
 /* ---- values in a copy of the process (an evaluation, replayer/rep_eval.c) ------------------- */
 /* The contents of the bytes object obj, read through mem: another process with the same

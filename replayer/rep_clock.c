@@ -171,7 +171,7 @@ int rep_clock_prepare(struct rep_session *s)
     if (pt_clock_watch(&s->clock, &s->mem, run_watch(s, exact, &none)) < 0) {
         return -1;
     }
-    if (s->keep_last && rep_last_dispatch_sync(s) < 0) {
+    if (s->keep_last && rep_last_dispatch_sync(s, fine == 1) < 0) {
         return -1;
     }
     if (s->clock.watching && !s->fine_armed) {

@@ -94,7 +94,6 @@ struct pyi_session *rep_pyi(struct rep_session *s)
     return s->pyi;
 }
 
-<<<<<<< HEAD
 /* A 3.10 recording made before the clock routed the main loop's switch: its clock misses a
  * frame's first instruction, so stepping cannot be exact. */
 static int check_switch(struct rep_session *s, struct pyi_session *p)
@@ -105,7 +104,10 @@ static int check_switch(struct rep_session *s, struct pyi_session *p)
                        "dispatch (recorded by an older pytt, or its switch was not found): "
                        "re-record it to debug it; `pytt replay DIR -a` still replays it",
                        v->name);
-=======
+    }
+    return 0;
+}
+
 int rep_pyi_follow(struct rep_session *s)
 {
     struct pyi_session *p = rep_pyi(s);
@@ -115,7 +117,6 @@ int rep_pyi_follow(struct rep_session *s)
     }
     if (c && s->nthreads > 1 && pyi_select_thread_tid(p, c->rec_tid) < 0) {
         pt_err_clear(); /* a thread with no Python state yet: keep the selection */
->>>>>>> main
     }
     return 0;
 }
@@ -138,15 +139,12 @@ int rep_nav_ready(struct rep_session *s)
         pyi_dispatch_regs(p, handlers, &s->instr_reg, &s->frame_reg) < 0) {
         return -1;
     }
-<<<<<<< HEAD
     s->keep_last = pyi_needs_last_dispatch(p);
     s->keep_traced_off = pyi_frame_traced_offset(p);
-=======
     if (pyi_stack_reg(p, handlers, &s->stack_reg) < 0) {
         s->stack_reg = -1; /* return values unknown (rep_retval.c); navigation is unaffected */
         pt_err_clear();
     }
->>>>>>> main
     /* what `catch raise` plants on, found now: it can be set at the end of the recording too,
      * where there is no process to look in */
     if (!s->nbp_addr && pyi_symbol_addr(p, "PyTraceBack_Here", &s->nbp_addr) < 0) {
@@ -176,7 +174,6 @@ static int stopped_opcode(struct rep_session *s, const struct user_regs_struct *
         pt_mem_read(&s->mem, PT_CLOCK_ORIG, orig, sizeof orig) < 0) {
         return -1;
     }
-<<<<<<< HEAD
     for (int i = 0; i < 256; i++) {
         if (orig[i] == s->presented) {
             return i;
@@ -191,20 +188,15 @@ static int here_dispatch(struct rep_session *s, struct pyi_dispatch *d)
     struct user_regs_struct r;
     uint64_t last[4] = {0, 0, 0, 0};
     memset(d, 0, sizeof *d);
-    if (pt_getregs(s->pid, &r) < 0) {
-=======
-    int opcode;
     if (pt_getregs(s->tid, &r) < 0) {
->>>>>>> main
         return -1;
     }
     d->opcode = stopped_opcode(s, &r);
     if (d->opcode < 0) {
         return pt_fail("the replay is not stopped at a bytecode instruction");
     }
-<<<<<<< HEAD
-    d->frame = reg_value(&r, s->frame_reg);
-    d->next_instr = reg_value(&r, s->instr_reg);
+    d->frame = rep_reg_value(&r, s->frame_reg);
+    d->next_instr = rep_reg_value(&r, s->instr_reg);
     if (s->keep_last && pt_mem_read(&s->mem, PT_CLOCK_LAST, last, sizeof last) < 0) {
         return -1;
     }
@@ -213,10 +205,20 @@ static int here_dispatch(struct rep_session *s, struct pyi_dispatch *d)
     d->traced_frame = last[2];
     d->traced_instr = last[3];
     return 0;
-=======
-    pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
-    *next_instr = rep_reg_value(&r, s->instr_reg);
-    return pyi_position(p, rep_reg_value(&r, s->frame_reg), *next_instr, pos);
+}
+
+int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr)
+{
+    struct pyi_dispatch d;
+    struct pyi_session *p = rep_pyi(s);
+    if (!p || rep_nav_ready(s) < 0 || here_dispatch(s, &d) < 0) {
+        return -1;
+    }
+    if (!s->presented) {
+        pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
+    }
+    *next_instr = d.next_instr;
+    return pyi_position(p, &d, pos);
 }
 
 int rep_here_selected(struct rep_session *s, struct pyi_pos *pos)
@@ -240,21 +242,7 @@ int rep_here_selected(struct rep_session *s, struct pyi_pos *pos)
     if (pyi_frame_instr(p, f[0].iframe, &instr) < 0) {
         return -1;
     }
-    return pyi_position(p, f[0].iframe, instr, pos);
->>>>>>> main
-}
-
-int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr)
-{
-    struct pyi_dispatch d;
-    struct pyi_session *p = rep_pyi(s);
-    if (!p || rep_nav_ready(s) < 0 || here_dispatch(s, &d) < 0) {
-        return -1;
-    }
-    if (!s->presented) {
-        pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
-    }
-    *next_instr = d.next_instr;
+    struct pyi_dispatch d = {.frame = f[0].iframe, .next_instr = instr, .opcode = -1};
     return pyi_position(p, &d, pos);
 }
 
@@ -271,15 +259,14 @@ static int frame_traced(struct rep_session *s, pt_addr frame)
  * when the next trap can be the very next dispatch (a one-dispatch run) or when watching (the
  * trampolines keep them up to date from there), as the trampolines keep them (the last one,
  * and the last one of a traced frame); after any other run they are unknown. */
-int rep_last_dispatch_sync(struct rep_session *s, uint64_t want)
+int rep_last_dispatch_sync(struct rep_session *s, bool one_dispatch)
 {
-    uint64_t now, slot[4] = {0, 0, 0, 0};
+    uint64_t slot[4] = {0, 0, 0, 0};
     struct pyi_dispatch d;
-    if (!s->keep_last || rep_clock_now(s, &now) < 0 ||
-        pt_mem_read(&s->mem, PT_CLOCK_LAST, slot, sizeof slot) < 0) {
+    if (!s->keep_last || pt_mem_read(&s->mem, PT_CLOCK_LAST, slot, sizeof slot) < 0) {
         return s->keep_last ? -1 : 0;
     }
-    if ((s->watch_on || want == now + 1) && here_dispatch(s, &d) == 0) {
+    if ((s->watch_on || one_dispatch) && here_dispatch(s, &d) == 0) {
         slot[0] = d.frame;
         slot[1] = d.next_instr;
         if (frame_traced(s, d.frame)) {
@@ -302,30 +289,12 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
     struct pyi_dispatch d;
     int opcode;
     uint64_t handler;
-<<<<<<< HEAD
     if (here_dispatch(s, &d) < 0 || pyi_present(s->pyi, &d, pos) < 0 ||
-        pt_getregs(s->pid, &r) < 0) {
+        pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
     if (pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
-        if (pt_mem_read(&s->mem, PT_CLOCK_ORIG + (pt_addr)opcode * 8, &handler, 8) < 0) {
-=======
-    if (pt_getregs(s->tid, &r) < 0) {
-        return -1;
-    }
-    uint64_t next_instr = rep_reg_value(&r, s->instr_reg);
-    int trap = pt_clock_is_trap(&s->clock, r.rip, &opcode);
-    /* Not when the program traces itself (sys.settrace: every dispatch goes through opcode
-     * 255, DO_TRACING, which reads prev_instr as the previous instruction), and not for an
-     * instruction without a line (an exception handler's start): the frame then keeps showing
-     * the instruction it came from, the call's line. */
-    if (trap && opcode != 255 && pos->line >= 0 &&
-        pt_mem_write(&s->mem, pos->frame + (pt_addr)s->prev_instr_off, &next_instr, 8) < 0) {
-        return -1;
-    }
-    if (trap) {
         if (pt_clock_handler_after_trap(&s->mem, opcode, &handler) < 0) {
->>>>>>> main
             return -1;
         }
         r.rip = handler;
@@ -334,16 +303,11 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
         }
         s->presented = handler;
     }
-<<<<<<< HEAD
-    return 0;
-=======
-    pyi_invalidate(s->pyi);
     struct rep_thread *c = rep_thread_cur(s);
     if (c) {
         s->sel_tid = c->rec_tid; /* a stop selects its thread, as in gdb */
     }
     return rep_pyi_follow(s);
->>>>>>> main
 }
 
 /* One more dispatch; returns 1 at a trap, 0 if the replay ended. */
