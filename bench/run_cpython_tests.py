@@ -7,8 +7,8 @@ results go in docs/performance.md.
     bench/run_cpython_tests.py [--pytt PATH] [--python PY] [--markdown FILE] [MODULE...]
 
 Default modules: test_thread test_queue test_threading test_concurrent_futures test_logging
-test_socketserver. Each is run natively too (same command: `PY -m test MODULE`) for its time
-and status. Stdlib only.
+test_socketserver. Each is run natively too (same command: `PY -m test -u network MODULE`:
+without the network resource test_socketserver skips itself) for its time and status. Stdlib only.
 """
 import argparse
 import datetime
@@ -39,7 +39,7 @@ def main():
     work = tempfile.mkdtemp(prefix="pytt-cpython-tests-")
     failures, rows = [], []
     for m in mods:
-        cmd = [a.python, "-m", "test", m]
+        cmd = [a.python, "-m", "test", "-u", "network", m]
         nat = timed(cmd, capture=True, timeout=3600)
         trace = os.path.join(work, m)
         rec = timed([pytt, "record", "-o", trace, "--"] + cmd, capture=True, timeout=3600)

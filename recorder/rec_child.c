@@ -194,10 +194,16 @@ int rec_child_birth(struct rec_session *s, const struct pt_stop *st)
     if (ptrace(PTRACE_GETEVENTMSG, st->pid, NULL, &msg) < 0) {
         return pt_fail_errno("ptrace(PTRACE_GETEVENTMSG, %d)", (int)st->pid);
     }
-    struct rec_birth b = {.pid = (pid_t)msg, .creator = st->pid,
-                          .by_recorded = rec_thread_find(s, st->pid) != NULL};
+    struct rec_birth b = {
+        .pid = (pid_t)msg, .creator = st->pid, .by_recorded = rec_thread_find(s, st->pid) != NULL};
     if (creation_flags(st->pid, st->event, &b.clone_flags) < 0) {
-        return -1;
+        if (b.by_recorded || !pt_task_gone(st->pid)) {
+            return -1;
+        }
+        /* a descendant killed at its clone event: the new task, if it lives, is a process of
+         * its own (a thread would have died with its creator) */
+        pt_err_clear();
+        b.clone_flags = 0;
     }
     if (b.by_recorded && (b.clone_flags & CLONE_THREAD)) {
         return thread_birth(s, b.pid);
@@ -328,7 +334,23 @@ static int first_stop(struct rec_session *s, pid_t pid)
     return 0;
 }
 
+static int child_stop(struct rec_session *s, const struct pt_stop *st);
+
+/* A descendant can be killed at any moment, even while pytt handles one of its stops (a sibling
+ * thread's exit_group or exec, a kill -9 from any process): the requests on it then fail, and
+ * waitpid reports its death later, which forgets it. Only a live task's failure is pytt's. */
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
+{
+    if (child_stop(s, st) < 0) {
+        if (!pt_task_gone(st->pid)) {
+            return -1;
+        }
+        pt_err_clear();
+    }
+    return 0;
+}
+
+static int child_stop(struct rec_session *s, const struct pt_stop *st)
 {
     if (st->kind == PT_STOP_EXITED || st->kind == PT_STOP_KILLED) {
         forget_child(s, st->pid);

@@ -56,8 +56,8 @@ struct rec_child {
 /* A task's creation, from its creator's PTRACE_EVENT_FORK/VFORK/CLONE stop. */
 struct rec_birth {
     pid_t pid, creator;
-    int by_recorded;      /* created by the recorded process: carries the recording setup */
-    uint64_t clone_flags; /* CLONE_VM, CLONE_FILES, CLONE_THREAD... (vfork: CLONE_VM) */
+    int by_recorded;         /* created by the recorded process: carries the recording setup */
+    uint64_t clone_flags;    /* CLONE_VM, CLONE_FILES, CLONE_THREAD... (vfork: CLONE_VM) */
     struct rec_fdmodel *fds; /* the descriptor model it starts with (one reference) */
 };
 
@@ -81,6 +81,11 @@ struct rec_thread {
     int in_syscall;                     /* between its entry and exit stops */
     int resume_sig;                     /* signal to deliver when resumed */
     struct rec_thread *next_ready;      /* ready queue link */
+    /* The call the thread is in, as the syscall table knows it: for restart_syscall, the
+     * interrupted call it continues (a futex wait, nanosleep, poll...: whether it blocks and
+     * what it writes are that call's), else orig_rax. */
+    int call_nr;
+    int restart_nr; /* the call a restart_syscall would continue, or -1 */
 };
 
 /* A signal held back to be delivered to thread `tid` at a moment replay can find again. */
@@ -106,10 +111,10 @@ struct rec_session {
 
     struct rec_thread **threads; /* the recorded process's threads (rec_sched.c) */
     size_t nthreads;
-    struct rec_thread *cur;                 /* running user code, NULL if none */
-    struct rec_thread *exiting;             /* ending: nothing runs until it is gone */
+    struct rec_thread *cur;     /* running user code, NULL if none */
+    struct rec_thread *exiting; /* ending: nothing runs until it is gone */
     struct rec_thread *ready_head, *ready_tail;
-    pid_t switch_from;      /* the thread that ran before the next SWITCH, and where it */
+    pid_t switch_from;        /* the thread that ran before the next SWITCH, and where it */
     int switch_at, switch_nr; /* stopped (PT_SWITCH_*) */
     uint64_t switch_tick;
     uint64_t slice_end; /* counted dispatch where cur's time slice ends, 0 if unarmed */
@@ -140,11 +145,11 @@ struct rec_session {
     struct rec_filecache *files;
     size_t nfiles, files_cap;
 
-    char **srcpaths; /* Python sources the program read or loaded the code of (rec_sources.c) */
-    size_t nsrcpaths;
+    struct rec_srcpath *srcpaths; /* Python sources the program read or loaded the code of */
+    size_t nsrcpaths;             /* (rec_sources.c) */
     char exe_path[4096];
 
-    int storage_errno;  /* the trace cannot be written any more (rec_release.c) */
+    int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
     uint64_t stopped_at; /* events in the trace when it stopped */
 };
@@ -156,6 +161,8 @@ int rec_start(struct rec_session *s);
 /* rec_sched.c: the threads of the recorded process, run one at a time. */
 struct rec_thread *rec_thread_find(struct rec_session *s, pid_t tid);
 struct rec_thread *rec_thread_add(struct rec_session *s, pid_t tid, int state);
+/* Resume a thread stopped at an event while it was let into a syscall (not current). */
+int rec_sched_resume_in_kernel(struct rec_thread *t);
 /* A new thread's first stop: it becomes ready. */
 int rec_thread_first_stop(struct rec_session *s, struct rec_thread *t);
 /* A thread ended (it exited, or the whole process did). */
@@ -199,7 +206,13 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
 int rec_child_birth(struct rec_session *s, const struct pt_stop *st);
 void rec_child_free(struct rec_session *s);
 /* rec_sources.c */
-void rec_sources_note(struct rec_session *s, int nr, int64_t ret);
+/* A source by the name Python knows it by (the path it opened, maybe through a symlink) and
+ * the file that name resolved to (which is what pytt reads). */
+struct rec_srcpath {
+    char *name;
+    char *file;
+};
+void rec_sources_note(struct rec_session *s, int nr, const uint64_t args[6], int64_t ret);
 int rec_sources_write(struct rec_session *s);
 void rec_sources_free(struct rec_session *s);
 /* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go

@@ -128,7 +128,12 @@ static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct
         }
         return rec_signal_stop(s, t, st->sig);
     case PT_STOP_EVENT:
-        return rec_child_birth(s, st); /* fork/vfork/clone: the new task's first stop waits */
+        if (rec_child_birth(s, st) < 0) { /* fork/vfork/clone: the new task's first stop waits */
+            return -1;
+        }
+        /* a creator let into its clone while others run (--chaos switches at any syscall)
+         * goes on in the kernel: nothing else would resume it */
+        return t == s->cur ? 0 : rec_sched_resume_in_kernel(t);
     case PT_STOP_GROUP:
         return 0;
     case PT_STOP_EXITED:

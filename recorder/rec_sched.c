@@ -66,6 +66,7 @@ struct rec_thread *rec_thread_add(struct rec_session *s, pid_t tid, int state)
     struct rec_thread *t = calloc(1, sizeof *t);
     t->tid = tid;
     t->state = state;
+    t->restart_nr = -1;
     s->threads[s->nthreads++] = t;
     return t;
 }
@@ -79,6 +80,11 @@ static int resume(struct rec_thread *t, int sig)
         return pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)t->tid);
     }
     return 0;
+}
+
+int rec_sched_resume_in_kernel(struct rec_thread *t)
+{
+    return t->state == REC_T_KERNEL ? resume(t, 0) : 0;
 }
 
 /* CLOCK_MONOTONIC through the syscall, not the vDSO: pytt traps rdtsc in itself too
@@ -149,7 +155,6 @@ int rec_sched_others_ready(const struct rec_session *s)
     return s->ready_head != NULL;
 }
 
-
 void rec_thread_gone(struct rec_session *s, struct rec_thread *t)
 {
     if (s->exiting == t) {
@@ -189,7 +194,6 @@ static void leave_in_kernel(struct rec_session *s)
     leave(s, PT_SWITCH_ENTRY, (int)t->entry_regs.orig_rax, 0);
 }
 
-
 /* Thread t can run (a syscall it waited in returned, or it was just born). If the current
  * thread is inside a syscall that may block, it may be waiting for t (a lock t holds, a
  * thread t must start): it stops being current, so t runs. Without this, a new thread whose
@@ -199,10 +203,9 @@ static void became_ready(struct rec_session *s, struct rec_thread *t)
     ready_push(s, t);
     struct rec_thread *c = s->cur;
     if (c && c->resumed && c->in_syscall) {
-        int nr = (int)c->entry_regs.orig_rax;
         uint64_t a[6] = {c->entry_regs.rdi, c->entry_regs.rsi, c->entry_regs.rdx,
                          c->entry_regs.r10, c->entry_regs.r8,  c->entry_regs.r9};
-        if (pt_sc_may_block(pt_syscall(nr), nr, a)) {
+        if (pt_sc_may_block(pt_syscall(c->call_nr), c->call_nr, a)) {
             leave_in_kernel(s);
         }
     }
@@ -235,7 +238,9 @@ int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int n
         leave(s, PT_SWITCH_EXITED, 0, 0);
         return resume(t, 0);
     }
-    int chaos_switch = s->opt->chaos && rng_next(s) % 8 == 0;
+    /* chaos switches anywhere but where a task is created (see PT_SCF_CREATES) */
+    int creates = sc && (sc->flags & PT_SCF_CREATES);
+    int chaos_switch = s->opt->chaos && !creates && rng_next(s) % 8 == 0;
     const struct user_regs_struct *r = &t->entry_regs;
     uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
     if (!s->ready_head || !(pt_sc_may_block(sc, nr, a) || chaos_switch)) {
@@ -255,8 +260,9 @@ int rec_sched_at_tick(struct rec_session *s)
     /* adapt the next slice's length to last about REC_SLICE_NS */
     int64_t took = fine_now_ns() - s->slice_start_ns;
     double len = (double)s->slice_len * REC_SLICE_NS / (double)(took > 1000 ? took : 1000);
-    s->slice_len = len < REC_SLICE_MIN ? REC_SLICE_MIN : len > REC_SLICE_MAX ? REC_SLICE_MAX
-                                                                           : (uint64_t)len;
+    s->slice_len = len < REC_SLICE_MIN   ? REC_SLICE_MIN
+                   : len > REC_SLICE_MAX ? REC_SLICE_MAX
+                                         : (uint64_t)len;
     if (!s->ready_head) {
         return 0; /* nobody else wants the CPU: a new slice */
     }

@@ -350,11 +350,11 @@ struct rep_copy {
     int opening;                   /* the syscall in progress is an allowed open */
     int via_stub;                  /* ... is run from pytt's stub at its exit (see rep_copy.c) */
     uint64_t call_nr, call_args[6];
-    struct pt_buf out;             /* what it wrote to stdout/stderr */
-    int out_cut;                   /* more than that was written */
-    int discard_output;            /* swallow such writes instead (still reported done) */
-    int64_t timeout_ns;            /* per call */
-    int end, end_code;             /* enum rep_copy_end and its detail */
+    struct pt_buf out;  /* what it wrote to stdout/stderr */
+    int out_cut;        /* more than that was written */
+    int discard_output; /* swallow such writes instead (still reported done) */
+    int64_t timeout_ns; /* per call */
+    int end, end_code;  /* enum rep_copy_end and its detail */
     uint64_t crash_pc, ret;
     int refused;            /* syscalls refused (EPERM) so far */
     char refused_first[64]; /* the first one's name */

@@ -148,6 +148,12 @@ int rep_snapshot(struct rep_session *s)
             return 0; /* already have this moment */
         }
     }
+    if (s->resume_sig) {
+        /* a recorded signal is being delivered (the thread takes it when it resumes; its event
+         * is consumed): a copy would resume without it. The handler's first instruction, just
+         * after, is a moment a snapshot can hold. */
+        return 0;
+    }
     if (pt_clock_watch(&s->clock, &s->mem, NULL) < 0 || rep_catch_remove(s) < 0) {
         return -1;
     }

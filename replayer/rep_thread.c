@@ -148,8 +148,8 @@ static int switch_due(struct rep_session *s, const struct pt_event *nx, int at, 
     if (nx->switch_from != c->rec_tid || nx->switch_at != at) {
         return 0;
     }
-    return (at != PT_SWITCH_ENTRY || nx->switch_nr == nr) && (at != PT_SWITCH_TICK ||
-                                                               nx->tick == tick);
+    return (at != PT_SWITCH_ENTRY || nx->switch_nr == nr) &&
+           (at != PT_SWITCH_TICK || nx->tick == tick);
 }
 
 static int take_switch(struct rep_session *s, int at)
@@ -178,8 +178,10 @@ static int take_switch(struct rep_session *s, int at)
         c->entry_regs = s->entry_regs;
     }
     if (to->state == REP_T_AT_ENTRY) {
-        return rep_divergence(s, "the recording runs thread %d on, but it waits in a syscall "
-                                 "here", (int)to->rec_tid);
+        return rep_divergence(s,
+                              "the recording runs thread %d on, but it waits in a syscall "
+                              "here",
+                              (int)to->rec_tid);
     }
     s->cur = (int)(to - s->threads);
     s->tid = to->tid;
@@ -207,8 +209,9 @@ int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick)
         if (nx->type == PT_EV_SYSCALL && (!c || nx->tid != c->rec_tid)) {
             struct rep_thread *t = rep_thread_by_rec(s, nx->tid);
             if (!t || t->state != REP_T_AT_ENTRY) {
-                return rep_divergence(s, "the recording has a syscall of thread %d return here, "
-                                         "but that thread is not waiting in one",
+                return rep_divergence(s,
+                                      "the recording has a syscall of thread %d return here, "
+                                      "but that thread is not waiting in one",
                                       (int)nx->tid);
             }
             if (complete_foreign(s, t) < 0) {
@@ -387,9 +390,9 @@ int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
         if (im->t.resume_sig || im->t.state == REP_T_NEW) {
             return pt_fail("thread %d is between states", (int)im->t.rec_tid); /* no snapshot */
         }
-        int rc = i == s->cur ? (im->regs = *cur_regs, 0)
-                             : im->t.state == REP_T_AT_ENTRY ? (im->regs = im->t.entry_regs, 0)
-                                                             : pt_getregs(im->t.tid, &im->regs);
+        int rc = i == s->cur                     ? (im->regs = *cur_regs, 0)
+                 : im->t.state == REP_T_AT_ENTRY ? (im->regs = im->t.entry_regs, 0)
+                                                 : pt_getregs(im->t.tid, &im->regs);
         if (rc < 0 || thread_sigmask(s->pid, im->t.tid, &im->sigmask) < 0) {
             return -1;
         }
@@ -447,8 +450,8 @@ static int place_thread(pid_t tid, const struct rep_thread_image *im)
         return -1;
     }
     if (st.kind != PT_STOP_SYSCALL_ENTRY) {
-        return pt_fail("thread %d did not come back to its syscall entry (%s)",
-                       (int)im->t.rec_tid, pt_stop_str(&st));
+        return pt_fail("thread %d did not come back to its syscall entry (%s)", (int)im->t.rec_tid,
+                       pt_stop_str(&st));
     }
     return 0;
 }

@@ -395,6 +395,29 @@ def hostile_int80(c):
 
 
 @test
+def chaos_schedules(c):
+    """The thread race recorded under 30 chaos schedules (--chaos=SEED: a switch at any
+    syscall, slices of random length): every recording ends with the abort (134), none hangs,
+    and each replays with the recorded output. A chaos switch at the creator's clone once left
+    the creator stopped at its clone event forever (nothing resumed a thread let into the
+    kernel); switches while a new thread's first stop was pending are exercised too."""
+    for seed in range(1, 31):
+        trace = c.wd(f"trace-chaos{seed}")
+        rec = H.run([c.pytt, "record", f"--chaos={seed}", "-o", trace, "--", c.python,
+                     prog("threads_race.py")], env=H.clean_env(), cwd=c.wd.path, capture=True,
+                    timeout=60)
+        if rec.status != 134:
+            c.traces.append(trace)
+            raise H.TestFailure(f"--chaos={seed}: record ended with {rec.status} (a hang is "
+                                f"killed after 60 s), expected 134:\n" + rec.describe())
+        rep = c.replay(trace)
+        if rep.status != 134 or rep.stdout != rec.stdout or rep.stderr != rec.stderr:
+            c.traces.append(trace)
+            raise H.TestFailure(f"--chaos={seed}: the replay differs from the recording:\n" +
+                                rep.describe())
+
+
+@test
 def daemon_outlives(c):
     """A daemon the program starts outlives the recording: it is neither killed nor left
     stopped when pytt exits (it writes its marker file afterwards), and the program replays."""
@@ -900,6 +923,38 @@ def edited_source(c):
             raise H.TestFailure(f"the shell after editing the script lacks {want!r}:\n{out}")
     if "x + x" in out or "added after" in out:
         raise H.TestFailure("the shell shows the edited file:\n" + out)
+
+
+@test
+def symlinked_script(c):
+    """A script run through a symlink, importing a module through a symlinked directory:
+    Python names the code by the links, the recorder reads the files they resolve to. `list`
+    shows both sources while the links resolve and after the real files are gone."""
+    real = c.wd("real")
+    os.makedirs(os.path.join(real, "pkgdir"), exist_ok=True)
+    with open(os.path.join(real, "app.py"), "w") as f:
+        f.write("import helper_mod\nx = helper_mod.twice(21)\nprint('x', x)\n")
+    with open(os.path.join(real, "pkgdir", "helper_mod.py"), "w") as f:
+        f.write("def twice(v):\n    w = v * 2\n    return w\n")
+    link = c.wd("link_app.py")
+    os.symlink(os.path.join(real, "app.py"), link)
+    os.symlink(os.path.join(real, "pkgdir"), c.wd("linkdir"))
+    env = H.clean_env(PYTHONPATH=c.wd("linkdir"), PYTHONDONTWRITEBYTECODE="1")
+    trace = c.wd("trace")
+    r = H.run([c.pytt, "record", "-o", trace, "--", c.python, link], env=env, capture=True,
+              cwd=c.wd.path)
+    if r.status != 0 or b"x 42" not in r.stdout:
+        raise H.TestFailure(f"record through a symlink: {r.describe()}")
+    cmds = ["break twice", "continue", "list", "up", "list"]
+    for when in ("with the links", "with the files gone"):
+        sh = H.run([c.pytt, "replay", trace, "--batch"] + sum((["-ex", x] for x in cmds), []),
+                   env=H.clean_env(), cwd=c.wd.path, capture=True)
+        out = sh.stdout.decode("utf-8", "replace")
+        for want in ("linkdir/helper_mod.py", "  2  ->\t    w = v * 2", "link_app.py",
+                     "  2  ->\tx = helper_mod.twice(21)"):
+            if want not in out:
+                raise H.TestFailure(f"{when}: the shell lacks {want!r}:\n{out}")
+        shutil.rmtree(real, ignore_errors=True)
 
 
 @test
