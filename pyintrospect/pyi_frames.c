@@ -350,3 +350,9 @@ size_t pyi_frame_selected(struct pyi_session *s)
 {
     return s->sel_frame;
 }
+
+void pyi_set_tid_map(struct pyi_session *s, pyi_tid_fn fn, void *ctx)
+{
+    s->tid_fn = fn;
+    s->tid_ctx = ctx;
+}

@@ -660,6 +660,8 @@ struct pyi_session {
     struct pyi_srcfile *sources; /* source files read from disk (kept across invalidate) */
     pyi_source_fn src_fn;        /* where sources come from first (NULL: disk only) */
     void *src_ctx;
+    pyi_tid_fn tid_fn; /* a task's id as the program knows it (NULL: the same) */
+    void *tid_ctx;
     char *debug_root; /* looked in before the default debug root */
     bool modules_stale;
     /* a stop presented with pyi_present: the frame's instruction when the frame itself could

@@ -71,7 +71,7 @@ static const struct pyi_member_override v310_overrides[] = {
     ABSENT(PYI_F_DV_VALUES),
 };
 
-/* The task whose fs_base is ident. */
+/* The task whose fs_base is ident, by the id the program knows it by (pyi_set_tid_map). */
 static int v310_native_tid(struct pyi_session *s, pt_addr tstate, unsigned long ident, pid_t *tid)
 {
     char path[64];
@@ -87,6 +87,9 @@ static int v310_native_tid(struct pyi_session *s, pt_addr tstate, unsigned long 
     }
     if (d) {
         closedir(d);
+    }
+    if (*tid && s->tid_fn) {
+        *tid = s->tid_fn(s->tid_ctx, *tid);
     }
     return 0;
 }

@@ -53,6 +53,11 @@ enum { PYI_SRC_DISK = 0, PYI_SRC_TEXT = 1, PYI_SRC_NONE = 2 };
 typedef int (*pyi_source_fn)(void *ctx, const char *file, const char **text, size_t *len,
                              const char **note);
 void pyi_set_source_provider(struct pyi_session *s, pyi_source_fn fn, void *ctx);
+/* The id the program knows a thread of the inspected process by, for a version whose thread
+ * states do not name their thread (3.10: found among the tasks): a replay's tasks have other
+ * ids than the recording's, which the program saw (gettid is replayed). NULL: the same id. */
+typedef pid_t (*pyi_tid_fn)(void *ctx, pid_t tid);
+void pyi_set_tid_map(struct pyi_session *s, pyi_tid_fn fn, void *ctx);
 void pyi_close(struct pyi_session *s);
 /* Point the session at another process with the identical address-space layout (a fork of the
  * same process). Implies pyi_refresh(). */

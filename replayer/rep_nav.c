@@ -70,6 +70,13 @@ uint64_t rep_reg_value(const struct user_regs_struct *r, int hw)
     }
 }
 
+/* A task of the replay by the id the recording gave it (pyi_set_tid_map). */
+static pid_t recorded_tid(void *ctx, pid_t tid)
+{
+    struct rep_thread *t = rep_thread_by_tid(ctx, tid);
+    return t ? t->rec_tid : tid;
+}
+
 struct pyi_session *rep_pyi(struct rep_session *s)
 {
     if (s->state != REP_READY) {
@@ -89,6 +96,7 @@ struct pyi_session *rep_pyi(struct rep_session *s)
             return NULL;
         }
         rep_sources_attach(s, s->pyi);
+        pyi_set_tid_map(s->pyi, recorded_tid, s);
     }
     s->pyi_pid = s->pid;
     return s->pyi;
