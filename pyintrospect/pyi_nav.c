@@ -783,7 +783,15 @@ int pyi_raising_frame_object(struct pyi_session *s, pt_addr *frame_obj)
     if (pyi_frames(s, &f, &n) != 0) {
         return -1;
     }
-    return n ? pyi_rd_ptr(s, f[0].iframe, PYI_F_IF_FRAME_OBJ, frame_obj) : 0;
+    struct pyi_rawframe r;
+    if (n == 0) {
+        return 0;
+    }
+    if (s->v->frame_read(s, f[0].iframe, &r) != 0) {
+        return -1;
+    }
+    *frame_obj = r.frame_obj; /* 3.10: the frame is its frame object */
+    return 0;
 }
 
 /* sys.<name> (0 if unset or None is not distinguished: the caller checks the type). */

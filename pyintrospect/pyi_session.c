@@ -187,6 +187,11 @@ const char *pyi_version(const struct pyi_session *s)
     return s->version;
 }
 
+bool pyi_has_qualnames(struct pyi_session *s)
+{
+    return pyi_has(s, PYI_F_CO_QUALNAME);
+}
+
 const char *pyi_python_module(const struct pyi_session *s)
 {
     return s->pymod_path;

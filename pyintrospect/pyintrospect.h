@@ -78,6 +78,9 @@ const char *pyi_version(const struct pyi_session *s);
  * description of the disagreements ("" if none). pyintrospect uses DWARF either way. */
 const char *pyi_layout_check(const struct pyi_session *s, int *checked, int *differ);
 /* Path of the module holding _PyRuntime (the executable or libpython). */
+/* Do code objects carry a qualified name (3.11+)? Without (3.10), pyi_pos.qualname is co_name
+ * and `Class.method` can only be matched by its plain name. */
+bool pyi_has_qualnames(struct pyi_session *s);
 const char *pyi_python_module(const struct pyi_session *s);
 
 /* ---- value rendering options ---------------------------------------------------------------- */

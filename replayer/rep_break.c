@@ -113,12 +113,28 @@ static int stack_filename(struct rep_session *s, const char *want, char *out, si
     return 0;
 }
 
+/* Is pos's function the one `want` names: its qualified name or one ending in .want (a dotted
+ * want), else its plain name; without qualified names (3.10) the plain name of either. */
+static bool func_matches(struct rep_session *s, const struct pyi_pos *pos, const char *want)
+{
+    const char *dot = strrchr(want, '.');
+    size_t nq = strlen(pos->qualname), nw = strlen(want);
+    if (!dot) {
+        return strcmp(pos->name, want) == 0;
+    }
+    if (!pyi_has_qualnames(s->pyi)) {
+        return strcmp(pos->name, dot + 1) == 0;
+    }
+    return strcmp(pos->qualname, want) == 0 ||
+           (nq > nw && pos->qualname[nq - nw - 1] == '.' &&
+            strcmp(pos->qualname + nq - nw, want) == 0);
+}
+
 /* A frame of `pos` is starting (RESUME): can it resolve a pending breakpoint? Only its own
  * file (line breakpoints) or its own name (function breakpoints) can, so nothing else is read. */
 static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const struct pyi_pos *pos)
 {
     const char *want = bp->func;
-    const char *dot = strrchr(want, '.');
     pt_addr addr;
     int line;
     if (!bp->func[0]) {
@@ -126,11 +142,7 @@ static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const str
             struct resolve_ctx r = {s, bp};
             pyi_find_code_in(s->pyi, pos->code, pos->filename, resolve_code_cb, &r);
         }
-    } else if ((dot ? strcmp(pos->qualname, want) == 0 ||
-                          (strlen(pos->qualname) > strlen(want) &&
-                           pos->qualname[strlen(pos->qualname) - strlen(want) - 1] == '.' &&
-                           strcmp(pos->qualname + strlen(pos->qualname) - strlen(want), want) == 0)
-                    : strcmp(pos->name, want) == 0) &&
+    } else if (func_matches(s, pos, want) &&
                pyi_code_first_line_addr(s->pyi, pos->code, &addr, &line) == 0) {
         add_addr(bp, addr, pos->code);
         bp->line = line;
