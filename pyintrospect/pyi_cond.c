@@ -56,8 +56,6 @@ static bool local_slot(struct lower *l, const char *name, int64_t *off)
     return false;
 }
 
-#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
-
 /* local.attr, where the local holds (now, in l->frame) an instance whose class reads its
  * attributes generically, defines nothing of that name, and keeps it in inline values. */
 static bool attr_operand(struct lower *l, const struct pyi_enode *n, struct pt_cond_opnd *o)

@@ -26,6 +26,8 @@
 #include <stdio.h>
 
 /* ---- caps on what remote memory may claim --------------------------------------------------- */
+/* Py_TPFLAGS_VALID_VERSION_TAG, the same bit in 3.10-3.13 (the type's tp_version_tag is valid) */
+#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
 #define PYI_MAX_FRAMES 4096          /* Python frames walked per thread */
 #define PYI_MAX_THREADS 1024         /* thread states walked per interpreter */
 #define PYI_MAX_NAME 4096            /* bytes of an identifier-like string (names, filenames) */

@@ -542,8 +542,6 @@ int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const ch
     return 0;
 }
 
-#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
-
 /* CPython's own method cache idea (typeobject.c): a type's version tag changes whenever the
  * type or a base is modified, so (type, tag, name) -> result stays true for the whole run. */
 static struct pyi_lookup_slot *pyi_lookup_slot(struct pyi_session *s, pt_addr type,
