@@ -737,6 +737,11 @@ int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr)
     return 0;
 }
 
+bool pyi_knows_returned_values(struct pyi_session *s)
+{
+    return s->v->returned_value != NULL;
+}
+
 int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
                        pt_addr stack_pointer, pt_addr *value, const char **why)
 {

@@ -398,6 +398,8 @@ int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stac
 /* The value a call returned into frame `caller`, read at the caller's first dispatch after the
  * call (next_instr and the stack pointer register's value), before it runs (gdb's "Value
  * returned"): 1 with *value, 0 when it is not available there (*why says why), -1 on error. */
+/* Does the version layer know where a returned value is (pyi_returned_value)? */
+bool pyi_knows_returned_values(struct pyi_session *s);
 int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
                        pt_addr stack_pointer, pt_addr *value, const char **why);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""The full version matrix: every debugger test of tests/nav and tests/pyintrospect on every
-CPython build (Debian's python3.11 and python3.11d, pyenv's 3.10, 3.11, 3.12 and 3.13), one
+"""The full version matrix: every debugger test of tests/nav, tests/pyintrospect, tests/eval
+and every golden transcript of tests/transcripts on every CPython build (Debian's python3.11 and python3.11d, pyenv's 3.10, 3.11, 3.12 and 3.13), one
 test at a time, and a Markdown report of the results (docs/version-matrix.md by default).
 
 CTest runs most of these per build already (`ctest -L nav`, `-L pyintrospect`); this script
@@ -31,8 +31,9 @@ BUILDS = [  # (name as the CTest loops call it, pyintrospect harness name, inter
     ("pyenv312", "pyenv312", os.path.join(PYENV, "3.12.1", "bin", "python3.12")),
     ("pyenv313", "pyenv313", os.path.join(PYENV, "3.13.0", "bin", "python3.13")),
 ]
-NAV_KINDS = ["breakpoints", "motions", "determinism", "reverse", "random_motions",
+NAV_KINDS = ["breakpoints", "motions", "determinism", "reverse", "random_motions", "threads",
              "breakpoint_lines"]
+EVAL_KINDS = ["eval_oracle", "conditions", "isolation"]
 PYI_CASES = ["values", "lines", "dump", "session", "unicode", "gdb", "errors"]
 
 
@@ -55,6 +56,14 @@ def tests_for(build, pyi_build, python, args):
                     [sys.executable, os.path.join(pyi, "test_pyintrospect.py"),
                      "--probe", os.path.join(tools, "pyi_probe"), "--pytt", args.pytt,
                      "--unit", os.path.join(tools, "pyi_unit"), pyi_build, case]))
+    for kind in EVAL_KINDS:
+        out.append(("eval." + kind, [sys.executable, os.path.join(HERE, "eval", "test_%s.py" % kind),
+                                     "--pytt", args.pytt, "--python", python]))
+    transcripts = os.path.join(HERE, "transcripts")
+    for d in sorted(os.listdir(transcripts)):
+        if os.path.exists(os.path.join(transcripts, d, "expected")):
+            out.append(("transcripts." + d, [sys.executable, os.path.join(transcripts, "run.py"),
+                                             "--pytt", args.pytt, "--python", python, d]))
     return [(n, c) for n, c in out if not args.k or args.k in n]
 
 
