@@ -59,8 +59,8 @@ static int pyi_keys_read_310(struct pyi_session *s, pt_addr keys, struct pyi_key
         pyi_rd(s, keys, PYI_F_DK_NENTRIES, &k->nentries) != 0) {
         return -1;
     }
-    if (size <= 0 || size > (1LL << PYI_MAX_DICT_LOG2) || (size & (size - 1)) ||
-        k->nentries < 0 || k->nentries > size) {
+    if (size <= 0 || size > (1LL << PYI_MAX_DICT_LOG2) || (size & (size - 1)) || k->nentries < 0 ||
+        k->nentries > size) {
         return pt_fail("implausible dict keys object at 0x%llx", (unsigned long long)keys);
     }
     int64_t ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffLL ? 4 : 8;
@@ -75,8 +75,8 @@ static int pyi_keys_read_310(struct pyi_session *s, pt_addr keys, struct pyi_key
  * values are read in two reads (an instance's attributes are read at every hit of a condition
  * on one of them). */
 static int pyi_values_by_order(struct pyi_session *s, pt_addr vbase, const struct pyi_keys *k,
-                               const uint8_t *order, int64_t n,
-                               int (*cb)(void *, pt_addr, pt_addr), void *ctx)
+                               const uint8_t *order, int64_t n, int (*cb)(void *, pt_addr, pt_addr),
+                               void *ctx)
 {
     enum { MAXN = 255, MAXE = 64 };
     uint8_t entries[MAXN * MAXE];
@@ -262,8 +262,7 @@ static int pyi_cached_keys(struct pyi_session *s, pt_addr type, struct pyi_keys 
 }
 
 static int pyi_attrs_dict(struct pyi_session *s, pt_addr dict,
-                          int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx,
-                          bool *found)
+                          int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found)
 {
     *found = dict != 0;
     return dict ? s->v->dict_iter(s, dict, cb, ctx) : 0;
@@ -293,8 +292,7 @@ static int pyi_managed_word(struct pyi_session *s, pt_addr obj, pt_addr type, bo
         return -1;
     }
     if (*managed && pyi_read_ptr(s, obj - (pt_addr)s->v->managed_dict_word * 8, dict) != 0) {
-        return pt_wrap("reading the managed dict of the object at 0x%llx",
-                       (unsigned long long)obj);
+        return pt_wrap("reading the managed dict of the object at 0x%llx", (unsigned long long)obj);
     }
     return 0;
 }
@@ -321,8 +319,7 @@ int pyi_attrs_311(struct pyi_session *s, pt_addr obj, pt_addr type,
         return pyi_attrs_dict(s, dict, cb, ctx, found);
     }
     *found = true;
-    return pyi_cached_keys(s, type, &k) != 0 ? -1
-                                             : pyi_values_iter_311(s, values, &k, -1, cb, ctx);
+    return pyi_cached_keys(s, type, &k) != 0 ? -1 : pyi_values_iter_311(s, values, &k, -1, cb, ctx);
 }
 
 /* 3.12: one word before the object holds the dict, or the values less 1 (an odd address)
@@ -344,9 +341,8 @@ int pyi_attrs_312(struct pyi_session *s, pt_addr obj, pt_addr type,
         return pyi_attrs_dict(s, word, cb, ctx, found);
     }
     *found = true;
-    return pyi_cached_keys(s, type, &k) != 0
-               ? -1
-               : pyi_values_iter_311(s, word + 1, &k, -1, cb, ctx);
+    return pyi_cached_keys(s, type, &k) != 0 ? -1
+                                             : pyi_values_iter_311(s, word + 1, &k, -1, cb, ctx);
 }
 
 /* 3.13: the managed dict if there is one (its values may be the inline ones), else the inline

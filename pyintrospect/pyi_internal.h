@@ -80,21 +80,21 @@ enum pyi_field {
     PYI_F_IS_BUILTINS,
     PYI_F_IS_MODULES,
     PYI_F_IS_SYSDICT,
-    PYI_F_IS_CEVAL_GIL,       /* 3.12+: the interpreter's GIL */
-    PYI_F_IS_TYPES_BUILTINS,  /* 3.12+: static builtin types' state, by index */
-    PYI_F_GIL_LAST_HOLDER,    /* _gil_runtime_state */
+    PYI_F_IS_CEVAL_GIL,      /* 3.12+: the interpreter's GIL */
+    PYI_F_IS_TYPES_BUILTINS, /* 3.12+: static builtin types' state, by index */
+    PYI_F_GIL_LAST_HOLDER,   /* _gil_runtime_state */
     PYI_F_GIL_LOCKED,
     PYI_F_TS_NEXT,
-    PYI_F_TS_CFRAME,          /* 3.11/3.12 */
-    PYI_F_TS_FRAME,           /* 3.10: PyThreadState.frame; 3.13: current_frame */
+    PYI_F_TS_CFRAME, /* 3.11/3.12 */
+    PYI_F_TS_FRAME,  /* 3.10: PyThreadState.frame; 3.13: current_frame */
     PYI_F_TS_THREAD_ID,
     PYI_F_TS_NATIVE_TID,
-    PYI_F_TS_CUREXC_TYPE,     /* 3.10/3.11 */
+    PYI_F_TS_CUREXC_TYPE, /* 3.10/3.11 */
     PYI_F_TS_CUREXC_TRACEBACK,
-    PYI_F_TS_CURRENT_EXC,     /* 3.12+: the exception object being raised */
-    PYI_F_TS_EXC_INFO,        /* the exception being handled (_PyErr_StackItem *) */
-    PYI_F_TS_TRACING,         /* > 0 while a trace/profile/monitoring callback runs */
-    PYI_F_EI_TRACEBACK,       /* 3.10: _PyErr_StackItem.exc_traceback */
+    PYI_F_TS_CURRENT_EXC, /* 3.12+: the exception object being raised */
+    PYI_F_TS_EXC_INFO,    /* the exception being handled (_PyErr_StackItem *) */
+    PYI_F_TS_TRACING,     /* > 0 while a trace/profile/monitoring callback runs */
+    PYI_F_EI_TRACEBACK,   /* 3.10: _PyErr_StackItem.exc_traceback */
     PYI_F_CF_CURRENT_FRAME,
     /* interpreter frames (3.10: the PyFrameObject members of the same role) */
     PYI_F_IF_FUNC,
@@ -293,8 +293,8 @@ enum pyi_sym {
     PYI_Y_GENERIC_GETATTR, /* PyObject_GenericGetAttr (0 if unnamed: attributes then need code) */
     PYI_Y_OPCODE_DEOPT,
     PYI_Y_OPCODE_CACHES,
-    PYI_Y_OPCODE_OPNAME,  /* debug builds only (and 3.13) */
-    PYI_Y_DE_INSTRUMENT,  /* 3.12+: INSTRUMENTED_X -> X */
+    PYI_Y_OPCODE_OPNAME, /* debug builds only (and 3.13) */
+    PYI_Y_DE_INSTRUMENT, /* 3.12+: INSTRUMENTED_X -> X */
     PYI_Y_UNI_RECORDS,   /* _PyUnicode_TypeRecords */
     PYI_Y_UNI_INDEX1,    /* index1 of Objects/unicodetype_db.h */
     PYI_Y_UNI_INDEX2,
@@ -408,8 +408,7 @@ struct pyi_opdata {
     int have_argument, extended_arg, resume, send, jump_back_no_interrupt;
     int instrumented_line, instrumented_instruction, gen_start; /* -1: not in this version */
 };
-extern const struct pyi_opdata pyi_opdata_v310, pyi_opdata_v311, pyi_opdata_v312,
-    pyi_opdata_v313;
+extern const struct pyi_opdata pyi_opdata_v310, pyi_opdata_v311, pyi_opdata_v312, pyi_opdata_v313;
 
 /* ---- the version layer ---------------------------------------------------------------------- */
 /* A member whose name differs from 3.11's (pyi_layout.c), or that the version lacks (type
@@ -509,7 +508,7 @@ struct pyi_vops {
 extern const struct pyi_vops pyi_v310, pyi_v311, pyi_v312, pyi_v313;
 
 /* The members of struct pyi_vops that every version with _PyInterpreterFrame (3.11+) shares. */
-#define PYI_VOPS_INTERPRETER_FRAMES                                                                 \
+#define PYI_VOPS_INTERPRETER_FRAMES                                                                \
     .frame_read = pyi_iframe_read, .native_tid = pyi_native_tid_member,                            \
     .code_names = pyi_code_names_localsplus, .code_bytes = pyi_code_bytes_inline,                  \
     .code_lines = pyi_lines_locations, .dispatch_regs = pyi_dispatch_regs_store,                   \
@@ -556,8 +555,7 @@ int pyi_dict_iter_311(struct pyi_session *s, pt_addr dict,
 int pyi_dict_iter_313(struct pyi_session *s, pt_addr dict,
                       int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx);
 int pyi_attrs_dictoffset(struct pyi_session *s, pt_addr obj, pt_addr type,
-                         int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx,
-                         bool *found);
+                         int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);
 int pyi_inline_attr_311(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
 int pyi_attrs_311(struct pyi_session *s, pt_addr obj, pt_addr type,
                   int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);

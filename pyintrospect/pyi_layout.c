@@ -207,7 +207,6 @@ const struct pyi_sym_spec pyi_layout_syms[PYI_Y__COUNT] = {
     [PYI_Y_UNI_INDEX2] = {"index2", "unicodetype_db.h", true},
 };
 
-
 /* A version's names: its base's (recursively), then its own overrides. */
 static void pyi_layout_apply(struct pyi_session *s, const struct pyi_vops *v)
 {

@@ -321,7 +321,7 @@ bool pyi_needs_last_dispatch(const struct pyi_session *s)
 int64_t pyi_frame_traced_offset(const struct pyi_session *s)
 {
     return s->facts->keep_last_dispatch && s->m[PYI_F_FO_TRACE].off >= 0 ? s->m[PYI_F_FO_TRACE].off
-                                                                        : -1;
+                                                                         : -1;
 }
 
 /* The frame's previous instruction (code unit index, -1: none) at a dispatch of cur. */
@@ -568,8 +568,7 @@ static int visit_object(struct find_ctx *f, pt_addr obj)
     case PYI_K_CODE:
         return visit_code(f, obj);
     case PYI_K_TYPE:
-        if (f->depth > 8 || seen_before(f, obj) || f->s->v->type_dict(f->s, obj, &dict) ||
-            !dict) {
+        if (f->depth > 8 || seen_before(f, obj) || f->s->v->type_dict(f->s, obj, &dict) || !dict) {
             return 0;
         }
         f->depth++;

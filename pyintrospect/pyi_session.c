@@ -85,8 +85,7 @@ static int pyi_open_steps(struct pyi_session *s)
         return -1;
     }
     s->ptr_size = 8;
-    if (pyi_dwarf_resolve(s) != 0 || pyi_resolve_syms(s) != 0 ||
-        pyi_debug_offsets_check(s) != 0) {
+    if (pyi_dwarf_resolve(s) != 0 || pyi_resolve_syms(s) != 0 || pyi_debug_offsets_check(s) != 0) {
         return -1;
     }
     pyi_opcodes_load(s);
@@ -252,9 +251,9 @@ static int pyi_member_size(struct pyi_session *s, enum pyi_field f, int *size)
 {
     const struct pyi_member *m = &s->m[f];
     if (m->off < 0) {
-        return s->mspec[f].type ? pt_fail("%s is not in this Python's layout", pyi_field_name(s, f))
-                                : pt_fail("CPython %s has no member for layout id %d", s->v->name,
-                                          (int)f);
+        return s->mspec[f].type
+                   ? pt_fail("%s is not in this Python's layout", pyi_field_name(s, f))
+                   : pt_fail("CPython %s has no member for layout id %d", s->v->name, (int)f);
     }
     *size = m->size ? m->size : s->ptr_size;
     if (*size > 8) {

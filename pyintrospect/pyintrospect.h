@@ -124,8 +124,8 @@ int pyi_print_threads(struct pyi_session *s, FILE *out);
 
 /* ---- frames of the selected thread ---------------------------------------------------------- */
 struct pyi_frame {
-    pt_addr iframe;       /* the interpreter frame (3.10: PyFrameObject, then _PyInterpreterFrame) */
-    pt_addr code;         /* PyCodeObject */
+    pt_addr iframe; /* the interpreter frame (3.10: PyFrameObject, then _PyInterpreterFrame) */
+    pt_addr code;   /* PyCodeObject */
     const char *filename; /* co_filename */
     const char *funcname; /* co_name (what py-bt and tracebacks print) */
     const char *qualname; /* co_qualname */

@@ -125,9 +125,8 @@ static bool func_matches(struct rep_session *s, const struct pyi_pos *pos, const
     if (!pyi_has_qualnames(s->pyi)) {
         return strcmp(pos->name, dot + 1) == 0;
     }
-    return strcmp(pos->qualname, want) == 0 ||
-           (nq > nw && pos->qualname[nq - nw - 1] == '.' &&
-            strcmp(pos->qualname + nq - nw, want) == 0);
+    return strcmp(pos->qualname, want) == 0 || (nq > nw && pos->qualname[nq - nw - 1] == '.' &&
+                                                strcmp(pos->qualname + nq - nw, want) == 0);
 }
 
 /* A frame of `pos` is starting (RESUME): can it resolve a pending breakpoint? Only its own

@@ -117,7 +117,7 @@ struct rep_session {
     int stack_reg;                       /* the value stack pointer (pyi_stack_reg), -1 */
     int keep_last;                       /* keep the last dispatch (pyi_needs_last_dispatch) */
     int64_t keep_traced_off;             /* ... by pyi_frame_traced_offset's rule */
-    struct pt_watch watch;                /* what the watch trampolines trap on while watch_on */
+    struct pt_watch watch;               /* what the watch trampolines trap on while watch_on */
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
