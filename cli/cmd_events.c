@@ -78,7 +78,12 @@ static void print_event(const struct pt_event *ev, int pid)
                (unsigned long long)(ev->rdx << 32 | (ev->rax & 0xffffffffu)));
         break;
     case PT_EV_CLOCK:
-        printf("clock installed (opcode_targets at 0x%llx)", (unsigned long long)ev->clock_table);
+        printf("clock installed (opcode_targets at 0x%llx", (unsigned long long)ev->clock_plan.table);
+        if (ev->clock_plan.switch_site) {
+            printf("; main-loop switch at 0x%llx routed through it",
+                   (unsigned long long)ev->clock_plan.switch_site);
+        }
+        printf(")");
         break;
     case PT_EV_OUTPUT:
         printf("child output to %s, %zu bytes", ev->signo == 1 ? "stdout" : "stderr",
