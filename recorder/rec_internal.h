@@ -92,6 +92,7 @@ struct rec_thread {
      * what it writes are that call's), else orig_rax. */
     int call_nr;
     int restart_nr; /* the call a restart_syscall would continue, or -1 */
+    int sched_nr;   /* the call as the scheduler sees it (call_nr, but see rec_syscall.c) */
 };
 
 /* A signal held back to be delivered to thread `tid` at a moment replay can find again. */
@@ -119,7 +120,7 @@ struct rec_session {
     size_t nthreads;
     struct rec_thread *cur;     /* running user code, NULL if none */
     struct rec_thread *exiting; /* ending: nothing runs until it is gone */
-    int dying;                  /* a thread called exit_group: the others die with it */
+    int dying; /* exit_group, or a fatal signal delivered: the other threads die with it */
     struct rec_thread *ready_head, *ready_tail;
     pid_t switch_from;        /* the thread that ran before the next SWITCH, and where it */
     int switch_at, switch_nr; /* stopped (PT_SWITCH_*) */
