@@ -254,8 +254,9 @@ static void emit_counted(uint8_t *code, pt_addr t, int i, pt_addr countdown, uin
     memcpy(code + PT_CLOCK_TRAMP_HANDLER, &handler, 8);
 }
 
-#define WATCH_TRAP_C (PT_CLOCK_WATCH_TRAP - 16) /* counted opcode whose C reached 0: count F
-                                                * too, then trap */
+#define WATCH_TRAP_C                                                                               \
+    (PT_CLOCK_WATCH_TRAP - 16) /* counted opcode whose C reached 0: count F                        \
+                                * too, then trap */
 
 /* mov [rip+disp32], REG (7 bytes): keep a register of the dispatch at slot. */
 static size_t emit_store(uint8_t *p, pt_addr at, int reg, pt_addr slot)
@@ -426,8 +427,8 @@ static int point_plain(struct pt_clock *c, struct pt_mem *mem)
 {
     uint64_t table[NOPCODES];
     for (int i = 0; i < NOPCODES; i++) {
-        table[i] = c->counted[i] ? PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE
-                                 : c->handlers[i];
+        table[i] =
+            c->counted[i] ? PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE : c->handlers[i];
     }
     return pt_mem_write(mem, c->table, table, sizeof table);
 }
@@ -615,15 +616,14 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
         slots[k] = k < w->nframes ? w->frames[k] : 1;
         slots[PT_WATCH_MAX + k] = k < w->ninstrs ? w->instrs[k] : 1;
     }
-    int same_code = c->code_valid && c->watch.nframes == w->nframes &&
-                    c->watch.ninstrs == w->ninstrs && c->watch.frame_reg == w->frame_reg &&
-                    c->watch.instr_reg == w->instr_reg &&
-                    memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0 &&
-                    memcmp(c->watch.conds, w->conds, sizeof w->conds) == 0 &&
-                    memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0 &&
-                    c->watch.frame_zero_off == w->frame_zero_off &&
-                    c->watch.keep_last == w->keep_last &&
-                    c->watch.keep_traced_off == w->keep_traced_off;
+    int same_code =
+        c->code_valid && c->watch.nframes == w->nframes && c->watch.ninstrs == w->ninstrs &&
+        c->watch.frame_reg == w->frame_reg && c->watch.instr_reg == w->instr_reg &&
+        memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0 &&
+        memcmp(c->watch.conds, w->conds, sizeof w->conds) == 0 &&
+        memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0 &&
+        c->watch.frame_zero_off == w->frame_zero_off && c->watch.keep_last == w->keep_last &&
+        c->watch.keep_traced_off == w->keep_traced_off;
     if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
         return pt_wrap("writing watched values");
     }

@@ -65,8 +65,8 @@ const char *pt_tick_str(uint64_t tick, char buf[PT_TICK_STRLEN]);
 int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 
 /* Layout of the clock in pytt's page. */
-#define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1000)  /* 256 handlers resumed after a trap */
-#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1800) /* watched frames, then watched instructions */
+#define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1000)   /* 256 handlers resumed after a trap */
+#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1800)  /* watched frames, then watched instructions */
 #define PT_CLOCK_KCOUNT (PT_PAGE_ADDR + 0x1900) /* k (maintained by watch trampolines) */
 #define PT_CLOCK_FINE (PT_PAGE_ADDR + 0x1940)   /* the fine countdown F */
 /* The last dispatch seen by the watch trampolines (frame and next_instr registers), then the
@@ -75,8 +75,8 @@ int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 #define PT_CLOCK_LAST (PT_PAGE_ADDR + 0x1a00)
 #define PT_CLOCK_TRAMPS (PT_PAGE_ADDR + 0x2000) /* 256 counted trampolines of 32 bytes */
 #define PT_CLOCK_TRAMP_SIZE 32
-#define PT_CLOCK_TRAP_OFFSET 16   /* the int3 inside a trampoline */
-#define PT_CLOCK_TRAMP_HANDLER 24 /* the handler it continues to */
+#define PT_CLOCK_TRAP_OFFSET 16                /* the int3 inside a trampoline */
+#define PT_CLOCK_TRAMP_HANDLER 24              /* the handler it continues to */
 #define PT_CLOCK_CPAGE (PT_PAGE_ADDR + 0x4000) /* the page holding C, at a chosen offset */
 #define PT_CLOCK_IDLE (1ull << 62) /* a countdown when nothing is awaited: never reaches 0 */
 #define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 1 KiB */
@@ -114,10 +114,10 @@ struct pt_watch {
 
 /* Where the clock goes in a given interpreter. */
 struct pt_clock_site {
-    pt_addr table; /* opcode_targets */
-    pt_addr deopt; /* _PyOpcode_Deopt (specialized opcode -> base opcode), 0 if absent */
+    pt_addr table;           /* opcode_targets */
+    pt_addr deopt;           /* _PyOpcode_Deopt (specialized opcode -> base opcode), 0 if absent */
     pt_addr eval, eval_size; /* _PyEval_EvalFrameDefault */
-    int relocated; /* the table is relocated by ld.so: install after its RELRO mprotect */
+    int relocated;           /* the table is relocated by ld.so: install after its RELRO mprotect */
 };
 
 /* How a clock is laid out in one recorded process; logged in the CLOCK event, so replay
@@ -136,10 +136,10 @@ struct pt_clock_plan {
 };
 
 struct pt_clock {
-    pt_addr table;     /* opcode_targets in the tracee, 0 while not installed */
-    pt_addr countdown; /* address of C's countdown */
-    uint64_t base;     /* C = base - countdown */
-    int watching;      /* the table points at the watch trampolines */
+    pt_addr table;         /* opcode_targets in the tracee, 0 while not installed */
+    pt_addr countdown;     /* address of C's countdown */
+    uint64_t base;         /* C = base - countdown */
+    int watching;          /* the table points at the watch trampolines */
     struct pt_watch watch; /* their configuration (slots included) */
     int code_valid;        /* the watch trampolines in memory were generated for `watch` */
     int k_valid;           /* KCOUNT holds k (see the top comment) */
@@ -150,10 +150,10 @@ struct pt_clock {
     uint64_t handlers[256]; /* the interpreter's own handlers */
 };
 
-/* Where opcode_targets (and _PyOpcode_Deopt, _PyEval_EvalFrameDefault) are in the tracee: symbols from the interpreter
- * image's symbol table (image = the file defining _PyRuntime; symfile = the file whose .symtab
- * has the symbols, its debug file for stripped binaries), relocated by the image's load address
- * in /proc/PID/maps. */
+/* Where opcode_targets (and _PyOpcode_Deopt, _PyEval_EvalFrameDefault) are in the tracee: symbols
+ * from the interpreter image's symbol table (image = the file defining _PyRuntime; symfile = the
+ * file whose .symtab has the symbols, its debug file for stripped binaries), relocated by the
+ * image's load address in /proc/PID/maps. */
 int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt_clock_site *site);
 /* The plan for an interpreter of `version` ("3.11.2"): which opcodes are counted (per version,
  * specializations included through _PyOpcode_Deopt), the superinstructions' first halves,

@@ -152,8 +152,7 @@ static int match_tail(const struct sw_func *f, size_t j, struct sw_site *s)
 {
     const cs_insn *in = f->insn;
     const cs_x86 *x = &in[j].detail->x86;
-    if (in[j].id != X86_INS_JMP || x->op_count != 1 || x->operands[0].type != X86_OP_REG ||
-        j < 3) {
+    if (in[j].id != X86_INS_JMP || x->op_count != 1 || x->operands[0].type != X86_OP_REG || j < 3) {
         return 0;
     }
     s->jmp = j;
@@ -185,8 +184,8 @@ static int match_lea(const struct sw_func *f, struct sw_site *s)
     for (size_t k = s->movsxd; k-- > 0 && s->movsxd - k <= 4;) {
         const cs_insn *in = &f->insn[k];
         const cs_x86 *x = &in->detail->x86;
-        if (in->id == X86_INS_LEA && x->op_count == 2 && pt_x86_hw_reg(x->operands[0].reg) == s->b &&
-            x->operands[1].mem.base == X86_REG_RIP) {
+        if (in->id == X86_INS_LEA && x->op_count == 2 &&
+            pt_x86_hw_reg(x->operands[0].reg) == s->b && x->operands[1].mem.base == X86_REG_RIP) {
             s->lea = k;
             s->table = in->address + in->size + (pt_addr)x->operands[1].mem.disp;
             return 1;
@@ -269,8 +268,8 @@ static int prefix_of(struct pt_mem *mem, csh cs, pt_addr target, pt_addr handler
     size_t at = 0;
     int ok = cnt > 0;
     for (size_t k = 0; k < cnt && ok; k++) {
-        ok = (in[k].id == X86_INS_MOV || in[k].id == X86_INS_MOVZX ||
-              in[k].id == X86_INS_MOVSX || in[k].id == X86_INS_MOVSXD) &&
+        ok = (in[k].id == X86_INS_MOV || in[k].id == X86_INS_MOVZX || in[k].id == X86_INS_MOVSX ||
+              in[k].id == X86_INS_MOVSXD) &&
              !uses_rip(&in[k]) && !touches(cs, &in[k], s->b) && !touches(cs, &in[k], s->r) &&
              !touches(cs, &in[k], s->i);
         at += in[k].size;

@@ -40,8 +40,8 @@ enum {
     V313_INSTRUMENTED_JUMP_BACKWARD = 249,
 };
 
-#define V38_JUMPS                                                                              \
-    V38_JUMP_ABSOLUTE, V38_POP_JUMP_IF_FALSE, V38_POP_JUMP_IF_TRUE, V38_JUMP_IF_FALSE_OR_POP,  \
+#define V38_JUMPS                                                                                  \
+    V38_JUMP_ABSOLUTE, V38_POP_JUMP_IF_FALSE, V38_POP_JUMP_IF_TRUE, V38_JUMP_IF_FALSE_OR_POP,      \
         V38_JUMP_IF_TRUE_OR_POP, V38_RETURN_VALUE, V38_YIELD_VALUE
 #define V311_FUSED {V311_LOAD_CONST, V311_LOAD_FAST, V311_STORE_FAST}, 3
 
@@ -49,19 +49,38 @@ static const struct pt_pyver pt_pyvers[] = {
     {3, 8, "3.8", false, {V38_JUMPS, V38_YIELD_FROM}, 8, {0}, 0, false, false},
     {3, 9, "3.9", false, {V38_JUMPS, V39_JUMP_IF_NOT_EXC_MATCH}, 8, {0}, 0, false, false},
     {3, 10, "3.10", true, {V38_JUMPS, V39_JUMP_IF_NOT_EXC_MATCH}, 8, {0}, 0, true, true},
-    {3, 11, "3.11", true,
+    {3,
+     11,
+     "3.11",
+     true,
      {V311_RESUME, V311_JUMP_BACKWARD, V311_JUMP_BACKWARD_NO_INTERRUPT,
       V311_POP_JUMP_BACKWARD_IF_NOT_NONE, V311_POP_JUMP_BACKWARD_IF_NONE,
       V311_POP_JUMP_BACKWARD_IF_FALSE, V311_POP_JUMP_BACKWARD_IF_TRUE},
-     7, V311_FUSED, false, false},
-    {3, 12, "3.12", true,
+     7,
+     V311_FUSED,
+     false,
+     false},
+    {3,
+     12,
+     "3.12",
+     true,
      {V311_RESUME, V311_JUMP_BACKWARD, V311_JUMP_BACKWARD_NO_INTERRUPT, V312_INSTRUMENTED_RESUME,
       V312_INSTRUMENTED_JUMP_BACKWARD},
-     5, V311_FUSED, false, false},
-    {3, 13, "3.13", true,
+     5,
+     V311_FUSED,
+     false,
+     false},
+    {3,
+     13,
+     "3.13",
+     true,
      {V313_RESUME, V313_JUMP_BACKWARD, V313_JUMP_BACKWARD_NO_INTERRUPT, V313_INSTRUMENTED_RESUME,
       V313_INSTRUMENTED_JUMP_BACKWARD, V313_ENTER_EXECUTOR},
-     6, {0}, 0, false, false},
+     6,
+     {0},
+     0,
+     false,
+     false},
 };
 
 const struct pt_pyver *pt_pyver_find(int major, int minor)

@@ -186,7 +186,7 @@ static int pyi_code_ids(struct pyi_session *s, struct pyi_code *c)
         return c->qualname ? 0 : pt_fail("out of memory");
     }
     return pyi_rd_ptr(s, c->addr, PYI_F_CO_QUALNAME, &qn) != 0 ? -1
-                                                                : pyi_str_utf8(s, qn, &c->qualname);
+                                                               : pyi_str_utf8(s, qn, &c->qualname);
 }
 
 /* 3.11+: co_localsplusnames and co_localspluskinds. */

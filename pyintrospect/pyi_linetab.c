@@ -26,7 +26,6 @@ static int pyi_lines_alloc(struct pyi_code *c)
     return 0;
 }
 
-
 enum {
     PYI_LOC_SHORT0 = 0,
     PYI_LOC_ONE_LINE0 = 10,

@@ -38,7 +38,8 @@ static void pyi_load_opnames(struct pyi_session *s)
 static void pyi_load_deinstrument(struct pyi_session *s)
 {
     uint8_t mem[256] = {0};
-    if (!s->sym[PYI_Y_DE_INSTRUMENT] || pt_mem_read(s->mem, s->sym[PYI_Y_DE_INSTRUMENT], mem, 256)) {
+    if (!s->sym[PYI_Y_DE_INSTRUMENT] ||
+        pt_mem_read(s->mem, s->sym[PYI_Y_DE_INSTRUMENT], mem, 256)) {
         memset(mem, 0, sizeof mem);
     }
     for (int i = 0; i < 256; i++) {
@@ -156,8 +157,7 @@ int pyi_deopt_tables(struct pyi_session *s, struct pyi_code *c)
 /* One byte per code unit from an array of the monitoring data (lines[i].original_opcode or
  * per_instruction_opcodes[i]), read once per code object. */
 static int pyi_monitoring_bytes(struct pyi_session *s, const struct pyi_code *c,
-                                enum pyi_field array, size_t stride, size_t field_off,
-                                uint8_t *out)
+                                enum pyi_field array, size_t stride, size_t field_off, uint8_t *out)
 {
     pt_addr mon, arr;
     if (pyi_rd_ptr(s, c->addr, PYI_F_CO_MONITORING, &mon) != 0 || !mon ||
@@ -193,16 +193,18 @@ static int pyi_instrumented_opcode(struct pyi_session *s, struct pyi_code *c, vo
     struct pyi_instrumented *m = ctx;
     size_t n = c->ncodeunits;
     if (*op == o->instrumented_line) {
-        if (!m->line && (!(m->line = malloc(n + 1)) ||
-                         pyi_monitoring_bytes(s, c, PYI_F_MON_LINES, (size_t)s->size[PYI_S_LINEDATA],
-                                              (size_t)s->m[PYI_F_LINEDATA_OPCODE].off, m->line))) {
+        if (!m->line &&
+            (!(m->line = malloc(n + 1)) ||
+             pyi_monitoring_bytes(s, c, PYI_F_MON_LINES, (size_t)s->size[PYI_S_LINEDATA],
+                                  (size_t)s->m[PYI_F_LINEDATA_OPCODE].off, m->line))) {
             return m->line ? -1 : pt_fail("out of memory");
         }
         *op = m->line[i];
     }
     if (*op == o->instrumented_instruction) {
-        if (!m->instr && (!(m->instr = malloc(n + 1)) ||
-                          pyi_monitoring_bytes(s, c, PYI_F_MON_PER_INSTR_OPCODES, 1, 0, m->instr))) {
+        if (!m->instr &&
+            (!(m->instr = malloc(n + 1)) ||
+             pyi_monitoring_bytes(s, c, PYI_F_MON_PER_INSTR_OPCODES, 1, 0, m->instr))) {
             return m->instr ? -1 : pt_fail("out of memory");
         }
         *op = m->instr[i];

@@ -12,8 +12,20 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
-#define O(id, type, path) {id, {type, path, false}}
-#define ABSENT(id) {id, {NULL, NULL, false}}
+#define O(id, type, path)                                                                          \
+    {                                                                                              \
+        id,                                                                                        \
+        {                                                                                          \
+            type, path, false                                                                      \
+        }                                                                                          \
+    }
+#define ABSENT(id)                                                                                 \
+    {                                                                                              \
+        id,                                                                                        \
+        {                                                                                          \
+            NULL, NULL, false                                                                      \
+        }                                                                                          \
+    }
 static const struct pyi_member_override v313_overrides[] = {
     O(PYI_F_IS_TYPES_BUILTINS, "PyInterpreterState", "types.builtins.initialized"),
     ABSENT(PYI_F_TS_CFRAME),
@@ -35,7 +47,8 @@ const struct pyi_vops pyi_v313 = {
     .base = &pyi_v312,
     .overrides = v313_overrides,
     .noverrides = sizeof v313_overrides / sizeof v313_overrides[0],
-    .line_rule = {.prev_before_traceable = true, .exempt_from_no_interrupt = true,
+    .line_rule = {.prev_before_traceable = true,
+                  .exempt_from_no_interrupt = true,
                   .starts_after_none = true},
     PYI_VOPS_INTERPRETER_FRAMES,
     .tpf_inline_values = 1UL << 2,  /* Py_TPFLAGS_INLINE_VALUES */
