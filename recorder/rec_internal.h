@@ -92,7 +92,6 @@ struct rec_thread {
      * what it writes are that call's), else orig_rax. */
     int call_nr;
     int restart_nr; /* the call a restart_syscall would continue, or -1 */
-    int sched_nr;   /* the call as the scheduler sees it (call_nr, but see rec_syscall.c) */
 };
 
 /* A signal held back to be delivered to thread `tid` at a moment replay can find again. */

@@ -209,7 +209,7 @@ static void became_ready(struct rec_session *s, struct rec_thread *t)
     if (c && c->resumed && c->in_syscall) {
         uint64_t a[6] = {c->entry_regs.rdi, c->entry_regs.rsi, c->entry_regs.rdx,
                          c->entry_regs.r10, c->entry_regs.r8,  c->entry_regs.r9};
-        if (pt_sc_may_block(pt_syscall(c->sched_nr), c->sched_nr, a)) {
+        if (pt_sc_may_block(pt_syscall(c->call_nr), c->call_nr, a)) {
             leave_in_kernel(s);
         }
     }

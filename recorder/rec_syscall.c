@@ -86,10 +86,6 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
      * registers (a timed futex wait or nanosleep interrupted by a signal with no handler):
      * the scheduler and the outputs go by that call */
     t->call_nr = nr == SYS_restart_syscall && t->restart_nr >= 0 ? t->restart_nr : nr;
-    /* KNOWN BUG: under --chaos, scheduling a restart_syscall as the call it continues makes
-     * replay.special.chaos_schedules diverge about 1 run in 6 (around os.abort), cause not found
-     * yet; --chaos schedules it as before (a call that does not block) meanwhile */
-    t->sched_nr = s->opt->chaos ? nr : t->call_nr;
     if (!sc || sc->mode == PT_SC_UNSUPPORTED) {
         return refuse(s, nr, NULL);
     }
@@ -115,7 +111,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
             return -1;
         }
     }
-    return rec_sched_at_entry(s, pt_syscall(t->sched_nr), t->sched_nr);
+    return rec_sched_at_entry(s, pt_syscall(t->call_nr), t->call_nr);
 }
 
 static int emit_region(void *ud, pt_addr addr, uint64_t len)
