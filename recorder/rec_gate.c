@@ -63,10 +63,29 @@ static int thread_being_born(const struct rec_session *s)
     return 0;
 }
 
+/* Does a descendant run user code although the gate is shut (see rec_gate_at_exit)? */
+static int descendant_running(const struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nchildren; i++) {
+        if (!s->children[i].held && !s->children[i].in_syscall) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Let the descendants run (the recorded process runs no user code until the syscall the
- * current thread is in returns). */
+ * current thread is in returns). What is in the shared mappings now is what replay has there:
+ * the program's own writes since the last comparison included. So that is what the
+ * descendants' writes are compared with when the gate shuts: against the bytes last logged, a
+ * semaphore the program decremented and a descendant incremented back looked unchanged, and
+ * replay kept the decremented value (a ProcessPoolExecutor's call queue looked full). A
+ * descendant already running keeps the old baseline: its writes are not logged yet. */
 static void gate_open(struct rec_session *s)
 {
+    if (!descendant_running(s)) {
+        rec_mmap_shared_baseline(s);
+    }
     s->gate_open = 1;
     if (rec_child_release_all(s) < 0) {
         pt_err_clear(); /* a task that cannot be resumed is gone: its death is reported */
