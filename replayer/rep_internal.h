@@ -50,6 +50,8 @@ struct rep_thread_image {
     struct rep_thread t;
     struct user_regs_struct regs;
     uint64_t sigmask;
+    uint8_t *xstate; /* its x87/SSE/AVX registers (NT_X86_XSTATE, malloc'd) */
+    size_t xstate_len;
 };
 
 struct rep_snap {
@@ -320,6 +322,8 @@ int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
 /* In a fresh copy of a snapshot (one thread, a copy of the one that made it), make its first
  * thread the recorded process's first (or the first alive) and create the others again. */
 int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_t copy);
+/* Free a snapshot's thread images. */
+void rep_threads_free(struct rep_snap *snap);
 /* A thread was created (rep_clone_thread): it gets the next user number (rep_threadnum.c). */
 void rep_thread_seen(struct rep_session *s, const struct rep_thread *t);
 void rep_threads_seen_free(struct rep_session *s);
