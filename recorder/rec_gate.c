@@ -13,9 +13,9 @@
  * vfork), or every thread does. When a thread of the recorded process returns from a syscall with
  * the gate open, the recorder shuts it first (each descendant task running user code gets a
  * SIGSTOP and is kept at that stop; those inside a syscall are kept at its exit stop), then logs
- * the pages of each shared mapping that changed since they were last logged (rec_mmap.c keeps a
- * shadow copy) as output of that syscall: replay writes them back there like any output, so the
- * program reads the same bytes at the same moments.
+ * the pages of each shared mapping that changed since the gate opened (rec_mmap.c keeps a
+ * shadow copy, taken at the opening: see gate_open) as output of that syscall: replay writes
+ * them back there like any output, so the program reads the same bytes at the same moments.
  *
  * Where replay applies them matters: replay completes another thread's syscall at any point of
  * the current thread's run, so when the gate opens at the current thread's entry, the recorder
