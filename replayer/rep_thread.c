@@ -557,6 +557,7 @@ int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_
         struct rep_thread *t = add_thread(s, snap->threads[i].t.rec_tid, 0, 0);
         *t = snap->threads[i].t;
         t->tid = 0;
+        t->sysemu = t->skip_exit = 0; /* the copy's threads are resumed with PTRACE_SYSCALL */
     }
     /* the copy's own thread becomes the first thread; the others are created from it */
     s->threads[lead].tid = copy;
