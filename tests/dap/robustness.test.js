@@ -110,6 +110,12 @@ describe('pytt dap robustness', { skip, timeout: 300000 }, () => {
     a.send({ seq: 7, type: 'request', command: 'launch', arguments: { trace: path.join(TMP, 'nothing-here') } });
     r = await a.response(7);
     assert.strictEqual(r.success, false);
+    a.send({ seq: 9, type: 'request', command: 'launch', arguments: { program: 'no-such-script.py', cwd: TMP } });
+    r = await a.response(9);
+    assert.match(r.message, /cannot read the program .*no-such-script\.py: No such file/);
+    a.send({ seq: 10, type: 'request', command: 'launch', arguments: { program: LONG, python: path.join(TMP, 'no-python') } });
+    r = await a.response(10);
+    assert.match(r.message, /recording .* failed: .*no-python/);
     // a Content-Length longer than what follows, then the input ends: a clean exit
     a.raw('Content-Length: 100\r\n\r\n{"seq": 8}');
     a.proc.stdin.end();
