@@ -36,11 +36,13 @@ enum rec_clock_state {
     REC_CLOCK_ON,
 };
 
-/* A shared mapping of a file: writes to the file show through it (rec_mmap.c). */
+/* A shared mapping (of a file, or shared anonymous memory): writes to the file show through
+ * it, and so do the writes of descendants that map it too (rec_mmap.c, rec_gate.c). */
 struct rec_shmap {
     pt_addr addr;
     uint64_t len;
-    uint64_t dev, ino;
+    uint64_t dev, ino; /* 0, 0 for shared anonymous memory */
+    uint8_t *shadow;   /* its bytes as replay will have them (last logged), NULL if too large */
 };
 
 /* A traced task descending from the recorded process (rec_child.c). */
@@ -49,6 +51,10 @@ struct rec_child {
     pid_t pid;
     int nr; /* syscall in progress, -1 if none */
     uint64_t args[6];
+    int in_syscall;          /* between its entry and exit stops: runs no user code */
+    int held;                /* at a stop pytt keeps it in while the gate is closed (rec_gate.c) */
+    int held_sig;            /* the signal to resume it with */
+    int stop_sent;           /* a SIGSTOP pytt sent to stop it is still to come: not the task's */
     struct rec_fdmodel *fds; /* shared by the tasks sharing a descriptor table */
     struct pt_mem mem;
 };
@@ -113,6 +119,7 @@ struct rec_session {
     size_t nthreads;
     struct rec_thread *cur;     /* running user code, NULL if none */
     struct rec_thread *exiting; /* ending: nothing runs until it is gone */
+    int dying; /* exit_group, or a fatal signal delivered: the other threads die with it */
     struct rec_thread *ready_head, *ready_tail;
     pid_t switch_from;        /* the thread that ran before the next SWITCH, and where it */
     int switch_at, switch_nr; /* stopped (PT_SWITCH_*) */
@@ -141,6 +148,9 @@ struct rec_session {
 
     struct rec_shmap *shmaps;
     size_t nshmaps, shmaps_cap;
+    int gate_open;           /* descendants may run user code now (rec_gate.c) */
+    int cur_waits_for_child; /* the current thread is in vfork (or clone with CLONE_VFORK) */
+    int64_t gate_shut_ns;    /* when the gate last closed */
 
     struct rec_filecache *files;
     size_t nfiles, files_cap;
@@ -176,6 +186,11 @@ int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int n
 int rec_sched_at_tick(struct rec_session *s);
 /* Make sure a thread runs user code if one can, and that it is resumed. */
 int rec_sched_run(struct rec_session *s);
+/* A SWITCH from the current thread (or, when none is, the last that ran and left at a
+ * syscall entry) to itself at its syscall entry: marks, for replay, the moment from which the
+ * events of other threads may carry what descendants wrote to shared memory (rec_gate.c);
+ * replay applies them only once that thread has reached this entry. */
+int rec_sched_mark_entry(struct rec_session *s);
 /* Is any thread other than the current one ready to run? */
 int rec_sched_others_ready(const struct rec_session *s);
 /* The counted dispatch where the current thread's time slice ends (0: no slice, one thread). */
@@ -205,6 +220,32 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
 int rec_child_birth(struct rec_session *s, const struct pt_stop *st);
 void rec_child_free(struct rec_session *s);
+/* Stop every descendant task that may be running user code (SIGSTOP, waiting for its stop);
+ * tasks inside a syscall are kept at their exit stop instead. */
+int rec_child_hold_all(struct rec_session *s);
+/* Resume the descendant tasks held at a stop. */
+int rec_child_release_all(struct rec_session *s);
+/* Wait for the SIGSTOPs pytt sent that are still to come, and swallow them. */
+int rec_child_drain_stops(struct rec_session *s);
+/* The recording is over (or released): descendants run freely from now on. */
+/* rec_gate.c: descendants that share memory with the recorded process run only while it
+ * waits in a syscall, and what they wrote there is logged when it returns. */
+int rec_gate_active(const struct rec_session *s);
+/* The current thread entered a syscall and stays current: open the gate if it may block, waits
+ * for a child (vfork), or the gate has been shut long. */
+int rec_gate_at_entry(struct rec_session *s, int may_block, int waits_for_child);
+/* Every thread of the process waits in the kernel: open the gate. */
+int rec_gate_idle(struct rec_session *s);
+/* Thread t stopped at a syscall exit, before its event is written: shut the gate, logging the
+ * shared pages that changed into that event. */
+int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t);
+int rec_gate_end(struct rec_session *s);
+/* rec_mmap.c: log the bytes of shared mappings that changed since they were last logged. */
+int rec_mmap_shared_changes(struct rec_session *s);
+/* rec_mmap.c: take the shared mappings' current bytes as what replay has there now (the
+ * program's own writes included), before descendants may run. */
+void rec_mmap_shared_baseline(struct rec_session *s);
+void rec_mmap_free(struct rec_session *s);
 /* rec_sources.c */
 /* A source by the name Python knows it by (the path it opened, maybe through a symlink) and
  * the file that name resolved to (which is what pytt reads). */

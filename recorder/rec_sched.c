@@ -25,9 +25,13 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_proc.h"
 #include "common/pt_ptrace.h"
 
 #include <errno.h>
+#include <linux/sched.h>
+#include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
 #include <string.h>
@@ -225,6 +229,22 @@ int rec_thread_returned(struct rec_session *s, struct rec_thread *t)
     return 0;
 }
 
+/* Does this call wait for the child it creates (vfork, clone or clone3 with CLONE_VFORK)? */
+static int waits_for_child(struct rec_session *s, int nr, const uint64_t a[6])
+{
+    uint64_t flags = 0;
+    if (nr == SYS_vfork) {
+        return 1;
+    }
+    if (nr == SYS_clone) {
+        flags = a[0];
+    } else if (nr == SYS_clone3 && pt_mem_read_u64(&s->mem, a[0], &flags) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    return (nr == SYS_clone || nr == SYS_clone3) && (flags & CLONE_VFORK);
+}
+
 int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int nr)
 {
     struct rec_thread *t = s->cur;
@@ -243,8 +263,10 @@ int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int n
     int chaos_switch = s->opt->chaos && !creates && rng_next(s) % 8 == 0;
     const struct user_regs_struct *r = &t->entry_regs;
     uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
-    if (!s->ready_head || !(pt_sc_may_block(sc, nr, a) || chaos_switch)) {
-        return 0;
+    int may_block = pt_sc_may_block(sc, nr, a);
+    if (!s->ready_head || !(may_block || chaos_switch)) {
+        /* t stays current, in the kernel: no user code of the process runs meanwhile */
+        return rec_gate_at_entry(s, may_block, waits_for_child(s, nr, a));
     }
     leave_in_kernel(s);
     return resume(t, 0);
@@ -288,6 +310,21 @@ static int write_switch(struct rec_session *s, struct rec_thread *to)
     return rec_write_event(s);
 }
 
+int rec_sched_mark_entry(struct rec_session *s)
+{
+    pid_t tid = s->cur ? s->cur->tid : s->switch_from;
+    int nr = s->cur ? (int)s->cur->entry_regs.orig_rax : s->switch_nr;
+    if (s->nthreads < 2 || (!s->cur && s->switch_at != PT_SWITCH_ENTRY)) {
+        return 0; /* no other thread's events, or the last to run ended: nothing to order */
+    }
+    pt_event_reset(&s->ev, PT_EV_SWITCH);
+    s->ev.tid = tid;
+    s->ev.switch_from = tid;
+    s->ev.switch_at = PT_SWITCH_ENTRY;
+    s->ev.switch_nr = nr;
+    return rec_write_event(s);
+}
+
 /* The counted dispatch where the current thread's slice ends (when others exist). */
 uint64_t rec_sched_slice_end(struct rec_session *s, uint64_t now)
 {
@@ -308,15 +345,36 @@ uint64_t rec_sched_slice_end(struct rec_session *s, uint64_t now)
     return s->slice_end;
 }
 
+/* Does delivering sig end the process (no handler, not ignored, a default action that
+ * terminates)? */
+static int signal_kills(struct rec_session *s, int sig)
+{
+    uint64_t caught = 0, ignored = 0, bit = 1ull << (sig - 1);
+    if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH || sig == SIGSTOP ||
+        sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+        return 0;
+    }
+    if (pt_proc_sigmasks(s->pid, &caught, &ignored) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    return !((caught | ignored) & bit);
+}
+
 int rec_sched_run(struct rec_session *s)
 {
     if (s->exiting) {
         return 0; /* a thread is ending: see rec_sched_at_entry */
     }
+    if (!s->cur && s->dying) {
+        return 0; /* the process is ending: its other threads only die */
+    }
     if (!s->cur) {
         struct rec_thread *t = ready_pop(s);
         if (!t) {
-            return 0; /* every thread waits in the kernel: the next to return runs */
+            /* every thread waits in the kernel: the next to return runs, and descendants
+             * may run until then */
+            return rec_gate_idle(s);
         }
         if (write_switch(s, t) < 0) {
             return -1;
@@ -335,6 +393,9 @@ int rec_sched_run(struct rec_session *s)
     }
     int sig = t->resume_sig;
     t->resume_sig = 0;
+    if (sig && signal_kills(s, sig)) {
+        s->dying = 1; /* the other threads only die from here: nothing else is scheduled */
+    }
     return resume(t, sig);
 }
 

@@ -100,7 +100,9 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
         return pt_setregs(t->tid, &skip);
     }
     if (nr == SYS_exit || nr == SYS_exit_group) {
-        /* No exit stop follows: log it now so replay can check it. */
+        /* No exit stop follows: log it now so replay can check it. After exit_group the
+         * other threads only die: nothing is scheduled any more (rec_sched_run). */
+        s->dying = s->dying || nr == SYS_exit_group;
         pt_event_reset(&s->ev, PT_EV_SYSCALL);
         s->ev.nr = nr;
         s->ev.nargs = sc->nargs;
@@ -171,6 +173,9 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return pt_wrap("recording the outputs of %s", csc->name);
     }
     t->restart_nr = call.ret == -PT_ERESTART_RESTARTBLOCK ? t->call_nr : -1;
+    if (rec_gate_at_exit(s, t) < 0) { /* what descendants wrote to shared memory meanwhile */
+        return -1;
+    }
     if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
         return -1;
     }

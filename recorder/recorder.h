@@ -14,8 +14,8 @@ struct rec_options {
     const char *trace_dir;         /* an existing, empty directory */
     const char *const *redact_env; /* variable names (fnmatch patterns) kept out of the trace */
     int nredact;
-    int chaos;                     /* --chaos: random thread schedules (rr's chaos mode) */
-    uint64_t chaos_seed;           /* 0: from the clock */
+    int chaos;           /* --chaos: random thread schedules (rr's chaos mode) */
+    uint64_t chaos_seed; /* 0: from the clock */
 };
 
 struct rec_result {

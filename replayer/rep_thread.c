@@ -220,7 +220,25 @@ int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick)
             continue;
         }
         if (nx->type != PT_EV_SWITCH || !switch_due(s, nx, at, nr, tick)) {
+            if (changed && nx->type == PT_EV_SIGNAL && nx->tick == 0 && c &&
+                nx->tid == c->rec_tid && rep_deliver_logged_signal(s) < 0) {
+                return -1; /* other threads' calls returned between the switch to it and its
+                            * signal: it still takes the signal before it runs on */
+            }
             return changed;
+        }
+        if (c && nx->tid == c->rec_tid) {
+            /* a switch of a thread to itself at its syscall entry: from here on the events of
+             * other threads may carry what descendants wrote into shared memory, so they are
+             * applied only now (recorder/rec_gate.c). The thread goes on into its call. */
+            struct pt_event ev;
+            pt_event_init(&ev);
+            int rc = pt_tracer_next(&s->tr, &ev) == 1 ? 0 : -1;
+            pt_event_free(&ev);
+            if (rc < 0) {
+                return -1;
+            }
+            continue;
         }
         if (c && c->resume_sig == 0) {
             c->resume_sig = s->resume_sig; /* a signal it was about to take waits for it */
