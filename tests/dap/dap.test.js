@@ -13,6 +13,7 @@ const path = require('node:path');
 const net = require('node:net');
 const { DebugClient } = require('@vscode/debugadapter-testsupport');
 const { alive, waitEmpty } = require('./procs');
+const { timedRequests, TEST_MS } = require('./limits');
 
 const PYTT = process.env.PYTT;
 const PYTHON = process.env.PYTHON || '/usr/bin/python3.11';
@@ -72,7 +73,7 @@ function waitGone(pids) {
 }
 
 function client() {
-  const dc = new DebugClient(PYTT, 'dap', 'pytt', { stdio: 'pipe' }, true);
+  const dc = timedRequests(new DebugClient(PYTT, 'dap', 'pytt', { stdio: 'pipe' }, true));
   dc.defaultTimeout = TIMEOUT;
   return dc;
 }
@@ -115,7 +116,7 @@ async function motion(dc, request, args = { threadId: 1 }) {
 
 const skip = !PYTT ? 'PYTT is not set' : !fs.existsSync(PYTHON) ? `${PYTHON} is absent` : false;
 
-describe('pytt dap', { skip, timeout: 600000 }, () => {
+describe('pytt dap', { skip, timeout: 540000 }, () => {
   before(() => {
     traces.basic = record('basic.py');
     traces.exc = record('exc.py');
@@ -123,7 +124,7 @@ describe('pytt dap', { skip, timeout: 600000 }, () => {
   });
   after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
-  it('launches a program (record then debug): breakpoint, stack, scopes, children, evaluate, output', async () => {
+  it('launches a program (record then debug): breakpoint, stack, scopes, children, evaluate, output', { timeout: TEST_MS }, async () => {
     const dc = client();
     const out = collectOutput(dc);
     const bpLine = 12;
@@ -171,7 +172,7 @@ describe('pytt dap', { skip, timeout: 600000 }, () => {
     }
   });
 
-  it('steps in as sys.settrace reports line events, and next/stepOut', async () => {
+  it('steps in as sys.settrace reports line events, and next/stepOut', { timeout: TEST_MS }, async () => {
     const oracle = cp.spawnSync(PYTHON, ['-c', `
 import sys, runpy, json
 path = sys.argv[1]
@@ -210,7 +211,7 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
-  it('steps back and reverse-continues to earlier breakpoint hits', async () => {
+  it('steps back and reverse-continues to earlier breakpoint hits', { timeout: TEST_MS }, async () => {
     const dc = client();
     try {
       await start(dc, { trace: traces.basic }, async () => {
@@ -237,7 +238,7 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
-  it('goes to the next and previous execution of a line (gotoTargets/goto)', async () => {
+  it('goes to the next and previous execution of a line (gotoTargets/goto)', { timeout: TEST_MS }, async () => {
     const dc = client();
     try {
       await start(dc, { trace: traces.basic }, async () => {
@@ -260,7 +261,7 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
-  it('log points, hit conditions, conditions and function breakpoints', async () => {
+  it('log points, hit conditions, conditions and function breakpoints', { timeout: TEST_MS }, async () => {
     const dc = client();
     const out = collectOutput(dc);
     try {
@@ -290,7 +291,7 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
-  it('stops at raised and uncaught exceptions', async () => {
+  it('stops at raised and uncaught exceptions', { timeout: TEST_MS }, async () => {
     const dc = client();
     try {
       const stopped = await start(dc, { trace: traces.exc }, async () => {
@@ -309,7 +310,7 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
-  it('shows the threads of a threaded program and their stacks', async () => {
+  it('shows the threads of a threaded program and their stacks', { timeout: TEST_MS }, async () => {
     const dc = client();
     try {
       const stopped = await start(dc, { trace: traces.threads }, async () => {
@@ -332,7 +333,7 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
-  it('terminate leaves no process behind', async () => {
+  it('terminate leaves no process behind', { timeout: TEST_MS }, async () => {
     const dc = client();
     await start(dc, { trace: traces.basic }, async () => {
       await dc.setBreakpointsRequest({ source: { path: prog('basic.py') }, breakpoints: [{ line: 22 }] });
@@ -354,7 +355,7 @@ sys.stderr.write(json.dumps(ev))
     assert.deepStrictEqual(await waitGone([adapter]), []);
   });
 
-  it('listens on a loopback port with --port', async () => {
+  it('listens on a loopback port with --port', { timeout: TEST_MS }, async () => {
     const srv = cp.spawn(PYTT, ['dap', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const port = await new Promise((resolve, reject) => {
       let err = '';
@@ -365,7 +366,7 @@ sys.stderr.write(json.dumps(ev))
       });
       srv.on('exit', () => reject(new Error(err)));
     });
-    const dc = new DebugClient(PYTT, 'dap', 'pytt');
+    const dc = timedRequests(new DebugClient(PYTT, 'dap', 'pytt'));
     await dc.start(port);
     const r = await dc.initializeRequest({ adapterID: 'pytt' });
     assert.strictEqual(r.body.supportsStepBack, true);

@@ -12,6 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { DebugClient } = require('@vscode/debugadapter-testsupport');
 const { alive, waitEmpty } = require('./procs');
+const { timedRequests, TEST_MS } = require('./limits');
 
 const PYTT = process.env.PYTT;
 const PYTHON = process.env.PYTHON || '/usr/bin/python3.11';
@@ -80,7 +81,7 @@ describe('pytt dap robustness', { skip, timeout: 300000 }, () => {
   });
   after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
-  it('answers malformed messages, unknown requests and requests out of order', async () => {
+  it('answers malformed messages, unknown requests and requests out of order', { timeout: TEST_MS }, async () => {
     const a = new Raw();
     a.send({ seq: 1, type: 'request', command: 'threads' });
     let r = await a.response(1);
@@ -122,8 +123,8 @@ describe('pytt dap robustness', { skip, timeout: 300000 }, () => {
     assert.deepStrictEqual(await a.exit, { code: 0, sig: null });
   });
 
-  it('pause interrupts a long continue and stops where it got to', async () => {
-    const dc = new DebugClient(PYTT, 'dap', 'pytt', { stdio: 'pipe' }, true);
+  it('pause interrupts a long continue and stops where it got to', { timeout: TEST_MS }, async () => {
+    const dc = timedRequests(new DebugClient(PYTT, 'dap', 'pytt', { stdio: 'pipe' }, true));
     dc.defaultTimeout = 60000;
     await dc.start();
     await dc.initializeRequest({ adapterID: 'pytt' });
@@ -150,7 +151,7 @@ describe('pytt dap robustness', { skip, timeout: 300000 }, () => {
     assert.deepStrictEqual(await waitGone(), []);
   });
 
-  it('a client that goes away in the middle of a motion leaves nothing behind', async () => {
+  it('a client that goes away in the middle of a motion leaves nothing behind', { timeout: TEST_MS }, async () => {
     const a = new Raw();
     a.send({ seq: 1, type: 'request', command: 'initialize', arguments: { adapterID: 'pytt' } });
     a.send({ seq: 2, type: 'request', command: 'launch', arguments: { trace, stopOnEntry: true } });
