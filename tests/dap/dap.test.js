@@ -333,6 +333,26 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
+  it('disconnects from a stopped threaded replay promptly, every time', { timeout: TEST_MS }, async () => {
+    // The CI hang: the disconnect's own interrupt reached the adapter while it reaped the
+    // killed replay; the wait for a thread gave up at EINTR and the wait for the zombie leader
+    // then blocked for good (1 disconnect in 5 to 30 under load).
+    for (let i = 0; i < 6; i++) {
+      const dc = timedRequests(new DebugClient(PYTT, 'dap', 'pytt', { stdio: 'pipe' }, true), 20000);
+      dc.defaultTimeout = TIMEOUT;
+      const stopped = await start(dc, { trace: traces.threads }, async () => {
+        await dc.setBreakpointsRequest({ source: { path: prog('threads.py') }, breakpoints: [{ line: 9, condition: 'len(out) == 0' }] });
+      });
+      assert.strictEqual(stopped.body.reason, 'breakpoint');
+      const adapter = dc._adapterProcess.pid;
+      const pids = adapterProcesses(adapter, prog('threads.py'));
+      const exit = new Promise((r) => dc._adapterProcess.on('exit', r));
+      await dc.disconnectRequest({}); // fails after 20 s, naming the request, if it hangs
+      assert.strictEqual(await exit, 0);
+      assert.deepStrictEqual(await waitGone([adapter, ...pids]), [], `iteration ${i}`);
+    }
+  });
+
   it('terminate leaves no process behind', { timeout: TEST_MS }, async () => {
     const dc = client();
     await start(dc, { trace: traces.basic }, async () => {

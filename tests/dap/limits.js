@@ -31,7 +31,8 @@ function processReport(pid) {
     for (const t of tasks) {
       const stat = read(`/proc/${p}/task/${t}/stat`);
       const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
-      lines.push(`${'  '.repeat(depth)}${p}/${t} ${state} wchan=${read(`/proc/${p}/task/${t}/wchan`)} ${t === String(p) ? cmd : ''}`);
+      const tracer = (/TracerPid:\s+(\d+)/.exec(read(`/proc/${p}/task/${t}/status`)) || [])[1];
+      lines.push(`${'  '.repeat(depth)}${p}/${t} ${state} wchan=${read(`/proc/${p}/task/${t}/wchan`)} tracer=${tracer} ${t === String(p) ? cmd : ''}`);
     }
     for (const k of kids[p] || []) walk(k, depth + 1);
   };
@@ -49,8 +50,10 @@ function timedRequests(dc, ms = REQUEST_MS) {
       timer = setTimeout(() => {
         const adapter = dc._adapterProcess;
         const report = adapter ? `\nthe adapter's processes:\n${processReport(adapter.pid)}` : '';
+        const msg = `no response to the '${command}' request ${JSON.stringify(args || {})} after ${ms} ms${report}`;
+        console.error(msg); /* also when the caller swallows the error (DebugClient.stop) */
         if (adapter) adapter.kill('SIGKILL');
-        reject(new Error(`no response to the '${command}' request ${JSON.stringify(args || {})} after ${ms} ms${report}`));
+        reject(new Error(msg));
       }, ms);
     });
     return Promise.race([send(command, args), limit]).finally(() => clearTimeout(timer));
