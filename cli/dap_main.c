@@ -337,6 +337,9 @@ static int launch(struct dap *d, const struct pt_json *req)
         return launch_failed(d, req, "cannot reach the main script of",
                              r < 0 ? pt_errmsg() : "the recording has no Python moment");
     }
+    if (rep_tick(d->rep, &d->start_tick) < 0) {
+        pt_err_clear();
+    }
     d->launched = 1;
     dap_ok(d, req);
     return 0;

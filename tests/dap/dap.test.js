@@ -291,6 +291,47 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
+  it('reverse continue honours hit conditions and log points, hits numbered in execution order', { timeout: TEST_MS }, async () => {
+    const dc = client();
+    const out = collectOutput(dc);
+    const src = { path: prog('basic.py') };
+    try {
+      await start(dc, { trace: traces.basic }, async () => {
+        await dc.setBreakpointsRequest({ source: src, breakpoints: [{ line: 24 }] });
+      });
+      // set after every hit of line 22: hit 3 is still its 3rd execution (total 60)
+      await dc.setBreakpointsRequest({ source: src, breakpoints: [{ line: 22, hitCondition: '3' }] });
+      let m = await motion(dc, 'reverseContinueRequest');
+      let l = await locals(dc, (await top(dc))[0].id);
+      assert.deepStrictEqual([m.reason, m.line, l.total.value], ['breakpoint', 22, '60']);
+      await dc.setBreakpointsRequest({ source: src, breakpoints: [{ line: 22, hitCondition: '2' }, { line: 12, logMessage: 'add a={a} b={b}' }] });
+      out.console = '';
+      m = await motion(dc, 'reverseContinueRequest'); // passes no hit 2 between: line 12 logs a=30
+      l = await locals(dc, (await top(dc))[0].id);
+      assert.deepStrictEqual([m.reason, m.line, l.total.value], ['breakpoint', 22, '30']);
+      assert.strictEqual(out.console, 'add a=30 b=30\n');
+      m = await motion(dc, 'reverseContinueRequest'); // hit 1 does not pass: to the start
+      assert.strictEqual(m.reason, 'entry');
+      assert.strictEqual(out.console, 'add a=30 b=30\nadd a=10 b=20\nadd a=0 b=10\n'); // in the order met
+      out.console = '';
+      m = await motion(dc, 'continueRequest'); // forwards from the start: the same hit 2
+      l = await locals(dc, (await top(dc))[0].id);
+      assert.deepStrictEqual([m.reason, m.line, l.total.value], ['breakpoint', 22, '30']);
+      assert.strictEqual(out.console, 'add a=0 b=10\nadd a=10 b=20\n');
+      await dc.setBreakpointsRequest({ source: src, breakpoints: [{ line: 22, hitCondition: '>=2' }] });
+      m = await motion(dc, 'stepBackRequest'); // steps ignore hit conditions
+      m = await motion(dc, 'continueRequest'); // from inside the counted part, after a step
+      l = await locals(dc, (await top(dc))[0].id);
+      assert.deepStrictEqual([m.line, l.total.value], [22, '30']);
+      m = await motion(dc, 'continueRequest');
+      l = await locals(dc, (await top(dc))[0].id);
+      assert.deepStrictEqual([m.line, l.total.value], [22, '60']);
+      assert.strictEqual(out.stdout, 'total 10\ntotal 30\ntotal 60\n'); // each shown once, in order
+    } finally {
+      await dc.stop();
+    }
+  });
+
   it('stops at raised and uncaught exceptions', { timeout: TEST_MS }, async () => {
     const dc = client();
     try {
