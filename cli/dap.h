@@ -90,6 +90,8 @@ void dap_ok(struct dap *d, const struct pt_json *req);
 int dap_error(struct dap *d, const struct pt_json *req, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void dap_output(struct dap *d, const char *category, const char *text, size_t n);
+/* The replay's output hook (ctx: the struct dap): the program's output as output events. */
+int dap_program_output(void *ctx, int kind, const void *buf, size_t n, uint64_t event);
 
 /* dap_run.c */
 int dap_set_breakpoints(struct dap *d, const struct pt_json *req);
@@ -100,7 +102,16 @@ int dap_goto_targets(struct dap *d, const struct pt_json *req);
 int dap_goto(struct dap *d, const struct pt_json *req);
 /* After configurationDone: stop at the entry or run to the first breakpoint. */
 void dap_first_stop(struct dap *d);
+/* A stopped event for where the replay is now (or the end of the recording), after a shell
+ * command moved it. */
+void dap_report_stop(struct dap *d);
 void dap_free_breakpoints(struct dap *d);
+
+/* dap_shell.c: shell commands in the debug console */
+/* Is expr ("-exec CMD" or "`CMD") a shell command? *cmd: the command. */
+int dap_repl_is_command(const char *expr, const char **cmd);
+/* Run it and answer req with its text; a stopped event follows if it moved the replay. */
+int dap_repl_command(struct dap *d, const struct pt_json *req, const char *line);
 
 /* dap_hits.c: hit numbers in execution order */
 /* The number of the hit of b at tick (1: its first execution since the start of the main

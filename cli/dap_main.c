@@ -112,7 +112,7 @@ void dap_output(struct dap *d, const char *category, const char *text, size_t n)
 }
 
 /* The program's output while the replay runs: output events. */
-static int on_output(void *ctx, int kind, const void *buf, size_t n, uint64_t event)
+int dap_program_output(void *ctx, int kind, const void *buf, size_t n, uint64_t event)
 {
     dap_output(ctx, kind == 2 ? "stderr" : "stdout", buf, n);
     return 0;
@@ -327,7 +327,7 @@ static int launch(struct dap *d, const struct pt_json *req)
     if (rep_open(&d->rep, &opt) < 0 || rep_start(d->rep) < 0) {
         return launch_failed(d, req, "cannot replay", pt_errmsg());
     }
-    rep_set_output_hook(d->rep, on_output, d);
+    rep_set_output_hook(d->rep, dap_program_output, d);
     struct pyi_pos pos;
     int r = rep_nav_start(d->rep, &pos);
     if (r > 0 && rep_enable_snapshots(d->rep) < 0) {

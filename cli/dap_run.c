@@ -496,6 +496,17 @@ int dap_motion(struct dap *d, const struct pt_json *req, const char *command)
     return 0;
 }
 
+void dap_report_stop(struct dap *d)
+{
+    struct pyi_pos pos;
+    int bp = rep_state(d->rep) == REP_READY ? rep_stopped_at_breakpoint(d->rep) : 0;
+    if (!bp && rep_state(d->rep) == REP_READY && rep_here(d->rep, &pos) >= 0) {
+        bp = bp_at(d, &pos); /* a continue or a step that ended on a breakpoint */
+    }
+    pt_err_clear();
+    motion_end(d, 1, 0, bp, "step");
+}
+
 void dap_first_stop(struct dap *d)
 {
     int bp = 0;

@@ -332,6 +332,43 @@ sys.stderr.write(json.dumps(ev))
     }
   });
 
+  it('the debug console runs shell commands after -exec or a backquote', { timeout: TEST_MS }, async () => {
+    const dc = client();
+    const out = collectOutput(dc);
+    try {
+      await start(dc, { trace: traces.basic }, async () => {
+        await dc.setBreakpointsRequest({ source: { path: prog('basic.py') }, breakpoints: [{ line: 22 }] });
+      });
+      let frames = await top(dc);
+      let e = await dc.evaluateRequest({ expression: '-exec p total * 3', frameId: frames[0].id, context: 'repl' });
+      assert.strictEqual(e.body.result, '30\n');
+      e = await dc.evaluateRequest({ expression: '`bt', frameId: frames[0].id, context: 'repl' });
+      assert.match(e.body.result, /^#0 .*basic\.py:22 in main\n.*\n#1 .*basic\.py:28 in <module>\n/);
+      e = await dc.evaluateRequest({ expression: '`info breakpoints', frameId: frames[0].id, context: 'repl' });
+      assert.match(e.body.result, /breakpoint +keep yes +at .*basic\.py:22/);
+      // a command that moves the replay: its text, then a stopped event, and the views follow
+      const stopped = dc.waitForEvent('stopped');
+      e = await dc.evaluateRequest({ expression: '-exec reverse-next', frameId: frames[0].id, context: 'repl' });
+      assert.match(e.body.result, /basic\.py\(21\)main\(\)\n-> total = add\(total, i\)/);
+      await stopped;
+      frames = await top(dc);
+      assert.deepStrictEqual([frames[0].name, frames[0].line], ['main', 21]);
+      const m = await motion(dc, 'continueRequest'); // forwards again through the shell's
+      assert.deepStrictEqual([m.reason, m.line], ['breakpoint', 22]);
+      const c = dc.waitForEvent('stopped');
+      e = await dc.evaluateRequest({ expression: '-exec continue', frameId: (await top(dc))[0].id, context: 'repl' });
+      assert.strictEqual((await c).body.reason, 'breakpoint');
+      assert.strictEqual(out.stdout, 'total 10\n'); // the program's output on the way: events
+      await assert.rejects(dc.evaluateRequest({ expression: '-exec layout python', context: 'repl' }), /not in the debug console/);
+      await assert.rejects(dc.evaluateRequest({ expression: '-exec fly', context: 'repl' }), /Undefined command: "fly"/);
+      // without a prefix: Python, as before
+      e = await dc.evaluateRequest({ expression: 'total', frameId: (await top(dc))[0].id, context: 'repl' });
+      assert.strictEqual(e.body.result, '30');
+    } finally {
+      await dc.stop();
+    }
+  });
+
   it('stops at raised and uncaught exceptions', { timeout: TEST_MS }, async () => {
     const dc = client();
     try {
