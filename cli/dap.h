@@ -37,7 +37,11 @@ struct dap_bp {
     char hit_op[3]; /* "==", ">=", ">", "<=", "<", "%" ("" none) */
     long hit_n;
     char *log; /* log point message, or NULL */
-    int hits;  /* hits seen by forward motions since it was set */
+    /* its hits in execution order (dap_hits.c): the ticks of those from the start of the
+     * main script up to hits_known (UINT64_MAX: the end of the recording) */
+    uint64_t *hit_ticks;
+    int nhit_ticks;
+    uint64_t hits_known;
 };
 
 struct dap {
@@ -61,6 +65,8 @@ struct dap {
     pid_t *known_threads; /* for thread started/exited events */
     int nknown;
     char goto_source[1024];
+    uint64_t start_tick;    /* the start of the main script: hits are counted from there */
+    uint64_t continue_from; /* where the running forward continue started */
 };
 
 /* dap_io.c */
@@ -84,6 +90,8 @@ void dap_ok(struct dap *d, const struct pt_json *req);
 int dap_error(struct dap *d, const struct pt_json *req, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void dap_output(struct dap *d, const char *category, const char *text, size_t n);
+/* The replay's output hook (ctx: the struct dap): the program's output as output events. */
+int dap_program_output(void *ctx, int kind, const void *buf, size_t n, uint64_t event);
 
 /* dap_run.c */
 int dap_set_breakpoints(struct dap *d, const struct pt_json *req);
@@ -94,7 +102,28 @@ int dap_goto_targets(struct dap *d, const struct pt_json *req);
 int dap_goto(struct dap *d, const struct pt_json *req);
 /* After configurationDone: stop at the entry or run to the first breakpoint. */
 void dap_first_stop(struct dap *d);
+/* A stopped event for where the replay is now (or the end of the recording), after a shell
+ * command moved it. */
+void dap_report_stop(struct dap *d);
 void dap_free_breakpoints(struct dap *d);
+
+/* dap_shell.c: shell commands in the debug console */
+/* Is expr ("-exec CMD" or "`CMD") a shell command? *cmd: the command. */
+int dap_repl_is_command(const char *expr, const char **cmd);
+/* Run it and answer req with its text; a stopped event follows if it moved the replay. */
+int dap_repl_command(struct dap *d, const struct pt_json *req, const char *line);
+
+/* dap_hits.c: hit numbers in execution order */
+/* The number of the hit of b at tick (1: its first execution since the start of the main
+ * script), running the replay over what is not known yet and back to tick; -1 on error. */
+int dap_hit_number(struct dap *d, struct dap_bp *b, uint64_t tick, long *n);
+/* A new breakpoint's empty ledger, or the release of one. */
+void dap_hits_init(struct dap *d, struct dap_bp *b);
+void dap_hits_free(struct dap_bp *b);
+/* Disable every enabled breakpoint (their ids in ids, at most 256; returns how many) / enable
+ * them again. */
+int dap_breaks_off(struct dap *d, int *ids);
+void dap_breaks_on(struct dap *d, const int *ids, int n);
 
 /* dap_vars.c */
 int dap_threads(struct dap *d, const struct pt_json *req);

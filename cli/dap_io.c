@@ -200,12 +200,14 @@ static void *reader(void *arg)
             push(NULL, err);
             continue;
         }
-        int stop = is_command(body, "pause") || is_command(body, "disconnect") ||
-                   is_command(body, "terminate");
-        push(body, NULL);
-        if (stop) {
+        /* interrupt first, queue second: the main thread, if idle, takes the signal before it
+         * can see the request, so the interruption never lands in the request's own handling
+         * (a disconnect's reaping of the replay) or in the motion requested after it */
+        if (is_command(body, "pause") || is_command(body, "disconnect") ||
+            is_command(body, "terminate")) {
             interrupt_main();
         }
+        push(body, NULL);
     }
     pthread_mutex_lock(&q.lock);
     q.eof = 1;

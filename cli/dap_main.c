@@ -112,7 +112,7 @@ void dap_output(struct dap *d, const char *category, const char *text, size_t n)
 }
 
 /* The program's output while the replay runs: output events. */
-static int on_output(void *ctx, int kind, const void *buf, size_t n, uint64_t event)
+int dap_program_output(void *ctx, int kind, const void *buf, size_t n, uint64_t event)
 {
     dap_output(ctx, kind == 2 ? "stderr" : "stdout", buf, n);
     return 0;
@@ -271,6 +271,34 @@ static int record(struct dap *d, const struct pt_json *req, const struct pt_json
     return 0;
 }
 
+/* The program must exist (relative to cwd): say so before recording nothing. */
+static int program_missing(struct dap *d, const struct pt_json *req, const struct pt_json *args)
+{
+    const char *program = pt_json_get_str(args, "program", "");
+    const char *cwd = pt_json_get_str(args, "cwd", NULL);
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s%s%s", program[0] != '/' && cwd ? cwd : "",
+             program[0] != '/' && cwd ? "/" : "", program);
+    if (access(path, R_OK) == 0) {
+        return 0;
+    }
+    dap_error(d, req,
+              "launch: cannot read the program %s: %s (\"program\" is a Python script, "
+              "relative to \"cwd\")",
+              path, strerror(errno));
+    return 1;
+}
+
+/* The replay could not start: no session is left half open. */
+static int launch_failed(struct dap *d, const struct pt_json *req, const char *doing,
+                         const char *why)
+{
+    dap_error(d, req, "launch: %s %s: %s", doing, d->trace_dir, why);
+    rep_close(d->rep);
+    d->rep = NULL;
+    return -1;
+}
+
 static int launch(struct dap *d, const struct pt_json *req)
 {
     const struct pt_json *args = pt_json_get(req, "arguments");
@@ -288,23 +316,29 @@ static int launch(struct dap *d, const struct pt_json *req)
     if (trace && cli_tracedir_resolve(trace, d->trace_dir, sizeof d->trace_dir) < 0) {
         return dap_error(d, req, "launch: %s", pt_errmsg());
     }
+    if (!trace && program_missing(d, req, args)) {
+        return -1;
+    }
     if (!trace && record(d, req, args) < 0) {
         return -1;
     }
     d->stop_on_entry = pt_json_get_bool(args, "stopOnEntry", 0);
     struct rep_options opt = {.trace_dir = d->trace_dir, .out_fd = -1, .err_fd = -1};
     if (rep_open(&d->rep, &opt) < 0 || rep_start(d->rep) < 0) {
-        return dap_error(d, req, "launch: cannot replay %s: %s", d->trace_dir, pt_errmsg());
+        return launch_failed(d, req, "cannot replay", pt_errmsg());
     }
-    rep_set_output_hook(d->rep, on_output, d);
+    rep_set_output_hook(d->rep, dap_program_output, d);
     struct pyi_pos pos;
     int r = rep_nav_start(d->rep, &pos);
     if (r > 0 && rep_enable_snapshots(d->rep) < 0) {
         r = -1;
     }
     if (r <= 0) {
-        return dap_error(d, req, "launch: cannot reach the main script of %s: %s", d->trace_dir,
-                         r < 0 ? pt_errmsg() : "the recording has no Python moment");
+        return launch_failed(d, req, "cannot reach the main script of",
+                             r < 0 ? pt_errmsg() : "the recording has no Python moment");
+    }
+    if (rep_tick(d->rep, &d->start_tick) < 0) {
+        pt_err_clear();
     }
     d->launched = 1;
     dap_ok(d, req);

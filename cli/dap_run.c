@@ -6,7 +6,8 @@
  * stopped event (reason step, breakpoint, function breakpoint, exception, pause, goto, entry)
  * or, at the end of the recording, an exited event and a stop at its last moment (reason
  * "end"), from where the reverse motions go back. Breakpoint conditions are the replayer's;
- * hit conditions and log points are the adapter's, checked at each hit of a forward continue.
+ * hit conditions and log points are the adapter's, checked at each hit a continue or reverse
+ * continue meets (hit numbers in execution order: dap_hits.c); steps and goto ignore them.
  */
 #define _GNU_SOURCE
 #include "dap.h"
@@ -101,6 +102,7 @@ static void bp_drop(struct dap *d, int i)
         rep_break_delete(d->rep, d->bps[i].rep_id);
     }
     free(d->bps[i].log);
+    dap_hits_free(&d->bps[i]);
     d->bps[i] = d->bps[--d->nbps];
 }
 
@@ -108,6 +110,7 @@ void dap_free_breakpoints(struct dap *d)
 {
     for (int i = 0; i < d->nbps; i++) {
         free(d->bps[i].log);
+        dap_hits_free(&d->bps[i]);
     }
     free(d->bps);
     d->bps = NULL;
@@ -133,9 +136,10 @@ static int parse_hit(const char *s, struct dap_bp *b)
     return end == s || *end || b->hit_n < 0 || (b->hit_op[0] == '%' && b->hit_n == 0) ? -1 : 0;
 }
 
-static int hit_passes(const struct dap_bp *b)
+/* Does hit number h pass b's hit condition? */
+static int hit_passes(const struct dap_bp *b, long h)
 {
-    long h = b->hits, n = b->hit_n;
+    long n = b->hit_n;
     switch (b->hit_op[0]) {
     case 0:
         return 1;
@@ -158,6 +162,7 @@ static void bp_add(struct dap *d, struct pt_jw *w, const struct pt_json *sb, con
     struct dap_bp b;
     memset(&b, 0, sizeof b);
     b.dap_id = d->next_bp_id++;
+    dap_hits_init(d, &b);
     b.function = function;
     b.line = line;
     snprintf(b.source, sizeof b.source, "%s", source ? source : "");
@@ -311,16 +316,26 @@ static void log_point(struct dap *d, const char *msg)
     free(out);
 }
 
-/* After a continue stopped at replayer breakpoint rep_id: does it stop for the client (1) or
- * go on (0: a log point, or a hit condition not met)? */
+/* After a continue or reverse continue stopped at replayer breakpoint rep_id: does it stop
+ * for the client (1) or go on (0: a log point, or a hit condition not met)? A hit that cannot
+ * be numbered stops, with the reason in the console. */
 static int bp_stops(struct dap *d, int rep_id)
 {
     struct dap_bp *b = bp_by_rep(d, rep_id);
+    uint64_t tick;
+    long h;
     if (!b) {
         return 1;
     }
-    b->hits++;
-    if (!hit_passes(b)) {
+    if (b->hit_op[0] && (rep_tick(d->rep, &tick) < 0 || dap_hit_number(d, b, tick, &h) < 0)) {
+        char msg[1200];
+        int n = snprintf(msg, sizeof msg, "pytt: hit condition of breakpoint %d: %s\n", b->dap_id,
+                         pt_errmsg());
+        dap_output(d, "console", msg, (size_t)n);
+        pt_err_clear();
+        return 1;
+    }
+    if (b->hit_op[0] && !hit_passes(b, h)) {
         return 0;
     }
     if (b->log) {
@@ -369,12 +384,16 @@ static int bp_at(struct dap *d, const struct pyi_pos *pos)
 static int run_continue(struct dap *d, int backward, int *bp)
 {
     struct pyi_pos pos;
+    d->continue_from = UINT64_MAX; /* a reverse continue never extends a ledger as it goes */
+    if (!backward && rep_tick(d->rep, &d->continue_from) < 0) {
+        pt_err_clear();
+    }
     for (;;) {
         int r = backward ? rep_reverse_continue(d->rep, &pos, bp) : rep_continue(d->rep, &pos, bp);
         if (r > 0 && !*bp) {
             *bp = bp_at(d, &pos);
         }
-        if (r <= 0 || *bp == 0 || backward || is_catchpoint(d, *bp) || bp_stops(d, *bp)) {
+        if (r <= 0 || *bp == 0 || is_catchpoint(d, *bp) || bp_stops(d, *bp)) {
             return r;
         }
         dap_forget_stop(d);
@@ -477,6 +496,17 @@ int dap_motion(struct dap *d, const struct pt_json *req, const char *command)
     return 0;
 }
 
+void dap_report_stop(struct dap *d)
+{
+    struct pyi_pos pos;
+    int bp = rep_state(d->rep) == REP_READY ? rep_stopped_at_breakpoint(d->rep) : 0;
+    if (!bp && rep_state(d->rep) == REP_READY && rep_here(d->rep, &pos) >= 0) {
+        bp = bp_at(d, &pos); /* a continue or a step that ended on a breakpoint */
+    }
+    pt_err_clear();
+    motion_end(d, 1, 0, bp, "step");
+}
+
 void dap_first_stop(struct dap *d)
 {
     int bp = 0;
@@ -524,29 +554,6 @@ int dap_goto_targets(struct dap *d, const struct pt_json *req)
     return 0;
 }
 
-/* Disable (on = 0) or re-enable the breakpoints that were enabled, around a goto. */
-static int toggle_others(struct dap *d, int on, int *ids, int n)
-{
-    if (on) {
-        for (int i = 0; i < n; i++) {
-            rep_break_enable(d->rep, ids[i], 1);
-        }
-        return n;
-    }
-    int count;
-    const struct rep_bp *all = rep_breakpoints(d->rep, &count);
-    int k = 0;
-    for (int i = 0; i < count && k < 256; i++) {
-        if (all[i].enabled) {
-            ids[k++] = all[i].id;
-        }
-    }
-    for (int i = 0; i < k; i++) {
-        rep_break_enable(d->rep, ids[i], 0);
-    }
-    return k;
-}
-
 int dap_goto(struct dap *d, const struct pt_json *req)
 {
     const struct pt_json *args = pt_json_get(req, "arguments");
@@ -567,9 +574,9 @@ int dap_goto(struct dap *d, const struct pt_json *req)
         return dap_error(d, req, "goto: %s", pt_errmsg());
     }
     snprintf(spec, sizeof spec, "%s:%d", d->goto_source, line);
-    int n = toggle_others(d, 0, ids, 0);
+    int n = dap_breaks_off(d, ids);
     if (rep_break_add(d->rep, spec, NULL, 1, &tb) < 0) {
-        toggle_others(d, 1, ids, n);
+        dap_breaks_on(d, ids, n);
         return dap_error(d, req, "goto: %s", pt_errmsg());
     }
     int tb_id = tb->id;
@@ -580,7 +587,7 @@ int dap_goto(struct dap *d, const struct pt_json *req)
         bp = bp_at(d, &pos);
     }
     rep_break_delete(d->rep, tb_id);
-    toggle_others(d, 1, ids, n);
+    dap_breaks_on(d, ids, n);
     pt_err_clear();
     if (pt_interrupted) {
         interrupted(d, !forward, start_tick);

@@ -437,8 +437,17 @@ int dap_evaluate(struct dap *d, const struct pt_json *req)
     const char *expr = pt_json_get_str(args, "expression", NULL);
     const char *context = pt_json_get_str(args, "context", "repl");
     int64_t fid = (int64_t)pt_json_get_num(args, "frameId", 0);
-    struct pyi_session *p = pyi(d, req);
     struct dap_ref r = {DAP_REF_OBJECT, 0, 0, 0};
+    const char *cmd;
+    if (expr && strcmp(context, "repl") == 0 && dap_repl_is_command(expr, &cmd)) {
+        struct pyi_session *sp = rep_state(d->rep) == REP_READY ? rep_pyi(d->rep) : NULL;
+        if (sp &&
+            (frame_of(d, fid, &r.tid, &r.frame) < 0 || select_frame(d, sp, r.tid, r.frame) < 0)) {
+            pt_err_clear(); /* the command runs in the frame the replay has selected */
+        }
+        return dap_repl_command(d, req, cmd);
+    }
+    struct pyi_session *p = pyi(d, req);
     if (!p) {
         return -1;
     }

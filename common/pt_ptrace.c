@@ -8,7 +8,10 @@
 #include "pt_error.h"
 #include "pt_syscalls.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -167,25 +170,57 @@ const char *pt_stop_str(const struct pt_stop *st)
     return "an unknown stop";
 }
 
-void pt_kill_wait(pid_t pid)
+/* Reap task pid after a SIGKILL: wait until it is gone, whatever signal interrupts the wait
+ * (Ctrl-C, the watchdog's alarm, `pytt dap`'s pause or disconnect). A killed task ends promptly;
+ * a traced thread left unreaped keeps its zombie leader from ever being reported, so a wait
+ * that gave up at EINTR made the wait for the leader block for good. */
+static void reap(pid_t pid)
 {
     int status;
+    for (;;) {
+        pid_t got = waitpid(pid, &status, __WALL);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
+            return; /* gone (ECHILD: not ours, or reaped already) */
+        }
+    }
+}
+
+void pt_kill_wait(pid_t pid)
+{
     kill(pid, SIGKILL);
-    while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
+    reap(pid);
+}
+
+/* Reap every thread /proc lists for pid other than pid itself (a killed thread stays listed
+ * until it is reaped): also those the caller did not know of yet (a clone not seen). */
+static void reap_listed_threads(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        pid_t tid = (pid_t)atoi(e->d_name);
+        if (tid > 0 && tid != pid) {
+            reap(tid);
+        }
+    }
+    if (d) {
+        closedir(d);
     }
 }
 
 void pt_kill_wait_threads(pid_t pid, const pid_t *tids, int n)
 {
-    int status;
     kill(pid, SIGKILL);
     for (int i = 0; i < n; i++) {
-        while (waitpid(tids[i], &status, __WALL) > 0 && !WIFEXITED(status) &&
-               !WIFSIGNALED(status)) {
-        }
+        reap(tids[i]);
     }
-    while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
-    }
+    reap_listed_threads(pid);
+    reap(pid);
 }
 
 int pt_task_gone(pid_t pid)

@@ -12,6 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { DebugClient } = require('@vscode/debugadapter-testsupport');
 const { alive, waitEmpty } = require('./procs');
+const { timedRequests, TEST_MS } = require('./limits');
 
 const PYTT = process.env.PYTT;
 const PYTHON = process.env.PYTHON || '/usr/bin/python3.11';
@@ -80,7 +81,7 @@ describe('pytt dap robustness', { skip, timeout: 300000 }, () => {
   });
   after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
-  it('answers malformed messages, unknown requests and requests out of order', async () => {
+  it('answers malformed messages, unknown requests and requests out of order', { timeout: TEST_MS }, async () => {
     const a = new Raw();
     a.send({ seq: 1, type: 'request', command: 'threads' });
     let r = await a.response(1);
@@ -110,14 +111,20 @@ describe('pytt dap robustness', { skip, timeout: 300000 }, () => {
     a.send({ seq: 7, type: 'request', command: 'launch', arguments: { trace: path.join(TMP, 'nothing-here') } });
     r = await a.response(7);
     assert.strictEqual(r.success, false);
+    a.send({ seq: 9, type: 'request', command: 'launch', arguments: { program: 'no-such-script.py', cwd: TMP } });
+    r = await a.response(9);
+    assert.match(r.message, /cannot read the program .*no-such-script\.py: No such file/);
+    a.send({ seq: 10, type: 'request', command: 'launch', arguments: { program: LONG, python: path.join(TMP, 'no-python') } });
+    r = await a.response(10);
+    assert.match(r.message, /recording .* failed: .*no-python/);
     // a Content-Length longer than what follows, then the input ends: a clean exit
     a.raw('Content-Length: 100\r\n\r\n{"seq": 8}');
     a.proc.stdin.end();
     assert.deepStrictEqual(await a.exit, { code: 0, sig: null });
   });
 
-  it('pause interrupts a long continue and stops where it got to', async () => {
-    const dc = new DebugClient(PYTT, 'dap', 'pytt', { stdio: 'pipe' }, true);
+  it('pause interrupts a long continue and stops where it got to', { timeout: TEST_MS }, async () => {
+    const dc = timedRequests(new DebugClient(PYTT, 'dap', 'pytt', { stdio: 'pipe' }, true));
     dc.defaultTimeout = 60000;
     await dc.start();
     await dc.initializeRequest({ adapterID: 'pytt' });
@@ -144,7 +151,7 @@ describe('pytt dap robustness', { skip, timeout: 300000 }, () => {
     assert.deepStrictEqual(await waitGone(), []);
   });
 
-  it('a client that goes away in the middle of a motion leaves nothing behind', async () => {
+  it('a client that goes away in the middle of a motion leaves nothing behind', { timeout: TEST_MS }, async () => {
     const a = new Raw();
     a.send({ seq: 1, type: 'request', command: 'initialize', arguments: { adapterID: 'pytt' } });
     a.send({ seq: 2, type: 'request', command: 'launch', arguments: { trace, stopOnEntry: true } });

@@ -12,4 +12,4 @@ done
 if [ ! -d node_modules/@vscode/debugadapter-testsupport ]; then
     npm ci --no-audit --no-fund --loglevel=error
 fi
-exec node --test --test-reporter=spec "$1"
+exec node --test --test-force-exit --test-reporter=spec "$1"
