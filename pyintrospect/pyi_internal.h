@@ -494,9 +494,10 @@ struct pyi_vops {
      * not where this version leaves it (*why), -1 on error. NULL: not known for this version. */
     int (*returned_value)(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
                           pt_addr stack_pointer, pt_addr *value, const char **why);
-    /* Ints are PyLongObject with ob_size holding sign and digit count (3.11 and earlier): the
-     * in-tracee condition code (pyi_cond.c) can read small ones. */
-    bool int_ob_size;
+    /* How the in-tracee condition code (pyi_cond.c) reads small ints: PYI_INTS_OB_SIZE
+     * (ob_size holds sign and digit count: 3.10, 3.11), PYI_INTS_LV_TAG (long_value.lv_tag:
+     * 3.12+); PYI_INTS_NONE: it does not, and every hit of a conditional breakpoint traps. */
+    enum pyi_int_layout { PYI_INTS_NONE, PYI_INTS_OB_SIZE, PYI_INTS_LV_TAG } cond_ints;
     /* An attribute kept in an instance's inline values: its index in the type's cached keys (1;
      * 0 if the type keeps no inline values or the name is not among them, -1 on error). NULL:
      * unknown. The values pointer is values_word words before the object. */

@@ -262,8 +262,8 @@ static int scan_pop_top(struct pyi_session *s, csh cs, pt_addr pc)
     for (size_t i = 0; i < n; i++) {
         cs_x86 *x = &insn[i].detail->x86;
         int id = insn[i].id;
-        if (id == X86_INS_JMP || id == X86_INS_RET || id == X86_INS_CALL) {
-            break;
+        if (id == X86_INS_JMP || id == X86_INS_RET) {
+            break; /* not a call: 3.12+'s Py_DECREF calls tp_dealloc before stack_pointer moves */
         }
         if (x->op_count != 2 || x->operands[0].type != X86_OP_REG) {
             continue;

@@ -222,6 +222,7 @@ const struct pyi_vops pyi_v310 = {
     .dict_iter = pyi_dict_iter_310,
     .instance_attrs = pyi_attrs_dictoffset,
     .long_read = pyi_long_read_size,
+    .cond_ints = PYI_INTS_OB_SIZE,
     .type_dict = pyi_type_dict_plain,
     .dispatch_regs = pyi_dispatch_regs_sites,
     .printable_mask = 0x400, /* PRINTABLE_MASK of Objects/unicodectype.c */

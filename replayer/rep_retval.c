@@ -48,7 +48,7 @@ void rep_retval_note(struct rep_session *s, const struct pyi_pos *callee, int in
     snprintf(s->retval_func, sizeof s->retval_func, "%.255s", callee->qualname);
     if (!pyi_knows_returned_values(s->pyi)) {
         s->retval_why = "pytt does not know where this CPython version leaves a returned value "
-                        "(it reads them on 3.11)";
+                        "(it reads them on 3.11, 3.12 and 3.13)";
     } else if (pos->frame != callee->previous) {
         s->retval_why = "the function returned to C code";
     } else if (!inlined) {
