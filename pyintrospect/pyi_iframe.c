@@ -127,8 +127,10 @@ int pyi_iframe_read(struct pyi_session *s, pt_addr addr, struct pyi_rawframe *f)
  * its caches). Either way, at the caller's first dispatch next_instr is the instruction after
  * the CALL's caches, and the value is stack_pointer[-1]. */
 int pyi_iframe_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
-                              pt_addr stack_pointer, pt_addr *value, const char **why)
+                              pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                              const char **why)
 {
+    (void)callee;
     struct pyi_rawframe r;
     struct pyi_code *c;
     *why = NULL;

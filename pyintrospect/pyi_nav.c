@@ -741,14 +741,20 @@ bool pyi_knows_returned_values(struct pyi_session *s)
     return s->v->returned_value != NULL;
 }
 
+bool pyi_returned_any_caller(struct pyi_session *s)
+{
+    return s->v->returned_any_caller;
+}
+
 int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
-                       pt_addr stack_pointer, pt_addr *value, const char **why)
+                       pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                       const char **why)
 {
     if (!s->v->returned_value) {
         *why = "this CPython version's return values are not known to pytt";
         return 0;
     }
-    return s->v->returned_value(s, caller, next_instr, stack_pointer, value, why);
+    return s->v->returned_value(s, caller, next_instr, stack_pointer, callee, value, why);
 }
 
 int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr)
