@@ -17,19 +17,12 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "nav"))
 import navlib  # noqa: E402
+from test_conditions import conds  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "programs", "retval_conds.py")
 STATS = re.compile(r"conditions checked by pytt: (\d+)")
 FUNCS = {"pair": "pair", "scaled": "scaled", "big": "big", "swapped": "Point.swapped"}
-
-
-def conds():
-    src = open(PROG).read()
-    start = src.index("CONDS = [")
-    ns = {}
-    exec(src[start:src.index("]\n", start) + 2], ns)
-    return ns["CONDS"]
 
 
 def debug_build(python):
@@ -92,7 +85,7 @@ def main():
                 want.setdefault(k, []).append(d["i"])
     fails = []
     check_retval(args, trace, reports, fails)
-    for k, cond in enumerate(conds()):
+    for k, cond in enumerate(conds(PROG)):
         check_cond(args, trace, k, cond, want.get(k, []), fails)
     navlib.finish(fails, tmp, f"kept {tmp}", "FAILED")
 
