@@ -133,7 +133,7 @@ static void check_int_type(struct emitter *e, int unknown)
  * bits: 0 positive, 1 zero, 2 negative) and the first digit (at most one, else unknown). */
 static void int_value_tag(struct emitter *e, int unknown)
 {
-    static const uint8_t ld_tag[] = {0x48, 0x8b, 0x88};     /* mov rcx, [rax+d32] */
+    static const uint8_t ld_tag[] = {0x48, 0x8b, 0x88};      /* mov rcx, [rax+d32] */
     static const uint8_t cmp15[] = {0x48, 0x83, 0xf9, 0x0f}; /* cmp rcx, 15: ndigits <= 1 */
     static const uint8_t ld_digit[] = {0x8b, 0x80};          /* mov eax, [rax+d32] */
     static const uint8_t and3[] = {0x83, 0xe1, 0x03};        /* and ecx, 3 */

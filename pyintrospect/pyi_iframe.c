@@ -148,8 +148,9 @@ int pyi_iframe_returned_value(struct pyi_session *s, pt_addr caller, pt_addr nex
     /* the instruction after the owner's inline caches */
     int after = owner < 0 ? -1 : owner + 1 + s->opcode_caches[c->deopt[2 * owner]];
     const char *name = owner >= 0 ? pyi_opname(s, c->deopt[2 * owner]) : NULL;
-    if (!name || (strcmp(name, "CALL") != 0 && strcmp(name, "CALL_FUNCTION_EX") != 0 &&
-                  strcmp(name, "CALL_KW") != 0) ||
+    if (!name ||
+        (strcmp(name, "CALL") != 0 && strcmp(name, "CALL_FUNCTION_EX") != 0 &&
+         strcmp(name, "CALL_KW") != 0) ||
         cur != after) {
         *why = "the caller did not resume right after a call";
         return 0;

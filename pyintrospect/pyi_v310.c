@@ -140,8 +140,8 @@ static int v310_frame_read(struct pyi_session *s, pt_addr addr, struct pyi_rawfr
  * CALL_* instructions, if the caller's top of stack is that same object, the caller received
  * the function's value. */
 static int v310_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
-                               pt_addr stack_pointer, const struct pyi_pos *callee,
-                               pt_addr *value, const char **why)
+                               pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                               const char **why)
 {
     struct pyi_rawframe r;
     struct pyi_code *c, *cc;
@@ -153,9 +153,8 @@ static int v310_returned_value(struct pyi_session *s, pt_addr caller, pt_addr ne
     int64_t depth = ((int64_t)stack_pointer - (int64_t)r.localsplus) / 8 - c->nlocalsplus;
     int64_t unit = s->size[PYI_S_CODEUNIT];
     int64_t cur = ((int64_t)next_instr - (int64_t)c->code0) / unit - s->v->dispatch_ahead;
-    const char *name = cur >= 1 && cur <= (int64_t)c->ncodeunits
-                           ? pyi_opname(s, c->deopt[2 * (cur - 1)])
-                           : NULL;
+    const char *name =
+        cur >= 1 && cur <= (int64_t)c->ncodeunits ? pyi_opname(s, c->deopt[2 * (cur - 1)]) : NULL;
     if (!name || strncmp(name, "CALL_", 5) != 0) {
         *why = "the caller did not resume right after a call";
         return 0;
