@@ -130,8 +130,11 @@ int shell_cmd_maint(struct cli_shell *sh, const char *args)
     if (strcmp(args, "stats") == 0) {
         uint64_t ticks, restores;
         rep_stats(sh->rep, &ticks, &restores);
-        fprintf(sh->out, "ticks replayed: %llu, snapshots restored: %llu\n",
-                (unsigned long long)ticks, (unsigned long long)restores);
+        fprintf(sh->out,
+                "ticks replayed: %llu, snapshots restored: %llu, conditions checked "
+                "by pytt: %llu\n",
+                (unsigned long long)ticks, (unsigned long long)restores,
+                (unsigned long long)rep_cond_checks(sh->rep));
         return 0;
     }
     if (strncmp(args, "eval ", 5) == 0) {

@@ -92,7 +92,7 @@ static void jcc(struct emitter *e, uint8_t cc, int label)
     jump(e, op, 2, label);
 }
 
-enum { CC_E = 0x4, CC_NE = 0x5, CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
+enum { CC_A = 0x7, CC_E = 0x4, CC_NE = 0x5, CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
 
 /* mov rax, [rdx + disp32] */
 static void load_slot(struct emitter *e, int64_t off)
@@ -129,6 +129,29 @@ static void check_int_type(struct emitter *e, int unknown)
     jcc(e, CC_NE, unknown);
 }
 
+/* 3.12+: rax: an exact int -> its value in rax, from long_value.lv_tag (ndigits << 3 | sign
+ * bits: 0 positive, 1 zero, 2 negative) and the first digit (at most one, else unknown). */
+static void int_value_tag(struct emitter *e, int unknown)
+{
+    static const uint8_t ld_tag[] = {0x48, 0x8b, 0x88};      /* mov rcx, [rax+d32] */
+    static const uint8_t cmp15[] = {0x48, 0x83, 0xf9, 0x0f}; /* cmp rcx, 15: ndigits <= 1 */
+    static const uint8_t ld_digit[] = {0x8b, 0x80};          /* mov eax, [rax+d32] */
+    static const uint8_t and3[] = {0x83, 0xe1, 0x03};        /* and ecx, 3 */
+    static const uint8_t neg[] = {0x48, 0xf7, 0xd9};         /* neg rcx */
+    static const uint8_t inc[] = {0x48, 0x83, 0xc1, 0x01};   /* add rcx, 1: 1 - sign bits */
+    static const uint8_t imul[] = {0x48, 0x0f, 0xaf, 0xc1};  /* imul rax, rcx */
+    bytes(e, ld_tag, 3);
+    i32(e, (int32_t)e->l->size_off);
+    bytes(e, cmp15, 4);
+    jcc(e, CC_A, unknown);
+    bytes(e, ld_digit, 2);
+    i32(e, (int32_t)e->l->digit_off);
+    bytes(e, and3, 3);
+    bytes(e, neg, 3);
+    bytes(e, inc, 4);
+    bytes(e, imul, 4);
+}
+
 /* rax: an exact int -> its value in rax (at most one 30-bit digit, else unknown). */
 static void int_value(struct emitter *e, int unknown)
 {
@@ -138,6 +161,10 @@ static void int_value(struct emitter *e, int unknown)
     static const uint8_t ld_digit[] = {0x8b, 0x80};          /* mov eax, [rax+d32] */
     static const uint8_t imul[] = {0x48, 0x0f, 0xaf, 0xc1};  /* imul rax, rcx */
     check_int_type(e, unknown);
+    if (e->l->int_tag) {
+        int_value_tag(e, unknown);
+        return;
+    }
     bytes(e, ld_size, 3);
     i32(e, (int32_t)e->l->size_off);
     bytes(e, cmp1, 4);
@@ -230,9 +257,18 @@ static void truth(struct emitter *e, const struct pt_cond_node *n, int lt, int l
         cmp_rax_rcx(e);
         jcc(e, CC_E, to[i]);
     }
+    static const uint8_t and3[] = {0x83, 0xe1, 0x03}; /* and ecx, 3 */
+    static const uint8_t cmp1[] = {0x83, 0xf9, 0x01}; /* cmp ecx, 1 */
     check_int_type(e, lu);
     bytes(e, ld_size, 3);
     i32(e, (int32_t)e->l->size_off);
+    if (e->l->int_tag) {
+        bytes(e, and3, 3);
+        bytes(e, cmp1, 3);
+        jcc(e, CC_E, lf); /* sign bits 1: the int 0 */
+        jmp(e, lt);
+        return;
+    }
     bytes(e, test_rcx, 3);
     jcc(e, CC_E, lf); /* ob_size 0: the int 0 */
     jmp(e, lt);

@@ -61,10 +61,12 @@ struct pt_cond {
     struct pt_cond_node n[PT_COND_NODES];
 };
 
-/* What the code needs to know about objects (from DWARF, through pyintrospect). Ints: 3.11's
- * PyLongObject (ob_size: sign and digit count; 30-bit digits). long_type 0: no int reads. */
+/* What the code needs to know about objects (from DWARF, through pyintrospect). Ints: 30-bit
+ * digits at digit_off; at size_off either ob_size (sign and digit count: 3.10, 3.11) or, with
+ * int_tag, long_value.lv_tag (ndigits << 3 | sign bits: 3.12+). long_type 0: no int reads. */
 struct pt_cond_layout {
     int64_t type_off, size_off, digit_off;
+    int int_tag;
     uint64_t long_type, none, true_obj, false_obj;
     /* attributes (tag_off 0: none): tp_version_tag, the inline values pointer's offset from
      * the object, PyDictValues.values */

@@ -191,7 +191,7 @@ int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const cha
     const char *why;
     memset(out, 0, sizeof *out);
     memset(layout, 0, sizeof *layout);
-    if (!s->v->int_ob_size || pyi_code_get(s, code, &c) != 0) {
+    if (s->v->cond_ints == PYI_INTS_NONE || pyi_code_get(s, code, &c) != 0) {
         pt_err_clear();
         return 0;
     }
@@ -211,7 +211,8 @@ int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const cha
         return 0; /* nothing decidable: trapping at every hit is all there is */
     }
     layout->type_off = s->m[PYI_F_OB_TYPE].off;
-    layout->size_off = s->m[PYI_F_OB_SIZE].off;
+    layout->int_tag = s->v->cond_ints == PYI_INTS_LV_TAG;
+    layout->size_off = s->m[layout->int_tag ? PYI_F_LONG_TAG : PYI_F_OB_SIZE].off;
     layout->digit_off = s->m[PYI_F_LONG_DIGIT].off;
     layout->long_type = s->sym[PYI_Y_LONG_TYPE];
     layout->none = s->sym[PYI_Y_NONE];

@@ -120,13 +120,17 @@ int pyi_iframe_read(struct pyi_session *s, pt_addr addr, struct pyi_rawframe *f)
     return 0;
 }
 
-/* 3.11: an inlined return (RETURN_VALUE in a frame that is not an entry frame) pushes the value
- * on the caller's stack (_PyFrame_StackPush) and resumes it (resume_frame: stack_pointer
- * reloaded) after its CALL, whose last inline cache prev_instr still points at: at that dispatch
- * the value is stack_pointer[-1]. */
+/* 3.11-3.13: an inlined return (RETURN_VALUE/RETURN_CONST in a frame its caller's eval loop
+ * pushed) pushes the value on the caller's stack and resumes the caller right after its CALL
+ * and that call's inline caches: 3.11, 3.12 reload next_instr from prev_instr, which points at
+ * the last cache entry; 3.13 from instr_ptr (the CALL itself) plus return_offset (the CALL and
+ * its caches). Either way, at the caller's first dispatch next_instr is the instruction after
+ * the CALL's caches, and the value is stack_pointer[-1]. */
 int pyi_iframe_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
-                              pt_addr stack_pointer, pt_addr *value, const char **why)
+                              pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                              const char **why)
 {
+    (void)callee;
     struct pyi_rawframe r;
     struct pyi_code *c;
     *why = NULL;
@@ -141,9 +145,13 @@ int pyi_iframe_returned_value(struct pyi_session *s, pt_addr caller, pt_addr nex
             owner = i;
         }
     }
+    /* the instruction after the owner's inline caches */
+    int after = owner < 0 ? -1 : owner + 1 + s->opcode_caches[c->deopt[2 * owner]];
     const char *name = owner >= 0 ? pyi_opname(s, c->deopt[2 * owner]) : NULL;
-    if (!name || (strcmp(name, "CALL") != 0 && strcmp(name, "CALL_FUNCTION_EX") != 0) ||
-        cur != r.lasti + 1) {
+    if (!name ||
+        (strcmp(name, "CALL") != 0 && strcmp(name, "CALL_FUNCTION_EX") != 0 &&
+         strcmp(name, "CALL_KW") != 0) ||
+        cur != after) {
         *why = "the caller did not resume right after a call";
         return 0;
     }

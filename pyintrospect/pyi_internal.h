@@ -493,10 +493,16 @@ struct pyi_vops {
      * instruction runs: 1 with *value, 0 when it is
      * not where this version leaves it (*why), -1 on error. NULL: not known for this version. */
     int (*returned_value)(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
-                          pt_addr stack_pointer, pt_addr *value, const char **why);
-    /* Ints are PyLongObject with ob_size holding sign and digit count (3.11 and earlier): the
-     * in-tracee condition code (pyi_cond.c) can read small ones. */
-    bool int_ob_size;
+                          pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                          const char **why);
+    /* returned_value checks the value against what the callee's frame returned, so it holds
+     * whoever called the function (3.10, where every call returns through C); otherwise it is
+     * known only for a call the caller's eval loop ran itself (3.11+: not an entry frame). */
+    bool returned_any_caller;
+    /* How the in-tracee condition code (pyi_cond.c) reads small ints: PYI_INTS_OB_SIZE
+     * (ob_size holds sign and digit count: 3.10, 3.11), PYI_INTS_LV_TAG (long_value.lv_tag:
+     * 3.12+); PYI_INTS_NONE: it does not, and every hit of a conditional breakpoint traps. */
+    enum pyi_int_layout { PYI_INTS_NONE, PYI_INTS_OB_SIZE, PYI_INTS_LV_TAG } cond_ints;
     /* An attribute kept in an instance's inline values: its index in the type's cached keys (1;
      * 0 if the type keeps no inline values or the name is not among them, -1 on error). NULL:
      * unknown. The values pointer is values_word words before the object. */
@@ -523,7 +529,8 @@ int pyi_iframe_top_cframe(struct pyi_session *s, pt_addr tstate, pt_addr *frame)
 int pyi_iframe_top_current(struct pyi_session *s, pt_addr tstate, pt_addr *frame);
 int pyi_iframe_read(struct pyi_session *s, pt_addr addr, struct pyi_rawframe *out);
 int pyi_iframe_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
-                              pt_addr stack_pointer, pt_addr *value, const char **why);
+                              pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                              const char **why);
 int pyi_native_tid_member(struct pyi_session *s, pt_addr tstate, unsigned long ident, pid_t *tid);
 int pyi_gil_runtime(struct pyi_session *s, pt_addr interp, pt_addr *tstate);
 int pyi_gil_interp(struct pyi_session *s, pt_addr interp, pt_addr *tstate);

@@ -262,8 +262,8 @@ static int scan_pop_top(struct pyi_session *s, csh cs, pt_addr pc)
     for (size_t i = 0; i < n; i++) {
         cs_x86 *x = &insn[i].detail->x86;
         int id = insn[i].id;
-        if (id == X86_INS_JMP || id == X86_INS_RET || id == X86_INS_CALL) {
-            break;
+        if (id == X86_INS_JMP || id == X86_INS_RET) {
+            break; /* not a call: 3.12+'s Py_DECREF calls tp_dealloc before stack_pointer moves */
         }
         if (x->op_count != 2 || x->operands[0].type != X86_OP_REG) {
             continue;
@@ -741,14 +741,20 @@ bool pyi_knows_returned_values(struct pyi_session *s)
     return s->v->returned_value != NULL;
 }
 
+bool pyi_returned_any_caller(struct pyi_session *s)
+{
+    return s->v->returned_any_caller;
+}
+
 int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
-                       pt_addr stack_pointer, pt_addr *value, const char **why)
+                       pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                       const char **why)
 {
     if (!s->v->returned_value) {
         *why = "this CPython version's return values are not known to pytt";
         return 0;
     }
-    return s->v->returned_value(s, caller, next_instr, stack_pointer, value, why);
+    return s->v->returned_value(s, caller, next_instr, stack_pointer, callee, value, why);
 }
 
 int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr)

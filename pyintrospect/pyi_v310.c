@@ -132,6 +132,52 @@ static int v310_frame_read(struct pyi_session *s, pt_addr addr, struct pyi_rawfr
     return 0;
 }
 
+/* 3.10: every call runs in its own _PyEval_EvalFrameDefault and returns its value through C
+ * (call_function, or whatever C code called the function), so what the caller pushed need not
+ * be it. RETURN_VALUE pops the value off the callee's empty-below stack without clearing the
+ * slot, and frame_dealloc leaves the slot (f_stackdepth is 0 by then): f_valuestack[0], right
+ * after the frame's localsplus, still holds it. At the caller's first dispatch after one of its
+ * CALL_* instructions, if the caller's top of stack is that same object, the caller received
+ * the function's value. */
+static int v310_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                               pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                               const char **why)
+{
+    struct pyi_rawframe r;
+    struct pyi_code *c, *cc;
+    pt_addr top, returned;
+    *why = NULL;
+    if (s->v->frame_read(s, caller, &r) != 0 || pyi_code_get(s, r.code, &c) != 0) {
+        return -1;
+    }
+    int64_t depth = ((int64_t)stack_pointer - (int64_t)r.localsplus) / 8 - c->nlocalsplus;
+    int64_t unit = s->size[PYI_S_CODEUNIT];
+    int64_t cur = ((int64_t)next_instr - (int64_t)c->code0) / unit - s->v->dispatch_ahead;
+    const char *name =
+        cur >= 1 && cur <= (int64_t)c->ncodeunits ? pyi_opname(s, c->deopt[2 * (cur - 1)]) : NULL;
+    if (!name || strncmp(name, "CALL_", 5) != 0) {
+        *why = "the caller did not resume right after a call";
+        return 0;
+    }
+    if (depth < 1 || depth > 65536) {
+        *why = "the caller's value stack does not hold it";
+        return 0;
+    }
+    if (pyi_read_ptr(s, stack_pointer - 8, &top) != 0 || pyi_code_get(s, callee->code, &cc) != 0 ||
+        pyi_read_ptr(s,
+                     callee->frame + (pt_addr)s->m[PYI_F_IF_LOCALSPLUS].off +
+                         (pt_addr)cc->nlocalsplus * 8,
+                     &returned) != 0) {
+        return -1;
+    }
+    if (returned != top) {
+        *why = "the function was called from C code, which got its value";
+        return 0;
+    }
+    *value = top;
+    return 1;
+}
+
 /* Append the str items of a tuple to the names, with kind. */
 static int v310_add_names(struct pyi_session *s, pt_addr tuple, unsigned char kind,
                           struct pyi_code *c, int *at)
@@ -222,6 +268,9 @@ const struct pyi_vops pyi_v310 = {
     .dict_iter = pyi_dict_iter_310,
     .instance_attrs = pyi_attrs_dictoffset,
     .long_read = pyi_long_read_size,
+    .cond_ints = PYI_INTS_OB_SIZE,
+    .returned_value = v310_returned_value,
+    .returned_any_caller = true,
     .type_dict = pyi_type_dict_plain,
     .dispatch_regs = pyi_dispatch_regs_sites,
     .printable_mask = 0x400, /* PRINTABLE_MASK of Objects/unicodectype.c */

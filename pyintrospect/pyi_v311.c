@@ -26,6 +26,6 @@ const struct pyi_vops pyi_v311 = {
     .long_read = pyi_long_read_size,
     .type_dict = pyi_type_dict_plain,
     .returned_value = pyi_iframe_returned_value,
-    .int_ob_size = true,
+    .cond_ints = PYI_INTS_OB_SIZE,
     .inline_attr = pyi_inline_attr_311,
 };

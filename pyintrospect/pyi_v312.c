@@ -53,6 +53,8 @@ const struct pyi_vops pyi_v312 = {
     .noverrides = sizeof v312_overrides / sizeof v312_overrides[0],
     .line_rule = {.prev_before_traceable = true, .exempt_from_no_interrupt = true},
     PYI_VOPS_INTERPRETER_FRAMES,
+    .cond_ints = PYI_INTS_LV_TAG,
+    .returned_value = pyi_iframe_returned_value,
     .tpf_static_builtin = 1UL << 1, /* _Py_TPFLAGS_STATIC_BUILTIN */
     .fast_hidden = 0x10,            /* CO_FAST_HIDDEN: inlined comprehensions' variables */
     .compare_shift = 4,

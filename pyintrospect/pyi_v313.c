@@ -51,6 +51,8 @@ const struct pyi_vops pyi_v313 = {
                   .exempt_from_no_interrupt = true,
                   .starts_after_none = true},
     PYI_VOPS_INTERPRETER_FRAMES,
+    .cond_ints = PYI_INTS_LV_TAG,
+    .returned_value = pyi_iframe_returned_value,
     .tpf_inline_values = 1UL << 2,  /* Py_TPFLAGS_INLINE_VALUES */
     .tpf_static_builtin = 1UL << 1, /* _Py_TPFLAGS_STATIC_BUILTIN */
     .fast_hidden = 0x10,            /* CO_FAST_HIDDEN */

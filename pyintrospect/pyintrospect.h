@@ -416,10 +416,15 @@ int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stac
 /* The value a call returned into frame `caller`, read at the caller's first dispatch after the
  * call (next_instr and the stack pointer register's value), before it runs (gdb's "Value
  * returned"): 1 with *value, 0 when it is not available there (*why says why), -1 on error. */
+/* callee: where the function was when `finish` started. */
+int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                       pt_addr stack_pointer, const struct pyi_pos *callee, pt_addr *value,
+                       const char **why);
 /* Does the version layer know where a returned value is (pyi_returned_value)? */
 bool pyi_knows_returned_values(struct pyi_session *s);
-int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
-                       pt_addr stack_pointer, pt_addr *value, const char **why);
+/* Is it known whoever called the function (3.10), or only when the caller's eval loop ran the
+ * call itself (3.11+: the finished frame was not an entry frame)? */
+bool pyi_returned_any_caller(struct pyi_session *s);
 
 /* ---- values in a copy of the process (an evaluation, replayer/rep_eval.c) ------------------- */
 /* The contents of the bytes object obj, read through mem: another process with the same

@@ -451,6 +451,9 @@ struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const str
                 continue;
             }
             int truth = 1;
+            if (bp->cond[0]) {
+                s->cond_checks++;
+            }
             if (bp->cond[0] && s->eval_path == REP_PATH_AUTO) {
                 relower_at_hit(s, bp, k, pos->frame);
             }

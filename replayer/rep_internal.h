@@ -153,6 +153,7 @@ struct rep_session {
     uint64_t prog_due;         /* tick of the next stop for a progress check */
     uint64_t ticks_run;        /* ticks replayed forward so far (rep_stats) */
     uint64_t restores;         /* snapshots restored so far */
+    uint64_t cond_checks;      /* conditions pytt evaluated at a trap (rep_cond_checks) */
     int failed;                /* the replay stopped with an error (rep_failure) */
     char fail_msg[768];
     int nbps, last_bp_id;

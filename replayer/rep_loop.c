@@ -324,6 +324,11 @@ void rep_stats(const struct rep_session *s, uint64_t *ticks_run, uint64_t *resto
     *restores = s->restores;
 }
 
+uint64_t rep_cond_checks(const struct rep_session *s)
+{
+    return s->cond_checks;
+}
+
 int rep_tick(struct rep_session *s, uint64_t *tick)
 {
     if (s->state != REP_READY) {

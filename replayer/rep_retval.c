@@ -4,7 +4,9 @@
  * before the caller's next instruction runs, the returned value is on top of the caller's value
  * stack; pyintrospect's version layer knows where (pyi_returned_value). That holds when the
  * finished frame ran inside its caller's eval loop (not an entry frame: a Python-to-Python call);
- * a function called from C code returned its value to C, where pytt does not look.
+ * a function called from C code returned its value to C, where pytt does not look. On 3.10,
+ * where every call returns through C, the version layer checks the caller's top of stack
+ * against what the finished frame returned instead.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -48,17 +50,17 @@ void rep_retval_note(struct rep_session *s, const struct pyi_pos *callee, int in
     snprintf(s->retval_func, sizeof s->retval_func, "%.255s", callee->qualname);
     if (!pyi_knows_returned_values(s->pyi)) {
         s->retval_why = "pytt does not know where this CPython version leaves a returned value "
-                        "(it reads them on 3.11)";
+                        "(it reads them on 3.10 to 3.13)";
     } else if (pos->frame != callee->previous) {
         s->retval_why = "the function returned to C code";
-    } else if (!inlined) {
+    } else if (!inlined && !pyi_returned_any_caller(s->pyi)) {
         s->retval_why = why;
     } else if (s->stack_reg < 0) {
         s->retval_why = "pytt cannot tell where this interpreter build keeps its value stack "
                         "pointer (an unoptimized build?)";
     } else if (pt_getregs(s->tid, &r) < 0 ||
                pyi_returned_value(s->pyi, pos->frame, next_instr, rep_reg_value(&r, s->stack_reg),
-                                  &value, &why) <= 0) {
+                                  callee, &value, &why) <= 0) {
         s->retval_why = why ? why : "the return value could not be read";
         pt_err_clear();
     } else {

@@ -178,6 +178,9 @@ const char *rep_failure(const struct rep_session *s);
 /* What the session has done so far: ticks replayed forward, snapshots restored (the work a
  * motion cost, for `maint stats` and tests). */
 void rep_stats(const struct rep_session *s, uint64_t *ticks_run, uint64_t *restores);
+/* How many times a conditional breakpoint's hit trapped and pytt evaluated its condition (the
+ * hits the in-tracee check ruled out are not counted: `maint stats` and tests). */
+uint64_t rep_cond_checks(const struct rep_session *s);
 /* The recording's last Python tick (0 if it has none). */
 uint64_t rep_last_tick(const struct rep_session *s);
 

@@ -28,8 +28,9 @@ def line_of(k):
     return navlib.find_line(PROG, "        t = %d\n" % k)
 
 
-def conds():
-    src = open(PROG).read()
+def conds(prog=PROG):
+    """The CONDS list of a program (also tests/eval/test_retval_conds.py's)."""
+    src = open(prog).read()
     start = src.index("CONDS = [")
     ns = {}
     exec(src[start:src.index("]\n", start) + 2], ns)

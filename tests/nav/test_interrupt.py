@@ -279,7 +279,7 @@ def run_session(sh, end_tick, pytt, trace):
     return skips_ahead(sh, end_tick) and ok
 
 
-STATS = re.compile(r"^ticks replayed: (\d+), snapshots restored: (\d+)$")
+STATS = re.compile(r"^ticks replayed: (\d+), snapshots restored: (\d+), ")
 
 
 def stats(sh):
