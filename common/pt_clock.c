@@ -290,6 +290,51 @@ static size_t emit_cond_instr(uint8_t *p, pt_addr at, const struct pt_watch *w, 
     return n + emit_je(p + n, at + n, trap);
 }
 
+/* A store into a watched object (pt_watch.store_objs): the stack entry d from the top, read
+ * through rax below the red zone (push/pop and lea keep the flags of the compare), compared
+ * with each watched object; trap on a match. */
+static size_t emit_store_check(uint8_t *p, pt_addr at, const struct pt_watch *w, int d,
+                               pt_addr trap)
+{
+    static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};        /* lea rsp, [rsp-128] */
+    static const uint8_t up[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea rsp, [rsp+128] */
+    size_t n = 0, hits[PT_WATCH_OBJS];
+    if (w->stack_reg < 0) {
+        p[0] = 0xe9; /* jmp trap: pytt checks the store itself */
+        put32(p + 1, (int32_t)(trap - (at + 5)));
+        return 5;
+    }
+    memcpy(p + n, down, sizeof down);
+    n += sizeof down;
+    p[n++] = 0x50; /* push rax */
+    p[n++] = (uint8_t)(0x48 | (w->stack_reg >= 8 ? 1 : 0)); /* mov rax, [reg - 8d] */
+    p[n++] = 0x8b;
+    p[n++] = (uint8_t)(0x40 | (w->stack_reg & 7));
+    if ((w->stack_reg & 7) == 4) {
+        p[n++] = 0x24; /* SIB: base rsp/r12 */
+    }
+    p[n++] = (uint8_t)(int8_t)(-8 * d);
+    for (int k = 0; k < w->nstore_objs; k++) {
+        n += emit_cmp(p + n, at + n, 0, PT_CLOCK_SLOTS2 + (pt_addr)k * 8);
+        hits[k] = n;
+        n += emit_je(p + n, at + n, at); /* patched below */
+    }
+    p[n++] = 0x58; /* pop rax */
+    memcpy(p + n, up, sizeof up);
+    n += sizeof up;
+    p[n++] = 0xeb; /* jmp short over the hit path */
+    p[n++] = (uint8_t)(1 + sizeof up + 5);
+    for (int k = 0; k < w->nstore_objs; k++) {
+        emit_je(p + hits[k], at + hits[k], at + n);
+    }
+    p[n++] = 0x58; /* hit: pop rax, then trap */
+    memcpy(p + n, up, sizeof up);
+    n += sizeof up;
+    p[n] = 0xe9;
+    put32(p + n + 1, (int32_t)(trap - (at + n + 5)));
+    return n + 5;
+}
+
 /* Opcode i's watch trampoline at t: keep k, count C (counted opcodes) and F, trap on either
  * reaching 0 and on what w watches, then continue into the (split) plain handler. */
 static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr countdown,
@@ -315,6 +360,14 @@ static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr coun
     for (int k = 0; k < w->nframes; k++) {
         n += emit_cmp(code + n, t + n, w->frame_reg, PT_CLOCK_SLOTS + (pt_addr)k * 8);
         n += emit_je(code + n, t + n, trap);
+    }
+    for (int k = 0; w->frame_op[i] && k < w->nop_frames; k++) {
+        pt_addr slot = PT_CLOCK_SLOTS2 + (pt_addr)(PT_WATCH_OBJS + k) * 8;
+        n += emit_cmp(code + n, t + n, w->frame_reg, slot);
+        n += emit_je(code + n, t + n, trap);
+    }
+    if (w->store_depth[i] && w->nstore_objs) {
+        n += emit_store_check(code + n, t + n, w, w->store_depth[i], trap);
     }
     for (int k = 0; k < w->ninstrs; k++) {
         pt_addr slot = PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8;
@@ -536,6 +589,16 @@ static int write_watch_code(struct pt_clock *c, struct pt_mem *mem, const struct
     return rc;
 }
 
+/* Do a and b need the same trampoline code for stores and frames by opcode (their slots may
+ * differ)? */
+static int same_store_code(const struct pt_watch *a, const struct pt_watch *b)
+{
+    return a->nstore_objs == b->nstore_objs && a->stack_reg == b->stack_reg &&
+           a->nop_frames == b->nop_frames &&
+           memcmp(a->store_depth, b->store_depth, sizeof a->store_depth) == 0 &&
+           memcmp(a->frame_op, b->frame_op, sizeof a->frame_op) == 0;
+}
+
 int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w)
 {
     if (!c->table) {
@@ -551,21 +614,31 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
     if (c->watching && memcmp(&c->watch, w, sizeof *w) == 0) {
         return 0;
     }
-    if (w->nframes > PT_WATCH_MAX || w->ninstrs > PT_WATCH_MAX) {
-        return pt_fail("too many watched frames or instructions (at most %d)", PT_WATCH_MAX);
+    if (w->nframes > PT_WATCH_MAX || w->ninstrs > PT_WATCH_MAX ||
+        w->nstore_objs > PT_WATCH_OBJS || w->nop_frames > PT_WATCH_OPFRAMES) {
+        return pt_fail("too many watched frames, instructions or objects (at most %d)",
+                       PT_WATCH_MAX);
     }
-    uint64_t slots[2 * PT_WATCH_MAX];
+    uint64_t slots[2 * PT_WATCH_MAX], slots2[PT_WATCH_OBJS + PT_WATCH_OPFRAMES];
     for (int k = 0; k < PT_WATCH_MAX; k++) {
         slots[k] = k < w->nframes ? w->frames[k] : 1;
         slots[PT_WATCH_MAX + k] = k < w->ninstrs ? w->instrs[k] : 1;
+    }
+    for (int k = 0; k < PT_WATCH_OBJS; k++) {
+        slots2[k] = k < w->nstore_objs ? w->store_objs[k] : 1;
+    }
+    for (int k = 0; k < PT_WATCH_OPFRAMES; k++) {
+        slots2[PT_WATCH_OBJS + k] = k < w->nop_frames ? w->op_frames[k] : 1;
     }
     int same_code = c->code_valid && c->watch.nframes == w->nframes &&
                     c->watch.ninstrs == w->ninstrs && c->watch.frame_reg == w->frame_reg &&
                     c->watch.instr_reg == w->instr_reg &&
                     memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0 &&
                     memcmp(c->watch.conds, w->conds, sizeof w->conds) == 0 &&
-                    memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0;
-    if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
+                    memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0 &&
+                    same_store_code(&c->watch, w);
+    if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0 ||
+        pt_mem_write(mem, PT_CLOCK_SLOTS2, slots2, sizeof slots2) < 0) {
         return pt_wrap("writing watched values");
     }
     if (!same_code && write_watch_code(c, mem, w) < 0) {

@@ -61,6 +61,7 @@ int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 #define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1800) /* watched frames, then watched instructions */
 #define PT_CLOCK_KCOUNT (PT_PAGE_ADDR + 0x1900) /* k (maintained by watch trampolines) */
 #define PT_CLOCK_FINE (PT_PAGE_ADDR + 0x1940)   /* the fine countdown F */
+#define PT_CLOCK_SLOTS2 (PT_PAGE_ADDR + 0x1980) /* watched objects, then frames by opcode */
 #define PT_CLOCK_TRAMPS (PT_PAGE_ADDR + 0x2000) /* 256 counted trampolines of 32 bytes */
 #define PT_CLOCK_TRAMP_SIZE 32
 #define PT_CLOCK_TRAP_OFFSET 16   /* the int3 inside a trampoline */
@@ -71,6 +72,8 @@ int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 #define PT_CLOCK_WATCH_SIZE 1024
 #define PT_CLOCK_WATCH_TRAP 1008
 #define PT_WATCH_MAX 16
+#define PT_WATCH_OBJS 4 /* objects whose Python-level stores trap (watchpoints) */
+#define PT_WATCH_OPFRAMES 4 /* frames compared at a few opcodes only (a frame starting) */
 #define PT_CLOCK_COND (PT_PAGE_ADDR + 0x50000) /* PT_WATCH_MAX conditions' code (pt_cond.h) */
 
 /* What the watch trampolines trap on, besides the countdowns (navigation: step into calls,
@@ -86,6 +89,18 @@ struct pt_watch {
      * the trampoline, does not find it certainly false (breakpoint conditions, pt_cond.h) */
     struct pt_cond conds[PT_WATCH_MAX];
     struct pt_cond_layout cond_layout;
+    /* Stores into watched objects (data watchpoints, in place): at a dispatch of opcode i with
+     * store_depth[i] = d > 0 (STORE_ATTR, STORE_SUBSCR, ...), trap when the value stack's d-th
+     * entry from the top, [stack_reg - 8d], is one of store_objs; stack_reg < 0 (a build that
+     * keeps the stack pointer in memory): trap at every such dispatch. */
+    uint8_t store_depth[256];
+    uint64_t store_objs[PT_WATCH_OBJS];
+    int nstore_objs, stack_reg;
+    /* ... and at a dispatch of an opcode with frame_op[i] set (RESUME: a frame starting), when
+     * the frame register holds one of op_frames */
+    uint8_t frame_op[256];
+    uint64_t op_frames[PT_WATCH_OPFRAMES];
+    int nop_frames;
 };
 
 /* Where the clock goes in a given interpreter. */

@@ -152,6 +152,7 @@ enum pyi_field {
     PYI_F_DICT_USED,
     PYI_F_DICT_KEYS,
     PYI_F_DICT_VALUES,
+    PYI_F_DICT_VERSION, /* optional: ma_version_tag, bumped by every change of the dict */
     PYI_F_DK_LOG2_SIZE,
     PYI_F_DK_LOG2_INDEX_BYTES,
     PYI_F_DK_KIND,
@@ -331,6 +332,7 @@ struct pyi_rawframe {
     int lasti;          /* index of prev_instr in code units (may be -1) */
     bool is_entry;
     bool complete; /* false: skipped as CPython does (_PyFrame_IsIncomplete) */
+    bool owned_by_generator; /* the frame lives in a generator or coroutine object */
     int fo_lineno; /* frame object's f_lineno if non-zero (set while tracing) */
 };
 
@@ -406,6 +408,19 @@ struct pyi_vops {
     int64_t inline_values_ptr_off;
     /* Unicode type record flag meaning "printable". */
     unsigned printable_mask;
+    /* Data watchpoints (pyi_watch.c). The value slot of the entry of `dict` whose key `match`
+     * accepts (*slot 0: no such entry), and the words of the dict that move it or add it, in
+     * loc with priority prio. */
+    int (*dict_slot)(struct pyi_session *s, pt_addr dict, int (*match)(void *ctx, pt_addr key),
+                     void *ctx, pt_addr *slot, struct pyi_watch_loc *loc, int prio);
+    /* The slot of attribute `name` in an instance's own storage (inline values, managed or
+     * tp_dictoffset dict): *slot 0 if it has none. */
+    int (*attr_slot)(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                     pt_addr *slot, struct pyi_watch_loc *loc, int prio);
+    /* Opcodes that store into an object on the value stack: {base opcode, depth of the target
+     * from the top when dispatched}, nstore_ops of them. */
+    const uint8_t (*store_ops)[2];
+    int nstore_ops;
 };
 
 extern const struct pyi_vops pyi_v311;
@@ -629,5 +644,34 @@ int pyi_frame_locals(struct pyi_session *s, const struct pyi_rawframe *r,
 /* ---- frames (pyi_frames.c) ------------------------------------------------------------------ */
 int pyi_load_frames(struct pyi_session *s);
 const struct pyi_rawframe *pyi_selected_raw(struct pyi_session *s, const struct pyi_frame **f);
+
+/* ---- the built-in evaluator's values, for pyi_watch.c (pyi_eval.c) ------------------------- */
+struct pyi_expr;
+enum pyi_sk { PYI_SK_OBJ, PYI_SK_INT, PYI_SK_FLOAT, PYI_SK_STR, PYI_SK_BOOL, PYI_SK_NONE };
+/* A value: a remote object (obj), which is an exact int/float/str/bool/None when k says so (its
+ * value then in i, f, s/n), or a value computed by pytt (obj 0). */
+struct pyi_scalar {
+    enum pyi_sk k;
+    pt_addr obj;
+    int64_t i;
+    double f;
+    char *s; /* STR: UTF-8, owned */
+    size_t n;
+};
+/* Evaluate node `id` of e in the interpreter frame at `frame` (0: the selected one) from memory:
+ * PYI_EVAL_OK with *out, PYI_EVAL_NEEDS_CODE with *why, -1 on error. */
+int pyi_eval_node(struct pyi_session *s, pt_addr frame, const struct pyi_expr *e, int id,
+                  struct pyi_scalar *out, const char **why);
+/* The scalar value of a remote object (k stays OBJ for anything but an exact scalar): 0, or
+ * PYI_EVAL_NEEDS_CODE (an int beyond 64 bits, a huge str), -1 on error. */
+int pyi_scalar_of(struct pyi_session *s, pt_addr obj, struct pyi_scalar *out);
+/* a == b for two scalars, as Python compares them (1 == 1.0 == True): 1 or 0; -1 when that needs
+ * code (a large int against a float). */
+int pyi_scalar_eq(const struct pyi_scalar *a, const struct pyi_scalar *b);
+void pyi_scalar_free(struct pyi_scalar *v);
+
+/* ---- watch locations (pyi_watch.c) ---------------------------------------------------------- */
+/* Add a word to watch (ignored when loc is full: the caller then watches less). */
+void pyi_wloc_add(struct pyi_watch_loc *loc, pt_addr addr, int role, int prio);
 
 #endif

@@ -309,6 +309,24 @@ static char *pyi_thread_name(struct pyi_session *s, const struct pyi_thread *t)
     return name;
 }
 
+char *pyi_thread_name_tid(struct pyi_session *s, pid_t tid)
+{
+    const struct pyi_thread *t;
+    size_t n;
+    if (pyi_threads(s, &t, &n) != 0) {
+        pt_err_clear();
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].native_tid == tid) {
+            char *name = pyi_thread_name(s, &t[i]);
+            pt_err_clear();
+            return name;
+        }
+    }
+    return NULL;
+}
+
 static void pyi_print_thread_line(struct pyi_session *s, FILE *out, size_t i)
 {
     const struct pyi_thread *t = &s->threads[i];

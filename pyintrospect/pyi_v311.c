@@ -99,6 +99,7 @@ static const struct pyi_member_spec v311_members[PYI_F__COUNT] = {
     M(PYI_F_DICT_USED, "PyDictObject", "ma_used"),
     M(PYI_F_DICT_KEYS, "PyDictObject", "ma_keys"),
     M(PYI_F_DICT_VALUES, "PyDictObject", "ma_values"),
+    MOPT(PYI_F_DICT_VERSION, "PyDictObject", "ma_version_tag"),
     M(PYI_F_DK_LOG2_SIZE, "PyDictKeysObject", "dk_log2_size"),
     M(PYI_F_DK_LOG2_INDEX_BYTES, "PyDictKeysObject", "dk_log2_index_bytes"),
     M(PYI_F_DK_KIND, "PyDictKeysObject", "dk_kind"),
@@ -282,6 +283,7 @@ static int v311_frame_read(struct pyi_session *s, pt_addr addr, struct pyi_rawfr
     f->is_entry = is_entry != 0;
     /* _PyFrame_IsIncomplete */
     f->complete = owner == s->frame_owned_by_generator || f->lasti >= c->firsttraceable;
+    f->owned_by_generator = owner == s->frame_owned_by_generator;
     f->localsplus = addr + (pt_addr)s->m[PYI_F_IF_LOCALSPLUS].off;
     int64_t lineno = 0;
     if (f->frame_obj && pyi_rd(s, f->frame_obj, PYI_F_FO_LINENO, &lineno) == 0) {
@@ -897,6 +899,123 @@ static int v311_instance_attrs(struct pyi_session *s, pt_addr obj, pt_addr type,
     return 0;
 }
 
+/* ---- watch slots ---------------------------------------------------------------------------- */
+
+/* The index of the entry of keys whose key `match` accepts (with a non-NULL value in a combined
+ * table), read 1024 entries at a time; -1 if none. */
+static int v311_find_entry(struct pyi_session *s, const struct v311_keys *k, bool combined,
+                           int (*match)(void *ctx, pt_addr key), void *ctx, int64_t *ix)
+{
+    enum { CHUNK = 1024 };
+    int64_t koff = s->m[k->key_f].off, voff = s->m[k->value_f].off;
+    uint8_t *buf = malloc((size_t)(CHUNK * k->entry_size));
+    *ix = -1;
+    if (!buf) {
+        return pt_fail("out of memory");
+    }
+    for (int64_t i = 0; i < k->nentries && *ix < 0; i += CHUNK) {
+        int64_t n = k->nentries - i < CHUNK ? k->nentries - i : CHUNK;
+        if (pyi_read(s, k->entries + (pt_addr)(i * k->entry_size), buf,
+                     (size_t)(n * k->entry_size)) != 0) {
+            free(buf);
+            return -1;
+        }
+        for (int64_t j = 0; j < n && *ix < 0; j++) {
+            pt_addr key, value;
+            memcpy(&key, buf + j * k->entry_size + koff, sizeof key);
+            memcpy(&value, buf + j * k->entry_size + voff, sizeof value);
+            if (key && (!combined || value) && match(ctx, key)) {
+                *ix = i + j;
+            }
+        }
+    }
+    free(buf);
+    return 0;
+}
+
+/* A split table keeps values in ma_values (shared keys); a combined one in its entries. A
+ * resize or a split table turning combined writes ma_keys / ma_values; an insertion into a
+ * combined table appends an entry (ma_used counts it). */
+static int v311_dict_slot(struct pyi_session *s, pt_addr dict, int (*match)(void *ctx, pt_addr key),
+                          void *ctx, pt_addr *slot, struct pyi_watch_loc *loc, int prio)
+{
+    pt_addr keys, values;
+    struct v311_keys k;
+    int64_t ix;
+    *slot = 0;
+    if (pyi_rd_ptr(s, dict, PYI_F_DICT_KEYS, &keys) != 0 ||
+        pyi_rd_ptr(s, dict, PYI_F_DICT_VALUES, &values) != 0 || v311_keys_read(s, keys, &k) != 0 ||
+        v311_find_entry(s, &k, !values, match, ctx, &ix) != 0) {
+        return pt_wrap("reading dict at 0x%llx", (unsigned long long)dict);
+    }
+    pyi_wloc_add(loc, dict + (pt_addr)s->m[PYI_F_DICT_KEYS].off, PYI_WW_MOVE, prio + 2);
+    if (values) {
+        pyi_wloc_add(loc, dict + (pt_addr)s->m[PYI_F_DICT_VALUES].off, PYI_WW_MOVE, prio + 2);
+    }
+    if (ix < 0) {
+        pyi_wloc_add(loc, dict + (pt_addr)s->m[PYI_F_DICT_USED].off, PYI_WW_MOVE, prio + 2);
+        return 0;
+    }
+    *slot = values ? values + (pt_addr)s->m[PYI_F_DV_VALUES].off + (pt_addr)ix * 8
+                   : k.entries + (pt_addr)(ix * k.entry_size + s->m[k.value_f].off);
+    return 0;
+}
+
+static int v311_key_is(void *ctx, pt_addr key)
+{
+    struct v311_find_key *f = ctx;
+    bool eq;
+    return pyi_str_eq(f->s, key, f->name, &eq) == 0 && eq;
+}
+
+/* _PyObject_ValuesPointer / _PyObject_ManagedDictPointer / _PyObject_GetDictPtr, as
+ * v311_instance_attrs reads them. Inline values are never moved: materializing the dict hands
+ * the same values array to it (a split table), and only a later insertion that makes it
+ * combined moves them, which a STORE_ATTR on the object shows (the caller watches those). */
+static int v311_attr_slot(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                          pt_addr *slot, struct pyi_watch_loc *loc, int prio)
+{
+    unsigned long flags;
+    pt_addr dict = 0, values = 0, dictp = 0;
+    struct v311_find_key f = {s, name, 0, 0, false};
+    *slot = 0;
+    if (pyi_type_flags(s, type, &flags) != 0) {
+        return -1;
+    }
+    if (flags & V311_TPFLAGS_MANAGED_DICT) {
+        dictp = obj - 3 * 8;
+        if (pyi_read_ptr(s, obj - 4 * 8, &values) != 0 || pyi_read_ptr(s, dictp, &dict) != 0) {
+            return pt_wrap("reading the managed dict of the object at 0x%llx",
+                           (unsigned long long)obj);
+        }
+    } else {
+        int64_t off;
+        if (pyi_rd(s, type, PYI_F_TP_DICTOFFSET, &off) != 0) {
+            return -1;
+        }
+        dictp = off > 0 ? obj + (pt_addr)off : 0;
+        if (dictp && pyi_read_ptr(s, dictp, &dict) != 0) {
+            return -1;
+        }
+    }
+    if (values) {
+        uint32_t ix;
+        int found = v311_inline_attr(s, type, name, &ix);
+        if (found > 0) {
+            *slot = values + (pt_addr)s->m[PYI_F_DV_VALUES].off + (pt_addr)ix * 8;
+        }
+        return found < 0 ? -1 : 0;
+    }
+    if (dictp) {
+        pyi_wloc_add(loc, dictp, PYI_WW_MOVE, prio + 2);
+    }
+    return dict ? v311_dict_slot(s, dict, v311_key_is, &f, slot, loc, prio) : 0;
+}
+
+/* STORE_ATTR, DELETE_ATTR: the owner on top; STORE_SUBSCR, DELETE_SUBSCR: the container under
+ * the key (ceval.c's TOP() and SECOND()). */
+static const uint8_t v311_store_ops[][2] = {{95, 1}, {96, 1}, {60, 2}, {61, 2}};
+
 /* ---- ints ----------------------------------------------------------------------------------- */
 
 /* 3.11 PyLongObject: ob_size's sign is the sign, |ob_size| digits of PyLong_SHIFT bits. */
@@ -970,4 +1089,8 @@ const struct pyi_vops pyi_v311 = {
     .instance_attrs = v311_instance_attrs,
     .long_read = v311_long_read,
     .printable_mask = 0x400, /* PRINTABLE_MASK of Objects/unicodectype.c */
+    .dict_slot = v311_dict_slot,
+    .attr_slot = v311_attr_slot,
+    .store_ops = v311_store_ops,
+    .nstore_ops = 4,
 };

@@ -319,6 +319,96 @@ int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previ
 /* The number of the RESUME opcode in this version. */
 int pyi_opcode_resume(struct pyi_session *s);
 
+/* ---- watching data (pyi_watch.c) ------------------------------------------------------------ */
+/* A watched expression: a name, then attributes and subscripts (`x`, `obj.attr.attr`, `seq[i]`,
+ * `d[key]`), bound at one moment (pyi_watch_bind, in the selected frame): the leftmost name is
+ * resolved then, either to a variable of that frame (a bare fast local, cell or free variable:
+ * its slot, while the frame runs) or to an object (a bare global or module-level name: the
+ * namespace dict holding it; `obj.attr...`: the object `obj` is then). Keys and indexes are
+ * constants evaluated then. What follows the root is followed again at every moment
+ * (pyi_watch_resolve): when a link changes, the rest of the chain is read from its new value. */
+#define PYI_WATCH_LINKS 8
+enum { PYI_WROOT_FRAME = 1, PYI_WROOT_OBJECT };
+enum { PYI_WLINK_ATTR = 1, PYI_WLINK_ITEM };
+struct pyi_watch_link {
+    int kind;
+    char name[128];  /* ATTR */
+    int key_kind;    /* ITEM: 1 int (index or int key), 2 str, 3 None */
+    int64_t key_int; /* ITEM: an int key or index (True/False: 1/0) */
+    char key_str[128];
+    bool name_key; /* the key of a bare name in its namespace dict (globals, a class body) */
+};
+struct pyi_watch {
+    int root;            /* PYI_WROOT_* */
+    pt_addr frame, code; /* FRAME: the frame and its code object */
+    int local;           /* FRAME: index in localsplus */
+    bool cell;           /* FRAME: a cell or free variable (its value is the cell's contents) */
+    bool generator;      /* FRAME: the frame belongs to a generator or coroutine */
+    pt_addr obj, obj_type; /* OBJECT: the object and its type */
+    struct pyi_watch_link links[PYI_WATCH_LINKS];
+    int nlinks;
+    char what[160]; /* the root in words: "local of f()", "global of module app"... */
+};
+int pyi_watch_bind(struct pyi_session *s, const char *expr, struct pyi_watch *w);
+
+/* The memory that holds a watched expression's value at one moment. */
+enum pyi_wrole {
+    PYI_WW_SLOT = 1, /* holds a reference on the way to the value: a write may change it */
+    PYI_WW_MOVE,     /* a container's layout: written when a slot moves (a dict resizes...) */
+    PYI_WW_STATE,    /* the value's own mutable state (a list's size, a dict's version) */
+    PYI_WW_BIRTH,    /* the root object's type word: written when an object is created there */
+};
+#define PYI_WATCH_WORDS 16
+#define PYI_WATCH_STORES 4
+struct pyi_watch_word {
+    pt_addr addr;
+    int role;
+    int prio; /* 0: the value's own slot ... higher: less needed (what to give up first) */
+};
+struct pyi_watch_loc {
+    pt_addr value;   /* the value's object; 0: none (why says why) */
+    char why[64];    /* "unbound", "no attribute", "no such key", "index out of range",... */
+    struct pyi_watch_word words[PYI_WATCH_WORDS];
+    int nwords;
+    /* objects whose Python-level stores (STORE_ATTR, STORE_SUBSCR, DELETE_*: pyi_store_ops)
+     * can change the value in place or move a slot */
+    pt_addr stores[PYI_WATCH_STORES];
+    int nstores;
+};
+/* 0 with *loc filled (a value that does not exist now is not an error: loc->why), -1 on a
+ * memory error. */
+int pyi_watch_resolve(struct pyi_session *s, const struct pyi_watch *w, struct pyi_watch_loc *loc);
+
+/* A watched value as compared from one moment to the next: equal as Python's == says for
+ * ints, floats, strs, bools and None; other values by their repr() (the old object may be gone
+ * by then, or be the same object changed in place). */
+struct pyi_wvalue {
+    char *text;      /* repr(), or `<why>` when there is no value (malloc'd) */
+    bool exact;      /* the text is what repr() prints (else the caller asks the interpreter) */
+    bool absent;     /* no value: text is `<why>` */
+    pt_addr obj;
+    int kind;        /* 0 other, 1 int/bool, 2 float, 3 str, 4 None */
+    int64_t i;
+    double f;
+};
+int pyi_watch_value(struct pyi_session *s, const struct pyi_watch_loc *loc, struct pyi_wvalue *v);
+/* Python's == of two watched values (see above): 1 equal, 0 changed. */
+int pyi_wvalue_equal(const struct pyi_wvalue *a, const struct pyi_wvalue *b);
+void pyi_wvalue_free(struct pyi_wvalue *v);
+
+/* The opcodes that store into an object named on the value stack (STORE_ATTR, STORE_SUBSCR,
+ * DELETE_ATTR, DELETE_SUBSCR and their specializations): depth[op] = how far from the top of
+ * the stack the target object is, when the instruction is dispatched (0: not one). */
+int pyi_store_ops(struct pyi_session *s, uint8_t depth[256]);
+/* The instruction every call of `code` runs first, once (3.11: its first RESUME): a frame of
+ * that code starting. */
+int pyi_code_start_instr(struct pyi_session *s, pt_addr code, pt_addr *addr);
+/* Where thread tid's innermost Python frame is: the instruction it is executing (between two
+ * dispatches, e.g. at a data watchpoint's trap), its line and function. */
+int pyi_thread_position(struct pyi_session *s, pid_t tid, struct pyi_pos *pos);
+/* The name threading gives thread tid (malloc'd), NULL if none. */
+char *pyi_thread_name_tid(struct pyi_session *s, pid_t tid);
+
 /* ---- values in a copy of the process (an evaluation, replayer/rep_eval.c) ------------------- */
 /* The contents of the bytes object obj, read through mem: another process with the same
  * image (a fork of the inspected one). At most max bytes; *data is malloc'd, NUL-terminated. */

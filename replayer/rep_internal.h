@@ -8,6 +8,7 @@
 
 #include "common/pt_clock.h"
 #include "common/pt_fdkinds.h"
+#include "common/pt_hwbp.h"
 #include "common/pt_buf.h"
 #include "common/pt_mem.h"
 #include "common/pt_sources.h"
@@ -42,6 +43,8 @@ struct rep_thread {
     struct user_regs_struct entry_regs; /* REP_T_AT_ENTRY: at that entry */
     uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
+    unsigned hw_gen; /* rep_hwbp.c: its debug registers are s->hw_gen's state plus one (0:
+                      * unknown) */
 };
 
 /* A thread as a snapshot keeps it, to be created again in a restored copy. */
@@ -155,6 +158,15 @@ struct rep_session {
     size_t ndisk_texts;
     struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
     size_t nfiles;
+    /* data watchpoints (rep_hwbp.c, rep_watch.c) */
+    struct pt_hwbp hw_want; /* what the debug registers watch while armed */
+    int hw_on;              /* armed (a run that looks for changes) */
+    unsigned hw_gen;        /* bumped at every change of hw_want or hw_on */
+    unsigned hw_fired;      /* slots that fired since the watchpoints last looked */
+    struct rep_wp *wps;     /* watchpoints, in the order they were set */
+    int nwps;
+    struct rep_wp *last_wp;  /* the expression of `last` (not in the table) */
+    struct rep_wscan *wscan; /* what the current watched run has found (rep_watch.c) */
 };
 
 /* rep_loop.c: kill the replayed process and reap all its threads. */
@@ -326,6 +338,12 @@ int rep_copy_call(struct rep_copy *c, pt_addr fn, const uint64_t *args, int narg
 /* Why the copy ended, in words. */
 const char *rep_copy_end_str(const struct rep_copy *c, char *buf, size_t cap);
 void rep_copy_close(struct rep_copy *c);
+
+/* rep_hwbp.c: the debug registers of the thread about to run, and their traps. */
+void rep_hw_set(struct rep_session *s, const struct pt_hwbp *want);
+void rep_hw_arm(struct rep_session *s, int on);
+int rep_hw_sync(struct rep_session *s);
+int rep_hw_trap(struct rep_session *s);
 
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);

@@ -479,6 +479,7 @@ int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_
         struct rep_thread *t = add_thread(s, snap->threads[i].t.rec_tid, 0, 0);
         *t = snap->threads[i].t;
         t->tid = 0;
+        t->hw_gen = 0; /* a new thread: no debug registers yet */
     }
     /* the copy's own thread becomes the first thread; the others are created from it */
     s->threads[lead].tid = copy;
