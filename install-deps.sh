@@ -3,7 +3,7 @@
 # Used by ./demo.sh and ./test.sh; safe to run again (it installs nothing that is present).
 set -eu
 PKGS="gcc make cmake pkg-config libdw-dev libelf-dev libunwind-dev libcapstone-dev libzstd-dev
-libreadline-dev python3 python3.11 python3.11-dbg gdb clang libclang-rt-14-dev zstd util-linux"
+libreadline-dev python3 python3.11 python3.11-dbg gdb clang libclang-rt-14-dev zstd util-linux tmux"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -84,6 +84,15 @@ def mem_total():
         return "unknown"
 
 
+def load_average():
+    """The 1, 5 and 15 minute load averages as text (the machine may be shared: say under what
+    load a figure was measured)."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def git_rev():
     try:
         return subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],

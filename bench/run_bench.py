@@ -12,7 +12,11 @@ are reported, with ratios. Measured:
  4. `pytt replay DIR -a` time vs native time for programs 1 and 2;
  5. trace bytes per syscall: size of DIR/events / number of syscall events (from
     `pytt replay DIR --batch -ex info`'s `events: N` line when available, else from
-    `strace -c -f` on a native run; the source is reported).
+    `strace -c -f` on a native run; the source is reported);
+ 6. the syscall mix of the recorded syscall-heavy and `-c pass` traces (`pytt events DIR`):
+    how many syscall events (two ptrace stops each) are in issue #15's in-process list and how
+    many a record-time seccomp filter could let through unseen.
+The load average at the start and the end is reported with the figures (a shared machine).
 Prints a markdown table (with the command, machine and date) to paste into docs/performance.md.
 --quick: 3 rounds. --smoke: 1 round with small sizes (a CTest smoke test; no thresholds: it
 fails only if pytt itself fails). Runs needing pytt that fail are reported as FAILED and make the
@@ -36,8 +40,18 @@ REPO = os.path.dirname(HERE)
 TIMEOUT = 600
 
 sys.path.insert(0, HERE)
-from benchlib import (cpu_model, find_pytt, finish_report, mem_total, median,  # noqa: E402
-                      timed)
+from benchlib import (cpu_model, find_pytt, finish_report, load_average, mem_total,  # noqa: E402
+                      median, timed)
+
+# Issue #15's in-process ("syscallbuf") list: cheap calls a per-thread buffer in the tracee could
+# make and log without a ptrace stop (read/pread64/write only of regular files, futex only wakes:
+# counted here by name, so the share is an upper bound).
+BUFFERABLE = {"clock_gettime", "gettimeofday", "time", "read", "pread64", "fstat", "newfstatat",
+              "statx", "lseek", "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid",
+              "getegid", "futex", "getrandom", "write"}
+# Calls replay runs for real (EXECUTE rows) that neither the recorder nor replay needs to see:
+# what a record-time seccomp filter could let through with no stop at all.
+UNSEEN = {"rt_sigaction", "rt_sigprocmask", "sigaltstack", "madvise"}
 
 
 def strace_count(cmd, cwd):
@@ -61,6 +75,35 @@ def pytt_event_count(pytt, trace, cwd):
         return None
     m = re.search(rb"^\s*events:\s*(\d+)", p.stdout + p.stderr, re.M)
     return int(m.group(1)) if m else None
+
+
+def syscall_mix(pytt, trace, cwd):
+    """Counts of the trace's syscall events by name (from `pytt events DIR`), or None."""
+    try:
+        p = subprocess.run([pytt, "events", trace], cwd=cwd, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return None
+    if p.returncode != 0:
+        return None
+    counts = {}
+    for name in re.findall(rb"^\s*\d+ syscall ([a-z_0-9]+)\(", p.stdout, re.M):
+        counts[name.decode()] = counts.get(name.decode(), 0) + 1
+    return counts
+
+
+def mix_line(label, counts):
+    """One report line: how many of a trace's syscalls (each two ptrace stops today) fall in the
+    issue's bufferable list and in the set a seccomp filter could let through unseen."""
+    total = sum(counts.values())
+    if not total:
+        return f"- syscall mix, {label}: no syscall events"
+    buf = sum(n for k, n in counts.items() if k in BUFFERABLE)
+    unseen = sum(n for k, n in counts.items() if k in UNSEEN)
+    top = ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
+    return (f"- syscall mix, {label}: {total} syscall events; in-process list (upper bound) "
+            f"{buf} ({100 * buf / total:.0f}%); seccomp-allowable {unseen} "
+            f"({100 * unseen / total:.0f}%); most frequent: {top}")
 
 
 def fmt_s(x):
@@ -94,6 +137,7 @@ def main():
     reads = a.reads or (2_000 if a.smoke else 20_000)
     py = a.python
     work = tempfile.mkdtemp(prefix="pytt-bench-")
+    load_start = load_average()
     cpu_cmd = [py, os.path.join(HERE, "cpu_loop.py"), str(cpu_n)]
     sys_cmd = [py, os.path.join(HERE, "syscall_heavy.py"), str(reads)]
     pass_cmd = [py, "-c", "pass"]
@@ -140,6 +184,7 @@ def main():
                 ev_source[bench] = "`strace -c -f` on a native run"
                 ev_unit[bench] = "syscalls"
 
+    load_end = load_average()
     m = {k: median([r.seconds for r in v if r is not None]) for k, v in res.items()}
     rows = [
         ("record, CPU-bound (`cpu_loop.py " + str(cpu_n) + "`)", m[("cpu", "native")], m[("cpu", "record")]),
@@ -157,6 +202,8 @@ def main():
                f"{cpu_model()}, {mem_total()} RAM, Linux {platform.release()}")
     out.append(f"- recorded interpreter: `{py}`; medians of {runs} interleaved round(s) "
                f"(native, record, replay per round); wall-clock seconds")
+    out.append(f"- load average (1/5/15 min) at the start: {load_start}; at the end: "
+               f"{load_end}")
     out.append("")
     out.append("| benchmark | native (s) | pytt (s) | ratio | pytt min–max (s) |")
     out.append("| --- | ---: | ---: | ---: | ---: |")
@@ -187,6 +234,10 @@ def main():
                        f"(count from {ev_source[bench]})")
         elif bench in ev_bytes:
             out.append(f"- trace size, {label}: {ev_bytes[bench]} bytes of events (no event count)")
+    for bench, label in (("sys", "syscall_heavy.py"), ("pass", "-c pass")):
+        counts = syscall_mix(pytt, traces[bench], work) if traces.get(bench) else None
+        if counts is not None:
+            out.append(mix_line(label, counts))
     return finish_report(out, failures, a.markdown, a.keep, work)
 
 

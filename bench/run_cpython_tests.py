@@ -7,8 +7,8 @@ results go in docs/performance.md.
     bench/run_cpython_tests.py [--pytt PATH] [--python PY] [--markdown FILE] [MODULE...]
 
 Default modules: test_thread test_queue test_threading test_concurrent_futures test_logging
-test_socketserver. Each is run natively too (same command: `PY -m test MODULE`) for its time
-and status. Stdlib only.
+test_socketserver. Each is run natively too (same command: `PY -m test -u network MODULE`:
+without the network resource test_socketserver skips itself) for its time and status. Stdlib only.
 """
 import argparse
 import datetime
@@ -20,7 +20,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from benchlib import cpu_model, find_pytt, finish_report, git_rev, timed  # noqa: E402
+from benchlib import cpu_model, find_pytt, finish_report, git_rev, load_average, timed  # noqa: E402
 
 MODULES = ["test_thread", "test_queue", "test_threading", "test_concurrent_futures",
            "test_logging", "test_socketserver"]
@@ -39,7 +39,7 @@ def main():
     work = tempfile.mkdtemp(prefix="pytt-cpython-tests-")
     failures, rows = [], []
     for m in mods:
-        cmd = [a.python, "-m", "test", m]
+        cmd = [a.python, "-m", "test", "-u", "network", m]
         nat = timed(cmd, capture=True, timeout=3600)
         trace = os.path.join(work, m)
         rec = timed([pytt, "record", "-o", trace, "--"] + cmd, capture=True, timeout=3600)
@@ -61,7 +61,7 @@ def main():
     lines = [f"### CPython's thread tests under pytt ({stamp})", "",
              f"- command: `/usr/bin/python3 bench/run_cpython_tests.py {' '.join(sys.argv[1:])}`"
              f"; pytt git {git_rev()}; {platform.node()}, {cpu_model()}; load average at the "
-             "end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()), "",
+             "end: " + load_average(), "",
              "| module | native: status (time) | record | replay -a | replay vs record | "
              "recorded result |", "| --- | --- | --- | --- | --- | --- |"] + rows
     return finish_report(lines, failures, a.markdown, False, work)

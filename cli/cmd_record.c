@@ -158,6 +158,9 @@ int cli_record_main(int argc, char **argv)
         record_usage();
         return PYTT_EXIT_ERROR;
     }
+    if (rec_check_command(argv + i) < 0) {
+        return cli_fail("cannot record %s", argv[i]);
+    }
     char dir[PATH_MAX];
     int rc = out ? (snprintf(dir, sizeof dir, "%s", out), prepare_outdir(dir))
                  : cli_tracedir_new(script_name(argv + i), dir, sizeof dir);

@@ -113,9 +113,12 @@ static int autopilot(struct rep_session *rep, const char *dir)
     return cli_fail("replay of %s failed", dir);
 }
 
-static int run_shell(struct rep_session *rep, const char *dir, const struct replay_args *a)
+static int run_shell(struct rep_session *rep, const char *dir, const struct rep_options *opt,
+                     const struct replay_args *a)
 {
-    struct cli_shell sh = {.rep = rep, .trace_dir = dir, .out = cli_safe_stream(stdout)};
+    struct cli_shell sh;
+    cli_shell_init(&sh, rep, dir, opt->out_fd, opt->err_fd, a->batch);
+    sh.out = cli_safe_stream(stdout); /* what the program named (paths, reprs) is escaped */
     shell_start(&sh, a->at_end);
     for (int i = 0; i < a->nex && !sh.quit; i++) {
         cli_shell_exec(&sh, a->ex[i]);
@@ -123,13 +126,13 @@ static int run_shell(struct rep_session *rep, const char *dir, const struct repl
     if (a->xfile && !sh.quit) {
         cli_shell_source(&sh, a->xfile);
     }
+    int status = sh.failed ? 1 : 0; /* scripted (--batch, -x, piped): 1 if any command failed */
     if (!a->batch) {
         cli_shell_interact(&sh);
-        if (isatty(0)) {
-            return 0; /* a person's session: a command that failed said so already, as gdb */
-        }
+        status = isatty(0) ? 0 : sh.failed ? 1 : 0; /* a person's session: errors were said */
     }
-    return sh.failed ? 1 : 0; /* scripted (--batch, -x, piped): 1 if any command failed */
+    cli_shell_close(&sh);
+    return status;
 }
 
 static int replay_main(struct replay_args *a)
@@ -157,7 +160,7 @@ static int replay_main(struct replay_args *a)
     } else if (a->autopilot) {
         status = autopilot(rep, dir);
     } else {
-        status = run_shell(rep, dir, a);
+        status = run_shell(rep, dir, &opt, a);
     }
     rep_close(rep);
     return status;

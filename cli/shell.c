@@ -1,6 +1,8 @@
 /*
- * shell: the replay shell's command table and loop (see shell.h). Commands of later layers
- * (inspection, stepping, reverse execution) join the same table.
+ * shell: the replay shell's command loop (see shell.h): runs a line through the command table
+ * (shell_table.c), repeats the last motion on an empty line, handles Ctrl-C (a forward motion
+ * stops where it is, as `goto` to that tick would show; a backward search goes back to where it
+ * started), reports progress of long motions, and reads commands from files, pipes or readline.
  */
 #include "shell.h"
 #include "shell_cmds.h"
@@ -8,8 +10,6 @@
 #include "cli.h"
 #include "common/pt_clock.h"
 #include "common/pt_error.h"
-#include "common/pt_elf.h"
-#include "common/pt_trace.h"
 #include "pyintrospect/pyintrospect.h"
 
 #include <readline/history.h>
@@ -26,16 +26,17 @@
 #include "common/pt_ptrace.h"
 #include <unistd.h>
 
-struct shell_cmd {
-    const char *name;
-    const char *aliases; /* space separated */
-    int motion;          /* an empty line repeats it */
-    int (*fn)(struct cli_shell *sh, const char *args);
-    const char *help;
-};
+void shell_progress_clear(struct cli_shell *sh)
+{
+    if (sh->progress_shown) {
+        fputs("\r\033[K", stderr); /* the rewritten progress line goes before anything else */
+        sh->progress_shown = 0;
+    }
+}
 
 int shell_error(struct cli_shell *sh, const char *what)
 {
+    shell_progress_clear(sh);
     if (pt_interrupted) {
         return -1; /* reported as "Interrupted." by the command loop */
     }
@@ -57,212 +58,37 @@ void shell_print_end(struct cli_shell *sh)
         fprintf(sh->out, "The program exited with status %d.\n", code);
     } else if (how == PT_END_SIGNALED) {
         fprintf(sh->out, "The program was killed by signal %d (%s).\n", code, strsignal(code));
+    } else if (rep_failure(sh->rep)) {
+        fprintf(sh->out,
+                "The replay stopped with an error (it is not the end of the recording): "
+                "%s\n",
+                rep_failure(sh->rep));
     } else {
         fprintf(sh->out, "The recording ends here: %s\n", msg);
     }
 }
 
-static void print_argv(FILE *out, const struct pt_header *h)
+int shell_confirm(struct cli_shell *sh, const char *question)
 {
-    for (size_t i = 0; i < h->argc; i++) {
-        fprintf(out, "%s%s", i ? " " : "", h->argv[i]);
+    if (sh->batch || !sh->confirm || !isatty(0)) {
+        return 1;
     }
-    fputc('\n', out);
-}
-
-static int cmd_info_trace(struct cli_shell *sh);
-
-static int cmd_info(struct cli_shell *sh, const char *args)
-{
-    if (strncmp(args, "threads", 7) == 0) {
-        return shell_cmd_threads(sh);
-    }
-    if (strcmp(args, "catch") == 0) {
-        return shell_cmd_info_breakpoints(sh);
-    }
-    if (strncmp(args, "display", 7) == 0) {
-        return shell_cmd_info_display(sh);
-    }
-    if (strncmp(args, "snapshots", 4) == 0) {
-        return shell_cmd_info_snapshots(sh);
-    }
-    if (strncmp(args, "breakpoints", strlen(args) > 1 ? strlen(args) : 2) == 0 ||
-        strcmp(args, "b") == 0) {
-        return shell_cmd_info_breakpoints(sh);
-    }
-    if (!*args || strncmp(args, "trace", 5) == 0) {
-        return cmd_info_trace(sh);
-    }
-    fprintf(sh->out, "usage: info [trace|threads|breakpoints|display|snapshots]\n");
-    return -1;
-}
-
-static int cmd_info_trace(struct cli_shell *sh)
-{
-    const struct pt_header *h = rep_header(sh->rep);
-    time_t t = (time_t)(h->record_time_ns / 1000000000);
-    char when[64];
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
-    fprintf(sh->out, "trace: %s (format version %u, recorded %s on %s, kernel %s)\n", sh->trace_dir,
-            h->version, when, h->hostname, h->kernel);
-    fprintf(sh->out, "program: ");
-    print_argv(sh->out, h);
-    fprintf(sh->out, "cwd: %s\n", h->cwd);
-    fprintf(sh->out, "interpreter: %s (%s)\n", h->exe_path, pt_fileid_str(&h->exe_id));
-    fprintf(sh->out, "events: %llu\n", (unsigned long long)rep_nevents(sh->rep));
-    fprintf(sh->out, "position: event %llu\n", (unsigned long long)rep_position(sh->rep));
-    if (rep_state(sh->rep) == REP_FINISHED) {
-        fprintf(sh->out, "state: at the end of the recording\n");
-    } else {
-        fprintf(sh->out, "state: stopped (pid %d)\n", (int)rep_pid(sh->rep));
-    }
-    return 0;
-}
-
-static int cmd_when(struct cli_shell *sh, const char *args)
-{
-    uint64_t tick;
-    char t[PT_TICK_STRLEN];
-    if (rep_tick(sh->rep, &tick) < 0) {
-        return shell_error(sh, "cannot read the Python clock");
-    }
-    fprintf(sh->out, "tick %s, event %llu%s\n", pt_tick_str(tick, t),
-            (unsigned long long)rep_position(sh->rep),
-            rep_state(sh->rep) == REP_FINISHED ? " (end of the recording)" : "");
-    return 0;
-}
-
-static int cmd_maint(struct cli_shell *sh, const char *args)
-{
-    if (strncmp(args, "eval ", 5) == 0) {
-        return shell_maint_eval(sh, args + 5);
-    }
-    if (strcmp(args, "time on") == 0 || strcmp(args, "time 1") == 0) {
-        sh->timing = 1;
-    } else if (strcmp(args, "time off") == 0 || strcmp(args, "time 0") == 0) {
-        sh->timing = 0;
-    } else {
-        fprintf(sh->out, "usage: maint time on|off, maint eval auto|memory|copy\n");
-        return -1;
-    }
-    return 0;
-}
-
-static int cmd_quit(struct cli_shell *sh, const char *args)
-{
-    sh->quit = 1;
-    return 0;
-}
-
-static int cmd_help(struct cli_shell *sh, const char *args);
-
-static const struct shell_cmd commands[] = {
-    {"continue", "c cont", 1, shell_cmd_continue, "run to the next breakpoint or the end"},
-    {"break", "b", 0, shell_cmd_break, "break FILE:LINE|LINE|FUNCTION [if COND]"},
-    {"tbreak", "", 0, shell_cmd_tbreak, "a breakpoint deleted at its first hit"},
-    {"delete", "d", 0, shell_cmd_delete, "delete [N...]: breakpoints (all without N)"},
-    {"disable", "", 0, shell_cmd_disable, "disable N: a breakpoint"},
-    {"enable", "", 0, shell_cmd_enable, "enable N: a breakpoint"},
-    {"catch", "", 0, shell_cmd_catch, "catch raise [EXCEPTION]: stop where it is raised"},
-    {"condition", "", 0, shell_cmd_condition, "condition N [COND]: set or clear a condition"},
-    {"step", "s", 1, shell_cmd_step, "run to the next line, entering calls"},
-    {"next", "n", 1, shell_cmd_next, "run to the next line in this frame (or a caller)"},
-    {"finish", "fin r return", 1, shell_cmd_finish, "run until the current frame returns"},
-    {"until", "unt", 1, shell_cmd_until, "run to a line after this one, or to a return"},
-    {"when", "", 0, cmd_when, "show the current moment: Python tick and event number"},
-    {"goto", "", 0, shell_cmd_goto, "goto TICK|start|end: go to that moment, either way"},
-    {"reverse-step", "rs", 1, shell_cmd_reverse_step, "back to the previous line, any frame"},
-    {"reverse-next", "rn", 1, shell_cmd_reverse_next, "back to the previous line in this frame"},
-    {"reverse-finish", "rf", 1, shell_cmd_reverse_finish, "back to the call of this frame"},
-    {"reverse-continue", "rc", 1, shell_cmd_reverse_continue,
-     "back to the previous breakpoint hit, or the start"},
-    {"info", "i", 0, cmd_info, "info [trace|threads]: the trace and position, or the threads"},
-    {"bt", "where w backtrace py-bt", 0, shell_cmd_bt,
-     "Python stack (bt -full: with locals; "
-     "bt -native: with native frames)"},
-    {"up", "py-up", 0, shell_cmd_up, "up [N]: select the frame N levels up (callers)"},
-    {"down", "py-down", 0, shell_cmd_down, "down [N]: select the frame N levels down"},
-    {"frame", "f", 0, shell_cmd_frame, "frame [N]: select or show a frame"},
-    {"locals", "py-locals", 0, shell_cmd_locals, "local variables of the selected frame"},
-    {"globals", "", 0, shell_cmd_globals, "global variables of the selected frame"},
-    {"print", "p py-print", 0, shell_cmd_print,
-     "print EXPR: repr of any Python expression, evaluated at this moment (side effects are "
-     "discarded)"},
-    {"pp", "", 0, shell_cmd_pp, "pp EXPR: pretty-print the value (pprint)"},
-    {"!", "", 0, shell_cmd_bang, "!STATEMENT: run a Python statement at this moment"},
-    {"display", "", 0, shell_cmd_display, "display [EXPR]: show EXPR at every stop (or all now)"},
-    {"undisplay", "", 0, shell_cmd_undisplay, "undisplay [N...]: delete display expressions"},
-    {"args", "a", 0, shell_cmd_args, "the arguments of the selected frame's function"},
-    {"retval", "rv", 0, shell_cmd_retval, "the value the function returned (after finish)"},
-    {"interact", "", 0, shell_cmd_interact,
-     "a Python REPL at this moment (in a throwaway copy: changes are discarded)"},
-    {"whatis", "", 0, shell_cmd_whatis, "whatis EXPR: the type of the value"},
-    {"set", "", 0, shell_cmd_set, "set eval-timeout SECONDS: limit for each evaluation"},
-    {"show", "", 0, shell_cmd_show, "show eval-timeout"},
-    {"list", "l py-list", 0, shell_cmd_list, "list [FIRST[,LAST]]: source around the line"},
-    {"dis", "py-dis", 0, shell_cmd_dis, "bytecode of the selected frame, as dis.dis"},
-    {"x", "", 0, shell_cmd_x, "x/Ni [ADDR]: native instructions (default: the native pc)"},
-    {"disas", "", 0, shell_cmd_disas, "disas [ADDR]: the native function around ADDR"},
-    {"maint", "", 0, cmd_maint,
-     "maint time on|off: print each command's wall-clock time; maint eval auto|memory|copy"},
-    {"help", "h ?", 0, cmd_help, "list commands"},
-    {"quit", "q exit", 0, cmd_quit, "leave the shell"},
-};
-
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
-
-static const struct shell_cmd *lookup(const char *word, size_t n);
-
-static int cmd_help(struct cli_shell *sh, const char *args)
-{
-    if (*args) {
-        const struct shell_cmd *c = lookup(args, strcspn(args, " \t"));
-        if (!c) {
-            fprintf(sh->out, "Undefined command: \"%s\". Try \"help\".\n", args);
-            return -1;
-        }
-        fprintf(sh->out, "%s%s%s%s: %s\n", c->name, c->aliases[0] ? " (" : "",
-                c->aliases[0] ? c->aliases : "", c->aliases[0] ? ")" : "", c->help);
-        if (c->fn == shell_cmd_print || c->fn == shell_cmd_pp || c->fn == shell_cmd_bang ||
-            c->fn == shell_cmd_display || c->fn == shell_cmd_interact) {
-            shell_help_eval(sh);
-        }
-        return 0;
-    }
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        fprintf(sh->out, "  %-10s %-10s %s\n", commands[i].name, commands[i].aliases,
-                commands[i].help);
-    }
-    fprintf(sh->out, "An empty line repeats the last motion command.\n");
-    return 0;
-}
-
-static int has_alias(const char *aliases, const char *word, size_t n)
-{
-    const char *p = aliases;
-    while (*p) {
-        size_t len = strcspn(p, " ");
-        if (len == n && strncmp(p, word, n) == 0) {
+    for (;;) {
+        char prompt[256];
+        snprintf(prompt, sizeof prompt, "%s (y or n) ", question);
+        fflush(sh->out);
+        char *a = readline(prompt);
+        if (!a) {
+            fprintf(sh->out, "EOF [answered Y; input not from terminal]\n");
             return 1;
         }
-        p += len;
-        p += strspn(p, " ");
-    }
-    return 0;
-}
-
-static const struct shell_cmd *lookup(const char *word, size_t n)
-{
-    if (n > 1 && word[0] == 'x' && word[1] == '/') {
-        n = 1; /* x/Ni */
-    }
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        if ((strlen(commands[i].name) == n && strncmp(commands[i].name, word, n) == 0) ||
-            has_alias(commands[i].aliases, word, n)) {
-            return &commands[i];
+        int yes = a[0] == 'y' || a[0] == 'Y', no = a[0] == 'n' || a[0] == 'N';
+        free(a);
+        if (yes || no) {
+            return yes;
         }
+        fprintf(sh->out, "Please answer y or n.\n");
     }
-    return NULL;
 }
 
 static sigjmp_buf prompt_env;
@@ -277,21 +103,78 @@ static void on_sigint(int sig)
     pt_interrupted = 1;
 }
 
-static void progress(void *ctx, uint64_t from, uint64_t to)
+/* Long motions say how far they are, on stderr (a terminal gets one line rewritten in place;
+ * the full-screen layout moves its position bar instead). */
+static void progress(void *ctx, const struct rep_progress *p)
 {
     struct cli_shell *sh = ctx;
+    if (p->backward) {
+        char a[PT_TICK_STRLEN], b[PT_TICK_STRLEN];
+        fprintf(stderr, "searching back: ticks %s to %s (Ctrl-C to stop)\n",
+                pt_tick_str(p->from, a), pt_tick_str(p->to, b));
+        return;
+    }
+    if (sh->tui) {
+        shell_tui_progress(sh, p->now);
+        return;
+    }
+    int tty = isatty(2);
     char a[PT_TICK_STRLEN], b[PT_TICK_STRLEN];
-    fprintf(stderr, "searching back: ticks %s to %s (Ctrl-C to stop)\n", pt_tick_str(from, a),
-            pt_tick_str(to, b));
-    (void)sh;
+    fprintf(stderr, "%srunning forward: tick %s of %s (%d%%) (Ctrl-C to stop)%s", tty ? "\r" : "",
+            pt_tick_str(p->now, a), pt_tick_str(p->to, b),
+            p->to ? (int)(100.0 * (double)p->now / (double)p->to) : 0, tty ? "\033[K" : "\n");
+    sh->progress_shown = tty;
 }
 
-/* Ctrl-C interrupts a motion; the shell then goes back to where the command started. */
+/* Ctrl-C interrupts a motion (see cli_shell_exec). */
 static void shell_interruptible(struct cli_shell *sh)
 {
     struct sigaction sa = {.sa_handler = on_sigint}; /* no SA_RESTART: waits return EINTR */
     sigaction(SIGINT, &sa, NULL);
     rep_set_progress(sh->rep, progress, sh);
+}
+
+/* After Ctrl-C: a forward motion stops where it got to; anything else goes back to the tick
+ * where the command started. */
+static void after_interrupt(struct cli_shell *sh, const struct shell_cmd *c, int had_tick,
+                            uint64_t start_tick)
+{
+    pt_interrupted = 0;
+    pt_err_clear();
+    fprintf(sh->out, "Interrupted.\n");
+    if ((c->flags & SH_FORWARD) && rep_state(sh->rep) == REP_READY) {
+        shell_interrupted_stop(sh);
+    } else if (had_tick && rep_goto_tick(sh->rep, start_tick) == 0) {
+        char t[PT_TICK_STRLEN];
+        fprintf(sh->out, "Back at tick %s.\n", pt_tick_str(start_tick, t));
+    }
+}
+
+/* Run one command of the table. */
+static int run_command(struct cli_shell *sh, const struct shell_cmd *c, const char *args)
+{
+    struct timespec t0, t1;
+    uint64_t start_tick = 0;
+    int had_tick = rep_state(sh->rep) == REP_READY && rep_tick(sh->rep, &start_tick) == 0;
+    clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
+    pt_interrupted = 0;
+    rep_progress_restart(sh->rep);
+    fflush(sh->out); /* what the command printed before moving comes before the program's output */
+    int rc = c->fn(sh, args);
+    shell_progress_clear(sh);
+    if (pt_interrupted) {
+        after_interrupt(sh, c, had_tick, start_tick);
+    }
+    if (sh->timing) {
+        clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
+        fprintf(sh->out, "Command execution time: %.6f (wall)\n",
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    }
+    fflush(sh->out);
+    if (sh->tui) {
+        shell_tui_refresh(sh);
+    }
+    return rc;
 }
 
 int cli_shell_exec(struct cli_shell *sh, const char *line)
@@ -310,38 +193,25 @@ int cli_shell_exec(struct cli_shell *sh, const char *line)
         return 0;
     }
     size_t n = *line == '!' ? 1 : strcspn(line, " \t("); /* pdb's !STATEMENT; p(x) */
-    const struct shell_cmd *c = lookup(line, n);
+    const struct shell_cmd *c = shell_lookup(line, n);
     if (!c) {
         fprintf(sh->out, "Undefined command: \"%.*s\". Try \"help\".\n", (int)n, line);
+        fflush(sh->out);
         sh->failed = 1;
         return -1;
     }
+    char trimmed[4096]; /* Tab completion leaves a blank after the last word */
+    snprintf(trimmed, sizeof trimmed, "%s", line);
+    for (size_t k = strlen(trimmed); k > 0 && strchr(" \t\r", trimmed[k - 1]); k--) {
+        trimmed[k - 1] = '\0';
+    }
+    line = trimmed;
     const char *args = c->fn == shell_cmd_x ? line + 1 : line + n; /* x/Ni keeps its /Ni */
     args += strspn(args, " \t");
-    if (c->motion) {
+    if (c->flags & SH_REPEAT) {
         snprintf(sh->last_motion, sizeof sh->last_motion, "%s", line);
     }
-    struct timespec t0, t1;
-    uint64_t start_tick = 0;
-    int had_tick = rep_state(sh->rep) == REP_READY && rep_tick(sh->rep, &start_tick) == 0;
-    clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
-    pt_interrupted = 0;
-    int rc = c->fn(sh, args);
-    if (pt_interrupted) {
-        pt_interrupted = 0;
-        pt_err_clear();
-        fprintf(sh->out, "Interrupted.\n");
-        if (had_tick && rep_goto_tick(sh->rep, start_tick) == 0) {
-            char t[PT_TICK_STRLEN];
-            fprintf(sh->out, "Back at tick %s.\n", pt_tick_str(start_tick, t));
-        }
-    }
-    if (sh->timing) {
-        clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
-        fprintf(sh->out, "Command execution time: %.6f (wall)\n",
-                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
-    }
-    fflush(sh->out);
+    int rc = run_command(sh, c, args);
     if (rc < 0) {
         sh->failed = 1;
     }
@@ -365,47 +235,87 @@ int cli_shell_source(struct cli_shell *sh, const char *path)
     return 0;
 }
 
-/* Ctrl-C at the prompt drops the line being typed and shows a fresh prompt, as gdb does: the
- * SIGINT handler jumps out of readline (which handles no signals itself) and the loop restores
- * the terminal. During a command it only sets pt_interrupted. */
+/* One line from readline. Ctrl-C at the prompt drops the line being typed and shows a fresh
+ * prompt, as gdb does: the SIGINT handler jumps out of readline (which handles no signals
+ * itself) and the loop restores the terminal. During a command it only sets pt_interrupted. */
+static char *read_tty_line(struct cli_shell *sh, int *again)
+{
+    *again = 0;
+    if (sigsetjmp(prompt_env, 1)) {
+        rl_free_line_state();
+        rl_cleanup_after_signal();
+        fputc('\n', stdout);
+        *again = 1;
+        return NULL;
+    }
+    at_prompt = 1;
+    char *line = readline("(pytt) ");
+    at_prompt = 0;
+    return line;
+}
+
+static char *read_pipe_line(int *again)
+{
+    char buf[4096];
+    *again = 0;
+    if (fgets(buf, sizeof buf, stdin)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        return strdup(buf);
+    }
+    if (ferror(stdin) && errno == EINTR) {
+        clearerr(stdin); /* Ctrl-C at the prompt: read the next command */
+        pt_interrupted = 0;
+        *again = 1;
+    }
+    return NULL;
+}
+
 void cli_shell_interact(struct cli_shell *sh)
 {
     int tty = isatty(0);
-    char buf[4096];
     if (!sh->interruptible) { /* from the first prompt on, Ctrl-C never ends the shell */
         shell_interruptible(sh);
         sh->interruptible = 1;
     }
-    rl_catch_signals = 0;
+    if (tty) {
+        shell_readline_init(sh);
+    }
     while (!sh->quit) {
-        char *line;
-        if (tty) {
-            if (sigsetjmp(prompt_env, 1)) {
-                rl_free_line_state();
-                rl_cleanup_after_signal();
-                fputc('\n', stdout);
-                continue;
-            }
-            at_prompt = 1;
-            line = readline("(pytt) ");
-            at_prompt = 0;
-        } else {
-            line = fgets(buf, sizeof buf, stdin) ? strdup(buf) : NULL;
-            if (line) {
-                line[strcspn(line, "\n")] = '\0';
-            } else if (ferror(stdin) && errno == EINTR) {
-                clearerr(stdin); /* Ctrl-C at the prompt: read the next command */
-                pt_interrupted = 0;
-                continue;
-            }
+        int again;
+        char *line = tty ? read_tty_line(sh, &again) : read_pipe_line(&again);
+        if (again) {
+            continue;
         }
         if (!line) {
             break;
         }
-        if (tty && line[0]) {
-            add_history(line);
+        if (tty) {
+            shell_history_add(line);
         }
         cli_shell_exec(sh, line);
         free(line);
     }
+    if (tty) {
+        shell_readline_done(sh);
+    }
+}
+
+void cli_shell_init(struct cli_shell *sh, struct rep_session *rep, const char *trace_dir,
+                    int out_fd, int err_fd, int batch)
+{
+    memset(sh, 0, sizeof *sh);
+    sh->rep = rep;
+    sh->trace_dir = trace_dir;
+    sh->out = stdout;
+    sh->out_fd = out_fd;
+    sh->err_fd = err_fd;
+    sh->batch = batch;
+    sh->confirm = 1;
+    shell_output_init(sh);
+}
+
+void cli_shell_close(struct cli_shell *sh)
+{
+    shell_tui_leave(sh);
+    shell_output_free(sh);
 }

@@ -1,7 +1,10 @@
 /*
  * shell_break: breakpoint commands of the replay shell, in pdb's and gdb's vocabulary:
- * break/b and tbreak (FILE:LINE, LINE or FUNCTION, optionally `if COND`), delete/d, disable,
- * enable, condition, info breakpoints; and continue, which runs to the next hit.
+ * break/b and tbreak (FILE:LINE, LINE or FUNCTION, optionally `thread N` and `if COND`), delete
+ * (asks before deleting them all), clear/cl (by number, as pdb, or by location, as gdb), disable,
+ * enable, condition, info breakpoints; and continue, which runs to the next hit. A breakpoint that
+ * stays pending says why: no file or function of that name is loaded yet (with the closest
+ * loaded name when there is one), or the code is loaded but not defined yet.
  */
 #include "shell_cmds.h"
 
@@ -22,6 +25,35 @@ static void print_where(struct cli_shell *sh, const struct rep_bp *bp)
     }
 }
 
+/* Why a new breakpoint is pending, loudly when the name matches nothing loaded. */
+static void print_pending(struct cli_shell *sh, const struct rep_bp *bp)
+{
+    const char *file = strrchr(bp->file, '/') ? strrchr(bp->file, '/') + 1 : bp->file;
+    switch (bp->pending_why) {
+    case REP_PENDING_LATER:
+        fprintf(sh->out, " (pending: defined later, at %s)\n", bp->near);
+        return;
+    case REP_PENDING_NO_LINE:
+        fprintf(sh->out, " (pending: %s is loaded, but no code of line %d exists yet)\n", bp->near,
+                bp->line);
+        return;
+    case REP_PENDING_NO_FILE:
+        fprintf(sh->out, " (pending)\nNo file named %s is loaded yet", file);
+        break;
+    case REP_PENDING_NO_FUNCTION:
+        fprintf(sh->out, " (pending)\nNothing named %s is loaded yet", bp->func);
+        break;
+    default:
+        fprintf(sh->out, " (pending: that code is not loaded yet)\n");
+        return;
+    }
+    if (bp->near[0]) {
+        fprintf(sh->out, " (did you mean %s?)", bp->near);
+    }
+    fprintf(sh->out, ": the breakpoint stays pending until %s.\n",
+            bp->func[0] ? "a function of that name is defined" : "one is loaded");
+}
+
 static int add(struct cli_shell *sh, const char *args, int temporary)
 {
     char spec[1024];
@@ -31,14 +63,34 @@ static int add(struct cli_shell *sh, const char *args, int temporary)
                 temporary ? "tbreak" : "break");
         return -1;
     }
+    if (sh->unusable) {
+        return shell_not_stopped(sh) ? -1 : 0;
+    }
     snprintf(spec, sizeof spec, "%.*s", cond ? (int)(cond - args) : (int)strlen(args), args);
+    int thread;
+    if (shell_break_thread_arg(sh, spec, &thread) < 0) {
+        return shell_error(sh, "break");
+    }
+    int same[8], nsame = rep_break_find(sh->rep, spec, same, 8);
+    pt_err_clear();
+    for (int i = 0; i < nsame; i++) { /* as gdb: "Note: breakpoint 2 also set at ..." */
+        fprintf(sh->out, "Note: breakpoint %d is also at %s.\n", same[i], spec);
+    }
     const struct rep_bp *bp;
-    if (rep_break_add(sh->rep, spec, cond ? cond + 4 : NULL, temporary, &bp) < 0) {
+    if (rep_break_add(sh->rep, spec, cond ? cond + 4 : NULL, temporary, &bp) < 0 ||
+        rep_break_thread(sh->rep, bp->id, thread) < 0) {
         return shell_error(sh, "break");
     }
     fprintf(sh->out, "%s %d at ", temporary ? "Temporary breakpoint" : "Breakpoint", bp->id);
     print_where(sh, bp);
-    fprintf(sh->out, "%s\n", bp->naddrs ? "" : " (pending: that code is not loaded yet)");
+    if (thread) {
+        fprintf(sh->out, " (thread %d only)", thread);
+    }
+    if (bp->naddrs) {
+        fputc('\n', sh->out);
+        return 0;
+    }
+    print_pending(sh, bp);
     return 0;
 }
 
@@ -55,11 +107,28 @@ int shell_cmd_tbreak(struct cli_shell *sh, const char *args)
     return add(sh, args, 1);
 }
 
+/* Delete every breakpoint, once the user agrees (as gdb and pdb ask). */
+static int delete_all(struct cli_shell *sh, int verbose)
+{
+    int n;
+    const struct rep_bp *bps = rep_breakpoints(sh->rep, &n);
+    if (n == 0 || !shell_confirm(sh, "Delete all breakpoints?")) {
+        return 0;
+    }
+    while (verbose && (bps = rep_breakpoints(sh->rep, &n), n > 0)) {
+        fprintf(sh->out, "Deleted breakpoint %d at ", bps[0].id);
+        print_where(sh, &bps[0]);
+        fputc('\n', sh->out);
+        rep_break_delete(sh->rep, bps[0].id);
+    }
+    return rep_break_delete(sh->rep, 0) < 0 ? shell_error(sh, "delete") : 0;
+}
+
 int shell_cmd_delete(struct cli_shell *sh, const char *args)
 {
     const char *p = args;
     if (!*p) {
-        return rep_break_delete(sh->rep, 0) < 0 ? shell_error(sh, "delete") : 0;
+        return delete_all(sh, 0);
     }
     while (*p) {
         char *end;
@@ -68,6 +137,53 @@ int shell_cmd_delete(struct cli_shell *sh, const char *args)
             return shell_error(sh, "delete");
         }
         p = end + strspn(end, " ");
+    }
+    return 0;
+}
+
+static int delete_verbose(struct cli_shell *sh, int id)
+{
+    int n;
+    const struct rep_bp *bps = rep_breakpoints(sh->rep, &n);
+    for (int i = 0; i < n; i++) {
+        if (bps[i].id == id) {
+            fprintf(sh->out, "Deleted breakpoint %d at ", id);
+            print_where(sh, &bps[i]);
+            fputc('\n', sh->out);
+            return rep_break_delete(sh->rep, id);
+        }
+    }
+    pt_fail("no breakpoint number %d", id);
+    return shell_error(sh, "clear");
+}
+
+/* pdb's clear N... and gdb's clear LOCATION; without arguments, all (asks first). */
+int shell_cmd_clear(struct cli_shell *sh, const char *args)
+{
+    int ids[64];
+    if (!*args) {
+        return delete_all(sh, 1);
+    }
+    if (strspn(args, "0123456789 ") == strlen(args)) {
+        for (const char *p = args; *p; p += strspn(p, " ")) {
+            char *end;
+            if (delete_verbose(sh, (int)strtol(p, &end, 10)) < 0) {
+                return -1;
+            }
+            p = end;
+        }
+        return 0;
+    }
+    int n = rep_break_find(sh->rep, args, ids, 64);
+    if (n < 0) {
+        return shell_error(sh, "clear");
+    }
+    if (n == 0) {
+        fprintf(sh->out, "No breakpoint at %s.\n", args);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        delete_verbose(sh, ids[i]);
     }
     return 0;
 }
@@ -128,6 +244,9 @@ int shell_cmd_info_breakpoints(struct cli_shell *sh)
         if (bp->cond[0]) {
             fprintf(sh->out, "\tstop only if %s\n", bp->cond);
         }
+        if (bp->thread) {
+            fprintf(sh->out, "\tstop only in thread %d\n", bp->thread);
+        }
         if (bp->hits) {
             fprintf(sh->out, "\tbreakpoint already hit %d time%s\n", bp->hits,
                     bp->hits == 1 ? "" : "s");
@@ -140,6 +259,9 @@ int shell_cmd_continue(struct cli_shell *sh, const char *args)
 {
     struct pyi_pos pos;
     int bp = 0;
+    if (sh->unusable || rep_failure(sh->rep)) {
+        return shell_not_stopped(sh) ? -1 : 0;
+    }
     if (rep_state(sh->rep) == REP_FINISHED) {
         fprintf(sh->out, "The replay is at the end of the recording.\n");
         return 0;
@@ -175,7 +297,11 @@ int shell_cmd_catch(struct cli_shell *sh, const char *args)
 /* After continue/reverse-continue: say which exception stopped it. */
 void shell_print_caught(struct cli_shell *sh)
 {
+    shell_progress_clear(sh);
     const char *name = rep_caught(sh->rep);
+    if (rep_state(sh->rep) == REP_READY) {
+        shell_note_thread_switch(sh); /* first, as gdb says it */
+    }
     if (name && name[0] && rep_state(sh->rep) == REP_READY) {
         fprintf(sh->out, "Exception raised: %s\n", name);
     }

@@ -125,7 +125,8 @@ int shell_cmd_whatis(struct cli_shell *sh, const char *args)
     return eval_one(sh, REP_EVAL_WHATIS, args);
 }
 
-int shell_cmd_set(struct cli_shell *sh, const char *args)
+/* set eval-timeout SECONDS (shell_cmd_set passes it on) */
+int shell_set_eval(struct cli_shell *sh, const char *args)
 {
     char *end;
     if (strncmp(args, "eval-timeout", 12) == 0) {
@@ -158,7 +159,8 @@ int shell_maint_eval(struct cli_shell *sh, const char *args)
     return -1;
 }
 
-int shell_cmd_show(struct cli_shell *sh, const char *args)
+/* show eval-timeout (shell_cmd_show passes it on) */
+int shell_show_eval(struct cli_shell *sh, const char *args)
 {
     if (strncmp(args, "eval-timeout", 12) == 0) {
         fprintf(sh->out, "The evaluation timeout is %g seconds.\n",

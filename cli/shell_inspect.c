@@ -1,8 +1,8 @@
 /*
  * shell_inspect: the replay shell's inspection commands (bt, up/down/frame, locals, globals,
- * print, list, dis, info threads, x/Ni, disas), thin wrappers over pyintrospect on the stopped
- * replay. The pyintrospect session is opened on first use and invalidated after every motion,
- * since everything it caches about the process may have changed.
+ * print, list, longlist, dis, x/Ni, disas), thin wrappers over pyintrospect on the
+ * stopped replay. The pyintrospect session is opened on first use and invalidated after every
+ * motion, since everything it caches about the process may have changed.
  */
 #define _GNU_SOURCE
 #include "shell_cmds.h"
@@ -13,19 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int not_stopped(struct cli_shell *sh)
-{
-    if (rep_state(sh->rep) != REP_READY) {
-        fprintf(sh->out, "The program is not being run: the replay is at the end of the "
-                         "recording.\n");
-        return 1;
-    }
-    return 0;
-}
-
 struct pyi_session *shell_pyi(struct cli_shell *sh)
 {
-    if (not_stopped(sh)) {
+    if (shell_not_stopped(sh)) {
         return NULL;
     }
     struct pyi_session *p = rep_pyi(sh->rep);
@@ -41,6 +31,7 @@ void shell_moved(struct cli_shell *sh)
     if (p) {
         pyi_invalidate(p);
     }
+    shell_complete_forget();
     pt_err_clear();
 }
 
@@ -196,16 +187,27 @@ int shell_cmd_list(struct cli_shell *sh, const char *args)
     return done(sh, pyi_print_list(p, sh->out, first, last), "list");
 }
 
+/* pdb's longlist: the whole function (or module) of the selected frame. */
+int shell_cmd_longlist(struct cli_shell *sh, const char *args)
+{
+    struct pyi_session *p = shell_pyi(sh);
+    const struct pyi_frame *f;
+    size_t n;
+    int first, last;
+    if (!p) {
+        return -1;
+    }
+    if (pyi_frames(p, &f, &n) < 0 || pyi_frame_selected(p) >= n ||
+        pyi_code_source_block(p, f[pyi_frame_selected(p)].code, &first, &last) < 0) {
+        return shell_error(sh, "longlist");
+    }
+    return done(sh, pyi_print_list(p, sh->out, first, last), "longlist");
+}
+
 int shell_cmd_dis(struct cli_shell *sh, const char *args)
 {
     struct pyi_session *p = shell_pyi(sh);
     return p ? done(sh, pyi_print_dis(p, sh->out), "dis") : -1;
-}
-
-int shell_cmd_threads(struct cli_shell *sh)
-{
-    struct pyi_session *p = shell_pyi(sh);
-    return p ? done(sh, pyi_print_threads(p, sh->out), "info threads") : -1;
 }
 
 /* x/Ni ADDR (ADDR defaults to the native pc) */

@@ -21,6 +21,9 @@ static int classify_trap(pid_t pid, struct pt_stop *st)
 {
     struct __ptrace_syscall_info info;
     long n = ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof info, &info);
+    if (n < 0 && errno == ESRCH) {
+        return 1; /* killed since it stopped: nothing to act on, its death is reported next */
+    }
     if (n < 0) {
         return pt_fail_errno("ptrace(PTRACE_GET_SYSCALL_INFO, %d)", (int)pid);
     }
@@ -41,7 +44,9 @@ volatile sig_atomic_t pt_interrupted;
 void (*pt_wait_interrupt_hook)(void *ctx);
 void *pt_wait_interrupt_ctx;
 
-/* Fill st from a waitpid status of process got. */
+/* Fill st from a waitpid status of process got. Returns 1 for a stop that cannot be handled
+ * because its task was killed since (a sibling's exit_group or exec, a SIGKILL from anyone):
+ * the waits skip it, and the task's death comes as a report of its own. */
 static int classify_status(pid_t got, int status, struct pt_stop *st)
 {
     memset(st, 0, sizeof *st);
@@ -79,16 +84,20 @@ int pt_wait(pid_t pid, struct pt_stop *st)
 {
     int status;
     pid_t got;
+    int rc;
     do {
-        got = waitpid(pid, &status, __WALL);
-        if (got < 0 && errno == EINTR && pt_wait_interrupt_hook) {
-            pt_wait_interrupt_hook(pt_wait_interrupt_ctx);
+        do {
+            got = waitpid(pid, &status, __WALL);
+            if (got < 0 && errno == EINTR && pt_wait_interrupt_hook) {
+                pt_wait_interrupt_hook(pt_wait_interrupt_ctx);
+            }
+        } while (got < 0 && errno == EINTR);
+        if (got < 0) {
+            return pt_fail_errno("waitpid(%d)", (int)pid);
         }
-    } while (got < 0 && errno == EINTR);
-    if (got < 0) {
-        return pt_fail_errno("waitpid(%d)", (int)pid);
-    }
-    return classify_status(got, status, st);
+        rc = classify_status(got, status, st);
+    } while (rc == 1);
+    return rc;
 }
 
 static int64_t monotonic_ns(void)
@@ -112,6 +121,9 @@ int pt_wait_deadline(pid_t pid, struct pt_stop *st, int64_t deadline_ns)
         pid_t got = waitpid(pid, &status, __WALL | WNOHANG);
         if (got > 0) {
             rc = classify_status(got, status, st);
+            if (rc == 1) {
+                continue; /* a killed task's last stop */
+            }
             break;
         }
         if (got < 0 && errno != EINTR) {
@@ -174,6 +186,13 @@ void pt_kill_wait_threads(pid_t pid, const pid_t *tids, int n)
     }
     while (waitpid(pid, &status, __WALL) > 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {
     }
+}
+
+int pt_task_gone(pid_t pid)
+{
+    errno = 0;
+    ptrace(PTRACE_PEEKUSER, pid, NULL, NULL);
+    return errno == ESRCH;
 }
 
 int pt_getregs(pid_t pid, struct user_regs_struct *r)
@@ -301,8 +320,8 @@ int pt_deliver_signal(pid_t tgid, pid_t tid, const siginfo_t *info)
         return -1;
     }
     if (st.kind != PT_STOP_SIGNAL || st.sig != sig) {
-        return pt_fail("thread %d: delivering %s, expected its delivery stop but got %s",
-                       (int)tid, strsignal(sig), pt_stop_str(&st));
+        return pt_fail("thread %d: delivering %s, expected its delivery stop but got %s", (int)tid,
+                       strsignal(sig), pt_stop_str(&st));
     }
     if (ptrace(PTRACE_SETSIGINFO, tid, NULL, info) < 0) {
         return pt_fail_errno("ptrace(PTRACE_SETSIGINFO, %d, %s)", (int)tid, strsignal(sig));

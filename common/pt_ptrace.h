@@ -62,6 +62,10 @@ void pt_kill_wait(pid_t pid);
 /* SIGKILL a multi-threaded tracee and reap its threads `tids` (the others than pid), then
  * pid: a traced thread group leader's end is reported only after its other threads'. */
 void pt_kill_wait_threads(pid_t pid, const pid_t *tids, int n);
+/* Whether a tracee that was in a ptrace-stop is gone: killed since (SIGKILL from anyone, a
+ * sibling thread's exit_group or exec), so any ptrace request on it fails with ESRCH until
+ * waitpid reports its death. */
+int pt_task_gone(pid_t pid);
 
 int pt_getregs(pid_t pid, struct user_regs_struct *r);
 int pt_setregs(pid_t pid, const struct user_regs_struct *r);

@@ -156,7 +156,7 @@ int pt_sources_read(const char *trace_dir, struct pt_sources *s)
         memcpy(&v, prologue + 8, 4);
     }
     if (got != sizeof prologue || memcmp(prologue, SOURCES_MAGIC, 8) != 0 ||
-        v != PT_TRACE_VERSION) {
+        v < PT_TRACE_MIN_VERSION || v > PT_TRACE_VERSION) {
         return pt_fail("%s is not a sources file of this trace format", path);
     }
     struct pt_chunk_reader cr;

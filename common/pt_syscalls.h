@@ -38,14 +38,19 @@ enum pt_sc_out_kind {
 /* Flags. */
 #define PT_SCF_OUT_ALWAYS 0x01 /* outputs are written even when the call fails (e.g. EINTR) */
 #define PT_SCF_FD_WRITE 0x02   /* arg0 is an fd the call writes data to (write, writev...) */
-#define PT_SCF_BLOCKS 0x10     /* may wait for another thread or the outside world: with several
-                                * threads, the recorder lets another run meanwhile */
+#define PT_SCF_BLOCKS                                                                              \
+    0x10 /* may wait for another thread or the outside world: with several                         \
+          * threads, the recorder lets another run meanwhile */
 /* What a throwaway copy of the replay evaluating an expression may run for real (rep_copy.c):
  * LOCAL calls have no effect outside the calling process (its memory, its own signal state,
  * clocks, ids, reading file metadata by path); FD_READ calls only read or inspect arg0, and run
  * only on descriptors the copy opened itself. Anything else is refused there with EPERM. */
 #define PT_SCF_LOCAL 0x04
 #define PT_SCF_FD_READ 0x08
+#define PT_SCF_CREATES                                                                             \
+    0x20 /* creates a task (clone, clone3, fork, vfork): replay creates it                         \
+          * when the call is replayed, so a recording must not let another                         \
+          * thread run while the call is in the kernel */
 
 struct pt_sc_out {
     int8_t arg;
@@ -103,6 +108,13 @@ int pt_sc_out_select(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_regio
                      void *ud);
 int pt_sc_out_prctl(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
 int pt_sc_out_futex(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region_fn emit, void *ud);
+
+/* The kernel's own restart codes: a tracer sees them at the exit of an interrupted call, the
+ * program never does (the kernel restarts the call, or turns them into EINTR for a handler). */
+#define PT_ERESTARTSYS 512
+#define PT_ERESTARTNOINTR 513
+#define PT_ERESTARTNOHAND 514
+#define PT_ERESTART_RESTARTBLOCK 516 /* restarted by restart_syscall */
 
 /* May this call wait for another thread or the outside world (PT_SCF_BLOCKS, refined by its
  * arguments: a futex wake does not wait)? */

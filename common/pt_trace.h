@@ -15,13 +15,17 @@
 
 #include "pt_buf.h"
 #include "pt_chunk.h"
+#include "pt_clock.h"
 #include "pt_fileid.h"
 #include "pt_mem.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 3
+#define PT_TRACE_VERSION 4
+/* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes
+ * (docs/trace-format.md, Versioning), so a version 3 trace is a version 4 trace without them. */
+#define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 
 enum pt_ev_type {
@@ -39,11 +43,11 @@ enum pt_ev_type {
 
 /* Where the thread that ran stopped when a SWITCH gave the CPU to another. */
 enum pt_switch_at {
-    PT_SWITCH_NONE = 0,    /* no thread was running user code (all were in syscalls) */
-    PT_SWITCH_ENTRY = 1,   /* it entered syscall switch_nr and may block there; its SYSCALL
-                            * event comes when the call returns */
-    PT_SWITCH_TICK = 2,    /* preempted at counted dispatch `tick` (its time slice ended) */
-    PT_SWITCH_EXITED = 3,  /* it exited */
+    PT_SWITCH_NONE = 0,   /* no thread was running user code (all were in syscalls) */
+    PT_SWITCH_ENTRY = 1,  /* it entered syscall switch_nr and may block there; its SYSCALL
+                           * event comes when the call returns */
+    PT_SWITCH_TICK = 2,   /* preempted at counted dispatch `tick` (its time slice ended) */
+    PT_SWITCH_EXITED = 3, /* it exited */
 };
 
 /* How a mmap'd file is reproduced at replay. */
@@ -64,7 +68,7 @@ struct pt_region {
 struct pt_event {
     uint64_t seq; /* event number, from 0 */
     uint8_t type;
-    int32_t tid; /* the thread it belongs to (recorded thread ids; the first is the pid) */
+    int32_t tid;   /* the thread it belongs to (recorded thread ids; the first is the pid) */
     uint64_t tick; /* the Python clock's counted dispatches (pt_clock.h's C): SYSCALL: at the
                     * call; SIGNAL: the counted dispatch it was delivered at, or 0 for "at the
                     * exit of the preceding syscall" */
@@ -86,10 +90,7 @@ struct pt_event {
     uint64_t rax, rdx, rcx;
     uint8_t insn_len;
     /* PT_EV_CLOCK: the clock's plan (pt_clock.h) */
-    uint64_t clock_table;        /* address of opcode_targets */
-    uint64_t clock_countdown;    /* address of the counted dispatches' countdown */
-    uint8_t clock_redirect[256]; /* handler each opcode's watch trampoline continues to */
-    uint8_t clock_counted[256];  /* 1: a counted opcode */
+    struct pt_clock_plan clock_plan;
     /* PT_EV_SWITCH */
     int32_t switch_from;
     uint8_t switch_at;

@@ -220,23 +220,6 @@ static int ev_name(struct pyi_ev *ev, const char *name, struct val *out)
 
 /* ---- attributes ----------------------------------------------------------------------------- */
 
-struct find_attr {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr value;
-};
-
-static int find_attr_cb(void *ctx, pt_addr key, pt_addr value)
-{
-    struct find_attr *f = ctx;
-    bool eq;
-    if (pyi_str_eq(f->s, key, f->name, &eq) == 0 && eq) {
-        f->value = value;
-        return 1;
-    }
-    return 0;
-}
-
 /* tp_descr_get / tp_descr_set of type(obj) (0 when absent). */
 static int descr_slots(struct pyi_session *s, pt_addr obj, pt_addr *get, pt_addr *set)
 {
@@ -345,13 +328,12 @@ static int ev_instance_attr(struct pyi_ev *ev, const struct pyi_objinfo *oi, con
                    ? ev_member(ev, oi->addr, descr, out)
                    : need(ev, "a data descriptor (property, __class__, __dict__...)");
     }
-    struct find_attr f = {ev->s, name, 0};
-    bool found;
-    if (ev->s->v->instance_attrs(ev->s, oi->addr, oi->type, find_attr_cb, &f, &found) != 0) {
+    pt_addr value;
+    if (pyi_instance_attr(ev->s, oi->addr, oi->type, name, &value) != 0) {
         return -1;
     }
-    if (f.value) {
-        *out = v_obj(f.value);
+    if (value) {
+        *out = v_obj(value);
         return OK;
     }
     if (!descr) {
@@ -1174,88 +1156,4 @@ int pyi_print_expr(struct pyi_session *s, FILE *out, const char *expr)
     fprintf(out, "%s\n", b.data ? b.data : "");
     pyi_buf_free(&b);
     return rc == OK ? PYI_EVAL_OK : PYI_EVAL_NEEDS_CODE;
-}
-
-/* ---- values for data watchpoints (pyi_watch.c) ---------------------------------------------- */
-
-static void to_scalar(const struct val *v, struct pyi_scalar *out)
-{
-    static const enum pyi_sk kinds[] = {[V_OBJ] = PYI_SK_OBJ,   [V_INT] = PYI_SK_INT,
-                                        [V_FLOAT] = PYI_SK_FLOAT, [V_STR] = PYI_SK_STR,
-                                        [V_BOOL] = PYI_SK_BOOL, [V_NONE] = PYI_SK_NONE};
-    *out = (struct pyi_scalar){kinds[v->k], v->obj, v->i, v->f, v->s, v->n};
-}
-
-static struct val from_scalar(const struct pyi_scalar *sc)
-{
-    static const enum vk kinds[] = {[PYI_SK_OBJ] = V_OBJ,   [PYI_SK_INT] = V_INT,
-                                    [PYI_SK_FLOAT] = V_FLOAT, [PYI_SK_STR] = V_STR,
-                                    [PYI_SK_BOOL] = V_BOOL, [PYI_SK_NONE] = V_NONE};
-    struct val v = {kinds[sc->k], sc->obj, sc->i, sc->f, sc->s, sc->n};
-    return v;
-}
-
-int pyi_eval_node(struct pyi_session *s, pt_addr frame, const struct pyi_expr *e, int id,
-                  struct pyi_scalar *out, const char **why)
-{
-    struct pyi_ev ev;
-    struct val v = {0};
-    memset(&ev, 0, sizeof ev);
-    ev.s = s;
-    ev.e = e;
-    if (frame) {
-        if (s->v->frame_read(s, frame, &ev.r) != 0) {
-            return -1;
-        }
-    } else {
-        const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
-        if (!r) {
-            return -1;
-        }
-        ev.r = *r;
-    }
-    int rc = ev_node(&ev, id, &v);
-    if (rc == OK) {
-        rc = materialize(&ev, &v);
-    }
-    *why = ev.why;
-    if (rc != OK) {
-        val_free(&v);
-        return rc < 0 ? -1 : PYI_EVAL_NEEDS_CODE;
-    }
-    to_scalar(&v, out);
-    return PYI_EVAL_OK;
-}
-
-int pyi_scalar_of(struct pyi_session *s, pt_addr obj, struct pyi_scalar *out)
-{
-    struct pyi_ev ev;
-    struct val v = v_obj(obj);
-    memset(&ev, 0, sizeof ev);
-    ev.s = s;
-    int rc = materialize(&ev, &v);
-    if (rc != OK) {
-        val_free(&v);
-        return rc < 0 ? -1 : PYI_EVAL_NEEDS_CODE;
-    }
-    to_scalar(&v, out);
-    return 0;
-}
-
-int pyi_scalar_eq(const struct pyi_scalar *a, const struct pyi_scalar *b)
-{
-    struct pyi_ev ev;
-    struct val x = from_scalar(a), y = from_scalar(b);
-    int eq = 0;
-    memset(&ev, 0, sizeof ev);
-    if (x.k == V_OBJ || y.k == V_OBJ) {
-        return a->obj && a->obj == b->obj; /* only identity is known here */
-    }
-    return scalar_eq(&ev, &x, &y, &eq) == OK ? eq : -1;
-}
-
-void pyi_scalar_free(struct pyi_scalar *v)
-{
-    free(v->s);
-    v->s = NULL;
 }

@@ -140,35 +140,10 @@ int pyi_print_args(struct pyi_session *s, FILE *out)
     return 0;
 }
 
-static int pyi_print_global_cb(void *vctx, const char *name, pt_addr value)
-{
-    size_t n = strlen(name);
-    if (n > 4 && strncmp(name, "__", 2) == 0 && strcmp(name + n - 2, "__") == 0) {
-        return 0;
-    }
-    return pyi_print_local_cb(vctx, name, value);
-}
-
-static int pyi_globals_dict_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_print_local *p = vctx;
-    char *name = NULL;
-    if (pyi_str_utf8(p->s, key, &name) != 0) {
-        return 0;
-    }
-    int r = pyi_print_global_cb(vctx, name, value);
-    free(name);
-    return r;
-}
-
 int pyi_print_globals(struct pyi_session *s, FILE *out)
 {
-    const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
-    if (!r) {
-        return -1;
-    }
     struct pyi_print_local p = {s, out, ""};
-    return r->globals ? s->v->dict_iter(s, r->globals, pyi_globals_dict_cb, &p) : 0;
+    return pyi_each_global(s, pyi_print_local_cb, &p);
 }
 
 /* ---- bt
@@ -247,90 +222,13 @@ int pyi_print_bt(struct pyi_session *s, FILE *out, unsigned flags)
 /* ---- threads
  * --------------------------------------------------------------------------------------- */
 
-struct pyi_tname_ctx {
-    struct pyi_session *s;
-    unsigned long id;
-    pt_addr thread;
-};
-
-static int pyi_tname_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_tname_ctx *c = vctx;
-    int64_t v;
-    bool ovf;
-    struct pyi_objinfo oi;
-    if (pyi_obj_classify(c->s, key, &oi) == 0 && oi.kind == PYI_K_INT &&
-        pyi_long_value(c->s, key, &v, &ovf) == 0 && (unsigned long)v == c->id) {
-        c->thread = value;
-        return 1;
-    }
-    return 0;
-}
-
-struct pyi_attr_ctx {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr v;
-};
-
-static int pyi_attr_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_attr_ctx *c = vctx;
-    bool eq;
-    if (pyi_str_eq(c->s, key, c->name, &eq) == 0 && eq) {
-        c->v = value;
-        return 1;
-    }
-    return 0;
-}
-
-/* threading._active[ident]._name, or NULL (malloc'd). */
-static char *pyi_thread_name(struct pyi_session *s, const struct pyi_thread *t)
-{
-    pt_addr interp, modules, threading = 0, dict, active = 0, type;
-    if (pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_HEAD, &interp) != 0 ||
-        pyi_rd_ptr(s, interp, PYI_F_IS_MODULES, &modules) != 0 || !modules ||
-        pyi_dict_get_str(s, modules, "threading", &threading) != 0 || !threading ||
-        pyi_rd_ptr(s, threading, PYI_F_MOD_DICT, &dict) != 0 ||
-        pyi_dict_get_str(s, dict, "_active", &active) != 0 || !active) {
-        return NULL;
-    }
-    struct pyi_tname_ctx c = {s, t->thread_id, 0};
-    if (s->v->dict_iter(s, active, pyi_tname_cb, &c) != 0 || !c.thread ||
-        pyi_obj_type(s, c.thread, &type) != 0) {
-        return NULL;
-    }
-    struct pyi_attr_ctx a = {s, "_name", 0};
-    bool found;
-    char *name = NULL;
-    if (s->v->instance_attrs(s, c.thread, type, pyi_attr_cb, &a, &found) == 0 && a.v) {
-        pyi_str_utf8(s, a.v, &name);
-    }
-    return name;
-}
-
-char *pyi_thread_name_tid(struct pyi_session *s, pid_t tid)
-{
-    const struct pyi_thread *t;
-    size_t n;
-    if (pyi_threads(s, &t, &n) != 0) {
-        pt_err_clear();
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (t[i].native_tid == tid) {
-            char *name = pyi_thread_name(s, &t[i]);
-            pt_err_clear();
-            return name;
-        }
-    }
-    return NULL;
-}
-
 static void pyi_print_thread_line(struct pyi_session *s, FILE *out, size_t i)
 {
     const struct pyi_thread *t = &s->threads[i];
-    char *name = pyi_thread_name(s, t);
+    char *name = NULL;
+    if (pyi_thread_name(s, i, &name) < 0) {
+        pt_err_clear();
+    }
     fprintf(out, "Thread %d (ident 0x%lx%s)%s%s%s\n", (int)t->native_tid, t->thread_id,
             t->holds_gil ? ", holds the GIL" : "", name ? ": \"" : "", name ? name : "",
             name ? "\"" : "");

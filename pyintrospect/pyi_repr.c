@@ -277,8 +277,8 @@ static void pyi_r_dict(struct pyi_rctx *c, pt_addr obj)
 
 /* The keys of a set in table order (set_next), skipping empty and dummy slots; the table is
  * read a chunk at a time and reading stops once max keys are found. */
-static int pyi_set_keys(struct pyi_session *s, pt_addr obj, size_t max, pt_addr **keys, size_t *n,
-                        bool *cut)
+int pyi_set_keys(struct pyi_session *s, pt_addr obj, size_t max, pt_addr **keys, size_t *n,
+                 bool *cut)
 {
     enum { CHUNK = 1024 };
     int64_t mask, used;
@@ -535,23 +535,6 @@ static void pyi_r_cell(struct pyi_rctx *c, pt_addr obj)
     free(tp);
 }
 
-struct pyi_attr_match {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr v;
-};
-
-static int pyi_attr_match_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_attr_match *m = vctx;
-    bool eq;
-    if (pyi_str_eq(m->s, key, m->name, &eq) == 0 && eq) {
-        m->v = value;
-        return 1;
-    }
-    return 0;
-}
-
 /* An attribute of an object that keeps its attributes in a dict (modules, module specs): 0 if
  * absent or unreadable. */
 static pt_addr pyi_attr_of(struct pyi_rctx *c, pt_addr obj, const char *name)
@@ -568,12 +551,7 @@ static pt_addr pyi_attr_of(struct pyi_rctx *c, pt_addr obj, const char *name)
         }
         return v;
     }
-    struct pyi_attr_match m = {c->s, name, 0};
-    bool found;
-    if (c->s->v->instance_attrs(c->s, obj, oi.type, pyi_attr_match_cb, &m, &found) != 0) {
-        return 0;
-    }
-    return m.v;
+    return pyi_instance_attr(c->s, obj, oi.type, name, &v) == 0 ? v : 0;
 }
 
 static bool pyi_is_none(struct pyi_rctx *c, pt_addr obj)

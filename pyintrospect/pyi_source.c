@@ -203,3 +203,87 @@ int pyi_print_list(struct pyi_session *s, FILE *out, int first, int last)
     }
     return 0;
 }
+
+/* Indentation of a line (tabs to 8, as the tokenizer), or -1 for a blank or comment line. */
+static int pyi_indent(const char *t, size_t len)
+{
+    int col = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (t[i] == ' ') {
+            col++;
+        } else if (t[i] == '\t') {
+            col = (col / 8 + 1) * 8;
+        } else if (t[i] == '\f' || t[i] == '\r') {
+            continue;
+        } else {
+            return t[i] == '#' ? -1 : col;
+        }
+    }
+    return -1;
+}
+
+static int pyi_starts_block(const char *t, size_t len)
+{
+    while (len && (*t == ' ' || *t == '\t')) {
+        t++;
+        len--;
+    }
+    static const char *const kw[] = {"def ", "async def ", "class "};
+    for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++) {
+        if (len >= strlen(kw[i]) && strncmp(t, kw[i], strlen(kw[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* What inspect.getsourcelines gives pdb's longlist: a module's whole file; a function's or
+ * class's block (decorators, the def line, then every line indented deeper, trailing blank and
+ * comment lines left out, as inspect.getblock ends at the last statement); any other code (a
+ * lambda, a comprehension) its first line. */
+int pyi_code_source_block(struct pyi_session *s, pt_addr code, int *first, int *last)
+{
+    struct pyi_code *c;
+    size_t len;
+    if (pyi_code_get(s, code, &c) != 0) {
+        return -1;
+    }
+    const char *file = c->filename ? c->filename : "?";
+    int start = c->firstlineno > 0 ? c->firstlineno : 1;
+    if (!pyi_source_line(s, file, start, &len)) {
+        return pt_fail("cannot read line %d of %s", start, file);
+    }
+    *first = start;
+    *last = start;
+    if (c->name && strcmp(c->name, "<module>") == 0) {
+        *first = 1;
+        while (pyi_source_line(s, file, *last + 1, &len)) {
+            (*last)++;
+        }
+        return 0;
+    }
+    int def = start; /* past the decorators */
+    const char *t;
+    while ((t = pyi_source_line(s, file, def, &len)) && !pyi_starts_block(t, len) &&
+           def < start + 50) {
+        if (pyi_indent(t, len) >= 0 && t[strspn(t, " \t")] != '@') {
+            return 0; /* neither a decorator nor a def: a one-line lambda or comprehension */
+        }
+        def++;
+    }
+    if (!t || !pyi_starts_block(t, len)) {
+        return 0;
+    }
+    int base = pyi_indent(t, len);
+    *last = def;
+    for (int ln = def + 1; (t = pyi_source_line(s, file, ln, &len)); ln++) {
+        int ind = pyi_indent(t, len);
+        if (ind >= 0 && ind <= base) {
+            break;
+        }
+        if (ind > base) {
+            *last = ln;
+        }
+    }
+    return 0;
+}

@@ -30,6 +30,7 @@
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
+#include <errno.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,6 +40,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 /* A descriptor model shared by the tasks that share one descriptor table. */
 struct rec_fdmodel {
@@ -123,6 +125,18 @@ static int release_setup(struct rec_session *s, struct rec_child *c, const struc
     return 0;
 }
 
+/* Let a descendant task stopped at a stop where user code comes next go on, or keep it there
+ * while the gate is closed (rec_gate.c). */
+static int go_on(struct rec_session *s, struct rec_child *c, int sig)
+{
+    if (rec_gate_active(s) && !s->gate_open) {
+        c->held = 1;
+        c->held_sig = sig;
+        return 0;
+    }
+    return pt_resume_syscall(c->pid, sig);
+}
+
 /* The first stop of a task whose creation is known: set it up and let it run. */
 static int adopt(struct rec_session *s, pid_t pid, const struct rec_birth *b)
 {
@@ -139,7 +153,7 @@ static int adopt(struct rec_session *s, pid_t pid, const struct rec_birth *b)
     if (b->by_recorded && release_setup(s, c, b) < 0) {
         return -1;
     }
-    return pt_resume_syscall(pid, 0); /* the first stop's SIGSTOP is pytt's, not the task's */
+    return go_on(s, c, 0); /* the first stop's SIGSTOP is pytt's, not the task's */
 }
 
 /* The flags a creation event implies (fork/vfork) or the clone call had (clone, clone3). */
@@ -194,10 +208,16 @@ int rec_child_birth(struct rec_session *s, const struct pt_stop *st)
     if (ptrace(PTRACE_GETEVENTMSG, st->pid, NULL, &msg) < 0) {
         return pt_fail_errno("ptrace(PTRACE_GETEVENTMSG, %d)", (int)st->pid);
     }
-    struct rec_birth b = {.pid = (pid_t)msg, .creator = st->pid,
-                          .by_recorded = rec_thread_find(s, st->pid) != NULL};
+    struct rec_birth b = {
+        .pid = (pid_t)msg, .creator = st->pid, .by_recorded = rec_thread_find(s, st->pid) != NULL};
     if (creation_flags(st->pid, st->event, &b.clone_flags) < 0) {
-        return -1;
+        if (b.by_recorded || !pt_task_gone(st->pid)) {
+            return -1;
+        }
+        /* a descendant killed at its clone event: the new task, if it lives, is a process of
+         * its own (a thread would have died with its creator) */
+        pt_err_clear();
+        b.clone_flags = 0;
     }
     if (b.by_recorded && (b.clone_flags & CLONE_THREAD)) {
         return thread_birth(s, b.pid);
@@ -283,6 +303,7 @@ static int child_syscall(struct rec_session *s, struct rec_child *c, const struc
     if (pt_getregs(c->pid, &r) < 0) {
         return -1;
     }
+    c->in_syscall = st->kind == PT_STOP_SYSCALL_ENTRY;
     if (st->kind == PT_STOP_SYSCALL_ENTRY) {
         /* a 32-bit call's number means something else in the x86-64 table: not a write */
         c->nr = st->abi == PT_ABI_X86_64 ? (int)r.orig_rax : -1;
@@ -328,7 +349,23 @@ static int first_stop(struct rec_session *s, pid_t pid)
     return 0;
 }
 
+static int child_stop(struct rec_session *s, const struct pt_stop *st);
+
+/* A descendant can be killed at any moment, even while pytt handles one of its stops (a sibling
+ * thread's exit_group or exec, a kill -9 from any process): the requests on it then fail, and
+ * waitpid reports its death later, which forgets it. Only a live task's failure is pytt's. */
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
+{
+    if (child_stop(s, st) < 0) {
+        if (!pt_task_gone(st->pid)) {
+            return -1;
+        }
+        pt_err_clear();
+    }
+    return 0;
+}
+
+static int child_stop(struct rec_session *s, const struct pt_stop *st)
 {
     if (st->kind == PT_STOP_EXITED || st->kind == PT_STOP_KILLED) {
         forget_child(s, st->pid);
@@ -339,9 +376,13 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
         return first_stop(s, st->pid);
     }
     int sig = 0;
+    c->held = 0;
     if (st->kind == PT_STOP_SYSCALL_ENTRY || st->kind == PT_STOP_SYSCALL_EXIT) {
         if (child_syscall(s, c, st) < 0) {
             return -1;
+        }
+        if (st->kind == PT_STOP_SYSCALL_ENTRY) { /* the call runs in the kernel meanwhile */
+            return pt_resume_syscall(st->pid, 0);
         }
     } else if (st->kind == PT_STOP_EVENT) {
         if (st->event == PTRACE_EVENT_EXEC) {
@@ -349,10 +390,90 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
         } else if (rec_child_birth(s, st) < 0) {
             return -1;
         }
+        return pt_resume_syscall(st->pid, 0); /* events happen inside a syscall */
+    } else if (st->kind == PT_STOP_SIGNAL && st->sig == SIGSTOP && c->stop_sent) {
+        c->stop_sent = 0; /* pytt's own, from rec_child_hold_all */
     } else if (st->kind == PT_STOP_SIGNAL) {
         sig = st->sig; /* a descendant's signals are its own business */
     }
-    return pt_resume_syscall(st->pid, sig);
+    return go_on(s, c, sig);
+}
+
+/* Is descendant task c possibly running user code (not held, not inside a syscall)? */
+static int may_run_user_code(const struct rec_child *c)
+{
+    return !c->held && !c->in_syscall;
+}
+
+/* Wait for one stop of each task pick() chooses until it chooses none, handling each stop. */
+static int wait_each(struct rec_session *s, int (*pick)(const struct rec_child *))
+{
+    for (;;) {
+        struct rec_child *c = NULL;
+        for (size_t i = 0; i < s->nchildren && !c; i++) {
+            if (pick(&s->children[i])) {
+                c = &s->children[i];
+            }
+        }
+        if (!c) {
+            return 0;
+        }
+        struct pt_stop st;
+        if (pt_wait(c->pid, &st) < 0) {
+            if (errno == ECHILD) { /* not ours any more */
+                forget_child(s, c->pid);
+                continue;
+            }
+            return pt_wrap("waiting for descendant %d", (int)c->pid);
+        }
+        if (rec_child_stop(s, &st) < 0) {
+            return -1;
+        }
+    }
+}
+
+static int stop_coming_to_running(const struct rec_child *c)
+{
+    return !c->held && !c->in_syscall && c->stop_sent;
+}
+
+static int stop_coming(const struct rec_child *c)
+{
+    return !c->held && c->stop_sent;
+}
+
+int rec_child_drain_stops(struct rec_session *s)
+{
+    return wait_each(s, stop_coming);
+}
+
+int rec_child_hold_all(struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nchildren; i++) {
+        struct rec_child *c = &s->children[i];
+        if (may_run_user_code(c) && !c->stop_sent) {
+            if (syscall(SYS_tkill, c->pid, SIGSTOP) < 0) {
+                continue; /* gone: its death is reported */
+            }
+            c->stop_sent = 1;
+        }
+    }
+    return wait_each(s, stop_coming_to_running); /* its SIGSTOP, or a stop that came first */
+}
+
+int rec_child_release_all(struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nchildren; i++) {
+        struct rec_child *c = &s->children[i];
+        if (c->held) {
+            c->held = 0;
+            if (pt_resume_syscall(c->pid, c->held_sig) < 0 && !pt_task_gone(c->pid)) {
+                return -1;
+            }
+            pt_err_clear();
+        }
+    }
+    return 0;
 }
 
 void rec_child_free(struct rec_session *s)

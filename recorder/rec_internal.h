@@ -36,11 +36,13 @@ enum rec_clock_state {
     REC_CLOCK_ON,
 };
 
-/* A shared mapping of a file: writes to the file show through it (rec_mmap.c). */
+/* A shared mapping (of a file, or shared anonymous memory): writes to the file show through
+ * it, and so do the writes of descendants that map it too (rec_mmap.c, rec_gate.c). */
 struct rec_shmap {
     pt_addr addr;
     uint64_t len;
-    uint64_t dev, ino;
+    uint64_t dev, ino; /* 0, 0 for shared anonymous memory */
+    uint8_t *shadow;   /* its bytes as replay will have them (last logged), NULL if too large */
 };
 
 /* A traced task descending from the recorded process (rec_child.c). */
@@ -49,6 +51,10 @@ struct rec_child {
     pid_t pid;
     int nr; /* syscall in progress, -1 if none */
     uint64_t args[6];
+    int in_syscall;          /* between its entry and exit stops: runs no user code */
+    int held;                /* at a stop pytt keeps it in while the gate is closed (rec_gate.c) */
+    int held_sig;            /* the signal to resume it with */
+    int stop_sent;           /* a SIGSTOP pytt sent to stop it is still to come: not the task's */
     struct rec_fdmodel *fds; /* shared by the tasks sharing a descriptor table */
     struct pt_mem mem;
 };
@@ -56,8 +62,8 @@ struct rec_child {
 /* A task's creation, from its creator's PTRACE_EVENT_FORK/VFORK/CLONE stop. */
 struct rec_birth {
     pid_t pid, creator;
-    int by_recorded;      /* created by the recorded process: carries the recording setup */
-    uint64_t clone_flags; /* CLONE_VM, CLONE_FILES, CLONE_THREAD... (vfork: CLONE_VM) */
+    int by_recorded;         /* created by the recorded process: carries the recording setup */
+    uint64_t clone_flags;    /* CLONE_VM, CLONE_FILES, CLONE_THREAD... (vfork: CLONE_VM) */
     struct rec_fdmodel *fds; /* the descriptor model it starts with (one reference) */
 };
 
@@ -81,6 +87,11 @@ struct rec_thread {
     int in_syscall;                     /* between its entry and exit stops */
     int resume_sig;                     /* signal to deliver when resumed */
     struct rec_thread *next_ready;      /* ready queue link */
+    /* The call the thread is in, as the syscall table knows it: for restart_syscall, the
+     * interrupted call it continues (a futex wait, nanosleep, poll...: whether it blocks and
+     * what it writes are that call's), else orig_rax. */
+    int call_nr;
+    int restart_nr; /* the call a restart_syscall would continue, or -1 */
 };
 
 /* A signal held back to be delivered to thread `tid` at a moment replay can find again. */
@@ -106,10 +117,11 @@ struct rec_session {
 
     struct rec_thread **threads; /* the recorded process's threads (rec_sched.c) */
     size_t nthreads;
-    struct rec_thread *cur;                 /* running user code, NULL if none */
-    struct rec_thread *exiting;             /* ending: nothing runs until it is gone */
+    struct rec_thread *cur;     /* running user code, NULL if none */
+    struct rec_thread *exiting; /* ending: nothing runs until it is gone */
+    int dying; /* exit_group, or a fatal signal delivered: the other threads die with it */
     struct rec_thread *ready_head, *ready_tail;
-    pid_t switch_from;      /* the thread that ran before the next SWITCH, and where it */
+    pid_t switch_from;        /* the thread that ran before the next SWITCH, and where it */
     int switch_at, switch_nr; /* stopped (PT_SWITCH_*) */
     uint64_t switch_tick;
     uint64_t slice_end; /* counted dispatch where cur's time slice ends, 0 if unarmed */
@@ -136,15 +148,18 @@ struct rec_session {
 
     struct rec_shmap *shmaps;
     size_t nshmaps, shmaps_cap;
+    int gate_open;           /* descendants may run user code now (rec_gate.c) */
+    int cur_waits_for_child; /* the current thread is in vfork (or clone with CLONE_VFORK) */
+    int64_t gate_shut_ns;    /* when the gate last closed */
 
     struct rec_filecache *files;
     size_t nfiles, files_cap;
 
-    char **srcpaths; /* Python sources the program read or loaded the code of (rec_sources.c) */
-    size_t nsrcpaths;
+    struct rec_srcpath *srcpaths; /* Python sources the program read or loaded the code of */
+    size_t nsrcpaths;             /* (rec_sources.c) */
     char exe_path[4096];
 
-    int storage_errno;  /* the trace cannot be written any more (rec_release.c) */
+    int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
     uint64_t stopped_at; /* events in the trace when it stopped */
 };
@@ -156,6 +171,8 @@ int rec_start(struct rec_session *s);
 /* rec_sched.c: the threads of the recorded process, run one at a time. */
 struct rec_thread *rec_thread_find(struct rec_session *s, pid_t tid);
 struct rec_thread *rec_thread_add(struct rec_session *s, pid_t tid, int state);
+/* Resume a thread stopped at an event while it was let into a syscall (not current). */
+int rec_sched_resume_in_kernel(struct rec_thread *t);
 /* A new thread's first stop: it becomes ready. */
 int rec_thread_first_stop(struct rec_session *s, struct rec_thread *t);
 /* A thread ended (it exited, or the whole process did). */
@@ -169,6 +186,11 @@ int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int n
 int rec_sched_at_tick(struct rec_session *s);
 /* Make sure a thread runs user code if one can, and that it is resumed. */
 int rec_sched_run(struct rec_session *s);
+/* A SWITCH from the current thread (or, when none is, the last that ran and left at a
+ * syscall entry) to itself at its syscall entry: marks, for replay, the moment from which the
+ * events of other threads may carry what descendants wrote to shared memory (rec_gate.c);
+ * replay applies them only once that thread has reached this entry. */
+int rec_sched_mark_entry(struct rec_session *s);
 /* Is any thread other than the current one ready to run? */
 int rec_sched_others_ready(const struct rec_session *s);
 /* The counted dispatch where the current thread's time slice ends (0: no slice, one thread). */
@@ -198,8 +220,37 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c);
 int rec_child_stop(struct rec_session *s, const struct pt_stop *st);
 int rec_child_birth(struct rec_session *s, const struct pt_stop *st);
 void rec_child_free(struct rec_session *s);
+/* Stop every descendant task that may be running user code (SIGSTOP, waiting for its stop);
+ * tasks inside a syscall are kept at their exit stop instead. */
+int rec_child_hold_all(struct rec_session *s);
+/* Resume the descendant tasks held at a stop. */
+int rec_child_release_all(struct rec_session *s);
+/* Wait for the SIGSTOPs pytt sent that are still to come, and swallow them. */
+int rec_child_drain_stops(struct rec_session *s);
+/* The recording is over (or released): descendants run freely from now on. */
+/* rec_gate.c: descendants that share memory with the recorded process run only while it
+ * waits in a syscall, and what they wrote there is logged when it returns. */
+int rec_gate_active(const struct rec_session *s);
+/* The current thread entered a syscall and stays current: open the gate if it may block, waits
+ * for a child (vfork), or the gate has been shut long. */
+int rec_gate_at_entry(struct rec_session *s, int may_block, int waits_for_child);
+/* Every thread of the process waits in the kernel: open the gate. */
+int rec_gate_idle(struct rec_session *s);
+/* Thread t stopped at a syscall exit, before its event is written: shut the gate, logging the
+ * shared pages that changed into that event. */
+int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t);
+int rec_gate_end(struct rec_session *s);
+/* rec_mmap.c: log the bytes of shared mappings that changed since they were last logged. */
+int rec_mmap_shared_changes(struct rec_session *s);
+void rec_mmap_free(struct rec_session *s);
 /* rec_sources.c */
-void rec_sources_note(struct rec_session *s, int nr, int64_t ret);
+/* A source by the name Python knows it by (the path it opened, maybe through a symlink) and
+ * the file that name resolved to (which is what pytt reads). */
+struct rec_srcpath {
+    char *name;
+    char *file;
+};
+void rec_sources_note(struct rec_session *s, int nr, const uint64_t args[6], int64_t ret);
 int rec_sources_write(struct rec_session *s);
 void rec_sources_free(struct rec_session *s);
 /* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go

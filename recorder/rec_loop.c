@@ -128,7 +128,12 @@ static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct
         }
         return rec_signal_stop(s, t, st->sig);
     case PT_STOP_EVENT:
-        return rec_child_birth(s, st); /* fork/vfork/clone: the new task's first stop waits */
+        if (rec_child_birth(s, st) < 0) { /* fork/vfork/clone: the new task's first stop waits */
+            return -1;
+        }
+        /* a creator let into its clone while others run (--chaos switches at any syscall)
+         * goes on in the kernel: nothing else would resume it */
+        return t == s->cur ? 0 : rec_sched_resume_in_kernel(t);
     case PT_STOP_GROUP:
         return 0;
     case PT_STOP_EXITED:
@@ -157,6 +162,12 @@ static int record_loop(struct rec_session *s)
         }
         struct rec_thread *t = rec_thread_find(s, st.pid);
         int r = t ? thread_stop(s, t, &st) : other_stop(s, &st);
+        if (r < 0 && t && s->pid && pt_task_gone(st.pid)) { /* not after rec_abort */
+            /* killed while its stop was handled (a fatal signal another thread took, os.abort
+             * under --chaos): its memory may be gone too; the deaths are reported next */
+            pt_err_clear();
+            r = 0;
+        }
         if (r != 0) {
             return r < 0 ? -1 : 0;
         }
@@ -178,7 +189,7 @@ static void session_free(struct rec_session *s)
     pt_mem_close(&s->mem);
     rec_sched_free(s);
     free(s->files);
-    free(s->shmaps);
+    rec_mmap_free(s);
     rec_child_free(s);
     rec_sources_free(s);
 }
@@ -234,6 +245,9 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     }
     if (rc == 0) {
         rc = record_loop(&s);
+    }
+    if (rec_gate_end(&s) < 0) { /* descendants run freely once pytt is gone */
+        pt_err_clear();
     }
     if (rc < 0 && s.pid > 0) {
         char msg[1024];

@@ -36,6 +36,10 @@
 
 #define PAGE 4096ull
 #define REC_COPY_LIMIT (8ull << 20) /* non-ELF files up to this size are copied */
+/* Shared mappings up to this size are compared with what replay has each time descendants
+ * may have written them (rec_gate.c); a larger one (rare: multiprocessing's semaphores and
+ * heaps are pages) is not, and replay may then diverge on what a descendant wrote there. */
+#define REC_SHADOW_LIMIT (64ull << 20)
 
 static const struct pt_fileid *cached_id(struct rec_session *s, const char *path,
                                          const struct stat *st)
@@ -64,17 +68,35 @@ static const struct pt_fileid *cached_id(struct rec_session *s, const char *path
     return &f->id;
 }
 
+/* Read a shared mapping's current bytes into its shadow. */
+static void refresh_shadow(struct rec_session *s, struct rec_shmap *m)
+{
+    if (m->shadow) {
+        ssize_t got = pt_mem_read_partial(&s->mem, m->addr, m->shadow, m->len);
+        if (got < (ssize_t)m->len) {
+            memset(m->shadow + (got > 0 ? got : 0), 0, m->len - (size_t)(got > 0 ? got : 0));
+        }
+    }
+}
+
+/* A new shared mapping; its bytes are compared later unless it is a device's memory (st not
+ * a regular file: reading it could have effects) or too large. */
 static void add_shmap(struct rec_session *s, pt_addr addr, uint64_t len, const struct stat *st)
 {
     if (s->nshmaps == s->shmaps_cap) {
         s->shmaps_cap = s->shmaps_cap ? s->shmaps_cap * 2 : 8;
         s->shmaps = realloc(s->shmaps, s->shmaps_cap * sizeof *s->shmaps);
     }
-    s->shmaps[s->nshmaps++] = (struct rec_shmap){addr, len, st->st_dev, st->st_ino};
+    struct rec_shmap *m = &s->shmaps[s->nshmaps++];
+    *m = (struct rec_shmap){addr, len, st ? st->st_dev : 0, st ? st->st_ino : 0, NULL};
+    if (len <= REC_SHADOW_LIMIT && (!st || S_ISREG(st->st_mode))) {
+        m->shadow = malloc(len);
+        refresh_shadow(s, m);
+    }
 }
 
 /* Log the current bytes of a shared mapping as output of the current event. */
-static int snapshot_shmap(struct rec_session *s, const struct rec_shmap *m)
+static int snapshot_shmap(struct rec_session *s, struct rec_shmap *m)
 {
     uint8_t *dst = pt_event_add_region(&s->ev, m->addr, m->len);
     ssize_t got = pt_mem_read_partial(&s->mem, m->addr, dst, m->len);
@@ -84,7 +106,63 @@ static int snapshot_shmap(struct rec_session *s, const struct rec_shmap *m)
     if (keep == 0) {
         s->ev.nregions--;
     }
+    refresh_shadow(s, m);
     return 0;
+}
+
+/* Log the pages of m that differ from its shadow (runs of them), and remember them. */
+static int log_changed_pages(struct rec_session *s, struct rec_shmap *m, uint8_t *now)
+{
+    ssize_t got = pt_mem_read_partial(&s->mem, m->addr, now, m->len);
+    if (got <= 0) {
+        return 0; /* unmapped meanwhile: its munmap says so */
+    }
+    uint64_t len = (uint64_t)got;
+    for (uint64_t off = 0; off < len;) {
+        uint64_t n = len - off < PAGE ? len - off : PAGE;
+        if (memcmp(now + off, m->shadow + off, n) == 0) {
+            off += n;
+            continue;
+        }
+        uint64_t end = off + n; /* extend over the following changed pages */
+        while (end < len) {
+            uint64_t k = len - end < PAGE ? len - end : PAGE;
+            if (memcmp(now + end, m->shadow + end, k) == 0) {
+                break;
+            }
+            end += k;
+        }
+        memcpy(pt_event_add_region(&s->ev, m->addr + off, end - off), now + off, end - off);
+        memcpy(m->shadow + off, now + off, end - off);
+        off = end;
+    }
+    return 0;
+}
+
+int rec_mmap_shared_changes(struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nshmaps; i++) {
+        struct rec_shmap *m = &s->shmaps[i];
+        if (!m->shadow) {
+            continue; /* too large to compare: see REC_SHADOW_LIMIT */
+        }
+        uint8_t *now = malloc(m->len);
+        if (!now) {
+            return pt_fail("out of memory comparing a shared mapping of %llu bytes",
+                           (unsigned long long)m->len);
+        }
+        log_changed_pages(s, m, now);
+        free(now);
+    }
+    return 0;
+}
+
+void rec_mmap_free(struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nshmaps; i++) {
+        free(s->shmaps[i].shadow);
+    }
+    free(s->shmaps);
 }
 
 /* The file descriptor a write-like call writes to, or -1. */
@@ -127,6 +205,7 @@ static void forget_shmaps(struct rec_session *s, pt_addr lo, uint64_t len)
 {
     for (size_t i = 0; i < s->nshmaps;) {
         if (s->shmaps[i].addr >= lo && s->shmaps[i].addr < lo + len) {
+            free(s->shmaps[i].shadow);
             s->shmaps[i] = s->shmaps[--s->nshmaps];
         } else {
             i++;
@@ -148,9 +227,14 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c)
     } else if (c->nr == SYS_mremap) {
         for (size_t i = 0; i < s->nshmaps; i++) {
             if (s->shmaps[i].addr == c->args[0]) {
-                s->shmaps[i].addr = (pt_addr)c->ret;
-                s->shmaps[i].len = c->args[2];
-                snapshot_shmap(s, &s->shmaps[i]);
+                struct rec_shmap *m = &s->shmaps[i];
+                m->addr = (pt_addr)c->ret;
+                m->len = c->args[2];
+                if (m->shadow) {
+                    free(m->shadow);
+                    m->shadow = m->len <= REC_SHADOW_LIMIT ? malloc(m->len) : NULL;
+                }
+                snapshot_shmap(s, m);
             }
         }
     }
@@ -185,6 +269,9 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
     uint64_t flags = c->args[3];
     int fd = (int)c->args[4];
     if ((flags & MAP_ANONYMOUS) || fd < 0) {
+        if ((flags & MAP_TYPE) == MAP_SHARED) {
+            add_shmap(s, (pt_addr)c->ret, c->args[1], NULL); /* a fork child shares it */
+        }
         return 0;
     }
     char path[4096];

@@ -100,5 +100,8 @@ int rec_release(struct rec_session *s)
     }
     s->npending = 0;
     s->res->released = 1;
+    if (rec_gate_end(s) < 0) { /* its descendants run freely too */
+        pt_err_clear();
+    }
     return 0;
 }

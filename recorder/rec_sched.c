@@ -25,9 +25,13 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_proc.h"
 #include "common/pt_ptrace.h"
 
 #include <errno.h>
+#include <linux/sched.h>
+#include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
 #include <string.h>
@@ -66,6 +70,7 @@ struct rec_thread *rec_thread_add(struct rec_session *s, pid_t tid, int state)
     struct rec_thread *t = calloc(1, sizeof *t);
     t->tid = tid;
     t->state = state;
+    t->restart_nr = -1;
     s->threads[s->nthreads++] = t;
     return t;
 }
@@ -79,6 +84,11 @@ static int resume(struct rec_thread *t, int sig)
         return pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)t->tid);
     }
     return 0;
+}
+
+int rec_sched_resume_in_kernel(struct rec_thread *t)
+{
+    return t->state == REC_T_KERNEL ? resume(t, 0) : 0;
 }
 
 /* CLOCK_MONOTONIC through the syscall, not the vDSO: pytt traps rdtsc in itself too
@@ -149,14 +159,6 @@ int rec_sched_others_ready(const struct rec_session *s)
     return s->ready_head != NULL;
 }
 
-int rec_thread_first_stop(struct rec_session *s, struct rec_thread *t)
-{
-    t->resumed = 0;
-    t->resume_sig = 0; /* its first stop's SIGSTOP is pytt's */
-    ready_push(s, t);
-    return 0;
-}
-
 void rec_thread_gone(struct rec_session *s, struct rec_thread *t)
 {
     if (s->exiting == t) {
@@ -196,19 +198,51 @@ static void leave_in_kernel(struct rec_session *s)
     leave(s, PT_SWITCH_ENTRY, (int)t->entry_regs.orig_rax, 0);
 }
 
-int rec_thread_returned(struct rec_session *s, struct rec_thread *t)
+/* Thread t can run (a syscall it waited in returned, or it was just born). If the current
+ * thread is inside a syscall that may block, it may be waiting for t (a lock t holds, a
+ * thread t must start): it stops being current, so t runs. Without this, a new thread whose
+ * first stop came after its creator entered such a wait would never run. */
+static void became_ready(struct rec_session *s, struct rec_thread *t)
 {
     ready_push(s, t);
     struct rec_thread *c = s->cur;
     if (c && c->resumed && c->in_syscall) {
-        int nr = (int)c->entry_regs.orig_rax;
         uint64_t a[6] = {c->entry_regs.rdi, c->entry_regs.rsi, c->entry_regs.rdx,
                          c->entry_regs.r10, c->entry_regs.r8,  c->entry_regs.r9};
-        if (pt_sc_may_block(pt_syscall(nr), nr, a)) {
-            leave_in_kernel(s); /* it may wait for t: let t run */
+        if (pt_sc_may_block(pt_syscall(c->call_nr), c->call_nr, a)) {
+            leave_in_kernel(s);
         }
     }
+}
+
+int rec_thread_first_stop(struct rec_session *s, struct rec_thread *t)
+{
+    t->resumed = 0;
+    t->resume_sig = 0; /* its first stop's SIGSTOP is pytt's */
+    became_ready(s, t);
     return 0;
+}
+
+int rec_thread_returned(struct rec_session *s, struct rec_thread *t)
+{
+    became_ready(s, t);
+    return 0;
+}
+
+/* Does this call wait for the child it creates (vfork, clone or clone3 with CLONE_VFORK)? */
+static int waits_for_child(struct rec_session *s, int nr, const uint64_t a[6])
+{
+    uint64_t flags = 0;
+    if (nr == SYS_vfork) {
+        return 1;
+    }
+    if (nr == SYS_clone) {
+        flags = a[0];
+    } else if (nr == SYS_clone3 && pt_mem_read_u64(&s->mem, a[0], &flags) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    return (nr == SYS_clone || nr == SYS_clone3) && (flags & CLONE_VFORK);
 }
 
 int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int nr)
@@ -224,11 +258,15 @@ int rec_sched_at_entry(struct rec_session *s, const struct pt_syscall *sc, int n
         leave(s, PT_SWITCH_EXITED, 0, 0);
         return resume(t, 0);
     }
-    int chaos_switch = s->opt->chaos && rng_next(s) % 8 == 0;
+    /* chaos switches anywhere but where a task is created (see PT_SCF_CREATES) */
+    int creates = sc && (sc->flags & PT_SCF_CREATES);
+    int chaos_switch = s->opt->chaos && !creates && rng_next(s) % 8 == 0;
     const struct user_regs_struct *r = &t->entry_regs;
     uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
-    if (!s->ready_head || !(pt_sc_may_block(sc, nr, a) || chaos_switch)) {
-        return 0;
+    int may_block = pt_sc_may_block(sc, nr, a);
+    if (!s->ready_head || !(may_block || chaos_switch)) {
+        /* t stays current, in the kernel: no user code of the process runs meanwhile */
+        return rec_gate_at_entry(s, may_block, waits_for_child(s, nr, a));
     }
     leave_in_kernel(s);
     return resume(t, 0);
@@ -244,8 +282,9 @@ int rec_sched_at_tick(struct rec_session *s)
     /* adapt the next slice's length to last about REC_SLICE_NS */
     int64_t took = fine_now_ns() - s->slice_start_ns;
     double len = (double)s->slice_len * REC_SLICE_NS / (double)(took > 1000 ? took : 1000);
-    s->slice_len = len < REC_SLICE_MIN ? REC_SLICE_MIN : len > REC_SLICE_MAX ? REC_SLICE_MAX
-                                                                           : (uint64_t)len;
+    s->slice_len = len < REC_SLICE_MIN   ? REC_SLICE_MIN
+                   : len > REC_SLICE_MAX ? REC_SLICE_MAX
+                                         : (uint64_t)len;
     if (!s->ready_head) {
         return 0; /* nobody else wants the CPU: a new slice */
     }
@@ -271,6 +310,21 @@ static int write_switch(struct rec_session *s, struct rec_thread *to)
     return rec_write_event(s);
 }
 
+int rec_sched_mark_entry(struct rec_session *s)
+{
+    pid_t tid = s->cur ? s->cur->tid : s->switch_from;
+    int nr = s->cur ? (int)s->cur->entry_regs.orig_rax : s->switch_nr;
+    if (s->nthreads < 2 || (!s->cur && s->switch_at != PT_SWITCH_ENTRY)) {
+        return 0; /* no other thread's events, or the last to run ended: nothing to order */
+    }
+    pt_event_reset(&s->ev, PT_EV_SWITCH);
+    s->ev.tid = tid;
+    s->ev.switch_from = tid;
+    s->ev.switch_at = PT_SWITCH_ENTRY;
+    s->ev.switch_nr = nr;
+    return rec_write_event(s);
+}
+
 /* The counted dispatch where the current thread's slice ends (when others exist). */
 uint64_t rec_sched_slice_end(struct rec_session *s, uint64_t now)
 {
@@ -291,15 +345,36 @@ uint64_t rec_sched_slice_end(struct rec_session *s, uint64_t now)
     return s->slice_end;
 }
 
+/* Does delivering sig end the process (no handler, not ignored, a default action that
+ * terminates)? */
+static int signal_kills(struct rec_session *s, int sig)
+{
+    uint64_t caught = 0, ignored = 0, bit = 1ull << (sig - 1);
+    if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH || sig == SIGSTOP ||
+        sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+        return 0;
+    }
+    if (pt_proc_sigmasks(s->pid, &caught, &ignored) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    return !((caught | ignored) & bit);
+}
+
 int rec_sched_run(struct rec_session *s)
 {
     if (s->exiting) {
         return 0; /* a thread is ending: see rec_sched_at_entry */
     }
+    if (!s->cur && s->dying) {
+        return 0; /* the process is ending: its other threads only die */
+    }
     if (!s->cur) {
         struct rec_thread *t = ready_pop(s);
         if (!t) {
-            return 0; /* every thread waits in the kernel: the next to return runs */
+            /* every thread waits in the kernel: the next to return runs, and descendants
+             * may run until then */
+            return rec_gate_idle(s);
         }
         if (write_switch(s, t) < 0) {
             return -1;
@@ -318,6 +393,9 @@ int rec_sched_run(struct rec_session *s)
     }
     int sig = t->resume_sig;
     t->resume_sig = 0;
+    if (sig && signal_kills(s, sig)) {
+        s->dying = 1; /* the other threads only die from here: nothing else is scheduled */
+    }
     return resume(t, sig);
 }
 

@@ -158,7 +158,8 @@ int rec_signal_stop(struct rec_session *s, struct rec_thread *t, int sig)
 static int deliver_first(struct rec_session *s, struct rec_thread *t, int i, uint64_t tick)
 {
     siginfo_t si = s->pending[i].si;
-    memmove(&s->pending[i], &s->pending[i + 1], (size_t)(s->npending - i - 1) * sizeof s->pending[0]);
+    memmove(&s->pending[i], &s->pending[i + 1],
+            (size_t)(s->npending - i - 1) * sizeof s->pending[0]);
     s->npending--;
     if (pt_deliver_signal(s->pid, t->tid, &si) < 0) {
         return pt_wrap("delivering a deferred signal");

@@ -16,6 +16,7 @@
 #include "common/pt_proc.h"
 #include "common/pt_sources.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,31 +45,60 @@ static int source_of_pyc(const char *path, char *out, size_t cap)
     return n > 0 && (size_t)n < cap;
 }
 
-static void add_path(struct rec_session *s, const char *path)
+static void add_path(struct rec_session *s, const char *name, const char *file)
 {
     for (size_t i = 0; i < s->nsrcpaths; i++) {
-        if (strcmp(s->srcpaths[i], path) == 0) {
+        if (strcmp(s->srcpaths[i].name, name) == 0) {
             return;
         }
     }
     if ((s->nsrcpaths & (s->nsrcpaths - 1)) == 0) {
-        s->srcpaths = realloc(s->srcpaths, (s->nsrcpaths ? s->nsrcpaths * 2 : 16) * sizeof(char *));
+        s->srcpaths =
+            realloc(s->srcpaths, (s->nsrcpaths ? s->nsrcpaths * 2 : 16) * sizeof *s->srcpaths);
     }
-    s->srcpaths[s->nsrcpaths++] = strdup(path);
+    s->srcpaths[s->nsrcpaths].name = strdup(name);
+    s->srcpaths[s->nsrcpaths].file = strdup(file);
+    s->nsrcpaths++;
 }
 
-void rec_sources_note(struct rec_session *s, int nr, int64_t ret)
+/* The absolute path the program gave open/openat (a relative one joined to its cwd when it is
+ * relative to the cwd), or 0: the name Python gives the code it reads from that file, which
+ * differs from the opened file's own path when a symlink was on the way. */
+static int given_path(struct rec_session *s, int nr, const uint64_t args[6], char *out, size_t cap)
 {
-    char path[4096], src[4096];
+    char rel[4096], cwd[4096];
+    int dirfd = nr == SYS_openat ? (int)args[0] : AT_FDCWD;
+    if (pt_mem_read_cstr(&s->mem, nr == SYS_openat ? args[1] : args[0], rel, sizeof rel) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    if (rel[0] == '/') {
+        return snprintf(out, cap, "%s", rel) < (int)cap;
+    }
+    if (dirfd != AT_FDCWD || pt_proc_readlink(s->pid, "cwd", cwd, sizeof cwd) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    const char *r = strncmp(rel, "./", 2) == 0 ? rel + 2 : rel;
+    return snprintf(out, cap, "%s/%s", cwd, r) < (int)cap;
+}
+
+void rec_sources_note(struct rec_session *s, int nr, const uint64_t args[6], int64_t ret)
+{
+    char path[4096], src[4096], given[4096];
     if ((nr != SYS_openat && nr != SYS_open) || ret < 0 ||
         pt_proc_fd_path(s->pid, (int)ret, path, sizeof path) < 0) {
         pt_err_clear();
         return;
     }
     if (path[0] == '/' && ends_with(path, ".py")) {
-        add_path(s, path);
+        add_path(s, path, path);
+        if (given_path(s, nr, args, given, sizeof given) && ends_with(given, ".py") &&
+            strcmp(given, path) != 0 && !strstr(given, "/../") && !strstr(given, "/./")) {
+            add_path(s, given, path); /* reached through a symlink: Python's name for it */
+        }
     } else if (source_of_pyc(path, src, sizeof src)) {
-        add_path(s, src);
+        add_path(s, src, src);
     }
 }
 
@@ -95,7 +125,10 @@ int rec_sources_write(struct rec_session *s)
     struct pt_sources out = {calloc(s->nsrcpaths + 1, sizeof(struct pt_source)), 0};
     for (size_t i = 0; i < s->nsrcpaths; i++) {
         struct pt_source *src = &out.v[out.n];
-        if (pt_source_capture(src, s->srcpaths[i], !in_stdlib(s, s->srcpaths[i])) == 0) {
+        const struct rec_srcpath *p = &s->srcpaths[i];
+        if (pt_source_capture(src, p->file, !in_stdlib(s, p->file)) == 0) {
+            free(src->path);
+            src->path = strdup(p->name);
             out.n++;
         } else {
             free(src->path);
@@ -110,7 +143,8 @@ int rec_sources_write(struct rec_session *s)
 void rec_sources_free(struct rec_session *s)
 {
     for (size_t i = 0; i < s->nsrcpaths; i++) {
-        free(s->srcpaths[i]);
+        free(s->srcpaths[i].name);
+        free(s->srcpaths[i].file);
     }
     free(s->srcpaths);
 }

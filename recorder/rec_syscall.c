@@ -63,8 +63,7 @@ static int check_arguments(struct rec_session *s, int nr, const uint64_t a[6])
 static int refuse_foreign(struct rec_session *s, const struct pt_stop *st)
 {
     char why[512];
-    snprintf(why, sizeof why,
-             "the program made a %s: pytt records only 64-bit x86-64 syscalls",
+    snprintf(why, sizeof why, "the program made a %s: pytt records only 64-bit x86-64 syscalls",
              pt_sc_foreign_str(st->abi, st->nr));
     return rec_abort(s, why);
 }
@@ -83,6 +82,10 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
     uint64_t a[6];
     regs_args(r, a);
     t->in_syscall = 1;
+    /* restart_syscall continues the interrupted call with its arguments still in the
+     * registers (a timed futex wait or nanosleep interrupted by a signal with no handler):
+     * the scheduler and the outputs go by that call */
+    t->call_nr = nr == SYS_restart_syscall && t->restart_nr >= 0 ? t->restart_nr : nr;
     if (!sc || sc->mode == PT_SC_UNSUPPORTED) {
         return refuse(s, nr, NULL);
     }
@@ -97,7 +100,9 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
         return pt_setregs(t->tid, &skip);
     }
     if (nr == SYS_exit || nr == SYS_exit_group) {
-        /* No exit stop follows: log it now so replay can check it. */
+        /* No exit stop follows: log it now so replay can check it. After exit_group the
+         * other threads only die: nothing is scheduled any more (rec_sched_run). */
+        s->dying = s->dying || nr == SYS_exit_group;
         pt_event_reset(&s->ev, PT_EV_SYSCALL);
         s->ev.nr = nr;
         s->ev.nargs = sc->nargs;
@@ -106,7 +111,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
             return -1;
         }
     }
-    return rec_sched_at_entry(s, sc, nr);
+    return rec_sched_at_entry(s, pt_syscall(t->call_nr), t->call_nr);
 }
 
 static int emit_region(void *ud, pt_addr addr, uint64_t len)
@@ -160,8 +165,16 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
     if (rec_clock_tick(s, &s->ev.tick) < 0) {
         return -1;
     }
-    if (pt_sc_outputs(sc, &call, &s->mem, emit_region, s) < 0) {
-        return pt_wrap("recording the outputs of %s", sc->name);
+    /* what the call wrote: restart_syscall's are those of the call it continued */
+    const struct pt_syscall *csc = pt_syscall(t->call_nr);
+    struct pt_sc_call ccall = call;
+    ccall.nr = t->call_nr;
+    if (csc && pt_sc_outputs(csc, &ccall, &s->mem, emit_region, s) < 0) {
+        return pt_wrap("recording the outputs of %s", csc->name);
+    }
+    t->restart_nr = call.ret == -PT_ERESTART_RESTARTBLOCK ? t->call_nr : -1;
+    if (rec_gate_at_exit(s, t) < 0) { /* what descendants wrote to shared memory meanwhile */
+        return -1;
     }
     if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
         return -1;
@@ -170,7 +183,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return -1;
     }
     pt_fdkinds_update(&s->fds, nr, call.args, call.ret);
-    rec_sources_note(s, nr, call.ret);
+    rec_sources_note(s, nr, call.args, call.ret);
     t->exit_regs = r;
     t->last_was_exit = 1;
     s->res->nsyscalls++;

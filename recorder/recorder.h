@@ -14,8 +14,8 @@ struct rec_options {
     const char *trace_dir;         /* an existing, empty directory */
     const char *const *redact_env; /* variable names (fnmatch patterns) kept out of the trace */
     int nredact;
-    int chaos;                     /* --chaos: random thread schedules (rr's chaos mode) */
-    uint64_t chaos_seed;           /* 0: from the clock */
+    int chaos;           /* --chaos: random thread schedules (rr's chaos mode) */
+    uint64_t chaos_seed; /* 0: from the clock */
 };
 
 struct rec_result {
@@ -32,6 +32,9 @@ struct rec_result {
     uint64_t stopped_at; /* with released: events the trace holds */
 };
 
+/* Before anything runs: can this command start a CPython interpreter? 0 if it can (or may: a
+ * script), -1 with the reason in pt_errmsg() (rec_precheck.c). */
+int rec_check_command(char **argv);
 /* Record. Returns 0 when the program ran to its end (whatever its status), -1 when recording
  * failed or stopped early (res->how == PT_END_ABORTED; the trace, if started, replays up to
  * that point). The error is in pt_errmsg(). When the trace could not be written any more (a

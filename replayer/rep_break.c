@@ -10,7 +10,8 @@
  * would report the line event there and the condition holds.
  *
  * Code that does not exist yet (a module imported later, a function defined later) leaves the
- * breakpoint pending: `continue` then also traps each frame start (RESUME) and retries the
+ * breakpoint pending: `continue` then also traps each frame start (pyi_frame_start_watch) and
+ * retries the
  * pending breakpoints against the code that starts, until all are resolved.
  */
 #define _GNU_SOURCE
@@ -25,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int file_matches(const char *co_filename, const char *want)
+int rep_file_matches(const char *co_filename, const char *want)
 {
     size_t n = strlen(co_filename), m = strlen(want);
     if (strcmp(co_filename, want) == 0) {
@@ -80,11 +81,15 @@ static void resolve_function(struct rep_session *s, struct rep_bp *bp)
     char *text = NULL;
     pt_addr obj = 0, code, addr;
     int line;
+    struct pyi_code_info ci;
     if (pyi_eval(s->pyi, bp->func, &text, &obj) == PYI_EVAL_OK &&
         pyi_code_of(s->pyi, obj, &code) == 0 &&
         pyi_code_first_line_addr(s->pyi, code, &addr, &line) == 0) {
         add_addr(bp, addr, code);
         bp->line = line;
+        if (pyi_code_info(s->pyi, code, &ci) == 0 && ci.filename) {
+            snprintf(bp->file, sizeof bp->file, "%s", ci.filename); /* where it is, for views */
+        }
     }
     free(text);
     pt_err_clear();
@@ -100,7 +105,7 @@ static int stack_filename(struct rep_session *s, const char *want, char *out, si
         return 0;
     }
     for (size_t i = 0; i < n; i++) {
-        if (frames[i].filename && file_matches(frames[i].filename, want)) {
+        if (frames[i].filename && rep_file_matches(frames[i].filename, want)) {
             snprintf(out, cap, "%s", frames[i].filename);
             return 1;
         }
@@ -108,27 +113,39 @@ static int stack_filename(struct rep_session *s, const char *want, char *out, si
     return 0;
 }
 
+/* Is pos's function the one `want` names: its qualified name or one ending in .want (a dotted
+ * want), else its plain name; without qualified names (3.10) the plain name of either. */
+static bool func_matches(struct rep_session *s, const struct pyi_pos *pos, const char *want)
+{
+    const char *dot = strrchr(want, '.');
+    size_t nq = strlen(pos->qualname), nw = strlen(want);
+    if (!dot) {
+        return strcmp(pos->name, want) == 0;
+    }
+    if (!pyi_has_qualnames(s->pyi)) {
+        return strcmp(pos->name, dot + 1) == 0;
+    }
+    return strcmp(pos->qualname, want) == 0 || (nq > nw && pos->qualname[nq - nw - 1] == '.' &&
+                                                strcmp(pos->qualname + nq - nw, want) == 0);
+}
+
 /* A frame of `pos` is starting (RESUME): can it resolve a pending breakpoint? Only its own
  * file (line breakpoints) or its own name (function breakpoints) can, so nothing else is read. */
 static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const struct pyi_pos *pos)
 {
     const char *want = bp->func;
-    const char *dot = strrchr(want, '.');
     pt_addr addr;
     int line;
     if (!bp->func[0]) {
-        if (file_matches(pos->filename, bp->file)) {
+        if (rep_file_matches(pos->filename, bp->file)) {
             struct resolve_ctx r = {s, bp};
             pyi_find_code_in(s->pyi, pos->code, pos->filename, resolve_code_cb, &r);
         }
-    } else if ((dot ? strcmp(pos->qualname, want) == 0 ||
-                          (strlen(pos->qualname) > strlen(want) &&
-                           pos->qualname[strlen(pos->qualname) - strlen(want) - 1] == '.' &&
-                           strcmp(pos->qualname + strlen(pos->qualname) - strlen(want), want) == 0)
-                    : strcmp(pos->name, want) == 0) &&
+    } else if (func_matches(s, pos, want) &&
                pyi_code_first_line_addr(s->pyi, pos->code, &addr, &line) == 0) {
         add_addr(bp, addr, pos->code);
         bp->line = line;
+        snprintf(bp->file, sizeof bp->file, "%s", pos->filename);
     }
     pt_err_clear();
 }
@@ -145,7 +162,8 @@ static void try_resolve(struct rep_session *s, struct rep_bp *bp)
     }
     if (bp->file[0] == '/') {
         resolve_line(s, bp, bp->file);
-    } else if (stack_filename(s, bp->file, file, sizeof file)) {
+    } else if (stack_filename(s, bp->file, file, sizeof file) ||
+               rep_loaded_file(s, bp->file, file, sizeof file)) {
         resolve_line(s, bp, file);
     }
 }
@@ -160,12 +178,14 @@ static int parse_spec(struct rep_session *s, struct rep_bp *bp, const char *spec
         return 0;
     }
     long line = strtol(spec, &end, 10);
-    if (line > 0 && !*end) { /* LINE: in the file of the current frame */
-        struct pyi_pos here;
-        if (rep_here(s, &here) < 0) {
+    if (line > 0 && !*end) { /* LINE: in the file of the selected frame (as gdb) */
+        const struct pyi_frame *f;
+        size_t n;
+        struct pyi_session *p = rep_pyi(s); /* not rep_here: that forgets the selection */
+        if (!p || pyi_frames(p, &f, &n) < 0 || pyi_frame_selected(p) >= n) {
             return pt_wrap("break %s: no current file", spec);
         }
-        snprintf(bp->file, sizeof bp->file, "%s", here.filename);
+        snprintf(bp->file, sizeof bp->file, "%s", f[pyi_frame_selected(p)].filename);
         bp->line = (int)line;
         return 0;
     }
@@ -182,13 +202,18 @@ static int parse_spec(struct rep_session *s, struct rep_bp *bp, const char *spec
 static int check_line(struct rep_session *s, const struct rep_bp *bp)
 {
     size_t len = 0;
+    char loaded[1024];
     if (bp->func[0] || !s->pyi) {
         return 0;
     }
-    const char *text = pyi_source_text(s->pyi, bp->file, bp->line, &len);
+    const char *file = bp->file; /* a relative name: the loaded file it names, if any */
+    if (file[0] != '/' && rep_loaded_file(s, file, loaded, sizeof loaded)) {
+        file = loaded;
+    }
+    const char *text = pyi_source_text(s->pyi, file, bp->line, &len);
     pt_err_clear();
     if (!text) {
-        return access(bp->file, R_OK) == 0
+        return access(file, R_OK) == 0
                    ? pt_fail("%s:%d: End of file", bp->file, bp->line)
                    : 0; /* a relative or not-yet-seen file: checked when it resolves */
     }
@@ -223,10 +248,41 @@ int rep_break_add(struct rep_session *s, const char *spec, const char *cond, int
     s->nbps++;
     if (s->state == REP_READY && rep_pyi(s)) {
         try_resolve(s, bp);
+        rep_break_explain(s, bp);
     }
     pt_err_clear();
     *out = bp;
     return 0;
+}
+
+/* Does bp sit at the location spec names (as break parses it)? */
+static int same_location(struct rep_session *s, const struct rep_bp *bp, const struct rep_bp *want)
+{
+    if (bp->is_catch) {
+        return 0;
+    }
+    if (want->func[0]) {
+        return strcmp(bp->func, want->func) == 0;
+    }
+    return !bp->func[0] && bp->line == want->line &&
+           (strcmp(bp->file, want->file) == 0 || rep_file_matches(bp->file, want->file) ||
+            rep_file_matches(want->file, bp->file));
+}
+
+int rep_break_find(struct rep_session *s, const char *spec, int *ids, int max)
+{
+    struct rep_bp want;
+    int n = 0;
+    memset(&want, 0, sizeof want);
+    if (parse_spec(s, &want, spec) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < s->nbps && n < max; i++) {
+        if (same_location(s, &s->bps[i], &want)) {
+            ids[n++] = s->bps[i].id;
+        }
+    }
+    return n;
 }
 
 int rep_break_delete(struct rep_session *s, int id)
@@ -244,15 +300,39 @@ int rep_break_delete(struct rep_session *s, int id)
     return id ? pt_fail("no breakpoint number %d", id) : 0;
 }
 
-int rep_break_enable(struct rep_session *s, int id, int on)
+static struct rep_bp *bp_by_id(struct rep_session *s, int id)
 {
     for (int i = 0; i < s->nbps; i++) {
         if (s->bps[i].id == id) {
-            s->bps[i].enabled = on;
-            return 0;
+            return &s->bps[i];
         }
     }
-    return pt_fail("no breakpoint number %d", id);
+    pt_fail("no breakpoint number %d", id);
+    return NULL;
+}
+
+int rep_break_enable(struct rep_session *s, int id, int on)
+{
+    struct rep_bp *bp = bp_by_id(s, id);
+    if (bp) {
+        bp->enabled = on;
+    }
+    return bp ? 0 : -1;
+}
+
+int rep_break_thread(struct rep_session *s, int id, int n)
+{
+    struct rep_bp *bp = bp_by_id(s, id);
+    if (bp) {
+        bp->thread = n;
+    }
+    return bp ? 0 : -1;
+}
+
+int rep_break_at(const struct rep_bp *bp, const char *file, int line)
+{
+    return !bp->is_catch && bp->line == line && bp->file[0] &&
+           (strcmp(bp->file, file) == 0 || rep_file_matches(file, bp->file));
 }
 
 const struct rep_bp *rep_breakpoints(const struct rep_session *s, int *n)
@@ -345,10 +425,17 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
     if (rep_watch_breakpoints(s, w) < 0) {
         return -1;
     }
-    if (any_pending(s) && pyi_opcode_family(s->pyi, pyi_opcode_resume(s->pyi), w->trap_op) < 0) {
+    if (any_pending(s) && rep_watch_frame_starts(s, w) < 0) {
         return -1;
     }
     return 0;
+}
+
+/* Is the thread that runs the one bp is limited to (if it is)? */
+static int in_thread(struct rep_session *s, const struct rep_bp *bp)
+{
+    struct rep_thread *c = rep_thread_cur(s);
+    return !bp->thread || (c && rep_thread_number(s, c->rec_tid) == bp->thread);
 }
 
 /* Is this trap a hit of an enabled breakpoint? Returns the breakpoint or NULL. */
@@ -360,7 +447,7 @@ struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const str
     for (int i = 0; i < s->nbps; i++) {
         struct rep_bp *bp = &s->bps[i];
         for (int k = 0; bp->enabled && k < bp->naddrs; k++) {
-            if (bp->addrs[k] != next_instr) {
+            if (bp->addrs[k] != next_instr || !in_thread(s, bp)) {
                 continue;
             }
             int truth = 1;
@@ -398,7 +485,8 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
     *bp_id = 0;
     if (s->nbps == 0 || rep_nav_ready(s) < 0) {
         pt_err_clear();
-        int rc = rep_run(s, UINT64_MAX);
+        /* nothing can stop it before the end: start from the last snapshot ahead */
+        int rc = rep_skip_ahead(s, UINT64_MAX - 1) < 0 ? -1 : rep_run(s, UINT64_MAX);
         return rc < 0 ? -1 : s->state == REP_READY;
     }
     rep_break_resolve_pending(s);
@@ -414,13 +502,13 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
         if (rep_here_instr(s, pos, &next_instr) < 0) {
             return -1;
         }
-        if (pos->opcode == pyi_opcode_resume(s->pyi)) {
+        if (pos->frame_start) {
             for (int i = 0; i < s->nbps; i++) {
                 if (s->bps[i].enabled && !s->bps[i].is_catch && s->bps[i].naddrs == 0) {
                     resolve_at_start(s, &s->bps[i], pos);
                 }
             }
-            continue;
+            /* 3.10 has no RESUME: a frame's first instruction can be the breakpoint's */
         }
         struct rep_bp *bp = rep_bp_check(s, next_instr, pos);
         if (bp) {

@@ -24,6 +24,9 @@ static int catches_active(struct rep_session *s)
     if (!s->catch_armed) {
         return 0; /* only continue and reverse-continue look for raises */
     }
+    if (s->uncaught_fo) {
+        return 1;
+    }
     for (int i = 0; i < s->nbps; i++) {
         if (s->bps[i].is_catch && s->bps[i].enabled) {
             return 1;
@@ -93,7 +96,7 @@ int rep_catch_sync(struct rep_session *s)
     return 0;
 }
 
-static int matches(const char *want, const char *type_name)
+int rep_catch_matches(const char *want, const char *type_name)
 {
     if (!want[0]) {
         return 1;
@@ -130,8 +133,18 @@ int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r)
         pt_err_clear();
         return 0;
     }
+    if (s->uncaught_fo) { /* rep_goto_uncaught: only the raise of that frame counts */
+        pt_addr fo = 0;
+        if (pyi_raising_frame_object(p, &fo) == 0 && fo == s->uncaught_fo) {
+            s->catch_hit = -1;
+            snprintf(s->catch_name, sizeof s->catch_name, "%s", name);
+            s->stopped_at_tick = 1;
+        }
+        pt_err_clear();
+        return 0;
+    }
     for (int i = 0; i < s->nbps; i++) {
-        if (s->bps[i].is_catch && s->bps[i].enabled && matches(s->bps[i].func, name)) {
+        if (s->bps[i].is_catch && s->bps[i].enabled && rep_catch_matches(s->bps[i].func, name)) {
             s->catch_hit = s->bps[i].id;
             snprintf(s->catch_name, sizeof s->catch_name, "%s", name);
             s->stopped_at_tick = 1;

@@ -61,11 +61,8 @@ int rep_clock_event(struct rep_session *s)
     if (pt_tracer_next(&s->tr, &s->ev) != 1) {
         return -1;
     }
-    struct pt_clock_plan plan = {.table = s->ev.clock_table, .countdown = s->ev.clock_countdown};
-    memcpy(plan.redirect, s->ev.clock_redirect, sizeof plan.redirect);
-    memcpy(plan.counted, s->ev.clock_counted, sizeof plan.counted);
     s->armed_for = 0;
-    return pt_clock_install(&s->clock, &s->mem, &plan);
+    return pt_clock_install(&s->clock, &s->mem, &s->ev.clock_plan);
 }
 
 int rep_clock_check(struct rep_session *s, uint64_t recorded)
@@ -104,6 +101,13 @@ static uint64_t wanted_count(struct rep_session *s, uint64_t now_c)
     }
     if (s->auto_snap && (!want || s->snap_due < want)) {
         want = s->snap_due;
+    }
+    if (rep_progress_due(s) && rep_progress_due(s) <= now_c) {
+        rep_progress_passed(s, now_c); /* passed while stopped elsewhere */
+    }
+    uint64_t progress = rep_progress_due(s); /* a stop to report a long motion's progress */
+    if (progress && (!want || progress < want)) {
+        want = progress;
     }
     return want > now_c ? want : 0;
 }
@@ -147,6 +151,9 @@ static const struct pt_watch *run_watch(struct rep_session *s, int exact, struct
     memset(none, 0, sizeof *none);
     none->frame_reg = s->frame_reg;
     none->instr_reg = s->instr_reg;
+    none->frame_zero_off = -1;
+    none->keep_last = s->keep_last;
+    none->keep_traced_off = s->keep_traced_off;
     return none;
 }
 
@@ -162,6 +169,9 @@ int rep_clock_prepare(struct rep_session *s)
     }
     int exact = fine || s->catch_armed || (s->stop_tick && PT_TICK_K(s->stop_tick));
     if (pt_clock_watch(&s->clock, &s->mem, run_watch(s, exact, &none)) < 0) {
+        return -1;
+    }
+    if (s->keep_last && rep_last_dispatch_sync(s, fine == 1) < 0) {
         return -1;
     }
     if (s->clock.watching && !s->fine_armed) {
@@ -233,6 +243,9 @@ int rep_clock_trap(struct rep_session *s, int opcode)
     int counted = opcode >= 0 && opcode < 256 && s->clock.counted[opcode];
     if (counted) {
         s->trap_count = now_c; /* a switch the recording made here waits for the resume */
+    }
+    if (rep_progress_due(s) && now_c >= rep_progress_due(s)) {
+        rep_progress_passed(s, now_c);
     }
     if (s->auto_snap && now_c >= s->snap_due) {
         s->snap_due = now_c + REP_SNAP_INTERVAL; /* rep_snapshot checks the budget when equal */

@@ -446,7 +446,9 @@ static void fill_report(struct rep_eval_ctx *e, struct rep_eval_report *r)
     r->output_len = o->len - from;
     r->output = malloc(r->output_len + 1);
     if (r->output) {
-        memcpy(r->output, o->data + from, r->output_len);
+        if (r->output_len) { /* o->data is NULL when nothing was written */
+            memcpy(r->output, o->data + from, r->output_len);
+        }
         r->output[r->output_len] = '\0';
     }
     r->output_cut = e->copy.out_cut;

@@ -8,7 +8,6 @@
 
 #include "common/pt_clock.h"
 #include "common/pt_fdkinds.h"
-#include "common/pt_hwbp.h"
 #include "common/pt_buf.h"
 #include "common/pt_mem.h"
 #include "common/pt_sources.h"
@@ -39,12 +38,11 @@ struct rep_thread {
     pid_t rec_tid; /* its id in the trace (what the program sees) */
     pid_t tid;     /* its id here */
     int state;
-    int resume_sig; /* a signal it takes when it runs again */
+    int resume_sig;                     /* a signal it takes when it runs again */
     struct user_regs_struct entry_regs; /* REP_T_AT_ENTRY: at that entry */
     uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
-    unsigned hw_gen; /* rep_hwbp.c: its debug registers are s->hw_gen's state plus one (0:
-                      * unknown) */
+    uint64_t born;                      /* the event that created it (0: the first thread) */
 };
 
 /* A thread as a snapshot keeps it, to be created again in a restored copy. */
@@ -76,6 +74,11 @@ struct rep_file {
     ino_t ino;
 };
 
+struct rep_thread_seen {
+    pid_t rec_tid;
+    uint64_t born;
+};
+
 struct rep_session {
     struct rep_options opt;
     struct pt_trace_reader tr;
@@ -83,12 +86,14 @@ struct rep_session {
     pid_t tid; /* the thread pytt is operating on: the current one, mostly */
     struct rep_thread *threads;
     int nthreads, threads_cap;
-    int cur; /* index of the thread that runs user code, -1 if none */
+    int cur;             /* index of the thread that runs user code, -1 if none */
     uint64_t trap_count; /* the current thread is stopped at this counted dispatch's trap
                           * (not run past it yet), 0 if not */
-    int foreign; /* completing a syscall of another thread than the current one */
-    pid_t sel_tid;  /* the thread motions follow (its recorded id; 0: whichever runs) */
+    int foreign;         /* completing a syscall of another thread than the current one */
+    pid_t sel_tid;       /* the thread motions follow (its recorded id; 0: whichever runs) */
     pid_t last_stop_tid; /* the thread of the last stop shown (rep_stop_thread) */
+    struct rep_thread_seen *seen; /* every thread created so far, by birth (rep_threadnum.c) */
+    int nseen, seen_cap;
     struct pt_mem mem;
     int cpu;
     int state;
@@ -108,10 +113,11 @@ struct rep_session {
     int stopped_at_tick;     /* the last run ended at stop_tick */
     struct pyi_session *pyi; /* reading Python's state (rep_nav.c), opened on demand */
     pid_t pyi_pid;
-    int nav_ready, instr_reg, frame_reg;  /* dispatch registers (pyi_dispatch_regs) */
-    int stack_reg;                        /* the value stack pointer (pyi_stack_reg), -1 */
-    int64_t prev_instr_off, previous_off; /* _PyInterpreterFrame members */
-    struct pt_watch watch;                /* what the watch trampolines trap on while watch_on */
+    int nav_ready, instr_reg, frame_reg; /* dispatch registers (pyi_dispatch_regs) */
+    int stack_reg;                       /* the value stack pointer (pyi_stack_reg), -1 */
+    int keep_last;                       /* keep the last dispatch (pyi_needs_last_dispatch) */
+    int64_t keep_traced_off;             /* ... by pyi_frame_traced_offset's rule */
+    struct pt_watch watch;               /* what the watch trampolines trap on while watch_on */
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
@@ -133,10 +139,23 @@ struct rep_session {
     char caught_name[256]; /* exception of the last catchpoint stop (rep_caught) */
     int catch_armed;       /* continue/reverse-continue are running: look for raises */
     int catch_best;
+    pt_addr uncaught_fo;      /* looking for the raise of this frame object (rep_goto_uncaught) */
+    uint64_t postmortem_tick; /* the stop rep_goto_uncaught made: its raise counts as behind */
+    char postmortem_name[256];
     int stopped_bp; /* breakpoint that ended the last next/finish, 0 if none */
-    void (*progress)(void *ctx, uint64_t from, uint64_t to);
-    void *progress_ctx; /* catchpoint of the best raise found scanning backwards */
+    void (*progress)(void *ctx, const struct rep_progress *p);
+    void *progress_ctx;
+    double prog_t0, prog_last; /* seconds (CLOCK_MONOTONIC): the motion's start, last report */
+    uint64_t prog_due;         /* tick of the next stop for a progress check */
+    uint64_t ticks_run;        /* ticks replayed forward so far (rep_stats) */
+    uint64_t restores;         /* snapshots restored so far */
+    int failed;                /* the replay stopped with an error (rep_failure) */
+    char fail_msg[768];
     int nbps, last_bp_id;
+    uint64_t out_shown; /* the furthest event whose output was shown (rep_output.c) */
+    int reprint;        /* show output again when re-executed (rr's behaviour) */
+    int (*out_hook)(void *ctx, int kind, const void *buf, size_t n, uint64_t event);
+    void *out_hook_ctx;
     uint64_t retval_obj, retval_tick; /* rep_retval.c: valid while the tick is retval_tick */
     char retval_func[256];
     const char *retval_why;
@@ -158,15 +177,6 @@ struct rep_session {
     size_t ndisk_texts;
     struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
     size_t nfiles;
-    /* data watchpoints (rep_hwbp.c, rep_watch.c) */
-    struct pt_hwbp hw_want; /* what the debug registers watch while armed */
-    int hw_on;              /* armed (a run that looks for changes) */
-    unsigned hw_gen;        /* bumped at every change of hw_want or hw_on */
-    unsigned hw_fired;      /* slots that fired since the watchpoints last looked */
-    struct rep_wp *wps;     /* watchpoints, in the order they were set */
-    int nwps;
-    struct rep_wp *last_wp;  /* the expression of `last` (not in the table) */
-    struct rep_wscan *wscan; /* what the current watched run has found (rep_watch.c) */
 };
 
 /* rep_loop.c: kill the replayed process and reap all its threads. */
@@ -229,6 +239,11 @@ uint64_t rep_reg_value(const struct user_regs_struct *r, int hw);
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
 int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self);
+/* Also trap every frame starting (pending breakpoints, the main script's start). */
+int rep_watch_frame_starts(struct rep_session *s, struct pt_watch *w);
+/* Keep the last-dispatch slot right for the run about to start (one_dispatch: a run of one
+ * dispatch) (rep_nav.c). */
+int rep_last_dispatch_sync(struct rep_session *s, bool one_dispatch);
 /* Is frame among the first n frames w watches? */
 static inline int rep_watch_has_frame(const struct pt_watch *w, int n, pt_addr frame)
 {
@@ -243,7 +258,12 @@ int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w);
 int rep_present(struct rep_session *s, const struct pyi_pos *pos);
 int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);
+/* rep_locations.c: set bp->pending_why and bp->near for a breakpoint left pending */
+void rep_break_explain(struct rep_session *s, struct rep_bp *bp);
+/* The co_filename of loaded code matching `want` (a path or a path suffix). */
+int rep_loaded_file(struct rep_session *s, const char *want, char *out, size_t cap);
 /* rep_break.c */
+int rep_file_matches(const char *co_filename, const char *want);
 struct rep_bp *rep_bp_check(struct rep_session *s, pt_addr next_instr, const struct pyi_pos *pos);
 void rep_break_resolve_pending(struct rep_session *s);
 /* rep_catch.c */
@@ -252,6 +272,15 @@ int rep_catch_remove(struct rep_session *s);
 int rep_catch_is_trap(struct rep_session *s, uint64_t rip);
 int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r);
 int rep_catch_land(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
+/* Does a catchpoint for `want` ("" any) catch an exception of type type_name? */
+int rep_catch_matches(const char *want, const char *type_name);
+/* rep_progress.c */
+void rep_progress_forward(struct rep_session *s);
+/* The counted dispatch at which the clock should stop to let progress be reported (0: none). */
+uint64_t rep_progress_due(const struct rep_session *s);
+void rep_progress_passed(struct rep_session *s, uint64_t now_c);
+/* rep_reverse.c: restore the latest snapshot before tick t if it is well ahead of now */
+int rep_skip_ahead(struct rep_session *s, uint64_t t);
 /* rep_retval.c: the value `finish` saw returned */
 /* Is the frame at addr running inside its caller's eval loop (returns push onto its stack)? */
 int rep_retval_inlined(struct rep_session *s, pt_addr frame);
@@ -291,6 +320,9 @@ int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
 /* In a fresh copy of a snapshot (one thread, a copy of the one that made it), make its first
  * thread the recorded process's first (or the first alive) and create the others again. */
 int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_t copy);
+/* A thread was created (rep_clone_thread): it gets the next user number (rep_threadnum.c). */
+void rep_thread_seen(struct rep_session *s, const struct rep_thread *t);
+void rep_threads_seen_free(struct rep_session *s);
 /* Is the thread that runs the one motions follow (or is any thread fine)? */
 int rep_in_selected_thread(struct rep_session *s);
 /* After a thread ran sigaltstack: remember its alternate stack (snapshots recreate it). */
@@ -318,11 +350,11 @@ struct rep_copy {
     int opening;                   /* the syscall in progress is an allowed open */
     int via_stub;                  /* ... is run from pytt's stub at its exit (see rep_copy.c) */
     uint64_t call_nr, call_args[6];
-    struct pt_buf out;             /* what it wrote to stdout/stderr */
-    int out_cut;                   /* more than that was written */
-    int discard_output;            /* swallow such writes instead (still reported done) */
-    int64_t timeout_ns;            /* per call */
-    int end, end_code;             /* enum rep_copy_end and its detail */
+    struct pt_buf out;  /* what it wrote to stdout/stderr */
+    int out_cut;        /* more than that was written */
+    int discard_output; /* swallow such writes instead (still reported done) */
+    int64_t timeout_ns; /* per call */
+    int end, end_code;  /* enum rep_copy_end and its detail */
     uint64_t crash_pc, ret;
     int refused;            /* syscalls refused (EPERM) so far */
     char refused_first[64]; /* the first one's name */
@@ -338,12 +370,6 @@ int rep_copy_call(struct rep_copy *c, pt_addr fn, const uint64_t *args, int narg
 /* Why the copy ended, in words. */
 const char *rep_copy_end_str(const struct rep_copy *c, char *buf, size_t cap);
 void rep_copy_close(struct rep_copy *c);
-
-/* rep_hwbp.c: the debug registers of the thread about to run, and their traps. */
-void rep_hw_set(struct rep_session *s, const struct pt_hwbp *want);
-void rep_hw_arm(struct rep_session *s, int on);
-int rep_hw_sync(struct rep_session *s);
-int rep_hw_trap(struct rep_session *s);
 
 /* rep_signal.c */
 int rep_signal_stop(struct rep_session *s, int sig);

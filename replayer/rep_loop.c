@@ -177,7 +177,7 @@ static int one_stop(struct rep_session *s)
                                                     "recording goes on");
     }
     rep_thread_act(s, s->cur);
-    if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0 || rep_hw_sync(s) < 0) {
+    if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
         return -1;
     }
     s->presented = 0;
@@ -218,6 +218,7 @@ static int one_stop(struct rep_session *s)
 static int run_loop(struct rep_session *s, uint64_t until_event)
 {
     s->stopped_at_tick = 0;
+    s->postmortem_tick = 0; /* moving on from the post-mortem stop (rep_goto_uncaught) */
     while (s->state == REP_READY && pt_tracer_pos(&s->tr) < until_event && !s->stopped_at_tick) {
         if (pt_interrupted) {
             return pt_fail("interrupted"); /* the tracee is stopped: the session stays usable */
@@ -229,17 +230,39 @@ static int run_loop(struct rep_session *s, uint64_t until_event)
             kill_tracee(s);
             s->state = REP_FINISHED;
             s->end_how = PT_END_ABORTED;
+            s->failed = 1;
+            snprintf(s->fail_msg, sizeof s->fail_msg, "%s", pt_errmsg());
             return -1;
         }
+        rep_progress_forward(s);
     }
     return 0;
 }
 
+/* Counted dispatches so far, for what a run replays (0 when the clock is not running yet). */
+static uint64_t count_or_zero(struct rep_session *s)
+{
+    uint64_t c = 0;
+    if (s->state != REP_READY) {
+        return PT_TICK_C(s->end_tick);
+    }
+    if (s->clock.table && rep_clock_coarse(s, &c) < 0) {
+        pt_err_clear();
+        c = 0;
+    }
+    return c;
+}
+
 int rep_run(struct rep_session *s, uint64_t until_event)
 {
+    uint64_t from = count_or_zero(s);
     rep_watchdog_begin(s);
     int rc = run_loop(s, until_event);
     rep_watchdog_end(s);
+    uint64_t to = count_or_zero(s);
+    if (from && to > from) {
+        s->ticks_run += to - from;
+    }
     s->fine_left = 0; /* whatever the run was waiting for, it is over */
     s->fine_armed = 0;
     return rc;
@@ -278,6 +301,12 @@ int rep_run_to_tick(struct rep_session *s, uint64_t tick)
 int rep_run_until_trap(struct rep_session *s)
 {
     return rep_run(s, UINT64_MAX);
+}
+
+void rep_stats(const struct rep_session *s, uint64_t *ticks_run, uint64_t *restores)
+{
+    *ticks_run = s->ticks_run;
+    *restores = s->restores;
 }
 
 int rep_tick(struct rep_session *s, uint64_t *tick)
@@ -339,6 +368,8 @@ void rep_close(struct rep_session *s)
     pt_tracer_close(&s->tr);
     rep_files_free(s);
     rep_sources_free(s);
+    rep_threads_seen_free(s);
+    free(s->threads);
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);
     free(s);

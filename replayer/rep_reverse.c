@@ -52,6 +52,22 @@ static int run_forward_to(struct rep_session *s, uint64_t now, uint64_t t)
     return rep_run_to_tick(s, t);
 }
 
+/* Going forward to t (> now): start from the latest snapshot before t when it is ahead of now
+ * by more than a cheap replay, instead of replaying from here. Snapshots lie where the replay
+ * has been, so the output of what is skipped has been shown already. */
+#define SKIP_AHEAD (1ull << 16) /* counted dispatches: a cheap replay (CHEAP_RUN) */
+int rep_skip_ahead(struct rep_session *s, uint64_t t)
+{
+    uint64_t now;
+    int i = rep_snap_before(s, t + 1);
+    if (s->state != REP_READY || i < 0 || rep_clock_now(s, &now) < 0 ||
+        PT_TICK_C(s->snaps[i].tick) <= PT_TICK_C(now) + SKIP_AHEAD) {
+        pt_err_clear();
+        return 0;
+    }
+    return rep_restore(s, i);
+}
+
 int rep_goto_tick(struct rep_session *s, uint64_t t)
 {
     uint64_t now = 0;
@@ -59,7 +75,10 @@ int rep_goto_tick(struct rep_session *s, uint64_t t)
         return 0; /* already there, at the instruction (not on a catchpoint's trap) */
     }
     if (s->state == REP_READY && now < t) {
-        return run_forward_to(s, now, t);
+        if (rep_skip_ahead(s, t) < 0 || rep_clock_now(s, &now) < 0) {
+            return -1;
+        }
+        return now == t ? 0 : run_forward_to(s, now, t);
     }
     int i = rep_snap_before(s, t + 1);
     if (i < 0) {
@@ -251,7 +270,8 @@ static int scan_back(struct rep_session *s, uint64_t end, const struct pt_watch 
     int intervals = 0;
     for (int i = rep_snap_before(s, end); i >= 0; i = rep_snap_before(s, end)) {
         if (intervals++ > 0 && s->progress) {
-            s->progress(s->progress_ctx, s->snaps[i].tick, end);
+            struct rep_progress p = {.backward = 1, .from = s->snaps[i].tick, .to = end};
+            s->progress(s->progress_ctx, &p);
         }
         uint64_t start = s->snaps[i].tick;
         if (rep_restore(s, i) < 0 || find_last(s, end, w, pred, ctx, &best, &found) < 0) {
@@ -321,7 +341,7 @@ int rep_reverse_next(struct rep_session *s, struct pyi_pos *pos)
     struct pyi_pos here;
     struct pt_watch w;
     uint64_t now;
-    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0 ||
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0 ||
         rep_watch_frames(s, here.frame, &w, 0) < 0) {
         return -1;
     }
@@ -344,7 +364,7 @@ int rep_reverse_finish(struct rep_session *s, struct pyi_pos *pos)
     struct pt_watch w;
     struct call_ctx c;
     uint64_t now;
-    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here(s, &here) < 0) {
+    if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0 || rep_here_selected(s, &here) < 0) {
         return -1;
     }
     if (!here.previous) {
@@ -364,6 +384,27 @@ static int bp_hit(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, 
     return rep_bp_check(s, ni, pos) != NULL;
 }
 
+/* At the stop rep_goto_uncaught made, the uncaught exception's raise counts as behind the
+ * user (the program is shown post mortem): a catchpoint for it reports it there, once. */
+static int postmortem_catch(struct rep_session *s, uint64_t now, struct pyi_pos *pos, int *bp_id)
+{
+    if (!s->postmortem_tick || now != s->postmortem_tick) {
+        return 0;
+    }
+    for (int i = 0; i < s->nbps; i++) {
+        if (s->bps[i].is_catch && s->bps[i].enabled &&
+            rep_catch_matches(s->bps[i].func, s->postmortem_name)) {
+            *bp_id = s->bps[i].id;
+            s->bps[i].hits++;
+            snprintf(s->caught_name, sizeof s->caught_name, "%s", s->postmortem_name);
+            s->catch_skip_tick = now;
+            s->postmortem_tick = 0;
+            return rep_here(s, pos) < 0 ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
 {
     struct pt_watch w;
@@ -371,6 +412,10 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
     *bp_id = 0;
     if (now_tick(s, &now) < 0 || rep_nav_ready(s) < 0) {
         return -1;
+    }
+    int pm = postmortem_catch(s, now, pos, bp_id);
+    if (pm != 0) {
+        return pm;
     }
     rep_break_resolve_pending(s);
     rep_watch_init(s, &w);
@@ -425,12 +470,52 @@ int rep_goto(struct rep_session *s, uint64_t t, struct pyi_pos *pos)
     return rep_here(s, pos) < 0 || rep_present(s, pos) < 0 ? -1 : 1;
 }
 
+static int never(struct rep_session *s, const struct pyi_pos *pos, pt_addr ni, void *ctx)
+{
+    return 0;
+}
+
+int rep_goto_uncaught(struct rep_session *s, struct pyi_pos *pos, char *name, size_t cap)
+{
+    struct pt_watch w;
+    pt_addr fo;
+    int r = rep_goto_end(s, pos);
+    if (r <= 0 || rep_nav_ready(s) < 0) {
+        return r <= 0 ? r : -1;
+    }
+    int u = pyi_uncaught(s->pyi, &fo, name, cap);
+    if (u <= 0) {
+        return u < 0 ? -1 : 1; /* no uncaught exception: stay at the end */
+    }
+    uint64_t end;
+    if (rep_clock_now(s, &end) < 0) {
+        return -1;
+    }
+    rep_watch_init(s, &w);
+    s->uncaught_fo = fo;
+    s->catch_armed = 1;
+    s->catch_skip_tick = 0;
+    r = scan_back(s, end, &w, never, NULL, pos);
+    s->catch_armed = 0;
+    s->uncaught_fo = 0;
+    if (r == 0) { /* not found (the raise is before the first snapshot): the end, then */
+        return rep_goto_end(s, pos);
+    }
+    if (r > 0 && rep_clock_now(s, &s->postmortem_tick) == 0) {
+        s->catch_skip_tick = s->postmortem_tick;
+        snprintf(s->postmortem_name, sizeof s->postmortem_name, "%s", name);
+    }
+    return r < 0 ? -1 : 2;
+}
+
 /* The last Python moment: the last dispatch before the program ended. The trace knows the
  * counted dispatch of its last syscall; from there, dispatches are run one at a time to the
  * end (a short straight-line tail), and the last one is landed on. */
 int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
 {
-    uint64_t end_c = s->tr.last_tick, last = 0, t;
+    enum { BACK = 8 };
+    uint64_t end_c = s->tr.last_tick, last[BACK] = {0}, t;
+    size_t n = 0;
     if (end_c == 0) {
         return pt_fail("the recording has no Python moments to go to");
     }
@@ -438,20 +523,19 @@ int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
         return -1;
     }
     while (s->state == REP_READY && rep_clock_now(s, &t) == 0) {
-        last = t;
+        last[n++ % BACK] = t;
         if (rep_run_dispatches(s, 1) < 0) {
             return -1;
         }
     }
-    if (!last) {
+    if (n == 0) {
         return -1;
     }
-    return land(s, last, pos);
-}
-
-void rep_set_progress(struct rep_session *s, void (*fn)(void *ctx, uint64_t from, uint64_t to),
-                      void *ctx)
-{
-    s->progress = fn;
-    s->progress_ctx = ctx;
+    int rc = land(s, last[(n - 1) % BACK], pos);
+    /* 3.12+: the last dispatches can be the eval loop's exit in a frame the C stack owns: the
+     * end is the last one in Python code */
+    for (size_t back = 2; rc > 0 && pos->c_stack && back <= n && back <= BACK; back++) {
+        rc = land(s, last[(n - back) % BACK], pos);
+    }
+    return rc;
 }

@@ -95,9 +95,6 @@ int rep_signal_stop(struct rep_session *s, int sig)
     if (sig == SIGTRAP && pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
         return rep_clock_trap(s, opcode);
     }
-    if (sig == SIGTRAP && si.si_code == TRAP_HWBKPT_CODE) {
-        return rep_hw_trap(s); /* a data watchpoint (rep_hwbp.c) */
-    }
     if (sig == SIGTRAP && rep_catch_is_trap(s, r.rip)) {
         return rep_catch_trap(s, &r);
     }

@@ -148,6 +148,12 @@ int rep_snapshot(struct rep_session *s)
             return 0; /* already have this moment */
         }
     }
+    if (s->resume_sig) {
+        /* a recorded signal is being delivered (the thread takes it when it resumes; its event
+         * is consumed): a copy would resume without it. The handler's first instruction, just
+         * after, is a moment a snapshot can hold. */
+        return 0;
+    }
     if (pt_clock_watch(&s->clock, &s->mem, NULL) < 0 || rep_catch_remove(s) < 0) {
         return -1;
     }
@@ -211,6 +217,9 @@ int rep_restore(struct rep_session *s, int index)
     s->last_tick = snap->last_tick;
     s->presented = snap->presented;
     s->state = REP_READY;
+    s->restores++;
+    s->failed = 0;
+    s->postmortem_tick = 0;
     s->resume_sig = 0;
     s->stop_tick = 0;
     s->watch_on = 0;
@@ -265,6 +274,15 @@ int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max
         out[n].tick = s->snaps[i].tick;
         out[n].pid = s->snaps[i].pid;
         out[n].pss_kib = snapshot_kib(s->snaps[i].pid);
+    }
+    return n;
+}
+
+int rep_snapshot_ticks(const struct rep_session *s, uint64_t *ticks, int max)
+{
+    int n = 0;
+    for (int i = 0; i < s->nsnaps && n < max; i++) {
+        ticks[n++] = s->snaps[i].tick;
     }
     return n;
 }

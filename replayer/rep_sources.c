@@ -11,6 +11,7 @@
 #include "common/pt_error.h"
 #include "common/pt_pack.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,11 +34,49 @@ static const struct pt_source *recorded(struct rep_session *s, const char *file)
     return pt_sources_find(&s->sources, file);
 }
 
+/* Keep a text read from disk for the rest of the session and hand it out. */
+static int keep_disk_text(struct rep_session *s, struct pt_source *disk, const char **text,
+                          size_t *len)
+{
+    s->disk_texts = realloc(s->disk_texts, (s->ndisk_texts + 1) * sizeof *s->disk_texts);
+    s->disk_texts[s->ndisk_texts++] = disk->text;
+    *text = disk->text;
+    *len = disk->len;
+    disk->text = NULL;
+    return PYI_SRC_TEXT;
+}
+
+/* A file reached through a symlink (a script run through a link, a symlinked package
+ * directory): Python names it by the link, the recorder by the file it resolved to, and pytt
+ * never opens a path through a symlink. So the link is resolved here (realpath opens nothing)
+ * and the file it names is looked up and read. Returns 0 when file is no symlink. */
+static int through_link(struct rep_session *s, const char *file, char *real,
+                        const struct pt_source **src)
+{
+    if (!realpath(file, real) || strcmp(real, file) == 0) {
+        return 0;
+    }
+    *src = recorded(s, real);
+    return 1;
+}
+
 static int provide(void *ctx, const char *file, const char **text, size_t *len, const char **note)
 {
     struct rep_session *s = ctx;
     const struct pt_source *src = recorded(s, file);
     struct pt_source disk;
+    char real[PATH_MAX];
+    if (!src && through_link(s, file, real, &src)) {
+        file = real;
+        if (!src) { /* unknown to the trace: the disk's text, as for any other file */
+            int rc = pt_source_capture(&disk, real, 1) == 0 ? keep_disk_text(s, &disk, text, len)
+                                                            : PYI_SRC_NONE;
+            pt_err_clear();
+            free(disk.path);
+            free(disk.text);
+            return rc;
+        }
+    }
     if (!src) {
         return PYI_SRC_DISK;
     }
@@ -50,11 +89,7 @@ static int provide(void *ctx, const char *file, const char **text, size_t *len, 
         *len = src->len;
         *note = same ? NULL : on_disk ? NOTE_DIFFERS : NOTE_GONE;
     } else if (same) {
-        s->disk_texts = realloc(s->disk_texts, (s->ndisk_texts + 1) * sizeof *s->disk_texts);
-        s->disk_texts[s->ndisk_texts++] = disk.text; /* kept for the session */
-        *text = disk.text;
-        *len = disk.len;
-        disk.text = NULL;
+        keep_disk_text(s, &disk, text, len);
     } else {
         *note = NOTE_UNKNOWN;
         rc = PYI_SRC_NONE;

@@ -18,11 +18,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#define ERESTARTSYS 512
-#define ERESTARTNOINTR 513
-#define ERESTARTNOHAND 514
-#define ERESTART_RESTARTBLOCK 516
-
 static void regs_args(const struct user_regs_struct *r, uint64_t a[6])
 {
     a[0] = r->rdi;
@@ -33,9 +28,11 @@ static void regs_args(const struct user_regs_struct *r, uint64_t a[6])
     a[5] = r->r9;
 }
 
-static const char *ev_type_name(int type)
+/* What the recording has next, for a divergence message (static buffer). */
+static const char *ev_desc(const struct pt_event *ev)
 {
-    switch (type) {
+    static char buf[160];
+    switch (ev->type) {
     case PT_EV_SYSCALL:
         return "a syscall";
     case PT_EV_SIGNAL:
@@ -46,8 +43,22 @@ static const char *ev_type_name(int type)
         return "an rdtsc";
     case PT_EV_END:
         return "the end of the run";
+    case PT_EV_CLOCK:
+        return "the Python clock's installation";
+    case PT_EV_OUTPUT:
+        return "a child process's output";
+    case PT_EV_SWITCH:
+        if (ev->switch_at == PT_SWITCH_ENTRY) {
+            snprintf(buf, sizeof buf, "thread %d entering %s, where the recording switched threads",
+                     (int)ev->switch_from, pt_syscall_name(ev->switch_nr));
+        } else {
+            snprintf(buf, sizeof buf, "a switch from thread %d to thread %d", (int)ev->switch_from,
+                     (int)ev->tid);
+        }
+        return buf;
     }
-    return "an unknown event";
+    snprintf(buf, sizeof buf, "an event of unknown type %d", ev->type);
+    return buf;
 }
 
 static void fmt_call(char *buf, size_t cap, int nr, int nargs, const uint64_t *a)
@@ -69,6 +80,11 @@ int rep_divergence(struct rep_session *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    struct rep_thread *t = s->nthreads > 1 ? rep_thread_cur(s) : NULL;
+    if (t) { /* with several threads, say whose execution went elsewhere */
+        return pt_fail("replay diverged from the recording at event %llu, in thread %d: %s",
+                       (unsigned long long)pt_tracer_pos(&s->tr), (int)t->rec_tid, msg);
+    }
     return pt_fail("replay diverged from the recording at event %llu: %s",
                    (unsigned long long)pt_tracer_pos(&s->tr), msg);
 }
@@ -81,7 +97,7 @@ int rep_next_event(struct rep_session *s, int want, const char *what)
     }
     if (nx->type != want) {
         return rep_divergence(s, "the program made %s, but the recording has %s", what,
-                              ev_type_name(nx->type));
+                              ev_desc(nx));
     }
     s->dropped_signals = 0;
     return pt_tracer_next(&s->tr, &s->ev) == 1 ? 0 : -1;
@@ -98,7 +114,7 @@ static int check_call(struct rep_session *s, int nr, const uint64_t a[6])
     }
     if (nx->type != PT_EV_SYSCALL) {
         return rep_divergence(s, "the program called %s, but the recording has %s", got,
-                              ev_type_name(nx->type));
+                              ev_desc(nx));
     }
     int same = nx->nr == nr;
     for (int i = 0; same && i < nx->nargs; i++) {
@@ -149,10 +165,10 @@ static void restart_fixup(struct rep_session *s, struct user_regs_struct *x)
     if (nx && nx->type == PT_EV_SIGNAL) {
         return; /* the injected signal makes the kernel decide, as it did when recording */
     }
-    if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND) {
+    if (ret == -PT_ERESTARTSYS || ret == -PT_ERESTARTNOINTR || ret == -PT_ERESTARTNOHAND) {
         x->rax = (uint64_t)s->ev.nr;
         x->rip -= 2;
-    } else if (ret == -ERESTART_RESTARTBLOCK) {
+    } else if (ret == -PT_ERESTART_RESTARTBLOCK) {
         x->rax = SYS_restart_syscall;
         x->rip -= 2;
     }
@@ -244,24 +260,30 @@ int rep_syscall_at_entry(struct rep_session *s)
         return -1;
     }
     const struct pt_syscall *sc = pt_syscall(nr);
-    int rc;
+    int rc, ran = 0; /* ran for real: its recorded regions are not written yet */
     if (nr == SYS_exit || nr == SYS_exit_group) {
         return 0; /* runs for real: the next stop is the thread's or the process's end */
     } else if (flags & CLONE_THREAD) {
         rc = rep_clone_thread(s, r, flags);
+        ran = 1;
     } else if (nr == SYS_mmap) {
         rc = rep_mmap(s, r);
+        ran = s->ev.map_kind == PT_MAP_FILE;
     } else if (nr == SYS_mremap) {
         rc = rep_mremap(s, r);
     } else if (sc->mode == PT_SC_EXECUTE) {
         rc = execute(s);
+        ran = 1;
         if (rc == 0 && nr == SYS_sigaltstack) {
             rep_thread_note_altstack(s, a, s->ev.ret);
         }
     } else {
         rc = emulate(s, sc); /* EMULATE rows, and clone/fork/vfork/rseq */
     }
-    if (rc < 0) {
+    /* A call that ran for real carries, as output, what descendants wrote into memory they
+     * share with the program while it ran (recorder/rec_gate.c); its own outputs, which the
+     * kernel has just written again, are the same bytes. */
+    if (rc < 0 || (ran && write_regions(s) < 0)) {
         return -1;
     }
     return s->foreign ? rep_clock_event(s) : rep_after_exit(s);

@@ -59,8 +59,13 @@ struct rep_thread *rep_thread_cur(struct rep_session *s)
 static struct rep_thread *add_thread(struct rep_session *s, pid_t rec_tid, pid_t tid, int state)
 {
     if (s->nthreads == s->threads_cap) {
-        s->threads_cap = s->threads_cap ? 2 * s->threads_cap : 8;
-        s->threads = realloc(s->threads, (size_t)s->threads_cap * sizeof *s->threads);
+        int cap = s->threads_cap ? 2 * s->threads_cap : 8;
+        struct rep_thread *v = realloc(s->threads, (size_t)cap * sizeof *v);
+        if (!v) {
+            abort(); /* out of memory for a few dozen bytes: nothing sensible is left to do */
+        }
+        s->threads = v;
+        s->threads_cap = cap;
     }
     struct rep_thread *t = &s->threads[s->nthreads++];
     memset(t, 0, sizeof *t);
@@ -143,8 +148,8 @@ static int switch_due(struct rep_session *s, const struct pt_event *nx, int at, 
     if (nx->switch_from != c->rec_tid || nx->switch_at != at) {
         return 0;
     }
-    return (at != PT_SWITCH_ENTRY || nx->switch_nr == nr) && (at != PT_SWITCH_TICK ||
-                                                               nx->tick == tick);
+    return (at != PT_SWITCH_ENTRY || nx->switch_nr == nr) &&
+           (at != PT_SWITCH_TICK || nx->tick == tick);
 }
 
 static int take_switch(struct rep_session *s, int at)
@@ -153,6 +158,13 @@ static int take_switch(struct rep_session *s, int at)
     pt_event_init(&ev);
     int rc = pt_tracer_next(&s->tr, &ev) == 1 ? 0 : -1;
     struct rep_thread *c = rep_thread_cur(s), *to = rc == 0 ? rep_thread_by_rec(s, ev.tid) : NULL;
+    const struct pt_event *nx = rc == 0 && !to ? pt_tracer_peek(&s->tr) : NULL;
+    if (nx && nx->type == PT_EV_END) {
+        /* a fatal signal ends the process: the recorder saw one thread go and switched to
+         * another that the kernel was killing too; here that one may be gone already */
+        pt_event_free(&ev);
+        return 0;
+    }
     if (rc == 0 && !to) {
         rc = rep_divergence(s, "the recording switches to thread %d, which does not exist here",
                             (int)ev.tid);
@@ -166,8 +178,10 @@ static int take_switch(struct rep_session *s, int at)
         c->entry_regs = s->entry_regs;
     }
     if (to->state == REP_T_AT_ENTRY) {
-        return rep_divergence(s, "the recording runs thread %d on, but it waits in a syscall "
-                                 "here", (int)to->rec_tid);
+        return rep_divergence(s,
+                              "the recording runs thread %d on, but it waits in a syscall "
+                              "here",
+                              (int)to->rec_tid);
     }
     s->cur = (int)(to - s->threads);
     s->tid = to->tid;
@@ -195,8 +209,9 @@ int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick)
         if (nx->type == PT_EV_SYSCALL && (!c || nx->tid != c->rec_tid)) {
             struct rep_thread *t = rep_thread_by_rec(s, nx->tid);
             if (!t || t->state != REP_T_AT_ENTRY) {
-                return rep_divergence(s, "the recording has a syscall of thread %d return here, "
-                                         "but that thread is not waiting in one",
+                return rep_divergence(s,
+                                      "the recording has a syscall of thread %d return here, "
+                                      "but that thread is not waiting in one",
                                       (int)nx->tid);
             }
             if (complete_foreign(s, t) < 0) {
@@ -205,7 +220,25 @@ int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick)
             continue;
         }
         if (nx->type != PT_EV_SWITCH || !switch_due(s, nx, at, nr, tick)) {
+            if (changed && nx->type == PT_EV_SIGNAL && nx->tick == 0 && c &&
+                nx->tid == c->rec_tid && rep_deliver_logged_signal(s) < 0) {
+                return -1; /* other threads' calls returned between the switch to it and its
+                            * signal: it still takes the signal before it runs on */
+            }
             return changed;
+        }
+        if (c && nx->tid == c->rec_tid) {
+            /* a switch of a thread to itself at its syscall entry: from here on the events of
+             * other threads may carry what descendants wrote into shared memory, so they are
+             * applied only now (recorder/rec_gate.c). The thread goes on into its call. */
+            struct pt_event ev;
+            pt_event_init(&ev);
+            int rc = pt_tracer_next(&s->tr, &ev) == 1 ? 0 : -1;
+            pt_event_free(&ev);
+            if (rc < 0) {
+                return -1;
+            }
+            continue;
         }
         if (c && c->resume_sig == 0) {
             c->resume_sig = s->resume_sig; /* a signal it was about to take waits for it */
@@ -330,6 +363,8 @@ int rep_clone_thread(struct rep_session *s, struct user_regs_struct *r, uint64_t
     }
     struct rep_thread *nt = add_thread(s, rec_tid, tid, REP_T_NEW);
     nt->ctid = clear_tid;
+    nt->born = rep_position(s);
+    rep_thread_seen(s, nt);
     uint32_t id = (uint32_t)rec_tid;
     if ((ptid && pt_mem_write(&s->mem, ptid, &id, 4) < 0) ||
         (ctid && pt_mem_write(&s->mem, ctid, &id, 4) < 0)) {
@@ -373,9 +408,9 @@ int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
         if (im->t.resume_sig || im->t.state == REP_T_NEW) {
             return pt_fail("thread %d is between states", (int)im->t.rec_tid); /* no snapshot */
         }
-        int rc = i == s->cur ? (im->regs = *cur_regs, 0)
-                             : im->t.state == REP_T_AT_ENTRY ? (im->regs = im->t.entry_regs, 0)
-                                                             : pt_getregs(im->t.tid, &im->regs);
+        int rc = i == s->cur                     ? (im->regs = *cur_regs, 0)
+                 : im->t.state == REP_T_AT_ENTRY ? (im->regs = im->t.entry_regs, 0)
+                                                 : pt_getregs(im->t.tid, &im->regs);
         if (rc < 0 || thread_sigmask(s->pid, im->t.tid, &im->sigmask) < 0) {
             return -1;
         }
@@ -433,8 +468,8 @@ static int place_thread(pid_t tid, const struct rep_thread_image *im)
         return -1;
     }
     if (st.kind != PT_STOP_SYSCALL_ENTRY) {
-        return pt_fail("thread %d did not come back to its syscall entry (%s)",
-                       (int)im->t.rec_tid, pt_stop_str(&st));
+        return pt_fail("thread %d did not come back to its syscall entry (%s)", (int)im->t.rec_tid,
+                       pt_stop_str(&st));
     }
     return 0;
 }
@@ -479,7 +514,6 @@ int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_
         struct rep_thread *t = add_thread(s, snap->threads[i].t.rec_tid, 0, 0);
         *t = snap->threads[i].t;
         t->tid = 0;
-        t->hw_gen = 0; /* a new thread: no debug registers yet */
     }
     /* the copy's own thread becomes the first thread; the others are created from it */
     s->threads[lead].tid = copy;
@@ -516,6 +550,7 @@ int rep_select_thread(struct rep_session *s, pid_t rec_tid)
         return pt_fail("no thread %d at this moment", (int)rec_tid);
     }
     s->sel_tid = rec_tid;
+    s->last_stop_tid = rec_tid; /* a stop in another thread then says so */
     return 0;
 }
 

@@ -60,6 +60,16 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos); /* first line of 
 int rep_step(struct rep_session *s, struct pyi_pos *pos);      /* next 'line' event, any frame */
 int rep_next(struct rep_session *s, struct pyi_pos *pos);      /* ... in this frame or a caller */
 int rep_finish(struct rep_session *s, struct pyi_pos *pos);    /* back in the caller */
+/* until LINE (pdb's `until lineno`, gdb's `until LOCATION`): run to the first 'line' event of
+ * a line >= line in the selected frame (pyi_frame_selected: frame 0 unless `up` moved it)
+ * (*reached = 1), or until that frame returns (stop in its caller) or a breakpoint is hit
+ * (*reached = 0). Fails, without running, if line is not after
+ * the current one or the function has no code from line on. */
+int rep_until_line(struct rep_session *s, int line, struct pyi_pos *pos, int *reached);
+/* After Ctrl-C interrupted a forward run: make where it got to the visible stop (on to the next
+ * bytecode instruction if it stopped between two), exactly what rep_goto to that tick shows. 1
+ * at a stop, 0 if the replay ended. */
+int rep_stop_here(struct rep_session *s, struct pyi_pos *pos);
 /* Right after `finish` (while the replay is still at that stop): the value the function returned
  * (gdb's "Value returned"). 1 with *obj and the function's name, 0 when there is none here (*why
  * says why), -1 on error. Evaluations then also see it as __return__, as in pdb. */
@@ -68,6 +78,9 @@ int rep_return_value(struct rep_session *s, uint64_t *obj, const char **func, co
 int rep_stopped_at_breakpoint(const struct rep_session *s);
 /* Where the replay is stopped (at a bytecode instruction). */
 int rep_here(struct rep_session *s, struct pyi_pos *pos);
+/* Where the selected thread is (`thread N`): rep_here when it is the one that runs, else where
+ * its innermost frame waits. Motions that follow a thread start from here. */
+int rep_here_selected(struct rep_session *s, struct pyi_pos *pos);
 
 /* ---- threads (rep_thread.c) ---- */
 /* The thread motions follow (step, next, finish and their reverse twins stop in it): its
@@ -80,6 +93,14 @@ pid_t rep_selected_thread(const struct rep_session *s);
 pid_t rep_stop_thread(struct rep_session *s, int *switched);
 /* Recorded ids of the process's threads now (at most max); their number. */
 int rep_thread_ids(const struct rep_session *s, pid_t *out, int max);
+/* gdb's thread numbers (rep_threadnum.c): 1 is the first thread, then 2, 3, ... in the order
+ * the recording created them, never reused. The number of the thread alive now with that
+ * recorded id (0: none); and the recorded id of thread n if it is alive now (else -1, saying
+ * whether it does not exist yet or has ended). */
+int rep_thread_number(const struct rep_session *s, pid_t rec_tid);
+int rep_thread_of_number(const struct rep_session *s, int n, pid_t *rec_tid);
+/* How many threads the replay has created so far, the first one included. */
+int rep_thread_count(const struct rep_session *s);
 
 /* ---- breakpoints (rep_break.c) ---- */
 #define REP_BP_ADDRS 16
@@ -90,20 +111,43 @@ struct rep_bp {
     int line;
     char func[256];               /* FUNCTION breakpoints */
     char cond[512];               /* "" for none */
+    int thread;                   /* stop only in this thread (its number), 0: any */
     uint64_t addrs[REP_BP_ADDRS]; /* bytecode addresses; none yet: pending */
     uint64_t codes[REP_BP_ADDRS]; /* the code object of each */
     int naddrs;
     /* the condition lowered for checking inside the tracee at each address (rep_break.c) */
     struct pt_cond conds[REP_BP_ADDRS];
     char lowered_for[512];
+    int pending_why; /* REP_PENDING_*: why it is pending, when it was set */
+    char near[1024]; /* NO_LINE: the loaded file; LATER: FILE:LINE of that code; NO_FILE,
+                      * NO_FUNCTION: the closest loaded name ("" if none is close) */
+};
+enum {
+    REP_PENDING_NONE,
+    REP_PENDING_NO_FILE,     /* no code of a file of that name is loaded yet */
+    REP_PENDING_NO_LINE,     /* the file is loaded, but no code of that line exists yet */
+    REP_PENDING_NO_FUNCTION, /* nothing of that name is loaded yet */
+    REP_PENDING_LATER,       /* code of that name is loaded but not defined (bound) yet */
 };
 /* Add a breakpoint: spec is FILE:LINE, LINE (current file) or FUNCTION (a name, or a dotted
  * attribute path, in the current frame's scope); cond may be NULL. */
 int rep_break_add(struct rep_session *s, const char *spec, const char *cond, int temporary,
                   const struct rep_bp **bp);
 int rep_break_delete(struct rep_session *s, int id); /* id 0: all */
+/* Breakpoints whose location is FILE:LINE (LINE in the current file) or FUNCTION: their ids in
+ * ids (at most max); returns how many. */
+int rep_break_find(struct rep_session *s, const char *spec, int *ids, int max);
+/* ---- loaded code by name (rep_locations.c) ---- */
+/* Sorted, unique names a breakpoint location can use now: loaded files (full path and base
+ * name) and functions (qualified names). Free with rep_free_strings. */
+int rep_break_candidates(struct rep_session *s, char ***out, size_t *n);
+void rep_free_strings(char **v, size_t n);
 int rep_break_enable(struct rep_session *s, int id, int on);
+/* `break LOC thread N`: breakpoint id stops only in thread number n (0: any thread). */
+int rep_break_thread(struct rep_session *s, int id, int n);
 const struct rep_bp *rep_breakpoints(const struct rep_session *s, int *n);
+/* Is breakpoint bp at line `line` of file `file` (a code object's co_filename)? */
+int rep_break_at(const struct rep_bp *bp, const char *file, int line);
 /* `catch raise [NAME]`: stop where an exception (of that name, or any) is raised. */
 int rep_catch_add(struct rep_session *s, const char *exception, const struct rep_bp **bp);
 /* The exception that made the last motion stop at a catchpoint ("" if none). */
@@ -116,10 +160,28 @@ int rep_break_condition(struct rep_session *s, uint64_t frame, const char *cond,
 /* Run to the next breakpoint hit (1, *bp_id set) or the end (0). */
 int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id);
 
-/* ---- reverse execution (rep_snap.c, rep_reverse.c) ---- */
-/* Called while a backward search replays snapshot intervals: ticks [from, to) of the run. */
-void rep_set_progress(struct rep_session *s, void (*fn)(void *ctx, uint64_t from, uint64_t to),
+/* ---- progress of long motions ---- */
+struct rep_progress {
+    int backward; /* 1: a backward search replays the snapshot interval [from, to) */
+    uint64_t from, to;
+    uint64_t now; /* forward: the tick reached; to = the recording's last tick */
+};
+/* fn is called while a backward search replays each snapshot interval (after the first), and
+ * while a forward run that has lasted a second goes on (every second). */
+void rep_set_progress(struct rep_session *s, void (*fn)(void *ctx, const struct rep_progress *p),
                       void *ctx);
+/* A new motion starts: forward progress is reported once it has run for a second. */
+void rep_progress_restart(struct rep_session *s);
+/* The replay stopped with an error (a divergence, a failure to run the tracee): the message,
+ * or NULL. The state is then REP_FINISHED without being the end of the recording. */
+const char *rep_failure(const struct rep_session *s);
+/* What the session has done so far: ticks replayed forward, snapshots restored (the work a
+ * motion cost, for `maint stats` and tests). */
+void rep_stats(const struct rep_session *s, uint64_t *ticks_run, uint64_t *restores);
+/* The recording's last Python tick (0 if it has none). */
+uint64_t rep_last_tick(const struct rep_session *s);
+
+/* ---- reverse execution (rep_snap.c, rep_reverse.c) ---- */
 /* Take snapshots automatically while running forward (the shell does; autopilot does not),
  * and one now. */
 int rep_enable_snapshots(struct rep_session *s);
@@ -136,12 +198,34 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
 int rep_goto(struct rep_session *s, uint64_t t, struct pyi_pos *pos);
 int rep_goto_start(struct rep_session *s, struct pyi_pos *pos);
 int rep_goto_end(struct rep_session *s, struct pyi_pos *pos); /* the last Python moment */
+/* Post mortem: the program ended with an uncaught exception: go to where it was raised, in the
+ * innermost frame of its traceback (its name in name), and return 2; 1 at the end if there was
+ * none (0 if the recording has no Python moment at all). `catch raise` + reverse-continue from
+ * there reports that raise (the program is shown after it), then earlier ones. */
+int rep_goto_uncaught(struct rep_session *s, struct pyi_pos *pos, char *name, size_t cap);
 struct rep_snapinfo {
     uint64_t tick;
     pid_t pid;
     long pss_kib; /* proportional set size: what it holds that nothing else does (-1: unknown) */
 };
 int rep_snapshots(const struct rep_session *s, struct rep_snapinfo *out, int max);
+/* Just their ticks (rep_snapshots also measures each one's memory). */
+int rep_snapshot_ticks(const struct rep_session *s, uint64_t *ticks, int max);
+
+/* ---- the program's output (rep_output.c) ---- */
+/* Output is shown once: what a motion re-executes (going back, then forward again over a part
+ * already run) is not written again; output beyond the furthest point reached is. on = 1 writes
+ * it every time it is re-executed, as rr does. */
+void rep_set_reprint(struct rep_session *s, int on);
+int rep_reprint(const struct rep_session *s);
+/* Send the program's output to fn instead of the descriptors of rep_options (NULL: back to
+ * them). kind 1 = stdout, 2 = stderr; event = rep_position() when it was written. */
+void rep_set_output_hook(struct rep_session *s,
+                         int (*fn)(void *ctx, int kind, const void *buf, size_t n, uint64_t event),
+                         void *ctx);
+/* Write to the descriptors of rep_options (what happens without a hook; a hook may pass bytes
+ * on). */
+int rep_write_output(struct rep_session *s, int kind, const void *buf, size_t n);
 
 /* ---- evaluating Python at the current moment (rep_eval.c) ------------------------------------
  * Expressions and statements run with the replayed program's own interpreter, in a throwaway

@@ -68,6 +68,9 @@ def need_python(python):
         sys.exit(SKIP)
 
 
+SANITIZER = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error: ")
+
+
 def run(cmd, timeout, stdout_path=None):
     """Run cmd in its own session; returns (status, stdout, stderr, seconds). Status 'timeout'
     if it had to be killed."""
@@ -90,6 +93,9 @@ def run(cmd, timeout, stdout_path=None):
         if stdout_path:
             out.close()
     dec = (lambda b: b.decode("utf-8", "replace") if b else "")
+    if status == 99 or SANITIZER.search(dec(e)):  # the sanitized pass (test.sh): any report fails
+        raise SystemExit(f"FAIL: a sanitizer report (status {status}) from {' '.join(map(str, cmd))}"
+                         f"\n{dec(e)[-3000:]}")
     return status, dec(o), dec(e), time.monotonic() - t0
 
 

@@ -1,12 +1,16 @@
-"""Ctrl-C during long motions (tests/nav/oracle/long_loop.py, a loop of about 3 s), driving an
-interactive `pytt replay` through pipes and sending SIGINT to pytt's process group, as a
-terminal does:
-  - `continue` with no breakpoint, interrupted after it has run a while, prints "Interrupted.",
-    goes back to the tick where it started, and the shell goes on reading commands;
+"""Ctrl-C during long motions, and long forward motions (tests/nav/oracle/long_loop.py, a loop
+of about 3 s), driving an interactive `pytt replay` through pipes and sending SIGINT to pytt's
+process group, as a terminal does:
+  - `continue` with no breakpoint prints its progress ("running forward: tick N of M"), and,
+    interrupted after it has run a while, prints "Interrupted." and stops where it got to: the
+    stop it shows, `bt` and `locals` there equal what `goto` to that tick shows in a fresh
+    replay; the shell goes on reading commands;
   - `reverse-continue` from the end to a breakpoint hit only at the start, interrupted at its
     first progress line ("searching back"), comes back to the end tick;
   - after both, `continue` runs to the end: the program's exit and the final tick equal those of
     an uninterrupted replay (interrupting changed nothing);
+  - forward motions start from a snapshot ahead: after `goto end` and `goto start`, `goto end`
+    and `continue` restore one and replay at most one snapshot interval (`maint stats`);
   - on a terminal (a pty, readline at the prompt): Ctrl-C typed at the prompt drops the line
     being typed and prompts again, Ctrl-C during `continue` interrupts it as above, and `quit`
     then exits with status 0."""
@@ -97,6 +101,47 @@ def check(cond, what, sh):
     return cond
 
 
+STOP_LINES = re.compile(r"^(> .*\(\d+\).*\(\)|-> .*)$")
+
+
+def interrupted_stop(sh, what):
+    """After SIGINT during a forward motion: "Interrupted.", then the stop where it got to (two
+    lines), then `when`, `bt` and `locals` there. Returns (tick, [lines shown]) or None."""
+    if not check(sh.wait_for(sh.out, re.compile(r"^Interrupted\.$"), timeout=30) is not None,
+                 f"{what}: no 'Interrupted.'", sh):
+        return None
+    stop = [m.group(0) for m in (sh.wait_for(sh.out, STOP_LINES, timeout=30) for _ in range(2))
+            if m]
+    tick = sh.when()
+    shown = inspect(sh)
+    if not check(len(stop) == 2 and tick is not None and shown,
+                 f"{what}: no stop shown after the interrupt", sh):
+        return None
+    return tick, stop + shown
+
+
+def inspect(sh):
+    """bt and locals at the current stop, up to a marker."""
+    sh.send("bt")
+    sh.send("locals")
+    sh.send("help quit")
+    lines = []
+    while True:
+        m = sh.wait_for(sh.out, re.compile(r".*"), timeout=30)
+        if m is None or m.group(0).startswith("quit (q, exit)"):
+            return lines
+        lines.append(m.group(0))
+
+
+def goto_shows(pytt, trace, tick):
+    """What a fresh replay shows at `goto TICK` (the stop, bt, locals)."""
+    status, out, err, _ = navlib.replay(pytt, trace, [f"goto {navlib.tick_str(tick)}", "bt",
+                                                      "locals"])
+    lines = out.splitlines()
+    start = next((i for i, l in enumerate(lines) if l.startswith("> ")), None)
+    return lines[2:] if start is not None and status == 0 else [f"(exit {status}) {err}"]
+
+
 def interrupted_back_at(sh, tick, what):
     """After SIGINT: "Interrupted." then "Back at tick TICK." and `when` says TICK."""
     ok = check(sh.wait_for(sh.out, re.compile(r"^Interrupted\.$"), timeout=30) is not None,
@@ -161,8 +206,7 @@ def tty_session(pytt, trace, start):
     time.sleep(0.5)
     t.send("\x03")
     ok = ok and t.expect(r"Interrupted\.") is not None
-    m = t.expect(rf"Back at tick {navlib.TICK}\.")
-    ok = ok and m is not None and navlib.tick(m.group(1)) == start
+    ok = ok and t.expect(r"> .*long_loop.py\(\d+\)\w+\(\)") is not None  # stopped there
     ok = ok and t.expect(r"\(pytt\) ") is not None
     t.send("quit\n")
     status = t.close()
@@ -186,7 +230,7 @@ def main():
         end_tick = navlib.tick(ends[-1].group(1))
         sh = Shell(args.pytt, trace)
         try:
-            ok = run_session(sh, end_tick)
+            ok = run_session(sh, end_tick, args.pytt, trace)
         finally:
             sh.close()
         starts = [m for m in map(navlib.WHEN.match, sh.seen) if m]
@@ -195,14 +239,23 @@ def main():
     return 0 if ok else 1
 
 
-def run_session(sh, end_tick):
+def run_session(sh, end_tick, pytt, trace):
     start = sh.when()
     if not check(start is not None, "no `when` answer at the start", sh):
         return False
     sh.send("continue")
-    time.sleep(0.5)
+    progress = re.compile(rf"^running forward: tick {navlib.TICK} of {navlib.TICK}")
+    ok = check(sh.wait_for(sh.err, progress) is not None,
+               "continue printed no progress", sh)
     sh.interrupt()
-    ok = interrupted_back_at(sh, start, "continue")
+    got = interrupted_stop(sh, "continue")
+    ok = got is not None and ok
+    if got:
+        tick, shown = got
+        want = goto_shows(pytt, trace, tick)
+        ok = check(shown == want,
+                   f"the stop after Ctrl-C at tick {tick} is not what goto {tick} shows:\n"
+                   f"after Ctrl-C: {shown}\ngoto: {want}", sh) and ok
     sh.send("goto end")
     ok = check(sh.when() == end_tick, f"goto end did not reach tick {end_tick}", sh) and ok
     sh.send("break first_call")
@@ -220,9 +273,37 @@ def run_session(sh, end_tick):
     # the end of the recording is named by its last counted dispatch (k is not kept by a plain
     # run), the last Python moment (goto end) by the exact tick: the same counted dispatch
     final = sh.when()
-    return check(final is not None and navlib.counted(final) == navlib.counted(end_tick),
-                 f"the final tick {final} is not in counted dispatch {navlib.counted(end_tick)}",
-                 sh) and ok
+    ok = check(final is not None and navlib.counted(final) == navlib.counted(end_tick),
+               f"the final tick {final} is not in counted dispatch {navlib.counted(end_tick)}",
+               sh) and ok
+    return skips_ahead(sh, end_tick) and ok
+
+
+STATS = re.compile(r"^ticks replayed: (\d+), snapshots restored: (\d+)$")
+
+
+def stats(sh):
+    sh.send("maint stats")
+    m = sh.wait_for(sh.out, STATS)
+    return (int(m.group(1)), int(m.group(2))) if m else (None, None)
+
+
+def skips_ahead(sh, end_tick):
+    """goto end and continue from the start restore a snapshot near the end instead of replaying
+    the whole run again: at most one snapshot interval (2^22 counted dispatches) plus the 64 goto
+    stops short to leave a snapshot."""
+    ok = True
+    for motion in ("goto end", "continue"):
+        sh.send("goto start")
+        before, restores = stats(sh)
+        sh.send(motion)
+        after, restores_after = stats(sh)
+        ran = after - before if after is not None and before is not None else None
+        ok = check(ran is not None and ran <= (1 << 22) + 128 and restores_after > restores,
+                   f"`{motion}` from the start replayed {ran} ticks of {end_tick} "
+                   f"(restores {restores} -> {restores_after}): it should start from a "
+                   "snapshot ahead", sh) and ok
+    return ok
 
 
 if __name__ == "__main__":

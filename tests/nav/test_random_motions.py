@@ -23,7 +23,7 @@ MOTIONS = ["step", "next", "finish", "continue", "until", "reverse-step", "rever
            "catch raise ValueError"]
 NOISE = ("Breakpoint ", "Temporary", "Catchpoint", "Exception raised", "Deleted",
          "No breakpoint", "At the start", "The program", "Run till", "Value returned",
-         "No earlier", "error")
+         "No earlier", "error", "No file named", "No function named")
 
 
 def session(pytt, trace, cmds):

@@ -2,7 +2,8 @@
   - reverse-finish from inside helper() lands in loop() on the call's line;
   - reverse-continue walks back through a breakpoint's hits, with `locals` at each equal to
     what the forward continue showed at the same hit (in reverse order);
-  - with --end (the program died of ZeroDivisionError) the replayed traceback is shown, and
+  - with --end (the program died of ZeroDivisionError) the replayed traceback is shown, the
+    shell opens at the raise in the innermost frame (post mortem), and
     `catch raise` + reverse-continue stops on the raising line with that frame's locals;
   - forwards, `catch raise` + continue stops there too; `info catch` lists the catchpoint,
     `delete` removes it and continue then reaches the end;
@@ -96,12 +97,22 @@ def main():
                                         "locals"], extra=["--end"])
         b = blocks(out)
         raise_line = line_of("q = a // b")
-        stop = next((s for s in b if s[0][1] == raise_line), None)
+        stop = next((s for s in reversed(b) if s[0][1] == raise_line), None)
         ok &= check(stop is not None and stop[0][2] == "divide" and
                     "a = 12" in stop[1] and "b = 0" in stop[1] and
                     "Exception raised: ZeroDivisionError" in out,
                     f"catch raise + rc after --end should stop at {PROG}:{raise_line} with "
                     "a = 12, b = 0", out)
+
+        # --end opens post mortem: at the raise, in the innermost frame of the traceback (not in
+        # the traceback printer's <frozen codecs>), with that frame's locals
+        out = replay(args.pytt, trace, ["bt", "locals"], extra=["--end"])
+        b = blocks(out)
+        ok &= check(len(b) == 1 and b[0][0] == (PROG, raise_line, "divide") and
+                    "a = 12" in b[0][1] and "b = 0" in b[0][1] and "<frozen" not in out and
+                    "Post mortem: the uncaught ZeroDivisionError was raised here" in out,
+                    f"--end should open at {PROG}:{raise_line} in divide (the raise), bt and "
+                    "locals there", out)
 
         # --end shows the program's uncaught traceback (its own stderr, replayed) before the
         # shell opens at the last moment
