@@ -332,6 +332,8 @@ struct pyi_sym_spec {
     bool deref; /* the symbol is a pointer variable: take the address it holds */
 };
 
+#define PYI_CO_OPTIMIZED 0x1 /* co_flags: a function's code (fast locals) */
+
 /* ---- code objects --------------------------------------------------------------------------- */
 struct pyi_code {
     pt_addr addr;
