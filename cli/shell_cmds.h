@@ -103,6 +103,7 @@ void shell_print_caught(struct cli_shell *sh);
 int shell_cmd_watch(struct cli_shell *sh, const char *args);
 int shell_cmd_last(struct cli_shell *sh, const char *args);
 int shell_cmd_history(struct cli_shell *sh, const char *args);
+int shell_cmd_trace(struct cli_shell *sh, const char *args);
 int shell_cmd_info_watchpoints(struct cli_shell *sh);
 void shell_print_change(struct cli_shell *sh);
 

@@ -72,6 +72,15 @@ static const struct shell_cmd commands[] = {
      "thread, the line and function that changed it and the new value. --limit N stops after "
      "N rows. The replay stays where it was; Ctrl-C stops the pass.",
      SH_ARG_EXPR, NULL},
+    {"trace", "", SH_BACKWARD, shell_cmd_trace,
+     "values at every execution of a line, or every call, in the whole recording", G_TIME,
+     "trace FILE:LINE|LINE EXPR[, EXPR...] [> FILE] | trace FUNCTION [> FILE]",
+     "The print statement added after the fact: one pass over the recording from the main "
+     "script's first line, a row per hit (tick, thread, line, function, values, evaluated as "
+     "print does), without stopping. trace FUNCTION shows every call with its arguments. > FILE "
+     "writes the rows to FILE. Breakpoints and watchpoints are set aside meanwhile; the replay "
+     "stays where it was; Ctrl-C stops the pass.",
+     SH_ARG_LOCATION, NULL},
     {"when", "", 0, shell_cmd_when, "the current moment: Python tick and event number", G_TIME,
      "when", NULL, 0, NULL},
     {"jump", "j", 0, shell_cmd_jump, "(pdb) refused: a recording cannot change", G_TIME,

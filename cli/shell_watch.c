@@ -3,7 +3,8 @@
  * then stop where its value changes, with gdb's "Old value = / New value =" and the line and
  * thread that changed it), `info watchpoints`, `last EXPR` (back to the previous change, `last
  * -f` forward to the next one; an empty line repeats it, walking through every earlier change)
- * and `history EXPR [--limit N]` (every change as a table; `goto TICK` goes to a row). The
+ * and `history EXPR [--limit N]` (every change as a table; `goto TICK` goes to a row), and
+ * `trace FILE:LINE EXPR, ...` / `trace FUNCTION` (every hit with values, `> FILE`). The
  * engine is replayer/rep_watch.c; this file only parses and prints.
  */
 #include "shell_cmds.h"
@@ -12,6 +13,7 @@
 #include "common/pt_error.h"
 #include "pyintrospect/pyintrospect.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,5 +218,105 @@ int shell_cmd_history(struct cli_shell *sh, const char *args)
                 first ? first : "?");
     }
     free(first);
+    return 0;
+}
+
+struct trace_ctx {
+    FILE *out;
+    size_t n;
+};
+
+static int trace_row(void *vctx, const struct rep_trace_hit *hit)
+{
+    struct trace_ctx *t = vctx;
+    char tick[PT_TICK_STRLEN];
+    fprintf(t->out, "%-14s thread %-3d line %-5d %s:", pt_tick_str(hit->tick, tick), hit->thread,
+            hit->line, hit->func);
+    for (size_t i = 0; i < hit->nvalues; i++) {
+        fprintf(t->out, "%s %s", i ? "," : "", hit->values[i] ? hit->values[i] : "?");
+    }
+    fputc('\n', t->out);
+    t->n++;
+    return 0;
+}
+
+/* Split "A, B, C" at the top-level commas (not inside brackets or strings). */
+static size_t split_exprs(char *s, const char **out, size_t max)
+{
+    size_t n = 0;
+    int depth = 0;
+    char quote = 0;
+    char *start = s;
+    for (char *p = s;; p++) {
+        if (quote) {
+            if (*p == '\\' && p[1]) {
+                p++;
+            } else if (*p == quote) {
+                quote = 0;
+            }
+            continue;
+        }
+        if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (strchr("([{", *p) && *p) {
+            depth++;
+        } else if (strchr(")]}", *p) && *p) {
+            depth--;
+        } else if ((*p == ',' && depth == 0) || !*p) {
+            int end = !*p;
+            *p = '\0';
+            start += strspn(start, " ");
+            if (*start && n < max) {
+                out[n++] = start;
+            }
+            start = p + 1;
+            if (end) {
+                return n;
+            }
+        }
+    }
+}
+
+int shell_cmd_trace(struct cli_shell *sh, const char *args)
+{
+    char line[4096], *redirect, *exprs_text;
+    const char *exprs[32];
+    snprintf(line, sizeof line, "%s", args);
+    redirect = strrchr(line, '>');
+    if (redirect && redirect > line && redirect[-1] == ' ') {
+        *redirect++ = '\0';
+        redirect += strspn(redirect, " ");
+    } else {
+        redirect = NULL;
+    }
+    size_t len = strcspn(line, " ");
+    exprs_text = line[len] ? line + len + 1 : line + len;
+    line[len] = '\0';
+    if (!line[0] || (redirect && !*redirect)) {
+        fprintf(sh->out, "usage: trace FILE:LINE|LINE EXPR[, EXPR...] [> FILE] | trace FUNCTION "
+                         "[> FILE]\n");
+        return -1;
+    }
+    if (sh->unusable || rep_state(sh->rep) != REP_READY) {
+        return shell_not_stopped(sh) ? -1 : 0;
+    }
+    size_t n = split_exprs(exprs_text, exprs, 32);
+    struct trace_ctx t = {sh->out, 0};
+    if (redirect && !(t.out = fopen(redirect, "w"))) {
+        fprintf(sh->out, "trace: cannot write %s: %s\n", redirect, strerror(errno));
+        return -1;
+    }
+    size_t hits = 0;
+    int r = rep_trace(sh->rep, line, exprs, n, trace_row, &t, &hits);
+    shell_progress_clear(sh);
+    if (redirect && fclose(t.out) != 0 && r == 0) {
+        fprintf(sh->out, "trace: writing %s failed: %s\n", redirect, strerror(errno));
+        r = -1;
+    }
+    if (r < 0) {
+        return shell_error(sh, "trace");
+    }
+    fprintf(sh->out, "%zu hit%s of %s%s%s.\n", hits, hits == 1 ? "" : "s", line,
+            redirect ? ", written to " : "", redirect ? redirect : "");
     return 0;
 }

@@ -154,6 +154,26 @@ static int resolve_key(struct pyi_session *s, const char *src, size_t len, struc
     return rc == PYI_EVAL_OK ? 0 : -1;
 }
 
+/* A path whose first name is not a local of the selected frame: read from its module's dict
+ * at every read (struct pyi_loc). */
+static int global_root(struct pyi_session *s, const char *expr, const char *prefix,
+                       struct pyi_loc *out)
+{
+    const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
+    struct pyi_code *c;
+    if (!r || pyi_code_get(s, r->code, &c) != 0) {
+        return -1;
+    }
+    snprintf(out->root, sizeof out->root, "%.*s", (int)(ident_end(expr) - expr), expr);
+    if (is_local_name(c, out->root) || !r->globals) {
+        out->root[0] = '\0';
+        return 0;
+    }
+    out->rootdict = r->globals;
+    snprintf(out->prefix, sizeof out->prefix, "%s", prefix);
+    return 0;
+}
+
 int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out)
 {
     const char *last = NULL, *end = NULL;
@@ -173,15 +193,16 @@ int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out
     int rc = pyi_eval_bound(s, 0, prefix, NULL, 0, &out->obj, &text);
     if (rc != PYI_EVAL_OK || !out->obj) {
         if (rc >= 0) {
-            pt_fail("cannot watch `%s`: `%s` %s", expr, prefix,
+            pt_fail("cannot watch `%s`: `%s` %s%s%s", expr, prefix,
                     rc == PYI_EVAL_OK ? "is a value pytt computed, not an object of the program"
-                                      : text);
+                                      : "cannot be read from memory here (",
+                    rc == PYI_EVAL_OK ? "" : text, rc == PYI_EVAL_OK ? "" : ")");
         }
         free(text);
         return -1;
     }
     free(text);
-    if (pyi_obj_type(s, out->obj, &out->type) != 0) {
+    if (pyi_obj_type(s, out->obj, &out->type) != 0 || global_root(s, expr, prefix, out) < 0) {
         return -1;
     }
     if (*last == '.') {
@@ -194,7 +215,7 @@ int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out
         }
     }
     rc = pyi_loc_read(s, out, 0, &text);
-    if (rc == 0 && text[0] != '<') { /* not an absent note: reading it needs code */
+    if (rc == 0 && strncmp(text, "<needs the interpreter", 22) == 0) {
         pt_fail("cannot watch `%s`: reading it needs the interpreter (%s); watch what it is "
                 "computed from instead",
                 expr, text);
@@ -232,15 +253,48 @@ static int read_local(struct pyi_session *s, const struct pyi_loc *loc, pt_addr 
     return 0;
 }
 
+/* The object a global path's prefix names now (0 and 2 with a note in *why when none). */
+static int path_object(struct pyi_session *s, const struct pyi_loc *loc, pt_addr *obj, char **why)
+{
+    pt_addr root = 0;
+    char *text = NULL;
+    if (pyi_dict_get_str(s, loc->rootdict, loc->root, &root) != 0) {
+        return -1;
+    }
+    if (!root) {
+        *why = strdup("<not defined>");
+        return 2;
+    }
+    struct pyi_bind b = {loc->root, root};
+    int rc = pyi_eval_bound(s, PYI_NO_FRAME, loc->prefix, &b, 1, obj, &text);
+    if (rc < 0) {
+        free(text);
+        return -1;
+    }
+    if (rc != PYI_EVAL_OK || !*obj) {
+        const char *note = rc == PYI_EVAL_OK ? NULL : absent_note(text);
+        *why = strdup(note ? note : "<no object>");
+        free(text);
+        return 2;
+    }
+    free(text);
+    return 0;
+}
+
 /* The object the place holds (0 with *note when none; *note "" when reading needs code and
  * *why says why). */
 static int read_place(struct pyi_session *s, const struct pyi_loc *loc, pt_addr frame,
                       pt_addr *value, char **why)
 {
-    pt_addr type = 0;
+    pt_addr type = 0, obj = loc->obj;
     *why = NULL;
     *value = 0;
-    if (loc->obj && (pyi_obj_type(s, loc->obj, &type) != 0 || type != loc->type)) {
+    if (loc->rootdict && (loc->kind == PYI_LOC_ATTR || loc->kind == PYI_LOC_ITEM)) {
+        int rc = path_object(s, loc, &obj, why);
+        if (rc != 0) {
+            return rc;
+        }
+    } else if (obj && (pyi_obj_type(s, obj, &type) != 0 || type != loc->type)) {
         pt_err_clear(); /* before the object exists, or after it is freed */
         *why = strdup("<no object>");
         return 2;
@@ -255,7 +309,7 @@ static int read_place(struct pyi_session *s, const struct pyi_loc *loc, pt_addr 
         break;
     }
     char expr[600];
-    struct pyi_bind b[2] = {{"__pytt_obj", loc->obj}, {"__pytt_key", loc->key}};
+    struct pyi_bind b[2] = {{"__pytt_obj", obj}, {"__pytt_key", loc->key}};
     if (loc->kind == PYI_LOC_ATTR) {
         snprintf(expr, sizeof expr, "__pytt_obj.%s", loc->name);
     } else {
@@ -292,7 +346,9 @@ int pyi_loc_read(struct pyi_session *s, const struct pyi_loc *loc, pt_addr frame
         const char *note = loc->kind == PYI_LOC_LOCAL    ? "<unbound>"
                            : loc->kind == PYI_LOC_GLOBAL ? "<not defined>"
                                                          : absent_note(why);
-        *text = strdup(note ? note : why ? why : "?");
+        if (note || asprintf(text, "<needs the interpreter: %s>", why ? why : "?") < 0) {
+            *text = strdup(note ? note : "<needs the interpreter>");
+        }
         free(why);
         return *text ? 0 : pt_fail("out of memory");
     }

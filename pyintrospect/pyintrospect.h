@@ -299,6 +299,14 @@ struct pyi_loc {
     char name[256];    /* LOCAL, GLOBAL, ATTR */
     char keytext[256]; /* ITEM with a literal key (an int or str pytt computed) */
     char func[256];    /* LOCAL: the function's qualified name, for messages */
+    /* ATTR, ITEM named through a global (NAME.attr where NAME is not a local): the path is
+     * evaluated again at every read from module dict rootdict's entry root (gdb's rule for an
+     * expression: `lst[1]` follows `lst` when it is rebound, and before `lst` exists it is
+     * <not defined>); prefix is the expression before the last accessor. Through a local, the
+     * object it names when set is followed (obj). */
+    pt_addr rootdict;
+    char root[256];
+    char prefix[512];
 };
 /* Resolve expr (NAME, NAME.attr..., NAME[key]...) in the selected frame. Fails with what was
  * wrong: an expression that is not a name followed by .attr / [key], a prefix that cannot be

@@ -319,6 +319,10 @@ static struct rep_bp *bp_by_id(struct rep_session *s, int id)
 
 int rep_break_enable(struct rep_session *s, int id, int on)
 {
+    if (rep_watch_enable(s, id, on) == 0) {
+        return 0;
+    }
+    pt_err_clear();
     struct rep_bp *bp = bp_by_id(s, id);
     if (bp) {
         bp->enabled = on;

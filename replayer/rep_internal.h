@@ -155,6 +155,9 @@ struct rep_session {
     struct rep_watchpt wps[REP_MAX_WATCH]; /* watchpoints (rep_watch.c), ids from last_bp_id */
     int nwps;
     struct rep_change change; /* the change the last continue/reverse-continue stopped at */
+    uint64_t last_landed;     /* where the last `last` stopped, its expression and place */
+    char last_expr[512];
+    struct pyi_loc last_loc;
     uint64_t out_shown; /* the furthest event whose output was shown (rep_output.c) */
     int reprint;        /* show output again when re-executed (rr's behaviour) */
     int (*out_hook)(void *ctx, int kind, const void *buf, size_t n, uint64_t event);

@@ -156,6 +156,26 @@ static void note_change(struct rep_change *ch, size_t i, uint64_t tick, const st
     ch->new_value = new;
 }
 
+/* A place that holds nothing (pyi_loc_read's notes): going from one such state to another
+ * (no object yet, then an object without the attribute yet) is not a change of value. */
+static int is_absent(const char *v)
+{
+    static const char *const notes[] = {"<unbound>",   "<not defined>",       "<no object>",
+                                        "<not set>",   "<no such attribute>", "<no such key>",
+                                        "<index out of range>"};
+    for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++) {
+        if (strcmp(v, notes[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int differs(const char *old, const char *new)
+{
+    return strcmp(old, new) != 0 && !(is_absent(old) && is_absent(new));
+}
+
 /* Read every place at the current dispatch; the first that changed fills ch (1). */
 static int scan_check(struct rep_session *s, struct wscan *sc, struct rep_change *ch)
 {
@@ -172,7 +192,7 @@ static int scan_check(struct rep_session *s, struct wscan *sc, struct rep_change
         struct wfollow *f = &sc->f[i];
         if (f->loc->kind != PYI_LOC_LOCAL) {
             char *v = read_value(s, f->loc, 0);
-            if (!changed && strcmp(v, f->value) != 0) {
+            if (!changed && differs(f->value, v)) {
                 note_change(ch, i, tick, &sc->prev, f->value, strdup(v));
                 changed = 1;
             }
@@ -185,7 +205,7 @@ static int scan_check(struct rep_session *s, struct wscan *sc, struct rep_change
         }
         struct wframe *e = frame_entry(f, pos.frame, 0);
         char *v = read_value(s, f->loc, pos.frame);
-        if (e && !pos.frame_start && !changed && strcmp(v, e->value) != 0) {
+        if (e && !pos.frame_start && !changed && differs(e->value, v)) {
             note_change(ch, i, tick, &e->last, e->value, strdup(v));
             changed = 1;
         }
@@ -322,7 +342,7 @@ int rep_watch_continue(struct rep_session *s, struct pyi_pos *pos, int *id)
 {
     const struct pyi_loc *locs[REP_MAX_WATCH];
     int ids[REP_MAX_WATCH];
-    struct wscan sc;
+    struct wscan sc = {0};
     size_t n = enabled_locs(s, locs, ids);
     *id = 0;
     free(s->change.old_value);
@@ -372,7 +392,7 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
                    uint64_t end, int incl, struct rep_change *best, int *found, uint64_t *bp_tick,
                    int *bp)
 {
-    struct wscan sc;
+    struct wscan sc = {0};
     struct rep_change ch = {0};
     uint64_t t;
     if (scan_init(s, &sc, locs, n) < 0) {
@@ -492,6 +512,9 @@ int rep_watch_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *
 
 /* ---- last and history ---------------------------------------------------------------------- */
 
+static int last_forward(struct rep_session *s, const struct pyi_loc *const *locs,
+                        struct rep_change *ch, struct pyi_pos *pos);
+
 int rep_last(struct rep_session *s, const char *expr, int forward, struct rep_change *ch,
              struct pyi_pos *pos)
 {
@@ -501,14 +524,28 @@ int rep_last(struct rep_session *s, const char *expr, int forward, struct rep_ch
     if (s->state != REP_READY) {
         return pt_fail("the replay is at the end of the recording (use goto end or goto TICK)");
     }
-    if (rep_nav_ready(s) < 0 || rep_pyi(s) == NULL || pyi_loc_resolve(s->pyi, expr, &loc) < 0) {
+    uint64_t here;
+    if (rep_nav_ready(s) < 0 || rep_pyi(s) == NULL || rep_clock_now(s, &here) < 0) {
+        return -1;
+    }
+    if (here == s->last_landed && strcmp(expr, s->last_expr) == 0) {
+        loc = s->last_loc; /* repeated: the same place, although the stop is elsewhere now */
+    } else if (pyi_loc_resolve(s->pyi, expr, &loc) < 0) {
         return pt_wrap("last %s", expr);
     }
-    if (!forward) {
-        int r = search_back(s, locs, 1, ch, NULL, pos);
-        return r > 0 ? 1 : r;
+    int r = forward ? last_forward(s, locs, ch, pos) : search_back(s, locs, 1, ch, NULL, pos);
+    if (r >= 0 && rep_clock_now(s, &s->last_landed) == 0) {
+        s->last_loc = loc;
+        snprintf(s->last_expr, sizeof s->last_expr, "%s", expr);
     }
-    struct wscan sc;
+    return r > 0 ? 1 : r;
+}
+
+/* last -f: the next change after now. */
+static int last_forward(struct rep_session *s, const struct pyi_loc *const *locs,
+                        struct rep_change *ch, struct pyi_pos *pos)
+{
+    struct wscan sc = {0};
     uint64_t now;
     int r = rep_clock_now(s, &now) < 0 ? -1 : scan_init(s, &sc, locs, 1);
     while (r == 0 && !pt_interrupted) {
@@ -530,7 +567,7 @@ int rep_history(struct rep_session *s, const char *expr, size_t limit,
 {
     struct pyi_loc loc;
     const struct pyi_loc *locs[1] = {&loc};
-    struct wscan sc;
+    struct wscan sc = {0};
     struct rep_change ch = {0};
     uint64_t now;
     size_t rows = 0;

@@ -351,6 +351,21 @@ int rep_last(struct rep_session *s, const char *expr, int forward, struct rep_ch
 int rep_history(struct rep_session *s, const char *expr, size_t limit,
                 int (*row)(void *ctx, const struct rep_change *ch), void *ctx, char **first);
 void rep_change_free(struct rep_change *ch);
+/* `trace SPEC [EXPR, ...]` (rep_trace.c): every execution of the breakpoint location SPEC
+ * (FILE:LINE, LINE, FUNCTION, as for rep_break_add) in the recording, from the first snapshot
+ * on, in one pass: row() gets each hit with the values of exprs there (as `print` evaluates
+ * them; "<...>" when one raised), or with n = 0 the frame's arguments as one value. The user's
+ * breakpoints and watchpoints are set aside meanwhile, and the replay goes back to where it was.
+ * *hits counts them. */
+struct rep_trace_hit {
+    uint64_t tick;
+    int thread, line;
+    char func[512];
+    char **values;
+    size_t nvalues;
+};
+int rep_trace(struct rep_session *s, const char *spec, const char *const *exprs, size_t n,
+              int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx, size_t *hits);
 
 /* How the recording ended (PT_END_*), its code, and its message (valid once FINISHED). */
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg);
