@@ -177,24 +177,9 @@ static bool scalar(const struct val *v)
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-struct find_local {
-    const char *name;
-    pt_addr value;
-};
-
-static int find_local_cb(void *ctx, const char *name, pt_addr value)
-{
-    struct find_local *f = ctx;
-    if (strcmp(name, f->name) == 0) {
-        f->value = value;
-        return 1;
-    }
-    return 0;
-}
-
 static int ev_name(struct pyi_ev *ev, const char *name, struct val *out)
 {
-    struct find_local f = {name, 0};
+    struct pyi_find_local f = {name, 0};
     const struct pyi_rawframe *r = &ev->r;
     for (size_t i = 0; i < ev->nbinds; i++) {
         if (strcmp(ev->binds[i].name, name) == 0) {
@@ -205,7 +190,7 @@ static int ev_name(struct pyi_ev *ev, const char *name, struct val *out)
     if (ev->noframe) {
         return need(ev, "a name that is not defined");
     }
-    if (pyi_frame_locals(ev->s, r, find_local_cb, &f) != 0) {
+    if (pyi_frame_locals(ev->s, r, pyi_find_local_cb, &f) != 0) {
         return -1;
     }
     if (!f.value && r->globals && pyi_dict_get_str(ev->s, r->globals, name, &f.value) != 0) {
@@ -1110,6 +1095,26 @@ static int ev_run(struct pyi_session *s, pt_addr frame, const char *src, struct 
     return ev_run_bound(s, frame, src, NULL, 0, ev, e, v);
 }
 
+/* The end of an evaluation: *text = b's text (OK) or why it needed code (after prefix); with
+ * need_text an OK result without a text is out of memory. */
+static int eval_result(int rc, struct pyi_ev *ev, struct pyi_buf *b, const char *expr,
+                       const char *prefix, bool need_text, char **text)
+{
+    if (rc < 0) {
+        pyi_buf_free(b);
+        return pt_wrap("evaluating %s", expr);
+    }
+    if (rc == NEED) {
+        pyi_buf_free(b);
+        pyi_buf_printf(b, "%s%s", prefix, ev->why ? ev->why : "?");
+    }
+    *text = pyi_buf_take(b);
+    if (!*text && (rc == NEED || need_text)) {
+        return pt_fail("out of memory");
+    }
+    return rc == OK ? PYI_EVAL_OK : PYI_EVAL_NEEDS_CODE;
+}
+
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr)
 {
     struct pyi_ev ev;
@@ -1127,16 +1132,7 @@ int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr
     }
     val_free(&v);
     pyi_expr_free(&e);
-    if (rc < 0) {
-        pyi_buf_free(&b);
-        return pt_wrap("evaluating %s", expr);
-    }
-    if (rc == NEED) {
-        pyi_buf_free(&b);
-        pyi_buf_printf(&b, "needs the interpreter: %s", ev.why ? ev.why : "?");
-    }
-    *text = pyi_buf_take(&b);
-    return !*text ? pt_fail("out of memory") : rc == OK ? PYI_EVAL_OK : PYI_EVAL_NEEDS_CODE;
+    return eval_result(rc, &ev, &b, expr, "needs the interpreter: ", true, text);
 }
 
 int pyi_eval_bound(struct pyi_session *s, pt_addr frame, const char *expr,
@@ -1157,19 +1153,7 @@ int pyi_eval_bound(struct pyi_session *s, pt_addr frame, const char *expr,
     }
     val_free(&v);
     pyi_expr_free(&e);
-    if (rc < 0) {
-        pyi_buf_free(&b);
-        return pt_wrap("evaluating %s", expr);
-    }
-    if (rc == NEED) {
-        pyi_buf_free(&b);
-        pyi_buf_printf(&b, "%s", ev.why ? ev.why : "?");
-    }
-    *text = pyi_buf_take(&b);
-    if (!*text && (rc == NEED || !*obj)) {
-        return pt_fail("out of memory");
-    }
-    return rc == OK ? PYI_EVAL_OK : PYI_EVAL_NEEDS_CODE;
+    return eval_result(rc, &ev, &b, expr, "", !*obj, text);
 }
 
 int pyi_eval_truth(struct pyi_session *s, pt_addr frame, const char *expr, int *truth,

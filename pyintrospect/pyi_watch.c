@@ -225,28 +225,14 @@ int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out
     return rc < 0 ? -1 : 0;
 }
 
-struct find_name {
-    const char *name;
-    pt_addr value;
-};
-
-static int find_name_cb(void *ctx, const char *name, pt_addr value)
-{
-    struct find_name *f = ctx;
-    if (strcmp(name, f->name) == 0) {
-        f->value = value;
-        return 1;
-    }
-    return 0;
-}
-
 /* A local of the frame at address frame (0: unbound); pyi_frame_locals skips unbound ones. */
 static int read_local(struct pyi_session *s, const struct pyi_loc *loc, pt_addr frame,
                       pt_addr *value)
 {
     struct pyi_rawframe r;
-    struct find_name f = {loc->name, 0};
-    if (s->v->frame_read(s, frame, &r) != 0 || pyi_frame_locals(s, &r, find_name_cb, &f) != 0) {
+    struct pyi_find_local f = {loc->name, 0};
+    if (s->v->frame_read(s, frame, &r) != 0 ||
+        pyi_frame_locals(s, &r, pyi_find_local_cb, &f) != 0) {
         return -1;
     }
     *value = f.value;

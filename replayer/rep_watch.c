@@ -386,6 +386,10 @@ int rep_watch_continue(struct rep_session *s, struct pyi_pos *pos, int *id)
 
 /* ---- backwards: the last change in [from snapshot, end) ---------------------------------- */
 
+/* A backward scan leaves a snapshot every this many dispatches (a fork: ~1 ms, against ~50 us
+ * per dispatch scanned), so a repeated `last` starts near where it stopped. */
+#define SCAN_SNAP_EVERY 4096
+
 /* Scan from the current moment to `end` (exclusive; inclusive when incl): the last change (in
  * *best, *found) and the last breakpoint hit (*bp_tick, *bp). */
 static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, size_t n,
@@ -394,7 +398,7 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
 {
     struct wscan sc = {0};
     struct rep_change ch = {0};
-    uint64_t t;
+    uint64_t t, steps = 0;
     if (scan_init(s, &sc, locs, n) < 0) {
         scan_free(&sc);
         return -1;
@@ -414,6 +418,10 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
                 *bp = id;
                 *bp_tick = t;
             }
+        }
+        if (++steps % SCAN_SNAP_EVERY == 0 && rep_snapshot(s) < 0) {
+            r = -1; /* the next search back starts from here, not from the interval's start */
+            break;
         }
         r = scan_step(s, &sc, &ch);
         if (r < 0 || r == 2) {

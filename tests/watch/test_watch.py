@@ -133,15 +133,24 @@ def end_line():
 
 
 def check_last(args, trace, log, fails):
+    """One session: for each place, from the END line (a breakpoint: `continue` goes back to
+    it from the start, where the previous place's last `last` leaves the replay)."""
+    cmds, wants = [f"break {end_line()}", "continue"], []
     for name in PLACES:
         want = [(w, v) for n, w, v, _ in log if n == name][::-1]
-        cmds = [f"break {end_line()}", "continue"] + [f"last {name}"] * (len(want) + 1)
-        status, out, err = session(args, trace, cmds)
-        found = changes(out)
-        got = [(c[1], c[3]) for c in found if c != "none"]
-        if got != want or not found or found[-1] != "none":
-            fails.append(f"last {name} from the end: {found}\nexpected {want} then none\n"
-                         f"{navlib.clip(out, 2000)}\n{err[-500:]}")
+        wants.append((name, want))
+        cmds += [f"last {name}"] * (len(want) + 1) + ["continue"]
+    status, out, err = session(args, trace, cmds)
+    found = changes(out)
+    for name, want in wants:
+        mine = []
+        while found and found[0] != "none":
+            mine.append(found.pop(0))
+        none = bool(found) and found.pop(0) == "none"
+        got = [(c[1], c[3]) for c in mine]
+        if got != want or not none or any(c[0] != name for c in mine):
+            fails.append(f"last {name} from the end: {mine} (then none: {none})\nexpected "
+                         f"{want} then none\n{navlib.clip(out, 2000)}\n{err[-500:]}")
         else:
             print(f"last {name}: {len(got)} changes back as logged, then none")
     counters = [(w, v) for n, w, v, _ in log if n == "counter"]

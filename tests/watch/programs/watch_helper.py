@@ -15,7 +15,7 @@ def log(name, value):
 
 class Box:
     def __init__(self):
-        self.items = []; log("box.items", self.items)
+        self.items = []
 
     def add(self, x):
         self.items.append(x); log("box.items", self.items)

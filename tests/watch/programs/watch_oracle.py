@@ -1,6 +1,8 @@
 """Oracle for watch/last/history: every assignment to a watched place logs itself on the same
 line (`X = ...; log(...)`), with the line and the new value; no assignment repeats the value
-the place already holds. Places: a global, a local (every call of work), a plain attribute
+the place already holds. `NAME.attr` through a global is an expression (gdb's rule): its value
+first appears where NAME is bound (`plain = Plain(); log(...)`), not in __init__.
+Places: a global, a local (every call of work), a plain attribute
 (inline values on 3.11+), a __slots__ attribute, a list item, a dict value, and a list changed
 in place by a method of another module."""
 from watch_helper import Box, log
@@ -8,7 +10,7 @@ from watch_helper import Box, log
 
 class Plain:
     def __init__(self):
-        self.count = 0; log("plain.count", self.count)
+        self.count = 0
 
 
 class Slotted:
@@ -27,11 +29,11 @@ def work(n):
 
 
 counter = 0; log("counter", counter)
-plain = Plain()
+plain = Plain(); log("plain.count", plain.count)
 slotted = Slotted()
 lst = [0, 0, 0]; log("lst[1]", lst[1])
 d = {"k": 1}; log("d['k']", d["k"])
-box = Box()
+box = Box(); log("box.items", box.items)
 ready()
 for r in range(4):
     counter = counter + 1; log("counter", counter)

@@ -8,10 +8,10 @@ from watch_helper import log
 
 class Shared:
     def __init__(self):
-        self.value = 0; log("shared.value", self.value)
+        self.value = 0
 
 
-shared = Shared()
+shared = Shared(); log("shared.value", shared.value)
 lock = threading.Lock()
 
 
