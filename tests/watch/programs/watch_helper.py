@@ -1,7 +1,6 @@
 """The other module of watch_oracle.py: logging, and an object changed in place by its own
 method (Box.add appends to box.items, which stays the same list)."""
 import sys
-import threading
 
 
 def log(name, value):
@@ -9,8 +8,9 @@ def log(name, value):
     value, and the thread's name."""
     f = sys._getframe(1)
     file = f.f_code.co_filename.rsplit("/", 1)[-1]
-    print(f"CHANGE {name} {file}:{f.f_lineno} {value!r} {threading.current_thread().name}",
-          flush=True)
+    threading = sys.modules.get("threading")  # not imported here: fewer instructions to replay
+    thread = threading.current_thread().name if threading else "MainThread"
+    print(f"CHANGE {name} {file}:{f.f_lineno} {value!r} {thread}", flush=True)
 
 
 class Box:
