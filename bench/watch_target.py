@@ -1,6 +1,6 @@
 """Target of bench/run_watch_bench.py: N iterations of a small loop body (a few bytecode
-instructions each) that changes obj.attr every STRIDE iterations and runs a traced line
-(`TRACED`) every iteration."""
+instructions each) that changes the global obj's attr every STRIDE iterations and runs a traced
+line (`TRACED`) every iteration."""
 import sys
 
 
@@ -9,8 +9,10 @@ class Obj:
         self.attr = 0
 
 
+obj = Obj()
+
+
 def main(n, stride):
-    obj = Obj()
     acc = 0
     for i in range(n):
         acc += i & 7  # TRACED

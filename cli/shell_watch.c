@@ -69,14 +69,17 @@ static const char *kind_name(int kind)
     }
 }
 
-/* What the place is, in words: "local of f", "global of this module", "attribute of the object
- * at 0x...". */
+/* What the place is, in words: "local x of f (every call)", "global x", "attribute of plain,
+ * through the global plain", "attribute of the object at 0x...". */
 static void print_place(struct cli_shell *sh, const struct pyi_loc *loc)
 {
     if (loc->kind == PYI_LOC_LOCAL) {
         fprintf(sh->out, "local %s of %s (every call)", loc->name, loc->func);
     } else if (loc->kind == PYI_LOC_GLOBAL) {
         fprintf(sh->out, "global %s", loc->name);
+    } else if (loc->rootdict) {
+        fprintf(sh->out, "%s of %s, through the global %s%s", kind_name(loc->kind), loc->prefix,
+                loc->root, loc->obj ? "" : ", not defined now");
     } else {
         fprintf(sh->out, "%s of the object at 0x%llx", kind_name(loc->kind),
                 (unsigned long long)loc->obj);

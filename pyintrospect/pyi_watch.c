@@ -190,8 +190,14 @@ int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out
     char prefix[512];
     char *text = NULL;
     snprintf(prefix, sizeof prefix, "%.*s", (int)(last - expr), expr);
+    if (global_root(s, expr, prefix, out) < 0) {
+        return -1;
+    }
     int rc = pyi_eval_bound(s, 0, prefix, NULL, 0, &out->obj, &text);
-    if (rc != PYI_EVAL_OK || !out->obj) {
+    if (rc != PYI_EVAL_OK && out->rootdict && absent_note(text)) {
+        rc = PYI_EVAL_OK; /* a global path whose root is not bound yet: <not defined> for now */
+        out->obj = 0;
+    } else if (rc != PYI_EVAL_OK || !out->obj) {
         if (rc >= 0) {
             pt_fail("cannot watch `%s`: `%s` %s%s%s", expr, prefix,
                     rc == PYI_EVAL_OK ? "is a value pytt computed, not an object of the program"
@@ -202,7 +208,7 @@ int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out
         return -1;
     }
     free(text);
-    if (pyi_obj_type(s, out->obj, &out->type) != 0 || global_root(s, expr, prefix, out) < 0) {
+    if (out->obj && pyi_obj_type(s, out->obj, &out->type) != 0) {
         return -1;
     }
     if (*last == '.') {

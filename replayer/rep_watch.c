@@ -443,6 +443,27 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
 
 /* The last change before now (and, when bp is set, the last breakpoint hit, if later): land
  * there (1), or at the start when there is none (0). */
+/* Land on the later of the change found and the breakpoint hit found: 1 (change) or 2 (hit). */
+static int land_found(struct rep_session *s, int found, const struct rep_change *best, int *bp,
+                      uint64_t bp_tick, struct pyi_pos *pos)
+{
+    int use_bp = bp && *bp && (!found || bp_tick > best->tick);
+    if (bp && !use_bp) {
+        *bp = 0;
+    }
+    int rc = rep_goto(s, use_bp ? bp_tick : best->tick, pos);
+    if (rc == 0) {
+        return pt_fail("the change found is past the recording's end");
+    }
+    return rc < 0 ? -1 : use_bp ? 2 : 1;
+}
+
+/* The last change before now (and, when bp is set, the last breakpoint hit, if later): land
+ * there (1, or 2 for the hit), or at the start when there is none (0). Within each snapshot
+ * interval, latest first, the scan looks at windows [end - k, end), k counted dispatches growing
+ * fourfold from WINDOW0 (getting to a window's start is a plain replay), so a change close
+ * before now costs a scan of about that distance, not of the whole interval. */
+#define WINDOW0 256
 static int search_back(struct rep_session *s, const struct pyi_loc *const *locs, size_t n,
                        struct rep_change *best, int *bp, struct pyi_pos *pos)
 {
@@ -458,24 +479,23 @@ static int search_back(struct rep_session *s, const struct pyi_loc *const *locs,
             struct rep_progress p = {.backward = 1, .from = start, .to = end};
             s->progress(s->progress_ctx, &p);
         }
-        if (rep_restore(s, i) < 0 ||
-            last_in(s, locs, n, end, incl, best, &found, &bp_tick, bp) < 0) {
-            return -1;
-        }
-        if (pt_interrupted) {
-            rep_goto_tick(s, now);
-            return pt_fail("interrupted: back where it started");
-        }
-        if (found || (bp && *bp)) {
-            int use_bp = bp && *bp && (!found || bp_tick > best->tick);
-            if (bp && !use_bp) {
-                *bp = 0;
+        for (uint64_t k = WINDOW0;; k *= 4) {
+            uint64_t lo = PT_TICK_C(end) > PT_TICK_C(start) + k ? PT_TICK(PT_TICK_C(end) - k, 0)
+                                                                : start;
+            if ((lo == start ? rep_restore(s, i) : rep_goto_tick(s, lo)) < 0 ||
+                last_in(s, locs, n, end, incl, best, &found, &bp_tick, bp) < 0) {
+                return -1;
             }
-            int rc = rep_goto(s, use_bp ? bp_tick : best->tick, pos);
-            if (rc == 0) {
-                return pt_fail("the change found is past the recording's end");
+            if (pt_interrupted) {
+                rep_goto_tick(s, now);
+                return pt_fail("interrupted: back where it started");
             }
-            return rc < 0 ? -1 : use_bp ? 2 : 1;
+            if (found || (bp && *bp)) {
+                return land_found(s, found, best, bp, bp_tick, pos);
+            }
+            if (lo == start) {
+                break;
+            }
         }
         end = start;
         incl = 1; /* a change seen at a snapshot's own moment belongs to the interval before */
