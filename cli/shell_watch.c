@@ -213,8 +213,8 @@ int shell_cmd_history(struct cli_shell *sh, const char *args)
         return shell_error(sh, "history");
     }
     if (h.rows == 0) {
-        fprintf(sh->out, "No change of %s in the recording (its value from the start: %s).\n",
-                expr, first ? first : "?");
+        fprintf(sh->out, "No change of %s in the recording (its value from the start: %s).\n", expr,
+                first ? first : "?");
     } else {
         fprintf(sh->out, "%zu change%s%s (at the start: %s); `goto TICK` goes to one.\n", h.rows,
                 h.rows == 1 ? "" : "s", limit && h.rows == limit ? ", the limit" : "",

@@ -93,7 +93,9 @@ static int values_at(struct rep_session *s, const char *const *exprs, size_t n, 
         if (item.status == REP_EVAL_VALUE) {
             values[i] = item.text;
         } else if (asprintf(&values[i], "<%s>",
-                            item.text ? item.text : rep.why[0] ? rep.why : "not evaluated") < 0) {
+                            item.text    ? item.text
+                            : rep.why[0] ? rep.why
+                                         : "not evaluated") < 0) {
             values[i] = NULL;
         }
         if (item.status != REP_EVAL_VALUE) {

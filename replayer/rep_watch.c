@@ -160,9 +160,9 @@ static void note_change(struct rep_change *ch, size_t i, uint64_t tick, const st
  * (no object yet, then an object without the attribute yet) is not a change of value. */
 static int is_absent(const char *v)
 {
-    static const char *const notes[] = {"<unbound>",   "<not defined>",       "<no object>",
-                                        "<not set>",   "<no such attribute>", "<no such key>",
-                                        "<index out of range>"};
+    static const char *const notes[] = {
+        "<unbound>",           "<not defined>", "<no object>",         "<not set>",
+        "<no such attribute>", "<no such key>", "<index out of range>"};
     for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++) {
         if (strcmp(v, notes[i]) == 0) {
             return 1;
@@ -392,9 +392,8 @@ int rep_watch_continue(struct rep_session *s, struct pyi_pos *pos, int *id)
 
 /* Scan from the current moment to `end` (exclusive; inclusive when incl): the last change (in
  * *best, *found) and the last breakpoint hit (*bp_tick, *bp). */
-static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, size_t n,
-                   uint64_t end, int incl, struct rep_change *best, int *found, uint64_t *bp_tick,
-                   int *bp)
+static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, size_t n, uint64_t end,
+                   int incl, struct rep_change *best, int *found, uint64_t *bp_tick, int *bp)
 {
     struct wscan sc = {0};
     struct rep_change ch = {0};
@@ -480,8 +479,8 @@ static int search_back(struct rep_session *s, const struct pyi_loc *const *locs,
             s->progress(s->progress_ctx, &p);
         }
         for (uint64_t k = WINDOW0;; k *= 4) {
-            uint64_t lo = PT_TICK_C(end) > PT_TICK_C(start) + k ? PT_TICK(PT_TICK_C(end) - k, 0)
-                                                                : start;
+            uint64_t lo =
+                PT_TICK_C(end) > PT_TICK_C(start) + k ? PT_TICK(PT_TICK_C(end) - k, 0) : start;
             if ((lo == start ? rep_restore(s, i) : rep_goto_tick(s, lo)) < 0 ||
                 last_in(s, locs, n, end, incl, best, &found, &bp_tick, bp) < 0) {
                 return -1;
