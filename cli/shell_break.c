@@ -305,4 +305,7 @@ void shell_print_caught(struct cli_shell *sh)
     if (name && name[0] && rep_state(sh->rep) == REP_READY) {
         fprintf(sh->out, "Exception raised: %s\n", name);
     }
+    if (rep_state(sh->rep) == REP_READY) {
+        shell_print_change(sh);
+    }
 }

@@ -99,6 +99,13 @@ int shell_cmd_info_breakpoints(struct cli_shell *sh);
 int shell_cmd_continue(struct cli_shell *sh, const char *args);
 int shell_cmd_catch(struct cli_shell *sh, const char *args);
 void shell_print_caught(struct cli_shell *sh);
+/* shell_watch.c */
+int shell_cmd_watch(struct cli_shell *sh, const char *args);
+int shell_cmd_last(struct cli_shell *sh, const char *args);
+int shell_cmd_history(struct cli_shell *sh, const char *args);
+int shell_cmd_trace(struct cli_shell *sh, const char *args);
+int shell_cmd_info_watchpoints(struct cli_shell *sh);
+void shell_print_change(struct cli_shell *sh);
 
 /* shell_inspect.c */
 struct pyi_session *shell_pyi(struct cli_shell *sh);

@@ -84,6 +84,9 @@ int shell_cmd_info(struct cli_shell *sh, const char *args)
     if (is_sub(args, "breakpoints", 1)) {
         return shell_cmd_info_breakpoints(sh);
     }
+    if (is_sub(args, "watchpoints", 1)) {
+        return shell_cmd_info_watchpoints(sh);
+    }
     if (is_sub(args, "display", 1)) {
         return shell_cmd_info_display(sh);
     }
@@ -93,7 +96,7 @@ int shell_cmd_info(struct cli_shell *sh, const char *args)
     if (!*args || is_sub(args, "trace", 2)) {
         return info_trace(sh);
     }
-    fprintf(sh->out, "usage: info [trace|breakpoints|catch|display|snapshots|threads|locals]\n");
+    fprintf(sh->out, "usage: info [trace|breakpoints|watchpoints|catch|display|snapshots|threads|locals]\n");
     return -1;
 }
 

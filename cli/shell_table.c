@@ -52,12 +52,35 @@ static const struct shell_cmd commands[] = {
     {"reverse-continue", "rc", BACK, shell_cmd_reverse_continue,
      "back to the previous breakpoint or catchpoint hit, or the start", G_BACK, "reverse-continue",
      "Prints its progress; Ctrl-C goes back to where it started.", 0, NULL},
+    {"last", "", BACK, shell_cmd_last, "back to the last change of a value (-f: the next one)",
+     G_BACK, "last [-f] EXPR",
+     "Goes to the first moment after the last change of EXPR before now (EXPR as for watch), "
+     "showing Old value / New value and the line and thread that changed it. Repeat it (an "
+     "empty line does) to walk back through every earlier change; -f goes forward to the next "
+     "one. Ctrl-C goes back to where it started.",
+     SH_ARG_EXPR, NULL},
     /* moments */
     {"goto", "", SH_FORWARD, shell_cmd_goto, "go to a moment, forwards or backwards", G_TIME,
      "goto TICK|start|end",
      "TICK counts the bytecode instructions run since the start (see `when`). `end` is the last "
      "Python instruction of the recording.",
      SH_ARG_WORDS, "start end"},
+    {"history", "", SH_BACKWARD, shell_cmd_history, "every change of a value in the recording",
+     G_TIME, "history EXPR [--limit N]",
+     "One pass over the recording from the main script's first line: a row per change of EXPR "
+     "(as for watch) with the tick of the first moment after it (goto TICK goes there), the "
+     "thread, the line and function that changed it and the new value. --limit N stops after "
+     "N rows. The replay stays where it was; Ctrl-C stops the pass.",
+     SH_ARG_EXPR, NULL},
+    {"trace", "", SH_BACKWARD, shell_cmd_trace,
+     "values at every execution of a line, or every call, in the whole recording", G_TIME,
+     "trace FILE:LINE|LINE EXPR[, EXPR...] [> FILE] | trace FUNCTION [> FILE]",
+     "The print statement added after the fact: one pass over the recording from the main "
+     "script's first line, a row per hit (tick, thread, line, function, values, evaluated as "
+     "print does), without stopping. trace FUNCTION shows every call with its arguments. > FILE "
+     "writes the rows to FILE. Breakpoints and watchpoints are set aside meanwhile; the replay "
+     "stays where it was; Ctrl-C stops the pass.",
+     SH_ARG_LOCATION, NULL},
     {"when", "", 0, shell_cmd_when, "the current moment: Python tick and event number", G_TIME,
      "when", NULL, 0, NULL},
     {"jump", "j", 0, shell_cmd_jump, "(pdb) refused: a recording cannot change", G_TIME,
@@ -83,6 +106,16 @@ static const struct shell_cmd commands[] = {
      NULL},
     {"condition", "", 0, shell_cmd_condition, "set or clear a breakpoint's condition", G_BREAK,
      "condition N [COND]", NULL, 0, NULL},
+    {"watch", "", 0, shell_cmd_watch, "stop where a value changes (continue, reverse-continue)",
+     G_BREAK, "watch EXPR",
+     "EXPR is a variable, NAME.attr... or NAME[key]..., resolved now: a local of this function "
+     "(in every call of it), a global of this module, that attribute of the object NAME.attr "
+     "names now, that item of the container. continue and reverse-continue stop at the "
+     "next/previous moment its value changes (a change in place too: lst.append), in any "
+     "thread, showing Old value / New value and the line and thread that changed it. They "
+     "then check every bytecode instruction (slower than with breakpoints only); delete N "
+     "removes it.",
+     SH_ARG_EXPR, NULL},
     {"catch", "", 0, shell_cmd_catch, "stop where an exception is raised", G_BREAK,
      "catch raise [EXCEPTION]",
      "Forwards with continue, backwards with reverse-continue; EXCEPTION is a class name.",
@@ -153,10 +186,10 @@ static const struct shell_cmd commands[] = {
      NULL, 0, NULL},
     /* session */
     {"info", "i", 0, shell_cmd_info, "the trace, breakpoints, displays, snapshots or threads",
-     G_SESSION, "info [trace|breakpoints|catch|display|snapshots|threads|locals]",
+     G_SESSION, "info [trace|breakpoints|watchpoints|catch|display|snapshots|threads|locals]",
      "info threads: every thread now, by number, `*` on the selected one, with its id, the name "
      "threading gave it and where its Python code is.",
-     SH_ARG_WORDS, "trace breakpoints catch display snapshots threads locals"},
+     SH_ARG_WORDS, "trace breakpoints watchpoints catch display snapshots threads locals"},
     {"set", "", 0, shell_cmd_set, "change a setting", G_SESSION,
      "set reprint on|off | set confirm on|off | set eval-timeout SECONDS",
      "reprint: show the program's output again when a motion re-executes a part of the run "

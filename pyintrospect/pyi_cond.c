@@ -13,7 +13,6 @@
 
 #include <string.h>
 
-#define PYI_CO_OPTIMIZED 0x1
 
 struct lower {
     struct pyi_session *s;

@@ -48,6 +48,9 @@ struct pyi_ev {
     const struct pyi_expr *e;
     struct pyi_rawframe r;
     const char *why; /* what needed code */
+    const struct pyi_bind *binds; /* names bound to objects, looked up first */
+    size_t nbinds;
+    bool noframe; /* no frame: only the bound names exist */
 };
 
 enum { OK = 0, NEED = 1 };
@@ -174,26 +177,20 @@ static bool scalar(const struct val *v)
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-struct find_local {
-    const char *name;
-    pt_addr value;
-};
-
-static int find_local_cb(void *ctx, const char *name, pt_addr value)
-{
-    struct find_local *f = ctx;
-    if (strcmp(name, f->name) == 0) {
-        f->value = value;
-        return 1;
-    }
-    return 0;
-}
-
 static int ev_name(struct pyi_ev *ev, const char *name, struct val *out)
 {
-    struct find_local f = {name, 0};
+    struct pyi_find_local f = {name, 0};
     const struct pyi_rawframe *r = &ev->r;
-    if (pyi_frame_locals(ev->s, r, find_local_cb, &f) != 0) {
+    for (size_t i = 0; i < ev->nbinds; i++) {
+        if (strcmp(ev->binds[i].name, name) == 0) {
+            *out = v_obj(ev->binds[i].obj);
+            return OK;
+        }
+    }
+    if (ev->noframe) {
+        return need(ev, "a name that is not defined");
+    }
+    if (pyi_frame_locals(ev->s, r, pyi_find_local_cb, &f) != 0) {
         return -1;
     }
     if (!f.value && r->globals && pyi_dict_get_str(ev->s, r->globals, name, &f.value) != 0) {
@@ -1060,20 +1057,25 @@ static int ev_repr(struct pyi_ev *ev, const struct val *v, struct pyi_buf *b)
     return need(ev, "this value");
 }
 
-/* Evaluate src in frame (0: the selected frame). */
-static int ev_run(struct pyi_session *s, pt_addr frame, const char *src, struct pyi_ev *ev,
-                  struct pyi_expr *e, struct val *v)
+/* Evaluate src in frame (0: the selected frame, PYI_NO_FRAME: none), names in binds first. */
+static int ev_run_bound(struct pyi_session *s, pt_addr frame, const char *src,
+                        const struct pyi_bind *binds, size_t nbinds, struct pyi_ev *ev,
+                        struct pyi_expr *e, struct val *v)
 {
     const char *why = NULL;
     memset(ev, 0, sizeof *ev);
     ev->s = s;
     ev->e = e;
+    ev->binds = binds;
+    ev->nbinds = nbinds;
     int rc = pyi_expr_parse(src, e, &why);
     if (rc != PYI_PARSE_OK) {
         ev->why = why ? why : "this syntax";
         return rc < 0 ? pt_fail("out of memory") : NEED;
     }
-    if (frame) {
+    if (frame == PYI_NO_FRAME) {
+        ev->noframe = true;
+    } else if (frame) {
         if (s->v->frame_read(s, frame, &ev->r) != 0) {
             return -1;
         }
@@ -1085,6 +1087,32 @@ static int ev_run(struct pyi_session *s, pt_addr frame, const char *src, struct 
         ev->r = *r;
     }
     return ev_node(ev, e->root, v);
+}
+
+static int ev_run(struct pyi_session *s, pt_addr frame, const char *src, struct pyi_ev *ev,
+                  struct pyi_expr *e, struct val *v)
+{
+    return ev_run_bound(s, frame, src, NULL, 0, ev, e, v);
+}
+
+/* The end of an evaluation: *text = b's text (OK) or why it needed code (after prefix); with
+ * need_text an OK result without a text is out of memory. */
+static int eval_result(int rc, struct pyi_ev *ev, struct pyi_buf *b, const char *expr,
+                       const char *prefix, bool need_text, char **text)
+{
+    if (rc < 0) {
+        pyi_buf_free(b);
+        return pt_wrap("evaluating %s", expr);
+    }
+    if (rc == NEED) {
+        pyi_buf_free(b);
+        pyi_buf_printf(b, "%s%s", prefix, ev->why ? ev->why : "?");
+    }
+    *text = pyi_buf_take(b);
+    if (!*text && (rc == NEED || need_text)) {
+        return pt_fail("out of memory");
+    }
+    return rc == OK ? PYI_EVAL_OK : PYI_EVAL_NEEDS_CODE;
 }
 
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr)
@@ -1104,16 +1132,28 @@ int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr
     }
     val_free(&v);
     pyi_expr_free(&e);
-    if (rc < 0) {
-        pyi_buf_free(&b);
-        return pt_wrap("evaluating %s", expr);
+    return eval_result(rc, &ev, &b, expr, "needs the interpreter: ", true, text);
+}
+
+int pyi_eval_bound(struct pyi_session *s, pt_addr frame, const char *expr,
+                   const struct pyi_bind *binds, size_t nbinds, pt_addr *obj, char **text)
+{
+    struct pyi_ev ev;
+    struct pyi_expr e;
+    struct val v = {0};
+    struct pyi_buf b;
+    *text = NULL;
+    *obj = 0;
+    pyi_buf_init(&b);
+    memset(&ev, 0, sizeof ev);
+    int rc = ev_run_bound(s, frame, expr, binds, nbinds, &ev, &e, &v);
+    if (rc == OK) {
+        *obj = v.obj;
+        rc = v.obj ? OK : ev_repr(&ev, &v, &b); /* a value pytt computed: its repr */
     }
-    if (rc == NEED) {
-        pyi_buf_free(&b);
-        pyi_buf_printf(&b, "needs the interpreter: %s", ev.why ? ev.why : "?");
-    }
-    *text = pyi_buf_take(&b);
-    return !*text ? pt_fail("out of memory") : rc == OK ? PYI_EVAL_OK : PYI_EVAL_NEEDS_CODE;
+    val_free(&v);
+    pyi_expr_free(&e);
+    return eval_result(rc, &ev, &b, expr, "", !*obj, text);
 }
 
 int pyi_eval_truth(struct pyi_session *s, pt_addr frame, const char *expr, int *truth,

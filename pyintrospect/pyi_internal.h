@@ -332,6 +332,8 @@ struct pyi_sym_spec {
     bool deref; /* the symbol is a pointer variable: take the address it holds */
 };
 
+#define PYI_CO_OPTIMIZED 0x1 /* co_flags: a function's code (fast locals) */
+
 /* ---- code objects --------------------------------------------------------------------------- */
 struct pyi_code {
     pt_addr addr;
@@ -843,6 +845,13 @@ void pyi_source_free(struct pyi_session *s);
  * non-zero to stop. */
 int pyi_frame_locals(struct pyi_session *s, const struct pyi_rawframe *r,
                      int (*fn)(void *ctx, const char *name, pt_addr value), void *ctx);
+/* pyi_frame_locals' callback that finds one name: ctx a struct pyi_find_local (value 0 if
+ * unbound). */
+struct pyi_find_local {
+    const char *name;
+    pt_addr value;
+};
+int pyi_find_local_cb(void *ctx, const char *name, pt_addr value);
 
 /* ---- frames (pyi_frames.c) ------------------------------------------------------------------ */
 int pyi_load_frames(struct pyi_session *s);

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PYI_CO_OPTIMIZED 0x1
 
 /* The value a fast-locals slot stands for, per _PyFrame_FastToLocalsWithError. 0: unbound. */
 static pt_addr pyi_local_value(struct pyi_session *s, const struct pyi_code *c,
@@ -54,6 +53,16 @@ static int pyi_locals_dict_cb(void *vctx, pt_addr key, pt_addr value)
 }
 
 /* Call fn(name, value) for each local of the frame, in f_locals order. */
+int pyi_find_local_cb(void *ctx, const char *name, pt_addr value)
+{
+    struct pyi_find_local *f = ctx;
+    if (strcmp(name, f->name) == 0) {
+        f->value = value;
+        return 1;
+    }
+    return 0;
+}
+
 int pyi_frame_locals(struct pyi_session *s, const struct pyi_rawframe *r,
                      int (*fn)(void *ctx, const char *name, pt_addr value), void *ctx)
 {

@@ -208,6 +208,18 @@ enum { PYI_EVAL_OK = 0, PYI_EVAL_NEEDS_CODE = 2 };
 /* PYI_EVAL_OK: *text = repr(value) (malloc'd), *addr (may be NULL) = the object (0 for a value
  * computed by pytt); PYI_EVAL_NEEDS_CODE: *text says what needed code; -1 on a memory error. */
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr);
+/* EXPR evaluated from memory in the frame at address frame (0: the selected frame;
+ * PYI_NO_FRAME: no frame, only the bound names exist), names in binds looked up first.
+ * PYI_EVAL_OK: *obj = the object (0 for a value pytt computed: *text = its repr);
+ * PYI_EVAL_NEEDS_CODE: *text says what needed code (a missing name, attribute or key too);
+ * -1 on a memory error. *text is malloc'd (may be NULL when *obj is set). */
+#define PYI_NO_FRAME ((pt_addr)-1)
+struct pyi_bind {
+    const char *name;
+    pt_addr obj;
+};
+int pyi_eval_bound(struct pyi_session *s, pt_addr frame, const char *expr,
+                   const struct pyi_bind *binds, size_t nbinds, pt_addr *obj, char **text);
 /* bool(EXPR) in the interpreter frame at address frame (0: the selected frame): PYI_EVAL_OK with
  * *truth, PYI_EVAL_NEEDS_CODE with *why, or -1. */
 int pyi_eval_truth(struct pyi_session *s, pt_addr frame, const char *expr, int *truth,
@@ -265,6 +277,44 @@ int pyi_print_dis(struct pyi_session *s, FILE *out);
 int pyi_print_dis_code(struct pyi_session *s, FILE *out, pt_addr code, int lasti);
 /* All threads with their stacks (and locals with PYI_BT_LOCALS), as `py-spy dump` does. */
 int pyi_print_dump(struct pyi_session *s, FILE *out, unsigned flags);
+
+/* ---- data locations (pyi_watch.c): what `watch`, `last` and `history` follow ------------- */
+/* An expression resolved once, at the moment it is set, to the place its value lives:
+ *   LOCAL   a fast local (or cell) NAME of the functions running `code` (every call of it);
+ *   GLOBAL  key NAME of the module dict `obj` (a bare name at module level, or not a local);
+ *   ATTR    attribute NAME of the object `obj` (what `X.NAME` named then);
+ *   ITEM    item KEY of the container `obj`: `key` the key object, or keytext a literal.
+ * Reading it later gives its value's text (repr(), built from fields where repr() needs code,
+ * so changes inside an instance show), or a note in <...> when it has none (unbound, no such
+ * attribute or key; <no object> while obj's address holds no object of its type). Changes in
+ * place count: the text is the value's, not the reference's. */
+enum { PYI_LOC_LOCAL = 1, PYI_LOC_GLOBAL, PYI_LOC_ATTR, PYI_LOC_ITEM };
+struct pyi_loc {
+    int kind;
+    pt_addr code;      /* LOCAL */
+    pt_addr obj;       /* GLOBAL: the dict; ATTR, ITEM: the object */
+    pt_addr key;       /* ITEM: the key object (0: keytext) */
+    pt_addr type;      /* obj's type when resolved: another type there later reads as
+                        * <no object> (before it is made, after it is freed) */
+    char name[256];    /* LOCAL, GLOBAL, ATTR */
+    char keytext[256]; /* ITEM with a literal key (an int or str pytt computed) */
+    char func[256];    /* LOCAL: the function's qualified name, for messages */
+    /* ATTR, ITEM named through a global (NAME.attr where NAME is not a local): the path is
+     * evaluated again at every read from module dict rootdict's entry root (gdb's rule for an
+     * expression: `lst[1]` follows `lst` when it is rebound, and before `lst` exists it is
+     * <not defined>); prefix is the expression before the last accessor. Through a local, the
+     * object it names when set is followed (obj). */
+    pt_addr rootdict;
+    char root[256];
+    char prefix[512];
+};
+/* Resolve expr (NAME, NAME.attr..., NAME[key]...) in the selected frame. Fails with what was
+ * wrong: an expression that is not a name followed by .attr / [key], a prefix that cannot be
+ * read from memory, a value that needs code to read (a property). */
+int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out);
+/* The value now: 1 with *text (malloc'd) when it has one, 0 with *text a note (<unbound>...),
+ * -1 on error. LOCAL reads the frame at address frame (which must run loc->code). */
+int pyi_loc_read(struct pyi_session *s, const struct pyi_loc *loc, pt_addr frame, char **text);
 
 /* ---- native code ---------------------------------------------------------------------------- */
 /* The native pc of the selected thread (needs the thread ptrace-stopped). */

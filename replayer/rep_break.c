@@ -287,6 +287,12 @@ int rep_break_find(struct rep_session *s, const char *spec, int *ids, int max)
 
 int rep_break_delete(struct rep_session *s, int id)
 {
+    if (id == 0) {
+        rep_watch_remove(s, 0);
+    } else if (rep_watch_remove(s, id) == 0) {
+        return 0;
+    }
+    pt_err_clear();
     for (int i = 0; i < s->nbps; i++) {
         if (id == 0 || s->bps[i].id == id) {
             memmove(&s->bps[i], &s->bps[i + 1], (size_t)(s->nbps - i - 1) * sizeof s->bps[0]);
@@ -313,6 +319,10 @@ static struct rep_bp *bp_by_id(struct rep_session *s, int id)
 
 int rep_break_enable(struct rep_session *s, int id, int on)
 {
+    if (rep_watch_enable(s, id, on) == 0) {
+        return 0;
+    }
+    pt_err_clear();
     struct rep_bp *bp = bp_by_id(s, id);
     if (bp) {
         bp->enabled = on;
@@ -473,6 +483,11 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
 int rep_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
 {
     s->caught_name[0] = '\0';
+    rep_change_free(&s->change);
+    memset(&s->change, 0, sizeof s->change);
+    if (rep_watch_active(s)) {
+        return rep_watch_continue(s, pos, bp_id);
+    }
     s->catch_armed = 1;
     int r = continue_watched(s, pos, bp_id);
     s->catch_armed = 0;

@@ -157,6 +157,12 @@ struct rep_session {
     int failed;                /* the replay stopped with an error (rep_failure) */
     char fail_msg[768];
     int nbps, last_bp_id;
+    struct rep_watchpt wps[REP_MAX_WATCH]; /* watchpoints (rep_watch.c), ids from last_bp_id */
+    int nwps;
+    struct rep_change change; /* the change the last continue/reverse-continue stopped at */
+    uint64_t last_landed;     /* where the last `last` stopped, its expression and place */
+    char last_expr[512];
+    struct pyi_loc last_loc;
     uint64_t out_shown; /* the furthest event whose output was shown (rep_output.c) */
     int reprint;        /* show output again when re-executed (rr's behaviour) */
     int (*out_hook)(void *ctx, int kind, const void *buf, size_t n, uint64_t event);
@@ -265,6 +271,11 @@ static inline int rep_watch_has_frame(const struct pt_watch *w, int n, pt_addr f
     return 0;
 }
 int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w);
+/* rep_watch.c: continue and reverse-continue while watchpoints are enabled (dispatch by
+ * dispatch, breakpoints checked too); rep_watch_active: are any? */
+int rep_watch_active(const struct rep_session *s);
+int rep_watch_continue(struct rep_session *s, struct pyi_pos *pos, int *id);
+int rep_watch_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *id);
 int rep_present(struct rep_session *s, const struct pyi_pos *pos);
 int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);

@@ -382,6 +382,7 @@ void rep_close(struct rep_session *s)
     }
     kill_tracee(s);
     rep_snap_free(s);
+    rep_change_free(&s->change);
     if (s->pyi) {
         pyi_close(s->pyi);
     }

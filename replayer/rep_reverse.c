@@ -417,6 +417,9 @@ int rep_reverse_continue(struct rep_session *s, struct pyi_pos *pos, int *bp_id)
     if (pm != 0) {
         return pm;
     }
+    if (rep_watch_active(s)) {
+        return rep_watch_reverse_continue(s, pos, bp_id);
+    }
     rep_break_resolve_pending(s);
     rep_watch_init(s, &w);
     if (rep_watch_breakpoints(s, &w) < 0) {

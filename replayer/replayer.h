@@ -14,6 +14,7 @@
 
 #include "common/pt_cond.h"
 #include "common/pt_trace.h"
+#include "pyintrospect/pyintrospect.h"
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -305,6 +306,69 @@ int rep_eval_expr_memory(struct rep_session *s, struct rep_eval_item *item);
 /* Per call into the copy; default 5 s. */
 int rep_set_eval_timeout(struct rep_session *s, double seconds);
 int64_t rep_eval_timeout_ns(const struct rep_session *s);
+
+/* ---- data over time (rep_watch.c): watch, last, history ----------------------------------
+ * EXPR (a variable, NAME.attr..., NAME[key]...) is resolved where it is set, in the selected
+ * frame, to a place (pyintrospect's struct pyi_loc): a local of that function (in every call of
+ * it), a global of that module, an attribute of that object, an item of that container. Its
+ * value is compared at every bytecode dispatch in every thread; a change is reported at the
+ * dispatch after the instruction that made it, with that instruction's line and thread. */
+#define REP_MAX_WATCH 16
+struct rep_place { /* a dispatch: where and in which thread */
+    pid_t tid;     /* recorded id */
+    int thread;    /* its number (as `info threads`) */
+    int line;
+    char file[1024];
+    char func[512]; /* co_qualname */
+};
+struct rep_change {
+    int which;    /* the watchpoint's id (rep_watch_*); 0 for last/history */
+    uint64_t tick; /* the first moment the new value is seen */
+    struct rep_place by; /* the instruction that changed it */
+    char *old_value, *new_value; /* texts (malloc'd; notes such as <unbound> in <...>) */
+};
+struct rep_watchpt {
+    int id, enabled, hits; /* ids are shared with breakpoints: `delete N` deletes either */
+    char expr[512];
+    struct pyi_loc loc;
+};
+/* `watch EXPR`: resolve it now and add a watchpoint; continue and reverse-continue (rep_continue,
+ * rep_reverse_continue) then also stop at its changes (*bp_id = its id, rep_last_change). */
+int rep_watch_add(struct rep_session *s, const char *expr, const struct rep_watchpt **out);
+int rep_watch_remove(struct rep_session *s, int id); /* 0: all (rep_break_delete calls it) */
+int rep_watch_enable(struct rep_session *s, int id, int on);
+const struct rep_watchpt *rep_watchpoints(const struct rep_session *s, int *n);
+/* The change the last continue/reverse-continue stopped at (NULL: it stopped for another
+ * reason). */
+const struct rep_change *rep_last_change(const struct rep_session *s);
+/* `last EXPR`: go to the last change before now (forward = 0) or the next one after now: 1 at
+ * it (ch filled: free its texts with rep_change_free), 0 when there is none (the replay is then
+ * at the start, or at the end going forward). Ctrl-C (pt_interrupted) goes back to where it
+ * started and fails. */
+int rep_last(struct rep_session *s, const char *expr, int forward, struct rep_change *ch,
+             struct pyi_pos *pos);
+/* `history EXPR`: every change from the first snapshot (the main script's first line) to the
+ * end, in one forward pass, row() called for each in order (non-zero stops); at most limit rows
+ * (0: all). *first (malloc'd) is the value at the start. The replay then goes back to where it
+ * was. 1 if there were changes, 0 none, -1 error (interrupted: back where it was). */
+int rep_history(struct rep_session *s, const char *expr, size_t limit,
+                int (*row)(void *ctx, const struct rep_change *ch), void *ctx, char **first);
+void rep_change_free(struct rep_change *ch);
+/* `trace SPEC [EXPR, ...]` (rep_trace.c): every execution of the breakpoint location SPEC
+ * (FILE:LINE, LINE, FUNCTION, as for rep_break_add) in the recording, from the first snapshot
+ * on, in one pass: row() gets each hit with the values of exprs there (as `print` evaluates
+ * them; "<...>" when one raised), or with n = 0 the frame's arguments as one value. The user's
+ * breakpoints and watchpoints are set aside meanwhile, and the replay goes back to where it was.
+ * *hits counts them. */
+struct rep_trace_hit {
+    uint64_t tick;
+    int thread, line;
+    char func[512];
+    char **values;
+    size_t nvalues;
+};
+int rep_trace(struct rep_session *s, const char *spec, const char *const *exprs, size_t n,
+              int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx, size_t *hits);
 
 /* How the recording ended (PT_END_*), its code, and its message (valid once FINISHED). */
 void rep_end(const struct rep_session *s, int *how, int *code, const char **msg);
