@@ -12,8 +12,11 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: pytt record [-o DIR] [--redact-env NAME,...] [--] PYTHON SCRIPT [ARGS...]\n"
-          "       pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] [--batch]\n"
+    fputs("usage: pytt record [-o DIR] [--children] [--redact-env NAME,...] [--] PYTHON SCRIPT "
+          "[ARGS...]\n"
+          "       pytt replay [DIR] [-p PID | --child N] [-a] [--program-output FILE] [-ex CMD]...\n"
+          "                   [-x FILE] [--batch]\n"
+          "       pytt ps [DIR]\n"
           "       pytt dump PID\n"
           "       pytt events [DIR] [FIRST [LAST]]\n"
           "       pytt ls [DIR...]\n"
@@ -24,6 +27,7 @@ static void usage(FILE *f)
           "        (default: $PYTT_TRACE_DIR, else ~/.local/share/pytt/<script>-<N>)\n"
           "replay  re-execute a recording (default: the latest) in a debugger shell;\n"
           "        -a replays to the end without a shell\n"
+          "ps      list a recording's processes (record --children records Python children)\n"
           "dump    print the Python stacks and locals of a running process\n"
           "events  print a trace's event log\n"
           "ls      list recordings (name, date, duration, status, size, Python, program)\n"
@@ -73,6 +77,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "pack") == 0) {
         return cli_pack_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "ps") == 0) {
+        return cli_ps_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "__record-child") == 0) {
+        return cli_record_child_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "dump") == 0) {
         return cli_dump_main(argc - 1, argv + 1);

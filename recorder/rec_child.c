@@ -222,6 +222,9 @@ int rec_child_birth(struct rec_session *s, const struct pt_stop *st)
     if (b.by_recorded && (b.clone_flags & CLONE_THREAD)) {
         return thread_birth(s, b.pid);
     }
+    if (!(b.clone_flags & CLONE_THREAD)) {
+        rec_proc_born(s, b.pid, b.creator);
+    }
     /* The descriptor model is taken now, while the creator is stopped: it may exit before the
      * new task's first stop is seen (a double fork's middle process does). */
     struct rec_child *creator = find_child(s, b.creator);
@@ -268,6 +271,9 @@ static int log_output(struct rec_session *s, struct rec_child *c, int kind, pt_a
     uint8_t *dst = pt_event_add_region(&s->ev, 0, n);
     if (pt_mem_read(&c->mem, addr, dst, n) < 0) {
         return pt_wrap("reading what child %d wrote", (int)c->pid);
+    }
+    if (rec_adopt_forward(s, kind, dst, n) < 0) {
+        return -1;
     }
     return rec_write_event(s);
 }
@@ -368,6 +374,7 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
 static int child_stop(struct rec_session *s, const struct pt_stop *st)
 {
     if (st->kind == PT_STOP_EXITED || st->kind == PT_STOP_KILLED) {
+        rec_proc_ended(s, st);
         forget_child(s, st->pid);
         return 0;
     }
@@ -387,6 +394,14 @@ static int child_stop(struct rec_session *s, const struct pt_stop *st)
     } else if (st->kind == PT_STOP_EVENT) {
         if (st->event == PTRACE_EVENT_EXEC) {
             child_exec(s, st->pid);
+            c = find_child(s, st->pid); /* child_exec may have moved the table */
+            int r = c ? rec_adopt_at_exec(s, st->pid, &c->fds->k) : 0;
+            if (r != 0) {
+                if (r > 0) {
+                    forget_child(s, st->pid); /* recorded by a recorder of its own now */
+                }
+                return r < 0 ? -1 : 0;
+            }
         } else if (rec_child_birth(s, st) < 0) {
             return -1;
         }

@@ -159,6 +159,13 @@ struct rec_session {
     size_t nsrcpaths;             /* (rec_sources.c) */
     char exe_path[4096];
 
+    /* --children (rec_adopt.c): the processes seen, the pipe child recorders send output on */
+    struct rec_procent *procs;
+    size_t nprocs, procs_cap;
+    int fwd_rd, fwd_wr;
+    int nadopted;
+    char procs_dir[4096];
+
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
     uint64_t stopped_at; /* events in the trace when it stopped */
@@ -257,6 +264,26 @@ void rec_sources_free(struct rec_session *s);
  * at its next syscall exit (rec_release: 0 released, 1 it had to be killed). */
 int rec_storage_failed(struct rec_session *s);
 int rec_release(struct rec_session *s);
+/* rec_adopt.c: --children. The index of processes (born, exec'd with a REC_PROC_* state,
+ * ended) written to TRACE/processes; a descendant's exec of CPython hands it to a recorder of
+ * its own (1 handed over: forget it, 0 not); the child recorder's attach in place of
+ * rec_spawn; output sent upstream and logged from child recorders. */
+enum { REC_PROC_OTHER = 0, REC_PROC_FORK, REC_PROC_RECORDED, REC_PROC_PYTHON_UNUSABLE };
+struct rec_procent;
+void rec_proc_born(struct rec_session *s, pid_t pid, pid_t creator);
+void rec_proc_exec(struct rec_session *s, pid_t pid, int state);
+void rec_proc_ended(struct rec_session *s, const struct pt_stop *st);
+int rec_procs_write(struct rec_session *s);
+int rec_adopt_at_exec(struct rec_session *s, pid_t pid, const struct pt_fdkinds *fds);
+int rec_adopt_attach(struct rec_session *s);
+int rec_adopt_forward(struct rec_session *s, int kind, const uint8_t *buf, size_t n);
+int rec_adopt_forward_mem(struct rec_session *s, int kind, struct pt_mem *mem, pt_addr addr,
+                          size_t n);
+int rec_adopt_forward_write(struct rec_session *s, const struct pt_fdkinds *k, struct pt_mem *mem,
+                            int nr, const uint64_t *args, int64_t ret);
+int rec_adopt_drain(struct rec_session *s);
+int rec_adopt_finish(struct rec_session *s);
+void rec_adopt_free(struct rec_session *s);
 /* rec_loop.c */
 int rec_write_event(struct rec_session *s);
 int rec_abort(struct rec_session *s, const char *why);

@@ -182,6 +182,9 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
     if (rec_mmap_track(s, &call) < 0) {
         return -1;
     }
+    if (rec_adopt_forward_write(s, &s->fds, &s->mem, nr, call.args, call.ret) < 0) {
+        return -1;
+    }
     pt_fdkinds_update(&s->fds, nr, call.args, call.ret);
     rec_sources_note(s, nr, call.args, call.ret);
     t->exit_regs = r;
