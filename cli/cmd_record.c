@@ -22,7 +22,8 @@
 
 static void record_usage(void)
 {
-    fputs("usage: pytt record [-o DIR] [--children] [--chaos[=SEED]] [--redact-env NAME[,NAME...]]...\n"
+    fputs("usage: pytt record [-o DIR] [--children] [--chaos[=SEED]] [--redact-env "
+          "NAME[,NAME...]]...\n"
           "                   [--] PYTHON SCRIPT [ARGS...]\n"
           "  --children  record every Python child that starts an interpreter (subprocess,\n"
           "              multiprocessing spawn) too, into the same trace (also PYTT_CHILDREN=1);\n"

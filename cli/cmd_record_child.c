@@ -18,8 +18,7 @@
 int cli_record_child_main(int argc, char **argv)
 {
     if (argc != 7) {
-        fputs("pytt: __record-child is started by `pytt record --children`, not by hand\n",
-              stderr);
+        fputs("pytt: __record-child is started by `pytt record --children`, not by hand\n", stderr);
         return PYTT_EXIT_ERROR;
     }
     signal(SIGPIPE, SIG_IGN); /* the parent's recorder may end first */

@@ -1,8 +1,8 @@
 /*
  * cmd_replay: `pytt replay [DIR] [-p PID | --child N] [-a] [--program-output FILE] [-ex CMD]...
- * [-x FILE] [--batch]`. Opens a trace (default: the latest recording), starts the replay, then either
- * runs it to the end (-a, autopilot: exits with the recorded program's status) or hands it to
- * the shell. The program's output goes to pytt's stdout/stderr, or all of it to FILE.
+ * [-x FILE] [--batch]`. Opens a trace (default: the latest recording), starts the replay, then
+ * either runs it to the end (-a, autopilot: exits with the recorded program's status) or hands it
+ * to the shell. The program's output goes to pytt's stdout/stderr, or all of it to FILE.
  */
 #include "cli.h"
 #include "shell.h"

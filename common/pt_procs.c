@@ -110,8 +110,7 @@ static int top_entry(const char *trace_dir, struct plist *l)
     p->kind = PT_PROC_TOP;
     size_t len = 0;
     for (size_t i = 0; i < h.argc && len + 2 < sizeof p->cmd; i++) {
-        len += (size_t)snprintf(p->cmd + len, sizeof p->cmd - len, "%s%s", i ? " " : "",
-                                h.argv[i]);
+        len += (size_t)snprintf(p->cmd + len, sizeof p->cmd - len, "%s%s", i ? " " : "", h.argv[i]);
     }
     snprintf(p->dir, sizeof p->dir, "%s", trace_dir);
     pt_header_free(&h);

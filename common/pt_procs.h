@@ -13,11 +13,11 @@
 enum { PT_PROC_TOP = 1, PT_PROC_RECORDED, PT_PROC_FORK, PT_PROC_OTHER, PT_PROC_UNUSABLE };
 
 struct pt_procinfo {
-    int pid, ppid;  /* ppid 0: not known */
+    int pid, ppid;            /* ppid 0: not known */
     int64_t start_ns, end_ns; /* end 0: not seen to end (it outlived its recorder) */
-    int how, code;  /* PT_END_*, 0 if unknown */
-    int kind;       /* PT_PROC_* */
-    int child_nr;   /* the N of --child N for a recorded child, else 0 */
+    int how, code;            /* PT_END_*, 0 if unknown */
+    int kind;                 /* PT_PROC_* */
+    int child_nr;             /* the N of --child N for a recorded child, else 0 */
     char cmd[512];
     char dir[4096]; /* its trace, for the top process and recorded children */
 };

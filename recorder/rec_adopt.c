@@ -172,8 +172,8 @@ int rec_procs_write(struct rec_session *s)
     for (size_t i = 0; i < s->nprocs; i++) {
         const struct rec_procent *p = &s->procs[i];
         fprintf(f, "%d\t%d\t%lld\t%lld\t%d\t%d\t%s\t%s\n", (int)p->pid, (int)p->ppid,
-                (long long)p->start_ns, (long long)p->end_ns, p->how, p->code,
-                state_name(p->state), p->cmd);
+                (long long)p->start_ns, (long long)p->end_ns, p->how, p->code, state_name(p->state),
+                p->cmd);
     }
     if (fclose(f) != 0) {
         return pt_fail_errno("writing %s", path);
@@ -281,8 +281,9 @@ static int start_child_recorder(struct rec_session *s, pid_t pid, const char *st
         /* the middle process exits at once: the child recorder is nobody's child to reap */
         if (fork() == 0) {
             fcntl(s->fwd_wr, F_SETFD, 0);
-            char *argv[] = {exe,    "__record-child", pidstr, dir, fdstr, cpustr, (char *)streams,
-                            (char *)s->procs_dir, NULL};
+            char *argv[] = {exe,   "__record-child", pidstr,          dir,
+                            fdstr, cpustr,           (char *)streams, (char *)s->procs_dir,
+                            NULL};
             execv(exe, argv);
             _exit(127);
         }
