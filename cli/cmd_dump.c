@@ -52,6 +52,11 @@ static int dump_session(pid_t pid, unsigned flags)
     pt_mem_init_pid(&mem, pid);
     int rc = pyi_open(&s, pid, &mem);
     if (rc == 0) {
+        int differ = 0;
+        const char *notes = pyi_layout_check(s, NULL, &differ);
+        if (differ) {
+            fprintf(stderr, "pytt dump: warning: %s\n", notes);
+        }
         /* a live process: no code runs in it, so values whose repr() is Python code are built
          * from their fields, and marked */
         pyi_set_value_style(s, PYI_REPR_STRUCTURAL);

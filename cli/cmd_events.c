@@ -34,8 +34,7 @@ static void print_syscall(const struct pt_event *ev)
 
 static void print_switch(const struct pt_event *ev)
 {
-    static const char *const at[] = {"", "in syscall ", "preempted at counted dispatch ",
-                                      "exited"};
+    static const char *const at[] = {"", "in syscall ", "preempted at counted dispatch ", "exited"};
     printf("switch to thread %d", (int)ev->tid);
     if (ev->switch_from) {
         printf(" (thread %d %s", (int)ev->switch_from, at[ev->switch_at < 4 ? ev->switch_at : 0]);
@@ -78,7 +77,13 @@ static void print_event(const struct pt_event *ev, int pid)
                (unsigned long long)(ev->rdx << 32 | (ev->rax & 0xffffffffu)));
         break;
     case PT_EV_CLOCK:
-        printf("clock installed (opcode_targets at 0x%llx)", (unsigned long long)ev->clock_table);
+        printf("clock installed (opcode_targets at 0x%llx",
+               (unsigned long long)ev->clock_plan.table);
+        if (ev->clock_plan.switch_site) {
+            printf("; main-loop switch at 0x%llx routed through it",
+                   (unsigned long long)ev->clock_plan.switch_site);
+        }
+        printf(")");
         break;
     case PT_EV_OUTPUT:
         printf("child output to %s, %zu bytes", ev->signo == 1 ? "stdout" : "stderr",

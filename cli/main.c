@@ -23,6 +23,7 @@ static void usage(FILE *f)
         "       pytt ls [DIR...]\n"
         "       pytt rm NAME...\n"
         "       pytt pack [DIR]\n"
+        "       pytt dap [--port N]\n"
         "\n"
         "record  run a Python program and log its nondeterminism to a trace directory\n"
         "        (default: $PYTT_TRACE_DIR, else ~/.local/share/pytt/<script>-<N>)\n"
@@ -33,7 +34,8 @@ static void usage(FILE *f)
         "events  print a trace's event log\n"
         "ls      list recordings (name, date, duration, status, size, Python, program)\n"
         "rm      delete recordings\n"
-        "pack    copy into a trace every file its replay and debugging need\n",
+        "pack    copy into a trace every file its replay and debugging need\n"
+        "dap     a Debug Adapter Protocol server (VS Code, nvim-dap, dape...)\n",
         f);
 }
 
@@ -84,6 +86,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "__record-child") == 0) {
         return cli_record_child_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "dap") == 0) {
+        return cli_dap_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "dump") == 0) {
         return cli_dump_main(argc - 1, argv + 1);

@@ -214,6 +214,13 @@ int shell_start(struct cli_shell *sh, int at_end)
         snprintf(sh->unusable_why, sizeof sh->unusable_why, "%s", pt_errmsg());
     }
     int unsupported = r < 0 && strstr(pt_errmsg(), "unsupported version") != NULL;
+    struct pyi_session *p = r > 0 ? rep_pyi(sh->rep) : NULL;
+    int differ = 0;
+    const char *notes = p ? pyi_layout_check(p, NULL, &differ) : "";
+    if (differ) {
+        fprintf(sh->out, "warning: %s\n", notes);
+    }
+    pt_err_clear();
     int rc = shell_motion_done(sh, r, &pos, "cannot reach the main script");
     if (unsupported) {
         fprintf(sh->out, "The recording still replays: pytt replay %s -a\n", sh->trace_dir);

@@ -5,7 +5,9 @@
 #define _GNU_SOURCE
 #include "pt_clock.h"
 
+#include "pt_clock_switch.h"
 #include "pt_error.h"
+#include "pt_pyver.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +27,10 @@ static int symbol_is(const char *name, const char *want)
     return strncmp(name, want, n) == 0 && (name[n] == '\0' || name[n] == '.');
 }
 
-/* The symbols "opcode_targets" (a static: "opcode_targets.N" in GCC builds) and
- * "_PyOpcode_Deopt" in symfile. */
-static int find_symbols(const char *symfile, uint64_t *table, uint64_t *deopt, int *etype)
+/* The symbols "opcode_targets" (a static: "opcode_targets.N" in GCC builds),
+ * "_PyOpcode_Deopt" and "_PyEval_EvalFrameDefault" in symfile. */
+static int find_symbols(const char *symfile, uint64_t *table, uint64_t *deopt, uint64_t eval[2],
+                        int *etype)
 {
     elf_version(EV_CURRENT);
     int fd = open(symfile, O_RDONLY | O_CLOEXEC);
@@ -59,6 +62,10 @@ static int find_symbols(const char *symfile, uint64_t *table, uint64_t *deopt, i
                 found = 1;
             } else if (name && sym.st_size == NOPCODES && symbol_is(name, "_PyOpcode_Deopt")) {
                 *deopt = sym.st_value;
+            } else if (name && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_size &&
+                       strcmp(name, "_PyEval_EvalFrameDefault") == 0) {
+                eval[0] = sym.st_value;
+                eval[1] = sym.st_size;
             }
         }
     }
@@ -98,9 +105,9 @@ static int image_base(pid_t pid, const char *image, uint64_t *base)
 
 int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt_clock_site *site)
 {
-    uint64_t table = 0, deopt = 0, base = 0;
+    uint64_t table = 0, deopt = 0, base = 0, eval[2] = {0, 0};
     int etype = ET_EXEC;
-    if (find_symbols(symfile, &table, &deopt, &etype) < 0) {
+    if (find_symbols(symfile, &table, &deopt, eval, &etype) < 0) {
         return -1;
     }
     site->relocated = etype == ET_DYN;
@@ -109,49 +116,17 @@ int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt
     }
     site->table = base + table;
     site->deopt = deopt ? base + deopt : 0;
+    site->eval = eval[0] ? base + eval[0] : 0;
+    site->eval_size = eval[1];
     return 0;
 }
 
 /* ---- the plan --------------------------------------------------------------------------- */
 
-/* Per CPython version (major.minor): the base opcodes that are counted, and the base opcodes
- * whose specializations are superinstructions (3.11/3.12: LOAD_FAST__LOAD_FAST & co.). The
- * counted ones bound the straight-line run between two counted dispatches: from 3.11 every
- * frame starts (and every generator resumes) with RESUME and every loop closes with a backward
- * jump; 3.8-3.10 have no RESUME and absolute jumps that may go backward, so returns and yields
- * count too (a C loop calling a Python function then counts each call's return). The
- * INSTRUMENTED_ forms (3.12+: a program running sys.settrace or sys.monitoring) and 3.13's
- * ENTER_EXECUTOR stand in for the opcodes they replace. */
-static const struct {
-    const char *version;
-    uint8_t counted[8];
-    uint8_t fused[3];
-} versions[] = {
-    {"3.8", {113, 114, 115, 111, 112, 83, 86, 72}, {0}},
-    {"3.9", {113, 114, 115, 111, 112, 83, 86, 121}, {0}},
-    {"3.10", {113, 114, 115, 111, 112, 83, 86, 121}, {0}},
-    {"3.11", {151, 140, 134, 173, 174, 175, 176, 0}, {100, 124, 125}},
-    {"3.12", {151, 140, 134, 240, 246, 0, 0, 0}, {100, 124, 125}},
-    {"3.13", {149, 77, 78, 236, 249, 70, 0, 0}, {0}},
-};
-#define NVERSIONS (sizeof versions / sizeof versions[0])
-
-static int version_index(const char *version)
+static int in_list(const uint8_t *list, int n, int op)
 {
-    for (size_t v = 0; v < NVERSIONS; v++) {
-        size_t n = strlen(versions[v].version);
-        if (strncmp(version, versions[v].version, n) == 0 &&
-            (version[n] == '\0' || version[n] == '.')) {
-            return (int)v;
-        }
-    }
-    return -1;
-}
-
-static int in_list(const uint8_t *list, size_t n, int op)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (list[i] && list[i] == op) {
+    for (int i = 0; i < n; i++) {
+        if (list[i] == op) {
             return 1;
         }
     }
@@ -175,8 +150,8 @@ int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const ch
                   struct pt_clock_plan *plan)
 {
     uint8_t deopt[NOPCODES];
-    int v = version_index(version);
-    if (v < 0) {
+    const struct pt_pyver *v = pt_pyver_lookup(version);
+    if (!v || v->ncounted == 0) {
         return pt_fail("CPython %s: pytt's Python clock knows 3.8 to 3.13", version);
     }
     memset(plan, 0, sizeof *plan);
@@ -189,10 +164,21 @@ int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const ch
     for (int i = 0; i < NOPCODES; i++) {
         int base = have_deopt && deopt[i] ? deopt[i] : i;
         plan->redirect[i] = (uint8_t)i;
-        if (base != i && in_list(versions[v].fused, 3, base)) {
+        if (base != i && in_list(v->fused_base, v->nfused, base)) {
             plan->redirect[i] = (uint8_t)base; /* a superinstruction: split when watching */
         }
-        plan->counted[i] = (uint8_t)in_list(versions[v].counted, 8, base);
+        plan->counted[i] = (uint8_t)in_list(v->counted, v->ncounted, base);
+    }
+    if (v->main_loop_switch) {
+        /* without it the recording still replays; the debugger then says why it cannot step */
+        uint64_t handlers[NOPCODES];
+        if (pt_mem_read(mem, site->table, handlers, sizeof handlers) < 0 ||
+            pt_clock_switch_find(mem, site->eval, site->eval_size, handlers, plan) < 0) {
+            plan->switch_site = plan->switch_table = 0;
+            plan->switch_len = 0;
+            plan->switch_n = 0;
+        }
+        pt_err_clear();
     }
     return 0;
 }
@@ -268,7 +254,67 @@ static void emit_counted(uint8_t *code, pt_addr t, int i, pt_addr countdown, uin
     memcpy(code + PT_CLOCK_TRAMP_HANDLER, &handler, 8);
 }
 
-#define WATCH_TRAP_C 992 /* counted opcode whose C reached 0: count F too, then trap */
+#define WATCH_TRAP_C                                                                               \
+    (PT_CLOCK_WATCH_TRAP - 16) /* counted opcode whose C reached 0: count F                        \
+                                * too, then trap */
+
+/* mov [rip+disp32], REG (7 bytes): keep a register of the dispatch at slot. */
+static size_t emit_store(uint8_t *p, pt_addr at, int reg, pt_addr slot)
+{
+    p[0] = (uint8_t)(0x48 | (reg >= 8 ? 4 : 0));
+    p[1] = 0x89;
+    p[2] = (uint8_t)(((reg & 7) << 3) | 5);
+    put32(p + 3, (int32_t)(slot - (at + 7)));
+    return 7;
+}
+
+/* cmp dword (qword: wide) [REG + disp32], 0 (8 to 10 bytes). */
+static size_t emit_cmp_zero(uint8_t *p, int reg, int32_t disp, int wide)
+{
+    size_t n = 0;
+    if (wide || reg >= 8) {
+        p[n++] = (uint8_t)(0x40 | (wide ? 8 : 0) | (reg >= 8 ? 1 : 0));
+    }
+    p[n++] = 0x83;
+    p[n++] = (uint8_t)(0x80 | (7 << 3) | ((reg & 7) == 4 ? 4 : (reg & 7)));
+    if ((reg & 7) == 4) {
+        p[n++] = 0x24; /* SIB: base rsp/r12, no index */
+    }
+    put32(p + n, disp);
+    n += 4;
+    p[n++] = 0;
+    return n;
+}
+
+static size_t emit_keep(uint8_t *p, pt_addr at, const struct pt_watch *w, pt_addr slot)
+{
+    size_t n = emit_store(p, at, w->frame_reg, slot);
+    return n + emit_store(p + n, at + n, w->instr_reg, slot + 8);
+}
+
+/* The last-dispatch bookkeeping of a watch trampoline (flags clobbered, as by its `sub`):
+ *       <keep at LAST>
+ *       cmp qword [frame + traced_off], 0 ; je done
+ *       <keep at LAST + 16>
+ *   done:
+ * (at most KEEP_LAST_MAX bytes) */
+#define KEEP_LAST_MAX 40
+static size_t emit_keep_last(uint8_t *p, pt_addr at, const struct pt_watch *w)
+{
+    if (!w->keep_last) {
+        return 0;
+    }
+    size_t n = emit_keep(p, at, w, PT_CLOCK_LAST);
+    if (w->keep_traced_off < 0) {
+        return n;
+    }
+    n += emit_cmp_zero(p + n, w->frame_reg, (int32_t)w->keep_traced_off, 1);
+    p[n++] = 0x74; /* je done */
+    size_t je_done = n++;
+    n += emit_keep(p + n, at + n, w, PT_CLOCK_LAST + 16);
+    p[je_done] = (uint8_t)(n - (je_done + 1));
+    return n;
+}
 
 /* A watched instruction with a condition: compare next_instr, then call the condition's code
  * below the red zone (lea keeps the flags it returns) and trap if it says so. */
@@ -312,6 +358,10 @@ static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr coun
         put32(code + n + 1, (int32_t)(trap - (t + n + 5)));
         n += 5;
     }
+    if (w->frame_zero_off >= 0) {
+        n += emit_cmp_zero(code + n, w->frame_reg, (int32_t)w->frame_zero_off, 0);
+        n += emit_je(code + n, t + n, trap);
+    }
     for (int k = 0; k < w->nframes; k++) {
         n += emit_cmp(code + n, t + n, w->frame_reg, PT_CLOCK_SLOTS + (pt_addr)k * 8);
         n += emit_je(code + n, t + n, trap);
@@ -325,16 +375,19 @@ static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr coun
         n += emit_cmp(code + n, t + n, w->instr_reg, slot);
         n += emit_je(code + n, t + n, trap);
     }
-    if (n + 6 > WATCH_TRAP_C) {
+    if (n + KEEP_LAST_MAX + 6 > WATCH_TRAP_C) {
         return pt_fail("too many watched frames and conditional breakpoints at once");
     }
+    n += emit_keep_last(code + n, t + n, w);
     emit_jmp_mem(code + n, t + n, orig);
     n = WATCH_TRAP_C;
     n += emit_rmw(code + n, t + n, 1, PT_CLOCK_FINE, 1);
     code[n] = 0xeb; /* jmp short trap */
     code[n + 1] = (uint8_t)(PT_CLOCK_WATCH_TRAP - (n + 2));
-    code[PT_CLOCK_WATCH_TRAP] = 0xcc; /* int3, then continue to the handler */
-    emit_jmp_mem(code + PT_CLOCK_WATCH_TRAP + 1, trap + 1, orig);
+    n = PT_CLOCK_WATCH_TRAP;
+    code[n++] = 0xcc; /* int3, then continue to the handler */
+    n += emit_keep_last(code + n, t + n, w);
+    emit_jmp_mem(code + n, t + n, orig);
     return 0;
 }
 
@@ -374,8 +427,8 @@ static int point_plain(struct pt_clock *c, struct pt_mem *mem)
 {
     uint64_t table[NOPCODES];
     for (int i = 0; i < NOPCODES; i++) {
-        table[i] = c->counted[i] ? PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE
-                                 : c->handlers[i];
+        table[i] =
+            c->counted[i] ? PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE : c->handlers[i];
     }
     return pt_mem_write(mem, c->table, table, sizeof table);
 }
@@ -390,6 +443,10 @@ int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clo
     if (pt_mem_read(mem, plan->table, handler, sizeof handler) < 0) {
         return pt_wrap("reading opcode_targets at 0x%llx", (unsigned long long)plan->table);
     }
+    if (plan->switch_site && pt_clock_switch_install(mem, plan->table, handler, plan) < 0) {
+        return -1;
+    }
+    c->switch_routed = plan->switch_site != 0;
     uint8_t *code = malloc(NOPCODES * PT_CLOCK_TRAMP_SIZE);
     for (int i = 0; i < NOPCODES; i++) {
         orig[i] = handler[plan->redirect[i]];
@@ -559,12 +616,14 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
         slots[k] = k < w->nframes ? w->frames[k] : 1;
         slots[PT_WATCH_MAX + k] = k < w->ninstrs ? w->instrs[k] : 1;
     }
-    int same_code = c->code_valid && c->watch.nframes == w->nframes &&
-                    c->watch.ninstrs == w->ninstrs && c->watch.frame_reg == w->frame_reg &&
-                    c->watch.instr_reg == w->instr_reg &&
-                    memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0 &&
-                    memcmp(c->watch.conds, w->conds, sizeof w->conds) == 0 &&
-                    memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0;
+    int same_code =
+        c->code_valid && c->watch.nframes == w->nframes && c->watch.ninstrs == w->ninstrs &&
+        c->watch.frame_reg == w->frame_reg && c->watch.instr_reg == w->instr_reg &&
+        memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0 &&
+        memcmp(c->watch.conds, w->conds, sizeof w->conds) == 0 &&
+        memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0 &&
+        c->watch.frame_zero_off == w->frame_zero_off && c->watch.keep_last == w->keep_last &&
+        c->watch.keep_traced_off == w->keep_traced_off;
     if (pt_mem_write(mem, PT_CLOCK_SLOTS, slots, sizeof slots) < 0) {
         return pt_wrap("writing watched values");
     }

@@ -34,6 +34,14 @@
  * C lives in a word whose page offset is chosen at install (pt_clock_choose_countdown) away from
  * the loads the interpreter makes right after a counted dispatch: the dispatch table's entries,
  * and the trampolines' own handler words.
+ *
+ * Which opcodes are counted and which are superinstructions are version facts
+ * (common/pt_pyver.c). CPython 3.10 dispatches through opcode_targets only from inside its
+ * handlers; its main loop (a frame starting or resuming, after the eval breaker, every
+ * instruction while tracing) dispatches through a C switch with a table of its own. The plan
+ * then also routes that switch through opcode_targets (pt_clock_switch.c), so every 3.10
+ * instruction passes a trampoline too. The plan is logged in the CLOCK event; replay installs
+ * exactly what was recorded.
  */
 #ifndef PT_CLOCK_H
 #define PT_CLOCK_H
@@ -57,21 +65,29 @@ const char *pt_tick_str(uint64_t tick, char buf[PT_TICK_STRLEN]);
 int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 
 /* Layout of the clock in pytt's page. */
-#define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1000)  /* 256 handlers resumed after a trap */
-#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1800) /* watched frames, then watched instructions */
+#define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1000)   /* 256 handlers resumed after a trap */
+#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1800)  /* watched frames, then watched instructions */
 #define PT_CLOCK_KCOUNT (PT_PAGE_ADDR + 0x1900) /* k (maintained by watch trampolines) */
 #define PT_CLOCK_FINE (PT_PAGE_ADDR + 0x1940)   /* the fine countdown F */
+/* The last dispatch seen by the watch trampolines (frame and next_instr registers), then the
+ * last one of a traced frame, for a version whose frame does not keep its previous
+ * instruction (pt_pyver.keep_last_dispatch). */
+#define PT_CLOCK_LAST (PT_PAGE_ADDR + 0x1a00)
 #define PT_CLOCK_TRAMPS (PT_PAGE_ADDR + 0x2000) /* 256 counted trampolines of 32 bytes */
 #define PT_CLOCK_TRAMP_SIZE 32
-#define PT_CLOCK_TRAP_OFFSET 16   /* the int3 inside a trampoline */
-#define PT_CLOCK_TRAMP_HANDLER 24 /* the handler it continues to */
+#define PT_CLOCK_TRAP_OFFSET 16                /* the int3 inside a trampoline */
+#define PT_CLOCK_TRAMP_HANDLER 24              /* the handler it continues to */
 #define PT_CLOCK_CPAGE (PT_PAGE_ADDR + 0x4000) /* the page holding C, at a chosen offset */
 #define PT_CLOCK_IDLE (1ull << 62) /* a countdown when nothing is awaited: never reaches 0 */
 #define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 1 KiB */
 #define PT_CLOCK_WATCH_SIZE 1024
-#define PT_CLOCK_WATCH_TRAP 1008
+#define PT_CLOCK_WATCH_TRAP 960
 #define PT_WATCH_MAX 16
 #define PT_CLOCK_COND (PT_PAGE_ADDR + 0x50000) /* PT_WATCH_MAX conditions' code (pt_cond.h) */
+/* 3.10's main-loop switch routed through opcode_targets: a table of stubs, then the stubs. */
+#define PT_CLOCK_SWITCH_TABLE (PT_PAGE_ADDR + 0x60000)
+#define PT_CLOCK_SWITCH_STUBS (PT_PAGE_ADDR + 0x60800)
+#define PT_CLOCK_SWITCH_STUB 32
 
 /* What the watch trampolines trap on, besides the countdowns (navigation: step into calls,
  * next/finish by frame, breakpoints by bytecode address). */
@@ -86,13 +102,22 @@ struct pt_watch {
      * the trampoline, does not find it certainly false (breakpoint conditions, pt_cond.h) */
     struct pt_cond conds[PT_WATCH_MAX];
     struct pt_cond_layout cond_layout;
+    /* trap when the 32-bit member at this offset of the frame is 0 (3.10: f_lasti, a frame
+     * starting); -1: no such check */
+    int64_t frame_zero_off;
+    int keep_last; /* store every dispatch's registers at PT_CLOCK_LAST */
+    /* ... and, when the frame member at this offset is not 0 (3.10: f_trace, sys.settrace
+     * traces the frame), also at PT_CLOCK_LAST + 16: a trace function's own instructions
+     * (untraced) then do not hide the traced frame's last one. -1: no second slot */
+    int64_t keep_traced_off;
 };
 
 /* Where the clock goes in a given interpreter. */
 struct pt_clock_site {
-    pt_addr table; /* opcode_targets */
-    pt_addr deopt; /* _PyOpcode_Deopt (specialized opcode -> base opcode), 0 if absent */
-    int relocated; /* the table is relocated by ld.so: install after its RELRO mprotect */
+    pt_addr table;           /* opcode_targets */
+    pt_addr deopt;           /* _PyOpcode_Deopt (specialized opcode -> base opcode), 0 if absent */
+    pt_addr eval, eval_size; /* _PyEval_EvalFrameDefault */
+    int relocated;           /* the table is relocated by ld.so: install after its RELRO mprotect */
 };
 
 /* How a clock is laid out in one recorded process; logged in the CLOCK event, so replay
@@ -103,33 +128,41 @@ struct pt_clock_plan {
     uint8_t redirect[256]; /* watch trampolines continue to this opcode's handler (the first
                             * half's, for a superinstruction) */
     uint8_t counted[256];  /* 1: counted opcode */
+    /* 3.10: the main loop's switch dispatch, routed through opcode_targets (0: none) */
+    pt_addr switch_site;  /* first byte of the instructions rewritten */
+    uint8_t switch_len;   /* how many bytes they are */
+    pt_addr switch_table; /* the switch's jump table (32-bit offsets relative to it) */
+    uint16_t switch_n;    /* its entries: opcodes 0 .. switch_n - 1 */
 };
 
 struct pt_clock {
-    pt_addr table;     /* opcode_targets in the tracee, 0 while not installed */
-    pt_addr countdown; /* address of C's countdown */
-    uint64_t base;     /* C = base - countdown */
-    int watching;      /* the table points at the watch trampolines */
+    pt_addr table;         /* opcode_targets in the tracee, 0 while not installed */
+    pt_addr countdown;     /* address of C's countdown */
+    uint64_t base;         /* C = base - countdown */
+    int watching;          /* the table points at the watch trampolines */
     struct pt_watch watch; /* their configuration (slots included) */
     int code_valid;        /* the watch trampolines in memory were generated for `watch` */
     int k_valid;           /* KCOUNT holds k (see the top comment) */
     int k_pending;         /* resumed watching with k unknown: known once C moves */
     uint64_t resume_count; /* C at that resume */
+    int switch_routed;     /* the plan routed 3.10's main-loop switch through the table */
     uint8_t counted[256];
     uint64_t handlers[256]; /* the interpreter's own handlers */
 };
 
-/* Where opcode_targets (and _PyOpcode_Deopt) are in the tracee: symbols from the interpreter
- * image's symbol table (image = the file defining _PyRuntime; symfile = the file whose .symtab
- * has the symbols, its debug file for stripped binaries), relocated by the image's load address
- * in /proc/PID/maps. */
+/* Where opcode_targets (and _PyOpcode_Deopt, _PyEval_EvalFrameDefault) are in the tracee: symbols
+ * from the interpreter image's symbol table (image = the file defining _PyRuntime; symfile = the
+ * file whose .symtab has the symbols, its debug file for stripped binaries), relocated by the
+ * image's load address in /proc/PID/maps. */
 int pt_clock_locate(pid_t pid, const char *image, const char *symfile, struct pt_clock_site *site);
 /* The plan for an interpreter of `version` ("3.11.2"): which opcodes are counted (per version,
- * specializations included through _PyOpcode_Deopt), the superinstructions' first halves, and
- * where C goes (away from the table's entries: pt_clock.c says why). */
+ * specializations included through _PyOpcode_Deopt), the superinstructions' first halves,
+ * where C goes (away from the table's entries: pt_clock.c says why), and for 3.10 where the
+ * main loop's switch is. */
 int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const char *version,
                   struct pt_clock_plan *plan);
-/* Install the trampolines and redirect the table. C starts at 0, idle. */
+/* Install the trampolines, redirect the table and route the switch as the plan says. C starts
+ * at 0, idle. */
 int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clock_plan *plan);
 
 /* C, the coarse clock. */

@@ -124,6 +124,42 @@ static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
     }
 }
 
+/* The clock plan's redirect blob: the 256-byte redirect map, then, when the eval loop's switch
+ * is routed through the clock (3.10), its site (u64), table (u64), length (u8), a zero byte and
+ * its entries (u16), little-endian. A 256-byte blob is a plan without a switch. */
+#define CLOCK_PLAN_SWITCH 20
+
+static void encode_clock_redirect(struct pt_buf *b, const struct pt_clock_plan *pl)
+{
+    uint8_t blob[256 + CLOCK_PLAN_SWITCH] = {0};
+    size_t n = 256;
+    memcpy(blob, pl->redirect, 256);
+    if (pl->switch_site) {
+        memcpy(blob + 256, &pl->switch_site, 8);
+        memcpy(blob + 264, &pl->switch_table, 8);
+        blob[272] = pl->switch_len;
+        memcpy(blob + 274, &pl->switch_n, 2);
+        n += CLOCK_PLAN_SWITCH;
+    }
+    pt_buf_blob(b, blob, n);
+}
+
+static void decode_clock_redirect(struct pt_cur *c, const uint8_t *p, size_t n,
+                                  struct pt_clock_plan *pl)
+{
+    if (c->bad || (n != 256 && n != 256 + CLOCK_PLAN_SWITCH)) {
+        c->bad = 1;
+        return;
+    }
+    memcpy(pl->redirect, p, 256);
+    if (n > 256) {
+        memcpy(&pl->switch_site, p + 256, 8);
+        memcpy(&pl->switch_table, p + 264, 8);
+        pl->switch_len = p[272];
+        memcpy(&pl->switch_n, p + 274, 2);
+    }
+}
+
 static void encode_event(struct pt_buf *b, const struct pt_event *ev)
 {
     pt_buf_u8(b, ev->type);
@@ -143,10 +179,10 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_blob(b, pt_event_region_data(ev, 0), ev->regions[0].len);
         break;
     case PT_EV_CLOCK:
-        pt_buf_uv(b, ev->clock_table);
-        pt_buf_uv(b, ev->clock_countdown);
-        pt_buf_blob(b, ev->clock_redirect, sizeof ev->clock_redirect);
-        pt_buf_blob(b, ev->clock_counted, sizeof ev->clock_counted);
+        pt_buf_uv(b, ev->clock_plan.table);
+        pt_buf_uv(b, ev->clock_plan.countdown);
+        encode_clock_redirect(b, &ev->clock_plan);
+        pt_buf_blob(b, ev->clock_plan.counted, sizeof ev->clock_plan.counted);
         break;
     case PT_EV_RDTSC:
         pt_buf_uv(b, ev->rax);
@@ -267,19 +303,16 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         }
         break;
     case PT_EV_CLOCK:
-        ev->clock_table = pt_cur_uv(c);
-        ev->clock_countdown = pt_cur_uv(c);
+        memset(&ev->clock_plan, 0, sizeof ev->clock_plan);
+        ev->clock_plan.table = pt_cur_uv(c);
+        ev->clock_plan.countdown = pt_cur_uv(c);
         p = pt_cur_blob(c, &n);
-        if (n != sizeof ev->clock_redirect) {
+        decode_clock_redirect(c, p, n, &ev->clock_plan);
+        p = pt_cur_blob(c, &n);
+        if (n != sizeof ev->clock_plan.counted) {
             c->bad = 1;
         } else {
-            memcpy(ev->clock_redirect, p, n);
-        }
-        p = pt_cur_blob(c, &n);
-        if (n != sizeof ev->clock_counted) {
-            c->bad = 1;
-        } else {
-            memcpy(ev->clock_counted, p, n);
+            memcpy(ev->clock_plan.counted, p, n);
         }
         break;
     case PT_EV_SWITCH:

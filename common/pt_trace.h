@@ -15,6 +15,7 @@
 
 #include "pt_buf.h"
 #include "pt_chunk.h"
+#include "pt_clock.h"
 #include "pt_fileid.h"
 #include "pt_mem.h"
 
@@ -89,10 +90,7 @@ struct pt_event {
     uint64_t rax, rdx, rcx;
     uint8_t insn_len;
     /* PT_EV_CLOCK: the clock's plan (pt_clock.h) */
-    uint64_t clock_table;        /* address of opcode_targets */
-    uint64_t clock_countdown;    /* address of the counted dispatches' countdown */
-    uint8_t clock_redirect[256]; /* handler each opcode's watch trampoline continues to */
-    uint8_t clock_counted[256];  /* 1: a counted opcode */
+    struct pt_clock_plan clock_plan;
     /* PT_EV_SWITCH */
     int32_t switch_from;
     uint8_t switch_at;

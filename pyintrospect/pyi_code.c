@@ -79,6 +79,7 @@ static const enum pyi_field pyi_code_ident_fields[] = {
     PYI_F_CO_NAME,
     PYI_F_CO_QUALNAME,
     PYI_F_CO_LINETABLE,
+    PYI_F_CO_CODE,
 };
 
 /* The identifying members, packed into out, from a copy of the first len bytes of a code
@@ -108,7 +109,7 @@ static int pyi_code_ident_of(struct pyi_session *s, const uint8_t *obj, size_t l
 static int pyi_code_read_ident(struct pyi_session *s, struct pyi_code *c)
 {
     uint8_t head[512];
-    size_t n = (size_t)s->m[PYI_F_CO_CODE_ADAPTIVE].off;
+    size_t n = (size_t)s->size[PYI_S_CODE];
     if (n > sizeof head) {
         return pt_fail("PyCodeObject's header is %zu bytes", n);
     }
@@ -161,28 +162,42 @@ static int pyi_code_ints(struct pyi_session *s, struct pyi_code *c)
         {PYI_F_CO_FIRSTTRACEABLE, offsetof(struct pyi_code, firsttraceable)},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        int64_t v;
-        if (pyi_rd(s, c->addr, ints[i].f, &v) != 0) {
-            return -1;
+        int64_t v = 0;
+        if (pyi_has(s, ints[i].f) && pyi_rd(s, c->addr, ints[i].f, &v) != 0) {
+            return -1; /* an absent member (3.10's missing counts) stays 0 */
         }
         *(int *)((char *)c + ints[i].off) = (int)v;
-    }
-    if (c->nlocalsplus < 0 || c->nlocalsplus > PYI_MAX_LOCALS) {
-        return pt_fail("implausible co_nlocalsplus %d", c->nlocalsplus);
     }
     return 0;
 }
 
-static int pyi_code_names(struct pyi_session *s, struct pyi_code *c)
+/* Filename, name, qualified name (3.10 has none: the name), constants and names. */
+static int pyi_code_ids(struct pyi_session *s, struct pyi_code *c)
 {
-    pt_addr fn, nm, qn, names, kinds;
+    pt_addr fn, nm, qn;
     if (pyi_rd_ptr(s, c->addr, PYI_F_CO_FILENAME, &fn) != 0 || pyi_str_utf8(s, fn, &c->filename) ||
         pyi_rd_ptr(s, c->addr, PYI_F_CO_NAME, &nm) != 0 || pyi_str_utf8(s, nm, &c->name) ||
-        pyi_rd_ptr(s, c->addr, PYI_F_CO_QUALNAME, &qn) != 0 || pyi_str_utf8(s, qn, &c->qualname) ||
-        pyi_rd_ptr(s, c->addr, PYI_F_CO_LOCALSPLUSNAMES, &names) != 0 ||
-        pyi_rd_ptr(s, c->addr, PYI_F_CO_LOCALSPLUSKINDS, &kinds) != 0 ||
         pyi_rd_ptr(s, c->addr, PYI_F_CO_CONSTS, &c->consts) != 0 ||
         pyi_rd_ptr(s, c->addr, PYI_F_CO_NAMES, &c->names) != 0) {
+        return -1;
+    }
+    if (!pyi_has(s, PYI_F_CO_QUALNAME)) {
+        c->qualname = strdup(c->name);
+        return c->qualname ? 0 : pt_fail("out of memory");
+    }
+    return pyi_rd_ptr(s, c->addr, PYI_F_CO_QUALNAME, &qn) != 0 ? -1
+                                                               : pyi_str_utf8(s, qn, &c->qualname);
+}
+
+/* 3.11+: co_localsplusnames and co_localspluskinds. */
+int pyi_code_names_localsplus(struct pyi_session *s, struct pyi_code *c)
+{
+    pt_addr names, kinds;
+    if (c->nlocalsplus < 0 || c->nlocalsplus > PYI_MAX_LOCALS) {
+        return pt_fail("implausible co_nlocalsplus %d", c->nlocalsplus);
+    }
+    if (pyi_rd_ptr(s, c->addr, PYI_F_CO_LOCALSPLUSNAMES, &names) != 0 ||
+        pyi_rd_ptr(s, c->addr, PYI_F_CO_LOCALSPLUSKINDS, &kinds) != 0) {
         return -1;
     }
     pt_addr *items;
@@ -207,17 +222,9 @@ static int pyi_code_names(struct pyi_session *s, struct pyi_code *c)
     return 0;
 }
 
-static int pyi_code_tables(struct pyi_session *s, struct pyi_code *c)
+/* The bytecode at c->code0, c->ncodeunits units. */
+static int pyi_code_read_units(struct pyi_session *s, struct pyi_code *c, int64_t units)
 {
-    pt_addr lt, et;
-    int64_t units;
-    if (pyi_rd_ptr(s, c->addr, PYI_F_CO_LINETABLE, &lt) != 0 ||
-        pyi_bytes_read(s, lt, PYI_MAX_TABLE, &c->linetable, &c->linetable_len) != 0 ||
-        pyi_rd_ptr(s, c->addr, PYI_F_CO_EXCEPTIONTABLE, &et) != 0 ||
-        pyi_bytes_read(s, et, PYI_MAX_TABLE, &c->exctable, &c->exctable_len) != 0 ||
-        pyi_rd(s, c->addr, PYI_F_OB_SIZE, &units) != 0) {
-        return -1;
-    }
     if (units <= 0 || units > PYI_MAX_CODEUNITS) {
         return pt_fail("implausible bytecode length %lld", (long long)units);
     }
@@ -226,11 +233,49 @@ static int pyi_code_tables(struct pyi_session *s, struct pyi_code *c)
     if (!c->code) {
         return pt_fail("out of memory");
     }
-    if (pyi_read(s, c->addr + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off, c->code,
-                 2 * c->ncodeunits) != 0) {
+    if (pyi_read(s, c->code0, c->code, 2 * c->ncodeunits) != 0) {
         return pt_wrap("reading the bytecode");
     }
-    if (s->v->deopt(s, c) != 0 || s->v->code_lines(c) != 0) {
+    return 0;
+}
+
+/* 3.11+: the bytecode is inline (co_code_adaptive), ob_size code units. */
+int pyi_code_bytes_inline(struct pyi_session *s, struct pyi_code *c)
+{
+    int64_t units;
+    if (pyi_rd(s, c->addr, PYI_F_OB_SIZE, &units) != 0) {
+        return -1;
+    }
+    c->code0 = c->addr + (pt_addr)s->m[PYI_F_CO_CODE_ADAPTIVE].off;
+    return pyi_code_read_units(s, c, units);
+}
+
+/* 3.10: co_code, a bytes object. */
+int pyi_code_bytes_object(struct pyi_session *s, struct pyi_code *c)
+{
+    pt_addr bytes;
+    int64_t len;
+    if (pyi_rd_ptr(s, c->addr, PYI_F_CO_CODE, &bytes) != 0 ||
+        pyi_rd(s, bytes, PYI_F_OB_SIZE, &len) != 0) {
+        return -1;
+    }
+    c->code0 = bytes + (pt_addr)s->m[PYI_F_BYTES_SVAL].off;
+    return pyi_code_read_units(s, c, len / 2);
+}
+
+static int pyi_code_tables(struct pyi_session *s, struct pyi_code *c)
+{
+    pt_addr lt, et;
+    if (pyi_rd_ptr(s, c->addr, PYI_F_CO_LINETABLE, &lt) != 0 ||
+        pyi_bytes_read(s, lt, PYI_MAX_TABLE, &c->linetable, &c->linetable_len) != 0) {
+        return -1;
+    }
+    if (pyi_has(s, PYI_F_CO_EXCEPTIONTABLE) && /* 3.10 has a block stack instead */
+        (pyi_rd_ptr(s, c->addr, PYI_F_CO_EXCEPTIONTABLE, &et) != 0 ||
+         pyi_bytes_read(s, et, PYI_MAX_TABLE, &c->exctable, &c->exctable_len) != 0)) {
+        return -1;
+    }
+    if (s->v->code_bytes(s, c) != 0 || s->v->deopt(s, c) != 0 || s->v->code_lines(c) != 0) {
         return -1;
     }
     return 0;
@@ -251,8 +296,8 @@ static int pyi_code_load(struct pyi_session *s, pt_addr addr, struct pyi_code **
         }
         return pt_wrap("reading the code object at 0x%llx", (unsigned long long)addr);
     }
-    if (pyi_code_ints(s, c) != 0 || pyi_code_names(s, c) != 0 || pyi_code_tables(s, c) != 0 ||
-        pyi_code_read_ident(s, c) != 0) {
+    if (pyi_code_ints(s, c) != 0 || pyi_code_ids(s, c) != 0 || s->v->code_names(s, c) != 0 ||
+        pyi_code_tables(s, c) != 0 || pyi_code_read_ident(s, c) != 0) {
         pyi_code_free(c);
         return pt_wrap("reading the code object at 0x%llx", (unsigned long long)addr);
     }
@@ -260,15 +305,22 @@ static int pyi_code_load(struct pyi_session *s, pt_addr addr, struct pyi_code **
     return 0;
 }
 
-/* Does the tracee still hold, at c->addr, the code object c was read from? One read of the
- * object up to the end of its inline bytecode, one of its line table. */
+/* Does the tracee still hold, at c->addr, the code object c was read from? Its identifying
+ * members, its line table and its de-quickened bytecode compared: one read of the object up to
+ * the end of its inline bytecode (3.11+; 3.10's bytecode is a second read), one of its line
+ * table. */
 static int pyi_code_same(struct pyi_session *s, struct pyi_code *c, bool *same)
 {
     uint8_t ident[PYI_CODE_IDENT_MAX];
-    size_t off = (size_t)s->m[PYI_F_CO_CODE_ADAPTIVE].off, n = off + 2 * c->ncodeunits;
+    size_t head = (size_t)s->size[PYI_S_CODE], units = 2 * c->ncodeunits;
+    bool inline_code = c->code0 >= c->addr && c->code0 < c->addr + head;
+    size_t off = inline_code ? (size_t)(c->code0 - c->addr) : head, n = off + units;
+    if (n < head) {
+        n = head; /* a short inline bytecode ends before sizeof(PyCodeObject) */
+    }
     size_t lt_off = (size_t)s->m[PYI_F_BYTES_SVAL].off, lt_n = lt_off + c->linetable_len;
     uint8_t *obj = malloc(n), *lt = malloc(lt_n);
-    struct pyi_code now = {.addr = c->addr, .ncodeunits = c->ncodeunits};
+    struct pyi_code now = {.addr = c->addr, .ncodeunits = c->ncodeunits, .code0 = c->code0};
     int64_t lt_addr, lt_size;
     int rc = -1;
     *same = false;
@@ -277,14 +329,16 @@ static int pyi_code_same(struct pyi_session *s, struct pyi_code *c, bool *same)
     } else {
         rc = 0; /* unreadable or different: not the same (pyi_code_load then says what is wrong) */
         now.code = obj + off;
-        if (pyi_read(s, c->addr, obj, n) == 0 && pyi_code_ident_of(s, obj, n, ident) == 0 &&
+        if (pyi_read(s, c->addr, obj, inline_code ? n : head) == 0 &&
+            (inline_code || pyi_read(s, c->code0, obj + off, units) == 0) &&
+            pyi_code_ident_of(s, obj, head, ident) == 0 &&
             memcmp(ident, c->ident, sizeof ident) == 0 &&
-            pyi_rd_local(s, obj, n, PYI_F_CO_LINETABLE, &lt_addr) == 0 &&
+            pyi_rd_local(s, obj, head, PYI_F_CO_LINETABLE, &lt_addr) == 0 &&
             pyi_read(s, (pt_addr)lt_addr, lt, lt_n) == 0 &&
             pyi_rd_local(s, lt, lt_n, PYI_F_OB_SIZE, &lt_size) == 0 &&
             (size_t)lt_size == c->linetable_len &&
             memcmp(lt + lt_off, c->linetable, c->linetable_len) == 0 && s->v->deopt(s, &now) == 0) {
-            *same = memcmp(now.deopt, c->deopt, 2 * c->ncodeunits) == 0;
+            *same = memcmp(now.deopt, c->deopt, units) == 0;
         }
         pt_err_clear();
     }
@@ -434,7 +488,7 @@ int pyi_code_oparg(struct pyi_session *s, const struct pyi_code *c, size_t i)
     unsigned arg = c->deopt[2 * i + 1];
     unsigned shift = 8;
     for (size_t j = i; j-- > 0 && shift < 32;) {
-        if (c->deopt[2 * j] != s->v->op_extended_arg) {
+        if (c->deopt[2 * j] != s->v->ops->extended_arg) {
             break;
         }
         /* a CACHE entry can never be EXTENDED_ARG, so walking back is safe */
@@ -448,14 +502,14 @@ int pyi_code_oparg(struct pyi_session *s, const struct pyi_code *c, size_t i)
 int pyi_code_jump_target(struct pyi_session *s, const struct pyi_code *c, size_t i)
 {
     int op = c->deopt[2 * i];
-    enum pyi_argkind k = s->v->argkind(op);
+    enum pyi_argkind k = pyi_argkind(s, op);
     int arg = pyi_code_oparg(s, c, i);
     int off = (int)i * 2;
     if (k == PYI_ARG_JREL) {
-        return off + 2 + arg * 2 + 2 * s->v->ncaches(s, op);
+        return off + 2 + arg * 2 + 2 * pyi_ncaches(s, op);
     }
     if (k == PYI_ARG_JREL_BACK) {
-        return off + 2 - arg * 2 + 2 * s->v->ncaches(s, op);
+        return off + 2 - arg * 2 + 2 * pyi_ncaches(s, op);
     }
     if (k == PYI_ARG_JABS) {
         return arg * 2;
@@ -479,11 +533,11 @@ int pyi_code_scan(struct pyi_session *s, struct pyi_code *c)
         return pt_fail("out of memory");
     }
     int prev = -1, lastline = -1;
-    for (size_t i = 0; i < n; i += 1 + (size_t)s->v->ncaches(s, c->deopt[2 * i])) {
+    for (size_t i = 0; i < n; i += 1 + (size_t)pyi_ncaches(s, c->deopt[2 * i])) {
         c->iprev[i] = prev;
         c->ilastline[i] = lastline;
         prev = (int)i;
-        if (c->lines[i] != -1) {
+        if (c->lines[i] != -1 || s->v->line_rule.starts_after_none) {
             lastline = c->lines[i];
         }
         int target = pyi_code_jump_target(s, c, i);
@@ -519,10 +573,10 @@ int pyi_code_next_instr(struct pyi_session *s, pt_addr code, size_t *it, struct 
     out->opcode = c->deopt[2 * i];
     out->line_start = out->line != -1 && out->line != c->ilastline[i]; /* dis.findlinestarts */
     out->jump_target = c->labels[i];
-    out->traced = (int)i >= c->firsttraceable && out->opcode != s->v->op_resume &&
-                  !(prev >= 0 && c->deopt[2 * prev] == s->v->op_extended_arg);
-    out->seq_event = s->v->line_event(c, prev < 0 ? -2 : prev, (int)i);
-    *it = i + 1 + (size_t)s->v->ncaches(s, out->opcode);
+    out->traced = (int)i >= c->firsttraceable && out->opcode != s->v->ops->resume &&
+                  !(prev >= 0 && c->deopt[2 * prev] == s->v->ops->extended_arg);
+    out->seq_event = pyi_line_event(s, c, prev < 0 ? -2 : prev, (int)i);
+    *it = i + 1 + (size_t)pyi_ncaches(s, out->opcode);
     return 1;
 }
 
@@ -532,5 +586,5 @@ int pyi_code_line_event(struct pyi_session *s, pt_addr code, int prev, int cur)
     if (pyi_code_get(s, code, &c) != 0) {
         return -1;
     }
-    return s->v->line_event(c, prev < 0 ? prev : prev / 2, cur / 2) ? 1 : 0;
+    return pyi_line_event(s, c, prev < 0 ? prev : prev / 2, cur / 2) ? 1 : 0;
 }

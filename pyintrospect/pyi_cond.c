@@ -56,8 +56,6 @@ static bool local_slot(struct lower *l, const char *name, int64_t *off)
     return false;
 }
 
-#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
-
 /* local.attr, where the local holds (now, in l->frame) an instance whose class reads its
  * attributes generically, defines nothing of that name, and keeps it in inline values. */
 static bool attr_operand(struct lower *l, const struct pyi_enode *n, struct pt_cond_opnd *o)
@@ -221,7 +219,7 @@ int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const cha
     layout->false_obj = s->sym[PYI_Y_FALSE];
     if (s->v->inline_attr && pyi_has(s, PYI_F_TP_VERSION_TAG)) {
         layout->tag_off = s->m[PYI_F_TP_VERSION_TAG].off;
-        layout->values_ptr_off = s->v->inline_values_ptr_off;
+        layout->values_ptr_off = -(int64_t)s->v->values_word * 8;
         layout->values_off = s->m[PYI_F_DV_VALUES].off;
     }
     return 1;

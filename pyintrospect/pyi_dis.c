@@ -5,7 +5,10 @@
  * folded into the next argument, line numbers from findlinestarts, `>>` on jump targets and
  * exception handlers, `-->` on the current instruction, arguments resolved to constants (their
  * repr), names, local names, comparison operators, binary operators and flags, and the
- * exception table. Opcode names and argument kinds come from the version layer.
+ * exception table. Opcode names and argument kinds come from the version layer; the argument
+ * texts are the version's own (3.13 writes "x + NULL" where 3.12 wrote "NULL + x", and
+ * bool(==)), in one layout for every version: where 3.13's dis names jump targets by labels
+ * (L1:), pytt keeps byte offsets ("to 42", `>>`), as 3.10-3.12 print them.
  */
 #include "pyintrospect/pyi_internal.h"
 
@@ -69,11 +72,57 @@ static void pyi_join_flags(int arg, struct pyi_buf *out)
     }
 }
 
-/* argrepr of _get_instructions_bytes */
+/* A name with the "pushes NULL (or self) too" mark, before (until 3.12) or after (3.13). */
+static void pyi_null_name(struct pyi_session *s, const struct pyi_code *c, int index, bool null,
+                          const char *what, struct pyi_buf *out)
+{
+    struct pyi_buf name;
+    pyi_buf_init(&name);
+    if (pyi_tuple_str(s, c->names, index, &name) && name.len) {
+        if (null && !s->v->null_suffix) {
+            pyi_buf_printf(out, "%s + ", what);
+        }
+        pyi_buf_puts(out, name.data);
+        if (null && s->v->null_suffix) {
+            pyi_buf_printf(out, " + %s", what);
+        }
+    }
+    pyi_buf_free(&name);
+}
+
+static void pyi_local_name(const struct pyi_code *c, int i, struct pyi_buf *out)
+{
+    if (i >= 0 && i < c->nlocalsplus && c->localsplusnames[i]) {
+        pyi_buf_puts(out, c->localsplusnames[i]);
+    }
+}
+
+static void pyi_compare(struct pyi_session *s, int arg, struct pyi_buf *out)
+{
+    int i = arg >> s->v->compare_shift;
+    if (i < 0 || i >= 6) {
+        return;
+    }
+    if (s->v->compare_bool && (arg & s->v->compare_bool)) {
+        pyi_buf_printf(out, "bool(%s)", pyi_cmp_op[i]);
+    } else {
+        pyi_buf_puts(out, pyi_cmp_op[i]);
+    }
+}
+
+static void pyi_intrinsic(const char *const *descs, int n, int arg, struct pyi_buf *out)
+{
+    if (arg >= 0 && arg < n && descs[arg]) {
+        pyi_buf_puts(out, descs[arg]);
+    }
+}
+
+/* argrepr of _get_instructions_bytes (3.13: ArgResolver.get_argval_argrepr) */
 static void pyi_argrepr(struct pyi_session *s, const struct pyi_code *c, int op, int arg,
                         int offset, struct pyi_buf *out)
 {
-    switch (s->v->argkind(op)) {
+    const struct pyi_opdata *o = s->v->ops;
+    switch (pyi_argkind(s, op)) {
     case PYI_ARG_CONST:
         pyi_const_repr(s, c->consts, arg, out);
         break;
@@ -81,12 +130,13 @@ static void pyi_argrepr(struct pyi_session *s, const struct pyi_code *c, int op,
         pyi_tuple_str(s, c->names, arg, out);
         break;
     case PYI_ARG_GLOBAL:
-        if (arg & 1) {
-            pyi_buf_puts(out, "NULL + ");
-        }
-        if (!pyi_tuple_str(s, c->names, arg >> 1, out)) {
-            out->len = 0;
-        }
+        pyi_null_name(s, c, arg >> 1, arg & 1, "NULL", out);
+        break;
+    case PYI_ARG_ATTR:
+        pyi_null_name(s, c, arg >> 1, arg & 1, "NULL|self", out);
+        break;
+    case PYI_ARG_SUPER_ATTR:
+        pyi_null_name(s, c, arg >> 2, arg & 1, "NULL|self", out);
         break;
     case PYI_ARG_JREL:
     case PYI_ARG_JREL_BACK:
@@ -94,20 +144,27 @@ static void pyi_argrepr(struct pyi_session *s, const struct pyi_code *c, int op,
         pyi_buf_printf(out, "to %d", pyi_code_jump_target(s, c, (size_t)offset / 2));
         break;
     case PYI_ARG_LOCAL:
-        if (arg >= 0 && arg < c->nlocalsplus && c->localsplusnames[arg]) {
-            pyi_buf_puts(out, c->localsplusnames[arg]);
-        }
+        pyi_local_name(c, arg, out);
+        break;
+    case PYI_ARG_CELL: /* 3.10: co_cellvars + co_freevars, after the co_nlocals locals */
+        pyi_local_name(c, c->nlocals + arg, out);
+        break;
+    case PYI_ARG_LOCAL2:
+        pyi_local_name(c, arg >> 4, out);
+        pyi_buf_puts(out, ", ");
+        pyi_local_name(c, arg & 15, out);
         break;
     case PYI_ARG_COMPARE:
-        if (arg >= 0 && arg < 6) {
-            pyi_buf_puts(out, pyi_cmp_op[arg]);
-        }
+        pyi_compare(s, arg, out);
         break;
     case PYI_ARG_FORMAT:
         pyi_buf_puts(out, pyi_format_conv[arg & 3]);
         if (arg & 4) {
             pyi_buf_puts(out, out->len ? ", with format" : "with format");
         }
+        break;
+    case PYI_ARG_CONVERT:
+        pyi_buf_puts(out, pyi_format_conv[arg & 3]);
         break;
     case PYI_ARG_MAKEFUNC:
         pyi_join_flags(arg, out);
@@ -116,6 +173,12 @@ static void pyi_argrepr(struct pyi_session *s, const struct pyi_code *c, int op,
         if (arg >= 0 && (size_t)arg < sizeof pyi_nb_ops / sizeof pyi_nb_ops[0]) {
             pyi_buf_puts(out, pyi_nb_ops[arg]);
         }
+        break;
+    case PYI_ARG_INTRINSIC1:
+        pyi_intrinsic(o->intrinsic1, o->nintrinsic1, arg, out);
+        break;
+    case PYI_ARG_INTRINSIC2:
+        pyi_intrinsic(o->intrinsic2, o->nintrinsic2, arg, out);
         break;
     default:
         break;
@@ -130,7 +193,7 @@ static struct pyi_dis_layout pyi_dis_widths(struct pyi_session *s, const struct 
 {
     struct pyi_dis_layout l = {0, 4};
     int maxline = -1;
-    for (size_t i = 0; i < c->ncodeunits; i += 1 + (size_t)s->v->ncaches(s, c->deopt[2 * i])) {
+    for (size_t i = 0; i < c->ncodeunits; i += 1 + (size_t)pyi_ncaches(s, c->deopt[2 * i])) {
         if (c->lines[i] != -1 && c->lines[i] != c->ilastline[i] && c->lines[i] > maxline) {
             maxline = c->lines[i];
         }
@@ -170,19 +233,19 @@ static int pyi_dis_line(struct pyi_session *s, const struct pyi_dis_out *out,
     }
     /* the frame's f_lasti may be one of the instruction's caches (a Python-to-Python CALL
      * leaves prev_instr on its last cache): mark the instruction that owns it */
-    int first = (int)i * 2, last = first + 2 * s->v->ncaches(s, op);
+    int first = (int)i * 2, last = first + 2 * pyi_ncaches(s, op);
     bool current = lasti >= first && lasti <= last;
     pyi_buf_puts(&b, current ? "--> " : "    ");
     pyi_buf_puts(&b, c->labels[i] ? ">> " : "   ");
     pyi_buf_printf(&b, "%*d ", l->offset_width, (int)i * 2);
-    const char *name = s->v->opname(s, op);
+    const char *name = pyi_opname(s, op);
     char unknown[16];
     if (!name) {
         snprintf(unknown, sizeof unknown, "<%d>", op);
         name = unknown;
     }
     pyi_buf_printf(&b, "%-*s", PYI_OPNAME_WIDTH, name);
-    if (op >= s->v->have_argument) {
+    if (pyi_argkind(s, op) != PYI_ARG_NONE) {
         pyi_buf_printf(&b, " %*d", PYI_OPARG_WIDTH, arg);
         struct pyi_buf ar;
         pyi_buf_init(&ar);
@@ -230,12 +293,12 @@ int pyi_dis_each(struct pyi_session *s, pt_addr code, int lasti,
     }
     struct pyi_dis_layout l = pyi_dis_widths(s, c);
     long ext = 0; /* _unpack_opargs's extended_arg */
-    for (size_t i = 0; i < c->ncodeunits; i += 1 + (size_t)s->v->ncaches(s, c->deopt[2 * i])) {
+    for (size_t i = 0; i < c->ncodeunits; i += 1 + (size_t)pyi_ncaches(s, c->deopt[2 * i])) {
         int op = c->deopt[2 * i];
         int arg = 0;
-        if (op >= s->v->have_argument) {
+        if (pyi_argkind(s, op) != PYI_ARG_NONE) {
             arg = (int)(c->deopt[2 * i + 1] | ext);
-            ext = op == s->v->op_extended_arg ? (long)arg << 8 : 0;
+            ext = op == s->v->ops->extended_arg ? (long)arg << 8 : 0;
         } else {
             ext = 0;
         }

@@ -23,6 +23,7 @@ struct pyi_wanted {
     bool found;
 };
 
+/* The definitions wanted, found in one pass over the DWARF (kept by the session). */
 struct pyi_index {
     struct pyi_wanted slot[PYI_NAMES_CAP];
     /* static variables by declaring file */
@@ -77,18 +78,18 @@ static const char *pyi_type_part(const char *spec, char *buf, size_t cap)
 
 static void pyi_index_want(struct pyi_session *s, struct pyi_index *ix)
 {
-    const struct pyi_vops *v = s->v;
+    pyi_slot(ix, "_Py_DebugOffsets", true); /* 3.13+ (pyi_debugoffsets.c) */
     for (int i = 0; i < PYI_F__COUNT; i++) {
-        if (v->members[i].type) {
-            pyi_slot(ix, v->members[i].type, true);
+        if (s->mspec[i].type) {
+            pyi_slot(ix, s->mspec[i].type, true);
         }
     }
     for (int i = 0; i < PYI_S__COUNT; i++) {
-        pyi_slot(ix, v->sizes[i].type, true);
+        pyi_slot(ix, pyi_layout_sizes[i].type, true);
     }
     for (int i = 0; i < PYI_Y__COUNT; i++) {
-        if (v->syms[i].decl_file) {
-            ix->vars[ix->nvars] = &v->syms[i];
+        if (pyi_layout_syms[i].decl_file) {
+            ix->vars[ix->nvars] = &pyi_layout_syms[i];
             ix->var_ids[ix->nvars++] = (enum pyi_sym)i;
         }
     }
@@ -114,9 +115,12 @@ static void pyi_index_enum(struct pyi_session *s, Dwarf_Die *die)
         const char *n = dwarf_diename(&e);
         Dwarf_Attribute a;
         Dwarf_Sword val;
-        if (n && strcmp(n, "FRAME_OWNED_BY_GENERATOR") == 0 &&
-            dwarf_attr(&e, DW_AT_const_value, &a) && dwarf_formsdata(&a, &val) == 0) {
-            s->frame_owned_by_generator = (int)val;
+        if (n && dwarf_attr(&e, DW_AT_const_value, &a) && dwarf_formsdata(&a, &val) == 0) {
+            if (strcmp(n, "FRAME_OWNED_BY_GENERATOR") == 0) {
+                s->frame_owned_by_generator = (int)val;
+            } else if (strcmp(n, "FRAME_OWNED_BY_CSTACK") == 0) {
+                s->frame_owned_by_cstack = (int)val;
+            }
         }
     } while (dwarf_siblingof(&e, &e) == 0);
 }
@@ -177,7 +181,7 @@ static void pyi_index_die(struct pyi_session *s, struct pyi_index *ix, Dwarf_Die
         return;
     }
     if (tag == DW_TAG_enumeration_type) {
-        if (s->frame_owned_by_generator < 0) {
+        if (s->frame_owned_by_generator < 0 || s->frame_owned_by_cstack < 0) {
             pyi_index_enum(s, die);
         }
         return;
@@ -344,7 +348,7 @@ static void pyi_fill_member(struct pyi_session *s, Dwarf_Die *member, int64_t of
 static int pyi_resolve_members(struct pyi_session *s, struct pyi_index *ix)
 {
     for (int i = 0; i < PYI_F__COUNT; i++) {
-        const struct pyi_member_spec *sp = &s->v->members[i];
+        const struct pyi_member_spec *sp = &s->mspec[i];
         struct pyi_member *m = &s->m[i];
         m->off = -1;
         if (!sp->type) {
@@ -367,9 +371,9 @@ static int pyi_resolve_sizes(struct pyi_session *s, struct pyi_index *ix)
     for (int i = 0; i < PYI_S__COUNT; i++) {
         Dwarf_Die d;
         Dwarf_Word sz;
-        const char *t = s->v->sizes[i].type;
+        const char *t = pyi_layout_sizes[i].type;
         if (!pyi_lookup_type(ix, t, &d) || dwarf_aggregate_size(&d, &sz) != 0) {
-            if (s->v->sizes[i].optional) {
+            if (pyi_layout_sizes[i].optional) {
                 s->size[i] = -1;
                 continue;
             }
@@ -384,7 +388,7 @@ static int pyi_resolve_bits(struct pyi_session *s, struct pyi_index *ix)
 {
     for (int i = 0; i < PYI_B__COUNT; i++) {
         char tbuf[128];
-        const char *spec = s->v->bits[i];
+        const char *spec = pyi_layout_bits[i];
         const char *type = pyi_type_part(spec, tbuf, sizeof tbuf);
         const char *path = strchr(spec, ':') + 1;
         Dwarf_Die member;
@@ -413,6 +417,25 @@ static int pyi_resolve_bits(struct pyi_session *s, struct pyi_index *ix)
     return 0;
 }
 
+int pyi_dwarf_member(struct pyi_session *s, const char *type, const char *path, int64_t *off,
+                     int *size)
+{
+    Dwarf_Die member;
+    struct pyi_member m = {0};
+    if (!s->dwidx || !pyi_resolve_path(s->dwidx, type, path, &member, off)) {
+        return 0;
+    }
+    pyi_fill_member(s, &member, *off, &m);
+    *size = m.size;
+    return 1;
+}
+
+void pyi_dwarf_free(struct pyi_session *s)
+{
+    free(s->dwidx);
+    s->dwidx = NULL;
+}
+
 int pyi_dwarf_resolve(struct pyi_session *s)
 {
     struct pyi_index *ix = calloc(1, sizeof *ix);
@@ -420,6 +443,7 @@ int pyi_dwarf_resolve(struct pyi_session *s)
         return pt_fail("out of memory");
     }
     s->frame_owned_by_generator = -1;
+    s->frame_owned_by_cstack = -1;
     pyi_index_want(s, ix);
     int r = pyi_index_build(s, ix);
     if (r == 0) {
@@ -431,9 +455,9 @@ int pyi_dwarf_resolve(struct pyi_session *s)
     if (r == 0) {
         r = pyi_resolve_bits(s, ix);
     }
-    if (r == 0 && s->frame_owned_by_generator < 0) {
+    if (r == 0 && s->mspec[PYI_F_IF_OWNER].type && s->frame_owned_by_generator < 0) {
         r = pt_fail("DWARF of %s has no enumerator FRAME_OWNED_BY_GENERATOR", s->pymod_path);
     }
-    free(ix);
+    s->dwidx = ix; /* kept for pyi_dwarf_member until pyi_close */
     return r;
 }

@@ -2,14 +2,15 @@
  * pyi_frames: Python threads and the frames of the selected thread, and gdb-style selection.
  *
  * Threads come from _PyRuntime.interpreters.head -> PyInterpreterState.threads.head ->
- * PyThreadState.next (every interpreter, newest thread first); the GIL holder is
- * _PyRuntime.gilstate.tstate_current. Frames come from the version layer's top frame and its
- * `previous` chain (3.11: _PyInterpreterFrame), innermost first, skipping incomplete frames as
- * CPython's own walkers (PyFrame_GetBack, traceback) do. Every frame records which invocation of
- * the C eval loop runs it: in 3.11 one _PyEval_EvalFrameDefault call runs a Python frame marked
- * is_entry and all the frames it calls without leaving the loop, so the group number increases
- * after each entry frame. That lets `bt -native` expand each C frame into its Python frames and
- * lets up/down move between Python frames that share one C frame.
+ * PyThreadState.next (every interpreter, newest thread first); the GIL holder is the version
+ * layer's (gil_holder). Frames come from the version layer's top frame and its `previous` chain
+ * (3.10: PyFrameObject, 3.11+: _PyInterpreterFrame), innermost first, skipping incomplete frames
+ * as CPython's own walkers (PyFrame_GetBack, traceback) do. Every frame records which invocation
+ * of the C eval loop runs it: from 3.11 one _PyEval_EvalFrameDefault call runs a Python frame
+ * marked is_entry (3.12+: the one before a frame owned by the C stack) and all the frames it
+ * calls without leaving the loop, so the group number increases after each entry frame; in 3.10
+ * every frame is an entry frame. That lets `bt -native` expand each C frame into its Python
+ * frames and lets up/down move between Python frames that share one C frame.
  */
 #include "pyintrospect/pyi_internal.h"
 
@@ -18,16 +19,15 @@
 
 static int pyi_thread_read(struct pyi_session *s, pt_addr ts, pt_addr gil, struct pyi_thread *t)
 {
-    int64_t tid, ntid;
+    int64_t tid;
     memset(t, 0, sizeof *t);
     t->tstate = ts;
     if (pyi_rd(s, ts, PYI_F_TS_THREAD_ID, &tid) != 0 ||
-        pyi_rd(s, ts, PYI_F_TS_NATIVE_TID, &ntid) != 0 ||
+        s->v->native_tid(s, ts, (unsigned long)tid, &t->native_tid) != 0 ||
         s->v->thread_top_frame(s, ts, &t->top_frame) != 0) {
         return pt_wrap("reading PyThreadState at 0x%llx", (unsigned long long)ts);
     }
     t->thread_id = (unsigned long)tid;
-    t->native_tid = (pid_t)ntid;
     t->holds_gil = ts == gil;
     return 0;
 }
@@ -81,14 +81,14 @@ static int pyi_load_threads(struct pyi_session *s)
     if (s->threads_valid) {
         return 0;
     }
-    if (pyi_rd_ptr(s, rt, PYI_F_RT_INTERP_HEAD, &interp) != 0 ||
-        pyi_rd_ptr(s, rt, PYI_F_RT_GIL_TSTATE, &gil) != 0) {
+    if (pyi_rd_ptr(s, rt, PYI_F_RT_INTERP_HEAD, &interp) != 0) {
         return pt_wrap("reading _PyRuntime");
     }
     for (int ni = 0; interp && ni < 64; ni++) {
         pt_addr ts;
-        if (pyi_rd_ptr(s, interp, PYI_F_IS_THREADS_HEAD, &ts) != 0) {
-            return -1;
+        if (pyi_rd_ptr(s, interp, PYI_F_IS_THREADS_HEAD, &ts) != 0 ||
+            s->v->gil_holder(s, interp, &gil) != 0) {
+            return pt_wrap("reading the interpreter at 0x%llx", (unsigned long long)interp);
         }
         for (size_t n = 0; ts && n < PYI_MAX_THREADS; n++) {
             struct pyi_thread t;
@@ -180,7 +180,11 @@ static void pyi_frame_fill(struct pyi_session *s, const struct pyi_rawframe *r, 
     f->code = r->code;
     f->is_entry = r->is_entry;
     f->native_index = group;
-    f->lasti = r->lasti < 0 ? -1 : r->lasti * 2;
+    int lasti = r->lasti;
+    if (r->addr == s->stop_frame && s->stop_frame) {
+        lasti = s->stop_lasti; /* the stop presented by pyi_present */
+    }
+    f->lasti = lasti < 0 ? -1 : lasti * 2;
     if (pyi_code_get(s, r->code, &c) != 0) {
         f->filename = f->funcname = f->qualname = "<unreadable code object>";
         f->line = -1;
@@ -190,7 +194,7 @@ static void pyi_frame_fill(struct pyi_session *s, const struct pyi_rawframe *r, 
     f->funcname = c->name;
     f->qualname = c->qualname;
     /* PyFrame_GetLineNumber: f_lineno while tracing, else _PyInterpreterFrame_GetLine */
-    f->line = r->fo_lineno ? r->fo_lineno : pyi_code_addr2line_idx(c, r->lasti < 0 ? -1 : r->lasti);
+    f->line = r->fo_lineno ? r->fo_lineno : pyi_code_addr2line_idx(c, lasti < 0 ? -1 : lasti);
 }
 
 static int pyi_frames_push(struct pyi_session *s, const struct pyi_rawframe *r, int group,
@@ -234,6 +238,16 @@ int pyi_load_frames(struct pyi_session *s)
         if (s->v->frame_read(s, f, &r) != 0) {
             /* keep what was read: a frame being torn down may be garbage */
             break;
+        }
+        if (r.cstack) {
+            /* the C stack's frame of the eval loop call that ran the frames before it */
+            if (s->nframes && s->frames[s->nframes - 1].native_index == group) {
+                s->frames[s->nframes - 1].is_entry = true;
+                s->rawframes[s->nframes - 1].is_entry = true;
+                group++;
+            }
+            f = r.previous;
+            continue;
         }
         if (r.complete && pyi_frames_push(s, &r, group, &cap) != 0) {
             return -1;
@@ -335,4 +349,10 @@ int pyi_frame_down(struct pyi_session *s, size_t n)
 size_t pyi_frame_selected(struct pyi_session *s)
 {
     return s->sel_frame;
+}
+
+void pyi_set_tid_map(struct pyi_session *s, pyi_tid_fn fn, void *ctx)
+{
+    s->tid_fn = fn;
+    s->tid_ctx = ctx;
 }

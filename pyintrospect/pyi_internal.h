@@ -3,12 +3,12 @@
  *
  * The session (struct pyi_session) holds the interpreter's module and DWARF (loaded once), the
  * layout the DWARF gave (member offsets and sizes, addresses of well-known objects), the version
- * layer chosen for the target (struct pyi_vops, one implementation per CPython version in
- * pyi_vXYY.c), and caches of remote state that pyi_invalidate() drops. Layout is data: every
- * member pyintrospect reads has an id (enum pyi_field); each version file maps the ids to that
- * version's struct and member names, and the session resolves them once with libdw. Generic code
- * (values, frames, dis) reads members by id, so the error of a failed read can name the member
- * ("reading PyCodeObject.co_filename at 0x...").
+ * layer chosen for the target (struct pyi_vops: one per CPython minor version, pyi_v3XX.c, built
+ * from the shared pieces below), and caches of remote state that pyi_invalidate() drops. Layout
+ * is data: every member pyintrospect reads has an id (enum pyi_field); pyi_layout.c maps the ids
+ * to 3.11's struct and member names and each version lists only what differs; the session
+ * resolves them once with libdw. Generic code (values, frames, dis) reads members by id, so the
+ * error of a failed read can name the member ("reading PyCodeObject.co_filename at 0x...").
  */
 #ifndef PYI_INTERNAL_H
 #define PYI_INTERNAL_H
@@ -17,6 +17,7 @@
 
 #include "common/pt_error.h"
 #include "common/pt_mem.h"
+#include "common/pt_pyver.h"
 
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -25,6 +26,8 @@
 #include <stdio.h>
 
 /* ---- caps on what remote memory may claim --------------------------------------------------- */
+/* Py_TPFLAGS_VALID_VERSION_TAG, the same bit in 3.10-3.13 (the type's tp_version_tag is valid) */
+#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
 #define PYI_MAX_FRAMES 4096          /* Python frames walked per thread */
 #define PYI_MAX_THREADS 1024         /* thread states walked per interpreter */
 #define PYI_MAX_NAME 4096            /* bytes of an identifier-like string (names, filenames) */
@@ -70,19 +73,30 @@ char *pyi_buf_take(struct pyi_buf *b);
 enum pyi_field {
     /* runtime, interpreters, threads */
     PYI_F_RT_INTERP_HEAD,
-    PYI_F_RT_GIL_TSTATE,
+    PYI_F_RT_INTERP_MAIN,
+    PYI_F_RT_GIL_TSTATE, /* 3.10/3.11: _PyRuntime.gilstate.tstate_current */
     PYI_F_IS_NEXT,
     PYI_F_IS_THREADS_HEAD,
     PYI_F_IS_BUILTINS,
     PYI_F_IS_MODULES,
+    PYI_F_IS_SYSDICT,
+    PYI_F_IS_CEVAL_GIL,      /* 3.12+: the interpreter's GIL */
+    PYI_F_IS_TYPES_BUILTINS, /* 3.12+: static builtin types' state, by index */
+    PYI_F_GIL_LAST_HOLDER,   /* _gil_runtime_state */
+    PYI_F_GIL_LOCKED,
     PYI_F_TS_NEXT,
-    PYI_F_TS_CFRAME,
+    PYI_F_TS_CFRAME, /* 3.11/3.12 */
+    PYI_F_TS_FRAME,  /* 3.10: PyThreadState.frame; 3.13: current_frame */
     PYI_F_TS_THREAD_ID,
     PYI_F_TS_NATIVE_TID,
-    PYI_F_TS_CUREXC_TYPE,
+    PYI_F_TS_CUREXC_TYPE, /* 3.10/3.11 */
     PYI_F_TS_CUREXC_TRACEBACK,
+    PYI_F_TS_CURRENT_EXC, /* 3.12+: the exception object being raised */
+    PYI_F_TS_EXC_INFO,    /* the exception being handled (_PyErr_StackItem *) */
+    PYI_F_TS_TRACING,     /* > 0 while a trace/profile/monitoring callback runs */
+    PYI_F_EI_TRACEBACK,   /* 3.10: _PyErr_StackItem.exc_traceback */
     PYI_F_CF_CURRENT_FRAME,
-    /* interpreter frames */
+    /* interpreter frames (3.10: the PyFrameObject members of the same role) */
     PYI_F_IF_FUNC,
     PYI_F_IF_GLOBALS,
     PYI_F_IF_BUILTINS,
@@ -90,12 +104,13 @@ enum pyi_field {
     PYI_F_IF_CODE,
     PYI_F_IF_FRAME_OBJ,
     PYI_F_IF_PREVIOUS,
-    PYI_F_IF_PREV_INSTR,
+    PYI_F_IF_INSTR, /* prev_instr (3.11/3.12), instr_ptr (3.13), f_lasti (3.10) */
     PYI_F_IF_STACKTOP,
     PYI_F_IF_IS_ENTRY,
     PYI_F_IF_OWNER,
     PYI_F_IF_LOCALSPLUS,
     PYI_F_FO_LINENO, /* PyFrameObject.f_lineno */
+    PYI_F_FO_TRACE,  /* 3.10: PyFrameObject.f_trace (f_lineno is valid while it is set) */
     /* code objects */
     PYI_F_CO_CONSTS,
     PYI_F_CO_NAMES,
@@ -117,6 +132,14 @@ enum pyi_field {
     PYI_F_CO_LINETABLE,
     PYI_F_CO_FIRSTTRACEABLE,
     PYI_F_CO_CODE_ADAPTIVE,
+    PYI_F_CO_CODE,     /* 3.10: the bytes object of the bytecode */
+    PYI_F_CO_VARNAMES, /* 3.10 */
+    PYI_F_CO_CELLVARS,
+    PYI_F_CO_FREEVARS,
+    PYI_F_CO_MONITORING,         /* 3.12+: _co_monitoring (instrumentation) */
+    PYI_F_MON_LINES,             /* _PyCoMonitoringData.lines */
+    PYI_F_MON_PER_INSTR_OPCODES, /* _PyCoMonitoringData.per_instruction_opcodes */
+    PYI_F_LINEDATA_OPCODE,       /* _PyCoLineInstrumentationData.original_opcode */
     /* objects and types */
     PYI_F_OB_TYPE,
     PYI_F_OB_SIZE,
@@ -128,6 +151,8 @@ enum pyi_field {
     PYI_F_TP_MRO,
     PYI_F_TP_REPR,
     PYI_F_TP_DICTOFFSET,
+    PYI_F_TP_SUBCLASSES, /* 3.12+ static builtin types: their index + 1 */
+    PYI_F_SBT_TP_DICT,   /* 3.12+: the static builtin type state's tp_dict */
     PYI_F_TP_GETATTRO, /* absent (-1) where a version does not name it: attributes then need code */
     PYI_F_TP_DESCR_GET,
     PYI_F_TP_DESCR_SET,
@@ -136,6 +161,7 @@ enum pyi_field {
     PYI_F_HT_CACHED_KEYS,
     /* numbers */
     PYI_F_LONG_DIGIT,
+    PYI_F_LONG_TAG, /* 3.12+: long_value.lv_tag */
     PYI_F_FLOAT_VAL,
     PYI_F_COMPLEX_REAL,
     PYI_F_COMPLEX_IMAG,
@@ -152,6 +178,7 @@ enum pyi_field {
     PYI_F_DICT_USED,
     PYI_F_DICT_KEYS,
     PYI_F_DICT_VALUES,
+    PYI_F_DK_SIZE, /* 3.10 */
     PYI_F_DK_LOG2_SIZE,
     PYI_F_DK_LOG2_INDEX_BYTES,
     PYI_F_DK_KIND,
@@ -163,6 +190,9 @@ enum pyi_field {
     PYI_F_DKU_KEY,
     PYI_F_DKU_VALUE,
     PYI_F_DV_VALUES,
+    PYI_F_DV_CAPACITY, /* 3.13 */
+    PYI_F_DV_SIZE,
+    PYI_F_DV_VALID,
     /* set */
     PYI_F_SET_MASK,
     PYI_F_SET_USED,
@@ -188,6 +218,7 @@ enum pyi_field {
     PYI_F_MEMBERDEF_TYPE,
     PYI_F_MEMBERDEF_OFFSET,
     PYI_F_EXC_ARGS,
+    PYI_F_EXC_TRACEBACK,
     PYI_F_TB_NEXT,      /* PyTracebackObject.tb_next */
     PYI_F_TB_FRAME,     /* PyTracebackObject.tb_frame */
     PYI_F_UNIREC_FLAGS, /* _PyUnicode_TypeRecord.flags */
@@ -218,6 +249,8 @@ enum pyi_size {
     PYI_S_SETENTRY, /* setentry */
     PYI_S_IFRAME,   /* _PyInterpreterFrame */
     PYI_S_UNIREC,   /* _PyUnicode_TypeRecord */
+    PYI_S_CODE,     /* PyCodeObject */
+    PYI_S_LINEDATA, /* _PyCoLineInstrumentationData (3.12+) */
     PYI_S__COUNT
 };
 
@@ -260,7 +293,8 @@ enum pyi_sym {
     PYI_Y_GENERIC_GETATTR, /* PyObject_GenericGetAttr (0 if unnamed: attributes then need code) */
     PYI_Y_OPCODE_DEOPT,
     PYI_Y_OPCODE_CACHES,
-    PYI_Y_OPCODE_OPNAME, /* debug builds only */
+    PYI_Y_OPCODE_OPNAME, /* debug builds only (and 3.13) */
+    PYI_Y_DE_INSTRUMENT, /* 3.12+: INSTRUMENTED_X -> X */
     PYI_Y_UNI_RECORDS,   /* _PyUnicode_TypeRecords */
     PYI_Y_UNI_INDEX1,    /* index1 of Objects/unicodetype_db.h */
     PYI_Y_UNI_INDEX2,
@@ -301,6 +335,7 @@ struct pyi_sym_spec {
 /* ---- code objects --------------------------------------------------------------------------- */
 struct pyi_code {
     pt_addr addr;
+    pt_addr code0; /* address of the first code unit (co_code_adaptive, or co_code's bytes) */
     char *filename, *name, *qualname;
     int firstlineno, argcount, posonlyargcount, kwonlyargcount, flags;
     int nlocalsplus, nlocals, ncellvars, nfreevars, firsttraceable;
@@ -318,7 +353,7 @@ struct pyi_code {
     /* computed on first use by pyi_code_scan (per code unit, meaningful at instruction starts) */
     uint8_t *labels; /* 1: jump target or exception handler */
     int *iprev;      /* index of the previous instruction (-1 for the first) */
-    int *ilastline;  /* last non-None line before this instruction (-1: none) */
+    int *ilastline;  /* the line dis.findlinestarts compares with (version rule; -1: none) */
     /* identity (pyi_code_get): the immutable members that say which code this is, and the
      * session generation at which they were last checked against the tracee */
     uint8_t ident[PYI_CODE_IDENT_MAX];
@@ -330,13 +365,15 @@ struct pyi_code {
 struct pyi_rawframe {
     pt_addr addr, code, previous, globals, builtins, locals, func, frame_obj;
     pt_addr localsplus; /* address of the first fast local */
-    int lasti;          /* index of prev_instr in code units (may be -1) */
+    int lasti;          /* index of the frame's last instruction in code units (may be -1) */
     bool is_entry;
     bool complete; /* false: skipped as CPython does (_PyFrame_IsIncomplete) */
+    bool cstack;   /* 3.12+: a frame owned by the C stack (a shim or an eval loop's entry) */
     int fo_lineno; /* frame object's f_lineno if non-zero (set while tracing) */
 };
 
 /* ---- opcodes -------------------------------------------------------------------------------- */
+/* How dis renders an opcode's argument (Lib/dis.py of the version). */
 enum pyi_argkind {
     PYI_ARG_NONE,
     PYI_ARG_PLAIN,
@@ -346,42 +383,96 @@ enum pyi_argkind {
     PYI_ARG_JREL,
     PYI_ARG_JREL_BACK,
     PYI_ARG_JABS,
-    PYI_ARG_LOCAL, /* haslocal / hasfree: localsplus index */
+    PYI_ARG_LOCAL, /* haslocal (and hasfree from 3.11): localsplus index */
     PYI_ARG_COMPARE,
     PYI_ARG_FORMAT,
     PYI_ARG_MAKEFUNC,
     PYI_ARG_BINOP,
+    PYI_ARG_CELL,       /* 3.10 hasfree: index into co_cellvars + co_freevars */
+    PYI_ARG_ATTR,       /* 3.12+ LOAD_ATTR: arg>>1, low bit method load */
+    PYI_ARG_SUPER_ATTR, /* LOAD_SUPER_ATTR: arg>>2 */
+    PYI_ARG_LOCAL2,     /* 3.13 LOAD_FAST_LOAD_FAST & co.: two 4-bit local indexes */
+    PYI_ARG_CONVERT,    /* 3.13 CONVERT_VALUE */
+    PYI_ARG_INTRINSIC1,
+    PYI_ARG_INTRINSIC2,
 };
 
+/* A version's opcode facts, generated from its Lib/opcode.py and Lib/dis.py (pyi_opdata.c). */
+struct pyi_opdata {
+    const char *const *opname;   /* [256] base opcode names */
+    const uint8_t *argkind;      /* [256] enum pyi_argkind */
+    const uint8_t *caches;       /* [256] inline cache entries (fallback for _PyOpcode_Caches) */
+    const uint8_t *deinstrument; /* [256] INSTRUMENTED_X -> X (fallback for DE_INSTRUMENT) */
+    const char *const *intrinsic1, *const *intrinsic2;
+    int nintrinsic1, nintrinsic2;
+    int have_argument, extended_arg, resume, send, jump_back_no_interrupt;
+    int instrumented_line, instrumented_instruction, gen_start; /* -1: not in this version */
+};
+extern const struct pyi_opdata pyi_opdata_v310, pyi_opdata_v311, pyi_opdata_v312, pyi_opdata_v313;
+
 /* ---- the version layer ---------------------------------------------------------------------- */
+/* A member whose name differs from 3.11's (pyi_layout.c), or that the version lacks (type
+ * NULL). */
+struct pyi_member_override {
+    enum pyi_field id;
+    struct pyi_member_spec spec;
+};
+
+/* The 'line' event rule of a version (pyi_lineev.c). */
+struct pyi_line_rule {
+    /* The previous instruction does not count when at or before the first traceable one
+     * (3.11+: RESUME's and what precedes it); 3.10: only "no previous instruction". */
+    bool prev_before_traceable;
+    /* A backward jump reports a line even on the same line, except (3.11) into SEND, or (3.12+)
+     * from JUMP_BACKWARD_NO_INTERRUPT: both the `yield from`/`await` loop. */
+    bool exempt_into_send, exempt_from_no_interrupt;
+    /* dis.findlinestarts: a line starts where it differs from the last line seen (until 3.12,
+     * instructions without a line are skipped), or from the previous instruction's, no line
+     * included (3.13) */
+    bool starts_after_none;
+};
+
 struct pyi_session;
+struct pyi_rawframe;
 struct pyi_vops {
     const char *name; /* "3.11" */
     int major, minor;
-    const struct pyi_member_spec *members; /* PYI_F__COUNT entries */
-    const struct pyi_size_spec *sizes;     /* PYI_S__COUNT entries */
-    const struct pyi_sym_spec *syms;       /* PYI_Y__COUNT entries */
-    const char *const *bits;               /* PYI_B__COUNT "type:path" bit-field names */
-    /* type flags (Py_TPFLAGS_*) */
-    unsigned long tpf_heaptype, tpf_managed_dict;
+    const struct pyi_opdata *ops;
+    /* layout names that differ from base's (NULL: from 3.11's, pyi_layout.c) */
+    const struct pyi_vops *base;
+    const struct pyi_member_override *overrides;
+    size_t noverrides;
+    struct pyi_line_rule line_rule;
+    /* type flags (Py_TPFLAGS_*, macros absent from DWARF; 0: the version has no such flag) */
+    unsigned long tpf_heaptype, tpf_managed_dict, tpf_inline_values, tpf_static_builtin;
     /* localsplus kinds (CO_FAST_*) */
-    unsigned char fast_local, fast_cell, fast_free;
-    /* First frame of a thread state, or 0. */
+    unsigned char fast_local, fast_cell, fast_free, fast_hidden;
+    /* COMPARE_OP's argument: the operator is arg >> compare_shift; bit compare_bool (if not
+     * 0) asks for bool(...) (3.13) */
+    int compare_shift, compare_bool;
+    /* the argument of a `LOAD_GLOBAL`/`LOAD_ATTR` pushing NULL (or self) reads "NULL + x"
+     * (until 3.12) or "x + NULL" (3.13) */
+    bool null_suffix;
+    /* words before an object holding its managed dict / values (Objects/object.c's
+     * MANAGED_DICT_OFFSET and _PyObject_ValuesPointer: macros, not in DWARF) */
+    int managed_dict_word, values_word;
+    /* The dispatch register holds the instruction being dispatched (3.11+) or the one after
+     * it (3.10: NEXTOPARG has already moved past it). */
+    int dispatch_ahead;
+    /* Threads and frames. */
     int (*thread_top_frame)(struct pyi_session *s, pt_addr tstate, pt_addr *frame);
-    /* Read one interpreter frame. */
+    int (*gil_holder)(struct pyi_session *s, pt_addr interp, pt_addr *tstate);
+    /* The OS thread id of a thread state (0 if it cannot be told). */
+    int (*native_tid)(struct pyi_session *s, pt_addr tstate, unsigned long ident, pid_t *tid);
     int (*frame_read)(struct pyi_session *s, pt_addr addr, struct pyi_rawframe *out);
-    /* Fill code->lines from code->linetable (one entry per code unit). */
+    /* The exception being raised in tstate: its type and traceback (0, 0 if none). */
+    int (*raised)(struct pyi_session *s, pt_addr tstate, pt_addr *type, pt_addr *tb);
+    /* Code objects: names and kinds of the fast locals, the bytecode, its lines. */
+    int (*code_names)(struct pyi_session *s, struct pyi_code *c);
+    int (*code_bytes)(struct pyi_session *s, struct pyi_code *c);
     int (*code_lines)(struct pyi_code *code);
-    /* Would executing instruction `cur` right after `prev` (code unit indexes) report a 'line'
-     * event? */
-    bool (*line_event)(const struct pyi_code *code, int prev, int cur);
-    /* De-quicken code->code into code->deopt. */
+    /* De-quicken (and de-instrument) code->code into code->deopt. */
     int (*deopt)(struct pyi_session *s, struct pyi_code *code);
-    /* Opcode tables: name of a (de-quickened) opcode, its argument kind, its inline caches. */
-    const char *(*opname)(struct pyi_session *s, int op);
-    enum pyi_argkind (*argkind)(int op);
-    int (*ncaches)(struct pyi_session *s, int op);
-    int op_extended_arg, op_resume, have_argument;
     /* Iterate a dict's items in order; cb returns non-zero to stop. */
     int (*dict_iter)(struct pyi_session *s, pt_addr dict,
                      int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx);
@@ -392,6 +483,11 @@ struct pyi_vops {
     /* Read an int: sign (-1, 0, 1) and magnitude digits (least significant first). */
     int (*long_read)(struct pyi_session *s, pt_addr obj, int *sign, uint32_t **digits,
                      size_t *ndigits, int *digit_bits);
+    /* A type's dict (static builtin types keep it in the interpreter from 3.12). */
+    int (*type_dict)(struct pyi_session *s, pt_addr type, pt_addr *dict);
+    /* Which registers hold next_instr and the frame at every dispatch (pyi_nav.c). */
+    int (*dispatch_regs)(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
+                         int *frame_reg);
     /* The value a just-finished call returned into frame `caller`, at the caller's first
      * dispatch after it (next_instr, stack_pointer: pyi_stack_reg's register), before that
      * instruction runs: 1 with *value, 0 when it is
@@ -403,17 +499,92 @@ struct pyi_vops {
     bool int_ob_size;
     /* An attribute kept in an instance's inline values: its index in the type's cached keys (1;
      * 0 if the type keeps no inline values or the name is not among them, -1 on error). NULL:
-     * unknown; inline_values_ptr_off: where the values pointer is, relative to the object. */
+     * unknown. The values pointer is values_word words before the object. */
     int (*inline_attr)(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
-    int64_t inline_values_ptr_off;
     /* Unicode type record flag meaning "printable". */
     unsigned printable_mask;
 };
 
-extern const struct pyi_vops pyi_v311;
+extern const struct pyi_vops pyi_v310, pyi_v311, pyi_v312, pyi_v313;
+
+/* The members of struct pyi_vops that every version with _PyInterpreterFrame (3.11+) shares. */
+#define PYI_VOPS_INTERPRETER_FRAMES                                                                \
+    .frame_read = pyi_iframe_read, .native_tid = pyi_native_tid_member,                            \
+    .code_names = pyi_code_names_localsplus, .code_bytes = pyi_code_bytes_inline,                  \
+    .code_lines = pyi_lines_locations, .dispatch_regs = pyi_dispatch_regs_store,                   \
+    .fast_local = 0x20 /* CO_FAST_LOCAL */, .fast_cell = 0x40 /* CO_FAST_CELL */,                  \
+    .fast_free = 0x80 /* CO_FAST_FREE */, .tpf_heaptype = 1UL << 9 /* Py_TPFLAGS_HEAPTYPE */,      \
+    .tpf_managed_dict = 1UL << 4 /* Py_TPFLAGS_MANAGED_DICT */, .managed_dict_word = 3,            \
+    .printable_mask = 0x400 /* PRINTABLE_MASK of Objects/unicodectype.c */
+
+/* ---- shared pieces the versions are built from ---------------------------------------------- */
+/* pyi_iframe.c: 3.11-3.13's _PyInterpreterFrame */
+int pyi_iframe_top_cframe(struct pyi_session *s, pt_addr tstate, pt_addr *frame);
+int pyi_iframe_top_current(struct pyi_session *s, pt_addr tstate, pt_addr *frame);
+int pyi_iframe_read(struct pyi_session *s, pt_addr addr, struct pyi_rawframe *out);
+int pyi_iframe_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
+                              pt_addr stack_pointer, pt_addr *value, const char **why);
+int pyi_native_tid_member(struct pyi_session *s, pt_addr tstate, unsigned long ident, pid_t *tid);
+int pyi_gil_runtime(struct pyi_session *s, pt_addr interp, pt_addr *tstate);
+int pyi_gil_interp(struct pyi_session *s, pt_addr interp, pt_addr *tstate);
+int pyi_raised_curexc(struct pyi_session *s, pt_addr tstate, pt_addr *type, pt_addr *tb);
+int pyi_raised_current(struct pyi_session *s, pt_addr tstate, pt_addr *type, pt_addr *tb);
+/* pyi_code.c: 3.11+'s localsplus names and inline bytecode */
+int pyi_code_names_localsplus(struct pyi_session *s, struct pyi_code *c);
+int pyi_code_bytes_inline(struct pyi_session *s, struct pyi_code *c);
+int pyi_code_bytes_object(struct pyi_session *s, struct pyi_code *c); /* 3.10: co_code */
+/* pyi_linetab.c */
+int pyi_lines_locations(struct pyi_code *c); /* 3.11+ location table (Objects/locations.md) */
+int pyi_lines_310(struct pyi_code *c);       /* 3.10 co_linetable (Objects/lnotab_notes.txt) */
+/* pyi_opcodes.c */
+int pyi_deopt_tables(struct pyi_session *s, struct pyi_code *c);       /* 3.11 */
+int pyi_deopt_instrumented(struct pyi_session *s, struct pyi_code *c); /* 3.12+ */
+int pyi_deopt_none(struct pyi_session *s, struct pyi_code *c);         /* 3.10 */
+const char *pyi_opname(struct pyi_session *s, int op);
+enum pyi_argkind pyi_argkind(struct pyi_session *s, int op);
+int pyi_ncaches(struct pyi_session *s, int op);
+/* The base opcode of a raw one (de-specialized, de-instrumented; INSTRUMENTED_LINE and
+ * INSTRUMENTED_INSTRUCTION need the code object: pass c and the index, else -1). */
+int pyi_base_opcode(struct pyi_session *s, const struct pyi_code *c, int op, int index);
+void pyi_opcodes_load(struct pyi_session *s);
+/* pyi_dict.c */
+int pyi_dict_iter_310(struct pyi_session *s, pt_addr dict,
+                      int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx);
+int pyi_dict_iter_311(struct pyi_session *s, pt_addr dict,
+                      int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx);
+int pyi_dict_iter_313(struct pyi_session *s, pt_addr dict,
+                      int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx);
+int pyi_attrs_dictoffset(struct pyi_session *s, pt_addr obj, pt_addr type,
+                         int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);
+int pyi_inline_attr_311(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
+int pyi_attrs_311(struct pyi_session *s, pt_addr obj, pt_addr type,
+                  int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);
+int pyi_attrs_312(struct pyi_session *s, pt_addr obj, pt_addr type,
+                  int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);
+int pyi_attrs_313(struct pyi_session *s, pt_addr obj, pt_addr type,
+                  int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);
+/* pyi_long.c */
+int pyi_long_read_size(struct pyi_session *s, pt_addr obj, int *sign, uint32_t **digits,
+                       size_t *ndigits, int *digit_bits);
+int pyi_long_read_tag(struct pyi_session *s, pt_addr obj, int *sign, uint32_t **digits,
+                      size_t *ndigits, int *digit_bits);
+/* pyi_obj.c */
+int pyi_type_dict_plain(struct pyi_session *s, pt_addr type, pt_addr *dict);
+int pyi_type_dict_static(struct pyi_session *s, pt_addr type, pt_addr *dict);
+/* pyi_lineev.c: would executing instruction `cur` right after `prev` (code unit indexes of
+ * the frame's previous and current instructions; prev < 0: none) report a 'line' event? */
+bool pyi_line_event(struct pyi_session *s, const struct pyi_code *c, int prev, int cur);
+/* pyi_nav.c */
+int pyi_dispatch_regs_store(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
+                            int *frame_reg);
+int pyi_dispatch_regs_sites(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
+                            int *frame_reg);
+/* pyi_debugoffsets.c: 3.13+ _Py_DebugOffsets against DWARF */
+int pyi_debug_offsets_check(struct pyi_session *s);
 
 /* ---- the session ---------------------------------------------------------------------------- */
 struct pyi_unitab; /* printability tables (pyi_unicode.c) */
+struct pyi_index;  /* DWARF definitions (pyi_dwarf.c) */
 
 struct pyi_session {
     pid_t pid;
@@ -428,8 +599,10 @@ struct pyi_session {
     char version[32];
     unsigned long hexversion;
     const struct pyi_vops *v;
+    const struct pt_pyver *facts; /* common/pt_pyver.c's row for the version */
     int ptr_size;
 
+    struct pyi_member_spec mspec[PYI_F__COUNT]; /* the version's member names */
     struct pyi_member m[PYI_F__COUNT];
     int64_t size[PYI_S__COUNT];
     struct pyi_bitfield bits[PYI_B__COUNT];
@@ -437,11 +610,21 @@ struct pyi_session {
     int64_t sym_size[PYI_Y__COUNT];
     int64_t sym_elem[PYI_Y__COUNT]; /* element size of array variables found in DWARF */
     int frame_owned_by_generator;
+    int frame_owned_by_cstack; /* 3.12+ (-1 before) */
 
     /* data read once from the interpreter's tables (constant for a process image) */
     uint8_t opcode_deopt[256], opcode_caches[256];
     bool opcode_tables;
-    char *opnames[256]; /* from _PyOpcode_OpName where present */
+    uint8_t de_instrument[256]; /* 3.12+: INSTRUMENTED_X -> X (0: not instrumented) */
+    char *opnames[256];         /* from _PyOpcode_OpName where present */
+    /* dispatch (pyi_dispatch_regs): the handlers that read the frame's instruction member
+     * before storing it (3.11's DO_TRACING, 3.12+'s INSTRUMENTED_LINE) */
+    bool reads_instr[256];
+    struct pyi_index *dwidx; /* pyi_dwarf.c's index of definitions, kept for lookups */
+    /* what pyi_debug_offsets_check found (3.13+): members compared, how many differ, and a
+     * description of the differences */
+    int dbgoff_checked, dbgoff_differ;
+    char notes[1024];
     struct pyi_unitab *unitab;
     bool unitab_tried;
 
@@ -477,9 +660,23 @@ struct pyi_session {
     struct pyi_srcfile *sources; /* source files read from disk (kept across invalidate) */
     pyi_source_fn src_fn;        /* where sources come from first (NULL: disk only) */
     void *src_ctx;
+    pyi_tid_fn tid_fn; /* a task's id as the program knows it (NULL: the same) */
+    void *tid_ctx;
     char *debug_root; /* looked in before the default debug root */
     bool modules_stale;
+    /* a stop presented with pyi_present: the frame's instruction when the frame itself could
+     * not be told (until the next pyi_refresh) */
+    pt_addr stop_frame;
+    int stop_lasti;
 };
+
+/* ---- layout names (pyi_layout.c) ----------------------------------------------------------- */
+extern const struct pyi_member_spec pyi_layout_members[PYI_F__COUNT];
+extern const struct pyi_size_spec pyi_layout_sizes[PYI_S__COUNT];
+extern const struct pyi_sym_spec pyi_layout_syms[PYI_Y__COUNT];
+extern const char *const pyi_layout_bits[PYI_B__COUNT];
+/* Fill s->mspec: 3.11's names with the version's overrides. */
+void pyi_layout_names(struct pyi_session *s);
 
 /* ---- session helpers (pyi_session.c) -------------------------------------------------------- */
 const char *pyi_field_name(struct pyi_session *s, enum pyi_field f); /* "Type.member" */
@@ -496,6 +693,11 @@ int pyi_rd_bits(struct pyi_session *s, pt_addr base, enum pyi_bits b, unsigned *
 
 /* ---- DWARF (pyi_dwarf.c) -------------------------------------------------------------------- */
 int pyi_dwarf_resolve(struct pyi_session *s);
+/* A member of a struct the DWARF index knows (the layout's types and _Py_DebugOffsets): 1 and
+ * its offset and size if found, else 0. */
+int pyi_dwarf_member(struct pyi_session *s, const char *type, const char *path, int64_t *off,
+                     int *size);
+void pyi_dwarf_free(struct pyi_session *s);
 
 /* ---- debug info and modules (pyi_debuginfo.c) ----------------------------------------------- */
 int pyi_dbg_begin(struct pyi_session *s);
@@ -573,6 +775,9 @@ int pyi_seq_items(struct pyi_session *s, pt_addr obj, enum pyi_kind kind, pt_add
                   size_t *n, size_t max, size_t *full_n);
 int pyi_tuple_items(struct pyi_session *s, pt_addr tuple, pt_addr **items, size_t *n);
 int pyi_seq_item(struct pyi_session *s, pt_addr obj, enum pyi_kind kind, size_t i, pt_addr *out);
+/* A set's keys in table order (at most max, 0 = all; *cut if there are more); *keys malloc'd. */
+int pyi_set_keys(struct pyi_session *s, pt_addr obj, size_t max, pt_addr **keys, size_t *n,
+                 bool *cut);
 /* Look a str key up in a dict. *value = 0 if absent. */
 int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value);
 /* An object's own attribute (its __dict__ or inline values; type: its type). *value = 0 if

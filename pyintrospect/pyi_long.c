@@ -1,13 +1,81 @@
 /*
- * pyi_long: repr() of Python ints of any size. The version layer reads the magnitude as
- * PyLong_SHIFT-bit digits (30 on 64-bit builds); here they are converted to decimal the way
- * long_to_decimal_string does in spirit: repeated division of the digit array by 10^9, each
- * remainder giving nine decimal digits.
+ * pyi_long: Python ints of any size. Reading: the sign and number of digits are in ob_size
+ * (3.10, 3.11: its sign is the int's, its magnitude the digit count) or in long_value.lv_tag
+ * (3.12+: tag >> 3 digits, sign 1 - (tag & 3), as _PyLong_NonCompactSign / _PyLong_DigitCount);
+ * the digits are PyLong_SHIFT bits each (30 on 64-bit builds, told by sizeof(digit)). repr():
+ * converted to decimal the way long_to_decimal_string does in spirit: repeated division of the
+ * digit array by 10^9, each remainder giving nine decimal digits.
  */
 #include "pyintrospect/pyi_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The digits after the header, n of them. */
+static int pyi_long_digits(struct pyi_session *s, pt_addr obj, int64_t n, uint32_t **digits,
+                           int *digit_bits)
+{
+    if (n > PYI_MAX_INT_DIGITS) {
+        return pt_fail("implausible int size %lld at 0x%llx", (long long)n,
+                       (unsigned long long)obj);
+    }
+    int dsz = (int)s->size[PYI_S_DIGIT];
+    *digit_bits = dsz == 4 ? 30 : 15;
+    *digits = calloc((size_t)n + 1, sizeof **digits);
+    uint8_t *raw = malloc((size_t)n * (size_t)dsz + 1);
+    if (!*digits || !raw) {
+        free(raw);
+        free(*digits);
+        *digits = NULL;
+        return pt_fail("out of memory");
+    }
+    pt_addr base = obj + (pt_addr)s->m[PYI_F_LONG_DIGIT].off;
+    if (pyi_read(s, base, raw, (size_t)n * (size_t)dsz) != 0) {
+        free(raw);
+        free(*digits);
+        *digits = NULL;
+        return pt_wrap("reading the digits of the int at 0x%llx", (unsigned long long)obj);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t d = 0;
+        memcpy(&d, raw + i * dsz, (size_t)dsz);
+        (*digits)[i] = d;
+    }
+    free(raw);
+    return 0;
+}
+
+/* 3.10, 3.11: ob_size's sign is the sign, |ob_size| digits. */
+int pyi_long_read_size(struct pyi_session *s, pt_addr obj, int *sign, uint32_t **digits,
+                       size_t *ndigits, int *digit_bits)
+{
+    int64_t size;
+    if (pyi_rd(s, obj, PYI_F_OB_SIZE, &size) != 0) {
+        return -1;
+    }
+    int64_t n = size < 0 ? -size : size;
+    *sign = size < 0 ? -1 : size > 0 ? 1 : 0;
+    *ndigits = (size_t)n;
+    return pyi_long_digits(s, obj, n, digits, digit_bits);
+}
+
+/* 3.12+: lv_tag = ndigits << 3 | sign bits (0 positive, 1 zero, 2 negative). */
+int pyi_long_read_tag(struct pyi_session *s, pt_addr obj, int *sign, uint32_t **digits,
+                      size_t *ndigits, int *digit_bits)
+{
+    int64_t tag;
+    if (pyi_rd(s, obj, PYI_F_LONG_TAG, &tag) != 0) {
+        return -1;
+    }
+    int64_t n = (int64_t)((uint64_t)tag >> 3);
+    *sign = 1 - (int)(tag & 3);
+    if (*sign < -1) {
+        return pt_fail("implausible int tag 0x%llx at 0x%llx", (unsigned long long)tag,
+                       (unsigned long long)obj);
+    }
+    *ndigits = (size_t)n;
+    return pyi_long_digits(s, obj, n, digits, digit_bits);
+}
 
 void pyi_digits_to_decimal(const uint32_t *digits, size_t n, int bits, int sign,
                            struct pyi_buf *out)

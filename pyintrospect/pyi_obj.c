@@ -225,7 +225,7 @@ int pyi_type_module_qualname(struct pyi_session *s, pt_addr type, char **module,
     }
     if (flags & s->v->tpf_heaptype) {
         pt_addr dict, mod = 0, qn;
-        if (pyi_rd_ptr(s, type, PYI_F_TP_DICT, &dict) == 0 && dict &&
+        if (s->v->type_dict(s, type, &dict) == 0 && dict &&
             pyi_dict_get_str(s, dict, "__module__", &mod) == 0 && mod) {
             pyi_str_utf8(s, mod, module);
         }
@@ -497,6 +497,39 @@ int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_ad
     return 0;
 }
 
+int pyi_type_dict_plain(struct pyi_session *s, pt_addr type, pt_addr *dict)
+{
+    return pyi_rd_ptr(s, type, PYI_F_TP_DICT, dict);
+}
+
+/* 3.12+: a static builtin type's dict lives in the interpreter, at index tp_subclasses - 1
+ * (_PyStaticType_GetState / managed_static_type_index_get). */
+int pyi_type_dict_static(struct pyi_session *s, pt_addr type, pt_addr *dict)
+{
+    unsigned long flags;
+    int64_t index;
+    pt_addr interp;
+    if (pyi_type_dict_plain(s, type, dict) != 0 || pyi_type_flags(s, type, &flags) != 0) {
+        return -1;
+    }
+    if (*dict || !(flags & s->v->tpf_static_builtin)) {
+        return 0;
+    }
+    const struct pyi_member *arr = &s->m[PYI_F_IS_TYPES_BUILTINS];
+    if (pyi_rd(s, type, PYI_F_TP_SUBCLASSES, &index) != 0 ||
+        pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_MAIN, &interp) != 0) {
+        return -1;
+    }
+    index -= 1;
+    if (index < 0 || arr->elem_size <= 0 || (arr->size && index * arr->elem_size >= arr->size)) {
+        return pt_fail("static builtin type at 0x%llx has no state index (%lld)",
+                       (unsigned long long)type, (long long)index);
+    }
+    pt_addr state = interp + (pt_addr)arr->off + (pt_addr)(index * arr->elem_size);
+    return pyi_rd_ptr(s, state, PYI_F_SBT_TP_DICT, dict);
+}
+
+/* _PyType_Lookup: the MRO's dicts in order (tp_base chain if tp_mro is not set yet). */
 int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
                       pt_addr *value)
 {
@@ -508,8 +541,6 @@ int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const ch
     *value = c.value;
     return 0;
 }
-
-#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
 
 /* CPython's own method cache idea (typeobject.c): a type's version tag changes whenever the
  * type or a base is modified, so (type, tag, name) -> result stays true for the whole run. */
@@ -574,7 +605,7 @@ static int pyi_type_lookup_mro(struct pyi_session *s, pt_addr type, const char *
         if (mro) {
             t = items[i];
         }
-        if (pyi_rd_ptr(s, t, PYI_F_TP_DICT, &dict) != 0 ||
+        if (s->v->type_dict(s, t, &dict) != 0 ||
             (dict && pyi_dict_get_str(s, dict, name, value) != 0)) {
             free(items);
             return -1;

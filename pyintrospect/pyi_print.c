@@ -140,35 +140,10 @@ int pyi_print_args(struct pyi_session *s, FILE *out)
     return 0;
 }
 
-static int pyi_print_global_cb(void *vctx, const char *name, pt_addr value)
-{
-    size_t n = strlen(name);
-    if (n > 4 && strncmp(name, "__", 2) == 0 && strcmp(name + n - 2, "__") == 0) {
-        return 0;
-    }
-    return pyi_print_local_cb(vctx, name, value);
-}
-
-static int pyi_globals_dict_cb(void *vctx, pt_addr key, pt_addr value)
-{
-    struct pyi_print_local *p = vctx;
-    char *name = NULL;
-    if (pyi_str_utf8(p->s, key, &name) != 0) {
-        return 0;
-    }
-    int r = pyi_print_global_cb(vctx, name, value);
-    free(name);
-    return r;
-}
-
 int pyi_print_globals(struct pyi_session *s, FILE *out)
 {
-    const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
-    if (!r) {
-        return -1;
-    }
     struct pyi_print_local p = {s, out, ""};
-    return r->globals ? s->v->dict_iter(s, r->globals, pyi_globals_dict_cb, &p) : 0;
+    return pyi_each_global(s, pyi_print_local_cb, &p);
 }
 
 /* ---- bt

@@ -277,8 +277,8 @@ static void pyi_r_dict(struct pyi_rctx *c, pt_addr obj)
 
 /* The keys of a set in table order (set_next), skipping empty and dummy slots; the table is
  * read a chunk at a time and reading stops once max keys are found. */
-static int pyi_set_keys(struct pyi_session *s, pt_addr obj, size_t max, pt_addr **keys, size_t *n,
-                        bool *cut)
+int pyi_set_keys(struct pyi_session *s, pt_addr obj, size_t max, pt_addr **keys, size_t *n,
+                 bool *cut)
 {
     enum { CHUNK = 1024 };
     int64_t mask, used;

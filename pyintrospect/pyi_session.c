@@ -10,29 +10,32 @@
 
 const struct pyi_repr_opts pyi_repr_defaults = {10000, 100000, 200};
 
-/* The version layers pytt knows, newest last. */
-static const struct pyi_vops *const pyi_versions[] = {&pyi_v311};
+/* The version layers pytt knows, oldest first (common/pt_pyver.c lists the same ones as
+ * readable by the debugger). */
+static const struct pyi_vops *const pyi_versions[] = {&pyi_v310, &pyi_v311, &pyi_v312, &pyi_v313};
 
+/* Chosen once per session, from the version read in the interpreter. */
 static int pyi_pick_version(struct pyi_session *s)
 {
     int maj = (int)(s->hexversion >> 24) & 0xff, min = (int)(s->hexversion >> 16) & 0xff;
-    for (size_t i = 0; i < sizeof pyi_versions / sizeof pyi_versions[0]; i++) {
+    const struct pt_pyver *facts = pt_pyver_find(maj, min);
+    for (size_t i = 0; facts && facts->debugger && i < sizeof pyi_versions / sizeof pyi_versions[0];
+         i++) {
         if (pyi_versions[i]->major == maj && pyi_versions[i]->minor == min) {
             s->v = pyi_versions[i];
+            s->facts = facts;
+            pyi_layout_names(s);
             return 0;
         }
     }
-    return pt_fail("%s is CPython %s: unsupported version (pytt supports CPython 3.11)",
-                   s->pymod_path, s->version);
+    return pt_fail("%s is CPython %s: unsupported version (pytt's debugger reads CPython %s)",
+                   s->pymod_path, s->version, pt_pyver_debugger_list());
 }
 
 static int pyi_resolve_syms(struct pyi_session *s)
 {
     for (int i = 0; i < PYI_Y__COUNT; i++) {
-        const struct pyi_sym_spec *sp = &s->v->syms[i];
-        if (!sp->name) {
-            continue; /* not named by this version's layer: absent */
-        }
+        const struct pyi_sym_spec *sp = &pyi_layout_syms[i];
         if (sp->decl_file) {
             if (!s->sym[i] && !sp->optional) {
                 return pt_fail("DWARF of %s has no variable %s (from %s)", s->pymod_path, sp->name,
@@ -53,25 +56,26 @@ static int pyi_resolve_syms(struct pyi_session *s)
     return 0;
 }
 
-/* The interpreter's own opcode tables (_PyOpcode_Deopt, _PyOpcode_Caches, _PyOpcode_OpName). */
-static void pyi_load_opcode_tables(struct pyi_session *s)
+/* Before 3.11 there is no Py_Version: the patch level comes from sys.version, read once the
+ * layout is known ("3.10.13 (main, ...)"). Left as "3.10" if unreadable. */
+static void pyi_refine_version(struct pyi_session *s)
 {
-    if (s->sym[PYI_Y_OPCODE_DEOPT] && s->sym[PYI_Y_OPCODE_CACHES] &&
-        pt_mem_read(s->mem, s->sym[PYI_Y_OPCODE_DEOPT], s->opcode_deopt, 256) == 0 &&
-        pt_mem_read(s->mem, s->sym[PYI_Y_OPCODE_CACHES], s->opcode_caches, 256) == 0) {
-        s->opcode_tables = true;
-    }
-    if (!s->sym[PYI_Y_OPCODE_OPNAME]) {
+    pt_addr interp, sysdict, ver;
+    char *text = NULL;
+    unsigned maj, min, patch;
+    if (strchr(s->version, '.') != strrchr(s->version, '.') ||
+        pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_MAIN, &interp) != 0 ||
+        pyi_rd_ptr(s, interp, PYI_F_IS_SYSDICT, &sysdict) != 0 || !sysdict ||
+        pyi_dict_get_str(s, sysdict, "version", &ver) != 0 || !ver ||
+        pyi_str_utf8(s, ver, &text) != 0) {
+        pt_err_clear();
         return;
     }
-    for (int i = 0; i < 256; i++) {
-        pt_addr p;
-        char name[64];
-        if (pyi_read_ptr(s, s->sym[PYI_Y_OPCODE_OPNAME] + (pt_addr)i * 8, &p) == 0 && p &&
-            pt_mem_read_cstr(s->mem, p, name, sizeof name) == 0) {
-            s->opnames[i] = strdup(name);
-        }
+    if (sscanf(text, "%u.%u.%u", &maj, &min, &patch) == 3 &&
+        maj == ((s->hexversion >> 24) & 0xff) && min == ((s->hexversion >> 16) & 0xff)) {
+        snprintf(s->version, sizeof s->version, "%u.%u.%u", maj, min, patch);
     }
+    free(text);
 }
 
 static int pyi_open_steps(struct pyi_session *s)
@@ -81,10 +85,11 @@ static int pyi_open_steps(struct pyi_session *s)
         return -1;
     }
     s->ptr_size = 8;
-    if (pyi_dwarf_resolve(s) != 0 || pyi_resolve_syms(s) != 0) {
+    if (pyi_dwarf_resolve(s) != 0 || pyi_resolve_syms(s) != 0 || pyi_debug_offsets_check(s) != 0) {
         return -1;
     }
-    pyi_load_opcode_tables(s);
+    pyi_opcodes_load(s);
+    pyi_refine_version(s);
     return 0;
 }
 
@@ -118,6 +123,7 @@ void pyi_close(struct pyi_session *s)
         return;
     }
     pyi_invalidate(s);
+    pyi_dwarf_free(s);
     if (s->dwfl) {
         dwfl_end(s->dwfl);
     }
@@ -155,6 +161,7 @@ static void pyi_free_frames(struct pyi_session *s)
 
 void pyi_refresh(struct pyi_session *s)
 {
+    s->stop_frame = 0;
     if (s->threads_valid && s->sel_thread < s->nthreads) {
         s->sel_tid = s->threads[s->sel_thread].native_tid;
     }
@@ -179,6 +186,11 @@ const char *pyi_version(const struct pyi_session *s)
     return s->version;
 }
 
+bool pyi_has_qualnames(struct pyi_session *s)
+{
+    return pyi_has(s, PYI_F_CO_QUALNAME);
+}
+
 const char *pyi_python_module(const struct pyi_session *s)
 {
     return s->pymod_path;
@@ -199,7 +211,8 @@ void pyi_get_repr_opts(const struct pyi_session *s, struct pyi_repr_opts *opts)
 const char *pyi_field_name(struct pyi_session *s, enum pyi_field f)
 {
     static char buf[160];
-    snprintf(buf, sizeof buf, "%s.%s", s->v->members[f].type, s->v->members[f].path);
+    snprintf(buf, sizeof buf, "%s.%s", s->mspec[f].type ? s->mspec[f].type : "?",
+             s->mspec[f].path ? s->mspec[f].path : "?");
     return buf;
 }
 
@@ -238,7 +251,9 @@ static int pyi_member_size(struct pyi_session *s, enum pyi_field f, int *size)
 {
     const struct pyi_member *m = &s->m[f];
     if (m->off < 0) {
-        return pt_fail("%s is not in this Python's layout", pyi_field_name(s, f));
+        return s->mspec[f].type
+                   ? pt_fail("%s is not in this Python's layout", pyi_field_name(s, f))
+                   : pt_fail("CPython %s has no member for layout id %d", s->v->name, (int)f);
     }
     *size = m->size ? m->size : s->ptr_size;
     if (*size > 8) {
@@ -296,7 +311,8 @@ int pyi_rd_bits(struct pyi_session *s, pt_addr base, enum pyi_bits b, unsigned *
     uint64_t v = 0;
     size_t n = (size_t)(bf->bit_off + bf->bit_size + 7) / 8;
     if (pt_mem_read(s->mem, base + (pt_addr)bf->byte_off, &v, n) != 0) {
-        return pt_wrap("reading bit-field %s at 0x%llx", s->v->bits[b], (unsigned long long)base);
+        return pt_wrap("reading bit-field %s at 0x%llx", pyi_layout_bits[b],
+                       (unsigned long long)base);
     }
     *out = (unsigned)((v >> bf->bit_off) & ((1ULL << bf->bit_size) - 1));
     return 0;

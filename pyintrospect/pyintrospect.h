@@ -18,7 +18,8 @@
  * Output goes to a caller-supplied FILE *. Memory that cannot be read inside a value prints as
  * `<unreadable ...>` rather than failing the whole command.
  *
- * Supported: CPython 3.11 (pyi_v311.c). Other versions give a clear "unsupported" error.
+ * Supported: CPython 3.10, 3.11, 3.12 and 3.13 (one version layer each, pyi_v3XX.c, chosen
+ * once per session). Other versions give a clear "unsupported" error naming these.
  */
 #ifndef PYINTROSPECT_H
 #define PYINTROSPECT_H
@@ -52,6 +53,11 @@ enum { PYI_SRC_DISK = 0, PYI_SRC_TEXT = 1, PYI_SRC_NONE = 2 };
 typedef int (*pyi_source_fn)(void *ctx, const char *file, const char **text, size_t *len,
                              const char **note);
 void pyi_set_source_provider(struct pyi_session *s, pyi_source_fn fn, void *ctx);
+/* The id the program knows a thread of the inspected process by, for a version whose thread
+ * states do not name their thread (3.10: found among the tasks): a replay's tasks have other
+ * ids than the recording's, which the program saw (gettid is replayed). NULL: the same id. */
+typedef pid_t (*pyi_tid_fn)(void *ctx, pid_t tid);
+void pyi_set_tid_map(struct pyi_session *s, pyi_tid_fn fn, void *ctx);
 void pyi_close(struct pyi_session *s);
 /* Point the session at another process with the identical address-space layout (a fork of the
  * same process). Implies pyi_refresh(). */
@@ -67,7 +73,14 @@ void pyi_invalidate(struct pyi_session *s);
 void pyi_refresh(struct pyi_session *s);
 /* "3.11.2" */
 const char *pyi_version(const struct pyi_session *s);
+/* CPython 3.13+ export their own offsets table (_Py_DebugOffsets); pyi_open compares it with
+ * DWARF. *checked: members compared (0 before 3.13), *differ: how many disagree; returns a
+ * description of the disagreements ("" if none). pyintrospect uses DWARF either way. */
+const char *pyi_layout_check(const struct pyi_session *s, int *checked, int *differ);
 /* Path of the module holding _PyRuntime (the executable or libpython). */
+/* Do code objects carry a qualified name (3.11+)? Without (3.10), pyi_pos.qualname is co_name
+ * and `Class.method` can only be matched by its plain name. */
+bool pyi_has_qualnames(struct pyi_session *s);
 const char *pyi_python_module(const struct pyi_session *s);
 
 /* ---- value rendering options ---------------------------------------------------------------- */
@@ -111,8 +124,8 @@ int pyi_print_threads(struct pyi_session *s, FILE *out);
 
 /* ---- frames of the selected thread ---------------------------------------------------------- */
 struct pyi_frame {
-    pt_addr iframe;       /* the interpreter frame (3.11: _PyInterpreterFrame) */
-    pt_addr code;         /* PyCodeObject */
+    pt_addr iframe; /* the interpreter frame (3.10: PyFrameObject, then _PyInterpreterFrame) */
+    pt_addr code;   /* PyCodeObject */
     const char *filename; /* co_filename */
     const char *funcname; /* co_name (what py-bt and tracebacks print) */
     const char *qualname; /* co_qualname */
@@ -140,6 +153,24 @@ size_t pyi_frame_selected(struct pyi_session *s);
  * returns non-zero to stop. */
 int pyi_each_local(struct pyi_session *s, int (*fn)(void *ctx, const char *name, pt_addr value),
                    void *ctx);
+/* Globals of the selected frame's module as pyi_print_globals shows them (dict order, without
+ * dunder names). */
+int pyi_each_global(struct pyi_session *s, int (*fn)(void *ctx, const char *name, pt_addr value),
+                    void *ctx);
+/* Values with children, for variable views that expand: a list's or tuple's items (named "0",
+ * "1", ...), a set's elements (in table order), a dict's entries (named by repr() of the key)
+ * or an instance's attributes (its __dict__ or inline values). */
+enum { PYI_CHILD_NONE, PYI_CHILD_ITEMS, PYI_CHILD_SET, PYI_CHILD_ENTRIES, PYI_CHILD_ATTRS };
+struct pyi_value_info {
+    char type[128];   /* tp_name */
+    int kind;         /* PYI_CHILD_*: NONE when there is nothing to expand */
+    size_t nchildren; /* how many */
+};
+int pyi_value_info(struct pyi_session *s, pt_addr obj, struct pyi_value_info *out);
+/* Children start .. start+count-1 (count 0: all) of obj, in the order above: fn gets the name,
+ * the key object (dict entries; 0 otherwise) and the value; non-zero stops. */
+int pyi_each_child(struct pyi_session *s, pt_addr obj, size_t start, size_t count,
+                   int (*fn)(void *ctx, const char *name, pt_addr key, pt_addr value), void *ctx);
 /* Every name the selected frame can see: its locals, then its globals, then the builtins
  * (a name may come more than once). */
 int pyi_scope_names(struct pyi_session *s, int (*fn)(void *ctx, const char *name), void *ctx);
@@ -266,7 +297,7 @@ struct pyi_instr {
     int opcode;       /* de-quickened */
     bool line_start;  /* dis.findlinestarts lists it */
     bool seq_event;   /* reached by falling through from the previous instruction, CPython
-                       * 3.11 reports a 'line' event here (line differs from the previous
+                       * reports a 'line' event here (line differs from the previous
                        * instruction's, or the previous is before the first traceable one) */
     bool jump_target; /* a jump or exception handler can land here: a 'line' event is then
                        * possible too (see pyi_code_line_event) */
@@ -283,23 +314,62 @@ int pyi_code_line_event(struct pyi_session *s, pt_addr code, int prev, int cur);
 
 /* ---- navigation (pyi_nav.c): stepping by line and breakpoints ---------------------------- */
 /* Which registers (hardware numbers: 0 rax, 1 rcx, 2 rdx, 3 rbx, ..., 15 r15) hold next_instr
- * and the frame pointer at every bytecode handler's entry; handlers[i] is opcode i's handler. */
+ * and the frame pointer at every bytecode dispatch; handlers[i] is opcode i's handler. Found by
+ * decoding the interpreter's code (the handlers' first store to the frame, or 3.10's dispatch
+ * sites), never assumed. */
 int pyi_dispatch_regs(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
                       int *frame_reg);
+/* Does this version's frame forget its previous instruction by the time of a dispatch (3.10)?
+ * Then the caller tells pyi_position the last dispatch it saw (struct pyi_dispatch.last_*). */
+bool pyi_needs_last_dispatch(const struct pyi_session *s);
+/* Then, the offset of the frame member that is non-zero while sys.settrace traces the frame
+ * (3.10: f_trace), -1 if none: the last dispatch of a traced frame is also kept apart, since
+ * a trace function's own instructions (untraced) run between two of its instructions. */
+int64_t pyi_frame_traced_offset(const struct pyi_session *s);
+/* A dispatch: the registers at a clock trap, and the opcode whose trampoline trapped. */
+struct pyi_dispatch {
+    pt_addr frame, next_instr; /* the dispatch registers (pyi_dispatch_regs) */
+    int opcode;                /* the opcode dispatched (raw: specialized, instrumented...) */
+    /* the dispatch before it, and the last dispatch of a traced frame, when
+     * pyi_needs_last_dispatch: 0 if unknown */
+    pt_addr last_frame, last_instr, traced_frame, traced_instr;
+};
 /* Where Python is at a dispatch: the frame about to run the instruction at next_instr. */
 struct pyi_pos {
-    pt_addr frame, code, previous; /* previous: the calling frame (0 for the outermost) */
+    pt_addr frame, code, previous; /* previous: the calling Python frame (0 for the outermost) */
+    pt_addr instr;                 /* the dispatch value of the instruction (what a breakpoint
+                                    * address from pyi_code_line_addrs is compared with) */
     int cur;                       /* byte offset of the instruction about to run */
     int prev;                      /* byte offset of the frame's previous instruction, -2 if none */
     int line;                      /* line of cur, -1 if none */
     int line_of_prev;              /* line of prev, -1 if none */
     int opcode;                    /* de-quickened opcode at cur */
     bool line_event;               /* sys.settrace would report a 'line' event here */
+    bool frame_start;              /* the frame starts here (3.11+: RESUME; 3.10: offset 0) */
+    bool c_stack;                  /* 3.12+: the eval loop's own instructions in a frame the C
+                                    * stack owns (returning to C), not Python code */
     char filename[1024];           /* co_filename */
     char name[256];                /* co_name */
-    char qualname[512];            /* co_qualname */
+    char qualname[512];            /* co_qualname (3.10: co_name) */
 };
-int pyi_position(struct pyi_session *s, pt_addr frame, pt_addr next_instr, struct pyi_pos *out);
+int pyi_position(struct pyi_session *s, const struct pyi_dispatch *d, struct pyi_pos *out);
+/* Make a stop visible: every view of the frame (line, dis, locals) shows the instruction about
+ * to run. Where it is invisible to the program, the frame's instruction member is set as the
+ * handler itself sets it first (3.11/3.12 prev_instr, 3.13 instr_ptr; 3.10's f_lasti already
+ * is); where the handler reads it first (3.11's DO_TRACING, 3.12+'s INSTRUMENTED_LINE) or the
+ * instruction has no line (an exception handler's start: the frame keeps showing the
+ * instruction it came from), the session only remembers it until the next pyi_refresh. Drops
+ * what was read from the tracee (as pyi_invalidate). */
+int pyi_present(struct pyi_session *s, const struct pyi_dispatch *d, const struct pyi_pos *pos);
+/* Is a sys.settrace/setprofile/sys.monitoring callback running (tstate->tracing)? CPython
+ * reports no events in its code, and pyi_position no line events. */
+bool pyi_in_callback(struct pyi_session *s);
+/* The frame and its callers (Python frames only), innermost first, at most max. */
+int pyi_frame_callers(struct pyi_session *s, pt_addr frame, pt_addr *out, size_t max, size_t *n);
+/* How to trap a frame starting (pending breakpoints, the main script's start): opcodes whose
+ * every dispatch to trap (3.11+: RESUME and its specialized or instrumented forms), or the
+ * offset of a 32-bit frame member that is 0 then (3.10: f_lasti; -1 if unused). */
+int pyi_frame_start_watch(struct pyi_session *s, uint8_t trap_op[256], int64_t *zero_off);
 /* Call fn for each code object of source file `filename` (NULL: of any file) that exists now
  * (reachable from the stack and from loaded modules' functions and classes, nested code through
  * co_consts); fn returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
@@ -308,20 +378,21 @@ int pyi_find_code(struct pyi_session *s, const char *filename, int (*fn)(void *c
 /* The same, from one code object and the code nested in it (co_consts). */
 int pyi_find_code_in(struct pyi_session *s, pt_addr root, const char *filename,
                      int (*fn)(void *ctx, pt_addr code), void *ctx);
-/* Addresses of the instructions of `code` where a 'line' event for `line` can fire. */
+/* The instructions of `code` where a 'line' event for `line` can fire, as dispatch values
+ * (pyi_pos.instr). */
 int pyi_code_line_addrs(struct pyi_session *s, pt_addr code, int line, pt_addr *addrs, size_t max,
                         size_t *n);
 /* Address of the instruction at byte offset `offset` of `code` (what next_instr holds there). */
 int pyi_code_instr_addr(struct pyi_session *s, pt_addr code, int offset, pt_addr *addr);
 /* The first instruction of `code` that reports a 'line' event, and its line. */
 int pyi_code_first_line_addr(struct pyi_session *s, pt_addr code, pt_addr *addr, int *line);
-/* member[i] = 1 for every opcode whose base (de-quickened) opcode is `base`. */
-int pyi_opcode_family(struct pyi_session *s, int base, uint8_t member[256]);
 /* Line `line` of source file `file` (no newline), or NULL; owned by the session. */
 const char *pyi_source_text(struct pyi_session *s, const char *file, int line, size_t *len);
-/* Address of the instruction a frame is executing (or last executed): for a caller, its call. */
+/* The dispatch value (as pyi_pos.instr) of the instruction a frame is executing (or last
+ * executed): for a caller, its call. */
 int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr);
-/* The least that tells a frame apart, cheaply: its caller, co_name and (if fcap) co_filename. */
+/* The least that tells a frame apart, cheaply: its Python caller, co_name and (if fcap)
+ * co_filename. */
 int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,
                     size_t ncap, char *file, size_t fcap);
 /* co_name and co_filename of the code a frame runs. */
@@ -329,8 +400,8 @@ int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t
                         size_t fcap);
 /* Address of a function or object of the interpreter, by symbol name. */
 int pyi_symbol_addr(struct pyi_session *s, const char *name, pt_addr *addr);
-/* The exception the current thread is raising (tstate->curexc_type): its type name (tp_name),
- * and whether it has no traceback yet (the frame where it is raised, not one it passes). */
+/* The exception the selected thread is raising: its type name (tp_name), and whether it has
+ * no traceback yet (the frame where it is raised, not one it passes). */
 int pyi_raised_exception(struct pyi_session *s, char *type_name, size_t cap, bool *fresh);
 /* The frame object (PyFrameObject, 0 if none was made) of the innermost frame: at a raise, what
  * PyTraceBack_Here records in the traceback entry it adds. */
@@ -345,12 +416,10 @@ int pyi_stack_reg(struct pyi_session *s, const uint64_t handlers[256], int *stac
 /* The value a call returned into frame `caller`, read at the caller's first dispatch after the
  * call (next_instr and the stack pointer register's value), before it runs (gdb's "Value
  * returned"): 1 with *value, 0 when it is not available there (*why says why), -1 on error. */
+/* Does the version layer know where a returned value is (pyi_returned_value)? */
+bool pyi_knows_returned_values(struct pyi_session *s);
 int pyi_returned_value(struct pyi_session *s, pt_addr caller, pt_addr next_instr,
                        pt_addr stack_pointer, pt_addr *value, const char **why);
-/* Offsets of _PyInterpreterFrame.prev_instr and .previous. */
-int pyi_frame_offsets(struct pyi_session *s, int64_t *prev_instr, int64_t *previous);
-/* The number of the RESUME opcode in this version. */
-int pyi_opcode_resume(struct pyi_session *s);
 
 /* ---- values in a copy of the process (an evaluation, replayer/rep_eval.c) ------------------- */
 /* The contents of the bytes object obj, read through mem: another process with the same

@@ -26,10 +26,7 @@ static int install_now(struct rec_session *s)
         return -1;
     }
     pt_event_reset(&s->ev, PT_EV_CLOCK);
-    s->ev.clock_table = plan.table;
-    s->ev.clock_countdown = plan.countdown;
-    memcpy(s->ev.clock_redirect, plan.redirect, sizeof plan.redirect);
-    memcpy(s->ev.clock_counted, plan.counted, sizeof plan.counted);
+    s->ev.clock_plan = plan;
     s->clock_state = REC_CLOCK_ON;
     return rec_write_event(s);
 }

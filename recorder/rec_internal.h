@@ -119,7 +119,7 @@ struct rec_session {
     size_t nthreads;
     struct rec_thread *cur;     /* running user code, NULL if none */
     struct rec_thread *exiting; /* ending: nothing runs until it is gone */
-    int dying;                  /* a thread called exit_group: the others die with it */
+    int dying; /* exit_group, or a fatal signal delivered: the other threads die with it */
     struct rec_thread *ready_head, *ready_tail;
     pid_t switch_from;        /* the thread that ran before the next SWITCH, and where it */
     int switch_at, switch_nr; /* stopped (PT_SWITCH_*) */

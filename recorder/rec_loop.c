@@ -171,6 +171,12 @@ static int record_loop(struct rec_session *s)
         }
         struct rec_thread *t = rec_thread_find(s, st.pid);
         int r = t ? thread_stop(s, t, &st) : other_stop(s, &st);
+        if (r < 0 && t && s->pid && pt_task_gone(st.pid)) { /* not after rec_abort */
+            /* killed while its stop was handled (a fatal signal another thread took, os.abort
+             * under --chaos): its memory may be gone too; the deaths are reported next */
+            pt_err_clear();
+            r = 0;
+        }
         if (r != 0) {
             return r < 0 ? -1 : 0;
         }

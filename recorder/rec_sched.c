@@ -25,11 +25,13 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_proc.h"
 #include "common/pt_ptrace.h"
 
 #include <errno.h>
 #include <linux/sched.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
 #include <string.h>
@@ -343,6 +345,22 @@ uint64_t rec_sched_slice_end(struct rec_session *s, uint64_t now)
     return s->slice_end;
 }
 
+/* Does delivering sig end the process (no handler, not ignored, a default action that
+ * terminates)? */
+static int signal_kills(struct rec_session *s, int sig)
+{
+    uint64_t caught = 0, ignored = 0, bit = 1ull << (sig - 1);
+    if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH || sig == SIGSTOP ||
+        sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+        return 0;
+    }
+    if (pt_proc_sigmasks(s->pid, &caught, &ignored) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    return !((caught | ignored) & bit);
+}
+
 int rec_sched_run(struct rec_session *s)
 {
     if (s->exiting) {
@@ -375,6 +393,9 @@ int rec_sched_run(struct rec_session *s)
     }
     int sig = t->resume_sig;
     t->resume_sig = 0;
+    if (sig && signal_kills(s, sig)) {
+        s->dying = 1; /* the other threads only die from here: nothing else is scheduled */
+    }
     return resume(t, sig);
 }
 

@@ -10,7 +10,8 @@
  * would report the line event there and the condition holds.
  *
  * Code that does not exist yet (a module imported later, a function defined later) leaves the
- * breakpoint pending: `continue` then also traps each frame start (RESUME) and retries the
+ * breakpoint pending: `continue` then also traps each frame start (pyi_frame_start_watch) and
+ * retries the
  * pending breakpoints against the code that starts, until all are resolved.
  */
 #define _GNU_SOURCE
@@ -112,12 +113,27 @@ static int stack_filename(struct rep_session *s, const char *want, char *out, si
     return 0;
 }
 
+/* Is pos's function the one `want` names: its qualified name or one ending in .want (a dotted
+ * want), else its plain name; without qualified names (3.10) the plain name of either. */
+static bool func_matches(struct rep_session *s, const struct pyi_pos *pos, const char *want)
+{
+    const char *dot = strrchr(want, '.');
+    size_t nq = strlen(pos->qualname), nw = strlen(want);
+    if (!dot) {
+        return strcmp(pos->name, want) == 0;
+    }
+    if (!pyi_has_qualnames(s->pyi)) {
+        return strcmp(pos->name, dot + 1) == 0;
+    }
+    return strcmp(pos->qualname, want) == 0 || (nq > nw && pos->qualname[nq - nw - 1] == '.' &&
+                                                strcmp(pos->qualname + nq - nw, want) == 0);
+}
+
 /* A frame of `pos` is starting (RESUME): can it resolve a pending breakpoint? Only its own
  * file (line breakpoints) or its own name (function breakpoints) can, so nothing else is read. */
 static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const struct pyi_pos *pos)
 {
     const char *want = bp->func;
-    const char *dot = strrchr(want, '.');
     pt_addr addr;
     int line;
     if (!bp->func[0]) {
@@ -125,11 +141,7 @@ static void resolve_at_start(struct rep_session *s, struct rep_bp *bp, const str
             struct resolve_ctx r = {s, bp};
             pyi_find_code_in(s->pyi, pos->code, pos->filename, resolve_code_cb, &r);
         }
-    } else if ((dot ? strcmp(pos->qualname, want) == 0 ||
-                          (strlen(pos->qualname) > strlen(want) &&
-                           pos->qualname[strlen(pos->qualname) - strlen(want) - 1] == '.' &&
-                           strcmp(pos->qualname + strlen(pos->qualname) - strlen(want), want) == 0)
-                    : strcmp(pos->name, want) == 0) &&
+    } else if (func_matches(s, pos, want) &&
                pyi_code_first_line_addr(s->pyi, pos->code, &addr, &line) == 0) {
         add_addr(bp, addr, pos->code);
         bp->line = line;
@@ -413,7 +425,7 @@ static int build_watch(struct rep_session *s, struct pt_watch *w)
     if (rep_watch_breakpoints(s, w) < 0) {
         return -1;
     }
-    if (any_pending(s) && pyi_opcode_family(s->pyi, pyi_opcode_resume(s->pyi), w->trap_op) < 0) {
+    if (any_pending(s) && rep_watch_frame_starts(s, w) < 0) {
         return -1;
     }
     return 0;
@@ -490,13 +502,13 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
         if (rep_here_instr(s, pos, &next_instr) < 0) {
             return -1;
         }
-        if (pos->opcode == pyi_opcode_resume(s->pyi)) {
+        if (pos->frame_start) {
             for (int i = 0; i < s->nbps; i++) {
                 if (s->bps[i].enabled && !s->bps[i].is_catch && s->bps[i].naddrs == 0) {
                     resolve_at_start(s, &s->bps[i], pos);
                 }
             }
-            continue;
+            /* 3.10 has no RESUME: a frame's first instruction can be the breakpoint's */
         }
         struct rep_bp *bp = rep_bp_check(s, next_instr, pos);
         if (bp) {

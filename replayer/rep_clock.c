@@ -61,11 +61,8 @@ int rep_clock_event(struct rep_session *s)
     if (pt_tracer_next(&s->tr, &s->ev) != 1) {
         return -1;
     }
-    struct pt_clock_plan plan = {.table = s->ev.clock_table, .countdown = s->ev.clock_countdown};
-    memcpy(plan.redirect, s->ev.clock_redirect, sizeof plan.redirect);
-    memcpy(plan.counted, s->ev.clock_counted, sizeof plan.counted);
     s->armed_for = 0;
-    return pt_clock_install(&s->clock, &s->mem, &plan);
+    return pt_clock_install(&s->clock, &s->mem, &s->ev.clock_plan);
 }
 
 int rep_clock_check(struct rep_session *s, uint64_t recorded)
@@ -154,6 +151,9 @@ static const struct pt_watch *run_watch(struct rep_session *s, int exact, struct
     memset(none, 0, sizeof *none);
     none->frame_reg = s->frame_reg;
     none->instr_reg = s->instr_reg;
+    none->frame_zero_off = -1;
+    none->keep_last = s->keep_last;
+    none->keep_traced_off = s->keep_traced_off;
     return none;
 }
 
@@ -169,6 +169,9 @@ int rep_clock_prepare(struct rep_session *s)
     }
     int exact = fine || s->catch_armed || (s->stop_tick && PT_TICK_K(s->stop_tick));
     if (pt_clock_watch(&s->clock, &s->mem, run_watch(s, exact, &none)) < 0) {
+        return -1;
+    }
+    if (s->keep_last && rep_last_dispatch_sync(s, fine == 1) < 0) {
         return -1;
     }
     if (s->clock.watching && !s->fine_armed) {

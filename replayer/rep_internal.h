@@ -113,10 +113,11 @@ struct rep_session {
     int stopped_at_tick;     /* the last run ended at stop_tick */
     struct pyi_session *pyi; /* reading Python's state (rep_nav.c), opened on demand */
     pid_t pyi_pid;
-    int nav_ready, instr_reg, frame_reg;  /* dispatch registers (pyi_dispatch_regs) */
-    int stack_reg;                        /* the value stack pointer (pyi_stack_reg), -1 */
-    int64_t prev_instr_off, previous_off; /* _PyInterpreterFrame members */
-    struct pt_watch watch;                /* what the watch trampolines trap on while watch_on */
+    int nav_ready, instr_reg, frame_reg; /* dispatch registers (pyi_dispatch_regs) */
+    int stack_reg;                       /* the value stack pointer (pyi_stack_reg), -1 */
+    int keep_last;                       /* keep the last dispatch (pyi_needs_last_dispatch) */
+    int64_t keep_traced_off;             /* ... by pyi_frame_traced_offset's rule */
+    struct pt_watch watch;               /* what the watch trampolines trap on while watch_on */
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
@@ -238,6 +239,11 @@ uint64_t rep_reg_value(const struct user_regs_struct *r, int hw);
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
 int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self);
+/* Also trap every frame starting (pending breakpoints, the main script's start). */
+int rep_watch_frame_starts(struct rep_session *s, struct pt_watch *w);
+/* Keep the last-dispatch slot right for the run about to start (one_dispatch: a run of one
+ * dispatch) (rep_nav.c). */
+int rep_last_dispatch_sync(struct rep_session *s, bool one_dispatch);
 /* Is frame among the first n frames w watches? */
 static inline int rep_watch_has_frame(const struct pt_watch *w, int n, pt_addr frame)
 {

@@ -11,9 +11,14 @@
  *           call), likewise watched by frame;
  *   start   the first line of the main script: the watch trampolines trap on RESUME (a frame
  *           starting), until the main module's frame starts, then step.
- * At a stop the frame's prev_instr is set to the instruction about to run, exactly the store
- * the handler itself makes first: invisible to the program, and it makes every view of the
- * frame (line, dis, locals) show the stop's instruction.
+ * At a stop pyintrospect presents the instruction about to run (pyi_present: where invisible to
+ * the program, the store the handler itself makes first), so every view of the frame (line,
+ * dis, locals) shows the stop's instruction. Everything particular to a CPython version comes
+ * from pyintrospect: the dispatch registers, what a frame start looks like, the frame chain.
+ * For a version whose frame forgets its previous instruction before the dispatch (3.10), the
+ * last dispatch is kept in the clock's page (PT_CLOCK_LAST): by the watch trampolines while
+ * watching, and here for the dispatch a run resumes from; a longer unwatched run leaves it
+ * unknown.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -21,6 +26,7 @@
 #include "common/pt_error.h"
 #include "common/pt_pack.h"
 #include "common/pt_ptrace.h"
+#include "common/pt_pyver.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,6 +70,13 @@ uint64_t rep_reg_value(const struct user_regs_struct *r, int hw)
     }
 }
 
+/* A task of the replay by the id the recording gave it (pyi_set_tid_map). */
+static pid_t recorded_tid(void *ctx, pid_t tid)
+{
+    struct rep_thread *t = rep_thread_by_tid(ctx, tid);
+    return t ? t->rec_tid : tid;
+}
+
 struct pyi_session *rep_pyi(struct rep_session *s)
 {
     if (s->state != REP_READY) {
@@ -83,9 +96,24 @@ struct pyi_session *rep_pyi(struct rep_session *s)
             return NULL;
         }
         rep_sources_attach(s, s->pyi);
+        pyi_set_tid_map(s->pyi, recorded_tid, s);
     }
     s->pyi_pid = s->pid;
     return s->pyi;
+}
+
+/* A 3.10 recording made before the clock routed the main loop's switch: its clock misses a
+ * frame's first instruction, so stepping cannot be exact. */
+static int check_switch(struct rep_session *s, struct pyi_session *p)
+{
+    const struct pt_pyver *v = pt_pyver_lookup(pyi_version(p));
+    if (v && v->main_loop_switch && !s->clock.switch_routed) {
+        return pt_fail("this CPython %s recording's clock does not see the eval loop's main "
+                       "dispatch (recorded by an older pytt, or its switch was not found): "
+                       "re-record it to debug it; `pytt replay DIR -a` still replays it",
+                       v->name);
+    }
+    return 0;
 }
 
 int rep_pyi_follow(struct rep_session *s)
@@ -115,11 +143,12 @@ int rep_nav_ready(struct rep_session *s)
     if (!p) {
         return pt_wrap("cannot read Python's state");
     }
-    if (pt_mem_read(&s->mem, PT_CLOCK_ORIG, handlers, sizeof handlers) < 0 ||
-        pyi_dispatch_regs(p, handlers, &s->instr_reg, &s->frame_reg) < 0 ||
-        pyi_frame_offsets(p, &s->prev_instr_off, &s->previous_off) < 0) {
+    if (check_switch(s, p) < 0 || pt_mem_read(&s->mem, PT_CLOCK_ORIG, handlers, sizeof handlers) ||
+        pyi_dispatch_regs(p, handlers, &s->instr_reg, &s->frame_reg) < 0) {
         return -1;
     }
+    s->keep_last = pyi_needs_last_dispatch(p);
+    s->keep_traced_off = pyi_frame_traced_offset(p);
     if (pyi_stack_reg(p, handlers, &s->stack_reg) < 0) {
         s->stack_reg = -1; /* return values unknown (rep_retval.c); navigation is unaffected */
         pt_err_clear();
@@ -140,23 +169,64 @@ int rep_here(struct rep_session *s, struct pyi_pos *pos)
     return rep_here_instr(s, pos, &next_instr);
 }
 
-int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr)
+/* The opcode of the dispatch the replay is stopped at: its trampoline's, or for a presented
+ * stop (moved to the handler) the first opcode with that handler. -1 if not at a dispatch. */
+static int stopped_opcode(struct rep_session *s, const struct user_regs_struct *r)
 {
-    struct user_regs_struct r;
-    struct pyi_session *p = rep_pyi(s);
-    if (!p || rep_nav_ready(s) < 0) {
+    int opcode;
+    uint64_t orig[256];
+    if (pt_clock_is_trap(&s->clock, r->rip, &opcode)) {
+        return opcode;
+    }
+    if (!s->presented || r->rip != s->presented ||
+        pt_mem_read(&s->mem, PT_CLOCK_ORIG, orig, sizeof orig) < 0) {
         return -1;
     }
-    int opcode;
+    for (int i = 0; i < 256; i++) {
+        if (orig[i] == s->presented) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* The dispatch the replay is stopped at, for pyintrospect. */
+static int here_dispatch(struct rep_session *s, struct pyi_dispatch *d)
+{
+    struct user_regs_struct r;
+    uint64_t last[4] = {0, 0, 0, 0};
+    memset(d, 0, sizeof *d);
     if (pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
-    if (!pt_clock_is_trap(&s->clock, r.rip, &opcode) && !(s->presented && r.rip == s->presented)) {
+    d->opcode = stopped_opcode(s, &r);
+    if (d->opcode < 0) {
         return pt_fail("the replay is not stopped at a bytecode instruction");
     }
-    pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
-    *next_instr = rep_reg_value(&r, s->instr_reg);
-    return pyi_position(p, rep_reg_value(&r, s->frame_reg), *next_instr, pos);
+    d->frame = rep_reg_value(&r, s->frame_reg);
+    d->next_instr = rep_reg_value(&r, s->instr_reg);
+    if (s->keep_last && pt_mem_read(&s->mem, PT_CLOCK_LAST, last, sizeof last) < 0) {
+        return -1;
+    }
+    d->last_frame = last[0];
+    d->last_instr = last[1];
+    d->traced_frame = last[2];
+    d->traced_instr = last[3];
+    return 0;
+}
+
+int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr)
+{
+    struct pyi_dispatch d;
+    struct pyi_session *p = rep_pyi(s);
+    if (!p || rep_nav_ready(s) < 0 || here_dispatch(s, &d) < 0) {
+        return -1;
+    }
+    if (!s->presented) {
+        pyi_refresh(p); /* hot: scans trap dispatch after dispatch; rep_present invalidates */
+    }
+    *next_instr = d.next_instr;
+    return pyi_position(p, &d, pos);
 }
 
 int rep_here_selected(struct rep_session *s, struct pyi_pos *pos)
@@ -180,31 +250,58 @@ int rep_here_selected(struct rep_session *s, struct pyi_pos *pos)
     if (pyi_frame_instr(p, f[0].iframe, &instr) < 0) {
         return -1;
     }
-    return pyi_position(p, f[0].iframe, instr, pos);
+    struct pyi_dispatch d = {.frame = f[0].iframe, .next_instr = instr, .opcode = -1};
+    return pyi_position(p, &d, pos);
 }
 
-/* Make the stop visible: frame->prev_instr = next_instr, as the handler is about to do, and
- * the pc at the handler the trampoline is about to jump to (its next instruction is that
- * jump), so native views (x/i, bt -native) show the interpreter, not pytt's page. */
+/* Is the dispatch's frame traced (the watch trampolines' rule, pt_watch.keep_traced_off)? */
+static int frame_traced(struct rep_session *s, pt_addr frame)
+{
+    uint64_t v = 0;
+    return s->keep_traced_off >= 0 &&
+           pt_mem_read(&s->mem, frame + (pt_addr)s->keep_traced_off, &v, sizeof v) == 0 && v;
+}
+
+/* Before resuming (rep_clock_prepare), for a version whose frame forgets its previous
+ * instruction: the slots the watch trampolines keep must hold the dispatch the run starts from
+ * when the next trap can be the very next dispatch (a one-dispatch run) or when watching (the
+ * trampolines keep them up to date from there), as the trampolines keep them (the last one,
+ * and the last one of a traced frame); after any other run they are unknown. */
+int rep_last_dispatch_sync(struct rep_session *s, bool one_dispatch)
+{
+    uint64_t slot[4] = {0, 0, 0, 0};
+    struct pyi_dispatch d;
+    if (!s->keep_last || pt_mem_read(&s->mem, PT_CLOCK_LAST, slot, sizeof slot) < 0) {
+        return s->keep_last ? -1 : 0;
+    }
+    if ((s->watch_on || one_dispatch) && here_dispatch(s, &d) == 0) {
+        slot[0] = d.frame;
+        slot[1] = d.next_instr;
+        if (frame_traced(s, d.frame)) {
+            slot[2] = d.frame;
+            slot[3] = d.next_instr;
+        }
+    } else {
+        memset(slot, 0, sizeof slot);
+    }
+    pt_err_clear();
+    return pt_mem_write(&s->mem, PT_CLOCK_LAST, slot, sizeof slot);
+}
+
+/* Make the stop visible (pyi_present), and the pc the handler the trampoline is about to jump
+ * to (its next instruction is that jump), so native views (x/i, bt -native) show the
+ * interpreter, not pytt's page. */
 int rep_present(struct rep_session *s, const struct pyi_pos *pos)
 {
     struct user_regs_struct r;
+    struct pyi_dispatch d;
     int opcode;
     uint64_t handler;
-    if (pt_getregs(s->tid, &r) < 0) {
+    if (here_dispatch(s, &d) < 0 || pyi_present(s->pyi, &d, pos) < 0 ||
+        pt_getregs(s->tid, &r) < 0) {
         return -1;
     }
-    uint64_t next_instr = rep_reg_value(&r, s->instr_reg);
-    int trap = pt_clock_is_trap(&s->clock, r.rip, &opcode);
-    /* Not when the program traces itself (sys.settrace: every dispatch goes through opcode
-     * 255, DO_TRACING, which reads prev_instr as the previous instruction), and not for an
-     * instruction without a line (an exception handler's start): the frame then keeps showing
-     * the instruction it came from, the call's line. */
-    if (trap && opcode != 255 && pos->line >= 0 &&
-        pt_mem_write(&s->mem, pos->frame + (pt_addr)s->prev_instr_off, &next_instr, 8) < 0) {
-        return -1;
-    }
-    if (trap) {
+    if (pt_clock_is_trap(&s->clock, r.rip, &opcode)) {
         if (pt_clock_handler_after_trap(&s->mem, opcode, &handler) < 0) {
             return -1;
         }
@@ -214,7 +311,6 @@ int rep_present(struct rep_session *s, const struct pyi_pos *pos)
         }
         s->presented = handler;
     }
-    pyi_invalidate(s->pyi);
     struct rep_thread *c = rep_thread_cur(s);
     if (c) {
         s->sel_tid = c->rec_tid; /* a stop selects its thread, as in gdb */
@@ -246,20 +342,28 @@ void rep_watch_init(struct rep_session *s, struct pt_watch *w)
     memset(w, 0, sizeof *w);
     w->frame_reg = s->frame_reg;
     w->instr_reg = s->instr_reg;
+    w->frame_zero_off = -1;
+    w->keep_last = s->keep_last;
+    w->keep_traced_off = s->keep_traced_off;
 }
 
 int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self)
 {
+    pt_addr frames[PT_WATCH_MAX + 1];
+    size_t n;
     rep_watch_init(s, w);
-    for (pt_addr f = frame; f && w->nframes < PT_WATCH_MAX;) {
-        if (!(skip_self && f == frame)) {
-            w->frames[w->nframes++] = f;
-        }
-        if (pt_mem_read(&s->mem, f + (pt_addr)s->previous_off, &f, 8) < 0) {
-            return -1;
-        }
+    if (pyi_frame_callers(s->pyi, frame, frames, PT_WATCH_MAX + 1, &n) < 0) {
+        return -1;
+    }
+    for (size_t i = skip_self ? 1 : 0; i < n && w->nframes < PT_WATCH_MAX; i++) {
+        w->frames[w->nframes++] = frames[i];
     }
     return 0;
+}
+
+int rep_watch_frame_starts(struct rep_session *s, struct pt_watch *w)
+{
+    return pyi_frame_start_watch(s->pyi, w->trap_op, &w->frame_zero_off);
 }
 
 /* A trap at a breakpoint hit: count it and stop there. */
@@ -460,7 +564,7 @@ int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)
         return -1; /* e.g. a CPython version pyintrospect does not read */
     }
     rep_watch_init(s, &w);
-    if (pyi_opcode_family(s->pyi, pyi_opcode_resume(s->pyi), w.trap_op) < 0) {
+    if (rep_watch_frame_starts(s, &w) < 0) {
         return -1;
     }
     for (;;) {

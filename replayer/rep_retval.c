@@ -46,7 +46,10 @@ void rep_retval_note(struct rep_session *s, const struct pyi_pos *callee, int in
         return;
     }
     snprintf(s->retval_func, sizeof s->retval_func, "%.255s", callee->qualname);
-    if (pos->frame != callee->previous) {
+    if (!pyi_knows_returned_values(s->pyi)) {
+        s->retval_why = "pytt does not know where this CPython version leaves a returned value "
+                        "(it reads them on 3.11)";
+    } else if (pos->frame != callee->previous) {
         s->retval_why = "the function returned to C code";
     } else if (!inlined) {
         s->retval_why = why;

@@ -513,7 +513,9 @@ int rep_goto_uncaught(struct rep_session *s, struct pyi_pos *pos, char *name, si
  * end (a short straight-line tail), and the last one is landed on. */
 int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
 {
-    uint64_t end_c = s->tr.last_tick, last = 0, t;
+    enum { BACK = 8 };
+    uint64_t end_c = s->tr.last_tick, last[BACK] = {0}, t;
+    size_t n = 0;
     if (end_c == 0) {
         return pt_fail("the recording has no Python moments to go to");
     }
@@ -521,13 +523,19 @@ int rep_goto_end(struct rep_session *s, struct pyi_pos *pos)
         return -1;
     }
     while (s->state == REP_READY && rep_clock_now(s, &t) == 0) {
-        last = t;
+        last[n++ % BACK] = t;
         if (rep_run_dispatches(s, 1) < 0) {
             return -1;
         }
     }
-    if (!last) {
+    if (n == 0) {
         return -1;
     }
-    return land(s, last, pos);
+    int rc = land(s, last[(n - 1) % BACK], pos);
+    /* 3.12+: the last dispatches can be the eval loop's exit in a frame the C stack owns: the
+     * end is the last one in Python code */
+    for (size_t back = 2; rc > 0 && pos->c_stack && back <= n && back <= BACK; back++) {
+        rc = land(s, last[(n - back) % BACK], pos);
+    }
+    return rc;
 }

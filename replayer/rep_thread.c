@@ -220,6 +220,11 @@ int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick)
             continue;
         }
         if (nx->type != PT_EV_SWITCH || !switch_due(s, nx, at, nr, tick)) {
+            if (changed && nx->type == PT_EV_SIGNAL && nx->tick == 0 && c &&
+                nx->tid == c->rec_tid && rep_deliver_logged_signal(s) < 0) {
+                return -1; /* other threads' calls returned between the switch to it and its
+                            * signal: it still takes the signal before it runs on */
+            }
             return changed;
         }
         if (c && nx->tid == c->rec_tid) {

@@ -14,7 +14,9 @@ lines; breakpoints stop every motion, as in pdb and gdb):
   finish/fin  the first moment a caller of the current frame runs again: after a normal
               return (or a yield), the caller with the line settrace reports for it then (the
               call's line); after an exception left the frame, the first caller that handles
-              it, with its line at its 'exception' event (the line of the call)
+              it, with its line at its 'exception' event (the line of the call) from 3.11,
+              whose handlers start with an instruction without a line; 3.10's handler
+              starts on the `except`/`finally` line itself, that of the line event it reports
   continue/c  the next line event at a breakpoint, or the end
   break/b FILE:LINE, tbreak FILE:LINE, delete [N...]   line breakpoints (numbered from 1)
   an empty line repeats the last motion; other commands are ignored."""
@@ -117,6 +119,9 @@ class Player:
             # An exception left the frame and this ancestor handles it: the stop is the
             # moment before this line event (the handler's first instruction), at the line
             # settrace reported at its 'exception' event; the next motion sees this event.
+            if frame is self.exc_frame[0] and sys.version_info < (3, 11):
+                self.stop(frame, frame.f_lineno)  # 3.10: this line event is the moment
+                return False
             if frame is self.exc_frame[0]:
                 self.stop(frame, self.exc_frame[1])
                 return self.on_line(frame)

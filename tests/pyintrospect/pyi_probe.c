@@ -126,6 +126,12 @@ static int probe_run(struct pyi_session *s, pid_t pid, struct pt_mem *mem, const
     if (strcmp(cmd, "printable") == 0) {
         return probe_printable(s);
     }
+    if (strcmp(cmd, "layout") == 0) {
+        int checked, differ;
+        const char *notes = pyi_layout_check(s, &checked, &differ);
+        printf("checked %d differ %d %s\n", checked, differ, notes);
+        return 0;
+    }
     if (strncmp(cmd, "repr ", 5) == 0) {
         char *text;
         if (pyi_repr(s, strtoull(cmd + 5, NULL, 0), &text) != 0) {

@@ -3,11 +3,13 @@
 
 Usage: test_pyintrospect.py --probe PYI_PROBE --pytt PYTT --unit PYI_UNIT BUILD CASE
 
-BUILD names one of the CPython 3.11 builds below (a build that is absent is skipped with exit
-status 77 and a printed reason). CASE is one of:
+BUILD names one of the CPython builds below: Debian's 3.11 (release, debug) and pyenv's 3.10,
+3.11, 3.12 and 3.13 (a build that is absent is skipped with exit status 77 and a printed
+reason). Oracles that depend on the version (dis, line tables, settrace events, the program's
+own reprs) are computed by that build itself. CASE is one of:
   values   bt/locals/print/list/dis/frame selection/caps on tracees/values.py, compared with
            what the program reported about itself (traceback, f_locals reprs, eval results),
-           with pdb's list format and with dis.disassemble run here on the same source
+           with pdb's list format and with the build's dis on the same source (dis_oracle.py)
   lines    line tables and the 'line' event rule on tracees/lines.py, compared with
            co_lines(), dis.findlinestarts() and the events sys.settrace really produced;
            dis of every code object compared with dis.disassemble
@@ -21,7 +23,8 @@ status 77 and a printed reason). CASE is one of:
   floats   (build-independent) repr of ~130000 floats (powers of two and neighbours, random
            bit patterns, short decimals), 20000 complex numbers and 300 big ints against Python
   errors   missing debug info (PYTT_DEBUG_DIR), a non-Python pid, no such pid, an unsupported
-           CPython, usage errors
+           CPython, usage errors; on 3.13+ the _Py_DebugOffsets check (every entry compared
+           with DWARF, and one entry damaged in the tracee's memory: reported, DWARF used)
 Every comparison counts what it compared and fails on zero, so a test cannot pass vacuously.
 The harness runs under Debian's python3 (3.11) and needs no package beyond the standard library.
 """
@@ -38,19 +41,34 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRACEES = os.path.join(HERE, "tracees")
+PYENV = os.path.join(os.environ.get("PYENV_ROOT", "/root/.pyenv"), "versions")
 BUILDS = {
     "debian": "/usr/bin/python3.11",
     "debian-dbg": "/usr/bin/python3.11d",
-    "pyenv": "/root/.pyenv/versions/3.11.7/bin/python3.11",
+    "pyenv": os.path.join(PYENV, "3.11.7", "bin", "python3.11"),
+    "pyenv310": os.path.join(PYENV, "3.10.13", "bin", "python3.10"),
+    "pyenv312": os.path.join(PYENV, "3.12.1", "bin", "python3.12"),
+    "pyenv313": os.path.join(PYENV, "3.13.0", "bin", "python3.13"),
 }
-UNSUPPORTED = ["/root/.pyenv/versions/3.12.1/bin/python3.12",
-               "/root/.pyenv/versions/3.10.13/bin/python3.10"]
+UNSUPPORTED = [os.path.join(PYENV, "3.9.18", "bin", "python3.9"),
+               os.path.join(PYENV, "3.8.18", "bin", "python3.8")]
+SUPPORTED = "pytt's debugger reads CPython 3.10, 3.11, 3.12 and 3.13"
 GDB_SCRIPTS = {
     "debian": "/usr/share/gdb/auto-load/usr/bin/python3.11-gdb.py",
     "debian-dbg": "/usr/share/gdb/auto-load/usr/bin/python3.11d-gdb.py",
-    # pyenv's 3.11 installs no gdb script: Debian's libpython for 3.11 reads it as well
-    "pyenv": "/usr/share/gdb/auto-load/usr/bin/python3.11-gdb.py",
+    # pyenv installs each version's libpython beside its python
+    "pyenv": os.path.join(PYENV, "3.11.7", "bin", "python3.11-gdb.py"),
+    "pyenv310": os.path.join(PYENV, "3.10.13", "bin", "python3.10-gdb.py"),
+    "pyenv312": os.path.join(PYENV, "3.12.1", "bin", "python3.12-gdb.py"),
+    "pyenv313": os.path.join(PYENV, "3.13.0", "bin", "python3.13-gdb.py"),
 }
+
+
+def minor_version(python):
+    """"3.12" for the interpreter (what its sys.version_info says)."""
+    out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.strip()
 SKIP = 77
 
 
@@ -254,31 +272,17 @@ def pdb_list(path, first, last, current):
     return "\n".join(out)
 
 
-def find_code(path, name, firstlineno):
-    with open(path) as f:
-        top = compile(f.read(), path, "exec")
-    todo = [top]
-    while todo:
-        c = todo.pop()
-        if c.co_name == name and c.co_firstlineno == firstlineno:
-            return c
-        todo.extend(k for k in c.co_consts if hasattr(k, "co_code"))
-    raise RuntimeError("no code object %s:%d in %s" % (name, firstlineno, path))
-
-
 ADDR_RE = re.compile(r"0x[0-9a-f]+")
+DIS_ORACLE = os.path.join(HERE, "dis_oracle.py")
 
 
-def dis_text(code, lasti=-1):
-    """dis.disassemble output; lasti moved to the instruction that owns it (see pyintrospect.h)."""
-    import io
-    owner = -1
-    for ins in dis.get_instructions(code):
-        if ins.offset <= lasti:
-            owner = ins.offset
-    buf = io.StringIO()
-    dis.disassemble(code, owner if lasti >= 0 else -1, file=buf)
-    return ADDR_RE.sub("0xADDR", buf.getvalue().rstrip("\n"))
+def dis_text(python, path, name, firstlineno, lasti=-1):
+    """The build's own dis of that code object, in pytt's layout (dis_oracle.py); lasti moved
+    to the instruction that owns it (see pyintrospect.h)."""
+    out = subprocess.run([python, DIS_ORACLE, path, name, str(firstlineno), str(lasti),
+                          "--selfcheck"], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONHASHSEED="0")).stdout
+    return ADDR_RE.sub("0xADDR", out.rstrip("\n"))
 
 
 # Values the built-in evaluator must not produce itself (Python would run code or make an object).
@@ -334,8 +338,8 @@ def case_values(args, python, tmp):
         chk.eq("list", out["list"], pdb_list(f1["file"], first, first + 10, f1["line"]))
         chk.eq("list 3,5", out["list 3,5"], pdb_list(f1["file"], 3, 5, f1["line"]))
         chk.eq("list 20", out["list 20"], pdb_list(f1["file"], 15, 25, f1["line"]))
-        code = find_code(f1["file"], f1["name"], f1["firstlineno"])
-        chk.eq("dis of frame 1", ADDR_RE.sub("0xADDR", out["dis"]), dis_text(code, f1["lasti"]))
+        chk.eq("dis of frame 1", ADDR_RE.sub("0xADDR", out["dis"]),
+               dis_text(python, f1["file"], f1["name"], f1["firstlineno"], f1["lasti"]))
         # frame selection: up 2 -> 3, down 1 -> 2, up 100 -> last, up 1 -> error, ...
         last = n - 1
         chk.eq("up 2", out["up 2"].split(" ")[0], "#3")
@@ -460,7 +464,7 @@ def case_lines(args, python, tmp):
                    [[i["offset"], i["line"]] for i in instrs if i["start"]], info["linestarts"])
             # the line-event rule against what settrace saw, transition by transition
             ops = {i["offset"]: i["op"] for i in instrs}
-            ext = dis.opmap["EXTENDED_ARG"]
+            ext = t.report["extra"]["extended_arg"]
             if info["events"]:
                 got = [int(x) for x in out["events " + name].split("\n")]
                 want = [1 if fired else 0 for _, _, fired in info["events"]]
@@ -477,8 +481,8 @@ def case_lines(args, python, tmp):
                     nxt = [i["offset"] for i in instrs if i["offset"] > prev][:1]
                     if fired and nxt == [cur] and ops.get(prev) != ext:
                         chk.true("%s: seq_event flag at %d" % (name, cur), cur in seq)
-            code = find_code(path, name.split(".")[-1], info["firstlineno"])
-            chk.eq("%s: dis" % name, ADDR_RE.sub("0xADDR", out["dis " + name]), dis_text(code))
+            chk.eq("%s: dis" % name, ADDR_RE.sub("0xADDR", out["dis " + name]),
+                   dis_text(python, path, name.split(".")[-1], info["firstlineno"]))
     finally:
         chk.eq("tracee carries on after detach", t.finish(), 0)
     chk.need("loops: number of events")
@@ -509,8 +513,8 @@ def case_dump(args, python, tmp):
         rc, out, err = run([args.pytt, "dump", str(t.pid)])
         chk.eq("pytt dump exit status", (rc, err), (0, ""))
         head, threads = parse_dump(out)
-        chk.true("header", head.startswith("Process %d: " % t.pid) and "(CPython 3.11." in head,
-                 head)
+        chk.true("header", head.startswith("Process %d: " % t.pid) and
+                 "(CPython %s." % minor_version(python) in head, head)
         reported = t.report["threads"]
         chk.eq("thread ids", sorted(threads), sorted(reported))
         for tid, rep in reported.items():
@@ -570,6 +574,10 @@ def gdb_view(pid, script):
     loc_text = out.split("==PYLOCALS==\n", 1)[1]
     frames = [m.groups() for m in map(GDB_FRAME_RE.match, bt_text.split("\n")) if m]
     locals_, cur = [], None
+    headers = "Locals for " in loc_text  # 3.11+: every frame of the C call; 3.10: py-up's only
+    if not headers:
+        cur = {}
+        locals_.append((None, cur))
     for line in loc_text.split("\n"):
         if line.startswith("Locals for "):
             cur = {}
@@ -606,6 +614,9 @@ def case_gdb(args, python, tmp):
                  dis_lines[-1] == "End of assembler dump.", out["disas"][:300])
         chk.eq("py-bt frames", [(f, int(l), n) for f, l, n in frames],
                [(f["file"], f["line"], f["name"]) for f in ours])
+        if locals_ and locals_[0][0] is None:  # 3.10: the frame py-up selected from C, #0
+            locals_ = [(ours[0]["name"], locals_[0][1])]
+            ours = ours[0:1]
         chk.eq("py-locals frames", [n for n, _ in locals_], [f["name"] for f in ours])
         for (name, theirs), mine in zip(locals_, ours):
             mine = dict(mine["locals"])
@@ -621,7 +632,7 @@ def case_gdb(args, python, tmp):
                     chk.eq("gdb local %s.%s" % (name, k), mine[k], v)
     finally:
         chk.eq("tracee carries on after detach", t.finish(), 0)
-    chk.need("gdb local inner.arg")
+    chk.need("gdb local inner.arg" if minor_version(python) != "3.10" else "gdb local pause.tmp")
     chk.need("py-bt frames")
     return chk.finish("gdb")
 
@@ -662,6 +673,8 @@ def case_errors(args, python, tmp):
     chk.true("usage", rc == 2 and err.startswith("usage: pytt dump"), err)
     rc, out, err = run([args.pytt, "dump", "12", "13"])
     chk.true("usage: two pids", rc == 2, err)
+    if minor_version(python) >= "3.13":
+        debug_offsets_check(args, python, tmp, chk)
     for other in UNSUPPORTED:
         if not os.path.exists(other):
             continue
@@ -670,10 +683,57 @@ def case_errors(args, python, tmp):
             rc, out, err = run([args.pytt, "dump", str(t2.pid)])
             ver = other.rsplit("python", 1)[1]
             chk.true("unsupported CPython %s" % ver, rc == 1 and "is CPython %s" % ver in err
-                     and "unsupported version (pytt supports CPython 3.11)" in err, err)
+                     and "unsupported version (%s)" % SUPPORTED in err, err)
         finally:
             t2.finish()
     return chk.finish("errors")
+
+
+def runtime_address(pid):
+    """_PyRuntime in the tracee: its symbol in libpython, plus where libpython is mapped."""
+    lib = base = None
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and "libpython" in parts[5] and int(parts[2], 16) == 0:
+                lib, base = parts[5], int(parts[0].split("-")[0], 16)
+                break
+    out = subprocess.run(["nm", lib], capture_output=True, text=True, check=True).stdout
+    sym = next(int(l.split()[0], 16) for l in out.splitlines() if l.endswith(" _PyRuntime"))
+    return lib, base + sym
+
+
+def debug_offsets_check(args, python, tmp, chk):
+    """3.13+: pytt compares the process's _Py_DebugOffsets with DWARF; one entry damaged in
+    the tracee's memory (CPython itself never reads it) is reported by name with both values,
+    and the dump is still right (DWARF is used)."""
+    import struct
+    t = Tracee(python, os.path.join(TRACEES, "values.py"), tmp)
+    try:
+        layout = probe(args, t.pid, ["layout"])["layout"]
+        m = re.match(r"checked (\d+) differ (\d+)", layout)
+        chk.true("_Py_DebugOffsets agrees with DWARF", m and int(m.group(1)) >= 20 and
+                 m.group(2) == "0", layout)
+        lib, runtime = runtime_address(t.pid)
+        gdb = subprocess.run(["gdb", "-batch", "-nx", "-ex", "print/d (long)&((struct "
+                              "_Py_DebugOffsets *)0)->thread_state.current_frame", lib],
+                             capture_output=True, text=True).stdout
+        off = int(gdb.strip().split("=")[-1])
+        with open("/proc/%d/mem" % t.pid, "r+b", buffering=0) as mem:
+            mem.seek(runtime + off)
+            real = struct.unpack("<Q", mem.read(8))[0]
+            mem.seek(runtime + off)
+            mem.write(struct.pack("<Q", real + 8))
+        rc, out, err = run([args.pytt, "dump", str(t.pid)])
+        chk.true("damaged _Py_DebugOffsets: reported",
+                 rc == 0 and "pytt dump: warning: PyThreadState.current_frame: _Py_DebugOffsets "
+                 "says %d, DWARF %d; pytt uses DWARF" % (real + 8, real) in err, err)
+        frames = parse_dump(out)[1][str(t.pid)]["frames"]
+        compare_stack(chk, frames, reported_stack(t.report), label="dump with damaged table",
+                      key="dump_locals")
+    finally:
+        chk.eq("tracee carries on after detach", t.finish(), 0)
+    chk.need("damaged _Py_DebugOffsets: reported")
 
 
 # ---- session: invalidate and set_target ------------------------------------------------------
@@ -769,7 +829,11 @@ def case_unicode(args, python, tmp):
         got = probe(args, t.pid, ["printable"])["printable"].split("\n")
     finally:
         t.finish()
-    want = printable_ranges()
+    # each version has its own Unicode database: the build itself is the oracle
+    import inspect
+    src = inspect.getsource(printable_ranges) + "\nprint('\\n'.join(printable_ranges()))\n"
+    want = subprocess.run([python, "-c", src], capture_output=True, text=True,
+                          check=True).stdout.split()
     chk.eq("number of printable ranges", len(got), len(want))
     for g, w in zip(got, want):
         chk.eq("printable range", g, w)

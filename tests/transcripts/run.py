@@ -13,14 +13,21 @@ The command file's leading comments configure the test (pytt ignores them):
     # replay: --end                      more `pytt replay` options
     # mask: REGEX                        also replace REGEX's matches by <masked> (values that
                                          depend on the recording: random numbers, clocks)
-Always masked: the directory (<dir>), tests/ (<tests>), the trace (<trace>), hexadecimal
+Always masked: the directory (<dir>), tests/ (<tests>), the trace (<trace>), the standard
+library's directory (<stdlib>), hexadecimal
 addresses (0x...), pids and tids, tick, event and snapshot-size numbers, and progress lines
 (timing).
 
     /usr/bin/python3 tests/transcripts/run.py --pytt build/cli/pytt [--update] [NAME...]
 
---update writes `expected` from this run (check the diff before committing it). A failing test
-prints the difference and keeps its trace, with the command that replays it."""
+Every build of 3.10-3.13 runs the same sessions. `expected` is 3.11's; where another version's
+session differs in what the program or the standard library itself prints (traceback carets,
+the standard library's paths and lines, 3.13's traceback printed by Python code), its
+`expected.3.X` is compared instead.
+
+--update writes `expected` (3.11) or `expected.3.X` (only where it differs from `expected`) from
+this run (check the diff before committing it). A failing test prints the difference and keeps
+its trace, with the command that replays it."""
 import argparse
 import difflib
 import os
@@ -45,6 +52,7 @@ GENERIC_MASKS = [
     (re.compile(r"\b(of|to) \d{4,}(\.\d+)?\b"), r"\1 <n>"),
     (re.compile(r"\b\d+ KiB\b"), "<n> KiB"),
     (re.compile(r"^(ticks replayed|events): \d+"), r"\1: <n>"),
+    (re.compile(r"\btick <n> +"), "tick <n> "),  # a column padded to the tick's digits
     (re.compile(r"(snapshots restored): \d+"), r"\1: <n>"),
 ]
 DROP = re.compile(r"^(running forward: |searching back: |Command execution time)")
@@ -84,12 +92,13 @@ def config(test_dir, cmd_file):
     return conf
 
 
-def mask(text, test_dir, trace, extra):
+def mask(text, test_dir, trace, extra, stdlib):
     out = []
     for line in text.splitlines():
         if DROP.match(line):
             continue
         line = line.replace(trace, "<trace>").replace(test_dir, "<dir>").replace(TESTS, "<tests>")
+        line = line.replace(stdlib, "<stdlib>/")
         for rx in extra:
             line = rx.sub("<masked>", line)
         for rx, rep in GENERIC_MASKS:
@@ -124,13 +133,24 @@ def one(args, name, work):
         return f"{name}: pytt record failed ({status}):\n{out[-2000:]}"
     status, out = run([args.pytt, "replay", trace, "--batch", "-x", cmd_file] + conf["replay"],
                       test_dir, 300, {"HOME": work})
-    got = mask(out, test_dir, trace, conf["mask"]) + f"[exit status {status}]\n"
+    got = mask(out, test_dir, trace, conf["mask"], args.stdlib) + f"[exit status {status}]\n"
     expected_path = os.path.join(test_dir, "expected")
+    version_path = f"{expected_path}.{args.version}"
     if args.update:
-        with open(expected_path, "w") as f:
+        with open(expected_path) if os.path.exists(expected_path) else open(os.devnull) as f:
+            same = f.read() == got
+        path = expected_path if args.version == "3.11" else version_path
+        if path == version_path and same:
+            if os.path.exists(version_path):
+                os.unlink(version_path)
+            print(f"{name}: {args.version} as `expected`")
+            return None
+        with open(path, "w") as f:
             f.write(got)
-        print(f"{name}: wrote {expected_path}")
+        print(f"{name}: wrote {path}")
         return None
+    if os.path.exists(version_path):
+        expected_path = version_path
     with open(expected_path) as f:
         want = f.read()
     if got == want:
@@ -155,6 +175,10 @@ def main():
     if not os.path.exists(args.python):
         print(f"SKIP: {args.python} is not installed")
         return SKIP
+    args.version, prefix = subprocess.run(
+        [args.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2], sys.prefix)"],
+        capture_output=True, text=True, env=env()).stdout.split()
+    args.stdlib = f"{prefix.rstrip('/')}/lib/python{args.version}/"
     names = args.names or sorted(d for d in os.listdir(HERE)
                                  if os.path.isdir(os.path.join(HERE, d)))
     work = tempfile.mkdtemp(prefix="pytt-transcripts-")

@@ -146,12 +146,19 @@ CASES = [(loops, (5,)), (branches, (7,)), (branches, (3,)), (branches, (0,)), (h
 
 
 def collect(code):
-    if code.co_qualname in CODES or code.co_filename != __file__:
+    if getattr(code, "co_qualname", code.co_name) in CODES or code.co_filename != __file__:
         return
-    CODES[code.co_qualname] = code
+    CODES[getattr(code, "co_qualname", code.co_name)] = code  # 3.10: no co_qualname
     for c in code.co_consts:
         if hasattr(c, "co_code"):
             collect(c)
+
+
+def _line_of(code, offset):
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line
+    return None
 
 
 class Recorder:
@@ -170,11 +177,16 @@ class Recorder:
         if event == "call":
             self.prev[key] = frame.f_lasti
         elif event == "line":
-            self.pending[key] = frame.f_lasti
+            self.pending[key] = (frame.f_lasti, frame.f_lineno)
         elif event == "opcode":
             cur = frame.f_lasti
-            fired = self.pending.pop(key, None) == cur
-            EVENTS.setdefault(code.co_qualname, []).append((self.prev.get(key, -2), cur, fired))
+            at, line = self.pending.pop(key, (None, None))
+            # the event belongs to the instruction about to run; 3.13 reports the line of a
+            # backward jump's target from the jump itself (f_lasti still on the jump)
+            fired = at == cur or (at is not None and at == self.prev.get(key) and cur < at
+                                  and line == _line_of(code, cur))
+            EVENTS.setdefault(getattr(code, "co_qualname", code.co_name), []).append(
+                (self.prev.get(key, -2), cur, fired))
             self.prev[key] = cur
         return self
 
@@ -184,6 +196,9 @@ def main():
         collect(fn.__code__)
     collect(gen.__code__)
     rec = Recorder()
+    # 3.12+ switch opcode events on for the interpreter only when a frame asked for them
+    # before sys.settrace (it then instruments the code for them)
+    sys._getframe().f_trace_opcodes = True
     sys.settrace(rec)
     for fn, args in CASES:
         fn(*args)
@@ -192,11 +207,11 @@ def main():
     for name, code in CODES.items():
         info[name] = {
             "co_lines": [list(t) for t in code.co_lines()],
-            "linestarts": [list(t) for t in dis.findlinestarts(code)],
+            "linestarts": [list(t) for t in dis.findlinestarts(code) if t[1] is not None],
             "firstlineno": code.co_firstlineno,
             "events": EVENTS.get(name, []),
         }
-    pyi_tracee.pause(extra={"codes": info})
+    pyi_tracee.pause(extra={"codes": info, "extended_arg": dis.opmap["EXTENDED_ARG"]})
 
 
 main()

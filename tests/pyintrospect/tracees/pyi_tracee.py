@@ -132,7 +132,7 @@ def frame_info(f):
         "file": code.co_filename,
         "line": f.f_lineno,
         "name": code.co_name,
-        "qualname": code.co_qualname,
+        "qualname": getattr(code, "co_qualname", code.co_name),
         "firstlineno": code.co_firstlineno,
         "lasti": f.f_lasti,
         "source": linecache.getline(code.co_filename, f.f_lineno).strip(),
