@@ -243,6 +243,37 @@ static void streams_arg(const struct pt_fdkinds *k, char *out, size_t cap)
     }
 }
 
+/* `pytt __record-child PID DIR FD CPU STREAMS PROCS_DIR GATE [OPTION...]`: every record
+ * option that changes what is stored or how the program runs is passed on (--redact-env,
+ * --chaos), so a child is recorded as the top process is. */
+static void child_argv(struct rec_session *s, char **argv, char *exe, char *pidstr, char *dir,
+                       char *fdstr, char *cpustr, const char *streams, char *gatestr)
+{
+    static char chaos[64];
+    const struct rec_options *o = s->opt;
+    int n = 0;
+    char *fixed[] = {exe, "__record-child", pidstr, dir, fdstr, cpustr, (char *)streams,
+                     s->procs_dir, gatestr};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        argv[n++] = fixed[i];
+    }
+    for (int i = 0; i < o->nredact && i < 64; i++) {
+        argv[n++] = "--redact-env";
+        argv[n++] = (char *)o->redact_env[i];
+    }
+    if (o->chaos) {
+        /* each child its own schedule, reproducible from the top seed */
+        if (o->chaos_seed) {
+            snprintf(chaos, sizeof chaos, "--chaos=%llu",
+                     (unsigned long long)(o->chaos_seed + (uint64_t)atoi(pidstr)));
+        } else {
+            snprintf(chaos, sizeof chaos, "--chaos");
+        }
+        argv[n++] = chaos;
+    }
+    argv[n] = NULL;
+}
+
 static int start_child_recorder(struct rec_session *s, pid_t pid, const char *streams)
 {
     if (s->fwd_rd < 0) {
@@ -255,7 +286,11 @@ static int start_child_recorder(struct rec_session *s, pid_t pid, const char *st
         s->fwd_rd = p[0];
         s->fwd_wr = p[1];
     }
-    char dir[4096], pidstr[32], fdstr[32], cpustr[32], exe[4096];
+    char dir[4096], pidstr[32], fdstr[32], cpustr[32], gatestr[32], exe[4096];
+    int gate_fd, gate_slot;
+    if (rec_peers_new_slot(s, &gate_fd, &gate_slot) < 0) {
+        return -1;
+    }
     snprintf(dir, sizeof dir, "%s/%d", s->procs_dir, (int)pid);
     if (mkdir(dir, 0700) < 0) {
         return pt_fail_errno("creating %s", dir);
@@ -273,6 +308,9 @@ static int start_child_recorder(struct rec_session *s, pid_t pid, const char *st
     snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
     snprintf(fdstr, sizeof fdstr, "%d", s->fwd_wr);
     snprintf(cpustr, sizeof cpustr, "%d", cpu);
+    snprintf(gatestr, sizeof gatestr, "%d:%d", gate_fd, gate_slot);
+    char *argv[8 + 2 * 64 + 4];
+    child_argv(s, argv, exe, pidstr, dir, fdstr, cpustr, streams, gatestr);
     pid_t mid = fork();
     if (mid < 0) {
         return pt_fail_errno("fork");
@@ -281,9 +319,7 @@ static int start_child_recorder(struct rec_session *s, pid_t pid, const char *st
         /* the middle process exits at once: the child recorder is nobody's child to reap */
         if (fork() == 0) {
             fcntl(s->fwd_wr, F_SETFD, 0);
-            char *argv[] = {exe,   "__record-child", pidstr,          dir,
-                            fdstr, cpustr,           (char *)streams, (char *)s->procs_dir,
-                            NULL};
+            fcntl(gate_fd, F_SETFD, 0);
             execv(exe, argv);
             _exit(127);
         }
@@ -490,6 +526,7 @@ int rec_adopt_drain(struct rec_session *s)
 
 int rec_adopt_finish(struct rec_session *s)
 {
+    rec_peers_end(s); /* the child recorders may wait for the gate: they must end now */
     if (s->fwd_wr >= 0) {
         close(s->fwd_wr);
         s->fwd_wr = -1;

@@ -125,6 +125,19 @@ static int release_setup(struct rec_session *s, struct rec_child *c, const struc
     return 0;
 }
 
+/* Resume a descendant task into user code, unless the gate of the recorder that handed this
+ * process over is shut (rec_gate_peers.c): it is held until that opens. */
+static int resume_user(struct rec_session *s, struct rec_child *c, int sig)
+{
+    if (!rec_peers_may_run(s, &c->up_counted)) {
+        c->held = c->up_held = 1;
+        c->held_sig = sig;
+        return 0;
+    }
+    c->held = c->up_held = 0;
+    return pt_resume_syscall(c->pid, sig);
+}
+
 /* Let a descendant task stopped at a stop where user code comes next go on, or keep it there
  * while the gate is closed (rec_gate.c). */
 static int go_on(struct rec_session *s, struct rec_child *c, int sig)
@@ -134,7 +147,7 @@ static int go_on(struct rec_session *s, struct rec_child *c, int sig)
         c->held_sig = sig;
         return 0;
     }
-    return pt_resume_syscall(c->pid, sig);
+    return resume_user(s, c, sig);
 }
 
 /* The first stop of a task whose creation is known: set it up and let it run. */
@@ -252,6 +265,7 @@ static void forget_child(struct rec_session *s, pid_t pid)
 {
     struct rec_child *c = find_child(s, pid);
     if (c) {
+        rec_peers_stopped(s, &c->up_counted);
         pt_mem_close(&c->mem);
         fdmodel_put(c->fds);
         *c = s->children[--s->nchildren];
@@ -383,7 +397,8 @@ static int child_stop(struct rec_session *s, const struct pt_stop *st)
         return first_stop(s, st->pid);
     }
     int sig = 0;
-    c->held = 0;
+    c->held = c->up_held = 0;
+    rec_peers_stopped(s, &c->up_counted);
     if (st->kind == PT_STOP_SYSCALL_ENTRY || st->kind == PT_STOP_SYSCALL_EXIT) {
         if (child_syscall(s, c, st) < 0) {
             return -1;
@@ -476,19 +491,29 @@ int rec_child_hold_all(struct rec_session *s)
     return wait_each(s, stop_coming_to_running); /* its SIGSTOP, or a stop that came first */
 }
 
-int rec_child_release_all(struct rec_session *s)
+/* Resume the held tasks (only those held for the upstream gate: up_only). */
+static int release(struct rec_session *s, int up_only)
 {
     for (size_t i = 0; i < s->nchildren; i++) {
         struct rec_child *c = &s->children[i];
-        if (c->held) {
-            c->held = 0;
-            if (pt_resume_syscall(c->pid, c->held_sig) < 0 && !pt_task_gone(c->pid)) {
+        if (c->held && (!up_only || c->up_held)) {
+            if (resume_user(s, c, c->held_sig) < 0 && !pt_task_gone(c->pid)) {
                 return -1;
             }
             pt_err_clear();
         }
     }
     return 0;
+}
+
+int rec_child_release_all(struct rec_session *s)
+{
+    return release(s, 0);
+}
+
+int rec_child_release_upstream(struct rec_session *s)
+{
+    return release(s, 1);
 }
 
 void rec_child_free(struct rec_session *s)

@@ -163,13 +163,23 @@ static int record_loop(struct rec_session *s)
     }
     for (;;) {
         struct pt_stop st;
-        if (pt_wait(-1, &st) < 0) {
+        int w = rec_peers_wait(s, &st);
+        if (w < 0) {
             return -1;
+        }
+        if (w > 0) { /* the upstream gate opened: what waited for it goes on */
+            if (rec_child_release_upstream(s) < 0 || rec_sched_run(s) < 0) {
+                return -1;
+            }
+            continue;
         }
         if (rec_adopt_drain(s) < 0) {
             return -1;
         }
         struct rec_thread *t = rec_thread_find(s, st.pid);
+        if (t) {
+            rec_peers_stopped(s, &t->up_counted);
+        }
         int r = t ? thread_stop(s, t, &st) : other_stop(s, &st);
         if (r < 0 && t && s->pid && pt_task_gone(st.pid)) { /* not after rec_abort */
             /* killed while its stop was handled (a fatal signal another thread took, os.abort
@@ -202,6 +212,8 @@ static void session_free(struct rec_session *s)
     rec_child_free(s);
     rec_sources_free(s);
     rec_adopt_free(s);
+    rec_peers_free(s);
+    rec_peers_detach(s);
 }
 
 /* The trace's sources and meta files, once the run is over; the recording's own error (rc < 0)
@@ -246,6 +258,7 @@ static int session_setup(struct rec_session *s)
 {
     const struct rec_options *opt = s->opt;
     s->fwd_rd = s->fwd_wr = -1;
+    s->peers_fd = -1;
     if (opt->procs_dir) {
         snprintf(s->procs_dir, sizeof s->procs_dir, "%s", opt->procs_dir);
     } else {
@@ -259,6 +272,9 @@ static int session_setup(struct rec_session *s)
         return pt_pick_cpu(&s->cpu) < 0 ? -1 : pt_pin_self(s->cpu);
     }
     streams_model(&s->fds, opt->streams);
+    if (opt->gate_fd > 0 && rec_peers_attach(s, opt->gate_fd, opt->gate_slot) < 0) {
+        return -1;
+    }
     s->cpu = opt->cpu;
     cpu_set_t all;
     CPU_ZERO(&all);

@@ -27,6 +27,9 @@ struct rec_options {
     int out_fd; /* -1 (or 0 in a zeroed struct): none */
     int cpu;
     const char *streams;
+    /* the gate of the recorder that handed the task over (rec_gate_peers.c): a memfd (> 0)
+     * and this recorder's slot in it */
+    int gate_fd, gate_slot;
 };
 
 struct rec_result {
