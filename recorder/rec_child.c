@@ -516,6 +516,21 @@ int rec_child_release_upstream(struct rec_session *s)
     return release(s, 1);
 }
 
+int rec_child_poll(struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nchildren; i++) {
+        struct rec_child *c = &s->children[i];
+        struct pt_stop st;
+        int rc = c->held ? 1 : pt_wait_deadline(c->pid, &st, 0);
+        if (rc < 0) {
+            pt_err_clear(); /* not ours any more: its end is reported */
+        } else if (rc == 0 && rec_child_stop(s, &st) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 void rec_child_free(struct rec_session *s)
 {
     for (size_t i = 0; i < s->nchildren; i++) {

@@ -68,6 +68,7 @@ static int thread_being_born(const struct rec_session *s)
 static void gate_open(struct rec_session *s)
 {
     s->gate_open = 1;
+    rec_mmap_shared_refresh(s);
     rec_peers_open(s);
     if (rec_child_release_all(s) < 0) {
         pt_err_clear(); /* a task that cannot be resumed is gone: its death is reported */
@@ -112,19 +113,19 @@ int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t)
         rec_peers_open(s);
         return 0; /* no memory to share: descendants are not held */
     }
-    /* children recorded by recorders of their own stop at their next stop */
-    if (rec_peers_shut(s) < 0) {
+    /* the other recorded processes of the tree wait for the token (rec_gate_peers.c) */
+    int took = rec_peers_shut(s);
+    if (took < 0) {
         return -1;
     }
     /* a descendant can be running user code with the gate shut: it was created or the first
      * shared mapping appeared while the gate was shut. Only the current thread's own exit is
      * a moment where that can be logged: another thread's exit is logged while the current
      * one runs user code, and replay applies it anywhere in that run */
-    int ran = was_open;
+    int ran = was_open || took;
     for (size_t i = 0; i < s->nchildren && !ran && t == s->cur; i++) {
         ran = !s->children[i].held && !s->children[i].in_syscall;
     }
-    ran = ran || (t == s->cur && rec_peers_ran(s));
     if (!ran) {
         return 0;
     }
@@ -143,7 +144,6 @@ int rec_gate_end(struct rec_session *s)
 {
     s->gate_open = 1;
     rec_peers_end(s);
-    rec_peers_detach(s); /* pytt lets go of everything: the upstream gate holds nothing more */
     if (rec_child_release_all(s) < 0) {
         return -1;
     }

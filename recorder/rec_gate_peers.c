@@ -1,25 +1,24 @@
 /*
  * rec_gate_peers: the gate (rec_gate.c) across recorders. Under `record --children` a
  * descendant that execs CPython is recorded by a recorder of its own (rec_adopt.c), which
- * traces it: the recorder that handed it over cannot stop it any more. Such a child still
- * shares memory with the process that started it (multiprocessing's semaphores: a spawn
- * worker maps the same /dev/shm pages as its parent), so it must still run user code only
- * while that process's gate is open, or the parent's replay diverges.
+ * traces it: the recorder that handed it over cannot stop it any more. Such processes still
+ * share memory (multiprocessing's semaphores: a spawn worker maps the same /dev/shm pages as
+ * its parent and its sibling workers), and each recorded process must read there, at the same
+ * moments, what its replay will find: as rr runs one task at a time, the recorded processes of
+ * a tree that have shared mappings run user code one at a time.
  *
- * The gate is shared with the child recorders through a page of shared memory (a memfd the
- * child recorders inherit): `open` says whether they may let their process run user code, and
- * each child recorder counts, in its own slot, its threads it resumed into user code and has
- * not seen stop since. A child recorder resumes a thread into user code only while the gate
- * is open (else it waits, its process stopped); the owner, shutting the gate, waits until
- * every slot's count is 0, that is until each such thread has reached its next stop (a
- * syscall entry, a tick trap, a signal), then logs the shared pages they changed as usual.
- * Letting a thread into a syscall is not counted: it may block, and its exit stop waits for
- * the gate again. A child recorder that ended (or crashed: its process is killed with it)
- * counts nothing. A thread that runs long with no stop at all delays the owner's process
- * meanwhile, not the recording's correctness.
- *
- * The protocol is one level deep: each recorder owns the gate of the children it handed over,
- * and a child recorder's own handed-over children follow its gate, not the top one.
+ * All the recorders of a tree share one page of memory (a memfd made by the top recorder and
+ * inherited down). Its `holder` is the recorder whose process may run user code now, a token:
+ * a recorder takes it where its gate shuts (its process returns from a syscall with shared
+ * mappings: rec_gate_at_exit) before it logs the shared pages that changed meanwhile, and
+ * gives it back where its gate opens (its process waits in a syscall that may block). A
+ * recorder with no shared mapping never takes it. The fork children a child recorder traces
+ * (a forkserver's workers) are not recorded: they run user code only while nobody holds the
+ * token, each counted in its recorder's slot while it does, and a recorder that takes the
+ * token waits until every other slot's count is 0 (each has reached its next stop). The top
+ * recorder's own fork children follow its gate only. A recorder waiting for the token keeps
+ * handling its own descendants' stops meanwhile (they may be what others wait for). A
+ * recorder that died is noticed (its pid is gone) and its token and counts dropped.
  */
 #define _GNU_SOURCE
 #include "rec_internal.h"
@@ -28,6 +27,7 @@
 #include "common/pt_ptrace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -42,17 +42,15 @@
 #define PEER_SLOTS 1000
 
 struct rec_peer_slot {
-    _Atomic int pid;     /* the child recorder (0: free or ended) */
-    _Atomic int running; /* its threads resumed into user code, not stopped since */
+    _Atomic int pid;     /* the recorder (0: free or ended, -1: its recorder is starting) */
+    _Atomic int running; /* its untraced-by-others fork children resumed into user code */
 };
 
 struct rec_peer_gate {
-    _Atomic int open;  /* futex word: child recorders may let user code run */
-    _Atomic int ended; /* the owner is gone or done: never wait again */
-    _Atomic int ran;   /* some child ran user code since the owner last logged */
-    _Atomic int seq;   /* futex word: bumped when a count drops to 0 */
+    _Atomic int holder; /* futex word: the recorder whose process runs user code, 0 none */
+    _Atomic int ended;  /* the top recording is over: nobody waits any more */
+    _Atomic int seq;    /* futex word: bumped when a count drops to 0 */
     _Atomic int nslots;
-    _Atomic int owner; /* the owner's recorder */
     struct rec_peer_slot slot[PEER_SLOTS];
 };
 
@@ -66,159 +64,189 @@ static void wake_all(_Atomic int *word)
     futex(word, FUTEX_WAKE, INT_MAX, NULL);
 }
 
-/* ---- the owner's side ---- */
+static int gone(int pid)
+{
+    return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+static int map_page(struct rec_session *s, int fd)
+{
+    void *p = mmap(NULL, sizeof *s->grp, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        return pt_fail_errno("mmap(the recorders' shared gate)");
+    }
+    s->grp = p;
+    s->grp_fd = fd;
+    return 0;
+}
+
+/* The top recorder makes the page at its first hand-over; it takes slot 0. */
+static int create(struct rec_session *s)
+{
+    int fd = memfd_create("pytt-gate", MFD_CLOEXEC);
+    if (fd < 0) {
+        return pt_fail_errno("memfd_create");
+    }
+    if (ftruncate(fd, sizeof *s->grp) < 0 || map_page(s, fd) < 0) {
+        close(fd);
+        return pt_fail_errno("making the recorders' shared gate");
+    }
+    s->grp_slot = &s->grp->slot[0];
+    atomic_store(&s->grp_slot->pid, (int)getpid());
+    atomic_store(&s->grp->nslots, 1);
+    if (!s->gate_open && s->nshmaps > 0) {
+        atomic_store(&s->grp->holder, (int)getpid()); /* its process runs user code now */
+    }
+    return 0;
+}
 
 int rec_peers_new_slot(struct rec_session *s, int *fd, int *slot)
 {
-    if (!s->peers) {
-        int mfd = memfd_create("pytt-gate", MFD_CLOEXEC);
-        if (mfd < 0) {
-            return pt_fail_errno("memfd_create");
-        }
-        if (ftruncate(mfd, sizeof *s->peers) < 0) {
-            close(mfd);
-            return pt_fail_errno("ftruncate(gate memfd)");
-        }
-        void *p = mmap(NULL, sizeof *s->peers, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-        if (p == MAP_FAILED) {
-            close(mfd);
-            return pt_fail_errno("mmap(gate memfd)");
-        }
-        s->peers = p;
-        s->peers_fd = mfd;
-        atomic_store(&s->peers->owner, (int)getpid());
-        atomic_store(&s->peers->open, s->gate_open || s->nshmaps == 0);
+    if (!s->grp && create(s) < 0) {
+        return -1;
     }
-    int n = atomic_load(&s->peers->nslots);
+    int n = atomic_fetch_add(&s->grp->nslots, 1);
     if (n >= PEER_SLOTS) {
-        return pt_fail("more than %d Python children recorded by one recorder", PEER_SLOTS);
+        atomic_fetch_sub(&s->grp->nslots, 1);
+        return pt_fail("more than %d Python processes recorded in one tree", PEER_SLOTS);
     }
-    atomic_store(&s->peers->slot[n].pid, -1); /* taken; the child recorder writes its pid */
-    atomic_store(&s->peers->nslots, n + 1);
-    *fd = s->peers_fd;
+    atomic_store(&s->grp->slot[n].pid, -1);
+    *fd = s->grp_fd;
     *slot = n;
+    return 0;
+}
+
+int rec_peers_attach(struct rec_session *s, int fd, int slot)
+{
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (map_page(s, fd) < 0) {
+        return -1;
+    }
+    if (slot < 0 || slot >= PEER_SLOTS) {
+        return pt_fail("gate slot %d out of range", slot);
+    }
+    s->grp_slot = &s->grp->slot[slot];
+    atomic_store(&s->grp_slot->running, 0);
+    atomic_store(&s->grp_slot->pid, (int)getpid());
     return 0;
 }
 
 void rec_peers_open(struct rec_session *s)
 {
-    if (s->peers && !atomic_load(&s->peers->open)) {
-        atomic_store(&s->peers->open, 1);
-        wake_all(&s->peers->open);
+    int me = (int)getpid();
+    if (s->grp && atomic_compare_exchange_strong(&s->grp->holder, &me, 0)) {
+        wake_all(&s->grp->holder);
     }
 }
 
-/* Is slot i's recorder still there? A slot taken but not claimed yet (-1) is: it has not run
- * anything yet. */
-static int slot_busy(struct rec_peer_slot *sl)
+/* Is a slot other than ours counting fork children that run user code? */
+static int others_running(struct rec_session *s)
 {
-    int pid = atomic_load(&sl->pid);
-    if (atomic_load(&sl->running) <= 0 || pid == 0) {
-        return 0;
+    int n = atomic_load(&s->grp->nslots);
+    for (int i = 0; i < n && i < PEER_SLOTS; i++) {
+        struct rec_peer_slot *sl = &s->grp->slot[i];
+        if (sl == s->grp_slot || atomic_load(&sl->running) <= 0) {
+            continue;
+        }
+        if (!gone(atomic_load(&sl->pid))) {
+            return 1;
+        }
+        atomic_store(&sl->running, 0); /* its recorder died; its tasks died with it */
     }
-    if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
-        atomic_store(&sl->pid, 0); /* it ended without counting its threads down */
-        atomic_store(&sl->running, 0);
-        return 0;
+    return 0;
+}
+
+/* Wait a little for the holder to change (or a count to drop), handling our own descendants'
+ * stops meanwhile: another recorder may be waiting for them. */
+static int wait_a_little(struct rec_session *s, _Atomic int *word, int val)
+{
+    if (rec_child_poll(s) < 0) {
+        return -1;
     }
-    return 1;
+    struct timespec ts = {0, 1000 * 1000};
+    futex(word, FUTEX_WAIT, val, &ts);
+    return 0;
 }
 
 int rec_peers_shut(struct rec_session *s)
 {
-    struct rec_peer_gate *g = s->peers;
+    struct rec_peer_gate *g = s->grp;
+    int me = (int)getpid();
+    int took = 0;
     if (!g) {
         return 0;
     }
-    atomic_store(&g->open, 0);
     for (;;) {
-        int seq = atomic_load(&g->seq);
-        int busy = 0, n = atomic_load(&g->nslots);
-        for (int i = 0; i < n && !busy; i++) {
-            busy = slot_busy(&g->slot[i]);
-        }
-        if (!busy) {
+        if (atomic_load(&g->ended)) {
             return 0;
         }
-        struct timespec ts = {0, 10 * 1000 * 1000}; /* then look for ended recorders again */
-        futex(&g->seq, FUTEX_WAIT, seq, &ts);
+        int h = 0;
+        if (h == me || atomic_compare_exchange_strong(&g->holder, &h, me) || h == me) {
+            took = h != me;
+            break;
+        }
+        if (gone(h)) {
+            atomic_compare_exchange_strong(&g->holder, &h, 0); /* died holding it */
+            continue;
+        }
+        if (wait_a_little(s, &g->holder, h) < 0) {
+            return -1;
+        }
     }
-}
-
-int rec_peers_ran(struct rec_session *s)
-{
-    return s->peers && atomic_exchange(&s->peers->ran, 0);
+    for (;;) {
+        int seq = atomic_load(&g->seq);
+        if (!others_running(s) || atomic_load(&g->ended)) {
+            return took;
+        }
+        if (wait_a_little(s, &g->seq, seq) < 0) {
+            return -1;
+        }
+    }
 }
 
 void rec_peers_end(struct rec_session *s)
 {
-    if (s->peers) {
-        atomic_store(&s->peers->ended, 1);
-        atomic_store(&s->peers->open, 1);
-        wake_all(&s->peers->open);
+    if (!s->grp) {
+        return;
+    }
+    rec_peers_open(s);
+    if (s->grp_slot == &s->grp->slot[0]) {
+        atomic_store(&s->grp->ended, 1); /* the top one: nobody need wait any more */
+        atomic_fetch_add(&s->grp->seq, 1);
+        wake_all(&s->grp->holder);
+        wake_all(&s->grp->seq);
     }
 }
 
-void rec_peers_free(struct rec_session *s)
-{
-    if (s->peers) {
-        rec_peers_end(s);
-        munmap(s->peers, sizeof *s->peers);
-        s->peers = NULL;
-    }
-    if (s->peers_fd >= 0) {
-        close(s->peers_fd);
-        s->peers_fd = -1;
-    }
-}
-
-/* ---- the child recorder's side ---- */
-
-int rec_peers_attach(struct rec_session *s, int fd, int slot)
-{
-    void *p = mmap(NULL, sizeof *s->up, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED) {
-        return pt_fail_errno("mmap(the gate of the parent's recorder)");
-    }
-    if (slot < 0 || slot >= PEER_SLOTS) {
-        munmap(p, sizeof *s->up);
-        return pt_fail("gate slot %d out of range", slot);
-    }
-    s->up = p;
-    s->up_slot = &s->up->slot[slot];
-    atomic_store(&s->up_slot->running, 0);
-    atomic_store(&s->up_slot->pid, (int)getpid());
-    return 0;
-}
+/* ---- fork children of a child recorder ---- */
 
 int rec_peers_may_run(struct rec_session *s, int *counted)
 {
-    struct rec_peer_gate *g = s->up;
-    if (!g || *counted) {
-        return 1;
+    struct rec_peer_gate *g = s->grp;
+    if (!g || *counted || s->grp_slot == &g->slot[0]) {
+        return 1; /* the top recorder's own descendants follow its gate only */
     }
-    atomic_fetch_add(&s->up_slot->running, 1);
-    if (!atomic_load(&g->open) && !atomic_load(&g->ended)) {
+    atomic_fetch_add(&s->grp_slot->running, 1);
+    int h = atomic_load(&g->holder);
+    if (h != 0 && !atomic_load(&g->ended)) {
         rec_peers_stopped(s, &(int){1});
-        if (kill(atomic_load(&g->owner), 0) < 0 && errno == ESRCH) {
-            atomic_store(&g->ended, 1); /* the owner's recorder died without opening it */
+        if (gone(h)) {
+            atomic_compare_exchange_strong(&g->holder, &h, 0);
         }
         s->up_waiting = 1;
         return 0;
     }
-    atomic_store(&g->ran, 1);
     *counted = 1;
     return 1;
 }
 
 void rec_peers_stopped(struct rec_session *s, int *counted)
 {
-    if (s->up && *counted) {
+    if (s->grp && *counted) {
         *counted = 0;
-        if (atomic_fetch_sub(&s->up_slot->running, 1) == 1) {
-            atomic_fetch_add(&s->up->seq, 1);
-            wake_all(&s->up->seq);
+        if (atomic_fetch_sub(&s->grp_slot->running, 1) == 1) {
+            atomic_fetch_add(&s->grp->seq, 1);
+            wake_all(&s->grp->seq);
         }
     }
 }
@@ -236,27 +264,30 @@ int rec_peers_wait(struct rec_session *s, struct pt_stop *st)
         if (rc <= 0) {
             return rc;
         }
-        if (atomic_load(&s->up->open) || atomic_load(&s->up->ended)) {
+        int h = atomic_load(&s->grp->holder);
+        if (h == 0 || atomic_load(&s->grp->ended)) {
             s->up_waiting = 0;
-            return 1;
+            return 1; /* nobody holds the token: the held fork children may go on */
         }
-        struct timespec ts = {0, 1000 * 1000}; /* until it opens, or a stop comes */
-        futex(&s->up->open, FUTEX_WAIT, 0, &ts);
-        if (atomic_load(&s->up->open) || atomic_load(&s->up->ended)) {
-            s->up_waiting = 0;
-            return 1;
+        if (gone(h)) {
+            atomic_compare_exchange_strong(&s->grp->holder, &h, 0);
         }
     }
 }
 
-void rec_peers_detach(struct rec_session *s)
+void rec_peers_free(struct rec_session *s)
 {
-    if (s->up) {
-        atomic_store(&s->up_slot->running, 0);
-        atomic_store(&s->up_slot->pid, 0);
-        atomic_fetch_add(&s->up->seq, 1);
-        wake_all(&s->up->seq);
-        munmap(s->up, sizeof *s->up);
-        s->up = NULL;
+    if (s->grp) {
+        rec_peers_end(s);
+        atomic_store(&s->grp_slot->running, 0);
+        atomic_store(&s->grp_slot->pid, 0);
+        atomic_fetch_add(&s->grp->seq, 1);
+        wake_all(&s->grp->seq);
+        munmap(s->grp, sizeof *s->grp);
+        s->grp = NULL;
+    }
+    if (s->grp_fd >= 0) {
+        close(s->grp_fd);
+        s->grp_fd = -1;
     }
 }

@@ -94,7 +94,6 @@ struct rec_thread {
      * what it writes are that call's), else orig_rax. */
     int call_nr;
     int restart_nr; /* the call a restart_syscall would continue, or -1 */
-    int up_counted; /* resumed into user code, counted in the upstream gate (rec_gate_peers.c) */
 };
 
 /* A signal held back to be delivered to thread `tid` at a moment replay can find again. */
@@ -168,13 +167,11 @@ struct rec_session {
     int fwd_rd, fwd_wr;
     int nadopted;
     char procs_dir[4096];
-    /* the gate shared with the recorders of the children this one handed over, and the one of
-     * the recorder that handed this process over (rec_gate_peers.c) */
-    struct rec_peer_gate *peers;
-    int peers_fd;
-    struct rec_peer_gate *up;
-    struct rec_peer_slot *up_slot;
-    int up_waiting; /* a task waits for the upstream gate to open */
+    /* the token shared by all the recorders of the tree (rec_gate_peers.c) */
+    struct rec_peer_gate *grp;
+    int grp_fd;
+    struct rec_peer_slot *grp_slot;
+    int up_waiting; /* a fork child waits for nobody to hold the token */
 
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
@@ -244,6 +241,8 @@ int rec_child_hold_all(struct rec_session *s);
 int rec_child_release_all(struct rec_session *s);
 /* Resume the tasks held only because the upstream gate was shut (rec_gate_peers.c). */
 int rec_child_release_upstream(struct rec_session *s);
+/* Handle the stops descendant tasks have reached, without waiting. */
+int rec_child_poll(struct rec_session *s);
 /* Wait for the SIGSTOPs pytt sent that are still to come, and swallow them. */
 int rec_child_drain_stops(struct rec_session *s);
 /* The recording is over (or released): descendants run freely from now on. */
@@ -259,27 +258,30 @@ int rec_gate_idle(struct rec_session *s);
  * shared pages that changed into that event. */
 int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t);
 int rec_gate_end(struct rec_session *s);
-/* rec_gate_peers.c: the gate shared with child recorders (--children). Owner: a slot (and the
- * memfd) for a new child recorder; open; shut (waits until no child runs user code); did any
- * run since last asked; end (open for good); free. Child recorder: attach to the memfd's
- * slot; may a task (its flag `counted`) run user code now (1, counted; 0: keep it stopped
- * and try again when rec_peers_wait returns 1, the gate opened); at each stop of a counted
- * task; wait for the next stop (0) or the gate opening (1); detach. */
+/* rec_gate_peers.c: the token the recorders of a tree (--children) share, so that their
+ * processes with shared mappings run user code one at a time. A slot (and the memfd) for a new
+ * child recorder; a child recorder's attach to it; give the token back (the gate opens); take
+ * it and wait for the others' fork children to stop (the gate shuts); the end (top: nobody
+ * waits any more); may a fork child of a child recorder (its flag `counted`) run user code
+ * now (1, counted; 0: keep it stopped until rec_peers_wait returns 1); at each stop of a
+ * counted task; wait for the next stop (0) or the token being free (1); free. */
 struct rec_peer_gate;
 struct rec_peer_slot;
 int rec_peers_new_slot(struct rec_session *s, int *fd, int *slot);
+int rec_peers_attach(struct rec_session *s, int fd, int slot);
 void rec_peers_open(struct rec_session *s);
 int rec_peers_shut(struct rec_session *s);
-int rec_peers_ran(struct rec_session *s);
 void rec_peers_end(struct rec_session *s);
-void rec_peers_free(struct rec_session *s);
-int rec_peers_attach(struct rec_session *s, int fd, int slot);
 int rec_peers_may_run(struct rec_session *s, int *counted);
 void rec_peers_stopped(struct rec_session *s, int *counted);
 int rec_peers_wait(struct rec_session *s, struct pt_stop *st);
-void rec_peers_detach(struct rec_session *s);
+void rec_peers_free(struct rec_session *s);
 /* rec_mmap.c: log the bytes of shared mappings that changed since they were last logged. */
 int rec_mmap_shared_changes(struct rec_session *s);
+/* The shadows become the bytes the process has now (it wrote some itself, and replay writes
+ * them the same way): taken where the gate opens, so that a descendant writing back the
+ * value last logged is still seen as a change. */
+void rec_mmap_shared_refresh(struct rec_session *s);
 void rec_mmap_free(struct rec_session *s);
 /* rec_sources.c */
 /* A source by the name Python knows it by (the path it opened, maybe through a symlink) and

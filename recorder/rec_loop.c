@@ -177,9 +177,6 @@ static int record_loop(struct rec_session *s)
             return -1;
         }
         struct rec_thread *t = rec_thread_find(s, st.pid);
-        if (t) {
-            rec_peers_stopped(s, &t->up_counted);
-        }
         int r = t ? thread_stop(s, t, &st) : other_stop(s, &st);
         if (r < 0 && t && s->pid && pt_task_gone(st.pid)) { /* not after rec_abort */
             /* killed while its stop was handled (a fatal signal another thread took, os.abort
@@ -213,7 +210,6 @@ static void session_free(struct rec_session *s)
     rec_sources_free(s);
     rec_adopt_free(s);
     rec_peers_free(s);
-    rec_peers_detach(s);
 }
 
 /* The trace's sources and meta files, once the run is over; the recording's own error (rc < 0)
@@ -258,7 +254,7 @@ static int session_setup(struct rec_session *s)
 {
     const struct rec_options *opt = s->opt;
     s->fwd_rd = s->fwd_wr = -1;
-    s->peers_fd = -1;
+    s->grp_fd = -1;
     if (opt->procs_dir) {
         snprintf(s->procs_dir, sizeof s->procs_dir, "%s", opt->procs_dir);
     } else {

@@ -396,10 +396,6 @@ int rec_sched_run(struct rec_session *s)
     if (sig && signal_kills(s, sig)) {
         s->dying = 1; /* the other threads only die from here: nothing else is scheduled */
     }
-    if (!t->in_syscall && !rec_peers_may_run(s, &t->up_counted)) {
-        t->resume_sig = sig; /* the upstream gate is shut: tried again when it opens */
-        return 0;
-    }
     return resume(t, sig);
 }
 

@@ -135,7 +135,7 @@ def sections(text, n):
 
 
 POOL = os.path.join(PROGRAMS, "pool_workers.py")
-WORK_LINE = 10  # `y = x * x + len(tag)` in pool_workers.py
+WORK_LINE = 12  # `y = x * x + len(tag)` in pool_workers.py
 
 
 def check_parent_both_ways(c, args, tag):
