@@ -291,7 +291,9 @@ static int start_child_recorder(struct rec_session *s, pid_t pid, const char *st
     if (rec_peers_new_slot(s, &gate_fd, &gate_slot) < 0) {
         return -1;
     }
-    snprintf(dir, sizeof dir, "%s/%d", s->procs_dir, (int)pid);
+    if (snprintf(dir, sizeof dir, "%s/%d", s->procs_dir, (int)pid) >= (int)sizeof dir) {
+        return pt_fail("trace directory path too long: %s", s->procs_dir);
+    }
     if (mkdir(dir, 0700) < 0) {
         return pt_fail_errno("creating %s", dir);
     }
@@ -426,52 +428,7 @@ int rec_adopt_forward(struct rec_session *s, int kind, const uint8_t *buf, size_
     return 0;
 }
 
-/* Forward a region of a task's memory (a write's buffer). */
-int rec_adopt_forward_mem(struct rec_session *s, int kind, struct pt_mem *mem, pt_addr addr,
-                          size_t n)
-{
-    if (!forwarding(s) || !kind || n == 0) {
-        return 0;
-    }
-    uint8_t *buf = malloc(n);
-    int rc = buf && pt_mem_read(mem, addr, buf, n) == 0 ? rec_adopt_forward(s, kind, buf, n) : 0;
-    pt_err_clear();
-    free(buf);
-    return rc;
-}
-
-struct fwd_ctx {
-    struct rec_session *s;
-    struct pt_mem *mem;
-    int kind;
-};
-
-static int fwd_region(void *ud, pt_addr addr, uint64_t len)
-{
-    struct fwd_ctx *f = ud;
-    return rec_adopt_forward_mem(f->s, f->kind, f->mem, addr, (size_t)len);
-}
-
-int rec_adopt_forward_write(struct rec_session *s, const struct pt_fdkinds *k, struct pt_mem *mem,
-                            int nr, const uint64_t *args, int64_t ret)
-{
-    int kind = (nr == SYS_write || nr == SYS_writev) && ret > 0 ? pt_fdkinds_get(k, args[0]) : 0;
-    if (!forwarding(s) || !kind) {
-        return 0;
-    }
-    if (nr == SYS_write) {
-        return rec_adopt_forward_mem(s, kind, mem, args[1], (size_t)ret);
-    }
-    struct fwd_ctx f = {s, mem, kind};
-    if (pt_sc_iovec_regions(mem, args[1], args[2], (uint64_t)ret, fwd_region, &f) < 0) {
-        pt_err_clear();
-    }
-    return 0;
-}
-
-/* ---- the upstream side: log what child recorders sent ---- */
-
-static int log_bytes(struct rec_session *s, int kind, const uint8_t *buf, size_t n)
+int rec_log_output(struct rec_session *s, int kind, const uint8_t *buf, size_t n)
 {
     if (rec_adopt_forward(s, kind, buf, n) < 0) {
         return -1;
@@ -481,6 +438,50 @@ static int log_bytes(struct rec_session *s, int kind, const uint8_t *buf, size_t
     memcpy(pt_event_add_region(&s->ev, 0, n), buf, n);
     return rec_write_event(s);
 }
+
+struct out_ctx {
+    struct rec_session *s;
+    struct pt_mem *mem;
+    int kind, log;
+};
+
+/* One region of a task's memory that a write wrote: logged (and forwarded), or forwarded. */
+static int out_region(void *ud, pt_addr addr, uint64_t len)
+{
+    struct out_ctx *o = ud;
+    uint8_t *buf = len ? malloc(len) : NULL;
+    if (len && !buf) {
+        return pt_fail("out of memory reading %llu bytes of output", (unsigned long long)len);
+    }
+    int rc = 0;
+    if (len && pt_mem_read(o->mem, addr, buf, len) < 0) {
+        if (o->log) {
+            rc = pt_wrap("reading what task %d wrote", (int)o->mem->pid);
+        } else {
+            pt_err_clear(); /* forwarding is best effort: the parent's trace is complete */
+        }
+    } else if (len) {
+        rc = o->log ? rec_log_output(o->s, o->kind, buf, len)
+                    : rec_adopt_forward(o->s, o->kind, buf, len);
+    }
+    free(buf);
+    return rc;
+}
+
+int rec_output_write(struct rec_session *s, struct pt_mem *mem, int kind, int log, int nr,
+                     const uint64_t *args, int64_t ret)
+{
+    if (!kind || ret <= 0 || (nr != SYS_write && nr != SYS_writev) || (!log && !forwarding(s))) {
+        return 0;
+    }
+    struct out_ctx o = {s, mem, kind, log};
+    if (nr == SYS_write) {
+        return out_region(&o, args[1], (uint64_t)ret);
+    }
+    return pt_sc_iovec_regions(mem, args[1], args[2], (uint64_t)ret, out_region, &o);
+}
+
+/* ---- the upstream side: log what child recorders sent ---- */
 
 /* Read what is in the pipe (block: until every writer is gone). */
 static int drain(struct rec_session *s, int block)
@@ -513,7 +514,7 @@ static int drain(struct rec_session *s, int block)
             }
             got += (size_t)m;
         }
-        if (log_bytes(s, msg[4], msg + 5, len) < 0) {
+        if (rec_log_output(s, msg[4], msg + 5, len) < 0) {
             return -1;
         }
     }

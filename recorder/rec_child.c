@@ -277,46 +277,6 @@ static void forget_child(struct rec_session *s, pid_t pid)
     }
 }
 
-/* Log `n` bytes the child wrote at addr to stream `kind`. */
-static int log_output(struct rec_session *s, struct rec_child *c, int kind, pt_addr addr, size_t n)
-{
-    pt_event_reset(&s->ev, PT_EV_OUTPUT);
-    s->ev.signo = kind;
-    uint8_t *dst = pt_event_add_region(&s->ev, 0, n);
-    if (pt_mem_read(&c->mem, addr, dst, n) < 0) {
-        return pt_wrap("reading what child %d wrote", (int)c->pid);
-    }
-    if (rec_adopt_forward(s, kind, dst, n) < 0) {
-        return -1;
-    }
-    return rec_write_event(s);
-}
-
-struct out_ctx {
-    struct rec_session *s;
-    struct rec_child *c;
-    int kind;
-};
-
-static int log_region(void *ud, pt_addr addr, uint64_t len)
-{
-    struct out_ctx *o = ud;
-    return log_output(o->s, o->c, o->kind, addr, (size_t)len);
-}
-
-static int child_write(struct rec_session *s, struct rec_child *c, int64_t ret)
-{
-    int kind = pt_fdkinds_get(&c->fds->k, c->args[0]);
-    if (!kind || ret <= 0) {
-        return 0;
-    }
-    if (c->nr == SYS_write) {
-        return log_output(s, c, kind, c->args[1], (size_t)ret);
-    }
-    struct out_ctx o = {s, c, kind};
-    return pt_sc_iovec_regions(&c->mem, c->args[1], c->args[2], (uint64_t)ret, log_region, &o);
-}
-
 static int child_syscall(struct rec_session *s, struct rec_child *c, const struct pt_stop *st)
 {
     struct user_regs_struct r;
@@ -332,7 +292,8 @@ static int child_syscall(struct rec_session *s, struct rec_child *c, const struc
         return 0;
     }
     int64_t ret = (int64_t)r.rax;
-    if ((c->nr == SYS_write || c->nr == SYS_writev) && child_write(s, c, ret) < 0) {
+    if (rec_output_write(s, &c->mem, pt_fdkinds_get(&c->fds->k, c->args[0]), 1, c->nr, c->args,
+                         ret) < 0) {
         return -1;
     }
     if (c->nr >= 0) {

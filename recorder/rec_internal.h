@@ -310,10 +310,12 @@ int rec_procs_write(struct rec_session *s);
 int rec_adopt_at_exec(struct rec_session *s, pid_t pid, const struct pt_fdkinds *fds);
 int rec_adopt_attach(struct rec_session *s);
 int rec_adopt_forward(struct rec_session *s, int kind, const uint8_t *buf, size_t n);
-int rec_adopt_forward_mem(struct rec_session *s, int kind, struct pt_mem *mem, pt_addr addr,
-                          size_t n);
-int rec_adopt_forward_write(struct rec_session *s, const struct pt_fdkinds *k, struct pt_mem *mem,
-                            int nr, const uint64_t *args, int64_t ret);
+/* Output to the top process's stream `kind` (1 stdout, 2 stderr): logged as an OUTPUT event
+ * and sent upstream; what a write or writev of a task (mem) wrote there, logged (a
+ * descendant's) or only sent upstream (the recorded process's own: its syscall is logged). */
+int rec_log_output(struct rec_session *s, int kind, const uint8_t *buf, size_t n);
+int rec_output_write(struct rec_session *s, struct pt_mem *mem, int kind, int log, int nr,
+                     const uint64_t *args, int64_t ret);
 int rec_adopt_drain(struct rec_session *s);
 int rec_adopt_finish(struct rec_session *s);
 void rec_adopt_free(struct rec_session *s);

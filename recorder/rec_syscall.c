@@ -187,7 +187,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
     if (!had_shmaps && s->nshmaps > 0 && rec_gate_at_exit(s, t) < 0) {
         return -1;
     }
-    if (rec_adopt_forward_write(s, &s->fds, &s->mem, nr, call.args, call.ret) < 0) {
+    if (rec_output_write(s, &s->mem, pt_fdkinds_get(&s->fds, call.args[0]), 0, nr, call.args,
+                         call.ret) < 0) {
         return -1;
     }
     pt_fdkinds_update(&s->fds, nr, call.args, call.ret);
