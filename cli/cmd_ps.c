@@ -45,6 +45,9 @@ static void record_str(const struct pt_procinfo *p, char *out, size_t cap)
     case PT_PROC_UNUSABLE:
         snprintf(out, cap, "not recorded: Python without debug info");
         break;
+    case PT_PROC_UNCHECKED:
+        snprintf(out, cap, "not recorded: no --children");
+        break;
     default:
         snprintf(out, cap, "not recorded: not Python");
     }
@@ -82,10 +85,15 @@ int cli_ps_main(int argc, char **argv)
     }
     printf("%-7s %-7s %-9s %-8s %-32s %s\n", "PID", "PPID", "STATUS", "TIME", "RECORDED",
            "COMMAND");
-    int forks = 0;
+    int forks = 0, unchecked = 0;
     for (size_t i = 0; i < n; i++) {
         print_proc(&v[i]);
         forks += v[i].kind == PT_PROC_FORK;
+        unchecked += v[i].kind == PT_PROC_UNCHECKED;
+    }
+    if (unchecked) {
+        printf("recorded without --children: `pytt record --children` records the children "
+               "that run a Python interpreter\n");
     }
     if (n == 1) {
         printf("(no other process recorded: `pytt record --children` records Python children)\n");

@@ -57,6 +57,9 @@ static int kind_of(const char *state)
     if (strcmp(state, "python-unusable") == 0) {
         return PT_PROC_UNUSABLE;
     }
+    if (strcmp(state, "no-children-option") == 0) {
+        return PT_PROC_UNCHECKED;
+    }
     return PT_PROC_OTHER;
 }
 
@@ -185,7 +188,9 @@ int pt_procs_find(const char *trace_dir, int pid, int child_nr, char *out, size_
         rc = 0;
     } else if (seen) {
         pt_fail("process %d was not recorded (%s): `pytt ps %s` says which were", seen->pid,
-                seen->kind == PT_PROC_FORK ? "a fork child" : "not a CPython pytt can record",
+                seen->kind == PT_PROC_FORK        ? "a fork child"
+                : seen->kind == PT_PROC_UNCHECKED ? "recorded without --children"
+                                                  : "not a CPython pytt can record",
                 trace_dir);
     } else if (pid) {
         pt_fail("no process %d in this recording: `pytt ps %s` lists them", pid, trace_dir);

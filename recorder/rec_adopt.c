@@ -155,6 +155,8 @@ static const char *state_name(int state)
         return "fork";
     case REC_PROC_PYTHON_UNUSABLE:
         return "python-unusable";
+    case REC_PROC_UNCHECKED:
+        return "no-children-option";
     default:
         return "other";
     }
@@ -164,8 +166,12 @@ int rec_procs_write(struct rec_session *s)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/processes", s->opt->trace_dir);
-    FILE *f = fopen(path, "we");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); /* as the trace's */
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
+        if (fd >= 0) {
+            close(fd);
+        }
         return pt_fail_errno("creating %s", path);
     }
     fprintf(f, "# pid\tppid\tstart_ns\tend_ns\thow\tcode\tstate\tcommand\n");
@@ -338,7 +344,7 @@ int rec_adopt_at_exec(struct rec_session *s, pid_t pid, const struct pt_fdkinds 
 {
     int state;
     if (!s->opt->children || !is_recordable_python(pid, &state)) {
-        rec_proc_exec(s, pid, s->opt->children ? state : REC_PROC_OTHER);
+        rec_proc_exec(s, pid, s->opt->children ? state : REC_PROC_UNCHECKED);
         return 0;
     }
     char streams[256];

@@ -301,7 +301,13 @@ int rec_release(struct rec_session *s);
  * ended) written to TRACE/processes; a descendant's exec of CPython hands it to a recorder of
  * its own (1 handed over: forget it, 0 not); the child recorder's attach in place of
  * rec_spawn; output sent upstream and logged from child recorders. */
-enum { REC_PROC_OTHER = 0, REC_PROC_FORK, REC_PROC_RECORDED, REC_PROC_PYTHON_UNUSABLE };
+enum {
+    REC_PROC_OTHER = 0,
+    REC_PROC_FORK,
+    REC_PROC_RECORDED,
+    REC_PROC_PYTHON_UNUSABLE,
+    REC_PROC_UNCHECKED /* exec'd, recorded without --children: not looked at */
+};
 struct rec_procent;
 void rec_proc_born(struct rec_session *s, pid_t pid, pid_t creator);
 void rec_proc_exec(struct rec_session *s, pid_t pid, int state);

@@ -338,7 +338,7 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         if (rec_adopt_finish(&s) < 0 && rc == 0) { /* recording stopped early: still wait */
             rc = -1;
         }
-        if (opt->children && rec_procs_write(&s) < 0) {
+        if (rec_procs_write(&s) < 0) {
             pt_err_clear(); /* `ps` then lists the recorded processes only */
         }
         rc = write_sources_meta(&s, rc);
