@@ -68,7 +68,6 @@ static int thread_being_born(const struct rec_session *s)
 static void gate_open(struct rec_session *s)
 {
     s->gate_open = 1;
-    rec_mmap_shared_refresh(s);
     rec_peers_open(s);
     if (rec_child_release_all(s) < 0) {
         pt_err_clear(); /* a task that cannot be resumed is gone: its death is reported */

@@ -278,10 +278,6 @@ int rec_peers_wait(struct rec_session *s, struct pt_stop *st);
 void rec_peers_free(struct rec_session *s);
 /* rec_mmap.c: log the bytes of shared mappings that changed since they were last logged. */
 int rec_mmap_shared_changes(struct rec_session *s);
-/* The shadows become the bytes the process has now (it wrote some itself, and replay writes
- * them the same way): taken where the gate opens, so that a descendant writing back the
- * value last logged is still seen as a change. */
-void rec_mmap_shared_refresh(struct rec_session *s);
 void rec_mmap_free(struct rec_session *s);
 /* rec_sources.c */
 /* A source by the name Python knows it by (the path it opened, maybe through a symlink) and

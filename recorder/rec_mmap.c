@@ -139,13 +139,6 @@ static int log_changed_pages(struct rec_session *s, struct rec_shmap *m, uint8_t
     return 0;
 }
 
-void rec_mmap_shared_refresh(struct rec_session *s)
-{
-    for (size_t i = 0; i < s->nshmaps; i++) {
-        refresh_shadow(s, &s->shmaps[i]);
-    }
-}
-
 int rec_mmap_shared_changes(struct rec_session *s)
 {
     for (size_t i = 0; i < s->nshmaps; i++) {
