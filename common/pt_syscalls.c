@@ -4,8 +4,10 @@
  * call writes (struct stat 144, struct rusage 144, struct utsname 390, siginfo_t 128, ...).
  * Rows marked U are unsupported: recording stops there with the syscall's name.
  */
+#define _GNU_SOURCE
 #include "pt_syscalls.h"
 
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -489,6 +491,63 @@ int pt_sc_may_block(const struct pt_syscall *sc, int nr, const uint64_t args[6])
         return 0;
     }
     return 1;
+}
+
+static unsigned futex_used_args(uint64_t op)
+{
+    switch ((int)(op & FUTEX_CMD_MASK)) {
+    case FUTEX_WAKE:
+    case FUTEX_FD:
+        return 0x07u; /* uaddr, op, val */
+    case FUTEX_WAIT:
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+    case FUTEX_TRYLOCK_PI:
+        return 0x0fu; /* and the timeout */
+    case FUTEX_UNLOCK_PI:
+        return 0x03u;
+    case FUTEX_WAKE_BITSET:
+        return 0x27u; /* uaddr, op, val, val3 */
+    case FUTEX_WAIT_BITSET:
+        return 0x2fu;
+    case FUTEX_REQUEUE:
+        return 0x1fu; /* uaddr, op, val, val2 (in the timeout's place), uaddr2 */
+    case FUTEX_WAIT_REQUEUE_PI:
+        return 0x1fu;
+    }
+    return 0x3fu; /* CMP_REQUEUE, WAKE_OP, CMP_REQUEUE_PI: all six */
+}
+
+/* fcntl commands that take no third argument. */
+static int fcntl_no_arg(uint64_t cmd)
+{
+    switch ((int)cmd) {
+    case F_GETFD:
+    case F_GETFL:
+    case F_GETOWN:
+    case F_GETSIG:
+    case F_GETLEASE:
+    case F_GETPIPE_SZ:
+    case F_GET_SEALS:
+        return 1;
+    }
+    return 0;
+}
+
+unsigned pt_sc_used_args(const struct pt_syscall *sc, int nr, const uint64_t args[6])
+{
+    unsigned all = sc ? (1u << sc->nargs) - 1 : 0x3fu;
+    switch (nr) {
+    case SYS_futex:
+        return futex_used_args(args[1]) & all;
+    case SYS_open:
+        return (args[1] & (O_CREAT | __O_TMPFILE)) ? all : all & 0x3u;
+    case SYS_openat:
+        return (args[2] & (O_CREAT | __O_TMPFILE)) ? all : all & 0x7u;
+    case SYS_fcntl:
+        return fcntl_no_arg(args[1]) ? all & 0x3u : all;
+    }
+    return all;
 }
 
 int pt_sc_abi_of(uint32_t audit_arch, uint64_t nr)

@@ -120,6 +120,12 @@ int pt_sc_out_futex(const struct pt_sc_call *c, struct pt_mem *mem, pt_sc_region
  * arguments: a futex wake does not wait)? */
 int pt_sc_may_block(const struct pt_syscall *sc, int nr, const uint64_t args[6]);
 
+/* Which of the call's arguments the kernel reads (bit i: argument i), from its row and, for
+ * calls whose operation decides it (futex, open with or without O_CREAT, fcntl), from its
+ * arguments. The others are whatever the registers held: replay must not compare them (a
+ * futex wake's fifth register differs between runs that behave the same). */
+unsigned pt_sc_used_args(const struct pt_syscall *sc, int nr, const uint64_t args[6]);
+
 /* The syscall ABIs an x86-64 process can use. pytt records and replays only the native one: a
  * 32-bit call (int 0x80, sysenter) or an x32 call has other numbers (i386 10 is unlink, x86-64
  * 10 is mprotect), so looking it up in this table would be wrong, and at replay dangerous. */

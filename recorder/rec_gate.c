@@ -13,9 +13,9 @@
  * vfork), or every thread does. When a thread of the recorded process returns from a syscall with
  * the gate open, the recorder shuts it first (each descendant task running user code gets a
  * SIGSTOP and is kept at that stop; those inside a syscall are kept at its exit stop), then logs
- * the pages of each shared mapping that changed since they were last logged (rec_mmap.c keeps a
- * shadow copy) as output of that syscall: replay writes them back there like any output, so the
- * program reads the same bytes at the same moments.
+ * the pages of each shared mapping that changed since the gate opened (rec_mmap.c keeps a
+ * shadow copy, taken at the opening: see gate_open) as output of that syscall: replay writes
+ * them back there like any output, so the program reads the same bytes at the same moments.
  *
  * Where replay applies them matters: replay completes another thread's syscall at any point of
  * the current thread's run, so when the gate opens at the current thread's entry, the recorder
@@ -63,10 +63,29 @@ static int thread_being_born(const struct rec_session *s)
     return 0;
 }
 
+/* Does a descendant run user code although the gate is shut (see rec_gate_at_exit)? */
+static int descendant_running(const struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nchildren; i++) {
+        if (!s->children[i].held && !s->children[i].in_syscall) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Let the descendants run (the recorded process runs no user code until the syscall the
- * current thread is in returns). */
+ * current thread is in returns). What is in the shared mappings now is what replay has there:
+ * the program's own writes since the last comparison included. So that is what the
+ * descendants' writes are compared with when the gate shuts: against the bytes last logged, a
+ * semaphore the program decremented and a descendant incremented back looked unchanged, and
+ * replay kept the decremented value (a ProcessPoolExecutor's call queue looked full). A
+ * descendant already running keeps the old baseline: its writes are not logged yet. */
 static void gate_open(struct rec_session *s)
 {
+    if (!descendant_running(s)) {
+        rec_mmap_shared_baseline(s);
+    }
     s->gate_open = 1;
     rec_peers_open(s);
     if (rec_child_release_all(s) < 0) {

@@ -278,6 +278,9 @@ int rec_peers_wait(struct rec_session *s, struct pt_stop *st);
 void rec_peers_free(struct rec_session *s);
 /* rec_mmap.c: log the bytes of shared mappings that changed since they were last logged. */
 int rec_mmap_shared_changes(struct rec_session *s);
+/* rec_mmap.c: take the shared mappings' current bytes as what replay has there now (the
+ * program's own writes included), before descendants may run. */
+void rec_mmap_shared_baseline(struct rec_session *s);
 void rec_mmap_free(struct rec_session *s);
 /* rec_sources.c */
 /* A source by the name Python knows it by (the path it opened, maybe through a symlink) and

@@ -157,6 +157,13 @@ int rec_mmap_shared_changes(struct rec_session *s)
     return 0;
 }
 
+void rec_mmap_shared_baseline(struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nshmaps; i++) {
+        refresh_shadow(s, &s->shmaps[i]);
+    }
+}
+
 void rec_mmap_free(struct rec_session *s)
 {
     for (size_t i = 0; i < s->nshmaps; i++) {

@@ -43,6 +43,8 @@ struct rep_thread {
     uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
     uint64_t born;                      /* the event that created it (0: the first thread) */
+    int sysemu;    /* last resumed with PTRACE_SYSEMU: the kernel skips the call at its next entry */
+    int skip_exit; /* at such an entry, its call emulated there: no exit stop is wanted */
 };
 
 /* A thread as a snapshot keeps it, to be created again in a restored copy. */
@@ -50,6 +52,8 @@ struct rep_thread_image {
     struct rep_thread t;
     struct user_regs_struct regs;
     uint64_t sigmask;
+    uint8_t *xstate; /* its x87/SSE/AVX registers (NT_X86_XSTATE, malloc'd) */
+    size_t xstate_len;
 };
 
 struct rep_snap {
@@ -194,6 +198,11 @@ void rep_files_free(struct rep_session *s);
 int rep_spawn(struct rep_session *s);
 /* rep_syscall.c: a syscall entry stop; replays the whole call up to its exit. */
 int rep_syscall(struct rep_session *s, const struct pt_stop *st);
+/* Is the next event a syscall of the current thread that replay emulates in full (no call
+ * runs for real)? Then the thread is resumed with PTRACE_SYSEMU: one stop for that call, not
+ * an entry and an exit stop. */
+int rep_syscall_emulable_next(struct rep_session *s);
+
 /* The syscall whose entry regs are s->entry_regs, for thread s->tid (s->foreign: it returned
  * while another thread ran: its recorded clock is not checked, no signal follows). */
 int rep_syscall_at_entry(struct rep_session *s);
@@ -320,6 +329,8 @@ int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
 /* In a fresh copy of a snapshot (one thread, a copy of the one that made it), make its first
  * thread the recorded process's first (or the first alive) and create the others again. */
 int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_t copy);
+/* Free a snapshot's thread images. */
+void rep_threads_free(struct rep_snap *snap);
 /* A thread was created (rep_clone_thread): it gets the next user number (rep_threadnum.c). */
 void rep_thread_seen(struct rep_session *s, const struct rep_thread *t);
 void rep_threads_seen_free(struct rep_session *s);

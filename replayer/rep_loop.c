@@ -186,8 +186,17 @@ static int one_stop(struct rep_session *s)
     /* a thread killed with its whole process cannot be resumed: its end is reported next */
     s->running = 1;
     int rc = 0;
-    if (ptrace(PTRACE_SYSCALL, s->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH) {
-        rc = pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)s->tid);
+    struct rep_thread *c = rep_thread_cur(s);
+    int emu = rep_syscall_emulable_next(s), skip_exit = 0;
+    if (c) {
+        skip_exit = c->skip_exit && !emu; /* resumed with PTRACE_SYSCALL: its exit stop comes */
+        c->skip_exit = 0;
+        c->sysemu = emu;
+    }
+    if (ptrace(emu ? PTRACE_SYSEMU : PTRACE_SYSCALL, s->tid, NULL, (void *)(long)sig) < 0 &&
+        errno != ESRCH) {
+        rc = pt_fail_errno("ptrace(%s, %d)", emu ? "PTRACE_SYSEMU" : "PTRACE_SYSCALL",
+                           (int)s->tid);
     }
     s->trap_count = 0;
     rc = rc < 0 ? -1 : wait_current(s, &st);
@@ -200,6 +209,12 @@ static int one_stop(struct rep_session *s)
         return rep_divergence(s, "%s", s->watchdog_msg);
     }
     switch (st.kind) {
+    case PT_STOP_SYSCALL_EXIT:
+        if (skip_exit) {
+            return 0; /* a call skipped at its entry (rep_syscall.c, emulate), resumed with
+                       * PTRACE_SYSCALL after all: nothing happens at its exit */
+        }
+        return pt_fail("unexpected stop of the replayed process: %s", pt_stop_str(&st));
     case PT_STOP_SYSCALL_ENTRY:
         if (at_end_record(s)) {
             return finish(s); /* the recording ended here: killed, or stopped early */

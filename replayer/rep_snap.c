@@ -56,7 +56,7 @@ int rep_clone_stopped(pid_t pid, uint64_t flags, pid_t *child)
 static void drop_snapshot(struct rep_session *s, int i)
 {
     pt_kill_wait(s->snaps[i].pid);
-    free(s->snaps[i].threads);
+    rep_threads_free(&s->snaps[i]);
     memmove(&s->snaps[i], &s->snaps[i + 1], (size_t)(s->nsnaps - i - 1) * sizeof s->snaps[0]);
     s->nsnaps--;
 }
@@ -163,12 +163,12 @@ int rep_snapshot(struct rep_session *s)
     struct rep_snap snap;
     memset(&snap, 0, sizeof snap);
     if (rep_threads_save(s, &snap, &r) < 0) {
-        free(snap.threads); /* a thread between states: no snapshot at this moment */
+        rep_threads_free(&snap); /* a thread between states: no snapshot at this moment */
         pt_err_clear();
         return 0;
     }
     if (rep_clone_stopped(s->tid, 0, &snap.pid) < 0) {
-        free(snap.threads);
+        rep_threads_free(&snap);
         return -1;
     }
     snap.tick = tick;

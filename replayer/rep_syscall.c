@@ -117,8 +117,9 @@ static int check_call(struct rep_session *s, int nr, const uint64_t a[6])
                               ev_desc(nx));
     }
     int same = nx->nr == nr;
+    unsigned used = same ? pt_sc_used_args(sc, nr, nx->args) : 0;
     for (int i = 0; same && i < nx->nargs; i++) {
-        same = nx->args[i] == a[i];
+        same = !(used & (1u << i)) || nx->args[i] == a[i];
     }
     if (!same) {
         fmt_call(want, sizeof want, nx->nr, nx->nargs, nx->args);
@@ -174,11 +175,62 @@ static void restart_fixup(struct rep_session *s, struct user_regs_struct *x)
     }
 }
 
+/* Calls replay emulates in full whatever their arguments (see rep_syscall_at_entry). */
+static int fully_emulated(int nr)
+{
+    const struct pt_syscall *sc = pt_syscall(nr);
+    switch (nr) {
+    case SYS_clone:
+    case SYS_clone3:
+    case SYS_fork:
+    case SYS_vfork:
+    case SYS_mmap:
+    case SYS_mremap:
+    case SYS_exit:
+    case SYS_exit_group:
+    case SYS_execve:
+    case SYS_execveat:
+        return 0;
+    }
+    return sc && sc->mode == PT_SC_EMULATE;
+}
+
+int rep_syscall_emulable_next(struct rep_session *s)
+{
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    struct rep_thread *c = rep_thread_cur(s);
+    if (!nx || !c || s->foreign || nx->type != PT_EV_SYSCALL || nx->tid != c->rec_tid) {
+        return 0;
+    }
+    return fully_emulated(nx->nr);
+}
+
+/* At an entry the thread reached under PTRACE_SYSEMU, the kernel skips the call: when the
+ * thread's next call is emulated too, it is given the call's results here and resumed with
+ * PTRACE_SYSEMU again, with no exit stop. */
+static int emulate_at_entry(struct rep_session *s)
+{
+    struct user_regs_struct x = s->entry_regs;
+    if (write_regions(s) < 0) {
+        return -1;
+    }
+    x.rax = (uint64_t)s->ev.ret;
+    x.orig_rax = (uint64_t)s->ev.nr;
+    restart_fixup(s, &x);
+    rep_fd_update(s);
+    rep_thread_cur(s)->skip_exit = 1;
+    return pt_setregs(s->tid, &x);
+}
+
 static int emulate(struct rep_session *s, const struct pt_syscall *sc)
 {
     struct user_regs_struct skip = s->entry_regs, x;
     if ((sc->flags & PT_SCF_FD_WRITE) && rep_output(s, &s->entry_regs) < 0) {
         return -1;
+    }
+    struct rep_thread *c = rep_thread_cur(s);
+    if (!s->foreign && c && c->sysemu && rep_syscall_emulable_next(s)) {
+        return emulate_at_entry(s);
     }
     skip.orig_rax = (uint64_t)-1;
     if (pt_setregs(s->tid, &skip) < 0 || step_to_exit(s, &x) < 0 || write_regions(s) < 0) {

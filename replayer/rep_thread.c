@@ -22,6 +22,7 @@
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
+#include <elf.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 struct rep_thread *rep_thread_by_rec(struct rep_session *s, pid_t rec_tid)
@@ -395,6 +397,43 @@ static int thread_sigmask(pid_t pid, pid_t tid, uint64_t *mask)
     return found ? 0 : pt_fail("reading the signal mask of thread %d", (int)tid);
 }
 
+/* A thread's x87/SSE/AVX state. A copy made by fork has only the thread that forked, with that
+ * thread's registers: the others are created again from it (recreate), and the first thread
+ * may be given another thread's role, so each thread's own state is saved and put back. */
+static int save_xstate(pid_t tid, struct rep_thread_image *im)
+{
+    uint8_t buf[16384];
+    struct iovec iov = {buf, sizeof buf};
+    if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &iov) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GETREGSET, %d, NT_X86_XSTATE)", (int)tid);
+    }
+    im->xstate = malloc(iov.iov_len);
+    if (!im->xstate) {
+        return pt_fail("out of memory saving thread %d's registers", (int)tid);
+    }
+    memcpy(im->xstate, buf, iov.iov_len);
+    im->xstate_len = iov.iov_len;
+    return 0;
+}
+
+static int restore_xstate(pid_t tid, const struct rep_thread_image *im)
+{
+    struct iovec iov = {im->xstate, im->xstate_len};
+    if (im->xstate && ptrace(PTRACE_SETREGSET, tid, (void *)NT_X86_XSTATE, &iov) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_SETREGSET, %d, NT_X86_XSTATE)", (int)tid);
+    }
+    return 0;
+}
+
+void rep_threads_free(struct rep_snap *snap)
+{
+    for (int i = 0; snap->threads && i < snap->nthreads; i++) {
+        free(snap->threads[i].xstate);
+    }
+    free(snap->threads);
+    snap->threads = NULL;
+}
+
 int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
                      const struct user_regs_struct *cur_regs)
 {
@@ -411,7 +450,8 @@ int rep_threads_save(struct rep_session *s, struct rep_snap *snap,
         int rc = i == s->cur                     ? (im->regs = *cur_regs, 0)
                  : im->t.state == REP_T_AT_ENTRY ? (im->regs = im->t.entry_regs, 0)
                                                  : pt_getregs(im->t.tid, &im->regs);
-        if (rc < 0 || thread_sigmask(s->pid, im->t.tid, &im->sigmask) < 0) {
+        if (rc < 0 || thread_sigmask(s->pid, im->t.tid, &im->sigmask) < 0 ||
+            (s->nthreads > 1 && save_xstate(im->t.tid, im) < 0)) {
             return -1;
         }
     }
@@ -456,6 +496,9 @@ static int set_thread_state(struct rep_session *s, pid_t tid, const struct rep_t
 static int place_thread(pid_t tid, const struct rep_thread_image *im)
 {
     struct user_regs_struct r = im->regs;
+    if (restore_xstate(tid, im) < 0) {
+        return -1;
+    }
     if (im->t.state != REP_T_AT_ENTRY) {
         r.orig_rax = (uint64_t)-1; /* nothing to restart: it is past its syscall */
         return pt_setregs(tid, &r);
@@ -514,6 +557,7 @@ int rep_threads_restore(struct rep_session *s, const struct rep_snap *snap, pid_
         struct rep_thread *t = add_thread(s, snap->threads[i].t.rec_tid, 0, 0);
         *t = snap->threads[i].t;
         t->tid = 0;
+        t->sysemu = t->skip_exit = 0; /* the copy's threads are resumed with PTRACE_SYSCALL */
     }
     /* the copy's own thread becomes the first thread; the others are created from it */
     s->threads[lead].tid = copy;
