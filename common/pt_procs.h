@@ -10,8 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { PT_PROC_TOP = 1, PT_PROC_RECORDED, PT_PROC_FORK, PT_PROC_OTHER, PT_PROC_UNUSABLE,
-       PT_PROC_UNCHECKED /* exec'd in a recording made without --children */ };
+enum {
+    PT_PROC_TOP = 1,
+    PT_PROC_RECORDED,
+    PT_PROC_FORK,
+    PT_PROC_OTHER,
+    PT_PROC_UNUSABLE,
+    PT_PROC_UNCHECKED /* exec'd in a recording made without --children */
+};
 
 struct pt_procinfo {
     int pid, ppid;            /* ppid 0: not known */

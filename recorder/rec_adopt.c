@@ -258,8 +258,8 @@ static void child_argv(struct rec_session *s, char **argv, char *exe, char *pids
     static char chaos[64];
     const struct rec_options *o = s->opt;
     int n = 0;
-    char *fixed[] = {exe, "__record-child", pidstr, dir, fdstr, cpustr, (char *)streams,
-                     s->procs_dir, gatestr};
+    char *fixed[] = {exe,    "__record-child", pidstr,       dir,    fdstr,
+                     cpustr, (char *)streams,  s->procs_dir, gatestr};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
         argv[n++] = fixed[i];
     }
