@@ -18,6 +18,8 @@ int cli_events_main(int argc, char **argv);
 int cli_ls_main(int argc, char **argv);
 int cli_rm_main(int argc, char **argv);
 int cli_pack_main(int argc, char **argv);
+int cli_ps_main(int argc, char **argv);
+int cli_record_child_main(int argc, char **argv);
 int cli_dap_main(int argc, char **argv);
 
 /* Print "pytt: <msg>: <pt_errmsg()>" to stderr and return PYTT_EXIT_ERROR. */

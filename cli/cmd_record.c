@@ -22,8 +22,12 @@
 
 static void record_usage(void)
 {
-    fputs("usage: pytt record [-o DIR] [--chaos[=SEED]] [--redact-env NAME[,NAME...]]... [--]\n"
-          "                   PYTHON SCRIPT [ARGS...]\n"
+    fputs("usage: pytt record [-o DIR] [--children] [--chaos[=SEED]] [--redact-env "
+          "NAME[,NAME...]]...\n"
+          "                   [--] PYTHON SCRIPT [ARGS...]\n"
+          "  --children  record every Python child that starts an interpreter (subprocess,\n"
+          "              multiprocessing spawn) too, into the same trace (also PYTT_CHILDREN=1);\n"
+          "              `pytt ps DIR` lists them, `pytt replay DIR -p PID` debugs one\n"
           "  --chaos  run the program's threads in random orders and time slices, to make\n"
           "           rare interleavings (races) happen sooner (rr's chaos mode)\n",
           stderr);
@@ -129,6 +133,8 @@ int cli_record_main(int argc, char **argv)
     const char *redact[64];
     int nredact = 0;
     int i = 1, chaos = 0;
+    const char *env_children = getenv("PYTT_CHILDREN");
+    int children = env_children && env_children[0] && strcmp(env_children, "0") != 0;
     unsigned long long seed = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -147,6 +153,8 @@ int cli_record_main(int argc, char **argv)
                         argv[i] + 8);
                 return PYTT_EXIT_ERROR;
             }
+        } else if (strcmp(argv[i], "--children") == 0) {
+            children = 1;
         } else if (strcmp(argv[i], "--redact-env") == 0 && i + 1 < argc) {
             add_redactions(argv[++i], redact, &nredact, 64);
         } else {
@@ -178,7 +186,8 @@ int cli_record_main(int argc, char **argv)
                               .redact_env = redact,
                               .nredact = nredact,
                               .chaos = chaos,
-                              .chaos_seed = seed};
+                              .chaos_seed = seed,
+                              .children = children};
     struct rec_result res;
     rc = rec_record(&opt, &res);
     if (!res.header_written) {

@@ -1,14 +1,15 @@
 /*
- * cmd_replay: `pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE]
- * [--batch]`. Opens a trace (default: the latest recording), starts the replay, then either
- * runs it to the end (-a, autopilot: exits with the recorded program's status) or hands it to
- * the shell. The program's output goes to pytt's stdout/stderr, or all of it to FILE.
+ * cmd_replay: `pytt replay [DIR] [-p PID | --child N] [-a] [--program-output FILE] [-ex CMD]...
+ * [-x FILE] [--batch]`. Opens a trace (default: the latest recording), starts the replay, then
+ * either runs it to the end (-a, autopilot: exits with the recorded program's status) or hands it
+ * to the shell. The program's output goes to pytt's stdout/stderr, or all of it to FILE.
  */
 #include "cli.h"
 #include "shell.h"
 #include "shell_cmds.h"
 
 #include "common/pt_error.h"
+#include "common/pt_procs.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_trace.h"
 #include "replayer/replayer.h"
@@ -29,12 +30,15 @@ struct replay_args {
     const char **ex; /* the -ex commands, in order (at most argc) */
     int nex;
     const char *xfile;
+    int pid, child_nr; /* -p PID, --child N: a recorded child's replay */
 };
 
 static int replay_usage(void)
 {
-    fputs("usage: pytt replay [DIR] [-a] [--end] [--program-output FILE] [-ex CMD]... [-x FILE] "
-          "[--batch]\n",
+    fputs("usage: pytt replay [DIR] [-p PID | --child N] [-a] [--end] [--program-output FILE]\n"
+          "                   [-ex CMD]... [-x FILE] [--batch]\n"
+          "  -p PID, --child N  replay a child recorded with `pytt record --children`\n"
+          "                     (`pytt ps DIR` lists them)\n",
           stderr);
     return PYTT_EXIT_ERROR;
 }
@@ -58,6 +62,16 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
             a->program_output = argv[++i];
         } else if ((strcmp(s, "-ex") == 0 || strcmp(s, "--ex") == 0) && i + 1 < argc) {
             a->ex[a->nex++] = argv[++i];
+        } else if (strcmp(s, "-p") == 0 && i + 1 < argc) {
+            a->pid = atoi(argv[++i]);
+            if (a->pid <= 0) {
+                return -1;
+            }
+        } else if (strcmp(s, "--child") == 0 && i + 1 < argc) {
+            a->child_nr = atoi(argv[++i]);
+            if (a->child_nr <= 0) {
+                return -1;
+            }
         } else if (strcmp(s, "-x") == 0 && i + 1 < argc) {
             a->xfile = argv[++i];
         } else if (s[0] != '-' && !a->dir) {
@@ -139,6 +153,9 @@ static int replay_main(struct replay_args *a)
 {
     char dir[PATH_MAX];
     if (cli_tracedir_resolve(a->dir, dir, sizeof dir) < 0) {
+        return cli_fail("cannot replay");
+    }
+    if ((a->pid || a->child_nr) && pt_procs_find(dir, a->pid, a->child_nr, dir, sizeof dir) < 0) {
         return cli_fail("cannot replay");
     }
     struct rep_options opt = {.trace_dir = dir, .out_fd = 1, .err_fd = 2};

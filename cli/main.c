@@ -12,26 +12,31 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: pytt record [-o DIR] [--redact-env NAME,...] [--] PYTHON SCRIPT [ARGS...]\n"
-          "       pytt replay [DIR] [-a] [--program-output FILE] [-ex CMD]... [-x FILE] [--batch]\n"
-          "       pytt dump PID\n"
-          "       pytt events [DIR] [FIRST [LAST]]\n"
-          "       pytt ls [DIR...]\n"
-          "       pytt rm NAME...\n"
-          "       pytt pack [DIR]\n"
-          "       pytt dap [--port N]\n"
-          "\n"
-          "record  run a Python program and log its nondeterminism to a trace directory\n"
-          "        (default: $PYTT_TRACE_DIR, else ~/.local/share/pytt/<script>-<N>)\n"
-          "replay  re-execute a recording (default: the latest) in a debugger shell;\n"
-          "        -a replays to the end without a shell\n"
-          "dump    print the Python stacks and locals of a running process\n"
-          "events  print a trace's event log\n"
-          "ls      list recordings (name, date, duration, status, size, Python, program)\n"
-          "rm      delete recordings\n"
-          "pack    copy into a trace every file its replay and debugging need\n"
-          "dap     a Debug Adapter Protocol server (VS Code, nvim-dap, dape...)\n",
-          f);
+    fputs(
+        "usage: pytt record [-o DIR] [--children] [--redact-env NAME,...] [--] PYTHON SCRIPT "
+        "[ARGS...]\n"
+        "       pytt replay [DIR] [-p PID | --child N] [-a] [--program-output FILE] [-ex CMD]...\n"
+        "                   [-x FILE] [--batch]\n"
+        "       pytt ps [DIR]\n"
+        "       pytt dump PID\n"
+        "       pytt events [DIR] [FIRST [LAST]]\n"
+        "       pytt ls [DIR...]\n"
+        "       pytt rm NAME...\n"
+        "       pytt pack [DIR]\n"
+        "       pytt dap [--port N]\n"
+        "\n"
+        "record  run a Python program and log its nondeterminism to a trace directory\n"
+        "        (default: $PYTT_TRACE_DIR, else ~/.local/share/pytt/<script>-<N>)\n"
+        "replay  re-execute a recording (default: the latest) in a debugger shell;\n"
+        "        -a replays to the end without a shell\n"
+        "ps      list a recording's processes (record --children records Python children)\n"
+        "dump    print the Python stacks and locals of a running process\n"
+        "events  print a trace's event log\n"
+        "ls      list recordings (name, date, duration, status, size, Python, program)\n"
+        "rm      delete recordings\n"
+        "pack    copy into a trace every file its replay and debugging need\n"
+        "dap     a Debug Adapter Protocol server (VS Code, nvim-dap, dape...)\n",
+        f);
 }
 
 int cli_fail(const char *fmt, ...)
@@ -75,6 +80,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "pack") == 0) {
         return cli_pack_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "ps") == 0) {
+        return cli_ps_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "__record-child") == 0) {
+        return cli_record_child_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "dap") == 0) {
         return cli_dap_main(argc - 1, argv + 1);

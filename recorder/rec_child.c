@@ -125,6 +125,19 @@ static int release_setup(struct rec_session *s, struct rec_child *c, const struc
     return 0;
 }
 
+/* Resume a descendant task into user code, unless the gate of the recorder that handed this
+ * process over is shut (rec_gate_peers.c): it is held until that opens. */
+static int resume_user(struct rec_session *s, struct rec_child *c, int sig)
+{
+    if (!rec_peers_may_run(s, &c->up_counted)) {
+        c->held = c->up_held = 1;
+        c->held_sig = sig;
+        return 0;
+    }
+    c->held = c->up_held = 0;
+    return pt_resume_syscall(c->pid, sig);
+}
+
 /* Let a descendant task stopped at a stop where user code comes next go on, or keep it there
  * while the gate is closed (rec_gate.c). */
 static int go_on(struct rec_session *s, struct rec_child *c, int sig)
@@ -134,7 +147,7 @@ static int go_on(struct rec_session *s, struct rec_child *c, int sig)
         c->held_sig = sig;
         return 0;
     }
-    return pt_resume_syscall(c->pid, sig);
+    return resume_user(s, c, sig);
 }
 
 /* The first stop of a task whose creation is known: set it up and let it run. */
@@ -222,6 +235,9 @@ int rec_child_birth(struct rec_session *s, const struct pt_stop *st)
     if (b.by_recorded && (b.clone_flags & CLONE_THREAD)) {
         return thread_birth(s, b.pid);
     }
+    if (!(b.clone_flags & CLONE_THREAD)) {
+        rec_proc_born(s, b.pid, b.creator);
+    }
     /* The descriptor model is taken now, while the creator is stopped: it may exit before the
      * new task's first stop is seen (a double fork's middle process does). */
     struct rec_child *creator = find_child(s, b.creator);
@@ -249,6 +265,7 @@ static void forget_child(struct rec_session *s, pid_t pid)
 {
     struct rec_child *c = find_child(s, pid);
     if (c) {
+        rec_peers_stopped(s, &c->up_counted);
         pt_mem_close(&c->mem);
         fdmodel_put(c->fds);
         *c = s->children[--s->nchildren];
@@ -258,43 +275,6 @@ static void forget_child(struct rec_session *s, pid_t pid)
             s->waiting[i] = s->waiting[--s->nwaiting];
         }
     }
-}
-
-/* Log `n` bytes the child wrote at addr to stream `kind`. */
-static int log_output(struct rec_session *s, struct rec_child *c, int kind, pt_addr addr, size_t n)
-{
-    pt_event_reset(&s->ev, PT_EV_OUTPUT);
-    s->ev.signo = kind;
-    uint8_t *dst = pt_event_add_region(&s->ev, 0, n);
-    if (pt_mem_read(&c->mem, addr, dst, n) < 0) {
-        return pt_wrap("reading what child %d wrote", (int)c->pid);
-    }
-    return rec_write_event(s);
-}
-
-struct out_ctx {
-    struct rec_session *s;
-    struct rec_child *c;
-    int kind;
-};
-
-static int log_region(void *ud, pt_addr addr, uint64_t len)
-{
-    struct out_ctx *o = ud;
-    return log_output(o->s, o->c, o->kind, addr, (size_t)len);
-}
-
-static int child_write(struct rec_session *s, struct rec_child *c, int64_t ret)
-{
-    int kind = pt_fdkinds_get(&c->fds->k, c->args[0]);
-    if (!kind || ret <= 0) {
-        return 0;
-    }
-    if (c->nr == SYS_write) {
-        return log_output(s, c, kind, c->args[1], (size_t)ret);
-    }
-    struct out_ctx o = {s, c, kind};
-    return pt_sc_iovec_regions(&c->mem, c->args[1], c->args[2], (uint64_t)ret, log_region, &o);
 }
 
 static int child_syscall(struct rec_session *s, struct rec_child *c, const struct pt_stop *st)
@@ -312,7 +292,8 @@ static int child_syscall(struct rec_session *s, struct rec_child *c, const struc
         return 0;
     }
     int64_t ret = (int64_t)r.rax;
-    if ((c->nr == SYS_write || c->nr == SYS_writev) && child_write(s, c, ret) < 0) {
+    if (rec_output_write(s, &c->mem, pt_fdkinds_get(&c->fds->k, c->args[0]), 1, c->nr, c->args,
+                         ret) < 0) {
         return -1;
     }
     if (c->nr >= 0) {
@@ -368,6 +349,7 @@ int rec_child_stop(struct rec_session *s, const struct pt_stop *st)
 static int child_stop(struct rec_session *s, const struct pt_stop *st)
 {
     if (st->kind == PT_STOP_EXITED || st->kind == PT_STOP_KILLED) {
+        rec_proc_ended(s, st);
         forget_child(s, st->pid);
         return 0;
     }
@@ -376,7 +358,8 @@ static int child_stop(struct rec_session *s, const struct pt_stop *st)
         return first_stop(s, st->pid);
     }
     int sig = 0;
-    c->held = 0;
+    c->held = c->up_held = 0;
+    rec_peers_stopped(s, &c->up_counted);
     if (st->kind == PT_STOP_SYSCALL_ENTRY || st->kind == PT_STOP_SYSCALL_EXIT) {
         if (child_syscall(s, c, st) < 0) {
             return -1;
@@ -387,6 +370,14 @@ static int child_stop(struct rec_session *s, const struct pt_stop *st)
     } else if (st->kind == PT_STOP_EVENT) {
         if (st->event == PTRACE_EVENT_EXEC) {
             child_exec(s, st->pid);
+            c = find_child(s, st->pid); /* child_exec may have moved the table */
+            int r = c ? rec_adopt_at_exec(s, st->pid, &c->fds->k) : 0;
+            if (r != 0) {
+                if (r > 0) {
+                    forget_child(s, st->pid); /* recorded by a recorder of its own now */
+                }
+                return r < 0 ? -1 : 0;
+            }
         } else if (rec_child_birth(s, st) < 0) {
             return -1;
         }
@@ -461,16 +452,41 @@ int rec_child_hold_all(struct rec_session *s)
     return wait_each(s, stop_coming_to_running); /* its SIGSTOP, or a stop that came first */
 }
 
-int rec_child_release_all(struct rec_session *s)
+/* Resume the held tasks (only those held for the upstream gate: up_only). */
+static int release(struct rec_session *s, int up_only)
 {
     for (size_t i = 0; i < s->nchildren; i++) {
         struct rec_child *c = &s->children[i];
-        if (c->held) {
-            c->held = 0;
-            if (pt_resume_syscall(c->pid, c->held_sig) < 0 && !pt_task_gone(c->pid)) {
+        if (c->held && (!up_only || c->up_held)) {
+            if (resume_user(s, c, c->held_sig) < 0 && !pt_task_gone(c->pid)) {
                 return -1;
             }
             pt_err_clear();
+        }
+    }
+    return 0;
+}
+
+int rec_child_release_all(struct rec_session *s)
+{
+    return release(s, 0);
+}
+
+int rec_child_release_upstream(struct rec_session *s)
+{
+    return release(s, 1);
+}
+
+int rec_child_poll(struct rec_session *s)
+{
+    for (size_t i = 0; i < s->nchildren; i++) {
+        struct rec_child *c = &s->children[i];
+        struct pt_stop st;
+        int rc = c->held ? 1 : pt_wait_deadline(c->pid, &st, 0);
+        if (rc < 0) {
+            pt_err_clear(); /* not ours any more: its end is reported */
+        } else if (rc == 0 && rec_child_stop(s, &st) < 0) {
+            return -1;
         }
     }
     return 0;

@@ -87,6 +87,7 @@ static void gate_open(struct rec_session *s)
         rec_mmap_shared_baseline(s);
     }
     s->gate_open = 1;
+    rec_peers_open(s);
     if (rec_child_release_all(s) < 0) {
         pt_err_clear(); /* a task that cannot be resumed is gone: its death is reported */
     }
@@ -127,13 +128,19 @@ int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t)
     s->gate_open = 0;
     s->gate_shut_ns = was_open ? mono_ns() : s->gate_shut_ns;
     if (s->nshmaps == 0) {
+        rec_peers_open(s);
         return 0; /* no memory to share: descendants are not held */
+    }
+    /* the other recorded processes of the tree wait for the token (rec_gate_peers.c) */
+    int took = rec_peers_shut(s);
+    if (took < 0) {
+        return -1;
     }
     /* a descendant can be running user code with the gate shut: it was created or the first
      * shared mapping appeared while the gate was shut. Only the current thread's own exit is
      * a moment where that can be logged: another thread's exit is logged while the current
      * one runs user code, and replay applies it anywhere in that run */
-    int ran = was_open;
+    int ran = was_open || took;
     for (size_t i = 0; i < s->nchildren && !ran && t == s->cur; i++) {
         ran = !s->children[i].held && !s->children[i].in_syscall;
     }
@@ -154,6 +161,7 @@ int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t)
 int rec_gate_end(struct rec_session *s)
 {
     s->gate_open = 1;
+    rec_peers_end(s);
     if (rec_child_release_all(s) < 0) {
         return -1;
     }

@@ -55,6 +55,8 @@ struct rec_child {
     int held;                /* at a stop pytt keeps it in while the gate is closed (rec_gate.c) */
     int held_sig;            /* the signal to resume it with */
     int stop_sent;           /* a SIGSTOP pytt sent to stop it is still to come: not the task's */
+    int up_counted;          /* counted in the upstream gate (rec_gate_peers.c) */
+    int up_held;             /* held because the upstream gate is shut */
     struct rec_fdmodel *fds; /* shared by the tasks sharing a descriptor table */
     struct pt_mem mem;
 };
@@ -159,6 +161,18 @@ struct rec_session {
     size_t nsrcpaths;             /* (rec_sources.c) */
     char exe_path[4096];
 
+    /* --children (rec_adopt.c): the processes seen, the pipe child recorders send output on */
+    struct rec_procent *procs;
+    size_t nprocs, procs_cap;
+    int fwd_rd, fwd_wr;
+    int nadopted;
+    char procs_dir[4096];
+    /* the token shared by all the recorders of the tree (rec_gate_peers.c) */
+    struct rec_peer_gate *grp;
+    int grp_fd;
+    struct rec_peer_slot *grp_slot;
+    int up_waiting; /* a fork child waits for nobody to hold the token */
+
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
     uint64_t stopped_at; /* events in the trace when it stopped */
@@ -225,6 +239,10 @@ void rec_child_free(struct rec_session *s);
 int rec_child_hold_all(struct rec_session *s);
 /* Resume the descendant tasks held at a stop. */
 int rec_child_release_all(struct rec_session *s);
+/* Resume the tasks held only because the upstream gate was shut (rec_gate_peers.c). */
+int rec_child_release_upstream(struct rec_session *s);
+/* Handle the stops descendant tasks have reached, without waiting. */
+int rec_child_poll(struct rec_session *s);
 /* Wait for the SIGSTOPs pytt sent that are still to come, and swallow them. */
 int rec_child_drain_stops(struct rec_session *s);
 /* The recording is over (or released): descendants run freely from now on. */
@@ -240,6 +258,24 @@ int rec_gate_idle(struct rec_session *s);
  * shared pages that changed into that event. */
 int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t);
 int rec_gate_end(struct rec_session *s);
+/* rec_gate_peers.c: the token the recorders of a tree (--children) share, so that their
+ * processes with shared mappings run user code one at a time. A slot (and the memfd) for a new
+ * child recorder; a child recorder's attach to it; give the token back (the gate opens); take
+ * it and wait for the others' fork children to stop (the gate shuts); the end (top: nobody
+ * waits any more); may a fork child of a child recorder (its flag `counted`) run user code
+ * now (1, counted; 0: keep it stopped until rec_peers_wait returns 1); at each stop of a
+ * counted task; wait for the next stop (0) or the token being free (1); free. */
+struct rec_peer_gate;
+struct rec_peer_slot;
+int rec_peers_new_slot(struct rec_session *s, int *fd, int *slot);
+int rec_peers_attach(struct rec_session *s, int fd, int slot);
+void rec_peers_open(struct rec_session *s);
+int rec_peers_shut(struct rec_session *s);
+void rec_peers_end(struct rec_session *s);
+int rec_peers_may_run(struct rec_session *s, int *counted);
+void rec_peers_stopped(struct rec_session *s, int *counted);
+int rec_peers_wait(struct rec_session *s, struct pt_stop *st);
+void rec_peers_free(struct rec_session *s);
 /* rec_mmap.c: log the bytes of shared mappings that changed since they were last logged. */
 int rec_mmap_shared_changes(struct rec_session *s);
 /* rec_mmap.c: take the shared mappings' current bytes as what replay has there now (the
@@ -260,6 +296,34 @@ void rec_sources_free(struct rec_session *s);
  * at its next syscall exit (rec_release: 0 released, 1 it had to be killed). */
 int rec_storage_failed(struct rec_session *s);
 int rec_release(struct rec_session *s);
+/* rec_adopt.c: --children. The index of processes (born, exec'd with a REC_PROC_* state,
+ * ended) written to TRACE/processes; a descendant's exec of CPython hands it to a recorder of
+ * its own (1 handed over: forget it, 0 not); the child recorder's attach in place of
+ * rec_spawn; output sent upstream and logged from child recorders. */
+enum {
+    REC_PROC_OTHER = 0,
+    REC_PROC_FORK,
+    REC_PROC_RECORDED,
+    REC_PROC_PYTHON_UNUSABLE,
+    REC_PROC_UNCHECKED /* exec'd, recorded without --children: not looked at */
+};
+struct rec_procent;
+void rec_proc_born(struct rec_session *s, pid_t pid, pid_t creator);
+void rec_proc_exec(struct rec_session *s, pid_t pid, int state);
+void rec_proc_ended(struct rec_session *s, const struct pt_stop *st);
+int rec_procs_write(struct rec_session *s);
+int rec_adopt_at_exec(struct rec_session *s, pid_t pid, const struct pt_fdkinds *fds);
+int rec_adopt_attach(struct rec_session *s);
+int rec_adopt_forward(struct rec_session *s, int kind, const uint8_t *buf, size_t n);
+/* Output to the top process's stream `kind` (1 stdout, 2 stderr): logged as an OUTPUT event
+ * and sent upstream; what a write or writev of a task (mem) wrote there, logged (a
+ * descendant's) or only sent upstream (the recorded process's own: its syscall is logged). */
+int rec_log_output(struct rec_session *s, int kind, const uint8_t *buf, size_t n);
+int rec_output_write(struct rec_session *s, struct pt_mem *mem, int kind, int log, int nr,
+                     const uint64_t *args, int64_t ret);
+int rec_adopt_drain(struct rec_session *s);
+int rec_adopt_finish(struct rec_session *s);
+void rec_adopt_free(struct rec_session *s);
 /* rec_loop.c */
 int rec_write_event(struct rec_session *s);
 int rec_abort(struct rec_session *s, const char *why);

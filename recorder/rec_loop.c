@@ -14,11 +14,14 @@
 #include "common/pt_ptrace.h"
 #include "common/pt_startup.h"
 
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -142,6 +145,9 @@ static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct
             rec_thread_gone(s, t); /* a thread ended; the process goes on */
             return 0;
         }
+        if (rec_adopt_finish(s) < 0) { /* what recorded children wrote comes before the end */
+            return -1;
+        }
         if (st->kind == PT_STOP_EXITED) {
             return write_end(s, PT_END_EXITED, st->code, NULL) < 0 ? -1 : 1;
         }
@@ -157,7 +163,17 @@ static int record_loop(struct rec_session *s)
     }
     for (;;) {
         struct pt_stop st;
-        if (pt_wait(-1, &st) < 0) {
+        int w = rec_peers_wait(s, &st);
+        if (w < 0) {
+            return -1;
+        }
+        if (w > 0) { /* the upstream gate opened: what waited for it goes on */
+            if (rec_child_release_upstream(s) < 0 || rec_sched_run(s) < 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (rec_adopt_drain(s) < 0) {
             return -1;
         }
         struct rec_thread *t = rec_thread_find(s, st.pid);
@@ -192,6 +208,8 @@ static void session_free(struct rec_session *s)
     rec_mmap_free(s);
     rec_child_free(s);
     rec_sources_free(s);
+    rec_adopt_free(s);
+    rec_peers_free(s);
 }
 
 /* The trace's sources and meta files, once the run is over; the recording's own error (rc < 0)
@@ -213,6 +231,56 @@ static int write_sources_meta(struct rec_session *s, int rc)
     return rc;
 }
 
+/* The descriptor model a child recorder starts with: "FD:KIND,..." or "none". */
+static void streams_model(struct pt_fdkinds *k, const char *spec)
+{
+    memset(k, 0, sizeof *k);
+    for (const char *p = spec; p && *p;) {
+        char *end;
+        long fd = strtol(p, &end, 10);
+        if (*end != ':') {
+            break;
+        }
+        long kind = strtol(end + 1, &end, 10);
+        if (fd >= 0 && fd < PT_MAX_FD) {
+            k->kind[fd] = (uint8_t)kind;
+        }
+        p = *end == ',' ? end + 1 : end;
+    }
+}
+
+/* CPU, descriptor model, --children's directory and pipe. */
+static int session_setup(struct rec_session *s)
+{
+    const struct rec_options *opt = s->opt;
+    s->fwd_rd = s->fwd_wr = -1;
+    s->grp_fd = -1;
+    if (opt->procs_dir) {
+        snprintf(s->procs_dir, sizeof s->procs_dir, "%s", opt->procs_dir);
+    } else {
+        snprintf(s->procs_dir, sizeof s->procs_dir, "%s/procs", opt->trace_dir);
+    }
+    if (opt->children && mkdir(s->procs_dir, 0700) < 0 && errno != EEXIST) {
+        return pt_fail_errno("creating %s", s->procs_dir);
+    }
+    if (!opt->adopt_pid) {
+        pt_fdkinds_init(&s->fds);
+        return pt_pick_cpu(&s->cpu) < 0 ? -1 : pt_pin_self(s->cpu);
+    }
+    streams_model(&s->fds, opt->streams);
+    if (opt->gate_fd > 0 && rec_peers_attach(s, opt->gate_fd, opt->gate_slot) < 0) {
+        return -1;
+    }
+    s->cpu = opt->cpu;
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    for (int i = 0; i < CPU_SETSIZE; i++) {
+        CPU_SET(i, &all);
+    }
+    sched_setaffinity(0, sizeof all, &all); /* the parent's recorder was pinned */
+    return pt_pin_self(s->cpu);
+}
+
 int rec_record(const struct rec_options *opt, struct rec_result *res)
 {
     struct rec_session s;
@@ -223,13 +291,11 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     s.start_ns = rec_wall_ns();
     s.last_flush_ns = rec_now_ns();
     pt_event_init(&s.ev);
-    pt_fdkinds_init(&s.fds);
-    if (pt_pick_cpu(&s.cpu) < 0 || pt_pin_self(s.cpu) < 0 ||
-        pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
+    if (session_setup(&s) < 0 || pt_tracew_open(&s.tw, opt->trace_dir) < 0) {
         session_free(&s);
         return -1;
     }
-    int rc = rec_spawn(&s);
+    int rc = opt->adopt_pid ? rec_adopt_attach(&s) : rec_spawn(&s);
     if (rc == 0) {
         snprintf(res->python_version, sizeof res->python_version, "%s", s.py.version);
         rc = rec_start(&s);
@@ -269,6 +335,12 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     }
     res->trace_bytes = s.tw.ev.bytes_out;
     if (res->header_written) {
+        if (rec_adopt_finish(&s) < 0 && rc == 0) { /* recording stopped early: still wait */
+            rc = -1;
+        }
+        if (rec_procs_write(&s) < 0) {
+            pt_err_clear(); /* `ps` then lists the recorded processes only */
+        }
         rc = write_sources_meta(&s, rc);
     }
     if (pt_tracew_close(&s.tw) < 0) {

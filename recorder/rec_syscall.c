@@ -179,7 +179,16 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
     if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
         return -1;
     }
+    size_t had_shmaps = s->nshmaps;
     if (rec_mmap_track(s, &call) < 0) {
+        return -1;
+    }
+    /* its first shared mapping: from now on the process reads there only with the gate shut */
+    if (!had_shmaps && s->nshmaps > 0 && rec_gate_at_exit(s, t) < 0) {
+        return -1;
+    }
+    if (rec_output_write(s, &s->mem, pt_fdkinds_get(&s->fds, call.args[0]), 0, nr, call.args,
+                         call.ret) < 0) {
         return -1;
     }
     pt_fdkinds_update(&s->fds, nr, call.args, call.ret);

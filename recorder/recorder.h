@@ -16,6 +16,20 @@ struct rec_options {
     int nredact;
     int chaos;           /* --chaos: random thread schedules (rr's chaos mode) */
     uint64_t chaos_seed; /* 0: from the clock */
+    /* --children: Python descendants that exec an interpreter are recorded too, each into
+     * procs_dir/PID by a recorder of its own (rec_adopt.c) */
+    int children;
+    const char *procs_dir; /* NULL: <trace_dir>/procs */
+    /* A child recorder (`pytt __record-child`): the task to take over, stopped after its
+     * execve; the fd to send its writes to the top process's stdout/stderr to; its CPU;
+     * which of its fds those streams are ("FD:KIND,...", KIND 1 stdout 2 stderr) */
+    int adopt_pid;
+    int out_fd; /* -1 (or 0 in a zeroed struct): none */
+    int cpu;
+    const char *streams;
+    /* the gate of the recorder that handed the task over (rec_gate_peers.c): a memfd (> 0)
+     * and this recorder's slot in it */
+    int gate_fd, gate_slot;
 };
 
 struct rec_result {

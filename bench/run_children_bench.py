@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""`pytt record --children` on a multiprocessing.Pool.map program with 4 spawn workers
+(bench/children/pool_map.py): native vs `pytt record` (the parent alone: its workers run
+untraced except under the parent's gate) vs `pytt record --children` (every worker recorded by
+a recorder of its own). Goal: --children <= 1.5x the parent alone. The parent's replay of each
+--children recording must reproduce its output.
+
+    bench/run_children_bench.py [--pytt PATH] [--python PY] [-n RUNS] [--smoke] [--markdown FILE]
+
+Interleaved rounds, medians of wall-clock seconds (CPU time of pytt and all its children beside
+them). The load average is reported: the machine may be shared. Stdlib only.
+"""
+import argparse
+import datetime
+import os
+import platform
+import shlex
+import shutil
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from benchlib import (cpu_model, find_pytt, finish_report, git_rev, median,  # noqa: E402
+                      mem_total, timed)
+
+PROG = os.path.join(HERE, "children", "pool_map.py")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pytt")
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    ap.add_argument("-n", "--runs", type=int, default=5)
+    ap.add_argument("--tasks", type=int, default=32)
+    ap.add_argument("--size", type=int, default=300000)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--markdown")
+    a = ap.parse_args()
+    pytt = os.path.abspath(a.pytt) if a.pytt else find_pytt()
+    runs = 1 if a.smoke else a.runs
+    args = ["8", "20000"] if a.smoke else [str(a.tasks), str(a.size)]
+    cmd = [a.python, PROG] + args
+    work = tempfile.mkdtemp(prefix="pytt-children-bench-")
+    load_start = os.getloadavg()
+    failures, times = [], {}
+    for rnd in range(runs):
+        nat = timed(cmd, capture=True)
+        kinds = [("native", nat)]
+        for kind, opt in (("parent", []), ("children", ["--children"])):
+            trace = os.path.join(work, f"{kind}-{rnd}")
+            r = timed([pytt, "record", "-o", trace] + opt + ["--"] + cmd, capture=True)
+            kinds.append((kind, r))
+            if r.status == 0 and r.stdout != nat.stdout:
+                failures.append(f"record {kind}: printed {r.stdout!r}, natively {nat.stdout!r}")
+            if kind == "children" and r.status == 0:
+                out = trace + ".out"
+                rep = timed([pytt, "replay", trace, "-a", "--program-output", out])
+                if rep.status != 0 or open(out, "rb").read() != r.stdout:
+                    failures.append(f"replay of the parent (round {rnd + 1}) differs: status "
+                                    f"{rep.status} {rep.stderr[-300:]!r}")
+            shutil.rmtree(trace, ignore_errors=True)
+        for kind, r in kinds:
+            if r.status != 0:
+                failures.append(f"{kind}: status {r.status}: "
+                                + r.stderr.decode("utf-8", "replace")[-300:])
+            times.setdefault(kind, []).append(r.seconds if r.status == 0 else None)
+            times.setdefault(kind + "_cpu", []).append(r.cpu if r.status == 0 else None)
+        print(f"round {rnd + 1}/{runs}", file=sys.stderr)
+    m = {k: median(v) for k, v in times.items()}
+    stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    cmdline = " ".join(shlex.quote(x) for x in ["bench/run_children_bench.py"] + sys.argv[1:])
+    out = [f"### record --children ({stamp})", "",
+           f"- command: `/usr/bin/python3 {cmdline}`; pytt `{pytt}` (git {git_rev()})",
+           f"- program: `pool_map.py {' '.join(args)}` (Pool(4), spawn, {args[0]} tasks)",
+           f"- machine: {platform.node()}, {os.cpu_count()} CPUs, {cpu_model()}, "
+           f"{mem_total()} RAM; load average at the start: "
+           + " ".join(f"{x:.2f}" for x in load_start) + ", at the end: "
+           + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+           f"- medians of {runs} interleaved round(s); wall-clock seconds (CPU seconds)", "",
+           "| run | seconds (CPU) | / native | / parent alone | goal |",
+           "| --- | ---: | ---: | ---: | --- |"]
+
+    def row(kind, label, goal):
+        t, c = m.get(kind), m.get(kind + "_cpu")
+        nat, par = m.get("native"), m.get("parent")
+        r1 = f"{t / nat:.2f}×" if t and nat else "—"
+        r2 = f"{t / par:.2f}×" if t and par else "—"
+        out.append(f"| {label} | {t:.3f} ({c:.2f}) | {r1} | {r2} | {goal} |" if t and c else
+                   f"| {label} | — | — | — | {goal} |")
+    row("native", "native", "")
+    row("parent", "`pytt record` (parent alone)", "")
+    row("children", "`pytt record --children`", "<= 1.5× parent alone")
+    return finish_report(out, failures, a.markdown, False, work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
