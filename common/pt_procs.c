@@ -145,9 +145,10 @@ int pt_procs_list(const char *trace_dir, struct pt_procinfo **out, size_t *n)
     struct dirent *e;
     while (d && (e = readdir(d))) {
         if (e->d_name[0] != '.') {
-            char sub[4400];
-            snprintf(sub, sizeof sub, "%s/%s", procs, e->d_name);
-            read_index(sub, procs, &l);
+            char sub[4500];
+            if (snprintf(sub, sizeof sub, "%s/%s", procs, e->d_name) < (int)sizeof sub) {
+                read_index(sub, procs, &l);
+            }
         }
     }
     if (d) {
