@@ -1,5 +1,6 @@
 """Helpers shared by the benchmark scripts (bench/run_*.py): finding pytt, timing a command,
 describing the machine. Stdlib only (Debian's /usr/bin/python3)."""
+import argparse
 import math
 import os
 import sys
@@ -12,6 +13,19 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+
+
+def common_parser(doc, runs=5):
+    """The options every benchmark script takes: --pytt, --python, -n/--runs, --smoke (one
+    small round, for CTest), --markdown FILE."""
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pytt")
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    ap.add_argument("-n", "--runs", type=int, default=runs)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--markdown")
+    return ap
 
 
 def find_pytt():

@@ -10,7 +10,6 @@ a recorder of its own). Goal: --children <= 1.5x the parent alone. The parent's 
 Interleaved rounds, medians of wall-clock seconds (CPU time of pytt and all its children beside
 them). The load average is reported: the machine may be shared. Stdlib only.
 """
-import argparse
 import datetime
 import os
 import platform
@@ -21,22 +20,16 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from benchlib import (cpu_model, find_pytt, finish_report, git_rev, median,  # noqa: E402
-                      mem_total, timed)
+from benchlib import (common_parser, cpu_model, find_pytt, finish_report,  # noqa: E402
+                      git_rev, median, mem_total, timed)
 
 PROG = os.path.join(HERE, "children", "pool_map.py")
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pytt")
-    ap.add_argument("--python", default="/usr/bin/python3.11")
-    ap.add_argument("-n", "--runs", type=int, default=5)
+    ap = common_parser(__doc__)
     ap.add_argument("--tasks", type=int, default=32)
     ap.add_argument("--size", type=int, default=300000)
-    ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--markdown")
     a = ap.parse_args()
     pytt = os.path.abspath(a.pytt) if a.pytt else find_pytt()
     runs = 1 if a.smoke else a.runs

@@ -12,7 +12,6 @@ Interleaved rounds, medians, wall-clock (CPU time beside it). Output checks: the
 run prints what the native one does (the I/O program's total), the replay what the recording
 did. Stdlib only.
 """
-import argparse
 import datetime
 import os
 import platform
@@ -24,8 +23,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from benchlib import (cpu_model, find_pytt, finish_report, git_rev, median,  # noqa: E402
-                      mem_total, timed)
+from benchlib import (common_parser, cpu_model, find_pytt, finish_report,  # noqa: E402
+                      git_rev, median, mem_total, timed)
 
 PROGRAMS = [("cpu4", "200000", "2000", "4 CPU-bound threads", "<= 1.15x"),
             ("io_pool", "400", "40", "8-thread pool doing file I/O and sleeps", "<= 2x")]
@@ -37,14 +36,8 @@ def fmt(x, unit=""):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pytt")
-    ap.add_argument("--python", default="/usr/bin/python3.11")
-    ap.add_argument("-n", "--runs", type=int, default=5)
+    ap = common_parser(__doc__)
     ap.add_argument("--race-runs", type=int, default=10)
-    ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--markdown")
     a = ap.parse_args()
     pytt = os.path.abspath(a.pytt) if a.pytt else find_pytt()
     runs = 1 if a.smoke else a.runs
