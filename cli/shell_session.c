@@ -96,7 +96,8 @@ int shell_cmd_info(struct cli_shell *sh, const char *args)
     if (!*args || is_sub(args, "trace", 2)) {
         return info_trace(sh);
     }
-    fprintf(sh->out, "usage: info [trace|breakpoints|watchpoints|catch|display|snapshots|threads|locals]\n");
+    fprintf(sh->out,
+            "usage: info [trace|breakpoints|watchpoints|catch|display|snapshots|threads|locals]\n");
     return -1;
 }
 

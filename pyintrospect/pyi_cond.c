@@ -13,7 +13,6 @@
 
 #include <string.h>
 
-
 struct lower {
     struct pyi_session *s;
     const struct pyi_expr *e;

@@ -47,7 +47,7 @@ struct pyi_ev {
     struct pyi_session *s;
     const struct pyi_expr *e;
     struct pyi_rawframe r;
-    const char *why; /* what needed code */
+    const char *why;              /* what needed code */
     const struct pyi_bind *binds; /* names bound to objects, looked up first */
     size_t nbinds;
     bool noframe; /* no frame: only the bound names exist */

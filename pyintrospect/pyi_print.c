@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* The value a fast-locals slot stands for, per _PyFrame_FastToLocalsWithError. 0: unbound. */
 static pt_addr pyi_local_value(struct pyi_session *s, const struct pyi_code *c,
                                const struct pyi_rawframe *r, int i)

@@ -43,7 +43,7 @@ struct rep_thread {
     uint64_t ctid;                      /* its CLONE_CHILD_CLEARTID word, 0 if none */
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
     uint64_t born;                      /* the event that created it (0: the first thread) */
-    int sysemu;    /* last resumed with PTRACE_SYSEMU: the kernel skips the call at its next entry */
+    int sysemu; /* last resumed with PTRACE_SYSEMU: the kernel skips the call at its next entry */
     int skip_exit; /* at such an entry, its call emulated there: no exit stop is wanted */
 };
 

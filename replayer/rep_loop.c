@@ -195,8 +195,7 @@ static int one_stop(struct rep_session *s)
     }
     if (ptrace(emu ? PTRACE_SYSEMU : PTRACE_SYSCALL, s->tid, NULL, (void *)(long)sig) < 0 &&
         errno != ESRCH) {
-        rc = pt_fail_errno("ptrace(%s, %d)", emu ? "PTRACE_SYSEMU" : "PTRACE_SYSCALL",
-                           (int)s->tid);
+        rc = pt_fail_errno("ptrace(%s, %d)", emu ? "PTRACE_SYSEMU" : "PTRACE_SYSCALL", (int)s->tid);
     }
     s->trap_count = 0;
     rc = rc < 0 ? -1 : wait_current(s, &st);

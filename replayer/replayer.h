@@ -322,9 +322,9 @@ struct rep_place { /* a dispatch: where and in which thread */
     char func[512]; /* co_qualname */
 };
 struct rep_change {
-    int which;    /* the watchpoint's id (rep_watch_*); 0 for last/history */
-    uint64_t tick; /* the first moment the new value is seen */
-    struct rep_place by; /* the instruction that changed it */
+    int which;                   /* the watchpoint's id (rep_watch_*); 0 for last/history */
+    uint64_t tick;               /* the first moment the new value is seen */
+    struct rep_place by;         /* the instruction that changed it */
     char *old_value, *new_value; /* texts (malloc'd; notes such as <unbound> in <...>) */
 };
 struct rep_watchpt {
