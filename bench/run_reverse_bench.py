@@ -71,7 +71,9 @@ def main():
     t0 = time.perf_counter()
     subprocess.run([args.pytt, "replay", trace, "-a", "--program-output", os.devnull], check=True)
     replay_a = time.perf_counter() - t0
-    end = int(session(args.pytt, trace, ["goto end", "when"])[1][1][-1].split()[1].rstrip(","))
+    # a moment is C.k (counted dispatches, then instructions): the moments drawn are C's
+    end = int(session(args.pytt, trace, ["goto end", "when"])[1][1][-1].split()[1].rstrip(",")
+              .split(".")[0])
     # Random moments, visited in increasing order: each goto then runs forward a little instead
     # of replaying seconds from a distant snapshot (goto itself is not what is measured).
     moments = sorted(rng.randrange(end // 20, end) for _ in range(args.moments))
