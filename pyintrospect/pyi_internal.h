@@ -419,6 +419,21 @@ struct pyi_member_override {
     enum pyi_field id;
     struct pyi_member_spec spec;
 };
+/* Rows of a version's override table: field id at DWARF type/member path, or absent there. */
+#define PYI_OVERRIDE(id, type, path)                                                               \
+    {                                                                                              \
+        id,                                                                                        \
+        {                                                                                          \
+            type, path, false                                                                      \
+        }                                                                                          \
+    }
+#define PYI_ABSENT(id)                                                                             \
+    {                                                                                              \
+        id,                                                                                        \
+        {                                                                                          \
+            NULL, NULL, false                                                                      \
+        }                                                                                          \
+    }
 
 /* The 'line' event rule of a version (pyi_lineev.c). */
 struct pyi_line_rule {

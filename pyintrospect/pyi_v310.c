@@ -26,20 +26,8 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 
-#define O(id, type, path)                                                                          \
-    {                                                                                              \
-        id,                                                                                        \
-        {                                                                                          \
-            type, path, false                                                                      \
-        }                                                                                          \
-    }
-#define ABSENT(id)                                                                                 \
-    {                                                                                              \
-        id,                                                                                        \
-        {                                                                                          \
-            NULL, NULL, false                                                                      \
-        }                                                                                          \
-    }
+#define O PYI_OVERRIDE
+#define ABSENT PYI_ABSENT
 static const struct pyi_member_override v310_overrides[] = {
     O(PYI_F_IS_THREADS_HEAD, "PyInterpreterState", "tstate_head"),
     ABSENT(PYI_F_TS_CFRAME),

@@ -9,20 +9,8 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
-#define O(id, type, path)                                                                          \
-    {                                                                                              \
-        id,                                                                                        \
-        {                                                                                          \
-            type, path, false                                                                      \
-        }                                                                                          \
-    }
-#define ABSENT(id)                                                                                 \
-    {                                                                                              \
-        id,                                                                                        \
-        {                                                                                          \
-            NULL, NULL, false                                                                      \
-        }                                                                                          \
-    }
+#define O PYI_OVERRIDE
+#define ABSENT PYI_ABSENT
 static const struct pyi_member_override v312_overrides[] = {
     O(PYI_F_IS_MODULES, "PyInterpreterState", "imports.modules"),
     ABSENT(PYI_F_RT_GIL_TSTATE),

@@ -12,20 +12,8 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
-#define O(id, type, path)                                                                          \
-    {                                                                                              \
-        id,                                                                                        \
-        {                                                                                          \
-            type, path, false                                                                      \
-        }                                                                                          \
-    }
-#define ABSENT(id)                                                                                 \
-    {                                                                                              \
-        id,                                                                                        \
-        {                                                                                          \
-            NULL, NULL, false                                                                      \
-        }                                                                                          \
-    }
+#define O PYI_OVERRIDE
+#define ABSENT PYI_ABSENT
 static const struct pyi_member_override v313_overrides[] = {
     O(PYI_F_IS_TYPES_BUILTINS, "PyInterpreterState", "types.builtins.initialized"),
     ABSENT(PYI_F_TS_CFRAME),
