@@ -12,6 +12,7 @@
 #define CLI_DAP_H
 
 #include "common/pt_json.h"
+#include "pyintrospect/pyintrospect.h"
 #include "replayer/replayer.h"
 
 #include <stdint.h>
@@ -25,6 +26,11 @@ struct dap_ref {
     pid_t tid;    /* thread of the frame */
     int frame;    /* index in that thread's stack */
     uint64_t obj; /* DAP_REF_OBJECT */
+    /* DAP_REF_OBJECT: how its children are named (PYI_CHILD_*) and the expression it was
+     * reached by from the frame's names ("" when none: an evaluated value), from the module's
+     * globals (global) or the frame's names; what a data breakpoint on a child watches */
+    int child_kind, global;
+    char path[512];
 };
 
 /* What the adapter adds to a replayer breakpoint. */
@@ -42,6 +48,18 @@ struct dap_bp {
     uint64_t *hit_ticks;
     int nhit_ticks;
     uint64_t hits_known;
+    /* a data breakpoint (setDataBreakpoints: rep_id is the replayer's watchpoint): its dataId,
+     * condition (judged where the change stops) and the changes met that passed it */
+    int data;
+    char *data_id, *cond;
+    long data_hits;
+};
+
+/* A place dataBreakpointInfo resolved: setDataBreakpoints watches it by its dataId. */
+struct dap_place {
+    char id[64];
+    char expr[512];
+    struct pyi_loc loc;
 };
 
 struct dap {
@@ -67,6 +85,8 @@ struct dap {
     char goto_source[1024];
     uint64_t start_tick;    /* the start of the main script: hits are counted from there */
     uint64_t continue_from; /* where the running forward continue started */
+    struct dap_place *places; /* dataBreakpointInfo's answers, for setDataBreakpoints */
+    int nplaces;
 };
 
 /* dap_io.c */
@@ -107,6 +127,29 @@ void dap_first_stop(struct dap *d);
 void dap_report_stop(struct dap *d);
 void dap_free_breakpoints(struct dap *d);
 
+/* A stopped event (text: the details a client may show, NULL none; bp_dap_id 0: none). */
+void dap_stopped(struct dap *d, const char *reason, const char *desc, const char *text,
+                 int bp_dap_id);
+/* Hit conditions: parse "5", "==5", ">=5", ">5", "<=5", "<5", "%5" into b (-1 if none of
+ * these); does hit number h pass? */
+int dap_parse_hit(const char *s, struct dap_bp *b);
+int dap_hit_passes(const struct dap_bp *b, long h);
+
+/* dap_data.c: data breakpoints on the replayer's watchpoints */
+int dap_data_breakpoint_info(struct dap *d, const struct pt_json *req);
+int dap_set_data_breakpoints(struct dap *d, const struct pt_json *req);
+/* A continue stopped at data breakpoint b's change: does it stop for the client (1) or go on
+ * (0: its condition or hit condition does not pass)? */
+int dap_data_stops(struct dap *d, struct dap_bp *b);
+/* Report the stop at b's change: a stopped event "data breakpoint" with the old and new values,
+ * and gdb's Old value / New value lines in the console. */
+void dap_data_stopped(struct dap *d, const struct dap_bp *b);
+/* The expression of the child `name` of the value or scope parent ("" with *why when the child
+ * cannot be named by one). */
+void dap_child_path(const struct dap_ref *parent, const char *name, char *out, size_t cap,
+                    const char **why);
+void dap_data_free(struct dap *d);
+
 /* dap_shell.c: shell commands in the debug console */
 /* Is expr ("-exec CMD" or "`CMD") a shell command? *cmd: the command. */
 int dap_repl_is_command(const char *expr, const char **cmd);
@@ -120,7 +163,7 @@ int dap_hit_number(struct dap *d, struct dap_bp *b, uint64_t tick, long *n);
 /* A new breakpoint's empty ledger, or the release of one. */
 void dap_hits_init(struct dap *d, struct dap_bp *b);
 void dap_hits_free(struct dap_bp *b);
-/* Disable every enabled breakpoint (their ids in ids, at most 256; returns how many) / enable
+/* Disable every enabled breakpoint and watchpoint (their ids in ids, at most 256; returns how many) / enable
  * them again. */
 int dap_breaks_off(struct dap *d, int *ids);
 void dap_breaks_on(struct dap *d, const int *ids, int n);
@@ -138,6 +181,9 @@ void dap_forget_stop(struct dap *d);
 void dap_thread_events(struct dap *d);
 /* The recorded id of the thread a request names (threadId: gdb's thread number); 0 if none. */
 pid_t dap_thread_tid(struct dap *d, const struct pt_json *args);
+/* frameId -> (thread, frame index); select them in pyintrospect and the replayer. */
+int dap_frame_of(struct dap *d, int64_t id, pid_t *tid, int *frame);
+int dap_select_frame(struct dap *d, struct pyi_session *p, pid_t tid, int frame);
 /* Evaluate expr in the selected frame to str() text, for log points (malloc'd). */
 char *dap_eval_str(struct dap *d, const char *expr);
 void dap_vars_free(struct dap *d);

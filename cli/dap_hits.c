@@ -43,6 +43,12 @@ int dap_breaks_off(struct dap *d, int *ids)
             ids[k++] = all[i].id;
         }
     }
+    const struct rep_watchpt *w = rep_watchpoints(d->rep, &count);
+    for (int i = 0; i < count && k < 256; i++) { /* data breakpoints too */
+        if (w[i].enabled) {
+            ids[k++] = w[i].id;
+        }
+    }
     for (int i = 0; i < k; i++) {
         rep_break_enable(d->rep, ids[i], 0);
     }

@@ -145,13 +145,13 @@ static int initialize(struct dap *d, const struct pt_json *req)
         "supportsHitConditionalBreakpoints", "supportsLogPoints",
         "supportsFunctionBreakpoints",       "supportsTerminateRequest",
         "supportsEvaluateForHovers",         "supportsDelayedStackTraceLoading",
-        "supportTerminateDebuggee",
+        "supportTerminateDebuggee",          "supportsDataBreakpoints",
     };
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
         pt_jw_kbool(&w, yes[i], 1);
     }
     static const char *const no[] = {
-        "supportsSetVariable",          "supportsRestartRequest", "supportsDataBreakpoints",
+        "supportsSetVariable",          "supportsRestartRequest",
         "supportsStepInTargetsRequest", "supportsRestartFrame",   "supportsExceptionInfoRequest",
         "supportsCompletionsRequest",   "supportsModulesRequest", "supportsReadMemoryRequest",
     };
@@ -406,6 +406,8 @@ static const struct dap_handler handlers[] = {
     {"setBreakpoints", dap_set_breakpoints, 1},
     {"setFunctionBreakpoints", dap_set_function_breakpoints, 1},
     {"setExceptionBreakpoints", dap_set_exception_breakpoints, 1},
+    {"dataBreakpointInfo", dap_data_breakpoint_info, 1},
+    {"setDataBreakpoints", dap_set_data_breakpoints, 1},
     {"threads", dap_threads, 1},
     {"stackTrace", dap_stack_trace, 1},
     {"scopes", dap_scopes, 1},
@@ -540,5 +542,6 @@ int cli_dap_main(int argc, char **argv)
     }
     dap_free_breakpoints(&d);
     dap_vars_free(&d);
+    dap_data_free(&d);
     return rc;
 }

@@ -22,7 +22,8 @@
 
 /* ---- stop events ---------------------------------------------------------------------------- */
 
-static void stopped(struct dap *d, const char *reason, const char *desc, int bp_dap_id)
+void dap_stopped(struct dap *d, const char *reason, const char *desc, const char *text,
+                 int bp_dap_id)
 {
     int switched;
     pid_t tid = rep_stop_thread(d->rep, &switched);
@@ -34,6 +35,9 @@ static void stopped(struct dap *d, const char *reason, const char *desc, int bp_
     if (desc) {
         pt_jw_kstr(&w, "description", desc);
     }
+    if (text) {
+        pt_jw_kstr(&w, "text", text);
+    }
     pt_jw_kint(&w, "threadId", num > 0 ? num : 1);
     pt_jw_kbool(&w, "allThreadsStopped", 1);
     if (bp_dap_id > 0) {
@@ -43,6 +47,11 @@ static void stopped(struct dap *d, const char *reason, const char *desc, int bp_
         pt_jw_end_arr(&w);
     }
     dap_end_event(d, &w);
+}
+
+static void stopped(struct dap *d, const char *reason, const char *desc, int bp_dap_id)
+{
+    dap_stopped(d, reason, desc, NULL, bp_dap_id);
 }
 
 /* The replay reached the end of the recording: report how the program ended (once), then stop
@@ -102,6 +111,8 @@ static void bp_drop(struct dap *d, int i)
         rep_break_delete(d->rep, d->bps[i].rep_id);
     }
     free(d->bps[i].log);
+    free(d->bps[i].data_id);
+    free(d->bps[i].cond);
     dap_hits_free(&d->bps[i]);
     d->bps[i] = d->bps[--d->nbps];
 }
@@ -110,6 +121,8 @@ void dap_free_breakpoints(struct dap *d)
 {
     for (int i = 0; i < d->nbps; i++) {
         free(d->bps[i].log);
+        free(d->bps[i].data_id);
+        free(d->bps[i].cond);
         dap_hits_free(&d->bps[i]);
     }
     free(d->bps);
@@ -117,8 +130,7 @@ void dap_free_breakpoints(struct dap *d)
     d->nbps = 0;
 }
 
-/* "5", "==5", ">=5", ">5", "<=5", "<5", "%5": 0, or -1 if it is none of these. */
-static int parse_hit(const char *s, struct dap_bp *b)
+int dap_parse_hit(const char *s, struct dap_bp *b)
 {
     static const char *const ops[] = {"==", ">=", "<=", ">", "<", "%"};
     s += strspn(s, " ");
@@ -136,8 +148,7 @@ static int parse_hit(const char *s, struct dap_bp *b)
     return end == s || *end || b->hit_n < 0 || (b->hit_op[0] == '%' && b->hit_n == 0) ? -1 : 0;
 }
 
-/* Does hit number h pass b's hit condition? */
-static int hit_passes(const struct dap_bp *b, long h)
+int dap_hit_passes(const struct dap_bp *b, long h)
 {
     long n = b->hit_n;
     switch (b->hit_op[0]) {
@@ -174,7 +185,7 @@ static void bp_add(struct dap *d, struct pt_jw *w, const struct pt_json *sb, con
     if (cond && !*cond) {
         cond = NULL;
     }
-    if (hit && *hit && parse_hit(hit, &b) < 0) {
+    if (hit && *hit && dap_parse_hit(hit, &b) < 0) {
         snprintf(msg, sizeof msg,
                  "hit condition '%s': expected a count N, or ==N, >N, >=N, <N, "
                  "<=N, %%N",
@@ -217,8 +228,8 @@ static int replace_breakpoints(struct dap *d, const struct pt_json *req, const c
 {
     const struct pt_json *list = pt_json_get(pt_json_get(req, "arguments"), "breakpoints");
     for (int i = d->nbps - 1; i >= 0; i--) {
-        if (path ? !d->bps[i].function && strcmp(d->bps[i].source, path) == 0
-                 : d->bps[i].function) {
+        if (!d->bps[i].data && (path ? !d->bps[i].function && strcmp(d->bps[i].source, path) == 0
+                                     : d->bps[i].function)) {
             bp_drop(d, i);
         }
     }
@@ -327,6 +338,9 @@ static int bp_stops(struct dap *d, int rep_id)
     if (!b) {
         return 1;
     }
+    if (b->data) {
+        return dap_data_stops(d, b);
+    }
     if (b->hit_op[0] && (rep_tick(d->rep, &tick) < 0 || dap_hit_number(d, b, tick, &h) < 0)) {
         char msg[1200];
         int n = snprintf(msg, sizeof msg, "pytt: hit condition of breakpoint %d: %s\n", b->dap_id,
@@ -335,7 +349,7 @@ static int bp_stops(struct dap *d, int rep_id)
         pt_err_clear();
         return 1;
     }
-    if (b->hit_op[0] && !hit_passes(b, h)) {
+    if (b->hit_op[0] && !dap_hit_passes(b, h)) {
         return 0;
     }
     if (b->log) {
@@ -361,6 +375,10 @@ static void bp_stopped(struct dap *d, int rep_id)
         return;
     }
     struct dap_bp *b = bp_by_rep(d, rep_id);
+    if (b && b->data) {
+        dap_data_stopped(d, b);
+        return;
+    }
     stopped(d, b && b->function ? "function breakpoint" : "breakpoint", NULL, b ? b->dap_id : 0);
 }
 

@@ -81,7 +81,7 @@ pid_t dap_thread_tid(struct dap *d, const struct pt_json *args)
 }
 
 /* Select thread tid and frame index in pyintrospect (and the thread for evaluations). */
-static int select_frame(struct dap *d, struct pyi_session *p, pid_t tid, int frame)
+int dap_select_frame(struct dap *d, struct pyi_session *p, pid_t tid, int frame)
 {
     if (tid && pyi_select_thread_tid(p, tid) < 0) {
         return -1;
@@ -239,7 +239,7 @@ int dap_stack_trace(struct dap *d, const struct pt_json *req)
 }
 
 /* frameId -> (thread, frame index). */
-static int frame_of(struct dap *d, int64_t id, pid_t *tid, int *frame)
+int dap_frame_of(struct dap *d, int64_t id, pid_t *tid, int *frame)
 {
     *tid = 0;
     *frame = 0;
@@ -255,11 +255,11 @@ static int frame_of(struct dap *d, int64_t id, pid_t *tid, int *frame)
 int dap_scopes(struct dap *d, const struct pt_json *req)
 {
     int64_t id = (int64_t)pt_json_get_num(pt_json_get(req, "arguments"), "frameId", 0);
-    struct dap_ref r = {DAP_REF_LOCALS, 0, 0, 0};
+    struct dap_ref r = {DAP_REF_LOCALS, 0, 0, 0, 0, 0, ""};
     if (!pyi(d, req)) {
         return -1;
     }
-    if (frame_of(d, id, &r.tid, &r.frame) < 0) {
+    if (dap_frame_of(d, id, &r.tid, &r.frame) < 0) {
         return dap_error(d, req, "scopes: %s", pt_errmsg());
     }
     struct pt_jw w;
@@ -312,8 +312,17 @@ static void write_value(struct dap *d, struct pyi_session *p, struct pt_jw *w, c
         pt_err_clear();
         memset(&vi, 0, sizeof vi);
     }
-    struct dap_ref r = {DAP_REF_OBJECT, from ? from->tid : 0, from ? from->frame : 0, obj};
-    int ref = vi.kind != PYI_CHILD_NONE ? new_ref(d, &r) : 0;
+    struct dap_ref r = {DAP_REF_OBJECT, from ? from->tid : 0, from ? from->frame : 0, obj, 0, 0, ""};
+    int ref = 0;
+    if (vi.kind != PYI_CHILD_NONE) {
+        const char *why;
+        r.child_kind = vi.kind;
+        r.global = from && (from->global || from->kind == DAP_REF_GLOBALS);
+        if (from) {
+            dap_child_path(from, name, r.path, sizeof r.path, &why);
+        }
+        ref = new_ref(d, &r);
+    }
     if (!evaluate) {
         pt_jw_obj(w);
         pt_jw_kstr(w, "name", name);
@@ -370,7 +379,7 @@ int dap_variables(struct dap *d, const struct pt_json *req)
                          ref);
     }
     struct dap_ref r = d->refs[ref - 1];
-    if (r.kind != DAP_REF_OBJECT && select_frame(d, p, r.tid, r.frame) < 0) {
+    if (r.kind != DAP_REF_OBJECT && dap_select_frame(d, p, r.tid, r.frame) < 0) {
         return dap_error(d, req, "variables: %s", pt_errmsg());
     }
     struct pt_jw w;
@@ -437,12 +446,13 @@ int dap_evaluate(struct dap *d, const struct pt_json *req)
     const char *expr = pt_json_get_str(args, "expression", NULL);
     const char *context = pt_json_get_str(args, "context", "repl");
     int64_t fid = (int64_t)pt_json_get_num(args, "frameId", 0);
-    struct dap_ref r = {DAP_REF_OBJECT, 0, 0, 0};
+    /* the frame's names: the children of the value are named from the expression */
+    struct dap_ref r = {DAP_REF_LOCALS, 0, 0, 0, 0, 0, ""};
     const char *cmd;
     if (expr && strcmp(context, "repl") == 0 && dap_repl_is_command(expr, &cmd)) {
         struct pyi_session *sp = rep_state(d->rep) == REP_READY ? rep_pyi(d->rep) : NULL;
         if (sp &&
-            (frame_of(d, fid, &r.tid, &r.frame) < 0 || select_frame(d, sp, r.tid, r.frame) < 0)) {
+            (dap_frame_of(d, fid, &r.tid, &r.frame) < 0 || dap_select_frame(d, sp, r.tid, r.frame) < 0)) {
             pt_err_clear(); /* the command runs in the frame the replay has selected */
         }
         return dap_repl_command(d, req, cmd);
@@ -454,7 +464,7 @@ int dap_evaluate(struct dap *d, const struct pt_json *req)
     if (!expr) {
         return dap_error(d, req, "evaluate: needs an \"expression\"");
     }
-    if (frame_of(d, fid, &r.tid, &r.frame) < 0 || select_frame(d, p, r.tid, r.frame) < 0) {
+    if (dap_frame_of(d, fid, &r.tid, &r.frame) < 0 || dap_select_frame(d, p, r.tid, r.frame) < 0) {
         return dap_error(d, req, "evaluate: %s", pt_errmsg());
     }
     char *text = NULL;

@@ -55,35 +55,11 @@ void shell_print_change(struct cli_shell *sh)
     }
 }
 
-static const char *kind_name(int kind)
-{
-    switch (kind) {
-    case PYI_LOC_LOCAL:
-        return "local";
-    case PYI_LOC_GLOBAL:
-        return "global";
-    case PYI_LOC_ATTR:
-        return "attribute";
-    default:
-        return "item";
-    }
-}
-
-/* What the place is, in words: "local x of f (every call)", "global x", "attribute of plain,
- * through the global plain", "attribute of the object at 0x...". */
 static void print_place(struct cli_shell *sh, const struct pyi_loc *loc)
 {
-    if (loc->kind == PYI_LOC_LOCAL) {
-        fprintf(sh->out, "local %s of %s (every call)", loc->name, loc->func);
-    } else if (loc->kind == PYI_LOC_GLOBAL) {
-        fprintf(sh->out, "global %s", loc->name);
-    } else if (loc->rootdict) {
-        fprintf(sh->out, "%s of %s, through the global %s%s", kind_name(loc->kind), loc->prefix,
-                loc->root, loc->obj ? "" : ", not defined now");
-    } else {
-        fprintf(sh->out, "%s of the object at 0x%llx", kind_name(loc->kind),
-                (unsigned long long)loc->obj);
-    }
+    char text[1200];
+    pyi_loc_describe(loc, text, sizeof text);
+    fputs(text, sh->out);
 }
 
 int shell_cmd_watch(struct cli_shell *sh, const char *args)

@@ -110,7 +110,14 @@ static int is_local_name(struct pyi_code *c, const char *name)
     return 0;
 }
 
-static int resolve_name(struct pyi_session *s, const char *name, struct pyi_loc *out)
+/* Does name (the first of a path) mean the frame's local? Not when the path is resolved from
+ * the module's globals (a Globals view's entry, which a local of the same name hides). */
+static int root_is_local(struct pyi_code *c, const char *name, int global)
+{
+    return !global && is_local_name(c, name);
+}
+
+static int resolve_name(struct pyi_session *s, const char *name, int global, struct pyi_loc *out)
 {
     const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
     struct pyi_code *c;
@@ -118,7 +125,7 @@ static int resolve_name(struct pyi_session *s, const char *name, struct pyi_loc 
         return -1;
     }
     snprintf(out->name, sizeof out->name, "%s", name);
-    if (is_local_name(c, name)) {
+    if (root_is_local(c, name, global)) {
         out->kind = PYI_LOC_LOCAL;
         out->code = r->code;
         snprintf(out->func, sizeof out->func, "%s", c->qualname ? c->qualname : c->name);
@@ -156,7 +163,7 @@ static int resolve_key(struct pyi_session *s, const char *src, size_t len, struc
 
 /* A path whose first name is not a local of the selected frame: read from its module's dict
  * at every read (struct pyi_loc). */
-static int global_root(struct pyi_session *s, const char *expr, const char *prefix,
+static int global_root(struct pyi_session *s, const char *expr, const char *prefix, int global,
                        struct pyi_loc *out)
 {
     const struct pyi_rawframe *r = pyi_selected_raw(s, NULL);
@@ -165,7 +172,7 @@ static int global_root(struct pyi_session *s, const char *expr, const char *pref
         return -1;
     }
     snprintf(out->root, sizeof out->root, "%.*s", (int)(ident_end(expr) - expr), expr);
-    if (is_local_name(c, out->root) || !r->globals) {
+    if (root_is_local(c, out->root, global) || !r->globals) {
         out->root[0] = '\0';
         return 0;
     }
@@ -174,7 +181,26 @@ static int global_root(struct pyi_session *s, const char *expr, const char *pref
     return 0;
 }
 
-int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out)
+/* The object the prefix names now: evaluated in the selected frame, its root bound to the
+ * module's global when the path is a global one (a local of the same name does not hide it). */
+static int prefix_object(struct pyi_session *s, const char *prefix, int global,
+                         const struct pyi_loc *out, pt_addr *obj, char **text)
+{
+    struct pyi_bind b = {out->root, 0};
+    if (!global || !out->rootdict) {
+        return pyi_eval_bound(s, 0, prefix, NULL, 0, obj, text);
+    }
+    if (pyi_dict_get_str(s, out->rootdict, out->root, &b.obj) != 0) {
+        return -1;
+    }
+    if (!b.obj) {
+        *text = strdup("a name that is not defined");
+        return PYI_EVAL_NEEDS_CODE;
+    }
+    return pyi_eval_bound(s, 0, prefix, &b, 1, obj, text);
+}
+
+static int loc_resolve(struct pyi_session *s, const char *expr, int global, struct pyi_loc *out)
 {
     const char *last = NULL, *end = NULL;
     memset(out, 0, sizeof *out);
@@ -185,15 +211,15 @@ int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out
         return -1;
     }
     if (!last) {
-        return resolve_name(s, expr, out);
+        return resolve_name(s, expr, global, out);
     }
     char prefix[512];
     char *text = NULL;
     snprintf(prefix, sizeof prefix, "%.*s", (int)(last - expr), expr);
-    if (global_root(s, expr, prefix, out) < 0) {
+    if (global_root(s, expr, prefix, global, out) < 0) {
         return -1;
     }
-    int rc = pyi_eval_bound(s, 0, prefix, NULL, 0, &out->obj, &text);
+    int rc = prefix_object(s, prefix, global, out, &out->obj, &text);
     if (rc != PYI_EVAL_OK && out->rootdict && absent_note(text)) {
         rc = PYI_EVAL_OK; /* a global path whose root is not bound yet: <not defined> for now */
         out->obj = 0;
@@ -229,6 +255,45 @@ int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out
     }
     free(text);
     return rc < 0 ? -1 : 0;
+}
+
+int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out)
+{
+    return loc_resolve(s, expr, 0, out);
+}
+
+int pyi_loc_resolve_global(struct pyi_session *s, const char *expr, struct pyi_loc *out)
+{
+    return loc_resolve(s, expr, 1, out);
+}
+
+static const char *kind_name(int kind)
+{
+    switch (kind) {
+    case PYI_LOC_LOCAL:
+        return "local";
+    case PYI_LOC_GLOBAL:
+        return "global";
+    case PYI_LOC_ATTR:
+        return "attribute";
+    default:
+        return "item";
+    }
+}
+
+void pyi_loc_describe(const struct pyi_loc *loc, char *buf, size_t cap)
+{
+    if (loc->kind == PYI_LOC_LOCAL) {
+        snprintf(buf, cap, "local %s of %s (every call)", loc->name, loc->func);
+    } else if (loc->kind == PYI_LOC_GLOBAL) {
+        snprintf(buf, cap, "global %s", loc->name);
+    } else if (loc->rootdict) {
+        snprintf(buf, cap, "%s of %s, through the global %s%s", kind_name(loc->kind), loc->prefix,
+                 loc->root, loc->obj ? "" : ", not defined now");
+    } else {
+        snprintf(buf, cap, "%s of the object at 0x%llx", kind_name(loc->kind),
+                 (unsigned long long)loc->obj);
+    }
 }
 
 /* A local of the frame at address frame (0: unbound); pyi_frame_locals skips unbound ones. */

@@ -312,6 +312,12 @@ struct pyi_loc {
  * wrong: an expression that is not a name followed by .attr / [key], a prefix that cannot be
  * read from memory, a value that needs code to read (a property). */
 int pyi_loc_resolve(struct pyi_session *s, const char *expr, struct pyi_loc *out);
+/* The same with the path's first name taken from the selected frame's module globals even
+ * where a local of the same name hides it (an entry of a Globals view). */
+int pyi_loc_resolve_global(struct pyi_session *s, const char *expr, struct pyi_loc *out);
+/* The place in words: "local x of f (every call)", "global x", "attribute of plain, through
+ * the global plain", "item of the object at 0x...". */
+void pyi_loc_describe(const struct pyi_loc *loc, char *buf, size_t cap);
 /* The value now: 1 with *text (malloc'd) when it has one, 0 with *text a note (<unbound>...),
  * -1 on error. LOCAL reads the frame at address frame (which must run loc->code). */
 int pyi_loc_read(struct pyi_session *s, const struct pyi_loc *loc, pt_addr frame, char **text);

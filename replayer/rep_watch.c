@@ -244,11 +244,20 @@ int rep_watch_add(struct rep_session *s, const char *expr, const struct rep_watc
     if (rep_nav_ready(s) < 0 || rep_pyi(s) == NULL || pyi_loc_resolve(s->pyi, expr, &loc) < 0) {
         return pt_wrap("watch %s", expr);
     }
+    return rep_watch_add_loc(s, expr, &loc, out);
+}
+
+int rep_watch_add_loc(struct rep_session *s, const char *expr, const struct pyi_loc *loc,
+                      const struct rep_watchpt **out)
+{
+    if (s->nwps == REP_MAX_WATCH) {
+        return pt_fail("too many watchpoints (at most %d): delete one first", REP_MAX_WATCH);
+    }
     struct rep_watchpt *w = &s->wps[s->nwps++];
     memset(w, 0, sizeof *w);
     w->id = ++s->last_bp_id;
     w->enabled = 1;
-    w->loc = loc;
+    w->loc = *loc;
     snprintf(w->expr, sizeof w->expr, "%s", expr);
     *out = w;
     return 0;

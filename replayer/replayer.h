@@ -335,6 +335,9 @@ struct rep_watchpt {
 /* `watch EXPR`: resolve it now and add a watchpoint; continue and reverse-continue (rep_continue,
  * rep_reverse_continue) then also stop at its changes (*bp_id = its id, rep_last_change). */
 int rep_watch_add(struct rep_session *s, const char *expr, const struct rep_watchpt **out);
+/* The same for a place resolved by the caller (pyi_loc_resolve*), named expr in messages. */
+int rep_watch_add_loc(struct rep_session *s, const char *expr, const struct pyi_loc *loc,
+                      const struct rep_watchpt **out);
 int rep_watch_remove(struct rep_session *s, int id); /* 0: all (rep_break_delete calls it) */
 int rep_watch_enable(struct rep_session *s, int id, int on);
 const struct rep_watchpt *rep_watchpoints(const struct rep_session *s, int *n);
