@@ -126,6 +126,8 @@ void dap_first_stop(struct dap *d);
  * command moved it. */
 void dap_report_stop(struct dap *d);
 void dap_free_breakpoints(struct dap *d);
+/* Delete d->bps[i] (its replayer breakpoint or watchpoint too); the last one takes its place. */
+void dap_bp_drop(struct dap *d, int i);
 
 /* A stopped event (text: the details a client may show, NULL none; bp_dap_id 0: none). */
 void dap_stopped(struct dap *d, const char *reason, const char *desc, const char *text,

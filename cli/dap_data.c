@@ -163,7 +163,12 @@ int dap_data_breakpoint_info(struct dap *d, const struct pt_json *req)
         pt_jw_kbool(&w, "canPersist", 0);
     } else {
         const char *name = pt_json_get_str(args, "name", "");
-        snprintf(desc, sizeof desc, "cannot watch %s: %s", name, pt_errmsg());
+        const char *why = pt_errmsg();
+        if (strncmp(why, "cannot watch", 12) == 0) {
+            snprintf(desc, sizeof desc, "%s", why);
+        } else {
+            snprintf(desc, sizeof desc, "cannot watch %s: %s", name, why);
+        }
         pt_jw_key(&w, "dataId");
         pt_jw_null(&w);
         pt_jw_kstr(&w, "description", desc);
@@ -278,13 +283,8 @@ int dap_set_data_breakpoints(struct dap *d, const struct pt_json *req)
     const struct pt_json *list = pt_json_get(pt_json_get(req, "arguments"), "breakpoints");
     for (int i = d->nbps - 1; i >= 0; i--) {
         if (d->bps[i].data && !in_list(list, d->bps[i].data_id)) {
-            rep_break_delete(d->rep, d->bps[i].rep_id);
+            dap_bp_drop(d, i);
             pt_err_clear();
-            free(d->bps[i].data_id);
-            free(d->bps[i].cond);
-            free(d->bps[i].log);
-            dap_hits_free(&d->bps[i]);
-            d->bps[i] = d->bps[--d->nbps];
         }
     }
     struct pt_jw w;

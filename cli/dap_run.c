@@ -105,7 +105,7 @@ static struct dap_bp *bp_by_rep(struct dap *d, int rep_id)
     return NULL;
 }
 
-static void bp_drop(struct dap *d, int i)
+void dap_bp_drop(struct dap *d, int i)
 {
     if (d->bps[i].rep_id) {
         rep_break_delete(d->rep, d->bps[i].rep_id);
@@ -230,7 +230,7 @@ static int replace_breakpoints(struct dap *d, const struct pt_json *req, const c
     for (int i = d->nbps - 1; i >= 0; i--) {
         if (!d->bps[i].data && (path ? !d->bps[i].function && strcmp(d->bps[i].source, path) == 0
                                      : d->bps[i].function)) {
-            bp_drop(d, i);
+            dap_bp_drop(d, i);
         }
     }
     struct pt_jw w;
