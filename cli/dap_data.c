@@ -147,7 +147,8 @@ int dap_data_breakpoint_info(struct dap *d, const struct pt_json *req)
     if (rep_state(d->rep) != REP_READY) {
         pt_fail("the replay is at the end of the recording: step back or reverse-continue to a "
                 "moment where the value exists");
-    } else if (resolve(d, args, expr, sizeof expr, &loc) == 0 && !(pl = place_keep(d, expr, &loc))) {
+    } else if (resolve(d, args, expr, sizeof expr, &loc) == 0 &&
+               !(pl = place_keep(d, expr, &loc))) {
         pt_fail("out of memory");
     }
     struct pt_jw w;
@@ -249,8 +250,9 @@ static void data_one(struct dap *d, struct pt_jw *w, const struct pt_json *db)
     char msg[1200] = "";
     struct dap_bp nb, *b = data_bp(d, id);
     if (strcmp(access, "write") != 0) {
-        snprintf(msg, sizeof msg, "pytt stops where a value changes (accessType \"write\"), not "
-                                  "where it is read");
+        snprintf(msg, sizeof msg,
+                 "pytt stops where a value changes (accessType \"write\"), not "
+                 "where it is read");
         b = NULL;
     } else if (!b && data_add(d, id, &nb, msg, sizeof msg) == 0) {
         struct dap_bp *v = realloc(d->bps, (size_t)(d->nbps + 1) * sizeof *v);
@@ -338,8 +340,9 @@ void dap_data_stopped(struct dap *d, const struct dap_bp *b)
     }
     snprintf(desc, sizeof desc, "%.200s changed: %.200s -> %.200s", b->source, ch->old_value,
              ch->new_value);
-    if (asprintf(&text, "Data breakpoint %d: %s\n\nOld value = %s\nNew value = %s\nChanged at "
-                        "%s:%d in %s%s\n",
+    if (asprintf(&text,
+                 "Data breakpoint %d: %s\n\nOld value = %s\nNew value = %s\nChanged at "
+                 "%s:%d in %s%s\n",
                  b->dap_id, b->source, ch->old_value, ch->new_value, base_name(ch->by.file),
                  ch->by.line, ch->by.func, thread) < 0) {
         text = NULL;
