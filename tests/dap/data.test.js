@@ -19,6 +19,7 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'pytt-dap-data-'));
 const SRC = prog('data.py');
 const LINES = fs.readFileSync(SRC, 'utf8').split('\n');
 let trace;
+const traces = {};
 
 /* The line marked "# change: what". */
 function mark(what) {
@@ -65,7 +66,10 @@ async function expectChange(dc, request, id, { name, at, land, from, to }) {
 const skip = !PYTT ? 'PYTT is not set' : !fs.existsSync(PYTHON) ? `${PYTHON} is absent` : false;
 
 describe('pytt dap data breakpoints', { skip, timeout: 540000 }, () => {
-  before(() => { trace = record(TMP, 'data.py'); });
+  before(() => {
+    trace = record(TMP, 'data.py');
+    traces.threads = record(TMP, 'threads.py');
+  });
   after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
   it('declares them, and a local stops where it changes, forwards and backwards', { timeout: TEST_MS }, async () => {
@@ -230,6 +234,44 @@ describe('pytt dap data breakpoints', { skip, timeout: 540000 }, () => {
       await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [] });
       const id = (await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: global.dataId }] })).body.breakpoints[0].id;
       await expectChange(dc, 'continueRequest', id, { name: 'main', at: mark('counter 2'), land: mark('counter 2') + 1, from: '1', to: '2' });
+    } finally {
+      await dc.stop();
+    }
+  });
+
+  it('a change made by another thread stops in that thread', { timeout: TEST_MS }, async () => {
+    const dc = client();
+    const src = prog('threads.py');
+    const lines = fs.readFileSync(src, 'utf8').split('\n');
+    const append = lines.findIndex((l) => l.includes('out.append(acc)')) + 1;
+    try {
+      await start(dc, { trace: traces.threads }, async () => {
+        await dc.setBreakpointsRequest({ source: { path: src }, breakpoints: [{ line: lines.findIndex((l) => l.startsWith('for t in threads')) + 1 }] });
+      });
+      const f = (await top(dc))[0];
+      const out = await info(dc, { variablesReference: await scope(dc, f.id, 1), name: 'out' });
+      assert.match(out.description, /^out: global out$/);
+      await dc.setBreakpointsRequest({ source: { path: src }, breakpoints: [] });
+      const id = (await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: out.dataId }] })).body.breakpoints[0].id;
+      const sums = { w0: 499500, w1: 1999000 }; // sum(range(1000 * (k + 1)))
+      const seen = [];
+      for (let k = 0; k < 2; k++) {
+        const m = await motion(dc, 'continueRequest');
+        const b = m.event.body;
+        assert.strictEqual(m.reason, 'data breakpoint');
+        assert.ok(b.threadId >= 2, JSON.stringify(b)); // a worker, not the main thread
+        const th = (await dc.threadsRequest()).body.threads.find((t) => t.id === b.threadId);
+        const name = /\((w\d)\)/.exec(th.name)[1];
+        seen.push(sums[name]);
+        const change = new RegExp(`Changed at threads\\.py:${append} in worker \\(thread ${b.threadId}\\)`);
+        assert.match(b.text, change);
+        assert.strictEqual(m.name, 'worker');
+        assert.match(b.text, new RegExp(`New value = \\[${seen.join(', ')}\\]`));
+      }
+      assert.deepStrictEqual([...seen].sort((a, b) => a - b), [499500, 1999000]);
+      const m = await motion(dc, 'reverseContinueRequest'); // back to the first append
+      assert.strictEqual(m.reason, 'data breakpoint');
+      assert.match(m.event.body.text, new RegExp(`Old value = \\[\\]\nNew value = \\[${seen[0]}\\]`));
     } finally {
       await dc.stop();
     }
