@@ -4,9 +4,9 @@
  * reads them on a thread of their own, so that `pause` and a vanished client interrupt a long
  * motion; dap_main.c dispatches requests and runs the session (initialize, launch: record then
  * replay, disconnect); dap_run.c moves the replay (continue, steps, stepBack, reverseContinue,
- * goto) and keeps breakpoints; dap_vars.c answers threads, stackTrace, scopes, variables,
- * evaluate and source from the replayer's and pyintrospect's structured APIs (never from the
- * shell's text).
+ * goto) and keeps breakpoints; dap_data.c adds data breakpoints (the replayer's watchpoints);
+ * dap_vars.c answers threads, stackTrace, scopes, variables, evaluate and source from the
+ * replayer's and pyintrospect's structured APIs (never from the shell's text).
  */
 #ifndef CLI_DAP_H
 #define CLI_DAP_H
