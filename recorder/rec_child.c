@@ -118,7 +118,7 @@ static int release_setup(struct rec_session *s, struct rec_child *c, const struc
     }
     sched_setaffinity(c->pid, sizeof all, &all); /* best effort: the kernel clips to online */
     long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-                PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+                PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
     if (ptrace(PTRACE_SETOPTIONS, c->pid, NULL, (void *)opts) < 0) {
         return pt_fail_errno("ptrace(PTRACE_SETOPTIONS, child %d)", (int)c->pid);
     }
@@ -135,7 +135,7 @@ static int resume_user(struct rec_session *s, struct rec_child *c, int sig)
         return 0;
     }
     c->held = c->up_held = 0;
-    return pt_resume_syscall(c->pid, sig);
+    return pt_resume_next(c->pid, sig);
 }
 
 /* Let a descendant task stopped at a stop where user code comes next go on, or keep it there
@@ -365,7 +365,7 @@ static int child_stop(struct rec_session *s, const struct pt_stop *st)
             return -1;
         }
         if (st->kind == PT_STOP_SYSCALL_ENTRY) { /* the call runs in the kernel meanwhile */
-            return pt_resume_syscall(st->pid, 0);
+            return pt_resume_next(st->pid, 0);
         }
     } else if (st->kind == PT_STOP_EVENT) {
         if (st->event == PTRACE_EVENT_EXEC) {
@@ -381,7 +381,7 @@ static int child_stop(struct rec_session *s, const struct pt_stop *st)
         } else if (rec_child_birth(s, st) < 0) {
             return -1;
         }
-        return pt_resume_syscall(st->pid, 0); /* events happen inside a syscall */
+        return pt_resume_next(st->pid, 0); /* events happen inside a syscall */
     } else if (st->kind == PT_STOP_SIGNAL && st->sig == SIGSTOP && c->stop_sent) {
         c->stop_sent = 0; /* pytt's own, from rec_child_hold_all */
     } else if (st->kind == PT_STOP_SIGNAL) {

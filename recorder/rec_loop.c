@@ -106,6 +106,9 @@ static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct
 {
     t->resumed = 0;
     s->ev_tid = t->tid;
+    if (st->kind != PT_STOP_EXITED && st->kind != PT_STOP_KILLED && rec_sysbuf_drain(s, t) < 0) {
+        return -1; /* what it did through its buffer comes before what it does here */
+    }
     switch (st->kind) {
     case PT_STOP_SYSCALL_ENTRY:
         if (t != s->cur) {

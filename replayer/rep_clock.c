@@ -62,7 +62,10 @@ int rep_clock_event(struct rep_session *s)
         return -1;
     }
     s->armed_for = 0;
-    return pt_clock_install(&s->clock, &s->mem, &s->ev.clock_plan);
+    if (pt_clock_install(&s->clock, &s->mem, &s->ev.clock_plan) < 0) {
+        return -1;
+    }
+    return rep_sysbuf_clock(s);
 }
 
 int rep_clock_check(struct rep_session *s, uint64_t recorded)

@@ -177,7 +177,7 @@ static int one_stop(struct rep_session *s)
                                                     "recording goes on");
     }
     rep_thread_act(s, s->cur);
-    if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
+    if (rep_sysbuf_prefill(s) < 0 || rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
         return -1;
     }
     s->presented = 0;
@@ -206,6 +206,9 @@ static int one_stop(struct rep_session *s)
     if (s->watchdog_msg[0]) {
         s->pid = -1;
         return rep_divergence(s, "%s", s->watchdog_msg);
+    }
+    if (st.kind != PT_STOP_EXITED && st.kind != PT_STOP_KILLED && rep_sysbuf_check(s) < 0) {
+        return -1;
     }
     switch (st.kind) {
     case PT_STOP_SYSCALL_EXIT:
