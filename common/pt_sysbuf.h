@@ -57,6 +57,9 @@ struct pt_sysbuf_ctl {
     uint32_t mode; /* PT_SYSBUF_OFF in a process pytt does not record (a fork child) */
     uint32_t pad;
     uint64_t countdown; /* address of the Python clock's countdown, 0 until it is installed */
+    uint64_t base;      /* the clock's base: C = base - countdown (pt_clock.h), kept by pytt */
+    uint32_t moved;     /* replay: pytt moved the base while the thread ran (not checked) */
+    uint32_t pad2;
     uint8_t fd[PT_SYSBUF_MAXFD];
 };
 
@@ -77,8 +80,8 @@ struct pt_sysbuf_rec {
     uint32_t pad;
     int64_t ret;
     uint64_t a[3]; /* the arguments replay compares (a path as its hash) */
-    uint64_t tick; /* record: the countdown at the call (pytt turns it into C); replay: C */
-    uint64_t seen; /* replay: the countdown the library saw at the call */
+    uint64_t tick; /* the Python clock's counted dispatches (C) at the call, 0 before it runs */
+    uint64_t seen; /* replay: C at the call as replayed, 0 when not known */
     uint64_t out;  /* where the bytes went */
 };
 

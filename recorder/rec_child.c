@@ -504,3 +504,49 @@ void rec_child_free(struct rec_session *s)
     }
     free(s->births);
 }
+
+/* Bring descendant task c into a ptrace-stop: 1 if it is in one, 0 if it is gone. Stops met
+ * on the way are let go (the recording is over: nothing is logged any more). */
+static int stop_for_handoff(struct rec_child *c)
+{
+    if (c->held) {
+        return 1;
+    }
+    if (!c->stop_sent && syscall(SYS_tkill, c->pid, SIGSTOP) < 0) {
+        return 0;
+    }
+    for (;;) {
+        struct pt_stop st;
+        if (pt_wait(c->pid, &st) < 0) {
+            pt_err_clear();
+            return 0;
+        }
+        if (st.kind == PT_STOP_EXITED || st.kind == PT_STOP_KILLED) {
+            return 0;
+        }
+        if (st.kind == PT_STOP_SIGNAL && st.sig == SIGSTOP) {
+            return 1; /* ours: it stays stopped, and is detached into a stop */
+        }
+        if (pt_resume_next(c->pid, st.kind == PT_STOP_SIGNAL ? st.sig : 0) < 0) {
+            pt_err_clear();
+            return 0;
+        }
+    }
+}
+
+int rec_child_handoff(struct rec_session *s)
+{
+    if (!pt_seccomp_tracing || s->nchildren == 0) {
+        return 0;
+    }
+    pid_t *tids = calloc(s->nchildren, sizeof *tids);
+    int n = 0;
+    for (size_t i = 0; tids && i < s->nchildren; i++) {
+        if (stop_for_handoff(&s->children[i])) {
+            tids[n++] = s->children[i].pid;
+        }
+    }
+    int rc = tids ? rec_passthrough(tids, n) : pt_fail("out of memory");
+    free(tids);
+    return rc;
+}

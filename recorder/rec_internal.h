@@ -182,6 +182,7 @@ struct rec_session {
     uint8_t sysbuf_slots[64];
     uint8_t sysbuf_fd[4096]; /* what ctl.fd holds in the tracee */
     int sysbuf_table_logged; /* a HELLO event carried the whole table */
+    int sysbuf_writes_off;   /* a shared file mapping exists: writes are not buffered */
 
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
@@ -207,6 +208,13 @@ int rec_sysbuf_fds(struct rec_session *s, int nr, const uint64_t *a, int64_t ret
 void rec_sysbuf_thread_gone(struct rec_session *s, struct rec_thread *t);
 /* The Python clock was installed: the library reads its countdown. */
 int rec_sysbuf_clock(struct rec_session *s);
+
+/* rec_passthrough.c: hand tasks, each in a ptrace-stop of pytt's, to a tracer process that
+ * lets every call through (tasks under the recording's seccomp filter cannot run without one). */
+int rec_passthrough(const pid_t *tids, int n);
+/* rec_child.c: at the end of a recording under the filter, hand the descendants still
+ * running to that tracer. */
+int rec_child_handoff(struct rec_session *s);
 
 /* rec_spawn.c: start the command and follow it to the exit of its CPython execve. */
 int rec_spawn(struct rec_session *s);

@@ -318,6 +318,9 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     if (rec_gate_end(&s) < 0) { /* descendants run freely once pytt is gone */
         pt_err_clear();
     }
+    if (rec_child_handoff(&s) < 0) { /* ... under a tracer that stays (rec_passthrough.c) */
+        pt_err_clear();
+    }
     if (rc < 0 && s.pid > 0) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", pt_errmsg());

@@ -5,8 +5,8 @@
  * calls pytt must see, and turns the buffer on in the control block. A thread's first
  * wrapped call asks for a buffer (HELLO, logged like a syscall so replay hands out the same
  * address). At every stop of a thread whose buffer is not busy, and when the library asks
- * (FLUSH), the buffered calls become one SYSBUF event, their clock readings turned into the
- * Python clock's counted dispatches. pytt also keeps the control block's descriptor table
+ * (FLUSH), the buffered calls become one SYSBUF event (each call with the Python clock's counted
+ * dispatches, which the library reads from the countdown and the base pt_clock publishes). pytt also keeps the control block's descriptor table
  * true: a descriptor is buffered only while it is a regular file (and, for writes, not one of
  * the streams replay shows), following the program's opens, closes and dups, which all stop.
  * A call that creates a process turns the buffer off while it runs, so the child, which gets
@@ -72,7 +72,7 @@ static uint8_t fd_bits(struct rec_session *s, int fd)
         return 0;
     }
     uint8_t bits = PT_SYSBUF_FD_READ;
-    if (pt_fdkinds_get(&s->fds, (uint64_t)fd) == PT_FD_OTHER) {
+    if (pt_fdkinds_get(&s->fds, (uint64_t)fd) == PT_FD_OTHER && s->nshmaps == 0) {
         bits |= PT_SYSBUF_FD_WRITE;
     }
     return bits;
@@ -153,20 +153,6 @@ int rec_sysbuf_clock(struct rec_session *s)
     return 0;
 }
 
-/* The records' clock readings (countdowns) as counted dispatches, as syscall events have. */
-static void ticks_to_counts(struct rec_session *s, uint8_t *p, size_t n)
-{
-    for (size_t off = 0; off + sizeof(struct pt_sysbuf_rec) <= n;) {
-        struct pt_sysbuf_rec *r = (struct pt_sysbuf_rec *)(p + off);
-        r->tick = s->clock.table && r->tick ? s->clock.base - r->tick : 0;
-        r->seen = 0;
-        if (r->size < sizeof *r) {
-            break;
-        }
-        off += r->size;
-    }
-}
-
 int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t)
 {
     struct pt_sysbuf_hdr h;
@@ -189,7 +175,6 @@ int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t)
     if (pt_mem_read(&s->mem, t->sysbuf + sizeof h, dst, h.used) < 0) {
         return pt_wrap("reading thread %d's syscall buffer", (int)t->tid);
     }
-    ticks_to_counts(s, dst, h.used);
     if (pt_sysbuf_records_ok(dst, h.used) < 0) {
         return pt_fail("thread %d's syscall buffer holds damaged records", (int)t->tid);
     }
@@ -303,6 +288,17 @@ int rec_sysbuf_fds(struct rec_session *s, int nr, const uint64_t *a, int64_t ret
 {
     if (!s->sysbuf || (nr == SYS_fcntl && a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)) {
         return 0;
+    }
+    if (s->nshmaps > 0 && !s->sysbuf_writes_off) {
+        /* a file write must update the program's shared file mappings (rec_mmap.c): from
+         * its first one on, writes stop as before */
+        s->sysbuf_writes_off = 1;
+        for (int fd = 0; fd < PT_SYSBUF_MAXFD; fd++) {
+            if ((s->sysbuf_fd[fd] & PT_SYSBUF_FD_WRITE) &&
+                set_fd(s, (uint64_t)fd, s->sysbuf_fd[fd] & ~PT_SYSBUF_FD_WRITE) < 0) {
+                return -1;
+            }
+        }
     }
     if (nr == PT_SYSBUF_NR && ret > 0 && !s->sysbuf_table_logged) {
         s->sysbuf_table_logged = 1;

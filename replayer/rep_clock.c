@@ -34,9 +34,14 @@ void rep_clock_trap_at(struct rep_session *s, uint64_t at)
     }
     uint64_t now = s->clock.base - countdown;
     uint64_t cd = at > now ? at - now : 1;
-    if (cd < countdown && pt_mem_write(&s->mem, s->clock.countdown, &cd, 8) == 0) {
+    /* the syscall buffer's library reads base and countdown: the ticks it sees from here on
+     * in this run are not checked (ctl.moved first) */
+    if (cd < countdown && rep_sysbuf_moved(s, 1) == 0 &&
+        pt_mem_write(&s->mem, s->clock.countdown, &cd, 8) == 0) {
         s->clock.base = now + cd;
         s->armed_for = UINT64_MAX;
+        s->sb_base_moved = 1;
+        pt_clock_publish_base(&s->clock, &s->mem);
     }
     pt_err_clear();
 }
@@ -185,6 +190,23 @@ int rep_clock_prepare(struct rep_session *s)
         s->fine_armed = fine != 0;
     }
     if (pt_clock_resuming(&s->clock, &s->mem) < 0) {
+        return -1;
+    }
+    uint64_t want = wanted_count(s, now_c);
+    if (want == s->armed_for) {
+        return 0;
+    }
+    s->armed_for = want;
+    return want ? pt_clock_arm(&s->clock, &s->mem, want) : pt_clock_idle(&s->clock, &s->mem);
+}
+
+int rep_clock_rearm(struct rep_session *s)
+{
+    uint64_t now_c;
+    if (!s->clock.table) {
+        return 0;
+    }
+    if (rep_clock_coarse(s, &now_c) < 0) {
         return -1;
     }
     uint64_t want = wanted_count(s, now_c);

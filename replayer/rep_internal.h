@@ -112,6 +112,7 @@ struct rep_session {
     uint64_t last_tick; /* tick at the last syscall checked */
     char end_msg[512];
     struct pt_clock clock;
+    int sb_base_moved;  /* the clock's base moved while the program ran (rep_clock_trap_at) */
     uint64_t armed_for;      /* counted dispatch the coarse countdown is set for, 0 if idle */
     uint64_t stop_tick;      /* a requested stop (goto), 0 if none */
     uint64_t fine_left;      /* dispatches still to run (rep_run_dispatches), 0 if none */
@@ -198,7 +199,11 @@ int rep_sysbuf_clock(struct rep_session *s);                /* the clock was ins
 int rep_sysbuf_off(struct pt_mem *mem);                     /* in a throwaway copy */
 int rep_sysbuf_hello(struct rep_session *s, int64_t ret);   /* a HELLO was replayed */
 int rep_sysbuf_check(struct rep_session *s);                /* at a stop: ticks replayed */
-int rep_sysbuf_prefill(struct rep_session *s);              /* before the thread runs */
+int rep_sysbuf_prefill(struct rep_session *s); /* before the thread runs: 1 if it took some */
+int rep_sysbuf_moved(struct rep_session *s, uint32_t moved); /* ctl.moved */
+/* rep_clock.c: arm the coarse countdown again for what the log has next (its head moved
+ * while the thread is stopped inside its run: a syscall buffer refill). */
+int rep_clock_rearm(struct rep_session *s);
 int rep_sysbuf_request(struct rep_session *s, const struct user_regs_struct *r); /* FLUSH... */
 /* rep_syscall.c: end the syscall at this entry stop without running it (result 0). */
 int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry);

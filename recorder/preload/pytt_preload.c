@@ -27,6 +27,8 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -114,10 +116,15 @@ struct call {
     size_t out_cap; /* at most this many */
 };
 
-static uint64_t countdown_now(void)
+/* The Python clock's counted dispatches now (0 before it is installed, or when unknown). */
+static uint64_t clock_now(void)
 {
     uint64_t at = ctl->countdown;
-    return at ? *(volatile uint64_t *)at : 0;
+    if (!at) {
+        return 0;
+    }
+    uint64_t base = ctl->base, cd = *(volatile uint64_t *)at;
+    return ctl->moved ? 0 : base - cd;
 }
 
 static volatile struct pt_sysbuf_rec *rec_at(struct pt_sysbuf_hdr *b, uint32_t off)
@@ -186,7 +193,7 @@ static long replayed(struct pt_sysbuf_hdr *b, const struct call *c)
         }
     }
     vb->busy = 1;
-    r->seen = countdown_now();
+    r->seen = clock_now();
     if (r->outlen) {
         memcpy(c->out, (const char *)(uintptr_t)(r + 1), r->outlen);
     }
@@ -212,7 +219,7 @@ static long buffered(struct pt_sysbuf_hdr *b, const struct call *c, const long a
         return 0;
     }
     vb->busy = 1;
-    uint64_t tick = countdown_now();
+    uint64_t tick = clock_now();
     ret = pytt_untraced(c->nr, args[0], args[1], args[2], args[3]);
     append(b, c, tick, ret);
     vb->busy = 0;
@@ -431,4 +438,37 @@ EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags)
     struct call c = {SYS_getrandom, {n, flags, 0}, buf, n};
     long a[4] = {(long)buf, (long)n, flags, 0};
     THROUGH(n <= 256 && !(flags & ~1u) ? buffer() : NULL, c, a, real_getrandom()(buf, n, flags));
+}
+
+/* In a process pytt records (or replays), the program does not see pytt's entry in
+ * LD_PRELOAD: it is taken out of the environment before the program reads it. */
+__attribute__((constructor)) static void hide_preload(void)
+{
+    if (!buffer() && my_state != 1) {
+        return;
+    }
+    const char *v = getenv("LD_PRELOAD");
+    const char *me = v ? strstr(v, "libpytt_preload.so") : NULL;
+    if (!me || (me != v && me[-1] != '/')) {
+        return;
+    }
+    const char *start = me;
+    while (start > v && start[-1] != ':' && start[-1] != ' ') {
+        start--;
+    }
+    const char *end = me + strlen("libpytt_preload.so");
+    while (*end == ':' || *end == ' ') {
+        end++;
+    }
+    char rest[4096];
+    snprintf(rest, sizeof rest, "%.*s%s", (int)(start - v), v, end);
+    size_t n = strlen(rest);
+    while (n && (rest[n - 1] == ':' || rest[n - 1] == ' ')) {
+        rest[--n] = '\0';
+    }
+    if (n) {
+        setenv("LD_PRELOAD", rest, 1);
+    } else {
+        unsetenv("LD_PRELOAD");
+    }
 }
