@@ -1077,13 +1077,13 @@ def sysbuf_both_ways(c):
     identically both ways; with it, most of its calls went through the buffer, without it none
     did."""
     cmd = [c.python, prog("sysbuf_io.py")]
-    trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0)
+    trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
+                                  record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
     n = buffered_calls(c, trace)
     if n < 2000:
         raise H.TestFailure(f"only {n} calls went through the syscall buffer (expected > 2000)")
-    env = H.clean_env()
     trace2, _, _ = c.record_replay(cmd, tag="-nobuf", expected_status=0,
-                                   record_env=dict(env, PYTT_NO_SYSCALLBUF="1"))
+                                   record_env=H.clean_env(PYTT_NO_SYSCALLBUF="1"))
     n2 = buffered_calls(c, trace2)
     if n2 != 0:
         raise H.TestFailure(f"PYTT_NO_SYSCALLBUF=1: {n2} calls still went through the buffer")
@@ -1102,7 +1102,8 @@ def sysbuf_divergence(c):
     naming the call, not a wrong value."""
     probe = "/nonexistent/pytt-sysbuf-probe"
     code = f"import os\ntry:\n    os.stat({probe!r})\nexcept OSError as e:\n    print(e.errno)\n"
-    trace, _, _ = c.record_replay([c.python, "-c", code], expected_status=0)
+    trace, _, _ = c.record_replay([c.python, "-c", code], expected_status=0,
+                                  record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
     h = fnv1a(probe)
     crafted = c.crafted(trace, h.to_bytes(8, "little"), (h ^ 1).to_bytes(8, "little"))
     rep = c.replay(crafted)
