@@ -101,14 +101,18 @@ static int stub(pid_t pid, long nr, uint64_t a0, uint64_t a1, uint64_t a2, const
 }
 
 /* The recording's filter: every call stops the tracee (SECCOMP_RET_TRACE: one stop at its entry
- * instead of ptrace's entry stop), except those made from pytt's two stubs: its own injected
- * calls and the syscall buffer's (pt_sysbuf.h). */
+ * instead of ptrace's entry stop), except those made from pytt's two stubs (its own injected
+ * calls and the syscall buffer's, pt_sysbuf.h) and the signal-state calls that need no event
+ * (pt_sysbuf_unseen). */
 static void build_record(struct prog *p)
 {
     const uint64_t buf_rip = PT_SYSBUF_STUB + 2;
     p->n = 0;
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, arch));
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, AUDIT_ARCH_X86_64);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 8, AUDIT_ARCH_X86_64);
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 7, 0, (uint32_t)SYS_rt_sigaction);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 6, 0, (uint32_t)SYS_rt_sigprocmask);
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, instruction_pointer) + 4);
     emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, (uint32_t)(STUB_RIP >> 32));
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, instruction_pointer));

@@ -63,7 +63,7 @@ int rep_sysbuf_off(struct pt_mem *mem)
 
 int rep_sysbuf_hello(struct rep_session *s, int64_t ret)
 {
-    struct rep_thread *c = rep_thread_cur(s);
+    struct rep_thread *c = rep_thread_by_rec(s, s->ev.tid); /* the thread of the event */
     if (!c || ret <= 0) {
         return 0;
     }

@@ -310,6 +310,29 @@ int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry
     return pt_setregs(s->tid, &x);
 }
 
+/* A call the recording's filter let through with no event (pt_sysbuf_unseen): run it for
+ * real. Under PTRACE_SYSEMU the kernel skipped it at this entry: run it again from its
+ * instruction once that skipped call has returned. */
+static int run_unseen(struct rep_session *s)
+{
+    struct user_regs_struct x;
+    struct rep_thread *c = rep_thread_cur(s);
+    int nr = (int)s->entry_regs.orig_rax;
+    if (step_to_exit(s, &x) < 0) {
+        return -1;
+    }
+    if (!s->foreign && c && c->sysemu) {
+        uint64_t a[6];
+        int64_t ret;
+        regs_args(&s->entry_regs, a);
+        c->skip_exit = 0;
+        if (pt_rerun_syscall(s->tid, &x, nr, a, &ret) < 0) {
+            return pt_wrap("running %s again in the replay", pt_syscall_name(nr));
+        }
+    }
+    return 0;
+}
+
 int rep_syscall(struct rep_session *s, const struct pt_stop *st)
 {
     if (st->abi != PT_ABI_X86_64) {
@@ -320,6 +343,9 @@ int rep_syscall(struct rep_session *s, const struct pt_stop *st)
     }
     if (s->entry_regs.orig_rax == PT_SYSBUF_NR && s->entry_regs.rdi != PT_SYSBUF_HELLO) {
         return rep_sysbuf_request(s, &s->entry_regs); /* the syscall buffer's: not an event */
+    }
+    if (s->tr.hdr.sysbuf && pt_sysbuf_unseen((long)s->entry_regs.orig_rax)) {
+        return run_unseen(s); /* recorded without a stop: no event */
     }
     /* other threads' syscalls logged as returning first, and maybe a switch right here */
     int switched = rep_sched_drain(s, PT_SWITCH_ENTRY, (int)s->entry_regs.orig_rax, 0);
@@ -359,8 +385,8 @@ int rep_syscall_at_entry(struct rep_session *s)
         }
     } else {
         rc = emulate(s, sc); /* EMULATE rows, and clone/fork/vfork/rseq */
-        if (rc == 0 && nr == PT_SYSBUF_NR && !s->foreign) {
-            rc = rep_sysbuf_hello(s, s->ev.ret);
+        if (rc == 0 && nr == PT_SYSBUF_NR) {
+            rc = rep_sysbuf_hello(s, s->ev.ret); /* its own, or another thread's returning */
         }
     }
     /* A call that ran for real carries, as output, what descendants wrote into memory they
