@@ -322,7 +322,8 @@ static void set_args(struct user_regs_struct *r, long nr, const uint64_t a[6])
 }
 
 /* Resume and expect a syscall stop of the given kind; anything else is an error. A SIGCHLD
- * (a process pytt killed was a child of this one: snapshots) and the ptrace event of an
+ * (a process pytt killed was a child of this one: snapshots), the seccomp stop an inherited
+ * recording filter adds after the entry stop, and the ptrace event of an
  * injected clone are set aside. */
 static int step_to(pid_t pid, int kind, long nr)
 {
@@ -331,7 +332,8 @@ static int step_to(pid_t pid, int kind, long nr)
         if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
             return -1;
         }
-    } while ((st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD) || st.kind == PT_STOP_EVENT);
+    } while ((st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD) || st.kind == PT_STOP_EVENT ||
+             st.seccomp); /* an inherited recording filter's stop after the entry stop */
     if (st.kind != kind) {
         return pt_fail("pid %d: while running injected syscall %ld, got %s instead of %s", (int)pid,
                        nr, pt_stop_str(&st),
