@@ -5,6 +5,7 @@
  * calls: the interpreter calls them through its PLT, so the wrappers see every call CPython
  * makes itself (glibc's internal calls are not wrapped: they stop as before).
  *
+ * `isatty` of a regular file needs no call at all.
  * A wrapper does nothing new unless pytt answered this thread's HELLO (outside pytt the
  * request fails with ENOSYS and the library stays out of the way) and the descriptor is one
  * pytt marked: it then
@@ -250,6 +251,7 @@ typedef int (*tod_fn)(struct timeval *, void *);
 typedef time_t (*time_fn)(time_t *);
 typedef pid_t (*getpid_fn)(void);
 typedef ssize_t (*getrandom_fn)(void *, size_t, unsigned);
+typedef int (*isatty_fn)(int);
 
 REAL(read, read_fn)
 REAL(pread64, pread_fn)
@@ -262,6 +264,7 @@ REAL(gettimeofday, tod_fn)
 REAL(time, time_fn)
 REAL(getpid, getpid_fn)
 REAL(getrandom, getrandom_fn)
+REAL(isatty, isatty_fn)
 
 /* One wrapper body: BUF is the buffer or NULL, CALL the struct call, ARGS the untraced
  * arguments, PLAIN the expression for the plain path. */
@@ -438,6 +441,17 @@ EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags)
     struct call c = {SYS_getrandom, {n, flags, 0}, buf, n};
     long a[4] = {(long)buf, (long)n, flags, 0};
     THROUGH(n <= 256 && !(flags & ~1u) ? buffer() : NULL, c, a, real_getrandom()(buf, n, flags));
+}
+
+/* A regular file is never a terminal: answered without a call (CPython asks for every file it
+ * opens), the same way at record and replay, since the descriptor table is the same. */
+EXPORT int isatty(int fd)
+{
+    if (buffer_for_fd(fd, PT_SYSBUF_FD_READ)) {
+        errno = ENOTTY;
+        return 0;
+    }
+    return real_isatty()(fd);
 }
 
 /* In a process pytt records (or replays), the program does not see pytt's entry in
