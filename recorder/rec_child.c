@@ -119,6 +119,11 @@ static int release_setup(struct rec_session *s, struct rec_child *c, const struc
     sched_setaffinity(c->pid, sizeof all, &all); /* best effort: the kernel clips to online */
     long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
+    if (pt_seccomp_tracing) {
+        /* under the recording's filter a task without its tracer would only get ENOSYS: if
+         * pytt is killed, it goes too (pytt hands the living ones over when it ends normally) */
+        opts |= PTRACE_O_EXITKILL;
+    }
     if (ptrace(PTRACE_SETOPTIONS, c->pid, NULL, (void *)opts) < 0) {
         return pt_fail_errno("ptrace(PTRACE_SETOPTIONS, child %d)", (int)c->pid);
     }

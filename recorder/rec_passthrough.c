@@ -9,7 +9,9 @@
  * SIGCONT, and from then on lets every stop go: filtered calls and ptrace events continue as
  * they are, signals are delivered, group-stops are kept (PTRACE_LISTEN). Its descendants are
  * followed the same way. The tracer leaves pytt's descriptors, its session and its terminal,
- * and ends when its last task does. The cost is one stop per syscall of those tasks.
+ * and ends when its last task does. The cost is one stop per syscall of those tasks. Should
+ * the tracer (or pytt before the hand-over) be killed, its tasks are killed with it
+ * (PTRACE_O_EXITKILL): without a tracer they could not make a single syscall.
  */
 #define _GNU_SOURCE
 #include "rec_internal.h"
@@ -75,7 +77,7 @@ static void child_side(int rd, const pid_t *tids, int n)
     }
     close(rd);
     long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-                PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+                PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
     for (int i = 0; i < n; i++) {
         ptrace(PTRACE_SEIZE, tids[i], NULL, (void *)opts);
     }
