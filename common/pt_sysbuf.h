@@ -64,11 +64,12 @@ struct pt_sysbuf_ctl {
 };
 
 struct pt_sysbuf_hdr {
-    uint32_t nrec, used; /* records and their bytes after this header */
+    uint32_t nrec, used;   /* records and their bytes after this header */
     uint32_t pos, pos_off; /* replay: records and bytes consumed */
     uint32_t cap;          /* bytes available after this header */
     uint32_t busy;         /* the library is inside a wrapper: pytt leaves the buffer alone */
-    uint32_t pad[2];
+    uint32_t more;         /* replay: a batch of this thread's records waits at the log's head */
+    uint32_t pad;
 };
 
 /* One buffered call, followed by outlen bytes padded to 8. */

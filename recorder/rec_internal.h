@@ -182,7 +182,6 @@ struct rec_session {
     uint8_t sysbuf_slots[64];
     uint8_t sysbuf_fd[4096]; /* what ctl.fd holds in the tracee */
     int sysbuf_table_logged; /* a HELLO event carried the whole table */
-    int sysbuf_writes_off;   /* a shared file mapping exists: writes are not buffered */
 
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];

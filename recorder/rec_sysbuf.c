@@ -6,11 +6,12 @@
  * wrapped call asks for a buffer (HELLO, logged like a syscall so replay hands out the same
  * address). At every stop of a thread whose buffer is not busy, and when the library asks
  * (FLUSH), the buffered calls become one SYSBUF event (each call with the Python clock's counted
- * dispatches, which the library reads from the countdown and the base pt_clock publishes). pytt also keeps the control block's descriptor table
- * true: a descriptor is buffered only while it is a regular file (and, for writes, not one of
- * the streams replay shows), following the program's opens, closes and dups, which all stop.
- * A call that creates a process turns the buffer off while it runs, so the child, which gets
- * a copy of (or, after vfork, shares) the parent's memory, never uses it.
+ * dispatches, which the library reads from the countdown and the base pt_clock publishes). pytt
+ * also keeps the control block's descriptor table true: a descriptor is buffered only while it is a
+ * regular file (and, for writes, not one of the streams replay shows), following the program's
+ * opens, closes and dups, which all stop. A call that creates a process turns the buffer off while
+ * it runs, so the child, which gets a copy of (or, after vfork, shares) the parent's memory, never
+ * uses it.
  */
 #define _GNU_SOURCE
 #include "rec_internal.h"
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -62,6 +64,18 @@ static int write_mode(struct rec_session *s, uint32_t mode)
     return 0;
 }
 
+/* Does the program map this file shared? A write to it must refresh those pages (rec_mmap.c),
+ * which only a stopped write does. */
+static int mapped_shared(const struct rec_session *s, const struct stat *st)
+{
+    for (size_t i = 0; i < s->nshmaps; i++) {
+        if (s->shmaps[i].ino && s->shmaps[i].ino == st->st_ino && s->shmaps[i].dev == st->st_dev) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* What the control block says of descriptor fd, from what it is now in the tracee. */
 static uint8_t fd_bits(struct rec_session *s, int fd)
 {
@@ -72,7 +86,7 @@ static uint8_t fd_bits(struct rec_session *s, int fd)
         return 0;
     }
     uint8_t bits = PT_SYSBUF_FD_READ;
-    if (pt_fdkinds_get(&s->fds, (uint64_t)fd) == PT_FD_OTHER && s->nshmaps == 0) {
+    if (pt_fdkinds_get(&s->fds, (uint64_t)fd) == PT_FD_OTHER && !mapped_shared(s, &st)) {
         bits |= PT_SYSBUF_FD_WRITE;
     }
     return bits;
@@ -153,6 +167,21 @@ int rec_sysbuf_clock(struct rec_session *s)
     return 0;
 }
 
+/* Descriptors the library closed (it cleared their table entries itself): pytt's models
+ * follow, before any call of the program that could reuse the number is handled. */
+static void apply_closes(struct rec_session *s, const uint8_t *p, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        struct pt_sysbuf_rec r;
+        memcpy(&r, p + off, sizeof r);
+        if (r.nr == SYS_close && r.ret == 0 && r.a[0] < PT_SYSBUF_MAXFD) {
+            s->sysbuf_fd[r.a[0]] = 0;
+            pt_fdkinds_update(&s->fds, SYS_close, r.a, 0);
+        }
+        off += r.size;
+    }
+}
+
 int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t)
 {
     struct pt_sysbuf_hdr h;
@@ -178,6 +207,7 @@ int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t)
     if (pt_sysbuf_records_ok(dst, h.used) < 0) {
         return pt_fail("thread %d's syscall buffer holds damaged records", (int)t->tid);
     }
+    apply_closes(s, dst, h.used);
     uint32_t zero[2] = {0, 0};
     if (pt_mem_write(&s->mem, t->sysbuf, zero, sizeof zero) < 0) {
         return pt_wrap("emptying thread %d's syscall buffer", (int)t->tid);
@@ -289,13 +319,11 @@ int rec_sysbuf_fds(struct rec_session *s, int nr, const uint64_t *a, int64_t ret
     if (!s->sysbuf || (nr == SYS_fcntl && a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)) {
         return 0;
     }
-    if (s->nshmaps > 0 && !s->sysbuf_writes_off) {
-        /* a file write must update the program's shared file mappings (rec_mmap.c): from
-         * its first one on, writes stop as before */
-        s->sysbuf_writes_off = 1;
+    if (nr == SYS_mmap && ret >= 0 && (a[3] & MAP_SHARED)) {
+        /* a file the program now maps shared: its writes stop again (mapped_shared) */
         for (int fd = 0; fd < PT_SYSBUF_MAXFD; fd++) {
             if ((s->sysbuf_fd[fd] & PT_SYSBUF_FD_WRITE) &&
-                set_fd(s, (uint64_t)fd, s->sysbuf_fd[fd] & ~PT_SYSBUF_FD_WRITE) < 0) {
+                set_fd(s, (uint64_t)fd, fd_bits(s, fd)) < 0) {
                 return -1;
             }
         }

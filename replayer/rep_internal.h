@@ -201,6 +201,8 @@ int rep_sysbuf_hello(struct rep_session *s, int64_t ret);   /* a HELLO was repla
 int rep_sysbuf_check(struct rep_session *s);                /* at a stop: ticks replayed */
 int rep_sysbuf_prefill(struct rep_session *s); /* before the thread runs: 1 if it took some */
 int rep_sysbuf_moved(struct rep_session *s, uint32_t moved); /* ctl.moved */
+int rep_sysbuf_ready(struct rep_session *s);   /* just before the thread runs: `more` */
+int rep_sysbuf_at_call(struct rep_session *s); /* its syscall: no records still to come */
 /* rep_clock.c: arm the coarse countdown again for what the log has next (its head moved
  * while the thread is stopped inside its run: a syscall buffer refill). */
 int rep_clock_rearm(struct rep_session *s);

@@ -70,8 +70,9 @@ int rep_sysbuf_hello(struct rep_session *s, int64_t ret)
     uint64_t a = (uint64_t)ret;
     if (a < PT_SYSBUF_SLOT(0) || a >= PT_SYSBUF_SLOT(PT_SYSBUF_SLOTS) ||
         (a - PT_SYSBUF_SLOT(0)) % PT_SYSBUF_SLOT_LEN) {
-        return rep_divergence(s, "the recording gives thread %d a syscall buffer at 0x%llx, "
-                                 "which is not one: the trace is corrupt or was crafted",
+        return rep_divergence(s,
+                              "the recording gives thread %d a syscall buffer at 0x%llx, "
+                              "which is not one: the trace is corrupt or was crafted",
                               (int)c->rec_tid, (unsigned long long)a);
     }
     c->sysbuf = a;
@@ -82,8 +83,7 @@ int rep_sysbuf_hello(struct rep_session *s, int64_t ret)
 static const char *call_str(const struct pt_sysbuf_rec *r, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s(0x%llx, 0x%llx, 0x%llx)", pt_syscall_name(r->nr),
-             (unsigned long long)r->a[0], (unsigned long long)r->a[1],
-             (unsigned long long)r->a[2]);
+             (unsigned long long)r->a[0], (unsigned long long)r->a[1], (unsigned long long)r->a[2]);
     return buf;
 }
 
@@ -171,21 +171,62 @@ int rep_sysbuf_prefill(struct rep_session *s)
     return take(s, c);
 }
 
-/* FLUSH: the current thread used up its buffer and makes another call through it. */
+/* Tell the library whether a batch of its thread's records waits at the log's head (it asks
+ * for it, FLUSH, only then; else its next wrapped call was made with a stop). */
+static int note_more(struct rep_session *s, struct rep_thread *c)
+{
+    const struct pt_event *nx = pt_tracer_peek(&s->tr);
+    uint32_t more = nx && nx->type == PT_EV_SYSBUF && nx->tid == c->rec_tid;
+    if (!nx && pt_errmsg()[0]) {
+        return -1;
+    }
+    if (pt_mem_write(&s->mem, c->sysbuf + offsetof(struct pt_sysbuf_hdr, more), &more,
+                     sizeof more) < 0) {
+        return pt_wrap("writing thread %d's syscall buffer", (int)c->rec_tid);
+    }
+    return 0;
+}
+
+int rep_sysbuf_ready(struct rep_session *s)
+{
+    struct rep_thread *c = rep_thread_cur(s);
+    return !c || !c->sysbuf || s->foreign ? 0 : note_more(s, c);
+}
+
+/* FLUSH: the current thread used up its buffer and has a batch waiting. */
 static int refill(struct rep_session *s, struct rep_thread *c)
 {
     if (rep_sched_drain_foreign(s) < 0) {
         return -1;
     }
     int r = c->sysbuf ? take(s, c) : 0;
-    if (r != 0) {
-        /* what the batch hid at the head (a switch at a tick, a signal) is due in this run */
-        return r < 0 || rep_sched_drain_foreign(s) < 0 || rep_clock_rearm(s) < 0 ? -1 : 0;
+    if (r < 0) {
+        return -1;
     }
-    return rep_divergence(s,
-                          "thread %d made more calls through the syscall buffer than recorded "
-                          "before its next event",
-                          (int)c->rec_tid);
+    /* what the batch hid at the head (a switch at a tick, a signal) is due in this run */
+    if (r > 0 && (rep_sched_drain_foreign(s) < 0 || rep_clock_rearm(s) < 0)) {
+        return -1;
+    }
+    return c->sysbuf ? note_more(s, c) : 0;
+}
+
+int rep_sysbuf_at_call(struct rep_session *s)
+{
+    struct rep_thread *c = rep_thread_cur(s);
+    struct pt_sysbuf_hdr h;
+    if (!c || !c->sysbuf || s->foreign) {
+        return 0;
+    }
+    if (pt_mem_read(&s->mem, c->sysbuf, &h, sizeof h) < 0) {
+        return pt_wrap("reading thread %d's syscall buffer", (int)c->rec_tid);
+    }
+    if (h.pos < h.nrec) {
+        return rep_divergence(s,
+                              "thread %d made a syscall with %u of its calls through the "
+                              "syscall buffer still to come before it",
+                              (int)c->rec_tid, h.nrec - h.pos);
+    }
+    return 0;
 }
 
 /* DIVERGE: the library's call is not the recorded one. */

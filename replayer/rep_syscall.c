@@ -361,7 +361,7 @@ int rep_syscall_at_entry(struct rep_session *s)
     uint64_t a[6], flags;
     int nr = (int)r->orig_rax;
     regs_args(r, a);
-    if (rep_child_output(s) < 0 || check_call(s, nr, a) < 0 ||
+    if (rep_child_output(s) < 0 || rep_sysbuf_at_call(s) < 0 || check_call(s, nr, a) < 0 ||
         (!s->foreign && rep_clock_check(s, s->ev.tick) < 0) || clone_flags(s, nr, r, &flags) < 0) {
         return -1;
     }

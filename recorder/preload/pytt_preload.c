@@ -5,7 +5,8 @@
  * calls: the interpreter calls them through its PLT, so the wrappers see every call CPython
  * makes itself (glibc's internal calls are not wrapped: they stop as before).
  *
- * `isatty` of a regular file needs no call at all.
+ * `isatty` of a regular file needs no call at all; `close` of a writable regular file is
+ * buffered too, the library clearing the descriptor's table entry itself.
  * A wrapper does nothing new unless pytt answered this thread's HELLO (outside pytt the
  * request fails with ENOSYS and the library stays out of the way) and the descriptor is one
  * pytt marked: it then
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -42,7 +44,7 @@
 #define EXPORT __attribute__((visibility("default")))
 
 static TLS struct pt_sysbuf_hdr *my_buf;
-static TLS int my_state; /* 0 not asked yet, 1 has a buffer, 2 refused */
+static TLS int my_state;   /* 0 not asked yet, 1 has a buffer, 2 refused */
 static TLS int in_wrapper; /* a signal handler's call while a wrapper runs goes the plain way */
 
 static volatile struct pt_sysbuf_ctl *const ctl = (volatile struct pt_sysbuf_ctl *)PT_SYSBUF_CTL;
@@ -98,16 +100,19 @@ static struct pt_sysbuf_hdr *buffer(void)
     return my_buf;
 }
 
+/* The buffer for a call on descriptor fd. Recording goes by the descriptor table (which pytt
+ * updates when it handles other threads' calls, at moments replay cannot reproduce); replay
+ * never does: it goes by whether the thread's next record is this call (replayed). */
 static struct pt_sysbuf_hdr *buffer_for_fd(int fd, int bit)
 {
     if (fd < 0 || fd >= PT_SYSBUF_MAXFD) {
         return NULL;
     }
-    if (my_state == 1 && !(ctl->fd[fd] & bit)) {
+    if (my_state == 1 && ctl->mode == PT_SYSBUF_RECORD && !(ctl->fd[fd] & bit)) {
         return NULL; /* the common refusal without a syscall */
     }
     struct pt_sysbuf_hdr *b = buffer();
-    return b && (ctl->fd[fd] & bit) ? b : NULL;
+    return b && (ctl->mode == PT_SYSBUF_REPLAY || (ctl->fd[fd] & bit)) ? b : NULL;
 }
 
 struct call {
@@ -115,6 +120,8 @@ struct call {
     uint64_t a[3];  /* compared at replay */
     void *out;      /* where the call writes its bytes */
     size_t out_cap; /* at most this many */
+    int known;      /* the result is known without a call: `result` */
+    long result;
 };
 
 /* The Python clock's counted dispatches now (0 before it is installed, or when unknown). */
@@ -152,9 +159,8 @@ static void append(struct pt_sysbuf_hdr *b, const struct call *c, uint64_t tick,
     uint32_t off = vb->used;
     size_t outlen = 0;
     if (c->out && ret >= 0) {
-        outlen = c->nr == SYS_read || c->nr == SYS_pread64 || c->nr == SYS_getrandom
-                     ? (size_t)ret
-                     : c->out_cap;
+        outlen = c->nr == SYS_read || c->nr == SYS_pread64 || c->nr == SYS_getrandom ? (size_t)ret
+                                                                                     : c->out_cap;
     }
     volatile struct pt_sysbuf_rec *r = rec_at(b, off);
     r->size = (uint32_t)(sizeof(struct pt_sysbuf_rec) + PT_SYSBUF_ROUND(outlen));
@@ -175,15 +181,26 @@ static void append(struct pt_sysbuf_hdr *b, const struct call *c, uint64_t tick,
     vb->nrec = vb->nrec + 1; /* last: pytt counts only complete records */
 }
 
-/* REPLAY: the recorded result of this call. */
-static long replayed(struct pt_sysbuf_hdr *b, const struct call *c)
+/* REPLAY: the recorded result of this call, if it was made through the buffer (*done = 1);
+ * else it was made the ordinary way. A recording drains the buffer at every stop, so a call
+ * made with a stop finds no record of this thread waiting before it: records waiting in the
+ * buffer or at the log's head (pytt says so: `more`) must be this call, or replay diverged. */
+static long replayed(struct pt_sysbuf_hdr *b, const struct call *c, int *done)
 {
     volatile struct pt_sysbuf_hdr *vb = b;
+    *done = 0;
     if (vb->pos >= vb->nrec) {
-        ask(PT_SYSBUF_FLUSH, 0, 0); /* pytt refills, or reports the divergence */
+        if (!vb->more) {
+            return 0;
+        }
+        ask(PT_SYSBUF_FLUSH, 0, 0); /* pytt refills */
+        if (vb->pos >= vb->nrec) {
+            return 0;
+        }
     }
+    *done = 1;
     volatile struct pt_sysbuf_rec *r = rec_at(b, vb->pos_off);
-    int same = vb->pos < vb->nrec && r->nr == c->nr && r->outlen <= c->out_cap;
+    int same = r->nr == c->nr && r->outlen <= c->out_cap;
     for (int i = 0; same && i < 3; i++) {
         same = r->a[i] == c->a[i];
     }
@@ -213,15 +230,14 @@ static long buffered(struct pt_sysbuf_hdr *b, const struct call *c, const long a
     long ret = 0;
     *done = 0;
     if (ctl->mode == PT_SYSBUF_REPLAY) {
-        *done = 1;
-        return replayed(b, c); /* its requests to pytt come while not busy */
+        return replayed(b, c, done); /* its requests to pytt come while not busy */
     }
     if (ctl->mode != PT_SYSBUF_RECORD || !make_room(b, c->out_cap)) {
         return 0;
     }
     vb->busy = 1;
     uint64_t tick = clock_now();
-    ret = pytt_untraced(c->nr, args[0], args[1], args[2], args[3]);
+    ret = c->known ? c->result : pytt_untraced(c->nr, args[0], args[1], args[2], args[3]);
     append(b, c, tick, ret);
     vb->busy = 0;
     *done = 1;
@@ -252,6 +268,7 @@ typedef time_t (*time_fn)(time_t *);
 typedef pid_t (*getpid_fn)(void);
 typedef ssize_t (*getrandom_fn)(void *, size_t, unsigned);
 typedef int (*isatty_fn)(int);
+typedef int (*close_fn)(int);
 
 REAL(read, read_fn)
 REAL(pread64, pread_fn)
@@ -265,6 +282,7 @@ REAL(time, time_fn)
 REAL(getpid, getpid_fn)
 REAL(getrandom, getrandom_fn)
 REAL(isatty, isatty_fn)
+REAL(close, close_fn)
 
 /* One wrapper body: BUF is the buffer or NULL, CALL the struct call, ARGS the untraced
  * arguments, PLAIN the expression for the plain path. */
@@ -285,7 +303,7 @@ REAL(isatty, isatty_fn)
 
 EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
-    struct call c = {SYS_read, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, buf, n};
+    struct call c = {SYS_read, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, buf, n, 0, 0};
     long a[4] = {fd, (long)buf, (long)n, 0};
     THROUGH(n <= PT_SYSBUF_MAX_OUT ? buffer_for_fd(fd, PT_SYSBUF_FD_READ) : NULL, c, a,
             real_read()(fd, buf, n));
@@ -293,7 +311,7 @@ EXPORT ssize_t read(int fd, void *buf, size_t n)
 
 EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 {
-    struct call c = {SYS_pread64, {(uint64_t)fd, n, (uint64_t)off}, buf, n};
+    struct call c = {SYS_pread64, {(uint64_t)fd, n, (uint64_t)off}, buf, n, 0, 0};
     long a[4] = {fd, (long)buf, (long)n, (long)off};
     THROUGH(n <= PT_SYSBUF_MAX_OUT ? buffer_for_fd(fd, PT_SYSBUF_FD_READ) : NULL, c, a,
             real_pread64()(fd, buf, n, off));
@@ -301,21 +319,21 @@ EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 
 EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
-    struct call c = {SYS_write, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, NULL, 0};
+    struct call c = {SYS_write, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, NULL, 0, 0, 0};
     long a[4] = {fd, (long)buf, (long)n, 0};
     THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_WRITE), c, a, real_write()(fd, buf, n));
 }
 
 EXPORT off_t lseek64(int fd, off_t off, int whence)
 {
-    struct call c = {SYS_lseek, {(uint64_t)fd, (uint64_t)off, (uint64_t)whence}, NULL, 0};
+    struct call c = {SYS_lseek, {(uint64_t)fd, (uint64_t)off, (uint64_t)whence}, NULL, 0, 0, 0};
     long a[4] = {fd, (long)off, whence, 0};
     THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_READ), c, a, real_lseek64()(fd, off, whence));
 }
 
 static int do_fstat(int fd, struct stat *st)
 {
-    struct call c = {SYS_fstat, {(uint64_t)fd, 0, 0}, st, sizeof *st};
+    struct call c = {SYS_fstat, {(uint64_t)fd, 0, 0}, st, sizeof *st, 0, 0};
     long a[4] = {fd, (long)st, 0, 0};
     THROUGH(fd >= 0 && st ? buffer() : NULL, c, a, real_fstat64()(fd, st));
 }
@@ -330,7 +348,9 @@ static int stat_at(int dirfd, const char *path, struct stat *st, int flags, int 
     struct call c = {SYS_newfstatat,
                      {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), (uint64_t)flags},
                      st,
-                     sizeof *st};
+                     sizeof *st,
+                     0,
+                     0};
     long a[4] = {dirfd, (long)path, (long)st, flags};
     in_wrapper = 1;
     long r = buffered(b, &c, a, done);
@@ -397,14 +417,14 @@ EXPORT off_t lseek(int fd, off_t off, int whence)
 
 EXPORT int clock_gettime(clockid_t clk, struct timespec *ts)
 {
-    struct call c = {SYS_clock_gettime, {(uint64_t)(int64_t)clk, 0, 0}, ts, sizeof *ts};
+    struct call c = {SYS_clock_gettime, {(uint64_t)(int64_t)clk, 0, 0}, ts, sizeof *ts, 0, 0};
     long a[4] = {clk, (long)ts, 0, 0};
     THROUGH(buffer(), c, a, real_clock_gettime()(clk, ts));
 }
 
 EXPORT int gettimeofday(struct timeval *tv, void *tz)
 {
-    struct call c = {SYS_gettimeofday, {0, 0, 0}, tv, sizeof *tv};
+    struct call c = {SYS_gettimeofday, {0, 0, 0}, tv, sizeof *tv, 0, 0};
     long a[4] = {(long)tv, 0, 0, 0};
     THROUGH(!tz ? buffer() : NULL, c, a, real_gettimeofday()(tv, tz));
 }
@@ -413,7 +433,7 @@ EXPORT time_t time(time_t *t)
 {
     struct pt_sysbuf_hdr *b = buffer();
     if (b) {
-        struct call c = {SYS_time, {0, 0, 0}, NULL, 0};
+        struct call c = {SYS_time, {0, 0, 0}, NULL, 0, 0, 0};
         long a[4] = {0, 0, 0, 0};
         int done;
         in_wrapper = 1;
@@ -431,25 +451,46 @@ EXPORT time_t time(time_t *t)
 
 EXPORT pid_t getpid(void)
 {
-    struct call c = {SYS_getpid, {0, 0, 0}, NULL, 0};
+    struct call c = {SYS_getpid, {0, 0, 0}, NULL, 0, 0, 0};
     long a[4] = {0, 0, 0, 0};
     THROUGH(buffer(), c, a, real_getpid()());
 }
 
 EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags)
 {
-    struct call c = {SYS_getrandom, {n, flags, 0}, buf, n};
+    struct call c = {SYS_getrandom, {n, flags, 0}, buf, n, 0, 0};
     long a[4] = {(long)buf, (long)n, flags, 0};
     THROUGH(n <= 256 && !(flags & ~1u) ? buffer() : NULL, c, a, real_getrandom()(buf, n, flags));
 }
 
+/* Closing a regular file pytt lets the program write without a stop: the table entry goes
+ * first (pytt, draining the record, does the same in its own copy; replay does it here). */
+EXPORT int close(int fd)
+{
+    struct call c = {SYS_close, {(uint64_t)fd, 0, 0}, NULL, 0, 0, 0};
+    long a[4] = {fd, 0, 0, 0};
+    struct pt_sysbuf_hdr *b = buffer_for_fd(fd, PT_SYSBUF_FD_WRITE);
+    if (b) {
+        ctl->fd[fd] = 0;
+    }
+    THROUGH(b, c, a, real_close()(fd));
+}
+
 /* A regular file is never a terminal: answered without a call (CPython asks for every file it
- * opens), the same way at record and replay, since the descriptor table is the same. */
+ * opens), and logged as the ioctl isatty makes, with its result. */
 EXPORT int isatty(int fd)
 {
-    if (buffer_for_fd(fd, PT_SYSBUF_FD_READ)) {
-        errno = ENOTTY;
-        return 0;
+    struct call c = {SYS_ioctl, {(uint64_t)fd, TCGETS, 0}, NULL, 0, 1, -ENOTTY};
+    long a[4] = {fd, TCGETS, 0, 0};
+    struct pt_sysbuf_hdr *b = buffer_for_fd(fd, PT_SYSBUF_FD_READ);
+    if (b) {
+        int done;
+        in_wrapper = 1;
+        long r = buffered(b, &c, a, &done);
+        in_wrapper = 0;
+        if (done) {
+            return as_errno(r) == 0;
+        }
     }
     return real_isatty()(fd);
 }
