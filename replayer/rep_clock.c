@@ -165,6 +165,17 @@ static const struct pt_watch *run_watch(struct rep_session *s, int exact, struct
     return none;
 }
 
+/* The coarse countdown armed for what the log has next (unchanged if it already is). */
+static int arm_coarse(struct rep_session *s, uint64_t now_c)
+{
+    uint64_t want = wanted_count(s, now_c);
+    if (want == s->armed_for) {
+        return 0;
+    }
+    s->armed_for = want;
+    return want ? pt_clock_arm(&s->clock, &s->mem, want) : pt_clock_idle(&s->clock, &s->mem);
+}
+
 int rep_clock_prepare(struct rep_session *s)
 {
     struct pt_watch none;
@@ -192,12 +203,7 @@ int rep_clock_prepare(struct rep_session *s)
     if (pt_clock_resuming(&s->clock, &s->mem) < 0) {
         return -1;
     }
-    uint64_t want = wanted_count(s, now_c);
-    if (want == s->armed_for) {
-        return 0;
-    }
-    s->armed_for = want;
-    return want ? pt_clock_arm(&s->clock, &s->mem, want) : pt_clock_idle(&s->clock, &s->mem);
+    return arm_coarse(s, now_c);
 }
 
 int rep_clock_rearm(struct rep_session *s)
@@ -206,15 +212,7 @@ int rep_clock_rearm(struct rep_session *s)
     if (!s->clock.table) {
         return 0;
     }
-    if (rep_clock_coarse(s, &now_c) < 0) {
-        return -1;
-    }
-    uint64_t want = wanted_count(s, now_c);
-    if (want == s->armed_for) {
-        return 0;
-    }
-    s->armed_for = want;
-    return want ? pt_clock_arm(&s->clock, &s->mem, want) : pt_clock_idle(&s->clock, &s->mem);
+    return rep_clock_coarse(s, &now_c) < 0 ? -1 : arm_coarse(s, now_c);
 }
 
 /* Did the fine countdown reach 0 (the dispatches asked for have run)? */
