@@ -6,6 +6,7 @@
 
 #include "common/pt_error.h"
 #include "common/pt_syscalls.h"
+#include "common/pt_sysbuf.h"
 #include "common/pt_trace.h"
 
 #include <limits.h>
@@ -47,6 +48,30 @@ static void print_switch(const struct pt_event *ev)
     }
 }
 
+/* The calls a SYSBUF event holds, one per line under it. */
+static void print_sysbuf(const struct pt_event *ev)
+{
+    const uint8_t *p = pt_event_region_data(ev, 0);
+    size_t n = ev->nregions ? ev->regions[0].len : 0, count = 0;
+    for (size_t off = 0; off < n; count++) {
+        struct pt_sysbuf_rec r;
+        memcpy(&r, p + off, sizeof r);
+        off += r.size;
+    }
+    printf("%zu calls through the syscall buffer:", count);
+    for (size_t off = 0; off < n;) {
+        struct pt_sysbuf_rec r;
+        memcpy(&r, p + off, sizeof r);
+        printf("\n    %s(0x%llx, 0x%llx, 0x%llx) = %lld  clock %llu", pt_syscall_name(r.nr),
+               (unsigned long long)r.a[0], (unsigned long long)r.a[1],
+               (unsigned long long)r.a[2], (long long)r.ret, (unsigned long long)r.tick);
+        if (r.outlen) {
+            printf("  [0x%llx +%u]", (unsigned long long)r.out, r.outlen);
+        }
+        off += r.size;
+    }
+}
+
 static void print_event(const struct pt_event *ev, int pid)
 {
     char esc[4 * sizeof ev->end_msg];
@@ -84,6 +109,9 @@ static void print_event(const struct pt_event *ev, int pid)
                    (unsigned long long)ev->clock_plan.switch_site);
         }
         printf(")");
+        break;
+    case PT_EV_SYSBUF:
+        print_sysbuf(ev);
         break;
     case PT_EV_OUTPUT:
         printf("child output to %s, %zu bytes", ev->signo == 1 ? "stdout" : "stderr",

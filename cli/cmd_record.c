@@ -22,14 +22,17 @@
 
 static void record_usage(void)
 {
-    fputs("usage: pytt record [-o DIR] [--children] [--chaos[=SEED]] [--redact-env "
-          "NAME[,NAME...]]...\n"
+    fputs("usage: pytt record [-o DIR] [--children] [--chaos[=SEED]] [--no-syscallbuf]\n"
+          "                   [--redact-env NAME[,NAME...]]...\n"
           "                   [--] PYTHON SCRIPT [ARGS...]\n"
           "  --children  record every Python child that starts an interpreter (subprocess,\n"
           "              multiprocessing spawn) too, into the same trace (also PYTT_CHILDREN=1);\n"
           "              `pytt ps DIR` lists them, `pytt replay DIR -p PID` debugs one\n"
           "  --chaos  run the program's threads in random orders and time slices, to make\n"
-          "           rare interleavings (races) happen sooner (rr's chaos mode)\n",
+          "           rare interleavings (races) happen sooner (rr's chaos mode)\n"
+          "  --no-syscallbuf  stop the program at every syscall, without the in-process\n"
+          "           buffer that makes frequent cheap calls without a stop (also\n"
+          "           PYTT_NO_SYSCALLBUF=1): slower, for comparing and diagnosing\n",
           stderr);
 }
 
@@ -133,6 +136,8 @@ int cli_record_main(int argc, char **argv)
     const char *redact[64];
     int nredact = 0;
     int i = 1, chaos = 0;
+    const char *env_nobuf = getenv("PYTT_NO_SYSCALLBUF");
+    int no_sysbuf = env_nobuf && env_nobuf[0] && strcmp(env_nobuf, "0") != 0;
     const char *env_children = getenv("PYTT_CHILDREN");
     int children = env_children && env_children[0] && strcmp(env_children, "0") != 0;
     unsigned long long seed = 0;
@@ -155,6 +160,8 @@ int cli_record_main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--children") == 0) {
             children = 1;
+        } else if (strcmp(argv[i], "--no-syscallbuf") == 0) {
+            no_sysbuf = 1;
         } else if (strcmp(argv[i], "--redact-env") == 0 && i + 1 < argc) {
             add_redactions(argv[++i], redact, &nredact, 64);
         } else {
@@ -187,6 +194,7 @@ int cli_record_main(int argc, char **argv)
                               .nredact = nredact,
                               .chaos = chaos,
                               .chaos_seed = seed,
+                              .no_sysbuf = no_sysbuf,
                               .children = children};
     struct rec_result res;
     rc = rec_record(&opt, &res);

@@ -25,6 +25,8 @@ static int child_options(int argc, char **argv, struct rec_options *opt, const c
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--redact-env") == 0 && i + 1 < argc && opt->nredact < MAX_REDACT) {
             redact[opt->nredact++] = argv[++i];
+        } else if (strcmp(argv[i], "--no-syscallbuf") == 0) {
+            opt->no_sysbuf = 1;
         } else if (strcmp(argv[i], "--chaos") == 0) {
             opt->chaos = 1;
         } else if (strncmp(argv[i], "--chaos=", 8) == 0) {

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "pt_clock.h"
+#include "pt_sysbuf.h"
 
 #include "pt_clock_switch.h"
 #include "pt_error.h"
@@ -16,6 +17,7 @@
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -433,6 +435,12 @@ static int point_plain(struct pt_clock *c, struct pt_mem *mem)
     return pt_mem_write(mem, c->table, table, sizeof table);
 }
 
+int pt_clock_publish_base(const struct pt_clock *c, struct pt_mem *mem)
+{
+    return write_word(mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, base), c->base,
+                      "publishing the Python clock's base");
+}
+
 int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clock_plan *plan)
 {
     uint64_t handler[NOPCODES], orig[NOPCODES];
@@ -465,8 +473,8 @@ int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clo
         pt_mem_write(mem, PT_CLOCK_ORIG, orig, sizeof orig) == 0 &&
         pt_mem_write(mem, PT_CLOCK_TRAMPS, code, NOPCODES * PT_CLOCK_TRAMP_SIZE) == 0 &&
         point_plain(c, mem) == 0) {
-        rc = 0;
         c->base = PT_CLOCK_IDLE;
+        rc = pt_clock_publish_base(c, mem);
         c->k_valid = 1; /* nothing dispatched yet: k is 0 */
     }
     free(code);
@@ -525,7 +533,7 @@ static int set_countdown(struct pt_clock *c, struct pt_mem *mem, uint64_t now, u
         return pt_wrap("arming the Python clock");
     }
     c->base = now + cd;
-    return 0;
+    return pt_clock_publish_base(c, mem);
 }
 
 int pt_clock_arm(struct pt_clock *c, struct pt_mem *mem, uint64_t target)

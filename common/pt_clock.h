@@ -163,6 +163,9 @@ int pt_clock_plan(struct pt_mem *mem, const struct pt_clock_site *site, const ch
                   struct pt_clock_plan *plan);
 /* Install the trampolines, redirect the table and route the switch as the plan says. C starts
  * at 0, idle. */
+/* Write the base where the syscall buffer's library reads it (pt_sysbuf.h): done at every
+ * change pt_clock makes; a caller that changes c->base itself calls it too. */
+int pt_clock_publish_base(const struct pt_clock *c, struct pt_mem *mem);
 int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clock_plan *plan);
 
 /* C, the coarse clock. */

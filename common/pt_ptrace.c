@@ -43,6 +43,50 @@ static int classify_trap(pid_t pid, struct pt_stop *st)
     return 0;
 }
 
+/* A PTRACE_EVENT_SECCOMP stop: the recording's filter stopped a syscall at its entry. */
+static int classify_seccomp(pid_t pid, struct pt_stop *st)
+{
+    struct __ptrace_syscall_info info;
+    long n = ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof info, &info);
+    if (n < 0 && errno == ESRCH) {
+        return 1;
+    }
+    if (n < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GET_SYSCALL_INFO, %d)", (int)pid);
+    }
+    if (info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+        return pt_fail("pid %d: seccomp stop of unknown kind %d", (int)pid, info.op);
+    }
+    st->kind = PT_STOP_SYSCALL_ENTRY;
+    st->seccomp = 1;
+    st->nr = info.seccomp.nr;
+    st->abi = pt_sc_abi_of(info.arch, info.seccomp.nr);
+    return 0;
+}
+
+int pt_seccomp_tracing;
+
+int pt_resume_next(pid_t pid, int sig)
+{
+    if (!pt_seccomp_tracing) {
+        return pt_resume_syscall(pid, sig);
+    }
+    siginfo_t si;
+    int in_call = 0;
+    if (ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) == 0 && si.si_signo == SIGTRAP) {
+        switch (si.si_code >> 8) {
+        case PTRACE_EVENT_SECCOMP:
+        case PTRACE_EVENT_FORK:
+        case PTRACE_EVENT_VFORK:
+        case PTRACE_EVENT_CLONE:
+        case PTRACE_EVENT_EXEC:
+        case PTRACE_EVENT_VFORK_DONE:
+            in_call = 1; /* inside a call the filter stopped: its exit comes next */
+        }
+    }
+    return in_call ? pt_resume_syscall(pid, sig) : pt_resume_cont(pid, sig);
+}
+
 volatile sig_atomic_t pt_interrupted;
 void (*pt_wait_interrupt_hook)(void *ctx);
 void *pt_wait_interrupt_ctx;
@@ -69,6 +113,9 @@ static int classify_status(pid_t got, int status, struct pt_stop *st)
     int event = (status >> 16) & 0xff;
     if (sig == (SIGTRAP | 0x80)) {
         return classify_trap(got, st);
+    }
+    if (event == PTRACE_EVENT_SECCOMP) {
+        return classify_seccomp(got, st);
     }
     if (event == PTRACE_EVENT_STOP) {
         st->kind = PT_STOP_GROUP;
@@ -275,7 +322,8 @@ static void set_args(struct user_regs_struct *r, long nr, const uint64_t a[6])
 }
 
 /* Resume and expect a syscall stop of the given kind; anything else is an error. A SIGCHLD
- * (a process pytt killed was a child of this one: snapshots) and the ptrace event of an
+ * (a process pytt killed was a child of this one: snapshots), the seccomp stop an inherited
+ * recording filter adds after the entry stop, and the ptrace event of an
  * injected clone are set aside. */
 static int step_to(pid_t pid, int kind, long nr)
 {
@@ -284,7 +332,8 @@ static int step_to(pid_t pid, int kind, long nr)
         if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
             return -1;
         }
-    } while ((st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD) || st.kind == PT_STOP_EVENT);
+    } while ((st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD) || st.kind == PT_STOP_EVENT ||
+             st.seccomp); /* an inherited recording filter's stop after the entry stop */
     if (st.kind != kind) {
         return pt_fail("pid %d: while running injected syscall %ld, got %s instead of %s", (int)pid,
                        nr, pt_stop_str(&st),

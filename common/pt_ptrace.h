@@ -40,6 +40,7 @@ struct pt_stop {
      * PT_ABI_X86_64 must never be looked up in the x86-64 table) and its number */
     int abi;
     uint64_t nr;
+    int seccomp; /* a syscall entry reported by the recording's seccomp filter */
 };
 
 /* Ctrl-C: the CLI's SIGINT handler sets pt_interrupted; a wait interrupted by a signal (that
@@ -72,6 +73,14 @@ int pt_setregs(pid_t pid, const struct user_regs_struct *r);
 /* Resume with PTRACE_SYSCALL / PTRACE_CONT, delivering sig (0 for none). */
 int pt_resume_syscall(pid_t pid, int sig);
 int pt_resume_cont(pid_t pid, int sig);
+/* Recording: the tracees run under the recording's seccomp filter (pt_seccomp.h), so every
+ * syscall they must be seen making stops them once, at a PTRACE_EVENT_SECCOMP stop that the
+ * waits report as PT_STOP_SYSCALL_ENTRY (st.seccomp set). Set by the recorder. */
+extern int pt_seccomp_tracing;
+/* Run a tracee of a recording to its next stop pytt must see: under the filter, to the exit of
+ * the syscall it is in (stopped at its seccomp stop or at a ptrace event inside it) or else to
+ * its next filtered call or signal (PTRACE_CONT); without it, PTRACE_SYSCALL. */
+int pt_resume_next(pid_t pid, int sig);
 
 /* Execute syscall nr with args in the stopped tracee and return its raw result in *ret.
  * stub: address of a `syscall` instruction in the tracee, or 0 to write one at rip

@@ -9,6 +9,7 @@
 #include "pt_ptrace.h"
 #include "pt_startup.h"
 #include "pt_syscalls.h"
+#include "pt_sysbuf.h"
 
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -91,18 +92,39 @@ static int stub(pid_t pid, long nr, uint64_t a0, uint64_t a1, uint64_t a2, const
     uint64_t args[6] = {a0, a1, a2, 0, 0, 0};
     int64_t ret;
     if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, nr, args, &ret) < 0) {
-        return pt_wrap("%s in the replayed process", what);
+        return pt_wrap("%s in the traced process", what);
     }
     if (ret != 0) {
-        return pt_fail("%s in the replayed process failed (error %lld)", what, (long long)-ret);
+        return pt_fail("%s in the traced process failed (error %lld)", what, (long long)-ret);
     }
     return 0;
 }
 
-int pt_seccomp_install(pid_t pid, struct pt_mem *mem)
+/* The recording's filter: every call stops the tracee (SECCOMP_RET_TRACE: one stop at its entry
+ * instead of ptrace's entry stop), except those made from pytt's two stubs (its own injected
+ * calls and the syscall buffer's, pt_sysbuf.h) and the signal-state calls that need no event
+ * (pt_sysbuf_unseen). */
+static void build_record(struct prog *p)
 {
-    struct prog p;
-    build(&p);
+    const uint64_t buf_rip = PT_SYSBUF_STUB + 2;
+    p->n = 0;
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, arch));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 8, AUDIT_ARCH_X86_64);
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 7, 0, (uint32_t)SYS_rt_sigaction);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 6, 0, (uint32_t)SYS_rt_sigprocmask);
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, instruction_pointer) + 4);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, (uint32_t)(STUB_RIP >> 32));
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, instruction_pointer));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, (uint32_t)STUB_RIP);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (uint32_t)buf_rip);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_TRACE);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+}
+
+static int install(pid_t pid, struct pt_mem *mem, const struct prog *pr)
+{
+    struct prog p = *pr;
     struct sock_fprog fprog = {(unsigned short)p.n, (struct sock_filter *)(PT_PAGE_SCRATCH + 64)};
     size_t len = p.n * sizeof p.f[0];
     if (64 + len > PT_PAGE_SCRATCH_LEN) {
@@ -117,4 +139,18 @@ int pt_seccomp_install(pid_t pid, struct pt_mem *mem)
         return -1;
     }
     return 0;
+}
+
+int pt_seccomp_install(pid_t pid, struct pt_mem *mem)
+{
+    struct prog p;
+    build(&p);
+    return install(pid, mem, &p);
+}
+
+int pt_seccomp_install_record(pid_t pid, struct pt_mem *mem)
+{
+    struct prog p;
+    build_record(&p);
+    return install(pid, mem, &p);
 }

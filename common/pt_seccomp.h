@@ -26,5 +26,9 @@ unsigned pt_seccomp_program(struct sock_filter *out, unsigned max);
 int pt_seccomp_allows(int nr);
 /* Install the filter in the tracee, stopped at a syscall-exit stop with pytt's page mapped. */
 int pt_seccomp_install(pid_t pid, struct pt_mem *mem);
+/* The recording's filter (pt_seccomp.c, build_record): every call traps to pytt
+ * (PTRACE_EVENT_SECCOMP) except those from pytt's stubs. The tracer must set
+ * PTRACE_O_TRACESECCOMP; a task with this filter and no such tracer gets ENOSYS. */
+int pt_seccomp_install_record(pid_t pid, struct pt_mem *mem);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "pt_startup.h"
+#include "pt_sysbuf.h"
 
 #include "pt_error.h"
 #include "pt_ptrace.h"
@@ -94,9 +95,26 @@ int pt_startup_inject(pid_t pid, struct pt_mem *mem)
         return pt_fail("mapping pytt's page at 0x%llx in the tracee failed (result %lld)",
                        PT_PAGE_ADDR, (long long)ret);
     }
-    static const uint8_t stub[] = {0x0f, 0x05, 0xcc}; /* syscall; int3 */
-    if (pt_mem_write(mem, PT_PAGE_STUB_SYSCALL, stub, sizeof stub) < 0) {
-        return pt_wrap("writing pytt's syscall stub");
+    static const uint8_t stub[] = {0x0f, 0x05, 0xcc};    /* syscall; int3 */
+    static const uint8_t bufstub[] = {0x0f, 0x05, 0xc3}; /* syscall; ret */
+    if (pt_mem_write(mem, PT_PAGE_STUB_SYSCALL, stub, sizeof stub) < 0 ||
+        pt_mem_write(mem, PT_SYSBUF_STUB, bufstub, sizeof bufstub) < 0) {
+        return pt_wrap("writing pytt's syscall stubs");
+    }
+    /* the syscall buffer's control block and per-thread buffers (pt_sysbuf.h), mode off */
+    uint64_t area_args[6] = {PT_SYSBUF_AREA,
+                             PT_SYSBUF_AREA_LEN,
+                             PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE,
+                             (uint64_t)-1,
+                             0};
+    if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_mmap, area_args, &ret) < 0) {
+        return pt_wrap("mapping the syscall buffer's area in the tracee");
+    }
+    if ((uint64_t)ret != PT_SYSBUF_AREA) {
+        return pt_fail("mapping the syscall buffer's area at 0x%llx in the tracee failed "
+                       "(result %lld)",
+                       PT_SYSBUF_AREA, (long long)ret);
     }
     uint64_t tsc_args[6] = {PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0, 0};
     if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_prctl, tsc_args, &ret) < 0 || ret != 0) {

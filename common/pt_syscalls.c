@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "pt_syscalls.h"
+#include "pt_sysbuf.h"
 
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -455,8 +456,15 @@ static const struct pt_syscall table[PT_NSYSCALLS] = {
     U(462, "mseal", 3, NULL),
 };
 
+/* The syscall buffer library's requests to pytt (pt_sysbuf.h): a HELLO is logged and replayed
+ * like an emulated call; the others never become events. */
+static const struct pt_syscall sysbuf_row = {"pytt_sysbuf", 3, PT_SC_EMULATE, 0, {{0}}, NULL, NULL};
+
 const struct pt_syscall *pt_syscall(int nr)
 {
+    if (nr == PT_SYSBUF_NR) {
+        return &sysbuf_row;
+    }
     if (nr < 0 || nr >= PT_NSYSCALLS) {
         return NULL;
     }

@@ -4,6 +4,7 @@
  * corrupt one must produce "event N is corrupt", never a wild write into the tracee.
  */
 #include "pt_trace.h"
+#include "pt_sysbuf.h"
 
 #include "pt_error.h"
 #include "pt_file.h"
@@ -178,6 +179,9 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_uv(b, (uint64_t)ev->signo);
         pt_buf_blob(b, pt_event_region_data(ev, 0), ev->regions[0].len);
         break;
+    case PT_EV_SYSBUF:
+        pt_buf_blob(b, pt_event_region_data(ev, 0), ev->regions[0].len);
+        break;
     case PT_EV_CLOCK:
         pt_buf_uv(b, ev->clock_plan.table);
         pt_buf_uv(b, ev->clock_plan.countdown);
@@ -221,7 +225,7 @@ static void decode_copy_str(struct pt_cur *c, char *dst, size_t cap)
 static void decode_syscall(struct pt_cur *c, struct pt_event *ev)
 {
     uint64_t nr = pt_cur_uv(c);
-    ev->nr = nr < 1024 ? (int32_t)nr : -1;
+    ev->nr = nr < 1024 || nr == PT_SYSBUF_NR ? (int32_t)nr : -1;
     ev->tick = pt_cur_uv(c);
     ev->nargs = pt_cur_u8(c);
     if (ev->nr < 0 || ev->nargs > 6) {
@@ -261,6 +265,26 @@ static int32_t decode_tid(struct pt_cur *c)
         return 0;
     }
     return (int32_t)v;
+}
+
+int pt_sysbuf_records_ok(const uint8_t *p, size_t n)
+{
+    if (n == 0 || n > PT_SYSBUF_SLOT_LEN - sizeof(struct pt_sysbuf_hdr)) {
+        return -1;
+    }
+    for (size_t off = 0; off < n;) {
+        struct pt_sysbuf_rec r;
+        if (n - off < sizeof r) {
+            return -1;
+        }
+        memcpy(&r, p + off, sizeof r);
+        if (r.size < sizeof r || r.size % 8 || r.size > n - off ||
+            r.outlen > r.size - sizeof r || r.nr >= 1024) {
+            return -1;
+        }
+        off += r.size;
+    }
+    return 0;
 }
 
 static int decode_event(struct pt_cur *c, struct pt_event *ev)
@@ -320,7 +344,17 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         ev->switch_at = pt_cur_u8(c);
         ev->switch_nr = (int32_t)pt_cur_uv(c);
         ev->tick = pt_cur_uv(c);
-        if (ev->switch_at > PT_SWITCH_EXITED || ev->switch_nr >= 1024 || ev->tid <= 0) {
+        if (ev->switch_at > PT_SWITCH_EXITED ||
+            (ev->switch_nr >= 1024 && ev->switch_nr != PT_SYSBUF_NR) || ev->tid <= 0) {
+            c->bad = 1;
+        }
+        break;
+    case PT_EV_SYSBUF:
+        p = pt_cur_blob(c, &n);
+        if (!c->bad && pt_sysbuf_records_ok(p, n) == 0) {
+            uint8_t *dst = pt_event_add_region(ev, 0, n);
+            memcpy(dst, p, n);
+        } else {
             c->bad = 1;
         }
         break;
@@ -389,6 +423,7 @@ static void encode_header(struct pt_buf *b, const struct pt_header *h)
     pt_buf_uv(b, h->page_len);
     pt_buf_sv(b, h->cpu);
     pt_buf_uv(b, (uint64_t)(uint32_t)h->pid);
+    pt_buf_u8(b, h->sysbuf);
 }
 
 static int decode_header(struct pt_cur *c, struct pt_header *h)
@@ -426,7 +461,8 @@ static int decode_header(struct pt_cur *c, struct pt_header *h)
     h->page_len = pt_cur_uv(c);
     h->cpu = (int32_t)pt_cur_sv(c);
     h->pid = decode_tid(c);
-    if (c->bad || h->stack_end - h->rsp != h->stack_len || h->pid <= 0) {
+    h->sysbuf = c->p < c->end ? pt_cur_u8(c) : 0; /* version 5 */
+    if (c->bad || h->sysbuf > 1 || h->stack_end - h->rsp != h->stack_len || h->pid <= 0) {
         return -1;
     }
     return 0;

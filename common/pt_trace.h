@@ -22,9 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 4
-/* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes
- * (docs/trace-format.md, Versioning), so a version 3 trace is a version 4 trace without them. */
+#define PT_TRACE_VERSION 5
+/* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
+ * version 5 adds SYSBUF events and the header's sysbuf field (docs/trace-format.md,
+ * Versioning), so an older trace is a version 5 trace without them. */
 #define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 
@@ -39,6 +40,8 @@ enum pt_ev_type {
     PT_EV_SWITCH = 8,  /* the scheduler let thread `tid` run from here (threads run one at a
                         * time); the thread that ran until now (switch_from) stopped as
                         * switch_at says */
+    PT_EV_SYSBUF = 9,  /* calls thread `tid` made through the syscall buffer (pt_sysbuf.h):
+                        * their records, as the buffer held them, in regions[0] */
 };
 
 /* Where the thread that ran stopped when a SWITCH gave the CPU to another. */
@@ -101,6 +104,10 @@ struct pt_event {
     char end_msg[512];
 };
 
+/* Are these the records of a SYSBUF event: complete, each sized and bounded, fitting a
+ * thread's buffer? 0 if so. */
+int pt_sysbuf_records_ok(const uint8_t *p, size_t n);
+
 void pt_event_init(struct pt_event *ev);
 void pt_event_free(struct pt_event *ev);
 /* Prepare ev for a new record of the given type (keeps its buffers). */
@@ -132,6 +139,7 @@ struct pt_header {
     uint64_t page_addr, page_len; /* pytt's page in the tracee */
     int32_t cpu;
     int32_t pid; /* the recorded process's pid: its first thread's id in the events */
+    uint8_t sysbuf; /* version 5: recorded with the syscall buffer (pt_sysbuf.h) */
 };
 
 void pt_header_free(struct pt_header *h);

@@ -251,7 +251,7 @@ static void streams_arg(const struct pt_fdkinds *k, char *out, size_t cap)
 
 /* `pytt __record-child PID DIR FD CPU STREAMS PROCS_DIR GATE [OPTION...]`: every record
  * option that changes what is stored or how the program runs is passed on (--redact-env,
- * --chaos), so a child is recorded as the top process is. */
+ * --chaos, --no-syscallbuf), so a child is recorded as the top process is. */
 static void child_argv(struct rec_session *s, char **argv, char *exe, char *pidstr, char *dir,
                        char *fdstr, char *cpustr, const char *streams, char *gatestr)
 {
@@ -276,6 +276,9 @@ static void child_argv(struct rec_session *s, char **argv, char *exe, char *pids
             snprintf(chaos, sizeof chaos, "--chaos");
         }
         argv[n++] = chaos;
+    }
+    if (o->no_sysbuf) {
+        argv[n++] = "--no-syscallbuf";
     }
     argv[n] = NULL;
 }
@@ -350,7 +353,7 @@ int rec_adopt_at_exec(struct rec_session *s, pid_t pid, const struct pt_fdkinds 
     char streams[256];
     streams_arg(fds, streams, sizeof streams);
     struct pt_stop st;
-    if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
+    if (pt_resume_next(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
         return -1;
     }
     if (st.kind != PT_STOP_SYSCALL_EXIT) {
@@ -370,10 +373,30 @@ int rec_adopt_at_exec(struct rec_session *s, pid_t pid, const struct pt_fdkinds 
 
 /* ---- the child recorder's side ---- */
 
+/* Does task pid run under a seccomp filter ("Seccomp: 2" in its status)? */
+static int rec_has_filter(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    int mode = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "Seccomp: %d", &mode) == 1) {
+            break;
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    return mode == 2;
+}
+
 int rec_adopt_attach(struct rec_session *s)
 {
     pid_t pid = s->opt->adopt_pid;
-    long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+    long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
+                PTRACE_O_TRACESECCOMP;
+    pt_seccomp_tracing = rec_has_filter(pid); /* the parent's recording's, inherited */
     if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) < 0) {
         return pt_fail_errno("ptrace(PTRACE_SEIZE, %d)", (int)pid);
     }

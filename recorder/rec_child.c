@@ -118,7 +118,12 @@ static int release_setup(struct rec_session *s, struct rec_child *c, const struc
     }
     sched_setaffinity(c->pid, sizeof all, &all); /* best effort: the kernel clips to online */
     long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-                PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+                PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
+    if (pt_seccomp_tracing) {
+        /* under the recording's filter a task without its tracer would only get ENOSYS: if
+         * pytt is killed, it goes too (pytt hands the living ones over when it ends normally) */
+        opts |= PTRACE_O_EXITKILL;
+    }
     if (ptrace(PTRACE_SETOPTIONS, c->pid, NULL, (void *)opts) < 0) {
         return pt_fail_errno("ptrace(PTRACE_SETOPTIONS, child %d)", (int)c->pid);
     }
@@ -135,7 +140,7 @@ static int resume_user(struct rec_session *s, struct rec_child *c, int sig)
         return 0;
     }
     c->held = c->up_held = 0;
-    return pt_resume_syscall(c->pid, sig);
+    return pt_resume_next(c->pid, sig);
 }
 
 /* Let a descendant task stopped at a stop where user code comes next go on, or keep it there
@@ -365,7 +370,7 @@ static int child_stop(struct rec_session *s, const struct pt_stop *st)
             return -1;
         }
         if (st->kind == PT_STOP_SYSCALL_ENTRY) { /* the call runs in the kernel meanwhile */
-            return pt_resume_syscall(st->pid, 0);
+            return pt_resume_next(st->pid, 0);
         }
     } else if (st->kind == PT_STOP_EVENT) {
         if (st->event == PTRACE_EVENT_EXEC) {
@@ -381,7 +386,7 @@ static int child_stop(struct rec_session *s, const struct pt_stop *st)
         } else if (rec_child_birth(s, st) < 0) {
             return -1;
         }
-        return pt_resume_syscall(st->pid, 0); /* events happen inside a syscall */
+        return pt_resume_next(st->pid, 0); /* events happen inside a syscall */
     } else if (st->kind == PT_STOP_SIGNAL && st->sig == SIGSTOP && c->stop_sent) {
         c->stop_sent = 0; /* pytt's own, from rec_child_hold_all */
     } else if (st->kind == PT_STOP_SIGNAL) {
@@ -503,4 +508,50 @@ void rec_child_free(struct rec_session *s)
         fdmodel_put(s->births[i].fds);
     }
     free(s->births);
+}
+
+/* Bring descendant task c into a ptrace-stop: 1 if it is in one, 0 if it is gone. Stops met
+ * on the way are let go (the recording is over: nothing is logged any more). */
+static int stop_for_handoff(struct rec_child *c)
+{
+    if (c->held) {
+        return 1;
+    }
+    if (!c->stop_sent && syscall(SYS_tkill, c->pid, SIGSTOP) < 0) {
+        return 0;
+    }
+    for (;;) {
+        struct pt_stop st;
+        if (pt_wait(c->pid, &st) < 0) {
+            pt_err_clear();
+            return 0;
+        }
+        if (st.kind == PT_STOP_EXITED || st.kind == PT_STOP_KILLED) {
+            return 0;
+        }
+        if (st.kind == PT_STOP_SIGNAL && st.sig == SIGSTOP) {
+            return 1; /* ours: it stays stopped, and is detached into a stop */
+        }
+        if (pt_resume_next(c->pid, st.kind == PT_STOP_SIGNAL ? st.sig : 0) < 0) {
+            pt_err_clear();
+            return 0;
+        }
+    }
+}
+
+int rec_child_handoff(struct rec_session *s)
+{
+    if (!pt_seccomp_tracing || s->nchildren == 0) {
+        return 0;
+    }
+    pid_t *tids = calloc(s->nchildren, sizeof *tids);
+    int n = 0;
+    for (size_t i = 0; tids && i < s->nchildren; i++) {
+        if (stop_for_handoff(&s->children[i])) {
+            tids[n++] = s->children[i].pid;
+        }
+    }
+    int rc = tids ? rec_passthrough(tids, n) : pt_fail("out of memory");
+    free(tids);
+    return rc;
 }

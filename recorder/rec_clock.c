@@ -28,6 +28,9 @@ static int install_now(struct rec_session *s)
     pt_event_reset(&s->ev, PT_EV_CLOCK);
     s->ev.clock_plan = plan;
     s->clock_state = REC_CLOCK_ON;
+    if (rec_sysbuf_clock(s) < 0) {
+        return -1;
+    }
     return rec_write_event(s);
 }
 

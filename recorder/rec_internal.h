@@ -94,6 +94,10 @@ struct rec_thread {
      * what it writes are that call's), else orig_rax. */
     int call_nr;
     int restart_nr; /* the call a restart_syscall would continue, or -1 */
+    uint64_t sysbuf;        /* its syscall buffer in the tracee (pt_sysbuf.h), 0 if none */
+    int sysbuf_slot;        /* ... its slot */
+    int64_t sysbuf_answer;  /* the answer to the request it is making (rec_sysbuf.c) */
+    int no_exit;            /* resume past this entry with no exit stop (a buffer request) */
 };
 
 /* A signal held back to be delivered to thread `tid` at a moment replay can find again. */
@@ -173,10 +177,43 @@ struct rec_session {
     struct rec_peer_slot *grp_slot;
     int up_waiting; /* a fork child waits for nobody to hold the token */
 
+    /* the syscall buffer (rec_sysbuf.c): on, the slots given to threads */
+    int sysbuf;
+    uint8_t sysbuf_slots[64];
+    uint8_t sysbuf_fd[4096]; /* what ctl.fd holds in the tracee */
+    int sysbuf_table_logged; /* a HELLO event carried the whole table */
+
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
     uint64_t stopped_at; /* events in the trace when it stopped */
 };
+
+/* rec_sysbuf.c: the in-process syscall buffer (common/pt_sysbuf.h). */
+/* The library to preload, or NULL when it is not found next to pytt. */
+const char *rec_sysbuf_library(void);
+/* At startup (execve exit): the filter, the control block, the inherited descriptors. */
+int rec_sysbuf_start(struct rec_session *s);
+/* Move what thread t's buffer holds into the trace (a SYSBUF event), if it may be touched. */
+int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t);
+/* At a syscall entry: the library's requests (returns 1 when handled: no event, no exit
+ * stop), and calls that create processes (the buffer is off in the child). */
+int rec_sysbuf_at_entry(struct rec_session *s, struct rec_thread *t, int nr, const uint64_t *a);
+/* At a syscall exit: the answer to a HELLO, the buffer back on after a fork. */
+int rec_sysbuf_at_exit(struct rec_session *s, struct rec_thread *t, int nr, const uint64_t *a,
+                       struct user_regs_struct *r);
+/* After a completed call (and the stream model's update): the descriptor table. */
+int rec_sysbuf_fds(struct rec_session *s, int nr, const uint64_t *a, int64_t ret);
+/* A thread ended: its slot is free again. */
+void rec_sysbuf_thread_gone(struct rec_session *s, struct rec_thread *t);
+/* The Python clock was installed: the library reads its countdown. */
+int rec_sysbuf_clock(struct rec_session *s);
+
+/* rec_passthrough.c: hand tasks, each in a ptrace-stop of pytt's, to a tracer process that
+ * lets every call through (tasks under the recording's seccomp filter cannot run without one). */
+int rec_passthrough(const pid_t *tids, int n);
+/* rec_child.c: at the end of a recording under the filter, hand the descendants still
+ * running to that tracer. */
+int rec_child_handoff(struct rec_session *s);
 
 /* rec_spawn.c: start the command and follow it to the exit of its CPython execve. */
 int rec_spawn(struct rec_session *s);

@@ -106,6 +106,9 @@ static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct
 {
     t->resumed = 0;
     s->ev_tid = t->tid;
+    if (st->kind != PT_STOP_EXITED && st->kind != PT_STOP_KILLED && rec_sysbuf_drain(s, t) < 0) {
+        return -1; /* what it did through its buffer comes before what it does here */
+    }
     switch (st->kind) {
     case PT_STOP_SYSCALL_ENTRY:
         if (t != s->cur) {
@@ -313,6 +316,9 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
         rc = record_loop(&s);
     }
     if (rec_gate_end(&s) < 0) { /* descendants run freely once pytt is gone */
+        pt_err_clear();
+    }
+    if (rec_child_handoff(&s) < 0) { /* ... under a tracer that stays (rec_passthrough.c) */
         pt_err_clear();
     }
     if (rc < 0 && s.pid > 0) {

@@ -301,7 +301,10 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
     }
     /* Small data files (ld.so.cache, locale files, ...) are copied into the trace: ldconfig or
      * a package install after the recording cannot make it unreplayable. */
-    if (shared || !stable || (!elf && (uint64_t)st.st_size <= REC_COPY_LIMIT)) {
+    /* ... and so is pytt's own syscall buffer library: a rebuilt pytt replays old traces. */
+    const char *lib = rec_sysbuf_library();
+    if (shared || !stable || (!elf && (uint64_t)st.st_size <= REC_COPY_LIMIT) ||
+        (lib && strcmp(path, lib) == 0)) {
         return copy_mapping(s, c, &st);
     }
     const struct pt_fileid *id = cached_id(s, path, &st);

@@ -80,10 +80,14 @@ struct rec_thread *rec_thread_add(struct rec_session *s, pid_t tid, int state)
 static int resume(struct rec_thread *t, int sig)
 {
     t->resumed = 1;
-    if (ptrace(PTRACE_SYSCALL, t->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH) {
-        return pt_fail_errno("ptrace(PTRACE_SYSCALL, %d)", (int)t->tid);
+    int no_exit = t->no_exit;
+    t->no_exit = 0;
+    int rc = no_exit ? pt_resume_cont(t->tid, sig) : pt_resume_next(t->tid, sig);
+    if (rc < 0 && errno == ESRCH) {
+        pt_err_clear();
+        rc = 0;
     }
-    return 0;
+    return rc;
 }
 
 int rec_sched_resume_in_kernel(struct rec_thread *t)
@@ -161,6 +165,7 @@ int rec_sched_others_ready(const struct rec_session *s)
 
 void rec_thread_gone(struct rec_session *s, struct rec_thread *t)
 {
+    rec_sysbuf_thread_gone(s, t);
     if (s->exiting == t) {
         s->exiting = NULL;
     }

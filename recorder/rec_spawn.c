@@ -16,14 +16,29 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <unistd.h>
 
+/* The syscall buffer's library goes first in LD_PRELOAD (common/pt_sysbuf.h). */
+static void preload_sysbuf(const struct rec_session *s)
+{
+    const char *lib = s->opt->no_sysbuf ? NULL : rec_sysbuf_library();
+    if (!lib) {
+        return;
+    }
+    const char *old = getenv("LD_PRELOAD");
+    char val[8192];
+    snprintf(val, sizeof val, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+    setenv("LD_PRELOAD", val, 1);
+}
+
 static void child_exec(const struct rec_session *s, int errfd)
 {
     int e = 0;
+    preload_sysbuf(s);
     if (pt_pin_self(s->cpu) < 0 ||
         personality((unsigned long)personality(0xffffffff) | ADDR_NO_RANDOMIZE) < 0 ||
         ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 || raise(SIGSTOP) != 0) {

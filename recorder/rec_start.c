@@ -198,15 +198,19 @@ int rec_start(struct rec_session *s)
     int rc = -1;
     capture_host(s, &h);
     if (capture_identity(s, &h) < 0 || capture_limits(s, &h) < 0 || capture_stack(s, &h) < 0 ||
-        pt_startup_inject(s->pid, &s->mem) < 0) {
+        pt_startup_inject(s->pid, &s->mem) < 0 || rec_sysbuf_start(s) < 0) {
         pt_wrap("preparing the recorded process");
-    } else if (pt_tracew_header(&s->tw, &h) == 0 && rec_meta(s, PT_META_RECORDING) == 0) {
-        s->res->header_written = 1;
-        rc = 0;
+    } else {
+        h.sysbuf = (uint8_t)s->sysbuf;
+        if (pt_tracew_header(&s->tw, &h) == 0 && rec_meta(s, PT_META_RECORDING) == 0) {
+            s->res->header_written = 1;
+            rc = 0;
+        }
     }
     pt_header_free(&h);
     long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
-                PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+                PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+                PTRACE_O_TRACESECCOMP;
     if (rc == 0 && ptrace(PTRACE_SETOPTIONS, s->pid, NULL, (void *)opts) < 0) {
         rc = pt_fail_errno("ptrace(PTRACE_SETOPTIONS, %d)", (int)s->pid);
     }

@@ -81,6 +81,10 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
     const struct pt_syscall *sc = pt_syscall(nr);
     uint64_t a[6];
     regs_args(r, a);
+    int req = rec_sysbuf_at_entry(s, t, nr, a);
+    if (req != 0) {
+        return req < 0 ? -1 : 0; /* a request of the syscall buffer's library: not an event */
+    }
     t->in_syscall = 1;
     /* restart_syscall continues the interrupted call with its arguments still in the
      * registers (a timed futex wait or nanosleep interrupted by a signal with no handler):
@@ -148,6 +152,11 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
                        (int)t->tid);
     }
     t->in_syscall = 0;
+    uint64_t ea[6];
+    regs_args(&t->entry_regs, ea);
+    if (rec_sysbuf_at_exit(s, t, nr, ea, &r) < 0) {
+        return -1;
+    }
     if (nr == SYS_rseq) {
         r.rax = (uint64_t)-ENOSYS;
         r.orig_rax = (uint64_t)SYS_rseq;
@@ -192,6 +201,9 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return -1;
     }
     pt_fdkinds_update(&s->fds, nr, call.args, call.ret);
+    if (rec_sysbuf_fds(s, nr, call.args, call.ret) < 0) {
+        return -1;
+    }
     rec_sources_note(s, nr, call.args, call.ret);
     t->exit_regs = r;
     t->last_was_exit = 1;

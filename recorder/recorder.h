@@ -15,6 +15,7 @@ struct rec_options {
     const char *const *redact_env; /* variable names (fnmatch patterns) kept out of the trace */
     int nredact;
     int chaos;           /* --chaos: random thread schedules (rr's chaos mode) */
+    int no_sysbuf;       /* --no-syscallbuf: every syscall stops (no in-process buffer) */
     uint64_t chaos_seed; /* 0: from the clock */
     /* --children: Python descendants that exec an interpreter are recorded too, each into
      * procs_dir/PID by a recorder of its own (rec_adopt.c) */

@@ -34,9 +34,14 @@ void rep_clock_trap_at(struct rep_session *s, uint64_t at)
     }
     uint64_t now = s->clock.base - countdown;
     uint64_t cd = at > now ? at - now : 1;
-    if (cd < countdown && pt_mem_write(&s->mem, s->clock.countdown, &cd, 8) == 0) {
+    /* the syscall buffer's library reads base and countdown: the ticks it sees from here on
+     * in this run are not checked (ctl.moved first) */
+    if (cd < countdown && rep_sysbuf_moved(s, 1) == 0 &&
+        pt_mem_write(&s->mem, s->clock.countdown, &cd, 8) == 0) {
         s->clock.base = now + cd;
         s->armed_for = UINT64_MAX;
+        s->sb_base_moved = 1;
+        pt_clock_publish_base(&s->clock, &s->mem);
     }
     pt_err_clear();
 }
@@ -62,7 +67,10 @@ int rep_clock_event(struct rep_session *s)
         return -1;
     }
     s->armed_for = 0;
-    return pt_clock_install(&s->clock, &s->mem, &s->ev.clock_plan);
+    if (pt_clock_install(&s->clock, &s->mem, &s->ev.clock_plan) < 0) {
+        return -1;
+    }
+    return rep_sysbuf_clock(s);
 }
 
 int rep_clock_check(struct rep_session *s, uint64_t recorded)
@@ -157,6 +165,17 @@ static const struct pt_watch *run_watch(struct rep_session *s, int exact, struct
     return none;
 }
 
+/* The coarse countdown armed for what the log has next (unchanged if it already is). */
+static int arm_coarse(struct rep_session *s, uint64_t now_c)
+{
+    uint64_t want = wanted_count(s, now_c);
+    if (want == s->armed_for) {
+        return 0;
+    }
+    s->armed_for = want;
+    return want ? pt_clock_arm(&s->clock, &s->mem, want) : pt_clock_idle(&s->clock, &s->mem);
+}
+
 int rep_clock_prepare(struct rep_session *s)
 {
     struct pt_watch none;
@@ -184,12 +203,16 @@ int rep_clock_prepare(struct rep_session *s)
     if (pt_clock_resuming(&s->clock, &s->mem) < 0) {
         return -1;
     }
-    uint64_t want = wanted_count(s, now_c);
-    if (want == s->armed_for) {
+    return arm_coarse(s, now_c);
+}
+
+int rep_clock_rearm(struct rep_session *s)
+{
+    uint64_t now_c;
+    if (!s->clock.table) {
         return 0;
     }
-    s->armed_for = want;
-    return want ? pt_clock_arm(&s->clock, &s->mem, want) : pt_clock_idle(&s->clock, &s->mem);
+    return rep_clock_coarse(s, &now_c) < 0 ? -1 : arm_coarse(s, now_c);
 }
 
 /* Did the fine countdown reach 0 (the dispatches asked for have run)? */

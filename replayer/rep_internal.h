@@ -45,6 +45,8 @@ struct rep_thread {
     uint64_t born;                      /* the event that created it (0: the first thread) */
     int sysemu; /* last resumed with PTRACE_SYSEMU: the kernel skips the call at its next entry */
     int skip_exit; /* at such an entry, its call emulated there: no exit stop is wanted */
+    uint64_t sysbuf;     /* its syscall buffer (pt_sysbuf.h), 0 if none (rep_sysbuf.c) */
+    uint32_t sb_checked; /* records of the buffer whose ticks were checked */
 };
 
 /* A thread as a snapshot keeps it, to be created again in a restored copy. */
@@ -110,6 +112,7 @@ struct rep_session {
     uint64_t last_tick; /* tick at the last syscall checked */
     char end_msg[512];
     struct pt_clock clock;
+    int sb_base_moved;  /* the clock's base moved while the program ran (rep_clock_trap_at) */
     uint64_t armed_for;      /* counted dispatch the coarse countdown is set for, 0 if idle */
     uint64_t stop_tick;      /* a requested stop (goto), 0 if none */
     uint64_t fine_left;      /* dispatches still to run (rep_run_dispatches), 0 if none */
@@ -189,6 +192,25 @@ struct rep_session {
     struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
     size_t nfiles;
 };
+
+/* rep_sysbuf.c: the in-process syscall buffer (common/pt_sysbuf.h). */
+int rep_sysbuf_start(struct rep_session *s);                /* REPLAY mode, if recorded so */
+int rep_sysbuf_clock(struct rep_session *s);                /* the clock was installed */
+int rep_sysbuf_off(struct pt_mem *mem);                     /* in a throwaway copy */
+int rep_sysbuf_hello(struct rep_session *s, int64_t ret);   /* a HELLO was replayed */
+int rep_sysbuf_check(struct rep_session *s);                /* at a stop: ticks replayed */
+int rep_sysbuf_prefill(struct rep_session *s); /* before the thread runs: 1 if it took some */
+int rep_sysbuf_moved(struct rep_session *s, uint32_t moved); /* ctl.moved */
+int rep_sysbuf_ready(struct rep_session *s);   /* just before the thread runs: `more` */
+int rep_sysbuf_at_call(struct rep_session *s); /* its syscall: no records still to come */
+/* rep_clock.c: arm the coarse countdown again for what the log has next (its head moved
+ * while the thread is stopped inside its run: a syscall buffer refill). */
+int rep_clock_rearm(struct rep_session *s);
+int rep_sysbuf_request(struct rep_session *s, const struct user_regs_struct *r); /* FLUSH... */
+/* rep_syscall.c: end the syscall at this entry stop without running it (result 0). */
+int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry);
+/* rep_thread.c: complete other threads' calls (and children's output) at the log's head. */
+int rep_sched_drain_foreign(struct rep_session *s);
 
 /* rep_loop.c: kill the replayed process and reap all its threads. */
 void rep_kill_process(struct rep_session *s);

@@ -168,16 +168,30 @@ static int one_stop(struct rep_session *s)
     if (pt_interrupted) {
         return pt_fail("interrupted");
     }
-    if (rep_sched_drain(s, s->trap_count ? PT_SWITCH_TICK : 0, 0, s->trap_count) < 0) {
-        return -1;
+    /* what comes before the current thread runs on: other threads' calls returning, a switch,
+     * and its calls through the syscall buffer (which may hide the former) */
+    int took;
+    do {
+        if (rep_sched_drain(s, s->trap_count ? PT_SWITCH_TICK : 0, 0, s->trap_count) < 0) {
+            return -1;
+        }
+        if (s->cur < 0) {
+            return at_end_record(s) ? finish(s)
+                                    : rep_divergence(s, "no thread is running here, but the "
+                                                        "recording goes on");
+        }
+        rep_thread_act(s, s->cur);
+        if ((took = rep_sysbuf_prefill(s)) < 0) {
+            return -1;
+        }
+    } while (took);
+    if (s->sb_base_moved) {
+        s->sb_base_moved = 0;
+        if (rep_sysbuf_moved(s, 0) < 0) {
+            return -1;
+        }
     }
-    if (s->cur < 0) {
-        return at_end_record(s) ? finish(s)
-                                : rep_divergence(s, "no thread is running here, but the "
-                                                    "recording goes on");
-    }
-    rep_thread_act(s, s->cur);
-    if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
+    if (rep_sysbuf_ready(s) < 0 || rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
         return -1;
     }
     s->presented = 0;
@@ -206,6 +220,9 @@ static int one_stop(struct rep_session *s)
     if (s->watchdog_msg[0]) {
         s->pid = -1;
         return rep_divergence(s, "%s", s->watchdog_msg);
+    }
+    if (st.kind != PT_STOP_EXITED && st.kind != PT_STOP_KILLED && rep_sysbuf_check(s) < 0) {
+        return -1;
     }
     switch (st.kind) {
     case PT_STOP_SYSCALL_EXIT:

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include "rep_internal.h"
 
+#include "common/pt_sysbuf.h"
+
 #include "common/pt_error.h"
 #include "common/pt_ptrace.h"
 
@@ -47,6 +49,11 @@ static const char *ev_desc(const struct pt_event *ev)
         return "the Python clock's installation";
     case PT_EV_OUTPUT:
         return "a child process's output";
+    case PT_EV_SYSBUF:
+        snprintf(buf, sizeof buf,
+                 "calls of thread %d through the syscall buffer (the program made fewer of them)",
+                 (int)ev->tid);
+        return buf;
     case PT_EV_SWITCH:
         if (ev->switch_at == PT_SWITCH_ENTRY) {
             snprintf(buf, sizeof buf, "thread %d entering %s, where the recording switched threads",
@@ -285,6 +292,47 @@ static int clone_flags(struct rep_session *s, int nr, const struct user_regs_str
     return 0;
 }
 
+int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry)
+{
+    struct user_regs_struct x = *entry;
+    struct rep_thread *c = rep_thread_cur(s);
+    if (!s->foreign && c && c->sysemu) {
+        x.rax = 0; /* PTRACE_SYSEMU: the kernel skips it */
+        c->skip_exit = 1;
+        return pt_setregs(s->tid, &x);
+    }
+    x.orig_rax = (uint64_t)-1;
+    if (pt_setregs(s->tid, &x) < 0 || step_to_exit(s, &x) < 0) {
+        return -1;
+    }
+    x.rax = 0;
+    x.orig_rax = entry->orig_rax;
+    return pt_setregs(s->tid, &x);
+}
+
+/* A call the recording's filter let through with no event (pt_sysbuf_unseen): run it for
+ * real. Under PTRACE_SYSEMU the kernel skipped it at this entry: run it again from its
+ * instruction once that skipped call has returned. */
+static int run_unseen(struct rep_session *s)
+{
+    struct user_regs_struct x;
+    struct rep_thread *c = rep_thread_cur(s);
+    int nr = (int)s->entry_regs.orig_rax;
+    if (step_to_exit(s, &x) < 0) {
+        return -1;
+    }
+    if (!s->foreign && c && c->sysemu) {
+        uint64_t a[6];
+        int64_t ret;
+        regs_args(&s->entry_regs, a);
+        c->skip_exit = 0;
+        if (pt_rerun_syscall(s->tid, &x, nr, a, &ret) < 0) {
+            return pt_wrap("running %s again in the replay", pt_syscall_name(nr));
+        }
+    }
+    return 0;
+}
+
 int rep_syscall(struct rep_session *s, const struct pt_stop *st)
 {
     if (st->abi != PT_ABI_X86_64) {
@@ -292,6 +340,12 @@ int rep_syscall(struct rep_session *s, const struct pt_stop *st)
     }
     if (pt_getregs(s->tid, &s->entry_regs) < 0) {
         return -1;
+    }
+    if (s->entry_regs.orig_rax == PT_SYSBUF_NR && s->entry_regs.rdi != PT_SYSBUF_HELLO) {
+        return rep_sysbuf_request(s, &s->entry_regs); /* the syscall buffer's: not an event */
+    }
+    if (s->tr.hdr.sysbuf && pt_sysbuf_unseen((long)s->entry_regs.orig_rax)) {
+        return run_unseen(s); /* recorded without a stop: no event */
     }
     /* other threads' syscalls logged as returning first, and maybe a switch right here */
     int switched = rep_sched_drain(s, PT_SWITCH_ENTRY, (int)s->entry_regs.orig_rax, 0);
@@ -307,7 +361,7 @@ int rep_syscall_at_entry(struct rep_session *s)
     uint64_t a[6], flags;
     int nr = (int)r->orig_rax;
     regs_args(r, a);
-    if (rep_child_output(s) < 0 || check_call(s, nr, a) < 0 ||
+    if (rep_child_output(s) < 0 || rep_sysbuf_at_call(s) < 0 || check_call(s, nr, a) < 0 ||
         (!s->foreign && rep_clock_check(s, s->ev.tick) < 0) || clone_flags(s, nr, r, &flags) < 0) {
         return -1;
     }
@@ -331,6 +385,9 @@ int rep_syscall_at_entry(struct rep_session *s)
         }
     } else {
         rc = emulate(s, sc); /* EMULATE rows, and clone/fork/vfork/rseq */
+        if (rc == 0 && nr == PT_SYSBUF_NR) {
+            rc = rep_sysbuf_hello(s, s->ev.ret); /* its own, or another thread's returning */
+        }
     }
     /* A call that ran for real carries, as output, what descendants wrote into memory they
      * share with the program while it ran (recorder/rec_gate.c); its own outputs, which the

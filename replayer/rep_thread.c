@@ -196,6 +196,27 @@ static int take_switch(struct rep_session *s, int at)
     return 0;
 }
 
+int rep_sched_drain_foreign(struct rep_session *s)
+{
+    for (;;) {
+        if (rep_child_output(s) < 0) {
+            return -1;
+        }
+        const struct pt_event *nx = pt_tracer_peek(&s->tr);
+        struct rep_thread *c = rep_thread_cur(s);
+        if (!nx || nx->type != PT_EV_SYSCALL || (c && nx->tid == c->rec_tid)) {
+            return !nx && pt_errmsg()[0] ? -1 : 0;
+        }
+        struct rep_thread *t = rep_thread_by_rec(s, nx->tid);
+        if (!t || t->state != REP_T_AT_ENTRY) {
+            return 0; /* the usual checks say what is wrong */
+        }
+        if (complete_foreign(s, t) < 0) {
+            return -1;
+        }
+    }
+}
+
 int rep_sched_drain(struct rep_session *s, int at, int nr, uint64_t tick)
 {
     int changed = 0;

@@ -1,0 +1,529 @@
+/*
+ * pytt_preload: the in-process syscall buffer (common/pt_sysbuf.h says the whole design).
+ * pytt preloads this library into the interpreter it records (LD_PRELOAD), and the recorded
+ * environment makes replay load it too. It wraps the libc functions behind the frequent, cheap
+ * calls: the interpreter calls them through its PLT, so the wrappers see every call CPython
+ * makes itself (glibc's internal calls are not wrapped: they stop as before).
+ *
+ * `isatty` of a regular file needs no call at all; `close` of a writable regular file is
+ * buffered too, the library clearing the descriptor's table entry itself.
+ * A wrapper does nothing new unless pytt answered this thread's HELLO (outside pytt the
+ * request fails with ENOSYS and the library stays out of the way) and the descriptor is one
+ * pytt marked: it then
+ *   RECORD: makes the call through pytt's stub, which the seccomp filter lets run without a
+ *           stop, and appends the result and the bytes the call wrote to the thread's buffer;
+ *   REPLAY: makes no call: checks the next record is this call (number, arguments), writes
+ *           its bytes where the call would have, notes the Python clock for pytt's check, and
+ *           returns its result.
+ * While a wrapper works on the buffer it says so (busy); a record counts (nrec, then pos at
+ * replay) only once complete. pytt drains and refills only a stopped thread's buffer that is
+ * not busy, so the two never meet halfway.
+ * This file is built on its own (no pytt library: it runs inside the program) and is small on
+ * purpose.
+ */
+#define _GNU_SOURCE
+#include "common/pt_sysbuf.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TLS __attribute__((tls_model("initial-exec"))) __thread
+#define EXPORT __attribute__((visibility("default")))
+
+static TLS struct pt_sysbuf_hdr *my_buf;
+static TLS int my_state;   /* 0 not asked yet, 1 has a buffer, 2 refused */
+static TLS int in_wrapper; /* a signal handler's call while a wrapper runs goes the plain way */
+
+static volatile struct pt_sysbuf_ctl *const ctl = (volatile struct pt_sysbuf_ctl *)PT_SYSBUF_CTL;
+
+/* The one `syscall` the filter lets through: pytt's stub (`syscall; ret`). */
+long pytt_untraced(long nr, long a0, long a1, long a2, long a3);
+__asm__(".text\n"
+        ".globl pytt_untraced\n"
+        ".hidden pytt_untraced\n"
+        ".type pytt_untraced,@function\n"
+        "pytt_untraced:\n"
+        "  mov %rdi, %rax\n"
+        "  mov %rsi, %rdi\n"
+        "  mov %rdx, %rsi\n"
+        "  mov %rcx, %rdx\n"
+        "  mov %r8, %r10\n"
+        "  movabs $0x7f0000000040, %r11\n"
+        "  jmp *%r11\n"
+        ".size pytt_untraced, .-pytt_untraced\n");
+
+/* A request to pytt: a syscall from this library's own code, which the filter traps. */
+static long ask(long op, long a1, long a2)
+{
+    long ret;
+    register long r10 __asm__("r10") = 0;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "0"((long)PT_SYSBUF_NR), "D"(op), "S"(a1), "d"(a2), "r"(r10)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+static long as_errno(long r)
+{
+    if (r < 0 && r > -4096) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+/* This thread's buffer when pytt records or replays this process, else NULL. */
+static struct pt_sysbuf_hdr *buffer(void)
+{
+    if (my_state == 0) {
+        long r = ask(PT_SYSBUF_HELLO, 0, 0);
+        my_state = r > 0 ? 1 : 2;
+        my_buf = r > 0 ? (struct pt_sysbuf_hdr *)r : NULL;
+    }
+    if (my_state != 1 || in_wrapper || ctl->mode == PT_SYSBUF_OFF) {
+        return NULL;
+    }
+    return my_buf;
+}
+
+/* The buffer for a call on descriptor fd. Recording goes by the descriptor table (which pytt
+ * updates when it handles other threads' calls, at moments replay cannot reproduce); replay
+ * never does: it goes by whether the thread's next record is this call (replayed). */
+static struct pt_sysbuf_hdr *buffer_for_fd(int fd, int bit)
+{
+    if (fd < 0 || fd >= PT_SYSBUF_MAXFD) {
+        return NULL;
+    }
+    if (my_state == 1 && ctl->mode == PT_SYSBUF_RECORD && !(ctl->fd[fd] & bit)) {
+        return NULL; /* the common refusal without a syscall */
+    }
+    struct pt_sysbuf_hdr *b = buffer();
+    return b && (ctl->mode == PT_SYSBUF_REPLAY || (ctl->fd[fd] & bit)) ? b : NULL;
+}
+
+struct call {
+    int nr;
+    uint64_t a[3];  /* compared at replay */
+    void *out;      /* where the call writes its bytes */
+    size_t out_cap; /* at most this many */
+    int known;      /* the result is known without a call: `result` */
+    long result;
+};
+
+/* The Python clock's counted dispatches now (0 before it is installed, or when unknown). */
+static uint64_t clock_now(void)
+{
+    uint64_t at = ctl->countdown;
+    if (!at) {
+        return 0;
+    }
+    uint64_t base = ctl->base, cd = *(volatile uint64_t *)at;
+    return ctl->moved ? 0 : base - cd;
+}
+
+static volatile struct pt_sysbuf_rec *rec_at(struct pt_sysbuf_hdr *b, uint32_t off)
+{
+    return (volatile struct pt_sysbuf_rec *)((char *)(b + 1) + off);
+}
+
+/* RECORD: room for a record with up to out_cap bytes, pytt draining the buffer if needed. */
+static int make_room(struct pt_sysbuf_hdr *b, size_t out_cap)
+{
+    uint64_t need = sizeof(struct pt_sysbuf_rec) + PT_SYSBUF_ROUND(out_cap);
+    if (need > b->cap) {
+        return 0;
+    }
+    if (((volatile struct pt_sysbuf_hdr *)b)->used + need > b->cap) {
+        ask(PT_SYSBUF_FLUSH, 0, 0);
+    }
+    return ((volatile struct pt_sysbuf_hdr *)b)->used + need <= b->cap;
+}
+
+static void append(struct pt_sysbuf_hdr *b, const struct call *c, uint64_t tick, long ret)
+{
+    volatile struct pt_sysbuf_hdr *vb = b;
+    uint32_t off = vb->used;
+    size_t outlen = 0;
+    if (c->out && ret >= 0) {
+        outlen = c->nr == SYS_read || c->nr == SYS_pread64 || c->nr == SYS_getrandom ? (size_t)ret
+                                                                                     : c->out_cap;
+    }
+    volatile struct pt_sysbuf_rec *r = rec_at(b, off);
+    r->size = (uint32_t)(sizeof(struct pt_sysbuf_rec) + PT_SYSBUF_ROUND(outlen));
+    r->nr = (uint16_t)c->nr;
+    r->flags = 0;
+    r->outlen = (uint32_t)outlen;
+    r->ret = ret;
+    for (int i = 0; i < 3; i++) {
+        r->a[i] = c->a[i];
+    }
+    r->tick = tick;
+    r->seen = 0;
+    r->out = (uint64_t)(uintptr_t)c->out;
+    if (outlen) {
+        memcpy((char *)(uintptr_t)(r + 1), c->out, outlen);
+    }
+    vb->used = off + r->size;
+    vb->nrec = vb->nrec + 1; /* last: pytt counts only complete records */
+}
+
+/* REPLAY: the recorded result of this call, if it was made through the buffer (*done = 1);
+ * else it was made the ordinary way. A recording drains the buffer at every stop, so a call
+ * made with a stop finds no record of this thread waiting before it: records waiting in the
+ * buffer or at the log's head (pytt says so: `more`) must be this call, or replay diverged. */
+static long replayed(struct pt_sysbuf_hdr *b, const struct call *c, int *done)
+{
+    volatile struct pt_sysbuf_hdr *vb = b;
+    *done = 0;
+    if (vb->pos >= vb->nrec) {
+        if (!vb->more) {
+            return 0;
+        }
+        ask(PT_SYSBUF_FLUSH, 0, 0); /* pytt refills */
+        if (vb->pos >= vb->nrec) {
+            return 0;
+        }
+    }
+    *done = 1;
+    volatile struct pt_sysbuf_rec *r = rec_at(b, vb->pos_off);
+    int same = r->nr == c->nr && r->outlen <= c->out_cap;
+    for (int i = 0; same && i < 3; i++) {
+        same = r->a[i] == c->a[i];
+    }
+    if (!same) {
+        uint64_t what[4] = {(uint64_t)c->nr, c->a[0], c->a[1], c->a[2]};
+        for (;;) {
+            ask(PT_SYSBUF_DIVERGE, (long)what, 0); /* pytt ends the replay here */
+        }
+    }
+    vb->busy = 1;
+    r->seen = clock_now();
+    if (r->outlen) {
+        memcpy(c->out, (const char *)(uintptr_t)(r + 1), r->outlen);
+    }
+    long ret = (long)r->ret;
+    vb->pos_off = vb->pos_off + r->size;
+    vb->pos = vb->pos + 1;
+    vb->busy = 0;
+    return ret;
+}
+
+/* Call c through the buffer (args: its arguments as the kernel takes them); *done = 0 when
+ * the plain path must be taken instead (no room, or pytt does not record or replay). */
+static long buffered(struct pt_sysbuf_hdr *b, const struct call *c, const long args[4], int *done)
+{
+    volatile struct pt_sysbuf_hdr *vb = b;
+    long ret = 0;
+    *done = 0;
+    if (ctl->mode == PT_SYSBUF_REPLAY) {
+        return replayed(b, c, done); /* its requests to pytt come while not busy */
+    }
+    if (ctl->mode != PT_SYSBUF_RECORD || !make_room(b, c->out_cap)) {
+        return 0;
+    }
+    vb->busy = 1;
+    uint64_t tick = clock_now();
+    ret = c->known ? c->result : pytt_untraced(c->nr, args[0], args[1], args[2], args[3]);
+    append(b, c, tick, ret);
+    vb->busy = 0;
+    *done = 1;
+    return ret;
+}
+
+/* ---- the real functions, for the plain path ---- */
+
+#define REAL(name, type)                                                                           \
+    static type real_##name(void)                                                                  \
+    {                                                                                              \
+        static type fn;                                                                            \
+        if (!fn) {                                                                                 \
+            fn = (type)dlsym(RTLD_NEXT, #name);                                                    \
+        }                                                                                          \
+        return fn;                                                                                 \
+    }
+
+typedef ssize_t (*read_fn)(int, void *, size_t);
+typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef off_t (*lseek_fn)(int, off_t, int);
+typedef int (*fstat_fn)(int, struct stat *);
+typedef int (*fstatat_fn)(int, const char *, struct stat *, int);
+typedef int (*clock_fn)(clockid_t, struct timespec *);
+typedef int (*tod_fn)(struct timeval *, void *);
+typedef time_t (*time_fn)(time_t *);
+typedef pid_t (*getpid_fn)(void);
+typedef ssize_t (*getrandom_fn)(void *, size_t, unsigned);
+typedef int (*isatty_fn)(int);
+typedef int (*close_fn)(int);
+
+REAL(read, read_fn)
+REAL(pread64, pread_fn)
+REAL(write, write_fn)
+REAL(lseek64, lseek_fn)
+REAL(fstat64, fstat_fn)
+REAL(fstatat64, fstatat_fn)
+REAL(clock_gettime, clock_fn)
+REAL(gettimeofday, tod_fn)
+REAL(time, time_fn)
+REAL(getpid, getpid_fn)
+REAL(getrandom, getrandom_fn)
+REAL(isatty, isatty_fn)
+REAL(close, close_fn)
+
+/* One wrapper body: BUF is the buffer or NULL, CALL the struct call, ARGS the untraced
+ * arguments, PLAIN the expression for the plain path. */
+#define THROUGH(BUF, CALL, ARGS, PLAIN)                                                            \
+    do {                                                                                           \
+        struct pt_sysbuf_hdr *b_ = (BUF);                                                          \
+        if (b_) {                                                                                  \
+            int done_;                                                                             \
+            in_wrapper = 1;                                                                        \
+            long r_ = buffered(b_, &(CALL), (ARGS), &done_);                                       \
+            in_wrapper = 0;                                                                        \
+            if (done_) {                                                                           \
+                return as_errno(r_);                                                               \
+            }                                                                                      \
+        }                                                                                          \
+        return PLAIN;                                                                              \
+    } while (0)
+
+EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+    struct call c = {SYS_read, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, buf, n, 0, 0};
+    long a[4] = {fd, (long)buf, (long)n, 0};
+    THROUGH(n <= PT_SYSBUF_MAX_OUT ? buffer_for_fd(fd, PT_SYSBUF_FD_READ) : NULL, c, a,
+            real_read()(fd, buf, n));
+}
+
+EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+    struct call c = {SYS_pread64, {(uint64_t)fd, n, (uint64_t)off}, buf, n, 0, 0};
+    long a[4] = {fd, (long)buf, (long)n, (long)off};
+    THROUGH(n <= PT_SYSBUF_MAX_OUT ? buffer_for_fd(fd, PT_SYSBUF_FD_READ) : NULL, c, a,
+            real_pread64()(fd, buf, n, off));
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+    struct call c = {SYS_write, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, NULL, 0, 0, 0};
+    long a[4] = {fd, (long)buf, (long)n, 0};
+    THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_WRITE), c, a, real_write()(fd, buf, n));
+}
+
+EXPORT off_t lseek64(int fd, off_t off, int whence)
+{
+    struct call c = {SYS_lseek, {(uint64_t)fd, (uint64_t)off, (uint64_t)whence}, NULL, 0, 0, 0};
+    long a[4] = {fd, (long)off, whence, 0};
+    THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_READ), c, a, real_lseek64()(fd, off, whence));
+}
+
+static int do_fstat(int fd, struct stat *st)
+{
+    struct call c = {SYS_fstat, {(uint64_t)fd, 0, 0}, st, sizeof *st, 0, 0};
+    long a[4] = {fd, (long)st, 0, 0};
+    THROUGH(fd >= 0 && st ? buffer() : NULL, c, a, real_fstat64()(fd, st));
+}
+
+static int stat_at(int dirfd, const char *path, struct stat *st, int flags, int *done)
+{
+    *done = 0;
+    struct pt_sysbuf_hdr *b = path && st ? buffer() : NULL;
+    if (!b) {
+        return 0;
+    }
+    struct call c = {SYS_newfstatat,
+                     {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), (uint64_t)flags},
+                     st,
+                     sizeof *st,
+                     0,
+                     0};
+    long a[4] = {dirfd, (long)path, (long)st, flags};
+    in_wrapper = 1;
+    long r = buffered(b, &c, a, done);
+    in_wrapper = 0;
+    return (int)as_errno(r);
+}
+
+static int do_fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+    int done, r = stat_at(dirfd, path, st, flags, &done);
+    return done ? r : real_fstatat64()(dirfd, path, st, flags);
+}
+
+/* struct stat and struct stat64 are one layout on x86-64; glibc exports both names. */
+EXPORT int fstat(int fd, struct stat *st)
+{
+    return do_fstat(fd, st);
+}
+
+EXPORT int fstat64(int fd, struct stat64 *st)
+{
+    return do_fstat(fd, (struct stat *)st);
+}
+
+EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+    return do_fstatat(dirfd, path, st, flags);
+}
+
+EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+{
+    return do_fstatat(dirfd, path, (struct stat *)st, flags);
+}
+
+EXPORT int stat(const char *path, struct stat *st)
+{
+    return do_fstatat(AT_FDCWD, path, st, 0);
+}
+
+EXPORT int stat64(const char *path, struct stat64 *st)
+{
+    return do_fstatat(AT_FDCWD, path, (struct stat *)st, 0);
+}
+
+EXPORT int lstat(const char *path, struct stat *st)
+{
+    return do_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+    return do_fstatat(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW);
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+    return pread64(fd, buf, n, off);
+}
+
+EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+    return lseek64(fd, off, whence);
+}
+
+EXPORT int clock_gettime(clockid_t clk, struct timespec *ts)
+{
+    struct call c = {SYS_clock_gettime, {(uint64_t)(int64_t)clk, 0, 0}, ts, sizeof *ts, 0, 0};
+    long a[4] = {clk, (long)ts, 0, 0};
+    THROUGH(buffer(), c, a, real_clock_gettime()(clk, ts));
+}
+
+EXPORT int gettimeofday(struct timeval *tv, void *tz)
+{
+    struct call c = {SYS_gettimeofday, {0, 0, 0}, tv, sizeof *tv, 0, 0};
+    long a[4] = {(long)tv, 0, 0, 0};
+    THROUGH(!tz ? buffer() : NULL, c, a, real_gettimeofday()(tv, tz));
+}
+
+EXPORT time_t time(time_t *t)
+{
+    struct pt_sysbuf_hdr *b = buffer();
+    if (b) {
+        struct call c = {SYS_time, {0, 0, 0}, NULL, 0, 0, 0};
+        long a[4] = {0, 0, 0, 0};
+        int done;
+        in_wrapper = 1;
+        long r = buffered(b, &c, a, &done);
+        in_wrapper = 0;
+        if (done) {
+            if (t && r >= 0) {
+                *t = (time_t)r;
+            }
+            return (time_t)as_errno(r);
+        }
+    }
+    return real_time()(t);
+}
+
+EXPORT pid_t getpid(void)
+{
+    struct call c = {SYS_getpid, {0, 0, 0}, NULL, 0, 0, 0};
+    long a[4] = {0, 0, 0, 0};
+    THROUGH(buffer(), c, a, real_getpid()());
+}
+
+EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags)
+{
+    struct call c = {SYS_getrandom, {n, flags, 0}, buf, n, 0, 0};
+    long a[4] = {(long)buf, (long)n, flags, 0};
+    THROUGH(n <= 256 && !(flags & ~1u) ? buffer() : NULL, c, a, real_getrandom()(buf, n, flags));
+}
+
+/* Closing a regular file pytt lets the program write without a stop: the table entry goes
+ * first (pytt, draining the record, does the same in its own copy; replay does it here). */
+EXPORT int close(int fd)
+{
+    struct call c = {SYS_close, {(uint64_t)fd, 0, 0}, NULL, 0, 0, 0};
+    long a[4] = {fd, 0, 0, 0};
+    struct pt_sysbuf_hdr *b = buffer_for_fd(fd, PT_SYSBUF_FD_WRITE);
+    if (b) {
+        ctl->fd[fd] = 0;
+    }
+    THROUGH(b, c, a, real_close()(fd));
+}
+
+/* A regular file is never a terminal: answered without a call (CPython asks for every file it
+ * opens), and logged as the ioctl isatty makes, with its result. */
+EXPORT int isatty(int fd)
+{
+    struct call c = {SYS_ioctl, {(uint64_t)fd, TCGETS, 0}, NULL, 0, 1, -ENOTTY};
+    long a[4] = {fd, TCGETS, 0, 0};
+    struct pt_sysbuf_hdr *b = buffer_for_fd(fd, PT_SYSBUF_FD_READ);
+    if (b) {
+        int done;
+        in_wrapper = 1;
+        long r = buffered(b, &c, a, &done);
+        in_wrapper = 0;
+        if (done) {
+            return as_errno(r) == 0;
+        }
+    }
+    return real_isatty()(fd);
+}
+
+/* In a process pytt records (or replays), the program does not see pytt's entry in
+ * LD_PRELOAD: it is taken out of the environment before the program reads it. */
+__attribute__((constructor)) static void hide_preload(void)
+{
+    if (!buffer() && my_state != 1) {
+        return;
+    }
+    const char *v = getenv("LD_PRELOAD");
+    const char *me = v ? strstr(v, "libpytt_preload.so") : NULL;
+    if (!me || (me != v && me[-1] != '/')) {
+        return;
+    }
+    const char *start = me;
+    while (start > v && start[-1] != ':' && start[-1] != ' ') {
+        start--;
+    }
+    const char *end = me + strlen("libpytt_preload.so");
+    while (*end == ':' || *end == ' ') {
+        end++;
+    }
+    char rest[4096];
+    snprintf(rest, sizeof rest, "%.*s%s", (int)(start - v), v, end);
+    size_t n = strlen(rest);
+    while (n && (rest[n - 1] == ':' || rest[n - 1] == ' ')) {
+        rest[--n] = '\0';
+    }
+    if (n) {
+        setenv("LD_PRELOAD", rest, 1);
+    } else {
+        unsetenv("LD_PRELOAD");
+    }
+}

@@ -1,0 +1,345 @@
+/*
+ * rec_sysbuf: the recorder's side of the in-process syscall buffer (common/pt_sysbuf.h).
+ *
+ * At startup pytt installs the recording's seccomp filter, so the tracee stops only at the
+ * calls pytt must see, and turns the buffer on in the control block. A thread's first
+ * wrapped call asks for a buffer (HELLO, logged like a syscall so replay hands out the same
+ * address). At every stop of a thread whose buffer is not busy, and when the library asks
+ * (FLUSH), the buffered calls become one SYSBUF event (each call with the Python clock's counted
+ * dispatches, which the library reads from the countdown and the base pt_clock publishes). pytt
+ * also keeps the control block's descriptor table true: a descriptor is buffered only while it is a
+ * regular file (and, for writes, not one of the streams replay shows), following the program's
+ * opens, closes and dups, which all stop. A call that creates a process turns the buffer off while
+ * it runs, so the child, which gets a copy of (or, after vfork, shares) the parent's memory, never
+ * uses it.
+ */
+#define _GNU_SOURCE
+#include "rec_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_ptrace.h"
+#include "common/pt_seccomp.h"
+#include "common/pt_sysbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define LIBNAME "libpytt_preload.so"
+
+const char *rec_sysbuf_library(void)
+{
+    static char path[PATH_MAX + 32];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        return NULL;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) {
+        return NULL;
+    }
+    *slash = '\0';
+    snprintf(path, sizeof path, "%s/%s", exe, LIBNAME);
+    return access(path, R_OK) == 0 ? path : NULL;
+}
+
+static int write_mode(struct rec_session *s, uint32_t mode)
+{
+    if (pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, mode), &mode,
+                     sizeof mode) < 0) {
+        return pt_wrap("setting the syscall buffer's mode");
+    }
+    return 0;
+}
+
+/* Does the program map this file shared? A write to it must refresh those pages (rec_mmap.c),
+ * which only a stopped write does. */
+static int mapped_shared(const struct rec_session *s, const struct stat *st)
+{
+    for (size_t i = 0; i < s->nshmaps; i++) {
+        if (s->shmaps[i].ino && s->shmaps[i].ino == st->st_ino && s->shmaps[i].dev == st->st_dev) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* What the control block says of descriptor fd, from what it is now in the tracee. */
+static uint8_t fd_bits(struct rec_session *s, int fd)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)s->pid, fd);
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+        return 0;
+    }
+    uint8_t bits = PT_SYSBUF_FD_READ;
+    if (pt_fdkinds_get(&s->fds, (uint64_t)fd) == PT_FD_OTHER && !mapped_shared(s, &st)) {
+        bits |= PT_SYSBUF_FD_WRITE;
+    }
+    return bits;
+}
+
+/* Set the table's entry for fd, in the tracee and, as an output of the syscall event being
+ * made (replay has no files to look at), for replay. */
+static int set_fd(struct rec_session *s, uint64_t fd, uint8_t bits)
+{
+    if (fd >= PT_SYSBUF_MAXFD || s->sysbuf_fd[fd] == bits) {
+        return 0;
+    }
+    s->sysbuf_fd[fd] = bits;
+    pt_addr at = PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, fd) + fd;
+    if (pt_mem_write(&s->mem, at, &bits, 1) < 0) {
+        return pt_wrap("updating the syscall buffer's descriptor table");
+    }
+    if (s->ev.type == PT_EV_SYSCALL) {
+        *pt_event_add_region(&s->ev, at, 1) = bits;
+    }
+    return 0;
+}
+
+/* The first HELLO carries the whole table as output: what startup found inherited. */
+static void log_table(struct rec_session *s)
+{
+    pt_addr at = PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, fd);
+    memcpy(pt_event_add_region(&s->ev, at, PT_SYSBUF_MAXFD), s->sysbuf_fd, PT_SYSBUF_MAXFD);
+}
+
+static int scan_fds(struct rec_session *s)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)s->pid);
+    DIR *d = opendir(path);
+    if (!d) {
+        return pt_fail_errno("opening %s", path);
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end == '\0' && e->d_name[0] != '\0' && fd >= 0) {
+            rc = set_fd(s, (uint64_t)fd, fd_bits(s, (int)fd));
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int rec_sysbuf_start(struct rec_session *s)
+{
+    if (s->opt->no_sysbuf || !rec_sysbuf_library()) {
+        return 0;
+    }
+    if (pt_seccomp_install_record(s->pid, &s->mem) < 0) {
+        return pt_wrap("installing the recording's seccomp filter");
+    }
+    pt_seccomp_tracing = 1;
+    s->sysbuf = 1;
+    if (write_mode(s, PT_SYSBUF_RECORD) < 0) {
+        return -1;
+    }
+    return scan_fds(s);
+}
+
+int rec_sysbuf_clock(struct rec_session *s)
+{
+    uint64_t at = s->clock.countdown;
+    if (!s->sysbuf) {
+        return 0;
+    }
+    if (pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, countdown), &at,
+                     sizeof at) < 0) {
+        return pt_wrap("telling the syscall buffer where the Python clock is");
+    }
+    return 0;
+}
+
+/* Descriptors the library closed (it cleared their table entries itself): pytt's models
+ * follow, before any call of the program that could reuse the number is handled. */
+static void apply_closes(struct rec_session *s, const uint8_t *p, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        struct pt_sysbuf_rec r;
+        memcpy(&r, p + off, sizeof r);
+        if (r.nr == SYS_close && r.ret == 0 && r.a[0] < PT_SYSBUF_MAXFD) {
+            s->sysbuf_fd[r.a[0]] = 0;
+            pt_fdkinds_update(&s->fds, SYS_close, r.a, 0);
+        }
+        off += r.size;
+    }
+}
+
+int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t)
+{
+    struct pt_sysbuf_hdr h;
+    if (!s->sysbuf || !t->sysbuf || s->storage_errno) {
+        return 0;
+    }
+    if (pt_mem_read(&s->mem, t->sysbuf, &h, sizeof h) < 0) {
+        return pt_wrap("reading thread %d's syscall buffer", (int)t->tid);
+    }
+    if (h.busy || h.nrec == 0) {
+        return 0;
+    }
+    if (h.used > PT_SYSBUF_SLOT_LEN - sizeof h) {
+        return pt_fail("thread %d's syscall buffer is damaged (%u bytes used)", (int)t->tid,
+                       h.used);
+    }
+    pt_event_reset(&s->ev, PT_EV_SYSBUF);
+    s->ev.tid = t->tid;
+    uint8_t *dst = pt_event_add_region(&s->ev, 0, h.used);
+    if (pt_mem_read(&s->mem, t->sysbuf + sizeof h, dst, h.used) < 0) {
+        return pt_wrap("reading thread %d's syscall buffer", (int)t->tid);
+    }
+    if (pt_sysbuf_records_ok(dst, h.used) < 0) {
+        return pt_fail("thread %d's syscall buffer holds damaged records", (int)t->tid);
+    }
+    apply_closes(s, dst, h.used);
+    uint32_t zero[2] = {0, 0};
+    if (pt_mem_write(&s->mem, t->sysbuf, zero, sizeof zero) < 0) {
+        return pt_wrap("emptying thread %d's syscall buffer", (int)t->tid);
+    }
+    s->res->nsyscalls += h.nrec;
+    return rec_write_event(s);
+}
+
+static int64_t hello(struct rec_session *s, struct rec_thread *t)
+{
+    if (!s->sysbuf || t->sysbuf) {
+        return t->sysbuf ? (int64_t)t->sysbuf : -ENOSYS;
+    }
+    int slot = 0;
+    while (slot < PT_SYSBUF_SLOTS && s->sysbuf_slots[slot]) {
+        slot++;
+    }
+    if (slot == PT_SYSBUF_SLOTS) {
+        return -ENOSPC; /* that thread makes its calls the ordinary way */
+    }
+    struct pt_sysbuf_hdr h;
+    memset(&h, 0, sizeof h);
+    h.cap = (uint32_t)(PT_SYSBUF_SLOT_LEN - sizeof h);
+    if (pt_mem_write(&s->mem, PT_SYSBUF_SLOT(slot), &h, sizeof h) < 0) {
+        pt_err_clear();
+        return -EFAULT;
+    }
+    s->sysbuf_slots[slot] = 1;
+    t->sysbuf_slot = slot;
+    t->sysbuf = PT_SYSBUF_SLOT(slot);
+    return (int64_t)t->sysbuf;
+}
+
+static int creates_process(int nr, const uint64_t *a, struct rec_session *s)
+{
+    uint64_t flags = 0;
+    if (nr == SYS_fork || nr == SYS_vfork) {
+        return 1;
+    }
+    if (nr == SYS_clone) {
+        flags = a[0];
+    } else if (nr == SYS_clone3) {
+        if (pt_mem_read(&s->mem, a[0], &flags, sizeof flags) < 0) {
+            pt_err_clear();
+            return 1;
+        }
+    } else {
+        return 0;
+    }
+    return !(flags & CLONE_THREAD);
+}
+
+int rec_sysbuf_at_entry(struct rec_session *s, struct rec_thread *t, int nr, const uint64_t *a)
+{
+    t->sysbuf_answer = 0;
+    if (nr == PT_SYSBUF_NR && a[0] != PT_SYSBUF_HELLO) {
+        t->no_exit = 1; /* FLUSH: drained at this stop already; anything else: ENOSYS */
+        return 1;
+    }
+    if (nr == PT_SYSBUF_NR) {
+        t->sysbuf_answer = hello(s, t);
+    } else if (s->sysbuf && creates_process(nr, a, s)) {
+        return write_mode(s, PT_SYSBUF_OFF); /* the child starts with the buffer off */
+    }
+    return 0;
+}
+
+static int fd_update(struct rec_session *s, int nr, const uint64_t *a, int64_t ret)
+{
+    switch (nr) {
+    case SYS_close:
+        return ret == 0 ? set_fd(s, a[0], 0) : 0;
+    case SYS_close_range:
+        for (uint64_t fd = a[0]; ret == 0 && fd <= a[1] && fd < PT_SYSBUF_MAXFD; fd++) {
+            if (set_fd(s, fd, 0) < 0) {
+                return -1;
+            }
+        }
+        return 0;
+    case SYS_open:
+    case SYS_openat:
+    case SYS_openat2:
+    case SYS_creat:
+    case SYS_dup:
+    case SYS_dup2:
+    case SYS_dup3:
+    case SYS_fcntl:
+    case SYS_memfd_create:
+        return ret >= 0 ? set_fd(s, (uint64_t)ret, fd_bits(s, (int)ret)) : 0;
+    }
+    return 0;
+}
+
+int rec_sysbuf_at_exit(struct rec_session *s, struct rec_thread *t, int nr, const uint64_t *a,
+                       struct user_regs_struct *r)
+{
+    if (nr == PT_SYSBUF_NR) {
+        r->rax = (uint64_t)t->sysbuf_answer;
+        return pt_setregs(t->tid, r);
+    }
+    if (s->sysbuf && creates_process(nr, a, s)) {
+        return write_mode(s, PT_SYSBUF_RECORD);
+    }
+    return 0;
+}
+
+int rec_sysbuf_fds(struct rec_session *s, int nr, const uint64_t *a, int64_t ret)
+{
+    if (!s->sysbuf || (nr == SYS_fcntl && a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)) {
+        return 0;
+    }
+    if (nr == SYS_mmap && ret >= 0 && (a[3] & MAP_SHARED)) {
+        /* a file the program now maps shared: its writes stop again (mapped_shared) */
+        for (int fd = 0; fd < PT_SYSBUF_MAXFD; fd++) {
+            if ((s->sysbuf_fd[fd] & PT_SYSBUF_FD_WRITE) &&
+                set_fd(s, (uint64_t)fd, fd_bits(s, fd)) < 0) {
+                return -1;
+            }
+        }
+    }
+    if (nr == PT_SYSBUF_NR && ret > 0 && !s->sysbuf_table_logged) {
+        s->sysbuf_table_logged = 1;
+        log_table(s);
+        return 0;
+    }
+    return fd_update(s, nr, a, ret);
+}
+
+void rec_sysbuf_thread_gone(struct rec_session *s, struct rec_thread *t)
+{
+    if (t->sysbuf) {
+        s->sysbuf_slots[t->sysbuf_slot] = 0;
+        t->sysbuf = 0;
+    }
+}
