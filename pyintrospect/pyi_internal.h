@@ -681,6 +681,9 @@ struct pyi_session {
     unsigned gen; /* bumped by pyi_invalidate: cached codes are re-checked once per gen */
     pt_addr type_cache[PYI_TYPE_CACHE];               /* type objects found valid */
     struct pyi_lookup_slot lookups[PYI_LOOKUP_CACHE]; /* kept across stops: see pyi_obj.c */
+    /* the address of the value slot of the item a dict or attribute iterator (pyi_dict.c)
+     * passes to its callback, for pyi_slots.c */
+    pt_addr iter_slot;
     struct pyi_srcfile *sources; /* source files read from disk (kept across invalidate) */
     pyi_source_fn src_fn;        /* where sources come from first (NULL: disk only) */
     void *src_ctx;

@@ -167,7 +167,7 @@ int rep_clock_prepare(struct rep_session *s)
     if (rep_clock_coarse(s, &now_c) < 0 || wanted_fine(s, now_c, &fine) < 0) {
         return -1;
     }
-    int exact = fine || s->catch_armed || (s->stop_tick && PT_TICK_K(s->stop_tick));
+    int exact = fine || s->catch_armed || (s->stop_tick && PT_TICK_K(s->stop_tick)) || s->hw.n;
     if (pt_clock_watch(&s->clock, &s->mem, run_watch(s, exact, &none)) < 0) {
         return -1;
     }

@@ -177,7 +177,7 @@ static int one_stop(struct rep_session *s)
                                                     "recording goes on");
     }
     rep_thread_act(s, s->cur);
-    if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
+    if (rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0 || rep_hw_sync(s) < 0) {
         return -1;
     }
     s->presented = 0;
