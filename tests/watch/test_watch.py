@@ -4,9 +4,13 @@ line, so the log names the changing line and the new value):
   - history: for a global, a plain attribute (inline values on 3.11+), a __slots__ attribute, a
     list item, a dict value, a list appended to by a method of another module and a local (every
     call of work), the rows (changing file:line, new value) are exactly the program's log;
+  - the fast path: history of a global, a __slots__ attribute and a dict item is found by
+    debug registers (`info watchpoints` counts the write traps; PYTT_WATCH_EXACT=1, the exact
+    engine alone, fails this), a local never is;
   - watch + continue from the program's READY point: with the six non-local places watched at
-    once, the stops (which watchpoint, the changing file:line, Old value, New value) are exactly
-    the log after READY, in order; likewise `watch acc` from work's first line;
+    once (more words than 4 debug registers: the exact engine), the stops (which watchpoint, the
+    changing file:line, Old value, New value) are exactly the log after READY, in order;
+    likewise `watch acc` from work's first line, and `watch d['k']` alone, by hardware;
   - repeated `last` from the program's end (its last line), for each place, walks back through
     exactly the log in reverse, then says there is none before; reverse-continue with a
     watchpoint does the same for `counter`; `last -f` walks forward again;
@@ -86,12 +90,43 @@ def session(args, trace, cmds, end=False, timeout=600):
     return status, out, err
 
 
+HW_STATS = re.compile(r"^Hardware watch so far: (\d+) runs?, (\d+) write traps?\.$", re.M)
+# Places whose value lives in words the debug registers cover on every version (a global, a
+# __slots__ member, a dict item with a str key; plain.count too from 3.11, in inline values);
+# the others (a list item, a list changed in place, a local) are scanned at every instruction
+# once bound.
+# (lst[1] and box.items are covered until `lst`/`box` is bound: their root's dict entry.)
+HW_PLACES = ["counter", "slotted.v", "d['k']"]
+EXACT_PLACES = ["acc"]
+
+
+def hw_counts(out):
+    """The write traps `info watchpoints` reported after each command before it (0 before the
+    first use)."""
+    return [0] + [int(m.group(2)) for m in HW_STATS.finditer(out)]
+
+
+def check_hw_used(name, before, after, fails):
+    if name in HW_PLACES and after <= before:
+        fails.append(f"{name}: no hardware write trap ({before} -> {after}): the fast path "
+                     f"was not taken")
+    if name in EXACT_PLACES and after != before:
+        fails.append(f"{name}: hardware write traps ({before} -> {after}) for a place the "
+                     f"debug registers cannot cover")
+
+
 def check_history(args, trace, log, fails):
-    cmds = ["break ready", "continue"] + [f"history {p}" for p in PLACES] + \
-           ["break work", "continue", "history acc"]
+    cmds = ["break ready", "continue"] + [x for p in PLACES
+                                          for x in (f"history {p}", "info watchpoints")] + \
+           ["break work", "continue", "history acc", "info watchpoints"]
     status, out, err = session(args, trace, cmds)
     tables = history_tables(out)
     names = PLACES + ["acc"]
+    counts = hw_counts(out)
+    if len(counts) < len(names) + 1:  # a line once the first armed run happened
+        counts = [0] * (len(names) + 1 - len(counts)) + counts
+    for i, name in enumerate(names):
+        check_hw_used(name, counts[i], counts[i + 1], fails)
     if len(tables) != len(names):
         fails.append(f"history: {len(tables)} tables for {len(names)} commands (status "
                      f"{status})\n{navlib.clip(out, 3000)}\n{err[-800:]}")
@@ -126,6 +161,28 @@ def check_watch(args, trace, log, ready, fails):
                      f"{navlib.clip(out, 2500)}")
     else:
         print(f"watch acc + continue: {len(got)} stops as logged")
+
+
+def check_watch_hw(args, trace, log, ready, fails):
+    """watch + continue on one place the debug registers cover: the same stops as logged, and
+    taken by hardware (write traps counted)."""
+    name = "d['k']"
+    after = [c for c in log[ready:] if c[0] == name]
+    cmds = ["break ready", "continue", "delete", f"watch {name}", "info watchpoints"] + \
+           ["continue"] * (len(after) + 1) + ["info watchpoints"]
+    status, out, err = session(args, trace, cmds)
+    got = [(c[0], c[1], c[3]) for c in changes(out) if c != "none"]
+    want = [(n, w, v) for n, w, v, _ in after]
+    counts = hw_counts(out)
+    if got != want or "The program exited" not in out:
+        fails.append(f"watch {name} + continue (hardware): stops {got}\nexpected {want}, then "
+                     f"the end\n{navlib.clip(out, 2500)}\n{err[-800:]}")
+    elif "checked by hardware" not in out or counts[-1] < len(want):
+        fails.append(f"watch {name} + continue: not checked by hardware (write traps "
+                     f"{counts[-1]})\n{navlib.clip(out, 2500)}")
+    else:
+        print(f"watch {name} + continue: {len(got)} stops as logged, by hardware "
+              f"({counts[-1]} write traps)")
 
 
 def end_line():
@@ -233,6 +290,7 @@ def main():
         sys.exit(1)
     check_history(args, trace, log, fails)
     check_watch(args, trace, log, ready, fails)
+    check_watch_hw(args, trace, log, ready, fails)
     check_last(args, trace, log, fails)
     check_trace(args, tmp, trace, log, fails)
     check_threads(args, tmp, fails)
