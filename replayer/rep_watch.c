@@ -534,6 +534,10 @@ int rep_watch_continue(struct rep_session *s, struct pyi_pos *pos, int *id)
 /* A backward scan leaves a snapshot every this many dispatches (a fork: ~1 ms, against ~50 us
  * per dispatch scanned), so a repeated `last` starts near where it stopped. */
 #define SCAN_SNAP_EVERY 4096
+/* With debug registers the scan runs at nearly full speed: it leaves a snapshot at a change it
+ * finds instead, when the last one it left is this many counted dispatches behind, so landing
+ * on the last change found replays at most that much, not the interval again. */
+#define HW_SNAP_GAP (1ull << 16)
 
 /* Scan from the current moment to `end` (exclusive; inclusive when incl): the last change (in
  * *best, *found) and the last breakpoint hit (*bp_tick, *bp). */
@@ -542,11 +546,12 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
 {
     struct wscan sc = {0};
     struct rep_change ch = {0};
-    uint64_t t, steps = 0;
-    if (scan_init(s, &sc, locs, n) < 0) {
+    uint64_t t, steps = 0, snap_c = 0;
+    if (scan_init(s, &sc, locs, n) < 0 || rep_clock_now(s, &t) < 0) {
         scan_free(s, &sc);
         return -1;
     }
+    snap_c = PT_TICK_C(t);
     sc.allow_hw = !bp || s->nbps == 0;
     int r = 0;
     for (;;) {
@@ -578,6 +583,13 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
             *best = ch;
             memset(&ch, 0, sizeof ch);
             *found = 1;
+            if (sc.hw && PT_TICK_C(t) >= snap_c + HW_SNAP_GAP) {
+                snap_c = PT_TICK_C(t);
+                if (rep_snapshot(s) < 0) {
+                    r = -1;
+                    break;
+                }
+            }
         }
     }
     free(ch.old_value);
