@@ -8,10 +8,13 @@
  *     the tagged dict-or-values word; 3.13: the managed dict word) and the value's slot; in an
  *     instance dict: the word holding the dict, then the dict's words above;
  *   - a __slots__ member: its word in the object;
+ *   - a list item lst[i]: the list's ob_item and ob_size words and the item's slot;
+ *   - an object a local named when the place was set: the words above, while its type is the
+ *     one it had (its death clears its attributes or items: a write to a watched word);
  *   - a global path NAME.attr / NAME[key]: NAME's entry in its module dict, then the above.
  * The value itself must be immutable (an exact int, float, complex, str, bytes, bool or None):
  * a list or an instance can change in place anywhere, which no 4 words cover. Anything else
- * (a local, a list item, a longer path, an attribute that comes from the class) is "not armable"
+ * (a local, a longer path, an attribute that comes from the class, 5 words or more) is "not armable"
  * with the reason, and the caller uses the exact engine. Slots are found by the same iterators
  * that read the values (pyi_dict.c records each item's slot address in s->iter_slot), so the
  * version differences stay there.
@@ -211,7 +214,35 @@ static char *str_literal(const char *text)
     return strndup(text + 1, n - 2);
 }
 
-/* Item loc->key / keytext of obj (a dict with a str key only). */
+/* Item i (a literal int >= 0) of a list: its ob_item and ob_size words, and the item's slot
+ * while i is in range (an insertion before it moves the items: their slots are written). */
+static int list_words(struct pyi_session *s, const struct pyi_loc *loc, pt_addr obj,
+                      struct pyi_slots *out, pt_addr *value)
+{
+    char *end;
+    long long i = loc->key ? -1 : strtoll(loc->keytext, &end, 10);
+    int64_t size;
+    pt_addr items;
+    if (i < 0 || loc->key || *end) {
+        return refuse(out, "a list index that is not a literal int >= 0");
+    }
+    if (pyi_rd(s, obj, PYI_F_OB_SIZE, &size) != 0 || pyi_rd_ptr(s, obj, PYI_F_LIST_ITEM, &items)) {
+        return -1;
+    }
+    int r = add(out, obj + (pt_addr)s->m[PYI_F_LIST_ITEM].off);
+    if (r > 0) {
+        r = add(out, obj + (pt_addr)s->m[PYI_F_OB_SIZE].off);
+    }
+    if (r > 0 && i < size && items) {
+        if (pyi_read_ptr(s, items + (pt_addr)i * 8, value) != 0) {
+            return -1;
+        }
+        r = add(out, items + (pt_addr)i * 8);
+    }
+    return r;
+}
+
+/* Item loc->key / keytext of obj (a dict with a str key, a list with a literal index). */
 static int item_words(struct pyi_session *s, const struct pyi_loc *loc, pt_addr obj,
                       struct pyi_slots *out, pt_addr *value)
 {
@@ -220,8 +251,11 @@ static int item_words(struct pyi_session *s, const struct pyi_loc *loc, pt_addr 
     if (pyi_obj_classify(s, obj, &oi) != 0) {
         return -1;
     }
+    if (oi.kind == PYI_K_LIST && oi.exact) {
+        return list_words(s, loc, obj, out, value);
+    }
     if (oi.kind != PYI_K_DICT || !oi.exact) {
-        return refuse(out, "an item of a %s", oi.kind == PYI_K_LIST ? "list" : "non-dict");
+        return refuse(out, "an item of a container other than a dict or a list");
     }
     if (loc->key) {
         struct pyi_objinfo ki;
@@ -280,8 +314,16 @@ int pyi_loc_slots(struct pyi_session *s, const struct pyi_loc *loc, struct pyi_s
         break;
     case PYI_LOC_ATTR:
     case PYI_LOC_ITEM:
-        if (!loc->rootdict) {
-            return refuse(out, "an object named through a local");
+        if (!loc->rootdict) { /* the object a local named when set: followed while it lives
+                               * (its death clears the words watched: a write) */
+            pt_addr type = 0;
+            if (pyi_obj_type(s, loc->obj, &type) != 0 || type != loc->type) {
+                pt_err_clear();
+                return refuse(out, "the object is not there");
+            }
+            r = loc->kind == PYI_LOC_ATTR ? attr_words(s, loc->obj, loc->name, out, &value)
+                                          : item_words(s, loc, loc->obj, out, &value);
+            break;
         }
         if (strcmp(loc->prefix, loc->root) != 0) {
             return refuse(out, "a path longer than NAME.attr or NAME[key]");

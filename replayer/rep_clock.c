@@ -152,7 +152,7 @@ static const struct pt_watch *run_watch(struct rep_session *s, int exact, struct
     none->frame_reg = s->frame_reg;
     none->instr_reg = s->instr_reg;
     none->frame_zero_off = -1;
-    none->keep_last = s->keep_last;
+    none->keep_last = s->keep_last || s->hw.n > 0; /* a write trap's instruction: rep_hwatch.c */
     none->keep_traced_off = s->keep_traced_off;
     return none;
 }

@@ -6,7 +6,9 @@
  * just before they are resumed (rep_hw_sync, from the run loop): new threads and the copies a
  * snapshot restore makes start without them, and a generation number says who is up to date.
  * A write to an armed word traps after the writing instruction: a SIGTRAP whose DR6 names the
- * register; rep_hw_trap clears DR6, counts it and ends the run there (hw.hit).
+ * register; rep_hw_trap clears DR6, counts it and ends the run there (hw.hit). While armed, the
+ * clock's watch trampolines run (exact moments) and keep every dispatch's frame and instruction
+ * registers (pt_watch.keep_last): at a trap, the last one is the instruction that wrote.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -89,24 +91,15 @@ int rep_hw_trap(struct rep_session *s)
 
 int rep_here_running(struct rep_session *s, struct pyi_pos *pos)
 {
-    const struct pyi_frame *f;
-    size_t n;
-    pt_addr instr;
-    struct rep_thread *t = rep_thread_cur(s);
+    uint64_t last[2];
     struct pyi_session *p = rep_pyi(s);
-    if (!t || !p) {
-        return pt_fail("no thread is running");
+    if (!p || pt_mem_read(&s->mem, PT_CLOCK_LAST, last, sizeof last) < 0) {
+        return -1;
+    }
+    if (!last[0]) {
+        return pt_fail("no dispatch was seen since the run started");
     }
     pyi_refresh(p);
-    if (pyi_select_thread_tid(p, t->rec_tid) < 0 || pyi_frames(p, &f, &n) < 0) {
-        return -1;
-    }
-    if (n == 0) {
-        return pt_fail("the running thread runs no Python code at this moment");
-    }
-    if (pyi_frame_instr(p, f[0].iframe, &instr) < 0) {
-        return -1;
-    }
-    struct pyi_dispatch d = {.frame = f[0].iframe, .next_instr = instr, .opcode = -1};
+    struct pyi_dispatch d = {.frame = last[0], .next_instr = last[1], .opcode = -1};
     return pyi_position(p, &d, pos);
 }

@@ -206,8 +206,8 @@ struct rep_session {
 void rep_hw_set(struct rep_session *s, const pt_addr *addr, int n);
 int rep_hw_sync(struct rep_session *s);
 int rep_hw_trap(struct rep_session *s);
-/* The running thread's place at a stop inside an instruction (a write trap): its innermost
- * frame's current instruction. */
+/* The place of the instruction a write trap stopped in: the last dispatch the watch
+ * trampolines kept (PT_CLOCK_LAST), in whichever thread and frame (one being cleared too). */
 int rep_here_running(struct rep_session *s, struct pyi_pos *pos);
 
 /* rep_loop.c: kill the replayed process and reap all its threads. */

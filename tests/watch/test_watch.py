@@ -17,10 +17,14 @@ line, so the log names the changing line and the new value):
   - trace FILE:LINE EXPR, EXPR at log()'s first line: the values at every hit are what log()
     prints; trace FUNCTION lists every call of work with its argument; `> FILE` writes them;
   - two threads writing one attribute: repeated `last` names the thread of every write (thread
-    numbers as `info threads`: the writers are 2 and 3 in creation order).
+    numbers as `info threads`: the writers are 2 and 3 in creation order);
+  - places named through locals (programs/watch_locals.py: an attribute, a slots member, a list
+    item moved by insertions, a dict value): history by debug registers equals the exact
+    engine's (PYTT_WATCH_EXACT=1) row for row, the objects' deaths included.
 Each is a real recording replayed by the shell (--batch)."""
 import os
 import re
+import subprocess
 import sys
 import tempfile
 
@@ -185,6 +189,43 @@ def check_watch_hw(args, trace, log, ready, fails):
               f"({counts[-1]} write traps)")
 
 
+LOCALS = os.path.join(HERE, "programs", "watch_locals.py")
+LOCAL_PLACES = ["p.count", "s.v", "lst[1]", "d['k']"]
+
+
+def check_locals(args, tmp, fails):
+    """Places named through locals (the object followed while it lives): history with debug
+    registers equals the exact engine's (PYTT_WATCH_EXACT=1), row for row (tick, thread, the
+    changing line, the value; the objects' deaths included), and is taken by hardware."""
+    trace = os.path.join(tmp, "locals")
+    status, _, err, _ = navlib.run([args.pytt, "record", "-o", trace, args.python, LOCALS], 120)
+    if status != 0:
+        fails.append(f"recording {LOCALS}: status {status}\n{err[-800:]}")
+        return
+    loop = navlib.find_line(LOCALS, "# LOOP")
+    for place in LOCAL_PLACES:
+        cmds = [f"break {loop}", "continue", f"history {place}", "info watchpoints"]
+        outs = {}
+        for exact in ("1", "0"):
+            env = dict(os.environ, PYTT_WATCH_EXACT=exact)
+            p = subprocess.run([args.pytt, "replay", trace, "--batch"] +
+                               [x for c in cmds for x in ("-ex", c)], capture_output=True,
+                               text=True, timeout=600, env=env)
+            rows = [re.sub(r"in pid \d+", "in pid N", line) for line in p.stdout.splitlines()
+                    if ROW.match(line)]
+            outs[exact] = (rows, hw_counts(p.stdout)[-1], p.stdout)
+        (exact_rows, _, out1), (hw_rows, traps, out0) = outs["1"], outs["0"]
+        if not exact_rows or hw_rows != exact_rows:
+            fails.append(f"history {place} (through a local): hardware rows\n" +
+                         "\n".join(hw_rows) + "\nexact rows\n" + "\n".join(exact_rows))
+        elif traps == 0:
+            fails.append(f"history {place} (through a local): no hardware write trap\n"
+                         f"{navlib.clip(out0, 1500)}")
+        else:
+            print(f"history {place} through a local: {len(hw_rows)} rows as the exact engine, "
+                  f"by hardware ({traps} write traps)")
+
+
 def end_line():
     return navlib.find_line(ORACLE, 'print("END"')
 
@@ -294,6 +335,7 @@ def main():
     check_last(args, trace, log, fails)
     check_trace(args, tmp, trace, log, fails)
     check_threads(args, tmp, fails)
+    check_locals(args, tmp, fails)
     navlib.finish(fails, tmp, f"kept {tmp}", "watch, last, history: FAILED")
 
 
