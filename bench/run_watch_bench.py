@@ -72,14 +72,11 @@ def main():
     line = traced_line()
     changes = (args.n + args.stride - 1) // args.stride
     times = {k: [] for k in ("replay", "start", "history", "last", "trace")}
-    cpu = {k: [] for k in times}  # CPU seconds of pytt and the replayed process
     for _ in range(args.rounds):
         rep = timed([pytt, "replay", trace, "-a"])
         times["replay"].append(rep.seconds if rep.status == 0 else None)
-        cpu["replay"].append(rep.cpu if rep.status == 0 else None)
         start = session(pytt, trace, ["when"])
         times["start"].append(start.seconds)
-        cpu["start"].append(start.cpu)
         if "history" in what:
             h = session(pytt, trace, ["history obj.attr"])
             m = re.search(rb"^(\d+) changes?", h.stdout, re.M)
@@ -87,7 +84,6 @@ def main():
                 failures.append(f"history: expected {changes + 1} changes, got "
                                 f"{m.group(0).decode() if m else h.stdout[-300:]!r}")
             times["history"].append(h.seconds - start.seconds)
-            cpu["history"].append(h.cpu - start.cpu)
         if "last" in what:
             last_cmds = ["goto end"]
             base = session(pytt, trace, last_cmds)
@@ -95,7 +91,6 @@ def main():
             if b"Last change of obj.attr" not in la.stdout:
                 failures.append(f"last: no change found: {la.stdout[-300:]!r}")
             times["last"].append(la.seconds - base.seconds)
-            cpu["last"].append(la.cpu - base.cpu)
         if "trace" in what:
             t = session(pytt, trace, [f"trace watch_target.py:{line} acc"])
             m = re.search(rb"^(\d+) hits?", t.stdout, re.M)
@@ -103,17 +98,11 @@ def main():
                 failures.append(f"trace: expected {args.n} hits, got "
                                 f"{m.group(0).decode() if m else t.stdout[-300:]!r}")
             times["trace"].append(t.seconds - start.seconds)
-            cpu["trace"].append(t.cpu - start.cpu)
     med = {k: median(v) if v else None for k, v in times.items()}
-    mcpu = {k: median(v) if v else None for k, v in cpu.items()}
     rep = med["replay"] or 0
-    rcpu = mcpu["replay"] or 0
     ratio = (lambda x: f"{x / rep:.1f}x" if rep and x is not None else "-")
     secs = (lambda x: f"{x:.2f}" if x is not None else "-")
-    # the CPU columns: what the load of a shared machine changes least
-    cols = (lambda k: f"{secs(med[k])} | {ratio(med[k])} | {secs(mcpu[k])} | "
-            f"{mcpu[k] / rcpu:.1f}x" if rcpu and mcpu[k] is not None else
-            f"{secs(med[k])} | {ratio(med[k])} | - | -")
+    cols = (lambda k: f"{secs(med[k])} | {ratio(med[k])}")
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     exact = " (PYTT_WATCH_EXACT=1)" if os.environ.get("PYTT_WATCH_EXACT") else ""
     lines = [
@@ -122,8 +111,8 @@ def main():
         f"{cpu_model()}; load average {load0} at the start, "
         f"{load_average()} at the end)",
         "",
-        "| measured | median s | vs replay -a | CPU s | CPU vs replay -a |",
-        "| --- | --- | --- | --- | --- |",
+        "| measured | median s | vs replay -a |",
+        "| --- | --- | --- |",
         f"| `replay -a` ({args.n} iterations) | {cols('replay')} |",
     ]
     if "history" in what:

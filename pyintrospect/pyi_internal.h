@@ -807,6 +807,11 @@ int pyi_set_keys(struct pyi_session *s, pt_addr obj, size_t max, pt_addr **keys,
                  bool *cut);
 /* Look a str key up in a dict. *value = 0 if absent. */
 int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value);
+/* ... and the address of the word holding the value (*slot, when found). */
+int pyi_dict_get_str_slot(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value,
+                          pt_addr *slot);
+int pyi_instance_attr_slot(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                           pt_addr *value, pt_addr *slot);
 /* An object's own attribute (its __dict__ or inline values; type: its type). *value = 0 if
  * absent. */
 int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,

@@ -14,10 +14,10 @@
  *   - a global path NAME.attr / NAME[key]: NAME's entry in its module dict, then the above.
  * The value itself must be immutable (an exact int, float, complex, str, bytes, bool or None):
  * a list or an instance can change in place anywhere, which no 4 words cover. Anything else
- * (a local, a longer path, an attribute that comes from the class, 5 words or more) is "not armable"
- * with the reason, and the caller uses the exact engine. Slots are found by the same iterators
- * that read the values (pyi_dict.c records each item's slot address in s->iter_slot), so the
- * version differences stay there.
+ * (a local, a longer path, an attribute that comes from the class, 5 words or more) is "not
+ * armable" with the reason, and the caller uses the exact engine. Slots are found by the same
+ * iterators that read the values (pyi_dict.c records each item's slot address in s->iter_slot:
+ * pyi_dict_get_str_slot, pyi_instance_attr_slot), so the version differences stay there.
  */
 #define _GNU_SOURCE
 #include "pyintrospect/pyi_internal.h"
@@ -46,45 +46,19 @@ static int add(struct pyi_slots *out, pt_addr addr)
     return 1;
 }
 
-/* Find key `name` among the items cb gets, with its slot (pyi_dict.c's iter_slot). */
-struct find_ctx {
-    struct pyi_session *s;
-    const char *name;
-    pt_addr value, slot;
-};
-
-static int find_cb(void *ctx, pt_addr key, pt_addr value)
-{
-    struct find_ctx *c = ctx;
-    struct pyi_objinfo oi;
-    bool eq = false;
-    if (pyi_obj_classify(c->s, key, &oi) != 0 || oi.kind != PYI_K_STR) {
-        pt_err_clear();
-        return 0;
-    }
-    if (pyi_str_eq(c->s, key, c->name, &eq) == 0 && eq) {
-        c->value = value;
-        c->slot = c->s->iter_slot;
-        return 1;
-    }
-    pt_err_clear();
-    return 0;
-}
-
 /* Key `name` of a dict: its words, and its value (0 when absent). 1 armed, 0 refused. */
 static int dict_words(struct pyi_session *s, pt_addr dict, const char *name, struct pyi_slots *out,
                       pt_addr *value)
 {
-    struct find_ctx c = {s, name, 0, 0};
-    if (s->v->dict_iter(s, dict, find_cb, &c) != 0) {
+    pt_addr slot = 0;
+    if (pyi_dict_get_str_slot(s, dict, name, value, &slot) != 0) {
         return -1;
     }
-    *value = c.value;
     int r = add(out, dict + (pt_addr)s->m[PYI_F_DICT_KEYS].off);
     if (r <= 0) {
         return r;
     }
-    return add(out, c.value ? c.slot : dict + (pt_addr)s->m[PYI_F_DICT_USED].off);
+    return add(out, *value ? slot : dict + (pt_addr)s->m[PYI_F_DICT_USED].off);
 }
 
 /* Where an instance's attributes live: the word that holds them (holder), the dict (0: inline
@@ -189,13 +163,11 @@ static int attr_words(struct pyi_session *s, pt_addr obj, const char *name, stru
     if (dict) {
         r = dict_words(s, dict, name, out, value);
     } else {
-        struct find_ctx c = {s, name, 0, 0};
-        bool found;
-        if (s->v->instance_attrs(s, obj, type, find_cb, &c, &found) != 0) {
+        pt_addr slot = 0;
+        if (pyi_instance_attr_slot(s, obj, type, name, value, &slot) != 0) {
             return -1;
         }
-        *value = c.value;
-        r = c.value ? add(out, c.slot) : refuse(out, "the attribute is not set yet");
+        r = *value ? add(out, slot) : refuse(out, "the attribute is not set yet");
     }
     if (r > 0 && !*value && other) {
         return refuse(out, "the attribute comes from the class");
