@@ -1120,8 +1120,7 @@ int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr
     return pyi_eval_in(s, 0, expr, text, addr);
 }
 
-int pyi_eval_in(struct pyi_session *s, pt_addr frame, const char *expr, char **text,
-                pt_addr *addr)
+int pyi_eval_in(struct pyi_session *s, pt_addr frame, const char *expr, char **text, pt_addr *addr)
 {
     struct pyi_ev ev;
     struct pyi_expr e;

@@ -210,8 +210,7 @@ enum { PYI_EVAL_OK = 0, PYI_EVAL_NEEDS_CODE = 2 };
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr);
 /* The same in the frame at address frame (a dispatch's frame register) instead of the selected
  * one: no thread or stack walk (retroactive tracepoints evaluate at every hit). */
-int pyi_eval_in(struct pyi_session *s, pt_addr frame, const char *expr, char **text,
-                pt_addr *addr);
+int pyi_eval_in(struct pyi_session *s, pt_addr frame, const char *expr, char **text, pt_addr *addr);
 /* EXPR evaluated from memory in the frame at address frame (0: the selected frame;
  * PYI_NO_FRAME: no frame, only the bound names exist), names in binds looked up first.
  * PYI_EVAL_OK: *obj = the object (0 for a value pytt computed: *text = its repr);

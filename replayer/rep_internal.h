@@ -44,7 +44,7 @@ struct rep_thread {
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
     uint64_t born;                      /* the event that created it (0: the first thread) */
     int sysemu; /* last resumed with PTRACE_SYSEMU: the kernel skips the call at its next entry */
-    int skip_exit; /* at such an entry, its call emulated there: no exit stop is wanted */
+    int skip_exit;   /* at such an entry, its call emulated there: no exit stop is wanted */
     unsigned hw_gen; /* the debug registers it has (rep_hwatch.c): hw.gen's when set in tid */
     pid_t hw_tid;
 };
@@ -170,7 +170,7 @@ struct rep_session {
         int hit;              /* a write trap stopped the run */
         uint64_t traps, runs; /* counters: write traps, runs with registers armed */
     } hw;
-    uint64_t last_landed;     /* where the last `last` stopped, its expression and place */
+    uint64_t last_landed; /* where the last `last` stopped, its expression and place */
     char last_expr[512];
     struct pyi_loc last_loc;
     uint64_t out_shown; /* the furthest event whose output was shown (rep_output.c) */

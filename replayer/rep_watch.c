@@ -48,7 +48,6 @@ struct wscan {
     int allow_hw;          /* the caller needs no stop at each dispatch (no breakpoints) */
     int hw;                /* 1: the places' words are armed (rep_hwatch.c), 0: exact */
     unsigned exact_left;   /* dispatches to scan exactly before trying to arm again */
-    char why[160];         /* why the places could not be armed, at the last try */
 };
 
 static void place_of(struct rep_session *s, const struct pyi_pos *pos, struct rep_place *out)
@@ -251,7 +250,7 @@ static int hw_allowed(void)
 }
 
 /* Arm the words every place's value lives in (pyintrospect's pyi_loc_slots): 1 armed, 0 not
- * (sc->why says why: the scan goes on exactly). */
+ * (the scan goes on exactly; rep_watch_how says why). */
 static int hw_arm(struct rep_session *s, struct wscan *sc)
 {
     pt_addr all[PYI_SLOTS_MAX];
@@ -261,15 +260,8 @@ static int hw_arm(struct rep_session *s, struct wscan *sc)
     for (size_t i = 0; p && i < sc->n; i++) {
         struct pyi_slots sl;
         int r = pyi_loc_slots(p, sc->f[i].loc, &sl);
-        if (r <= 0) {
-            snprintf(sc->why, sizeof sc->why, "%s", r < 0 ? pt_errmsg() : sl.why);
+        if (r <= 0 || n + sl.n > PYI_SLOTS_MAX) {
             pt_err_clear();
-            rep_hw_set(s, NULL, 0);
-            return 0;
-        }
-        if (n + sl.n > PYI_SLOTS_MAX) {
-            snprintf(sc->why, sizeof sc->why, "the places need more than %d debug registers",
-                     PYI_SLOTS_MAX);
             rep_hw_set(s, NULL, 0);
             return 0;
         }
@@ -278,7 +270,6 @@ static int hw_arm(struct rep_session *s, struct wscan *sc)
     }
     rep_hw_set(s, all, n);
     sc->hw = 1;
-    sc->why[0] = '\0';
     return 1;
 }
 
@@ -410,6 +401,33 @@ static struct rep_watchpt *wp_by_id(struct rep_session *s, int id)
     return NULL;
 }
 
+/* The enabled watchpoints are armed together or not at all: 1 if w (armable, `words` words)
+ * still is with the others, else 0 with why. */
+static int with_others(struct rep_session *s, const struct rep_watchpt *w, int words, char *why,
+                       size_t len)
+{
+    int total = words;
+    for (int i = 0; i < s->nwps; i++) {
+        struct pyi_slots sl;
+        if (&s->wps[i] == w || !s->wps[i].enabled) {
+            continue;
+        }
+        if (pyi_loc_slots(rep_pyi(s), &s->wps[i].loc, &sl) <= 0) {
+            pt_err_clear();
+            snprintf(why, len, "watchpoint %d is, and the enabled ones are checked together",
+                     s->wps[i].id);
+            return 0;
+        }
+        total += sl.n;
+    }
+    if (total > PYI_SLOTS_MAX) {
+        snprintf(why, len, "the enabled watchpoints need %d debug registers in all (there are %d)",
+                 total, PYI_SLOTS_MAX);
+        return 0;
+    }
+    return 1;
+}
+
 int rep_watch_how(struct rep_session *s, int id, int *words, char *why, size_t len)
 {
     struct rep_watchpt *w = wp_by_id(s, id);
@@ -436,7 +454,7 @@ int rep_watch_how(struct rep_session *s, int id, int *words, char *why, size_t l
     }
     *words = sl.n;
     snprintf(why, len, "%s", r ? "" : sl.why);
-    return r;
+    return r > 0 && w->enabled ? with_others(s, w, *words, why, len) : r;
 }
 
 void rep_hw_stats(const struct rep_session *s, uint64_t *runs, uint64_t *traps)

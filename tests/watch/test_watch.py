@@ -17,7 +17,8 @@ line, so the log names the changing line and the new value):
   - trace FILE:LINE EXPR, EXPR at log()'s first line: the values at every hit are what log()
     prints; trace FUNCTION lists every call of work with its argument; `> FILE` writes them;
   - two threads writing one attribute: repeated `last` names the thread of every write (thread
-    numbers as `info threads`: the writers are 2 and 3 in creation order);
+    numbers as `info threads`: the writers are 2 and 3 in creation order), found by hardware
+    (the debug registers set in every thread: a write trap for each write);
   - places named through locals (programs/watch_locals.py: an attribute, a slots member, a list
     item moved by insertions, a dict value): history by debug registers equals the exact
     engine's (PYTT_WATCH_EXACT=1) row for row, the objects' deaths included.
@@ -275,13 +276,18 @@ def check_threads(args, tmp, fails):
     numbers = {"MainThread": 1, "w1": 2, "w2": 3}
     want = [(w, v, numbers[t]) for _, w, v, t in log][::-1]
     line = navlib.find_line(THREADS, 'print("END"')
-    cmds = [f"break {line}", "continue"] + ["last shared.value"] * (len(want) + 1)
+    cmds = [f"break {line}", "continue"] + ["last shared.value"] * (len(want) + 1) + \
+           ["info watchpoints"]
     status, out, err = session(args, trace, cmds)
     found = changes(out)
     got = [(c[1], c[3], c[4]) for c in found if c != "none"]
     if got != want or not found or found[-1] != "none":
         fails.append(f"threads: last shared.value: {found}\nexpected {want} then none\n"
                      f"{navlib.clip(out, 2500)}\n{err[-500:]}")
+    elif hw_counts(out)[-1] < len(want) - 1:  # the writers' writes: armed in their threads
+        fails.append(f"threads: {hw_counts(out)[-1]} hardware write traps for {len(want)} "
+                     f"writes: the debug registers were not set in every thread\n"
+                     f"{navlib.clip(out, 1500)}")
     else:
         print(f"threads: {len(got)} writes back with their threads "
               f"{[t for _, _, t in got]}")
