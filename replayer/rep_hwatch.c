@@ -39,9 +39,30 @@ void rep_hw_set(struct rep_session *s, const pt_addr *addr, int n)
 static int poke_dr(pid_t tid, int i, unsigned long v)
 {
     if (ptrace(PTRACE_POKEUSER, tid, (void *)DR_OFF(i), (void *)v) < 0) {
-        return pt_fail_errno("setting debug register %d of thread %d", i, (int)tid);
+        return pt_fail_errno("setting debug register %d of thread %d (PYTT_WATCH_EXACT=1 watches "
+                             "without them)",
+                             i, (int)tid);
     }
     return 0;
+}
+
+int rep_hw_arm_now(struct rep_session *s, const pt_addr *addr, int n)
+{
+    if (s->hw.unusable[0]) {
+        return pt_fail("%s", s->hw.unusable);
+    }
+    rep_hw_set(s, addr, n);
+    if (rep_hw_sync(s) == 0) {
+        return 0;
+    }
+    snprintf(s->hw.unusable, sizeof s->hw.unusable, "%s", pt_errmsg());
+    pt_err_clear();
+    rep_hw_set(s, NULL, 0);
+    struct rep_thread *t = rep_thread_cur(s);
+    if (t) {
+        t->hw_tid = 0; /* cleared at its next resume */
+    }
+    return pt_fail("%s", s->hw.unusable);
 }
 
 int rep_hw_sync(struct rep_session *s)

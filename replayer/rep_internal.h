@@ -169,6 +169,7 @@ struct rep_session {
         unsigned gen;         /* bumped when they change; threads catch up when resumed */
         int hit;              /* a write trap stopped the run */
         uint64_t traps, runs; /* counters: write traps, runs with registers armed */
+        char unusable[256];   /* why the debug registers cannot be set here ("" if they can) */
     } hw;
     uint64_t last_landed; /* where the last `last` stopped, its expression and place */
     char last_expr[512];
@@ -204,6 +205,9 @@ struct rep_session {
  * (every thread gets them before it is resumed: rep_hw_sync); a write to one stops the run
  * (rep_hw_trap, from the SIGTRAP, sets hw.hit). While armed, the clock keeps exact moments. */
 void rep_hw_set(struct rep_session *s, const pt_addr *addr, int n);
+/* rep_hw_set, and set them in the current (stopped) thread now: -1 when the system refuses
+ * (then never again in the session: hw.unusable says why; the caller scans exactly). */
+int rep_hw_arm_now(struct rep_session *s, const pt_addr *addr, int n);
 int rep_hw_sync(struct rep_session *s);
 int rep_hw_trap(struct rep_session *s);
 /* The place of the instruction a write trap stopped in: the last dispatch the watch

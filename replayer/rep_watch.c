@@ -268,7 +268,10 @@ static int hw_arm(struct rep_session *s, struct wscan *sc)
         memcpy(all + n, sl.addr, (size_t)sl.n * sizeof all[0]);
         n += sl.n;
     }
-    rep_hw_set(s, all, n);
+    if (rep_hw_arm_now(s, all, n) < 0) {
+        pt_err_clear(); /* no debug registers here: rep_watch_how says so */
+        return 0;
+    }
     sc->hw = 1;
     return 1;
 }
@@ -437,8 +440,8 @@ int rep_watch_how(struct rep_session *s, int id, int *words, char *why, size_t l
     if (!w) {
         return pt_fail("no watchpoint number %d", id);
     }
-    if (!hw_allowed()) {
-        snprintf(why, len, "PYTT_WATCH_EXACT is set");
+    if (!hw_allowed() || s->hw.unusable[0]) {
+        snprintf(why, len, "%s", s->hw.unusable[0] ? s->hw.unusable : "PYTT_WATCH_EXACT is set");
         return 0;
     }
     if (s->state != REP_READY || rep_nav_ready(s) < 0 || !rep_pyi(s)) {
@@ -646,7 +649,7 @@ static uint64_t first_window(struct rep_session *s, const struct pyi_loc *const 
 {
     int words = 0;
     struct pyi_session *p = rep_pyi(s);
-    if ((bp && s->nbps) || !p || !hw_allowed()) {
+    if ((bp && s->nbps) || !p || !hw_allowed() || s->hw.unusable[0]) {
         return WINDOW0;
     }
     for (size_t i = 0; i < n; i++) {
