@@ -81,12 +81,39 @@ int shell_cmd_watch(struct cli_shell *sh, const char *args)
     return 0;
 }
 
+/* How the watchpoint is checked from here: by debug registers, or at every instruction. */
+static void print_how(struct cli_shell *sh, int id)
+{
+    char why[160];
+    int words;
+    int r = rep_watch_how(sh->rep, id, &words, why, sizeof why);
+    if (r > 0) {
+        fprintf(sh->out, "\tchecked by hardware: %d debug register%s\n", words,
+                words == 1 ? "" : "s");
+    } else if (r == 0) {
+        fprintf(sh->out, "\tchecked at every instruction (slow): %s\n", why);
+    }
+}
+
+/* The session's use of debug registers (watch, last, history), when there was any. */
+static void print_hw_stats(struct cli_shell *sh)
+{
+    uint64_t runs, traps;
+    rep_hw_stats(sh->rep, &runs, &traps);
+    if (runs) {
+        fprintf(sh->out, "Hardware watch so far: %llu run%s, %llu write trap%s.\n",
+                (unsigned long long)runs, runs == 1 ? "" : "s", (unsigned long long)traps,
+                traps == 1 ? "" : "s");
+    }
+}
+
 int shell_cmd_info_watchpoints(struct cli_shell *sh)
 {
     int n;
     const struct rep_watchpt *w = rep_watchpoints(sh->rep, &n);
     if (n == 0) {
         fprintf(sh->out, "No watchpoints.\n");
+        print_hw_stats(sh);
         return 0;
     }
     fprintf(sh->out, "Num Type         Disp Enb   What\n");
@@ -100,7 +127,9 @@ int shell_cmd_info_watchpoints(struct cli_shell *sh)
             fprintf(sh->out, "\twatchpoint already hit %d time%s\n", w[i].hits,
                     w[i].hits == 1 ? "" : "s");
         }
+        print_how(sh, w[i].id);
     }
+    print_hw_stats(sh);
     return 0;
 }
 

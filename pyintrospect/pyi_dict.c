@@ -97,6 +97,7 @@ static int pyi_values_by_order(struct pyi_session *s, pt_addr vbase, const struc
                            (long long)k->nentries);
         }
         memcpy(&key, entries + ix * k->entry_size + s->m[k->key_f].off, sizeof key);
+        s->iter_slot = vbase + (pt_addr)ix * 8;
         if (vals[ix] && cb(ctx, key, vals[ix])) {
             break;
         }
@@ -166,6 +167,7 @@ static int pyi_entries_iter(struct pyi_session *s, pt_addr dict, const struct py
             pt_addr key, value;
             memcpy(&key, buf + j * k->entry_size + koff, sizeof key);
             memcpy(&value, buf + j * k->entry_size + voff, sizeof value);
+            s->iter_slot = k->entries + (pt_addr)((i + j) * k->entry_size + voff);
             if (value && key && cb(ctx, key, value)) {
                 rc = 1;
                 break;

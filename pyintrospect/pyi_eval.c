@@ -1117,13 +1117,18 @@ static int eval_result(int rc, struct pyi_ev *ev, struct pyi_buf *b, const char 
 
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr)
 {
+    return pyi_eval_in(s, 0, expr, text, addr);
+}
+
+int pyi_eval_in(struct pyi_session *s, pt_addr frame, const char *expr, char **text, pt_addr *addr)
+{
     struct pyi_ev ev;
     struct pyi_expr e;
     struct val v = {0};
     struct pyi_buf b;
     *text = NULL;
     pyi_buf_init(&b);
-    int rc = ev_run(s, 0, expr, &ev, &e, &v);
+    int rc = ev_run(s, frame, expr, &ev, &e, &v);
     if (rc == OK) {
         rc = ev_repr(&ev, &v, &b);
     }

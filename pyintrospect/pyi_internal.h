@@ -681,6 +681,9 @@ struct pyi_session {
     unsigned gen; /* bumped by pyi_invalidate: cached codes are re-checked once per gen */
     pt_addr type_cache[PYI_TYPE_CACHE];               /* type objects found valid */
     struct pyi_lookup_slot lookups[PYI_LOOKUP_CACHE]; /* kept across stops: see pyi_obj.c */
+    /* the address of the value slot of the item a dict or attribute iterator (pyi_dict.c)
+     * passes to its callback, for pyi_slots.c */
+    pt_addr iter_slot;
     struct pyi_srcfile *sources; /* source files read from disk (kept across invalidate) */
     pyi_source_fn src_fn;        /* where sources come from first (NULL: disk only) */
     void *src_ctx;
@@ -804,6 +807,11 @@ int pyi_set_keys(struct pyi_session *s, pt_addr obj, size_t max, pt_addr **keys,
                  bool *cut);
 /* Look a str key up in a dict. *value = 0 if absent. */
 int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value);
+/* ... and the address of the word holding the value (*slot, when found). */
+int pyi_dict_get_str_slot(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value,
+                          pt_addr *slot);
+int pyi_instance_attr_slot(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                           pt_addr *value, pt_addr *slot);
 /* An object's own attribute (its __dict__ or inline values; type: its type). *value = 0 if
  * absent. */
 int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,

@@ -468,8 +468,7 @@ int pyi_tuple_items(struct pyi_session *s, pt_addr tuple, pt_addr **items, size_
 struct pyi_getstr_ctx {
     struct pyi_session *s;
     const char *key;
-    pt_addr value;
-    int err;
+    pt_addr value, slot; /* slot: where the value is kept (pyi_dict.c's iter_slot) */
 };
 
 static int pyi_getstr_cb(void *ctx, pt_addr key, pt_addr value)
@@ -482,19 +481,28 @@ static int pyi_getstr_cb(void *ctx, pt_addr key, pt_addr value)
     }
     if (pyi_str_eq(c->s, key, c->key, &eq) == 0 && eq) {
         c->value = value;
+        c->slot = c->s->iter_slot;
         return 1;
     }
     return 0;
 }
 
-int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value)
+int pyi_dict_get_str_slot(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value,
+                          pt_addr *slot)
 {
     struct pyi_getstr_ctx c = {s, key, 0, 0};
     if (s->v->dict_iter(s, dict, pyi_getstr_cb, &c) != 0) {
         return -1;
     }
     *value = c.value;
+    *slot = c.slot;
     return 0;
+}
+
+int pyi_dict_get_str(struct pyi_session *s, pt_addr dict, const char *key, pt_addr *value)
+{
+    pt_addr slot;
+    return pyi_dict_get_str_slot(s, dict, key, value, &slot);
 }
 
 int pyi_type_dict_plain(struct pyi_session *s, pt_addr type, pt_addr *dict)
@@ -530,8 +538,8 @@ int pyi_type_dict_static(struct pyi_session *s, pt_addr type, pt_addr *dict)
 }
 
 /* _PyType_Lookup: the MRO's dicts in order (tp_base chain if tp_mro is not set yet). */
-int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
-                      pt_addr *value)
+int pyi_instance_attr_slot(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                           pt_addr *value, pt_addr *slot)
 {
     struct pyi_getstr_ctx c = {s, name, 0, 0};
     bool found;
@@ -539,7 +547,15 @@ int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const ch
         return -1;
     }
     *value = c.value;
+    *slot = c.slot;
     return 0;
+}
+
+int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const char *name,
+                      pt_addr *value)
+{
+    pt_addr slot;
+    return pyi_instance_attr_slot(s, obj, type, name, value, &slot);
 }
 
 /* CPython's own method cache idea (typeobject.c): a type's version tag changes whenever the

@@ -208,6 +208,9 @@ enum { PYI_EVAL_OK = 0, PYI_EVAL_NEEDS_CODE = 2 };
 /* PYI_EVAL_OK: *text = repr(value) (malloc'd), *addr (may be NULL) = the object (0 for a value
  * computed by pytt); PYI_EVAL_NEEDS_CODE: *text says what needed code; -1 on a memory error. */
 int pyi_eval(struct pyi_session *s, const char *expr, char **text, pt_addr *addr);
+/* The same in the frame at address frame (a dispatch's frame register) instead of the selected
+ * one: no thread or stack walk (retroactive tracepoints evaluate at every hit). */
+int pyi_eval_in(struct pyi_session *s, pt_addr frame, const char *expr, char **text, pt_addr *addr);
 /* EXPR evaluated from memory in the frame at address frame (0: the selected frame;
  * PYI_NO_FRAME: no frame, only the bound names exist), names in binds looked up first.
  * PYI_EVAL_OK: *obj = the object (0 for a value pytt computed: *text = its repr);
@@ -321,6 +324,17 @@ void pyi_loc_describe(const struct pyi_loc *loc, char *buf, size_t cap);
 /* The value now: 1 with *text (malloc'd) when it has one, 0 with *text a note (<unbound>...),
  * -1 on error. LOCAL reads the frame at address frame (which must run loc->code). */
 int pyi_loc_read(struct pyi_session *s, const struct pyi_loc *loc, pt_addr frame, char **text);
+/* The memory words whose writes are the only way the place's value can change now (for
+ * hardware watchpoints, pyi_slots.c): 1 with out->addr[0..n), 0 when the place cannot be
+ * covered by PYI_SLOTS_MAX words (out->why says why: a local, a mutable value, ...), -1 on
+ * error. Valid until one of the words is written: then ask again. */
+#define PYI_SLOTS_MAX 4
+struct pyi_slots {
+    pt_addr addr[PYI_SLOTS_MAX];
+    int n;
+    char why[160];
+};
+int pyi_loc_slots(struct pyi_session *s, const struct pyi_loc *loc, struct pyi_slots *out);
 
 /* ---- native code ---------------------------------------------------------------------------- */
 /* The native pc of the selected thread (needs the thread ptrace-stopped). */

@@ -535,7 +535,7 @@ static int continue_watched(struct rep_session *s, struct pyi_pos *pos, int *bp_
             if (bp->temporary) {
                 rep_break_delete(s, bp->id);
             }
-            return rep_present(s, pos) < 0 ? -1 : 1;
+            return s->bare_stops || rep_present(s, pos) == 0 ? 1 : -1;
         }
     }
 }

@@ -160,7 +160,7 @@ static const struct pt_watch *run_watch(struct rep_session *s, int exact, struct
     none->frame_reg = s->frame_reg;
     none->instr_reg = s->instr_reg;
     none->frame_zero_off = -1;
-    none->keep_last = s->keep_last;
+    none->keep_last = s->keep_last || s->hw.n > 0; /* a write trap's instruction: rep_hwatch.c */
     none->keep_traced_off = s->keep_traced_off;
     return none;
 }
@@ -186,7 +186,7 @@ int rep_clock_prepare(struct rep_session *s)
     if (rep_clock_coarse(s, &now_c) < 0 || wanted_fine(s, now_c, &fine) < 0) {
         return -1;
     }
-    int exact = fine || s->catch_armed || (s->stop_tick && PT_TICK_K(s->stop_tick));
+    int exact = fine || s->catch_armed || (s->stop_tick && PT_TICK_K(s->stop_tick)) || s->hw.n;
     if (pt_clock_watch(&s->clock, &s->mem, run_watch(s, exact, &none)) < 0) {
         return -1;
     }

@@ -44,7 +44,9 @@ struct rep_thread {
     uint64_t altstack[3];               /* its sigaltstack (ss_sp, ss_flags, ss_size) */
     uint64_t born;                      /* the event that created it (0: the first thread) */
     int sysemu; /* last resumed with PTRACE_SYSEMU: the kernel skips the call at its next entry */
-    int skip_exit; /* at such an entry, its call emulated there: no exit stop is wanted */
+    int skip_exit;   /* at such an entry, its call emulated there: no exit stop is wanted */
+    unsigned hw_gen; /* the debug registers it has (rep_hwatch.c): hw.gen's when set in tid */
+    pid_t hw_tid;
     uint64_t sysbuf;     /* its syscall buffer (pt_sysbuf.h), 0 if none (rep_sysbuf.c) */
     uint32_t sb_checked; /* records of the buffer whose ticks were checked */
 };
@@ -127,6 +129,7 @@ struct rep_session {
     struct pt_watch watch;               /* what the watch trampolines trap on while watch_on */
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
+    int bare_stops;     /* continue leaves a breakpoint stop unpresented (rep_trace.c) */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
     int nsnaps;
     uint64_t nmade; /* snapshots made so far */
@@ -163,7 +166,15 @@ struct rep_session {
     struct rep_watchpt wps[REP_MAX_WATCH]; /* watchpoints (rep_watch.c), ids from last_bp_id */
     int nwps;
     struct rep_change change; /* the change the last continue/reverse-continue stopped at */
-    uint64_t last_landed;     /* where the last `last` stopped, its expression and place */
+    struct rep_hw {           /* hardware watchpoints (rep_hwatch.c) */
+        pt_addr addr[4];      /* the words armed in every thread (DR0..DR3), n of them */
+        int n;
+        unsigned gen;         /* bumped when they change; threads catch up when resumed */
+        int hit;              /* a write trap stopped the run */
+        uint64_t traps, runs; /* counters: write traps, runs with registers armed */
+        char unusable[256];   /* why the debug registers cannot be set here ("" if they can) */
+    } hw;
+    uint64_t last_landed; /* where the last `last` stopped, its expression and place */
     char last_expr[512];
     struct pyi_loc last_loc;
     uint64_t out_shown; /* the furthest event whose output was shown (rep_output.c) */
@@ -211,6 +222,19 @@ int rep_sysbuf_request(struct rep_session *s, const struct user_regs_struct *r);
 int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry);
 /* rep_thread.c: complete other threads' calls (and children's output) at the log's head. */
 int rep_sched_drain_foreign(struct rep_session *s);
+
+/* rep_hwatch.c: debug registers. rep_hw_set arms words (n = 0: none) for the runs that follow
+ * (every thread gets them before it is resumed: rep_hw_sync); a write to one stops the run
+ * (rep_hw_trap, from the SIGTRAP, sets hw.hit). While armed, the clock keeps exact moments. */
+void rep_hw_set(struct rep_session *s, const pt_addr *addr, int n);
+/* rep_hw_set, and set them in the current (stopped) thread now: -1 when the system refuses
+ * (then never again in the session: hw.unusable says why; the caller scans exactly). */
+int rep_hw_arm_now(struct rep_session *s, const pt_addr *addr, int n);
+int rep_hw_sync(struct rep_session *s);
+int rep_hw_trap(struct rep_session *s);
+/* The place of the instruction a write trap stopped in: the last dispatch the watch
+ * trampolines kept (PT_CLOCK_LAST), in whichever thread and frame (one being cleared too). */
+int rep_here_running(struct rep_session *s, struct pyi_pos *pos);
 
 /* rep_loop.c: kill the replayed process and reap all its threads. */
 void rep_kill_process(struct rep_session *s);

@@ -191,7 +191,8 @@ static int one_stop(struct rep_session *s)
             return -1;
         }
     }
-    if (rep_sysbuf_ready(s) < 0 || rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0) {
+    if (rep_sysbuf_ready(s) < 0 || rep_clock_prepare(s) < 0 || rep_catch_sync(s) < 0 ||
+        rep_hw_sync(s) < 0) {
         return -1;
     }
     s->presented = 0;

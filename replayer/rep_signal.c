@@ -98,6 +98,9 @@ int rep_signal_stop(struct rep_session *s, int sig)
     if (sig == SIGTRAP && rep_catch_is_trap(s, r.rip)) {
         return rep_catch_trap(s, &r);
     }
+    if (sig == SIGTRAP && s->hw.n && rep_hw_trap(s)) {
+        return 0; /* a write to a watched word (rep_hwatch.c) */
+    }
     if (sig == SIGSEGV && si.si_code == SI_KERNEL && is_rdtsc(s, r.rip)) {
         return replay_rdtsc(s, &r);
     }

@@ -76,6 +76,26 @@ static char *args_text(struct rep_session *s)
     return out;
 }
 
+/* One hit's values read from memory in the hit's frame, without presenting the stop (no
+ * thread or stack walk): 1 done, 0 some value needs the slower way (values_at). */
+static int values_fast(struct rep_session *s, const struct pyi_pos *pos, const char *const *exprs,
+                       size_t n, char **values)
+{
+    struct pyi_session *p = rep_pyi(s);
+    for (size_t i = 0; p && i < n; i++) {
+        int rc = pyi_eval_in(p, pos->frame, exprs[i], &values[i], NULL);
+        if (rc != PYI_EVAL_OK) {
+            pt_err_clear();
+            for (size_t k = 0; k <= i; k++) {
+                free(values[k]);
+                values[k] = NULL;
+            }
+            return 0;
+        }
+    }
+    return p && n > 0;
+}
+
 /* One hit: the values of exprs (or the arguments), each "<raised ...>" when it raised. */
 static int values_at(struct rep_session *s, const char *const *exprs, size_t n, char **values)
 {
@@ -121,13 +141,16 @@ static int trace_pass(struct rep_session *s, const char *spec, const char *const
         return pt_fail("out of memory");
     }
     int rc = 0;
+    s->bare_stops = 1; /* presented only where values_fast cannot read a value */
     while (!pt_interrupted && (rc = rep_continue(s, &pos, &id)) > 0) {
         struct rep_trace_hit hit = {.values = values, .nvalues = n ? n : 1};
         struct rep_thread *t = rep_thread_cur(s);
         hit.thread = t ? rep_thread_number(s, t->rec_tid) : 0;
         hit.line = pos.line;
         snprintf(hit.func, sizeof hit.func, "%s", pos.qualname);
-        if (rep_clock_now(s, &hit.tick) < 0 || values_at(s, exprs, n, values) < 0) {
+        if (rep_clock_now(s, &hit.tick) < 0 ||
+            (!values_fast(s, &pos, exprs, n, values) &&
+             (rep_present(s, &pos) < 0 || values_at(s, exprs, n, values) < 0))) {
             rc = -1;
         }
         int stop = rc < 0 || row(ctx, &hit) != 0;
@@ -140,6 +163,7 @@ static int trace_pass(struct rep_session *s, const char *spec, const char *const
             break;
         }
     }
+    s->bare_stops = 0;
     free(values);
     return rc < 0 ? -1 : 0;
 }

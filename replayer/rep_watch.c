@@ -45,6 +45,9 @@ struct wscan {
     struct wfollow *f;
     size_t n;
     struct rep_place prev; /* the previous dispatch, any thread */
+    int allow_hw;          /* the caller needs no stop at each dispatch (no breakpoints) */
+    int hw;                /* 1: the places' words are armed (rep_hwatch.c), 0: exact */
+    unsigned exact_left;   /* dispatches to scan exactly before trying to arm again */
 };
 
 static void place_of(struct rep_session *s, const struct pyi_pos *pos, struct rep_place *out)
@@ -57,8 +60,9 @@ static void place_of(struct rep_session *s, const struct pyi_pos *pos, struct re
     snprintf(out->func, sizeof out->func, "%s", pos->qualname);
 }
 
-static void scan_free(struct wscan *sc)
+static void scan_free(struct rep_session *s, struct wscan *sc)
 {
+    rep_hw_set(s, NULL, 0);
     for (size_t i = 0; i < sc->n; i++) {
         free(sc->f[i].value);
         for (size_t k = 0; k < sc->f[i].nframes; k++) {
@@ -233,6 +237,105 @@ static int scan_step(struct rep_session *s, struct wscan *sc, struct rep_change 
     return scan_check(s, sc, ch);
 }
 
+/* ---- the hardware path (rep_hwatch.c) ------------------------------------------------------ */
+
+/* Dispatches scanned exactly, where the places cannot be armed, before trying again. */
+#define HW_RETRY 64
+
+/* PYTT_WATCH_EXACT=1 turns the hardware path off (the exact engine alone: an oracle for it). */
+static int hw_allowed(void)
+{
+    const char *e = getenv("PYTT_WATCH_EXACT");
+    return !(e && *e && strcmp(e, "0") != 0);
+}
+
+/* Arm the words every place's value lives in (pyintrospect's pyi_loc_slots): 1 armed, 0 not
+ * (the scan goes on exactly; rep_watch_how says why). */
+static int hw_arm(struct rep_session *s, struct wscan *sc)
+{
+    pt_addr all[PYI_SLOTS_MAX];
+    int n = 0;
+    struct pyi_session *p = rep_pyi(s);
+    sc->hw = 0;
+    for (size_t i = 0; p && i < sc->n; i++) {
+        struct pyi_slots sl;
+        int r = pyi_loc_slots(p, sc->f[i].loc, &sl);
+        if (r <= 0 || n + sl.n > PYI_SLOTS_MAX) {
+            pt_err_clear();
+            rep_hw_set(s, NULL, 0);
+            return 0;
+        }
+        memcpy(all + n, sl.addr, (size_t)sl.n * sizeof all[0]);
+        n += sl.n;
+    }
+    if (rep_hw_arm_now(s, all, n) < 0) {
+        pt_err_clear(); /* no debug registers here: rep_watch_how says so */
+        return 0;
+    }
+    sc->hw = 1;
+    return 1;
+}
+
+/* Run with the words armed to `end` (UINT64_MAX: the recording's end) or a write to one: then
+ * on to the next dispatch (the first moment a new value is seen) and compare there, the writing
+ * instruction being the one the trap stopped in. 1 a change (ch), 0 none yet (at end, or a
+ * write that changed nothing), 2 the replay ended. */
+static int hw_step(struct rep_session *s, struct wscan *sc, uint64_t end, struct rep_change *ch)
+{
+    struct pyi_pos pos;
+    struct rep_place by = sc->prev;
+    s->hw.hit = 0;
+    s->hw.runs++;
+    int rc = end == UINT64_MAX ? rep_run_until_trap(s) : rep_run_to_tick(s, end);
+    if (rc < 0 && pt_interrupted) {
+        pt_err_clear(); /* the caller sees pt_interrupted */
+        return 0;
+    }
+    if (rc < 0 || s->state != REP_READY) {
+        return rc < 0 ? -1 : 2;
+    }
+    if (!s->hw.hit) {
+        return 0;
+    }
+    if (rep_here_running(s, &pos) == 0) {
+        place_of(s, &pos, &by);
+    }
+    pt_err_clear();
+    do { /* more writes before the next dispatch: the same instruction's */
+        s->hw.hit = 0;
+        if (rep_run_dispatches(s, 1) < 0) {
+            return -1;
+        }
+        if (s->state != REP_READY) {
+            return 2;
+        }
+    } while (s->hw.hit);
+    sc->prev = by;
+    return scan_check(s, sc, ch);
+}
+
+/* Forward to the next change or `end`: with debug registers where the places can be armed,
+ * else one dispatch at a time (scan_step). Returns as scan_step. */
+static int scan_advance(struct rep_session *s, struct wscan *sc, uint64_t end,
+                        struct rep_change *ch)
+{
+    uint64_t now;
+    if (sc->allow_hw && sc->exact_left == 0 && hw_allowed()) {
+        if (!hw_arm(s, sc)) {
+            sc->exact_left = HW_RETRY;
+        } else if (end == UINT64_MAX || (rep_clock_now(s, &now) == 0 && now < end)) {
+            return hw_step(s, sc, end, ch);
+        }
+        pt_err_clear();
+    }
+    if (sc->exact_left) {
+        sc->exact_left--;
+    }
+    sc->hw = 0;
+    rep_hw_set(s, NULL, 0);
+    return scan_step(s, sc, ch);
+}
+
 /* ---- watchpoints --------------------------------------------------------------------------- */
 
 int rep_watch_add(struct rep_session *s, const char *expr, const struct rep_watchpt **out)
@@ -300,6 +403,78 @@ const struct rep_change *rep_last_change(const struct rep_session *s)
     return s->change.tick ? &s->change : NULL;
 }
 
+static struct rep_watchpt *wp_by_id(struct rep_session *s, int id)
+{
+    for (int i = 0; i < s->nwps; i++) {
+        if (s->wps[i].id == id) {
+            return &s->wps[i];
+        }
+    }
+    return NULL;
+}
+
+/* The enabled watchpoints are armed together or not at all: 1 if w (armable, `words` words)
+ * still is with the others, else 0 with why. */
+static int with_others(struct rep_session *s, const struct rep_watchpt *w, int words, char *why,
+                       size_t len)
+{
+    int total = words;
+    for (int i = 0; i < s->nwps; i++) {
+        struct pyi_slots sl;
+        if (&s->wps[i] == w || !s->wps[i].enabled) {
+            continue;
+        }
+        if (pyi_loc_slots(rep_pyi(s), &s->wps[i].loc, &sl) <= 0) {
+            pt_err_clear();
+            snprintf(why, len, "watchpoint %d is, and the enabled ones are checked together",
+                     s->wps[i].id);
+            return 0;
+        }
+        total += sl.n;
+    }
+    if (total > PYI_SLOTS_MAX) {
+        snprintf(why, len, "the enabled watchpoints need %d debug registers in all (there are %d)",
+                 total, PYI_SLOTS_MAX);
+        return 0;
+    }
+    return 1;
+}
+
+int rep_watch_how(struct rep_session *s, int id, int *words, char *why, size_t len)
+{
+    struct rep_watchpt *w = wp_by_id(s, id);
+    struct pyi_slots sl;
+    *words = 0;
+    why[0] = '\0';
+    if (!w) {
+        return pt_fail("no watchpoint number %d", id);
+    }
+    if (!hw_allowed() || s->hw.unusable[0]) {
+        snprintf(why, len, "%s", s->hw.unusable[0] ? s->hw.unusable : "PYTT_WATCH_EXACT is set");
+        return 0;
+    }
+    if (s->state != REP_READY || rep_nav_ready(s) < 0 || !rep_pyi(s)) {
+        pt_err_clear();
+        snprintf(why, len, "no process to look at here");
+        return 0;
+    }
+    int r = pyi_loc_slots(rep_pyi(s), &w->loc, &sl);
+    if (r < 0) {
+        snprintf(why, len, "%s", pt_errmsg());
+        pt_err_clear();
+        return 0;
+    }
+    *words = sl.n;
+    snprintf(why, len, "%s", r ? "" : sl.why);
+    return r > 0 && w->enabled ? with_others(s, w, *words, why, len) : r;
+}
+
+void rep_hw_stats(const struct rep_session *s, uint64_t *runs, uint64_t *traps)
+{
+    *runs = s->hw.runs;
+    *traps = s->hw.traps;
+}
+
 /* The enabled watchpoints' places, and which watchpoint each is. */
 static size_t enabled_locs(struct rep_session *s, const struct pyi_loc **locs, int *ids)
 {
@@ -321,16 +496,6 @@ int rep_watch_active(const struct rep_session *s)
         }
     }
     return 0;
-}
-
-static struct rep_watchpt *wp_by_id(struct rep_session *s, int id)
-{
-    for (int i = 0; i < s->nwps; i++) {
-        if (s->wps[i].id == id) {
-            return &s->wps[i];
-        }
-    }
-    return NULL;
 }
 
 /* A breakpoint hit at the current dispatch (its id, 0 none). */
@@ -359,11 +524,12 @@ int rep_watch_continue(struct rep_session *s, struct pyi_pos *pos, int *id)
     memset(&s->change, 0, sizeof s->change);
     rep_break_resolve_pending(s);
     if (rep_nav_ready(s) < 0 || scan_init(s, &sc, locs, n) < 0) {
-        scan_free(&sc);
+        scan_free(s, &sc);
         return -1;
     }
     int r;
-    while ((r = scan_step(s, &sc, &s->change)) == 0) {
+    sc.allow_hw = s->nbps == 0; /* breakpoints are checked at every dispatch */
+    while ((r = scan_advance(s, &sc, UINT64_MAX, &s->change)) == 0) {
         int bp = bp_here(s);
         if (bp || pt_interrupted) {
             struct rep_bp *b = NULL;
@@ -378,7 +544,7 @@ int rep_watch_continue(struct rep_session *s, struct pyi_pos *pos, int *id)
             break;
         }
     }
-    scan_free(&sc);
+    scan_free(s, &sc);
     if (r < 0 || r == 2) {
         return r < 0 ? -1 : 0;
     }
@@ -398,6 +564,10 @@ int rep_watch_continue(struct rep_session *s, struct pyi_pos *pos, int *id)
 /* A backward scan leaves a snapshot every this many dispatches (a fork: ~1 ms, against ~50 us
  * per dispatch scanned), so a repeated `last` starts near where it stopped. */
 #define SCAN_SNAP_EVERY 4096
+/* With debug registers the scan runs at nearly full speed: it leaves a snapshot at a change it
+ * finds instead, when the last one it left is this many counted dispatches behind, so landing
+ * on the last change found replays at most that much, not the interval again. */
+#define HW_SNAP_GAP (1ull << 16)
 
 /* Scan from the current moment to `end` (exclusive; inclusive when incl): the last change (in
  * *best, *found) and the last breakpoint hit (*bp_tick, *bp). */
@@ -406,11 +576,13 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
 {
     struct wscan sc = {0};
     struct rep_change ch = {0};
-    uint64_t t, steps = 0;
-    if (scan_init(s, &sc, locs, n) < 0) {
-        scan_free(&sc);
+    uint64_t t, steps = 0, snap_c = 0;
+    if (scan_init(s, &sc, locs, n) < 0 || rep_clock_now(s, &t) < 0) {
+        scan_free(s, &sc);
         return -1;
     }
+    snap_c = PT_TICK_C(t);
+    sc.allow_hw = !bp || s->nbps == 0;
     int r = 0;
     for (;;) {
         if (rep_clock_now(s, &t) < 0) {
@@ -431,7 +603,7 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
             r = -1; /* the next search back starts from here, not from the interval's start */
             break;
         }
-        r = scan_step(s, &sc, &ch);
+        r = scan_advance(s, &sc, end, &ch);
         if (r < 0 || r == 2) {
             break;
         }
@@ -441,11 +613,18 @@ static int last_in(struct rep_session *s, const struct pyi_loc *const *locs, siz
             *best = ch;
             memset(&ch, 0, sizeof ch);
             *found = 1;
+            if (sc.hw && PT_TICK_C(t) >= snap_c + HW_SNAP_GAP) {
+                snap_c = PT_TICK_C(t);
+                if (rep_snapshot(s) < 0) {
+                    r = -1;
+                    break;
+                }
+            }
         }
     }
     free(ch.old_value);
     free(ch.new_value);
-    scan_free(&sc);
+    scan_free(s, &sc);
     return r < 0 ? -1 : 0;
 }
 
@@ -472,6 +651,26 @@ static int land_found(struct rep_session *s, int found, const struct rep_change 
  * fourfold from WINDOW0 (getting to a window's start is a plain replay), so a change close
  * before now costs a scan of about that distance, not of the whole interval. */
 #define WINDOW0 256
+/* With the places armable now (no breakpoint to find), the scan runs at nearly full speed
+ * (rep_hwatch.c): each interval is scanned whole, without windows. */
+static uint64_t first_window(struct rep_session *s, const struct pyi_loc *const *locs, size_t n,
+                             const int *bp)
+{
+    int words = 0;
+    struct pyi_session *p = rep_pyi(s);
+    if ((bp && s->nbps) || !p || !hw_allowed() || s->hw.unusable[0]) {
+        return WINDOW0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct pyi_slots sl;
+        if (pyi_loc_slots(p, locs[i], &sl) <= 0 || (words += sl.n) > PYI_SLOTS_MAX) {
+            pt_err_clear();
+            return WINDOW0;
+        }
+    }
+    return 1ULL << 60;
+}
+
 static int search_back(struct rep_session *s, const struct pyi_loc *const *locs, size_t n,
                        struct rep_change *best, int *bp, struct pyi_pos *pos)
 {
@@ -481,13 +680,14 @@ static int search_back(struct rep_session *s, const struct pyi_loc *const *locs,
         return -1;
     }
     end = now;
+    uint64_t k0 = first_window(s, locs, n, bp);
     for (int i = rep_snap_before(s, end); i >= 0; i = rep_snap_before(s, end)) {
         uint64_t start = s->snaps[i].tick;
         if (intervals++ > 0 && s->progress) {
             struct rep_progress p = {.backward = 1, .from = start, .to = end};
             s->progress(s->progress_ctx, &p);
         }
-        for (uint64_t k = WINDOW0;; k *= 4) {
+        for (uint64_t k = k0;; k *= 4) {
             uint64_t lo =
                 PT_TICK_C(end) > PT_TICK_C(start) + k ? PT_TICK(PT_TICK_C(end) - k, 0) : start;
             if ((lo == start ? rep_restore(s, i) : rep_goto_tick(s, lo)) < 0 ||
@@ -584,10 +784,11 @@ static int last_forward(struct rep_session *s, const struct pyi_loc *const *locs
     struct wscan sc = {0};
     uint64_t now;
     int r = rep_clock_now(s, &now) < 0 ? -1 : scan_init(s, &sc, locs, 1);
+    sc.allow_hw = 1;
     while (r == 0 && !pt_interrupted) {
-        r = scan_step(s, &sc, ch);
+        r = scan_advance(s, &sc, UINT64_MAX, ch);
     }
-    scan_free(&sc);
+    scan_free(s, &sc);
     if (r == 0) { /* interrupted */
         rep_goto_tick(s, now);
         return pt_fail("interrupted: back where it started");
@@ -619,9 +820,10 @@ int rep_history(struct rep_session *s, const char *expr, size_t limit,
     }
     *first = strdup(sc.f[0].value ? sc.f[0].value : "<unbound>");
     rep_progress_restart(s);
+    sc.allow_hw = 1;
     int r = 0;
     while (!pt_interrupted && (!limit || rows < limit)) {
-        r = scan_step(s, &sc, &ch);
+        r = scan_advance(s, &sc, UINT64_MAX, &ch);
         if (r < 0 || r == 2) {
             break;
         }
@@ -635,7 +837,7 @@ int rep_history(struct rep_session *s, const char *expr, size_t limit,
     }
     free(ch.old_value);
     free(ch.new_value);
-    scan_free(&sc);
+    scan_free(s, &sc);
     int interrupted = pt_interrupted;
     if (rep_goto_tick(s, now) < 0) {
         return -1;

@@ -115,8 +115,10 @@ void rep_watchdog_install(struct rep_session *s)
 void rep_watchdog_begin(struct rep_session *s)
 {
     struct itimerval it = {{0, 500000}, {0, 500000}};
-    s->cpu_pid = s->pid;
-    s->cpu_at_resume = s->pid > 0 ? cpu_ms(s->pid) : 0;
+    /* the CPU time at the start is read at the first alarm (check_cpu: another pid), not here:
+     * a run that stops within 0.5 s (a breakpoint hit of `trace`, a write trap) costs no
+     * /proc read, and the budget starts at most 0.5 s late */
+    s->cpu_pid = 0;
     setitimer(ITIMER_REAL, &it, NULL);
 }
 

@@ -344,6 +344,13 @@ const struct rep_watchpt *rep_watchpoints(const struct rep_session *s, int *n);
 /* The change the last continue/reverse-continue stopped at (NULL: it stopped for another
  * reason). */
 const struct rep_change *rep_last_change(const struct rep_session *s);
+/* How watchpoint id would be checked from here: 1 by debug registers (*words of them), 0 at
+ * every bytecode instruction (why[] says why: a local, a value that can change in place, more
+ * than 4 words with the other enabled watchpoints, which are armed together or not at all...),
+ * -1 no such watchpoint. The scans decide again as they go (rep_hwatch.c). */
+int rep_watch_how(struct rep_session *s, int id, int *words, char *why, size_t len);
+/* Debug-register use so far in the session: runs with words armed, write traps taken. */
+void rep_hw_stats(const struct rep_session *s, uint64_t *runs, uint64_t *traps);
 /* `last EXPR`: go to the last change before now (forward = 0) or the next one after now: 1 at
  * it (ch filled: free its texts with rep_change_free), 0 when there is none (the replay is then
  * at the start, or at the end going forward). Ctrl-C (pt_interrupted) goes back to where it

@@ -4,19 +4,28 @@ line, so the log names the changing line and the new value):
   - history: for a global, a plain attribute (inline values on 3.11+), a __slots__ attribute, a
     list item, a dict value, a list appended to by a method of another module and a local (every
     call of work), the rows (changing file:line, new value) are exactly the program's log;
+  - the fast path: history of a global, a __slots__ attribute and a dict item is found by
+    debug registers (`info watchpoints` counts the write traps; PYTT_WATCH_EXACT=1, the exact
+    engine alone, fails this), a local never is;
   - watch + continue from the program's READY point: with the six non-local places watched at
-    once, the stops (which watchpoint, the changing file:line, Old value, New value) are exactly
-    the log after READY, in order; likewise `watch acc` from work's first line;
+    once (more words than 4 debug registers: the exact engine), the stops (which watchpoint, the
+    changing file:line, Old value, New value) are exactly the log after READY, in order;
+    likewise `watch acc` from work's first line, and `watch d['k']` alone, by hardware;
   - repeated `last` from the program's end (its last line), for each place, walks back through
     exactly the log in reverse, then says there is none before; reverse-continue with a
     watchpoint does the same for `counter`; `last -f` walks forward again;
   - trace FILE:LINE EXPR, EXPR at log()'s first line: the values at every hit are what log()
     prints; trace FUNCTION lists every call of work with its argument; `> FILE` writes them;
   - two threads writing one attribute: repeated `last` names the thread of every write (thread
-    numbers as `info threads`: the writers are 2 and 3 in creation order).
+    numbers as `info threads`: the writers are 2 and 3 in creation order), found by hardware
+    (the debug registers set in every thread: a write trap for each write);
+  - places named through locals (programs/watch_locals.py: an attribute, a slots member, a list
+    item moved by insertions, a dict value): history by debug registers equals the exact
+    engine's (PYTT_WATCH_EXACT=1) row for row, the objects' deaths included.
 Each is a real recording replayed by the shell (--batch)."""
 import os
 import re
+import subprocess
 import sys
 import tempfile
 
@@ -86,12 +95,43 @@ def session(args, trace, cmds, end=False, timeout=600):
     return status, out, err
 
 
+HW_STATS = re.compile(r"^Hardware watch so far: (\d+) runs?, (\d+) write traps?\.$", re.M)
+# Places whose value lives in words the debug registers cover on every version (a global, a
+# __slots__ member, a dict item with a str key; plain.count too from 3.11, in inline values);
+# the others (a list item, a list changed in place, a local) are scanned at every instruction
+# once bound.
+# (lst[1] and box.items are covered until `lst`/`box` is bound: their root's dict entry.)
+HW_PLACES = ["counter", "slotted.v", "d['k']"]
+EXACT_PLACES = ["acc"]
+
+
+def hw_counts(out):
+    """The write traps `info watchpoints` reported after each command before it (0 before the
+    first use)."""
+    return [0] + [int(m.group(2)) for m in HW_STATS.finditer(out)]
+
+
+def check_hw_used(name, before, after, fails):
+    if name in HW_PLACES and after <= before:
+        fails.append(f"{name}: no hardware write trap ({before} -> {after}): the fast path "
+                     f"was not taken")
+    if name in EXACT_PLACES and after != before:
+        fails.append(f"{name}: hardware write traps ({before} -> {after}) for a place the "
+                     f"debug registers cannot cover")
+
+
 def check_history(args, trace, log, fails):
-    cmds = ["break ready", "continue"] + [f"history {p}" for p in PLACES] + \
-           ["break work", "continue", "history acc"]
+    cmds = ["break ready", "continue"] + [x for p in PLACES
+                                          for x in (f"history {p}", "info watchpoints")] + \
+           ["break work", "continue", "history acc", "info watchpoints"]
     status, out, err = session(args, trace, cmds)
     tables = history_tables(out)
     names = PLACES + ["acc"]
+    counts = hw_counts(out)
+    if len(counts) < len(names) + 1:  # a line once the first armed run happened
+        counts = [0] * (len(names) + 1 - len(counts)) + counts
+    for i, name in enumerate(names):
+        check_hw_used(name, counts[i], counts[i + 1], fails)
     if len(tables) != len(names):
         fails.append(f"history: {len(tables)} tables for {len(names)} commands (status "
                      f"{status})\n{navlib.clip(out, 3000)}\n{err[-800:]}")
@@ -126,6 +166,65 @@ def check_watch(args, trace, log, ready, fails):
                      f"{navlib.clip(out, 2500)}")
     else:
         print(f"watch acc + continue: {len(got)} stops as logged")
+
+
+def check_watch_hw(args, trace, log, ready, fails):
+    """watch + continue on one place the debug registers cover: the same stops as logged, and
+    taken by hardware (write traps counted)."""
+    name = "d['k']"
+    after = [c for c in log[ready:] if c[0] == name]
+    cmds = ["break ready", "continue", "delete", f"watch {name}", "info watchpoints"] + \
+           ["continue"] * (len(after) + 1) + ["info watchpoints"]
+    status, out, err = session(args, trace, cmds)
+    got = [(c[0], c[1], c[3]) for c in changes(out) if c != "none"]
+    want = [(n, w, v) for n, w, v, _ in after]
+    counts = hw_counts(out)
+    if got != want or "The program exited" not in out:
+        fails.append(f"watch {name} + continue (hardware): stops {got}\nexpected {want}, then "
+                     f"the end\n{navlib.clip(out, 2500)}\n{err[-800:]}")
+    elif "checked by hardware" not in out or counts[-1] < len(want):
+        fails.append(f"watch {name} + continue: not checked by hardware (write traps "
+                     f"{counts[-1]})\n{navlib.clip(out, 2500)}")
+    else:
+        print(f"watch {name} + continue: {len(got)} stops as logged, by hardware "
+              f"({counts[-1]} write traps)")
+
+
+LOCALS = os.path.join(HERE, "programs", "watch_locals.py")
+LOCAL_PLACES = ["p.count", "s.v", "lst[1]", "d['k']"]
+
+
+def check_locals(args, tmp, fails):
+    """Places named through locals (the object followed while it lives): history with debug
+    registers equals the exact engine's (PYTT_WATCH_EXACT=1), row for row (tick, thread, the
+    changing line, the value; the objects' deaths included), and is taken by hardware."""
+    trace = os.path.join(tmp, "locals")
+    status, _, err, _ = navlib.run([args.pytt, "record", "-o", trace, args.python, LOCALS], 120)
+    if status != 0:
+        fails.append(f"recording {LOCALS}: status {status}\n{err[-800:]}")
+        return
+    loop = navlib.find_line(LOCALS, "# LOOP")
+    for place in LOCAL_PLACES:
+        cmds = [f"break {loop}", "continue", f"history {place}", "info watchpoints"]
+        outs = {}
+        for exact in ("1", "0"):
+            env = dict(os.environ, PYTT_WATCH_EXACT=exact)
+            p = subprocess.run([args.pytt, "replay", trace, "--batch"] +
+                               [x for c in cmds for x in ("-ex", c)], capture_output=True,
+                               text=True, timeout=600, env=env)
+            rows = [re.sub(r"in pid \d+", "in pid N", line) for line in p.stdout.splitlines()
+                    if ROW.match(line)]
+            outs[exact] = (rows, hw_counts(p.stdout)[-1], p.stdout)
+        (exact_rows, _, out1), (hw_rows, traps, out0) = outs["1"], outs["0"]
+        if not exact_rows or hw_rows != exact_rows:
+            fails.append(f"history {place} (through a local): hardware rows\n" +
+                         "\n".join(hw_rows) + "\nexact rows\n" + "\n".join(exact_rows))
+        elif traps == 0:
+            fails.append(f"history {place} (through a local): no hardware write trap\n"
+                         f"{navlib.clip(out0, 1500)}")
+        else:
+            print(f"history {place} through a local: {len(hw_rows)} rows as the exact engine, "
+                  f"by hardware ({traps} write traps)")
 
 
 def end_line():
@@ -177,13 +276,18 @@ def check_threads(args, tmp, fails):
     numbers = {"MainThread": 1, "w1": 2, "w2": 3}
     want = [(w, v, numbers[t]) for _, w, v, t in log][::-1]
     line = navlib.find_line(THREADS, 'print("END"')
-    cmds = [f"break {line}", "continue"] + ["last shared.value"] * (len(want) + 1)
+    cmds = [f"break {line}", "continue"] + ["last shared.value"] * (len(want) + 1) + \
+           ["info watchpoints"]
     status, out, err = session(args, trace, cmds)
     found = changes(out)
     got = [(c[1], c[3], c[4]) for c in found if c != "none"]
     if got != want or not found or found[-1] != "none":
         fails.append(f"threads: last shared.value: {found}\nexpected {want} then none\n"
                      f"{navlib.clip(out, 2500)}\n{err[-500:]}")
+    elif hw_counts(out)[-1] < len(want) - 1:  # the writers' writes: armed in their threads
+        fails.append(f"threads: {hw_counts(out)[-1]} hardware write traps for {len(want)} "
+                     f"writes: the debug registers were not set in every thread\n"
+                     f"{navlib.clip(out, 1500)}")
     else:
         print(f"threads: {len(got)} writes back with their threads "
               f"{[t for _, _, t in got]}")
@@ -233,9 +337,11 @@ def main():
         sys.exit(1)
     check_history(args, trace, log, fails)
     check_watch(args, trace, log, ready, fails)
+    check_watch_hw(args, trace, log, ready, fails)
     check_last(args, trace, log, fails)
     check_trace(args, tmp, trace, log, fails)
     check_threads(args, tmp, fails)
+    check_locals(args, tmp, fails)
     navlib.finish(fails, tmp, f"kept {tmp}", "watch, last, history: FAILED")
 
 
