@@ -23,9 +23,12 @@ addresses (0x...), pids and tids, tick, event and snapshot-size numbers, and pro
 Every build of 3.10-3.13 runs the same sessions. `expected` is 3.11's; where another version's
 session differs in what the program or the standard library itself prints (traceback carets,
 the standard library's paths and lines, 3.13's traceback printed by Python code), its
-`expected.3.X` is compared instead.
+`expected.3.X` is compared instead; a --with-pydebug build (python3.11d) compares
+`expected.3.Xd` where it has one (it does not freeze the standard library's modules: their
+frames show the source file instead of `<frozen ...>`).
 
---update writes `expected` (3.11) or `expected.3.X` (only where it differs from `expected`) from
+--update writes `expected` (3.11) or `expected.3.X` or `expected.3.Xd` (only where it differs
+from the file that would be compared otherwise) from
 this run (check the diff before committing it). A failing test prints the difference and keeps
 its trace, with the command that replays it."""
 import argparse
@@ -136,10 +139,13 @@ def one(args, name, work):
     got = mask(out, test_dir, trace, conf["mask"], args.stdlib) + f"[exit status {status}]\n"
     expected_path = os.path.join(test_dir, "expected")
     version_path = f"{expected_path}.{args.version}"
+    if args.debug:  # a --with-pydebug build: its own file, else its version's
+        base = version_path if os.path.exists(version_path) else expected_path
+        expected_path, version_path = base, f"{expected_path}.{args.version}d"
     if args.update:
         with open(expected_path) if os.path.exists(expected_path) else open(os.devnull) as f:
             same = f.read() == got
-        path = expected_path if args.version == "3.11" else version_path
+        path = expected_path if args.version == "3.11" and not args.debug else version_path
         if path == version_path and same:
             if os.path.exists(version_path):
                 os.unlink(version_path)
@@ -175,9 +181,11 @@ def main():
     if not os.path.exists(args.python):
         print(f"SKIP: {args.python} is not installed")
         return SKIP
-    args.version, prefix = subprocess.run(
-        [args.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2], sys.prefix)"],
+    args.version, prefix, debug = subprocess.run(
+        [args.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2], sys.prefix, "
+         "hasattr(sys, 'gettotalrefcount'))"],
         capture_output=True, text=True, env=env()).stdout.split()
+    args.debug = debug == "True"
     args.stdlib = f"{prefix.rstrip('/')}/lib/python{args.version}/"
     names = args.names or sorted(d for d in os.listdir(HERE)
                                  if os.path.isdir(os.path.join(HERE, d)))
