@@ -117,8 +117,10 @@ static bool attr_operand(struct lower *l, const struct pyi_enode *n, struct pt_c
         pt_err_clear();
         return false;
     }
+    struct pt_cond_step *steps = &l->out->steps[l->out->nsteps];
     for (int i = 0; i < count; i++) {
-        if (!attr_step(l, obj, names[i], &l->out->steps[l->out->nsteps + i], &obj)) {
+        if (!attr_step(l, obj, names[i], &steps[i], &obj)) {
+            memset(steps, 0, sizeof *steps * (size_t)count); /* lowerings compare equal */
             return false;
         }
     }
