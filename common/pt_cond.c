@@ -183,29 +183,83 @@ static void test_rax(struct emitter *e, int zero)
     jcc(e, CC_E, zero);
 }
 
-/* rax: the object in a local; -> rax: its attribute, read from its inline values, when its
- * class is exactly the one lowered for and unchanged (else unknown). */
-static void attribute(struct emitter *e, const struct pt_cond_opnd *o, int unknown)
+/* mov rax, [rax + disp32] */
+static void load_rax(struct emitter *e, int64_t off)
+{
+    static const uint8_t op[] = {0x48, 0x8b, 0x80};
+    bytes(e, op, 3);
+    i32(e, (int32_t)off);
+}
+
+/* rax: a dict at the type's dictoffset (3.10) -> rax: its split values, if it still shares the
+ * keys object planned for whose entry still holds the same key (else unknown). */
+static void split_dict_values(struct emitter *e, const struct pt_cond_step *st, int unknown)
+{
+    static const uint8_t cmp_keys[] = {0x48, 0x39, 0x88}; /* cmp [rax+d32], rcx */
+    static const uint8_t push_rax = 0x50, pop_rax = 0x58;
+    static const uint8_t deref[] = {0x48, 0x8b, 0x00}; /* mov rax, [rax] */
+    test_rax(e, unknown);
+    movabs(e, 1, st->keys);
+    bytes(e, cmp_keys, 3);
+    i32(e, (int32_t)e->l->dict_keys_off);
+    jcc(e, CC_NE, unknown);
+    b1(e, push_rax); /* the entry's key: one more register for a moment */
+    movabs(e, 0, st->key_at);
+    bytes(e, deref, 3);
+    movabs(e, 1, st->key);
+    cmp_rax_rcx(e);
+    b1(e, pop_rax); /* flags kept */
+    jcc(e, CC_NE, unknown);
+    load_rax(e, e->l->dict_values_off);
+    test_rax(e, unknown);
+}
+
+/* rax: an object -> rax: its attribute (step st), read from its values when its class is
+ * exactly the one planned for and unchanged, and the object keeps its values where the class
+ * does (else unknown). */
+static void attribute(struct emitter *e, const struct pt_cond_step *st, int unknown)
 {
     static const uint8_t cmp_type[] = {0x48, 0x39, 0x88}; /* cmp [rax+d32], rcx */
-    static const uint8_t ld_tag[] = {0x8b, 0x89};         /* mov ecx, [rcx+d32] */
-    static const uint8_t cmp_ecx[] = {0x81, 0xf9};        /* cmp ecx, imm32 */
-    static const uint8_t ld_rax[] = {0x48, 0x8b, 0x80};   /* mov rax, [rax+d32] */
+    static const uint8_t cmp_tag[] = {0x81, 0xb9};        /* cmp dword [rcx+d32], imm32 */
+    static const uint8_t test_al1[] = {0xa8, 0x01};       /* test al, 1 */
+    static const uint8_t cmp_byte0[] = {0x80, 0xb8};      /* cmp byte [rax+d32], imm8 */
+    int64_t at = e->l->values_off + 8 * (int64_t)st->index;
     test_rax(e, unknown);
-    movabs(e, 1, o->type);
+    movabs(e, 1, st->type);
     bytes(e, cmp_type, 3);
     i32(e, (int32_t)e->l->type_off);
     jcc(e, CC_NE, unknown);
-    bytes(e, ld_tag, 2); /* rcx still holds the type */
+    bytes(e, cmp_tag, 2); /* rcx still holds the type */
     i32(e, (int32_t)e->l->tag_off);
-    bytes(e, cmp_ecx, 2);
-    i32(e, (int32_t)o->tag);
+    i32(e, (int32_t)st->tag);
     jcc(e, CC_NE, unknown);
-    bytes(e, ld_rax, 3); /* the inline values (NULL: the object has a dict instead) */
-    i32(e, (int32_t)e->l->values_ptr_off);
-    test_rax(e, unknown);
-    bytes(e, ld_rax, 3);
-    i32(e, (int32_t)(e->l->values_off + 8 * (int64_t)o->index));
+    switch (e->l->attrs) {
+    case PT_CA_VALUES_PTR: /* NULL: the object has a dict instead */
+        load_rax(e, e->l->values_ptr_off);
+        test_rax(e, unknown);
+        break;
+    case PT_CA_TAGGED_WORD: /* even: a dict; odd: the values less 1 */
+        load_rax(e, e->l->values_ptr_off);
+        bytes(e, test_al1, 2);
+        jcc(e, CC_E, unknown);
+        at += 1;
+        break;
+    case PT_CA_INLINE: /* valid 0: the object's dict took them over */
+        bytes(e, cmp_byte0, 2);
+        i32(e, (int32_t)(st->base + e->l->valid_off));
+        b1(e, 0);
+        jcc(e, CC_E, unknown);
+        at += st->base;
+        break;
+    case PT_CA_SPLIT_DICT:
+        load_rax(e, st->base);
+        split_dict_values(e, st, unknown);
+        break;
+    default:
+        jmp(e, unknown);
+        return;
+    }
+    load_rax(e, at);
 }
 
 /* An operand's value (ints) or address (objects) into rax. */
@@ -217,11 +271,14 @@ static void operand(struct emitter *e, const struct pt_cond_opnd *o, int as_int,
     }
     load_slot(e, o->v);
     if (o->kind == PT_CO_ATTR) {
-        if (!e->l->tag_off) {
+        if (e->l->attrs == PT_CA_NONE || !o->nsteps || e->c->nsteps > PT_COND_STEPS ||
+            o->step + o->nsteps > e->c->nsteps) {
             jmp(e, unknown);
             return;
         }
-        attribute(e, o, unknown);
+        for (int k = o->step; k < o->step + o->nsteps; k++) {
+            attribute(e, &e->c->steps[k], unknown);
+        }
     }
     if (as_int) {
         int_value(e, unknown);

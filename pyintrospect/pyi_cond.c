@@ -3,8 +3,9 @@
  * the tracee (common/pt_cond.h), for one code object: names become slots of its fast locals,
  * and the layout of ints and singletons comes from DWARF. Only the parts that can be decided
  * from those slots are lowered (int comparisons, `is` None/True/False, truth of a local,
- * not/and/or); the rest become UNKNOWN leaves, which make the trampoline trap so that pytt
- * evaluates the whole condition exactly.
+ * not/and/or, and attributes of locals down a chain, local.a.b, planned against the classes of
+ * the objects in the frame at a hit); the rest become UNKNOWN leaves, which make the trampoline
+ * trap so that pytt evaluates the whole condition exactly.
  */
 #include "pyintrospect/pyi_expr.h"
 #include "pyintrospect/pyi_internal.h"
@@ -54,36 +55,81 @@ static bool local_slot(struct lower *l, const char *name, int64_t *off)
     return false;
 }
 
-/* local.attr, where the local holds (now, in l->frame) an instance whose class reads its
- * attributes generically, defines nothing of that name, and keeps it in inline values. */
+/* One attribute load obj.name planned against obj's class: a class that reads attributes
+ * generically, has a valid version tag, defines nothing of that name (no descriptor, no class
+ * attribute: pyi_type_lookup) and keeps its instances' values where the version's access reads
+ * them (inline_attr). *next: the attribute's value now, for the load after it. */
+static bool attr_step(struct lower *l, pt_addr obj, const char *name, struct pt_cond_step *st,
+                      pt_addr *next)
+{
+    struct pyi_session *s = l->s;
+    pt_addr type = 0, getattro, descr;
+    unsigned tag = 0;
+    memset(st, 0, sizeof *st);
+    bool ok = obj && pyi_obj_type(s, obj, &type) == 0 && pyi_type_version(s, type, &tag) == 0 &&
+              tag != 0 && pyi_rd_ptr(s, type, PYI_F_TP_GETATTRO, &getattro) == 0 &&
+              getattro == s->sym[PYI_Y_GENERIC_GETATTR] &&
+              pyi_type_lookup(s, type, name, &descr) == 0 && !descr &&
+              s->v->inline_attr(s, type, name, st) == 1 &&
+              pyi_instance_attr(s, obj, type, name, next) == 0;
+    pt_err_clear();
+    st->type = type;
+    st->tag = tag;
+    return ok;
+}
+
+/* local.a.b...: the chain of names, innermost first; false unless its base is a name. */
+static bool attr_chain(const struct pyi_expr *e, const struct pyi_enode *n, const char **names,
+                       int *count, const char **base)
+{
+    const struct pyi_enode *chain[PT_COND_STEPS];
+    int k = 0;
+    while (n->kind == PYI_E_ATTR) {
+        if (k == PT_COND_STEPS) {
+            return false;
+        }
+        chain[k++] = n;
+        n = &e->n[n->a];
+    }
+    if (n->kind != PYI_E_NAME) {
+        return false;
+    }
+    *base = n->s;
+    *count = k;
+    for (int i = 0; i < k; i++) {
+        names[i] = chain[k - 1 - i]->s;
+    }
+    return true;
+}
+
+/* local.a.b..., where the local holds (now, in l->frame) an object whose attributes, and
+ * theirs down the chain, can each be read from where their class keeps them (attr_step). */
 static bool attr_operand(struct lower *l, const struct pyi_enode *n, struct pt_cond_opnd *o)
 {
     struct pyi_session *s = l->s;
-    const struct pyi_enode *base = &l->e->n[n->a];
-    pt_addr obj, type, getattro, descr;
-    unsigned long flags;
-    int64_t tag;
-    if (!l->frame || base->kind != PYI_E_NAME || !local_slot(l, base->s, &o->v) ||
-        !s->v->inline_attr || !pyi_has(s, PYI_F_TP_VERSION_TAG) || !pyi_has(s, PYI_F_TP_GETATTRO) ||
-        !s->sym[PYI_Y_GENERIC_GETATTR]) {
+    const char *names[PT_COND_STEPS], *base;
+    int count;
+    pt_addr obj;
+    if (!l->frame || !s->v->cond_attrs || !s->v->inline_attr || !pyi_has(s, PYI_F_TP_VERSION_TAG) ||
+        !pyi_has(s, PYI_F_TP_GETATTRO) || !s->sym[PYI_Y_GENERIC_GETATTR] ||
+        !attr_chain(l->e, n, names, &count, &base) || l->out->nsteps + count > PT_COND_STEPS ||
+        !local_slot(l, base, &o->v) || pyi_read_ptr(s, l->frame + (pt_addr)o->v, &obj) != 0) {
+        pt_err_clear();
         return false;
     }
-    bool ok = pyi_read_ptr(s, l->frame + (pt_addr)o->v, &obj) == 0 && obj &&
-              pyi_obj_type(s, obj, &type) == 0 && pyi_type_flags(s, type, &flags) == 0 &&
-              (flags & PYI_TPFLAGS_VALID_VERSION_TAG) &&
-              pyi_rd(s, type, PYI_F_TP_VERSION_TAG, &tag) == 0 && tag != 0 &&
-              pyi_rd_ptr(s, type, PYI_F_TP_GETATTRO, &getattro) == 0 &&
-              getattro == s->sym[PYI_Y_GENERIC_GETATTR] &&
-              pyi_type_lookup(s, type, n->s, &descr) == 0 && !descr &&
-              s->v->inline_attr(s, type, n->s, &o->index) == 1;
-    pt_err_clear();
-    if (ok) {
-        o->kind = PT_CO_ATTR;
-        o->type = type;
-        o->tag = (uint32_t)tag;
-        l->attrs = true;
+    struct pt_cond_step *steps = &l->out->steps[l->out->nsteps];
+    for (int i = 0; i < count; i++) {
+        if (!attr_step(l, obj, names[i], &steps[i], &obj)) {
+            memset(steps, 0, sizeof *steps * (size_t)count); /* lowerings compare equal */
+            return false;
+        }
     }
-    return ok;
+    o->kind = PT_CO_ATTR;
+    o->step = (uint8_t)l->out->nsteps;
+    o->nsteps = (uint8_t)count;
+    l->out->nsteps += count;
+    l->attrs = true;
+    return true;
 }
 
 /* An operand: a local, an attribute of a local, an int literal (CMP) or None/True/False (IS). */
@@ -181,6 +227,46 @@ static int lower(struct lower *l, int id)
     }
 }
 
+/* Where the version keeps what an attribute load reads (all from DWARF but the words before
+ * the object, macros of CPython's headers that the version layer knows). */
+static void attr_layout(struct pyi_session *s, struct pt_cond_layout *layout)
+{
+    layout->attrs = s->v->cond_attrs;
+    layout->tag_off = s->m[PYI_F_TP_VERSION_TAG].off;
+    switch (s->v->cond_attrs) {
+    case PT_CA_VALUES_PTR:
+        layout->values_ptr_off = -(int64_t)s->v->values_word * 8;
+        break;
+    case PT_CA_TAGGED_WORD:
+        layout->values_ptr_off = -(int64_t)s->v->managed_dict_word * 8;
+        break;
+    case PT_CA_INLINE:
+        layout->valid_off = s->m[PYI_F_DV_VALID].off;
+        break;
+    case PT_CA_SPLIT_DICT:
+        layout->dict_keys_off = s->m[PYI_F_DICT_KEYS].off;
+        layout->dict_values_off = s->m[PYI_F_DICT_VALUES].off;
+        break;
+    default:
+        layout->attrs = PT_CA_NONE;
+        break;
+    }
+    /* 3.10's ma_values is a plain array of values */
+    layout->values_off = pyi_has(s, PYI_F_DV_VALUES) ? s->m[PYI_F_DV_VALUES].off : 0;
+}
+
+/* Does the code fit in the trampolines' slot (any frame register)? If not, nothing is checked
+ * in the tracee: every hit traps, as without a condition. */
+static int fits(struct pt_cond *c, const struct pt_cond_layout *layout)
+{
+    uint8_t code[PT_COND_CODE_MAX];
+    if (pt_cond_emit(c, layout, 15, 0, code, sizeof code) == 0) {
+        memset(c, 0, sizeof *c);
+        return 0;
+    }
+    return 1;
+}
+
 int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const char *expr,
                    struct pt_cond *out, struct pt_cond_layout *layout)
 {
@@ -216,10 +302,8 @@ int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const cha
     layout->none = s->sym[PYI_Y_NONE];
     layout->true_obj = s->sym[PYI_Y_TRUE];
     layout->false_obj = s->sym[PYI_Y_FALSE];
-    if (s->v->inline_attr && pyi_has(s, PYI_F_TP_VERSION_TAG)) {
-        layout->tag_off = s->m[PYI_F_TP_VERSION_TAG].off;
-        layout->values_ptr_off = -(int64_t)s->v->values_word * 8;
-        layout->values_off = s->m[PYI_F_DV_VALUES].off;
+    if (l.attrs) {
+        attr_layout(s, layout);
     }
-    return 1;
+    return fits(out, layout);
 }

@@ -15,6 +15,8 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
+#include "common/pt_cond.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -380,36 +382,92 @@ int pyi_attrs_313(struct pyi_session *s, pt_addr obj, pt_addr type,
                : pyi_values_iter_313(s, obj + (pt_addr)basic, &k, cb, ctx);
 }
 
-/* 3.11: an attribute kept in inline values (values pointer values_word words before the
- * object) is at its index among the type's cached keys, every entry in order; an entry, once
- * there, keeps its index. */
-int pyi_inline_attr_311(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index)
+/* ---- attributes for the in-tracee conditions (pyi_cond.c, common/pt_cond.h) ---------------- */
+
+/* name's entry among keys (its index, where its key pointer is and what it is): 1, or 0 if
+ * the keys do not hold it. An entry, once there, keeps its index: shared keys only grow. */
+static int pyi_keys_index(struct pyi_session *s, const struct pyi_keys *k, const char *name,
+                          struct pt_cond_step *st)
 {
-    bool managed;
-    pt_addr keys;
-    struct pyi_keys k;
-    if (pyi_type_flag(s, type, s->v->tpf_managed_dict, &managed) != 0) {
-        return -1;
-    }
-    if (!managed || pyi_rd_ptr(s, type, PYI_F_HT_CACHED_KEYS, &keys) != 0 || !keys) {
-        pt_err_clear();
-        return 0;
-    }
-    if (pyi_keys_read(s, keys, &k) != 0) {
-        return -1;
-    }
-    int64_t koff = s->m[k.key_f].off;
-    for (int64_t i = 0; i < k.nentries && i < 255; i++) {
-        pt_addr key;
+    int64_t koff = s->m[k->key_f].off;
+    for (int64_t i = 0; i < k->nentries && i < 255; i++) {
+        pt_addr at = k->entries + (pt_addr)(i * k->entry_size + koff), key;
         bool eq = false;
-        if (pyi_read_ptr(s, k.entries + (pt_addr)(i * k.entry_size + koff), &key) != 0) {
+        if (pyi_read_ptr(s, at, &key) != 0) {
             return -1;
         }
         if (key && pyi_str_eq(s, key, name, &eq) == 0 && eq) {
-            *index = (uint32_t)i;
+            st->index = (uint32_t)i;
+            st->key_at = at;
+            st->key = key;
             return 1;
         }
         pt_err_clear();
     }
     return 0;
+}
+
+/* The type's shared keys if it has them (*keys = 0 if not: a static type has no
+ * PyHeapTypeObject around it). */
+static int pyi_shared_keys(struct pyi_session *s, pt_addr type, pt_addr *keys)
+{
+    bool heap;
+    *keys = 0;
+    if (pyi_type_flag(s, type, s->v->tpf_heaptype, &heap) != 0) {
+        return -1;
+    }
+    return heap ? pyi_rd_ptr(s, type, PYI_F_HT_CACHED_KEYS, keys) : 0;
+}
+
+/* 3.11, 3.12: a managed dict's values (the values pointer, or the tagged word, before the
+ * object) are at the name's index among the type's shared keys. */
+int pyi_inline_attr_311(struct pyi_session *s, pt_addr type, const char *name,
+                        struct pt_cond_step *st)
+{
+    bool managed;
+    pt_addr keys;
+    struct pyi_keys k;
+    if (pyi_type_flag(s, type, s->v->tpf_managed_dict, &managed) != 0 ||
+        (managed && pyi_shared_keys(s, type, &keys) != 0)) {
+        return -1;
+    }
+    if (!managed || !keys) {
+        return 0;
+    }
+    return pyi_keys_read(s, keys, &k) != 0 ? -1 : pyi_keys_index(s, &k, name, st);
+}
+
+/* 3.13: the values inline after tp_basicsize (Py_TPFLAGS_INLINE_VALUES). */
+int pyi_inline_attr_313(struct pyi_session *s, pt_addr type, const char *name,
+                        struct pt_cond_step *st)
+{
+    bool inl;
+    if (pyi_type_flag(s, type, s->v->tpf_inline_values, &inl) != 0) {
+        return -1;
+    }
+    if (!inl) {
+        return 0;
+    }
+    return pyi_rd(s, type, PYI_F_TP_BASICSIZE, &st->base) != 0
+               ? -1
+               : pyi_inline_attr_311(s, type, name, st);
+}
+
+/* 3.10: an instance dict at tp_dictoffset that shares the type's keys (a split table) keeps
+ * the value at the name's index in ma_values. The type may drop its shared keys for new ones,
+ * so the keys object and its entry's key are checked too. */
+int pyi_inline_attr_310(struct pyi_session *s, pt_addr type, const char *name,
+                        struct pt_cond_step *st)
+{
+    pt_addr keys;
+    struct pyi_keys k;
+    if (pyi_rd(s, type, PYI_F_TP_DICTOFFSET, &st->base) != 0 ||
+        pyi_shared_keys(s, type, &keys) != 0) {
+        return -1;
+    }
+    if (st->base <= 0 || !keys) {
+        return 0; /* no dict, or one whose place depends on the object's size */
+    }
+    st->keys = keys;
+    return pyi_keys_read_310(s, keys, &k) != 0 ? -1 : pyi_keys_index(s, &k, name, st);
 }

@@ -26,8 +26,6 @@
 #include <stdio.h>
 
 /* ---- caps on what remote memory may claim --------------------------------------------------- */
-/* Py_TPFLAGS_VALID_VERSION_TAG, the same bit in 3.10-3.13 (the type's tp_version_tag is valid) */
-#define PYI_TPFLAGS_VALID_VERSION_TAG (1UL << 19)
 #define PYI_MAX_FRAMES 4096          /* Python frames walked per thread */
 #define PYI_MAX_THREADS 1024         /* thread states walked per interpreter */
 #define PYI_MAX_NAME 4096            /* bytes of an identifier-like string (names, filenames) */
@@ -451,6 +449,7 @@ struct pyi_line_rule {
 
 struct pyi_session;
 struct pyi_rawframe;
+struct pt_cond_step;
 struct pyi_vops {
     const char *name; /* "3.11" */
     int major, minor;
@@ -460,8 +459,11 @@ struct pyi_vops {
     const struct pyi_member_override *overrides;
     size_t noverrides;
     struct pyi_line_rule line_rule;
-    /* type flags (Py_TPFLAGS_*, macros absent from DWARF; 0: the version has no such flag) */
-    unsigned long tpf_heaptype, tpf_managed_dict, tpf_inline_values, tpf_static_builtin;
+    /* type flags (Py_TPFLAGS_*, macros absent from DWARF; 0: the version has no such flag).
+     * tpf_valid_version_tag 0: a version tag is valid when it is not 0 (3.13 no longer keeps
+     * Py_TPFLAGS_VALID_VERSION_TAG up to date) */
+    unsigned long tpf_heaptype, tpf_managed_dict, tpf_inline_values, tpf_static_builtin,
+        tpf_valid_version_tag;
     /* localsplus kinds (CO_FAST_*) */
     unsigned char fast_local, fast_cell, fast_free, fast_hidden;
     /* COMPARE_OP's argument: the operator is arg >> compare_shift; bit compare_bool (if not
@@ -520,10 +522,14 @@ struct pyi_vops {
      * (ob_size holds sign and digit count: 3.10, 3.11), PYI_INTS_LV_TAG (long_value.lv_tag:
      * 3.12+); PYI_INTS_NONE: it does not, and every hit of a conditional breakpoint traps. */
     enum pyi_int_layout { PYI_INTS_NONE, PYI_INTS_OB_SIZE, PYI_INTS_LV_TAG } cond_ints;
-    /* An attribute kept in an instance's inline values: its index in the type's cached keys (1;
-     * 0 if the type keeps no inline values or the name is not among them, -1 on error). NULL:
-     * unknown. The values pointer is values_word words before the object. */
-    int (*inline_attr)(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
+    /* In-tracee conditions on attributes: how instances keep the values their class shares
+     * keys for (PT_CA_*, common/pt_cond.h; 0: not read there), and inline_attr, which plans
+     * reading `name` from an instance of `type` (its index among the shared keys and what the
+     * version's access needs: *st's index, base, keys, key_at, key): 1, 0 if the type keeps
+     * no such values or they do not hold the name, -1 on error. */
+    int cond_attrs;
+    int (*inline_attr)(struct pyi_session *s, pt_addr type, const char *name,
+                       struct pt_cond_step *st);
     /* Unicode type record flag meaning "printable". */
     unsigned printable_mask;
 };
@@ -580,7 +586,12 @@ int pyi_dict_iter_313(struct pyi_session *s, pt_addr dict,
                       int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx);
 int pyi_attrs_dictoffset(struct pyi_session *s, pt_addr obj, pt_addr type,
                          int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);
-int pyi_inline_attr_311(struct pyi_session *s, pt_addr type, const char *name, uint32_t *index);
+int pyi_inline_attr_310(struct pyi_session *s, pt_addr type, const char *name,
+                        struct pt_cond_step *st);
+int pyi_inline_attr_311(struct pyi_session *s, pt_addr type, const char *name,
+                        struct pt_cond_step *st);
+int pyi_inline_attr_313(struct pyi_session *s, pt_addr type, const char *name,
+                        struct pt_cond_step *st);
 int pyi_attrs_311(struct pyi_session *s, pt_addr obj, pt_addr type,
                   int (*cb)(void *ctx, pt_addr key, pt_addr value), void *ctx, bool *found);
 int pyi_attrs_312(struct pyi_session *s, pt_addr obj, pt_addr type,
@@ -818,6 +829,9 @@ int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const ch
                       pt_addr *value);
 /* Attribute lookup through the type's MRO dicts (as _PyType_Lookup). */
 int pyi_type_lookup(struct pyi_session *s, pt_addr type, const char *name, pt_addr *value);
+/* A type's version tag if it is valid (else *tag = 0): it changes whenever the type or a base
+ * is modified, and is never given to another type. */
+int pyi_type_version(struct pyi_session *s, pt_addr type, unsigned *tag);
 
 /* ---- code objects (pyi_code.c) -------------------------------------------------------------- */
 int pyi_code_get(struct pyi_session *s, pt_addr addr, struct pyi_code **out);

@@ -560,18 +560,32 @@ int pyi_instance_attr(struct pyi_session *s, pt_addr obj, pt_addr type, const ch
 
 /* CPython's own method cache idea (typeobject.c): a type's version tag changes whenever the
  * type or a base is modified, so (type, tag, name) -> result stays true for the whole run. */
-static struct pyi_lookup_slot *pyi_lookup_slot(struct pyi_session *s, pt_addr type,
-                                               const char *name, unsigned *tag)
+int pyi_type_version(struct pyi_session *s, pt_addr type, unsigned *tag)
 {
     unsigned long flags;
     int64_t t;
-    if (!pyi_has(s, PYI_F_TP_VERSION_TAG) || strlen(name) >= sizeof s->lookups[0].name ||
-        pyi_type_flags(s, type, &flags) != 0 || !(flags & PYI_TPFLAGS_VALID_VERSION_TAG) ||
-        pyi_rd(s, type, PYI_F_TP_VERSION_TAG, &t) != 0 || t == 0) {
+    *tag = 0;
+    if (!pyi_has(s, PYI_F_TP_VERSION_TAG)) {
+        return 0;
+    }
+    if (pyi_type_flags(s, type, &flags) != 0 || pyi_rd(s, type, PYI_F_TP_VERSION_TAG, &t) != 0) {
+        return -1;
+    }
+    if (!s->v->tpf_valid_version_tag || (flags & s->v->tpf_valid_version_tag)) {
+        *tag = (unsigned)t;
+    }
+    return 0;
+}
+
+static struct pyi_lookup_slot *pyi_lookup_slot(struct pyi_session *s, pt_addr type,
+                                               const char *name, unsigned *tag)
+{
+    unsigned t;
+    if (strlen(name) >= sizeof s->lookups[0].name || pyi_type_version(s, type, &t) != 0 || t == 0) {
         pt_err_clear();
         return NULL;
     }
-    *tag = (unsigned)t;
+    *tag = t;
     size_t h = (size_t)(type >> 4) ^ (size_t)t * 2654435761u;
     for (const char *p = name; *p; p++) {
         h = h * 31 + (unsigned char)*p;

@@ -20,6 +20,8 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
+#include "common/pt_cond.h"
+
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +63,6 @@ static const struct pyi_member_override v310_overrides[] = {
     O(PYI_F_CO_VARNAMES, "PyCodeObject", "co_varnames"),
     O(PYI_F_CO_CELLVARS, "PyCodeObject", "co_cellvars"),
     O(PYI_F_CO_FREEVARS, "PyCodeObject", "co_freevars"),
-    ABSENT(PYI_F_HT_CACHED_KEYS),
     O(PYI_F_DK_SIZE, "PyDictKeysObject", "dk_size"),
     ABSENT(PYI_F_DK_LOG2_SIZE),
     ABSENT(PYI_F_DK_LOG2_INDEX_BYTES),
@@ -256,6 +257,9 @@ const struct pyi_vops pyi_v310 = {
     .dict_iter = pyi_dict_iter_310,
     .instance_attrs = pyi_attrs_dictoffset,
     .long_read = pyi_long_read_size,
+    .tpf_valid_version_tag = 1UL << 19, /* Py_TPFLAGS_VALID_VERSION_TAG */
+    .cond_attrs = PT_CA_SPLIT_DICT,
+    .inline_attr = pyi_inline_attr_310,
     .cond_ints = PYI_INTS_OB_SIZE,
     .returned_value = v310_returned_value,
     .returned_any_caller = true,

@@ -9,6 +9,8 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
+#include "common/pt_cond.h"
+
 const struct pyi_vops pyi_v311 = {
     .name = "3.11",
     .major = 3,
@@ -27,5 +29,7 @@ const struct pyi_vops pyi_v311 = {
     .type_dict = pyi_type_dict_plain,
     .returned_value = pyi_iframe_returned_value,
     .cond_ints = PYI_INTS_OB_SIZE,
+    .tpf_valid_version_tag = 1UL << 19, /* Py_TPFLAGS_VALID_VERSION_TAG */
+    .cond_attrs = PT_CA_VALUES_PTR,
     .inline_attr = pyi_inline_attr_311,
 };

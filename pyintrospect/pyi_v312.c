@@ -9,6 +9,8 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
+#include "common/pt_cond.h"
+
 #define O PYI_OVERRIDE
 #define ABSENT PYI_ABSENT
 static const struct pyi_member_override v312_overrides[] = {
@@ -41,6 +43,9 @@ const struct pyi_vops pyi_v312 = {
     .noverrides = sizeof v312_overrides / sizeof v312_overrides[0],
     .line_rule = {.prev_before_traceable = true, .exempt_from_no_interrupt = true},
     PYI_VOPS_INTERPRETER_FRAMES,
+    .tpf_valid_version_tag = 1UL << 19, /* Py_TPFLAGS_VALID_VERSION_TAG */
+    .cond_attrs = PT_CA_TAGGED_WORD,
+    .inline_attr = pyi_inline_attr_311,
     .cond_ints = PYI_INTS_LV_TAG,
     .returned_value = pyi_iframe_returned_value,
     .tpf_static_builtin = 1UL << 1, /* _Py_TPFLAGS_STATIC_BUILTIN */

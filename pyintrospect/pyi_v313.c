@@ -12,6 +12,8 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
+#include "common/pt_cond.h"
+
 #define O PYI_OVERRIDE
 #define ABSENT PYI_ABSENT
 static const struct pyi_member_override v313_overrides[] = {
@@ -39,6 +41,8 @@ const struct pyi_vops pyi_v313 = {
                   .exempt_from_no_interrupt = true,
                   .starts_after_none = true},
     PYI_VOPS_INTERPRETER_FRAMES,
+    .cond_attrs = PT_CA_INLINE,
+    .inline_attr = pyi_inline_attr_313,
     .cond_ints = PYI_INTS_LV_TAG,
     .returned_value = pyi_iframe_returned_value,
     .tpf_inline_values = 1UL << 2,  /* Py_TPFLAGS_INLINE_VALUES */

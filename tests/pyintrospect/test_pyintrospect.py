@@ -24,7 +24,10 @@ own reprs) are computed by that build itself. CASE is one of:
            bit patterns, short decimals), 20000 complex numbers and 300 big ints against Python
   errors   missing debug info (PYTT_DEBUG_DIR), a non-Python pid, no such pid, an unsupported
            CPython, usage errors; on 3.13+ the _Py_DebugOffsets check (every entry compared
-           with DWARF, and one entry damaged in the tracee's memory: reported, DWARF used)
+           with DWARF; one entry damaged in a live tracee's memory: `pytt dump` reports it and
+           uses DWARF; an entry or the cookie damaged in a recorded process by a preloaded
+           library, pyi_damage.c: the replay shell says so and uses DWARF); before 3.13,
+           nothing is compared and nothing reported
 Every comparison counts what it compared and fails on zero, so a test cannot pass vacuously.
 The harness runs under Debian's python3 (3.11) and needs no package beyond the standard library.
 """
@@ -673,8 +676,11 @@ def case_errors(args, python, tmp):
     chk.true("usage", rc == 2 and err.startswith("usage: pytt dump"), err)
     rc, out, err = run([args.pytt, "dump", "12", "13"])
     chk.true("usage: two pids", rc == 2, err)
-    if minor_version(python) >= "3.13":
+    if tuple(map(int, minor_version(python).split("."))) >= (3, 13):
         debug_offsets_check(args, python, tmp, chk)
+        debug_offsets_shell(args, python, tmp, chk)
+    else:
+        no_debug_offsets(args, python, tmp, chk)
     for other in UNSUPPORTED:
         if not os.path.exists(other):
             continue
@@ -734,6 +740,80 @@ def debug_offsets_check(args, python, tmp, chk):
     finally:
         chk.eq("tracee carries on after detach", t.finish(), 0)
     chk.need("damaged _Py_DebugOffsets: reported")
+
+
+def no_debug_offsets(args, python, tmp, chk):
+    """Before 3.13 there is no _Py_DebugOffsets: nothing is compared, nothing is reported."""
+    t = Tracee(python, os.path.join(TRACEES, "values.py"), tmp)
+    try:
+        layout = probe(args, t.pid, ["layout"])["layout"]
+        chk.eq("no _Py_DebugOffsets before 3.13: nothing compared", layout.strip(),
+               "checked 0 differ 0")
+        rc, out, err = run([args.pytt, "dump", str(t.pid)])
+        chk.eq("no _Py_DebugOffsets before 3.13: dump warns of nothing", (rc, err), (0, ""))
+    finally:
+        chk.eq("tracee carries on after detach", t.finish(), 0)
+    chk.need("no _Py_DebugOffsets before 3.13: nothing compared")
+
+
+SHELL_PROGRAM = """def f(x):
+    y = x * 2
+    return y
+
+
+print(f(21))
+"""
+
+
+def debug_offsets_shell(args, python, tmp, chk):
+    """3.13+: the replay shell says which source it uses when the recorded process's
+    _Py_DebugOffsets disagrees with DWARF (one entry, or the cookie, damaged by a preloaded
+    library before any Python code ran, tests/pyintrospect/pyi_damage.c), and its views are
+    still right (DWARF is used: the damaged entry is the thread's current frame)."""
+    damage = os.path.join(os.path.dirname(os.path.abspath(args.probe)), "libpyi_damage.so")
+    if not os.path.exists(damage):
+        chk.true("libpyi_damage.so built beside pyi_probe", False, damage)
+        return
+    lib, _ = libpython_of(python)
+    gdb = subprocess.run(["gdb", "-batch", "-nx", "-ex", "print/d (long)&_PyRuntime.debug_offsets"
+                          ".thread_state.current_frame - (long)&_PyRuntime", "-ex",
+                          "print/d (long)&((PyThreadState *)0)->current_frame", lib],
+                         capture_output=True, text=True).stdout.split()
+    off, real = int(gdb[2]), int(gdb[5])
+    prog = os.path.join(tmp, "shell_prog.py")
+    with open(prog, "w") as f:
+        f.write(SHELL_PROGRAM)
+    cmds = ["-ex", "break f", "-ex", "continue", "-ex", "next", "-ex", "print y", "-ex", "bt"]
+    expected_views = ["> %s(3)f()" % prog, "-> return y", "42", "#0 %s:3 in f" % prog,
+                      "#1 %s:6 in <module>" % prog]
+    cases = [("entry", {"PYI_DAMAGE_OFFSET": str(off), "PYI_DAMAGE_ADD": "8"},
+              "warning: PyThreadState.current_frame: _Py_DebugOffsets says %d, DWARF %d; "
+              "pytt uses DWARF (it belongs to this very binary, by build-id)" % (real + 8, real)),
+             ("cookie", {"PYI_DAMAGE_COOKIE": "1"},
+              'warning: no "xdebugpy" cookie at the start of _PyRuntime: its _Py_DebugOffsets '
+              "cannot be checked; pytt uses DWARF")]
+    for label, env, warning in cases:
+        trace = os.path.join(tmp, "trace-" + label)
+        rc, out, err = run([args.pytt, "record", "-o", trace, python, prog],
+                           env=dict(env, LD_PRELOAD=damage))
+        chk.eq("damaged %s: recorded" % label, (rc, out), (0, "42\n"))
+        rc, out, err = run([args.pytt, "replay", trace, "--batch"] + cmds)
+        lines = out.splitlines()
+        chk.true("damaged %s: the shell says which source it uses" % label,
+                 rc == 0 and lines[:1] == [warning], out + err)
+        chk.true("damaged %s: the shell's views are right" % label,
+                 all(l in lines for l in expected_views), out + err)
+        chk.need("damaged %s: the shell says which source it uses" % label)
+
+
+def libpython_of(python):
+    """The libpython a pyenv build links (the file with its DWARF) and its directory."""
+    out = subprocess.run(["ldd", python], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if "libpython" in line and "=>" in line:
+            path = line.split("=>")[1].split()[0]
+            return os.path.realpath(path), os.path.dirname(path)
+    return python, None
 
 
 # ---- session: invalidate and set_target ------------------------------------------------------

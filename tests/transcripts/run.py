@@ -20,12 +20,16 @@ addresses (0x...), pids and tids, tick, event and snapshot-size numbers, and pro
 
     /usr/bin/python3 tests/transcripts/run.py --pytt build/cli/pytt [--update] [NAME...]
 
-Every build of 3.10-3.13 runs the same sessions. `expected` is 3.11's; where another version's
-session differs in what the program or the standard library itself prints (traceback carets,
-the standard library's paths and lines, 3.13's traceback printed by Python code), its
-`expected.3.X` is compared instead.
+Every build of 3.10-3.13 runs the same sessions. `expected` is Debian's python3.11's; where
+another build's session differs in what the program or the standard library itself prints
+(traceback carets, the standard library's paths and lines, 3.13's traceback printed by Python
+code), the most specific of `expected.X.Y.Zd`, `expected.X.Yd` (a --with-pydebug build, which
+does not freeze the standard library: its frames show the source file, not `<frozen ...>`),
+`expected.X.Y.Z` (pyenv's 3.11.7, whose threading.py has other line numbers than Debian's
+3.11.2) and `expected.X.Y` is compared instead.
 
---update writes `expected` (3.11) or `expected.3.X` (only where it differs from `expected`) from
+--update writes `expected` (python3.11), `expected.X.Y` or `expected.X.Yd`, or with
+--update-as X.Y.Z that file (only where it differs from the file compared otherwise) from
 this run (check the diff before committing it). A failing test prints the difference and keeps
 its trace, with the command that replays it."""
 import argparse
@@ -119,6 +123,18 @@ def run(cmd, cwd, timeout, extra_env=None):
     return p.returncode, out.decode("utf-8", "replace")
 
 
+def expected_file(args, test_dir, exclude=None):
+    """The expected session for this interpreter: the most specific of expected.X.Y.Zd,
+    expected.X.Yd (a --with-pydebug build), expected.X.Y.Z, expected.X.Y, expected."""
+    d = ["d"] if args.debug else []
+    names = [f".{v}{x}" for x in d + [""] for v in (args.full, args.version)] + [""]
+    for n in names:
+        path = os.path.join(test_dir, "expected" + n)
+        if path != exclude and os.path.exists(path):
+            return path
+    return os.path.join(test_dir, "expected")
+
+
 def one(args, name, work):
     test_dir = os.path.join(HERE, name)
     cmd_files = [f for f in os.listdir(test_dir) if f.endswith(".pytt")]
@@ -134,23 +150,21 @@ def one(args, name, work):
     status, out = run([args.pytt, "replay", trace, "--batch", "-x", cmd_file] + conf["replay"],
                       test_dir, 300, {"HOME": work})
     got = mask(out, test_dir, trace, conf["mask"], args.stdlib) + f"[exit status {status}]\n"
-    expected_path = os.path.join(test_dir, "expected")
-    version_path = f"{expected_path}.{args.version}"
+    expected_path = expected_file(args, test_dir)
     if args.update:
-        with open(expected_path) if os.path.exists(expected_path) else open(os.devnull) as f:
-            same = f.read() == got
-        path = expected_path if args.version == "3.11" else version_path
-        if path == version_path and same:
-            if os.path.exists(version_path):
-                os.unlink(version_path)
-            print(f"{name}: {args.version} as `expected`")
-            return None
-        with open(path, "w") as f:
+        target = os.path.join(test_dir, "expected" + args.update_as)
+        fallback = expected_file(args, test_dir, exclude=target)
+        if target != fallback and os.path.exists(fallback):
+            with open(fallback) as f:
+                if f.read() == got:
+                    if os.path.exists(target):
+                        os.unlink(target)
+                    print(f"{name}: {args.full} as {os.path.basename(fallback)}")
+                    return None
+        with open(target, "w") as f:
             f.write(got)
-        print(f"{name}: wrote {path}")
+        print(f"{name}: wrote {target}")
         return None
-    if os.path.exists(version_path):
-        expected_path = version_path
     with open(expected_path) as f:
         want = f.read()
     if got == want:
@@ -169,15 +183,25 @@ def main():
     ap.add_argument("--pytt", required=True)
     ap.add_argument("--python", default="/usr/bin/python3.11")
     ap.add_argument("--update", action="store_true")
+    ap.add_argument("--update-as", help="with --update: write expected.UPDATE_AS (e.g. 3.11.7); "
+                    "default: the version's file")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     args.pytt = os.path.abspath(args.pytt)
     if not os.path.exists(args.python):
         print(f"SKIP: {args.python} is not installed")
         return SKIP
-    args.version, prefix = subprocess.run(
-        [args.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2], sys.prefix)"],
+    args.full, prefix, debug = subprocess.run(
+        [args.python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3], sys.prefix, "
+         "hasattr(sys, 'gettotalrefcount'))"],
         capture_output=True, text=True, env=env()).stdout.split()
+    args.version = args.full.rsplit(".", 1)[0]
+    args.debug = debug == "True"
+    if args.update_as is None:  # `expected` is Debian's python3.11's
+        args.update_as = "" if args.version == "3.11" and not args.debug else \
+            "." + args.version + ("d" if args.debug else "")
+    elif args.update_as:
+        args.update_as = "." + args.update_as
     args.stdlib = f"{prefix.rstrip('/')}/lib/python{args.version}/"
     names = args.names or sorted(d for d in os.listdir(HERE)
                                  if os.path.isdir(os.path.join(HERE, d)))

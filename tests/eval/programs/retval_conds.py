@@ -2,8 +2,9 @@
 # prints, as JSON, what it returns; the loop prints the iterations where each condition of
 # CONDS is true, as the program itself evaluates it. A conditional breakpoint on the loop's
 # `hit` line must stop exactly there, and, since every condition here is of the form the
-# watch trampolines check inside the tracee (int comparisons of fast locals, `is None`, truth),
-# pytt must evaluate it only at those hits.
+# watch trampolines check inside the tracee (int comparisons of fast locals and of their
+# attributes, `is None`, truth), pytt must evaluate it only at those hits (and, for a condition
+# on attributes, at the first hit, where pytt learns the classes the attributes are read from).
 import json
 
 CONDS = [
@@ -13,6 +14,10 @@ CONDS = [
     "not flag and v == 0",
     "w is None and v < -490",
     "-3 < v < 3",
+    "p.x > 480 and flag",
+    "p.inner.v == 3 and v < -400",
+    "p.tag is None and v > 490",
+    "p.x == p.inner.v",
 ]
 
 
@@ -54,13 +59,32 @@ def returns():
     say("swapped", r)
 
 
+class Inner:
+    def __init__(self, v):
+        self.v = v
+
+
+class Holder:
+    """Instances keep their attributes where the class shares keys for them (inline values,
+    or 3.10's split dict): conditions on p.x and p.inner.v are read there by the tracee."""
+
+    def __init__(self):
+        self.x = 0
+        self.tag = None
+        self.inner = Inner(0)
+
+
 def loop(n):
+    p = Holder()
     for i in range(n):
         v = (i * 7919) % 1000 - 500
         flag = i % 3 == 0
         w = None if i % 2 else i
+        p.x = v
+        p.inner.v = i % 7
+        p.tag = None if i % 5 else i
         t = i  # the conditions' line
-        env = {"i": i, "v": v, "flag": flag, "w": w}
+        env = {"i": i, "v": v, "flag": flag, "w": w, "p": p}
         hit = [k for k, c in enumerate(CONDS) if eval(c, None, env)]
         if hit:
             print(json.dumps({"i": i, "true": hit}))
