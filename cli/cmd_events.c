@@ -63,8 +63,8 @@ static void print_sysbuf(const struct pt_event *ev)
         struct pt_sysbuf_rec r;
         memcpy(&r, p + off, sizeof r);
         printf("\n    %s(0x%llx, 0x%llx, 0x%llx) = %lld  clock %llu", pt_syscall_name(r.nr),
-               (unsigned long long)r.a[0], (unsigned long long)r.a[1],
-               (unsigned long long)r.a[2], (long long)r.ret, (unsigned long long)r.tick);
+               (unsigned long long)r.a[0], (unsigned long long)r.a[1], (unsigned long long)r.a[2],
+               (long long)r.ret, (unsigned long long)r.tick);
         if (r.outlen) {
             printf("  [0x%llx +%u]", (unsigned long long)r.out, r.outlen);
         }

@@ -83,8 +83,8 @@ struct dap {
     pid_t *known_threads; /* for thread started/exited events */
     int nknown;
     char goto_source[1024];
-    uint64_t start_tick;    /* the start of the main script: hits are counted from there */
-    uint64_t continue_from; /* where the running forward continue started */
+    uint64_t start_tick;      /* the start of the main script: hits are counted from there */
+    uint64_t continue_from;   /* where the running forward continue started */
     struct dap_place *places; /* dataBreakpointInfo's answers, for setDataBreakpoints */
     int nplaces;
 };
@@ -165,8 +165,8 @@ int dap_hit_number(struct dap *d, struct dap_bp *b, uint64_t tick, long *n);
 /* A new breakpoint's empty ledger, or the release of one. */
 void dap_hits_init(struct dap *d, struct dap_bp *b);
 void dap_hits_free(struct dap_bp *b);
-/* Disable every enabled breakpoint and watchpoint (their ids in ids, at most 256; returns how many) / enable
- * them again. */
+/* Disable every enabled breakpoint and watchpoint (their ids in ids, at most 256; returns how many)
+ * / enable them again. */
 int dap_breaks_off(struct dap *d, int *ids);
 void dap_breaks_on(struct dap *d, const int *ids, int n);
 

@@ -151,9 +151,9 @@ static int initialize(struct dap *d, const struct pt_json *req)
         pt_jw_kbool(&w, yes[i], 1);
     }
     static const char *const no[] = {
-        "supportsSetVariable",          "supportsRestartRequest",
-        "supportsStepInTargetsRequest", "supportsRestartFrame",   "supportsExceptionInfoRequest",
-        "supportsCompletionsRequest",   "supportsModulesRequest", "supportsReadMemoryRequest",
+        "supportsSetVariable",    "supportsRestartRequest",       "supportsStepInTargetsRequest",
+        "supportsRestartFrame",   "supportsExceptionInfoRequest", "supportsCompletionsRequest",
+        "supportsModulesRequest", "supportsReadMemoryRequest",
     };
     for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
         pt_jw_kbool(&w, no[i], 0);

@@ -5,9 +5,10 @@
  * a temporary breakpoint run to forwards or backwards. Every motion ends with exactly one
  * stopped event (reason step, breakpoint, function breakpoint, data breakpoint (dap_data.c),
  * exception, pause, goto, entry) or, at the end of the recording, an exited event and a stop at
- * its last moment (reason "end"), from where the reverse motions go back. Breakpoint conditions are the replayer's;
- * hit conditions and log points are the adapter's, checked at each hit a continue or reverse
- * continue meets (hit numbers in execution order: dap_hits.c); steps and goto ignore them.
+ * its last moment (reason "end"), from where the reverse motions go back. Breakpoint conditions are
+ * the replayer's; hit conditions and log points are the adapter's, checked at each hit a continue
+ * or reverse continue meets (hit numbers in execution order: dap_hits.c); steps and goto ignore
+ * them.
  */
 #define _GNU_SOURCE
 #include "dap.h"

@@ -312,7 +312,8 @@ static void write_value(struct dap *d, struct pyi_session *p, struct pt_jw *w, c
         pt_err_clear();
         memset(&vi, 0, sizeof vi);
     }
-    struct dap_ref r = {DAP_REF_OBJECT, from ? from->tid : 0, from ? from->frame : 0, obj, 0, 0, ""};
+    struct dap_ref r = {
+        DAP_REF_OBJECT, from ? from->tid : 0, from ? from->frame : 0, obj, 0, 0, ""};
     int ref = 0;
     if (vi.kind != PYI_CHILD_NONE) {
         const char *why;
@@ -451,8 +452,8 @@ int dap_evaluate(struct dap *d, const struct pt_json *req)
     const char *cmd;
     if (expr && strcmp(context, "repl") == 0 && dap_repl_is_command(expr, &cmd)) {
         struct pyi_session *sp = rep_state(d->rep) == REP_READY ? rep_pyi(d->rep) : NULL;
-        if (sp &&
-            (dap_frame_of(d, fid, &r.tid, &r.frame) < 0 || dap_select_frame(d, sp, r.tid, r.frame) < 0)) {
+        if (sp && (dap_frame_of(d, fid, &r.tid, &r.frame) < 0 ||
+                   dap_select_frame(d, sp, r.tid, r.frame) < 0)) {
             pt_err_clear(); /* the command runs in the frame the replay has selected */
         }
         return dap_repl_command(d, req, cmd);

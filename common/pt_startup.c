@@ -102,12 +102,10 @@ int pt_startup_inject(pid_t pid, struct pt_mem *mem)
         return pt_wrap("writing pytt's syscall stubs");
     }
     /* the syscall buffer's control block and per-thread buffers (pt_sysbuf.h), mode off */
-    uint64_t area_args[6] = {PT_SYSBUF_AREA,
-                             PT_SYSBUF_AREA_LEN,
-                             PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE,
-                             (uint64_t)-1,
-                             0};
+    uint64_t area_args[6] = {
+        PT_SYSBUF_AREA,         PT_SYSBUF_AREA_LEN,
+        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE,
+        (uint64_t)-1,           0};
     if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_mmap, area_args, &ret) < 0) {
         return pt_wrap("mapping the syscall buffer's area in the tracee");
     }

@@ -278,8 +278,8 @@ int pt_sysbuf_records_ok(const uint8_t *p, size_t n)
             return -1;
         }
         memcpy(&r, p + off, sizeof r);
-        if (r.size < sizeof r || r.size % 8 || r.size > n - off ||
-            r.outlen > r.size - sizeof r || r.nr >= 1024) {
+        if (r.size < sizeof r || r.size % 8 || r.size > n - off || r.outlen > r.size - sizeof r ||
+            r.nr >= 1024) {
             return -1;
         }
         off += r.size;

@@ -138,7 +138,7 @@ struct pt_header {
     size_t stack_len;
     uint64_t page_addr, page_len; /* pytt's page in the tracee */
     int32_t cpu;
-    int32_t pid; /* the recorded process's pid: its first thread's id in the events */
+    int32_t pid;    /* the recorded process's pid: its first thread's id in the events */
     uint8_t sysbuf; /* version 5: recorded with the syscall buffer (pt_sysbuf.h) */
 };
 

@@ -394,8 +394,8 @@ static int rec_has_filter(pid_t pid)
 int rec_adopt_attach(struct rec_session *s)
 {
     pid_t pid = s->opt->adopt_pid;
-    long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
-                PTRACE_O_TRACESECCOMP;
+    long opts =
+        PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP;
     pt_seccomp_tracing = rec_has_filter(pid); /* the parent's recording's, inherited */
     if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) < 0) {
         return pt_fail_errno("ptrace(PTRACE_SEIZE, %d)", (int)pid);

@@ -93,11 +93,11 @@ struct rec_thread {
      * interrupted call it continues (a futex wait, nanosleep, poll...: whether it blocks and
      * what it writes are that call's), else orig_rax. */
     int call_nr;
-    int restart_nr; /* the call a restart_syscall would continue, or -1 */
-    uint64_t sysbuf;        /* its syscall buffer in the tracee (pt_sysbuf.h), 0 if none */
-    int sysbuf_slot;        /* ... its slot */
-    int64_t sysbuf_answer;  /* the answer to the request it is making (rec_sysbuf.c) */
-    int no_exit;            /* resume past this entry with no exit stop (a buffer request) */
+    int restart_nr;        /* the call a restart_syscall would continue, or -1 */
+    uint64_t sysbuf;       /* its syscall buffer in the tracee (pt_sysbuf.h), 0 if none */
+    int sysbuf_slot;       /* ... its slot */
+    int64_t sysbuf_answer; /* the answer to the request it is making (rec_sysbuf.c) */
+    int no_exit;           /* resume past this entry with no exit stop (a buffer request) */
 };
 
 /* A signal held back to be delivered to thread `tid` at a moment replay can find again. */

@@ -87,8 +87,9 @@ int rec_release(struct rec_session *s)
     /* under the recording's seccomp filter it needs a tracer that lets its calls through */
     pid_t me = s->pid;
     if (s->nthreads > 1 || give_back(s) < 0 ||
-        (pt_seccomp_tracing ? rec_passthrough(&me, 1)
-                            : ptrace(PTRACE_DETACH, s->pid, NULL, NULL) < 0 ? -1 : 0) < 0) {
+        (pt_seccomp_tracing                              ? rec_passthrough(&me, 1)
+         : ptrace(PTRACE_DETACH, s->pid, NULL, NULL) < 0 ? -1
+                                                         : 0) < 0) {
         snprintf(s->storage_msg + strlen(s->storage_msg),
                  sizeof s->storage_msg - strlen(s->storage_msg),
                  "; releasing the program failed (%s), so it was killed", pt_errmsg());

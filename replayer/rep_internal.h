@@ -114,7 +114,7 @@ struct rep_session {
     uint64_t last_tick; /* tick at the last syscall checked */
     char end_msg[512];
     struct pt_clock clock;
-    int sb_base_moved;  /* the clock's base moved while the program ran (rep_clock_trap_at) */
+    int sb_base_moved;       /* the clock's base moved while the program ran (rep_clock_trap_at) */
     uint64_t armed_for;      /* counted dispatch the coarse countdown is set for, 0 if idle */
     uint64_t stop_tick;      /* a requested stop (goto), 0 if none */
     uint64_t fine_left;      /* dispatches still to run (rep_run_dispatches), 0 if none */
@@ -205,11 +205,11 @@ struct rep_session {
 };
 
 /* rep_sysbuf.c: the in-process syscall buffer (common/pt_sysbuf.h). */
-int rep_sysbuf_start(struct rep_session *s);                /* REPLAY mode, if recorded so */
-int rep_sysbuf_clock(struct rep_session *s);                /* the clock was installed */
-int rep_sysbuf_off(struct pt_mem *mem);                     /* in a throwaway copy */
-int rep_sysbuf_hello(struct rep_session *s, int64_t ret);   /* a HELLO was replayed */
-int rep_sysbuf_check(struct rep_session *s);                /* at a stop: ticks replayed */
+int rep_sysbuf_start(struct rep_session *s);              /* REPLAY mode, if recorded so */
+int rep_sysbuf_clock(struct rep_session *s);              /* the clock was installed */
+int rep_sysbuf_off(struct pt_mem *mem);                   /* in a throwaway copy */
+int rep_sysbuf_hello(struct rep_session *s, int64_t ret); /* a HELLO was replayed */
+int rep_sysbuf_check(struct rep_session *s);              /* at a stop: ticks replayed */
 int rep_sysbuf_prefill(struct rep_session *s); /* before the thread runs: 1 if it took some */
 int rep_sysbuf_moved(struct rep_session *s, uint32_t moved); /* ctl.moved */
 int rep_sysbuf_ready(struct rep_session *s);   /* just before the thread runs: `more` */

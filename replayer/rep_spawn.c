@@ -131,7 +131,8 @@ static int start_child(struct rep_session *s, int errfd)
         }
         return pt_fail("cannot start %s: %s", s->tr.hdr.exe_path, pt_stop_str(&st));
     }
-    long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE;
+    long opts =
+        PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE;
     if (ptrace(PTRACE_SETOPTIONS, s->pid, NULL, (void *)opts) < 0) {
         return pt_fail_errno("ptrace(PTRACE_SETOPTIONS, %d)", (int)s->pid);
     }
