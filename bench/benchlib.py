@@ -54,15 +54,18 @@ def _children_cpu():
     return r.ru_utime + r.ru_stime
 
 
-def timed(cmd, cwd=None, capture=False, timeout=900, env=None):
-    """Run cmd (stdin from /dev/null, stdout kept only if capture) and time it."""
+def timed(cmd, cwd=None, capture=False, timeout=900, env=None, merge_stderr=False):
+    """Run cmd (stdin from /dev/null, stdout kept only if capture) and time it. merge_stderr:
+    stderr goes into the same pipe as stdout (in the order written; Run.stderr is then empty),
+    as `pytt replay --program-output` keeps a program's output."""
     c0, t0 = _children_cpu(), time.perf_counter()
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, cwd=cwd, env=env,
                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, timeout=timeout)
+                           stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                           timeout=timeout)
         status = p.returncode if p.returncode >= 0 else 128 - p.returncode
-        out, err = p.stdout or b"", p.stderr
+        out, err = p.stdout or b"", p.stderr or b""
     except subprocess.TimeoutExpired:
         status, out, err = "timeout", b"", b""
     return Run(time.perf_counter() - t0, status, out, err, _children_cpu() - c0)
