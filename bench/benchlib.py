@@ -1,11 +1,13 @@
 """Helpers shared by the benchmark scripts (bench/run_*.py): finding pytt, timing a command,
 describing the machine. Stdlib only (Debian's /usr/bin/python3)."""
 import argparse
+import datetime
 import math
 import os
 import sys
 import platform
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -108,6 +110,24 @@ def load_average():
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+def stamp():
+    """The local date and time, for a report's title."""
+    return datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def command_line(script):
+    """How this benchmark was run (`script` is its path from the repository root)."""
+    return "/usr/bin/python3 " + " ".join(shlex.quote(x) for x in [script] + sys.argv[1:])
+
+
+def machine_line(load_start):
+    """The report's machine line: host, CPUs, RAM, the load average at the start (text from
+    load_average(), taken before the runs) and now."""
+    return (f"- machine: {platform.node()}, {os.cpu_count()} CPUs, {cpu_model()}, "
+            f"{mem_total()} RAM; load average at the start: {load_start}, at the end: "
+            f"{load_average()}")
 
 
 def git_rev():

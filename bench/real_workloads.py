@@ -34,6 +34,12 @@ class Program:
             self._reset(self.cwd)
 
 
+def script_program(name, desc, d, python, filename, script, **kw):
+    """A Program that runs one generated script, `filename`, written into its directory."""
+    return Program(name, desc, d, [python, filename],
+                   prepare=lambda d: write(os.path.join(d, filename), script), **kw)
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
@@ -167,9 +173,8 @@ def make_tarfile(d, python, smoke):
                 h.update(z.read(n))
         print(len(names), "files", h.hexdigest())
         """
-    return Program("tarfile", f"tarfile gz + extract, zipfile deflate + read of the stdlib "
-                   f"packages {', '.join(pkgs)}", d, [python, "archive.py"],
-                   prepare=lambda d: write(os.path.join(d, "archive.py"), script))
+    return script_program("tarfile", f"tarfile gz + extract, zipfile deflate + read of the "
+                          f"stdlib packages {', '.join(pkgs)}", d, python, "archive.py", script)
 
 
 # ---- sphinx: a generated project ----------------------------------------------------------------
@@ -253,9 +258,9 @@ def make_flask(d, python, smoke):
             size += r.get_json()["total"]
         print("bytes+totals", size)
         """
-    return Program("flask", f"flask test client: {n} GET (jinja template) + {n} POST (JSON)",
-                   d, [python, "app.py"], modules=["flask"], package="python3-flask",
-                   prepare=lambda d: write(os.path.join(d, "app.py"), script))
+    return script_program("flask", f"flask test client: {n} GET (jinja template) + {n} POST "
+                          "(JSON)", d, python, "app.py", script, modules=["flask"],
+                          package="python3-flask")
 
 
 def make_jinja2(d, python, smoke):
@@ -280,10 +285,9 @@ def make_jinja2(d, python, smoke):
             total += len(t.render(title=f"page {{i}}", rows=rows))
         print("rendered", total)
         """
-    return Program("jinja2", f"jinja2 FileSystemLoader: {n} renders of an inherited, "
-                   f"autoescaped template", d, [python, "render.py"], modules=["jinja2"],
-                   package="python3-jinja2",
-                   prepare=lambda d: write(os.path.join(d, "render.py"), script))
+    return script_program("jinja2", f"jinja2 FileSystemLoader: {n} renders of an inherited, "
+                          "autoescaped template", d, python, "render.py", script,
+                          modules=["jinja2"], package="python3-jinja2")
 
 
 def make_pygments(d, python, smoke):
@@ -300,9 +304,9 @@ def make_pygments(d, python, smoke):
                 total += len(highlight(f.read(), PythonLexer(), HtmlFormatter(linenos=True)))
         print("html bytes", total)
         """
-    return Program("pygments", f"pygments HTML highlighting of stdlib {', '.join(files)}", d,
-                   [python, "hl.py"], modules=["pygments"], package="python3-pygments",
-                   prepare=lambda d: write(os.path.join(d, "hl.py"), script))
+    return script_program("pygments", f"pygments HTML highlighting of stdlib "
+                          f"{', '.join(files)}", d, python, "hl.py", script,
+                          modules=["pygments"], package="python3-pygments")
 
 
 def make_yaml(d, python, smoke):
@@ -344,9 +348,8 @@ def make_numpy(d, python, smoke):
         print(round(float(np.trace(inv)), 6), round(float(s[0]), 6),
               round(float(np.abs(f).sum()), 3), int(np.unique(x).size))
         """
-    return Program("numpy", f"numpy: {n}x{n} matmul, inv, svd, rfft, sort/unique", d,
-                   [python, "np.py"], modules=["numpy"], package="python3-numpy",
-                   prepare=lambda d: write(os.path.join(d, "np.py"), script))
+    return script_program("numpy", f"numpy: {n}x{n} matmul, inv, svd, rfft, sort/unique", d,
+                          python, "np.py", script, modules=["numpy"], package="python3-numpy")
 
 
 def make_sqlite(d, python, smoke):
@@ -369,9 +372,9 @@ def make_sqlite(d, python, smoke):
         con.close()
         print(len(rows), rows[0], rows[-1], like)
         """
-    return Program("sqlite3", f"sqlite3 file database: {n} inserts, index, 2000 updates "
-                   f"in one transaction, group-by and LIKE queries", d, [python, "db.py"],
-                   prepare=lambda d: write(os.path.join(d, "db.py"), script))
+    return script_program("sqlite3", f"sqlite3 file database: {n} inserts, index, 2000 "
+                          "updates in one transaction, group-by and LIKE queries", d, python,
+                          "db.py", script)
 
 
 def make_csv(d, python, smoke):

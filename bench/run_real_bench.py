@@ -29,10 +29,7 @@ is deterministic, prints the native stdout; `pytt replay -a` of each buffered re
 with the recorded status and its program output (--program-output FILE) equals the recorded
 stdout byte for byte. Stdlib only (Debian's /usr/bin/python3).
 """
-import datetime
 import os
-import platform
-import shlex
 import shutil
 import subprocess
 import sys
@@ -40,8 +37,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from benchlib import (common_parser, cpu_model, find_pytt, finish_report,  # noqa: E402
-                      git_rev, load_average, median, mem_total, timed)
+from benchlib import (REPO, command_line, common_parser, find_pytt,  # noqa: E402
+                      finish_report, git_rev, load_average, machine_line, median, stamp, timed)
 import real_workloads  # noqa: E402
 
 TIMEOUT = 600
@@ -181,7 +178,6 @@ def pytt_rev(pytt, given):
     """What the pytt binary was built from, for the report."""
     if given:
         return given
-    from benchlib import REPO
     if os.path.realpath(pytt).startswith(os.path.realpath(REPO) + os.sep):
         return f"this tree (git {git_rev()})"
     return "unknown (pass --pytt-rev)"
@@ -245,16 +241,13 @@ def main():
     def medians(attr):
         return {p: {k: median([getattr(r, attr) if r else None for r in v])
                     for k, v in kv.items()} for p, kv in runs_of.items()}
-    stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    cmdline = " ".join(shlex.quote(x) for x in ["bench/run_real_bench.py"] + sys.argv[1:])
-    out = [f"### Real-program set ({stamp})", "",
-           f"- command: `/usr/bin/python3 {cmdline}`; bench scripts at git {git_rev()}",
+    out = [f"### Real-program set ({stamp()})", "",
+           f"- command: `{command_line('bench/run_real_bench.py')}`; bench scripts at git "
+           f"{git_rev()}",
            f"- pytt `{pytt}`, built from {pytt_rev(pytt, a.pytt_rev)}; python `{a.python}`",
-           f"- machine: {platform.node()}, {os.cpu_count()} CPUs, {cpu_model()}, "
-           f"{mem_total()} RAM; load average at the start: {load_start}, at the end: "
-           f"{load_average()}",
+           machine_line(load_start),
            f"- medians of {runs} interleaved round(s), wall-clock seconds; × = against native; "
-           f"replay -a replays the buffered recording",
+           f"replay -a replays the `pytt record` recording (with the buffer where the build has one)",
            "- goals: record median <= 1.3×, worst <= 2×; replay -a median <= 1.3×"]
     if not nobuf:
         out.append("- this pytt has no syscall buffer (no `record --no-syscallbuf`): that "
