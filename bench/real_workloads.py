@@ -68,7 +68,8 @@ def _suite_module(i, n_tests, style):
             lines += [f"    def test_{t}(self):",
                       f"        d = {{str(k): k * {t + 1} for k in range(200)}}",
                       "        self.assertEqual(json.loads(json.dumps(d)), d)",
-                      f"        self.assertAlmostEqual(math.fsum(d.values()), {199 * 100 * (t + 1)})",
+                      "        self.assertAlmostEqual(math.fsum(d.values()), "
+                      f"{199 * 100 * (t + 1)})",
                       ""]
         return "\n".join(lines) + "\n"
     lines += ["import pytest", ""]
@@ -236,7 +237,8 @@ def make_flask(d, python, smoke):
     script = f"""
         from flask import Flask, jsonify, render_template_string, request
         app = Flask(__name__)
-        PAGE = "<ul>{{% for u in users %}}<li>{{{{ u.name|title }}}}: {{{{ u.n }}}}</li>{{% endfor %}}</ul>"
+        PAGE = ("<ul>{{% for u in users %}}<li>{{{{ u.name|title }}}}: {{{{ u.n }}}}</li>"
+                "{{% endfor %}}</ul>")
 
         @app.route("/users/<int:n>")
         def users(n):
@@ -367,7 +369,8 @@ def make_sqlite(d, python, smoke):
         with con:
             for i in range(2000):
                 con.execute("update t set v = v + 1 where id = ?", (i * 7,))
-        rows = con.execute("select grp, count(*), sum(v) from t group by grp order by grp").fetchall()
+        rows = con.execute("select grp, count(*), sum(v) from t group by grp "
+                           "order by grp").fetchall()
         like = con.execute("select count(*) from t where name like '%77%'").fetchone()[0]
         con.close()
         print(len(rows), rows[0], rows[-1], like)

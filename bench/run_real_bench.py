@@ -247,7 +247,8 @@ def main():
            f"- pytt `{pytt}`, built from {pytt_rev(pytt, a.pytt_rev)}; python `{a.python}`",
            machine_line(load_start),
            f"- medians of {runs} interleaved round(s), wall-clock seconds; × = against native; "
-           f"replay -a replays the `pytt record` recording (with the buffer where the build has one)",
+           "replay -a replays the `pytt record` recording (with the buffer where the build "
+           "has one)",
            "- goals: record median <= 1.3×, worst <= 2×; replay -a median <= 1.3×"]
     if not nobuf:
         out.append("- this pytt has no syscall buffer (no `record --no-syscallbuf`): that "
