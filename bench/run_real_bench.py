@@ -17,10 +17,12 @@ list. A program whose Debian package is missing is skipped with the reason print
 (`./install-deps.sh --bench` installs them: python3-pytest python3-flask python3-numpy
 python3-sphinx python3-jinja2 python3-yaml python3-pyflakes python3-pygments).
 
-Each round runs, per program: native, `pytt record`, `pytt record --no-syscallbuf`,
+After one untimed native run of each program (to warm the page cache), each round runs, per
+program: native, `pytt record`, `pytt record --no-syscallbuf`,
 `pytt replay -a` (interleaved); N rounds (default 3; --smoke: 1 round, small inputs, for
-CTest); the table gives the median wall-clock seconds per program and the ratios against the
-native median, then the median and worst ratio of each column. PYTHONHASHSEED=0 for every run
+CTest); one table gives the median wall-clock seconds per program and the ratios against the
+native median, then the median and worst ratio of each column; a second table the same in CPU
+seconds (user + system of the command and all its processes: steadier on a loaded machine). PYTHONHASHSEED=0 for every run
 so that native and recorded output can be compared.
 
 Checks (a failure is listed under **Failures** and makes the exit status 1; timings are never
@@ -43,7 +45,7 @@ import real_workloads  # noqa: E402
 
 TIMEOUT = 600
 KINDS = [("native", "native"), ("record", "record"),
-         ("nobuf", "record --no-syscallbuf"), ("replay", "replay -a")]
+         ("nobuf", "--no-syscallbuf"), ("replay", "replay -a")]
 
 
 def missing_modules(python, modules):
@@ -129,6 +131,12 @@ class Bench:
             return None
         return r
 
+    def warm(self, prog):
+        """One untimed native run before the rounds: the first run of a program pays for a
+        cold page cache (its modules, its inputs), which would count against native alone."""
+        prog.reset()
+        timed(prog.argv, cwd=prog.cwd, timeout=TIMEOUT, env=self.env)
+
     def round(self, prog, rnd, keep):
         """{kind: Run or None} for one round of one program."""
         times = dict.fromkeys(k for k, _ in KINDS)
@@ -155,8 +163,9 @@ class Bench:
 
 def table(progs, med, title):
     """Markdown rows: one per program, then the median and worst ratio of each pytt column."""
-    lines = [f"| program | native {title} | record {title} (×) | --no-syscallbuf {title} (×) "
-             f"| replay -a {title} (×) |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| program | native " + title + " | "
+             + " | ".join(f"{label} {title} (×)" for _, label in KINDS[1:]) + " |",
+             "| --- | ---: | ---: | ---: | ---: |"]
     ratios = {k: [] for k, _ in KINDS[1:]}
     for prog in progs:
         m = med[prog.name]
@@ -198,8 +207,12 @@ def main():
         return 0
     pytt = os.path.abspath(a.pytt) if a.pytt else find_pytt()
     if not pytt or not os.access(pytt, os.X_OK):
-        print("run_real_bench: no pytt binary found: build it (cmake --build build) or pass "
-              "--pytt PATH", file=sys.stderr)
+        print(f"run_real_bench: no pytt binary {'at ' + pytt if pytt else 'found'}: build it "
+              "(cmake --build build) or pass --pytt PATH", file=sys.stderr)
+        return 2
+    if not os.access(a.python, os.X_OK):
+        print(f"run_real_bench: --python {a.python} is not an executable interpreter; pass "
+              "the Python to record (default /usr/bin/python3.11)", file=sys.stderr)
         return 2
     wanted = set(a.only.split(",")) if a.only else None
     known = {name for name, _, _ in real_workloads.PROGRAMS}
@@ -230,6 +243,8 @@ def main():
     nobuf = has_syscallbuf(pytt)
     bench = Bench(pytt, work, env, failures, nobuf)
     runs_of = {p.name: {k: [] for k, _ in KINDS} for p in progs}
+    for prog in progs:
+        bench.warm(prog)
     for rnd in range(runs):
         for prog in progs:
             for k, r in bench.round(prog, rnd, a.keep).items():
