@@ -1,11 +1,13 @@
 """Helpers shared by the benchmark scripts (bench/run_*.py): finding pytt, timing a command,
 describing the machine. Stdlib only (Debian's /usr/bin/python3)."""
 import argparse
+import datetime
 import math
 import os
 import sys
 import platform
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -54,15 +56,18 @@ def _children_cpu():
     return r.ru_utime + r.ru_stime
 
 
-def timed(cmd, cwd=None, capture=False, timeout=900, env=None):
-    """Run cmd (stdin from /dev/null, stdout kept only if capture) and time it."""
+def timed(cmd, cwd=None, capture=False, timeout=900, env=None, merge_stderr=False):
+    """Run cmd (stdin from /dev/null, stdout kept only if capture) and time it. merge_stderr:
+    stderr goes into the same pipe as stdout (in the order written; Run.stderr is then empty),
+    as `pytt replay --program-output` keeps a program's output."""
     c0, t0 = _children_cpu(), time.perf_counter()
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, cwd=cwd, env=env,
                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, timeout=timeout)
+                           stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                           timeout=timeout)
         status = p.returncode if p.returncode >= 0 else 128 - p.returncode
-        out, err = p.stdout or b"", p.stderr
+        out, err = p.stdout or b"", p.stderr or b""
     except subprocess.TimeoutExpired:
         status, out, err = "timeout", b"", b""
     return Run(time.perf_counter() - t0, status, out, err, _children_cpu() - c0)
@@ -105,6 +110,24 @@ def load_average():
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+def stamp():
+    """The local date and time, for a report's title."""
+    return datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def command_line(script):
+    """How this benchmark was run (`script` is its path from the repository root)."""
+    return "/usr/bin/python3 " + " ".join(shlex.quote(x) for x in [script] + sys.argv[1:])
+
+
+def machine_line(load_start):
+    """The report's machine line: host, CPUs, RAM, the load average at the start (text from
+    load_average(), taken before the runs) and now."""
+    return (f"- machine: {platform.node()}, {os.cpu_count()} CPUs, {cpu_model()}, "
+            f"{mem_total()} RAM; load average at the start: {load_start}, at the end: "
+            f"{load_average()}")
 
 
 def git_rev():

@@ -10,18 +10,15 @@ a recorder of its own). Goal: --children <= 1.5x the parent alone. The parent's 
 Interleaved rounds, medians of wall-clock seconds (CPU time of pytt and all its children beside
 them). The load average is reported: the machine may be shared. Stdlib only.
 """
-import datetime
 import os
-import platform
-import shlex
 import shutil
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from benchlib import (common_parser, cpu_model, find_pytt, finish_report,  # noqa: E402
-                      git_rev, median, mem_total, timed)
+from benchlib import (command_line, common_parser, find_pytt, finish_report,  # noqa: E402
+                      git_rev, load_average, machine_line, median, stamp, timed)
 
 PROG = os.path.join(HERE, "children", "pool_map.py")
 
@@ -36,7 +33,7 @@ def main():
     args = ["8", "20000"] if a.smoke else [str(a.tasks), str(a.size)]
     cmd = [a.python, PROG] + args
     work = tempfile.mkdtemp(prefix="pytt-children-bench-")
-    load_start = os.getloadavg()
+    load_start = load_average()
     failures, times = [], {}
     for rnd in range(runs):
         nat = timed(cmd, capture=True)
@@ -62,15 +59,11 @@ def main():
             times.setdefault(kind + "_cpu", []).append(r.cpu if r.status == 0 else None)
         print(f"round {rnd + 1}/{runs}", file=sys.stderr)
     m = {k: median(v) for k, v in times.items()}
-    stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    cmdline = " ".join(shlex.quote(x) for x in ["bench/run_children_bench.py"] + sys.argv[1:])
-    out = [f"### record --children ({stamp})", "",
-           f"- command: `/usr/bin/python3 {cmdline}`; pytt `{pytt}` (git {git_rev()})",
+    out = [f"### record --children ({stamp()})", "",
+           f"- command: `{command_line('bench/run_children_bench.py')}`; pytt `{pytt}` "
+           f"(git {git_rev()})",
            f"- program: `pool_map.py {' '.join(args)}` (Pool(4), spawn, {args[0]} tasks)",
-           f"- machine: {platform.node()}, {os.cpu_count()} CPUs, {cpu_model()}, "
-           f"{mem_total()} RAM; load average at the start: "
-           + " ".join(f"{x:.2f}" for x in load_start) + ", at the end: "
-           + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+           machine_line(load_start),
            f"- medians of {runs} interleaved round(s); wall-clock seconds (CPU seconds)", "",
            "| run | seconds (CPU) | / native | / parent alone | goal |",
            "| --- | ---: | ---: | ---: | --- |"]
