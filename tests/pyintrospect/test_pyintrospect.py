@@ -794,8 +794,10 @@ def debug_offsets_shell(args, python, tmp, chk):
               "cannot be checked; pytt uses DWARF")]
     for label, env, warning in cases:
         trace = os.path.join(tmp, "trace-" + label)
-        rc, out, err = run([args.pytt, "record", "-o", trace, python, prog],
-                           env=dict(env, LD_PRELOAD=damage))
+        # the library goes to the interpreter only (through env, a launcher pytt follows):
+        # preloaded into a sanitized pytt it would stop it (ASan's runtime must come first)
+        rc, out, err = run([args.pytt, "record", "-o", trace, "--", "/usr/bin/env",
+                            "LD_PRELOAD=" + damage, python, prog], env=env)
         chk.eq("damaged %s: recorded" % label, (rc, out), (0, "42\n"))
         rc, out, err = run([args.pytt, "replay", trace, "--batch"] + cmds)
         lines = out.splitlines()
