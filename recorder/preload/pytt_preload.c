@@ -259,6 +259,7 @@ static long buffered(struct pt_sysbuf_hdr *b, const struct call *c, const long a
 typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
 typedef off_t (*lseek_fn)(int, off_t, int);
 typedef int (*fstat_fn)(int, struct stat *);
 typedef int (*fstatat_fn)(int, const char *, struct stat *, int);
@@ -273,6 +274,7 @@ typedef int (*close_fn)(int);
 REAL(read, read_fn)
 REAL(pread64, pread_fn)
 REAL(write, write_fn)
+REAL(pwrite64, pwrite_fn)
 REAL(lseek64, lseek_fn)
 REAL(fstat64, fstat_fn)
 REAL(fstatat64, fstatat_fn)
@@ -322,6 +324,18 @@ EXPORT ssize_t write(int fd, const void *buf, size_t n)
     struct call c = {SYS_write, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, NULL, 0, 0, 0};
     long a[4] = {fd, (long)buf, (long)n, 0};
     THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_WRITE), c, a, real_write()(fd, buf, n));
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+    struct call c = {SYS_pwrite64, {(uint64_t)fd, n, (uint64_t)off}, NULL, 0, 0, 0};
+    long a[4] = {fd, (long)buf, (long)n, (long)off};
+    THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_WRITE), c, a, real_pwrite64()(fd, buf, n, off));
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+    return pwrite64(fd, buf, n, off);
 }
 
 EXPORT off_t lseek64(int fd, off_t off, int whence)

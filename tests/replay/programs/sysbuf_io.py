@@ -1,5 +1,5 @@
 """The calls the syscall buffer makes without a stop (reads, preads, seeks, stats, clock
-reads, getpid, getrandom, writes to regular files), from two threads at once, around
+reads, getpid, getrandom, writes and pwrites to regular files), from two threads at once, around
 descriptors that stop being regular files: a pipe dup'ed over a file's descriptor must be read
 the ordinary way (its writer is another thread that runs only when the reader blocks)."""
 import hashlib
@@ -50,6 +50,7 @@ wpath = os.path.join(d, "written.txt")
 fd = os.open(wpath, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
 for i in range(500):
     os.write(fd, b"%d," % i)
+os.pwrite(fd, b"HEAD", 0)
 os.lseek(fd, 0, os.SEEK_SET)
 back = os.read(fd, 100000)
 print("written", len(back), hashlib.sha256(back).hexdigest()[:16])
