@@ -102,22 +102,32 @@ static int stub(pid_t pid, long nr, uint64_t a0, uint64_t a1, uint64_t a2, const
 
 /* The recording's filter: every call stops the tracee (SECCOMP_RET_TRACE: one stop at its entry
  * instead of ptrace's entry stop), except those made from pytt's two stubs (its own injected
- * calls and the syscall buffer's, pt_sysbuf.h) and the signal-state calls that need no event
- * (pt_sysbuf_unseen). */
+ * calls and the syscall buffer's, pt_sysbuf.h) and the table's UNSEEN rows, from anywhere.
+ * Layout: arch check, the UNSEEN numbers, the stubs' instruction pointers; TRACE at n-2,
+ * ALLOW at n-1. */
 static void build_record(struct prog *p)
 {
     const uint64_t buf_rip = PT_SYSBUF_STUB + 2;
+    int nrs[16], nn = 0;
+    for (int nr = 0; nr < PT_NSYSCALLS && nn < 16; nr++) {
+        const struct pt_syscall *sc = pt_syscall(nr);
+        if (sc && (sc->flags & PT_SCF_UNSEEN)) {
+            nrs[nn++] = nr;
+        }
+    }
+    unsigned total = 3 + (unsigned)nn + 5 + 2, trace = total - 2, allow = total - 1;
     p->n = 0;
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, arch));
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 8, AUDIT_ARCH_X86_64);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(trace - 2), AUDIT_ARCH_X86_64);
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr));
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 7, 0, (uint32_t)SYS_rt_sigaction);
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 6, 0, (uint32_t)SYS_rt_sigprocmask);
+    for (int i = 0; i < nn; i++) {
+        emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(allow - p->n - 1), 0, (uint32_t)nrs[i]);
+    }
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, instruction_pointer) + 4);
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, (uint32_t)(STUB_RIP >> 32));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(trace - p->n - 1), (uint32_t)(STUB_RIP >> 32));
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, instruction_pointer));
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, (uint32_t)STUB_RIP);
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (uint32_t)buf_rip);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(allow - p->n - 1), 0, (uint32_t)STUB_RIP);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(allow - p->n - 1), 0, (uint32_t)buf_rip);
     emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_TRACE);
     emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
 }

@@ -86,14 +86,6 @@ struct pt_sysbuf_rec {
     uint64_t out;  /* where the bytes went */
 };
 
-/* Calls the recording's filter lets through from anywhere, with no stop and no event: they
- * only change the calling thread's signal state, which replay reproduces by running them for
- * real where it meets them (rep_syscall.c). 13 rt_sigaction, 14 rt_sigprocmask (x86-64). */
-static inline int pt_sysbuf_unseen(long nr)
-{
-    return nr == 13 || nr == 14;
-}
-
 #define PT_SYSBUF_ROUND(n) (((uint64_t)(n) + 7) & ~7ull)
 
 /* FNV-1a of a path, as the library compares paths. */

@@ -47,6 +47,9 @@ enum pt_sc_out_kind {
  * only on descriptors the copy opened itself. Anything else is refused there with EPERM. */
 #define PT_SCF_LOCAL 0x04
 #define PT_SCF_FD_READ 0x08
+/* Only changes the calling thread's signal state: a recording with the syscall buffer lets it run
+ * with no stop and no event (pt_seccomp.c), and replay runs it for real where it meets it. */
+#define PT_SCF_UNSEEN 0x40
 #define PT_SCF_CREATES                                                                             \
     0x20 /* creates a task (clone, clone3, fork, vfork): replay creates it                         \
           * when the call is replayed, so a recording must not let another                         \

@@ -14,6 +14,7 @@
 #include "common/pt_ptrace.h"
 #include "common/pt_mem.h"
 #include "common/pt_syscalls.h"
+#include "common/pt_sysbuf.h"
 #include "common/pt_trace.h"
 
 #include <signal.h>
@@ -179,9 +180,9 @@ struct rec_session {
 
     /* the syscall buffer (rec_sysbuf.c): on, the slots given to threads */
     int sysbuf;
-    uint8_t sysbuf_slots[64];
-    uint8_t sysbuf_fd[4096]; /* what ctl.fd holds in the tracee */
-    int sysbuf_table_logged; /* a HELLO event carried the whole table */
+    uint8_t sysbuf_slots[PT_SYSBUF_SLOTS];
+    uint8_t sysbuf_fd[PT_SYSBUF_MAXFD]; /* what ctl.fd holds in the tracee */
+    int sysbuf_table_logged;            /* a HELLO event carried the whole table */
 
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];

@@ -37,22 +37,25 @@
 
 #define LIBNAME "libpytt_preload.so"
 
+/* Looked for once (rec_mmap.c asks at every file mapping). */
 const char *rec_sysbuf_library(void)
 {
     static char path[PATH_MAX + 32];
+    static int looked, found;
+    if (looked) {
+        return found ? path : NULL;
+    }
+    looked = 1;
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        return NULL;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
     if (!slash) {
         return NULL;
     }
     *slash = '\0';
     snprintf(path, sizeof path, "%s/%s", exe, LIBNAME);
-    return access(path, R_OK) == 0 ? path : NULL;
+    found = access(path, R_OK) == 0;
+    return found ? path : NULL;
 }
 
 static int write_mode(struct rec_session *s, uint32_t mode)

@@ -47,8 +47,8 @@ struct rep_thread {
     int skip_exit;   /* at such an entry, its call emulated there: no exit stop is wanted */
     unsigned hw_gen; /* the debug registers it has (rep_hwatch.c): hw.gen's when set in tid */
     pid_t hw_tid;
-    uint64_t sysbuf;     /* its syscall buffer (pt_sysbuf.h), 0 if none (rep_sysbuf.c) */
-    uint32_t sb_checked; /* records of the buffer whose ticks were checked */
+    uint64_t sysbuf; /* its syscall buffer (pt_sysbuf.h), 0 if none (rep_sysbuf.c) */
+    uint32_t sb_checked, sb_checked_off; /* records (and their bytes) whose ticks were checked */
 };
 
 /* A thread as a snapshot keeps it, to be created again in a restored copy. */
@@ -218,6 +218,8 @@ int rep_sysbuf_at_call(struct rep_session *s); /* its syscall: no records still 
  * while the thread is stopped inside its run: a syscall buffer refill). */
 int rep_clock_rearm(struct rep_session *s);
 int rep_sysbuf_request(struct rep_session *s, const struct user_regs_struct *r); /* FLUSH... */
+/* rep_syscall.c: "name(0x.., 0x..)" of a call, for messages. */
+void rep_fmt_call(char *buf, size_t cap, int nr, int nargs, const uint64_t *a);
 /* rep_syscall.c: end the syscall at this entry stop without running it (result 0). */
 int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry);
 /* rep_thread.c: complete other threads' calls (and children's output) at the log's head. */

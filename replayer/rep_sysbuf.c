@@ -76,14 +76,13 @@ int rep_sysbuf_hello(struct rep_session *s, int64_t ret)
                               (int)c->rec_tid, (unsigned long long)a);
     }
     c->sysbuf = a;
-    c->sb_checked = 0;
+    c->sb_checked = c->sb_checked_off = 0;
     return 0;
 }
 
 static const char *call_str(const struct pt_sysbuf_rec *r, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s(0x%llx, 0x%llx, 0x%llx)", pt_syscall_name(r->nr),
-             (unsigned long long)r->a[0], (unsigned long long)r->a[1], (unsigned long long)r->a[2]);
+    rep_fmt_call(buf, cap, r->nr, 3, r->a);
     return buf;
 }
 
@@ -101,27 +100,38 @@ int rep_sysbuf_check(struct rep_session *s)
     if (h.pos > h.nrec || h.pos_off > h.used || h.used > PT_SYSBUF_SLOT_LEN - sizeof h) {
         return rep_divergence(s, "thread %d's syscall buffer is damaged", (int)c->rec_tid);
     }
-    uint32_t off = 0;
-    for (uint32_t i = 0; i < h.pos; i++) {
-        struct pt_sysbuf_rec r;
-        if (pt_mem_read(&s->mem, c->sysbuf + sizeof h + off, &r, sizeof r) < 0) {
-            return pt_wrap("reading thread %d's syscall buffer", (int)c->rec_tid);
-        }
-        if (i >= c->sb_checked && r.seen && r.seen != r.tick) {
-            char call[160];
-            return rep_divergence(s,
-                                  "thread %d made %s through the syscall buffer at counted "
-                                  "dispatch %llu, but at %llu when recorded",
-                                  (int)c->rec_tid, call_str(&r, call, sizeof call),
-                                  (unsigned long long)r.seen, (unsigned long long)r.tick);
-        }
-        off += r.size;
-        if (r.size < sizeof r) {
-            break;
-        }
+    if (h.pos == c->sb_checked) {
+        return 0; /* nothing replayed through the buffer since the last stop: the usual case */
     }
+    if (c->sb_checked_off > h.pos_off) {
+        return rep_divergence(s, "thread %d's syscall buffer is damaged", (int)c->rec_tid);
+    }
+    /* the records replayed since the last check, in one read */
+    size_t n = h.pos_off - c->sb_checked_off;
+    uint8_t *p = malloc(n ? n : 1);
+    if (!p || pt_mem_read(&s->mem, c->sysbuf + sizeof h + c->sb_checked_off, p, n) < 0) {
+        free(p);
+        return p ? pt_wrap("reading thread %d's syscall buffer", (int)c->rec_tid)
+                 : pt_fail("out of memory");
+    }
+    int rc = 0;
+    for (size_t off = 0; rc == 0 && off + sizeof(struct pt_sysbuf_rec) <= n;) {
+        struct pt_sysbuf_rec r;
+        memcpy(&r, p + off, sizeof r);
+        if (r.seen && r.seen != r.tick) {
+            char call[160];
+            rc = rep_divergence(s,
+                                "thread %d made %s through the syscall buffer at counted "
+                                "dispatch %llu, but at %llu when recorded",
+                                (int)c->rec_tid, call_str(&r, call, sizeof call),
+                                (unsigned long long)r.seen, (unsigned long long)r.tick);
+        }
+        off += r.size < sizeof r ? n : r.size;
+    }
+    free(p);
     c->sb_checked = h.pos;
-    return 0;
+    c->sb_checked_off = h.pos_off;
+    return rc;
 }
 
 /* Copy the SYSBUF event at the head of the log into the current thread's used-up buffer.
@@ -158,7 +168,7 @@ static int take(struct rep_session *s, struct rep_thread *c)
         pt_mem_write(&s->mem, c->sysbuf, &h, sizeof h) < 0) {
         return pt_wrap("filling thread %d's syscall buffer", (int)c->rec_tid);
     }
-    c->sb_checked = 0;
+    c->sb_checked = c->sb_checked_off = 0;
     return 1;
 }
 

@@ -68,7 +68,7 @@ static const char *ev_desc(const struct pt_event *ev)
     return buf;
 }
 
-static void fmt_call(char *buf, size_t cap, int nr, int nargs, const uint64_t *a)
+void rep_fmt_call(char *buf, size_t cap, int nr, int nargs, const uint64_t *a)
 {
     int n = snprintf(buf, cap, "%s(", pt_syscall_name(nr));
     for (int i = 0; i < nargs && n < (int)cap; i++) {
@@ -115,7 +115,7 @@ static int check_call(struct rep_session *s, int nr, const uint64_t a[6])
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
     char got[256], want[256];
     const struct pt_syscall *sc = pt_syscall(nr);
-    fmt_call(got, sizeof got, nr, sc ? sc->nargs : 6, a);
+    rep_fmt_call(got, sizeof got, nr, sc ? sc->nargs : 6, a);
     if (!nx) {
         return pt_errmsg()[0] ? -1 : rep_divergence(s, "the program called %s past the end", got);
     }
@@ -129,7 +129,7 @@ static int check_call(struct rep_session *s, int nr, const uint64_t a[6])
         same = !(used & (1u << i)) || nx->args[i] == a[i];
     }
     if (!same) {
-        fmt_call(want, sizeof want, nx->nr, nx->nargs, nx->args);
+        rep_fmt_call(want, sizeof want, nx->nr, nx->nargs, nx->args);
         return rep_divergence(s, "the program called %s, but the recording has %s", got, want);
     }
     s->dropped_signals = 0;
@@ -310,7 +310,7 @@ int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry
     return pt_setregs(s->tid, &x);
 }
 
-/* A call the recording's filter let through with no event (pt_sysbuf_unseen): run it for
+/* A call the recording's filter let through with no event (PT_SCF_UNSEEN): run it for
  * real. Under PTRACE_SYSEMU the kernel skipped it at this entry: run it again from its
  * instruction once that skipped call has returned. */
 static int run_unseen(struct rep_session *s)
@@ -344,7 +344,8 @@ int rep_syscall(struct rep_session *s, const struct pt_stop *st)
     if (s->entry_regs.orig_rax == PT_SYSBUF_NR && s->entry_regs.rdi != PT_SYSBUF_HELLO) {
         return rep_sysbuf_request(s, &s->entry_regs); /* the syscall buffer's: not an event */
     }
-    if (s->tr.hdr.sysbuf && pt_sysbuf_unseen((long)s->entry_regs.orig_rax)) {
+    const struct pt_syscall *usc = pt_syscall((int)s->entry_regs.orig_rax);
+    if (s->tr.hdr.sysbuf && usc && (usc->flags & PT_SCF_UNSEEN)) {
         return run_unseen(s); /* recorded without a stop: no event */
     }
     /* other threads' syscalls logged as returning first, and maybe a switch right here */
