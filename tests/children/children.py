@@ -313,6 +313,37 @@ def fork_unrecorded(c):
     check_golden((normalize_ps(c.ps(trace))), FORK_PS, "ps of fork children")
 
 
+SHARED_ROUNDS = 150
+
+
+@test
+def shared_value(c):
+    """Two recorded spawn children increment one shared multiprocessing.Value under its lock,
+    computing between increments, while the parent polls it: the parent's replay and each
+    child's `replay -p PID -a` equal what they wrote in the recording byte for byte (each
+    child's lines are the values it read after its increments, so they carry the other child's
+    writes), the final value is right, and the children's increments interleaved."""
+    shutil.copy(os.path.join(PROGRAMS, "shared_value.py"), c.wd("shared_value.py"))
+    trace, out = c.record("shared", ["shared_value.py", str(SHARED_ROUNDS), "3000"])
+    want = f"P final {2 * SHARED_ROUNDS} expected {2 * SHARED_ROUNDS}\n".encode()
+    if want not in out or b"END shared_value" not in out:
+        raise H.TestFailure(f"wrong final value or no END line:\n{H.tail_text(out)}")
+    c.replay_all(trace, "the parent", out)
+    kids = [r[0] for r in ps_rows(c.ps(trace)) if "spawn_main" in r[4]]
+    if len(kids) != 2:
+        raise H.TestFailure(f"not two recorded children: {kids}")
+    gaps = 0
+    for pid in kids:
+        mine = lines_of(out, f"W {pid} ".encode())
+        seen = [int(l.split()[4]) for l in mine.splitlines() if b" saw " in l]
+        if len(seen) != SHARED_ROUNDS:
+            raise H.TestFailure(f"child {pid} wrote {len(seen)} values, not {SHARED_ROUNDS}")
+        gaps += sum(b != a + 1 for a, b in zip(seen, seen[1:]))
+        c.replay_all(trace, f"child {pid}", mine, pid=pid)
+    if gaps == 0:
+        raise H.TestFailure("the children's increments never interleaved: nothing was shared")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pytt")
