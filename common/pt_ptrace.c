@@ -325,10 +325,13 @@ static void set_args(struct user_regs_struct *r, long nr, const uint64_t a[6])
  * (a process pytt killed was a child of this one: snapshots), the seccomp stop an inherited
  * recording filter adds after the entry stop, and the ptrace event of an
  * injected clone are set aside. */
+int pt_sigchld_swallowed;
+
 static int step_to(pid_t pid, int kind, long nr)
 {
-    struct pt_stop st;
+    struct pt_stop st = {0};
     do {
+        pt_sigchld_swallowed += st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD;
         if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
             return -1;
         }
@@ -382,6 +385,24 @@ int pt_inject_syscall(pid_t pid, uint64_t stub, long nr, const uint64_t args[6],
         return -1;
     }
     return rc;
+}
+
+int pt_skip_call(pid_t tid, const struct user_regs_struct *entry)
+{
+    struct user_regs_struct r = *entry;
+    r.orig_rax = (uint64_t)-1;
+    if (pt_setregs(tid, &r) < 0) {
+        return -1;
+    }
+    return step_to(tid, PT_STOP_SYSCALL_EXIT, (long)entry->orig_rax);
+}
+
+int pt_rewind_to_call(pid_t tid, const struct user_regs_struct *entry)
+{
+    struct user_regs_struct r = *entry;
+    r.rax = r.orig_rax;
+    r.rip -= 2; /* back onto the 2-byte `syscall` instruction */
+    return pt_setregs(tid, &r);
 }
 
 int pt_rerun_syscall(pid_t pid, const struct user_regs_struct *base, long nr,

@@ -81,6 +81,11 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
     const struct pt_syscall *sc = pt_syscall(nr);
     uint64_t a[6];
     regs_args(r, a);
+    /* a closed shared mapping it uses is opened first, and the call made again (rec_share.c) */
+    int again = nr == PT_SYSBUF_NR ? 0 : rec_share_at_entry(s, t, nr, a);
+    if (again != 0) {
+        return again < 0 ? -1 : 0;
+    }
     int req = rec_sysbuf_at_entry(s, t, nr, a);
     if (req != 0) {
         return req < 0 ? -1 : 0; /* a request of the syscall buffer's library: not an event */
@@ -208,8 +213,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
     t->exit_regs = r;
     t->last_was_exit = 1;
     s->res->nsyscalls++;
-    if (rec_write_event(s) < 0) {
+    if (rec_write_event(s) < 0 || rec_clock_after_syscall(s, nr, call.args, call.ret) < 0) {
         return -1;
     }
-    return rec_clock_after_syscall(s, nr, call.args, call.ret);
+    return rec_share_after_exit(s, call.ret); /* closes the shared mappings, gives the token back */
 }
