@@ -324,7 +324,7 @@ int rec_peers_ended(const struct rec_session *s);
  * opened (and synced) at its first access. */
 int rec_share_usable(const struct rec_session *s);
 /* After a syscall's events: close the open mappings, give the token back. */
-int rec_share_after_exit(struct rec_session *s, int64_t ret);
+int rec_share_after_exit(struct rec_session *s, struct rec_thread *t, int64_t ret);
 /* At a clock trap at counted dispatch now: close them if the slice ended. */
 int rec_share_at_tick(struct rec_session *s, uint64_t now);
 /* The counted dispatch where the clock should stop for that (0: none). */

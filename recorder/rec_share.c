@@ -133,9 +133,11 @@ static int sync_open(struct rec_session *s)
     return rec_write_event(s);
 }
 
-int rec_share_after_exit(struct rec_session *s, int64_t ret)
+int rec_share_after_exit(struct rec_session *s, struct rec_thread *t, int64_t ret)
 {
-    if (!rec_share_usable(s)) {
+    /* only where replay is at this thread's exit too: a thread that returns while none is
+     * scheduled (the last other thread just ended) is switched to by a later event */
+    if (!rec_share_usable(s) || t != s->cur) {
         return 0;
     }
     if (ret <= -512 && ret >= -516) {

@@ -216,5 +216,5 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
     if (rec_write_event(s) < 0 || rec_clock_after_syscall(s, nr, call.args, call.ret) < 0) {
         return -1;
     }
-    return rec_share_after_exit(s, call.ret); /* closes the shared mappings, gives the token back */
+    return rec_share_after_exit(s, t, call.ret); /* closes the shared mappings, gives the token back */
 }
