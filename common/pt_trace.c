@@ -172,6 +172,7 @@ static void encode_share(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_uv(b, ev->ranges[i].addr);
         pt_buf_uv(b, ev->ranges[i].len);
         pt_buf_uv(b, ev->ranges[i].prot);
+        pt_buf_uv(b, ev->ranges[i].open_prot);
     }
     pt_buf_uv(b, ev->nregions);
     for (size_t i = 0; i < ev->nregions; i++) {
@@ -194,6 +195,7 @@ static void decode_share(struct pt_cur *c, struct pt_event *ev)
         ev->ranges[i].addr = pt_cur_uv(c);
         ev->ranges[i].len = pt_cur_uv(c);
         ev->ranges[i].prot = (uint32_t)pt_cur_uv(c);
+        ev->ranges[i].open_prot = (uint32_t)pt_cur_uv(c);
     }
     n = pt_cur_uv(c);
     for (uint64_t i = 0; i < n && !c->bad; i++) {

@@ -60,7 +60,8 @@ enum pt_share_at {
 struct pt_share_range {
     pt_addr addr;
     uint64_t len;
-    uint32_t prot; /* PROT_* the range gets */
+    uint32_t prot;      /* PROT_* the range gets */
+    uint32_t open_prot; /* the program's own PROT_* for it (what opening it gives back) */
 };
 
 /* Where the thread that ran stopped when a SWITCH gave the CPU to another. */

@@ -77,6 +77,7 @@ static void add_range(struct rec_session *s, const struct rec_shmap *m, int prot
     r->addr = m->addr;
     r->len = m->len;
     r->prot = (uint32_t)prot;
+    r->open_prot = (uint32_t)m->prot;
 }
 
 /* Close every open mapping (at a syscall exit or a counted dispatch) and give the token back. */

@@ -459,10 +459,9 @@ uint64_t rep_share_tick(struct rep_session *s);
 int rep_share_apply(struct rep_session *s);
 /* A SIGSEGV access fault at addr where the log has a SHARE at a fault next. */
 int rep_share_fault(struct rep_session *s, uint64_t addr, uint64_t rip);
-/* The protection a SHARE event gave addr's shared mapping when it opened it (its range in
- * *base, *len), or -1. */
-int rep_share_open_prot(const struct rep_session *s, uint64_t addr, uint64_t *base,
-                        uint64_t *len);
+/* In a throwaway copy of the replay (rep_copy.c): every shared mapping opened, with the bytes
+ * the program last synced (what it would read there is known only at its next access). */
+int rep_share_open_copy(const struct rep_session *s, pid_t pid);
 void rep_share_free(struct rep_session *s);
 /* rep_syscall.c: a thread stopped at an entry whose call was emulated there (PTRACE_SYSEMU)
  * is taken to that call's exit stop, where syscalls can be injected. */

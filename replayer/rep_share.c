@@ -54,19 +54,6 @@ static void note_open(struct rep_session *s, const struct pt_share_range *r)
     s->share_open[s->nshare_open++] = *r;
 }
 
-int rep_share_open_prot(const struct rep_session *s, uint64_t addr, uint64_t *base, uint64_t *len)
-{
-    for (size_t i = 0; i < s->nshare_open; i++) {
-        const struct pt_share_range *r = &s->share_open[i];
-        if (addr >= r->addr && addr < r->addr + r->len) {
-            *base = r->addr;
-            *len = r->len;
-            return (int)r->prot;
-        }
-    }
-    return -1;
-}
-
 int rep_share_apply(struct rep_session *s)
 {
     if (pt_tracer_next(&s->tr, &s->ev) != 1) {
@@ -91,9 +78,7 @@ int rep_share_apply(struct rep_session *s)
             return rep_divergence(s, "mprotect of the shared mapping at 0x%llx failed in replay",
                                   (unsigned long long)r->addr);
         }
-        if (r->prot != PROT_NONE) {
-            note_open(s, r);
-        }
+        note_open(s, r);
     }
     return 0;
 }
@@ -113,6 +98,19 @@ int rep_share_fault(struct rep_session *s, uint64_t addr, uint64_t rip)
                               (unsigned long long)addr, (unsigned long long)rip);
     }
     return rep_share_apply(s);
+}
+
+int rep_share_open_copy(const struct rep_session *s, pid_t pid)
+{
+    for (size_t i = 0; i < s->nshare_open; i++) {
+        const struct pt_share_range *r = &s->share_open[i];
+        uint64_t args[6] = {r->addr, r->len, r->open_prot, 0, 0, 0};
+        int64_t ret; /* failing (unmapped since) is fine: nothing to open there */
+        if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_mprotect, args, &ret) < 0) {
+            return pt_wrap("opening the shared mappings in the copy");
+        }
+    }
+    return 0;
 }
 
 void rep_share_free(struct rep_session *s)
