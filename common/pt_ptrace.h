@@ -88,8 +88,6 @@ int pt_resume_next(pid_t pid, int sig);
  * in a syscall-exit-stop, so call this only from stops where that is harmless: a syscall-exit
  * stop or the first stop after exec. */
 int pt_inject_syscall(pid_t pid, uint64_t stub, long nr, const uint64_t args[6], int64_t *ret);
-/* SIGCHLDs that arrived while injected calls ran, and were not delivered (counted up). */
-extern int pt_sigchld_swallowed;
 /* At a syscall-entry stop whose registers are *entry: skip the call and run to its exit stop
  * (no user code runs), where syscalls can be injected; pt_rewind_to_call then puts the thread
  * back on its syscall instruction with the call's number and arguments, to make it again. */

@@ -297,7 +297,7 @@ int rec_gate_at_entry(struct rec_session *s, int may_block, int waits_for_child)
 int rec_gate_idle(struct rec_session *s);
 /* Thread t stopped at a syscall exit, before its event is written: shut the gate, logging the
  * shared pages that changed into that event. */
-int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t);
+int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t, int64_t ret);
 int rec_gate_end(struct rec_session *s);
 /* rec_gate_peers.c: the token the recorders of a tree (--children) share, so that their
  * processes with shared mappings run user code one at a time. A slot (and the memfd) for a new
@@ -325,6 +325,8 @@ int rec_peers_ended(const struct rec_session *s);
 int rec_share_usable(const struct rec_session *s);
 /* After a syscall's events: close the open mappings, give the token back. */
 int rec_share_after_exit(struct rec_session *s, struct rec_thread *t, int64_t ret);
+/* Does it (then the gate leaves the token and the page log to it)? */
+int rec_share_closes_at_exit(const struct rec_session *s, const struct rec_thread *t, int64_t ret);
 /* At a clock trap at counted dispatch now: close them if the slice ended. */
 int rec_share_at_tick(struct rec_session *s, uint64_t now);
 /* The counted dispatch where the clock should stop for that (0: none). */

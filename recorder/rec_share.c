@@ -56,12 +56,8 @@ static int set_prot(struct rec_session *s, const struct rec_shmap *m, int prot)
     uint64_t args[6] = {m->addr, m->len, (uint64_t)prot, 0, 0, 0};
     int64_t ret;
     pid_t tid = s->cur ? s->cur->tid : s->pid;
-    int swallowed = pt_sigchld_swallowed;
     if (pt_inject_syscall(tid, PT_PAGE_STUB_SYSCALL, SYS_mprotect, args, &ret) < 0) {
         return pt_wrap("protecting the shared mapping at 0x%llx", (unsigned long long)m->addr);
-    }
-    if (pt_sigchld_swallowed != swallowed) {
-        syscall(SYS_tgkill, s->pid, tid, SIGCHLD); /* comes again: delivered as recorded */
     }
     if (ret < 0) {
         return pt_fail("mprotect(0x%llx, %llu, %d) in the program failed: %s",
@@ -107,44 +103,25 @@ static int close_all(struct rec_session *s, uint8_t at, uint64_t tick)
     return s->ev.nranges ? rec_write_event(s) : 0;
 }
 
-/* Take the token and log what others changed in the open mappings, changing no protection:
- * at the exit of a call the kernel restarts (-ERESTART*: it does so on the way back to user
- * code, which an injected call would skip), after which a signal handler may run with them
- * open. The token is given back at the entry of the restarted call, as after any call. */
-static int sync_open(struct rec_session *s)
+/* A call the kernel restarts (-ERESTART*) does so on the way back to user code, which an
+ * injected call would skip, and a signal handler may run there: at such an exit the gate
+ * takes the token and logs the open mappings' changes into the call's event, as for a
+ * process with threads (rec_gate.c), and the mappings stay open until the next exit. */
+static int restarting(int64_t ret)
 {
-    int open = 0;
-    for (size_t i = 0; i < s->nshmaps; i++) {
-        open |= !s->shmaps[i].closed && closable(&s->shmaps[i]);
-    }
-    if (!open || rec_peers_holding(s)) {
-        return 0; /* held all along: nobody else wrote */
-    }
-    if (rec_peers_shut(s) < 0) {
-        return -1;
-    }
-    pt_event_reset(&s->ev, PT_EV_SHARE);
-    s->ev.tid = s->cur ? s->cur->tid : s->pid;
-    s->ev.share_at = PT_SHARE_EXIT;
-    for (size_t i = 0; i < s->nshmaps; i++) {
-        if (!s->shmaps[i].closed && rec_mmap_log_changes(s, &s->shmaps[i]) < 0) {
-            return -1;
-        }
-    }
-    return rec_write_event(s);
+    return ret <= -512 && ret >= -516;
+}
+
+int rec_share_closes_at_exit(const struct rec_session *s, const struct rec_thread *t, int64_t ret)
+{
+    /* only where replay is at this thread's exit too: a thread that returns while none is
+     * scheduled (the last other thread just ended) is switched to by a later event */
+    return rec_share_usable(s) && t == s->cur && !restarting(ret);
 }
 
 int rec_share_after_exit(struct rec_session *s, struct rec_thread *t, int64_t ret)
 {
-    /* only where replay is at this thread's exit too: a thread that returns while none is
-     * scheduled (the last other thread just ended) is switched to by a later event */
-    if (!rec_share_usable(s) || t != s->cur) {
-        return 0;
-    }
-    if (ret <= -512 && ret >= -516) {
-        return sync_open(s);
-    }
-    return close_all(s, PT_SHARE_EXIT, 0);
+    return rec_share_closes_at_exit(s, t, ret) ? close_all(s, PT_SHARE_EXIT, 0) : 0;
 }
 
 int rec_share_at_tick(struct rec_session *s, uint64_t now)

@@ -195,10 +195,11 @@ int rec_clock_trap(struct rec_session *s, struct rec_thread *t)
     if (rec_clock_tick(s, &now) < 0) {
         return -1;
     }
-    if (i >= 0 && deliver_first(s, t, i, now) < 0) {
+    /* closing the shared mappings injects calls: before a signal is made pending */
+    if (rec_share_at_tick(s, now) < 0) {
         return -1;
     }
-    if (rec_share_at_tick(s, now) < 0) {
+    if (i >= 0 && deliver_first(s, t, i, now) < 0) {
         return -1;
     }
     return rec_sched_at_tick(s);

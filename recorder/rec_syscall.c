@@ -187,7 +187,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return pt_wrap("recording the outputs of %s", csc->name);
     }
     t->restart_nr = call.ret == -PT_ERESTART_RESTARTBLOCK ? t->call_nr : -1;
-    if (rec_gate_at_exit(s, t) < 0) { /* what descendants wrote to shared memory meanwhile */
+    if (rec_gate_at_exit(s, t, call.ret) < 0) { /* what descendants wrote to shared memory meanwhile */
         return -1;
     }
     if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
@@ -198,7 +198,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return -1;
     }
     /* its first shared mapping: from now on the process reads there only with the gate shut */
-    if (!had_shmaps && s->nshmaps > 0 && rec_gate_at_exit(s, t) < 0) {
+    if (!had_shmaps && s->nshmaps > 0 && rec_gate_at_exit(s, t, call.ret) < 0) {
         return -1;
     }
     if (rec_output_write(s, &s->mem, pt_fdkinds_get(&s->fds, call.args[0]), 0, nr, call.args,

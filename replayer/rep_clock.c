@@ -282,11 +282,14 @@ int rep_clock_trap(struct rep_session *s, int opcode)
     }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
     struct rep_thread *c = rep_thread_cur(s);
+    if (counted && rep_share_next(s, PT_SHARE_TICK, now_c)) { /* before a signal, as recorded */
+        if (rep_share_apply(s) < 0) {
+            return -1;
+        }
+        nx = pt_tracer_peek(&s->tr);
+    }
     if (counted && nx && nx->type == PT_EV_SIGNAL && nx->tick == now_c && c &&
         nx->tid == c->rec_tid && rep_deliver_logged_signal(s) < 0) {
-        return -1;
-    }
-    if (counted && rep_share_next(s, PT_SHARE_TICK, now_c) && rep_share_apply(s) < 0) {
         return -1;
     }
     if (s->stop_tick && rep_clock_now(s, &now) == 0 && now == s->stop_tick) {

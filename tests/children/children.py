@@ -354,6 +354,24 @@ def shared_value(c):
                             f"not 1, {first}, {first}:\n{text[-2000:]}")
 
 
+@test
+def shared_signals(c):
+    """Two recorded spawn children increment a shared Value under its lock while a 2 ms timer's
+    handler increments another: the parent's replay and each child's equal their recording (the
+    values each read, what its handler saw), and the totals are right."""
+    shutil.copy(os.path.join(PROGRAMS, "shared_signals.py"), c.wd("shared_signals.py"))
+    trace, out = c.record("signals", ["shared_signals.py"])
+    if not re.search(rb"^P 400 \d+\nEND shared_signals\n", out, re.M):
+        raise H.TestFailure(f"wrong total or no END line:\n{H.tail_text(out)}")
+    c.replay_all(trace, "the parent", out)
+    kids = [r[0] for r in ps_rows(c.ps(trace)) if "spawn_main" in r[4]]
+    for pid in kids:
+        mine = lines_of(out, f"C {pid} ".encode())
+        if not mine:
+            raise H.TestFailure(f"child {pid} wrote nothing:\n{H.tail_text(out)}")
+        c.replay_all(trace, f"child {pid}", mine, pid=pid)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pytt")
