@@ -18,8 +18,8 @@
  * syscall instruction to make the call again (replay does the same dance at that entry).
  *
  * Used only where it is exact and simple: a process of a --children tree with one thread, no
- * traced descendants of its own and the Python clock on (rec_share_usable); others keep the
- * token while they run user code, as before. Writes of other processes are only ever read
+ * traced descendants of its own, the Python clock on and at most PT_SHARE_MAX shared mappings
+ * (rec_share_usable); others keep the token while they run user code, as before. Writes of other processes are only ever read
  * through a fault or an entry, with the token: what the kernel reads in a call (a futex word
  * compared) is logged with the call as before.
  */
@@ -40,15 +40,25 @@
 /* Counted dispatches a process may keep the token with a mapping open, once others wait. */
 #define REC_SHARE_SLICE 2048
 
-int rec_share_usable(const struct rec_session *s)
-{
-    return s->grp && !rec_peers_ended(s) && s->nshmaps > 0 && s->nthreads == 1 &&
-           s->nchildren == 0 && s->clock_state == REC_CLOCK_ON;
-}
-
 static int closable(const struct rec_shmap *m)
 {
     return m->shadow != NULL; /* what is not compared (too large, a device) is not gated */
+}
+
+/* Do all the mappings to close fit one SHARE event? */
+static int few_enough(const struct rec_session *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nshmaps; i++) {
+        n += closable(&s->shmaps[i]) != 0;
+    }
+    return n <= PT_SHARE_MAX;
+}
+
+int rec_share_usable(const struct rec_session *s)
+{
+    return s->grp && !rec_peers_ended(s) && s->nshmaps > 0 && s->nthreads == 1 &&
+           s->nchildren == 0 && s->clock_state == REC_CLOCK_ON && few_enough(s);
 }
 
 static int set_prot(struct rec_session *s, const struct rec_shmap *m, int prot)
