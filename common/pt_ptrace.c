@@ -6,6 +6,7 @@
 #include "pt_ptrace.h"
 
 #include "pt_error.h"
+#include "pt_proc.h"
 #include "pt_syscalls.h"
 
 #include <dirent.h>
@@ -346,27 +347,10 @@ static int asynchronous(const struct pt_stop *st, pid_t pid)
     return 1;
 }
 
-static pid_t tgid_of(pid_t tid)
-{
-    char path[64], line[128];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-    FILE *f = fopen(path, "re");
-    pid_t tgid = tid;
-    while (f && fgets(line, sizeof line, f)) {
-        if (sscanf(line, "Tgid: %d", &tgid) == 1) {
-            break;
-        }
-    }
-    if (f) {
-        fclose(f);
-    }
-    return tgid;
-}
-
 /* Send the signals set aside since `mark` to tid again, with their siginfo where allowed. */
 static void resend_set_aside(pid_t tid, int mark)
 {
-    pid_t tgid = nset_aside > mark ? tgid_of(tid) : tid;
+    pid_t tgid = nset_aside > mark ? pt_proc_tgid(tid) : tid;
     for (int i = mark; i < nset_aside; i++) {
         siginfo_t *si = &set_aside[i];
         if (syscall(SYS_rt_tgsigqueueinfo, tgid, tid, si->si_signo, si) < 0) {

@@ -106,6 +106,30 @@ static void get_fileid(struct pt_cur *c, struct pt_fileid *id)
     id->hash = pt_cur_uv(c);
 }
 
+/* An event's regions: uv:n {uv:addr blob:bytes}*. */
+static void encode_regions(struct pt_buf *b, const struct pt_event *ev)
+{
+    pt_buf_uv(b, ev->nregions);
+    for (size_t i = 0; i < ev->nregions; i++) {
+        pt_buf_uv(b, ev->regions[i].addr);
+        pt_buf_blob(b, pt_event_region_data(ev, i), ev->regions[i].len);
+    }
+}
+
+static void decode_regions(struct pt_cur *c, struct pt_event *ev)
+{
+    uint64_t n = pt_cur_uv(c);
+    for (uint64_t i = 0; i < n && !c->bad; i++) {
+        pt_addr addr = pt_cur_uv(c);
+        size_t len;
+        const uint8_t *p = pt_cur_blob(c, &len);
+        uint8_t *dst = c->bad ? NULL : pt_event_add_region(ev, addr, len);
+        if (dst && len) {
+            memcpy(dst, p, len);
+        }
+    }
+}
+
 static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
 {
     pt_buf_uv(b, (uint64_t)ev->nr);
@@ -120,11 +144,7 @@ static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_str(b, ev->map_path);
         put_fileid(b, &ev->map_id);
     }
-    pt_buf_uv(b, ev->nregions);
-    for (size_t i = 0; i < ev->nregions; i++) {
-        pt_buf_uv(b, ev->regions[i].addr);
-        pt_buf_blob(b, pt_event_region_data(ev, i), ev->regions[i].len);
-    }
+    encode_regions(b, ev);
 }
 
 /* The clock plan's redirect blob: the 256-byte redirect map, then, when the eval loop's switch
@@ -174,11 +194,7 @@ static void encode_share(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_uv(b, ev->ranges[i].prot);
         pt_buf_uv(b, ev->ranges[i].open_prot);
     }
-    pt_buf_uv(b, ev->nregions);
-    for (size_t i = 0; i < ev->nregions; i++) {
-        pt_buf_uv(b, ev->regions[i].addr);
-        pt_buf_blob(b, pt_event_region_data(ev, i), ev->regions[i].len);
-    }
+    encode_regions(b, ev);
 }
 
 static void decode_share(struct pt_cur *c, struct pt_event *ev)
@@ -197,16 +213,7 @@ static void decode_share(struct pt_cur *c, struct pt_event *ev)
         ev->ranges[i].prot = (uint32_t)pt_cur_uv(c);
         ev->ranges[i].open_prot = (uint32_t)pt_cur_uv(c);
     }
-    n = pt_cur_uv(c);
-    for (uint64_t i = 0; i < n && !c->bad; i++) {
-        pt_addr addr = pt_cur_uv(c);
-        size_t len;
-        const uint8_t *p = pt_cur_blob(c, &len);
-        uint8_t *dst = c->bad ? NULL : pt_event_add_region(ev, addr, len);
-        if (dst && len) {
-            memcpy(dst, p, len);
-        }
-    }
+    decode_regions(c, ev);
 }
 
 static void encode_event(struct pt_buf *b, const struct pt_event *ev)
@@ -296,16 +303,7 @@ static void decode_syscall(struct pt_cur *c, struct pt_event *ev)
         decode_copy_str(c, ev->map_path, sizeof ev->map_path);
         get_fileid(c, &ev->map_id);
     }
-    uint64_t n = pt_cur_uv(c);
-    for (uint64_t i = 0; i < n && !c->bad; i++) {
-        pt_addr addr = pt_cur_uv(c);
-        size_t len;
-        const uint8_t *p = pt_cur_blob(c, &len);
-        uint8_t *dst = c->bad ? NULL : pt_event_add_region(ev, addr, len);
-        if (dst && len) {
-            memcpy(dst, p, len);
-        }
-    }
+    decode_regions(c, ev);
 }
 
 static int32_t decode_tid(struct pt_cur *c)

@@ -178,7 +178,7 @@ struct rec_session {
     struct rec_peer_gate *grp;
     int grp_fd;
     struct rec_peer_slot *grp_slot;
-    int up_waiting; /* a fork child waits for nobody to hold the token */
+    int up_waiting;           /* a fork child waits for nobody to hold the token */
     uint64_t share_slice_end; /* counted dispatch where an open mapping is closed (rec_share.c) */
 
     /* the syscall buffer (rec_sysbuf.c): on, the slots given to threads */

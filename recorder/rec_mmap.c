@@ -298,7 +298,8 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
     int fd = (int)c->args[4];
     if ((flags & MAP_ANONYMOUS) || fd < 0) {
         if ((flags & MAP_TYPE) == MAP_SHARED) {
-            add_shmap(s, (pt_addr)c->ret, c->args[1], (int)c->args[2], NULL); /* a fork child shares it */
+            add_shmap(s, (pt_addr)c->ret, c->args[1], (int)c->args[2],
+                      NULL); /* a fork child shares it */
         }
         return 0;
     }

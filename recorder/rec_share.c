@@ -19,9 +19,9 @@
  *
  * Used only where it is exact and simple: a process of a --children tree with one thread, no
  * traced descendants of its own, the Python clock on and at most PT_SHARE_MAX shared mappings
- * (rec_share_usable); others keep the token while they run user code, as before. Writes of other processes are only ever read
- * through a fault or an entry, with the token: what the kernel reads in a call (a futex word
- * compared) is logged with the call as before.
+ * (rec_share_usable); others keep the token while they run user code, as before. Writes of other
+ * processes are only ever read through a fault or an entry, with the token: what the kernel reads
+ * in a call (a futex word compared) is logged with the call as before.
  */
 #define _GNU_SOURCE
 #include "rec_internal.h"
@@ -154,8 +154,8 @@ uint64_t rec_share_want(const struct rec_session *s)
 /* Open the closed mappings `pick` selects: take the token, log what others changed in them,
  * give them their protection back. The event is written; the caller makes the injections
  * possible (a signal stop is fine; a syscall entry needs the call skipped first). */
-static int open_some(struct rec_session *s, uint8_t at, int (*pick)(const struct rec_shmap *, void *),
-                     void *ud, int *n)
+static int open_some(struct rec_session *s, uint8_t at,
+                     int (*pick)(const struct rec_shmap *, void *), void *ud, int *n)
 {
     *n = 0;
     if (rec_peers_shut(s) < 0) {
@@ -272,7 +272,8 @@ int rec_share_at_entry(struct rec_session *s, struct rec_thread *t, int nr, cons
     }
     /* the call is skipped to its exit, where the mappings are opened, and made again */
     int n;
-    if (pt_skip_call(t->tid, &t->entry_regs) < 0 || open_some(s, PT_SHARE_ENTRY, pick, (void *)a, &n) < 0 ||
+    if (pt_skip_call(t->tid, &t->entry_regs) < 0 ||
+        open_some(s, PT_SHARE_ENTRY, pick, (void *)a, &n) < 0 ||
         pt_rewind_to_call(t->tid, &t->entry_regs) < 0) {
         return pt_wrap("opening the shared mappings %s uses", pt_syscall_name(nr));
     }
