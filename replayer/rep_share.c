@@ -93,8 +93,7 @@ int rep_share_fault(struct rep_session *s, uint64_t addr, uint64_t rip)
     if (!in) {
         return rep_divergence(s,
                               "the program touched shared memory at 0x%llx (instruction 0x%llx), "
-                              "but when recorded it touched the mapping the recording opened "
-                              "there",
+                              "outside the mappings it touched at this point when recorded",
                               (unsigned long long)addr, (unsigned long long)rip);
     }
     return rep_share_apply(s);
