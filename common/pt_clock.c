@@ -347,13 +347,13 @@ static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr coun
     size_t n = 0;
     memset(code, 0xcc, PT_CLOCK_WATCH_SIZE);
     if (counted) {
-        n += emit_zero(code + n, t + n, PT_CLOCK_KCOUNT);
+        n += emit_zero(code + n, t + n, PT_CLOCK_KCOUNT(countdown));
         n += emit_rmw(code + n, t + n, 1, countdown, 1);
         n += emit_je(code + n, t + n, t + WATCH_TRAP_C);
     } else {
-        n += emit_rmw(code + n, t + n, 0, PT_CLOCK_KCOUNT, 1);
+        n += emit_rmw(code + n, t + n, 0, PT_CLOCK_KCOUNT(countdown), 1);
     }
-    n += emit_rmw(code + n, t + n, 1, PT_CLOCK_FINE, 1);
+    n += emit_rmw(code + n, t + n, 1, PT_CLOCK_FINE(countdown), 1);
     n += emit_je(code + n, t + n, trap);
     if (w->trap_op[i]) {
         code[n] = 0xe9; /* jmp rel32 */
@@ -383,7 +383,7 @@ static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr coun
     n += emit_keep_last(code + n, t + n, w);
     emit_jmp_mem(code + n, t + n, orig);
     n = WATCH_TRAP_C;
-    n += emit_rmw(code + n, t + n, 1, PT_CLOCK_FINE, 1);
+    n += emit_rmw(code + n, t + n, 1, PT_CLOCK_FINE(countdown), 1);
     code[n] = 0xeb; /* jmp short trap */
     code[n + 1] = (uint8_t)(PT_CLOCK_WATCH_TRAP - (n + 2));
     n = PT_CLOCK_WATCH_TRAP;
@@ -444,8 +444,9 @@ int pt_clock_publish_base(const struct pt_clock *c, struct pt_mem *mem)
 int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clock_plan *plan)
 {
     uint64_t handler[NOPCODES], orig[NOPCODES];
-    if (plan->countdown < PT_CLOCK_CPAGE || plan->countdown + 8 > PT_CLOCK_CPAGE + 4096) {
-        return pt_fail("the Python clock's countdown at 0x%llx is outside its page",
+    if (plan->countdown < PT_CLOCK_CPAGE || plan->countdown + 8 > PT_CLOCK_CPAGE + 4096 ||
+        plan->countdown % 8) {
+        return pt_fail("the Python clock's countdown at 0x%llx is outside its page or unaligned",
                        (unsigned long long)plan->countdown);
     }
     if (pt_mem_read(mem, plan->table, handler, sizeof handler) < 0) {
@@ -458,6 +459,7 @@ int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clo
     uint8_t *code = malloc(NOPCODES * PT_CLOCK_TRAMP_SIZE);
     for (int i = 0; i < NOPCODES; i++) {
         orig[i] = handler[plan->redirect[i]];
+        c->orig[i] = orig[i];
         c->handlers[i] = handler[i];
         c->counted[i] = plan->counted[i];
         emit_counted(code + i * PT_CLOCK_TRAMP_SIZE,
@@ -468,8 +470,8 @@ int pt_clock_install(struct pt_clock *c, struct pt_mem *mem, const struct pt_clo
     c->countdown = plan->countdown;
     int rc = -1;
     if (write_word(mem, c->countdown, PT_CLOCK_IDLE, "idling the clock") == 0 &&
-        write_word(mem, PT_CLOCK_FINE, PT_CLOCK_IDLE, "idling the clock") == 0 &&
-        write_word(mem, PT_CLOCK_KCOUNT, 0, "zeroing k") == 0 &&
+        write_word(mem, PT_CLOCK_FINE(c->countdown), PT_CLOCK_IDLE, "idling the clock") == 0 &&
+        write_word(mem, PT_CLOCK_KCOUNT(c->countdown), 0, "zeroing k") == 0 &&
         pt_mem_write(mem, PT_CLOCK_ORIG, orig, sizeof orig) == 0 &&
         pt_mem_write(mem, PT_CLOCK_TRAMPS, code, NOPCODES * PT_CLOCK_TRAMP_SIZE) == 0 &&
         point_plain(c, mem) == 0) {
@@ -515,7 +517,7 @@ int pt_clock_now(struct pt_clock *c, struct pt_mem *mem, uint64_t *tick)
         return pt_fail("the replay is between two counted bytecode dispatches, at an unknown "
                        "instruction (internal: a plain run ended at a syscall)");
     }
-    if (pt_mem_read(mem, PT_CLOCK_KCOUNT, &k, 8) < 0) {
+    if (pt_mem_read(mem, PT_CLOCK_KCOUNT(c->countdown), &k, 8) < 0) {
         return pt_wrap("reading the Python clock");
     }
     if (k >> PT_TICK_K_BITS || count >> (64 - PT_TICK_K_BITS)) {
@@ -551,10 +553,11 @@ int pt_clock_arm(struct pt_clock *c, struct pt_mem *mem, uint64_t target)
 
 int pt_clock_arm_fine(struct pt_clock *c, struct pt_mem *mem, uint64_t n)
 {
-    if (!c->watching) {
-        return pt_fail("internal: a fine stop needs the watch trampolines");
+    if (!c->watching || (c->watch.sparse && n != PT_CLOCK_IDLE)) {
+        return pt_fail("internal: a fine stop needs the watch trampolines, all of them");
     }
-    return write_word(mem, PT_CLOCK_FINE, n, "arming the Python clock's fine countdown");
+    return write_word(mem, PT_CLOCK_FINE(c->countdown), n,
+                      "arming the Python clock's fine countdown");
 }
 
 int pt_clock_idle(struct pt_clock *c, struct pt_mem *mem)
@@ -564,17 +567,24 @@ int pt_clock_idle(struct pt_clock *c, struct pt_mem *mem)
         return 0;
     }
     if (pt_clock_coarse(c, mem, &now) < 0 ||
-        write_word(mem, PT_CLOCK_FINE, PT_CLOCK_IDLE, "idling the clock") < 0) {
+        write_word(mem, PT_CLOCK_FINE(c->countdown), PT_CLOCK_IDLE, "idling the clock") < 0) {
         return -1;
     }
     return set_countdown(c, mem, now, PT_CLOCK_IDLE);
 }
 
-static int point_watch(struct pt_clock *c, struct pt_mem *mem)
+/* The table while watching: every opcode through its watch trampoline, or (sparse) only
+ * w->sparse_op's, the others as point_plain has them but with superinstructions split (a
+ * watched instruction can be a fused pair's second half). */
+static int point_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch *w)
 {
     uint64_t table[NOPCODES];
     for (int i = 0; i < NOPCODES; i++) {
         table[i] = PT_CLOCK_WATCH + (pt_addr)i * PT_CLOCK_WATCH_SIZE;
+        if (w->sparse && !w->sparse_op[i]) {
+            table[i] = c->counted[i] ? PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE
+                                     : c->orig[i];
+        }
     }
     return pt_mem_write(mem, c->table, table, sizeof table);
 }
@@ -638,7 +648,13 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
     if (!same_code && write_watch_code(c, mem, w) < 0) {
         return -1;
     }
-    if (!c->watching && point_watch(c, mem) < 0) {
+    int same_table = c->watching && c->watch.sparse == w->sparse &&
+                     memcmp(c->watch.sparse_op, w->sparse_op, sizeof w->sparse_op) == 0;
+    if (w->sparse && (w->nframes || w->frame_zero_off >= 0 || w->keep_last ||
+                      memchr(w->trap_op, 1, sizeof w->trap_op))) {
+        return pt_fail("internal: a sparse watch traps on instructions only");
+    }
+    if (!same_table && point_watch(c, mem, w) < 0) {
         return pt_wrap("installing the watch trampolines");
     }
     c->watch = *w;
@@ -653,7 +669,7 @@ int pt_clock_at_trap(struct pt_clock *c, struct pt_mem *mem, int opcode)
         return 0;
     }
     /* a plain trampoline does not keep k; a watch one has already zeroed it */
-    if (!c->watching && write_word(mem, PT_CLOCK_KCOUNT, 0, "zeroing k") < 0) {
+    if ((!c->watching || c->watch.sparse) && write_word(mem, PT_CLOCK_KCOUNT(c->countdown), 0, "zeroing k") < 0) {
         return -1;
     }
     c->k_valid = 1;
@@ -663,7 +679,7 @@ int pt_clock_at_trap(struct pt_clock *c, struct pt_mem *mem, int opcode)
 int pt_clock_resuming(struct pt_clock *c, struct pt_mem *mem)
 {
     c->k_pending = 0;
-    if (!c->watching) {
+    if (!c->watching || c->watch.sparse) {
         c->k_valid = 0;
     } else if (!c->k_valid) {
         /* a watched run makes k known at its first counted dispatch: C then moves */
@@ -766,3 +782,8 @@ int pt_tick_parse(const char *text, uint64_t *tick)
     *tick = PT_TICK(c, k);
     return 0;
 }
+
+_Static_assert(PT_CLOCK_WATCH + 256 * PT_CLOCK_WATCH_SIZE <= PT_CLOCK_COND,
+               "the watch trampolines overlap the conditions' code");
+_Static_assert(PT_CLOCK_COND + PT_WATCH_MAX * PT_COND_CODE_MAX <= PT_CLOCK_SWITCH_TABLE,
+               "the conditions' code overlaps 3.10's switch table");

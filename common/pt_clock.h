@@ -31,9 +31,9 @@
  * sys.settrace sees them. k is known whenever the replay is at a counted trap (pytt writes 0)
  * or has watched since such a point; a plain run leaves it unknown until its next counted trap.
  *
- * C lives in a word whose page offset is chosen at install (pt_clock_choose_countdown) away from
- * the loads the interpreter makes right after a counted dispatch: the dispatch table's entries,
- * and the trampolines' own handler words.
+ * C lives in a word whose page offset is chosen at install (choose_countdown) away from the
+ * loads the interpreter makes right after a counted dispatch: the dispatch table's entries,
+ * and the trampolines' own handler words; k and F live in the same cache line.
  *
  * Which opcodes are counted and which are superinstructions are version facts
  * (common/pt_pyver.c). CPython 3.10 dispatches through opcode_targets only from inside its
@@ -67,8 +67,12 @@ int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 /* Layout of the clock in pytt's page. */
 #define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1000)   /* 256 handlers resumed after a trap */
 #define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1800)  /* watched frames, then watched instructions */
-#define PT_CLOCK_KCOUNT (PT_PAGE_ADDR + 0x1900) /* k (maintained by watch trampolines) */
-#define PT_CLOCK_FINE (PT_PAGE_ADDR + 0x1940)   /* the fine countdown F */
+/* k (maintained by the watch trampolines) and the fine countdown F share C's 64-byte line, in
+ * the words after C's (wrapping inside the line): the watch trampolines write all three at
+ * every dispatch, and a fixed place could 4K-alias C's chosen one (it did on 3.13, where C's
+ * offset was k's: every counted dispatch's read of C waited for the store of k). */
+#define PT_CLOCK_KCOUNT(countdown) (((countdown) & ~(pt_addr)63) | (((countdown) + 8) & 63))
+#define PT_CLOCK_FINE(countdown) (((countdown) & ~(pt_addr)63) | (((countdown) + 16) & 63))
 /* The last dispatch seen by the watch trampolines (frame and next_instr registers), then the
  * last one of a traced frame, for a version whose frame does not keep its previous
  * instruction (pt_pyver.keep_last_dispatch). */
@@ -79,11 +83,14 @@ int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 #define PT_CLOCK_TRAMP_HANDLER 24              /* the handler it continues to */
 #define PT_CLOCK_CPAGE (PT_PAGE_ADDR + 0x4000) /* the page holding C, at a chosen offset */
 #define PT_CLOCK_IDLE (1ull << 62) /* a countdown when nothing is awaited: never reaches 0 */
-#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000) /* 256 watch trampolines of 1 KiB */
-#define PT_CLOCK_WATCH_SIZE 1024
+/* 256 watch trampolines, 17 cache lines apart: a power-of-two stride (1 KiB) put them all in 4
+ * of the 64 sets of a 32 KiB L1 instruction cache, evicting each other as soon as more than
+ * 32 opcodes were hot (3.13's watched runs were 7% slower for it). */
+#define PT_CLOCK_WATCH (PT_PAGE_ADDR + 0x10000)
+#define PT_CLOCK_WATCH_SIZE 1088
 #define PT_CLOCK_WATCH_TRAP 960
 #define PT_WATCH_MAX 16
-#define PT_CLOCK_COND (PT_PAGE_ADDR + 0x50000) /* PT_WATCH_MAX conditions' code (pt_cond.h) */
+#define PT_CLOCK_COND (PT_PAGE_ADDR + 0x58000) /* PT_WATCH_MAX conditions' code (pt_cond.h) */
 /* 3.10's main-loop switch routed through opcode_targets: a table of stubs, then the stubs. */
 #define PT_CLOCK_SWITCH_TABLE (PT_PAGE_ADDR + 0x60000)
 #define PT_CLOCK_SWITCH_STUBS (PT_PAGE_ADDR + 0x60800)
@@ -110,6 +117,13 @@ struct pt_watch {
      * traces the frame), also at PT_CLOCK_LAST + 16: a trace function's own instructions
      * (untraced) then do not hide the traced frame's last one. -1: no second slot */
     int64_t keep_traced_off;
+    /* Sparse: only the opcodes in sparse_op go through their watch trampoline; the others run
+     * as in the plain table (superinstructions split, as watching needs). Such a run keeps C
+     * but not k (a trap there names its counted dispatch only), so it suits scans for
+     * instructions (rep_reverse.c) that find the exact moment afterwards; no frames, trap_op,
+     * frame_zero_off, keep_last or fine countdown with it. */
+    int sparse;
+    uint8_t sparse_op[256];
 };
 
 /* Where the clock goes in a given interpreter. */
@@ -148,6 +162,7 @@ struct pt_clock {
     int switch_routed;     /* the plan routed 3.10's main-loop switch through the table */
     uint8_t counted[256];
     uint64_t handlers[256]; /* the interpreter's own handlers */
+    uint64_t orig[256];     /* what a watch trampoline continues to (PT_CLOCK_ORIG) */
 };
 
 /* Where opcode_targets (and _PyOpcode_Deopt, _PyEval_EvalFrameDefault) are in the tracee: symbols

@@ -96,6 +96,20 @@ int pyi_base_opcode(struct pyi_session *s, const struct pyi_code *c, int op, int
     return s->opcode_deopt[op];
 }
 
+int pyi_opcode_family(struct pyi_session *s, int op, uint8_t family[256])
+{
+    const struct pyi_opdata *o = s->v->ops;
+    if (op < 0 || op > 255 || op == o->instrumented_line || op == o->instrumented_instruction) {
+        return pt_fail("opcode %d stands for another one kept outside the bytecode", op);
+    }
+    int base = pyi_base_opcode(s, NULL, op, -1);
+    for (int i = 0; i < 256; i++) {
+        int own = i != o->instrumented_line && i != o->instrumented_instruction;
+        family[i] = (uint8_t)(family[i] || !own || pyi_base_opcode(s, NULL, i, -1) == base);
+    }
+    return 0;
+}
+
 /* Where an instruction's opcode really is: in the bytecode, or (instrumented code, 3.12+) in
  * the monitoring data (pyi_deopt_instrumented). */
 struct pyi_raw_src {

@@ -389,6 +389,12 @@ int pyi_code_line_event(struct pyi_session *s, pt_addr code, int prev, int cur);
  * sites), never assumed. */
 int pyi_dispatch_regs(struct pyi_session *s, const uint64_t handlers[256], int *instr_reg,
                       int *frame_reg);
+/* Mark in family[] every opcode an instruction whose opcode is now `op` can be dispatched as
+ * later: its specialized and instrumented forms and its base (pytt's sparse watch tables, which
+ * route only those through a watch trampoline), and the opcodes that stand for another one
+ * (3.12+'s INSTRUMENTED_LINE/INSTRUCTION). Fails for those two: their instruction's own
+ * opcode is elsewhere. */
+int pyi_opcode_family(struct pyi_session *s, int op, uint8_t family[256]);
 /* Does this version's frame forget its previous instruction by the time of a dispatch (3.10)?
  * Then the caller tells pyi_position the last dispatch it saw (struct pyi_dispatch.last_*). */
 bool pyi_needs_last_dispatch(const struct pyi_session *s);

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 
-static int catches_active(struct rep_session *s)
+int rep_catch_active(struct rep_session *s)
 {
     if (!s->catch_armed) {
         return 0; /* only continue and reverse-continue look for raises */
@@ -84,7 +84,7 @@ int rep_catch_sync(struct rep_session *s)
             return pt_fail_errno("stepping over the raise catchpoint");
         }
     }
-    int want = catches_active(s);
+    int want = rep_catch_active(s);
     if (want && s->nbp_pid != s->pid) {
         if (pt_mem_read(&s->mem, s->nbp_addr, &s->nbp_orig, 1) < 0 || write_byte(s, 0xcc) < 0) {
             return pt_wrap("planting the raise catchpoint");

@@ -227,7 +227,7 @@ static int fine_done(struct rep_session *s, int *done)
     if (!s->fine_armed) {
         return 0;
     }
-    if (pt_mem_read(&s->mem, PT_CLOCK_FINE, &f, 8) < 0) {
+    if (pt_mem_read(&s->mem, PT_CLOCK_FINE(s->clock.countdown), &f, 8) < 0) {
         return pt_wrap("reading the fine countdown");
     }
     *done = f == 0;

@@ -160,6 +160,7 @@ struct rep_session {
     uint64_t ticks_run;        /* ticks replayed forward so far (rep_stats) */
     uint64_t restores;         /* snapshots restored so far */
     uint64_t cond_checks;      /* conditions pytt evaluated at a trap (rep_cond_checks) */
+    uint64_t sparse_passes;    /* sparse passes that answered a search (rep_sparse_passes) */
     int failed;                /* the replay stopped with an error (rep_failure) */
     char fail_msg[768];
     int nbps, last_bp_id;
@@ -340,6 +341,7 @@ void rep_break_resolve_pending(struct rep_session *s);
 /* rep_catch.c */
 int rep_catch_sync(struct rep_session *s);
 int rep_catch_remove(struct rep_session *s);
+int rep_catch_active(struct rep_session *s); /* a raise can stop this run (catchpoints armed) */
 int rep_catch_is_trap(struct rep_session *s, uint64_t rip);
 int rep_catch_trap(struct rep_session *s, struct user_regs_struct *r);
 int rep_catch_land(struct rep_session *s, struct pyi_pos *pos, int *bp_id);

@@ -346,6 +346,11 @@ uint64_t rep_cond_checks(const struct rep_session *s)
     return s->cond_checks;
 }
 
+uint64_t rep_sparse_passes(const struct rep_session *s)
+{
+    return s->sparse_passes;
+}
+
 int rep_tick(struct rep_session *s, uint64_t *tick)
 {
     if (s->state != REP_READY) {

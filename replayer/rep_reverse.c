@@ -14,7 +14,9 @@
  * Watched searches (next, finish, continue) go through find_last, which copes with dense hits
  * (a hot loop) by searching in growing windows back from `end` instead of trapping at every hit
  * from the interval's start. After landing, a snapshot is near the window scanned, so the next
- * reverse motion starts close by.
+ * reverse motion starts close by. A search for instructions only first tries one sparse pass
+ * (find_last_sparse: only the watched instructions' opcodes trap, at nearly plain speed) and
+ * then finds the exact moment of its last hit.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -22,6 +24,7 @@
 #include "common/pt_error.h"
 #include "common/pt_ptrace.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef int (*rev_pred)(struct rep_session *s, const struct pyi_pos *pos, pt_addr next_instr,
@@ -209,6 +212,137 @@ static int scan(struct rep_session *s, uint64_t end, const struct pt_watch *w, r
 #define CHEAP_RUN (1ull << 16)
 #define WINDOW0 8
 
+/* The sparse first pass (below): how many hits it takes before handing over to the exact
+ * search (dense hits: a breakpoint in a hot loop, searched in windows from `end`). */
+#define SPARSE_BUDGET 256
+
+/* w as a sparse watch (pt_clock.h): only the opcodes the watched instructions can be
+ * dispatched as go through a watch trampoline. 0 when w watches more than instructions, a
+ * catchpoint is armed (its int3 stops the run at a moment whose k is needed), or an
+ * instruction's opcode is not known here; PYTT_RC_EXACT=1 never makes one (an oracle). */
+static int sparse_watch(struct rep_session *s, const struct pt_watch *w, struct pt_watch *sw)
+{
+    const char *e = getenv("PYTT_RC_EXACT");
+    struct pyi_session *p = rep_pyi(s);
+    if ((e && *e && strcmp(e, "0") != 0) || !p || !w || w->nframes || w->frame_zero_off >= 0 ||
+        w->keep_last || memchr(w->trap_op, 1, sizeof w->trap_op) || rep_catch_active(s)) {
+        return 0;
+    }
+    *sw = *w;
+    sw->sparse = 1;
+    memset(sw->sparse_op, 0, sizeof sw->sparse_op);
+    for (int k = 0; k < w->ninstrs; k++) {
+        uint8_t op;
+        if (pt_mem_read(&s->mem, w->instrs[k], &op, 1) < 0 ||
+            pyi_opcode_family(p, op, sw->sparse_op) < 0) {
+            pt_err_clear();
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Run to counted dispatch c (its moment (c, 0)) from a stop whose k may be unknown. */
+static int run_to_count(struct rep_session *s, uint64_t c)
+{
+    s->stop_tick = PT_TICK(c, 0);
+    int rc = rep_run(s, UINT64_MAX);
+    s->stop_tick = 0;
+    return rc;
+}
+
+/* find_last's first pass, over [now, (C(end), 0)) at nearly the speed of a plain replay: a
+ * sparse watch traps only at dispatches of the watched instructions' opcodes, and keeps no k,
+ * so a hit is known by its counted dispatch only: *c_last, the last one after which pred held
+ * (*found). *exhausted after SPARSE_BUDGET hits. */
+static int scan_sparse(struct rep_session *s, uint64_t end, const struct pt_watch *sw,
+                       rev_pred pred, void *ctx, uint64_t *c_last, int *found, int *exhausted)
+{
+    uint64_t ce = PT_TICK_C(end), c;
+    unsigned hits = 0;
+    *found = *exhausted = 0;
+    for (;;) {
+        if (rep_clock_coarse(s, &c) < 0) {
+            return -1;
+        }
+        if (c >= ce || s->state != REP_READY) {
+            return 0;
+        }
+        if (hits > SPARSE_BUDGET) {
+            *exhausted = 1;
+            return 0;
+        }
+        s->watch = *sw;
+        s->watch_on = 1;
+        int rc = run_to_count(s, ce);
+        s->watch_on = 0;
+        if (rc < 0 || s->state != REP_READY || rep_clock_coarse(s, &c) < 0) {
+            return rc < 0 || s->state == REP_READY ? -1 : 0;
+        }
+        struct pyi_pos pos;
+        pt_addr ni;
+        if (c < ce) {
+            if (rep_here_instr(s, &pos, &ni) < 0) {
+                return -1;
+            }
+            if (pred(s, &pos, ni, ctx)) {
+                *c_last = c;
+                *found = 1;
+                hits++;
+            }
+        }
+    }
+}
+
+/* The exact moment of a hit the sparse pass (begun at `from`) found after counted dispatch c:
+ * the last one in [(c, 0), (c + 1, 0)) and not before `from`, found by going there (a snapshot
+ * is left near) and scanning exactly. */
+static int resolve_sparse(struct rep_session *s, uint64_t from, uint64_t c,
+                          const struct pt_watch *w, rev_pred pred, void *ctx, uint64_t *best,
+                          int *found)
+{
+    int exhausted;
+    *found = 0;
+    if (goto_disarmed(s, PT_TICK(c, 0) > from ? PT_TICK(c, 0) : from) < 0) {
+        return -1;
+    }
+    return scan(s, PT_TICK(c + 1, 0), w, pred, ctx, best, found, TRAP_BUDGET, &exhausted);
+}
+
+/* find_last through the sparse pass: 1 when it has the answer (*found says whether there is
+ * a hit), 0 when the hits were too dense for it (the replay is then anywhere). */
+static int find_last_sparse(struct rep_session *s, uint64_t end, const struct pt_watch *w,
+                            const struct pt_watch *sw, rev_pred pred, void *ctx, uint64_t *best,
+                            int *found)
+{
+    uint64_t c_last = 0, now, from;
+    int sf = 0, exhausted = 0;
+    if (rep_clock_now(s, &from) < 0 || scan_sparse(s, end, sw, pred, ctx, &c_last, &sf, &exhausted) < 0) {
+        return -1;
+    }
+    if (exhausted) {
+        return 0;
+    }
+    /* the hits after (C(end), 0), exactly: the run stopped there */
+    if (s->state == REP_READY && PT_TICK_K(end) > 0) {
+        if (rep_clock_now(s, &now) < 0 ||
+            (now < end &&
+             scan(s, end, w, pred, ctx, best, found, TRAP_BUDGET, &exhausted) < 0)) {
+            return -1;
+        }
+        if (*found) {
+            return 1;
+        }
+    }
+    if (!sf) {
+        return 1;
+    }
+    if (resolve_sparse(s, from, c_last, w, pred, ctx, best, found) < 0) {
+        return -1;
+    }
+    return *found ? 1 : 0; /* (not found: the exact search decides) */
+}
+
 /* The last tick in [now, end) where pred holds, watching as w says. Hits are often dense (the
  * current frame or a breakpoint inside a hot loop: a forward scan would trap at every
  * iteration), and the answer is the one nearest `end`, so the search looks in windows
@@ -221,9 +355,20 @@ static int find_last(struct rep_session *s, uint64_t end, const struct pt_watch 
 {
     int exhausted = 0;
     uint64_t from;
+    struct pt_watch sw;
     *found = 0;
     if (rep_clock_now(s, &from) < 0) {
         return -1;
+    }
+    if (PT_TICK_C(end) - PT_TICK_C(from) > CHEAP_RUN && sparse_watch(s, w, &sw)) {
+        int r = find_last_sparse(s, end, w, &sw, pred, ctx, best, found);
+        if (r != 0) {
+            s->sparse_passes += r > 0;
+            return r < 0 ? -1 : 0;
+        }
+        if (goto_disarmed(s, from) < 0) { /* dense hits: the exact search below, from here */
+            return -1;
+        }
     }
     if (PT_TICK_C(end) - PT_TICK_C(from) > CHEAP_RUN) {
         if (scan(s, end, w, pred, ctx, best, found, TRAP_BUDGET, &exhausted) < 0) {

@@ -16,7 +16,12 @@
   - with Python signal handlers running inside a busy loop (oracle/signal_prog.py): a breakpoint
     in the handler stops at each of the 5 calls (len(hits) 0..4) and reverse-continue retraces
     them (3..0); 60 `step`s from just before the first call, then 60 `reverse-step`s, retrace
-    the same stops; `goto end` still reaches the recording's last tick."""
+    the same stops; `goto end` still reaches the recording's last tick;
+  - with breakpoint hits far apart in two threads (oracle/sparse_prog.py, the line after a
+    loop, which starts with a fused pair's second half on 3.11/3.12), reverse-continue from the
+    end walks back through every hit in the reverse of the program's own output order, with its
+    values, takes the sparse pass (`maint stats`), and stops at the same ticks as the exact
+    search alone (PYTT_RC_EXACT=1)."""
 import os
 import re
 import signal
@@ -32,6 +37,7 @@ PROG = os.path.join(HERE, "oracle", "reverse_prog.py")
 HOT = os.path.join(HERE, "oracle", "hot_loop.py")
 HOT_N = 1_000_000
 SIG = os.path.join(HERE, "oracle", "signal_prog.py")
+SPARSE = os.path.join(HERE, "oracle", "sparse_prog.py")
 STOP = re.compile(r"^> (.*)\((-?\d+)\)(.*)\(\)$")
 
 
@@ -39,11 +45,12 @@ def line_of(text):
     return next(i for i, t in enumerate(open(PROG), 1) if t.strip().startswith(text))
 
 
-def replay(pytt, trace, cmds, extra=()):
+def replay(pytt, trace, cmds, extra=(), env=None):
     args = [pytt, "replay", trace, "--batch", "--program-output", os.devnull, *extra]
     for c in cmds:
         args += ["-ex", c]
-    return subprocess.run(args, capture_output=True, text=True, timeout=300).stdout
+    return subprocess.run(args, capture_output=True, text=True, timeout=300,
+                          env=env).stdout
 
 
 def blocks(out):
@@ -150,6 +157,7 @@ def main():
                     f"after motions, goto end should reach tick {ticks} without errors", out)
         ok &= check_hot_loop(args, tmp)
         ok &= check_signals(args, tmp)
+        ok &= check_sparse(args, tmp)
     print("ok" if ok else "FAILED")
     sys.exit(0 if ok else 1)
 
@@ -208,6 +216,39 @@ def check_signals(args, tmp):
                  "signal handlers: 60 steps across a handler call, then 60 reverse-steps, "
                  f"should retrace the same stops (forward {fwd[:8]}..., back {back[:8]}...)",
                  out) and ok
+
+
+def check_sparse(args, tmp):
+    """reverse-continue over long spans: the sparse pass, against the program and the exact."""
+    trace = os.path.join(tmp, "sparse")
+    rec = subprocess.run([args.pytt, "record", "-o", trace, args.python, SPARSE], check=True,
+                         capture_output=True, text=True, timeout=300)
+    printed = [tuple(l.split()) for l in rec.stdout.splitlines()]
+    line = line_of_in(SPARSE, "w = v + 1")
+    cmds = [f"break {SPARSE}:{line}", "goto end"] + \
+        ["reverse-continue", "p f'{tag} {k} {v}'", "when"] * (len(printed) + 1) + ["maint stats"]
+    outs = {}
+    for exact in ("0", "1"):
+        outs[exact] = replay(args.pytt, trace, cmds,
+                             env=dict(os.environ, PYTT_RC_EXACT=exact))
+    got = [tuple(l.strip("'").split()) for l in outs["0"].splitlines()
+           if l.startswith("'")]
+    passes = re.findall(r"sparse passes: (\d+)", outs["0"])
+    ticks = {e: [l for l in o.splitlines() if l.startswith("tick ")] for e, o in outs.items()}
+    exact_passes = re.findall(r"sparse passes: (\d+)", outs["1"])
+    # 3.10 and older need every dispatch watched to know the instruction (keep_last): no pass
+    ver = subprocess.run([args.python, "-c", "import sys; print(sys.version_info >= (3, 11))"],
+                         capture_output=True, text=True).stdout.strip()
+    want_passes = (lambda n: n >= 5) if ver == "True" else (lambda n: n == 0)
+    return check(len(printed) == 6 and got == printed[::-1] and passes and
+                 want_passes(int(passes[0])) and exact_passes == ["0"] and
+                 ticks["0"] == ticks["1"] and len(ticks["0"]) == 7 and
+                 "No breakpoint hit before this point" in outs["0"] and
+                 "error" not in outs["0"],
+                 f"sparse reverse-continue: hits {printed[::-1]} at the exact search's ticks "
+                 f"{ticks['1']}, with sparse passes; got {got}, ticks {ticks['0']}, "
+                 f"passes {passes}/{exact_passes}", outs["0"] + "\n--- exact ---\n" +
+                 outs["1"][-1500:])
 
 
 def line_of_in(path, text):
