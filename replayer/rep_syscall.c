@@ -54,6 +54,14 @@ static const char *ev_desc(const struct pt_event *ev)
                  "calls of thread %d through the syscall buffer (the program made fewer of them)",
                  (int)ev->tid);
         return buf;
+    case PT_EV_SHARE:
+        snprintf(buf, sizeof buf, "thread %d %s shared memory (at its %s)", (int)ev->tid,
+                 ev->nranges && ev->ranges[0].prot ? "opening" : "closing",
+                 ev->share_at == PT_SHARE_FAULT   ? "access fault"
+                 : ev->share_at == PT_SHARE_ENTRY ? "syscall entry"
+                 : ev->share_at == PT_SHARE_TICK  ? "counted dispatch"
+                                                  : "syscall exit");
+        return buf;
     case PT_EV_SWITCH:
         if (ev->switch_at == PT_SWITCH_ENTRY) {
             snprintf(buf, sizeof buf, "thread %d entering %s, where the recording switched threads",

@@ -343,6 +343,13 @@ def shared_value(c):
         c.replay_all(trace, f"child {pid}", mine, pid=pid)
     if gaps == 0:
         raise H.TestFailure("the children's increments never interleaved: nothing was shared")
+    # the children computed without the token: their traces open shared memory at faults
+    for pid in kids:
+        ev = H.run([c.pytt, "events", os.path.join(trace, "procs", str(pid))],
+                   env=H.clean_env(), capture=True)
+        if b"shared memory at access fault" not in ev.stdout:
+            raise H.TestFailure(f"child {pid}'s trace has no SHARE event at an access fault: "
+                                f"its shared mappings were never closed (rec_share.c)")
     # in a child's replay, after its first increment, the shared value (read by the debugger
     # from the bytes the child last read) is what the child printed
     first = lines_of(out, f"W {kids[0]} ".encode()).split()[4].decode()
