@@ -187,8 +187,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return pt_wrap("recording the outputs of %s", csc->name);
     }
     t->restart_nr = call.ret == -PT_ERESTART_RESTARTBLOCK ? t->call_nr : -1;
-    if (rec_gate_at_exit(s, t, call.ret) <
-        0) { /* what descendants wrote to shared memory meanwhile */
+    /* what descendants wrote to shared memory meanwhile */
+    if (rec_gate_at_exit(s, t, call.ret) < 0) {
         return -1;
     }
     if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
@@ -217,6 +217,6 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
     if (rec_write_event(s) < 0 || rec_clock_after_syscall(s, nr, call.args, call.ret) < 0) {
         return -1;
     }
-    return rec_share_after_exit(s, t,
-                                call.ret); /* closes the shared mappings, gives the token back */
+    /* closes the shared mappings, gives the token back */
+    return rec_share_after_exit(s, t, call.ret);
 }
