@@ -322,8 +322,9 @@ def shared_value(c):
     computing between increments, while the parent polls it: the parent's replay and each
     child's `replay -p PID -a` equal what they wrote in the recording byte for byte (each
     child's lines are the values it read after its increments, so they carry the other child's
-    writes), the final value is right, and the children's increments interleaved; in a
-    child's replay the debugger shows the shared value the child read."""
+    writes), the final value is right, and the children's increments interleaved (their loops,
+    which make no syscall, ran in parallel: with the token held from syscall to syscall they ran
+    one after the other); in a child's replay the debugger shows the shared value it read."""
     shutil.copy(os.path.join(PROGRAMS, "shared_value.py"), c.wd("shared_value.py"))
     trace, out = c.record("shared", ["shared_value.py", str(SHARED_ROUNDS), "3000"])
     want = f"P final {2 * SHARED_ROUNDS} expected {2 * SHARED_ROUNDS}\n".encode()
@@ -342,7 +343,8 @@ def shared_value(c):
         gaps += sum(b != a + 1 for a, b in zip(seen, seen[1:]))
         c.replay_all(trace, f"child {pid}", mine, pid=pid)
     if gaps == 0:
-        raise H.TestFailure("the children's increments never interleaved: nothing was shared")
+        raise H.TestFailure("the children's increments never interleaved: their loops ran one "
+                            "after the other, not in parallel (rec_share.c)")
     # the children computed without the token: their traces open shared memory at faults
     for pid in kids:
         ev = H.run([c.pytt, "events", os.path.join(trace, "procs", str(pid))],
@@ -353,7 +355,9 @@ def shared_value(c):
     # in a child's replay, after its first increment, the shared value (read by the debugger
     # from the bytes the child last read) is what the child printed
     first = lines_of(out, f"W {kids[0]} ".encode()).split()[4].decode()
-    text = c.shell(trace, kids[0], ["break shared_value.py:23", "continue", "continue",
+    src = H.read(os.path.join(PROGRAMS, "shared_value.py")).decode().splitlines()
+    line = next(i + 1 for i, t in enumerate(src) if "acc += spin" in t)
+    text = c.shell(trace, kids[0], [f"break shared_value.py:{line}", "continue", "continue",
                                     "p 'M0'", "p k", "p seen[-1]", "p value.value", "p 'M1'"])
     vals = sections(text, 2)[1].split()
     if vals != ["1", first, first]:
