@@ -3,9 +3,11 @@
 (bench/children/pool_map.py): native vs `pytt record` (the parent alone: its workers run
 untraced except under the parent's gate) vs `pytt record --children` (every worker recorded by
 a recorder of its own). Goal: --children <= 1.5x the parent alone. The parent's replay of each
---children recording must reproduce its output.
+--children recording must reproduce its output. --baseline PATH adds another build's
+`record --children` to the same rounds (a before/after comparison under the same load).
 
-    bench/run_children_bench.py [--pytt PATH] [--python PY] [-n RUNS] [--smoke] [--markdown FILE]
+    bench/run_children_bench.py [--pytt PATH] [--baseline PATH] [--python PY] [-n RUNS] [--smoke]
+                                [--markdown FILE]
 
 Interleaved rounds, medians of wall-clock seconds (CPU time of pytt and all its children beside
 them). The load average is reported: the machine may be shared. Stdlib only.
@@ -27,8 +29,12 @@ def main():
     ap = common_parser(__doc__)
     ap.add_argument("--tasks", type=int, default=32)
     ap.add_argument("--size", type=int, default=300000)
+    ap.add_argument("--baseline", help="another pytt whose --children is timed in the same rounds")
     a = ap.parse_args()
     pytt = os.path.abspath(a.pytt) if a.pytt else find_pytt()
+    runs_of = [("parent", pytt, []), ("children", pytt, ["--children"])]
+    if a.baseline:
+        runs_of.append(("baseline", os.path.abspath(a.baseline), ["--children"]))
     runs = 1 if a.smoke else a.runs
     args = ["8", "20000"] if a.smoke else [str(a.tasks), str(a.size)]
     cmd = [a.python, PROG] + args
@@ -38,17 +44,17 @@ def main():
     for rnd in range(runs):
         nat = timed(cmd, capture=True)
         kinds = [("native", nat)]
-        for kind, opt in (("parent", []), ("children", ["--children"])):
+        for kind, exe, opt in runs_of:
             trace = os.path.join(work, f"{kind}-{rnd}")
-            r = timed([pytt, "record", "-o", trace] + opt + ["--"] + cmd, capture=True)
+            r = timed([exe, "record", "-o", trace] + opt + ["--"] + cmd, capture=True)
             kinds.append((kind, r))
             if r.status == 0 and r.stdout != nat.stdout:
                 failures.append(f"record {kind}: printed {r.stdout!r}, natively {nat.stdout!r}")
-            if kind == "children" and r.status == 0:
+            if kind != "parent" and r.status == 0:
                 out = trace + ".out"
-                rep = timed([pytt, "replay", trace, "-a", "--program-output", out])
+                rep = timed([exe, "replay", trace, "-a", "--program-output", out])
                 if rep.status != 0 or open(out, "rb").read() != r.stdout:
-                    failures.append(f"replay of the parent (round {rnd + 1}) differs: status "
+                    failures.append(f"{kind}: replay of the parent (round {rnd + 1}) differs: status "
                                     f"{rep.status} {rep.stderr[-300:]!r}")
             shutil.rmtree(trace, ignore_errors=True)
         for kind, r in kinds:
@@ -78,6 +84,8 @@ def main():
     row("native", "native", "")
     row("parent", "`pytt record` (parent alone)", "")
     row("children", "`pytt record --children`", "<= 1.5× parent alone")
+    if a.baseline:
+        row("baseline", f"`{a.baseline} record --children`", "")
     return finish_report(out, failures, a.markdown, False, work)
 
 

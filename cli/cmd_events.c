@@ -49,6 +49,25 @@ static void print_switch(const struct pt_event *ev)
 }
 
 /* The calls a SYSBUF event holds, one per line under it. */
+static void print_share(const struct pt_event *ev)
+{
+    static const char *at[] = {"?", "at syscall exit", "at counted dispatch", "at access fault",
+                               "at syscall entry"};
+    size_t bytes = 0;
+    for (size_t i = 0; i < ev->nregions; i++) {
+        bytes += ev->regions[i].len;
+    }
+    printf("shared memory %s", at[ev->share_at <= PT_SHARE_ENTRY ? ev->share_at : 0]);
+    if (ev->share_at == PT_SHARE_TICK) {
+        printf(" %llu", (unsigned long long)ev->tick);
+    }
+    printf(": %zu bytes changed by others;", bytes);
+    for (uint32_t i = 0; i < ev->nranges; i++) {
+        printf(" 0x%llx+0x%llx %s", (unsigned long long)ev->ranges[i].addr,
+               (unsigned long long)ev->ranges[i].len, ev->ranges[i].prot ? "opened" : "protected");
+    }
+}
+
 static void print_sysbuf(const struct pt_event *ev)
 {
     const uint8_t *p = pt_event_region_data(ev, 0);
@@ -116,6 +135,9 @@ static void print_event(const struct pt_event *ev, int pid)
     case PT_EV_OUTPUT:
         printf("child output to %s, %zu bytes", ev->signo == 1 ? "stdout" : "stderr",
                ev->nregions ? ev->regions[0].len : 0);
+        break;
+    case PT_EV_SHARE:
+        print_share(ev);
         break;
     case PT_EV_END:
         pt_escape(ev->end_msg, esc, sizeof esc);

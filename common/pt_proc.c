@@ -105,3 +105,21 @@ int pt_proc_personality(pid_t pid, uint64_t *pers)
     fclose(f);
     return ok ? 0 : pt_fail("cannot parse %s", path);
 }
+
+pid_t pt_proc_tgid(pid_t tid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+    FILE *f = fopen(path, "re");
+    pid_t tgid = tid;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "Tgid:", 5) == 0) {
+            tgid = (pid_t)atoi(line + 5);
+            break;
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    return tgid;
+}

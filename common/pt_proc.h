@@ -19,5 +19,7 @@ int pt_proc_sigmasks(pid_t pid, uint64_t *caught, uint64_t *ignored);
 int pt_proc_sigblocked(pid_t pid, uint64_t *blocked);
 /* The personality(2) flags of pid. */
 int pt_proc_personality(pid_t pid, uint64_t *pers);
+/* The process (thread group) thread tid belongs to; tid itself if /proc does not say. */
+pid_t pt_proc_tgid(pid_t tid);
 
 #endif

@@ -6,6 +6,7 @@
 #include "pt_ptrace.h"
 
 #include "pt_error.h"
+#include "pt_proc.h"
 #include "pt_syscalls.h"
 
 #include <dirent.h>
@@ -321,18 +322,56 @@ static void set_args(struct user_regs_struct *r, long nr, const uint64_t a[6])
     r->r9 = a[5];
 }
 
-/* Resume and expect a syscall stop of the given kind; anything else is an error. A SIGCHLD
- * (a process pytt killed was a child of this one: snapshots), the seccomp stop an inherited
- * recording filter adds after the entry stop, and the ptrace event of an
- * injected clone are set aside. */
+/* Asynchronous signals that arrived while injected calls ran (a timer's SIGALRM, a SIGCHLD:
+ * pytt injects at many stops under `record --children`, recorder/rec_share.c): set aside and
+ * sent again once the registers are back, so the program still gets each (the recorder then
+ * delivers it where replay can find it again; replay drops signals from outside anyway). */
+#define SET_ASIDE_MAX 32
+static siginfo_t set_aside[SET_ASIDE_MAX];
+static int nset_aside;
+
+static int asynchronous(const struct pt_stop *st, pid_t pid)
+{
+    siginfo_t si;
+    if (st->kind != PT_STOP_SIGNAL || ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) < 0) {
+        return 0;
+    }
+    int sync = si.si_signo == SIGSEGV || si.si_signo == SIGBUS || si.si_signo == SIGILL ||
+               si.si_signo == SIGFPE || si.si_signo == SIGTRAP;
+    if (sync && si.si_code > 0) {
+        return 0; /* raised by the injected code itself: an error */
+    }
+    if (nset_aside < SET_ASIDE_MAX) {
+        set_aside[nset_aside++] = si;
+    }
+    return 1;
+}
+
+/* Send the signals set aside since `mark` to tid again, with their siginfo where allowed. */
+static void resend_set_aside(pid_t tid, int mark)
+{
+    pid_t tgid = nset_aside > mark ? pt_proc_tgid(tid) : tid;
+    for (int i = mark; i < nset_aside; i++) {
+        siginfo_t *si = &set_aside[i];
+        if (syscall(SYS_rt_tgsigqueueinfo, tgid, tid, si->si_signo, si) < 0) {
+            syscall(SYS_tgkill, tgid, tid, si->si_signo); /* a kernel si_code: plain */
+        }
+    }
+    nset_aside = mark;
+}
+
+/* Resume and expect a syscall stop of the given kind; anything else is an error.
+ * Asynchronous signals (a SIGCHLD of a process pytt killed: snapshots; the program's timers)
+ * are set aside, as are the seccomp stop an inherited recording filter adds after the entry
+ * stop and the ptrace event of an injected clone. */
 static int step_to(pid_t pid, int kind, long nr)
 {
-    struct pt_stop st;
+    struct pt_stop st = {0};
     do {
         if (pt_resume_syscall(pid, 0) < 0 || pt_wait(pid, &st) < 0) {
             return -1;
         }
-    } while ((st.kind == PT_STOP_SIGNAL && st.sig == SIGCHLD) || st.kind == PT_STOP_EVENT ||
+    } while (asynchronous(&st, pid) || st.kind == PT_STOP_EVENT ||
              st.seccomp); /* an inherited recording filter's stop after the entry stop */
     if (st.kind != kind) {
         return pt_fail("pid %d: while running injected syscall %ld, got %s instead of %s", (int)pid,
@@ -355,6 +394,7 @@ static int run_from_here(pid_t pid, struct user_regs_struct *r, long nr, int64_t
 int pt_inject_syscall(pid_t pid, uint64_t stub, long nr, const uint64_t args[6], int64_t *ret)
 {
     struct user_regs_struct saved, r;
+    int mark = nset_aside;
     if (pt_getregs(pid, &saved) < 0) {
         return -1;
     }
@@ -381,16 +421,41 @@ int pt_inject_syscall(pid_t pid, uint64_t stub, long nr, const uint64_t args[6],
     if (pt_setregs(pid, &saved) < 0) {
         return -1;
     }
+    resend_set_aside(pid, mark);
     return rc;
+}
+
+int pt_skip_call(pid_t tid, const struct user_regs_struct *entry)
+{
+    struct user_regs_struct r = *entry;
+    r.orig_rax = (uint64_t)-1;
+    int mark = nset_aside;
+    if (pt_setregs(tid, &r) < 0) {
+        return -1;
+    }
+    int rc = step_to(tid, PT_STOP_SYSCALL_EXIT, (long)entry->orig_rax);
+    resend_set_aside(tid, mark);
+    return rc;
+}
+
+int pt_rewind_to_call(pid_t tid, const struct user_regs_struct *entry)
+{
+    struct user_regs_struct r = *entry;
+    r.rax = r.orig_rax;
+    r.rip -= 2; /* back onto the 2-byte `syscall` instruction */
+    return pt_setregs(tid, &r);
 }
 
 int pt_rerun_syscall(pid_t pid, const struct user_regs_struct *base, long nr,
                      const uint64_t args[6], int64_t *ret)
 {
     struct user_regs_struct r = *base;
+    int mark = nset_aside;
     set_args(&r, nr, args);
     r.rip -= 2; /* back onto the 2-byte `syscall` instruction */
-    return run_from_here(pid, &r, nr, ret);
+    int rc = run_from_here(pid, &r, nr, ret);
+    resend_set_aside(pid, mark);
+    return rc;
 }
 
 int pt_deliver_signal(pid_t tgid, pid_t tid, const siginfo_t *info)

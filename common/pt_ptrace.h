@@ -88,6 +88,11 @@ int pt_resume_next(pid_t pid, int sig);
  * in a syscall-exit-stop, so call this only from stops where that is harmless: a syscall-exit
  * stop or the first stop after exec. */
 int pt_inject_syscall(pid_t pid, uint64_t stub, long nr, const uint64_t args[6], int64_t *ret);
+/* At a syscall-entry stop whose registers are *entry: skip the call and run to its exit stop
+ * (no user code runs), where syscalls can be injected; pt_rewind_to_call then puts the thread
+ * back on its syscall instruction with the call's number and arguments, to make it again. */
+int pt_skip_call(pid_t tid, const struct user_regs_struct *entry);
+int pt_rewind_to_call(pid_t tid, const struct user_regs_struct *entry);
 
 /* From a syscall-exit-stop: step back onto the syscall instruction just executed, run syscall
  * nr with args, and stop at its exit. Registers are NOT restored (the caller owns them). */

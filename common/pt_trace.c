@@ -50,6 +50,8 @@ void pt_event_reset(struct pt_event *ev, uint8_t type)
     ev->nregions = 0;
     pt_buf_reset(&ev->data);
     ev->signo = 0;
+    ev->share_at = 0;
+    ev->nranges = 0;
     ev->end_how = 0;
     ev->end_code = 0;
     ev->end_msg[0] = '\0';
@@ -104,6 +106,30 @@ static void get_fileid(struct pt_cur *c, struct pt_fileid *id)
     id->hash = pt_cur_uv(c);
 }
 
+/* An event's regions: uv:n {uv:addr blob:bytes}*. */
+static void encode_regions(struct pt_buf *b, const struct pt_event *ev)
+{
+    pt_buf_uv(b, ev->nregions);
+    for (size_t i = 0; i < ev->nregions; i++) {
+        pt_buf_uv(b, ev->regions[i].addr);
+        pt_buf_blob(b, pt_event_region_data(ev, i), ev->regions[i].len);
+    }
+}
+
+static void decode_regions(struct pt_cur *c, struct pt_event *ev)
+{
+    uint64_t n = pt_cur_uv(c);
+    for (uint64_t i = 0; i < n && !c->bad; i++) {
+        pt_addr addr = pt_cur_uv(c);
+        size_t len;
+        const uint8_t *p = pt_cur_blob(c, &len);
+        uint8_t *dst = c->bad ? NULL : pt_event_add_region(ev, addr, len);
+        if (dst && len) {
+            memcpy(dst, p, len);
+        }
+    }
+}
+
 static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
 {
     pt_buf_uv(b, (uint64_t)ev->nr);
@@ -118,11 +144,7 @@ static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_str(b, ev->map_path);
         put_fileid(b, &ev->map_id);
     }
-    pt_buf_uv(b, ev->nregions);
-    for (size_t i = 0; i < ev->nregions; i++) {
-        pt_buf_uv(b, ev->regions[i].addr);
-        pt_buf_blob(b, pt_event_region_data(ev, i), ev->regions[i].len);
-    }
+    encode_regions(b, ev);
 }
 
 /* The clock plan's redirect blob: the 256-byte redirect map, then, when the eval loop's switch
@@ -159,6 +181,39 @@ static void decode_clock_redirect(struct pt_cur *c, const uint8_t *p, size_t n,
         pl->switch_len = p[272];
         memcpy(&pl->switch_n, p + 274, 2);
     }
+}
+
+static void encode_share(struct pt_buf *b, const struct pt_event *ev)
+{
+    pt_buf_u8(b, ev->share_at);
+    pt_buf_uv(b, ev->tick);
+    pt_buf_uv(b, ev->nranges);
+    for (uint32_t i = 0; i < ev->nranges; i++) {
+        pt_buf_uv(b, ev->ranges[i].addr);
+        pt_buf_uv(b, ev->ranges[i].len);
+        pt_buf_uv(b, ev->ranges[i].prot);
+        pt_buf_uv(b, ev->ranges[i].open_prot);
+    }
+    encode_regions(b, ev);
+}
+
+static void decode_share(struct pt_cur *c, struct pt_event *ev)
+{
+    ev->share_at = pt_cur_u8(c);
+    ev->tick = pt_cur_uv(c);
+    uint64_t n = pt_cur_uv(c);
+    if (ev->share_at < PT_SHARE_EXIT || ev->share_at > PT_SHARE_ENTRY || n > PT_SHARE_MAX) {
+        c->bad = 1;
+        return;
+    }
+    ev->nranges = (uint32_t)n;
+    for (uint32_t i = 0; i < ev->nranges; i++) {
+        ev->ranges[i].addr = pt_cur_uv(c);
+        ev->ranges[i].len = pt_cur_uv(c);
+        ev->ranges[i].prot = (uint32_t)pt_cur_uv(c);
+        ev->ranges[i].open_prot = (uint32_t)pt_cur_uv(c);
+    }
+    decode_regions(c, ev);
 }
 
 static void encode_event(struct pt_buf *b, const struct pt_event *ev)
@@ -199,6 +254,9 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_u8(b, ev->switch_at);
         pt_buf_uv(b, (uint64_t)(uint32_t)ev->switch_nr);
         pt_buf_uv(b, ev->tick);
+        break;
+    case PT_EV_SHARE:
+        encode_share(b, ev);
         break;
     case PT_EV_END:
         pt_buf_u8(b, ev->end_how);
@@ -245,16 +303,7 @@ static void decode_syscall(struct pt_cur *c, struct pt_event *ev)
         decode_copy_str(c, ev->map_path, sizeof ev->map_path);
         get_fileid(c, &ev->map_id);
     }
-    uint64_t n = pt_cur_uv(c);
-    for (uint64_t i = 0; i < n && !c->bad; i++) {
-        pt_addr addr = pt_cur_uv(c);
-        size_t len;
-        const uint8_t *p = pt_cur_blob(c, &len);
-        uint8_t *dst = c->bad ? NULL : pt_event_add_region(ev, addr, len);
-        if (dst && len) {
-            memcpy(dst, p, len);
-        }
-    }
+    decode_regions(c, ev);
 }
 
 static int32_t decode_tid(struct pt_cur *c)
@@ -357,6 +406,9 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         } else {
             c->bad = 1;
         }
+        break;
+    case PT_EV_SHARE:
+        decode_share(c, ev);
         break;
     case PT_EV_END:
         ev->end_how = pt_cur_u8(c);

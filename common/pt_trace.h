@@ -22,10 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 5
+#define PT_TRACE_VERSION 6
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
- * version 5 adds SYSBUF events and the header's sysbuf field (docs/trace-format.md,
- * Versioning), so an older trace is a version 5 trace without them. */
+ * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events
+ * (docs/trace-format.md, Versioning), so an older trace is a version 6 trace without them. */
 #define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 
@@ -42,6 +42,26 @@ enum pt_ev_type {
                         * switch_at says */
     PT_EV_SYSBUF = 9,  /* calls thread `tid` made through the syscall buffer (pt_sysbuf.h):
                         * their records, as the buffer held them, in regions[0] */
+    PT_EV_SHARE = 10,  /* shared mappings protected or opened again (recorder/rec_share.c):
+                        * the pages other processes changed (regions), then the protection
+                        * each range gets, at the moment share_at says */
+};
+
+/* When a SHARE event applies. */
+enum pt_share_at {
+    PT_SHARE_EXIT = 1,  /* at the exit of the thread's preceding SYSCALL event */
+    PT_SHARE_TICK = 2,  /* at counted dispatch `tick` */
+    PT_SHARE_FAULT = 3, /* at the thread's next access fault (SIGSEGV) in one of the ranges */
+    PT_SHARE_ENTRY = 4, /* at the thread's next syscall entry, before the call runs */
+};
+
+#define PT_SHARE_MAX 64 /* ranges in one SHARE event */
+
+struct pt_share_range {
+    pt_addr addr;
+    uint64_t len;
+    uint32_t prot;      /* PROT_* the range gets */
+    uint32_t open_prot; /* the program's own PROT_* for it (what opening it gives back) */
 };
 
 /* Where the thread that ran stopped when a SWITCH gave the CPU to another. */
@@ -98,6 +118,10 @@ struct pt_event {
     int32_t switch_from;
     uint8_t switch_at;
     int32_t switch_nr;
+    /* PT_EV_SHARE */
+    uint8_t share_at;
+    uint32_t nranges;
+    struct pt_share_range ranges[PT_SHARE_MAX];
     /* PT_EV_END */
     uint8_t end_how;
     int32_t end_code; /* exit status, signal number, or 0 */

@@ -89,24 +89,6 @@ static void read_cmdline(pid_t pid, char *out, size_t cap)
     }
 }
 
-static pid_t tgid_of(pid_t tid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-    FILE *f = fopen(path, "re");
-    pid_t tgid = tid;
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "Tgid:", 5) == 0) {
-            tgid = (pid_t)atoi(line + 5);
-            break;
-        }
-    }
-    if (f) {
-        fclose(f);
-    }
-    return tgid;
-}
-
 void rec_proc_born(struct rec_session *s, pid_t pid, pid_t creator)
 {
     if (s->nprocs == s->procs_cap) {
@@ -116,7 +98,7 @@ void rec_proc_born(struct rec_session *s, pid_t pid, pid_t creator)
     struct rec_procent *p = &s->procs[s->nprocs++];
     memset(p, 0, sizeof *p);
     p->pid = pid;
-    p->ppid = rec_thread_find(s, creator) ? s->pid : tgid_of(creator);
+    p->ppid = rec_thread_find(s, creator) ? s->pid : pt_proc_tgid(creator);
     p->start_ns = rec_wall_ns();
     struct rec_procent *parent = proc_find(s, p->ppid);
     if (parent) {

@@ -85,7 +85,8 @@ int rec_clock_rearm(struct rec_session *s)
     for (int i = 0; i < s->npending && s->cur; i++) {
         pending |= s->pending[i].tid == s->cur->tid;
     }
-    if (!pending && s->nthreads < 2 && !s->armed_for) {
+    uint64_t share = rec_share_want(s); /* where an open shared mapping closes */
+    if (!pending && s->nthreads < 2 && !s->armed_for && !share) {
         return 0; /* one thread, nothing awaited: idle, as it already is */
     }
     uint64_t now, want;
@@ -95,6 +96,9 @@ int rec_clock_rearm(struct rec_session *s)
     want = rec_sched_slice_end(s, now);
     if (want && want <= now) {
         want = now + 1; /* the slice ran out at a syscall: preempt at the next dispatch */
+    }
+    if (share && (!want || share < want)) {
+        want = share > now ? share : now + 1;
     }
     if (pending) {
         want = now + 1;

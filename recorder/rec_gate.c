@@ -122,7 +122,7 @@ int rec_gate_idle(struct rec_session *s)
     return 0;
 }
 
-int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t)
+int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t, int64_t ret)
 {
     int was_open = s->gate_open;
     s->gate_open = 0;
@@ -130,6 +130,9 @@ int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t)
     if (s->nshmaps == 0) {
         rec_peers_open(s);
         return 0; /* no memory to share: descendants are not held */
+    }
+    if (rec_share_closes_at_exit(s, t, ret)) {
+        return 0; /* its shared mappings are closed instead, at this exit (rec_share.c) */
     }
     /* the other recorded processes of the tree wait for the token (rec_gate_peers.c) */
     int took = rec_peers_shut(s);

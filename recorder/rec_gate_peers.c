@@ -218,6 +218,16 @@ void rec_peers_end(struct rec_session *s)
     }
 }
 
+int rec_peers_holding(const struct rec_session *s)
+{
+    return s->grp && atomic_load(&s->grp->holder) == (int)getpid();
+}
+
+int rec_peers_ended(const struct rec_session *s)
+{
+    return s->grp && atomic_load(&s->grp->ended);
+}
+
 /* ---- fork children of a child recorder ---- */
 
 int rec_peers_may_run(struct rec_session *s, int *counted)

@@ -44,6 +44,8 @@ struct rec_shmap {
     uint64_t len;
     uint64_t dev, ino; /* 0, 0 for shared anonymous memory */
     uint8_t *shadow;   /* its bytes as replay will have them (last logged), NULL if too large */
+    int prot;          /* the program's PROT_* for it */
+    int closed;        /* made inaccessible by pytt (rec_share.c) */
 };
 
 /* A traced task descending from the recorded process (rec_child.c). */
@@ -176,7 +178,8 @@ struct rec_session {
     struct rec_peer_gate *grp;
     int grp_fd;
     struct rec_peer_slot *grp_slot;
-    int up_waiting; /* a fork child waits for nobody to hold the token */
+    int up_waiting;           /* a fork child waits for nobody to hold the token */
+    uint64_t share_slice_end; /* counted dispatch where an open mapping is closed (rec_share.c) */
 
     /* the syscall buffer (rec_sysbuf.c): on, the slots given to threads */
     int sysbuf;
@@ -294,7 +297,7 @@ int rec_gate_at_entry(struct rec_session *s, int may_block, int waits_for_child)
 int rec_gate_idle(struct rec_session *s);
 /* Thread t stopped at a syscall exit, before its event is written: shut the gate, logging the
  * shared pages that changed into that event. */
-int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t);
+int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t, int64_t ret);
 int rec_gate_end(struct rec_session *s);
 /* rec_gate_peers.c: the token the recorders of a tree (--children) share, so that their
  * processes with shared mappings run user code one at a time. A slot (and the memfd) for a new
@@ -314,11 +317,36 @@ int rec_peers_may_run(struct rec_session *s, int *counted);
 void rec_peers_stopped(struct rec_session *s, int *counted);
 int rec_peers_wait(struct rec_session *s, struct pt_stop *st);
 void rec_peers_free(struct rec_session *s);
+/* Is the token ours? Is the top recording over (nobody waits for the token any more)? */
+int rec_peers_holding(const struct rec_session *s);
+int rec_peers_ended(const struct rec_session *s);
+/* rec_share.c: shared mappings closed (PROT_NONE) while the process does not hold the token,
+ * opened (and synced) at its first access. */
+int rec_share_usable(const struct rec_session *s);
+/* After a syscall's events: close the open mappings, give the token back. */
+int rec_share_after_exit(struct rec_session *s, struct rec_thread *t, int64_t ret);
+/* Does it (then the gate leaves the token and the page log to it)? */
+int rec_share_closes_at_exit(const struct rec_session *s, const struct rec_thread *t, int64_t ret);
+/* At a clock trap at counted dispatch now: close them if the slice ended. */
+int rec_share_at_tick(struct rec_session *s, uint64_t now);
+/* The counted dispatch where the clock should stop for that (0: none). */
+uint64_t rec_share_want(const struct rec_session *s);
+/* A signal stop: 1 if it was an access to a closed mapping, now open (no signal delivered). */
+int rec_share_fault(struct rec_session *s, struct rec_thread *t, const siginfo_t *si);
+/* A syscall entry: 1 if the call was put back to be made again with the mappings it uses
+ * open (no event: it enters again). */
+int rec_share_at_entry(struct rec_session *s, struct rec_thread *t, int nr, const uint64_t a[6]);
+/* Give every closed mapping its protection back (the program is let go). */
+int rec_share_open_all(struct rec_session *s);
 /* rec_mmap.c: log the bytes of shared mappings that changed since they were last logged. */
 int rec_mmap_shared_changes(struct rec_session *s);
 /* rec_mmap.c: take the shared mappings' current bytes as what replay has there now (the
  * program's own writes included), before descendants may run. */
 void rec_mmap_shared_baseline(struct rec_session *s);
+/* One mapping: its shadow from its bytes now; its pages that differ from the shadow logged
+ * into s->ev (rec_share.c). */
+void rec_mmap_shadow_refresh(struct rec_session *s, struct rec_shmap *m);
+int rec_mmap_log_changes(struct rec_session *s, struct rec_shmap *m);
 void rec_mmap_free(struct rec_session *s);
 /* rec_sources.c */
 /* A source by the name Python knows it by (the path it opened, maybe through a symlink) and

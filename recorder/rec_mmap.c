@@ -81,14 +81,15 @@ static void refresh_shadow(struct rec_session *s, struct rec_shmap *m)
 
 /* A new shared mapping; its bytes are compared later unless it is a device's memory (st not
  * a regular file: reading it could have effects) or too large. */
-static void add_shmap(struct rec_session *s, pt_addr addr, uint64_t len, const struct stat *st)
+static void add_shmap(struct rec_session *s, pt_addr addr, uint64_t len, int prot,
+                      const struct stat *st)
 {
     if (s->nshmaps == s->shmaps_cap) {
         s->shmaps_cap = s->shmaps_cap ? s->shmaps_cap * 2 : 8;
         s->shmaps = realloc(s->shmaps, s->shmaps_cap * sizeof *s->shmaps);
     }
     struct rec_shmap *m = &s->shmaps[s->nshmaps++];
-    *m = (struct rec_shmap){addr, len, st ? st->st_dev : 0, st ? st->st_ino : 0, NULL};
+    *m = (struct rec_shmap){addr, len, st ? st->st_dev : 0, st ? st->st_ino : 0, NULL, prot, 0};
     if (len <= REC_SHADOW_LIMIT && (!st || S_ISREG(st->st_mode))) {
         m->shadow = malloc(len);
         refresh_shadow(s, m);
@@ -142,17 +143,11 @@ static int log_changed_pages(struct rec_session *s, struct rec_shmap *m, uint8_t
 int rec_mmap_shared_changes(struct rec_session *s)
 {
     for (size_t i = 0; i < s->nshmaps; i++) {
-        struct rec_shmap *m = &s->shmaps[i];
-        if (!m->shadow) {
-            continue; /* too large to compare: see REC_SHADOW_LIMIT */
+        /* too large to compare (no shadow: see REC_SHADOW_LIMIT), or closed: logged when the
+         * program opens it (rec_share.c) */
+        if (!s->shmaps[i].closed && rec_mmap_log_changes(s, &s->shmaps[i]) < 0) {
+            return -1;
         }
-        uint8_t *now = malloc(m->len);
-        if (!now) {
-            return pt_fail("out of memory comparing a shared mapping of %llu bytes",
-                           (unsigned long long)m->len);
-        }
-        log_changed_pages(s, m, now);
-        free(now);
     }
     return 0;
 }
@@ -160,8 +155,28 @@ int rec_mmap_shared_changes(struct rec_session *s)
 void rec_mmap_shared_baseline(struct rec_session *s)
 {
     for (size_t i = 0; i < s->nshmaps; i++) {
-        refresh_shadow(s, &s->shmaps[i]);
+        if (!s->shmaps[i].closed) { /* a closed one keeps the bytes replay has (rec_share.c) */
+            refresh_shadow(s, &s->shmaps[i]);
+        }
     }
+}
+
+void rec_mmap_shadow_refresh(struct rec_session *s, struct rec_shmap *m)
+{
+    refresh_shadow(s, m);
+}
+
+int rec_mmap_log_changes(struct rec_session *s, struct rec_shmap *m)
+{
+    uint8_t *now = m->shadow ? malloc(m->len) : NULL;
+    if (!now) {
+        return m->shadow ? pt_fail("out of memory comparing a shared mapping of %llu bytes",
+                                   (unsigned long long)m->len)
+                         : 0;
+    }
+    log_changed_pages(s, m, now);
+    free(now);
+    return 0;
 }
 
 void rec_mmap_free(struct rec_session *s)
@@ -231,6 +246,12 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c)
     }
     if (c->nr == SYS_munmap) {
         forget_shmaps(s, c->args[0], c->args[1]);
+    } else if (c->nr == SYS_mprotect) {
+        for (size_t i = 0; i < s->nshmaps; i++) { /* what rec_share.c gives back when it opens */
+            if (s->shmaps[i].addr >= c->args[0] && s->shmaps[i].addr < c->args[0] + c->args[1]) {
+                s->shmaps[i].prot = (int)c->args[2];
+            }
+        }
     } else if (c->nr == SYS_mremap) {
         for (size_t i = 0; i < s->nshmaps; i++) {
             if (s->shmaps[i].addr == c->args[0]) {
@@ -277,7 +298,8 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
     int fd = (int)c->args[4];
     if ((flags & MAP_ANONYMOUS) || fd < 0) {
         if ((flags & MAP_TYPE) == MAP_SHARED) {
-            add_shmap(s, (pt_addr)c->ret, c->args[1], NULL); /* a fork child shares it */
+            add_shmap(s, (pt_addr)c->ret, c->args[1], (int)c->args[2],
+                      NULL); /* a fork child shares it */
         }
         return 0;
     }
@@ -297,7 +319,7 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
     int stable = S_ISREG(st.st_mode) && path[0] == '/' && strstr(path, " (deleted)") == NULL &&
                  (mt < s->start_ns || elf);
     if (shared) {
-        add_shmap(s, (pt_addr)c->ret, c->args[1], &st);
+        add_shmap(s, (pt_addr)c->ret, c->args[1], (int)c->args[2], &st);
     }
     /* Small data files (ld.so.cache, locale files, ...) are copied into the trace: ldconfig or
      * a package install after the recording cannot make it unreplayable. */

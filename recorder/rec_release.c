@@ -50,6 +50,9 @@ int rec_storage_failed(struct rec_session *s)
 
 static int give_back(struct rec_session *s)
 {
+    if (rec_share_open_all(s) < 0) { /* no fault would be handled any more */
+        return -1;
+    }
     if (s->clock_state == REC_CLOCK_ON && pt_clock_idle(&s->clock, &s->mem) < 0) {
         return -1;
     }

@@ -144,6 +144,8 @@ int rec_signal_stop(struct rec_session *s, struct rec_thread *t, int sig)
         rc = rec_clock_trap(s, t);
     } else if (sig == SIGSEGV && si.si_code == SI_KERNEL && (len = rdtsc_at(s, r.rip, &rdtscp))) {
         rc = emulate_rdtsc(s, t, &r, len, rdtscp);
+    } else if (sig == SIGSEGV && (rc = rec_share_fault(s, t, &si)) != 0) {
+        rc = rc < 0 ? -1 : 0; /* a closed shared mapping, opened: the access runs again */
     } else if (is_fault(&si)) {
         t->resume_sig = sig;
         rc = record_signal(s, PT_EV_FAULT, &si, 0);
@@ -191,6 +193,10 @@ int rec_clock_trap(struct rec_session *s, struct rec_thread *t)
     int i = first_pending(s, t->tid);
     s->armed_for = 0; /* the countdown ran out: rec_sched_run arms it again */
     if (rec_clock_tick(s, &now) < 0) {
+        return -1;
+    }
+    /* closing the shared mappings injects calls: before a signal is made pending */
+    if (rec_share_at_tick(s, now) < 0) {
         return -1;
     }
     if (i >= 0 && deliver_first(s, t, i, now) < 0) {

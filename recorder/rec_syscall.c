@@ -81,6 +81,11 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
     const struct pt_syscall *sc = pt_syscall(nr);
     uint64_t a[6];
     regs_args(r, a);
+    /* a closed shared mapping it uses is opened first, and the call made again (rec_share.c) */
+    int again = nr == PT_SYSBUF_NR ? 0 : rec_share_at_entry(s, t, nr, a);
+    if (again != 0) {
+        return again < 0 ? -1 : 0;
+    }
     int req = rec_sysbuf_at_entry(s, t, nr, a);
     if (req != 0) {
         return req < 0 ? -1 : 0; /* a request of the syscall buffer's library: not an event */
@@ -182,7 +187,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return pt_wrap("recording the outputs of %s", csc->name);
     }
     t->restart_nr = call.ret == -PT_ERESTART_RESTARTBLOCK ? t->call_nr : -1;
-    if (rec_gate_at_exit(s, t) < 0) { /* what descendants wrote to shared memory meanwhile */
+    /* what descendants wrote to shared memory meanwhile */
+    if (rec_gate_at_exit(s, t, call.ret) < 0) {
         return -1;
     }
     if (nr == SYS_mmap && call.ret >= 0 && rec_mmap_classify(s, &call) < 0) {
@@ -193,7 +199,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
         return -1;
     }
     /* its first shared mapping: from now on the process reads there only with the gate shut */
-    if (!had_shmaps && s->nshmaps > 0 && rec_gate_at_exit(s, t) < 0) {
+    if (!had_shmaps && s->nshmaps > 0 && rec_gate_at_exit(s, t, call.ret) < 0) {
         return -1;
     }
     if (rec_output_write(s, &s->mem, pt_fdkinds_get(&s->fds, call.args[0]), 0, nr, call.args,
@@ -208,8 +214,9 @@ int rec_syscall_exit(struct rec_session *s, struct rec_thread *t)
     t->exit_regs = r;
     t->last_was_exit = 1;
     s->res->nsyscalls++;
-    if (rec_write_event(s) < 0) {
+    if (rec_write_event(s) < 0 || rec_clock_after_syscall(s, nr, call.args, call.ret) < 0) {
         return -1;
     }
-    return rec_clock_after_syscall(s, nr, call.args, call.ret);
+    /* closes the shared mappings, gives the token back */
+    return rec_share_after_exit(s, t, call.ret);
 }

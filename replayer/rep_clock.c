@@ -100,6 +100,10 @@ static uint64_t wanted_count(struct rep_session *s, uint64_t now_c)
     if (nx && nx->type == PT_EV_SIGNAL && nx->tick && (!want || nx->tick < want)) {
         want = nx->tick;
     }
+    uint64_t share = rep_share_tick(s); /* the recording closed the shared mappings there */
+    if (share && (!want || share < want)) {
+        want = share;
+    }
     uint64_t sw = rep_sched_switch_tick(s); /* the recording preempted this thread there */
     if (sw && (!want || sw < want)) {
         want = sw;
@@ -278,6 +282,12 @@ int rep_clock_trap(struct rep_session *s, int opcode)
     }
     const struct pt_event *nx = pt_tracer_peek(&s->tr);
     struct rep_thread *c = rep_thread_cur(s);
+    if (counted && rep_share_next(s, PT_SHARE_TICK, now_c)) { /* before a signal, as recorded */
+        if (rep_share_apply(s) < 0) {
+            return -1;
+        }
+        nx = pt_tracer_peek(&s->tr);
+    }
     if (counted && nx && nx->type == PT_EV_SIGNAL && nx->tick == now_c && c &&
         nx->tid == c->rec_tid && rep_deliver_logged_signal(s) < 0) {
         return -1;

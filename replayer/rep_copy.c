@@ -156,7 +156,10 @@ int rep_copy_open(struct rep_session *s, struct rep_copy *c, int64_t timeout_ns)
     pt_mem_init_pid(&c->mem, c->pid);
     int64_t ret;
     /* rep_sysbuf_off: the copy's syscall buffer library makes its calls the plain way */
-    if (quiet_copy(s, c) < 0 || privatize_shared(c) < 0 || rep_sysbuf_off(&c->mem) < 0 ||
+    /* closed shared mappings are opened first (the bytes the program last synced), so that
+     * privatize_shared sees them writable */
+    if (quiet_copy(s, c) < 0 || rep_share_open_copy(s, c->pid) < 0 || privatize_shared(c) < 0 ||
+        rep_sysbuf_off(&c->mem) < 0 ||
         inject(c, SYS_mmap, 0, COPY_SCRATCH_LEN, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0, &ret) < 0) {
         rep_copy_close(c);

@@ -203,6 +203,8 @@ struct rep_session {
     size_t ndisk_texts;
     struct rep_file *files; /* every file the replay needs, checked at rep_open (rep_files.c) */
     size_t nfiles;
+    struct pt_share_range *share_open; /* shared mappings SHARE events opened (rep_share.c) */
+    size_t nshare_open;
 };
 
 /* rep_sysbuf.c: the in-process syscall buffer (common/pt_sysbuf.h). */
@@ -449,5 +451,22 @@ int rep_signal_stop(struct rep_session *s, int sig);
 int rep_after_exit(struct rep_session *s);
 /* Consume the next (SIGNAL) event and deliver it with its recorded siginfo. */
 int rep_deliver_logged_signal(struct rep_session *s);
+
+/* rep_share.c: SHARE events (recorder/rec_share.c). Is the next event the current thread's
+ * SHARE at `at` (and at counted dispatch tick, for PT_SHARE_TICK)? */
+int rep_share_next(struct rep_session *s, int at, uint64_t tick);
+/* The counted dispatch of the current thread's SHARE at a tick next in the log, 0 if none. */
+uint64_t rep_share_tick(struct rep_session *s);
+/* Apply the next event (a SHARE): write its pages, protect its ranges as it says. */
+int rep_share_apply(struct rep_session *s);
+/* A SIGSEGV access fault at addr where the log has a SHARE at a fault next. */
+int rep_share_fault(struct rep_session *s, uint64_t addr, uint64_t rip);
+/* In a throwaway copy of the replay (rep_copy.c): every shared mapping opened, with the bytes
+ * the program last synced (what it would read there is known only at its next access). */
+int rep_share_open_copy(const struct rep_session *s, pid_t pid);
+void rep_share_free(struct rep_session *s);
+/* rep_syscall.c: a thread stopped at an entry whose call was emulated there (PTRACE_SYSEMU)
+ * is taken to that call's exit stop, where syscalls can be injected. */
+int rep_syscall_settle(struct rep_session *s);
 
 #endif

@@ -412,6 +412,7 @@ void rep_close(struct rep_session *s)
     rep_files_free(s);
     rep_sources_free(s);
     rep_threads_seen_free(s);
+    rep_share_free(s);
     free(s->threads);
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);

@@ -20,6 +20,12 @@ int rep_after_exit(struct rep_session *s)
     if (rep_clock_event(s) < 0) {
         return -1;
     }
+    /* the recording closed the shared mappings here (recorder/rec_share.c) */
+    const struct pt_event *sh = pt_tracer_peek(&s->tr);
+    if (rep_share_next(s, PT_SHARE_EXIT, 0) &&
+        ((sh->nranges && rep_syscall_settle(s) < 0) || rep_share_apply(s) < 0)) {
+        return -1;
+    }
     /* other threads' syscalls seen returning before the signal came */
     if (rep_sched_drain(s, 0, 0, 0) < 0) {
         return -1;
@@ -103,6 +109,9 @@ int rep_signal_stop(struct rep_session *s, int sig)
     }
     if (sig == SIGSEGV && si.si_code == SI_KERNEL && is_rdtsc(s, r.rip)) {
         return replay_rdtsc(s, &r);
+    }
+    if (sig == SIGSEGV && si.si_code == SEGV_ACCERR && rep_share_next(s, PT_SHARE_FAULT, 0)) {
+        return rep_share_fault(s, (uint64_t)(uintptr_t)si.si_addr, r.rip); /* runs again */
     }
     if (sig == SIGSYS && si.si_code == 1 /* SYS_SECCOMP */) {
         return rep_divergence(s,

@@ -54,6 +54,14 @@ static const char *ev_desc(const struct pt_event *ev)
                  "calls of thread %d through the syscall buffer (the program made fewer of them)",
                  (int)ev->tid);
         return buf;
+    case PT_EV_SHARE:
+        snprintf(buf, sizeof buf, "thread %d %s shared memory (at its %s)", (int)ev->tid,
+                 ev->nranges && ev->ranges[0].prot ? "opening" : "closing",
+                 ev->share_at == PT_SHARE_FAULT   ? "access fault"
+                 : ev->share_at == PT_SHARE_ENTRY ? "syscall entry"
+                 : ev->share_at == PT_SHARE_TICK  ? "counted dispatch"
+                                                  : "syscall exit");
+        return buf;
     case PT_EV_SWITCH:
         if (ev->switch_at == PT_SWITCH_ENTRY) {
             snprintf(buf, sizeof buf, "thread %d entering %s, where the recording switched threads",
@@ -292,6 +300,25 @@ static int clone_flags(struct rep_session *s, int nr, const struct user_regs_str
     return 0;
 }
 
+int rep_syscall_settle(struct rep_session *s)
+{
+    struct rep_thread *c = rep_thread_cur(s);
+    struct user_regs_struct x, skip, y;
+    if (!c || !c->skip_exit) {
+        return 0;
+    }
+    if (pt_getregs(s->tid, &x) < 0) {
+        return -1;
+    }
+    skip = x;
+    skip.orig_rax = (uint64_t)-1;
+    if (pt_setregs(s->tid, &skip) < 0 || step_to_exit(s, &y) < 0) {
+        return -1;
+    }
+    c->skip_exit = 0;
+    return pt_setregs(s->tid, &x);
+}
+
 int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry)
 {
     struct user_regs_struct x = *entry;
@@ -352,6 +379,17 @@ int rep_syscall(struct rep_session *s, const struct pt_stop *st)
     int switched = rep_sched_drain(s, PT_SWITCH_ENTRY, (int)s->entry_regs.orig_rax, 0);
     if (switched != 0) {
         return switched < 0 ? -1 : 0; /* this thread waits at its entry for its event */
+    }
+    if (rep_child_output(s) < 0) {
+        return -1;
+    }
+    if (rep_share_next(s, PT_SHARE_ENTRY, 0)) {
+        /* the recording opened a shared mapping the call uses: skipped, then made again */
+        if (pt_skip_call(s->tid, &s->entry_regs) < 0 || rep_share_apply(s) < 0 ||
+            pt_rewind_to_call(s->tid, &s->entry_regs) < 0) {
+            return -1;
+        }
+        return 0;
     }
     return rep_syscall_at_entry(s);
 }

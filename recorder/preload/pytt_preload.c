@@ -238,6 +238,14 @@ static long buffered(struct pt_sysbuf_hdr *b, const struct call *c, const long a
     vb->busy = 1;
     uint64_t tick = clock_now();
     ret = c->known ? c->result : pytt_untraced(c->nr, args[0], args[1], args[2], args[3]);
+    if (ret == -EFAULT && !c->known) {
+        /* a buffer in a shared mapping pytt keeps closed (recorder/rec_share.c): the call
+         * goes the plain way, which stops, and pytt opens the mapping first. Nothing was done
+         * (the kernel checks the buffer before it reads or writes anything but the file's
+         * position, which EFAULT leaves alone for these calls). */
+        vb->busy = 0;
+        return 0;
+    }
     append(b, c, tick, ret);
     vb->busy = 0;
     *done = 1;

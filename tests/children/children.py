@@ -313,6 +313,76 @@ def fork_unrecorded(c):
     check_golden((normalize_ps(c.ps(trace))), FORK_PS, "ps of fork children")
 
 
+SHARED_ROUNDS = 150
+
+
+@test
+def shared_value(c):
+    """Two recorded spawn children increment one shared multiprocessing.Value under its lock,
+    computing between increments, while the parent polls it: the parent's replay and each
+    child's `replay -p PID -a` equal what they wrote in the recording byte for byte (each
+    child's lines are the values it read after its increments, so they carry the other child's
+    writes), the final value is right, and the children's increments interleaved (their loops,
+    which make no syscall, ran in parallel: with the token held from syscall to syscall they ran
+    one after the other); in a child's replay the debugger shows the shared value it read."""
+    shutil.copy(os.path.join(PROGRAMS, "shared_value.py"), c.wd("shared_value.py"))
+    trace, out = c.record("shared", ["shared_value.py", str(SHARED_ROUNDS), "3000"])
+    want = f"P final {2 * SHARED_ROUNDS} expected {2 * SHARED_ROUNDS}\n".encode()
+    if want not in out or b"END shared_value" not in out:
+        raise H.TestFailure(f"wrong final value or no END line:\n{H.tail_text(out)}")
+    c.replay_all(trace, "the parent", out)
+    kids = [r[0] for r in ps_rows(c.ps(trace)) if "spawn_main" in r[4]]
+    if len(kids) != 2:
+        raise H.TestFailure(f"not two recorded children: {kids}")
+    gaps = 0
+    for pid in kids:
+        mine = lines_of(out, f"W {pid} ".encode())
+        seen = [int(l.split()[4]) for l in mine.splitlines() if b" saw " in l]
+        if len(seen) != SHARED_ROUNDS:
+            raise H.TestFailure(f"child {pid} wrote {len(seen)} values, not {SHARED_ROUNDS}")
+        gaps += sum(b != a + 1 for a, b in zip(seen, seen[1:]))
+        c.replay_all(trace, f"child {pid}", mine, pid=pid)
+    if gaps == 0:
+        raise H.TestFailure("the children's increments never interleaved: their loops ran one "
+                            "after the other, not in parallel (rec_share.c)")
+    # the children computed without the token: their traces open shared memory at faults
+    for pid in kids:
+        ev = H.run([c.pytt, "events", os.path.join(trace, "procs", str(pid))],
+                   env=H.clean_env(), capture=True)
+        if b"shared memory at access fault" not in ev.stdout:
+            raise H.TestFailure(f"child {pid}'s trace has no SHARE event at an access fault: "
+                                f"its shared mappings were never closed (rec_share.c)")
+    # in a child's replay, after its first increment, the shared value (read by the debugger
+    # from the bytes the child last read) is what the child printed
+    first = lines_of(out, f"W {kids[0]} ".encode()).split()[4].decode()
+    src = H.read(os.path.join(PROGRAMS, "shared_value.py")).decode().splitlines()
+    line = next(i + 1 for i, t in enumerate(src) if "acc += spin" in t)
+    text = c.shell(trace, kids[0], [f"break shared_value.py:{line}", "continue", "continue",
+                                    "p 'M0'", "p k", "p seen[-1]", "p value.value", "p 'M1'"])
+    vals = sections(text, 2)[1].split()
+    if vals != ["1", first, first]:
+        raise H.TestFailure(f"at k=1 in child {kids[0]}: k, seen[-1], value.value are {vals}, "
+                            f"not 1, {first}, {first}:\n{text[-2000:]}")
+
+
+@test
+def shared_signals(c):
+    """Two recorded spawn children increment a shared Value under its lock while a 2 ms timer's
+    handler increments another: the parent's replay and each child's equal their recording (the
+    values each read, what its handler saw), and the totals are right."""
+    shutil.copy(os.path.join(PROGRAMS, "shared_signals.py"), c.wd("shared_signals.py"))
+    trace, out = c.record("signals", ["shared_signals.py"])
+    if not re.search(rb"^P 400 \d+\nEND shared_signals\n", out, re.M):
+        raise H.TestFailure(f"wrong total or no END line:\n{H.tail_text(out)}")
+    c.replay_all(trace, "the parent", out)
+    kids = [r[0] for r in ps_rows(c.ps(trace)) if "spawn_main" in r[4]]
+    for pid in kids:
+        mine = lines_of(out, f"C {pid} ".encode())
+        if not mine:
+            raise H.TestFailure(f"child {pid} wrote nothing:\n{H.tail_text(out)}")
+        c.replay_all(trace, f"child {pid}", mine, pid=pid)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pytt")
