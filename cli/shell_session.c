@@ -136,9 +136,10 @@ int shell_cmd_maint(struct cli_shell *sh, const char *args)
         rep_stats(sh->rep, &ticks, &restores);
         fprintf(sh->out,
                 "ticks replayed: %llu, snapshots restored: %llu, conditions checked "
-                "by pytt: %llu\n",
+                "by pytt: %llu, trace hits logged in the program: %llu\n",
                 (unsigned long long)ticks, (unsigned long long)restores,
-                (unsigned long long)rep_cond_checks(sh->rep));
+                (unsigned long long)rep_cond_checks(sh->rep),
+                (unsigned long long)rep_tlog_count(sh->rep));
         return 0;
     }
     if (strncmp(args, "eval ", 5) == 0) {

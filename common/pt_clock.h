@@ -47,6 +47,7 @@
 #define PT_CLOCK_H
 
 #include "pt_cond.h"
+#include "pt_tlog.h"
 #include "pt_mem.h"
 #include "pt_startup.h"
 
@@ -102,6 +103,10 @@ struct pt_watch {
      * the trampoline, does not find it certainly false (breakpoint conditions, pt_cond.h) */
     struct pt_cond conds[PT_WATCH_MAX];
     struct pt_cond_layout cond_layout;
+    /* ... or, for a traced instruction (nvalues > 0), only when its log program (pt_tlog.h)
+     * could not log the hit */
+    struct pt_tlog logs[PT_WATCH_MAX];
+    struct pt_tlog_layout tlog_layout;
     /* trap when the 32-bit member at this offset of the frame is 0 (3.10: f_lasti, a frame
      * starting); -1: no such check */
     int64_t frame_zero_off;

@@ -130,6 +130,8 @@ struct rep_session {
     int watch_on;
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
     int bare_stops;     /* continue leaves a breakpoint stop unpresented (rep_trace.c) */
+    struct rep_tlog *tlog;  /* a `trace` pass logging in the tracee (rep_tlog.c), NULL if none */
+    uint64_t tlog_logged;   /* hits `trace` took from that log so far (`maint stats`) */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
     int nsnaps;
     uint64_t nmade; /* snapshots made so far */
@@ -301,6 +303,27 @@ int rep_pyi_follow(struct rep_session *s);
 uint64_t rep_reg_value(const struct user_regs_struct *r, int hw);
 /* Watch configurations: empty; a frame and its callers (skip_self: callers only); the
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
+/* ---- tracepoints logged in the tracee (rep_tlog.c) ---- */
+/* PYTT_WATCH_EXACT=1: no debug registers for watchpoints, no log for `trace` (rep_watch.c). */
+int rep_watch_exact_only(void);
+/* A `trace` pass of breakpoint bp_id with these expressions (kept by the caller meanwhile)
+ * logs its hits in the tracee where it can; the log starts empty now. Each logged hit goes to
+ * row() when the replay next stops (*hits counts them). */
+int rep_tlog_begin(struct rep_session *s, int bp_id, const char *const *exprs, size_t n,
+                   int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx,
+                   size_t *hits);
+void rep_tlog_end(struct rep_session *s);
+/* Address k of bp watched at w's instruction slot `slot`: its log program, when it has one. */
+void rep_tlog_watch(struct rep_session *s, const struct rep_bp *bp, int k, struct pt_watch *w,
+                    int slot);
+/* A hit of the pass trapped in frame at instr (it could not be logged): plan its program again
+ * with this frame's objects, for the hits after it. */
+void rep_tlog_trapped(struct rep_session *s, pt_addr instr, pt_addr frame);
+/* At every stop of the replay: the hits the log holds, to the pass's row(), emptied. */
+int rep_tlog_drain(struct rep_session *s);
+/* row() asked to stop. */
+int rep_tlog_stopped(const struct rep_session *s);
+
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
 int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self);
 /* Also trap every frame starting (pending breakpoints, the main script's start). */

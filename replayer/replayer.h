@@ -182,6 +182,9 @@ void rep_stats(const struct rep_session *s, uint64_t *ticks_run, uint64_t *resto
 /* How many times a conditional breakpoint's hit trapped and pytt evaluated its condition (the
  * hits the in-tracee check ruled out are not counted: `maint stats` and tests). */
 uint64_t rep_cond_checks(const struct rep_session *s);
+/* How many `trace` hits were logged inside the tracee instead of stopping there (rep_tlog.c:
+ * `maint stats` and tests). */
+uint64_t rep_tlog_count(const struct rep_session *s);
 /* The recording's last Python tick (0 if it has none). */
 uint64_t rep_last_tick(const struct rep_session *s);
 
