@@ -146,12 +146,52 @@ static int overlay_read(struct pt_mem *m, pt_addr addr, void *buf, size_t len)
 
 static const struct pt_mem_ops overlay_ops = {overlay_read, NULL};
 
+/* The scalars pyi_r renders without looking further than the object (its singletons, exact
+ * ints and floats), straight from the copy: 1 done, 0 not one of them. */
+static int scalar_repr(struct pyi_session *s, pt_addr obj, const uint8_t *copy, size_t len,
+                       struct pyi_buf *b)
+{
+    static const char *const names[] = {"None", "True", "False"};
+    const enum pyi_sym syms[] = {PYI_Y_NONE, PYI_Y_TRUE, PYI_Y_FALSE};
+    pt_addr type;
+    for (int i = 0; i < 3; i++) {
+        if (obj == s->sym[syms[i]]) {
+            pyi_buf_puts(b, names[i]);
+            return 1;
+        }
+    }
+    int64_t toff = s->m[PYI_F_OB_TYPE].off, foff = s->m[PYI_F_FLOAT_VAL].off;
+    if (s->ov.n || toff < 0 || (size_t)toff + 8 > len) {
+        return 0; /* an override of some object's repr: the general path applies it */
+    }
+    memcpy(&type, copy + toff, 8);
+    if (type == s->sym[PYI_Y_FLOAT_TYPE] && foff >= 0 && (size_t)foff + 8 <= len) {
+        double v;
+        memcpy(&v, copy + foff, 8);
+        pyi_float_repr(v, true, false, b);
+        return 1;
+    }
+    if (type == s->sym[PYI_Y_LONG_TYPE]) {
+        return pyi_long_repr(s, obj, s->repr.max_str, b) == 0 ? 1 : -1;
+    }
+    return 0;
+}
+
 int pyi_repr_copy(struct pyi_session *s, pt_addr obj, const void *copy, size_t len, char **text)
 {
     struct overlay o = {{&overlay_ops, -1, -1, NULL}, s->mem, obj, copy, len};
     unsigned what = 0;
+    struct pyi_buf b;
+    pyi_buf_init(&b);
     s->mem = &o.mem;
-    int rc = pyi_repr_flags(s, obj, 0, text, &what);
+    int rc = scalar_repr(s, obj, copy, len, &b);
+    if (rc == 1) {
+        s->mem = o.under;
+        *text = pyi_buf_take(&b);
+        return *text ? 0 : pt_fail("out of memory");
+    }
+    pyi_buf_free(&b);
+    rc = rc < 0 ? -1 : pyi_repr_flags(s, obj, 0, text, &what);
     s->mem = o.under;
     if (rc == 0 && (what & PYI_REPR_INEXACT)) {
         free(*text);
