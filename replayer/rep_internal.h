@@ -21,9 +21,11 @@
 
 #define REP_MAX_BPS 64
 #define REP_MAX_SNAPS 64 /* hard cap; PYTT_SNAPSHOTS sets the kept number (default 24) */
-/* Counted dispatches between automatic snapshots: ~0.2-0.6 s of replay (a counted dispatch is
- * a loop iteration or a call: 7-25 M/s here on the CPU benchmark set) */
-#define REP_SNAP_INTERVAL (1ull << 22)
+/* Counted dispatches between automatic snapshots: ~0.02-0.2 s of replay (a counted dispatch is
+ * a loop iteration or a call: 2.5-25 M/s here). Dense near where the replay is; rep_snap.c's
+ * thinning keeps at most PYTT_SNAPSHOTS, spaced more widely with age (issue 12: `last` and
+ * reverse motions close to now replay at most about one interval). */
+#define REP_SNAP_INTERVAL (1ull << 19)
 
 /* A thread of the replayed process (rep_thread.c). One runs at a time, as recorded: the SWITCH
  * events say when another takes over and where the previous one stopped. */
