@@ -229,22 +229,44 @@ int shell_cmd_history(struct cli_shell *sh, const char *args)
     return 0;
 }
 
+/* Rows are held in memory (mem) and written in blocks: one write per row (a line-buffered
+ * stream) would cost more than taking the row. Written when 64 KiB are held, before the
+ * program's output (row() with hit NULL), and at the end. */
 struct trace_ctx {
-    FILE *out;
-    size_t n;
+    FILE *out, *mem;
+    char *buf;
+    size_t len, n;
 };
+
+static void trace_flush(struct trace_ctx *t)
+{
+    if (t->mem && fflush(t->mem) == 0 && t->len) {
+        fwrite(t->buf, 1, t->len, t->out);
+        fflush(t->out);
+        rewind(t->mem);
+        t->len = 0;
+    }
+}
 
 static int trace_row(void *vctx, const struct rep_trace_hit *hit)
 {
     struct trace_ctx *t = vctx;
     char tick[PT_TICK_STRLEN];
-    fprintf(t->out, "%-14s thread %-3d line %-5d %s:", pt_tick_str(hit->tick, tick), hit->thread,
+    if (!hit) {
+        trace_flush(t);
+        return 0;
+    }
+    FILE *to = t->mem ? t->mem : t->out;
+    fprintf(to, "%-14s thread %-3d line %-5d %s:", pt_tick_str(hit->tick, tick), hit->thread,
             hit->line, hit->func);
     for (size_t i = 0; i < hit->nvalues; i++) {
-        fprintf(t->out, "%s %s", i ? "," : "", hit->values[i] ? hit->values[i] : "?");
+        fprintf(to, "%s %s", i ? "," : "", hit->values[i] ? hit->values[i] : "?");
     }
-    fputc('\n', t->out);
+    fputc('\n', to);
     t->n++;
+    if (t->mem && ftello(t->mem) >= 1 << 16) {
+        trace_flush(t);
+    }
     return 0;
 }
 
@@ -309,13 +331,19 @@ int shell_cmd_trace(struct cli_shell *sh, const char *args)
         return shell_not_stopped(sh) ? -1 : 0;
     }
     size_t n = split_exprs(exprs_text, exprs, 32);
-    struct trace_ctx t = {sh->out, 0};
+    struct trace_ctx t = {sh->out, NULL, NULL, 0, 0};
     if (redirect && !(t.out = fopen(redirect, "w"))) {
         fprintf(sh->out, "trace: cannot write %s: %s\n", redirect, strerror(errno));
         return -1;
     }
+    t.mem = open_memstream(&t.buf, &t.len); /* NULL: rows go straight out */
     size_t hits = 0;
     int r = rep_trace(sh->rep, line, exprs, n, trace_row, &t, &hits);
+    trace_flush(&t);
+    if (t.mem) {
+        fclose(t.mem);
+    }
+    free(t.buf);
     shell_progress_clear(sh);
     if (redirect && fclose(t.out) != 0 && r == 0) {
         fprintf(sh->out, "trace: writing %s failed: %s\n", redirect, strerror(errno));

@@ -99,7 +99,7 @@ int pyi_tlog_lower(struct pyi_session *s, pt_addr code, pt_addr instr, pt_addr f
     if (instr < c->code0 || !always_line_event(s, c, cur)) {
         return 0;
     }
-    bool attrs = false;
+    bool attrs = false; /* (the layout below has them in any case) */
     for (size_t i = 0; i < n; i++) {
         int rc = pyi_cond_operand_expr(s, c, frame, exprs[i], &out->steps, &out->v[i], &attrs);
         if (rc != 1) {
@@ -109,9 +109,8 @@ int pyi_tlog_lower(struct pyi_session *s, pt_addr code, pt_addr instr, pt_addr f
         }
     }
     out->nvalues = (int)n;
-    if (attrs) {
-        pyi_cond_layout(s, true, &layout->obj);
-    }
+    /* with attributes' layout always: one layout serves every traced instruction */
+    pyi_cond_layout(s, true, &layout->obj);
     return 1;
 }
 

@@ -133,6 +133,9 @@ struct rep_session {
     uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
     int bare_stops;     /* continue leaves a breakpoint stop unpresented (rep_trace.c) */
     struct rep_tlog *tlog;  /* a `trace` pass logging in the tracee (rep_tlog.c), NULL if none */
+    /* a `trace` pass's row callback, told (hit NULL) before the program's output is written */
+    int (*trace_row)(void *ctx, const struct rep_trace_hit *hit);
+    void *trace_ctx;
     uint64_t tlog_logged;   /* hits `trace` took from that log so far (`maint stats`) */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
     int nsnaps;

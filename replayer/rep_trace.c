@@ -190,7 +190,10 @@ int rep_trace(struct rep_session *s, const char *spec, const char *const *exprs,
     if (stash_put(s, &st) < 0) {
         return -1;
     }
+    s->trace_row = row;
+    s->trace_ctx = ctx;
     int rc = trace_pass(s, spec, exprs, n, row, ctx, hits);
+    s->trace_row = NULL;
     stash_back(s, &st);
     int interrupted = pt_interrupted;
     pt_interrupted = 0; /* going back must not be cut short */

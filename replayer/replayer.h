@@ -372,7 +372,8 @@ void rep_change_free(struct rep_change *ch);
  * on, in one pass: row() gets each hit with the values of exprs there (as `print` evaluates
  * them; "<...>" when one raised), or with n = 0 the frame's arguments as one value. The user's
  * breakpoints and watchpoints are set aside meanwhile, and the replay goes back to where it was.
- * *hits counts them. */
+ * *hits counts them. row() is also called with hit NULL before the program's output is written
+ * during the pass: a caller that holds rows back writes them then (the output stays in order). */
 struct rep_trace_hit {
     uint64_t tick;
     int thread, line;

@@ -7,7 +7,8 @@ an attribute of an instance) and of kinds it cannot (a list, an instance, a str 
 ASCII, long bytes), and prints what the line saw. For each Python build, `trace FILE:LINE v, w,
 box.a`:
   - with the log (the default) prints exactly what it prints with PYTT_WATCH_EXACT=1 (a stop at
-    every hit, the engine of before), the whole session's output byte for byte;
+    every hit, the engine of before), the whole session's output byte for byte, the program's
+    own output (a line after each hit) interleaved with the rows as before;
   - took the fast path (`maint stats`: hits logged in the program > 0) but not for every hit
     (the unloggable values stopped), and none with PYTT_WATCH_EXACT=1;
   - lists, per thread, the values the program printed, in order, in three threads.

@@ -1,9 +1,13 @@
 """Target of test_tlog.py: a traced line whose values are of every kind `trace` logs inside the
 program (ints small and large, negative, floats, short and long str, non-ASCII str, bytes,
 None, bools) and some it cannot (a list, an instance, an unbound name), in three threads;
-attributes of an instance too. Each thread prints what the traced line sees, as
-`T<thread>/<i>: <repr(v)>, <repr(w)>, <repr(box.a)>`, after the line."""
+attributes of an instance too. Each thread prints what the traced line saw right after it, as
+`T<thread>/<i>: <repr(v)>, <repr(w)>, <repr(box.a)>` (so that a trace of the line interleaves
+its rows with the program's output)."""
+import sys
 import threading
+
+LOCK = threading.Lock()
 
 
 class Box:
@@ -21,26 +25,22 @@ def values(seed):
 def work(name, rounds):
     box = Box()
     vs = values(len(name))
-    out = []
     for i in range(rounds):
         v = vs[i % len(vs)]
         w = vs[(i * 5 + 3) % len(vs)]
         box.a = vs[(i * 3 + 1) % len(vs)]
         probe = v  # TRACED
-        out.append("T%s/%d: %r, %r, %r" % (name, i, probe, w, box.a))
-    return out
+        with LOCK:  # one write per line: the threads' lines never mix
+            sys.stdout.write("T%s/%d: %r, %r, %r\n" % (name, i, probe, w, box.a))
+            sys.stdout.flush()
 
 
 def main():
-    results = {}
-    threads = [threading.Thread(target=lambda n=n: results.__setitem__(n, work(n, 60)))
-               for n in ("a", "bb", "ccc")]
+    threads = [threading.Thread(target=work, args=(n, 60)) for n in ("a", "bb", "ccc")]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for n in ("a", "bb", "ccc"):
-        print("\n".join(results[n]))
 
 
 main()
