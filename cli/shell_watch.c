@@ -248,19 +248,55 @@ static void trace_flush(struct trace_ctx *t)
     }
 }
 
+/* Append text, or a number (left-justified in width), to the row being built in mem. */
+static void put_num(FILE *f, unsigned long long v, int width)
+{
+    char d[24], *p = d + sizeof d;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    int n = (int)(d + sizeof d - p);
+    fwrite(p, 1, (size_t)n, f);
+    for (; n < width; n++) {
+        fputc(' ', f);
+    }
+}
+
+/* One row: "TICK thread N line L FUNC: V1, V2" ("%-14s thread %-3d line %-5d %s:" and " %s"
+ * per value, written without printf: a long trace prints 10^5 of them). */
 static int trace_row(void *vctx, const struct rep_trace_hit *hit)
 {
     struct trace_ctx *t = vctx;
-    char tick[PT_TICK_STRLEN];
     if (!hit) {
         trace_flush(t);
         return 0;
     }
     FILE *to = t->mem ? t->mem : t->out;
-    fprintf(to, "%-14s thread %-3d line %-5d %s:", pt_tick_str(hit->tick, tick), hit->thread,
-            hit->line, hit->func);
+    char tick[PT_TICK_STRLEN];
+    int n = (int)strlen(pt_tick_str(hit->tick, tick));
+    fputs(tick, to);
+    for (; n < 14; n++) {
+        fputc(' ', to);
+    }
+    fputs(" thread ", to);
+    if (hit->thread < 0) {
+        fprintf(to, "%-3d", hit->thread);
+    } else {
+        put_num(to, (unsigned long long)hit->thread, 3);
+    }
+    fputs(" line ", to);
+    if (hit->line < 0) {
+        fprintf(to, "%-5d", hit->line);
+    } else {
+        put_num(to, (unsigned long long)hit->line, 5);
+    }
+    fputc(' ', to);
+    fputs(hit->func, to);
+    fputc(':', to);
     for (size_t i = 0; i < hit->nvalues; i++) {
-        fprintf(to, "%s %s", i ? "," : "", hit->values[i] ? hit->values[i] : "?");
+        fputs(i ? ", " : " ", to);
+        fputs(hit->values[i] ? hit->values[i] : "?", to);
     }
     fputc('\n', to);
     t->n++;

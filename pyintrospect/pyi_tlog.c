@@ -145,6 +145,38 @@ static int overlay_read(struct pt_mem *m, pt_addr addr, void *buf, size_t len)
 
 static const struct pt_mem_ops overlay_ops = {overlay_read, NULL};
 
+/* An int of at most two 30-bit digits, from its copy, as decimal (what pyi_long_repr prints,
+ * without its allocations): 1 done, 0 not such an int. */
+static int small_int_repr(struct pyi_session *s, const uint8_t *copy, size_t len,
+                          struct pyi_buf *b)
+{
+    struct pt_cond_layout l;
+    int64_t size;
+    uint32_t d[2] = {0, 0};
+    pyi_cond_layout(s, false, &l);
+    if (s->size[PYI_S_DIGIT] != 4 || l.size_off < 0 || (size_t)l.size_off + 8 > len) {
+        return 0;
+    }
+    memcpy(&size, copy + l.size_off, 8);
+    int neg = l.int_tag ? (size & 3) == 2 : size < 0;
+    uint64_t ndigits = l.int_tag ? (uint64_t)size >> 3 : (uint64_t)(size < 0 ? -size : size);
+    if (ndigits > 2 || (size_t)l.digit_off + 4 * ndigits > len) {
+        return 0;
+    }
+    memcpy(d, copy + l.digit_off, 4 * ndigits);
+    uint64_t v = (uint64_t)d[0] | (uint64_t)d[1] << 30;
+    char text[24], *p = text + sizeof text;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg) {
+        *--p = '-';
+    }
+    pyi_buf_put(b, p, (size_t)(text + sizeof text - p));
+    return 1;
+}
+
 /* The scalars pyi_r renders without looking further than the object (its singletons, exact
  * ints and floats), straight from the copy: 1 done, 0 not one of them. */
 static int scalar_repr(struct pyi_session *s, pt_addr obj, const uint8_t *copy, size_t len,
@@ -171,7 +203,9 @@ static int scalar_repr(struct pyi_session *s, pt_addr obj, const uint8_t *copy, 
         return 1;
     }
     if (type == s->sym[PYI_Y_LONG_TYPE]) {
-        return pyi_long_repr(s, obj, s->repr.max_str, b) == 0 ? 1 : -1;
+        return small_int_repr(s, copy, len, b) || pyi_long_repr(s, obj, s->repr.max_str, b) == 0
+                   ? 1
+                   : -1;
     }
     return 0;
 }

@@ -173,9 +173,13 @@ static int entry_row(struct rep_session *s, const uint8_t *e, size_t size, int t
                        (unsigned long long)instr);
     }
     char *values[PT_TLOG_VALUES] = {0};
-    struct rep_trace_hit hit = {.tick = tick, .thread = thread, .line = st->line,
-                                .values = values, .nvalues = nvalues};
-    snprintf(hit.func, sizeof hit.func, "%s", st->func);
+    struct rep_trace_hit hit;
+    hit.tick = tick;
+    hit.thread = thread;
+    hit.line = st->line;
+    hit.values = values;
+    hit.nvalues = nvalues;
+    memcpy(hit.func, st->func, sizeof hit.func); /* both NUL-terminated, of the same size */
     size_t off = 24;
     int rc = 0;
     for (uint32_t i = 0; i < nvalues && rc == 0; i++) {
