@@ -76,7 +76,6 @@ void ce_jcc(struct emitter *e, uint8_t cc, int label)
     ce_jump(e, op, 2, label);
 }
 
-
 /* mov rax, [rdx + disp32] */
 void ce_load_slot(struct emitter *e, int64_t off)
 {

@@ -32,7 +32,16 @@ struct emitter {
 };
 
 /* condition codes of jcc (0x4 e, 0x5 ne, 0xc l, 0xd ge, 0xe le, 0xf g; 0x7 a, 0x2 b) */
-enum { CC_B = 0x2, CC_A = 0x7, CC_E = 0x4, CC_NE = 0x5, CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
+enum {
+    CC_B = 0x2,
+    CC_A = 0x7,
+    CC_E = 0x4,
+    CC_NE = 0x5,
+    CC_L = 0xc,
+    CC_GE = 0xd,
+    CC_LE = 0xe,
+    CC_G = 0xf
+};
 
 void ce_init(struct emitter *e, const struct pt_cond *c, const struct pt_cond_layout *l,
              uint8_t *out, size_t cap);
@@ -48,12 +57,12 @@ int ce_new_label(struct emitter *e);
 void ce_place(struct emitter *e, int label);
 void ce_jmp(struct emitter *e, int label);
 void ce_jcc(struct emitter *e, uint8_t cc, int label);
-void ce_load_slot(struct emitter *e, int64_t off);               /* mov rax, [rdx + off] */
+void ce_load_slot(struct emitter *e, int64_t off); /* mov rax, [rdx + off] */
 void ce_movabs(struct emitter *e, int reg /* 0 rax, 1 rcx, 6 rsi */, uint64_t v);
 void ce_cmp_rax_rcx(struct emitter *e);
-void ce_check_int_type(struct emitter *e, int unknown);          /* rax: an exact int, or jump */
-void ce_test_rax(struct emitter *e, int zero);                   /* jump if rax is 0 */
-void ce_load_rax(struct emitter *e, int64_t off);                /* mov rax, [rax + off] */
+void ce_check_int_type(struct emitter *e, int unknown); /* rax: an exact int, or jump */
+void ce_test_rax(struct emitter *e, int zero);          /* jump if rax is 0 */
+void ce_load_rax(struct emitter *e, int64_t off);       /* mov rax, [rax + off] */
 /* An operand's value (as_int: an int's value) or object address into rax, else to `unknown`. */
 void ce_operand(struct emitter *e, const struct pt_cond_opnd *o, int as_int, int unknown);
 

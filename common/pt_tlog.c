@@ -51,16 +51,16 @@ static void int_len(struct emitter *e, const struct pt_tlog_layout *l, int fail)
     if (l->obj.int_tag) {
         INS(e, 0x48, 0xc1, 0xe9, 0x03); /* shr rcx, 3: the digit count */
     } else {
-        INS(e, 0x48, 0x89, 0xce,        /* mov rsi, rcx */
-            0x48, 0xc1, 0xfe, 0x3f,     /* sar rsi, 63 */
-            0x48, 0x31, 0xf1,           /* xor rcx, rsi */
-            0x48, 0x29, 0xf1);          /* sub rcx, rsi: |ob_size| */
+        INS(e, 0x48, 0x89, 0xce,    /* mov rsi, rcx */
+            0x48, 0xc1, 0xfe, 0x3f, /* sar rsi, 63 */
+            0x48, 0x31, 0xf1,       /* xor rcx, rsi */
+            0x48, 0x29, 0xf1);      /* sub rcx, rsi: |ob_size| */
     }
     rcx_at_most(e, maxdig, fail);
-    INS(e, 0x48, 0x85, 0xc9,            /* test rcx, rcx */
-        0x75, 0x05,                     /* jne +5 */
-        0xb9, 0x01, 0x00, 0x00, 0x00);  /* mov ecx, 1: 0 keeps one digit */
-    INS(e, 0x48, 0x6b, 0xc9);           /* imul rcx, rcx, imm8 */
+    INS(e, 0x48, 0x85, 0xc9,           /* test rcx, rcx */
+        0x75, 0x05,                    /* jne +5 */
+        0xb9, 0x01, 0x00, 0x00, 0x00); /* mov ecx, 1: 0 keeps one digit */
+    INS(e, 0x48, 0x6b, 0xc9);          /* imul rcx, rcx, imm8 */
     ce_b1(e, (uint8_t)l->digit_size);
     rcx_add(e, l->obj.digit_off);
 }
@@ -119,7 +119,7 @@ size_t pt_tlog_emit_copy(const struct pt_tlog_layout *l, uint8_t *out, size_t ca
     rcx_from_rax(&e, l->var_size_off);
     rcx_at_most(&e, PT_TLOG_COPY_MAX - l->bytes_data_off - 1, fail);
     rcx_add(&e, l->bytes_data_off + 1);
-    ce_place(&e, copy); /* rcx bytes of the object at rax to rdi + 16 */
+    ce_place(&e, copy);             /* rcx bytes of the object at rax to rdi + 16 */
     INS(&e, 0x48, 0x89, 0x4f, 0x08, /* mov [rdi+8], rcx */
         0x48, 0x89, 0xc6,           /* mov rsi, rax */
         0x48, 0x83, 0xc7, 0x10,     /* add rdi, 16 */
@@ -141,19 +141,19 @@ static void header(struct emitter *e, const struct pt_tlog_layout *l, uint64_t i
     ce_movabs(e, 0, l->base_at);
     INS(e, 0x48, 0x8b, 0x00); /* mov rax, [rax] */
     ce_movabs(e, 1, l->countdown);
-    INS(e, 0x48, 0x2b, 0x01,  /* sub rax, [rcx]: C */
-        0x48, 0xc1, 0xe0);    /* shl rax, imm8 */
+    INS(e, 0x48, 0x2b, 0x01, /* sub rax, [rcx]: C */
+        0x48, 0xc1, 0xe0);   /* shl rax, imm8 */
     ce_b1(e, PT_TICK_K_BITS);
     ce_movabs(e, 1, PT_CLOCK_KCOUNT);
-    INS(e, 0x48, 0x0b, 0x01,  /* or rax, [rcx]: k */
-        0x49, 0x89, 0x00);    /* mov [r8], rax */
+    INS(e, 0x48, 0x0b, 0x01, /* or rax, [rcx]: k */
+        0x49, 0x89, 0x00);   /* mov [r8], rax */
     ce_movabs(e, 0, instr_at);
-    INS(e, 0x48, 0x8b, 0x00,       /* mov rax, [rax]: the instruction */
-        0x49, 0x89, 0x40, 0x08,    /* mov [r8+8], rax */
-        0x48, 0x89, 0xf8,          /* mov rax, rdi */
-        0x4c, 0x29, 0xc0,          /* sub rax, r8 */
-        0x41, 0x89, 0x40, 0x10,    /* mov [r8+16], eax */
-        0x41, 0xc7, 0x40, 0x14);   /* mov dword [r8+20], imm32 */
+    INS(e, 0x48, 0x8b, 0x00,     /* mov rax, [rax]: the instruction */
+        0x49, 0x89, 0x40, 0x08,  /* mov [r8+8], rax */
+        0x48, 0x89, 0xf8,        /* mov rax, rdi */
+        0x4c, 0x29, 0xc0,        /* sub rax, r8 */
+        0x41, 0x89, 0x40, 0x10,  /* mov [r8+16], eax */
+        0x41, 0xc7, 0x40, 0x14); /* mov dword [r8+20], imm32 */
     ce_i32(e, n);
 }
 
@@ -179,14 +179,14 @@ size_t pt_tlog_emit(const struct pt_tlog *g, const struct pt_tlog_layout *l, int
     ce_jcc(&e, CC_E, L_UNKNOWN);
     ce_place(&e, once);
     ce_movabs(&e, 0, PT_TLOG_HDR);
-    INS(&e, 0x48, 0x8b, 0x38,       /* mov rdi, [rax]: the cursor */
-        0x48, 0x8b, 0x48, 0x08,     /* mov rcx, [rax+8]: the end */
-        0x48, 0x29, 0xf9,           /* sub rcx, rdi */
-        0x48, 0x81, 0xf9);          /* cmp rcx, imm32 */
+    INS(&e, 0x48, 0x8b, 0x38,   /* mov rdi, [rax]: the cursor */
+        0x48, 0x8b, 0x48, 0x08, /* mov rcx, [rax+8]: the end */
+        0x48, 0x29, 0xf9,       /* sub rcx, rdi */
+        0x48, 0x81, 0xf9);      /* cmp rcx, imm32 */
     ce_i32(&e, PT_TLOG_ENTRY_MAX);
     ce_jcc(&e, CC_B, L_UNKNOWN); /* full: trap (pytt empties it) */
-    INS(&e, 0x49, 0x89, 0xf8,       /* mov r8, rdi: the entry */
-        0x48, 0x83, 0xc7, 0x18);    /* add rdi, 24 */
+    INS(&e, 0x49, 0x89, 0xf8,    /* mov r8, rdi: the entry */
+        0x48, 0x83, 0xc7, 0x18); /* add rdi, 24 */
     for (int i = 0; i < g->nvalues; i++) {
         ce_operand(&e, &g->v[i], 0, L_UNKNOWN);
         ce_movabs(&e, 1, PT_TLOG_COPY_CODE);
@@ -195,8 +195,8 @@ size_t pt_tlog_emit(const struct pt_tlog *g, const struct pt_tlog_layout *l, int
     }
     header(&e, l, instr_at, g->nvalues);
     ce_movabs(&e, 0, PT_TLOG_HDR);
-    INS(&e, 0x48, 0x89, 0x38,            /* mov [rax], rdi: committed */
-        0x48, 0x83, 0x40, 0x10, 0x01);   /* add qword [rax+16], 1 */
+    INS(&e, 0x48, 0x89, 0x38,          /* mov [rax], rdi: committed */
+        0x48, 0x83, 0x40, 0x10, 0x01); /* add qword [rax+16], 1 */
     ce_place(&e, L_FALSE);
     pops(&e);
     INS(&e, 0x48, 0x85, 0xe4, 0xc3); /* test rsp, rsp (ZF = 0: go on); ret */

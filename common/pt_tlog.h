@@ -31,8 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TLOG_VALUES 8      /* expressions per tracepoint logged in the tracee */
-#define PT_TLOG_COPY_MAX 256  /* bytes of one object copied at most */
+#define PT_TLOG_VALUES 8     /* expressions per tracepoint logged in the tracee */
+#define PT_TLOG_COPY_MAX 256 /* bytes of one object copied at most */
 #define PT_TLOG_ENTRY_MAX (24 + PT_TLOG_VALUES * (16 + PT_TLOG_COPY_MAX + 8))
 /* The log's header: the write cursor, the end of the buffer, and the count of entries ever
  * written (kept by the tracee: `maint stats`). */
@@ -58,16 +58,16 @@ struct pt_tlog {
 /* Where objects keep what a copy must hold (from DWARF through pyintrospect), and where the
  * clock is (for the tick). */
 struct pt_tlog_layout {
-    struct pt_cond_layout obj;  /* ob_type, ints (size word, digits), None/True/False */
-    int64_t digit_size;         /* bytes of one int digit */
+    struct pt_cond_layout obj; /* ob_type, ints (size word, digits), None/True/False */
+    int64_t digit_size;        /* bytes of one int digit */
     uint64_t float_type, str_type, bytes_type;
-    int64_t float_size;         /* bytes of a float object */
-    int64_t str_len_off;        /* PyASCIIObject.length */
-    int64_t str_state_off;      /* the 32-bit word holding compact and ascii */
-    uint32_t str_state_mask;    /* both bits, within that word */
-    int64_t str_ascii_size;     /* sizeof(PyASCIIObject): the characters follow */
-    int64_t var_size_off;       /* PyVarObject.ob_size (bytes' length) */
-    int64_t bytes_data_off;     /* PyBytesObject.ob_sval */
+    int64_t float_size;          /* bytes of a float object */
+    int64_t str_len_off;         /* PyASCIIObject.length */
+    int64_t str_state_off;       /* the 32-bit word holding compact and ascii */
+    uint32_t str_state_mask;     /* both bits, within that word */
+    int64_t str_ascii_size;      /* sizeof(PyASCIIObject): the characters follow */
+    int64_t var_size_off;        /* PyVarObject.ob_size (bytes' length) */
+    int64_t bytes_data_off;      /* PyBytesObject.ob_sval */
     uint64_t countdown, base_at; /* the clock's countdown word, its published base */
 };
 

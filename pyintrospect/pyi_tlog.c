@@ -23,7 +23,8 @@ static bool str_bits(struct pyi_session *s, int64_t *off, uint32_t *mask)
         return false;
     }
     int64_t base = c->byte_off < a->byte_off ? c->byte_off : a->byte_off;
-    int cb = (int)(c->byte_off - base) * 8 + c->bit_off, ab = (int)(a->byte_off - base) * 8 + a->bit_off;
+    int cb = (int)(c->byte_off - base) * 8 + c->bit_off,
+        ab = (int)(a->byte_off - base) * 8 + a->bit_off;
     if (cb < 0 || cb > 31 || ab < 0 || ab > 31) {
         return false;
     }
@@ -69,7 +70,8 @@ static bool always_line_event(struct pyi_session *s, const struct pyi_code *c, i
         return false;
     }
     int op = c->deopt[2 * cur];
-    if (op == o->resume || op == o->send || (cur > 0 && c->deopt[2 * (cur - 1)] == o->extended_arg)) {
+    if (op == o->resume || op == o->send ||
+        (cur > 0 && c->deopt[2 * (cur - 1)] == o->extended_arg)) {
         return false;
     }
     for (int i = 0; i < n; i++) {
@@ -147,8 +149,7 @@ static const struct pt_mem_ops overlay_ops = {overlay_read, NULL};
 
 /* An int of at most two 30-bit digits, from its copy, as decimal (what pyi_long_repr prints,
  * without its allocations): 1 done, 0 not such an int. */
-static int small_int_repr(struct pyi_session *s, const uint8_t *copy, size_t len,
-                          struct pyi_buf *b)
+static int small_int_repr(struct pyi_session *s, const uint8_t *copy, size_t len, struct pyi_buf *b)
 {
     struct pt_cond_layout l;
     int64_t size;

@@ -130,13 +130,13 @@ struct rep_session {
     int64_t keep_traced_off;             /* ... by pyi_frame_traced_offset's rule */
     struct pt_watch watch;               /* what the watch trampolines trap on while watch_on */
     int watch_on;
-    uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
-    int bare_stops;     /* continue leaves a breakpoint stop unpresented (rep_trace.c) */
-    struct rep_tlog *tlog;  /* a `trace` pass logging in the tracee (rep_tlog.c), NULL if none */
+    uint64_t presented;    /* rip of a presented stop (moved to its handler), 0 if none */
+    int bare_stops;        /* continue leaves a breakpoint stop unpresented (rep_trace.c) */
+    struct rep_tlog *tlog; /* a `trace` pass logging in the tracee (rep_tlog.c), NULL if none */
     /* a `trace` pass's row callback, told (hit NULL) before the program's output is written */
     int (*trace_row)(void *ctx, const struct rep_trace_hit *hit);
     void *trace_ctx;
-    uint64_t tlog_logged;   /* hits `trace` took from that log so far (`maint stats`) */
+    uint64_t tlog_logged; /* hits `trace` took from that log so far (`maint stats`) */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
     int nsnaps;
     uint64_t nmade; /* snapshots made so far */
@@ -315,8 +315,7 @@ int rep_watch_exact_only(void);
  * logs its hits in the tracee where it can; the log starts empty now. Each logged hit goes to
  * row() when the replay next stops (*hits counts them). */
 int rep_tlog_begin(struct rep_session *s, int bp_id, const char *const *exprs, size_t n,
-                   int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx,
-                   size_t *hits);
+                   int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx, size_t *hits);
 void rep_tlog_end(struct rep_session *s);
 /* Address k of bp watched at w's instruction slot `slot`: its log program, when it has one. */
 void rep_tlog_watch(struct rep_session *s, const struct rep_bp *bp, int k, struct pt_watch *w,

@@ -46,8 +46,7 @@ struct rep_tlog {
 };
 
 int rep_tlog_begin(struct rep_session *s, int bp_id, const char *const *exprs, size_t n,
-                   int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx,
-                   size_t *hits)
+                   int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx, size_t *hits)
 {
     rep_tlog_end(s);
     if (n == 0 || n > PT_TLOG_VALUES || rep_watch_exact_only()) {
@@ -184,8 +183,8 @@ static int entry_row(struct rep_session *s, const uint8_t *e, size_t size, int t
     int rc = 0;
     for (uint32_t i = 0; i < nvalues && rc == 0; i++) {
         uint64_t obj = 0, len = 0;
-        if (off + 16 > size || (memcpy(&obj, e + off, 8), memcpy(&len, e + off + 8, 8),
-                                off + 16 + len > size)) {
+        if (off + 16 > size ||
+            (memcpy(&obj, e + off, 8), memcpy(&len, e + off + 8, 8), off + 16 + len > size)) {
             rc = pt_fail("internal: a truncated tracepoint log entry");
         } else if (pyi_repr_copy(rep_pyi(s), obj, e + off + 16, len, &values[i]) < 0) {
             rc = pt_wrap("formatting a logged value");
