@@ -252,3 +252,24 @@ int pyi_tlog_site(struct pyi_session *s, pt_addr code, pt_addr instr, int *line,
     snprintf(qualname, cap, "%s", c->qualname ? c->qualname : c->name ? c->name : "?");
     return 0;
 }
+
+int pyi_tlog_args(struct pyi_session *s, pt_addr code, char names[][PYI_TLOG_NAME], int max)
+{
+    struct pyi_code *c;
+    if (pyi_code_get(s, code, &c) != 0) {
+        return -1;
+    }
+    /* pdb's `args` (pyi_print_args): the positional, keyword-only, *args and **kwargs names */
+    int n = c->argcount + c->kwonlyargcount + !!(c->flags & 0x4) + !!(c->flags & 0x8);
+    if (n > max || n > c->nlocalsplus) {
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = c->localsplusnames[i];
+        if (!name || strlen(name) >= PYI_TLOG_NAME) {
+            return 0;
+        }
+        snprintf(names[i], PYI_TLOG_NAME, "%s", name);
+    }
+    return n;
+}

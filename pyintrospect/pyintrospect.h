@@ -257,6 +257,10 @@ int pyi_tlog_lower(struct pyi_session *s, pt_addr code, pt_addr instr, pt_addr f
 int pyi_tlog_site(struct pyi_session *s, pt_addr code, pt_addr instr, int *line, char *qualname,
                   size_t cap);
 int pyi_repr_copy(struct pyi_session *s, pt_addr obj, const void *copy, size_t len, char **text);
+/* The names of code's arguments, as pdb's `args` lists them (pyi_print_args), into names: how
+ * many (0 when more than max or one is too long), -1 on error. */
+#define PYI_TLOG_NAME 64
+int pyi_tlog_args(struct pyi_session *s, pt_addr code, char names[][PYI_TLOG_NAME], int max);
 
 /* ---- values whose repr() needs code --------------------------------------------------------- */
 /* pyintrospect renders what it can compute exactly. An object whose class (or a base) defines its

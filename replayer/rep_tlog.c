@@ -28,6 +28,8 @@ struct site {
     int line;
     char func[512];
     int state; /* 0 not planned yet, 1 logged, 2 not logged */
+    int nargs; /* `trace FUNCTION`: its arguments' names, the values logged */
+    char args[PT_TLOG_VALUES][PYI_TLOG_NAME];
     int relowered;
     struct pt_tlog prog;
 };
@@ -49,8 +51,8 @@ int rep_tlog_begin(struct rep_session *s, int bp_id, const char *const *exprs, s
                    int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx, size_t *hits)
 {
     rep_tlog_end(s);
-    if (n == 0 || n > PT_TLOG_VALUES || rep_watch_exact_only()) {
-        return 0; /* `trace FUNCTION` (its arguments), or too many: every hit stops */
+    if (n > PT_TLOG_VALUES || rep_watch_exact_only()) {
+        return 0; /* too many: every hit stops */
     }
     struct rep_tlog *t = calloc(1, sizeof *t);
     struct pt_tlog_hdr h = {PT_TLOG_BUF, PT_TLOG_BUF_END, 0};
@@ -115,8 +117,18 @@ static void plan(struct rep_session *s, struct site *st, pt_addr frame)
         pt_err_clear();
         return;
     }
-    int rc = pyi_tlog_lower(p, st->code, st->instr, frame, s->tlog->exprs, s->tlog->n, &st->prog,
-                            &layout);
+    const char *args[PT_TLOG_VALUES];
+    const char *const *exprs = s->tlog->exprs;
+    size_t n = s->tlog->n;
+    if (n == 0) { /* `trace FUNCTION`: the arguments, each a fast local */
+        st->nargs = pyi_tlog_args(p, st->code, st->args, PT_TLOG_VALUES);
+        for (int i = 0; i < st->nargs; i++) {
+            args[i] = st->args[i];
+        }
+        exprs = args;
+        n = st->nargs > 0 ? (size_t)st->nargs : 0;
+    }
+    int rc = pyi_tlog_lower(p, st->code, st->instr, frame, exprs, n, &st->prog, &layout);
     pt_err_clear();
     st->state = rc == 1 ? 1 : 2;
     if (rc == 1) {
@@ -156,6 +168,26 @@ void rep_tlog_trapped(struct rep_session *s, pt_addr instr, pt_addr frame)
     }
 }
 
+/* `trace FUNCTION`'s row: one value, "a = 1, b = 'x'" (pdb's `args` on one line, as
+ * rep_trace.c's args_text makes it), in values[0]; the others freed. */
+static int args_row(const struct site *st, char **values, uint32_t n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        return pt_fail("out of memory");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        fprintf(f, "%s%s = %s", i ? ", " : "", st->args[i], values[i]);
+        free(values[i]);
+        values[i] = NULL;
+    }
+    fclose(f);
+    values[0] = buf;
+    return buf ? 0 : pt_fail("out of memory");
+}
+
 /* One raw entry at e (size bytes), logged by thread `thread`: its row, the values formatted
  * from their copies. */
 static int entry_row(struct rep_session *s, const uint8_t *e, size_t size, int thread)
@@ -167,7 +199,7 @@ static int entry_row(struct rep_session *s, const uint8_t *e, size_t size, int t
     memcpy(&instr, e + 8, 8);
     memcpy(&nvalues, e + 20, 4);
     struct site *st = site_of(t, instr, 0);
-    if (!st || st->line < 0 || nvalues != t->n) {
+    if (!st || st->line < 0 || nvalues != (uint32_t)st->prog.nvalues || nvalues > PT_TLOG_VALUES) {
         return pt_fail("internal: a tracepoint log entry for an unknown instruction 0x%llx",
                        (unsigned long long)instr);
     }
@@ -177,7 +209,7 @@ static int entry_row(struct rep_session *s, const uint8_t *e, size_t size, int t
     hit.thread = thread;
     hit.line = st->line;
     hit.values = values;
-    hit.nvalues = nvalues;
+    hit.nvalues = t->n == 0 ? 1 : nvalues;       /* `trace FUNCTION`: one, args_row */
     memcpy(hit.func, st->func, sizeof hit.func); /* both NUL-terminated, of the same size */
     size_t off = 24;
     int rc = 0;
@@ -190,6 +222,9 @@ static int entry_row(struct rep_session *s, const uint8_t *e, size_t size, int t
             rc = pt_wrap("formatting a logged value");
         }
         off += 16 + ((len + 7) & ~7ull);
+    }
+    if (rc == 0 && t->n == 0 && args_row(st, values, nvalues) < 0) {
+        rc = -1;
     }
     if (rc == 0) {
         s->tlog_logged++;

@@ -11,6 +11,7 @@ box.a`:
     own output (a line after each hit) interleaved with the rows as before;
   - took the fast path (`maint stats`: hits logged in the program > 0) but not for every hit
     (the unloggable values stopped), and none with PYTT_WATCH_EXACT=1;
+  - `trace work` (every call with its arguments, logged too) lists the three calls;
   - lists, per thread, the values the program printed, in order, in three threads.
 Builds: --python (default Debian's python3.11) and, with --pyenv, pyenv's 3.10-3.13 where
 installed (skipped with a printed reason where not)."""
@@ -38,7 +39,8 @@ def traced_line():
 
 def trace_session(args, trace, exact):
     cmd = [args.pytt, "replay", trace, "--batch", "-ex",
-           f"trace watch_tlog.py:{traced_line()} v, w, box.a", "-ex", "maint stats"]
+           f"trace watch_tlog.py:{traced_line()} v, w, box.a", "-ex", "trace work", "-ex",
+           "maint stats"]
     old = os.environ.pop("PYTT_WATCH_EXACT", None)
     if exact:
         os.environ["PYTT_WATCH_EXACT"] = "1"
@@ -72,8 +74,12 @@ def check_build(args, python, tmp, fails):
                      f"\n--- log\n{navlib.clip(fout, 1500)}\n--- exact\n{navlib.clip(eout, 1500)}"
                      f"\n{ferr[-500:]}{eerr[-500:]}")
         return
-    rows = [ROW.match(x) for x in fout.splitlines()]
-    rows = [r for r in rows if r]
+    matched = [ROW.match(x) for x in fout.splitlines()]
+    rows = [r for r in matched if r and int(r.group(3)) == traced_line()]
+    calls = sorted(r.group(4) for r in matched if r and int(r.group(3)) != traced_line())
+    want_calls = sorted(f"name = '{n}', rounds = 60" for n in saw)
+    if calls != want_calls:
+        fails.append(f"{name}: trace work: {calls}, expected {want_calls}")
     by_thread = {}
     for r in rows:
         by_thread.setdefault(r.group(2), []).append(r.group(4))
@@ -81,13 +87,14 @@ def check_build(args, python, tmp, fails):
     if sorted(by_thread.values()) != want:
         fails.append(f"{name}: the values per thread are not what the program printed: threads "
                      f"{sorted(by_thread)}, {len(rows)} rows\n{navlib.clip(fout, 1500)}")
-    if not flogged or flogged >= len(rows) or elogged != 0:
+    if not flogged or flogged >= len(rows) + len(calls) or elogged != 0:
         fails.append(f"{name}: {flogged} of {len(rows)} hits logged in the program (want some "
                      f"but not all: some values cannot be logged), {elogged} with "
                      f"PYTT_WATCH_EXACT=1")
         return
-    print(f"{name}: {len(rows)} hits in {len(by_thread)} threads, {flogged} logged in the "
-          f"program, the same output as a stop per hit, the values the program printed")
+    print(f"{name}: {len(rows)} hits in {len(by_thread)} threads and {len(calls)} calls, "
+          f"{flogged} logged in the program, the same output as a stop per hit, the values "
+          f"the program printed")
 
 
 def main():
