@@ -46,12 +46,16 @@ static void put_escaped(struct safe *s, const unsigned char *p, size_t n, int fi
 {
     size_t i = 0;
     while (i < n) {
-        unsigned char c = p[i];
-        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
-            fputc(c, s->under);
-            i++;
+        size_t j = i; /* a run of plain characters, written at once */
+        while (j < n && ((p[j] >= 0x20 && p[j] < 0x7f) || p[j] == '\n' || p[j] == '\t')) {
+            j++;
+        }
+        if (j > i) {
+            fwrite(p + i, 1, j - i, s->under);
+            i = j;
             continue;
         }
+        unsigned char c = p[i];
         int k = c >= 0x80 ? seq_len(p + i, n - i) : 0;
         if (k < 0 && !final) {
             memcpy(s->pend, p + i, n - i);

@@ -136,9 +136,10 @@ int shell_cmd_maint(struct cli_shell *sh, const char *args)
         rep_stats(sh->rep, &ticks, &restores);
         fprintf(sh->out,
                 "ticks replayed: %llu, snapshots restored: %llu, conditions checked "
-                "by pytt: %llu, sparse passes: %llu\n",
+                "by pytt: %llu, trace hits logged in the program: %llu, sparse passes: %llu\n",
                 (unsigned long long)ticks, (unsigned long long)restores,
                 (unsigned long long)rep_cond_checks(sh->rep),
+                (unsigned long long)rep_tlog_count(sh->rep),
                 (unsigned long long)rep_sparse_passes(sh->rep));
         return 0;
     }

@@ -229,22 +229,80 @@ int shell_cmd_history(struct cli_shell *sh, const char *args)
     return 0;
 }
 
+/* Rows are held in memory (mem) and written in blocks: one write per row (a line-buffered
+ * stream) would cost more than taking the row. Written when 64 KiB are held, before the
+ * program's output (row() with hit NULL), and at the end. */
 struct trace_ctx {
-    FILE *out;
-    size_t n;
+    FILE *out, *mem;
+    char *buf;
+    size_t len, n;
 };
 
+static void trace_flush(struct trace_ctx *t)
+{
+    if (t->mem && fflush(t->mem) == 0 && t->len) {
+        fwrite(t->buf, 1, t->len, t->out);
+        fflush(t->out);
+        rewind(t->mem);
+        t->len = 0;
+    }
+}
+
+/* Append text, or a number (left-justified in width), to the row being built in mem. */
+static void put_num(FILE *f, unsigned long long v, int width)
+{
+    char d[24], *p = d + sizeof d;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    int n = (int)(d + sizeof d - p);
+    fwrite(p, 1, (size_t)n, f);
+    for (; n < width; n++) {
+        fputc(' ', f);
+    }
+}
+
+/* One row: "TICK thread N line L FUNC: V1, V2" ("%-14s thread %-3d line %-5d %s:" and " %s"
+ * per value, written without printf: a long trace prints 10^5 of them). */
 static int trace_row(void *vctx, const struct rep_trace_hit *hit)
 {
     struct trace_ctx *t = vctx;
-    char tick[PT_TICK_STRLEN];
-    fprintf(t->out, "%-14s thread %-3d line %-5d %s:", pt_tick_str(hit->tick, tick), hit->thread,
-            hit->line, hit->func);
-    for (size_t i = 0; i < hit->nvalues; i++) {
-        fprintf(t->out, "%s %s", i ? "," : "", hit->values[i] ? hit->values[i] : "?");
+    if (!hit) {
+        trace_flush(t);
+        return 0;
     }
-    fputc('\n', t->out);
+    FILE *to = t->mem ? t->mem : t->out;
+    char tick[PT_TICK_STRLEN];
+    int n = (int)strlen(pt_tick_str(hit->tick, tick));
+    fputs(tick, to);
+    for (; n < 14; n++) {
+        fputc(' ', to);
+    }
+    fputs(" thread ", to);
+    if (hit->thread < 0) {
+        fprintf(to, "%-3d", hit->thread);
+    } else {
+        put_num(to, (unsigned long long)hit->thread, 3);
+    }
+    fputs(" line ", to);
+    if (hit->line < 0) {
+        fprintf(to, "%-5d", hit->line);
+    } else {
+        put_num(to, (unsigned long long)hit->line, 5);
+    }
+    fputc(' ', to);
+    fputs(hit->func, to);
+    fputc(':', to);
+    for (size_t i = 0; i < hit->nvalues; i++) {
+        fputs(i ? ", " : " ", to);
+        fputs(hit->values[i] ? hit->values[i] : "?", to);
+    }
+    fputc('\n', to);
     t->n++;
+    if (t->mem && ftello(t->mem) >= 1 << 16) {
+        trace_flush(t);
+    }
     return 0;
 }
 
@@ -309,13 +367,19 @@ int shell_cmd_trace(struct cli_shell *sh, const char *args)
         return shell_not_stopped(sh) ? -1 : 0;
     }
     size_t n = split_exprs(exprs_text, exprs, 32);
-    struct trace_ctx t = {sh->out, 0};
+    struct trace_ctx t = {sh->out, NULL, NULL, 0, 0};
     if (redirect && !(t.out = fopen(redirect, "w"))) {
         fprintf(sh->out, "trace: cannot write %s: %s\n", redirect, strerror(errno));
         return -1;
     }
+    t.mem = open_memstream(&t.buf, &t.len); /* NULL: rows go straight out */
     size_t hits = 0;
     int r = rep_trace(sh->rep, line, exprs, n, trace_row, &t, &hits);
+    trace_flush(&t);
+    if (t.mem) {
+        fclose(t.mem);
+    }
+    free(t.buf);
     shell_progress_clear(sh);
     if (redirect && fclose(t.out) != 0 && r == 0) {
         fprintf(sh->out, "trace: writing %s failed: %s\n", redirect, strerror(errno));

@@ -370,7 +370,7 @@ static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr coun
     }
     for (int k = 0; k < w->ninstrs; k++) {
         pt_addr slot = PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8;
-        if (w->conds[k].nnodes) {
+        if (w->conds[k].nnodes || w->logs[k].nvalues) {
             n += emit_cond_instr(code + n, t + n, w, k, trap);
             continue;
         }
@@ -393,22 +393,36 @@ static int emit_watch(uint8_t *code, pt_addr t, int i, int counted, pt_addr coun
     return 0;
 }
 
-/* The conditions' code (pt_cond.c), one PT_COND_CODE_MAX slot per watched instruction. */
+/* The conditions' code (pt_cond.c) and the tracepoints' log programs (pt_tlog.c), one
+ * PT_COND_CODE_MAX slot per watched instruction, and the log's copy routine. */
 static int write_cond_code(struct pt_mem *mem, const struct pt_watch *w)
 {
     uint8_t code[PT_COND_CODE_MAX];
+    int logs = 0;
     for (int k = 0; k < w->ninstrs; k++) {
-        if (!w->conds[k].nnodes) {
+        pt_addr at = PT_CLOCK_COND + (pt_addr)k * PT_COND_CODE_MAX;
+        size_t n;
+        if (w->logs[k].nvalues) {
+            n = pt_tlog_emit(&w->logs[k], &w->tlog_layout, w->frame_reg,
+                             PT_CLOCK_SLOTS + (pt_addr)(PT_WATCH_MAX + k) * 8, code, sizeof code);
+            logs = 1;
+        } else if (w->conds[k].nnodes) {
+            n = pt_cond_emit(&w->conds[k], &w->cond_layout, w->frame_reg, at, code, sizeof code);
+        } else {
             continue;
         }
-        pt_addr at = PT_CLOCK_COND + (pt_addr)k * PT_COND_CODE_MAX;
-        size_t n = pt_cond_emit(&w->conds[k], &w->cond_layout, w->frame_reg, at, code, sizeof code);
         if (n == 0) {
-            return pt_fail("a breakpoint condition is too complex for in-process checking");
+            return pt_fail("a breakpoint condition or tracepoint is too complex for in-process "
+                           "checking");
         }
         if (pt_mem_write(mem, at, code, n) < 0) {
             return pt_wrap("writing a breakpoint condition's code");
         }
+    }
+    uint8_t copy[PT_TLOG_COPY_CODE_MAX];
+    size_t n = logs ? pt_tlog_emit_copy(&w->tlog_layout, copy, sizeof copy) : 0;
+    if (logs && (n == 0 || pt_mem_write(mem, PT_TLOG_COPY_CODE, copy, n) < 0)) {
+        return pt_wrap("writing the tracepoint log's copy routine");
     }
     return 0;
 }
@@ -639,6 +653,8 @@ int pt_clock_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_watch
         c->watch.frame_reg == w->frame_reg && c->watch.instr_reg == w->instr_reg &&
         memcmp(c->watch.trap_op, w->trap_op, sizeof w->trap_op) == 0 &&
         memcmp(c->watch.conds, w->conds, sizeof w->conds) == 0 &&
+        memcmp(c->watch.logs, w->logs, sizeof w->logs) == 0 &&
+        memcmp(&c->watch.tlog_layout, &w->tlog_layout, sizeof w->tlog_layout) == 0 &&
         memcmp(&c->watch.cond_layout, &w->cond_layout, sizeof w->cond_layout) == 0 &&
         c->watch.frame_zero_off == w->frame_zero_off && c->watch.keep_last == w->keep_last &&
         c->watch.keep_traced_off == w->keep_traced_off;

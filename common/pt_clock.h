@@ -47,6 +47,7 @@
 #define PT_CLOCK_H
 
 #include "pt_cond.h"
+#include "pt_tlog.h"
 #include "pt_mem.h"
 #include "pt_startup.h"
 
@@ -90,7 +91,7 @@ int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 #define PT_CLOCK_WATCH_SIZE 1088
 #define PT_CLOCK_WATCH_TRAP 960
 #define PT_WATCH_MAX 16
-#define PT_CLOCK_COND (PT_PAGE_ADDR + 0x58000) /* PT_WATCH_MAX conditions' code (pt_cond.h) */
+#define PT_CLOCK_COND (PT_PAGE_ADDR + 0x5c000) /* PT_WATCH_MAX conditions' code (pt_cond.h) */
 /* 3.10's main-loop switch routed through opcode_targets: a table of stubs, then the stubs. */
 #define PT_CLOCK_SWITCH_TABLE (PT_PAGE_ADDR + 0x60000)
 #define PT_CLOCK_SWITCH_STUBS (PT_PAGE_ADDR + 0x60800)
@@ -109,6 +110,10 @@ struct pt_watch {
      * the trampoline, does not find it certainly false (breakpoint conditions, pt_cond.h) */
     struct pt_cond conds[PT_WATCH_MAX];
     struct pt_cond_layout cond_layout;
+    /* ... or, for a traced instruction (nvalues > 0), only when its log program (pt_tlog.h)
+     * could not log the hit */
+    struct pt_tlog logs[PT_WATCH_MAX];
+    struct pt_tlog_layout tlog_layout;
     /* trap when the 32-bit member at this offset of the frame is 0 (3.10: f_lasti, a frame
      * starting); -1: no such check */
     int64_t frame_zero_off;

@@ -294,6 +294,12 @@ int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const cha
         memset(out, 0, sizeof *out);
         return 0; /* nothing decidable: trapping at every hit is all there is */
     }
+    pyi_cond_layout(s, l.attrs, layout);
+    return fits(out, layout);
+}
+
+void pyi_cond_layout(struct pyi_session *s, bool attrs, struct pt_cond_layout *layout)
+{
     layout->type_off = s->m[PYI_F_OB_TYPE].off;
     layout->int_tag = s->v->cond_ints == PYI_INTS_LV_TAG;
     layout->size_off = s->m[layout->int_tag ? PYI_F_LONG_TAG : PYI_F_OB_SIZE].off;
@@ -302,8 +308,27 @@ int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const cha
     layout->none = s->sym[PYI_Y_NONE];
     layout->true_obj = s->sym[PYI_Y_TRUE];
     layout->false_obj = s->sym[PYI_Y_FALSE];
-    if (l.attrs) {
+    if (attrs) {
         attr_layout(s, layout);
     }
-    return fits(out, layout);
+}
+
+int pyi_cond_operand_expr(struct pyi_session *s, const struct pyi_code *c, pt_addr frame,
+                          const char *expr, struct pt_cond *steps, struct pt_cond_opnd *o,
+                          bool *attrs)
+{
+    struct pyi_expr e;
+    const char *why;
+    int rc = pyi_expr_parse(expr, &e, &why);
+    if (rc != PYI_PARSE_OK) {
+        pyi_expr_free(&e);
+        return rc < 0 ? pt_fail("out of memory") : 0;
+    }
+    struct lower l = {s, &e, c, frame, steps, false};
+    int kind = e.n[e.root].kind;
+    bool ok = (kind == PYI_E_NAME || kind == PYI_E_ATTR) && (c->flags & PYI_CO_OPTIMIZED) &&
+              operand(&l, e.root, false, o);
+    pyi_expr_free(&e);
+    *attrs = *attrs || l.attrs;
+    return ok ? 1 : 0;
 }

@@ -835,6 +835,18 @@ int pyi_type_version(struct pyi_session *s, pt_addr type, unsigned *tag);
 
 /* ---- code objects (pyi_code.c) -------------------------------------------------------------- */
 int pyi_code_get(struct pyi_session *s, pt_addr addr, struct pyi_code **out);
+/* ---- in-tracee conditions and tracepoint logs (pyi_cond.c, pyi_tlog.c) ---------------------- */
+struct pt_cond;
+struct pt_cond_opnd;
+struct pt_cond_layout;
+/* The layout an in-tracee condition reads objects with (attrs: attributes too). */
+void pyi_cond_layout(struct pyi_session *s, bool attrs, struct pt_cond_layout *layout);
+/* EXPR as one operand of in-tracee code in code c: a plain fast local, or an attribute chain
+ * from one planned against the objects in frame (0: none; chains are then not lowered), its
+ * steps appended to steps. 1 done (*attrs set if it reads attributes), 0 not lowerable. */
+int pyi_cond_operand_expr(struct pyi_session *s, const struct pyi_code *c, pt_addr frame,
+                          const char *expr, struct pt_cond *steps, struct pt_cond_opnd *o,
+                          bool *attrs);
 void pyi_code_cache_clear(struct pyi_session *s);
 void pyi_code_cache_age(struct pyi_session *s); /* a new stop: re-check before reuse */
 int pyi_code_addr2line_idx(const struct pyi_code *c, int index);

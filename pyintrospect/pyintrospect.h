@@ -241,6 +241,27 @@ struct pt_cond_layout;
 int pyi_cond_lower(struct pyi_session *s, pt_addr code, pt_addr frame, const char *expr,
                    struct pt_cond *out, struct pt_cond_layout *layout);
 
+/* Tracepoints logged inside the tracee (common/pt_tlog.h). pyi_tlog_layout: the object layout
+ * the log copies with (1; 0 when this version's objects cannot be logged). pyi_tlog_lower: the
+ * program for the traced instruction instr of code (frame: a hit's frame, whose objects plan
+ * attribute chains; 0 if none): 1 when every hit there can be logged (each expression a fast
+ * local or an attribute chain from one, and every dispatch of instr a 'line' event), 0 when not,
+ * -1 on error. pyi_tlog_site: the line and qualified name of instr. pyi_repr_copy: repr() of
+ * the object at obj made from len bytes copied from it (what `print` shows of it). */
+struct pt_tlog;
+struct pt_tlog_layout;
+int pyi_tlog_layout(struct pyi_session *s, struct pt_tlog_layout *layout);
+int pyi_tlog_lower(struct pyi_session *s, pt_addr code, pt_addr instr, pt_addr frame,
+                   const char *const *exprs, size_t n, struct pt_tlog *out,
+                   struct pt_tlog_layout *layout);
+int pyi_tlog_site(struct pyi_session *s, pt_addr code, pt_addr instr, int *line, char *qualname,
+                  size_t cap);
+int pyi_repr_copy(struct pyi_session *s, pt_addr obj, const void *copy, size_t len, char **text);
+/* The names of code's arguments, as pdb's `args` lists them (pyi_print_args), into names: how
+ * many (0 when more than max or one is too long), -1 on error. */
+#define PYI_TLOG_NAME 64
+int pyi_tlog_args(struct pyi_session *s, pt_addr code, char names[][PYI_TLOG_NAME], int max);
+
 /* ---- values whose repr() needs code --------------------------------------------------------- */
 /* pyintrospect renders what it can compute exactly. An object whose class (or a base) defines its
  * own __repr__ (namedtuples, enums, dataclasses, datetime, deque, Decimal, numpy...), a value cut

@@ -423,6 +423,7 @@ int rep_watch_breakpoints(struct rep_session *s, struct pt_watch *w)
                 w->conds[w->ninstrs] = bp->conds[k];
                 w->cond_layout = s->cond_layout;
             }
+            rep_tlog_watch(s, bp, k, w, w->ninstrs);
             w->instrs[w->ninstrs++] = bp->addrs[k];
         }
     }

@@ -21,9 +21,11 @@
 
 #define REP_MAX_BPS 64
 #define REP_MAX_SNAPS 64 /* hard cap; PYTT_SNAPSHOTS sets the kept number (default 24) */
-/* Counted dispatches between automatic snapshots: ~0.2-0.6 s of replay (a counted dispatch is
- * a loop iteration or a call: 7-25 M/s here on the CPU benchmark set) */
-#define REP_SNAP_INTERVAL (1ull << 22)
+/* Counted dispatches between automatic snapshots: ~0.02-0.2 s of replay (a counted dispatch is
+ * a loop iteration or a call: 2.5-25 M/s here). Dense near where the replay is; rep_snap.c's
+ * thinning keeps at most PYTT_SNAPSHOTS, spaced more widely with age (issue 12: `last` and
+ * reverse motions close to now replay at most about one interval). */
+#define REP_SNAP_INTERVAL (1ull << 19)
 
 /* A thread of the replayed process (rep_thread.c). One runs at a time, as recorded: the SWITCH
  * events say when another takes over and where the previous one stopped. */
@@ -128,8 +130,13 @@ struct rep_session {
     int64_t keep_traced_off;             /* ... by pyi_frame_traced_offset's rule */
     struct pt_watch watch;               /* what the watch trampolines trap on while watch_on */
     int watch_on;
-    uint64_t presented; /* rip of a presented stop (moved to its handler), 0 if none */
-    int bare_stops;     /* continue leaves a breakpoint stop unpresented (rep_trace.c) */
+    uint64_t presented;    /* rip of a presented stop (moved to its handler), 0 if none */
+    int bare_stops;        /* continue leaves a breakpoint stop unpresented (rep_trace.c) */
+    struct rep_tlog *tlog; /* a `trace` pass logging in the tracee (rep_tlog.c), NULL if none */
+    /* a `trace` pass's row callback, told (hit NULL) before the program's output is written */
+    int (*trace_row)(void *ctx, const struct rep_trace_hit *hit);
+    void *trace_ctx;
+    uint64_t tlog_logged; /* hits `trace` took from that log so far (`maint stats`) */
     struct rep_snap snaps[REP_MAX_SNAPS + 1]; /* by tick, oldest first */
     int nsnaps;
     uint64_t nmade; /* snapshots made so far */
@@ -304,6 +311,26 @@ int rep_pyi_follow(struct rep_session *s);
 uint64_t rep_reg_value(const struct user_regs_struct *r, int hw);
 /* Watch configurations: empty; a frame and its callers (skip_self: callers only); the
  * enabled breakpoints' addresses added (an error beyond PT_WATCH_MAX). */
+/* ---- tracepoints logged in the tracee (rep_tlog.c) ---- */
+/* PYTT_WATCH_EXACT=1: no debug registers for watchpoints, no log for `trace` (rep_watch.c). */
+int rep_watch_exact_only(void);
+/* A `trace` pass of breakpoint bp_id with these expressions (kept by the caller meanwhile)
+ * logs its hits in the tracee where it can; the log starts empty now. Each logged hit goes to
+ * row() when the replay next stops (*hits counts them). */
+int rep_tlog_begin(struct rep_session *s, int bp_id, const char *const *exprs, size_t n,
+                   int (*row)(void *ctx, const struct rep_trace_hit *hit), void *ctx, size_t *hits);
+void rep_tlog_end(struct rep_session *s);
+/* Address k of bp watched at w's instruction slot `slot`: its log program, when it has one. */
+void rep_tlog_watch(struct rep_session *s, const struct rep_bp *bp, int k, struct pt_watch *w,
+                    int slot);
+/* A hit of the pass trapped in frame at instr (it could not be logged): plan its program again
+ * with this frame's objects, for the hits after it. */
+void rep_tlog_trapped(struct rep_session *s, pt_addr instr, pt_addr frame);
+/* At every stop of the replay: the hits the log holds, to the pass's row(), emptied. */
+int rep_tlog_drain(struct rep_session *s);
+/* row() asked to stop. */
+int rep_tlog_stopped(const struct rep_session *s);
+
 void rep_watch_init(struct rep_session *s, struct pt_watch *w);
 int rep_watch_frames(struct rep_session *s, pt_addr frame, struct pt_watch *w, int skip_self);
 /* Also trap every frame starting (pending breakpoints, the main script's start). */

@@ -215,7 +215,7 @@ static int one_stop(struct rep_session *s)
     s->trap_count = 0;
     rc = rc < 0 ? -1 : wait_current(s, &st);
     s->running = 0;
-    if (rc < 0) {
+    if (rc < 0 || rep_tlog_drain(s) < 0) {
         return -1;
     }
     if (s->watchdog_msg[0]) {

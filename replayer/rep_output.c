@@ -63,6 +63,9 @@ static int output_is_new(struct rep_session *s)
 
 int rep_sink_write(struct rep_session *s, int kind, const void *buf, size_t n)
 {
+    if (s->trace_row) {
+        s->trace_row(s->trace_ctx, NULL); /* rows held so far come before this output */
+    }
     if (s->out_hook) {
         return s->out_hook(s->out_hook_ctx, kind, buf, n, pt_tracer_pos(&s->tr));
     }

@@ -4,8 +4,11 @@
  * the expressions there; `trace FUNCTION` is every call of it with its arguments. One forward
  * pass from the first snapshot (the main script's first line) with a breakpoint on the location
  * (the breakpoint machinery: its addresses watched, pending until the code is loaded) and the
- * user's breakpoints and watchpoints set aside; each hit is evaluated as `print` would (from
- * memory when exact, else in a throwaway copy). The replay then goes back to where it was.
+ * user's breakpoints and watchpoints set aside. Where it can, the breakpoint logs its hits in
+ * the program without stopping (rep_tlog.c: a copy of each value, formatted afterwards by the
+ * same repr code, each row given at the replay's next stop); every other hit stops and is
+ * evaluated as `print` would (from memory when exact, else in a throwaway copy), after the
+ * logged hits before it, so the rows stay in order. The replay then goes back to where it was.
  */
 #define _GNU_SOURCE
 #include "rep_internal.h"
@@ -133,7 +136,8 @@ static int trace_pass(struct rep_session *s, const char *spec, const char *const
     const struct rep_bp *bp;
     struct pyi_pos pos;
     int id;
-    if (rep_break_add(s, spec, NULL, 0, &bp) < 0 || rep_goto_start(s, &pos) < 0) {
+    if (rep_break_add(s, spec, NULL, 0, &bp) < 0 || rep_goto_start(s, &pos) < 0 ||
+        rep_tlog_begin(s, bp->id, exprs, n, row, ctx, hits) < 0) {
         return -1;
     }
     char **values = calloc(n ? n : 1, sizeof *values);
@@ -143,6 +147,10 @@ static int trace_pass(struct rep_session *s, const char *spec, const char *const
     int rc = 0;
     s->bare_stops = 1; /* presented only where values_fast cannot read a value */
     while (!pt_interrupted && (rc = rep_continue(s, &pos, &id)) > 0) {
+        if (rep_tlog_stopped(s)) {
+            break; /* row() asked to stop at a logged hit */
+        }
+        rep_tlog_trapped(s, pos.instr, pos.frame);
         struct rep_trace_hit hit = {.values = values, .nvalues = n ? n : 1};
         struct rep_thread *t = rep_thread_cur(s);
         hit.thread = t ? rep_thread_number(s, t->rec_tid) : 0;
@@ -163,6 +171,7 @@ static int trace_pass(struct rep_session *s, const char *spec, const char *const
             break;
         }
     }
+    rep_tlog_end(s);
     s->bare_stops = 0;
     free(values);
     return rc < 0 ? -1 : 0;
@@ -181,7 +190,10 @@ int rep_trace(struct rep_session *s, const char *spec, const char *const *exprs,
     if (stash_put(s, &st) < 0) {
         return -1;
     }
+    s->trace_row = row;
+    s->trace_ctx = ctx;
     int rc = trace_pass(s, spec, exprs, n, row, ctx, hits);
+    s->trace_row = NULL;
     stash_back(s, &st);
     int interrupted = pt_interrupted;
     pt_interrupted = 0; /* going back must not be cut short */

@@ -242,11 +242,17 @@ static int scan_step(struct rep_session *s, struct wscan *sc, struct rep_change 
 /* Dispatches scanned exactly, where the places cannot be armed, before trying again. */
 #define HW_RETRY 64
 
-/* PYTT_WATCH_EXACT=1 turns the hardware path off (the exact engine alone: an oracle for it). */
-static int hw_allowed(void)
+/* PYTT_WATCH_EXACT=1 turns the hardware path off (the exact engine alone: an oracle for it),
+ * and `trace`'s in-tracee log (every hit stops). */
+int rep_watch_exact_only(void)
 {
     const char *e = getenv("PYTT_WATCH_EXACT");
-    return !(e && *e && strcmp(e, "0") != 0);
+    return e && *e && strcmp(e, "0") != 0;
+}
+
+static int hw_allowed(void)
+{
+    return !rep_watch_exact_only();
 }
 
 /* Arm the words every place's value lives in (pyintrospect's pyi_loc_slots): 1 armed, 0 not

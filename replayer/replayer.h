@@ -185,6 +185,9 @@ uint64_t rep_cond_checks(const struct rep_session *s);
 /* How many backward searches made a sparse pass that found its answer (rep_reverse.c:
  * `maint stats` and tests, which check the fast path was taken). */
 uint64_t rep_sparse_passes(const struct rep_session *s);
+/* How many `trace` hits were logged inside the tracee instead of stopping there (rep_tlog.c:
+ * `maint stats` and tests). */
+uint64_t rep_tlog_count(const struct rep_session *s);
 /* The recording's last Python tick (0 if it has none). */
 uint64_t rep_last_tick(const struct rep_session *s);
 
@@ -372,7 +375,8 @@ void rep_change_free(struct rep_change *ch);
  * on, in one pass: row() gets each hit with the values of exprs there (as `print` evaluates
  * them; "<...>" when one raised), or with n = 0 the frame's arguments as one value. The user's
  * breakpoints and watchpoints are set aside meanwhile, and the replay goes back to where it was.
- * *hits counts them. */
+ * *hits counts them. row() is also called with hit NULL before the program's output is written
+ * during the pass: a caller that holds rows back writes them then (the output stays in order). */
 struct rep_trace_hit {
     uint64_t tick;
     int thread, line;

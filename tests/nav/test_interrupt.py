@@ -290,7 +290,7 @@ def stats(sh):
 
 def skips_ahead(sh, end_tick):
     """goto end and continue from the start restore a snapshot near the end instead of replaying
-    the whole run again: at most one snapshot interval (2^22 counted dispatches) plus the 64 goto
+    the whole run again: at most one snapshot interval (2^19 counted dispatches) plus the 64 goto
     stops short to leave a snapshot."""
     ok = True
     for motion in ("goto end", "continue"):
@@ -299,7 +299,7 @@ def skips_ahead(sh, end_tick):
         sh.send(motion)
         after, restores_after = stats(sh)
         ran = after - before if after is not None and before is not None else None
-        ok = check(ran is not None and ran <= (1 << 22) + 128 and restores_after > restores,
+        ok = check(ran is not None and ran <= (1 << 19) + 128 and restores_after > restores,
                    f"`{motion}` from the start replayed {ran} ticks of {end_tick} "
                    f"(restores {restores} -> {restores_after}): it should start from a "
                    "snapshot ahead", sh) and ok

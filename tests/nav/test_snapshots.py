@@ -1,8 +1,8 @@
-"""Snapshots on a real recording (tests/nav/oracle/long_loop.py, about 9 snapshot intervals):
+"""Snapshots on a real recording (tests/nav/oracle/long_loop.py, about 70 snapshot intervals):
   - with PYTT_SNAPSHOTS=5, `info snapshots` after goto end, a backward goto, and another one
     lists exactly 5, always including the start; going back from the current position, the gaps
     between kept snapshots never shrink (spacing grows with distance from where the user is),
-    and one lies within an interval (2^22 counted dispatches) before it;
+    and one lies within an interval (2^19 counted dispatches) before it;
   - restoring never disturbs a snapshot: the same moment reached from different places and after
     restores shows the same `when`, stop and values;
   - with PYTT_SNAPSHOT_MB=1, fewer snapshots are kept than with no budget (never the start), and
@@ -18,7 +18,7 @@ import navlib  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "oracle", "long_loop.py")
 SNAP = re.compile(rf"^\s+tick {navlib.TICK}\s+pid \d+")
-INTERVAL = 1 << 22  # counted dispatches between automatic snapshots (REP_SNAP_INTERVAL)
+INTERVAL = 1 << 19  # counted dispatches between automatic snapshots (REP_SNAP_INTERVAL)
 
 
 def session(pytt, trace, cmds, env_extra):
