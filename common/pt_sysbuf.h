@@ -52,6 +52,13 @@ enum { PT_SYSBUF_OFF = 0, PT_SYSBUF_RECORD = 1, PT_SYSBUF_REPLAY = 2 };
 /* ctl.fd[] bits, kept by pytt from the program's descriptor operations */
 #define PT_SYSBUF_FD_READ 1  /* a regular file: read, pread, lseek, fstat without a stop */
 #define PT_SYSBUF_FD_WRITE 2 /* ... and write, pwrite (not the stdout/stderr replay shows) */
+#define PT_SYSBUF_FD_DIR 4   /* a directory: getdents64, lseek, fstat, close without a stop */
+
+/* pt_sysbuf_rec.flags: the low byte of an openat's record is the table entry the library gave
+ * the new descriptor; NOCOPY says the record's bytes are for pytt (the opened path, for the
+ * trace's sources), not bytes the call wrote: replay writes nothing. */
+#define PT_SYSBUF_REC_BITS 0xff
+#define PT_SYSBUF_REC_NOCOPY 0x100
 
 struct pt_sysbuf_ctl {
     uint32_t mode; /* PT_SYSBUF_OFF in a process pytt does not record (a fork child) */

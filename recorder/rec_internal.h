@@ -328,6 +328,7 @@ struct rec_srcpath {
     char *file;
 };
 void rec_sources_note(struct rec_session *s, int nr, const uint64_t args[6], int64_t ret);
+void rec_sources_note_path(struct rec_session *s, int dirfd, const char *rel);
 int rec_sources_write(struct rec_session *s);
 void rec_sources_free(struct rec_session *s);
 /* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go
