@@ -183,6 +183,10 @@ struct rec_session {
     uint8_t sysbuf_slots[PT_SYSBUF_SLOTS];
     uint8_t sysbuf_fd[PT_SYSBUF_MAXFD]; /* what ctl.fd holds in the tracee */
     int sysbuf_table_logged;            /* a HELLO event carried the whole table */
+    uint32_t sysbuf_nshm;               /* what ctl.nshm and ctl.shm hold in the tracee */
+    struct {
+        uint64_t dev, ino;
+    } sysbuf_shm[PT_SYSBUF_SHM];
 
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];

@@ -351,10 +351,47 @@ int rec_sysbuf_at_exit(struct rec_session *s, struct rec_thread *t, int nr, cons
     return 0;
 }
 
+/* Tell the library which files the program maps shared (it gives the descriptors of those it
+ * opens no write bit), when that changed. */
+static int note_shmaps(struct rec_session *s)
+{
+    struct pt_sysbuf_ctl c;
+    uint32_t n = 0;
+    memset(&c, 0, sizeof c);
+    for (size_t i = 0; i < s->nshmaps && n != PT_SYSBUF_SHM_MANY; i++) {
+        if (!s->shmaps[i].ino) {
+            continue; /* shared anonymous memory */
+        }
+        if (n == PT_SYSBUF_SHM) {
+            n = PT_SYSBUF_SHM_MANY;
+            break;
+        }
+        c.shm[n].dev = s->shmaps[i].dev;
+        c.shm[n].ino = s->shmaps[i].ino;
+        n++;
+    }
+    c.nshm = n;
+    if (n == s->sysbuf_nshm && memcmp(c.shm, s->sysbuf_shm, sizeof c.shm) == 0) {
+        return 0;
+    }
+    s->sysbuf_nshm = n;
+    memcpy(s->sysbuf_shm, c.shm, sizeof c.shm);
+    if (pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, shm), c.shm,
+                     sizeof c.shm) < 0 ||
+        pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, nshm), &n,
+                     sizeof n) < 0) {
+        return pt_wrap("telling the syscall buffer which files the program maps shared");
+    }
+    return 0;
+}
+
 int rec_sysbuf_fds(struct rec_session *s, int nr, const uint64_t *a, int64_t ret)
 {
     if (!s->sysbuf || (nr == SYS_fcntl && a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)) {
         return 0;
+    }
+    if (note_shmaps(s) < 0) {
+        return -1;
     }
     if (nr == SYS_mmap && ret >= 0 && (a[3] & MAP_SHARED)) {
         /* a file the program now maps shared: its writes stop again (mapped_shared) */

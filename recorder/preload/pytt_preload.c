@@ -547,14 +547,32 @@ static int plain_open_target(int dirfd, const char *path, int flags)
     return S_ISREG(st.st_mode) && (!(flags & O_TRUNC) || st.st_size == 0);
 }
 
-/* The table entry of a descriptor the library just opened: what it is now. */
+/* The table entry of a descriptor the library just opened, from what it is now (pytt's rule,
+ * rec_sysbuf.c: a new descriptor is never one of the streams replay shows, and its writes may
+ * go through the buffer unless the program maps that file shared: only a stopped write
+ * refreshes such a mapping). */
 static uint8_t opened_bits(int fd)
 {
     struct stat st;
     if (pytt_untraced(SYS_fstat, fd, (long)&st, 0, 0) < 0) {
         return 0;
     }
-    return S_ISREG(st.st_mode) ? PT_SYSBUF_FD_READ : S_ISDIR(st.st_mode) ? PT_SYSBUF_FD_DIR : 0;
+    if (S_ISDIR(st.st_mode)) {
+        return PT_SYSBUF_FD_DIR;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return 0;
+    }
+    uint32_t n = ctl->nshm;
+    if (n > PT_SYSBUF_SHM) {
+        return PT_SYSBUF_FD_READ;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (ctl->shm[i].ino == st.st_ino && ctl->shm[i].dev == st.st_dev) {
+            return PT_SYSBUF_FD_READ;
+        }
+    }
+    return PT_SYSBUF_FD_READ | PT_SYSBUF_FD_WRITE;
 }
 
 /* openat through the buffer; *done = 0: the plain path. The record carries the path (for the
