@@ -46,7 +46,7 @@ enum {
 /* The `syscall; ret` the library's unstopped calls go through (in pytt's page). */
 #define PT_SYSBUF_STUB 0x7f0000000040ull
 #define PT_SYSBUF_MAXFD 4096
-#define PT_SYSBUF_MAX_OUT 0x10000 /* larger reads are made the ordinary, stopped way */
+#define PT_SYSBUF_MAX_OUT 0x20000 /* larger reads are made the ordinary, stopped way */
 
 enum { PT_SYSBUF_OFF = 0, PT_SYSBUF_RECORD = 1, PT_SYSBUF_REPLAY = 2 };
 /* ctl.fd[] bits, kept by pytt from the program's descriptor operations */
