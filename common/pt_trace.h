@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 5
+#define PT_TRACE_VERSION 6
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
  * version 5 adds SYSBUF events and the header's sysbuf field (docs/trace-format.md,
  * Versioning), so an older trace is a version 5 trace without them. */
