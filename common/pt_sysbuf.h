@@ -64,11 +64,11 @@ enum { PT_SYSBUF_OFF = 0, PT_SYSBUF_RECORD = 1, PT_SYSBUF_REPLAY = 2 };
 #define PT_SYSBUF_SHM_MANY 0xffffffffu
 
 struct pt_sysbuf_ctl {
-    uint32_t mode;   /* PT_SYSBUF_OFF in a process pytt does not record (a fork child) */
-    uint32_t nshm; /* record: the files the program maps shared (shm below), or
-                    * PT_SYSBUF_SHM_MANY; the library's opens give such a file's descriptor no
-                    * PT_SYSBUF_FD_WRITE: a write to it must refresh the mappings (rec_mmap.c),
-                    * which only a stopped write does */
+    uint32_t mode;      /* PT_SYSBUF_OFF in a process pytt does not record (a fork child) */
+    uint32_t nshm;      /* record: the files the program maps shared (shm below), or
+                         * PT_SYSBUF_SHM_MANY; the library's opens give such a file's descriptor no
+                         * PT_SYSBUF_FD_WRITE: a write to it must refresh the mappings (rec_mmap.c),
+                         * which only a stopped write does */
     uint64_t countdown; /* address of the Python clock's countdown, 0 until it is installed */
     uint64_t base;      /* the clock's base: C = base - countdown (pt_clock.h), kept by pytt */
     uint32_t moved;     /* replay: pytt moved the base while the thread ran (not checked) */

@@ -209,8 +209,7 @@ static void apply_fd_records(struct rec_session *s, const uint8_t *p, size_t n)
         struct pt_sysbuf_rec r;
         memcpy(&r, p + off, sizeof r);
         const char *path = (const char *)(p + off + sizeof r);
-        int opened = r.nr == SYS_openat && r.ret >= 0 && r.outlen > 0 &&
-                     path[r.outlen - 1] == '\0';
+        int opened = r.nr == SYS_openat && r.ret >= 0 && r.outlen > 0 && path[r.outlen - 1] == '\0';
         if (pt_fdkinds_sysbuf(&s->fds, &r) && r.ret >= 0) {
             uint64_t fd = r.nr == SYS_close ? r.a[0] : (uint64_t)r.ret;
             if (fd < PT_SYSBUF_MAXFD) {
@@ -378,8 +377,8 @@ static int note_shmaps(struct rec_session *s)
     memcpy(s->sysbuf_shm, c.shm, sizeof c.shm);
     if (pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, shm), c.shm,
                      sizeof c.shm) < 0 ||
-        pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, nshm), &n,
-                     sizeof n) < 0) {
+        pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, nshm), &n, sizeof n) <
+            0) {
         return pt_wrap("telling the syscall buffer which files the program maps shared");
     }
     return 0;

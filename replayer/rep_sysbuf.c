@@ -160,7 +160,7 @@ static int take(struct rep_session *s, struct rep_thread *c)
         struct pt_sysbuf_rec r;
         memcpy(&r, p + off, sizeof r);
         pt_fdkinds_sysbuf(&s->fds, &r); /* as the recorder did when it drained them */
-        off += r.size; /* sizes were checked when the trace was read */
+        off += r.size;                  /* sizes were checked when the trace was read */
     }
     memset(&h, 0, sizeof h);
     h.nrec = count;

@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "common/pt_sysbuf.h"
+#include "recorder/preload/pytt_preload.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -43,7 +44,6 @@
 #include <unistd.h>
 
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
-#define EXPORT __attribute__((visibility("default")))
 
 static TLS struct pt_sysbuf_hdr *my_buf;
 static TLS int my_state;   /* 0 not asked yet, 1 has a buffer, 2 refused */
@@ -102,8 +102,6 @@ static struct pt_sysbuf_hdr *buffer(void)
     return my_buf;
 }
 
-/* pytt_preload_dir.c: does the library record or replay this process (then it reads
- * directories itself, through the wrappers)? */
 int pytt_buffering(void)
 {
     return buffer() != NULL;
@@ -258,16 +256,6 @@ static long buffered(struct pt_sysbuf_hdr *b, const struct call *c, const long a
 
 /* ---- the real functions, for the plain path ---- */
 
-#define REAL(name, type)                                                                           \
-    static type real_##name(void)                                                                  \
-    {                                                                                              \
-        static type fn;                                                                            \
-        if (!fn) {                                                                                 \
-            fn = (type)dlsym(RTLD_NEXT, #name);                                                    \
-        }                                                                                          \
-        return fn;                                                                                 \
-    }
-
 typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -393,7 +381,8 @@ static int stat_at(int dirfd, const char *path, struct stat *st, int flags, int 
                      st,
                      sizeof *st,
                      0,
-                     0, 0};
+                     0,
+                     0};
     long a[4] = {dirfd, (long)path, (long)st, flags};
     in_wrapper = 1;
     long r = buffered(b, &c, a, done);
@@ -586,8 +575,13 @@ static long open_buffered(int dirfd, const char *path, int flags, mode_t mode, i
     if (!b || len > 4096) {
         return 0;
     }
-    struct call c = {SYS_openat, {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), (uint64_t)flags},
-                     (void *)path, len, 0, 0, PT_SYSBUF_REC_NOCOPY};
+    struct call c = {SYS_openat,
+                     {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), (uint64_t)flags},
+                     (void *)path,
+                     len,
+                     0,
+                     0,
+                     PT_SYSBUF_REC_NOCOPY};
     long a[4] = {dirfd, (long)path, flags, (long)mode};
     in_wrapper = 1;
     if (ctl->mode == PT_SYSBUF_RECORD) {
@@ -694,14 +688,14 @@ EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 
 /* dup, dup2, dup3: the new descriptor gets the old one's table entry (which descriptors
  * replay shows the output of follows the same way, on both sides, from the record). */
-static int do_dup(int nr, int old, int new, int flags)
+static int do_dup(int nr, int old, int to, int flags)
 {
-    int ok = old >= 0 && old < PT_SYSBUF_MAXFD && new < PT_SYSBUF_MAXFD;
+    int ok = old >= 0 && old < PT_SYSBUF_MAXFD && to < PT_SYSBUF_MAXFD;
     struct pt_sysbuf_hdr *b = ok ? buffer() : NULL;
     uint8_t bits = b ? ctl->fd[old] : 0;
-    struct call c = {nr, {(uint64_t)old, (uint64_t)(int64_t)new, (uint64_t)flags}, NULL, 0, 0, 0,
+    struct call c = {nr,  {(uint64_t)old, (uint64_t)(int64_t)to, (uint64_t)flags}, NULL, 0, 0, 0,
                      bits};
-    long a[4] = {old, new, flags, 0};
+    long a[4] = {old, to, flags, 0};
     if (b) {
         int done;
         in_wrapper = 1;
@@ -715,8 +709,8 @@ static int do_dup(int nr, int old, int new, int flags)
         }
     }
     return nr == SYS_dup    ? real_dup()(old)
-           : nr == SYS_dup2 ? real_dup2()(old, new)
-                            : real_dup3()(old, new, flags);
+           : nr == SYS_dup2 ? real_dup2()(old, to)
+                            : real_dup3()(old, to, flags);
 }
 
 EXPORT int dup(int old)
@@ -724,22 +718,22 @@ EXPORT int dup(int old)
     return do_dup(SYS_dup, old, 0, 0);
 }
 
-EXPORT int dup2(int old, int new)
+EXPORT int dup2(int old, int to)
 {
-    if (new < 0) {
+    if (to < 0) {
         errno = EBADF;
         return -1;
     }
-    return do_dup(SYS_dup2, old, new, 0);
+    return do_dup(SYS_dup2, old, to, 0);
 }
 
-EXPORT int dup3(int old, int new, int flags)
+EXPORT int dup3(int old, int to, int flags)
 {
-    if (new < 0) {
+    if (to < 0) {
         errno = EBADF;
         return -1;
     }
-    return do_dup(SYS_dup3, old, new, flags);
+    return do_dup(SYS_dup3, old, to, flags);
 }
 
 /* getdents64 of a directory (the library's own readdir, pytt_preload_dir.c, calls it). */

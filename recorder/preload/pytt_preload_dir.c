@@ -21,11 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__((visibility("default")))
+#include "recorder/preload/pytt_preload.h"
+
 #define MAGIC 0x7079747464697221ull /* "pyttdir!" */
 
-/* pytt_preload.c: does the library record or replay this process (its wrappers buffer)? */
-int pytt_buffering(void);
 ssize_t getdents64(int fd, void *buf, size_t n);
 
 struct pt_dir {
@@ -42,16 +41,6 @@ static struct pt_dir *ours(DIR *d)
     return p && p->magic == MAGIC ? p : NULL;
 }
 
-#define NEXT(name, type)                                                                           \
-    static type next_##name(void)                                                                  \
-    {                                                                                              \
-        static type fn;                                                                            \
-        if (!fn) {                                                                                 \
-            fn = (type)dlsym(RTLD_NEXT, #name);                                                    \
-        }                                                                                          \
-        return fn;                                                                                 \
-    }
-
 typedef DIR *(*opendir_fn)(const char *);
 typedef DIR *(*fdopendir_fn)(int);
 typedef struct dirent64 *(*readdir64_fn)(DIR *);
@@ -64,23 +53,23 @@ typedef int (*dirfd_fn)(DIR *);
 typedef long (*telldir_fn)(DIR *);
 typedef void (*seekdir_fn)(DIR *, long);
 
-NEXT(opendir, opendir_fn)
-NEXT(fdopendir, fdopendir_fn)
-NEXT(readdir64, readdir64_fn)
-NEXT(readdir, readdir_fn)
-NEXT(readdir64_r, readdir64_r_fn)
-NEXT(readdir_r, readdir_r_fn)
-NEXT(closedir, closedir_fn)
-NEXT(rewinddir, rewinddir_fn)
-NEXT(dirfd, dirfd_fn)
-NEXT(telldir, telldir_fn)
-NEXT(seekdir, seekdir_fn)
+REAL(opendir, opendir_fn)
+REAL(fdopendir, fdopendir_fn)
+REAL(readdir64, readdir64_fn)
+REAL(readdir, readdir_fn)
+REAL(readdir64_r, readdir64_r_fn)
+REAL(readdir_r, readdir_r_fn)
+REAL(closedir, closedir_fn)
+REAL(rewinddir, rewinddir_fn)
+REAL(dirfd, dirfd_fn)
+REAL(telldir, telldir_fn)
+REAL(seekdir, seekdir_fn)
 
-static DIR *wrap_fd(int fd)
+/* A stream of ours reading descriptor fd, or NULL (ENOMEM). */
+static DIR *new_stream(int fd)
 {
     struct pt_dir *p = malloc(sizeof *p);
     if (!p) {
-        close(fd);
         errno = ENOMEM;
         return NULL;
     }
@@ -94,17 +83,22 @@ static DIR *wrap_fd(int fd)
 EXPORT DIR *opendir(const char *name)
 {
     if (!pytt_buffering()) {
-        return next_opendir()(name);
+        return real_opendir()(name);
     }
     int fd = open(name, O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
-    return fd < 0 ? NULL : wrap_fd(fd);
+    DIR *d = fd < 0 ? NULL : new_stream(fd);
+    if (fd >= 0 && !d) {
+        close(fd);
+        errno = ENOMEM;
+    }
+    return d;
 }
 
 EXPORT DIR *fdopendir(int fd)
 {
     struct stat st;
     if (!pytt_buffering()) {
-        return next_fdopendir()(fd);
+        return real_fdopendir()(fd);
     }
     if (fstat(fd, &st) < 0) {
         return NULL;
@@ -113,20 +107,11 @@ EXPORT DIR *fdopendir(int fd)
         errno = ENOTDIR;
         return NULL;
     }
-    struct pt_dir *p = malloc(sizeof *p);
-    if (!p) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    p->magic = MAGIC;
-    p->fd = fd;
-    p->size = p->pos = 0;
-    p->tell = 0;
-    return (DIR *)p;
+    return new_stream(fd);
 }
 
 /* The next entry, or NULL at the end (errno untouched) or on an error (errno set). */
-static struct dirent64 *next_entry(struct pt_dir *p)
+static struct dirent64 *real_entry(struct pt_dir *p)
 {
     if (p->pos >= p->size) {
         int saved = errno;
@@ -149,21 +134,21 @@ static struct dirent64 *next_entry(struct pt_dir *p)
 EXPORT struct dirent64 *readdir64(DIR *d)
 {
     struct pt_dir *p = ours(d);
-    return p ? next_entry(p) : next_readdir64()(d);
+    return p ? real_entry(p) : real_readdir64()(d);
 }
 
 /* struct dirent and struct dirent64 are one layout on x86-64. */
 EXPORT struct dirent *readdir(DIR *d)
 {
     struct pt_dir *p = ours(d);
-    return p ? (struct dirent *)next_entry(p) : next_readdir()(d);
+    return p ? (struct dirent *)real_entry(p) : real_readdir()(d);
 }
 
 static int entry_r(struct pt_dir *p, struct dirent64 *entry, struct dirent64 **result)
 {
     int saved = errno;
     errno = 0;
-    struct dirent64 *e = next_entry(p);
+    struct dirent64 *e = real_entry(p);
     int err = e ? 0 : errno;
     errno = saved;
     if (e) {
@@ -176,21 +161,21 @@ static int entry_r(struct pt_dir *p, struct dirent64 *entry, struct dirent64 **r
 EXPORT int readdir64_r(DIR *d, struct dirent64 *entry, struct dirent64 **result)
 {
     struct pt_dir *p = ours(d);
-    return p ? entry_r(p, entry, result) : next_readdir64_r()(d, entry, result);
+    return p ? entry_r(p, entry, result) : real_readdir64_r()(d, entry, result);
 }
 
 EXPORT int readdir_r(DIR *d, struct dirent *entry, struct dirent **result)
 {
     struct pt_dir *p = ours(d);
     return p ? entry_r(p, (struct dirent64 *)entry, (struct dirent64 **)result)
-             : next_readdir_r()(d, entry, result);
+             : real_readdir_r()(d, entry, result);
 }
 
 EXPORT int closedir(DIR *d)
 {
     struct pt_dir *p = ours(d);
     if (!p) {
-        return next_closedir()(d);
+        return real_closedir()(d);
     }
     int fd = p->fd;
     p->magic = 0;
@@ -202,7 +187,7 @@ EXPORT void rewinddir(DIR *d)
 {
     struct pt_dir *p = ours(d);
     if (!p) {
-        next_rewinddir()(d);
+        real_rewinddir()(d);
         return;
     }
     lseek(p->fd, 0, SEEK_SET);
@@ -214,7 +199,7 @@ EXPORT void seekdir(DIR *d, long pos)
 {
     struct pt_dir *p = ours(d);
     if (!p) {
-        next_seekdir()(d, pos);
+        real_seekdir()(d, pos);
         return;
     }
     lseek(p->fd, pos, SEEK_SET);
@@ -225,11 +210,11 @@ EXPORT void seekdir(DIR *d, long pos)
 EXPORT long telldir(DIR *d)
 {
     struct pt_dir *p = ours(d);
-    return p ? p->tell : next_telldir()(d);
+    return p ? p->tell : real_telldir()(d);
 }
 
 EXPORT int dirfd(DIR *d)
 {
     struct pt_dir *p = ours(d);
-    return p ? p->fd : next_dirfd()(d);
+    return p ? p->fd : real_dirfd()(d);
 }
