@@ -1130,37 +1130,33 @@ def fnv1a(text):
     return h
 
 
-@test
-def sysbuf_divergence(c):
-    """A buffered call that differs from its record (a stat of another path) is a divergence
-    naming the call, not a wrong value."""
-    probe = "/nonexistent/pytt-sysbuf-probe"
-    code = f"import os\ntry:\n    os.stat({probe!r})\nexcept OSError as e:\n    print(e.errno)\n"
+def edited_path_diverges(c, call, syscall):
+    """Records `call` (os.stat, os.open, ...) of a missing path through the buffer, edits the
+    path's hash in the trace, and checks replay reports a divergence naming `syscall`."""
+    probe = f"/nonexistent/pytt-sysbuf-{syscall}-probe"
+    code = f"import os\ntry:\n    {call.format(repr(probe))}\nexcept OSError as e:\n    print(e.errno)\n"
     trace, _, _ = c.record_replay([c.python, "-c", code], expected_status=0,
                                   record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
     h = fnv1a(probe)
     crafted = c.crafted(trace, h.to_bytes(8, "little"), (h ^ 1).to_bytes(8, "little"))
     rep = c.replay(crafted)
     err = rep.stderr.decode(errors="replace")
-    if rep.status == 0 or "through the syscall buffer" not in err or "newfstatat" not in err:
-        raise H.TestFailure("an edited buffered call was not reported as a divergence:\n" +
-                            rep.describe())
+    if rep.status == 0 or "through the syscall buffer" not in err or syscall not in err:
+        raise H.TestFailure(f"an edited buffered {syscall} was not reported as a divergence:\n"
+                            + rep.describe())
+
+
+@test
+def sysbuf_divergence(c):
+    """A buffered call that differs from its record (a stat of another path) is a divergence
+    naming the call, not a wrong value."""
+    edited_path_diverges(c, "os.stat({})", "newfstatat")
 
 
 @test
 def sysbuf_open_divergence(c):
     """A buffered open of another path than the recorded one is a divergence naming openat."""
-    probe = "/nonexistent/pytt-sysbuf-open-probe"
-    code = f"import os\ntry:\n    os.open({probe!r}, os.O_RDONLY)\nexcept OSError as e:\n    print(e.errno)\n"
-    trace, _, _ = c.record_replay([c.python, "-c", code], expected_status=0,
-                                  record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
-    h = fnv1a(probe)
-    crafted = c.crafted(trace, h.to_bytes(8, "little"), (h ^ 1).to_bytes(8, "little"))
-    rep = c.replay(crafted)
-    err = rep.stderr.decode(errors="replace")
-    if rep.status == 0 or "through the syscall buffer" not in err or "openat" not in err:
-        raise H.TestFailure("an edited buffered open was not reported as a divergence:\n" +
-                            rep.describe())
+    edited_path_diverges(c, "os.open({}, os.O_RDONLY)", "openat")
 
 
 def main():
