@@ -50,7 +50,8 @@ static int ratio_ok(uint64_t raw_len, uint64_t comp_len)
 int pt_chunkw_open(struct pt_chunk_writer *w, const char *path)
 {
     memset(w, 0, sizeof *w);
-    w->level = 3;
+    /* zstd level 1: level 3 cost sqlite3's 390 MB of page reads 1.4 s more CPU, for 7% less */
+    w->level = 1;
     w->fd = pt_create_private(path);
     if (w->fd < 0) {
         return -1;
@@ -90,14 +91,22 @@ static int build_chunk(struct pt_chunk_writer *w)
     size_t bound = ZSTD_compressBound(w->raw.len);
     pt_buf_reset(&w->comp);
     pt_buf_reserve(&w->comp, PT_CHUNK_HDR_SIZE + (bound > w->raw.len + 8 ? bound : w->raw.len + 8));
-    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    /* one context for the writer's life: making one per chunk cost as much as compressing a
+     * small chunk (its tables are allocated and cleared each time) */
+    if (!w->cctx) {
+        w->cctx = ZSTD_createCCtx();
+        if (!w->cctx) {
+            return pt_fail("compressing trace chunk for %s: out of memory", w->path);
+        }
+    }
+    ZSTD_CCtx *cctx = w->cctx;
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, w->level);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
     static const uint8_t empty[1];
     size_t n = ZSTD_compress2(cctx, w->comp.data + PT_CHUNK_HDR_SIZE, bound,
                               w->raw.len ? w->raw.data : empty, w->raw.len);
-    ZSTD_freeCCtx(cctx);
     if (ZSTD_isError(n)) {
         return pt_fail("compressing trace chunk for %s: %s", w->path, ZSTD_getErrorName(n));
     }
@@ -168,6 +177,8 @@ int pt_chunkw_close(struct pt_chunk_writer *w)
     w->path = NULL;
     pt_buf_free(&w->raw);
     pt_buf_free(&w->comp);
+    ZSTD_freeCCtx(w->cctx);
+    w->cctx = NULL;
     return rc;
 }
 

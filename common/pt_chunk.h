@@ -42,6 +42,7 @@ struct pt_chunk_writer {
     uint64_t nrecords;     /* records added in total */
     uint64_t bytes_out;    /* bytes of complete chunks in the file */
     int level;
+    struct ZSTD_CCtx_s *cctx; /* zstd's compression context, made at the first chunk */
     int write_errno; /* the errno of the last failed write (ENOSPC: the disk is full), else 0 */
 };
 

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "pt_fdkinds.h"
+#include "pt_sysbuf.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -86,4 +87,18 @@ void pt_fdkinds_update(struct pt_fdkinds *k, int nr, const uint64_t *a, int64_t 
             set(k, (uint64_t)ret, PT_FD_OTHER);
         }
     }
+}
+
+int pt_fdkinds_sysbuf(struct pt_fdkinds *k, const struct pt_sysbuf_rec *r)
+{
+    switch (r->nr) {
+    case SYS_close:
+    case SYS_openat:
+    case SYS_dup:
+    case SYS_dup2:
+    case SYS_dup3:
+        pt_fdkinds_update(k, r->nr, r->a, r->ret);
+        return 1;
+    }
+    return 0;
 }

@@ -23,5 +23,11 @@ void pt_fdkinds_init(struct pt_fdkinds *k);
 int pt_fdkinds_get(const struct pt_fdkinds *k, uint64_t fd);
 /* Apply a completed syscall (number, arguments, result). */
 void pt_fdkinds_update(struct pt_fdkinds *k, int nr, const uint64_t *args, int64_t ret);
+/* Apply a call the syscall buffer made (pt_sysbuf.h: its compared arguments are the call's for
+ * close, dup, dup2, dup3 and openat); returns 1 if it is one that makes or closes a
+ * descriptor. The recorder applies a thread's records when it drains them, replay when it
+ * takes them: the same point of the log. */
+struct pt_sysbuf_rec;
+int pt_fdkinds_sysbuf(struct pt_fdkinds *k, const struct pt_sysbuf_rec *r);
 
 #endif

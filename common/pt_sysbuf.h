@@ -46,21 +46,37 @@ enum {
 /* The `syscall; ret` the library's unstopped calls go through (in pytt's page). */
 #define PT_SYSBUF_STUB 0x7f0000000040ull
 #define PT_SYSBUF_MAXFD 4096
-#define PT_SYSBUF_MAX_OUT 0x10000 /* larger reads are made the ordinary, stopped way */
+#define PT_SYSBUF_MAX_OUT 0x20000 /* larger reads are made the ordinary, stopped way */
 
 enum { PT_SYSBUF_OFF = 0, PT_SYSBUF_RECORD = 1, PT_SYSBUF_REPLAY = 2 };
 /* ctl.fd[] bits, kept by pytt from the program's descriptor operations */
 #define PT_SYSBUF_FD_READ 1  /* a regular file: read, pread, lseek, fstat without a stop */
 #define PT_SYSBUF_FD_WRITE 2 /* ... and write, pwrite (not the stdout/stderr replay shows) */
+#define PT_SYSBUF_FD_DIR 4   /* a directory: getdents64, lseek, fstat, close without a stop */
+
+/* pt_sysbuf_rec.flags: the low byte of an openat's record is the table entry the library gave
+ * the new descriptor; NOCOPY says the record's bytes are for pytt (the opened path, for the
+ * trace's sources), not bytes the call wrote: replay writes nothing. */
+#define PT_SYSBUF_REC_BITS 0xff
+#define PT_SYSBUF_REC_NOCOPY 0x100
+
+#define PT_SYSBUF_SHM 16
+#define PT_SYSBUF_SHM_MANY 0xffffffffu
 
 struct pt_sysbuf_ctl {
-    uint32_t mode; /* PT_SYSBUF_OFF in a process pytt does not record (a fork child) */
-    uint32_t pad;
+    uint32_t mode;      /* PT_SYSBUF_OFF in a process pytt does not record (a fork child) */
+    uint32_t nshm;      /* record: the files the program maps shared (shm below), or
+                         * PT_SYSBUF_SHM_MANY; the library's opens give such a file's descriptor no
+                         * PT_SYSBUF_FD_WRITE: a write to it must refresh the mappings (rec_mmap.c),
+                         * which only a stopped write does */
     uint64_t countdown; /* address of the Python clock's countdown, 0 until it is installed */
     uint64_t base;      /* the clock's base: C = base - countdown (pt_clock.h), kept by pytt */
     uint32_t moved;     /* replay: pytt moved the base while the thread ran (not checked) */
     uint32_t pad2;
     uint8_t fd[PT_SYSBUF_MAXFD];
+    struct {
+        uint64_t dev, ino;
+    } shm[PT_SYSBUF_SHM];
 };
 
 struct pt_sysbuf_hdr {

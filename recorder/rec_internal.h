@@ -186,6 +186,10 @@ struct rec_session {
     uint8_t sysbuf_slots[PT_SYSBUF_SLOTS];
     uint8_t sysbuf_fd[PT_SYSBUF_MAXFD]; /* what ctl.fd holds in the tracee */
     int sysbuf_table_logged;            /* a HELLO event carried the whole table */
+    uint32_t sysbuf_nshm;               /* what ctl.nshm and ctl.shm hold in the tracee */
+    struct {
+        uint64_t dev, ino;
+    } sysbuf_shm[PT_SYSBUF_SHM];
 
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
@@ -356,6 +360,7 @@ struct rec_srcpath {
     char *file;
 };
 void rec_sources_note(struct rec_session *s, int nr, const uint64_t args[6], int64_t ret);
+void rec_sources_note_path(struct rec_session *s, int dirfd, const char *rel);
 int rec_sources_write(struct rec_session *s);
 void rec_sources_free(struct rec_session *s);
 /* rec_release.c: the trace cannot be written (a full disk): end it, then let the program go

@@ -27,7 +27,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void passthrough_loop(void)
+/* Was this the first stop of a task pytt handed over (then clear its mark)? Its SIGSTOP is
+ * pytt's own (PTRACE_DETACH's): the group-stop it starts must not be kept, even when the
+ * SIGCONT meant to end it came first (the task was still on its way into the stop: a LISTEN
+ * then left it stopped for good, one hand-over in ten under load). */
+static int first_stop(pid_t pid, pid_t *fresh, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (fresh[i] == pid) {
+            fresh[i] = 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void passthrough_loop(pid_t *fresh, int n)
 {
     for (;;) {
         int status;
@@ -41,15 +56,17 @@ static void passthrough_loop(void)
         if (!WIFSTOPPED(status)) {
             continue;
         }
-        int sig = WSTOPSIG(status), event = status >> 16;
+        int sig = WSTOPSIG(status), event = status >> 16, first = first_stop(pid, fresh, n);
         if (event == PTRACE_EVENT_STOP) {
-            if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+            if (!first && (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)) {
                 ptrace(PTRACE_LISTEN, pid, NULL, NULL); /* a group-stop: it stays stopped */
             } else {
                 ptrace(PTRACE_CONT, pid, NULL, NULL);
             }
         } else if (event || sig == (SIGTRAP | 0x80)) {
             ptrace(PTRACE_CONT, pid, NULL, NULL);
+        } else if (first && sig == SIGSTOP) {
+            ptrace(PTRACE_CONT, pid, NULL, NULL); /* pytt's SIGSTOP, not delivered */
         } else {
             ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
         }
@@ -81,10 +98,12 @@ static void child_side(int rd, const pid_t *tids, int n)
     for (int i = 0; i < n; i++) {
         ptrace(PTRACE_SEIZE, tids[i], NULL, (void *)opts);
     }
+    pid_t fresh[n];
     for (int i = 0; i < n; i++) {
         syscall(SYS_tkill, tids[i], SIGCONT);
+        fresh[i] = tids[i];
     }
-    passthrough_loop();
+    passthrough_loop(fresh, n);
 }
 
 int rec_passthrough(const pid_t *tids, int n)

@@ -17,6 +17,7 @@
 #include "common/pt_sources.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,22 +84,56 @@ static int given_path(struct rec_session *s, int nr, const uint64_t args[6], cha
     return snprintf(out, cap, "%s/%s", cwd, r) < (int)cap;
 }
 
+/* path: the file opened; given: the absolute name the program opened it by, or NULL. */
+static void note(struct rec_session *s, const char *path, const char *given)
+{
+    char src[4096];
+    if (path[0] == '/' && ends_with(path, ".py")) {
+        add_path(s, path, path);
+        if (given && ends_with(given, ".py") && strcmp(given, path) != 0 &&
+            !strstr(given, "/../") && !strstr(given, "/./")) {
+            add_path(s, given, path); /* reached through a symlink: Python's name for it */
+        }
+    } else if (source_of_pyc(path, src, sizeof src)) {
+        add_path(s, src, src);
+    }
+}
+
 void rec_sources_note(struct rec_session *s, int nr, const uint64_t args[6], int64_t ret)
 {
-    char path[4096], src[4096], given[4096];
+    char path[4096], given[4096];
     if ((nr != SYS_openat && nr != SYS_open) || ret < 0 ||
         pt_proc_fd_path(s->pid, (int)ret, path, sizeof path) < 0) {
         pt_err_clear();
         return;
     }
-    if (path[0] == '/' && ends_with(path, ".py")) {
-        add_path(s, path, path);
-        if (given_path(s, nr, args, given, sizeof given) && ends_with(given, ".py") &&
-            strcmp(given, path) != 0 && !strstr(given, "/../") && !strstr(given, "/./")) {
-            add_path(s, given, path); /* reached through a symlink: Python's name for it */
+    note(s, path, given_path(s, nr, args, given, sizeof given) ? given : NULL);
+}
+
+/* An open the syscall buffer made (its descriptor may be closed by now): the file is found
+ * from the name the program gave, relative to its cwd or to the directory descriptor. */
+void rec_sources_note_path(struct rec_session *s, int dirfd, const char *rel)
+{
+    char given[4096], base[4096], real[PATH_MAX];
+    if (!ends_with(rel, ".py") && !ends_with(rel, ".pyc")) {
+        return;
+    }
+    if (rel[0] == '/') {
+        snprintf(given, sizeof given, "%s", rel);
+    } else {
+        char link[32];
+        snprintf(link, sizeof link, "fd/%d", dirfd);
+        if (pt_proc_readlink(s->pid, dirfd == AT_FDCWD ? "cwd" : link, base, sizeof base) < 0) {
+            pt_err_clear();
+            return;
         }
-    } else if (source_of_pyc(path, src, sizeof src)) {
-        add_path(s, src, src);
+        const char *r = strncmp(rel, "./", 2) == 0 ? rel + 2 : rel;
+        if (snprintf(given, sizeof given, "%s/%s", base, r) >= (int)sizeof given) {
+            return;
+        }
+    }
+    if (realpath(given, real)) {
+        note(s, real, given);
     }
 }
 

@@ -17,6 +17,7 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_fdkinds.h"
 #include "common/pt_ptrace.h"
 #include "common/pt_seccomp.h"
 #include "common/pt_sysbuf.h"
@@ -85,7 +86,13 @@ static uint8_t fd_bits(struct rec_session *s, int fd)
     char path[64];
     struct stat st;
     snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)s->pid, fd);
-    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (stat(path, &st) < 0) {
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        return PT_SYSBUF_FD_DIR;
+    }
+    if (!S_ISREG(st.st_mode)) {
         return 0;
     }
     uint8_t bits = PT_SYSBUF_FD_READ;
@@ -99,7 +106,10 @@ static uint8_t fd_bits(struct rec_session *s, int fd)
  * made (replay has no files to look at), for replay. */
 static int set_fd(struct rec_session *s, uint64_t fd, uint8_t bits)
 {
-    if (fd >= PT_SYSBUF_MAXFD || s->sysbuf_fd[fd] == bits) {
+    /* written even when pytt's copy agrees: the library changes the tracee's table itself,
+     * and a call of a thread returning while another runs is handled before the running
+     * thread's records are drained */
+    if (fd >= PT_SYSBUF_MAXFD) {
         return 0;
     }
     s->sysbuf_fd[fd] = bits;
@@ -109,6 +119,25 @@ static int set_fd(struct rec_session *s, uint64_t fd, uint8_t bits)
     }
     if (s->ev.type == PT_EV_SYSCALL) {
         *pt_event_add_region(&s->ev, at, 1) = bits;
+    }
+    return 0;
+}
+
+/* close_range: the entries from lo to hi (inclusive) cleared, in one write. */
+static int clear_range(struct rec_session *s, uint64_t lo, uint64_t hi)
+{
+    static const uint8_t zero[PT_SYSBUF_MAXFD];
+    if (lo >= PT_SYSBUF_MAXFD) {
+        return 0;
+    }
+    uint64_t n = (hi < PT_SYSBUF_MAXFD - 1 ? hi : PT_SYSBUF_MAXFD - 1) - lo + 1;
+    memset(s->sysbuf_fd + lo, 0, n);
+    pt_addr at = PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, fd) + lo;
+    if (pt_mem_write(&s->mem, at, zero, n) < 0) {
+        return pt_wrap("updating the syscall buffer's descriptor table");
+    }
+    if (s->ev.type == PT_EV_SYSCALL) {
+        memset(pt_event_add_region(&s->ev, at, n), 0, n);
     }
     return 0;
 }
@@ -170,16 +199,25 @@ int rec_sysbuf_clock(struct rec_session *s)
     return 0;
 }
 
-/* Descriptors the library closed (it cleared their table entries itself): pytt's models
- * follow, before any call of the program that could reuse the number is handled. */
-static void apply_closes(struct rec_session *s, const uint8_t *p, size_t n)
+/* What the drained records did to descriptors (the library already set their table entries
+ * in the tracee): pytt's copy of the table, its model of which descriptors are the streams
+ * replay shows (replay applies the same records to its own when it takes them), and the
+ * Python files opened, before any call of the program that could reuse the number is handled. */
+static void apply_fd_records(struct rec_session *s, const uint8_t *p, size_t n)
 {
     for (size_t off = 0; off < n;) {
         struct pt_sysbuf_rec r;
         memcpy(&r, p + off, sizeof r);
-        if (r.nr == SYS_close && r.ret == 0 && r.a[0] < PT_SYSBUF_MAXFD) {
-            s->sysbuf_fd[r.a[0]] = 0;
-            pt_fdkinds_update(&s->fds, SYS_close, r.a, 0);
+        const char *path = (const char *)(p + off + sizeof r);
+        int opened = r.nr == SYS_openat && r.ret >= 0 && r.outlen > 0 && path[r.outlen - 1] == '\0';
+        if (pt_fdkinds_sysbuf(&s->fds, &r) && r.ret >= 0) {
+            uint64_t fd = r.nr == SYS_close ? r.a[0] : (uint64_t)r.ret;
+            if (fd < PT_SYSBUF_MAXFD) {
+                s->sysbuf_fd[fd] = r.nr == SYS_close ? 0 : (uint8_t)(r.flags & PT_SYSBUF_REC_BITS);
+            }
+        }
+        if (opened) {
+            rec_sources_note_path(s, (int)r.a[0], path);
         }
         off += r.size;
     }
@@ -210,7 +248,7 @@ int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t)
     if (pt_sysbuf_records_ok(dst, h.used) < 0) {
         return pt_fail("thread %d's syscall buffer holds damaged records", (int)t->tid);
     }
-    apply_closes(s, dst, h.used);
+    apply_fd_records(s, dst, h.used);
     uint32_t zero[2] = {0, 0};
     if (pt_mem_write(&s->mem, t->sysbuf, zero, sizeof zero) < 0) {
         return pt_wrap("emptying thread %d's syscall buffer", (int)t->tid);
@@ -284,12 +322,7 @@ static int fd_update(struct rec_session *s, int nr, const uint64_t *a, int64_t r
     case SYS_close:
         return ret == 0 ? set_fd(s, a[0], 0) : 0;
     case SYS_close_range:
-        for (uint64_t fd = a[0]; ret == 0 && fd <= a[1] && fd < PT_SYSBUF_MAXFD; fd++) {
-            if (set_fd(s, fd, 0) < 0) {
-                return -1;
-            }
-        }
-        return 0;
+        return ret == 0 ? clear_range(s, a[0], a[1]) : 0;
     case SYS_open:
     case SYS_openat:
     case SYS_openat2:
@@ -317,10 +350,47 @@ int rec_sysbuf_at_exit(struct rec_session *s, struct rec_thread *t, int nr, cons
     return 0;
 }
 
+/* Tell the library which files the program maps shared (it gives the descriptors of those it
+ * opens no write bit), when that changed. */
+static int note_shmaps(struct rec_session *s)
+{
+    struct pt_sysbuf_ctl c;
+    uint32_t n = 0;
+    memset(&c, 0, sizeof c);
+    for (size_t i = 0; i < s->nshmaps && n != PT_SYSBUF_SHM_MANY; i++) {
+        if (!s->shmaps[i].ino) {
+            continue; /* shared anonymous memory */
+        }
+        if (n == PT_SYSBUF_SHM) {
+            n = PT_SYSBUF_SHM_MANY;
+            break;
+        }
+        c.shm[n].dev = s->shmaps[i].dev;
+        c.shm[n].ino = s->shmaps[i].ino;
+        n++;
+    }
+    c.nshm = n;
+    if (n == s->sysbuf_nshm && memcmp(c.shm, s->sysbuf_shm, sizeof c.shm) == 0) {
+        return 0;
+    }
+    s->sysbuf_nshm = n;
+    memcpy(s->sysbuf_shm, c.shm, sizeof c.shm);
+    if (pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, shm), c.shm,
+                     sizeof c.shm) < 0 ||
+        pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, nshm), &n, sizeof n) <
+            0) {
+        return pt_wrap("telling the syscall buffer which files the program maps shared");
+    }
+    return 0;
+}
+
 int rec_sysbuf_fds(struct rec_session *s, int nr, const uint64_t *a, int64_t ret)
 {
     if (!s->sysbuf || (nr == SYS_fcntl && a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)) {
         return 0;
+    }
+    if (note_shmaps(s) < 0) {
+        return -1;
     }
     if (nr == SYS_mmap && ret >= 0 && (a[3] & MAP_SHARED)) {
         /* a file the program now maps shared: its writes stop again (mapped_shared) */

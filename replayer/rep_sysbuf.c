@@ -18,6 +18,7 @@
 #include "rep_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_fdkinds.h"
 #include "common/pt_sysbuf.h"
 
 #include <errno.h>
@@ -158,7 +159,8 @@ static int take(struct rep_session *s, struct rep_thread *c)
     for (size_t off = 0; off < n; count++) {
         struct pt_sysbuf_rec r;
         memcpy(&r, p + off, sizeof r);
-        off += r.size; /* sizes were checked when the trace was read */
+        pt_fdkinds_sysbuf(&s->fds, &r); /* as the recorder did when it drained them */
+        off += r.size;                  /* sizes were checked when the trace was read */
     }
     memset(&h, 0, sizeof h);
     h.nrec = count;

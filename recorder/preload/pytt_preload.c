@@ -23,12 +23,15 @@
  */
 #define _GNU_SOURCE
 #include "common/pt_sysbuf.h"
+#include "recorder/preload/pytt_preload.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +44,6 @@
 #include <unistd.h>
 
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
-#define EXPORT __attribute__((visibility("default")))
 
 static TLS struct pt_sysbuf_hdr *my_buf;
 static TLS int my_state;   /* 0 not asked yet, 1 has a buffer, 2 refused */
@@ -100,9 +102,15 @@ static struct pt_sysbuf_hdr *buffer(void)
     return my_buf;
 }
 
-/* The buffer for a call on descriptor fd. Recording goes by the descriptor table (which pytt
- * updates when it handles other threads' calls, at moments replay cannot reproduce); replay
- * never does: it goes by whether the thread's next record is this call (replayed). */
+int pytt_buffering(void)
+{
+    return buffer() != NULL;
+}
+
+/* The buffer for a call on descriptor fd whose table entry has one of the bits `bit`.
+ * Recording goes by the descriptor table (which pytt updates when it handles other threads'
+ * calls, at moments replay cannot reproduce); replay never does: it goes by whether the
+ * thread's next record is this call (replayed). */
 static struct pt_sysbuf_hdr *buffer_for_fd(int fd, int bit)
 {
     if (fd < 0 || fd >= PT_SYSBUF_MAXFD) {
@@ -122,6 +130,7 @@ struct call {
     size_t out_cap; /* at most this many */
     int known;      /* the result is known without a call: `result` */
     long result;
+    uint16_t flags; /* the record's flags (pt_sysbuf.h): NOCOPY, a new descriptor's bits */
 };
 
 /* The Python clock's counted dispatches now (0 before it is installed, or when unknown). */
@@ -159,13 +168,14 @@ static void append(struct pt_sysbuf_hdr *b, const struct call *c, uint64_t tick,
     uint32_t off = vb->used;
     size_t outlen = 0;
     if (c->out && ret >= 0) {
-        outlen = c->nr == SYS_read || c->nr == SYS_pread64 || c->nr == SYS_getrandom ? (size_t)ret
-                                                                                     : c->out_cap;
+        int sized = c->nr == SYS_read || c->nr == SYS_pread64 || c->nr == SYS_getrandom ||
+                    c->nr == SYS_getdents64;
+        outlen = sized && !(c->flags & PT_SYSBUF_REC_NOCOPY) ? (size_t)ret : c->out_cap;
     }
     volatile struct pt_sysbuf_rec *r = rec_at(b, off);
     r->size = (uint32_t)(sizeof(struct pt_sysbuf_rec) + PT_SYSBUF_ROUND(outlen));
     r->nr = (uint16_t)c->nr;
-    r->flags = 0;
+    r->flags = c->flags;
     r->outlen = (uint32_t)outlen;
     r->ret = ret;
     for (int i = 0; i < 3; i++) {
@@ -212,7 +222,7 @@ static long replayed(struct pt_sysbuf_hdr *b, const struct call *c, int *done)
     }
     vb->busy = 1;
     r->seen = clock_now();
-    if (r->outlen) {
+    if (r->outlen && !(r->flags & PT_SYSBUF_REC_NOCOPY)) {
         memcpy(c->out, (const char *)(uintptr_t)(r + 1), r->outlen);
     }
     long ret = (long)r->ret;
@@ -254,16 +264,6 @@ static long buffered(struct pt_sysbuf_hdr *b, const struct call *c, const long a
 
 /* ---- the real functions, for the plain path ---- */
 
-#define REAL(name, type)                                                                           \
-    static type real_##name(void)                                                                  \
-    {                                                                                              \
-        static type fn;                                                                            \
-        if (!fn) {                                                                                 \
-            fn = (type)dlsym(RTLD_NEXT, #name);                                                    \
-        }                                                                                          \
-        return fn;                                                                                 \
-    }
-
 typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -294,6 +294,22 @@ REAL(getrandom, getrandom_fn)
 REAL(isatty, isatty_fn)
 REAL(close, close_fn)
 
+typedef int (*openat_fn)(int, const char *, int, ...);
+typedef int (*dup_fn)(int);
+typedef int (*dup2_fn)(int, int);
+typedef int (*dup3_fn)(int, int, int);
+typedef ssize_t (*getdents_fn)(int, void *, size_t);
+typedef int (*ftruncate_fn)(int, off_t);
+typedef int (*ioctl_fn)(int, unsigned long, ...);
+
+REAL(openat64, openat_fn)
+REAL(dup, dup_fn)
+REAL(dup2, dup2_fn)
+REAL(dup3, dup3_fn)
+REAL(getdents64, getdents_fn)
+REAL(ftruncate64, ftruncate_fn)
+REAL(ioctl, ioctl_fn)
+
 /* One wrapper body: BUF is the buffer or NULL, CALL the struct call, ARGS the untraced
  * arguments, PLAIN the expression for the plain path. */
 #define THROUGH(BUF, CALL, ARGS, PLAIN)                                                            \
@@ -313,7 +329,7 @@ REAL(close, close_fn)
 
 EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
-    struct call c = {SYS_read, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, buf, n, 0, 0};
+    struct call c = {SYS_read, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, buf, n, 0, 0, 0};
     long a[4] = {fd, (long)buf, (long)n, 0};
     THROUGH(n <= PT_SYSBUF_MAX_OUT ? buffer_for_fd(fd, PT_SYSBUF_FD_READ) : NULL, c, a,
             real_read()(fd, buf, n));
@@ -321,7 +337,7 @@ EXPORT ssize_t read(int fd, void *buf, size_t n)
 
 EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 {
-    struct call c = {SYS_pread64, {(uint64_t)fd, n, (uint64_t)off}, buf, n, 0, 0};
+    struct call c = {SYS_pread64, {(uint64_t)fd, n, (uint64_t)off}, buf, n, 0, 0, 0};
     long a[4] = {fd, (long)buf, (long)n, (long)off};
     THROUGH(n <= PT_SYSBUF_MAX_OUT ? buffer_for_fd(fd, PT_SYSBUF_FD_READ) : NULL, c, a,
             real_pread64()(fd, buf, n, off));
@@ -329,14 +345,14 @@ EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 
 EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
-    struct call c = {SYS_write, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, NULL, 0, 0, 0};
+    struct call c = {SYS_write, {(uint64_t)fd, (uint64_t)(uintptr_t)buf, n}, NULL, 0, 0, 0, 0};
     long a[4] = {fd, (long)buf, (long)n, 0};
     THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_WRITE), c, a, real_write()(fd, buf, n));
 }
 
 EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
-    struct call c = {SYS_pwrite64, {(uint64_t)fd, n, (uint64_t)off}, NULL, 0, 0, 0};
+    struct call c = {SYS_pwrite64, {(uint64_t)fd, n, (uint64_t)off}, NULL, 0, 0, 0, 0};
     long a[4] = {fd, (long)buf, (long)n, (long)off};
     THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_WRITE), c, a, real_pwrite64()(fd, buf, n, off));
 }
@@ -348,14 +364,15 @@ EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 
 EXPORT off_t lseek64(int fd, off_t off, int whence)
 {
-    struct call c = {SYS_lseek, {(uint64_t)fd, (uint64_t)off, (uint64_t)whence}, NULL, 0, 0, 0};
+    struct call c = {SYS_lseek, {(uint64_t)fd, (uint64_t)off, (uint64_t)whence}, NULL, 0, 0, 0, 0};
     long a[4] = {fd, (long)off, whence, 0};
-    THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_READ), c, a, real_lseek64()(fd, off, whence));
+    THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_READ | PT_SYSBUF_FD_DIR), c, a,
+            real_lseek64()(fd, off, whence));
 }
 
 static int do_fstat(int fd, struct stat *st)
 {
-    struct call c = {SYS_fstat, {(uint64_t)fd, 0, 0}, st, sizeof *st, 0, 0};
+    struct call c = {SYS_fstat, {(uint64_t)fd, 0, 0}, st, sizeof *st, 0, 0, 0};
     long a[4] = {fd, (long)st, 0, 0};
     THROUGH(fd >= 0 && st ? buffer() : NULL, c, a, real_fstat64()(fd, st));
 }
@@ -371,6 +388,7 @@ static int stat_at(int dirfd, const char *path, struct stat *st, int flags, int 
                      {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), (uint64_t)flags},
                      st,
                      sizeof *st,
+                     0,
                      0,
                      0};
     long a[4] = {dirfd, (long)path, (long)st, flags};
@@ -439,14 +457,14 @@ EXPORT off_t lseek(int fd, off_t off, int whence)
 
 EXPORT int clock_gettime(clockid_t clk, struct timespec *ts)
 {
-    struct call c = {SYS_clock_gettime, {(uint64_t)(int64_t)clk, 0, 0}, ts, sizeof *ts, 0, 0};
+    struct call c = {SYS_clock_gettime, {(uint64_t)(int64_t)clk, 0, 0}, ts, sizeof *ts, 0, 0, 0};
     long a[4] = {clk, (long)ts, 0, 0};
     THROUGH(buffer(), c, a, real_clock_gettime()(clk, ts));
 }
 
 EXPORT int gettimeofday(struct timeval *tv, void *tz)
 {
-    struct call c = {SYS_gettimeofday, {0, 0, 0}, tv, sizeof *tv, 0, 0};
+    struct call c = {SYS_gettimeofday, {0, 0, 0}, tv, sizeof *tv, 0, 0, 0};
     long a[4] = {(long)tv, 0, 0, 0};
     THROUGH(!tz ? buffer() : NULL, c, a, real_gettimeofday()(tv, tz));
 }
@@ -455,7 +473,7 @@ EXPORT time_t time(time_t *t)
 {
     struct pt_sysbuf_hdr *b = buffer();
     if (b) {
-        struct call c = {SYS_time, {0, 0, 0}, NULL, 0, 0, 0};
+        struct call c = {SYS_time, {0, 0, 0}, NULL, 0, 0, 0, 0};
         long a[4] = {0, 0, 0, 0};
         int done;
         in_wrapper = 1;
@@ -473,46 +491,330 @@ EXPORT time_t time(time_t *t)
 
 EXPORT pid_t getpid(void)
 {
-    struct call c = {SYS_getpid, {0, 0, 0}, NULL, 0, 0, 0};
+    struct call c = {SYS_getpid, {0, 0, 0}, NULL, 0, 0, 0, 0};
     long a[4] = {0, 0, 0, 0};
     THROUGH(buffer(), c, a, real_getpid()());
 }
 
 EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags)
 {
-    struct call c = {SYS_getrandom, {n, flags, 0}, buf, n, 0, 0};
+    struct call c = {SYS_getrandom, {n, flags, 0}, buf, n, 0, 0, 0};
     long a[4] = {(long)buf, (long)n, flags, 0};
     THROUGH(n <= 256 && !(flags & ~1u) ? buffer() : NULL, c, a, real_getrandom()(buf, n, flags));
 }
 
-/* Closing a regular file pytt lets the program write without a stop: the table entry goes
- * first (pytt, draining the record, does the same in its own copy; replay does it here). */
+/* Closing a regular file or a directory: the table entry goes first (pytt, draining the
+ * record, does the same in its own copy and in its model of which descriptors are the streams
+ * replay shows; replay does that when it takes the record). */
 EXPORT int close(int fd)
 {
-    struct call c = {SYS_close, {(uint64_t)fd, 0, 0}, NULL, 0, 0, 0};
+    struct call c = {SYS_close, {(uint64_t)fd, 0, 0}, NULL, 0, 0, 0, 0};
     long a[4] = {fd, 0, 0, 0};
-    struct pt_sysbuf_hdr *b = buffer_for_fd(fd, PT_SYSBUF_FD_WRITE);
+    struct pt_sysbuf_hdr *b =
+        buffer_for_fd(fd, PT_SYSBUF_FD_READ | PT_SYSBUF_FD_WRITE | PT_SYSBUF_FD_DIR);
     if (b) {
         ctl->fd[fd] = 0;
     }
     THROUGH(b, c, a, real_close()(fd));
 }
 
-/* A regular file is never a terminal: answered without a call (CPython asks for every file it
- * opens), and logged as the ioctl isatty makes, with its result. */
-EXPORT int isatty(int fd)
+/* ---- opens, duplicates, directory listings, terminal queries ---- */
+
+/* Would opening path (as openat would, with these flags) do something replay needs or that
+ * must not go unseen? Asked before a recorded open: only a regular file or a directory that
+ * exists, or a name that does not (the open fails, or creates a regular file), is opened
+ * without a stop. A FIFO's open blocks until its other end opens (another thread must run
+ * meanwhile: only a stop lets pytt switch), a terminal's can make it the controlling terminal,
+ * a device's can do anything. O_TRUNC of a file that is not empty stops too: the program may
+ * map it shared, and pytt must log what the truncation did to the mapping. */
+static int plain_open_target(int dirfd, const char *path, int flags)
 {
-    struct call c = {SYS_ioctl, {(uint64_t)fd, TCGETS, 0}, NULL, 0, 1, -ENOTTY};
-    long a[4] = {fd, TCGETS, 0, 0};
-    struct pt_sysbuf_hdr *b = buffer_for_fd(fd, PT_SYSBUF_FD_READ);
+    struct stat st;
+    int at = flags & O_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0;
+    long r = pytt_untraced(SYS_newfstatat, dirfd, (long)path, (long)&st, at);
+    if (r == -ENOENT) {
+        return 1;
+    }
+    if (r < 0) {
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        return 1;
+    }
+    return S_ISREG(st.st_mode) && (!(flags & O_TRUNC) || st.st_size == 0);
+}
+
+/* The table entry of a descriptor the library just opened, from what it is now (pytt's rule,
+ * rec_sysbuf.c: a new descriptor is never one of the streams replay shows, and its writes may
+ * go through the buffer unless the program maps that file shared: only a stopped write
+ * refreshes such a mapping). */
+static uint8_t opened_bits(int fd)
+{
+    struct stat st;
+    if (pytt_untraced(SYS_fstat, fd, (long)&st, 0, 0) < 0) {
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        return PT_SYSBUF_FD_DIR;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return 0;
+    }
+    uint32_t n = ctl->nshm;
+    if (n > PT_SYSBUF_SHM) {
+        return PT_SYSBUF_FD_READ;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (ctl->shm[i].ino == st.st_ino && ctl->shm[i].dev == st.st_dev) {
+            return PT_SYSBUF_FD_READ;
+        }
+    }
+    return PT_SYSBUF_FD_READ | PT_SYSBUF_FD_WRITE;
+}
+
+/* openat through the buffer; *done = 0: the plain path. The record carries the path (for the
+ * trace's list of the Python files that ran; not written back at replay) and the new
+ * descriptor's table entry, which the library sets here and pytt copies when it drains. */
+static long open_buffered(int dirfd, const char *path, int flags, mode_t mode, int *done)
+{
+    *done = 0;
+    struct pt_sysbuf_hdr *b = path ? buffer() : NULL;
+    size_t len = path ? strlen(path) + 1 : 0;
+    if (!b || len > 4096) {
+        return 0;
+    }
+    struct call c = {SYS_openat,
+                     {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), (uint64_t)flags},
+                     (void *)path,
+                     len,
+                     0,
+                     0,
+                     PT_SYSBUF_REC_NOCOPY};
+    long a[4] = {dirfd, (long)path, flags, (long)mode};
+    in_wrapper = 1;
+    if (ctl->mode == PT_SYSBUF_RECORD) {
+        if (!plain_open_target(dirfd, path, flags)) {
+            in_wrapper = 0;
+            return 0;
+        }
+        /* opened here to learn its entry; the record (made by `buffered`) says the result */
+        long fd = pytt_untraced(SYS_openat, dirfd, (long)path, flags, (long)mode);
+        uint8_t bits = fd >= 0 && fd < PT_SYSBUF_MAXFD ? opened_bits((int)fd) : 0;
+        c.known = 1;
+        c.result = fd;
+        c.flags |= bits;
+        long r = buffered(b, &c, a, done);
+        if (!*done) {
+            /* no room for its record even after a drain (cannot happen: a record fits an
+             * empty buffer): undo, and open the ordinary way */
+            if (fd >= 0) {
+                pytt_untraced(SYS_close, fd, 0, 0, 0);
+            }
+            in_wrapper = 0;
+            return 0;
+        }
+        if (r >= 0 && r < PT_SYSBUF_MAXFD) {
+            ctl->fd[r] = bits;
+        }
+        in_wrapper = 0;
+        return r;
+    }
+    long r = buffered(b, &c, a, done);
+    in_wrapper = 0;
+    return r;
+}
+
+static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+    int done;
+    long r = open_buffered(dirfd, path, flags, mode, &done);
+    if (done) {
+        return (int)as_errno(r);
+    }
+    return real_openat64()(dirfd, path, flags, mode);
+}
+
+/* The mode argument is there only with O_CREAT or O_TMPFILE (open(2)). */
+#define OPEN_MODE(flags, mode)                                                                     \
+    do {                                                                                           \
+        if ((flags) & (O_CREAT | __O_TMPFILE)) {                                                   \
+            va_list ap_;                                                                           \
+            va_start(ap_, flags);                                                                  \
+            mode = (mode_t)va_arg(ap_, int);                                                       \
+            va_end(ap_);                                                                           \
+        }                                                                                          \
+    } while (0)
+
+EXPORT int open(const char *path, int flags, ...)
+{
+    mode_t mode = 0;
+    OPEN_MODE(flags, mode);
+    return do_openat(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+    mode_t mode = 0;
+    OPEN_MODE(flags, mode);
+    return do_openat(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+    mode_t mode = 0;
+    OPEN_MODE(flags, mode);
+    return do_openat(dirfd, path, flags, mode);
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+    mode_t mode = 0;
+    OPEN_MODE(flags, mode);
+    return do_openat(dirfd, path, flags, mode);
+}
+
+/* _FORTIFY_SOURCE's checked entries (no mode: glibc aborts if O_CREAT comes without one). */
+EXPORT int __open_2(const char *path, int flags)
+{
+    return do_openat(AT_FDCWD, path, flags, 0);
+}
+
+EXPORT int __open64_2(const char *path, int flags)
+{
+    return do_openat(AT_FDCWD, path, flags, 0);
+}
+
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+    return do_openat(dirfd, path, flags, 0);
+}
+
+EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+    return do_openat(dirfd, path, flags, 0);
+}
+
+/* dup, dup2, dup3: the new descriptor gets the old one's table entry (which descriptors
+ * replay shows the output of follows the same way, on both sides, from the record). */
+static int do_dup(int nr, int old, int to, int flags)
+{
+    int ok = old >= 0 && old < PT_SYSBUF_MAXFD && to < PT_SYSBUF_MAXFD;
+    struct pt_sysbuf_hdr *b = ok ? buffer() : NULL;
+    uint8_t bits = b ? ctl->fd[old] : 0;
+    struct call c = {nr,  {(uint64_t)old, (uint64_t)(int64_t)to, (uint64_t)flags}, NULL, 0, 0, 0,
+                     bits};
+    long a[4] = {old, to, flags, 0};
     if (b) {
         int done;
         in_wrapper = 1;
         long r = buffered(b, &c, a, &done);
+        if (done && ctl->mode == PT_SYSBUF_RECORD && r >= 0 && r < PT_SYSBUF_MAXFD) {
+            ctl->fd[r] = bits;
+        }
         in_wrapper = 0;
         if (done) {
-            return as_errno(r) == 0;
+            return (int)as_errno(r);
         }
+    }
+    return nr == SYS_dup    ? real_dup()(old)
+           : nr == SYS_dup2 ? real_dup2()(old, to)
+                            : real_dup3()(old, to, flags);
+}
+
+EXPORT int dup(int old)
+{
+    return do_dup(SYS_dup, old, 0, 0);
+}
+
+EXPORT int dup2(int old, int to)
+{
+    if (to < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    return do_dup(SYS_dup2, old, to, 0);
+}
+
+EXPORT int dup3(int old, int to, int flags)
+{
+    if (to < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    return do_dup(SYS_dup3, old, to, flags);
+}
+
+/* getdents64 of a directory (the library's own readdir, pytt_preload_dir.c, calls it). */
+EXPORT ssize_t getdents64(int fd, void *buf, size_t n)
+{
+    struct call c = {SYS_getdents64, {(uint64_t)fd, n, 0}, buf, n, 0, 0, 0};
+    long a[4] = {fd, (long)buf, (long)n, 0};
+    THROUGH(n <= PT_SYSBUF_MAX_OUT ? buffer_for_fd(fd, PT_SYSBUF_FD_DIR) : NULL, c, a,
+            real_getdents64()(fd, buf, n));
+}
+
+EXPORT int ftruncate64(int fd, off_t len)
+{
+    struct call c = {SYS_ftruncate, {(uint64_t)fd, (uint64_t)len, 0}, NULL, 0, 0, 0, 0};
+    long a[4] = {fd, (long)len, 0, 0};
+    THROUGH(buffer_for_fd(fd, PT_SYSBUF_FD_WRITE), c, a, real_ftruncate64()(fd, len));
+}
+
+EXPORT int ftruncate(int fd, off_t len)
+{
+    return ftruncate64(fd, len);
+}
+
+/* The kernel's struct termios (TCGETS writes 36 bytes) and struct winsize. */
+#define KTERMIOS_LEN 36
+
+/* ioctl: the two read-only terminal queries with a fixed-size result go through the buffer
+ * on any descriptor (a terminal, a pipe: ENOTTY); every other request goes the plain way. */
+/* known: recording knows the answer (-ENOTTY: a regular file) and makes no call. */
+static long tty_query(int fd, unsigned long req, void *out, int known, int *done)
+{
+    size_t len = req == TCGETS ? KTERMIOS_LEN : sizeof(struct winsize);
+    struct call c = {SYS_ioctl, {(uint64_t)fd, req, 0}, out, len, known, -ENOTTY, 0};
+    long a[4] = {fd, (long)req, (long)out, 0};
+    struct pt_sysbuf_hdr *b = fd >= 0 && out ? buffer() : NULL;
+    *done = 0;
+    if (!b) {
+        return 0;
+    }
+    in_wrapper = 1;
+    long r = buffered(b, &c, a, done);
+    in_wrapper = 0;
+    return r;
+}
+
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+    va_list ap;
+    va_start(ap, req);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    if (req == TCGETS || req == TIOCGWINSZ) {
+        int done;
+        long r = tty_query(fd, req, arg, 0, &done);
+        if (done) {
+            return (int)as_errno(r);
+        }
+    }
+    return real_ioctl()(fd, req, arg);
+}
+
+/* isatty: a regular file is never a terminal (answered without a call: CPython asks for every
+ * file it opens, logged as the ioctl isatty makes); anything else asks the kernel with
+ * TCGETS through the buffer (glibc's isatty makes that call inside libc, where no wrapper
+ * sees it). */
+EXPORT int isatty(int fd)
+{
+    char tio[64];
+    int done, regular = my_state == 1 && fd >= 0 && fd < PT_SYSBUF_MAXFD &&
+                        ctl->mode == PT_SYSBUF_RECORD && (ctl->fd[fd] & PT_SYSBUF_FD_READ);
+    long r = tty_query(fd, TCGETS, tio, regular, &done);
+    if (done) {
+        return as_errno(r) == 0;
     }
     return real_isatty()(fd);
 }

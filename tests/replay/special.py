@@ -1089,6 +1089,40 @@ def sysbuf_both_ways(c):
         raise H.TestFailure(f"PYTT_NO_SYSCALLBUF=1: {n2} calls still went through the buffer")
 
 
+def buffered_names(c, trace):
+    """How many calls of each syscall went through the buffer (`pytt events`)."""
+    ev = H.run([c.pytt, "events", trace], env=H.clean_env(), capture=True)
+    if ev.status != 0:
+        raise H.TestFailure("pytt events failed:\n" + ev.describe())
+    names = {}
+    for line in ev.stdout.decode().splitlines():
+        if line.startswith("    "):
+            name = line.split("(")[0].strip()
+            names[name] = names.get(name, 0) + 1
+    return names
+
+
+@test
+def sysbuf_fs_both_ways(c):
+    """Opens, directory listings, dup2/dup3, ftruncate and terminal queries go through the
+    syscall buffer (each seen in the recording's buffered calls) and replay byte for byte;
+    recorded without the buffer, the same program replays the same."""
+    cmd = [c.python, prog("sysbuf_fs.py")]
+    trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
+                                  record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
+    names = buffered_names(c, trace)
+    want = {"openat": 100, "getdents64": 20, "close": 100, "dup2": 1, "dup3": 1,
+            "ftruncate": 2, "ioctl": 4}
+    short = {k: names.get(k, 0) for k, n in want.items() if names.get(k, 0) < n}
+    if short:
+        raise H.TestFailure(f"too few buffered calls: {short} (expected at least "
+                            f"{ {k: want[k] for k in short} }); all: {names}")
+    trace2, _, _ = c.record_replay(cmd, tag="-nobuf", expected_status=0,
+                                   record_env=H.clean_env(PYTT_NO_SYSCALLBUF="1"))
+    if buffered_names(c, trace2):
+        raise H.TestFailure("PYTT_NO_SYSCALLBUF=1: calls still went through the buffer")
+
+
 def fnv1a(text):
     h = 1469598103934665603
     for b in text.encode():
@@ -1096,21 +1130,33 @@ def fnv1a(text):
     return h
 
 
-@test
-def sysbuf_divergence(c):
-    """A buffered call that differs from its record (a stat of another path) is a divergence
-    naming the call, not a wrong value."""
-    probe = "/nonexistent/pytt-sysbuf-probe"
-    code = f"import os\ntry:\n    os.stat({probe!r})\nexcept OSError as e:\n    print(e.errno)\n"
+def edited_path_diverges(c, call, syscall):
+    """Records `call` (os.stat, os.open, ...) of a missing path through the buffer, edits the
+    path's hash in the trace, and checks replay reports a divergence naming `syscall`."""
+    probe = f"/nonexistent/pytt-sysbuf-{syscall}-probe"
+    code = f"import os\ntry:\n    {call.format(repr(probe))}\nexcept OSError as e:\n    print(e.errno)\n"
     trace, _, _ = c.record_replay([c.python, "-c", code], expected_status=0,
                                   record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
     h = fnv1a(probe)
     crafted = c.crafted(trace, h.to_bytes(8, "little"), (h ^ 1).to_bytes(8, "little"))
     rep = c.replay(crafted)
     err = rep.stderr.decode(errors="replace")
-    if rep.status == 0 or "through the syscall buffer" not in err or "newfstatat" not in err:
-        raise H.TestFailure("an edited buffered call was not reported as a divergence:\n" +
-                            rep.describe())
+    if rep.status == 0 or "through the syscall buffer" not in err or syscall not in err:
+        raise H.TestFailure(f"an edited buffered {syscall} was not reported as a divergence:\n"
+                            + rep.describe())
+
+
+@test
+def sysbuf_divergence(c):
+    """A buffered call that differs from its record (a stat of another path) is a divergence
+    naming the call, not a wrong value."""
+    edited_path_diverges(c, "os.stat({})", "newfstatat")
+
+
+@test
+def sysbuf_open_divergence(c):
+    """A buffered open of another path than the recorded one is a divergence naming openat."""
+    edited_path_diverges(c, "os.open({}, os.O_RDONLY)", "openat")
 
 
 def main():
