@@ -596,8 +596,8 @@ static int point_watch(struct pt_clock *c, struct pt_mem *mem, const struct pt_w
     for (int i = 0; i < NOPCODES; i++) {
         table[i] = PT_CLOCK_WATCH + (pt_addr)i * PT_CLOCK_WATCH_SIZE;
         if (w->sparse && !w->sparse_op[i]) {
-            table[i] = c->counted[i] ? PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE
-                                     : c->orig[i];
+            table[i] =
+                c->counted[i] ? PT_CLOCK_TRAMPS + (pt_addr)i * PT_CLOCK_TRAMP_SIZE : c->orig[i];
         }
     }
     return pt_mem_write(mem, c->table, table, sizeof table);
@@ -685,7 +685,8 @@ int pt_clock_at_trap(struct pt_clock *c, struct pt_mem *mem, int opcode)
         return 0;
     }
     /* a plain trampoline does not keep k; a watch one has already zeroed it */
-    if ((!c->watching || c->watch.sparse) && write_word(mem, PT_CLOCK_KCOUNT(c->countdown), 0, "zeroing k") < 0) {
+    if ((!c->watching || c->watch.sparse) &&
+        write_word(mem, PT_CLOCK_KCOUNT(c->countdown), 0, "zeroing k") < 0) {
         return -1;
     }
     c->k_valid = 1;

@@ -66,8 +66,8 @@ const char *pt_tick_str(uint64_t tick, char buf[PT_TICK_STRLEN]);
 int pt_tick_parse(const char *text, uint64_t *tick); /* "C.k" or "C" (= C.0) */
 
 /* Layout of the clock in pytt's page. */
-#define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1000)   /* 256 handlers resumed after a trap */
-#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1800)  /* watched frames, then watched instructions */
+#define PT_CLOCK_ORIG (PT_PAGE_ADDR + 0x1000)  /* 256 handlers resumed after a trap */
+#define PT_CLOCK_SLOTS (PT_PAGE_ADDR + 0x1800) /* watched frames, then watched instructions */
 /* k (maintained by the watch trampolines) and the fine countdown F share C's 64-byte line, in
  * the words after C's (wrapping inside the line): the watch trampolines write all three at
  * every dispatch, and a fixed place could 4K-alias C's chosen one (it did on 3.13, where C's

@@ -317,7 +317,8 @@ static int find_last_sparse(struct rep_session *s, uint64_t end, const struct pt
 {
     uint64_t c_last = 0, now, from;
     int sf = 0, exhausted = 0;
-    if (rep_clock_now(s, &from) < 0 || scan_sparse(s, end, sw, pred, ctx, &c_last, &sf, &exhausted) < 0) {
+    if (rep_clock_now(s, &from) < 0 ||
+        scan_sparse(s, end, sw, pred, ctx, &c_last, &sf, &exhausted) < 0) {
         return -1;
     }
     if (exhausted) {
@@ -326,8 +327,7 @@ static int find_last_sparse(struct rep_session *s, uint64_t end, const struct pt
     /* the hits after (C(end), 0), exactly: the run stopped there */
     if (s->state == REP_READY && PT_TICK_K(end) > 0) {
         if (rep_clock_now(s, &now) < 0 ||
-            (now < end &&
-             scan(s, end, w, pred, ctx, best, found, TRAP_BUDGET, &exhausted) < 0)) {
+            (now < end && scan(s, end, w, pred, ctx, best, found, TRAP_BUDGET, &exhausted) < 0)) {
             return -1;
         }
         if (*found) {
