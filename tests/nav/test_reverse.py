@@ -19,7 +19,7 @@
     the same stops; `goto end` still reaches the recording's last tick;
   - with breakpoint hits far apart in two threads (oracle/sparse_prog.py, the line after a
     loop, which starts with a fused pair's second half on 3.11/3.12), reverse-continue from the
-    end walks back through every hit in the reverse of the program's own output order, with its
+    end walks back through every hit (each thread's in the reverse of its own output), with its
     values, takes the sparse pass (`maint stats`), and stops at the same ticks as the exact
     search alone (PYTT_RC_EXACT=1)."""
 import os
@@ -233,6 +233,12 @@ def check_sparse(args, tmp):
                              env=dict(os.environ, PYTT_RC_EXACT=exact))
     got = [tuple(l.strip("'").split()) for l in outs["0"].splitlines()
            if l.startswith("'")]
+    got_exact = [tuple(l.strip("'").split()) for l in outs["1"].splitlines()
+                 if l.startswith("'")]
+    # a thread can be switched out between the breakpoint's line and its print: the hits are
+    # what each thread printed, each thread's in reverse, in the exact search's order
+    per_thread = all([k for t, k, _ in got if t == tag] ==
+                     [k for t, k, _ in printed[::-1] if t == tag] for tag in ("M", "T"))
     passes = re.findall(r"sparse passes: (\d+)", outs["0"])
     ticks = {e: [l for l in o.splitlines() if l.startswith("tick ")] for e, o in outs.items()}
     exact_passes = re.findall(r"sparse passes: (\d+)", outs["1"])
@@ -240,7 +246,8 @@ def check_sparse(args, tmp):
     ver = subprocess.run([args.python, "-c", "import sys; print(sys.version_info >= (3, 11))"],
                          capture_output=True, text=True).stdout.strip()
     want_passes = (lambda n: n >= 5) if ver == "True" else (lambda n: n == 0)
-    return check(len(printed) == 6 and got == printed[::-1] and passes and
+    return check(len(printed) == 6 and sorted(got) == sorted(printed) and per_thread and
+                 got == got_exact and passes and
                  want_passes(int(passes[0])) and exact_passes == ["0"] and
                  ticks["0"] == ticks["1"] and len(ticks["0"]) == 7 and
                  "No breakpoint hit before this point" in outs["0"] and
