@@ -229,42 +229,72 @@ int shell_cmd_history(struct cli_shell *sh, const char *args)
     return 0;
 }
 
-/* Rows are held in memory (mem) and written in blocks: one write per row (a line-buffered
- * stream) would cost more than taking the row. Written when 64 KiB are held, before the
- * program's output (row() with hit NULL), and at the end. */
+/* Rows are built in a buffer of their own and written in blocks: one write per row (a
+ * line-buffered stream) would cost more than taking the row, and so would a stdio call per
+ * field (10^5 rows). Written when 64 KiB are held, before the program's output (row() with hit
+ * NULL), and at the end. A row that cannot be held (out of memory) goes straight out. */
+#define TRACE_BLOCK (1 << 16)
 struct trace_ctx {
-    FILE *out, *mem;
+    FILE *out;
     char *buf;
-    size_t len, n;
+    size_t len, cap, n;
 };
 
 static void trace_flush(struct trace_ctx *t)
 {
-    if (t->mem && fflush(t->mem) == 0 && t->len) {
+    if (t->len) {
         fwrite(t->buf, 1, t->len, t->out);
-        fflush(t->out);
-        rewind(t->mem);
         t->len = 0;
     }
+    fflush(t->out);
 }
 
-/* Append text, or a number (left-justified in width), to the row being built in mem. */
-static void put_num(FILE *f, unsigned long long v, int width)
+/* Room for need more bytes at the end of the buffer: 0, or -1 (out of memory). */
+static int trace_room(struct trace_ctx *t, size_t need)
+{
+    if (t->len + need <= t->cap) {
+        return 0;
+    }
+    size_t cap = t->cap ? t->cap : TRACE_BLOCK + 4096;
+    while (cap < t->len + need) {
+        cap *= 2;
+    }
+    char *b = realloc(t->buf, cap);
+    if (!b) {
+        return -1;
+    }
+    t->buf = b;
+    t->cap = cap;
+    return 0;
+}
+
+static void put_text(struct trace_ctx *t, const char *s, size_t n)
+{
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+}
+
+/* A number, left-justified in width ("%-*d"). */
+static void put_num(struct trace_ctx *t, long long v, int width)
 {
     char d[24], *p = d + sizeof d;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
     do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        *--p = '-';
+    }
     int n = (int)(d + sizeof d - p);
-    fwrite(p, 1, (size_t)n, f);
+    put_text(t, p, (size_t)n);
     for (; n < width; n++) {
-        fputc(' ', f);
+        t->buf[t->len++] = ' ';
     }
 }
 
 /* One row: "TICK thread N line L FUNC: V1, V2" ("%-14s thread %-3d line %-5d %s:" and " %s"
- * per value, written without printf: a long trace prints 10^5 of them). */
+ * per value). */
 static int trace_row(void *vctx, const struct rep_trace_hit *hit)
 {
     struct trace_ctx *t = vctx;
@@ -272,35 +302,44 @@ static int trace_row(void *vctx, const struct rep_trace_hit *hit)
         trace_flush(t);
         return 0;
     }
-    FILE *to = t->mem ? t->mem : t->out;
-    char tick[PT_TICK_STRLEN];
-    int n = (int)strlen(pt_tick_str(hit->tick, tick));
-    fputs(tick, to);
-    for (; n < 14; n++) {
-        fputc(' ', to);
-    }
-    fputs(" thread ", to);
-    if (hit->thread < 0) {
-        fprintf(to, "%-3d", hit->thread);
-    } else {
-        put_num(to, (unsigned long long)hit->thread, 3);
-    }
-    fputs(" line ", to);
-    if (hit->line < 0) {
-        fprintf(to, "%-5d", hit->line);
-    } else {
-        put_num(to, (unsigned long long)hit->line, 5);
-    }
-    fputc(' ', to);
-    fputs(hit->func, to);
-    fputc(':', to);
+    size_t need = PT_TICK_STRLEN + 64 + strlen(hit->func) + 2;
     for (size_t i = 0; i < hit->nvalues; i++) {
-        fputs(i ? ", " : " ", to);
-        fputs(hit->values[i] ? hit->values[i] : "?", to);
+        need += 2 + strlen(hit->values[i] ? hit->values[i] : "?");
     }
-    fputc('\n', to);
+    if (trace_room(t, need) < 0) {
+        char tick[PT_TICK_STRLEN];
+        trace_flush(t); /* out of memory: the row by stdio, unbuffered here */
+        fprintf(t->out, "%-14s thread %-3d line %-5d %s:", pt_tick_str(hit->tick, tick),
+                hit->thread, hit->line, hit->func);
+        for (size_t i = 0; i < hit->nvalues; i++) {
+            fprintf(t->out, "%s%s", i ? ", " : " ", hit->values[i] ? hit->values[i] : "?");
+        }
+        fputc('\n', t->out);
+        t->n++;
+        return 0;
+    }
+    size_t at = t->len;
+    put_num(t, (long long)PT_TICK_C(hit->tick), 0);
+    t->buf[t->len++] = '.';
+    put_num(t, (long long)PT_TICK_K(hit->tick), 0);
+    while (t->len - at < 14) {
+        t->buf[t->len++] = ' ';
+    }
+    put_text(t, " thread ", 8);
+    put_num(t, hit->thread, 3);
+    put_text(t, " line ", 6);
+    put_num(t, hit->line, 5);
+    t->buf[t->len++] = ' ';
+    put_text(t, hit->func, strlen(hit->func));
+    t->buf[t->len++] = ':';
+    for (size_t i = 0; i < hit->nvalues; i++) {
+        const char *v = hit->values[i] ? hit->values[i] : "?";
+        put_text(t, i ? ", " : " ", i ? 2 : 1);
+        put_text(t, v, strlen(v));
+    }
+    t->buf[t->len++] = '\n';
     t->n++;
-    if (t->mem && ftello(t->mem) >= 1 << 16) {
+    if (t->len >= TRACE_BLOCK) {
         trace_flush(t);
     }
     return 0;
@@ -367,18 +406,14 @@ int shell_cmd_trace(struct cli_shell *sh, const char *args)
         return shell_not_stopped(sh) ? -1 : 0;
     }
     size_t n = split_exprs(exprs_text, exprs, 32);
-    struct trace_ctx t = {sh->out, NULL, NULL, 0, 0};
+    struct trace_ctx t = {sh->out, NULL, 0, 0, 0};
     if (redirect && !(t.out = fopen(redirect, "w"))) {
         fprintf(sh->out, "trace: cannot write %s: %s\n", redirect, strerror(errno));
         return -1;
     }
-    t.mem = open_memstream(&t.buf, &t.len); /* NULL: rows go straight out */
     size_t hits = 0;
     int r = rep_trace(sh->rep, line, exprs, n, trace_row, &t, &hits);
     trace_flush(&t);
-    if (t.mem) {
-        fclose(t.mem);
-    }
     free(t.buf);
     shell_progress_clear(sh);
     if (redirect && fclose(t.out) != 0 && r == 0) {

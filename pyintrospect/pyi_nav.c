@@ -622,6 +622,44 @@ int pyi_find_code(struct pyi_session *s, const char *filename, int (*fn)(void *c
     return stop;
 }
 
+struct files_ctx {
+    struct pyi_session *s;
+    int (*fn)(void *ctx, const char *file);
+    void *ctx;
+};
+
+static int module_file_cb(void *ctx, pt_addr key, pt_addr module)
+{
+    struct files_ctx *f = ctx;
+    pt_addr dict, file;
+    struct pyi_objinfo oi;
+    char *text = NULL;
+    if (pyi_obj_classify(f->s, module, &oi) != 0 || oi.kind != PYI_K_MODULE ||
+        pyi_rd_ptr(f->s, module, PYI_F_MOD_DICT, &dict) != 0 || !dict ||
+        pyi_dict_get_str(f->s, dict, "__file__", &file) != 0 || !file ||
+        pyi_obj_classify(f->s, file, &oi) != 0 || oi.kind != PYI_K_STR ||
+        pyi_str_utf8(f->s, file, &text) != 0) {
+        pt_err_clear();
+        return 0;
+    }
+    int stop = f->fn(f->ctx, text);
+    free(text);
+    return stop;
+}
+
+int pyi_module_files(struct pyi_session *s, int (*fn)(void *ctx, const char *file), void *ctx)
+{
+    struct files_ctx f = {s, fn, ctx};
+    pt_addr interp, modules;
+    int stop = 0;
+    if (pyi_rd_ptr(s, s->sym[PYI_Y_RUNTIME], PYI_F_RT_INTERP_HEAD, &interp) == 0 &&
+        pyi_rd_ptr(s, interp, PYI_F_IS_MODULES, &modules) == 0 && modules) {
+        stop = s->v->dict_iter(s, modules, module_file_cb, &f) > 0;
+    }
+    pt_err_clear();
+    return stop;
+}
+
 int pyi_find_code_in(struct pyi_session *s, pt_addr root, const char *filename,
                      int (*fn)(void *ctx, pt_addr code), void *ctx)
 {

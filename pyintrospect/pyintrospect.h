@@ -472,6 +472,10 @@ int pyi_frame_start_watch(struct pyi_session *s, uint8_t trap_op[256], int64_t *
  * co_consts); fn returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
 int pyi_find_code(struct pyi_session *s, const char *filename, int (*fn)(void *ctx, pt_addr code),
                   void *ctx);
+/* Call fn with the __file__ of each loaded module (sys.modules order; modules without one
+ * skipped): a few reads per module, where pyi_find_code(NULL) reads every code object. fn
+ * returns non-zero to stop. Returns 1 if stopped, 0 otherwise. */
+int pyi_module_files(struct pyi_session *s, int (*fn)(void *ctx, const char *file), void *ctx);
 /* The same, from one code object and the code nested in it (co_consts). */
 int pyi_find_code_in(struct pyi_session *s, pt_addr root, const char *filename,
                      int (*fn)(void *ctx, pt_addr code), void *ctx);

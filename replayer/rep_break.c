@@ -95,24 +95,6 @@ static void resolve_function(struct rep_session *s, struct rep_bp *bp)
     pt_err_clear();
 }
 
-/* The file as code objects name it, if some code of it is on the stack. */
-static int stack_filename(struct rep_session *s, const char *want, char *out, size_t cap)
-{
-    const struct pyi_frame *frames;
-    size_t n = 0;
-    if (pyi_frames(s->pyi, &frames, &n) < 0) {
-        pt_err_clear();
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (frames[i].filename && rep_file_matches(frames[i].filename, want)) {
-            snprintf(out, cap, "%s", frames[i].filename);
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Is pos's function the one `want` names: its qualified name or one ending in .want (a dotted
  * want), else its plain name; without qualified names (3.10) the plain name of either. */
 static bool func_matches(struct rep_session *s, const struct pyi_pos *pos, const char *want)
@@ -162,8 +144,7 @@ static void try_resolve(struct rep_session *s, struct rep_bp *bp)
     }
     if (bp->file[0] == '/') {
         resolve_line(s, bp, bp->file);
-    } else if (stack_filename(s, bp->file, file, sizeof file) ||
-               rep_loaded_file(s, bp->file, file, sizeof file)) {
+    } else if (rep_loaded_file(s, bp->file, file, sizeof file)) {
         resolve_line(s, bp, file);
     }
 }

@@ -359,7 +359,8 @@ int rep_run_watched(struct rep_session *s, const struct pt_watch *w);
 int rep_here_instr(struct rep_session *s, struct pyi_pos *pos, pt_addr *next_instr);
 /* rep_locations.c: set bp->pending_why and bp->near for a breakpoint left pending */
 void rep_break_explain(struct rep_session *s, struct rep_bp *bp);
-/* The co_filename of loaded code matching `want` (a path or a path suffix). */
+/* The co_filename of loaded code matching `want` (a path or a path suffix): the stack's, a
+ * module's __file__ with code of it, else any code object's. */
 int rep_loaded_file(struct rep_session *s, const char *want, char *out, size_t cap);
 /* rep_break.c */
 int rep_file_matches(const char *co_filename, const char *want);

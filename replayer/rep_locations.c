@@ -174,8 +174,55 @@ void rep_break_explain(struct rep_session *s, struct rep_bp *bp)
     pt_err_clear();
 }
 
+struct file_pick {
+    struct rep_session *s;
+    const char *want;
+    char *out;
+    size_t cap;
+};
+
+static int any_code_cb(void *ctx, pt_addr code)
+{
+    (void)ctx;
+    (void)code;
+    return 1;
+}
+
+/* A module's __file__ that want names, if code of that file exists (co_filename may differ
+ * from __file__: a .pyc compiled elsewhere; then the whole walk decides). */
+static int module_file_cb(void *ctx, const char *file)
+{
+    struct file_pick *p = ctx;
+    if (!rep_file_matches(file, p->want) || pyi_find_code(p->s->pyi, file, any_code_cb, NULL) != 1) {
+        return 0;
+    }
+    snprintf(p->out, p->cap, "%s", file);
+    return 1;
+}
+
+/* The stack's files first, then the modules' __file__ (a few reads per module), and only then
+ * every code object (pyi_find_code over everything: seconds in a program with thousands of
+ * modules, where `break mod.py:N` is typed often). */
 int rep_loaded_file(struct rep_session *s, const char *want, char *out, size_t cap)
 {
+    const struct pyi_frame *frames;
+    size_t nf = 0;
+    if (s->state != REP_READY || !rep_pyi(s)) {
+        return 0;
+    }
+    if (pyi_frames(s->pyi, &frames, &nf) == 0) {
+        for (size_t i = 0; i < nf; i++) {
+            if (frames[i].filename && rep_file_matches(frames[i].filename, want)) {
+                snprintf(out, cap, "%s", frames[i].filename);
+                return 1;
+            }
+        }
+    }
+    pt_err_clear();
+    struct file_pick pick = {s, want, out, cap};
+    if (pyi_module_files(s->pyi, module_file_cb, &pick) == 1) {
+        return 1;
+    }
     struct code_list l;
     int found = 0;
     if (load_list(s, &l) < 0) {
