@@ -16,13 +16,14 @@
 #include "pt_buf.h"
 #include "pt_chunk.h"
 #include "pt_clock.h"
+#include "pt_dedup.h"
 #include "pt_fileid.h"
 #include "pt_mem.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 6
+#define PT_TRACE_VERSION 7
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
  * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events
  * (docs/trace-format.md, Versioning), so an older trace is a version 6 trace without them. */
@@ -177,6 +178,8 @@ struct pt_trace_writer {
     struct pt_chunk_writer ev;
     struct pt_buf scratch;
     char *reserve; /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
+    struct pt_dedup dd;    /* recent read data, logged once (pt_dedup.h) */
+    uint64_t lits_written; /* literals in the complete chunks */
 };
 
 #define PT_TRACE_RESERVE (256u << 10)
@@ -224,6 +227,10 @@ struct pt_trace_reader {
     char cut_reason[512];
     struct pt_trace_file *files; /* every file mapped by path, once per (path, identity) */
     size_t nfiles;
+    struct pt_dedup dd;    /* the literals SYSBUF references name (pt_dedup.h) */
+    uint64_t *chunk_lit;   /* number of each chunk's first literal; [nchunks]: all of them */
+    struct pt_buf expanded; /* a SYSBUF event's records being expanded */
+    struct pt_buf fetched;  /* a chunk loaded to fetch a literal the store lacks */
 };
 
 /* Opens DIR, reads the header and validates every record of the event log (so a damaged trace
