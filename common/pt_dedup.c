@@ -27,6 +27,7 @@ void pt_dedup_init(struct pt_dedup *d, int writer)
 {
     memset(d, 0, sizeof *d);
     d->writer = writer;
+    d->budget = PT_DEDUP_BYTES;
     d->free_head = d->newest = d->oldest = -1;
     pt_buf_init(&d->scratch);
 }
@@ -134,7 +135,7 @@ static void insert(struct pt_dedup *d, uint64_t id, uint64_t hash, const uint8_t
         }
         memset(d->buckets, 0xff, NBUCKETS * sizeof *d->buckets);
     }
-    while (d->oldest >= 0 && d->bytes + len > PT_DEDUP_BYTES) {
+    while (d->oldest >= 0 && d->bytes + len > d->budget) {
         drop(d, d->oldest);
     }
     int32_t i = ent_new(d);

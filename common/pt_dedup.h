@@ -38,6 +38,7 @@ struct pt_dedup {
     int32_t *buckets;         /* chain heads by content hash (writer) or number (reader) */
     int32_t newest, oldest;   /* the least-recently-used list */
     uint64_t bytes;           /* literal bytes held */
+    uint64_t budget;          /* at most this many (PT_DEDUP_BYTES; tests make it small) */
     uint64_t next_id;         /* number of the next literal in the log */
     int writer;               /* indexed by content (writer) or by number (reader) */
     struct pt_buf scratch;

@@ -774,6 +774,14 @@ int pt_tracew_flush(struct pt_trace_writer *w)
     return rc;
 }
 
+void pt_tracew_drop(struct pt_trace_writer *w)
+{
+    pt_chunkw_drop(&w->ev);
+    /* the dropped records' literals are not in the log: no reference may name them */
+    pt_dedup_clear(&w->dd);
+    w->dd.next_id = w->lits_written;
+}
+
 int pt_tracew_salvage(struct pt_trace_writer *w)
 {
     if (w->reserve) {
@@ -783,10 +791,7 @@ int pt_tracew_salvage(struct pt_trace_writer *w)
     }
     int written = pt_chunkw_flush(&w->ev) == 0;
     if (!written) {
-        /* the dropped records' literals are not in the log: no reference may name them */
-        pt_chunkw_drop(&w->ev);
-        pt_dedup_clear(&w->dd);
-        w->dd.next_id = w->lits_written;
+        pt_tracew_drop(w);
     }
     note_written(w);
     pt_err_clear();

@@ -192,6 +192,8 @@ int pt_tracew_flush(struct pt_trace_writer *w);
  * now (returns 1), else drop it (0); the log then ends at its last complete chunk and an END
  * record can still be written. */
 int pt_tracew_salvage(struct pt_trace_writer *w);
+/* Forget the records not yet written (and the literals they brought). */
+void pt_tracew_drop(struct pt_trace_writer *w);
 int pt_tracew_close(struct pt_trace_writer *w);
 
 /* A small file of the trace directory: MAGIC (8 bytes), u32 version, one record in a chunk
