@@ -190,36 +190,55 @@ static int literal(const struct pt_sysbuf_rec *r)
            r->size == sizeof *r + PT_SYSBUF_ROUND(r->outlen);
 }
 
+/* The literal number record r (bytes at `bytes`) refers to, or NONE: it is logged as it is
+ * (and, a literal, kept in the store). */
+#define NONE UINT64_MAX
+static uint64_t encode_one(struct pt_dedup *d, const struct pt_sysbuf_rec *r, const uint8_t *bytes)
+{
+    if (!literal(r)) {
+        return NONE;
+    }
+    uint64_t hash = pt_hash64(bytes, r->outlen);
+    int32_t i = find_bytes(d, hash, bytes, r->outlen);
+    if (i < 0) {
+        insert(d, d->next_id++, hash, bytes, r->outlen);
+        return NONE;
+    }
+    touch(d, i);
+    return d->ents[i].id;
+}
+
 void pt_dedup_encode(struct pt_dedup *d, const uint8_t *p, size_t n, struct pt_buf *out)
 {
-    struct pt_buf *b = &d->scratch;
-    pt_buf_reset(b);
+    /* first which records are references (and the blob's length), then the blob: the bytes
+     * are copied once, straight into out */
+    struct pt_buf *refs = &d->scratch;
+    size_t len = 0;
+    pt_buf_reset(refs);
     for (size_t off = 0; off < n;) {
         struct pt_sysbuf_rec r;
         memcpy(&r, p + off, sizeof r);
-        const uint8_t *bytes = p + off + sizeof r;
+        uint64_t ref = encode_one(d, &r, p + off + sizeof r);
+        pt_buf_put(refs, &ref, sizeof ref);
+        len += ref == NONE ? r.size : sizeof r + 8;
+        off += r.size;
+    }
+    pt_buf_uv(out, len);
+    const uint64_t *ref = (const uint64_t *)refs->data;
+    for (size_t off = 0; off < n; ref++) {
+        struct pt_sysbuf_rec r;
+        memcpy(&r, p + off, sizeof r);
         size_t size = r.size;
-        int32_t i = -1;
-        uint64_t hash = 0;
-        if (literal(&r)) {
-            hash = pt_hash64(bytes, r.outlen);
-            i = find_bytes(d, hash, bytes, r.outlen);
-            if (i < 0) {
-                insert(d, d->next_id++, hash, bytes, r.outlen);
-            }
-        }
-        if (i >= 0) {
-            touch(d, i);
+        if (*ref == NONE) {
+            pt_buf_put(out, p + off, size);
+        } else {
             r.flags |= PT_SYSBUF_REC_REF;
             r.size = (uint32_t)(sizeof r + 8);
-            pt_buf_put(b, &r, sizeof r);
-            pt_buf_put(b, &d->ents[i].id, 8);
-        } else {
-            pt_buf_put(b, p + off, size);
+            pt_buf_put(out, &r, sizeof r);
+            pt_buf_put(out, ref, 8);
         }
         off += size;
     }
-    pt_buf_blob(out, b->data, b->len);
 }
 
 #define MAX_OUT (PT_SYSBUF_SLOT_LEN - sizeof(struct pt_sysbuf_hdr) - sizeof(struct pt_sysbuf_rec))
@@ -244,6 +263,7 @@ static int rec_ok(const uint8_t *p, size_t n, struct pt_sysbuf_rec *r, uint64_t 
 
 int pt_dedup_scan(const uint8_t *p, size_t n, uint64_t *next_id)
 {
+    uint64_t expanded = 0; /* what the records take in a buffer, references given back */
     for (size_t off = 0; off < n;) {
         struct pt_sysbuf_rec r;
         uint64_t ref = 0;
@@ -252,9 +272,10 @@ int pt_dedup_scan(const uint8_t *p, size_t n, uint64_t *next_id)
             return -1;
         }
         *next_id += literal(&r);
+        expanded += r.flags & PT_SYSBUF_REC_REF ? sizeof r + PT_SYSBUF_ROUND(r.outlen) : r.size;
         off += r.size;
     }
-    return 0;
+    return expanded <= PT_SYSBUF_SLOT_LEN - sizeof(struct pt_sysbuf_hdr) ? 0 : -1;
 }
 
 const uint8_t *pt_dedup_find(const uint8_t *p, size_t n, uint64_t first_id, uint64_t id,

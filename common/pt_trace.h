@@ -25,8 +25,9 @@
 
 #define PT_TRACE_VERSION 7
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
- * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events
- * (docs/trace-format.md, Versioning), so an older trace is a version 6 trace without them. */
+ * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events, version 7
+ * references in SYSBUF records (docs/trace-format.md, Versioning), so an older trace is a
+ * version 7 trace without them. */
 #define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 

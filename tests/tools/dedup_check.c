@@ -17,6 +17,7 @@
 #include "common/pt_error.h"
 #include "common/pt_sysbuf.h"
 #include "common/pt_trace.h"
+#include "tool_rand.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +36,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rng(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return tool_rand(&rng_state);
 }
 
 static void fill_page(int p)
