@@ -261,21 +261,39 @@ static int rec_ok(const uint8_t *p, size_t n, struct pt_sysbuf_rec *r, uint64_t 
            !(r->flags & PT_SYSBUF_REC_NOCOPY);
 }
 
-int pt_dedup_scan(const uint8_t *p, size_t n, uint64_t *next_id)
+/* Encoded records checked; with next_id, references name earlier literals and the literals
+ * are counted; *expanded: the bytes the records take as the library wrote them. */
+static int walk(const uint8_t *p, size_t n, uint64_t *next_id, uint64_t *expanded)
 {
-    uint64_t expanded = 0; /* what the records take in a buffer, references given back */
+    *expanded = 0;
     for (size_t off = 0; off < n;) {
         struct pt_sysbuf_rec r;
         uint64_t ref = 0;
         if (!rec_ok(p + off, n - off, &r, &ref) ||
-            ((r.flags & PT_SYSBUF_REC_REF) && ref >= *next_id)) {
+            (next_id && (r.flags & PT_SYSBUF_REC_REF) && ref >= *next_id)) {
             return -1;
         }
-        *next_id += literal(&r);
-        expanded += r.flags & PT_SYSBUF_REC_REF ? sizeof r + PT_SYSBUF_ROUND(r.outlen) : r.size;
+        if (next_id) {
+            *next_id += literal(&r);
+        }
+        *expanded += r.flags & PT_SYSBUF_REC_REF ? sizeof r + PT_SYSBUF_ROUND(r.outlen) : r.size;
         off += r.size;
     }
-    return expanded <= PT_SYSBUF_SLOT_LEN - sizeof(struct pt_sysbuf_hdr) ? 0 : -1;
+    return *expanded <= PT_SYSBUF_SLOT_LEN - sizeof(struct pt_sysbuf_hdr) ? 0 : -1;
+}
+
+int pt_dedup_scan(const uint8_t *p, size_t n, uint64_t *next_id)
+{
+    uint64_t expanded;
+    return walk(p, n, next_id, &expanded);
+}
+
+int pt_dedup_expanded_len(const uint8_t *p, size_t n, size_t *len)
+{
+    uint64_t expanded;
+    int rc = walk(p, n, NULL, &expanded);
+    *len = (size_t)expanded;
+    return rc;
 }
 
 const uint8_t *pt_dedup_find(const uint8_t *p, size_t n, uint64_t first_id, uint64_t id,
@@ -334,11 +352,10 @@ static void put_literal(struct pt_dedup *d, const struct pt_sysbuf_rec *r, const
     }
 }
 
-int pt_dedup_expand(struct pt_dedup *d, const uint8_t *p, size_t n, struct pt_buf *out,
+int pt_dedup_expand(struct pt_dedup *d, const uint8_t *p, size_t n, uint8_t *dst, size_t len,
                     pt_dedup_fetch_fn fetch, void *ctx)
 {
-    static const uint8_t zeros[8];
-    pt_buf_reset(out);
+    size_t at = 0;
     for (size_t off = 0; off < n;) {
         struct pt_sysbuf_rec r;
         uint64_t ref = 0;
@@ -354,16 +371,24 @@ int pt_dedup_expand(struct pt_dedup *d, const uint8_t *p, size_t n, struct pt_bu
             }
             r.flags &= (uint16_t)~PT_SYSBUF_REC_REF;
             r.size = (uint32_t)(sizeof r + PT_SYSBUF_ROUND(r.outlen));
-            pt_buf_put(out, &r, sizeof r);
-            pt_buf_put(out, d->ents[i].data, r.outlen);
-            pt_buf_put(out, zeros, r.size - sizeof r - r.outlen);
+            if (len - at < r.size) {
+                break;
+            }
+            memcpy(dst + at, &r, sizeof r);
+            memcpy(dst + at + sizeof r, d->ents[i].data, r.outlen);
+            memset(dst + at + sizeof r + r.outlen, 0, r.size - sizeof r - r.outlen);
+            at += r.size;
         } else {
-            pt_buf_put(out, p + off, size);
+            if (len - at < size) {
+                break;
+            }
+            memcpy(dst + at, p + off, size);
+            at += size;
             if (literal(&r)) {
                 put_literal(d, &r, p + off + sizeof r);
             }
         }
         off += size;
     }
-    return 0;
+    return at == len ? 0 : pt_fail("buffered calls' records do not add up");
 }

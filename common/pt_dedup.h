@@ -65,9 +65,11 @@ const uint8_t *pt_dedup_find(const uint8_t *p, size_t n, uint64_t first_id, uint
 /* Where a reader finds a literal its store lacks: its bytes into out, 0; or -1. */
 typedef int (*pt_dedup_fetch_fn)(void *ctx, uint64_t id, struct pt_buf *out);
 
-/* Reader: the records of encoded p[0..n) as the library wrote them, into out (reset first).
- * -1 (with pt_fail) when a reference cannot be resolved. */
-int pt_dedup_expand(struct pt_dedup *d, const uint8_t *p, size_t n, struct pt_buf *out,
+/* How many bytes encoded records p[0..n) take as the library wrote them; -1 when damaged. */
+int pt_dedup_expanded_len(const uint8_t *p, size_t n, size_t *len);
+/* Reader: the records of encoded p[0..n) as the library wrote them, into dst (len bytes, from
+ * pt_dedup_expanded_len). -1 (with pt_fail) when a reference cannot be resolved. */
+int pt_dedup_expand(struct pt_dedup *d, const uint8_t *p, size_t n, uint8_t *dst, size_t len,
                     pt_dedup_fetch_fn fetch, void *ctx);
 
 #endif

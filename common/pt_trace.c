@@ -359,15 +359,16 @@ static void decode_sysbuf(struct pt_cur *c, struct pt_event *ev, struct pt_trace
         }
         return;
     }
-    if (pt_dedup_expand(&r->dd, p, n, &r->expanded, fetch_literal, r) < 0) {
+    size_t len;
+    if (pt_dedup_expanded_len(p, n, &len) < 0) {
         c->bad = 1;
         return;
     }
-    if (pt_sysbuf_records_ok(r->expanded.data, r->expanded.len) < 0) {
+    uint8_t *dst = pt_event_add_region(ev, 0, len);
+    if (pt_dedup_expand(&r->dd, p, n, dst, len, fetch_literal, r) < 0 ||
+        pt_sysbuf_records_ok(dst, len) < 0) {
         c->bad = 1;
-        return;
     }
-    memcpy(pt_event_add_region(ev, 0, r->expanded.len), r->expanded.data, r->expanded.len);
 }
 
 static int decode_event(struct pt_cur *c, struct pt_event *ev, struct pt_trace_reader *r,
@@ -962,7 +963,6 @@ int pt_tracer_open(struct pt_trace_reader *r, const char *dir)
     r->dir = strdup(dir);
     pt_event_init(&r->peeked);
     pt_dedup_init(&r->dd, 0);
-    pt_buf_init(&r->expanded);
     pt_buf_init(&r->fetched);
     if (read_header(r) < 0) {
         return -1;
@@ -1009,30 +1009,29 @@ static int decode_next(struct pt_trace_reader *r, struct pt_event *ev)
     return 1;
 }
 
-static void event_copy(struct pt_event *dst, const struct pt_event *src)
+/* The peeked event handed over without copying its data (a SYSBUF event carries up to 256 KiB):
+ * ev takes the peeked event's buffers, the peeked event ev's old (empty) ones. */
+static void event_move(struct pt_event *dst, struct pt_event *src)
 {
     struct pt_region *regions = dst->regions;
     size_t cap = dst->regions_cap;
     struct pt_buf data = dst->data;
     memcpy(dst, src, sizeof *dst);
-    dst->regions = regions;
-    dst->regions_cap = cap;
-    dst->data = data;
-    dst->nregions = 0;
-    pt_buf_reset(&dst->data);
-    for (size_t i = 0; i < src->nregions; i++) {
-        uint8_t *to = pt_event_add_region(dst, src->regions[i].addr, src->regions[i].len);
-        if (src->regions[i].len) {
-            memcpy(to, pt_event_region_data(src, i), src->regions[i].len);
-        }
-    }
+    src->regions = regions;
+    src->regions_cap = cap;
+    src->data = data;
+    src->nregions = 0;
+    pt_buf_reset(&src->data);
 }
 
 int pt_tracer_next(struct pt_trace_reader *r, struct pt_event *ev)
 {
     if (r->have_peeked) {
         r->have_peeked = 0;
-        event_copy(ev, &r->peeked);
+        if (ev == &r->peeked) {
+            return 1;
+        }
+        event_move(ev, &r->peeked);
         return 1;
     }
     return decode_next(r, ev);
@@ -1088,7 +1087,6 @@ void pt_tracer_close(struct pt_trace_reader *r)
     pt_chunkr_close(&r->ev);
     pt_event_free(&r->peeked);
     pt_dedup_free(&r->dd);
-    pt_buf_free(&r->expanded);
     pt_buf_free(&r->fetched);
     free(r->chunk_lit);
     for (size_t i = 0; i < r->nfiles; i++) {

@@ -232,7 +232,6 @@ struct pt_trace_reader {
     size_t nfiles;
     struct pt_dedup dd;    /* the literals SYSBUF references name (pt_dedup.h) */
     uint64_t *chunk_lit;   /* number of each chunk's first literal; [nchunks]: all of them */
-    struct pt_buf expanded; /* a SYSBUF event's records being expanded */
     struct pt_buf fetched;  /* a chunk loaded to fetch a literal the store lacks */
 };
 
