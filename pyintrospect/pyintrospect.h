@@ -77,10 +77,13 @@ const char *pyi_version(const struct pyi_session *s);
  * DWARF. *checked: members compared (0 before 3.13), *differ: how many disagree; returns a
  * description of the disagreements ("" if none). pyintrospect uses DWARF either way. */
 const char *pyi_layout_check(const struct pyi_session *s, int *checked, int *differ);
-/* Path of the module holding _PyRuntime (the executable or libpython). */
+/* Where the session's layout came from: DWARF (and whether it was stored in the layout cache)
+ * or that cache (pyi_layout_cache.c), with the file. */
+const char *pyi_layout_source(const struct pyi_session *s);
 /* Do code objects carry a qualified name (3.11+)? Without (3.10), pyi_pos.qualname is co_name
  * and `Class.method` can only be matched by its plain name. */
 bool pyi_has_qualnames(struct pyi_session *s);
+/* Path of the module holding _PyRuntime (the executable or libpython). */
 const char *pyi_python_module(const struct pyi_session *s);
 
 /* ---- value rendering options ---------------------------------------------------------------- */

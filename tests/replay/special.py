@@ -277,6 +277,97 @@ def no_debug_info(c):
                        label="must name the package python3.11-dbg")
 
 
+LAYOUT_PROG = """\
+class Point:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+class Box:
+    def __init__(self):
+        self.items = [Point(i, -i) for i in range(3)]
+        self.names = {"a": 1.5, "b": (2, "two")}
+
+
+def inner(box, k):
+    total = sum(p.x * k for p in box.items)
+    return total  # STOP
+
+
+print(inner(Box(), 7))
+"""
+
+
+@test
+def layout_cache(c):
+    """The interpreter's layout is read from DWARF once and then from a small cache file
+    (pyintrospect/pyi_layout_cache.c). Sessions with the cache cold, warm, damaged and off print
+    the same stack, locals and values, and `maint layout` says where the layout came from each
+    time; a damaged file is replaced by a good one; with a warm cache but the DWARF gone
+    (PYTT_DEBUG_DIR empty) the session still fails and names python3.11-dbg."""
+    with open(c.wd("layout_prog.py"), "w") as f:
+        f.write(LAYOUT_PROG)
+    trace, rec = c.record([c.python, "layout_prog.py"], "", capture=True)
+    if rec.status != 0 or rec.stdout != b"21\n":
+        raise H.TestFailure(f"record: {rec.describe()} {rec.stdout!r}")
+    line = LAYOUT_PROG.splitlines().index("    return total  # STOP") + 1
+    cmds = [f"break layout_prog.py:{line}", "continue", "bt", "info locals", "p box.items",
+            "p box.names", "p box.items[1].y", "p [p.x for p in box.items]", "maint layout"]
+    cache = c.wd("cache")
+
+    def session(**env):
+        args = [c.pytt, "replay", trace, "--batch"]
+        for cmd in cmds:
+            args += ["-ex", cmd]
+        res = H.run(args, env=H.clean_env(**env), cwd=c.wd.path, capture=True,
+                    timeout=H.NATIVE_TIMEOUT)
+        text = res.stdout.decode("utf-8", "replace")
+        layout = [l for l in text.splitlines() if ": layout " in l]
+        if res.status != 0 or len(layout) != 1 or "total = 21" not in text:
+            raise H.TestFailure(f"session ({env}): {res.describe()}\n{text[-3000:]}\n"
+                                f"{H.tail_text(res.stderr)}")
+        return "\n".join(l for l in text.splitlines() if ": layout " not in l), layout[0]
+
+    def expect(layout, what, want):
+        if want not in layout:
+            raise H.TestFailure(f"{what}: `maint layout` says {layout!r}, not {want!r}")
+
+    cold, how = session(PYTT_CACHE_DIR=cache)
+    expect(how, "cold cache", "layout from DWARF (now in the layout cache")
+    files = [os.path.join(cache, "layout", n) for n in os.listdir(os.path.join(cache, "layout"))]
+    if len(files) != 1:
+        raise H.TestFailure(f"expected one cache file, found {files}")
+    good = H.read(files[0])
+    for what, env, want in (("warm cache", {"PYTT_CACHE_DIR": cache}, "from the layout cache"),
+                            ("cache off", {"PYTT_CACHE_DIR": "off"}, "not cached")):
+        text, how = session(**env)
+        expect(how, what, want)
+        diff = H.describe_difference(cold.encode(), text.encode(), "cold cache", what)
+        if diff:
+            raise H.TestFailure(f"{what}: the session printed something else:\n{diff}")
+    bad = bytearray(good)
+    for i in range(64, len(bad), 97):
+        bad[i] ^= 0x5A
+    with open(files[0], "wb") as f:
+        f.write(bytes(bad))
+    text, how = session(PYTT_CACHE_DIR=cache)
+    expect(how, "damaged cache file", "layout from DWARF (now in the layout cache")
+    diff = H.describe_difference(cold.encode(), text.encode(), "cold cache", "damaged cache")
+    if diff or H.read(files[0]) != good:
+        raise H.TestFailure(f"a damaged cache file: {diff or 'it was not replaced by a good one'}")
+    empty = c.wd("empty_debug_dir_layout")
+    os.makedirs(empty)
+    res = H.run([c.pytt, "replay", trace, "--batch", "-ex", "bt"],
+                env=H.clean_env(PYTT_CACHE_DIR=cache, PYTT_DEBUG_DIR=empty), cwd=c.wd.path,
+                capture=True, timeout=H.NATIVE_TIMEOUT)
+    out = (res.stdout + res.stderr).decode("utf-8", "replace")
+    if "python3.11-dbg" not in out or "<module>" in out:
+        raise H.TestFailure(f"DWARF gone, cache warm: the session did not fail naming "
+                            f"python3.11-dbg:\n{out[-2000:]}")
+
+
 @test
 def other_version_shell(c):
     """A recording of CPython 3.9 (pyenv's, when present), which the debugger does not read,
