@@ -890,6 +890,17 @@ int pyi_uncaught(struct pyi_session *s, pt_addr *frame_obj, char *type_name, siz
     return 1;
 }
 
+int pyi_frame_name_is(struct pyi_session *s, pt_addr frame, const char *name, bool *eq)
+{
+    pt_addr code, nameobj;
+    *eq = false;
+    if (pyi_rd_ptr(s, frame, PYI_F_IF_CODE, &code) != 0 ||
+        pyi_rd_ptr(s, code, PYI_F_CO_NAME, &nameobj) != 0) {
+        return -1;
+    }
+    return pyi_str_eq(s, nameobj, name, eq);
+}
+
 int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,
                     size_t ncap, char *file, size_t fcap)
 {

@@ -499,6 +499,9 @@ int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr);
  * co_filename. */
 int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,
                     size_t ncap, char *file, size_t fcap);
+/* Is the co_name of the code a frame runs `name`? The fewest reads (no caller, no copy of the
+ * name): for checking many frame starts in a row. */
+int pyi_frame_name_is(struct pyi_session *s, pt_addr frame, const char *name, bool *eq);
 /* co_name and co_filename of the code a frame runs. */
 int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t ncap, char *file,
                         size_t fcap);
