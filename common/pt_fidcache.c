@@ -16,9 +16,10 @@
 #define FIDCACHE_MAX_BYTES (512u << 10) /* a larger file is dropped and built again */
 
 struct fid_entry {
+    char kind; /* 'F' a file identity, 'S' a CPython's clock symbols */
     unsigned long long dev, ino, size;
     long long mtime_ns, ctime_ns;
-    struct pt_fileid id;
+    char payload[96]; /* the rest of the line */
 };
 
 static struct {
@@ -102,20 +103,33 @@ static int parse_bid(const char *hex, struct pt_fileid *id)
     return 0;
 }
 
+static const char *next_field(const char *p, unsigned long long *v, int base)
+{
+    char *end;
+    errno = 0;
+    *v = strtoull(p, &end, base);
+    return end == p || errno || (*end != ' ' && *end != '\0') ? NULL : end;
+}
+
+/* "K dev ino size mtime ctime payload" (hex but the times); a torn or foreign line is skipped */
 static void parse_line(const char *line)
 {
     struct fid_entry e;
-    char bid[80];
-    unsigned long long hash;
+    unsigned long long mt, ct;
     memset(&e, 0, sizeof e);
-    if (sscanf(line, "%llx %llx %llx %lld %lld %llx %79s", &e.dev, &e.ino, &e.size, &e.mtime_ns,
-               &e.ctime_ns, &hash, bid) != 7 ||
-        parse_bid(bid, &e.id) < 0) {
-        return; /* a torn or foreign line: ignored */
+    if ((line[0] != 'F' && line[0] != 'S') || line[1] != ' ') {
+        return;
     }
-    e.id.size = e.size;
-    e.id.mtime_ns = e.mtime_ns;
-    e.id.hash = hash;
+    e.kind = line[0];
+    const char *p = line + 2;
+    if (!(p = next_field(p, &e.dev, 16)) || !(p = next_field(p, &e.ino, 16)) ||
+        !(p = next_field(p, &e.size, 16)) || !(p = next_field(p, &mt, 10)) ||
+        !(p = next_field(p, &ct, 10)) || *p != ' ' || strlen(p + 1) >= sizeof e.payload) {
+        return;
+    }
+    e.mtime_ns = (long long)mt;
+    e.ctime_ns = (long long)ct;
+    strcpy(e.payload, p + 1);
     add(&e);
 }
 
@@ -163,18 +177,17 @@ static int key_matches(const struct fid_entry *e, const struct stat *st)
            e->ctime_ns == ns_of(&st->st_ctim);
 }
 
-int pt_fidcache_lookup(const struct stat *st, struct pt_fileid *id)
+static const char *lookup(char kind, const struct stat *st)
 {
     if (!cache.loaded) {
         load();
     }
     for (size_t i = cache.n; i-- > 0;) {
-        if (key_matches(&cache.v[i], st)) {
-            *id = cache.v[i].id;
-            return 1;
+        if (cache.v[i].kind == kind && key_matches(&cache.v[i], st)) {
+            return cache.v[i].payload;
         }
     }
-    return 0;
+    return NULL;
 }
 
 /* A file changed less than this long ago is not cached: a write in the same clock tick as
@@ -182,7 +195,7 @@ int pt_fidcache_lookup(const struct stat *st, struct pt_fileid *id)
  * sets a ctime past this cut-off, so it can never match the entry. */
 #define FIDCACHE_SETTLED_NS (2ll * 1000000000)
 
-void pt_fidcache_store(const struct stat *st, const struct pt_fileid *id)
+static void store(char kind, const struct stat *st, const char *payload)
 {
     if (!cache.loaded) {
         load();
@@ -195,20 +208,17 @@ void pt_fidcache_store(const struct stat *st, const struct pt_fileid *id)
     }
     struct fid_entry e;
     memset(&e, 0, sizeof e);
+    e.kind = kind;
     e.dev = (unsigned long long)st->st_dev;
     e.ino = (unsigned long long)st->st_ino;
     e.size = (unsigned long long)st->st_size;
     e.mtime_ns = ns_of(&st->st_mtim);
     e.ctime_ns = ns_of(&st->st_ctim);
-    e.id = *id;
+    snprintf(e.payload, sizeof e.payload, "%s", payload);
     add(&e);
-    char bid[2 * sizeof id->bid + 1] = "-";
-    for (int i = 0; i < id->bid_len; i++) {
-        snprintf(bid + 2 * i, 3, "%02x", id->bid[i]);
-    }
     char line[256];
-    int n = snprintf(line, sizeof line, "%llx %llx %llx %lld %lld %llx %s\n", e.dev, e.ino, e.size,
-                     e.mtime_ns, e.ctime_ns, (unsigned long long)id->hash, bid);
+    int n = snprintf(line, sizeof line, "%c %llx %llx %llx %lld %lld %s\n", kind, e.dev, e.ino,
+                     e.size, e.mtime_ns, e.ctime_ns, e.payload);
     char dir[sizeof cache.path];
     snprintf(dir, sizeof dir, "%s", cache.path);
     int fd = open(cache.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -219,5 +229,62 @@ void pt_fidcache_store(const struct stat *st, const struct pt_fileid *id)
         ssize_t w = write(fd, line, (size_t)n); /* one write: O_APPEND keeps lines whole */
         (void)w;
         close(fd);
+    }
+}
+
+int pt_fidcache_lookup(const struct stat *st, struct pt_fileid *id)
+{
+    const char *p = lookup('F', st);
+    unsigned long long hash;
+    char bid[80];
+    memset(id, 0, sizeof *id);
+    if (!p || sscanf(p, "%llx %79s", &hash, bid) != 2 || parse_bid(bid, id) < 0) {
+        return 0;
+    }
+    id->size = (uint64_t)st->st_size;
+    id->mtime_ns = ns_of(&st->st_mtim);
+    id->hash = hash;
+    return 1;
+}
+
+void pt_fidcache_store(const struct stat *st, const struct pt_fileid *id)
+{
+    char payload[96] = "";
+    int n = snprintf(payload, sizeof payload, "%llx ", (unsigned long long)id->hash);
+    for (int i = 0; i < id->bid_len; i++) {
+        n += snprintf(payload + n, sizeof payload - (size_t)n, "%02x", id->bid[i]);
+    }
+    if (id->bid_len == 0) {
+        snprintf(payload + n, sizeof payload - (size_t)n, "-");
+    }
+    store('F', st, payload);
+}
+
+int pt_fidcache_get_words(const struct stat *st, uint64_t *v, int n)
+{
+    const char *p = lookup('S', st);
+    for (int i = 0; p && i < n; i++) {
+        unsigned long long x;
+        while (*p == ' ') {
+            p++;
+        }
+        if (!(p = next_field(p, &x, 16))) {
+            return 0;
+        }
+        v[i] = x;
+    }
+    return p && *p == '\0';
+}
+
+void pt_fidcache_put_words(const struct stat *st, const uint64_t *v, int n)
+{
+    char payload[96] = "";
+    int len = 0;
+    for (int i = 0; i < n && len < (int)sizeof payload; i++) {
+        len += snprintf(payload + len, sizeof payload - (size_t)len, "%s%llx", i ? " " : "",
+                        (unsigned long long)v[i]);
+    }
+    if (len < (int)sizeof payload) {
+        store('S', st, payload);
     }
 }

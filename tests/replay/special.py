@@ -195,8 +195,8 @@ def stale_identity_cache(c):
                     expect=[f"from {copy}", "END ext_import"])
     with open(os.path.join(cache, "fileids")) as f:
         st = os.stat(copy)
-        keys = [line.split()[:2] for line in f]
-        if [f"{st.st_dev:x}", f"{st.st_ino:x}"] not in keys:
+        keys = [line.split()[:3] for line in f]  # kind, device, inode
+        if ["F", f"{st.st_dev:x}", f"{st.st_ino:x}"] not in keys:
             raise H.TestFailure(f"the first recording did not cache {copy}: {keys}")
     original = H.read(copy)
     size = len(original)
