@@ -164,6 +164,11 @@ struct rec_session {
 
     struct rec_filecache *files;
     size_t nfiles, files_cap;
+    struct {
+        int valid, elf;
+        uint64_t dev, ino, size;
+        int64_t mtime_ns;
+    } last_elf; /* the last file rec_mmap.c checked for ELF magic */
 
     struct rec_srcpath *srcpaths; /* Python sources the program read or loaded the code of */
     size_t nsrcpaths;             /* (rec_sources.c) */
