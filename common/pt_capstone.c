@@ -30,9 +30,12 @@ static int load(void)
         void **slot;
         const char *name;
     } syms[] = {
-        {(void **)&api.open, "cs_open"},         {(void **)&api.option, "cs_option"},
-        {(void **)&api.disasm, "cs_disasm"},     {(void **)&api.free, "cs_free"},
-        {(void **)&api.close, "cs_close"},       {(void **)&api.reg_name, "cs_reg_name"},
+        {(void **)&api.open, "cs_open"},
+        {(void **)&api.option, "cs_option"},
+        {(void **)&api.disasm, "cs_disasm"},
+        {(void **)&api.free, "cs_free"},
+        {(void **)&api.close, "cs_close"},
+        {(void **)&api.reg_name, "cs_reg_name"},
         {(void **)&api.regs_access, "cs_regs_access"},
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
@@ -67,8 +70,8 @@ cs_err pt_capstone_open(cs_arch arch, cs_mode mode, csh *handle)
 int pt_capstone_x86(csh *cs)
 {
     if (pt_capstone_open(CS_ARCH_X86, CS_MODE_64, cs) != CS_ERR_OK) {
-        return pt_fail("capstone: cannot open an x86-64 disassembler%s%s",
-                       error[0] ? ": " : "", error);
+        return pt_fail("capstone: cannot open an x86-64 disassembler%s%s", error[0] ? ": " : "",
+                       error);
     }
     return 0;
 }

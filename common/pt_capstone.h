@@ -22,8 +22,7 @@ struct pt_capstone_api {
     cs_err (*close)(csh *handle);
     const char *(*reg_name)(csh handle, unsigned int reg_id);
     cs_err (*regs_access)(csh handle, const cs_insn *insn, cs_regs regs_read,
-                          uint8_t *regs_read_count, cs_regs regs_write,
-                          uint8_t *regs_write_count);
+                          uint8_t *regs_read_count, cs_regs regs_write, uint8_t *regs_write_count);
 };
 
 /* The functions, loaded on the first call (NULL if the library cannot be loaded). */
@@ -42,7 +41,7 @@ cs_err pt_capstone_open(cs_arch arch, cs_mode mode, csh *handle);
 #define cs_free(i, n) (pt_capstone()->free((i), (n)))
 #define cs_close(h) (pt_capstone()->close((h)))
 #define cs_reg_name(h, r) (pt_capstone()->reg_name((h), (r)))
-#define cs_regs_access(h, i, r, nr, w, nw) \
+#define cs_regs_access(h, i, r, nr, w, nw)                                                         \
     (pt_capstone()->regs_access((h), (i), (r), (nr), (w), (nw)))
 
 #endif

@@ -9,8 +9,8 @@
  * (a package upgrade, `cp` over a rename) gives a new inode. So an entry whose key still
  * matches describes the same bytes, and a changed file is hashed afresh. The cache lives in
  * $PYTT_CACHE_DIR, else $XDG_CACHE_HOME/pytt, else ~/.cache/pytt (file `fileids`, one text
- * line per file and kind of fact, appended with O_APPEND so concurrent recorders do not interleave lines);
- * it is only an optimization: when it cannot be read or written, identities are computed.
+ * line per file and kind of fact, appended with O_APPEND so concurrent recorders do not interleave
+ * lines); it is only an optimization: when it cannot be read or written, identities are computed.
  * PYTT_CACHE_DIR=off turns it off.
  */
 #ifndef PT_FIDCACHE_H

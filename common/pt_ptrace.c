@@ -78,16 +78,19 @@ static struct {
     int8_t in_call;
 } last_stop[PT_LAST_STOPS];
 
+/* A stop at this ptrace event is inside a call the filter stopped: its exit comes next. */
+static int event_in_call(int ev)
+{
+    return ev == PTRACE_EVENT_SECCOMP || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK ||
+           ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_EXEC || ev == PTRACE_EVENT_VFORK_DONE;
+}
+
 static void note_stop(pid_t tid, int status)
 {
-    int ev = (status >> 16) & 0xff;
-    int in_call = WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
-                  (ev == PTRACE_EVENT_SECCOMP || ev == PTRACE_EVENT_FORK ||
-                   ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE ||
-                   ev == PTRACE_EVENT_EXEC || ev == PTRACE_EVENT_VFORK_DONE);
     size_t i = (size_t)tid % PT_LAST_STOPS;
     last_stop[i].tid = WIFSTOPPED(status) ? tid : 0;
-    last_stop[i].in_call = (int8_t)in_call;
+    last_stop[i].in_call =
+        (int8_t)(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && event_in_call(status >> 16));
 }
 
 /* Asked of the kernel: after PTRACE_SETSIGINFO of a signal-delivery stop this gives the same
@@ -95,18 +98,8 @@ static void note_stop(pid_t tid, int status)
 static int in_call_siginfo(pid_t pid)
 {
     siginfo_t si;
-    if (ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) == 0 && si.si_signo == SIGTRAP) {
-        switch (si.si_code >> 8) {
-        case PTRACE_EVENT_SECCOMP:
-        case PTRACE_EVENT_FORK:
-        case PTRACE_EVENT_VFORK:
-        case PTRACE_EVENT_CLONE:
-        case PTRACE_EVENT_EXEC:
-        case PTRACE_EVENT_VFORK_DONE:
-            return 1; /* inside a call the filter stopped: its exit comes next */
-        }
-    }
-    return 0;
+    return ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) == 0 && si.si_signo == SIGTRAP &&
+           event_in_call(si.si_code >> 8);
 }
 
 int pt_resume_next(pid_t pid, int sig)
