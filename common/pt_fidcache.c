@@ -58,7 +58,7 @@ const char *pt_fidcache_path(void)
     if (dir && strcmp(dir, "off") == 0) {
         return cache.path;
     }
-    if (dir && dir[0] == '/') {
+    if (dir && dir[0]) { /* a relative one is taken from pytt's working directory */
         snprintf(cache.path, sizeof cache.path, "%s/fileids", dir);
     } else if (xdg && xdg[0] == '/') {
         snprintf(cache.path, sizeof cache.path, "%s/pytt/fileids", xdg);
