@@ -169,6 +169,55 @@ def mapped_file_modified_in_place(c):
                   "new mtime, same build-id) of")
 
 
+@test
+def stale_identity_cache(c):
+    """The recorder caches mapped files' identities (pt_fidcache.c, keyed by device, inode,
+    size, mtime and ctime). An extension module recorded once (cached), then edited in place
+    with its size and mtime put back, is recorded again: that trace must carry the edited
+    content's hash, so a replay after restoring the original bytes (under a new mtime) is
+    refused. A cache keyed without the ctime would hand the second recording the first
+    content's hash and the replay would run against the wrong file."""
+    cands = ext_candidates()
+    if not cands:
+        raise H.Skip("need an extension module in /usr/lib/python3.11/lib-dynload")
+    name, src = cands[0]
+    extdir = c.wd("extdir")
+    os.makedirs(extdir)
+    copy = os.path.join(extdir, os.path.basename(src))
+    shutil.copyfile(src, copy)
+    old = time.time() - 3600
+    os.utime(copy, (old, old))
+    time.sleep(2.2)  # the cache takes only files unchanged for 2 s (a write in the same tick)
+    cache = c.wd("cache")
+    env = H.clean_env(PYTT_CACHE_DIR=cache)
+    cmd = [c.python, sp("ext_import.py"), extdir, name]
+    c.record_replay(cmd, tag="1", expected_status=0, record_env=env,
+                    expect=[f"from {copy}", "END ext_import"])
+    with open(os.path.join(cache, "fileids")) as f:
+        st = os.stat(copy)
+        keys = [line.split()[:3] for line in f]  # kind, device, inode
+        if ["F", f"{st.st_dev:x}", f"{st.st_ino:x}"] not in keys:
+            raise H.TestFailure(f"the first recording did not cache {copy}: {keys}")
+    original = H.read(copy)
+    size = len(original)
+    flipped = bytearray(original)
+    for i in range(size - 64, size):  # the section headers: ld.so never reads them
+        flipped[i] ^= 0xFF
+    with open(copy, "r+b") as f:
+        f.write(flipped)
+    os.utime(copy, (old, old))  # same inode, size and mtime: only the ctime tells
+    trace2 = c.wd("trace2")
+    c.traces.append(trace2)
+    rec = H.run([c.pytt, "record", "-o", trace2, "--"] + cmd, env=env, cwd=c.wd.path,
+                out_path=c.wd("record2.out"))
+    if rec.status != 0:
+        raise H.TestFailure(f"second record: {rec.describe()}")
+    with open(copy, "r+b") as f:
+        f.write(original)  # the first content again, under a new mtime
+    check_refused(c, trace2, copy, "restoring the content recorded first (the trace has the "
+                  "edited one) of")
+
+
 # --- damaged traces -------------------------------------------------------------------------
 
 def recorded_good_trace(c):
