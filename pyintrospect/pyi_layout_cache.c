@@ -7,9 +7,9 @@
  * lookup (~130 ms, then ~50 ms of indexing), where the file below is ~10 KB.
  *
  * The file is named by a hash of everything the result depends on, so it can never be stale:
- * the interpreter's build-id, the DWARF's own file (path, device, inode, size, mtime: the file
- * libdwfl found, the separate debug file or the interpreter itself), and pytt's executable
- * (path, device, inode, size, mtime: a rebuilt pytt may resolve differently). The DWARF must
+ * the interpreter's build-id, the DWARF's own file (path, device, inode, size, mtime, ctime: the
+ * file libdwfl found, the separate debug file or the interpreter itself), and pytt's executable
+ * (the same: a rebuilt pytt may resolve differently). The DWARF must
  * still be there: without it there is no key, and the session fails as it always did (missing
  * debug info is reported, not hidden by a cache). Versions whose runtime carries
  * _Py_DebugOffsets (3.13+) are not cached: that check reads DWARF and the process at each open.
@@ -87,8 +87,10 @@ static int fold_file(uint64_t *h, const char *path)
     if (!path || stat(path, &st) != 0) {
         return 0;
     }
-    uint64_t id[5] = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)st.st_size,
-                      (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec};
+    uint64_t id[7] = {(uint64_t)st.st_dev,          (uint64_t)st.st_ino,
+                      (uint64_t)st.st_size,         (uint64_t)st.st_mtim.tv_sec,
+                      (uint64_t)st.st_mtim.tv_nsec, (uint64_t)st.st_ctim.tv_sec,
+                      (uint64_t)st.st_ctim.tv_nsec}; /* any change sets the ctime */
     *h = pt_hash64(id, sizeof id) ^ (*h * 0x9e3779b97f4a7c15ull);
     *h = pt_hash64(path, strlen(path)) ^ (*h * 0x9e3779b97f4a7c15ull);
     return 1;
