@@ -8,7 +8,8 @@ are reported, with ratios. Measured:
  1. record slowdown, CPU-bound program (bench/cpu_loop.py, ~1.5 s natively);
  2. record slowdown, syscall-heavy program (bench/syscall_heavy.py: 20,000 os.read of 64 bytes
     plus 5,000 os.stat), and the per-syscall overhead in microseconds;
- 3. `pytt record python3.11 -c pass` vs `python3.11 -c pass` (startup cost);
+ 3. `pytt record python3.11 -c pass` vs `python3.11 -c pass` (startup cost; ~16 ms natively,
+    so it gets --pass-runs interleaved rounds of its own, 21 by default);
  4. `pytt replay DIR -a` time vs native time for programs 1 and 2;
  5. trace bytes per syscall: size of DIR/events / number of syscall events (from
     `pytt replay DIR --batch -ex info`'s `events: N` line when available, else from
@@ -16,6 +17,8 @@ are reported, with ratios. Measured:
  6. the syscall mix of the recorded syscall-heavy and `-c pass` traces (`pytt events DIR`):
     how many syscall events (two ptrace stops each) are in issue #15's in-process list and how
     many a record-time seccomp filter could let through unseen.
+Besides wall-clock ratios, CPU ratios (user + system time of pytt and the program, from
+getrusage of the children) are reported: on a loaded machine they move much less.
 The load average at the start and the end is reported with the figures (a shared machine).
 Prints a markdown table (with the command, machine and date) to paste into docs/performance.md.
 --quick: 3 rounds. --smoke: 1 round with small sizes (a CTest smoke test; no thresholds: it
@@ -124,6 +127,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="1 round, small sizes (CTest)")
     ap.add_argument("--cpu-iterations", type=int, default=None)
     ap.add_argument("--reads", type=int, default=None, help="os.read calls (default 20000)")
+    ap.add_argument("--pass-runs", type=int, default=None,
+                    help="rounds of `-c pass` (default 21; 3 with --smoke)")
     ap.add_argument("--markdown", help="also write the markdown report to this file")
     ap.add_argument("--keep", action="store_true", help="keep the traces")
     a = ap.parse_args()
@@ -167,6 +172,17 @@ def main():
                     res[(bench, "replay")].append(check("replay", bench, rep, rec.status))
         print(f"round {rnd + 1}/{runs} done", file=sys.stderr)
 
+    # -c pass takes ~16 ms: three rounds are noise, so it gets rounds of its own.
+    pass_runs = a.pass_runs or (3 if a.smoke else 21)
+    for rnd in range(runs, pass_runs):
+        nat = timed(pass_cmd, cwd=work, timeout=TIMEOUT)
+        res[("pass", "native")].append(check("native", "pass", nat, 0))
+        trace = os.path.join(work, f"pass-{rnd}")
+        rec = timed([pytt, "record", "-o", trace, "--"] + pass_cmd, cwd=work, timeout=TIMEOUT)
+        res[("pass", "record")].append(check("record", "pass", rec, nat.status))
+        if rec.status == nat.status:
+            traces["pass"] = trace
+
     # Syscall counts (not timed): strace on native runs, pytt's own count when it has one.
     n_sys = strace_count(sys_cmd, work)
     n_pass = strace_count(pass_cmd, work)
@@ -186,6 +202,8 @@ def main():
 
     load_end = load_average()
     m = {k: median([r.seconds for r in v if r is not None]) for k, v in res.items()}
+    mc = {k: median([r.cpu for r in v if r is not None and r.cpu is not None])
+          for k, v in res.items()}
     rows = [
         ("record, CPU-bound (`cpu_loop.py " + str(cpu_n) + "`)", m[("cpu", "native")], m[("cpu", "record")]),
         (f"record, syscall-heavy (`syscall_heavy.py {reads}`)", m[("sys", "native")], m[("sys", "record")]),
@@ -205,14 +223,17 @@ def main():
     out.append(f"- load average (1/5/15 min) at the start: {load_start}; at the end: "
                f"{load_end}")
     out.append("")
-    out.append("| benchmark | native (s) | pytt (s) | ratio | pytt min–max (s) |")
-    out.append("| --- | ---: | ---: | ---: | ---: |")
+    out.append(f"- `-c pass`: medians of {len(res[('pass', 'record')])} rounds")
+    out.append("")
+    out.append("| benchmark | native (s) | pytt (s) | ratio | pytt min–max (s) | CPU ratio |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
     keys = [("cpu", "record"), ("sys", "record"), ("pass", "record"), ("cpu", "replay"), ("sys", "replay")]
     for (label, nat, tt), key in zip(rows, keys):
         ok = [r.seconds for r in res[key] if r is not None]
         spread = f"{min(ok):.3f}–{max(ok):.3f}" if ok else "FAILED"
+        cpu = fmt_ratio(mc[key], mc[(key[0], "native")])
         out.append(f"| {label} | {fmt_s(nat)} | {fmt_s(tt) if tt is not None else 'FAILED'} | "
-                   f"{fmt_ratio(tt, nat)} | {spread} |")
+                   f"{fmt_ratio(tt, nat)} | {spread} | {cpu} |")
     out.append("")
     d_sys = (m[("sys", "record")] - m[("sys", "native")]) if m[("sys", "record")] and m[("sys", "native")] else None
     d_pass = (m[("pass", "record")] - m[("pass", "native")]) if m[("pass", "record")] and m[("pass", "native")] else None

@@ -143,12 +143,22 @@ int shell_cmd_maint(struct cli_shell *sh, const char *args)
                 (unsigned long long)rep_sparse_passes(sh->rep));
         return 0;
     }
+    if (strcmp(args, "layout") == 0) {
+        struct pyi_session *p = rep_pyi(sh->rep);
+        if (!p) {
+            return shell_error(sh, "maint layout");
+        }
+        fprintf(sh->out, "CPython %s (%s): layout %s\n", pyi_version(p), pyi_python_module(p),
+                pyi_layout_source(p));
+        return 0;
+    }
     if (strncmp(args, "eval ", 5) == 0) {
         return shell_maint_eval(sh, args + 5);
     }
     int on = strncmp(args, "time ", 5) == 0 ? parse_bool(args + 5) : -1;
     if (on < 0) {
-        fprintf(sh->out, "usage: maint time on|off, maint stats, maint eval auto|memory|copy\n");
+        fprintf(sh->out, "usage: maint time on|off, maint stats, maint layout, maint eval "
+                         "auto|memory|copy\n");
         return -1;
     }
     sh->timing = on;

@@ -199,7 +199,7 @@ static const struct shell_cmd commands[] = {
     {"show", "", 0, shell_cmd_show, "show the settings", G_SESSION,
      "show [reprint|confirm|eval-timeout]", NULL, SH_ARG_WORDS, "reprint confirm eval-timeout"},
     {"maint", "", 0, shell_cmd_maint, "timing of commands, work done by the replay", G_SESSION,
-     "maint time on|off | maint stats | maint eval auto|memory|copy",
+     "maint time on|off | maint stats | maint layout | maint eval auto|memory|copy",
      "time: print each command's wall-clock time. stats: the ticks replayed and the snapshots "
      "restored so far. eval: where expressions are evaluated (from memory when exact, or in a "
      "copy of the process).",

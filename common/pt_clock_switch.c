@@ -27,7 +27,7 @@
 #include "pt_error.h"
 #include "pt_x86.h"
 
-#include <capstone/capstone.h>
+#include "pt_capstone.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,8 +54,8 @@ static void sw_func_free(struct sw_func *f)
 
 static int sw_open(csh *cs)
 {
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, cs) != CS_ERR_OK) {
-        return pt_fail("capstone: cannot open an x86-64 disassembler");
+    if (pt_capstone_x86(cs) < 0) {
+        return -1;
     }
     cs_option(*cs, CS_OPT_DETAIL, CS_OPT_ON);
     return 0;

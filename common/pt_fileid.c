@@ -6,6 +6,7 @@
 #include "pt_fileid.h"
 
 #include "pt_error.h"
+#include "pt_fidcache.h"
 #include "pt_file.h"
 #include "pt_hash.h"
 
@@ -95,8 +96,15 @@ int pt_fileid_of(const char *path, struct pt_fileid *id)
     if (fd < 0) {
         return pt_wrap("identifying %s", path);
     }
+    if (pt_fidcache_lookup(&st, id)) {
+        close(fd);
+        return 0;
+    }
     int rc = id_of_fd(path, fd, &st, id, 1);
     close(fd);
+    if (rc == 0) {
+        pt_fidcache_store(&st, id);
+    }
     return rc;
 }
 

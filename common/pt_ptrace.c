@@ -67,24 +67,48 @@ static int classify_seccomp(pid_t pid, struct pt_stop *st)
 
 int pt_seccomp_tracing;
 
+/* What the last stop a wait reported for each task was: inside a call the filter stopped (a
+ * seccomp, fork, vfork, clone, exec or vfork-done event: its exit comes next) or not. Every
+ * stop of a tracee is seen by pt_wait or pt_wait_deadline (injected calls wait through them
+ * too), so this is what PTRACE_GETSIGINFO would say, without a syscall per resume. A slot
+ * another task took since falls back to asking the kernel. */
+#define PT_LAST_STOPS 1024
+static struct {
+    pid_t tid;
+    int8_t in_call;
+} last_stop[PT_LAST_STOPS];
+
+/* A stop at this ptrace event is inside a call the filter stopped: its exit comes next. */
+static int event_in_call(int ev)
+{
+    return ev == PTRACE_EVENT_SECCOMP || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK ||
+           ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_EXEC || ev == PTRACE_EVENT_VFORK_DONE;
+}
+
+static void note_stop(pid_t tid, int status)
+{
+    size_t i = (size_t)tid % PT_LAST_STOPS;
+    last_stop[i].tid = WIFSTOPPED(status) ? tid : 0;
+    last_stop[i].in_call =
+        (int8_t)(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && event_in_call(status >> 16));
+}
+
+/* Asked of the kernel: after PTRACE_SETSIGINFO of a signal-delivery stop this gives the same
+ * answer (a delivered signal is no ptrace event). */
+static int in_call_siginfo(pid_t pid)
+{
+    siginfo_t si;
+    return ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) == 0 && si.si_signo == SIGTRAP &&
+           event_in_call(si.si_code >> 8);
+}
+
 int pt_resume_next(pid_t pid, int sig)
 {
     if (!pt_seccomp_tracing) {
         return pt_resume_syscall(pid, sig);
     }
-    siginfo_t si;
-    int in_call = 0;
-    if (ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) == 0 && si.si_signo == SIGTRAP) {
-        switch (si.si_code >> 8) {
-        case PTRACE_EVENT_SECCOMP:
-        case PTRACE_EVENT_FORK:
-        case PTRACE_EVENT_VFORK:
-        case PTRACE_EVENT_CLONE:
-        case PTRACE_EVENT_EXEC:
-        case PTRACE_EVENT_VFORK_DONE:
-            in_call = 1; /* inside a call the filter stopped: its exit comes next */
-        }
-    }
+    size_t i = (size_t)pid % PT_LAST_STOPS;
+    int in_call = last_stop[i].tid == pid ? last_stop[i].in_call : in_call_siginfo(pid);
     return in_call ? pt_resume_syscall(pid, sig) : pt_resume_cont(pid, sig);
 }
 
@@ -100,6 +124,7 @@ static int classify_status(pid_t got, int status, struct pt_stop *st)
     memset(st, 0, sizeof *st);
     st->pid = got;
     st->status = status;
+    note_stop(got, status);
     if (WIFEXITED(status)) {
         st->kind = PT_STOP_EXITED;
         st->code = WEXITSTATUS(status);

@@ -50,6 +50,10 @@ enum pt_sc_out_kind {
 /* Only changes the calling thread's signal state: a recording with the syscall buffer lets it run
  * with no stop and no event (pt_seccomp.c), and replay runs it for real where it meets it. */
 #define PT_SCF_UNSEEN 0x40
+/* The kernel reads or writes memory through pointers that are themselves in memory (iovecs,
+ * msghdrs, an ioctl's structs), not only at its arguments: a recorder that must make memory
+ * accessible before a call (rec_share.c) cannot tell from the arguments which. */
+#define PT_SCF_INDIRECT 0x80
 #define PT_SCF_CREATES                                                                             \
     0x20 /* creates a task (clone, clone3, fork, vfork): replay creates it                         \
           * when the call is replayed, so a recording must not let another                         \

@@ -655,7 +655,12 @@ struct pyi_session {
     /* dispatch (pyi_dispatch_regs): the handlers that read the frame's instruction member
      * before storing it (3.11's DO_TRACING, 3.12+'s INSTRUMENTED_LINE) */
     bool reads_instr[256];
-    struct pyi_index *dwidx; /* pyi_dwarf.c's index of definitions, kept for lookups */
+    struct pyi_index *dwidx;   /* pyi_dwarf.c's index of definitions, kept for lookups */
+    struct pyi_symrow *symidx; /* the interpreter's symbols by name (pyi_debuginfo.c) */
+    size_t nsymidx;
+    bool symidx_tried;
+    bool layout_cached;    /* the layout came from pyi_layout_cache.c, not DWARF */
+    char layout_note[640]; /* where it came from, for `maint layout` */
     /* what pyi_debug_offsets_check found (3.13+): members compared, how many differ, and a
      * description of the differences */
     int dbgoff_checked, dbgoff_differ;
@@ -742,6 +747,11 @@ int pyi_dbg_begin(struct pyi_session *s);
 int pyi_dbg_find_python(struct pyi_session *s);
 int pyi_dbg_need_dwarf(struct pyi_session *s);
 int pyi_dbg_symbol(struct pyi_session *s, const char *name, pt_addr *addr, int64_t *size);
+void pyi_symidx_free(struct pyi_session *s);
+/* pyi_layout_cache.c: the layout pyi_dwarf_resolve found, from a file keyed by the interpreter,
+ * its DWARF file and pytt itself (1 loaded, 0 not), and storing it after a resolve. */
+int pyi_layout_cache_load(struct pyi_session *s);
+void pyi_layout_cache_store(struct pyi_session *s);
 /* Name of the native function containing pc ("?" if unknown) and the module's file name. */
 const char *pyi_dbg_addr_name(struct pyi_session *s, pt_addr pc, pt_addr *start,
                               const char **module);

@@ -8,7 +8,7 @@
  */
 #include "pyintrospect/pyi_internal.h"
 
-#include <capstone/capstone.h>
+#include "common/pt_capstone.h"
 #include <libunwind-ptrace.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -126,8 +126,8 @@ int pyi_print_native_bt(struct pyi_session *s, FILE *out, unsigned flags,
 
 static int pyi_cs_open(csh *h)
 {
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK) {
-        return pt_fail("capstone: cs_open failed");
+    if (pt_capstone_x86(h) < 0) {
+        return -1;
     }
     cs_option(*h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
     return 0;

@@ -27,15 +27,15 @@
 
 #include "common/pt_x86.h"
 
-#include <capstone/capstone.h>
+#include "common/pt_capstone.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int pyi_cs_open(csh *cs)
 {
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, cs) != CS_ERR_OK) {
-        return pt_fail("capstone: cannot open an x86-64 disassembler");
+    if (pt_capstone_x86(cs) < 0) {
+        return -1;
     }
     cs_option(*cs, CS_OPT_DETAIL, CS_OPT_ON);
     return 0;
@@ -888,6 +888,17 @@ int pyi_uncaught(struct pyi_session *s, pt_addr *frame_obj, char *type_name, siz
     free(name);
     pt_err_clear();
     return 1;
+}
+
+int pyi_frame_name_is(struct pyi_session *s, pt_addr frame, const char *name, bool *eq)
+{
+    pt_addr code, nameobj;
+    *eq = false;
+    if (pyi_rd_ptr(s, frame, PYI_F_IF_CODE, &code) != 0 ||
+        pyi_rd_ptr(s, code, PYI_F_CO_NAME, &nameobj) != 0) {
+        return -1;
+    }
+    return pyi_str_eq(s, nameobj, name, eq);
 }
 
 int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,

@@ -80,13 +80,20 @@ static void pyi_refine_version(struct pyi_session *s)
 
 static int pyi_open_steps(struct pyi_session *s)
 {
-    if (pyi_dbg_begin(s) != 0 || pyi_dbg_find_python(s) != 0 || pyi_pick_version(s) != 0 ||
-        pyi_dbg_need_dwarf(s) != 0) {
+    if (pyi_dbg_begin(s) != 0 || pyi_dbg_find_python(s) != 0 || pyi_pick_version(s) != 0) {
         return -1;
     }
     s->ptr_size = 8;
-    if (pyi_dwarf_resolve(s) != 0 || pyi_resolve_syms(s) != 0 || pyi_debug_offsets_check(s) != 0) {
-        return -1;
+    if (pyi_layout_cache_load(s) == 1) { /* no DWARF read: pyi_layout_cache.c */
+        if (pyi_resolve_syms(s) != 0) {
+            return -1;
+        }
+    } else {
+        if (pyi_dbg_need_dwarf(s) != 0 || pyi_dwarf_resolve(s) != 0 || pyi_resolve_syms(s) != 0 ||
+            pyi_debug_offsets_check(s) != 0) {
+            return -1;
+        }
+        pyi_layout_cache_store(s);
     }
     pyi_opcodes_load(s);
     pyi_refine_version(s);
@@ -124,6 +131,7 @@ void pyi_close(struct pyi_session *s)
     }
     pyi_invalidate(s);
     pyi_dwarf_free(s);
+    pyi_symidx_free(s);
     if (s->dwfl) {
         dwfl_end(s->dwfl);
     }

@@ -77,10 +77,13 @@ const char *pyi_version(const struct pyi_session *s);
  * DWARF. *checked: members compared (0 before 3.13), *differ: how many disagree; returns a
  * description of the disagreements ("" if none). pyintrospect uses DWARF either way. */
 const char *pyi_layout_check(const struct pyi_session *s, int *checked, int *differ);
-/* Path of the module holding _PyRuntime (the executable or libpython). */
+/* Where the session's layout came from: DWARF (and whether it was stored in the layout cache)
+ * or that cache (pyi_layout_cache.c), with the file. */
+const char *pyi_layout_source(const struct pyi_session *s);
 /* Do code objects carry a qualified name (3.11+)? Without (3.10), pyi_pos.qualname is co_name
  * and `Class.method` can only be matched by its plain name. */
 bool pyi_has_qualnames(struct pyi_session *s);
+/* Path of the module holding _PyRuntime (the executable or libpython). */
 const char *pyi_python_module(const struct pyi_session *s);
 
 /* ---- value rendering options ---------------------------------------------------------------- */
@@ -496,6 +499,9 @@ int pyi_frame_instr(struct pyi_session *s, pt_addr frame, pt_addr *instr);
  * co_filename. */
 int pyi_frame_brief(struct pyi_session *s, pt_addr frame, pt_addr *previous, char *name,
                     size_t ncap, char *file, size_t fcap);
+/* Is the co_name of the code a frame runs `name`? The fewest reads (no caller, no copy of the
+ * name): for checking many frame starts in a row. */
+int pyi_frame_name_is(struct pyi_session *s, pt_addr frame, const char *name, bool *eq);
 /* co_name and co_filename of the code a frame runs. */
 int pyi_frame_code_name(struct pyi_session *s, pt_addr frame, char *name, size_t ncap, char *file,
                         size_t fcap);

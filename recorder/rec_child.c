@@ -171,6 +171,7 @@ static int adopt(struct rec_session *s, pid_t pid, const struct rec_birth *b)
     if (b->by_recorded && release_setup(s, c, b) < 0) {
         return -1;
     }
+    rec_gate_new_child(s);
     return go_on(s, c, 0); /* the first stop's SIGSTOP is pytt's, not the task's */
 }
 

@@ -133,8 +133,11 @@ int rec_peers_attach(struct rec_session *s, int fd, int slot)
 
 void rec_peers_open(struct rec_session *s)
 {
+    if (!s->grp) {
+        return; /* no peers (the common case): not even a getpid per stop */
+    }
     int me = (int)getpid();
-    if (s->grp && atomic_compare_exchange_strong(&s->grp->holder, &me, 0)) {
+    if (atomic_compare_exchange_strong(&s->grp->holder, &me, 0)) {
         wake_all(&s->grp->holder);
     }
 }
@@ -171,11 +174,11 @@ static int wait_a_little(struct rec_session *s, _Atomic int *word, int val)
 int rec_peers_shut(struct rec_session *s)
 {
     struct rec_peer_gate *g = s->grp;
-    int me = (int)getpid();
-    int took = 0;
     if (!g) {
         return 0;
     }
+    int me = (int)getpid();
+    int took = 0;
     for (;;) {
         if (atomic_load(&g->ended)) {
             return 0;

@@ -160,9 +160,15 @@ struct rec_session {
     int gate_open;           /* descendants may run user code now (rec_gate.c) */
     int cur_waits_for_child; /* the current thread is in vfork (or clone with CLONE_VFORK) */
     int64_t gate_shut_ns;    /* when the gate last closed */
+    int gate_unwatched;      /* opened with nobody to share with: no baseline taken (rec_gate.c) */
 
     struct rec_filecache *files;
     size_t nfiles, files_cap;
+    struct {
+        int valid, elf;
+        uint64_t dev, ino, size;
+        int64_t mtime_ns;
+    } last_elf; /* the last file rec_mmap.c checked for ELF magic */
 
     struct rec_srcpath *srcpaths; /* Python sources the program read or loaded the code of */
     size_t nsrcpaths;             /* (rec_sources.c) */
@@ -303,6 +309,8 @@ int rec_gate_idle(struct rec_session *s);
  * shared pages that changed into that event. */
 int rec_gate_at_exit(struct rec_session *s, struct rec_thread *t, int64_t ret);
 int rec_gate_end(struct rec_session *s);
+/* A descendant task is about to run for the first time: take the baseline gate_open skipped. */
+void rec_gate_new_child(struct rec_session *s);
 /* rec_gate_peers.c: the token the recorders of a tree (--children) share, so that their
  * processes with shared mappings run user code one at a time. A slot (and the memfd) for a new
  * child recorder; a child recorder's attach to it; give the token back (the gate opens); take

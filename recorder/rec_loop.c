@@ -106,7 +106,11 @@ static int thread_stop(struct rec_session *s, struct rec_thread *t, const struct
 {
     t->resumed = 0;
     s->ev_tid = t->tid;
-    if (st->kind != PT_STOP_EXITED && st->kind != PT_STOP_KILLED && rec_sysbuf_drain(s, t) < 0) {
+    /* at the exit of a call whose entry stopped, the thread ran no user code since that entry's
+     * drain: its buffer is as that drain left it (one read of its header less per call) */
+    int ran_since_drain = !(st->kind == PT_STOP_SYSCALL_EXIT && t->in_syscall);
+    if (st->kind != PT_STOP_EXITED && st->kind != PT_STOP_KILLED && ran_since_drain &&
+        rec_sysbuf_drain(s, t) < 0) {
         return -1; /* what it did through its buffer comes before what it does here */
     }
     switch (st->kind) {

@@ -68,6 +68,26 @@ static const struct pt_fileid *cached_id(struct rec_session *s, const char *path
     return &f->id;
 }
 
+/* Is the file st describes an ELF object? ld.so maps each library in four or five mmaps of
+ * one descriptor: the answer for the last file asked about is kept (same device, inode, size
+ * and mtime: the same bytes), saving an open, a read and a close per mmap. */
+static int is_elf_cached(struct rec_session *s, const char *fdpath, const struct stat *st)
+{
+    int64_t mt = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    if (s->last_elf.ino == st->st_ino && s->last_elf.dev == st->st_dev &&
+        s->last_elf.size == (uint64_t)st->st_size && s->last_elf.mtime_ns == mt &&
+        s->last_elf.valid) {
+        return s->last_elf.elf;
+    }
+    s->last_elf.elf = pt_is_elf(fdpath);
+    s->last_elf.dev = st->st_dev;
+    s->last_elf.ino = st->st_ino;
+    s->last_elf.size = (uint64_t)st->st_size;
+    s->last_elf.mtime_ns = mt;
+    s->last_elf.valid = 1;
+    return s->last_elf.elf;
+}
+
 /* Read a shared mapping's current bytes into its shadow. */
 static void refresh_shadow(struct rec_session *s, struct rec_shmap *m)
 {
@@ -315,7 +335,7 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
     }
     int shared = (flags & MAP_TYPE) != MAP_PRIVATE;
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    int elf = S_ISREG(st.st_mode) && pt_is_elf(fdpath);
+    int elf = S_ISREG(st.st_mode) && is_elf_cached(s, fdpath, &st);
     int stable = S_ISREG(st.st_mode) && path[0] == '/' && strstr(path, " (deleted)") == NULL &&
                  (mt < s->start_ns || elf);
     if (shared) {

@@ -13,7 +13,9 @@
  * replay has them, taken where the process last had the mapping open and the token), opens the
  * mapping again (its own protection back) in a SHARE event replay applies at that fault, and
  * the instruction runs again. A syscall whose arguments point into a closed mapping (a futex
- * on a semaphore: it would get EFAULT) or that creates a task does the same at its entry: the
+ * on a semaphore: it would get EFAULT), that reads or writes through pointers held in memory
+ * (writev, sendmsg, ioctl: PT_SCF_INDIRECT in the syscall table, all mappings opened) or that
+ * creates a task does the same at its entry: the
  * call is skipped to its exit, where the mapping is opened, and the thread is put back on its
  * syscall instruction to make the call again (replay does the same dance at that entry).
  *
@@ -250,11 +252,14 @@ static int any_closed(const struct rec_session *s)
 }
 
 /* Calls after which the process is not alone with its memory any more (a thread, a child that
- * inherits the mappings as they are), or that replace it. */
+ * inherits the mappings as they are), or that replace it; and calls whose memory the arguments
+ * do not name (an iovec in private memory pointing into a shared mapping: writev would get
+ * EFAULT, or a short count after writing part of its data, sendmsg the same). */
 static int opens_all(int nr)
 {
+    const struct pt_syscall *sc = pt_syscall(nr);
     return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork ||
-           nr == SYS_execve || nr == SYS_execveat;
+           nr == SYS_execve || nr == SYS_execveat || (sc && (sc->flags & PT_SCF_INDIRECT));
 }
 
 int rec_share_at_entry(struct rec_session *s, struct rec_thread *t, int nr, const uint64_t a[6])

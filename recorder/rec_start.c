@@ -34,26 +34,64 @@ static char *read_remote_str(struct pt_mem *mem, pt_addr addr)
     return strdup(buf);
 }
 
-static int read_strv(struct pt_mem *mem, pt_addr arr, size_t *n, char ***out)
+/* The NULL-terminated array of pointers at arr, read 64 at a time. */
+static int read_ptrs(struct pt_mem *mem, pt_addr arr, uint64_t **out, size_t *n)
 {
-    size_t cap = 16, count = 0;
-    char **v = calloc(cap, sizeof *v);
-    for (;; count++) {
-        uint64_t p;
-        if (pt_mem_read_u64(mem, arr + count * 8, &p) < 0) {
-            return -1;
-        }
-        if (p == 0) {
-            break;
-        }
-        if (count + 2 > cap) {
+    size_t cap = 64, count = 0;
+    uint64_t *v = malloc(cap * sizeof *v);
+    for (;;) {
+        if (count + 64 > cap) {
             cap *= 2;
             v = realloc(v, cap * sizeof *v);
         }
-        if (!(v[count] = read_remote_str(mem, p))) {
+        ssize_t got = pt_mem_read_partial(mem, arr + count * 8, v + count, 64 * 8);
+        if (got < 8) {
+            free(v);
+            return -1;
+        }
+        for (size_t i = 0; i < (size_t)got / 8; i++) {
+            if (v[count + i] == 0) {
+                *out = v;
+                *n = count + i;
+                return 0;
+            }
+        }
+        count += (size_t)got / 8;
+    }
+}
+
+/* argv or envp: the strings lie together at the top of the stack, so they are read in one
+ * piece (one string at a time cost ~3 syscalls each, two failing at the stack's end). */
+static int read_strv(struct pt_mem *mem, pt_addr arr, size_t *n, char ***out)
+{
+    uint64_t *p;
+    size_t count;
+    if (read_ptrs(mem, arr, &p, &count) < 0) {
+        return -1;
+    }
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < count; i++) {
+        lo = p[i] < lo ? p[i] : lo;
+        hi = p[i] > hi ? p[i] : hi;
+    }
+    size_t span = count && hi - lo < (64u << 20) ? (size_t)(hi - lo) + 65536 : 0;
+    char *block = span ? malloc(span) : NULL;
+    ssize_t got = block ? pt_mem_read_partial(mem, lo, block, span) : -1;
+    pt_err_clear();
+    char **v = calloc(count + 1, sizeof *v);
+    for (size_t i = 0; i < count; i++) {
+        size_t off = (size_t)(p[i] - lo);
+        const char *s = got > 0 && off < (size_t)got ? block + off : NULL;
+        if (s && memchr(s, '\0', (size_t)got - off)) {
+            v[i] = strdup(s);
+        } else if (!(v[i] = read_remote_str(mem, p[i]))) {
+            free(block);
+            free(p);
             return -1;
         }
     }
+    free(block);
+    free(p);
     v[count] = NULL;
     *n = count;
     *out = v;

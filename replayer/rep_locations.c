@@ -193,7 +193,8 @@ static int any_code_cb(void *ctx, pt_addr code)
 static int module_file_cb(void *ctx, const char *file)
 {
     struct file_pick *p = ctx;
-    if (!rep_file_matches(file, p->want) || pyi_find_code(p->s->pyi, file, any_code_cb, NULL) != 1) {
+    if (!rep_file_matches(file, p->want) ||
+        pyi_find_code(p->s->pyi, file, any_code_cb, NULL) != 1) {
         return 0;
     }
     snprintf(p->out, p->cap, "%s", file);

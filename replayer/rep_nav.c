@@ -533,14 +533,13 @@ static int is_main_module(struct rep_session *s, const struct pyi_pos *pos)
 static int maybe_main_module(struct rep_session *s)
 {
     struct user_regs_struct r;
-    pt_addr previous;
-    char name[64], file[8];
-    if (pt_getregs(s->tid, &r) < 0 || pyi_frame_brief(s->pyi, rep_reg_value(&r, s->frame_reg),
-                                                      &previous, name, sizeof name, file, 0) < 0) {
+    bool eq;
+    if (pt_getregs(s->tid, &r) < 0 ||
+        pyi_frame_name_is(s->pyi, rep_reg_value(&r, s->frame_reg), "<module>", &eq) < 0) {
         pt_err_clear();
         return 1; /* let the full check decide */
     }
-    return strcmp(name, "<module>") == 0;
+    return eq;
 }
 
 int rep_nav_start(struct rep_session *s, struct pyi_pos *pos)

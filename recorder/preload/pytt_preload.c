@@ -275,6 +275,9 @@ typedef int (*clock_fn)(clockid_t, struct timespec *);
 typedef int (*tod_fn)(struct timeval *, void *);
 typedef time_t (*time_fn)(time_t *);
 typedef pid_t (*getpid_fn)(void);
+typedef uid_t (*getuid_fn)(void);
+typedef gid_t (*getgid_fn)(void);
+typedef int (*fcntl_fn)(int, int, ...);
 typedef ssize_t (*getrandom_fn)(void *, size_t, unsigned);
 typedef int (*isatty_fn)(int);
 typedef int (*close_fn)(int);
@@ -290,6 +293,12 @@ REAL(clock_gettime, clock_fn)
 REAL(gettimeofday, tod_fn)
 REAL(time, time_fn)
 REAL(getpid, getpid_fn)
+REAL(getuid, getuid_fn)
+REAL(geteuid, getuid_fn)
+REAL(getgid, getgid_fn)
+REAL(getegid, getgid_fn)
+REAL(fcntl, fcntl_fn)
+REAL(fcntl64, fcntl_fn)
 REAL(getrandom, getrandom_fn)
 REAL(isatty, isatty_fn)
 REAL(close, close_fn)
@@ -494,6 +503,50 @@ EXPORT pid_t getpid(void)
     struct call c = {SYS_getpid, {0, 0, 0}, NULL, 0, 0, 0, 0};
     long a[4] = {0, 0, 0, 0};
     THROUGH(buffer(), c, a, real_getpid()());
+}
+
+/* The ids CPython asks for at every start (site.py's ENABLE_USER_SITE check). */
+#define ID_WRAPPER(type, name, nr)                                                                 \
+    EXPORT type name(void)                                                                         \
+    {                                                                                              \
+        struct call c = {nr, {0, 0, 0}, NULL, 0, 0, 0, 0};                                         \
+        long a[4] = {0, 0, 0, 0};                                                                  \
+        THROUGH(buffer(), c, a, real_##name()());                                                  \
+    }
+ID_WRAPPER(uid_t, getuid, SYS_getuid)
+ID_WRAPPER(uid_t, geteuid, SYS_geteuid)
+ID_WRAPPER(gid_t, getgid, SYS_getgid)
+ID_WRAPPER(gid_t, getegid, SYS_getegid)
+
+/* fcntl(fd, F_GETFD) (CPython asks it of the standard streams at every start, and of every
+ * descriptor os.get_inheritable looks at): it reads a flag and changes nothing, so any
+ * descriptor's goes through the buffer. Every other command goes to libc as it came. */
+static int fcntl_common(fcntl_fn real, int fd, int cmd, void *arg)
+{
+    if (cmd == F_GETFD) {
+        struct call c = {SYS_fcntl, {(uint64_t)fd, (uint64_t)cmd, 0}, NULL, 0, 0, 0, 0};
+        long a[4] = {fd, cmd, 0, 0};
+        THROUGH(buffer(), c, a, real(fd, cmd));
+    }
+    return real(fd, cmd, arg);
+}
+
+EXPORT int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *); /* as glibc reads it: an int or a pointer */
+    va_end(ap);
+    return fcntl_common(real_fcntl(), fd, cmd, arg);
+}
+
+EXPORT int fcntl64(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return fcntl_common(real_fcntl64(), fd, cmd, arg);
 }
 
 EXPORT ssize_t getrandom(void *buf, size_t n, unsigned flags)

@@ -170,6 +170,55 @@ def mapped_file_modified_in_place(c):
                   "new mtime, same build-id) of")
 
 
+@test
+def stale_identity_cache(c):
+    """The recorder caches mapped files' identities (pt_fidcache.c, keyed by device, inode,
+    size, mtime and ctime). An extension module recorded once (cached), then edited in place
+    with its size and mtime put back, is recorded again: that trace must carry the edited
+    content's hash, so a replay after restoring the original bytes (under a new mtime) is
+    refused. A cache keyed without the ctime would hand the second recording the first
+    content's hash and the replay would run against the wrong file."""
+    cands = ext_candidates()
+    if not cands:
+        raise H.Skip("need an extension module in /usr/lib/python3.11/lib-dynload")
+    name, src = cands[0]
+    extdir = c.wd("extdir")
+    os.makedirs(extdir)
+    copy = os.path.join(extdir, os.path.basename(src))
+    shutil.copyfile(src, copy)
+    old = time.time() - 3600
+    os.utime(copy, (old, old))
+    time.sleep(2.2)  # the cache takes only files unchanged for 2 s (a write in the same tick)
+    cache = c.wd("cache")
+    env = H.clean_env(PYTT_CACHE_DIR=cache)
+    cmd = [c.python, sp("ext_import.py"), extdir, name]
+    c.record_replay(cmd, tag="1", expected_status=0, record_env=env,
+                    expect=[f"from {copy}", "END ext_import"])
+    with open(os.path.join(cache, "fileids")) as f:
+        st = os.stat(copy)
+        keys = [line.split()[:3] for line in f]  # kind, device, inode
+        if ["F", f"{st.st_dev:x}", f"{st.st_ino:x}"] not in keys:
+            raise H.TestFailure(f"the first recording did not cache {copy}: {keys}")
+    original = H.read(copy)
+    size = len(original)
+    flipped = bytearray(original)
+    for i in range(size - 64, size):  # the section headers: ld.so never reads them
+        flipped[i] ^= 0xFF
+    with open(copy, "r+b") as f:
+        f.write(flipped)
+    os.utime(copy, (old, old))  # same inode, size and mtime: only the ctime tells
+    trace2 = c.wd("trace2")
+    c.traces.append(trace2)
+    rec = H.run([c.pytt, "record", "-o", trace2, "--"] + cmd, env=env, cwd=c.wd.path,
+                out_path=c.wd("record2.out"))
+    if rec.status != 0:
+        raise H.TestFailure(f"second record: {rec.describe()}")
+    with open(copy, "r+b") as f:
+        f.write(original)  # the first content again, under a new mtime
+    check_refused(c, trace2, copy, "restoring the content recorded first (the trace has the "
+                  "edited one) of")
+
+
 # --- damaged traces -------------------------------------------------------------------------
 
 def recorded_good_trace(c):
@@ -276,6 +325,97 @@ def no_debug_info(c):
                       env=H.clean_env(PYTT_DEBUG_DIR=empty))
     H.check_pytt_error(rec, f"record with PYTT_DEBUG_DIR={empty}", r"python3\.11-dbg",
                        label="must name the package python3.11-dbg")
+
+
+LAYOUT_PROG = """\
+class Point:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+class Box:
+    def __init__(self):
+        self.items = [Point(i, -i) for i in range(3)]
+        self.names = {"a": 1.5, "b": (2, "two")}
+
+
+def inner(box, k):
+    total = sum(p.x * k for p in box.items)
+    return total  # STOP
+
+
+print(inner(Box(), 7))
+"""
+
+
+@test
+def layout_cache(c):
+    """The interpreter's layout is read from DWARF once and then from a small cache file
+    (pyintrospect/pyi_layout_cache.c). Sessions with the cache cold, warm, damaged and off print
+    the same stack, locals and values, and `maint layout` says where the layout came from each
+    time; a damaged file is replaced by a good one; with a warm cache but the DWARF gone
+    (PYTT_DEBUG_DIR empty) the session still fails and names python3.11-dbg."""
+    with open(c.wd("layout_prog.py"), "w") as f:
+        f.write(LAYOUT_PROG)
+    trace, rec = c.record([c.python, "layout_prog.py"], "", capture=True)
+    if rec.status != 0 or rec.stdout != b"21\n":
+        raise H.TestFailure(f"record: {rec.describe()} {rec.stdout!r}")
+    line = LAYOUT_PROG.splitlines().index("    return total  # STOP") + 1
+    cmds = [f"break layout_prog.py:{line}", "continue", "bt", "info locals", "p box.items",
+            "p box.names", "p box.items[1].y", "p [p.x for p in box.items]", "maint layout"]
+    cache = c.wd("cache")
+
+    def session(**env):
+        args = [c.pytt, "replay", trace, "--batch"]
+        for cmd in cmds:
+            args += ["-ex", cmd]
+        res = H.run(args, env=H.clean_env(**env), cwd=c.wd.path, capture=True,
+                    timeout=H.NATIVE_TIMEOUT)
+        text = res.stdout.decode("utf-8", "replace")
+        layout = [l for l in text.splitlines() if ": layout " in l]
+        if res.status != 0 or len(layout) != 1 or "total = 21" not in text:
+            raise H.TestFailure(f"session ({env}): {res.describe()}\n{text[-3000:]}\n"
+                                f"{H.tail_text(res.stderr)}")
+        return "\n".join(l for l in text.splitlines() if ": layout " not in l), layout[0]
+
+    def expect(layout, what, want):
+        if want not in layout:
+            raise H.TestFailure(f"{what}: `maint layout` says {layout!r}, not {want!r}")
+
+    cold, how = session(PYTT_CACHE_DIR=cache)
+    expect(how, "cold cache", "layout from DWARF (now in the layout cache")
+    files = [os.path.join(cache, "layout", n) for n in os.listdir(os.path.join(cache, "layout"))]
+    if len(files) != 1:
+        raise H.TestFailure(f"expected one cache file, found {files}")
+    good = H.read(files[0])
+    for what, env, want in (("warm cache", {"PYTT_CACHE_DIR": cache}, "from the layout cache"),
+                            ("cache off", {"PYTT_CACHE_DIR": "off"}, "not cached")):
+        text, how = session(**env)
+        expect(how, what, want)
+        diff = H.describe_difference(cold.encode(), text.encode(), "cold cache", what)
+        if diff:
+            raise H.TestFailure(f"{what}: the session printed something else:\n{diff}")
+    bad = bytearray(good)
+    for i in range(64, len(bad), 97):
+        bad[i] ^= 0x5A
+    with open(files[0], "wb") as f:
+        f.write(bytes(bad))
+    text, how = session(PYTT_CACHE_DIR=cache)
+    expect(how, "damaged cache file", "layout from DWARF (now in the layout cache")
+    diff = H.describe_difference(cold.encode(), text.encode(), "cold cache", "damaged cache")
+    if diff or H.read(files[0]) != good:
+        raise H.TestFailure(f"a damaged cache file: {diff or 'it was not replaced by a good one'}")
+    empty = c.wd("empty_debug_dir_layout")
+    os.makedirs(empty)
+    res = H.run([c.pytt, "replay", trace, "--batch", "-ex", "bt"],
+                env=H.clean_env(PYTT_CACHE_DIR=cache, PYTT_DEBUG_DIR=empty), cwd=c.wd.path,
+                capture=True, timeout=H.NATIVE_TIMEOUT)
+    out = (res.stdout + res.stderr).decode("utf-8", "replace")
+    if "python3.11-dbg" not in out or "<module>" in out:
+        raise H.TestFailure(f"DWARF gone, cache warm: the session did not fail naming "
+                            f"python3.11-dbg:\n{out[-2000:]}")
 
 
 @test
