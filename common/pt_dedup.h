@@ -35,12 +35,12 @@ struct pt_dedup {
     struct pt_dedup_ent *ents;
     size_t nents, cap;
     int32_t free_head;
-    int32_t *buckets;         /* chain heads by content hash (writer) or number (reader) */
-    int32_t newest, oldest;   /* the least-recently-used list */
-    uint64_t bytes;           /* literal bytes held */
-    uint64_t budget;          /* at most this many (PT_DEDUP_BYTES; tests make it small) */
-    uint64_t next_id;         /* number of the next literal in the log */
-    int writer;               /* indexed by content (writer) or by number (reader) */
+    int32_t *buckets;       /* chain heads by content hash (writer) or number (reader) */
+    int32_t newest, oldest; /* the least-recently-used list */
+    uint64_t bytes;         /* literal bytes held */
+    uint64_t budget;        /* at most this many (PT_DEDUP_BYTES; tests make it small) */
+    uint64_t next_id;       /* number of the next literal in the log */
+    int writer;             /* indexed by content (writer) or by number (reader) */
     struct pt_buf scratch;
 };
 

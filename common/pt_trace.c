@@ -1120,7 +1120,8 @@ static int fetch_literal(void *ctx, uint64_t id, struct pt_buf *out)
     struct pt_trace_reader *r = ctx;
     if (!r->chunk_lit || r->ev.nchunks == 0 || id >= r->chunk_lit[r->ev.nchunks]) {
         return pt_fail("trace %s is corrupt: a repeated read names literal %llu, which it does "
-                       "not hold", r->dir, (unsigned long long)id);
+                       "not hold",
+                       r->dir, (unsigned long long)id);
     }
     size_t i = chunk_of_literal(r, id);
     if (pt_chunkr_load(&r->ev, i, &r->fetched) < 0) {

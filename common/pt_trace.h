@@ -178,7 +178,7 @@ struct pt_trace_writer {
     char *dir;
     struct pt_chunk_writer ev;
     struct pt_buf scratch;
-    char *reserve; /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
+    char *reserve;         /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
     struct pt_dedup dd;    /* recent read data, logged once (pt_dedup.h) */
     uint64_t lits_written; /* literals in the complete chunks */
 };
@@ -232,7 +232,7 @@ struct pt_trace_reader {
     size_t nfiles;
     struct pt_dedup dd;    /* the literals SYSBUF references name (pt_dedup.h) */
     uint64_t *chunk_lit;   /* number of each chunk's first literal; [nchunks]: all of them */
-    struct pt_buf fetched;  /* a chunk loaded to fetch a literal the store lacks */
+    struct pt_buf fetched; /* a chunk loaded to fetch a literal the store lacks */
 };
 
 /* Opens DIR, reads the header and validates every record of the event log (so a damaged trace

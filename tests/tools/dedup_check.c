@@ -49,8 +49,7 @@ static void fill_page(int p)
 
 static int fail(const char *what)
 {
-    fprintf(stderr, "FAIL dedup_check: %s%s%s\n", what, pt_errmsg()[0] ? ": " : "",
-            pt_errmsg());
+    fprintf(stderr, "FAIL dedup_check: %s%s%s\n", what, pt_errmsg()[0] ? ": " : "", pt_errmsg());
     return 1;
 }
 
@@ -145,7 +144,7 @@ static int write_trace(const char *dir, uint64_t *carried)
             /* a full disk: what is buffered is dropped; the store must forget it */
             pt_tracew_drop(&w);
             for (int d = e - e % 7; d <= e; d++) { /* since the last flush (e % 7 == 6) */
-                pt_buf_reset(&logged[d]); /* not in the log */
+                pt_buf_reset(&logged[d]);          /* not in the log */
             }
         }
     }
@@ -189,8 +188,7 @@ static int read_forward(const char *dir)
     int rc = 0;
     for (uint64_t seq = 0; rc == 0 && pt_tracer_next(&r, &ev) == 1; seq++) {
         if (!same_event(&ev, seq)) {
-            fprintf(stderr, "event %llu differs from what was written\n",
-                    (unsigned long long)seq);
+            fprintf(stderr, "event %llu differs from what was written\n", (unsigned long long)seq);
             rc = fail("reading forward");
         }
     }
