@@ -16,7 +16,7 @@
  * every reference in memory. After a seek (reverse execution restores snapshots mid-log) the
  * store may lack a literal: the reader then fetches it from the chunk that holds it (the
  * reader knows each chunk's first literal number). Memory: at most PT_DEDUP_BYTES of literal
- * bytes plus ~64 bytes per literal on each side.
+ * bytes plus ~56 bytes per literal (its entry and allocation) and a 1 MiB table on each side.
  */
 #ifndef PT_DEDUP_H
 #define PT_DEDUP_H
