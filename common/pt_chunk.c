@@ -191,19 +191,22 @@ static int chunk_corrupt(struct pt_chunk_reader *r, const struct pt_chunk_info *
                    (unsigned long long)ci->offset, what);
 }
 
-static int load_stored(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
+static int load_stored(struct pt_chunk_reader *r, const struct pt_chunk_info *ci,
+                       struct pt_buf *raw)
 {
     uint64_t h = get_le64(r->comp.data + ci->raw_len);
     if (h != pt_hash64(r->comp.data, ci->raw_len)) {
         return chunk_corrupt(r, ci, "fails its checksum");
     }
-    pt_buf_reset(&r->raw);
-    pt_buf_put(&r->raw, r->comp.data, ci->raw_len);
-    pt_buf_reserve(&r->raw, 1);
+    pt_buf_reset(raw);
+    pt_buf_put(raw, r->comp.data, ci->raw_len);
+    pt_buf_reserve(raw, 1);
     return 0;
 }
 
-static int chunk_load(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
+/* Chunk ci decompressed and checked into raw (r->comp is the scratch). */
+static int chunk_load_into(struct pt_chunk_reader *r, const struct pt_chunk_info *ci,
+                           struct pt_buf *raw)
 {
     pt_buf_reset(&r->comp);
     pt_buf_reserve(&r->comp, ci->comp_len);
@@ -213,22 +216,35 @@ static int chunk_load(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
                        (unsigned long long)ci->offset);
     }
     if (ci->stored) {
-        return load_stored(r, ci);
+        return load_stored(r, ci, raw);
     }
-    pt_buf_reset(&r->raw);
-    pt_buf_reserve(&r->raw, (size_t)ci->raw_len + 1);
+    pt_buf_reset(raw);
+    pt_buf_reserve(raw, (size_t)ci->raw_len + 1);
     unsigned long long content = ZSTD_getFrameContentSize(r->comp.data, ci->comp_len);
     if (content != ci->raw_len) {
         return chunk_corrupt(r, ci, "has a bad frame header");
     }
-    size_t n = ZSTD_decompress(r->raw.data, ci->raw_len + 1, r->comp.data, ci->comp_len);
+    size_t n = ZSTD_decompress(raw->data, ci->raw_len + 1, r->comp.data, ci->comp_len);
     if (ZSTD_isError(n) || n != ci->raw_len) {
         return pt_fail("trace file %s is corrupt: chunk at offset %llu fails to decompress (%s)",
                        r->path, (unsigned long long)ci->offset,
                        ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size");
     }
-    r->raw.len = n;
+    raw->len = n;
     return 0;
+}
+
+static int chunk_load(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
+{
+    return chunk_load_into(r, ci, &r->raw);
+}
+
+int pt_chunkr_load(struct pt_chunk_reader *r, size_t i, struct pt_buf *raw)
+{
+    if (i >= r->nchunks) {
+        return pt_fail("trace file %s has no chunk %zu", r->path, i);
+    }
+    return chunk_load_into(r, &r->chunks[i], raw);
 }
 
 /* 0: a complete chunk described in *ci; 1: the file ends inside this chunk; -1: corrupt. */
@@ -275,7 +291,7 @@ int pt_chunkr_open(struct pt_chunk_reader *r, const char *path)
     return pt_chunkr_open_at(r, path, 0, 0);
 }
 
-int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t start, int salvage)
+int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t start, int flags)
 {
     memset(r, 0, sizeof *r);
     r->path = strdup(path);
@@ -303,9 +319,9 @@ int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t star
             return -1;
         }
         if (got == 1) {
-            return cut_here(r, off, fsize, salvage);
+            return cut_here(r, off, fsize, flags & PT_CHUNKR_SALVAGE);
         }
-        if (chunk_load(r, ci) < 0) {
+        if (!(flags & PT_CHUNKR_LAZY) && chunk_load(r, ci) < 0) {
             return -1;
         }
         r->nchunks++;

@@ -82,10 +82,14 @@ struct pt_chunk_reader {
  * truncated or corrupt trace is refused before replay starts. The container starts at byte
  * `start` (after a prologue). With salvage, a file that ends inside a chunk is accepted up to
  * the last complete chunk (cut_bytes says what was ignored); corruption is refused either way. */
-int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t start, int salvage);
+#define PT_CHUNKR_SALVAGE 1 /* keep the complete chunks of a file cut short */
+#define PT_CHUNKR_LAZY 2    /* do not decompress the chunks now: the caller reads them all next */
+int pt_chunkr_open_at(struct pt_chunk_reader *r, const char *path, uint64_t start, int flags);
 int pt_chunkr_open(struct pt_chunk_reader *r, const char *path);
 /* Loads the next chunk into r->raw; returns 1 if loaded, 0 at the end, -1 on error. */
 int pt_chunkr_next(struct pt_chunk_reader *r);
+/* Loads chunk i into raw, leaving the reader's position and current chunk alone. */
+int pt_chunkr_load(struct pt_chunk_reader *r, size_t i, struct pt_buf *raw);
 /* Positions the reader so that the next pt_chunkr_next loads chunk i. */
 void pt_chunkr_seek(struct pt_chunk_reader *r, size_t i);
 void pt_chunkr_close(struct pt_chunk_reader *r);

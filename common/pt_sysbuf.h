@@ -59,6 +59,9 @@ enum { PT_SYSBUF_OFF = 0, PT_SYSBUF_RECORD = 1, PT_SYSBUF_REPLAY = 2 };
  * trace's sources), not bytes the call wrote: replay writes nothing. */
 #define PT_SYSBUF_REC_BITS 0xff
 #define PT_SYSBUF_REC_NOCOPY 0x100
+/* In the trace only (version 7, pt_dedup.h): the record's bytes are an earlier record's, named
+ * by the u64 literal number that stands in their place. */
+#define PT_SYSBUF_REC_REF 0x200
 
 #define PT_SYSBUF_SHM 16
 #define PT_SYSBUF_SHM_MANY 0xffffffffu

@@ -4,6 +4,7 @@
  * corrupt one must produce "event N is corrupt", never a wild write into the tracee.
  */
 #include "pt_trace.h"
+#include "pt_dedup.h"
 #include "pt_sysbuf.h"
 
 #include "pt_error.h"
@@ -216,7 +217,8 @@ static void decode_share(struct pt_cur *c, struct pt_event *ev)
     decode_regions(c, ev);
 }
 
-static void encode_event(struct pt_buf *b, const struct pt_event *ev)
+/* dd: the writer's store of literals (repeated read data logged once, pt_dedup.h) */
+static void encode_event(struct pt_buf *b, const struct pt_event *ev, struct pt_dedup *dd)
 {
     pt_buf_u8(b, ev->type);
     pt_buf_uv(b, (uint64_t)(uint32_t)ev->tid);
@@ -235,7 +237,7 @@ static void encode_event(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_blob(b, pt_event_region_data(ev, 0), ev->regions[0].len);
         break;
     case PT_EV_SYSBUF:
-        pt_buf_blob(b, pt_event_region_data(ev, 0), ev->regions[0].len);
+        pt_dedup_encode(dd, pt_event_region_data(ev, 0), ev->regions[0].len, b);
         break;
     case PT_EV_CLOCK:
         pt_buf_uv(b, ev->clock_plan.table);
@@ -336,7 +338,41 @@ int pt_sysbuf_records_ok(const uint8_t *p, size_t n)
     return 0;
 }
 
-static int decode_event(struct pt_cur *c, struct pt_event *ev)
+static int fetch_literal(void *ctx, uint64_t id, struct pt_buf *out);
+
+/* A SYSBUF event's records: with lits (the reader's scan of the whole log at open, and its
+ * look-ups of literals), checked and left as logged, their literals counted in *lits; without,
+ * expanded to what the library wrote through the reader's store (pt_dedup.h). */
+static void decode_sysbuf(struct pt_cur *c, struct pt_event *ev, struct pt_trace_reader *r,
+                          uint64_t *lits)
+{
+    size_t n;
+    const uint8_t *p = pt_cur_blob(c, &n);
+    if (c->bad) {
+        return;
+    }
+    if (lits) {
+        if (n == 0 || pt_dedup_scan(p, n, lits) < 0) {
+            c->bad = 1;
+        } else {
+            memcpy(pt_event_add_region(ev, 0, n), p, n);
+        }
+        return;
+    }
+    size_t len;
+    if (pt_dedup_expanded_len(p, n, &len) < 0) {
+        c->bad = 1;
+        return;
+    }
+    uint8_t *dst = pt_event_add_region(ev, 0, len);
+    if (pt_dedup_expand(&r->dd, p, n, dst, len, fetch_literal, r) < 0 ||
+        pt_sysbuf_records_ok(dst, len) < 0) {
+        c->bad = 1;
+    }
+}
+
+static int decode_event(struct pt_cur *c, struct pt_event *ev, struct pt_trace_reader *r,
+                        uint64_t *lits)
 {
     pt_event_reset(ev, pt_cur_u8(c));
     size_t n;
@@ -399,13 +435,7 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev)
         }
         break;
     case PT_EV_SYSBUF:
-        p = pt_cur_blob(c, &n);
-        if (!c->bad && pt_sysbuf_records_ok(p, n) == 0) {
-            uint8_t *dst = pt_event_add_region(ev, 0, n);
-            memcpy(dst, p, n);
-        } else {
-            c->bad = 1;
-        }
+        decode_sysbuf(c, ev, r, lits);
         break;
     case PT_EV_SHARE:
         decode_share(c, ev);
@@ -705,6 +735,7 @@ int pt_tracew_open(struct pt_trace_writer *w, const char *dir)
     memset(w, 0, sizeof *w);
     w->dir = strdup(dir);
     pt_buf_init(&w->scratch);
+    pt_dedup_init(&w->dd, 1);
     char *p = path_join(dir, "events");
     int rc = pt_chunkw_open(&w->ev, p);
     free(p);
@@ -721,15 +752,35 @@ int pt_tracew_header(struct pt_trace_writer *w, const struct pt_header *h)
     return pt_trace_write_small(w->dir, "header", HEADER_MAGIC, &w->scratch);
 }
 
+/* The literals in complete chunks: what the writer's store may go back to after a drop. */
+static void note_written(struct pt_trace_writer *w)
+{
+    if (w->ev.raw.len == 0) {
+        w->lits_written = w->dd.next_id;
+    }
+}
+
 int pt_tracew_event(struct pt_trace_writer *w, const struct pt_event *ev)
 {
-    encode_event(&w->ev.raw, ev);
-    return pt_chunkw_record_done(&w->ev);
+    encode_event(&w->ev.raw, ev, &w->dd);
+    int rc = pt_chunkw_record_done(&w->ev);
+    note_written(w);
+    return rc;
 }
 
 int pt_tracew_flush(struct pt_trace_writer *w)
 {
-    return pt_chunkw_flush(&w->ev);
+    int rc = pt_chunkw_flush(&w->ev);
+    note_written(w);
+    return rc;
+}
+
+void pt_tracew_drop(struct pt_trace_writer *w)
+{
+    pt_chunkw_drop(&w->ev);
+    /* the dropped records' literals are not in the log: no reference may name them */
+    pt_dedup_clear(&w->dd);
+    w->dd.next_id = w->lits_written;
 }
 
 int pt_tracew_salvage(struct pt_trace_writer *w)
@@ -741,8 +792,9 @@ int pt_tracew_salvage(struct pt_trace_writer *w)
     }
     int written = pt_chunkw_flush(&w->ev) == 0;
     if (!written) {
-        pt_chunkw_drop(&w->ev);
+        pt_tracew_drop(w);
     }
+    note_written(w);
     pt_err_clear();
     return written;
 }
@@ -758,6 +810,7 @@ int pt_tracew_close(struct pt_trace_writer *w)
         free(w->reserve);
     }
     pt_buf_free(&w->scratch);
+    pt_dedup_free(&w->dd);
     free(w->dir);
     memset(w, 0, sizeof *w);
     return rc;
@@ -819,7 +872,7 @@ static void note_file(struct pt_trace_reader *r, const struct pt_event *ev)
 }
 
 /* Decode every record of chunk i (already numbered from *seq). 1: an END record was seen. */
-static int scan_chunk_events(struct pt_trace_reader *r, size_t i, uint64_t *seq,
+static int scan_chunk_events(struct pt_trace_reader *r, size_t i, uint64_t *seq, uint64_t *lits,
                              struct pt_event *ev)
 {
     struct pt_chunk_reader *cr = &r->ev;
@@ -836,8 +889,9 @@ static int scan_chunk_events(struct pt_trace_reader *r, size_t i, uint64_t *seq,
     struct pt_cur c;
     pt_cur_init(&c, cr->raw.data, cr->raw.len);
     int ended = 0;
+    r->chunk_lit[i] = *lits;
     while (!pt_cur_done(&c)) {
-        if (ended || decode_event(&c, ev) < 0) {
+        if (ended || decode_event(&c, ev, r, lits) < 0) {
             return pt_fail("trace %s is corrupt at event %llu%s", r->dir, (unsigned long long)*seq,
                            ended ? " (an event after the end)" : "");
         }
@@ -874,10 +928,14 @@ static int scan_events(struct pt_trace_reader *r)
 {
     struct pt_event ev;
     pt_event_init(&ev);
-    uint64_t seq = 0;
+    uint64_t seq = 0, lits = 0;
     int ended = 0;
+    r->chunk_lit = calloc(r->ev.nchunks + 1, sizeof *r->chunk_lit);
+    if (!r->chunk_lit) {
+        return pt_fail("out of memory");
+    }
     for (size_t i = 0; i < r->ev.nchunks && !ended; i++) {
-        ended = scan_chunk_events(r, i, &seq, &ev);
+        ended = scan_chunk_events(r, i, &seq, &lits, &ev);
         if (ended < 0) {
             pt_event_free(&ev);
             return -1;
@@ -893,6 +951,7 @@ static int scan_events(struct pt_trace_reader *r)
         seq++; /* the made-up END */
     }
     r->nevents = seq;
+    r->chunk_lit[r->ev.nchunks] = lits;
     pt_chunkr_seek(&r->ev, 0);
     pt_cur_init(&r->cur, NULL, 0);
     return 0;
@@ -903,11 +962,14 @@ int pt_tracer_open(struct pt_trace_reader *r, const char *dir)
     memset(r, 0, sizeof *r);
     r->dir = strdup(dir);
     pt_event_init(&r->peeked);
+    pt_dedup_init(&r->dd, 0);
+    pt_buf_init(&r->fetched);
     if (read_header(r) < 0) {
         return -1;
     }
     char *p = path_join(dir, "events");
-    int rc = pt_chunkr_open_at(&r->ev, p, 0, 1);
+    /* lazily: scan_events decompresses and checks every chunk right after */
+    int rc = pt_chunkr_open_at(&r->ev, p, 0, PT_CHUNKR_SALVAGE | PT_CHUNKR_LAZY);
     free(p);
     struct stat st;
     if (rc == 0 && fstat(fileno(r->ev.f), &st) == 0) {
@@ -939,7 +1001,7 @@ static int decode_next(struct pt_trace_reader *r, struct pt_event *ev)
         }
         pt_cur_init(&r->cur, r->ev.raw.data, r->ev.raw.len);
     }
-    if (decode_event(&r->cur, ev) < 0) {
+    if (decode_event(&r->cur, ev, r, NULL) < 0) {
         return pt_fail("trace %s is corrupt at event %llu", r->dir,
                        (unsigned long long)r->next_seq);
     }
@@ -947,30 +1009,29 @@ static int decode_next(struct pt_trace_reader *r, struct pt_event *ev)
     return 1;
 }
 
-static void event_copy(struct pt_event *dst, const struct pt_event *src)
+/* The peeked event handed over without copying its data (a SYSBUF event carries up to 256 KiB):
+ * ev takes the peeked event's buffers, the peeked event ev's old (empty) ones. */
+static void event_move(struct pt_event *dst, struct pt_event *src)
 {
     struct pt_region *regions = dst->regions;
     size_t cap = dst->regions_cap;
     struct pt_buf data = dst->data;
     memcpy(dst, src, sizeof *dst);
-    dst->regions = regions;
-    dst->regions_cap = cap;
-    dst->data = data;
-    dst->nregions = 0;
-    pt_buf_reset(&dst->data);
-    for (size_t i = 0; i < src->nregions; i++) {
-        uint8_t *to = pt_event_add_region(dst, src->regions[i].addr, src->regions[i].len);
-        if (src->regions[i].len) {
-            memcpy(to, pt_event_region_data(src, i), src->regions[i].len);
-        }
-    }
+    src->regions = regions;
+    src->regions_cap = cap;
+    src->data = data;
+    src->nregions = 0;
+    pt_buf_reset(&src->data);
 }
 
 int pt_tracer_next(struct pt_trace_reader *r, struct pt_event *ev)
 {
     if (r->have_peeked) {
         r->have_peeked = 0;
-        event_copy(ev, &r->peeked);
+        if (ev == &r->peeked) {
+            return 1;
+        }
+        event_move(ev, &r->peeked);
         return 1;
     }
     return decode_next(r, ev);
@@ -1000,6 +1061,7 @@ int pt_tracer_seek(struct pt_trace_reader *r, uint64_t seq)
     pt_cur_init(&r->cur, NULL, 0);
     r->have_peeked = 0;
     r->next_seq = cr->nchunks ? cr->chunks[chunk].first_record : 0;
+    r->dd.next_id = cr->nchunks ? r->chunk_lit[chunk] : 0;
     struct pt_event ev;
     pt_event_init(&ev);
     int rc = 0;
@@ -1024,10 +1086,68 @@ void pt_tracer_close(struct pt_trace_reader *r)
     pt_header_free(&r->hdr);
     pt_chunkr_close(&r->ev);
     pt_event_free(&r->peeked);
+    pt_dedup_free(&r->dd);
+    pt_buf_free(&r->fetched);
+    free(r->chunk_lit);
     for (size_t i = 0; i < r->nfiles; i++) {
         free(r->files[i].path);
     }
     free(r->files);
     free(r->dir);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- literals a seek left out of the reader's store ---------------------------------------- */
+
+/* The chunk whose records hold literal id (chunk_lit is ascending). */
+static size_t chunk_of_literal(const struct pt_trace_reader *r, uint64_t id)
+{
+    size_t lo = 0, hi = r->ev.nchunks;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->chunk_lit[mid] <= id) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Literal id's bytes from the chunk that holds them (the store lacks it after a seek). */
+static int fetch_literal(void *ctx, uint64_t id, struct pt_buf *out)
+{
+    struct pt_trace_reader *r = ctx;
+    if (!r->chunk_lit || r->ev.nchunks == 0 || id >= r->chunk_lit[r->ev.nchunks]) {
+        return pt_fail("trace %s is corrupt: a repeated read names literal %llu, which it does "
+                       "not hold",
+                       r->dir, (unsigned long long)id);
+    }
+    size_t i = chunk_of_literal(r, id);
+    if (pt_chunkr_load(&r->ev, i, &r->fetched) < 0) {
+        return -1;
+    }
+    struct pt_event ev;
+    pt_event_init(&ev);
+    struct pt_cur c;
+    pt_cur_init(&c, r->fetched.data, r->fetched.len);
+    uint64_t lits = r->chunk_lit[i];
+    const uint8_t *p = NULL;
+    uint32_t len = 0;
+    while (!p && !pt_cur_done(&c) && lits <= id) {
+        uint64_t first = lits;
+        if (decode_event(&c, &ev, r, &lits) < 0) {
+            break;
+        }
+        if (ev.type == PT_EV_SYSBUF && id < lits) {
+            p = pt_dedup_find(pt_event_region_data(&ev, 0), ev.regions[0].len, first, id, &len);
+        }
+    }
+    if (p) {
+        pt_buf_put(out, p, len);
+    }
+    pt_event_free(&ev);
+    return p ? 0
+             : pt_fail("trace %s is corrupt: literal %llu is not in its chunk", r->dir,
+                       (unsigned long long)id);
 }

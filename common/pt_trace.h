@@ -16,16 +16,18 @@
 #include "pt_buf.h"
 #include "pt_chunk.h"
 #include "pt_clock.h"
+#include "pt_dedup.h"
 #include "pt_fileid.h"
 #include "pt_mem.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 6
+#define PT_TRACE_VERSION 7
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
- * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events
- * (docs/trace-format.md, Versioning), so an older trace is a version 6 trace without them. */
+ * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events, version 7
+ * references in SYSBUF records (docs/trace-format.md, Versioning), so an older trace is a
+ * version 7 trace without them. */
 #define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 
@@ -176,7 +178,9 @@ struct pt_trace_writer {
     char *dir;
     struct pt_chunk_writer ev;
     struct pt_buf scratch;
-    char *reserve; /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
+    char *reserve;         /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
+    struct pt_dedup dd;    /* recent read data, logged once (pt_dedup.h) */
+    uint64_t lits_written; /* literals in the complete chunks */
 };
 
 #define PT_TRACE_RESERVE (256u << 10)
@@ -189,6 +193,8 @@ int pt_tracew_flush(struct pt_trace_writer *w);
  * now (returns 1), else drop it (0); the log then ends at its last complete chunk and an END
  * record can still be written. */
 int pt_tracew_salvage(struct pt_trace_writer *w);
+/* Forget the records not yet written (and the literals they brought). */
+void pt_tracew_drop(struct pt_trace_writer *w);
 int pt_tracew_close(struct pt_trace_writer *w);
 
 /* A small file of the trace directory: MAGIC (8 bytes), u32 version, one record in a chunk
@@ -224,6 +230,9 @@ struct pt_trace_reader {
     char cut_reason[512];
     struct pt_trace_file *files; /* every file mapped by path, once per (path, identity) */
     size_t nfiles;
+    struct pt_dedup dd;    /* the literals SYSBUF references name (pt_dedup.h) */
+    uint64_t *chunk_lit;   /* number of each chunk's first literal; [nchunks]: all of them */
+    struct pt_buf fetched; /* a chunk loaded to fetch a literal the store lacks */
 };
 
 /* Opens DIR, reads the header and validates every record of the event log (so a damaged trace

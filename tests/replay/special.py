@@ -7,6 +7,7 @@
 import argparse
 import glob
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -1297,6 +1298,38 @@ def sysbuf_divergence(c):
 def sysbuf_open_divergence(c):
     """A buffered open of another path than the recorded one is a divergence naming openat."""
     edited_path_diverges(c, "os.open({}, os.O_RDONLY)", "openat")
+
+
+@test
+def sysbuf_repeated_reads(c):
+    """Data read again and again through the syscall buffer (three threads, pages the program
+    rewrites and reads again, equal bytes at another offset, holes of a sparse file) replays
+    byte for byte, and is logged once: the events file is a small fraction of the bytes read
+    (the data is random, so only that can make it small). A reference whose call differs
+    from the recorded one (a hole read at another offset, its bytes logged as a reference to
+    the first hole's zeros) is still a divergence naming pread64. Recorded without the buffer,
+    the program replays the same."""
+    cmd = [c.python, prog("sysbuf_repeat.py")]
+    trace, recorded, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
+                                         record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None),
+                                         expect=["END sysbuf_repeat"])
+    m = re.search(rb"END sysbuf_repeat read (\d+)", recorded)
+    size = os.path.getsize(os.path.join(trace, "events"))
+    if not m or size * 8 > int(m.group(1)):
+        raise H.TestFailure(f"the events file has {size} bytes for "
+                            f"{m.group(1).decode() if m else '?'} bytes read: repeated reads "
+                            "were not logged once")
+    hole_b = 0xC3D2E1000
+    crafted = c.crafted(trace, hole_b.to_bytes(8, "little"),
+                        (hole_b + 0x1000).to_bytes(8, "little"))
+    rep = c.replay(crafted)
+    err = rep.stderr.decode(errors="replace")
+    if rep.status == 0 or "through the syscall buffer" not in err or "pread64" not in err:
+        raise H.TestFailure("a buffered pread64 logged as a reference, edited to another "
+                            "offset, was not reported as a divergence:\n" + rep.describe())
+    c.record_replay(cmd, tag="-nobuf", expected_status=0,
+                    record_env=H.clean_env(PYTT_NO_SYSCALLBUF="1"),
+                    expect=["END sysbuf_repeat"])
 
 
 def main():

@@ -14,6 +14,7 @@
  */
 #include "common/pt_error.h"
 #include "common/pt_trace.h"
+#include "tool_rand.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,10 +50,7 @@ static uint64_t rng = 88172645463325252ull;
 
 static uint64_t next_rand(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return tool_rand(&rng);
 }
 
 /* Change one field of ev; returns what it did. */
