@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "pt_fidcache.h"
 
+#include "pt_cachedir.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,36 +36,10 @@ static long long ns_of(const struct timespec *t)
     return (long long)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
-static int mkdir_parents(char *path)
-{
-    for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-        *p = '\0';
-        int rc = mkdir(path, 0700);
-        *p = '/';
-        if (rc != 0 && errno != EEXIST) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
 const char *pt_fidcache_path(void)
 {
-    if (cache.loaded) {
-        return cache.path;
-    }
-    const char *dir = getenv("PYTT_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    cache.path[0] = '\0';
-    if (dir && strcmp(dir, "off") == 0) {
-        return cache.path;
-    }
-    if (dir && dir[0]) { /* a relative one is taken from pytt's working directory */
-        snprintf(cache.path, sizeof cache.path, "%s/fileids", dir);
-    } else if (xdg && xdg[0] == '/') {
-        snprintf(cache.path, sizeof cache.path, "%s/pytt/fileids", xdg);
-    } else if (home && home[0] == '/') {
-        snprintf(cache.path, sizeof cache.path, "%s/.cache/pytt/fileids", home);
+    if (!cache.loaded) {
+        pt_cache_path("fileids", cache.path, sizeof cache.path);
     }
     return cache.path;
 }
@@ -219,10 +195,8 @@ static void store(char kind, const struct stat *st, const char *payload)
     char line[256];
     int n = snprintf(line, sizeof line, "%c %llx %llx %llx %lld %lld %s\n", kind, e.dev, e.ino,
                      e.size, e.mtime_ns, e.ctime_ns, e.payload);
-    char dir[sizeof cache.path];
-    snprintf(dir, sizeof dir, "%s", cache.path);
     int fd = open(cache.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 && errno == ENOENT && mkdir_parents(dir) == 0) {
+    if (fd < 0 && errno == ENOENT && pt_mkdir_parents(cache.path) == 0) {
         fd = open(cache.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     }
     if (fd >= 0) {

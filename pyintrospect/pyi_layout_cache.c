@@ -14,14 +14,15 @@
  * debug info is reported, not hidden by a cache). Versions whose runtime carries
  * _Py_DebugOffsets (3.13+) are not cached: that check reads DWARF and the process at each open.
  *
- * Where: $PYTT_CACHE_DIR, else $XDG_CACHE_HOME/pytt, else $HOME/.cache/pytt, under layout/;
- * PYTT_CACHE_DIR=off (or no writable place) disables it. Written to a temporary name and
+ * Where: layout/ in the per-user cache directory (common/pt_cachedir.h); PYTT_CACHE_DIR=off (or
+ * no writable place) disables it. Written to a temporary name and
  * renamed. A file that does not match (size, magic, the table sizes, its checksum, values out
  * of range) is ignored and rewritten: the cache only ever saves time.
  */
 #define _GNU_SOURCE
 #include "pyintrospect/pyi_internal.h"
 
+#include "common/pt_cachedir.h"
 #include "common/pt_hash.h"
 
 #include <dirent.h>
@@ -53,31 +54,12 @@ struct layout_file {
 /* The cache directory (created), or NULL when there is none. */
 static char *cache_dir(void)
 {
-    const char *env = getenv("PYTT_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
-               *home = getenv("HOME");
-    char *dir = NULL;
-    if (env && strcmp(env, "off") == 0) {
+    char dir[4096];
+    if (pt_cache_path("layout/", dir, sizeof dir) < 0 || pt_mkdir_parents(dir) < 0) {
         return NULL;
     }
-    int n = env && *env     ? asprintf(&dir, "%s/layout", env)
-            : xdg && *xdg   ? asprintf(&dir, "%s/pytt/layout", xdg)
-            : home && *home ? asprintf(&dir, "%s/.cache/pytt/layout", home)
-                            : -1;
-    if (n < 0) {
-        return NULL;
-    }
-    for (char *p = dir + 1; *p; p++) { /* mkdir -p, private */
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(dir, 0700);
-            *p = '/';
-        }
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
+    dir[strlen(dir) - 1] = '\0';
+    return strdup(dir);
 }
 
 /* Fold a file's identity into h; 0 if it cannot be stat'ed. */
