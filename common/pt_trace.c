@@ -3,6 +3,7 @@
  * docs/trace-format.md). Every decoded value is checked before use: a trace is input, and a
  * corrupt one must produce "event N is corrupt", never a wild write into the tracee.
  */
+#define _GNU_SOURCE
 #include "pt_trace.h"
 #include "pt_dedup.h"
 #include "pt_sysbuf.h"
@@ -11,6 +12,7 @@
 #include "pt_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -718,7 +720,9 @@ static void make_reserve(struct pt_trace_writer *w)
     int fd = pt_create_private(w->reserve);
     static const char zeros[16384];
     int ok = fd >= 0;
-    for (size_t done = 0; ok && done < PT_TRACE_RESERVE; done += sizeof zeros) {
+    /* blocks allocated in one call where the filesystem can (16 writes cost ~0.1 ms a run) */
+    int allocated = ok && fallocate(fd, 0, 0, PT_TRACE_RESERVE) == 0;
+    for (size_t done = 0; ok && !allocated && done < PT_TRACE_RESERVE; done += sizeof zeros) {
         ok = pt_write_all(fd, zeros, sizeof zeros) == 0;
     }
     if (fd >= 0) {
