@@ -626,7 +626,7 @@ static void maker_of(const char *path, char *out, size_t cap)
     pt_err_clear();
 }
 
-static int check_prologue(const char *path, const char *magic)
+static int check_prologue(const char *path, const char *magic, uint32_t *version_out)
 {
     FILE *f = pt_fopen_regular(path);
     uint8_t prologue[12];
@@ -648,14 +648,17 @@ static int check_prologue(const char *path, const char *magic)
                        "trace with the pytt that made it",
                        path, maker, version, PT_TRACE_MIN_VERSION, PT_TRACE_VERSION);
     }
+    *version_out = version;
     return 0;
 }
 
-int pt_trace_read_small(const char *dir, const char *name, const char *magic, struct pt_buf *record)
+/* The record of a small file, and the format version it was written in. */
+static int read_small(const char *dir, const char *name, const char *magic, struct pt_buf *record,
+                      uint32_t *version)
 {
     char *path = path_join(dir, name);
     struct pt_chunk_reader cr;
-    int rc = check_prologue(path, magic);
+    int rc = check_prologue(path, magic, version);
     memset(&cr, 0, sizeof cr);
     if (rc == 0 && pt_chunkr_open_at(&cr, path, 12, 0) < 0) {
         rc = -1;
@@ -668,6 +671,12 @@ int pt_trace_read_small(const char *dir, const char *name, const char *magic, st
     pt_chunkr_close(&cr);
     free(path);
     return rc;
+}
+
+int pt_trace_read_small(const char *dir, const char *name, const char *magic, struct pt_buf *record)
+{
+    uint32_t version;
+    return read_small(dir, name, magic, record, &version);
 }
 
 /* ---- escaping ------------------------------------------------------------------------------ */
@@ -827,13 +836,14 @@ int pt_trace_header_read(const char *dir, struct pt_header *h)
     struct pt_buf rec;
     pt_buf_init(&rec);
     memset(h, 0, sizeof *h);
-    int rc = pt_trace_read_small(dir, "header", HEADER_MAGIC, &rec);
+    uint32_t version = 0;
+    int rc = read_small(dir, "header", HEADER_MAGIC, &rec, &version);
     if (rc < 0) {
         pt_wrap("%s is not a readable pytt trace", dir);
     } else {
         struct pt_cur c;
         pt_cur_init(&c, rec.data, rec.len);
-        h->version = PT_TRACE_VERSION;
+        h->version = version; /* the format it was written in: replay reads by its rules */
         if (decode_header(&c, h) < 0) {
             rc = pt_fail("the header of trace %s is corrupt", dir);
         }
