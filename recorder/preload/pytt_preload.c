@@ -585,8 +585,8 @@ static int plain_open_target(int dirfd, const char *path, int flags)
     struct stat st;
     int at = flags & O_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0;
     long r = pytt_untraced(SYS_newfstatat, dirfd, (long)path, (long)&st, at);
-    if (r == -ENOENT) {
-        return 1;
+    if (r == -ENOENT || r == -ENOTDIR) {
+        return 1; /* the open fails the same way (or creates a regular file) */
     }
     if (r < 0) {
         return 0;

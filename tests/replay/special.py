@@ -1264,6 +1264,35 @@ def sysbuf_fs_both_ways(c):
         raise H.TestFailure("PYTT_NO_SYSCALLBUF=1: calls still went through the buffer")
 
 
+def stopped_enoent_opens(c, trace):
+    """How many openat calls that failed with ENOENT or ENOTDIR stopped the program."""
+    ev = H.run([c.pytt, "events", trace], env=H.clean_env(), capture=True)
+    if ev.status != 0:
+        raise H.TestFailure("pytt events failed:\n" + ev.describe())
+    return sum(1 for line in ev.stdout.decode().splitlines()
+               if re.match(r"\d+ syscall openat\(.*\) = -(2|20) ", line))
+
+
+@test
+def sysbuf_fopen(c):
+    """A read-only fopen (glibc opens with its own call, which no wrapper sees) opens through
+    the syscall buffer: 40 fopens of names that do not exist stop nothing, the existing file's
+    four read-only modes and a "w" fopen replay byte for byte; recorded without the buffer the
+    same program replays the same, and its 40 failed opens stop."""
+    cmd = [c.python, sp("fopen_probe.py"), c.wd.path]
+    trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
+                                  record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
+    trace2, _, _ = c.record_replay(cmd, tag="-nobuf", expected_status=0,
+                                   record_env=H.clean_env(PYTT_NO_SYSCALLBUF="1"))
+    with_buf, without = stopped_enoent_opens(c, trace), stopped_enoent_opens(c, trace2)
+    if without < 40:
+        raise H.TestFailure(f"without the buffer only {without} failed opens stopped: the "
+                            "program's 40 probes did not run")
+    if with_buf >= 10:
+        raise H.TestFailure(f"with the buffer {with_buf} failed opens still stopped (the 40 "
+                            "fopen probes should go through the buffer)")
+
+
 def fnv1a(text):
     h = 1469598103934665603
     for b in text.encode():
