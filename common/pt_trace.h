@@ -16,6 +16,7 @@
 #include "pt_buf.h"
 #include "pt_chunk.h"
 #include "pt_clock.h"
+#include "pt_copycache.h"
 #include "pt_dedup.h"
 #include "pt_fileid.h"
 #include "pt_mem.h"
@@ -23,11 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 7
+#define PT_TRACE_VERSION 8
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
  * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events, version 7
- * references in SYSBUF records (docs/trace-format.md, Versioning), so an older trace is a
- * version 7 trace without them. */
+ * references in SYSBUF records, version 8 chunks of several zstd frames (docs/trace-format.md,
+ * Versioning), so an older trace is a version 8 trace without them. */
 #define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 
@@ -108,6 +109,14 @@ struct pt_event {
     size_t nregions, regions_cap;
     struct pt_region *regions;
     struct pt_buf data;
+    /* Writer only: a PT_MAP_COPY region the per-user copy cache takes (pt_copycache.h), or -1.
+     * The writer puts its bytes into a zstd frame of their own, stored in the cache under
+     * copy_key; on a cache hit (copy_frame set: that frame, owned by the caller) the region
+     * has no bytes in `data` at all (pt_event_add_cached_copy). */
+    int copy_region;
+    struct pt_copykey copy_key;
+    const uint8_t *copy_frame;
+    size_t copy_frame_len;
     /* PT_EV_SIGNAL / PT_EV_FAULT */
     int32_t signo;
     uint8_t siginfo[128];
@@ -141,6 +150,10 @@ void pt_event_reset(struct pt_event *ev, uint8_t type);
 /* Append a region and return where its len bytes go (valid until the next add). */
 uint8_t *pt_event_add_region(struct pt_event *ev, pt_addr addr, size_t len);
 const uint8_t *pt_event_region_data(const struct pt_event *ev, size_t i);
+/* Append a region of len bytes at addr whose bytes are frame[0..n), a zstd frame the copy
+ * cache gave for key (the region's bytes are not in ev->data; frame must outlive the write). */
+void pt_event_add_cached_copy(struct pt_event *ev, pt_addr addr, size_t len,
+                              const struct pt_copykey *key, const uint8_t *frame, size_t n);
 
 struct pt_header {
     uint32_t version;
@@ -178,6 +191,7 @@ struct pt_trace_writer {
     char *dir;
     struct pt_chunk_writer ev;
     struct pt_buf scratch;
+    struct pt_buf copy_scratch; /* a copy's frame being compressed (pt_copycache.h) */
     char *reserve;         /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
     struct pt_dedup dd;    /* recent read data, logged once (pt_dedup.h) */
     uint64_t lits_written; /* literals in the complete chunks */

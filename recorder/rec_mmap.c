@@ -205,6 +205,7 @@ void rec_mmap_free(struct rec_session *s)
         free(s->shmaps[i].shadow);
     }
     free(s->shmaps);
+    pt_buf_free(&s->copy_frame);
 }
 
 /* The file descriptor a write-like call writes to, or -1. */
@@ -289,6 +290,16 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c)
     return 0;
 }
 
+/* May the copy cache (pt_copycache.h) stand for this mapping's bytes? Only a private, readable
+ * mapping of a regular file: just after mmap its pages are the file's bytes (past the end of
+ * the file, zeros), which the cache entry for the same unchanged file holds. A shared mapping
+ * is what other processes write now, and an unreadable one is copied only as far as it reads. */
+static int cache_takes(const struct pt_sc_call *c, const struct stat *st)
+{
+    return (c->args[3] & MAP_TYPE) == MAP_PRIVATE && (c->args[2] & PROT_READ) &&
+           S_ISREG(st->st_mode);
+}
+
 static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const struct stat *st)
 {
     uint64_t len = c->args[1], off = c->args[5];
@@ -301,6 +312,17 @@ static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const
     uint64_t n = len < avail ? len : avail;
     if (n == 0) {
         return 0;
+    }
+    struct pt_copykey key;
+    int cacheable = cache_takes(c, st) && pt_copycache_key(st, off, n, &key);
+    if (cacheable && pt_copycache_get(&key, &s->copy_frame)) {
+        pt_event_add_cached_copy(&s->ev, (pt_addr)c->ret, n, &key, s->copy_frame.data,
+                                 s->copy_frame.len);
+        return 0;
+    }
+    if (cacheable) {
+        s->ev.copy_region = (int)s->ev.nregions;
+        s->ev.copy_key = key;
     }
     uint8_t *dst = pt_event_add_region(&s->ev, (pt_addr)c->ret, n);
     ssize_t got = pt_mem_read_partial(&s->mem, (pt_addr)c->ret, dst, n);
