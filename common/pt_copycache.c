@@ -28,6 +28,7 @@ struct copy_head {
     char magic[4];
     uint32_t version;
     struct pt_copykey key;
+    uint64_t content_hash; /* pt_hash64 of the copied bytes (the frame's content) */
     uint64_t frame_len;
     uint64_t frame_hash; /* pt_hash64 of the frame's bytes */
 };
@@ -78,14 +79,17 @@ static int read_all_at(int fd, void *p, size_t n, off_t off)
     return 0;
 }
 
-/* Does the entry open on fd hold k's frame? Its frame goes into frame either way. */
-static int entry_ok(int fd, const struct pt_copykey *k, struct pt_buf *frame)
+/* Does the entry open on fd hold k's frame of bytes hashing to content_hash? Its frame goes
+ * into frame either way. */
+static int entry_ok(int fd, const struct pt_copykey *k, uint64_t content_hash,
+                    struct pt_buf *frame)
 {
     struct stat st;
     struct copy_head h;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof h ||
         read_all_at(fd, &h, sizeof h, 0) < 0 || memcmp(h.magic, COPY_MAGIC, 4) != 0 ||
         h.version != COPY_VERSION || memcmp(&h.key, k, sizeof *k) != 0 ||
+        h.content_hash != content_hash ||
         h.frame_len != (uint64_t)st.st_size - sizeof h || h.frame_len > PT_CHUNK_MAX_RAW) {
         return 0;
     }
@@ -107,7 +111,7 @@ static int entry_ok(int fd, const struct pt_copykey *k, struct pt_buf *frame)
     return 1;
 }
 
-int pt_copycache_get(const struct pt_copykey *k, struct pt_buf *frame)
+int pt_copycache_get(const struct pt_copykey *k, uint64_t content_hash, struct pt_buf *frame)
 {
     char path[4096];
     if (entry_path(k, path, sizeof path) < 0) {
@@ -117,7 +121,7 @@ int pt_copycache_get(const struct pt_copykey *k, struct pt_buf *frame)
     if (fd < 0) {
         return 0;
     }
-    int ok = entry_ok(fd, k, frame);
+    int ok = entry_ok(fd, k, content_hash, frame);
     close(fd);
     if (!ok) {
         pt_buf_reset(frame);
@@ -125,7 +129,8 @@ int pt_copycache_get(const struct pt_copykey *k, struct pt_buf *frame)
     return ok;
 }
 
-void pt_copycache_put(const struct pt_copykey *k, const uint8_t *frame, size_t n)
+void pt_copycache_put(const struct pt_copykey *k, uint64_t content_hash, const uint8_t *frame,
+                      size_t n)
 {
     char path[4096], tmp[4200];
     if (entry_path(k, path, sizeof path) < 0) {
@@ -145,6 +150,7 @@ void pt_copycache_put(const struct pt_copykey *k, const uint8_t *frame, size_t n
     memcpy(h.magic, COPY_MAGIC, 4);
     h.version = COPY_VERSION;
     h.key = *k;
+    h.content_hash = content_hash;
     h.frame_len = n;
     h.frame_hash = pt_hash64(frame, n);
     int ok = pt_write_all(fd, &h, sizeof h) == 0 && pt_write_all(fd, frame, n) == 0;

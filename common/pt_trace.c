@@ -85,17 +85,6 @@ const uint8_t *pt_event_region_data(const struct pt_event *ev, size_t i)
     return ev->data.data + ev->regions[i].off;
 }
 
-void pt_event_add_cached_copy(struct pt_event *ev, pt_addr addr, size_t len,
-                              const struct pt_copykey *key, const uint8_t *frame, size_t n)
-{
-    pt_event_add_region(ev, addr, 0);
-    ev->regions[ev->nregions - 1].len = len;
-    ev->copy_region = (int)ev->nregions - 1;
-    ev->copy_key = *key;
-    ev->copy_frame = frame;
-    ev->copy_frame_len = n;
-}
-
 static void put_fileid(struct pt_buf *b, const struct pt_fileid *id)
 {
     pt_buf_uv(b, id->size);
@@ -123,44 +112,41 @@ static void get_fileid(struct pt_cur *c, struct pt_fileid *id)
 }
 
 /* The bytes of the copy region i of ev (pt_event's copy_region), after their length in
- * cw->raw: a zstd frame of their own from the copy cache, or compressed now and stored there.
- * They go inline with the rest when they cannot be compressed (the cache is then skipped). */
-static int encode_copy(struct pt_chunk_writer *cw, const struct pt_event *ev, size_t i,
-                       struct pt_buf *scratch)
+ * cw->raw: a zstd frame of their own, from the copy cache or compressed now and stored there.
+ * They go inline with the rest when that fails (a short read: fewer bytes than the key's). */
+static void encode_copy(struct pt_chunk_writer *cw, const struct pt_event *ev, size_t i,
+                        struct pt_buf *scratch)
 {
     size_t len = ev->regions[i].len;
-    pt_buf_uv(&cw->raw, len);
-    if (ev->copy_frame) {
-        return pt_chunkw_frame(cw, ev->copy_frame, ev->copy_frame_len, len);
-    }
     const uint8_t *p = pt_event_region_data(ev, i);
+    pt_buf_uv(&cw->raw, len);
+    if (ev->copy_frame && pt_chunkw_frame(cw, ev->copy_frame, ev->copy_frame_len, len) == 0) {
+        return;
+    }
+    pt_err_clear(); /* (a cached frame is checked when read: this does not happen) */
     if (len != ev->copy_key.len || pt_chunkw_compress(cw, p, len, scratch) < 0 ||
         pt_chunkw_frame(cw, scratch->data, scratch->len, len) < 0) {
         pt_err_clear();
-        pt_buf_put(&cw->raw, p, len); /* a short read (len differs from the key's) included */
-        return 0;
+        pt_buf_put(&cw->raw, p, len);
+        return;
     }
-    pt_copycache_put(&ev->copy_key, scratch->data, scratch->len);
-    return 0;
+    pt_copycache_put(&ev->copy_key, ev->copy_hash, scratch->data, scratch->len);
 }
 
 /* An event's regions: uv:n {uv:addr blob:bytes}*. With a chunk writer (cw, b its raw buffer),
  * the copy region's bytes go into a frame of their own (encode_copy). */
-static int encode_regions(struct pt_buf *b, const struct pt_event *ev,
-                          struct pt_chunk_writer *cw, struct pt_buf *scratch)
+static void encode_regions(struct pt_buf *b, const struct pt_event *ev,
+                           struct pt_chunk_writer *cw, struct pt_buf *scratch)
 {
     pt_buf_uv(b, ev->nregions);
     for (size_t i = 0; i < ev->nregions; i++) {
         pt_buf_uv(b, ev->regions[i].addr);
         if (cw && (int)i == ev->copy_region) {
-            if (encode_copy(cw, ev, i, scratch) < 0) {
-                return -1;
-            }
+            encode_copy(cw, ev, i, scratch);
         } else {
             pt_buf_blob(b, pt_event_region_data(ev, i), ev->regions[i].len);
         }
     }
-    return 0;
 }
 
 static void decode_regions(struct pt_cur *c, struct pt_event *ev)
@@ -177,7 +163,8 @@ static void decode_regions(struct pt_cur *c, struct pt_event *ev)
     }
 }
 
-static int encode_syscall(struct pt_buf *b, const struct pt_event *ev, struct pt_trace_writer *w)
+static void encode_syscall(struct pt_buf *b, const struct pt_event *ev,
+                           struct pt_trace_writer *w)
 {
     pt_buf_uv(b, (uint64_t)ev->nr);
     pt_buf_uv(b, ev->tick);
@@ -191,7 +178,7 @@ static int encode_syscall(struct pt_buf *b, const struct pt_event *ev, struct pt
         pt_buf_str(b, ev->map_path);
         put_fileid(b, &ev->map_id);
     }
-    return encode_regions(b, ev, &w->ev, &w->copy_scratch);
+    encode_regions(b, ev, &w->ev, &w->copy_scratch);
 }
 
 /* The clock plan's redirect blob: the 256-byte redirect map, then, when the eval loop's switch
@@ -265,7 +252,7 @@ static void decode_share(struct pt_cur *c, struct pt_event *ev)
 
 /* Appends ev to w's buffered records (w->dd: its store of literals, repeated read data logged
  * once, pt_dedup.h). */
-static int encode_event(struct pt_trace_writer *w, const struct pt_event *ev)
+static void encode_event(struct pt_trace_writer *w, const struct pt_event *ev)
 {
     struct pt_buf *b = &w->ev.raw;
     struct pt_dedup *dd = &w->dd;
@@ -273,7 +260,8 @@ static int encode_event(struct pt_trace_writer *w, const struct pt_event *ev)
     pt_buf_uv(b, (uint64_t)(uint32_t)ev->tid);
     switch (ev->type) {
     case PT_EV_SYSCALL:
-        return encode_syscall(b, ev, w);
+        encode_syscall(b, ev, w);
+        break;
     case PT_EV_SIGNAL:
     case PT_EV_FAULT:
         pt_buf_uv(b, (uint64_t)ev->signo);
@@ -314,7 +302,6 @@ static int encode_event(struct pt_trace_writer *w, const struct pt_event *ev)
         pt_buf_str(b, ev->end_msg);
         break;
     }
-    return 0;
 }
 
 static void decode_copy_str(struct pt_cur *c, char *dst, size_t cap)
@@ -812,11 +799,7 @@ static void note_written(struct pt_trace_writer *w)
 
 int pt_tracew_event(struct pt_trace_writer *w, const struct pt_event *ev)
 {
-    size_t had = w->ev.raw.len;
-    if (encode_event(w, ev) < 0) {
-        w->ev.raw.len = had; /* not half a record */
-        return -1;
-    }
+    encode_event(w, ev);
     int rc = pt_chunkw_record_done(&w->ev);
     note_written(w);
     return rc;

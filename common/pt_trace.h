@@ -110,11 +110,12 @@ struct pt_event {
     struct pt_region *regions;
     struct pt_buf data;
     /* Writer only: a PT_MAP_COPY region the per-user copy cache takes (pt_copycache.h), or -1.
-     * The writer puts its bytes into a zstd frame of their own, stored in the cache under
-     * copy_key; on a cache hit (copy_frame set: that frame, owned by the caller) the region
-     * has no bytes in `data` at all (pt_event_add_cached_copy). */
+     * The writer puts its bytes into a zstd frame of their own: copy_frame when the cache had
+     * it (owned by the caller), else compressed now and stored in the cache under copy_key
+     * (copy_hash: pt_hash64 of the region's bytes). */
     int copy_region;
     struct pt_copykey copy_key;
+    uint64_t copy_hash;
     const uint8_t *copy_frame;
     size_t copy_frame_len;
     /* PT_EV_SIGNAL / PT_EV_FAULT */
@@ -150,10 +151,6 @@ void pt_event_reset(struct pt_event *ev, uint8_t type);
 /* Append a region and return where its len bytes go (valid until the next add). */
 uint8_t *pt_event_add_region(struct pt_event *ev, pt_addr addr, size_t len);
 const uint8_t *pt_event_region_data(const struct pt_event *ev, size_t i);
-/* Append a region of len bytes at addr whose bytes are frame[0..n), a zstd frame the copy
- * cache gave for key (the region's bytes are not in ev->data; frame must outlive the write). */
-void pt_event_add_cached_copy(struct pt_event *ev, pt_addr addr, size_t len,
-                              const struct pt_copykey *key, const uint8_t *frame, size_t n);
 
 struct pt_header {
     uint32_t version;

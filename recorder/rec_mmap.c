@@ -25,6 +25,7 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_hash.h"
 #include "common/pt_proc.h"
 
 #include <stdlib.h>
@@ -290,14 +291,24 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c)
     return 0;
 }
 
-/* May the copy cache (pt_copycache.h) stand for this mapping's bytes? Only a private, readable
- * mapping of a regular file: just after mmap its pages are the file's bytes (past the end of
- * the file, zeros), which the cache entry for the same unchanged file holds. A shared mapping
- * is what other processes write now, and an unreadable one is copied only as far as it reads. */
-static int cache_takes(const struct pt_sc_call *c, const struct stat *st)
+/* The copy just read (the event's last region, bytes p[0..n) from offset off of the file st
+ * describes) goes into a zstd frame of its own that the per-user copy cache keeps
+ * (pt_copycache.h): the frame there when it was made from the same bytes, else one the trace
+ * writer compresses and stores. */
+static void use_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off,
+                           const uint8_t *p, uint64_t n)
 {
-    return (c->args[3] & MAP_TYPE) == MAP_PRIVATE && (c->args[2] & PROT_READ) &&
-           S_ISREG(st->st_mode);
+    struct pt_copykey key;
+    if (!pt_copycache_key(st, off, n, &key)) {
+        return;
+    }
+    s->ev.copy_region = (int)s->ev.nregions - 1;
+    s->ev.copy_key = key;
+    s->ev.copy_hash = pt_hash64(p, n);
+    if (pt_copycache_get(&key, s->ev.copy_hash, &s->copy_frame)) {
+        s->ev.copy_frame = s->copy_frame.data;
+        s->ev.copy_frame_len = s->copy_frame.len;
+    }
 }
 
 static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const struct stat *st)
@@ -313,17 +324,6 @@ static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const
     if (n == 0) {
         return 0;
     }
-    struct pt_copykey key;
-    int cacheable = cache_takes(c, st) && pt_copycache_key(st, off, n, &key);
-    if (cacheable && pt_copycache_get(&key, &s->copy_frame)) {
-        pt_event_add_cached_copy(&s->ev, (pt_addr)c->ret, n, &key, s->copy_frame.data,
-                                 s->copy_frame.len);
-        return 0;
-    }
-    if (cacheable) {
-        s->ev.copy_region = (int)s->ev.nregions;
-        s->ev.copy_key = key;
-    }
     uint8_t *dst = pt_event_add_region(&s->ev, (pt_addr)c->ret, n);
     ssize_t got = pt_mem_read_partial(&s->mem, (pt_addr)c->ret, dst, n);
     if (got < 0) {
@@ -331,6 +331,9 @@ static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const
     }
     s->ev.regions[s->ev.nregions - 1].len = (size_t)got;
     s->ev.data.len -= n - (uint64_t)got;
+    if ((uint64_t)got == n) {
+        use_copy_cache(s, st, off, dst, n);
+    }
     return 0;
 }
 
