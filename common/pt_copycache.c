@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,19 +130,27 @@ int pt_copycache_get(const struct pt_copykey *k, uint64_t content_hash, struct p
     return ok;
 }
 
+/* A new temporary file beside path, for writing an entry: its fd, or -1. */
+static int make_temp(const char *path, char *tmp, size_t cap)
+{
+    snprintf(tmp, cap, "%s.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && pt_mkdir_parents(path) == 0) {
+        snprintf(tmp, cap, "%s.XXXXXX", path);
+        fd = mkostemp(tmp, O_CLOEXEC);
+    }
+    return fd;
+}
+
 void pt_copycache_put(const struct pt_copykey *k, uint64_t content_hash, const uint8_t *frame,
                       size_t n)
 {
+    static unsigned puts; /* this process's: it prunes at its first and every 16th */
     char path[4096], tmp[4200];
     if (entry_path(k, path, sizeof path) < 0) {
         return;
     }
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-    unlink(tmp); /* left by a killed recorder of the same pid */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 && errno == ENOENT && pt_mkdir_parents(tmp) == 0) {
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    }
+    int fd = make_temp(path, tmp, sizeof tmp);
     if (fd < 0) {
         return; /* a read-only or full home: the next recording compresses again */
     }
@@ -159,5 +168,7 @@ void pt_copycache_put(const struct pt_copykey *k, uint64_t content_hash, const u
         unlink(tmp);
         return;
     }
-    pt_cache_prune(path, PT_COPYCACHE_FILES, PT_COPYCACHE_BYTES);
+    if (puts++ % 16 == 0) { /* a scan of the directory: ~0.2 ms at 256 entries */
+        pt_cache_prune(path, PT_COPYCACHE_FILES, PT_COPYCACHE_BYTES);
+    }
 }

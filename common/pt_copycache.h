@@ -31,7 +31,9 @@
  * checksum that declares `length` bytes of content. So a damaged entry cannot put wrong
  * bytes into a trace; the frame's own checksum is checked again whenever the trace is read.
  * The directory is pruned to PT_COPYCACHE_FILES entries and PT_COPYCACHE_BYTES bytes (the
- * oldest go). PYTT_CACHE_DIR=off turns the cache off; it is only an optimization, so any
+ * oldest go) by each recording at its first store and every 16th after (a scan of the
+ * directory costs about as much as compressing 100 KB: a program mapping many different
+ * files must not pay it for each), so a recording may leave up to 15 entries beyond. PYTT_CACHE_DIR=off turns the cache off; it is only an optimization, so any
  * failure to read or write it means compressing as before.
  */
 #ifndef PT_COPYCACHE_H

@@ -9,7 +9,7 @@
  *     its frames', a frame's content size is off by one, no content size, no checksum, a
  *     skippable frame, a frame cut short) are refused with a message that says so;
  *   - the copy cache gives back what was stored only for the same key and content hash, does
- *     not key a file changed less than 2 s ago, and keeps at most PT_COPYCACHE_FILES entries.
+ *     not key a file changed less than 2 s ago, and keeps about PT_COPYCACHE_FILES entries.
  */
 #define _GNU_SOURCE
 #include "common/pt_chunk.h"
@@ -335,6 +335,7 @@ static int check_copycache(void)
     if (pt_copycache_get(&k, h + 1, &got) || pt_copycache_get(&other, h, &got)) {
         return fail("the copy cache gave a frame for another content hash or key");
     }
+    pt_err_clear();
     struct stat st;
     snprintf(fresh, sizeof fresh, "%s/fresh", dir);
     FILE *f = fopen(fresh, "wb");
@@ -346,10 +347,10 @@ static int check_copycache(void)
         k.ino = 100 + (uint64_t)i;
         pt_copycache_put(&k, h, frame.data, frame.len);
     }
-    size_t n = entries_in(copies);
-    if (n != PT_COPYCACHE_FILES) {
-        fprintf(stderr, "%zu entries\n", n);
-        return fail("the copy cache was not pruned to PT_COPYCACHE_FILES entries");
+    size_t n = entries_in(copies); /* pruned at a process's first store and every 16th */
+    if (n < PT_COPYCACHE_FILES || n > PT_COPYCACHE_FILES + 15) {
+        fprintf(stderr, "%zu entries after %d stores\n", n, PT_COPYCACHE_FILES + 21);
+        return fail("the copy cache was not pruned to PT_COPYCACHE_FILES (+15) entries");
     }
     k.ino = 100 + PT_COPYCACHE_FILES + 19; /* the newest stays */
     if (!pt_copycache_get(&k, h, &got)) {
