@@ -173,8 +173,8 @@ static int inline_frames(struct pt_chunk_writer *w)
     for (size_t i = 0; i < w->nframes; i++) {
         const struct pt_chunk_frame *f = &w->fv[i];
         pt_buf_put(&all, w->raw.data + at, f->at - at);
-        size_t got = ZSTD_decompress(all.data + all.len, f->content + 1,
-                                     w->frames.data + f->off, f->len);
+        size_t got =
+            ZSTD_decompress(all.data + all.len, f->content + 1, w->frames.data + f->off, f->len);
         if (ZSTD_isError(got) || got != f->content) {
             pt_buf_free(&all);
             return pt_fail("writing %s: a precompressed frame does not decompress", w->path);
@@ -248,8 +248,8 @@ int pt_chunkw_flush(struct pt_chunk_writer *w)
         return 0;
     }
     if (w->raw.len + w->frame_content > PT_CHUNK_MAX_RAW) {
-        return pt_fail("writing %s: a record of %llu bytes is too large for a trace chunk",
-                       w->path, (unsigned long long)(w->raw.len + w->frame_content));
+        return pt_fail("writing %s: a record of %llu bytes is too large for a trace chunk", w->path,
+                       (unsigned long long)(w->raw.len + w->frame_content));
     }
     if (build_chunk(w) < 0) {
         return -1;
@@ -328,8 +328,7 @@ static int load_stored(struct pt_chunk_reader *r, const struct pt_chunk_info *ci
 /* The zstd frame at p (left bytes remain): NULL and its length and content size, or what is
  * wrong with it. It must be a zstd frame (not a skippable one) that declares its content size
  * and ends in a checksum. */
-static const char *frame_at(const uint8_t *p, size_t left, size_t *len,
-                            unsigned long long *content)
+static const char *frame_at(const uint8_t *p, size_t left, size_t *len, unsigned long long *content)
 {
     if (left < 5 || get_le32(p) != ZSTD_MAGICNUMBER) {
         return "holds something other than a zstd frame";

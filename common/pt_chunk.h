@@ -57,10 +57,10 @@ struct pt_chunk_writer {
     int level;
     struct ZSTD_CCtx_s *cctx; /* zstd's compression context, made at the first chunk */
     int write_errno; /* the errno of the last failed write (ENOSPC: the disk is full), else 0 */
-    struct pt_buf frames;        /* bytes of the frames handed over for the buffered records */
-    struct pt_chunk_frame *fv;   /* where each goes */
+    struct pt_buf frames;      /* bytes of the frames handed over for the buffered records */
+    struct pt_chunk_frame *fv; /* where each goes */
     size_t nframes, frames_cap;
-    uint64_t frame_content;      /* their content sizes added up */
+    uint64_t frame_content; /* their content sizes added up */
 };
 
 int pt_chunkw_open(struct pt_chunk_writer *w, const char *path);

@@ -82,16 +82,15 @@ static int read_all_at(int fd, void *p, size_t n, off_t off)
 
 /* Does the entry open on fd hold k's frame of bytes hashing to content_hash? Its frame goes
  * into frame either way. */
-static int entry_ok(int fd, const struct pt_copykey *k, uint64_t content_hash,
-                    struct pt_buf *frame)
+static int entry_ok(int fd, const struct pt_copykey *k, uint64_t content_hash, struct pt_buf *frame)
 {
     struct stat st;
     struct copy_head h;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof h ||
         read_all_at(fd, &h, sizeof h, 0) < 0 || memcmp(h.magic, COPY_MAGIC, 4) != 0 ||
         h.version != COPY_VERSION || memcmp(&h.key, k, sizeof *k) != 0 ||
-        h.content_hash != content_hash ||
-        h.frame_len != (uint64_t)st.st_size - sizeof h || h.frame_len > PT_CHUNK_MAX_RAW) {
+        h.content_hash != content_hash || h.frame_len != (uint64_t)st.st_size - sizeof h ||
+        h.frame_len > PT_CHUNK_MAX_RAW) {
         return 0;
     }
     pt_buf_reset(frame);

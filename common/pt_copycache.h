@@ -35,8 +35,9 @@
  * oldest go) by each recording at its first store and every 16th after (a scan of 256 entries
  * took 0.4 ms, as long as compressing 150 KB: a program mapping many different files must not
  * pay it for each), so a recording may leave up to 15 entries beyond. Measured here: the hash
- * of LC_CTYPE's 345 KiB 19 us, taking its entry 14 us, compressing it 0.9 ms. PYTT_CACHE_DIR=off turns the cache off; it is only an optimization, so any
- * failure to read or write it means compressing as before.
+ * of LC_CTYPE's 345 KiB 19 us, taking its entry 14 us, compressing it 0.9 ms. PYTT_CACHE_DIR=off
+ * turns the cache off; it is only an optimization, so any failure to read or write it means
+ * compressing as before.
  */
 #ifndef PT_COPYCACHE_H
 #define PT_COPYCACHE_H

@@ -135,8 +135,8 @@ static void encode_copy(struct pt_chunk_writer *cw, const struct pt_event *ev, s
 
 /* An event's regions: uv:n {uv:addr blob:bytes}*. With a chunk writer (cw, b its raw buffer),
  * the copy region's bytes go into a frame of their own (encode_copy). */
-static void encode_regions(struct pt_buf *b, const struct pt_event *ev,
-                           struct pt_chunk_writer *cw, struct pt_buf *scratch)
+static void encode_regions(struct pt_buf *b, const struct pt_event *ev, struct pt_chunk_writer *cw,
+                           struct pt_buf *scratch)
 {
     pt_buf_uv(b, ev->nregions);
     for (size_t i = 0; i < ev->nregions; i++) {
@@ -163,8 +163,7 @@ static void decode_regions(struct pt_cur *c, struct pt_event *ev)
     }
 }
 
-static void encode_syscall(struct pt_buf *b, const struct pt_event *ev,
-                           struct pt_trace_writer *w)
+static void encode_syscall(struct pt_buf *b, const struct pt_event *ev, struct pt_trace_writer *w)
 {
     pt_buf_uv(b, (uint64_t)ev->nr);
     pt_buf_uv(b, ev->tick);

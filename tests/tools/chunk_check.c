@@ -31,8 +31,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static int fail(const char *what)
 {
-    fprintf(stderr, "chunk_check: FAIL: %s%s%s\n", what, pt_errmsg()[0] ? ": " : "",
-            pt_errmsg());
+    fprintf(stderr, "chunk_check: FAIL: %s%s%s\n", what, pt_errmsg()[0] ? ": " : "", pt_errmsg());
     return 1;
 }
 
@@ -287,8 +286,7 @@ static int check_crafted(void)
         const char *msg = pt_errmsg();
         if (!cases[i].want ? rc != 0 || got.len != 8000
                            : rc == 0 || !strstr(msg, cases[i].want) || !strstr(msg, "corrupt")) {
-            fprintf(stderr, "%s: read %s (%s)\n", cases[i].name, rc ? "refused" : "accepted",
-                    msg);
+            fprintf(stderr, "%s: read %s (%s)\n", cases[i].name, rc ? "refused" : "accepted", msg);
             return fail("a crafted chunk was not judged right");
         }
         printf("ok: %s: %s\n", cases[i].name, rc ? msg : "accepted");
