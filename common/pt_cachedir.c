@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int pt_cache_path(const char *name, char *out, size_t cap)
@@ -33,6 +34,21 @@ int pt_cache_path(const char *name, char *out, size_t cap)
         return -1;
     }
     return 0;
+}
+
+#define CACHE_SETTLED_NS (2ll * 1000000000)
+
+static long long ns_of(const struct timespec *t)
+{
+    return (long long)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+int pt_cache_settled(const struct stat *st)
+{
+    struct timespec now;
+    return clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+           ns_of(&st->st_ctim) <= ns_of(&now) - CACHE_SETTLED_NS &&
+           ns_of(&st->st_mtim) <= ns_of(&now) - CACHE_SETTLED_NS;
 }
 
 int pt_mkdir_parents(const char *path)

@@ -20,8 +20,6 @@
 
 #define COPY_MAGIC "PTCC"
 #define COPY_VERSION 1u
-/* a file changed less than this long ago is not cached (pt_fidcache.c's "racy" rule) */
-#define COPY_SETTLED_NS (2ll * 1000000000)
 /* a hit on an entry older than this marks it used (the pruning removes the oldest) */
 #define COPY_TOUCH_NS (24ll * 3600 * 1000000000)
 
@@ -49,12 +47,8 @@ static int entry_path(const struct pt_copykey *k, char *out, size_t cap)
 
 int pt_copycache_key(const struct stat *st, uint64_t off, uint64_t len, struct pt_copykey *k)
 {
-    struct timespec now;
     char path[4096];
-    if (!S_ISREG(st->st_mode) || len < PT_COPYCACHE_MIN ||
-        clock_gettime(CLOCK_REALTIME, &now) != 0 ||
-        ns_of(&st->st_mtim) > ns_of(&now) - COPY_SETTLED_NS ||
-        ns_of(&st->st_ctim) > ns_of(&now) - COPY_SETTLED_NS) {
+    if (!S_ISREG(st->st_mode) || len < PT_COPYCACHE_MIN || !pt_cache_settled(st)) {
         return 0;
     }
     memset(k, 0, sizeof *k);
