@@ -255,7 +255,8 @@ def copy_cache(c):
     marker exactly once; the warm one takes the entries as they are, a damaged entry (a byte
     flipped, cut short) and an entry holding another file's bytes under this file's key (what
     a file changed under an unchanged identity would look like) are not used and are replaced
-    by good ones, and with PYTT_CACHE_DIR=off nothing is cached."""
+    by good ones, and with PYTT_CACHE_DIR=off nothing is cached (that trace, marked as the
+    version 7 it equals, still replays)."""
     files = [c.wd("a.dat"), c.wd("b.dat"), c.wd("small.dat")]
     markers = []
     for i, (p, size) in enumerate(zip(files, (100000, 100000, 9000))):
@@ -329,9 +330,26 @@ def copy_cache(c):
     if copy_entries(cache)[ids[0]][1] != a_good:
         raise H.TestFailure("the entry holding another file's bytes was not replaced")
 
-    same_as_cold("PYTT_CACHE_DIR=off", *recording("_off", PYTT_CACHE_DIR="off"))
+    off_trace, off_out, off_lines = recording("_off", PYTT_CACHE_DIR="off")
+    same_as_cold("PYTT_CACHE_DIR=off", off_trace, off_out, off_lines)
     if os.path.exists(c.wd("off")):
         raise H.TestFailure("PYTT_CACHE_DIR=off created a cache directory")
+
+    # Without the cache a trace is what version 7 wrote (one frame per chunk): marked as
+    # version 7, it still replays (versions 3 to 7 are read).
+    v7 = c.wd("trace_v7")
+    shutil.copytree(off_trace, v7)
+    c.traces.append(v7)
+    for name in ("header", "sources"):
+        with open(os.path.join(v7, name), "r+b") as f:
+            if struct.unpack("<I", f.read(12)[8:])[0] != 8:
+                raise H.TestFailure(f"{name} is not trace format version 8")
+            f.seek(8)
+            f.write(struct.pack("<I", 7))
+    rep_out = c.wd("replay_v7.out")
+    rep = c.replay(v7, extra=["--program-output", rep_out])
+    if rep.status != 0 or H.read(rep_out) != off_out:
+        raise H.TestFailure(f"a version 7 trace: {rep.describe()}\n{H.tail_text(rep.stderr)}")
 
 
 # --- damaged traces -------------------------------------------------------------------------
