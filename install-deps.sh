@@ -5,7 +5,7 @@
 # (bench/run_real_bench.py) runs; without them it skips those programs, saying why.
 set -eu
 PKGS="gcc make cmake pkg-config libdw-dev libelf-dev libunwind-dev libcapstone-dev libzstd-dev
-libreadline-dev python3 python3.11 python3.11-dbg gdb clang libclang-rt-14-dev zstd util-linux tmux"
+libreadline-dev libncurses-dev zlib1g-dev libbz2-dev python3 python3.11 python3.11-dbg gdb clang libclang-rt-14-dev zstd util-linux tmux"
 if [ "${1:-}" = "--bench" ]; then
     PKGS="$PKGS python3-pytest python3-pyflakes python3-sphinx python3-flask python3-jinja2
 python3-numpy python3-yaml python3-pygments python3-pip"

@@ -54,7 +54,7 @@ BUFFERABLE = {"clock_gettime", "gettimeofday", "time", "read", "pread64", "fstat
               "getegid", "futex", "getrandom", "write"}
 # Calls replay runs for real (EXECUTE rows) that neither the recorder nor replay needs to see:
 # what a record-time seccomp filter could let through with no stop at all.
-UNSEEN = {"rt_sigaction", "rt_sigprocmask", "sigaltstack", "madvise"}
+UNSEEN = {"rt_sigaction", "rt_sigprocmask", "sigaltstack", "madvise", "brk"}
 
 
 def strace_count(cmd, cwd):

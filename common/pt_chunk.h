@@ -7,7 +7,7 @@
  * (little-endian). Each zstd frame carries its content size and an XXH64 content checksum, so
  * a flipped bit anywhere is caught by the codec; a stored ("PTCS") chunk carries its own hash.
  * A zstd chunk may hold several frames back to back (zstd's own concatenation, trace version
- * 8): their contents, in order, are the chunk's raw bytes, and their content sizes must add up
+ * 9): their contents, in order, are the chunk's raw bytes, and their content sizes must add up
  * to raw_len. The writer ends a frame where a caller hands it a frame it compressed before
  * (pt_chunkw_frame: the per-user cache of mapped-file copies, pt_copycache.h), so the same
  * bytes are not compressed again in every recording.

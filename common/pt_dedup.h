@@ -35,7 +35,7 @@ struct pt_dedup {
     struct pt_dedup_ent *ents;
     size_t nents, cap;
     int32_t free_head;
-    int32_t *buckets;       /* chain heads by content hash (writer) or number (reader) */
+    int32_t *buckets;       /* chain heads + 1 (0: empty) by content hash (writer) or number */
     int32_t newest, oldest; /* the least-recently-used list */
     uint64_t bytes;         /* literal bytes held */
     uint64_t budget;        /* at most this many (PT_DEDUP_BYTES; tests make it small) */

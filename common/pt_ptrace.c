@@ -76,6 +76,8 @@ int pt_seccomp_tracing;
 static struct {
     pid_t tid;
     int8_t in_call;
+    int8_t to_exit; /* resumed from that stop with PTRACE_SYSCALL: its next syscall stop is the
+                     * call's exit (no PTRACE_GET_SYSCALL_INFO needed to tell) */
 } last_stop[PT_LAST_STOPS];
 
 /* A stop at this ptrace event is inside a call the filter stopped: its exit comes next. */
@@ -89,6 +91,7 @@ static void note_stop(pid_t tid, int status)
 {
     size_t i = (size_t)tid % PT_LAST_STOPS;
     last_stop[i].tid = WIFSTOPPED(status) ? tid : 0;
+    last_stop[i].to_exit = 0;
     last_stop[i].in_call =
         (int8_t)(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && event_in_call(status >> 16));
 }
@@ -109,7 +112,14 @@ int pt_resume_next(pid_t pid, int sig)
     }
     size_t i = (size_t)pid % PT_LAST_STOPS;
     int in_call = last_stop[i].tid == pid ? last_stop[i].in_call : in_call_siginfo(pid);
-    return in_call ? pt_resume_syscall(pid, sig) : pt_resume_cont(pid, sig);
+    if (!in_call) {
+        return pt_resume_cont(pid, sig);
+    }
+    int rc = pt_resume_syscall(pid, sig);
+    if (rc == 0 && last_stop[i].tid == pid) {
+        last_stop[i].to_exit = 1;
+    }
+    return rc;
 }
 
 volatile sig_atomic_t pt_interrupted;
@@ -124,6 +134,8 @@ static int classify_status(pid_t got, int status, struct pt_stop *st)
     memset(st, 0, sizeof *st);
     st->pid = got;
     st->status = status;
+    size_t slot = (size_t)got % PT_LAST_STOPS;
+    int to_exit = last_stop[slot].tid == got && last_stop[slot].to_exit;
     note_stop(got, status);
     if (WIFEXITED(status)) {
         st->kind = PT_STOP_EXITED;
@@ -137,6 +149,13 @@ static int classify_status(pid_t got, int status, struct pt_stop *st)
     }
     int sig = WSTOPSIG(status);
     int event = (status >> 16) & 0xff;
+    if (sig == (SIGTRAP | 0x80) && to_exit) {
+        /* the exit of a call the filter stopped (its entry was a 64-bit one: others are
+         * refused there); asking the kernel was one ptrace call per syscall */
+        st->kind = PT_STOP_SYSCALL_EXIT;
+        st->abi = PT_ABI_X86_64;
+        return 0;
+    }
     if (sig == (SIGTRAP | 0x80)) {
         return classify_trap(got, st);
     }

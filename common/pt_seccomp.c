@@ -10,6 +10,7 @@
 #include "pt_startup.h"
 #include "pt_syscalls.h"
 #include "pt_sysbuf.h"
+#include "pt_trace.h"
 
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -102,7 +103,7 @@ static int stub(pid_t pid, long nr, uint64_t a0, uint64_t a1, uint64_t a2, const
 
 /* The recording's filter: every call stops the tracee (SECCOMP_RET_TRACE: one stop at its entry
  * instead of ptrace's entry stop), except those made from pytt's two stubs (its own injected
- * calls and the syscall buffer's, pt_sysbuf.h) and the table's UNSEEN rows, from anywhere.
+ * calls and the syscall buffer's, pt_sysbuf.h) and the calls pt_sc_unseen names, from anywhere.
  * Layout: arch check, the UNSEEN numbers, the stubs' instruction pointers; TRACE at n-2,
  * ALLOW at n-1. */
 static void build_record(struct prog *p)
@@ -110,8 +111,7 @@ static void build_record(struct prog *p)
     const uint64_t buf_rip = PT_SYSBUF_STUB + 2;
     int nrs[16], nn = 0;
     for (int nr = 0; nr < PT_NSYSCALLS && nn < 16; nr++) {
-        const struct pt_syscall *sc = pt_syscall(nr);
-        if (sc && (sc->flags & PT_SCF_UNSEEN)) {
+        if (pt_sc_unseen(nr, PT_TRACE_VERSION)) {
             nrs[nn++] = nr;
         }
     }

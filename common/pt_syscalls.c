@@ -90,8 +90,8 @@ static const struct pt_syscall table[PT_NSYSCALLS] = {
     R(10, "mprotect", 3, EXE, LOC),
     R(11, "munmap", 2, EXE, LOC),
     R(12, "brk", 1, EXE, LOC),
-    R(13, "rt_sigaction", 4, EXE, LOC | PT_SCF_UNSEEN),
-    R(14, "rt_sigprocmask", 4, EXE, LOC | PT_SCF_UNSEEN),
+    R(13, "rt_sigaction", 4, EXE, LOC),
+    R(14, "rt_sigprocmask", 4, EXE, LOC),
     R(15, "rt_sigreturn", 0, EXE, LOC),
     I(16, "ioctl", 3, EMU, IND, pt_sc_out_ioctl),
     R(17, "pread64", 4, EMU, FDR | BLK, RET(1)),
@@ -460,6 +460,18 @@ static const struct pt_syscall table[PT_NSYSCALLS] = {
 /* The syscall buffer library's requests to pytt (pt_sysbuf.h): a HELLO is logged and replayed
  * like an emulated call; the others never become events. */
 static const struct pt_syscall sysbuf_row = {"pytt_sysbuf", 3, PT_SC_EMULATE, 0, {{0}}, NULL, NULL};
+
+/* The trace format since which each call runs unseen under the syscall buffer (0: never). */
+static const uint8_t unseen_since[PT_NSYSCALLS] = {
+    [SYS_rt_sigaction] = 5,
+    [SYS_rt_sigprocmask] = 5,
+    [SYS_brk] = 8,
+};
+
+int pt_sc_unseen(int nr, unsigned version)
+{
+    return nr >= 0 && nr < PT_NSYSCALLS && unseen_since[nr] && version >= unseen_since[nr];
+}
 
 const struct pt_syscall *pt_syscall(int nr)
 {

@@ -47,9 +47,6 @@ enum pt_sc_out_kind {
  * only on descriptors the copy opened itself. Anything else is refused there with EPERM. */
 #define PT_SCF_LOCAL 0x04
 #define PT_SCF_FD_READ 0x08
-/* Only changes the calling thread's signal state: a recording with the syscall buffer lets it run
- * with no stop and no event (pt_seccomp.c), and replay runs it for real where it meets it. */
-#define PT_SCF_UNSEEN 0x40
 /* The kernel reads or writes memory through pointers that are themselves in memory (iovecs,
  * msghdrs, an ioctl's structs), not only at its arguments: a recorder that must make memory
  * accessible before a call (rec_share.c) cannot tell from the arguments which. */
@@ -88,6 +85,13 @@ struct pt_syscall {
 };
 
 #define PT_NSYSCALLS 512
+
+/* Does a recording of trace format `version` with the syscall buffer let nr run with no stop and
+ * no event (pt_seccomp.c's filter)? Replay then runs it for real where it meets it. Such a call
+ * changes only the calling thread's signal state (rt_sigaction, rt_sigprocmask, since format 5)
+ * or the heap's end (brk, since 8: replay rebuilds the same address space, so the same break).
+ * Traces of older formats logged the call: a replay asks with the trace's version. */
+int pt_sc_unseen(int nr, unsigned version);
 
 /* The row for nr, or NULL if nr is outside the table (any row may be UNSUPPORTED). */
 const struct pt_syscall *pt_syscall(int nr);

@@ -24,11 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 8
+#define PT_TRACE_VERSION 9
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
  * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events, version 7
- * references in SYSBUF records, version 8 chunks of several zstd frames (docs/trace-format.md,
- * Versioning), so an older trace is a version 8 trace without them. */
+ * references in SYSBUF records, version 8 leaves out brk when the buffer was on (pt_sc_unseen),
+ * version 9 chunks of several zstd frames (docs/trace-format.md, Versioning), so an older trace
+ * is a version 9 trace without them. */
 #define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 

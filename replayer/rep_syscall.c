@@ -337,7 +337,7 @@ int rep_syscall_skip(struct rep_session *s, const struct user_regs_struct *entry
     return pt_setregs(s->tid, &x);
 }
 
-/* A call the recording's filter let through with no event (PT_SCF_UNSEEN): run it for
+/* A call the recording's filter let through with no event (pt_sc_unseen): run it for
  * real. Under PTRACE_SYSEMU the kernel skipped it at this entry: run it again from its
  * instruction once that skipped call has returned. */
 static int run_unseen(struct rep_session *s)
@@ -371,8 +371,7 @@ int rep_syscall(struct rep_session *s, const struct pt_stop *st)
     if (s->entry_regs.orig_rax == PT_SYSBUF_NR && s->entry_regs.rdi != PT_SYSBUF_HELLO) {
         return rep_sysbuf_request(s, &s->entry_regs); /* the syscall buffer's: not an event */
     }
-    const struct pt_syscall *usc = pt_syscall((int)s->entry_regs.orig_rax);
-    if (s->tr.hdr.sysbuf && usc && (usc->flags & PT_SCF_UNSEEN)) {
+    if (s->tr.hdr.sysbuf && pt_sc_unseen((int)s->entry_regs.orig_rax, s->tr.hdr.version)) {
         return run_unseen(s); /* recorded without a stop: no event */
     }
     /* other threads' syscalls logged as returning first, and maybe a switch right here */

@@ -256,7 +256,7 @@ def copy_cache(c):
     flipped, cut short) and an entry holding another file's bytes under this file's key (what
     a file changed under an unchanged identity would look like) are not used and are replaced
     by good ones, and with PYTT_CACHE_DIR=off nothing is cached (that trace, marked as the
-    version 7 it equals, still replays)."""
+    version 8 it equals, still replays)."""
     files = [c.wd("a.dat"), c.wd("b.dat"), c.wd("small.dat")]
     markers = []
     for i, (p, size) in enumerate(zip(files, (100000, 100000, 9000))):
@@ -335,21 +335,21 @@ def copy_cache(c):
     if os.path.exists(c.wd("off")):
         raise H.TestFailure("PYTT_CACHE_DIR=off created a cache directory")
 
-    # Without the cache a trace is what version 7 wrote (one frame per chunk): marked as
-    # version 7, it still replays (versions 3 to 7 are read).
-    v7 = c.wd("trace_v7")
-    shutil.copytree(off_trace, v7)
-    c.traces.append(v7)
+    # Without the cache a trace is what version 8 wrote (one frame per chunk): marked as
+    # version 8, it still replays (versions 3 to 8 are read).
+    v8 = c.wd("trace_v8")
+    shutil.copytree(off_trace, v8)
+    c.traces.append(v8)
     for name in ("header", "sources"):
-        with open(os.path.join(v7, name), "r+b") as f:
-            if struct.unpack("<I", f.read(12)[8:])[0] != 8:
-                raise H.TestFailure(f"{name} is not trace format version 8")
+        with open(os.path.join(v8, name), "r+b") as f:
+            if struct.unpack("<I", f.read(12)[8:])[0] != 9:
+                raise H.TestFailure(f"{name} is not trace format version 9")
             f.seek(8)
-            f.write(struct.pack("<I", 7))
-    rep_out = c.wd("replay_v7.out")
-    rep = c.replay(v7, extra=["--program-output", rep_out])
+            f.write(struct.pack("<I", 8))
+    rep_out = c.wd("replay_v8.out")
+    rep = c.replay(v8, extra=["--program-output", rep_out])
     if rep.status != 0 or H.read(rep_out) != off_out:
-        raise H.TestFailure(f"a version 7 trace: {rep.describe()}\n{H.tail_text(rep.stderr)}")
+        raise H.TestFailure(f"a version 8 trace: {rep.describe()}\n{H.tail_text(rep.stderr)}")
 
 
 # --- damaged traces -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /*
  * chunk_check: the trace container's chunks of several zstd frames (common/pt_chunk.h, trace
- * version 8) and the per-user copy cache that feeds them (common/pt_copycache.h).
+ * version 9) and the per-user copy cache that feeds them (common/pt_copycache.h).
  *   - a writer handed precompressed frames between records' bytes writes chunks of several
  *     frames, and a reader gives back exactly the byte stream that was meant;
  *   - a chunk whose frames would exceed the expansion bound (a frame of zeros) is stored
