@@ -59,6 +59,7 @@ int pt_chunkw_open(struct pt_chunk_writer *w, const char *path)
     w->path = strdup(path);
     pt_buf_init(&w->raw);
     pt_buf_init(&w->comp);
+    pt_buf_init(&w->frames);
     return 0;
 }
 
@@ -85,34 +86,148 @@ int pt_chunkw_prologue(struct pt_chunk_writer *w, const void *p, size_t n)
     return 0;
 }
 
-/* Build the chunk for w->raw in w->comp: zstd, or stored when zstd would exceed the ratio. */
-static int build_chunk(struct pt_chunk_writer *w)
+/* The writer's compression context, made at its first use with the trace's settings: one
+ * context for the writer's life (making one per chunk cost as much as compressing a small
+ * chunk: its tables are allocated and cleared each time). */
+static ZSTD_CCtx *cctx_of(struct pt_chunk_writer *w)
 {
-    size_t bound = ZSTD_compressBound(w->raw.len);
-    pt_buf_reset(&w->comp);
-    pt_buf_reserve(&w->comp, PT_CHUNK_HDR_SIZE + (bound > w->raw.len + 8 ? bound : w->raw.len + 8));
-    /* one context for the writer's life: making one per chunk cost as much as compressing a
-     * small chunk (its tables are allocated and cleared each time) */
     if (!w->cctx) {
         w->cctx = ZSTD_createCCtx();
         if (!w->cctx) {
-            return pt_fail("compressing trace chunk for %s: out of memory", w->path);
+            return NULL;
         }
     }
-    ZSTD_CCtx *cctx = w->cctx;
-    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, w->level);
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-    static const uint8_t empty[1];
-    size_t n = ZSTD_compress2(cctx, w->comp.data + PT_CHUNK_HDR_SIZE, bound,
-                              w->raw.len ? w->raw.data : empty, w->raw.len);
-    if (ZSTD_isError(n)) {
-        return pt_fail("compressing trace chunk for %s: %s", w->path, ZSTD_getErrorName(n));
+    ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+    return w->cctx;
+}
+
+/* Appends p[0..n) to out as one zstd frame. */
+static int compress_append(struct pt_chunk_writer *w, const void *p, size_t n, struct pt_buf *out)
+{
+    ZSTD_CCtx *cctx = cctx_of(w);
+    if (!cctx) {
+        return pt_fail("compressing trace chunk for %s: out of memory", w->path);
     }
+    size_t bound = ZSTD_compressBound(n);
+    pt_buf_reserve(out, bound);
+    static const uint8_t empty[1];
+    size_t got = ZSTD_compress2(cctx, out->data + out->len, bound, n ? p : empty, n);
+    if (ZSTD_isError(got)) {
+        return pt_fail("compressing trace chunk for %s: %s", w->path, ZSTD_getErrorName(got));
+    }
+    out->len += got;
+    return 0;
+}
+
+int pt_chunkw_compress(struct pt_chunk_writer *w, const void *p, size_t n, struct pt_buf *out)
+{
+    pt_buf_reset(out);
+    return compress_append(w, p, n, out);
+}
+
+int pt_chunkw_frame(struct pt_chunk_writer *w, const uint8_t *frame, size_t n, uint64_t content)
+{
+    if (!pt_chunk_frame_ok(frame, n, content)) {
+        return pt_fail("writing %s: a precompressed frame of %zu bytes is not one zstd frame "
+                       "of %llu bytes with a checksum",
+                       w->path, n, (unsigned long long)content);
+    }
+    if (w->nframes == w->frames_cap) {
+        size_t cap = w->frames_cap ? w->frames_cap * 2 : 8;
+        struct pt_chunk_frame *fv = realloc(w->fv, cap * sizeof *fv);
+        if (!fv) {
+            return pt_fail("writing %s: out of memory", w->path);
+        }
+        w->fv = fv;
+        w->frames_cap = cap;
+    }
+    w->fv[w->nframes++] = (struct pt_chunk_frame){w->raw.len, w->frames.len, n, content};
+    pt_buf_put(&w->frames, frame, n);
+    w->frame_content += content;
+    return 0;
+}
+
+int pt_chunkw_pending(const struct pt_chunk_writer *w)
+{
+    return w->raw.len > 0 || w->nframes > 0;
+}
+
+static void forget_frames(struct pt_chunk_writer *w)
+{
+    pt_buf_reset(&w->frames);
+    w->nframes = 0;
+    w->frame_content = 0;
+}
+
+/* Puts the handed-over frames' contents into w->raw where they belong: for the rare chunk
+ * that must be stored uncompressed (pt_chunk.h's bound on the expansion ratio). */
+static int inline_frames(struct pt_chunk_writer *w)
+{
+    struct pt_buf all;
+    pt_buf_init(&all);
+    pt_buf_reserve(&all, w->raw.len + w->frame_content + 1);
+    size_t at = 0;
+    for (size_t i = 0; i < w->nframes; i++) {
+        const struct pt_chunk_frame *f = &w->fv[i];
+        pt_buf_put(&all, w->raw.data + at, f->at - at);
+        size_t got =
+            ZSTD_decompress(all.data + all.len, f->content + 1, w->frames.data + f->off, f->len);
+        if (ZSTD_isError(got) || got != f->content) {
+            pt_buf_free(&all);
+            return pt_fail("writing %s: a precompressed frame does not decompress", w->path);
+        }
+        all.len += got;
+        at = f->at;
+    }
+    pt_buf_put(&all, w->raw.data + at, w->raw.len - at);
+    pt_buf_free(&w->raw);
+    w->raw = all;
+    forget_frames(w);
+    return 0;
+}
+
+/* Compresses w->raw into w->comp after the header, one frame per stretch between the
+ * handed-over frames, which are copied in between. */
+static int compress_frames(struct pt_chunk_writer *w)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < w->nframes; i++) {
+        const struct pt_chunk_frame *f = &w->fv[i];
+        if (f->at > at && compress_append(w, w->raw.data + at, f->at - at, &w->comp) < 0) {
+            return -1;
+        }
+        pt_buf_put(&w->comp, w->frames.data + f->off, f->len);
+        at = f->at;
+    }
+    if (at < w->raw.len || w->nframes == 0) {
+        return compress_append(w, w->raw.data + at, w->raw.len - at, &w->comp);
+    }
+    return 0;
+}
+
+/* Build the chunk for w->raw (and the frames handed over) in w->comp: zstd, or stored when
+ * zstd would exceed the ratio. */
+static int build_chunk(struct pt_chunk_writer *w)
+{
+    uint64_t total = w->raw.len + w->frame_content;
+    pt_buf_reset(&w->comp);
+    pt_buf_reserve(&w->comp, PT_CHUNK_HDR_SIZE);
+    w->comp.len = PT_CHUNK_HDR_SIZE;
+    if (compress_frames(w) < 0) {
+        return -1;
+    }
+    size_t n = w->comp.len - PT_CHUNK_HDR_SIZE;
     uint8_t *h = w->comp.data;
     memcpy(h, "PTCK", 4);
-    if (!ratio_ok(w->raw.len, n)) {
+    if (!ratio_ok(total, n)) {
+        if (w->nframes) {
+            return inline_frames(w) < 0 ? -1 : build_chunk(w);
+        }
+        pt_buf_reserve(&w->comp, w->raw.len + 8);
+        h = w->comp.data;
         memcpy(h, "PTCS", 4);
         if (w->raw.len) {
             memcpy(h + PT_CHUNK_HDR_SIZE, w->raw.data, w->raw.len);
@@ -120,7 +235,7 @@ static int build_chunk(struct pt_chunk_writer *w)
         put_le64(h + PT_CHUNK_HDR_SIZE + w->raw.len, pt_hash64(w->raw.data, w->raw.len));
         n = w->raw.len + 8;
     }
-    put_le32(h + 4, (uint32_t)w->raw.len);
+    put_le32(h + 4, (uint32_t)total);
     put_le32(h + 8, (uint32_t)n);
     put_le64(h + 12, w->first_record);
     w->comp.len = PT_CHUNK_HDR_SIZE + n;
@@ -129,12 +244,12 @@ static int build_chunk(struct pt_chunk_writer *w)
 
 int pt_chunkw_flush(struct pt_chunk_writer *w)
 {
-    if (w->raw.len == 0 && w->nrecords == w->first_record) {
+    if (!pt_chunkw_pending(w) && w->nrecords == w->first_record) {
         return 0;
     }
-    if (w->raw.len > PT_CHUNK_MAX_RAW) {
-        return pt_fail("writing %s: a record of %zu bytes is too large for a trace chunk", w->path,
-                       w->raw.len);
+    if (w->raw.len + w->frame_content > PT_CHUNK_MAX_RAW) {
+        return pt_fail("writing %s: a record of %llu bytes is too large for a trace chunk", w->path,
+                       (unsigned long long)(w->raw.len + w->frame_content));
     }
     if (build_chunk(w) < 0) {
         return -1;
@@ -145,6 +260,7 @@ int pt_chunkw_flush(struct pt_chunk_writer *w)
     w->bytes_out += w->comp.len;
     w->first_record = w->nrecords;
     pt_buf_reset(&w->raw);
+    forget_frames(w);
     return 0;
 }
 
@@ -152,12 +268,13 @@ void pt_chunkw_drop(struct pt_chunk_writer *w)
 {
     w->nrecords = w->first_record;
     pt_buf_reset(&w->raw);
+    forget_frames(w);
 }
 
 int pt_chunkw_record_done(struct pt_chunk_writer *w)
 {
     w->nrecords++;
-    if (w->raw.len >= CHUNK_FLUSH_BYTES) {
+    if (w->raw.len + w->frame_content >= CHUNK_FLUSH_BYTES) {
         return pt_chunkw_flush(w);
     }
     return 0;
@@ -177,6 +294,10 @@ int pt_chunkw_close(struct pt_chunk_writer *w)
     w->path = NULL;
     pt_buf_free(&w->raw);
     pt_buf_free(&w->comp);
+    pt_buf_free(&w->frames);
+    free(w->fv);
+    w->fv = NULL;
+    w->nframes = w->frames_cap = 0;
     ZSTD_freeCCtx(w->cctx);
     w->cctx = NULL;
     return rc;
@@ -204,6 +325,60 @@ static int load_stored(struct pt_chunk_reader *r, const struct pt_chunk_info *ci
     return 0;
 }
 
+/* The zstd frame at p (left bytes remain): NULL and its length and content size, or what is
+ * wrong with it. It must be a zstd frame (not a skippable one) that declares its content size
+ * and ends in a checksum. */
+static const char *frame_at(const uint8_t *p, size_t left, size_t *len, unsigned long long *content)
+{
+    if (left < 5 || get_le32(p) != ZSTD_MAGICNUMBER) {
+        return "holds something other than a zstd frame";
+    }
+    if (!(p[4] & 4)) { /* the frame header descriptor's checksum flag */
+        return "has a zstd frame without a checksum";
+    }
+    *len = ZSTD_findFrameCompressedSize(p, left);
+    if (ZSTD_isError(*len)) {
+        return "has a damaged or incomplete zstd frame";
+    }
+    *content = ZSTD_getFrameContentSize(p, *len);
+    if (*content == ZSTD_CONTENTSIZE_UNKNOWN || *content == ZSTD_CONTENTSIZE_ERROR) {
+        return "has a bad frame header";
+    }
+    return NULL;
+}
+
+int pt_chunk_frame_ok(const uint8_t *p, size_t n, uint64_t content)
+{
+    size_t len;
+    unsigned long long got;
+    return frame_at(p, n, &len, &got) == NULL && len == n && got == content;
+}
+
+/* Do the zstd frames of chunk ci (in r->comp) fill it exactly? Their content sizes must add
+ * up to the chunk's raw_len: decompression then cannot write past the buffer made for it, and
+ * a frame that lies about its size fails there. */
+static int check_frames(struct pt_chunk_reader *r, const struct pt_chunk_info *ci)
+{
+    uint64_t at = 0, total = 0;
+    do {
+        size_t len;
+        unsigned long long content;
+        const char *bad = frame_at(r->comp.data + at, ci->comp_len - at, &len, &content);
+        if (bad) {
+            return chunk_corrupt(r, ci, bad);
+        }
+        if (content > ci->raw_len - total) {
+            return chunk_corrupt(r, ci, "has frames that hold more bytes than the chunk says");
+        }
+        total += content;
+        at += len;
+    } while (at < ci->comp_len);
+    if (total != ci->raw_len) {
+        return chunk_corrupt(r, ci, "has frames that hold fewer bytes than the chunk says");
+    }
+    return 0;
+}
+
 /* Chunk ci decompressed and checked into raw (r->comp is the scratch). */
 static int chunk_load_into(struct pt_chunk_reader *r, const struct pt_chunk_info *ci,
                            struct pt_buf *raw)
@@ -218,12 +393,11 @@ static int chunk_load_into(struct pt_chunk_reader *r, const struct pt_chunk_info
     if (ci->stored) {
         return load_stored(r, ci, raw);
     }
+    if (check_frames(r, ci) < 0) {
+        return -1;
+    }
     pt_buf_reset(raw);
     pt_buf_reserve(raw, (size_t)ci->raw_len + 1);
-    unsigned long long content = ZSTD_getFrameContentSize(r->comp.data, ci->comp_len);
-    if (content != ci->raw_len) {
-        return chunk_corrupt(r, ci, "has a bad frame header");
-    }
     size_t n = ZSTD_decompress(raw->data, ci->raw_len + 1, r->comp.data, ci->comp_len);
     if (ZSTD_isError(n) || n != ci->raw_len) {
         return pt_fail("trace file %s is corrupt: chunk at offset %llu fails to decompress (%s)",

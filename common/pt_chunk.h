@@ -1,11 +1,16 @@
 /*
  * pt_chunk: the container both trace files use, a sequence of self-checking chunks.
  *
- *   chunk := "PTCK" u32 raw_len u32 comp_len u64 first_record  zstd-frame(comp_len bytes)
+ *   chunk := "PTCK" u32 raw_len u32 comp_len u64 first_record  zstd-frame+ (comp_len bytes)
  *          | "PTCS" u32 raw_len u32 comp_len u64 first_record  raw bytes  u64 pt_hash64(raw)
  *
  * (little-endian). Each zstd frame carries its content size and an XXH64 content checksum, so
  * a flipped bit anywhere is caught by the codec; a stored ("PTCS") chunk carries its own hash.
+ * A zstd chunk may hold several frames back to back (zstd's own concatenation, trace version
+ * 9): their contents, in order, are the chunk's raw bytes, and their content sizes must add up
+ * to raw_len. The writer ends a frame where a caller hands it a frame it compressed before
+ * (pt_chunkw_frame: the per-user cache of mapped-file copies, pt_copycache.h), so the same
+ * bytes are not compressed again in every recording.
  * Decompression is bounded by the file's own size: a zstd chunk may expand at most
  * PT_CHUNK_MAX_RATIO times (plus PT_CHUNK_SLACK), so a small crafted file cannot make a reader
  * allocate and inflate gigabytes; the writer stores the rare chunk that compresses better
@@ -33,6 +38,14 @@
 #define PT_CHUNK_MAX_RATIO 256u
 #define PT_CHUNK_SLACK (64u << 10)
 
+/* A frame handed to the writer: its bytes (in the writer's `frames` buffer) go into the chunk
+ * where the raw stream had reached `at` when it was handed over. */
+struct pt_chunk_frame {
+    size_t at;        /* offset in raw where its content belongs */
+    size_t off, len;  /* the frame's bytes in frames */
+    uint64_t content; /* its content size */
+};
+
 struct pt_chunk_writer {
     int fd;
     char *path;
@@ -44,6 +57,10 @@ struct pt_chunk_writer {
     int level;
     struct ZSTD_CCtx_s *cctx; /* zstd's compression context, made at the first chunk */
     int write_errno; /* the errno of the last failed write (ENOSPC: the disk is full), else 0 */
+    struct pt_buf frames;      /* bytes of the frames handed over for the buffered records */
+    struct pt_chunk_frame *fv; /* where each goes */
+    size_t nframes, frames_cap;
+    uint64_t frame_content; /* their content sizes added up */
 };
 
 int pt_chunkw_open(struct pt_chunk_writer *w, const char *path);
@@ -51,6 +68,17 @@ int pt_chunkw_open(struct pt_chunk_writer *w, const char *path);
 int pt_chunkw_prologue(struct pt_chunk_writer *w, const void *p, size_t n);
 /* The caller appends one record's bytes to w->raw, then calls pt_chunkw_record_done. */
 int pt_chunkw_record_done(struct pt_chunk_writer *w);
+/* Inserts a complete zstd frame (content size and checksum set, as pt_chunkw_compress makes
+ * them) whose content of `content` bytes belongs at the current end of w->raw: the record
+ * being built continues after it. The frame is checked (a zstd frame that says it holds
+ * `content` bytes, exactly n bytes long); -1 if it is not one. */
+int pt_chunkw_frame(struct pt_chunk_writer *w, const uint8_t *frame, size_t n, uint64_t content);
+/* Compresses p[0..n) into out as one frame of the kind pt_chunkw_frame takes. */
+int pt_chunkw_compress(struct pt_chunk_writer *w, const void *p, size_t n, struct pt_buf *out);
+/* Is p[0..n) exactly one zstd frame of `content` bytes with a checksum? (1 if so) */
+int pt_chunk_frame_ok(const uint8_t *p, size_t n, uint64_t content);
+/* Are records buffered (not yet in a complete chunk)? */
+int pt_chunkw_pending(const struct pt_chunk_writer *w);
 /* Write the buffered records as one chunk. On failure the file is cut back to its complete
  * chunks and the records stay buffered (a retry may succeed once space was freed). */
 int pt_chunkw_flush(struct pt_chunk_writer *w);

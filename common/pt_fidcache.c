@@ -166,21 +166,13 @@ static const char *lookup(char kind, const struct stat *st)
     return NULL;
 }
 
-/* A file changed less than this long ago is not cached: a write in the same clock tick as
- * the hash would leave mtime and ctime as they were (git's "racy" entries). Any later change
- * sets a ctime past this cut-off, so it can never match the entry. */
-#define FIDCACHE_SETTLED_NS (2ll * 1000000000)
-
 static void store(char kind, const struct stat *st, const char *payload)
 {
     if (!cache.loaded) {
         load();
     }
-    struct timespec now;
-    if (!cache.path[0] || clock_gettime(CLOCK_REALTIME, &now) != 0 ||
-        ns_of(&st->st_ctim) > ns_of(&now) - FIDCACHE_SETTLED_NS ||
-        ns_of(&st->st_mtim) > ns_of(&now) - FIDCACHE_SETTLED_NS) {
-        return;
+    if (!cache.path[0] || !pt_cache_settled(st)) {
+        return; /* changed less than 2 s ago: racy */
     }
     struct fid_entry e;
     memset(&e, 0, sizeof e);

@@ -27,6 +27,7 @@ void pt_event_init(struct pt_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     pt_buf_init(&ev->data);
+    ev->copy_region = -1;
 }
 
 void pt_event_free(struct pt_event *ev)
@@ -52,6 +53,9 @@ void pt_event_reset(struct pt_event *ev, uint8_t type)
     memset(&ev->map_id, 0, sizeof ev->map_id);
     ev->nregions = 0;
     pt_buf_reset(&ev->data);
+    ev->copy_region = -1;
+    ev->copy_frame = NULL;
+    ev->copy_frame_len = 0;
     ev->signo = 0;
     ev->share_at = 0;
     ev->nranges = 0;
@@ -109,13 +113,41 @@ static void get_fileid(struct pt_cur *c, struct pt_fileid *id)
     id->hash = pt_cur_uv(c);
 }
 
-/* An event's regions: uv:n {uv:addr blob:bytes}*. */
-static void encode_regions(struct pt_buf *b, const struct pt_event *ev)
+/* The bytes of the copy region i of ev (pt_event's copy_region), after their length in
+ * cw->raw: a zstd frame of their own, from the copy cache or compressed now and stored there.
+ * They go inline with the rest when that fails (a short read: fewer bytes than the key's). */
+static void encode_copy(struct pt_chunk_writer *cw, const struct pt_event *ev, size_t i,
+                        struct pt_buf *scratch)
+{
+    size_t len = ev->regions[i].len;
+    const uint8_t *p = pt_event_region_data(ev, i);
+    pt_buf_uv(&cw->raw, len);
+    if (ev->copy_frame && pt_chunkw_frame(cw, ev->copy_frame, ev->copy_frame_len, len) == 0) {
+        return;
+    }
+    pt_err_clear(); /* (a cached frame is checked when read: this does not happen) */
+    if (len != ev->copy_key.len || pt_chunkw_compress(cw, p, len, scratch) < 0 ||
+        pt_chunkw_frame(cw, scratch->data, scratch->len, len) < 0) {
+        pt_err_clear();
+        pt_buf_put(&cw->raw, p, len);
+        return;
+    }
+    pt_copycache_put(&ev->copy_key, ev->copy_hash, scratch->data, scratch->len);
+}
+
+/* An event's regions: uv:n {uv:addr blob:bytes}*. With a chunk writer (cw, b its raw buffer),
+ * the copy region's bytes go into a frame of their own (encode_copy). */
+static void encode_regions(struct pt_buf *b, const struct pt_event *ev, struct pt_chunk_writer *cw,
+                           struct pt_buf *scratch)
 {
     pt_buf_uv(b, ev->nregions);
     for (size_t i = 0; i < ev->nregions; i++) {
         pt_buf_uv(b, ev->regions[i].addr);
-        pt_buf_blob(b, pt_event_region_data(ev, i), ev->regions[i].len);
+        if (cw && (int)i == ev->copy_region) {
+            encode_copy(cw, ev, i, scratch);
+        } else {
+            pt_buf_blob(b, pt_event_region_data(ev, i), ev->regions[i].len);
+        }
     }
 }
 
@@ -133,7 +165,7 @@ static void decode_regions(struct pt_cur *c, struct pt_event *ev)
     }
 }
 
-static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
+static void encode_syscall(struct pt_buf *b, const struct pt_event *ev, struct pt_trace_writer *w)
 {
     pt_buf_uv(b, (uint64_t)ev->nr);
     pt_buf_uv(b, ev->tick);
@@ -147,7 +179,7 @@ static void encode_syscall(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_str(b, ev->map_path);
         put_fileid(b, &ev->map_id);
     }
-    encode_regions(b, ev);
+    encode_regions(b, ev, &w->ev, &w->copy_scratch);
 }
 
 /* The clock plan's redirect blob: the 256-byte redirect map, then, when the eval loop's switch
@@ -197,7 +229,7 @@ static void encode_share(struct pt_buf *b, const struct pt_event *ev)
         pt_buf_uv(b, ev->ranges[i].prot);
         pt_buf_uv(b, ev->ranges[i].open_prot);
     }
-    encode_regions(b, ev);
+    encode_regions(b, ev, NULL, NULL);
 }
 
 static void decode_share(struct pt_cur *c, struct pt_event *ev)
@@ -219,14 +251,17 @@ static void decode_share(struct pt_cur *c, struct pt_event *ev)
     decode_regions(c, ev);
 }
 
-/* dd: the writer's store of literals (repeated read data logged once, pt_dedup.h) */
-static void encode_event(struct pt_buf *b, const struct pt_event *ev, struct pt_dedup *dd)
+/* Appends ev to w's buffered records (w->dd: its store of literals, repeated read data logged
+ * once, pt_dedup.h). */
+static void encode_event(struct pt_trace_writer *w, const struct pt_event *ev)
 {
+    struct pt_buf *b = &w->ev.raw;
+    struct pt_dedup *dd = &w->dd;
     pt_buf_u8(b, ev->type);
     pt_buf_uv(b, (uint64_t)(uint32_t)ev->tid);
     switch (ev->type) {
     case PT_EV_SYSCALL:
-        encode_syscall(b, ev);
+        encode_syscall(b, ev, w);
         break;
     case PT_EV_SIGNAL:
     case PT_EV_FAULT:
@@ -748,6 +783,7 @@ int pt_tracew_open(struct pt_trace_writer *w, const char *dir)
     memset(w, 0, sizeof *w);
     w->dir = strdup(dir);
     pt_buf_init(&w->scratch);
+    pt_buf_init(&w->copy_scratch);
     pt_dedup_init(&w->dd, 1);
     char *p = path_join(dir, "events");
     int rc = pt_chunkw_open(&w->ev, p);
@@ -768,14 +804,14 @@ int pt_tracew_header(struct pt_trace_writer *w, const struct pt_header *h)
 /* The literals in complete chunks: what the writer's store may go back to after a drop. */
 static void note_written(struct pt_trace_writer *w)
 {
-    if (w->ev.raw.len == 0) {
+    if (!pt_chunkw_pending(&w->ev)) {
         w->lits_written = w->dd.next_id;
     }
 }
 
 int pt_tracew_event(struct pt_trace_writer *w, const struct pt_event *ev)
 {
-    encode_event(&w->ev.raw, ev, &w->dd);
+    encode_event(w, ev);
     int rc = pt_chunkw_record_done(&w->ev);
     note_written(w);
     return rc;
@@ -823,6 +859,7 @@ int pt_tracew_close(struct pt_trace_writer *w)
         free(w->reserve);
     }
     pt_buf_free(&w->scratch);
+    pt_buf_free(&w->copy_scratch);
     pt_dedup_free(&w->dd);
     free(w->dir);
     memset(w, 0, sizeof *w);

@@ -16,6 +16,7 @@
 #include "pt_buf.h"
 #include "pt_chunk.h"
 #include "pt_clock.h"
+#include "pt_copycache.h"
 #include "pt_dedup.h"
 #include "pt_fileid.h"
 #include "pt_mem.h"
@@ -23,11 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_TRACE_VERSION 8
+#define PT_TRACE_VERSION 9
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
  * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events, version 7
- * references in SYSBUF records, version 8 leaves out brk when the buffer was on (pt_sc_unseen)
- * (docs/trace-format.md, Versioning), so an older trace is a version 8 trace without them. */
+ * references in SYSBUF records, version 8 leaves out brk when the buffer was on (pt_sc_unseen),
+ * version 9 chunks of several zstd frames (docs/trace-format.md, Versioning), so an older trace
+ * is a version 9 trace without them. */
 #define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 
@@ -108,6 +110,15 @@ struct pt_event {
     size_t nregions, regions_cap;
     struct pt_region *regions;
     struct pt_buf data;
+    /* Writer only: a PT_MAP_COPY region the per-user copy cache takes (pt_copycache.h), or -1.
+     * The writer puts its bytes into a zstd frame of their own: copy_frame when the cache had
+     * it (owned by the caller), else compressed now and stored in the cache under copy_key
+     * (copy_hash: pt_hash64 of the region's bytes). */
+    int copy_region;
+    struct pt_copykey copy_key;
+    uint64_t copy_hash;
+    const uint8_t *copy_frame;
+    size_t copy_frame_len;
     /* PT_EV_SIGNAL / PT_EV_FAULT */
     int32_t signo;
     uint8_t siginfo[128];
@@ -178,6 +189,7 @@ struct pt_trace_writer {
     char *dir;
     struct pt_chunk_writer ev;
     struct pt_buf scratch;
+    struct pt_buf copy_scratch; /* a copy's frame being compressed (pt_copycache.h) */
     char *reserve;         /* a file of PT_TRACE_RESERVE bytes, deleted to make room for the end */
     struct pt_dedup dd;    /* recent read data, logged once (pt_dedup.h) */
     uint64_t lits_written; /* literals in the complete chunks */

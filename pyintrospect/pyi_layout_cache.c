@@ -172,50 +172,6 @@ static int plausible(const struct layout_file *f)
 /* Keep the directory small: each rebuilt pytt keys new files. Beyond LAYOUT_KEEP files, the
  * ones modified longest ago go (a file in use is read whole at open: removing it is harmless). */
 #define LAYOUT_KEEP 64
-struct aged {
-    char name[64];
-    long long mtime;
-};
-
-static int by_age(const void *a, const void *b)
-{
-    const struct aged *x = a, *y = b;
-    return (x->mtime > y->mtime) - (x->mtime < y->mtime);
-}
-
-static void prune(const char *written)
-{
-    char *dir = strdup(written), *slash = dir ? strrchr(dir, '/') : NULL;
-    DIR *d = slash ? (*slash = '\0', opendir(dir)) : NULL;
-    struct aged *v = NULL;
-    size_t n = 0, cap = 0;
-    for (struct dirent *e; d && (e = readdir(d));) {
-        struct stat st;
-        if (strlen(e->d_name) != 16 || fstatat(dirfd(d), e->d_name, &st, 0) != 0) {
-            continue; /* only the cache's own names: 16 hex digits */
-        }
-        if (n == cap) {
-            struct aged *w = realloc(v, (cap = cap ? 2 * cap : 128) * sizeof *v);
-            if (!w) {
-                break;
-            }
-            v = w;
-        }
-        snprintf(v[n].name, sizeof v[n].name, "%s", e->d_name);
-        v[n++].mtime = (long long)st.st_mtime;
-    }
-    if (n > LAYOUT_KEEP) {
-        qsort(v, n, sizeof *v, by_age);
-        for (size_t i = 0; i < n - LAYOUT_KEEP; i++) {
-            unlinkat(dirfd(d), v[i].name, 0);
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-    free(v);
-    free(dir);
-}
 
 const char *pyi_layout_source(const struct pyi_session *s)
 {
@@ -303,7 +259,7 @@ void pyi_layout_cache_store(struct pyi_session *s)
     } else {
         snprintf(s->layout_note, sizeof s->layout_note, "from DWARF (now in the layout cache %s)",
                  path);
-        prune(path);
+        pt_cache_prune(path, LAYOUT_KEEP, UINT64_MAX);
     }
     free(tmp);
     free(path);

@@ -168,7 +168,8 @@ struct rec_session {
         int valid, elf;
         uint64_t dev, ino, size;
         int64_t mtime_ns;
-    } last_elf; /* the last file rec_mmap.c checked for ELF magic */
+    } last_elf;               /* the last file rec_mmap.c checked for ELF magic */
+    struct pt_buf copy_frame; /* the current event's copy from the copy cache (rec_mmap.c) */
 
     struct rec_srcpath *srcpaths; /* Python sources the program read or loaded the code of */
     size_t nsrcpaths;             /* (rec_sources.c) */

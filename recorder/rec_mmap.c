@@ -25,6 +25,7 @@
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_hash.h"
 #include "common/pt_proc.h"
 
 #include <stdlib.h>
@@ -205,6 +206,7 @@ void rec_mmap_free(struct rec_session *s)
         free(s->shmaps[i].shadow);
     }
     free(s->shmaps);
+    pt_buf_free(&s->copy_frame);
 }
 
 /* The file descriptor a write-like call writes to, or -1. */
@@ -289,6 +291,26 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c)
     return 0;
 }
 
+/* The copy just read (the event's last region, bytes p[0..n) from offset off of the file st
+ * describes) goes into a zstd frame of its own that the per-user copy cache keeps
+ * (pt_copycache.h): the frame there when it was made from the same bytes, else one the trace
+ * writer compresses and stores. */
+static void use_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off,
+                           const uint8_t *p, uint64_t n)
+{
+    struct pt_copykey key;
+    if (!pt_copycache_key(st, off, n, &key)) {
+        return;
+    }
+    s->ev.copy_region = (int)s->ev.nregions - 1;
+    s->ev.copy_key = key;
+    s->ev.copy_hash = pt_hash64(p, n);
+    if (pt_copycache_get(&key, s->ev.copy_hash, &s->copy_frame)) {
+        s->ev.copy_frame = s->copy_frame.data;
+        s->ev.copy_frame_len = s->copy_frame.len;
+    }
+}
+
 static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const struct stat *st)
 {
     uint64_t len = c->args[1], off = c->args[5];
@@ -309,6 +331,9 @@ static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const
     }
     s->ev.regions[s->ev.nregions - 1].len = (size_t)got;
     s->ev.data.len -= n - (uint64_t)got;
+    if ((uint64_t)got == n) {
+        use_copy_cache(s, st, off, dst, n);
+    }
     return 0;
 }
 

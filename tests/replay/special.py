@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import shutil
+import struct
 import sys
 import time
 
@@ -217,6 +218,138 @@ def stale_identity_cache(c):
         f.write(original)  # the first content again, under a new mtime
     check_refused(c, trace2, copy, "restoring the content recorded first (the trace has the "
                   "edited one) of")
+
+
+# --- the copy cache (common/pt_copycache.c) -------------------------------------------------
+
+COPY_ENTRY = struct.Struct("<4sI7QQQQ")  # magic version dev ino size mtime ctime off len
+                                          # content_hash frame_len frame_hash
+
+
+def copy_entries(cache):
+    """{(dev, ino): (path, bytes)} of the copy cache's entries."""
+    d = os.path.join(cache, "copies")
+    found = {}
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        data = H.read(os.path.join(d, name))
+        if len(data) >= COPY_ENTRY.size and data[:4] == b"PTCC":
+            f = COPY_ENTRY.unpack_from(data)
+            found[(f[2], f[3])] = (os.path.join(d, name), data)
+    return found
+
+
+def copy_lines(c, trace):
+    """The `pytt events` lines of the copies a trace maps (their addresses and sizes)."""
+    ev = H.run([c.pytt, "events", trace], env=H.clean_env(), capture=True)
+    if ev.status != 0:
+        raise H.TestFailure(f"pytt events {trace}: {ev.describe()}")
+    return [l for l in ev.stdout.decode().splitlines() if "maps a copy" in l]
+
+
+@test
+def copy_cache(c):
+    """Copies of mapped files are compressed once per user (common/pt_copycache.c). Data files
+    the program maps (each with a marker) and the files every Python maps are recorded with the
+    cache cold, warm, damaged, lying and off: each recording replays to its recorded output
+    (digests of the mappings), maps the same copies (`pytt events`), and its data holds each
+    marker exactly once; the warm one takes the entries as they are, a damaged entry (a byte
+    flipped, cut short) and an entry holding another file's bytes under this file's key (what
+    a file changed under an unchanged identity would look like) are not used and are replaced
+    by good ones, and with PYTT_CACHE_DIR=off nothing is cached (that trace, marked as the
+    version 8 it equals, still replays)."""
+    files = [c.wd("a.dat"), c.wd("b.dat"), c.wd("small.dat")]
+    markers = []
+    for i, (p, size) in enumerate(zip(files, (100000, 100000, 9000))):
+        marker = secrets.token_bytes(24)
+        markers.append(marker)
+        data = bytearray(os.urandom(size))
+        data[size // 2:size // 2 + len(marker)] = marker
+        with open(p, "wb") as f:
+            f.write(data)
+    time.sleep(2.2)  # the cache takes only files unchanged for 2 s (a write in the same tick)
+    cache = c.wd("cache")
+    cmd = [c.python, sp("mmap_data.py")] + files
+
+    def recording(tag, **env):
+        trace, out, _ = c.record_replay(cmd, tag=tag, expected_status=0, expect=["END mmap_data"],
+                                        record_env=H.clean_env(**env))
+        for p, marker in zip(files, markers):
+            edit = H.run([c.trace_edit, trace, c.wd(f"edited{tag}"), marker.hex(), marker.hex()],
+                         env=H.clean_env(), capture=True)
+            shutil.rmtree(c.wd(f"edited{tag}"), ignore_errors=True)
+            if edit.status != 0 or edit.stdout.strip() != b"1":
+                raise H.TestFailure(f"recording {tag}: the data of {p} is not in the trace "
+                                    f"exactly once: {edit.describe()} {edit.stdout!r}")
+        return trace, out, copy_lines(c, trace)
+
+    cold, cold_out, cold_lines = recording("_cold", PYTT_CACHE_DIR=cache)
+    entries = copy_entries(cache)
+    ids = [(os.stat(p).st_dev, os.stat(p).st_ino) for p in files]
+    if ids[0] not in entries or ids[1] not in entries or ids[2] in entries:
+        raise H.TestFailure(f"the cold recording should have cached a.dat and b.dat (100000 "
+                            f"bytes), not small.dat (9000): {sorted(entries)} vs {ids}")
+    if len(entries) < 3:
+        raise H.TestFailure(f"the interpreter's own copies (LC_CTYPE, ld.so.cache) were not "
+                            f"cached: {len(entries)} entries")
+    stamps = {k: os.stat(v[0]).st_mtime_ns for k, v in entries.items()}
+
+    def same_as_cold(tag, trace, out, lines):
+        if out != cold_out:
+            raise H.TestFailure(f"{tag}: the program printed something else than with the cold "
+                                f"cache:\n" + H.describe_difference(cold_out, out, "cold", tag))
+        if lines != cold_lines:
+            raise H.TestFailure(f"{tag}: the copies differ from the cold recording's:\n"
+                                + "\n".join(cold_lines) + "\n---\n" + "\n".join(lines))
+
+    warm = recording("_warm", PYTT_CACHE_DIR=cache)
+    same_as_cold("warm cache", *warm)
+    now = copy_entries(cache)
+    if now != entries or any(os.stat(v[0]).st_mtime_ns != stamps[k] for k, v in now.items()):
+        raise H.TestFailure("the warm recording rewrote cache entries instead of using them")
+
+    a_path, a_good = entries[ids[0]]
+    b_path, b_good = entries[ids[1]]
+    bad = bytearray(a_good)
+    bad[len(bad) - 100] ^= 0x10
+    with open(a_path, "wb") as f:
+        f.write(bytes(bad))
+    with open(b_path, "wb") as f:
+        f.write(b_good[:len(b_good) - 37])
+    same_as_cold("damaged cache", *recording("_damaged", PYTT_CACHE_DIR=cache))
+    now = copy_entries(cache)
+    if now[ids[0]][1] != a_good or now[ids[1]][1] != b_good:
+        raise H.TestFailure("damaged entries (a flipped byte, cut short) were not replaced by "
+                            "good ones")
+
+    # a.dat's key, b.dat's bytes (same size): a well-formed entry that must not be used
+    ka, kb = COPY_ENTRY.unpack_from(a_good), COPY_ENTRY.unpack_from(b_good)
+    lying = COPY_ENTRY.pack(*ka[:9], *kb[9:]) + b_good[COPY_ENTRY.size:]
+    with open(a_path, "wb") as f:
+        f.write(lying)
+    same_as_cold("an entry with another file's bytes", *recording("_lying", PYTT_CACHE_DIR=cache))
+    if copy_entries(cache)[ids[0]][1] != a_good:
+        raise H.TestFailure("the entry holding another file's bytes was not replaced")
+
+    off_trace, off_out, off_lines = recording("_off", PYTT_CACHE_DIR="off")
+    same_as_cold("PYTT_CACHE_DIR=off", off_trace, off_out, off_lines)
+    if os.path.exists(c.wd("off")):
+        raise H.TestFailure("PYTT_CACHE_DIR=off created a cache directory")
+
+    # Without the cache a trace is what version 8 wrote (one frame per chunk): marked as
+    # version 8, it still replays (versions 3 to 8 are read).
+    v8 = c.wd("trace_v8")
+    shutil.copytree(off_trace, v8)
+    c.traces.append(v8)
+    for name in ("header", "sources"):
+        with open(os.path.join(v8, name), "r+b") as f:
+            if struct.unpack("<I", f.read(12)[8:])[0] != 9:
+                raise H.TestFailure(f"{name} is not trace format version 9")
+            f.seek(8)
+            f.write(struct.pack("<I", 8))
+    rep_out = c.wd("replay_v8.out")
+    rep = c.replay(v8, extra=["--program-output", rep_out])
+    if rep.status != 0 or H.read(rep_out) != off_out:
+        raise H.TestFailure(f"a version 8 trace: {rep.describe()}\n{H.tail_text(rep.stderr)}")
 
 
 # --- damaged traces -------------------------------------------------------------------------
