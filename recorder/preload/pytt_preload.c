@@ -169,7 +169,7 @@ static void append(struct pt_sysbuf_hdr *b, const struct call *c, uint64_t tick,
     size_t outlen = 0;
     if (c->out && ret >= 0) {
         int sized = c->nr == SYS_read || c->nr == SYS_pread64 || c->nr == SYS_getrandom ||
-                    c->nr == SYS_getdents64;
+                    c->nr == SYS_getdents64 || c->nr == SYS_readlink || c->nr == SYS_readlinkat;
         outlen = sized && !(c->flags & PT_SYSBUF_REC_NOCOPY) ? (size_t)ret : c->out_cap;
     }
     volatile struct pt_sysbuf_rec *r = rec_at(b, off);
@@ -281,6 +281,7 @@ typedef int (*fcntl_fn)(int, int, ...);
 typedef ssize_t (*getrandom_fn)(void *, size_t, unsigned);
 typedef int (*isatty_fn)(int);
 typedef int (*close_fn)(int);
+typedef ssize_t (*readlinkat_fn)(int, const char *, char *, size_t);
 
 REAL(read, read_fn)
 REAL(pread64, pread_fn)
@@ -302,6 +303,7 @@ REAL(fcntl64, fcntl_fn)
 REAL(getrandom, getrandom_fn)
 REAL(isatty, isatty_fn)
 REAL(close, close_fn)
+REAL(readlinkat, readlinkat_fn)
 
 typedef int (*openat_fn)(int, const char *, int, ...);
 typedef int (*dup_fn)(int);
@@ -411,6 +413,27 @@ static int do_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
     int done, r = stat_at(dirfd, path, st, flags, &done);
     return done ? r : real_fstatat64()(dirfd, path, st, flags);
+}
+
+/* readlink and readlinkat: the link's text (CPython's start reads where its executable links
+ * to; os.readlink, os.path.realpath). Like a stat, a path's hash is compared at replay. */
+static ssize_t do_readlinkat(int dirfd, const char *path, char *buf, size_t n)
+{
+    struct call c = {SYS_readlinkat, {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), n},
+                     buf, n, 0, 0, 0};
+    long a[4] = {dirfd, (long)path, (long)buf, (long)n};
+    THROUGH(path && buf && n <= PT_SYSBUF_MAX_OUT ? buffer() : NULL, c, a,
+            real_readlinkat()(dirfd, path, buf, n));
+}
+
+EXPORT ssize_t readlink(const char *path, char *buf, size_t n)
+{
+    return do_readlinkat(AT_FDCWD, path, buf, n);
+}
+
+EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t n)
+{
+    return do_readlinkat(dirfd, path, buf, n);
 }
 
 /* struct stat and struct stat64 are one layout on x86-64; glibc exports both names. */

@@ -1378,15 +1378,15 @@ def buffered_names(c, trace):
 
 @test
 def sysbuf_fs_both_ways(c):
-    """Opens, directory listings, dup2/dup3, ftruncate and terminal queries go through the
-    syscall buffer (each seen in the recording's buffered calls) and replay byte for byte;
+    """Opens, directory listings, dup2/dup3, ftruncate, terminal queries and readlink go
+    through the syscall buffer (each seen in the recording's buffered calls) and replay byte for byte;
     recorded without the buffer, the same program replays the same."""
     cmd = [c.python, prog("sysbuf_fs.py")]
     trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
                                   record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
     names = buffered_names(c, trace)
     want = {"openat": 100, "getdents64": 20, "close": 100, "dup2": 1, "dup3": 1,
-            "ftruncate": 2, "ioctl": 4}
+            "ftruncate": 2, "ioctl": 4, "readlinkat": 23}
     short = {k: names.get(k, 0) for k, n in want.items() if names.get(k, 0) < n}
     if short:
         raise H.TestFailure(f"too few buffered calls: {short} (expected at least "
