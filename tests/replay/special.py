@@ -1426,6 +1426,36 @@ def sysbuf_fopen(c):
                             "fopen probes should go through the buffer)")
 
 
+def stopped_calls(c, trace, name):
+    """The calls of syscall `name` that stopped the program (their own SYSCALL events)."""
+    ev = H.run([c.pytt, "events", trace], env=H.clean_env(), capture=True)
+    if ev.status != 0:
+        raise H.TestFailure("pytt events failed:\n" + ev.describe())
+    return [line for line in ev.stdout.decode().splitlines()
+            if re.match(rf"\d+ syscall {name}\(", line)]
+
+
+@test
+def sysbuf_anon_memory(c):
+    """Anonymous private memory CPython maps and unmaps (data-stack chunks of a recursion that
+    goes back and forth, in two threads at once; mmap.mmap private maps) goes through the
+    syscall buffer, and replay maps and unmaps it again where it was: the program's output
+    replays byte for byte both ways. The munmap of the shared anonymous map stops (pytt must
+    see memory shared with a fork go); the others need not."""
+    cmd = [c.python, sp("anon_memory.py")]
+    trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
+                                  record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
+    names = buffered_names(c, trace)
+    if names.get("mmap", 0) < 1500 or names.get("munmap", 0) < 1500:
+        raise H.TestFailure(f"too few anonymous maps through the buffer: {names}")
+    stopped = stopped_calls(c, trace, "munmap")
+    if not any(", 0x1000) = 0 " in line for line in stopped):
+        raise H.TestFailure("the shared map's munmap did not stop; stopped munmaps:\n" +
+                            "\n".join(stopped))
+    c.record_replay(cmd, tag="-nobuf", expected_status=0,
+                    record_env=H.clean_env(PYTT_NO_SYSCALLBUF="1"))
+
+
 def fnv1a(text):
     h = 1469598103934665603
     for b in text.encode():
