@@ -75,11 +75,16 @@ struct pt_sysbuf_ctl {
     uint64_t countdown; /* address of the Python clock's countdown, 0 until it is installed */
     uint64_t base;      /* the clock's base: C = base - countdown (pt_clock.h), kept by pytt */
     uint32_t moved;     /* replay: pytt moved the base while the thread ran (not checked) */
-    uint32_t pad2;
+    uint32_t nshared;   /* record: the memory the program maps shared (shared_at below), or
+                         * PT_SYSBUF_SHM_MANY: rec_mmap.c must see it unmapped, so the
+                         * library's munmap of a range that touches it goes the plain way */
     uint8_t fd[PT_SYSBUF_MAXFD];
     struct {
         uint64_t dev, ino;
     } shm[PT_SYSBUF_SHM];
+    struct {
+        uint64_t start, end;
+    } shared_at[PT_SYSBUF_SHM];
 };
 
 struct pt_sysbuf_hdr {

@@ -194,6 +194,10 @@ struct rec_session {
     uint8_t sysbuf_fd[PT_SYSBUF_MAXFD]; /* what ctl.fd holds in the tracee */
     int sysbuf_table_logged;            /* a HELLO event carried the whole table */
     uint32_t sysbuf_nshm;               /* what ctl.nshm and ctl.shm hold in the tracee */
+    uint32_t sysbuf_nshared;            /* what ctl.nshared and ctl.shared_at hold */
+    struct {
+        uint64_t start, end;
+    } sysbuf_shared_at[PT_SYSBUF_SHM];
     struct {
         uint64_t dev, ino;
     } sysbuf_shm[PT_SYSBUF_SHM];

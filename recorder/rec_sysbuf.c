@@ -350,10 +350,39 @@ int rec_sysbuf_at_exit(struct rec_session *s, struct rec_thread *t, int nr, cons
     return 0;
 }
 
+/* Tell the library where the program maps memory shared (its munmap of a range touching one
+ * stops: pytt must see a shared mapping go), when that changed. */
+static int note_shared(struct rec_session *s)
+{
+    struct pt_sysbuf_ctl c;
+    uint32_t n = s->nshmaps > PT_SYSBUF_SHM ? PT_SYSBUF_SHM_MANY : (uint32_t)s->nshmaps;
+    memset(c.shared_at, 0, sizeof c.shared_at);
+    for (uint32_t i = 0; n != PT_SYSBUF_SHM_MANY && i < n; i++) {
+        c.shared_at[i].start = s->shmaps[i].addr;
+        c.shared_at[i].end = s->shmaps[i].addr + s->shmaps[i].len;
+    }
+    if (n == s->sysbuf_nshared &&
+        memcmp(c.shared_at, s->sysbuf_shared_at, sizeof c.shared_at) == 0) {
+        return 0;
+    }
+    s->sysbuf_nshared = n;
+    memcpy(s->sysbuf_shared_at, c.shared_at, sizeof c.shared_at);
+    if (pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, shared_at),
+                     c.shared_at, sizeof c.shared_at) < 0 ||
+        pt_mem_write(&s->mem, PT_SYSBUF_CTL + offsetof(struct pt_sysbuf_ctl, nshared), &n,
+                     sizeof n) < 0) {
+        return pt_wrap("telling the syscall buffer where the program maps memory shared");
+    }
+    return 0;
+}
+
 /* Tell the library which files the program maps shared (it gives the descriptors of those it
  * opens no write bit), when that changed. */
 static int note_shmaps(struct rec_session *s)
 {
+    if (note_shared(s) < 0) {
+        return -1;
+    }
     struct pt_sysbuf_ctl c;
     uint32_t n = 0;
     memset(&c, 0, sizeof c);

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 static void regs_args(const struct user_regs_struct *r, uint64_t a[6])
@@ -360,6 +361,26 @@ static int run_unseen(struct rep_session *s)
     return 0;
 }
 
+/* Is this call from the syscall buffer's stub one replay runs for real? The library makes a
+ * buffered mmap of anonymous private memory again where it was recorded (MAP_FIXED_NOREPLACE:
+ * it cannot replace anything) and a buffered munmap again (pytt_preload.c); nothing else
+ * comes from the stub at replay, and neither may touch pytt's own pages (the library in a
+ * crafted trace's copy is the program's code, not pytt's). */
+static int sysbuf_rerun_allowed(const struct user_regs_struct *r)
+{
+    uint64_t start = r->rdi, len = r->rsi, end = start + len;
+    const uint64_t area_start = 0x7f0000000000ull, area_end = PT_SYSBUF_AREA + PT_SYSBUF_AREA_LEN;
+    if (end < start || (end > area_start && start < area_end) || (start & 0xfff)) {
+        return 0;
+    }
+    if (r->orig_rax == SYS_munmap) {
+        return 1;
+    }
+    uint64_t flags = r->r10 & ~(uint64_t)MAP_NORESERVE;
+    return r->orig_rax == SYS_mmap && (int64_t)r->r8 == -1 && r->r9 == 0 &&
+           flags == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+}
+
 int rep_syscall(struct rep_session *s, const struct pt_stop *st)
 {
     if (st->abi != PT_ABI_X86_64) {
@@ -370,6 +391,14 @@ int rep_syscall(struct rep_session *s, const struct pt_stop *st)
     }
     if (s->entry_regs.orig_rax == PT_SYSBUF_NR && s->entry_regs.rdi != PT_SYSBUF_HELLO) {
         return rep_sysbuf_request(s, &s->entry_regs); /* the syscall buffer's: not an event */
+    }
+    if (s->tr.hdr.sysbuf && s->entry_regs.rip == PT_SYSBUF_STUB + 2) {
+        if (!sysbuf_rerun_allowed(&s->entry_regs)) {
+            return rep_divergence(s, "the syscall buffer's library made %s from its stub, which "
+                                     "replay does not run",
+                                  pt_syscall_name((int)s->entry_regs.orig_rax));
+        }
+        return run_unseen(s); /* a buffered mmap or munmap made again (pytt_preload.c) */
     }
     if (s->tr.hdr.sysbuf && pt_sc_unseen((int)s->entry_regs.orig_rax, s->tr.hdr.version)) {
         return run_unseen(s); /* recorded without a stop: no event */

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -66,6 +67,24 @@ __asm__(".text\n"
         "  movabs $0x7f0000000040, %r11\n"
         "  jmp *%r11\n"
         ".size pytt_untraced, .-pytt_untraced\n");
+
+/* The same with six arguments (mmap's): the seventh C argument is on the stack. */
+long pytt_untraced6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+__asm__(".text\n"
+        ".globl pytt_untraced6\n"
+        ".hidden pytt_untraced6\n"
+        ".type pytt_untraced6,@function\n"
+        "pytt_untraced6:\n"
+        "  mov %rdi, %rax\n"
+        "  mov %rsi, %rdi\n"
+        "  mov %rdx, %rsi\n"
+        "  mov %rcx, %rdx\n"
+        "  mov %r8, %r10\n"
+        "  mov %r9, %r8\n"
+        "  mov 8(%rsp), %r9\n"
+        "  movabs $0x7f0000000040, %r11\n"
+        "  jmp *%r11\n"
+        ".size pytt_untraced6, .-pytt_untraced6\n");
 
 /* A request to pytt: a syscall from this library's own code, which the filter traps. */
 static long ask(long op, long a1, long a2)
@@ -169,7 +188,7 @@ static void append(struct pt_sysbuf_hdr *b, const struct call *c, uint64_t tick,
     size_t outlen = 0;
     if (c->out && ret >= 0) {
         int sized = c->nr == SYS_read || c->nr == SYS_pread64 || c->nr == SYS_getrandom ||
-                    c->nr == SYS_getdents64;
+                    c->nr == SYS_getdents64 || c->nr == SYS_readlink || c->nr == SYS_readlinkat;
         outlen = sized && !(c->flags & PT_SYSBUF_REC_NOCOPY) ? (size_t)ret : c->out_cap;
     }
     volatile struct pt_sysbuf_rec *r = rec_at(b, off);
@@ -281,6 +300,7 @@ typedef int (*fcntl_fn)(int, int, ...);
 typedef ssize_t (*getrandom_fn)(void *, size_t, unsigned);
 typedef int (*isatty_fn)(int);
 typedef int (*close_fn)(int);
+typedef ssize_t (*readlinkat_fn)(int, const char *, char *, size_t);
 
 REAL(read, read_fn)
 REAL(pread64, pread_fn)
@@ -302,6 +322,7 @@ REAL(fcntl64, fcntl_fn)
 REAL(getrandom, getrandom_fn)
 REAL(isatty, isatty_fn)
 REAL(close, close_fn)
+REAL(readlinkat, readlinkat_fn)
 
 typedef int (*openat_fn)(int, const char *, int, ...);
 typedef int (*dup_fn)(int);
@@ -411,6 +432,27 @@ static int do_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
     int done, r = stat_at(dirfd, path, st, flags, &done);
     return done ? r : real_fstatat64()(dirfd, path, st, flags);
+}
+
+/* readlink and readlinkat: the link's text (CPython's start reads where its executable links
+ * to; os.readlink, os.path.realpath). Like a stat, a path's hash is compared at replay. */
+static ssize_t do_readlinkat(int dirfd, const char *path, char *buf, size_t n)
+{
+    struct call c = {SYS_readlinkat, {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), n},
+                     buf, n, 0, 0, 0};
+    long a[4] = {dirfd, (long)path, (long)buf, (long)n};
+    THROUGH(path && buf && n <= PT_SYSBUF_MAX_OUT ? buffer() : NULL, c, a,
+            real_readlinkat()(dirfd, path, buf, n));
+}
+
+EXPORT ssize_t readlink(const char *path, char *buf, size_t n)
+{
+    return do_readlinkat(AT_FDCWD, path, buf, n);
+}
+
+EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t n)
+{
+    return do_readlinkat(dirfd, path, buf, n);
 }
 
 /* struct stat and struct stat64 are one layout on x86-64; glibc exports both names. */
@@ -903,4 +945,117 @@ __attribute__((constructor)) static void hide_preload(void)
     } else {
         unsetenv("LD_PRELOAD");
     }
+}
+
+/* ---- anonymous memory ---- */
+
+/* mmap of anonymous private memory and munmap: CPython's arenas and its frames' data-stack
+ * chunks (a recursion that goes back and forth over a 16 KiB chunk's end maps and unmaps one
+ * each time: `pip list` did so 400 times). Recording makes the call through the stub and logs
+ * its result; replay, whose program needs that memory where it was, makes the call again
+ * (MAP_FIXED_NOREPLACE at the recorded address, or the same munmap) and reports a divergence if
+ * the kernel answers otherwise; pytt's replayer runs only these two kinds of call from the stub
+ * (rep_syscall.c). A munmap stops when its range touches memory the program maps shared (pytt
+ * must see those go) or pytt's own pages. */
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+typedef int (*munmap_fn)(void *, size_t);
+REAL(mmap, mmap_fn)
+REAL(mmap64, mmap_fn)
+REAL(munmap, munmap_fn)
+
+#define PYTT_AREA_START 0x7f0000000000ull
+#define PYTT_AREA_END (PT_SYSBUF_AREA + PT_SYSBUF_AREA_LEN)
+
+static int anon_private(void *addr, int flags, int fd, off_t off)
+{
+    return !addr && fd == -1 && off == 0 &&
+           (flags & ~MAP_NORESERVE) == (MAP_PRIVATE | MAP_ANONYMOUS);
+}
+
+/* RECORD: does [start, end) touch memory the program maps shared (pytt's list)? */
+static int touches_shared(uint64_t start, uint64_t end)
+{
+    uint32_t n = ctl->nshared;
+    if (n > PT_SYSBUF_SHM) {
+        return 1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (end > ctl->shared_at[i].start && start < ctl->shared_at[i].end) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void replay_diverged(int nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    uint64_t what[4] = {(uint64_t)nr, a0, a1, a2};
+    for (;;) {
+        ask(PT_SYSBUF_DIVERGE, (long)what, 0); /* pytt ends the replay here */
+    }
+}
+
+static void *as_ptr(long r)
+{
+    return (void *)(as_errno(r) == -1 ? (long)MAP_FAILED : r);
+}
+
+static void *do_mmap(mmap_fn real, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    struct pt_sysbuf_hdr *b = anon_private(addr, flags, fd, off) ? buffer() : NULL;
+    if (!b) {
+        return real(addr, len, prot, flags, fd, off);
+    }
+    struct call c = {SYS_mmap, {len, (uint64_t)prot, (uint64_t)flags}, NULL, 0, 0, 0, 0};
+    long a[4] = {0, (long)len, prot, flags};
+    int done;
+    in_wrapper = 1;
+    if (ctl->mode == PT_SYSBUF_RECORD) {
+        c.known = 1;
+        c.result = pytt_untraced6(SYS_mmap, 0, (long)len, prot, flags, -1, 0);
+        long r = buffered(b, &c, a, &done);
+        if (!done && c.result >= 0) {
+            pytt_untraced(SYS_munmap, c.result, (long)len, 0, 0); /* no room: the plain way */
+        }
+        in_wrapper = 0;
+        return done ? as_ptr(r) : real(addr, len, prot, flags, fd, off);
+    }
+    long r = buffered(b, &c, a, &done);
+    if (done && r >= 0 &&
+        pytt_untraced6(SYS_mmap, r, (long)len, prot, flags | MAP_FIXED_NOREPLACE, -1, 0) != r) {
+        replay_diverged(SYS_mmap, len, (uint64_t)prot, (uint64_t)flags);
+    }
+    in_wrapper = 0;
+    return done ? as_ptr(r) : real(addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return do_mmap(real_mmap(), addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return do_mmap(real_mmap64(), addr, len, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+    uint64_t start = (uint64_t)(uintptr_t)addr, end = start + len;
+    int ours = end > PYTT_AREA_START && start < PYTT_AREA_END;
+    struct pt_sysbuf_hdr *b = !ours && end >= start ? buffer() : NULL;
+    if (!b || (ctl->mode == PT_SYSBUF_RECORD && touches_shared(start, end))) {
+        return real_munmap()(addr, len);
+    }
+    struct call c = {SYS_munmap, {start, len, 0}, NULL, 0, 0, 0, 0};
+    long a[4] = {(long)start, (long)len, 0, 0};
+    int done;
+    in_wrapper = 1;
+    long r = buffered(b, &c, a, &done); /* recording: makes the call */
+    if (done && ctl->mode == PT_SYSBUF_REPLAY &&
+        pytt_untraced(SYS_munmap, (long)start, (long)len, 0, 0) != r) {
+        replay_diverged(SYS_munmap, start, len, 0);
+    }
+    in_wrapper = 0;
+    return done ? (int)as_errno(r) : real_munmap()(addr, len);
 }

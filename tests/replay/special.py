@@ -1378,15 +1378,15 @@ def buffered_names(c, trace):
 
 @test
 def sysbuf_fs_both_ways(c):
-    """Opens, directory listings, dup2/dup3, ftruncate and terminal queries go through the
-    syscall buffer (each seen in the recording's buffered calls) and replay byte for byte;
+    """Opens, directory listings, dup2/dup3, ftruncate, terminal queries and readlink go
+    through the syscall buffer (each seen in the recording's buffered calls) and replay byte for byte;
     recorded without the buffer, the same program replays the same."""
     cmd = [c.python, prog("sysbuf_fs.py")]
     trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
                                   record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
     names = buffered_names(c, trace)
     want = {"openat": 100, "getdents64": 20, "close": 100, "dup2": 1, "dup3": 1,
-            "ftruncate": 2, "ioctl": 4}
+            "ftruncate": 2, "ioctl": 4, "readlinkat": 23}
     short = {k: names.get(k, 0) for k, n in want.items() if names.get(k, 0) < n}
     if short:
         raise H.TestFailure(f"too few buffered calls: {short} (expected at least "
@@ -1424,6 +1424,36 @@ def sysbuf_fopen(c):
     if with_buf >= 10:
         raise H.TestFailure(f"with the buffer {with_buf} failed opens still stopped (the 40 "
                             "fopen probes should go through the buffer)")
+
+
+def stopped_calls(c, trace, name):
+    """The calls of syscall `name` that stopped the program (their own SYSCALL events)."""
+    ev = H.run([c.pytt, "events", trace], env=H.clean_env(), capture=True)
+    if ev.status != 0:
+        raise H.TestFailure("pytt events failed:\n" + ev.describe())
+    return [line for line in ev.stdout.decode().splitlines()
+            if re.match(rf"\d+ syscall {name}\(", line)]
+
+
+@test
+def sysbuf_anon_memory(c):
+    """Anonymous private memory CPython maps and unmaps (data-stack chunks of a recursion that
+    goes back and forth, in two threads at once; mmap.mmap private maps) goes through the
+    syscall buffer, and replay maps and unmaps it again where it was: the program's output
+    replays byte for byte both ways. The munmap of the shared anonymous map stops (pytt must
+    see memory shared with a fork go); the others need not."""
+    cmd = [c.python, sp("anon_memory.py")]
+    trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
+                                  record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
+    names = buffered_names(c, trace)
+    if names.get("mmap", 0) < 1500 or names.get("munmap", 0) < 1500:
+        raise H.TestFailure(f"too few anonymous maps through the buffer: {names}")
+    stopped = stopped_calls(c, trace, "munmap")
+    if not any(", 0x1000) = 0 " in line for line in stopped):
+        raise H.TestFailure("the shared map's munmap did not stop; stopped munmaps:\n" +
+                            "\n".join(stopped))
+    c.record_replay(cmd, tag="-nobuf", expected_status=0,
+                    record_env=H.clean_env(PYTT_NO_SYSCALLBUF="1"))
 
 
 def fnv1a(text):

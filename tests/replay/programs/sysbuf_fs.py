@@ -3,7 +3,9 @@ opens of regular files and directories (read-only, O_CREAT, O_TRUNC of an empty 
 directory listings (os.listdir, os.scandir, os.walk, os.fwalk: the library's own directory
 streams), dup/dup2/dup3 (a file dup'ed over stdout and back: replay must show exactly what
 reached the real stdout), ftruncate, an mmap of a file opened through the buffer, terminal
-queries on a pipe and on the output file, and the same listings from a second thread."""
+queries on a pipe and on the output file, symbolic links read (readlink, readlinkat, realpath;
+a name that is no link, one that does not exist), and the same listings from a second
+thread."""
 import hashlib
 import mmap
 import os
@@ -101,6 +103,24 @@ for fd in (r, 1):
 print("winsize", len(fcntl.ioctl(r, termios.FIONREAD, b"\0" * 4)))
 os.close(r)
 os.close(w)
+
+# symbolic links: read one by one, through a directory descriptor, and resolved by realpath
+links = []
+for i in range(20):
+    links.append(os.path.join(d, f"link{i:02d}"))
+    os.symlink(f"a/f{3 * (i % 14):02d}.txt", links[-1])
+print("readlink", [os.readlink(p) for p in links])
+dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+print("readlinkat", os.readlink("link05", dir_fd=dfd))
+os.close(dfd)
+print("realpath", os.path.relpath(os.path.realpath(links[7]), d))
+for name in ("a", "missing-link"):
+    try:
+        os.readlink(os.path.join(d, name))
+    except OSError as e:
+        print("readlink", name, e.errno)
+for p in links:
+    os.unlink(p)
 
 
 def worker(out):
