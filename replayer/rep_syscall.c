@@ -394,8 +394,9 @@ int rep_syscall(struct rep_session *s, const struct pt_stop *st)
     }
     if (s->tr.hdr.sysbuf && s->entry_regs.rip == PT_SYSBUF_STUB + 2) {
         if (!sysbuf_rerun_allowed(&s->entry_regs)) {
-            return rep_divergence(s, "the syscall buffer's library made %s from its stub, which "
-                                     "replay does not run",
+            return rep_divergence(s,
+                                  "the syscall buffer's library made %s from its stub, which "
+                                  "replay does not run",
                                   pt_syscall_name((int)s->entry_regs.orig_rax));
         }
         return run_unseen(s); /* a buffered mmap or munmap made again (pytt_preload.c) */

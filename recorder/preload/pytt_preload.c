@@ -438,8 +438,8 @@ static int do_fstatat(int dirfd, const char *path, struct stat *st, int flags)
  * to; os.readlink, os.path.realpath). Like a stat, a path's hash is compared at replay. */
 static ssize_t do_readlinkat(int dirfd, const char *path, char *buf, size_t n)
 {
-    struct call c = {SYS_readlinkat, {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), n},
-                     buf, n, 0, 0, 0};
+    struct call c = {
+        SYS_readlinkat, {(uint64_t)(int64_t)dirfd, pt_sysbuf_hash(path), n}, buf, n, 0, 0, 0};
     long a[4] = {dirfd, (long)path, (long)buf, (long)n};
     THROUGH(path && buf && n <= PT_SYSBUF_MAX_OUT ? buffer() : NULL, c, a,
             real_readlinkat()(dirfd, path, buf, n));
