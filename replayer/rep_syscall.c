@@ -370,8 +370,8 @@ static int sysbuf_rerun_allowed(const struct user_regs_struct *r)
 {
     uint64_t start = r->rdi, len = r->rsi, end = start + len;
     const uint64_t area_start = 0x7f0000000000ull, area_end = PT_SYSBUF_AREA + PT_SYSBUF_AREA_LEN;
-    if (end < start || (end > area_start && start < area_end) || (start & 0xfff)) {
-        return 0;
+    if (end < start || (end > area_start && start < area_end)) {
+        return 0; /* (an unaligned address is the kernel's to refuse, as it did at record) */
     }
     if (r->orig_rax == SYS_munmap) {
         return 1;

@@ -1,7 +1,7 @@
 """Anonymous memory the interpreter maps and unmaps: a recursion going back and forth over the
 end of CPython's 16 KiB data-stack chunks (each crossing maps a chunk, each return unmaps it),
 in the main thread and in a second one at the same time, and mmap.mmap's private anonymous
-maps; then a shared anonymous map (pytt must see memory shared by a fork unmapped: from then
+maps, and two munmap calls the kernel refuses; then a shared anonymous map (pytt must see memory shared by a fork unmapped: from then
 on munmap stops) and the same again. Every value printed, so a replay that differs shows."""
 import mmap
 import threading
@@ -38,6 +38,21 @@ def phase(name):
     print(name, sorted(res), private_maps(12))
 
 
+def bad_unmaps():
+    """munmap calls the kernel refuses (an unaligned address, a zero length): replay makes
+    them again and gets the same EINVAL."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    m = mmap.mmap(-1, 8192, flags=mmap.MAP_PRIVATE)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(m))
+    out = [(libc.munmap(base + 1, 4096), ctypes.get_errno()), (libc.munmap(base, 0), ctypes.get_errno())]
+    del base
+    m.close()
+    return out
+
+
+print("refused", bad_unmaps())
 phase("private")
 shared = mmap.mmap(-1, 4096)  # MAP_SHARED | MAP_ANONYMOUS
 shared[:4] = b"abcd"
