@@ -227,7 +227,79 @@ static int find_debug_info(const char *image, int fd, Elf *elf, struct pt_pyinfo
                    image, id[0], hex, info->debug_file, pkg);
 }
 
+/* The last interpreter found usable, and the identities of the files that said so:
+ * `pytt record` checks its program before running the command (rec_precheck.c) and again when
+ * it is exec'd, and a check costs ~0.1 ms (the symbol table searched for _PyRuntime). */
+struct pt_pycheck_file {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+};
+static struct {
+    int valid;
+    char exe[PATH_MAX];
+    struct pt_pycheck_file exe_id, image_id;
+    struct pt_pyinfo info;
+} last_check;
+
+static int file_id(const char *path, struct pt_pycheck_file *id)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        return -1;
+    }
+    memset(id, 0, sizeof *id);
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    id->size = st.st_size;
+    id->mtime = st.st_mtim;
+    id->ctime = st.st_ctim;
+    return 0;
+}
+
+static int same_file(const char *path, const struct pt_pycheck_file *id)
+{
+    struct pt_pycheck_file now;
+    return file_id(path, &now) == 0 && memcmp(&now, id, sizeof now) == 0;
+}
+
+/* Was exe (still the same file, as is its libpython) found usable by the last check? */
+static int checked_before(const char *exe, struct pt_pyinfo *info)
+{
+    if (!last_check.valid || strcmp(exe, last_check.exe) != 0 ||
+        !same_file(exe, &last_check.exe_id) ||
+        !same_file(last_check.info.image, &last_check.image_id) ||
+        access(last_check.info.debug_file, R_OK) != 0) {
+        return 0;
+    }
+    *info = last_check.info;
+    return 1;
+}
+
+static int check_python(const char *exe, struct pt_pyinfo *info, int *is_python);
+
 int pt_check_python(const char *exe, struct pt_pyinfo *info, int *is_python)
+{
+    if (checked_before(exe, info)) {
+        *is_python = 1;
+        return 0;
+    }
+    struct pt_pycheck_file exe_id; /* (as it was before the check read it) */
+    int have_id = file_id(exe, &exe_id) == 0;
+    int rc = check_python(exe, info, is_python);
+    last_check.valid = 0;
+    if (rc == 0 && have_id && strlen(exe) < sizeof last_check.exe &&
+        file_id(info->image, &last_check.image_id) == 0) {
+        last_check.valid = 1;
+        snprintf(last_check.exe, sizeof last_check.exe, "%s", exe);
+        last_check.exe_id = exe_id;
+        last_check.info = *info;
+    }
+    return rc;
+}
+
+static int check_python(const char *exe, struct pt_pyinfo *info, int *is_python)
 {
     int fd, rc = -1;
     Elf *elf;
