@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define HEADER_MAGIC "PYTTRACE"
@@ -758,16 +759,25 @@ char *pt_escape(const char *s, char *out, size_t cap)
 
 /* ---- writer ------------------------------------------------------------------------------ */
 
+/* The reserve is written (one pwritev of zeros), not fallocate'd: the blocks a write dirties are
+ * only reserved (delayed allocation: ext4, xfs, btrfs), and deleting them before writeback, at
+ * the end of a short recording, is cheap, while the blocks fallocate allocates must be freed
+ * (and discarded, on a filesystem mounted -o discard): `-c pass` ~0.1-0.2 ms less. */
 static void make_reserve(struct pt_trace_writer *w)
 {
     w->reserve = path_join(w->dir, "reserve");
     int fd = pt_create_private(w->reserve);
     static const char zeros[16384];
+    struct iovec iov[PT_TRACE_RESERVE / sizeof zeros];
+    for (size_t i = 0; i < sizeof iov / sizeof iov[0]; i++) {
+        iov[i] = (struct iovec){(void *)zeros, sizeof zeros};
+    }
     int ok = fd >= 0;
-    /* blocks allocated in one call where the filesystem can (16 writes cost ~0.1 ms a run) */
-    int allocated = ok && fallocate(fd, 0, 0, PT_TRACE_RESERVE) == 0;
-    for (size_t done = 0; ok && !allocated && done < PT_TRACE_RESERVE; done += sizeof zeros) {
-        ok = pt_write_all(fd, zeros, sizeof zeros) == 0;
+    ssize_t got = ok ? pwritev(fd, iov, (int)(sizeof iov / sizeof iov[0]), 0) : -1;
+    for (size_t at = got > 0 ? (size_t)got : 0; ok && at < PT_TRACE_RESERVE;) {
+        size_t n = PT_TRACE_RESERVE - at < sizeof zeros ? PT_TRACE_RESERVE - at : sizeof zeros;
+        ok = pt_pwrite_all(fd, zeros, n, (long long)at) == 0; /* after a short pwritev */
+        at += n;
     }
     if (fd >= 0) {
         close(fd);
