@@ -7,6 +7,7 @@
 #include "pt_error.h"
 #include "pt_trace.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +31,32 @@ int pt_meta_write(const char *trace_dir, const struct pt_meta *m)
     char tmp[4096], dst[4096];
     snprintf(tmp, sizeof tmp, "%s/.meta.new", trace_dir);
     snprintf(dst, sizeof dst, "%s/meta", trace_dir);
-    unlink(tmp);
-    int rc = pt_trace_write_small(trace_dir, ".meta.new", META_MAGIC, &b);
-    if (rc == 0 && rename(tmp, dst) != 0) {
-        rc = pt_fail_errno("rename(%s, %s)", tmp, dst);
+    int rc = -1;
+    if (m->state == PT_META_RECORDING) {
+        /* A trace's first meta is written in place (created, never replacing one): no reader
+         * can see an older one half replaced, and one cut short reads as none (pt_meta_read
+         * fails), as before it existed. A rename less at every recording's start. */
+        rc = pt_trace_write_small(trace_dir, "meta", META_MAGIC, &b);
+        if (rc < 0 && errno != EEXIST) {
+            unlink(dst);
+            pt_buf_free(&b);
+            return -1;
+        }
     }
     if (rc < 0) {
-        unlink(tmp);
+        pt_err_clear();
+        rc = pt_trace_write_small(trace_dir, ".meta.new", META_MAGIC, &b);
+        if (rc < 0 && errno == EEXIST) { /* left by a recorder that died replacing the meta */
+            unlink(tmp);
+            pt_err_clear();
+            rc = pt_trace_write_small(trace_dir, ".meta.new", META_MAGIC, &b);
+        }
+        if (rc == 0 && rename(tmp, dst) != 0) {
+            rc = pt_fail_errno("rename(%s, %s)", tmp, dst);
+        }
+        if (rc < 0) {
+            unlink(tmp);
+        }
     }
     pt_buf_free(&b);
     return rc;
