@@ -858,6 +858,16 @@ int pt_tracew_salvage(struct pt_trace_writer *w)
     return written;
 }
 
+int pt_tracew_reserve_to(struct pt_trace_writer *w, const char *path)
+{
+    if (!w->reserve || rename(w->reserve, path) != 0) {
+        return -1;
+    }
+    free(w->reserve);
+    w->reserve = NULL;
+    return 0;
+}
+
 int pt_tracew_close(struct pt_trace_writer *w)
 {
     int rc = 0;

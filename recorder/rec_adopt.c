@@ -148,12 +148,19 @@ int rec_procs_write(struct rec_session *s)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/processes", s->opt->trace_dir);
+    /* written after the last events: the reserve, which serves no more, becomes this file */
+    int reserve = pt_tracew_reserve_to(&s->tw, path) == 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); /* as the trace's */
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
+        int e = errno;
         if (fd >= 0) {
             close(fd);
         }
+        if (reserve) {
+            unlink(path); /* not left holding the reserve's zeros */
+        }
+        errno = e;
         return pt_fail_errno("creating %s", path);
     }
     fprintf(f, "# pid\tppid\tstart_ns\tend_ns\thow\tcode\tstate\tcommand\n");
