@@ -15,12 +15,14 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#define MAX_INSNS 128
+#define MAX_INSNS 192
 #define STUB_RIP (PT_PAGE_STUB_SYSCALL + 2) /* the instruction pointer after its `syscall` */
 
 struct prog {
@@ -132,6 +134,161 @@ static void build_record(struct prog *p)
     emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
 }
 
+/* ---- the loader's filter: a program with labels, jumps patched once they are placed ---- */
+
+enum { L_TRACE, L_ALLOW, L_STUBPAGE, L_LDSO, L_OPENAT, L_FD, L_MMAP, L_ARCH, L_PRLIMIT, L_N };
+
+struct lprog {
+    struct prog p;
+    int at[L_N];          /* where each label is, or -1 */
+    int jt[MAX_INSNS], jf[MAX_INSNS]; /* an instruction's targets: a label, or -1 for the next */
+};
+
+static void lemit(struct lprog *l, uint16_t code, uint32_t k, int jt, int jf)
+{
+    if (l->p.n < MAX_INSNS) {
+        l->jt[l->p.n] = jt;
+        l->jf[l->p.n] = jf;
+    }
+    emit(&l->p, code, 0, 0, k);
+}
+
+static void lhere(struct lprog *l, int label)
+{
+    l->at[label] = (int)l->p.n;
+}
+
+static void ld_word(struct lprog *l, uint32_t off)
+{
+    lemit(l, BPF_LD | BPF_W | BPF_ABS, off, -1, -1);
+}
+
+static void jeq(struct lprog *l, uint32_t k, int jt, int jf)
+{
+    lemit(l, BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf);
+}
+
+#define ARG_LO(i) (uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+#define IP_LO (uint32_t)offsetof(struct seccomp_data, instruction_pointer)
+#define IP_HI (IP_LO + 4)
+#define NR (uint32_t)offsetof(struct seccomp_data, nr)
+
+static int resolve(struct lprog *l)
+{
+    for (unsigned i = 0; i < l->p.n; i++) {
+        uint16_t cls = BPF_CLASS(l->p.f[i].code);
+        if (cls != BPF_JMP) {
+            continue;
+        }
+        int targets[2] = {l->jt[i], l->jf[i]};
+        unsigned off[2] = {0, 0};
+        for (int k = 0; k < 2; k++) {
+            if (targets[k] < 0) {
+                continue;
+            }
+            int to = l->at[targets[k]];
+            if (to <= (int)i || to - (int)i - 1 > 255) {
+                return -1;
+            }
+            off[k] = (unsigned)(to - (int)i - 1);
+        }
+        if (BPF_OP(l->p.f[i].code) == BPF_JA) {
+            l->p.f[i].k = off[0];
+        } else {
+            l->p.f[i].jt = (uint8_t)off[0];
+            l->p.f[i].jf = (uint8_t)off[1];
+        }
+    }
+    return 0;
+}
+
+/* The filter recording starts with (see pt_seccomp.h): the calls ld.so makes to load the
+ * program, made from ld.so's own code with arguments that touch nothing but files it opens
+ * itself and the process's memory, run unstopped; so do the calls pt_sc_unseen names and those
+ * whose only effect is memory (getrandom, prlimit64 reading a limit), from anywhere, and pytt's
+ * stubs. Anything else stops (TRACE). */
+static int build_loader(struct prog *out, const struct pt_seccomp_loader *ld)
+{
+    static const int ldso_any[] = {SYS_fstat,  SYS_newfstatat,      SYS_mprotect,
+                                   SYS_munmap, SYS_access,          SYS_set_tid_address,
+                                   SYS_set_robust_list};
+    struct lprog l;
+    memset(&l, 0, sizeof l);
+    for (int i = 0; i < L_N; i++) {
+        l.at[i] = -1;
+    }
+    ld_word(&l, (uint32_t)offsetof(struct seccomp_data, arch));
+    jeq(&l, AUDIT_ARCH_X86_64, -1, L_TRACE);
+    ld_word(&l, NR);
+    for (int nr = 0; nr < PT_NSYSCALLS; nr++) {
+        if (pt_sc_unseen(nr, PT_TRACE_VERSION)) {
+            jeq(&l, (uint32_t)nr, L_ALLOW, -1);
+        }
+    }
+    jeq(&l, SYS_getrandom, L_ALLOW, -1);
+    jeq(&l, SYS_prlimit64, L_PRLIMIT, -1);
+    ld_word(&l, IP_HI);
+    jeq(&l, (uint32_t)(STUB_RIP >> 32), L_STUBPAGE, L_LDSO);
+    lhere(&l, L_STUBPAGE);
+    ld_word(&l, IP_LO);
+    jeq(&l, (uint32_t)STUB_RIP, L_ALLOW, -1);
+    jeq(&l, (uint32_t)(PT_SYSBUF_STUB + 2), L_ALLOW, L_TRACE);
+    lhere(&l, L_LDSO); /* A: the instruction pointer's upper half */
+    jeq(&l, (uint32_t)(ld->lo >> 32), -1, L_TRACE);
+    ld_word(&l, IP_LO);
+    lemit(&l, BPF_JMP | BPF_JGE | BPF_K, (uint32_t)ld->lo, -1, L_TRACE);
+    lemit(&l, BPF_JMP | BPF_JGE | BPF_K, (uint32_t)ld->hi, L_TRACE, -1);
+    ld_word(&l, NR);
+    for (size_t i = 0; i < sizeof ldso_any / sizeof ldso_any[0]; i++) {
+        jeq(&l, (uint32_t)ldso_any[i], L_ALLOW, -1);
+    }
+    jeq(&l, SYS_openat, L_OPENAT, -1);
+    jeq(&l, SYS_read, L_FD, -1);
+    jeq(&l, SYS_pread64, L_FD, -1);
+    jeq(&l, SYS_close, L_FD, -1);
+    jeq(&l, SYS_mmap, L_MMAP, -1);
+    jeq(&l, SYS_arch_prctl, L_ARCH, L_TRACE);
+    lhere(&l, L_OPENAT); /* read-only, nothing else but close-on-exec */
+    ld_word(&l, ARG_LO(2));
+    lemit(&l, BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)O_CLOEXEC, -1, -1);
+    jeq(&l, 0, L_ALLOW, L_TRACE);
+    lhere(&l, L_FD); /* a descriptor it opened: none the process inherited */
+    ld_word(&l, ARG_HI(0));
+    jeq(&l, 0, -1, L_TRACE);
+    ld_word(&l, ARG_LO(0));
+    if (ld->ninherited < 0) {
+        lemit(&l, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)ld->max_inherited_fd, L_ALLOW, L_TRACE);
+    } else {
+        for (int i = 0; i < ld->ninherited; i++) {
+            jeq(&l, (uint32_t)ld->inherited[i], L_TRACE, -1);
+        }
+        lemit(&l, BPF_JMP | BPF_JA, 0, L_ALLOW, -1);
+    }
+    lhere(&l, L_MMAP); /* private */
+    ld_word(&l, ARG_LO(3));
+    lemit(&l, BPF_ALU | BPF_AND | BPF_K, MAP_TYPE, -1, -1);
+    jeq(&l, MAP_PRIVATE, L_ALLOW, L_TRACE);
+    lhere(&l, L_ARCH); /* ARCH_SET_FS, and the CET status query glibc makes */
+    ld_word(&l, ARG_LO(0));
+    jeq(&l, 0x1002, L_ALLOW, -1);
+    jeq(&l, 0x3001, L_ALLOW, L_TRACE);
+    lhere(&l, L_PRLIMIT); /* no new limit */
+    ld_word(&l, ARG_LO(2));
+    jeq(&l, 0, -1, L_TRACE);
+    ld_word(&l, ARG_HI(2));
+    jeq(&l, 0, L_ALLOW, L_TRACE);
+    lhere(&l, L_TRACE);
+    lemit(&l, BPF_RET | BPF_K, SECCOMP_RET_TRACE, -1, -1);
+    lhere(&l, L_ALLOW);
+    lemit(&l, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, -1, -1);
+    if (l.p.n >= MAX_INSNS || resolve(&l) < 0) {
+        return pt_fail("the loader's seccomp filter does not fit");
+    }
+    *out = l.p;
+    return 0;
+}
+
 static int install(pid_t pid, struct pt_mem *mem, const struct prog *pr)
 {
     struct prog p = *pr;
@@ -156,6 +313,32 @@ int pt_seccomp_install(pid_t pid, struct pt_mem *mem)
     struct prog p;
     build(&p);
     return install(pid, mem, &p);
+}
+
+int pt_seccomp_install_loader(pid_t pid, struct pt_mem *mem, const struct pt_seccomp_loader *ld)
+{
+    struct prog p;
+    if ((ld->lo >> 32) != ((ld->hi - 1) >> 32) || ld->hi <= ld->lo) {
+        return pt_fail("ld.so's code at 0x%llx-0x%llx crosses a 4 GiB line",
+                       (unsigned long long)ld->lo, (unsigned long long)ld->hi);
+    }
+    if (build_loader(&p, ld) < 0) {
+        return -1;
+    }
+    return install(pid, mem, &p);
+}
+
+unsigned pt_seccomp_loader_program(const struct pt_seccomp_loader *ld, struct sock_filter *out,
+                                   unsigned max)
+{
+    struct prog p;
+    if (build_loader(&p, ld) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    unsigned n = p.n < max ? p.n : max;
+    memcpy(out, p.f, n * sizeof *out);
+    return n;
 }
 
 int pt_seccomp_install_record(pid_t pid, struct pt_mem *mem)

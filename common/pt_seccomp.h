@@ -31,4 +31,24 @@ int pt_seccomp_install(pid_t pid, struct pt_mem *mem);
  * PTRACE_O_TRACESECCOMP; a task with this filter and no such tracer gets ENOSYS. */
 int pt_seccomp_install_record(pid_t pid, struct pt_mem *mem);
 
+/* The filter a recording starts with when the syscall buffer is on (recorder/rec_loader.c):
+ * the calls ld.so makes while loading the program run without a stop when made from ld.so's
+ * code [lo, hi) on descriptors it opened (none of the ninherited in inherited[], nor any
+ * at or below max_inherited_fd when there are more than PT_SECCOMP_FDS of them) and privately
+ * mapped; so do getrandom, prlimit64 without a new limit, the calls pt_sc_unseen names, and
+ * pytt's stubs. Anything else stops. The recording's filter is added on top at the first stop
+ * (seccomp takes the strictest answer of all filters: TRACE over ALLOW), after which this one
+ * changes nothing. */
+#define PT_SECCOMP_FDS 32
+struct pt_seccomp_loader {
+    uint64_t lo, hi;
+    int ninherited; /* -1: more than PT_SECCOMP_FDS */
+    int inherited[PT_SECCOMP_FDS];
+    int max_inherited_fd;
+};
+int pt_seccomp_install_loader(pid_t pid, struct pt_mem *mem, const struct pt_seccomp_loader *ld);
+/* Its program, for tests (0 when it cannot be built). */
+unsigned pt_seccomp_loader_program(const struct pt_seccomp_loader *ld, struct sock_filter *out,
+                                   unsigned max);
+
 #endif

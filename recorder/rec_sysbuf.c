@@ -175,7 +175,8 @@ int rec_sysbuf_start(struct rec_session *s)
     if (s->opt->no_sysbuf || !rec_sysbuf_library()) {
         return 0;
     }
-    if (pt_seccomp_install_record(s->pid, &s->mem) < 0) {
+    if (s->loader.interp[0] ? rec_loader_install(s) < 0
+                            : pt_seccomp_install_record(s->pid, &s->mem) < 0) {
         return pt_wrap("installing the recording's seccomp filter");
     }
     pt_seccomp_tracing = 1;

@@ -335,15 +335,15 @@ def copy_cache(c):
     if os.path.exists(c.wd("off")):
         raise H.TestFailure("PYTT_CACHE_DIR=off created a cache directory")
 
-    # Without the cache a trace is what version 8 wrote (one frame per chunk): marked as
-    # version 8, it still replays (versions 3 to 8 are read).
+    # Without the cache a trace's chunks are what version 8 wrote (one frame per chunk): marked
+    # as version 8, it still replays (versions 3 to 8 are read).
     v8 = c.wd("trace_v8")
     shutil.copytree(off_trace, v8)
     c.traces.append(v8)
     for name in ("header", "sources"):
         with open(os.path.join(v8, name), "r+b") as f:
-            if struct.unpack("<I", f.read(12)[8:])[0] != 9:
-                raise H.TestFailure(f"{name} is not trace format version 9")
+            if struct.unpack("<I", f.read(12)[8:])[0] != 10:
+                raise H.TestFailure(f"{name} is not trace format version 10")
             f.seek(8)
             f.write(struct.pack("<I", 8))
     rep_out = c.wd("replay_v8.out")

@@ -1,0 +1,329 @@
+/*
+ * rec_loader: recording what ld.so and glibc's start do without stopping them.
+ *
+ * Before pytt's syscall buffer library exists in the process, ld.so opens, reads, stats, maps
+ * and closes each library, and glibc's start sets up the thread: ~130 stops of ~25 us each,
+ * most of what `python3.11 -c pass` costs to record beyond running it. None of it depends on
+ * anything but the files mapped (which replay checks by identity anyway) and the kernel's
+ * fixed layout, and all of its outcome is in memory and in the map. So when the buffer is on,
+ * recording starts with the loader's filter (pt_seccomp_install_loader: ld.so's own calls on
+ * descriptors it opened, private mappings, and calls whose only effect is memory run
+ * unstopped), and at the first stop of any other call (the library's HELLO, usually) the
+ * outcome is logged as one LOADER event: the registers (back on that call's `syscall`
+ * instruction), the FP registers, the break, every mapping (files by identity, as rec_mmap.c
+ * decides: re-mapped by path or copied) and every page that differs from its file or is
+ * anonymous. Then the recording's filter is added, rdtsc starts trapping, and the call is made
+ * again under it. Replay (replayer/rep_loader.c) builds that state at its exec stop and never
+ * runs ld.so. rseq, which glibc's start registers from ld.so, fails with ENOSYS at its stop as
+ * it always does under pytt, and leaves no event.
+ */
+#define _GNU_SOURCE
+#include "rec_internal.h"
+
+#include "common/pt_error.h"
+#include "common/pt_maps.h"
+#include "common/pt_proc.h"
+#include "common/pt_ptrace.h"
+#include "common/pt_seccomp.h"
+#include "common/pt_startup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+
+int rec_loader_wanted(const struct rec_session *s, const char *interp_path)
+{
+    return !s->opt->no_sysbuf && !s->opt->adopt_pid && rec_sysbuf_library() && interp_path &&
+           interp_path[0] == '/';
+}
+
+/* The process's descriptors: up to PT_SECCOMP_FDS of them listed (ninherited -1 when there are
+ * more), and the highest. */
+static int list_fds(pid_t pid, struct pt_seccomp_loader *ld)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) {
+        return pt_fail_errno("opening %s", path);
+    }
+    struct dirent *e;
+    ld->ninherited = 0;
+    ld->max_inherited_fd = -1;
+    while ((e = readdir(d))) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end != '\0' || e->d_name[0] == '\0' || fd < 0 || fd >= (1l << 30)) {
+            continue;
+        }
+        ld->max_inherited_fd = fd > ld->max_inherited_fd ? (int)fd : ld->max_inherited_fd;
+        if (ld->ninherited >= 0 && ld->ninherited < PT_SECCOMP_FDS) {
+            ld->inherited[ld->ninherited++] = (int)fd;
+        } else {
+            ld->ninherited = -1;
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+static int was_inherited(const struct pt_seccomp_loader *ld, int fd)
+{
+    if (ld->ninherited < 0) {
+        return fd <= ld->max_inherited_fd;
+    }
+    for (int i = 0; i < ld->ninherited; i++) {
+        if (ld->inherited[i] == fd) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int rec_loader_install(struct rec_session *s)
+{
+    struct pt_vma *v;
+    size_t n;
+    uint64_t caught;
+    if (pt_maps_read(s->pid, &v, &n) < 0) {
+        return -1;
+    }
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].path, s->loader.interp) == 0) {
+            lo = v[i].lo < lo ? v[i].lo : lo;
+            hi = v[i].hi > hi ? v[i].hi : hi;
+        }
+    }
+    free(v);
+    if (hi == 0) {
+        return pt_fail("%s is not mapped at the exec stop", s->loader.interp);
+    }
+    struct pt_seccomp_loader *ld = &s->loader.filter;
+    ld->lo = lo;
+    ld->hi = hi;
+    if (list_fds(s->pid, ld) < 0 ||
+        pt_proc_sigmasks(s->pid, &caught, &s->loader.sig_ignored) < 0 ||
+        pt_proc_sigblocked(s->pid, &s->loader.sig_blocked) < 0 ||
+        pt_seccomp_install_loader(s->pid, &s->mem, ld) < 0) {
+        return -1;
+    }
+    s->loader.pending = 1;
+    return 0;
+}
+
+/* ---- taking the state ------------------------------------------------------------------- */
+
+struct capture {
+    struct rec_session *s;
+    struct pt_loader l;
+    size_t cap;
+};
+
+static int is_pyttss(const struct pt_vma *v)
+{
+    return v->lo >= PT_PAGE_ADDR && v->hi <= PT_SYSBUF_AREA + PT_SYSBUF_AREA_LEN;
+}
+
+/* --redact-env: the values the header has as X's are X's here too. */
+static void redact(const struct rec_session *s, uint64_t addr, uint8_t *p, uint64_t len)
+{
+    for (size_t i = 0; i < s->loader.nredacted; i++) {
+        uint64_t lo = s->loader.redacted[i].addr, hi = lo + s->loader.redacted[i].len;
+        lo = lo > addr ? lo : addr;
+        hi = hi < addr + len ? hi : addr + len;
+        if (lo < hi) {
+            memset(p + (lo - addr), 'X', hi - lo);
+        }
+    }
+}
+
+static int add_region(void *ud, uint64_t addr, uint64_t len)
+{
+    struct rec_session *s = ud;
+    uint8_t *dst = pt_event_add_region(&s->ev, addr, len);
+    ssize_t got = pt_mem_read_partial(&s->mem, addr, dst, len);
+    if (got > 0) {
+        redact(s, addr, dst, (uint64_t)got);
+    }
+    if (got < (ssize_t)len) { /* what cannot be read was never written: keep what can */
+        size_t keep = got > 0 ? (size_t)got : 0;
+        s->ev.data.len -= len - keep;
+        s->ev.regions[s->ev.nregions - 1].len = keep;
+        if (keep == 0) {
+            s->ev.nregions--;
+        }
+        pt_err_clear();
+    }
+    return 0;
+}
+
+/* How replay makes this mapping again, and the bytes it needs. */
+static int take_vma(struct capture *c, const struct pt_vma *v)
+{
+    struct rec_session *s = c->s;
+    if (v->shared) {
+        return pt_fail("ld.so left a shared mapping at 0x%llx (%s)", (unsigned long long)v->lo,
+                       v->path);
+    }
+    if (c->l.nmaps == PT_LOADER_MAX) {
+        return pt_fail("ld.so left more than %d mappings", PT_LOADER_MAX);
+    }
+    if (c->l.nmaps == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 32;
+        c->l.maps = realloc(c->l.maps, c->cap * sizeof *c->l.maps);
+    }
+    struct pt_loader_map *m = &c->l.maps[c->l.nmaps++];
+    memset(m, 0, sizeof *m);
+    m->addr = v->lo;
+    m->len = v->hi - v->lo;
+    m->off = v->off;
+    m->prot = v->prot;
+    m->kind = PT_MAP_NONE;
+    m->flags = strcmp(v->path, "[heap]") == 0    ? PT_LOADER_HEAP
+               : strcmp(v->path, "[stack]") == 0 ? PT_LOADER_STACK
+                                                 : 0;
+    if (v->path[0] == '/') {
+        struct stat st;
+        const struct pt_fileid *id = NULL;
+        int kind = PT_MAP_COPY;
+        snprintf(m->path, sizeof m->path, "%s", v->path);
+        /* the file at that path now must be the one mapped, else its bytes are copied */
+        if (stat(v->path, &st) == 0 && st.st_ino == v->ino && st.st_dev == v->dev) {
+            kind = rec_mmap_file_kind(s, v->path, v->path, &st, 0, &id);
+            if (kind < 0) {
+                return pt_wrap("the mapping of %s", v->path);
+            }
+        }
+        m->kind = (uint8_t)kind;
+        if (kind == PT_MAP_FILE) {
+            m->id = *id;
+        } else {
+            return add_region(s, v->lo, v->hi - v->lo);
+        }
+    }
+    return pt_maps_own_pages(s->pid, v->lo, v->hi, add_region, s);
+}
+
+static int take_map(struct capture *c)
+{
+    struct pt_vma *v;
+    size_t n;
+    if (pt_maps_read(c->s->pid, &v, &n) < 0) {
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!pt_vma_is_kernels(&v[i]) && !is_pyttss(&v[i])) {
+            rc = take_vma(c, &v[i]);
+        }
+    }
+    free(v);
+    return rc;
+}
+
+/* What the state cannot hold must not have changed: the descriptors and signal handling the
+ * process started with. */
+static int check_unchanged(struct rec_session *s)
+{
+    uint64_t caught, ignored, blocked;
+    struct pt_seccomp_loader now;
+    if (pt_proc_sigmasks(s->pid, &caught, &ignored) < 0 ||
+        pt_proc_sigblocked(s->pid, &blocked) < 0 || list_fds(s->pid, &now) < 0) {
+        return -1;
+    }
+    if (caught || ignored != s->loader.sig_ignored || blocked != s->loader.sig_blocked) {
+        return pt_fail("the program changed its signal handling while ld.so loaded it, before "
+                       "pytt's library was loaded; record it with --no-syscallbuf");
+    }
+    for (int i = 0; i < now.ninherited; i++) {
+        if (!was_inherited(&s->loader.filter, now.inherited[i])) {
+            return pt_fail("ld.so left descriptor %d open; record it with --no-syscallbuf",
+                           now.inherited[i]);
+        }
+    }
+    if (now.ninherited < 0 && now.max_inherited_fd > s->loader.filter.max_inherited_fd) {
+        return pt_fail("ld.so left descriptor %d open; record it with --no-syscallbuf",
+                       now.max_inherited_fd);
+    }
+    return 0;
+}
+
+static int log_state(struct rec_session *s, struct rec_thread *t)
+{
+    struct capture c = {s, {0}, 0};
+    int64_t brk_now;
+    uint64_t none[6] = {0, 0, 0, 0, 0, 0};
+    pt_event_reset(&s->ev, PT_EV_LOADER);
+    c.l.regs = t->entry_regs;
+    c.l.regs.rax = c.l.regs.orig_rax;
+    c.l.regs.rip -= 2; /* on the `syscall` instruction: replay makes the call again */
+    if (ptrace(PTRACE_GETFPREGS, t->tid, NULL, &c.l.fpregs) < 0) {
+        return pt_fail_errno("ptrace(PTRACE_GETFPREGS, %d)", (int)t->tid);
+    }
+    if (pt_inject_syscall(t->tid, PT_PAGE_STUB_SYSCALL, SYS_brk, none, &brk_now) < 0) {
+        return -1;
+    }
+    c.l.brk = (uint64_t)brk_now;
+    pt_event_add_region(&s->ev, 0, 0); /* the state goes first; its bytes are set below */
+    int rc = check_unchanged(s) < 0 || take_map(&c) < 0 ? -1 : 0;
+    if (rc == 0) {
+        struct pt_buf b;
+        pt_buf_init(&b);
+        pt_loader_encode(&b, &c.l);
+        /* put the state in front of the pages: move them up by its length */
+        size_t pages = s->ev.data.len;
+        pt_buf_reserve(&s->ev.data, b.len);
+        memmove(s->ev.data.data + b.len, s->ev.data.data, pages);
+        memcpy(s->ev.data.data, b.data, b.len);
+        s->ev.data.len = pages + b.len;
+        s->ev.regions[0].len = b.len;
+        for (size_t i = 1; i < s->ev.nregions; i++) {
+            s->ev.regions[i].off += b.len;
+        }
+        pt_buf_free(&b);
+        s->ev.tid = t->tid;
+        rc = rec_write_event(s);
+    }
+    pt_loader_free(&c.l);
+    return rc;
+}
+
+/* The loader's phase ends: its state logged, the recording's filter added, rdtsc trapped, and
+ * the Python clock installed if it waited for libpython's relocation. */
+static int end_phase(struct rec_session *s, struct rec_thread *t)
+{
+    s->loader.pending = 0;
+    int logged = pt_skip_call(t->tid, &t->entry_regs) == 0 && log_state(s, t) == 0;
+    free(s->loader.redacted);
+    s->loader.redacted = NULL;
+    s->loader.nredacted = 0;
+    if (!logged || pt_seccomp_install_record(t->tid, &s->mem) < 0 ||
+        pt_startup_trap_tsc(t->tid) < 0 || pt_rewind_to_call(t->tid, &t->entry_regs) < 0) {
+        return pt_wrap("logging what ld.so did");
+    }
+    if (rec_clock_after_loader(s) < 0) {
+        return -1;
+    }
+    return 1;
+}
+
+int rec_loader_at_entry(struct rec_session *s, struct rec_thread *t, int nr)
+{
+    if (!s->loader.pending) {
+        return 0;
+    }
+    if (nr == SYS_rseq) {
+        struct user_regs_struct r = t->entry_regs;
+        r.orig_rax = (uint64_t)-1;
+        r.rax = (uint64_t)-ENOSYS;
+        t->no_exit = 1;
+        return pt_setregs(t->tid, &r) < 0 ? -1 : 1;
+    }
+    return end_phase(s, t);
+}
