@@ -20,22 +20,30 @@
 #define PM_SWAP (1ull << 62)
 #define PM_FILE (1ull << 61)
 
+/* "lo-hi perms off maj:min ino   path" (strtoull: sscanf took most of a snapshot's time) */
 static int parse_line(const char *line, struct pt_vma *v)
 {
-    char perms[8];
-    unsigned maj, min;
-    int pos = 0;
+    char *p;
     memset(v, 0, sizeof *v);
-    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 "%n", &v->lo,
-               &v->hi, perms, &v->off, &maj, &min, &v->ino, &pos) < 7 ||
-        strlen(perms) < 4) {
+    v->lo = strtoull(line, &p, 16);
+    if (*p++ != '-') {
         return -1;
     }
-    v->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
-              (perms[2] == 'x' ? PROT_EXEC : 0);
-    v->shared = perms[3] == 's';
+    v->hi = strtoull(p, &p, 16);
+    if (*p++ != ' ' || strlen(p) < 5) {
+        return -1;
+    }
+    v->prot = (p[0] == 'r' ? PROT_READ : 0) | (p[1] == 'w' ? PROT_WRITE : 0) |
+              (p[2] == 'x' ? PROT_EXEC : 0);
+    v->shared = p[3] == 's';
+    v->off = strtoull(p + 4, &p, 16);
+    unsigned long maj = strtoul(p, &p, 16);
+    if (*p++ != ':') {
+        return -1;
+    }
+    unsigned long min = strtoul(p, &p, 16);
+    v->ino = strtoull(p, &p, 10);
     v->dev = makedev(maj, min);
-    const char *p = line + pos;
     while (*p == ' ') {
         p++;
     }
@@ -75,8 +83,7 @@ int pt_vma_is_kernels(const struct pt_vma *v)
            strcmp(v->path, "[vsyscall]") == 0;
 }
 
-int pt_maps_own_pages(pid_t pid, uint64_t lo, uint64_t hi,
-                      int (*fn)(void *ud, uint64_t addr, uint64_t len), void *ud)
+int pt_pagemap_open(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
@@ -84,6 +91,12 @@ int pt_maps_own_pages(pid_t pid, uint64_t lo, uint64_t hi,
     if (fd < 0) {
         return pt_fail_errno("open(%s)", path);
     }
+    return fd;
+}
+
+int pt_maps_own_pages(int fd, uint64_t lo, uint64_t hi,
+                      int (*fn)(void *ud, uint64_t addr, uint64_t len), void *ud)
+{
     uint64_t ent[512];
     uint64_t run = 0, run_len = 0;
     int rc = 0;
@@ -92,7 +105,7 @@ int pt_maps_own_pages(pid_t pid, uint64_t lo, uint64_t hi,
         want = want > 512 ? 512 : want;
         ssize_t got = pread(fd, ent, want * 8, (off_t)(at / PAGE * 8));
         if (got <= 0 || got % 8) {
-            rc = pt_fail_errno("reading %s at 0x%" PRIx64, path, at);
+            rc = pt_fail_errno("reading the page map at 0x%" PRIx64, at);
             break;
         }
         for (size_t i = 0; i < (size_t)got / 8 && rc == 0; i++, at += PAGE) {
@@ -109,6 +122,5 @@ int pt_maps_own_pages(pid_t pid, uint64_t lo, uint64_t hi,
     if (rc == 0 && run_len) {
         rc = fn(ud, run, run_len);
     }
-    close(fd);
     return rc;
 }

@@ -23,8 +23,11 @@ struct pt_vma {
 int pt_maps_read(pid_t pid, struct pt_vma **out, size_t *n);
 /* Is this one of the kernel's pages every process gets ([vdso], [vvar], [vsyscall], ...)? */
 int pt_vma_is_kernels(const struct pt_vma *v);
-/* Call fn(ud, addr, len) for each run of pages in [lo, hi) that hold memory of their own. */
-int pt_maps_own_pages(pid_t pid, uint64_t lo, uint64_t hi,
+/* /proc/PID/pagemap, opened (close it with close(2)); -1 on error. */
+int pt_pagemap_open(pid_t pid);
+/* Call fn(ud, addr, len) for each run of pages in [lo, hi) that hold memory of their own
+ * (pagemap: a descriptor from pt_pagemap_open). */
+int pt_maps_own_pages(int pagemap, uint64_t lo, uint64_t hi,
                       int (*fn)(void *ud, uint64_t addr, uint64_t len), void *ud);
 
 #endif

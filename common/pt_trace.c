@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "pt_trace.h"
 #include "pt_dedup.h"
+#include "pt_startup.h"
 #include "pt_sysbuf.h"
 
 #include "pt_error.h"
@@ -151,12 +152,21 @@ static void get_loader_blob(struct pt_cur *c, void *dst, size_t want)
 
 static void decode_copy_str(struct pt_cur *c, char *dst, size_t cap);
 
+/* Does [addr, addr+len) touch pytt's own pages in the tracee (its stubs, the syscall
+ * buffer's area), which no trace may map, write or jump into? */
+static int in_pytts_pages(uint64_t addr, uint64_t len)
+{
+    const uint64_t lo = PT_PAGE_ADDR, hi = PT_SYSBUF_AREA + PT_SYSBUF_AREA_LEN;
+    return addr + len < addr || (addr < hi && addr + len > lo);
+}
+
 /* Mappings must be page-aligned, ordered, apart, in user space, of known kinds. */
 static int loader_map_ok(const struct pt_loader_map *m, const struct pt_loader_map *prev)
 {
     const uint64_t top = 1ull << 47;
     return m->addr % 4096 == 0 && m->len % 4096 == 0 && m->len && m->addr < top &&
            m->len <= top - m->addr && m->off % 4096 == 0 && m->prot <= 7 &&
+           !in_pytts_pages(m->addr, m->len) &&
            m->flags <= (PT_LOADER_HEAP | PT_LOADER_STACK) && m->kind <= PT_MAP_COPY &&
            (!prev || m->addr >= prev->addr + prev->len);
 }
@@ -173,7 +183,7 @@ int pt_loader_parse(const struct pt_event *ev, struct pt_loader *l)
     get_loader_blob(&c, &l->regs, sizeof l->regs);
     get_loader_blob(&c, &l->fpregs, sizeof l->fpregs);
     uint64_t n = pt_cur_uv(&c);
-    if (c.bad || n > PT_LOADER_MAX) {
+    if (c.bad || n > PT_LOADER_MAX || in_pytts_pages(l->regs.rip, 16)) {
         return pt_fail("a LOADER event's state is corrupt");
     }
     l->maps = calloc(n ? n : 1, sizeof *l->maps);
@@ -519,7 +529,7 @@ static void decode_loader(struct pt_cur *c, struct pt_event *ev)
     }
     pt_loader_free(&l);
     for (size_t i = 1; i < ev->nregions; i++) {
-        if (ev->regions[i].addr == 0) {
+        if (ev->regions[i].addr == 0 || in_pytts_pages(ev->regions[i].addr, ev->regions[i].len)) {
             c->bad = 1;
         }
     }
@@ -1078,12 +1088,19 @@ static int scan_chunk_events(struct pt_trace_reader *r, size_t i, uint64_t *seq,
     pt_cur_init(&c, cr->raw.data, cr->raw.len);
     int ended = 0;
     r->chunk_lit[i] = *lits;
+    int prev = 0;
     while (!pt_cur_done(&c)) {
         if (ended || decode_event(&c, ev, r, lits) < 0) {
             return pt_fail("trace %s is corrupt at event %llu%s", r->dir, (unsigned long long)*seq,
                            ended ? " (an event after the end)" : "");
         }
         ev->seq = (*seq)++;
+        if (ev->type == PT_EV_LOADER && (ev->seq > 1 || (ev->seq == 1 && prev != PT_EV_CLOCK))) {
+            return pt_fail("trace %s is corrupt at event %llu (the loader's state, which only "
+                           "the start of a trace has)",
+                           r->dir, (unsigned long long)ev->seq);
+        }
+        prev = ev->type;
         if (ev->type == PT_EV_SYSCALL && ev->tick) {
             r->last_tick = ev->tick;
         } else if (ev->type == PT_EV_END) {

@@ -295,6 +295,10 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c);
 int rec_mmap_file_kind(struct rec_session *s, const char *path, const char *open_path,
                        const struct stat *st, int shared, const struct pt_fileid **id);
 
+/* The current event's region (the bytes of the file st describes from offset off) goes into a
+ * zstd frame of its own that the per-user copy cache keeps (pt_copycache.h). */
+void rec_mmap_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off, size_t region);
+
 /* rec_loader.c: the loader runs unstopped; its outcome is one LOADER event at the first stop. */
 /* Should this recording let the loader run unstopped? */
 int rec_loader_wanted(const struct rec_session *s, const char *interp_path);

@@ -35,6 +35,8 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 int rec_loader_wanted(const struct rec_session *s, const char *interp_path)
 {
@@ -123,9 +125,13 @@ struct capture {
     struct rec_session *s;
     struct pt_loader l;
     size_t cap;
+    int pagemap;
+    size_t copy_region; /* the largest copied mapping (pytt's library's code), or 0 */
+    struct stat copy_st;
+    uint64_t copy_off;
 };
 
-static int is_pyttss(const struct pt_vma *v)
+static int is_pytts(const struct pt_vma *v)
 {
     return v->lo >= PT_PAGE_ADDR && v->hi <= PT_SYSBUF_AREA + PT_SYSBUF_AREA_LEN;
 }
@@ -143,24 +149,60 @@ static void redact(const struct rec_session *s, uint64_t addr, uint8_t *p, uint6
     }
 }
 
+/* A region whose bytes read_regions fills. */
 static int add_region(void *ud, uint64_t addr, uint64_t len)
 {
     struct rec_session *s = ud;
-    uint8_t *dst = pt_event_add_region(&s->ev, addr, len);
-    ssize_t got = pt_mem_read_partial(&s->mem, addr, dst, len);
-    if (got > 0) {
-        redact(s, addr, dst, (uint64_t)got);
-    }
-    if (got < (ssize_t)len) { /* what cannot be read was never written: keep what can */
-        size_t keep = got > 0 ? (size_t)got : 0;
-        s->ev.data.len -= len - keep;
-        s->ev.regions[s->ev.nregions - 1].len = keep;
-        if (keep == 0) {
-            s->ev.nregions--;
-        }
-        pt_err_clear();
-    }
+    pt_event_add_region(&s->ev, addr, len);
     return 0;
+}
+
+/* Read region i on its own, keeping what can be read (what cannot was never written). */
+static void read_one(struct rec_session *s, size_t i)
+{
+    struct pt_region *rg = &s->ev.regions[i];
+    ssize_t got = pt_mem_read_partial(&s->mem, rg->addr, s->ev.data.data + rg->off, rg->len);
+    pt_err_clear();
+    size_t keep = got > 0 ? (size_t)got : 0;
+    memset(s->ev.data.data + rg->off + keep, 0, rg->len - keep);
+    rg->len = keep;
+}
+
+/* Fill regions 1.. with the process's bytes: one process_vm_readv for them all, or one read
+ * each when that comes back short. */
+static void read_regions(struct rec_session *s)
+{
+    size_t n = s->ev.nregions - 1, want = 0;
+    struct iovec *local = calloc(n ? n : 1, sizeof *local);
+    struct iovec *remote = calloc(n ? n : 1, sizeof *remote);
+    for (size_t i = 0; i < n; i++) {
+        const struct pt_region *rg = &s->ev.regions[i + 1];
+        local[i] = (struct iovec){s->ev.data.data + rg->off, rg->len};
+        remote[i] = (struct iovec){(void *)rg->addr, rg->len};
+        want += rg->len;
+    }
+    size_t done = 0, got = 0;
+    while (done < n) {
+        size_t k = n - done < 1024 ? n - done : 1024, part = 0;
+        for (size_t i = done; i < done + k; i++) {
+            part += local[i].iov_len;
+        }
+        ssize_t r = process_vm_readv(s->pid, local + done, k, remote + done, k, 0);
+        if (r != (ssize_t)part) {
+            break;
+        }
+        got += part;
+        done += k;
+    }
+    free(local);
+    free(remote);
+    for (size_t i = 1; got < want && i <= n; i++) {
+        read_one(s, i);
+    }
+    for (size_t i = 1; i <= n; i++) {
+        const struct pt_region *rg = &s->ev.regions[i];
+        redact(s, rg->addr, s->ev.data.data + rg->off, rg->len);
+    }
 }
 
 /* How replay makes this mapping again, and the bytes it needs. */
@@ -194,7 +236,8 @@ static int take_vma(struct capture *c, const struct pt_vma *v)
         int kind = PT_MAP_COPY;
         snprintf(m->path, sizeof m->path, "%s", v->path);
         /* the file at that path now must be the one mapped, else its bytes are copied */
-        if (stat(v->path, &st) == 0 && st.st_ino == v->ino && st.st_dev == v->dev) {
+        int same = stat(v->path, &st) == 0 && st.st_ino == v->ino && st.st_dev == v->dev;
+        if (same) {
             kind = rec_mmap_file_kind(s, v->path, v->path, &st, 0, &id);
             if (kind < 0) {
                 return pt_wrap("the mapping of %s", v->path);
@@ -204,10 +247,15 @@ static int take_vma(struct capture *c, const struct pt_vma *v)
         if (kind == PT_MAP_FILE) {
             m->id = *id;
         } else {
+            if (same && v->hi - v->lo > (c->copy_region ? s->ev.regions[c->copy_region].len : 0)) {
+                c->copy_region = s->ev.nregions;
+                c->copy_st = st;
+                c->copy_off = v->off;
+            }
             return add_region(s, v->lo, v->hi - v->lo);
         }
     }
-    return pt_maps_own_pages(s->pid, v->lo, v->hi, add_region, s);
+    return pt_maps_own_pages(c->pagemap, v->lo, v->hi, add_region, s);
 }
 
 static int take_map(struct capture *c)
@@ -217,13 +265,23 @@ static int take_map(struct capture *c)
     if (pt_maps_read(c->s->pid, &v, &n) < 0) {
         return -1;
     }
-    int rc = 0;
+    c->pagemap = pt_pagemap_open(c->s->pid);
+    int rc = c->pagemap < 0 ? -1 : 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (!pt_vma_is_kernels(&v[i]) && !is_pyttss(&v[i])) {
+        if (!pt_vma_is_kernels(&v[i]) && !is_pytts(&v[i])) {
             rc = take_vma(c, &v[i]);
         }
     }
+    if (c->pagemap >= 0) {
+        close(c->pagemap);
+    }
     free(v);
+    if (rc == 0) {
+        read_regions(c->s);
+    }
+    if (rc == 0 && c->copy_region) { /* its code: the same bytes every recording */
+        rec_mmap_copy_cache(c->s, &c->copy_st, c->copy_off, c->copy_region);
+    }
     return rc;
 }
 
@@ -256,7 +314,7 @@ static int check_unchanged(struct rec_session *s)
 
 static int log_state(struct rec_session *s, struct rec_thread *t)
 {
-    struct capture c = {s, {0}, 0};
+    struct capture c = {s, {0}, 0, -1, 0, {0}, 0};
     int64_t brk_now;
     uint64_t none[6] = {0, 0, 0, 0, 0, 0};
     pt_event_reset(&s->ev, PT_EV_LOADER);

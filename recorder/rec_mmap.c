@@ -295,14 +295,15 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c)
  * describes) goes into a zstd frame of its own that the per-user copy cache keeps
  * (pt_copycache.h): the frame there when it was made from the same bytes, else one the trace
  * writer compresses and stores. */
-static void use_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off,
-                           const uint8_t *p, uint64_t n)
+void rec_mmap_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off, size_t region)
 {
     struct pt_copykey key;
+    const uint8_t *p = pt_event_region_data(&s->ev, region);
+    uint64_t n = s->ev.regions[region].len;
     if (!pt_copycache_key(st, off, n, &key)) {
         return;
     }
-    s->ev.copy_region = (int)s->ev.nregions - 1;
+    s->ev.copy_region = (int)region;
     s->ev.copy_key = key;
     s->ev.copy_hash = pt_hash64(p, n);
     if (pt_copycache_get(&key, s->ev.copy_hash, &s->copy_frame)) {
@@ -332,7 +333,7 @@ static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const
     s->ev.regions[s->ev.nregions - 1].len = (size_t)got;
     s->ev.data.len -= n - (uint64_t)got;
     if ((uint64_t)got == n) {
-        use_copy_cache(s, st, off, dst, n);
+        rec_mmap_copy_cache(s, st, off, s->ev.nregions - 1);
     }
     return 0;
 }

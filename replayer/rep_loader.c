@@ -90,10 +90,39 @@ static int map_file(struct rep_session *s, const struct pt_loader_map *m)
     return rc;
 }
 
+/* Is all of m anonymous memory the exec or the break made already (the kernel shows the
+ * program's bss and its heap as one mapping or two), all with m's protection (*same)? */
+static int anon_made(const struct pt_loader_map *m, const struct pt_vma *v, size_t nv, int *same)
+{
+    uint64_t at = m->addr, end = m->addr + m->len;
+    *same = 1;
+    for (size_t i = 0; i < nv && at < end; i++) {
+        if (v[i].hi <= at || v[i].lo > at) {
+            continue;
+        }
+        if (v[i].ino || v[i].path[0] == '/' || pt_vma_is_kernels(&v[i])) {
+            return 0;
+        }
+        *same = *same && v[i].prot == m->prot;
+        at = v[i].hi;
+    }
+    return at >= end;
+}
+
 static int map_one(struct rep_session *s, const struct pt_loader_map *m, const struct pt_vma *v,
                    size_t nv)
 {
     int64_t ret;
+    int same = 0;
+    if (m->kind == PT_MAP_NONE && anon_made(m, v, nv, &same)) {
+        if (same) {
+            return 0;
+        }
+        if (stub(s, SYS_mprotect, m->addr, m->len, m->prot, 0, 0, 0, &ret) < 0) {
+            return -1;
+        }
+        return ret == 0 ? 0 : pt_fail("mprotect(0x%llx) failed", (unsigned long long)m->addr);
+    }
     for (size_t i = 0; i < nv; i++) {
         if (exec_made(s, m, &v[i])) {
             if (v[i].prot == m->prot) {
