@@ -140,7 +140,7 @@ enum { L_TRACE, L_ALLOW, L_STUBPAGE, L_LDSO, L_OPENAT, L_FD, L_MMAP, L_ARCH, L_P
 
 struct lprog {
     struct prog p;
-    int at[L_N];          /* where each label is, or -1 */
+    int at[L_N];                      /* where each label is, or -1 */
     int jt[MAX_INSNS], jf[MAX_INSNS]; /* an instruction's targets: a label, or -1 for the next */
 };
 
@@ -170,9 +170,9 @@ static void jeq(struct lprog *l, uint32_t k, int jt, int jf)
 
 #define ARG_LO(i) (uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i))
 #define ARG_HI(i) (ARG_LO(i) + 4)
-#define IP_LO (uint32_t)offsetof(struct seccomp_data, instruction_pointer)
+#define IP_LO (uint32_t) offsetof(struct seccomp_data, instruction_pointer)
 #define IP_HI (IP_LO + 4)
-#define NR (uint32_t)offsetof(struct seccomp_data, nr)
+#define NR (uint32_t) offsetof(struct seccomp_data, nr)
 
 static int resolve(struct lprog *l)
 {
@@ -210,9 +210,8 @@ static int resolve(struct lprog *l)
  * stubs. Anything else stops (TRACE). */
 static int build_loader(struct prog *out, const struct pt_seccomp_loader *ld)
 {
-    static const int ldso_any[] = {SYS_fstat,  SYS_newfstatat,      SYS_mprotect,
-                                   SYS_munmap, SYS_access,          SYS_set_tid_address,
-                                   SYS_set_robust_list};
+    static const int ldso_any[] = {SYS_fstat,  SYS_newfstatat,      SYS_mprotect,       SYS_munmap,
+                                   SYS_access, SYS_set_tid_address, SYS_set_robust_list};
     struct lprog l;
     memset(&l, 0, sizeof l);
     for (int i = 0; i < L_N; i++) {

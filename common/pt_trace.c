@@ -166,9 +166,8 @@ static int loader_map_ok(const struct pt_loader_map *m, const struct pt_loader_m
     const uint64_t top = 1ull << 47;
     return m->addr % 4096 == 0 && m->len % 4096 == 0 && m->len && m->addr < top &&
            m->len <= top - m->addr && m->off % 4096 == 0 && m->prot <= 7 &&
-           !in_pytts_pages(m->addr, m->len) &&
-           m->flags <= (PT_LOADER_HEAP | PT_LOADER_STACK) && m->kind <= PT_MAP_COPY &&
-           (!prev || m->addr >= prev->addr + prev->len);
+           !in_pytts_pages(m->addr, m->len) && m->flags <= (PT_LOADER_HEAP | PT_LOADER_STACK) &&
+           m->kind <= PT_MAP_COPY && (!prev || m->addr >= prev->addr + prev->len);
 }
 
 int pt_loader_parse(const struct pt_event *ev, struct pt_loader *l)
@@ -1042,8 +1041,7 @@ static void note_file(struct pt_trace_reader *r, const char *path, const struct 
                       uint64_t seq)
 {
     for (size_t i = 0; i < r->nfiles; i++) {
-        if (strcmp(r->files[i].path, path) == 0 &&
-            memcmp(&r->files[i].id, id, sizeof *id) == 0) {
+        if (strcmp(r->files[i].path, path) == 0 && memcmp(&r->files[i].id, id, sizeof *id) == 0) {
             return;
         }
     }

@@ -156,9 +156,9 @@ struct pt_loader_map {
     pt_addr addr;
     uint64_t len, off;
     uint32_t prot, flags;
-    uint8_t kind;             /* enum pt_map_kind */
-    struct pt_fileid id;      /* PT_MAP_FILE */
-    char path[4096];          /* PT_MAP_FILE (and COPY, for messages) */
+    uint8_t kind;        /* enum pt_map_kind */
+    struct pt_fileid id; /* PT_MAP_FILE */
+    char path[4096];     /* PT_MAP_FILE (and COPY, for messages) */
 };
 struct pt_loader {
     uint64_t brk;

@@ -109,8 +109,7 @@ int rec_loader_install(struct rec_session *s)
     struct pt_seccomp_loader *ld = &s->loader.filter;
     ld->lo = lo;
     ld->hi = hi;
-    if (list_fds(s->pid, ld) < 0 ||
-        pt_proc_sigmasks(s->pid, &caught, &s->loader.sig_ignored) < 0 ||
+    if (list_fds(s->pid, ld) < 0 || pt_proc_sigmasks(s->pid, &caught, &s->loader.sig_ignored) < 0 ||
         pt_proc_sigblocked(s->pid, &s->loader.sig_blocked) < 0 ||
         pt_seccomp_install_loader(s->pid, &s->mem, ld) < 0) {
         return -1;

@@ -170,8 +170,8 @@ static void redact_env(struct rec_session *s, struct pt_header *h, const struct 
         if (off < h->stack_len && vlen <= h->stack_len - off) {
             memset(h->stack + off, 'X', vlen);
             /* and in the stack pages a LOADER event logs (rec_loader.c) */
-            s->loader.redacted = realloc(s->loader.redacted,
-                                         (s->loader.nredacted + 1) * sizeof *s->loader.redacted);
+            s->loader.redacted =
+                realloc(s->loader.redacted, (s->loader.nredacted + 1) * sizeof *s->loader.redacted);
             s->loader.redacted[s->loader.nredacted++] = (struct rec_span){h->rsp + off, vlen};
         }
     }

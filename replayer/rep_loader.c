@@ -68,8 +68,8 @@ static int map_file(struct rep_session *s, const struct pt_loader_map *m)
         return -1;
     }
     if (fd < 0) {
-        return pt_fail("replay could not open %s inside the replayed process (error %lld)",
-                       f->use, (long long)-fd);
+        return pt_fail("replay could not open %s inside the replayed process (error %lld)", f->use,
+                       (long long)-fd);
     }
     char fdpath[64];
     struct stat st;
@@ -133,8 +133,8 @@ static int map_one(struct rep_session *s, const struct pt_loader_map *m, const s
             }
             return ret == 0 ? 0
                             : pt_fail("mprotect(0x%llx, %llu) failed (error %lld)",
-                                      (unsigned long long)m->addr,
-                                      (unsigned long long)m->len, (long long)-ret);
+                                      (unsigned long long)m->addr, (unsigned long long)m->len,
+                                      (long long)-ret);
         }
     }
     if (m->flags & (PT_LOADER_HEAP | PT_LOADER_STACK)) {
@@ -147,10 +147,10 @@ static int map_one(struct rep_session *s, const struct pt_loader_map *m, const s
              (uint64_t)-1, 0, &ret) < 0) {
         return -1;
     }
-    return (uint64_t)ret == m->addr ? 0
-                                    : pt_fail("mapping %llu bytes at 0x%llx failed (error %lld)",
-                                              (unsigned long long)m->len,
-                                              (unsigned long long)m->addr, (long long)-ret);
+    return (uint64_t)ret == m->addr
+               ? 0
+               : pt_fail("mapping %llu bytes at 0x%llx failed (error %lld)",
+                         (unsigned long long)m->len, (unsigned long long)m->addr, (long long)-ret);
 }
 
 static int set_break(struct rep_session *s, uint64_t want)
