@@ -136,7 +136,7 @@ static void build_record(struct prog *p)
 
 /* ---- the loader's filter: a program with labels, jumps patched once they are placed ---- */
 
-enum { L_TRACE, L_ALLOW, L_STUBPAGE, L_LDSO, L_OPENAT, L_FD, L_MMAP, L_ARCH, L_PRLIMIT, L_N };
+enum { L_TRACE, L_ALLOW, L_NR, L_OPENAT, L_FD, L_MMAP, L_ARCH, L_FUTEX, L_PRLIMIT, L_N };
 
 struct lprog {
     struct prog p;
@@ -203,15 +203,21 @@ static int resolve(struct lprog *l)
     return 0;
 }
 
-/* The filter recording starts with (see pt_seccomp.h): the calls ld.so makes to load the
- * program, made from ld.so's own code with arguments that touch nothing but files it opens
- * itself and the process's memory, run unstopped; so do the calls pt_sc_unseen names and those
- * whose only effect is memory (getrandom, prlimit64 reading a limit), from anywhere, and pytt's
- * stubs. Anything else stops (TRACE). */
+/* The filter recording starts with (see pt_seccomp.h): calls whose only effects are memory and
+ * descriptors the process opened since (all closed or noted when the phase ends), run
+ * unstopped from anywhere, as do the calls pt_sc_unseen names and pytt's stubs. Anything else
+ * stops (TRACE). */
 static int build_loader(struct prog *out, const struct pt_seccomp_loader *ld)
 {
-    static const int ldso_any[] = {SYS_fstat,  SYS_newfstatat,      SYS_mprotect,       SYS_munmap,
-                                   SYS_access, SYS_set_tid_address, SYS_set_robust_list};
+    static const int any[] = {
+        SYS_fstat,         SYS_newfstatat,      SYS_statx,      SYS_access,    SYS_faccessat,
+        SYS_faccessat2,    SYS_readlink,        SYS_readlinkat, SYS_mprotect,  SYS_munmap,
+        SYS_getrandom,     SYS_set_tid_address, SYS_set_robust_list,           SYS_gettid,
+        SYS_getpid,        SYS_getppid,         SYS_getuid,     SYS_geteuid,   SYS_getgid,
+        SYS_getegid,       SYS_uname,           SYS_sysinfo,    SYS_getcwd,    SYS_clock_gettime,
+        SYS_clock_getres,  SYS_gettimeofday,    SYS_time,       SYS_sched_getaffinity};
+    static const int on_own_fd[] = {SYS_read, SYS_pread64, SYS_lseek, SYS_getdents64,
+                                    SYS_close};
     struct lprog l;
     memset(&l, 0, sizeof l);
     for (int i = 0; i < L_N; i++) {
@@ -219,38 +225,34 @@ static int build_loader(struct prog *out, const struct pt_seccomp_loader *ld)
     }
     ld_word(&l, (uint32_t)offsetof(struct seccomp_data, arch));
     jeq(&l, AUDIT_ARCH_X86_64, -1, L_TRACE);
+    ld_word(&l, IP_HI);
+    jeq(&l, (uint32_t)(STUB_RIP >> 32), -1, L_NR);
+    ld_word(&l, IP_LO);
+    jeq(&l, (uint32_t)STUB_RIP, L_ALLOW, -1);
+    jeq(&l, (uint32_t)(PT_SYSBUF_STUB + 2), L_ALLOW, -1);
+    lhere(&l, L_NR);
     ld_word(&l, NR);
     for (int nr = 0; nr < PT_NSYSCALLS; nr++) {
         if (pt_sc_unseen(nr, PT_TRACE_VERSION)) {
             jeq(&l, (uint32_t)nr, L_ALLOW, -1);
         }
     }
-    jeq(&l, SYS_getrandom, L_ALLOW, -1);
-    jeq(&l, SYS_prlimit64, L_PRLIMIT, -1);
-    ld_word(&l, IP_HI);
-    jeq(&l, (uint32_t)(STUB_RIP >> 32), L_STUBPAGE, L_LDSO);
-    lhere(&l, L_STUBPAGE);
-    ld_word(&l, IP_LO);
-    jeq(&l, (uint32_t)STUB_RIP, L_ALLOW, -1);
-    jeq(&l, (uint32_t)(PT_SYSBUF_STUB + 2), L_ALLOW, L_TRACE);
-    lhere(&l, L_LDSO); /* A: the instruction pointer's upper half */
-    jeq(&l, (uint32_t)(ld->lo >> 32), -1, L_TRACE);
-    ld_word(&l, IP_LO);
-    lemit(&l, BPF_JMP | BPF_JGE | BPF_K, (uint32_t)ld->lo, -1, L_TRACE);
-    lemit(&l, BPF_JMP | BPF_JGE | BPF_K, (uint32_t)ld->hi, L_TRACE, -1);
-    ld_word(&l, NR);
-    for (size_t i = 0; i < sizeof ldso_any / sizeof ldso_any[0]; i++) {
-        jeq(&l, (uint32_t)ldso_any[i], L_ALLOW, -1);
+    for (size_t i = 0; i < sizeof any / sizeof any[0]; i++) {
+        jeq(&l, (uint32_t)any[i], L_ALLOW, -1);
+    }
+    for (size_t i = 0; i < sizeof on_own_fd / sizeof on_own_fd[0]; i++) {
+        jeq(&l, (uint32_t)on_own_fd[i], L_FD, -1);
     }
     jeq(&l, SYS_openat, L_OPENAT, -1);
-    jeq(&l, SYS_read, L_FD, -1);
-    jeq(&l, SYS_pread64, L_FD, -1);
-    jeq(&l, SYS_close, L_FD, -1);
     jeq(&l, SYS_mmap, L_MMAP, -1);
-    jeq(&l, SYS_arch_prctl, L_ARCH, L_TRACE);
-    lhere(&l, L_OPENAT); /* read-only, nothing else but close-on-exec */
+    jeq(&l, SYS_arch_prctl, L_ARCH, -1);
+    jeq(&l, SYS_futex, L_FUTEX, -1);
+    jeq(&l, SYS_prlimit64, L_PRLIMIT, L_TRACE);
+    lhere(&l, L_OPENAT); /* read-only, without O_CREAT, O_TRUNC, O_PATH and the like */
     ld_word(&l, ARG_LO(2));
-    lemit(&l, BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)O_CLOEXEC, -1, -1);
+    lemit(&l, BPF_ALU | BPF_AND | BPF_K,
+          ~(uint32_t)(O_CLOEXEC | O_NONBLOCK | O_DIRECTORY | O_LARGEFILE | O_NOCTTY | O_NOFOLLOW),
+          -1, -1);
     jeq(&l, 0, L_ALLOW, L_TRACE);
     lhere(&l, L_FD); /* a descriptor it opened: none the process inherited */
     ld_word(&l, ARG_HI(0));
@@ -264,14 +266,22 @@ static int build_loader(struct prog *out, const struct pt_seccomp_loader *ld)
         }
         lemit(&l, BPF_JMP | BPF_JA, 0, L_ALLOW, -1);
     }
-    lhere(&l, L_MMAP); /* private */
+    lhere(&l, L_MMAP); /* private, or a read-only shared map of a file */
     ld_word(&l, ARG_LO(3));
-    lemit(&l, BPF_ALU | BPF_AND | BPF_K, MAP_TYPE, -1, -1);
-    jeq(&l, MAP_PRIVATE, L_ALLOW, L_TRACE);
+    lemit(&l, BPF_ALU | BPF_AND | BPF_K, MAP_TYPE | MAP_ANONYMOUS, -1, -1);
+    jeq(&l, MAP_PRIVATE, L_ALLOW, -1);
+    jeq(&l, MAP_PRIVATE | MAP_ANONYMOUS, L_ALLOW, -1);
+    jeq(&l, MAP_SHARED, -1, L_TRACE);
+    ld_word(&l, ARG_LO(2));
+    jeq(&l, PROT_READ, L_ALLOW, L_TRACE);
     lhere(&l, L_ARCH); /* ARCH_SET_FS, and the CET status query glibc makes */
     ld_word(&l, ARG_LO(0));
     jeq(&l, 0x1002, L_ALLOW, -1);
     jeq(&l, 0x3001, L_ALLOW, L_TRACE);
+    lhere(&l, L_FUTEX); /* FUTEX_WAKE: nobody waits, there is one thread */
+    ld_word(&l, ARG_LO(1));
+    lemit(&l, BPF_ALU | BPF_AND | BPF_K, 0x7f, -1, -1);
+    jeq(&l, 1, L_ALLOW, L_TRACE);
     lhere(&l, L_PRLIMIT); /* no new limit */
     ld_word(&l, ARG_LO(2));
     jeq(&l, 0, -1, L_TRACE);
@@ -317,10 +327,6 @@ int pt_seccomp_install(pid_t pid, struct pt_mem *mem)
 int pt_seccomp_install_loader(pid_t pid, struct pt_mem *mem, const struct pt_seccomp_loader *ld)
 {
     struct prog p;
-    if ((ld->lo >> 32) != ((ld->hi - 1) >> 32) || ld->hi <= ld->lo) {
-        return pt_fail("ld.so's code at 0x%llx-0x%llx crosses a 4 GiB line",
-                       (unsigned long long)ld->lo, (unsigned long long)ld->hi);
-    }
     if (build_loader(&p, ld) < 0) {
         return -1;
     }

@@ -207,7 +207,7 @@ struct rec_session {
     /* the loader runs unstopped until the first stop (rec_loader.c) */
     struct {
         int pending;
-        char interp[4096];
+        int wanted;
         struct pt_seccomp_loader filter; /* ld.so's code, the descriptors inherited */
         uint64_t sig_ignored, sig_blocked;
         struct rec_span {
@@ -226,6 +226,9 @@ struct rec_session {
 const char *rec_sysbuf_library(void);
 /* At startup (execve exit): the filter, the control block, the inherited descriptors. */
 int rec_sysbuf_start(struct rec_session *s);
+/* The process's descriptors, all looked at again for the table (when the loader's phase ends:
+ * files opened during it may still be open). */
+int rec_sysbuf_rescan_fds(struct rec_session *s);
 /* Move what thread t's buffer holds into the trace (a SYSBUF event), if it may be touched. */
 int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t);
 /* At a syscall entry: the library's requests (returns 1 when handled: no event, no exit
@@ -295,13 +298,17 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c);
 int rec_mmap_file_kind(struct rec_session *s, const char *path, const char *open_path,
                        const struct stat *st, int shared, const struct pt_fileid **id);
 
+/* A shared mapping that exists already (the loader's phase mapped it: rec_loader.c), watched
+ * from now on as rec_mmap_classify's are (st NULL: not a regular file's). */
+void rec_mmap_note_shared(struct rec_session *s, pt_addr addr, uint64_t len, int prot,
+                          const struct stat *st);
 /* The current event's region (the bytes of the file st describes from offset off) goes into a
  * zstd frame of its own that the per-user copy cache keeps (pt_copycache.h). */
 void rec_mmap_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off, size_t region);
 
 /* rec_loader.c: the loader runs unstopped; its outcome is one LOADER event at the first stop. */
 /* Should this recording let the loader run unstopped? */
-int rec_loader_wanted(const struct rec_session *s, const char *interp_path);
+int rec_loader_wanted(const struct rec_session *s);
 /* Install the loader's filter (instead of the recording's, added at the first stop). */
 int rec_loader_install(struct rec_session *s);
 /* At a syscall entry stop (t->entry_regs read): while the loader runs unstopped, the first

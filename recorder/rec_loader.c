@@ -38,10 +38,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-int rec_loader_wanted(const struct rec_session *s, const char *interp_path)
+int rec_loader_wanted(const struct rec_session *s)
 {
-    return !s->opt->no_sysbuf && !s->opt->adopt_pid && rec_sysbuf_library() && interp_path &&
-           interp_path[0] == '/';
+    return !s->opt->no_sysbuf && !s->opt->adopt_pid && rec_sysbuf_library();
 }
 
 /* The process's descriptors: up to PT_SECCOMP_FDS of them listed (ninherited -1 when there are
@@ -74,41 +73,10 @@ static int list_fds(pid_t pid, struct pt_seccomp_loader *ld)
     return 0;
 }
 
-static int was_inherited(const struct pt_seccomp_loader *ld, int fd)
-{
-    if (ld->ninherited < 0) {
-        return fd <= ld->max_inherited_fd;
-    }
-    for (int i = 0; i < ld->ninherited; i++) {
-        if (ld->inherited[i] == fd) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 int rec_loader_install(struct rec_session *s)
 {
-    struct pt_vma *v;
-    size_t n;
     uint64_t caught;
-    if (pt_maps_read(s->pid, &v, &n) < 0) {
-        return -1;
-    }
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(v[i].path, s->loader.interp) == 0) {
-            lo = v[i].lo < lo ? v[i].lo : lo;
-            hi = v[i].hi > hi ? v[i].hi : hi;
-        }
-    }
-    free(v);
-    if (hi == 0) {
-        return pt_fail("%s is not mapped at the exec stop", s->loader.interp);
-    }
     struct pt_seccomp_loader *ld = &s->loader.filter;
-    ld->lo = lo;
-    ld->hi = hi;
     if (list_fds(s->pid, ld) < 0 || pt_proc_sigmasks(s->pid, &caught, &s->loader.sig_ignored) < 0 ||
         pt_proc_sigblocked(s->pid, &s->loader.sig_blocked) < 0 ||
         pt_seccomp_install_loader(s->pid, &s->mem, ld) < 0) {
@@ -208,9 +176,10 @@ static void read_regions(struct rec_session *s)
 static int take_vma(struct capture *c, const struct pt_vma *v)
 {
     struct rec_session *s = c->s;
-    if (v->shared) {
-        return pt_fail("ld.so left a shared mapping at 0x%llx (%s)", (unsigned long long)v->lo,
-                       v->path);
+    if (v->shared && v->path[0] != '/') {
+        return pt_fail("shared memory at 0x%llx appeared before pytt's library was loaded; "
+                       "record with --no-syscallbuf",
+                       (unsigned long long)v->lo);
     }
     if (c->l.nmaps == PT_LOADER_MAX) {
         return pt_fail("ld.so left more than %d mappings", PT_LOADER_MAX);
@@ -236,7 +205,9 @@ static int take_vma(struct capture *c, const struct pt_vma *v)
         snprintf(m->path, sizeof m->path, "%s", v->path);
         /* the file at that path now must be the one mapped, else its bytes are copied */
         int same = stat(v->path, &st) == 0 && st.st_ino == v->ino && st.st_dev == v->dev;
-        if (same) {
+        if (v->shared) { /* read-only (the loader's filter): copied, and watched as any */
+            rec_mmap_note_shared(s, v->lo, v->hi - v->lo, (int)v->prot, same ? &st : NULL);
+        } else if (same) {
             kind = rec_mmap_file_kind(s, v->path, v->path, &st, 0, &id);
             if (kind < 0) {
                 return pt_wrap("the mapping of %s", v->path);
@@ -284,31 +255,20 @@ static int take_map(struct capture *c)
     return rc;
 }
 
-/* What the state cannot hold must not have changed: the descriptors and signal handling the
- * process started with. */
+/* What the state cannot hold must not have changed: the signal handling the process started
+ * with. Descriptors opened since and still open are the buffer's table's to learn. */
 static int check_unchanged(struct rec_session *s)
 {
     uint64_t caught, ignored, blocked;
-    struct pt_seccomp_loader now;
     if (pt_proc_sigmasks(s->pid, &caught, &ignored) < 0 ||
-        pt_proc_sigblocked(s->pid, &blocked) < 0 || list_fds(s->pid, &now) < 0) {
+        pt_proc_sigblocked(s->pid, &blocked) < 0) {
         return -1;
     }
     if (caught || ignored != s->loader.sig_ignored || blocked != s->loader.sig_blocked) {
         return pt_fail("the program changed its signal handling while ld.so loaded it, before "
                        "pytt's library was loaded; record it with --no-syscallbuf");
     }
-    for (int i = 0; i < now.ninherited; i++) {
-        if (!was_inherited(&s->loader.filter, now.inherited[i])) {
-            return pt_fail("ld.so left descriptor %d open; record it with --no-syscallbuf",
-                           now.inherited[i]);
-        }
-    }
-    if (now.ninherited < 0 && now.max_inherited_fd > s->loader.filter.max_inherited_fd) {
-        return pt_fail("ld.so left descriptor %d open; record it with --no-syscallbuf",
-                       now.max_inherited_fd);
-    }
-    return 0;
+    return rec_sysbuf_rescan_fds(s); /* descriptors opened since may still be open */
 }
 
 static int log_state(struct rec_session *s, struct rec_thread *t)
@@ -375,10 +335,13 @@ int rec_loader_at_entry(struct rec_session *s, struct rec_thread *t, int nr)
     if (!s->loader.pending) {
         return 0;
     }
-    if (nr == SYS_rseq) {
-        struct user_regs_struct r = t->entry_regs;
+    const struct user_regs_struct *e = &t->entry_regs;
+    if (nr == SYS_rseq ||
+        (nr == PT_SYSBUF_NR && e->rdi == PT_SYSBUF_HELLO && e->rsi == PT_SYSBUF_HELLO_LATER)) {
+        /* rseq fails as always under pytt; the library's constructor asks again later */
+        struct user_regs_struct r = *e;
         r.orig_rax = (uint64_t)-1;
-        r.rax = (uint64_t)-ENOSYS;
+        r.rax = (uint64_t)(nr == SYS_rseq ? -ENOSYS : -EAGAIN);
         t->no_exit = 1;
         return pt_setregs(t->tid, &r) < 0 ? -1 : 1;
     }

@@ -117,6 +117,12 @@ static void add_shmap(struct rec_session *s, pt_addr addr, uint64_t len, int pro
     }
 }
 
+void rec_mmap_note_shared(struct rec_session *s, pt_addr addr, uint64_t len, int prot,
+                          const struct stat *st)
+{
+    add_shmap(s, addr, len, prot, st);
+}
+
 /* Log the current bytes of a shared mapping as output of the current event. */
 static int snapshot_shmap(struct rec_session *s, struct rec_shmap *m)
 {

@@ -240,12 +240,9 @@ int rec_start(struct rec_session *s)
     h.version = PT_TRACE_VERSION;
     int rc = -1;
     capture_host(s, &h);
-    int ok = capture_identity(s, &h) == 0;
-    if (ok && rec_loader_wanted(s, h.interp_path)) { /* rdtsc traps from its first stop */
-        snprintf(s->loader.interp, sizeof s->loader.interp, "%s", h.interp_path);
-    }
-    if (!ok || capture_limits(s, &h) < 0 || capture_stack(s, &h) < 0 ||
-        pt_startup_inject(s->pid, &s->mem, !s->loader.interp[0]) < 0 || rec_sysbuf_start(s) < 0) {
+    s->loader.wanted = rec_loader_wanted(s); /* then rdtsc traps from its first stop */
+    if (capture_identity(s, &h) < 0 || capture_limits(s, &h) < 0 || capture_stack(s, &h) < 0 ||
+        pt_startup_inject(s->pid, &s->mem, !s->loader.wanted) < 0 || rec_sysbuf_start(s) < 0) {
         pt_wrap("preparing the recorded process");
     } else {
         h.sysbuf = (uint8_t)s->sysbuf;
