@@ -49,6 +49,39 @@ static void print_switch(const struct pt_event *ev)
 }
 
 /* The calls a SYSBUF event holds, one per line under it. */
+/* What ld.so left (recorder/rec_loader.c): the map, one mapping per line. */
+static void print_loader(const struct pt_event *ev)
+{
+    struct pt_loader l;
+    char esc[1024];
+    if (pt_loader_parse(ev, &l) < 0) {
+        printf("loader state (unreadable: %s)", pt_errmsg());
+        pt_err_clear();
+        return;
+    }
+    size_t bytes = 0;
+    for (size_t i = 1; i < ev->nregions; i++) {
+        bytes += ev->regions[i].len;
+    }
+    printf("loader state: %u mappings, %zu bytes of memory, break 0x%llx, resumes at 0x%llx",
+           l.nmaps, bytes, (unsigned long long)l.brk, (unsigned long long)l.regs.rip);
+    for (uint32_t i = 0; i < l.nmaps; i++) {
+        const struct pt_loader_map *m = &l.maps[i];
+        pt_escape(m->path, esc, sizeof esc);
+        printf("\n    0x%llx-0x%llx %c%c%c %s %s", (unsigned long long)m->addr,
+               (unsigned long long)(m->addr + m->len), m->prot & 1 ? 'r' : '-',
+               m->prot & 2 ? 'w' : '-', m->prot & 4 ? 'x' : '-',
+               m->kind == PT_MAP_FILE   ? "maps"
+               : m->kind == PT_MAP_COPY ? "copy of"
+                                        : "anonymous",
+               m->kind == PT_MAP_NONE ? (m->flags & PT_LOADER_HEAP    ? "[heap]"
+                                         : m->flags & PT_LOADER_STACK ? "[stack]"
+                                                                      : "")
+                                      : esc);
+    }
+    pt_loader_free(&l);
+}
+
 static void print_share(const struct pt_event *ev)
 {
     static const char *at[] = {"?", "at syscall exit", "at counted dispatch", "at access fault",
@@ -138,6 +171,9 @@ static void print_event(const struct pt_event *ev, int pid)
         break;
     case PT_EV_SHARE:
         print_share(ev);
+        break;
+    case PT_EV_LOADER:
+        print_loader(ev);
         break;
     case PT_EV_END:
         pt_escape(ev->end_msg, esc, sizeof esc);

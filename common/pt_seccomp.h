@@ -31,4 +31,27 @@ int pt_seccomp_install(pid_t pid, struct pt_mem *mem);
  * PTRACE_O_TRACESECCOMP; a task with this filter and no such tracer gets ENOSYS. */
 int pt_seccomp_install_record(pid_t pid, struct pt_mem *mem);
 
+/* The filter a recording starts with when the syscall buffer is on (recorder/rec_loader.c): the
+ * calls ld.so, glibc's start and the interpreter's first steps make before the first call the
+ * buffer's library wraps run without a stop when their only effects are memory and
+ * descriptors opened since (read-only opens; reads, seeks, directory reads and closes of any
+ * descriptor but the ninherited in inherited[] (or at or below max_inherited_fd when there
+ * are more than PT_SECCOMP_FDS); stats, readlink; private maps and read-only shared maps of
+ * files; mprotect, munmap; the thread setup; ARCH_SET_FS; getrandom, ids, uname, sysinfo,
+ * clocks, getcwd, sched_getaffinity; prlimit64 without a new limit; FUTEX_WAKE); so do the
+ * calls pt_sc_unseen names and pytt's stubs. Anything else stops. The recording's filter is
+ * added on top at the first stop (seccomp takes the strictest answer of all filters: TRACE
+ * over ALLOW; every call it lets through this one does too), after which this one changes
+ * nothing. */
+#define PT_SECCOMP_FDS 32
+struct pt_seccomp_loader {
+    int ninherited; /* -1: more than PT_SECCOMP_FDS */
+    int inherited[PT_SECCOMP_FDS];
+    int max_inherited_fd;
+};
+int pt_seccomp_install_loader(pid_t pid, struct pt_mem *mem, const struct pt_seccomp_loader *ld);
+/* Its program, for tests (0 when it cannot be built). */
+unsigned pt_seccomp_loader_program(const struct pt_seccomp_loader *ld, struct sock_filter *out,
+                                   unsigned max);
+
 #endif

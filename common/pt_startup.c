@@ -79,7 +79,7 @@ int pt_startup_hide_vdso(struct pt_mem *mem, const struct pt_auxv_info *ai)
     return pt_mem_write(mem, ai->sysinfo_ehdr_slot, &ignore, sizeof ignore);
 }
 
-int pt_startup_inject(pid_t pid, struct pt_mem *mem)
+int pt_startup_inject(pid_t pid, struct pt_mem *mem, int trap_tsc)
 {
     uint64_t mmap_args[6] = {PT_PAGE_ADDR,
                              PT_PAGE_LEN,
@@ -114,7 +114,13 @@ int pt_startup_inject(pid_t pid, struct pt_mem *mem)
                        "(result %lld)",
                        PT_SYSBUF_AREA, (long long)ret);
     }
+    return trap_tsc ? pt_startup_trap_tsc(pid) : 0;
+}
+
+int pt_startup_trap_tsc(pid_t pid)
+{
     uint64_t tsc_args[6] = {PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0, 0};
+    int64_t ret;
     if (pt_inject_syscall(pid, PT_PAGE_STUB_SYSCALL, SYS_prctl, tsc_args, &ret) < 0 || ret != 0) {
         return pt_fail("prctl(PR_SET_TSC, PR_TSC_SIGSEGV) in the tracee failed (%lld)",
                        (long long)ret);

@@ -38,8 +38,12 @@ struct pt_auxv_info {
 int pt_startup_parse_stack(struct pt_mem *mem, pt_addr rsp, struct pt_auxv_info *ai);
 /* Turn AT_SYSINFO_EHDR into AT_IGNORE. */
 int pt_startup_hide_vdso(struct pt_mem *mem, const struct pt_auxv_info *ai);
-/* Steps 3 and 4. The tracee must be at its post-exec syscall-exit stop. */
-int pt_startup_inject(pid_t pid, struct pt_mem *mem);
+/* Step 3, and step 4 with trap_tsc (a recording that lets ld.so run unstopped takes step 4 at
+ * its first stop instead: recorder/rec_loader.c). The tracee must be at its post-exec
+ * syscall-exit stop. */
+int pt_startup_inject(pid_t pid, struct pt_mem *mem, int trap_tsc);
+/* Step 4 alone, at a syscall-exit stop. */
+int pt_startup_trap_tsc(pid_t pid);
 
 /* Make pytt itself trap rdtsc too, as its tracee does. The kernel rewrites CR4.TSD on every
  * context switch between tasks that differ in this mode, and in a VM that write is a VM exit:

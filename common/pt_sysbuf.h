@@ -29,12 +29,18 @@
 #define PT_SYSBUF_NR 0x7079
 enum {
     PT_SYSBUF_HELLO = 1,   /* this thread wants a buffer: returns its address, or -errno.
-                            * Logged as a syscall event, so replay returns the same. */
+                            * Logged as a syscall event, so replay returns the same. With
+                            * PT_SYSBUF_HELLO_LATER as second argument (the library's
+                            * constructor), -EAGAIN while the loader runs unstopped
+                            * (recorder/rec_loader.c): ask again at the first wrapped call,
+                            * which ends that phase. Not an event then. */
     PT_SYSBUF_FLUSH = 2,   /* record: the buffer is full, drain it; replay: it is used up,
                             * refill it. Not an event. */
     PT_SYSBUF_DIVERGE = 3, /* replay: the call just made (nr, a0-a2 in the next arguments'
                             * record at arg 1) is not the recorded one. Not an event. */
 };
+
+#define PT_SYSBUF_HELLO_LATER 1
 
 #define PT_SYSBUF_AREA 0x7f0000100000ull /* right after pytt's page */
 #define PT_SYSBUF_CTL PT_SYSBUF_AREA

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "pt_trace.h"
 #include "pt_dedup.h"
+#include "pt_startup.h"
 #include "pt_sysbuf.h"
 
 #include "pt_error.h"
@@ -112,6 +113,110 @@ static void get_fileid(struct pt_cur *c, struct pt_fileid *id)
         memcpy(id->bid, p, n);
     }
     id->hash = pt_cur_uv(c);
+}
+
+/* ---- LOADER state: u64 brk, the registers and FP registers (blobs of their struct's size),
+ * uv nmaps, then per mapping: uv addr, uv len, uv off, uv prot, uv flags, u8 kind, str path,
+ * and the file's identity when kind is PT_MAP_FILE. */
+
+void pt_loader_encode(struct pt_buf *out, const struct pt_loader *l)
+{
+    pt_buf_uv(out, l->brk);
+    pt_buf_blob(out, &l->regs, sizeof l->regs);
+    pt_buf_blob(out, &l->fpregs, sizeof l->fpregs);
+    pt_buf_uv(out, l->nmaps);
+    for (uint32_t i = 0; i < l->nmaps; i++) {
+        const struct pt_loader_map *m = &l->maps[i];
+        pt_buf_uv(out, m->addr);
+        pt_buf_uv(out, m->len);
+        pt_buf_uv(out, m->off);
+        pt_buf_uv(out, m->prot);
+        pt_buf_uv(out, m->flags);
+        pt_buf_u8(out, m->kind);
+        pt_buf_str(out, m->path);
+        if (m->kind == PT_MAP_FILE) {
+            put_fileid(out, &m->id);
+        }
+    }
+}
+
+static void get_loader_blob(struct pt_cur *c, void *dst, size_t want)
+{
+    size_t n;
+    const uint8_t *p = pt_cur_blob(c, &n);
+    if (c->bad || n != want) {
+        c->bad = 1;
+        return;
+    }
+    memcpy(dst, p, n);
+}
+
+static void decode_copy_str(struct pt_cur *c, char *dst, size_t cap);
+
+/* Does [addr, addr+len) touch pytt's own pages in the tracee (its stubs, the syscall
+ * buffer's area), which no trace may map, write or jump into? */
+static int in_pytts_pages(uint64_t addr, uint64_t len)
+{
+    const uint64_t lo = PT_PAGE_ADDR, hi = PT_SYSBUF_AREA + PT_SYSBUF_AREA_LEN;
+    return addr + len < addr || (addr < hi && addr + len > lo);
+}
+
+/* Mappings must be page-aligned, ordered, apart, in user space, of known kinds. */
+static int loader_map_ok(const struct pt_loader_map *m, const struct pt_loader_map *prev)
+{
+    const uint64_t top = 1ull << 47;
+    return m->addr % 4096 == 0 && m->len % 4096 == 0 && m->len && m->addr < top &&
+           m->len <= top - m->addr && m->off % 4096 == 0 && m->prot <= 7 &&
+           !in_pytts_pages(m->addr, m->len) && m->flags <= (PT_LOADER_HEAP | PT_LOADER_STACK) &&
+           m->kind <= PT_MAP_COPY && (!prev || m->addr >= prev->addr + prev->len);
+}
+
+int pt_loader_parse(const struct pt_event *ev, struct pt_loader *l)
+{
+    memset(l, 0, sizeof *l);
+    if (ev->type != PT_EV_LOADER || ev->nregions == 0 || ev->regions[0].addr != 0) {
+        return pt_fail("a LOADER event without its state");
+    }
+    struct pt_cur c;
+    pt_cur_init(&c, pt_event_region_data(ev, 0), ev->regions[0].len);
+    l->brk = pt_cur_uv(&c);
+    get_loader_blob(&c, &l->regs, sizeof l->regs);
+    get_loader_blob(&c, &l->fpregs, sizeof l->fpregs);
+    uint64_t n = pt_cur_uv(&c);
+    if (c.bad || n > PT_LOADER_MAX || in_pytts_pages(l->regs.rip, 16)) {
+        return pt_fail("a LOADER event's state is corrupt");
+    }
+    l->maps = calloc(n ? n : 1, sizeof *l->maps);
+    for (uint64_t i = 0; i < n && !c.bad; i++) {
+        struct pt_loader_map *m = &l->maps[i];
+        m->addr = pt_cur_uv(&c);
+        m->len = pt_cur_uv(&c);
+        m->off = pt_cur_uv(&c);
+        m->prot = (uint32_t)pt_cur_uv(&c);
+        m->flags = (uint32_t)pt_cur_uv(&c);
+        m->kind = pt_cur_u8(&c);
+        decode_copy_str(&c, m->path, sizeof m->path);
+        if (m->kind == PT_MAP_FILE) {
+            get_fileid(&c, &m->id);
+        }
+        if (!c.bad && (!loader_map_ok(m, i ? m - 1 : NULL) ||
+                       (m->kind == PT_MAP_FILE && m->path[0] != '/'))) {
+            c.bad = 1;
+        }
+        l->nmaps = (uint32_t)i + 1;
+    }
+    if (c.bad || !pt_cur_done(&c)) {
+        pt_loader_free(l);
+        return pt_fail("a LOADER event's state is corrupt");
+    }
+    return 0;
+}
+
+void pt_loader_free(struct pt_loader *l)
+{
+    free(l->maps);
+    l->maps = NULL;
+    l->nmaps = 0;
 }
 
 /* The bytes of the copy region i of ev (pt_event's copy_region), after their length in
@@ -298,6 +403,9 @@ static void encode_event(struct pt_trace_writer *w, const struct pt_event *ev)
     case PT_EV_SHARE:
         encode_share(b, ev);
         break;
+    case PT_EV_LOADER:
+        encode_regions(b, ev, &w->ev, &w->copy_scratch);
+        break;
     case PT_EV_END:
         pt_buf_u8(b, ev->end_how);
         pt_buf_sv(b, ev->end_code);
@@ -409,6 +517,24 @@ static void decode_sysbuf(struct pt_cur *c, struct pt_event *ev, struct pt_trace
     }
 }
 
+/* Its regions, the first of them a state that parses; none of the others at address 0. */
+static void decode_loader(struct pt_cur *c, struct pt_event *ev)
+{
+    decode_regions(c, ev);
+    struct pt_loader l;
+    if (c->bad || pt_loader_parse(ev, &l) < 0) {
+        pt_err_clear();
+        c->bad = 1;
+        return;
+    }
+    pt_loader_free(&l);
+    for (size_t i = 1; i < ev->nregions; i++) {
+        if (ev->regions[i].addr == 0 || in_pytts_pages(ev->regions[i].addr, ev->regions[i].len)) {
+            c->bad = 1;
+        }
+    }
+}
+
 static int decode_event(struct pt_cur *c, struct pt_event *ev, struct pt_trace_reader *r,
                         uint64_t *lits)
 {
@@ -477,6 +603,9 @@ static int decode_event(struct pt_cur *c, struct pt_event *ev, struct pt_trace_r
         break;
     case PT_EV_SHARE:
         decode_share(c, ev);
+        break;
+    case PT_EV_LOADER:
+        decode_loader(c, ev);
         break;
     case PT_EV_END:
         ev->end_how = pt_cur_u8(c);
@@ -928,18 +1057,34 @@ static int read_header(struct pt_trace_reader *r)
     return pt_trace_header_read(r->dir, &r->hdr);
 }
 
-static void note_file(struct pt_trace_reader *r, const struct pt_event *ev)
+static void note_file(struct pt_trace_reader *r, const char *path, const struct pt_fileid *id,
+                      uint64_t seq)
 {
     for (size_t i = 0; i < r->nfiles; i++) {
-        if (strcmp(r->files[i].path, ev->map_path) == 0 &&
-            memcmp(&r->files[i].id, &ev->map_id, sizeof ev->map_id) == 0) {
+        if (strcmp(r->files[i].path, path) == 0 && memcmp(&r->files[i].id, id, sizeof *id) == 0) {
             return;
         }
     }
     if ((r->nfiles & (r->nfiles - 1)) == 0) {
         r->files = realloc(r->files, (r->nfiles ? r->nfiles * 2 : 8) * sizeof *r->files);
     }
-    r->files[r->nfiles++] = (struct pt_trace_file){strdup(ev->map_path), ev->map_id, ev->seq};
+    r->files[r->nfiles++] = (struct pt_trace_file){strdup(path), *id, seq};
+}
+
+/* The files a LOADER event maps by path. */
+static int note_loader_files(struct pt_trace_reader *r, const struct pt_event *ev)
+{
+    struct pt_loader l;
+    if (pt_loader_parse(ev, &l) < 0) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < l.nmaps; i++) {
+        if (l.maps[i].kind == PT_MAP_FILE) {
+            note_file(r, l.maps[i].path, &l.maps[i].id, ev->seq);
+        }
+    }
+    pt_loader_free(&l);
+    return 0;
 }
 
 /* Decode every record of chunk i (already numbered from *seq). 1: an END record was seen. */
@@ -961,19 +1106,28 @@ static int scan_chunk_events(struct pt_trace_reader *r, size_t i, uint64_t *seq,
     pt_cur_init(&c, cr->raw.data, cr->raw.len);
     int ended = 0;
     r->chunk_lit[i] = *lits;
+    int prev = 0;
     while (!pt_cur_done(&c)) {
         if (ended || decode_event(&c, ev, r, lits) < 0) {
             return pt_fail("trace %s is corrupt at event %llu%s", r->dir, (unsigned long long)*seq,
                            ended ? " (an event after the end)" : "");
         }
         ev->seq = (*seq)++;
+        if (ev->type == PT_EV_LOADER && (ev->seq > 1 || (ev->seq == 1 && prev != PT_EV_CLOCK))) {
+            return pt_fail("trace %s is corrupt at event %llu (the loader's state, which only "
+                           "the start of a trace has)",
+                           r->dir, (unsigned long long)ev->seq);
+        }
+        prev = ev->type;
         if (ev->type == PT_EV_SYSCALL && ev->tick) {
             r->last_tick = ev->tick;
         } else if (ev->type == PT_EV_END) {
             ended = 1;
         }
         if (ev->type == PT_EV_SYSCALL && ev->map_kind == PT_MAP_FILE) {
-            note_file(r, ev);
+            note_file(r, ev->map_path, &ev->map_id, ev->seq);
+        } else if (ev->type == PT_EV_LOADER && note_loader_files(r, ev) < 0) {
+            return -1;
         }
     }
     return ended;

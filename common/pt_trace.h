@@ -23,13 +23,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/user.h>
 
-#define PT_TRACE_VERSION 9
+#define PT_TRACE_VERSION 10
 /* The oldest version this pytt still reads: version 4 only adds meanings to version 3's bytes,
  * version 5 adds SYSBUF events and the header's sysbuf field, version 6 SHARE events, version 7
  * references in SYSBUF records, version 8 leaves out brk when the buffer was on (pt_sc_unseen),
- * version 9 chunks of several zstd frames (docs/trace-format.md, Versioning), so an older trace
- * is a version 9 trace without them. */
+ * version 9 chunks of several zstd frames, version 10 LOADER events (docs/trace-format.md,
+ * Versioning), so an older trace is a version 10 trace without them. */
 #define PT_TRACE_MIN_VERSION 3
 #define PT_NRLIMITS 16
 
@@ -49,6 +50,10 @@ enum pt_ev_type {
     PT_EV_SHARE = 10,  /* shared mappings protected or opened again (recorder/rec_share.c):
                         * the pages other processes changed (regions), then the protection
                         * each range gets, at the moment share_at says */
+    PT_EV_LOADER = 11, /* version 10: what ld.so and glibc's start did, run unstopped
+                        * (recorder/rec_loader.c): regions[0] at address 0 is the state
+                        * (pt_loader_parse: registers, break, the map), the other regions
+                        * the memory that differs from the mapped files */
 };
 
 /* When a SHARE event applies. */
@@ -140,6 +145,33 @@ struct pt_event {
     int32_t end_code; /* exit status, signal number, or 0 */
     char end_msg[512];
 };
+
+/* A LOADER event's state (regions[0]): the thread's registers at the moment the recording's
+ * first stop came (at a syscall: back on its `syscall` instruction, to make it again), the
+ * program break, and every mapping but pytt's own and the kernel's vDSO pages. */
+#define PT_LOADER_MAX 512
+#define PT_LOADER_HEAP 1u  /* lmap flags: the [heap] (made with brk) */
+#define PT_LOADER_STACK 2u /* the [stack] (the kernel's) */
+struct pt_loader_map {
+    pt_addr addr;
+    uint64_t len, off;
+    uint32_t prot, flags;
+    uint8_t kind;        /* enum pt_map_kind */
+    struct pt_fileid id; /* PT_MAP_FILE */
+    char path[4096];     /* PT_MAP_FILE (and COPY, for messages) */
+};
+struct pt_loader {
+    uint64_t brk;
+    struct user_regs_struct regs;
+    struct user_fpregs_struct fpregs;
+    uint32_t nmaps;
+    struct pt_loader_map *maps; /* nmaps, malloc'd by pt_loader_parse */
+};
+/* Encode l into out (the bytes of a LOADER event's regions[0]). */
+void pt_loader_encode(struct pt_buf *out, const struct pt_loader *l);
+/* Decode and check a LOADER event's state into *l (free with pt_loader_free). 0, or -1. */
+int pt_loader_parse(const struct pt_event *ev, struct pt_loader *l);
+void pt_loader_free(struct pt_loader *l);
 
 /* Are these the records of a SYSBUF event: complete, each sized and bounded, fitting a
  * thread's buffer? 0 if so. */

@@ -5,15 +5,18 @@
  * When the interpreter's opcode_targets needs no relocation (a non-PIE python with libpython
  * linked in, such as Debian's), the clock is installed right at startup. When it lives in a
  * shared libpython, ld.so first relocates it and then makes it read-only (RELRO); the clock
- * is installed at the exit of that mprotect. Either way a CLOCK event marks the spot, and
- * replay installs it at the same event.
+ * is installed at the exit of that mprotect, or, when ld.so ran unstopped (rec_loader.c), right
+ * after the LOADER event if ld.so is done with it by then. Either way a CLOCK event marks the
+ * spot, and replay installs it at the same event.
  */
 #define _GNU_SOURCE
 #include "rec_internal.h"
 
 #include "common/pt_error.h"
+#include "common/pt_maps.h"
 #include "common/pt_ptrace.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -62,6 +65,38 @@ int rec_clock_after_syscall(struct rec_session *s, int nr, const uint64_t *a, in
         return install_now(s);
     }
     return 0;
+}
+
+/* Is the page holding the clock's table read-only (ld.so has relocated it and applied RELRO)? */
+static int table_read_only(struct rec_session *s)
+{
+    struct pt_vma *v;
+    size_t n;
+    int ro = 0;
+    if (pt_maps_read(s->pid, &v, &n) < 0) {
+        pt_err_clear();
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s->clock_site.table >= v[i].lo && s->clock_site.table < v[i].hi) {
+            ro = !(v[i].prot & PROT_WRITE);
+        }
+    }
+    free(v);
+    return ro;
+}
+
+int rec_clock_after_loader(struct rec_session *s)
+{
+    if (s->clock_state != REC_CLOCK_WAIT_MAP && s->clock_state != REC_CLOCK_WAIT_RELRO) {
+        return 0;
+    }
+    if (try_locate(s) < 0) {
+        pt_err_clear(); /* libpython is not mapped yet: its mmap will say */
+        return 0;
+    }
+    s->clock_state = REC_CLOCK_WAIT_RELRO;
+    return table_read_only(s) ? install_now(s) : 0;
 }
 
 int rec_clock_tick(struct rec_session *s, uint64_t *tick)

@@ -12,12 +12,14 @@
 #include "common/pt_elf.h"
 #include "common/pt_fdkinds.h"
 #include "common/pt_ptrace.h"
+#include "common/pt_seccomp.h"
 #include "common/pt_mem.h"
 #include "common/pt_syscalls.h"
 #include "common/pt_sysbuf.h"
 #include "common/pt_trace.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/user.h>
 
@@ -202,6 +204,18 @@ struct rec_session {
         uint64_t dev, ino;
     } sysbuf_shm[PT_SYSBUF_SHM];
 
+    /* the loader runs unstopped until the first stop (rec_loader.c) */
+    struct {
+        int pending;
+        int wanted;
+        struct pt_seccomp_loader filter; /* ld.so's code, the descriptors inherited */
+        uint64_t sig_ignored, sig_blocked;
+        struct rec_span {
+            uint64_t addr, len;
+        } * redacted; /* --redact-env: what the header's stack image has as X's */
+        size_t nredacted;
+    } loader;
+
     int storage_errno; /* the trace cannot be written any more (rec_release.c) */
     char storage_msg[768];
     uint64_t stopped_at; /* events in the trace when it stopped */
@@ -212,6 +226,9 @@ struct rec_session {
 const char *rec_sysbuf_library(void);
 /* At startup (execve exit): the filter, the control block, the inherited descriptors. */
 int rec_sysbuf_start(struct rec_session *s);
+/* The process's descriptors, all looked at again for the table (when the loader's phase ends:
+ * files opened during it may still be open). */
+int rec_sysbuf_rescan_fds(struct rec_session *s);
 /* Move what thread t's buffer holds into the trace (a SYSBUF event), if it may be touched. */
 int rec_sysbuf_drain(struct rec_session *s, struct rec_thread *t);
 /* At a syscall entry: the library's requests (returns 1 when handled: no event, no exit
@@ -276,9 +293,34 @@ int rec_signal_stop(struct rec_session *s, struct rec_thread *t, int sig);
 int rec_deliver_pending(struct rec_session *s, struct rec_thread *t);
 /* rec_mmap.c: decide how replay reproduces a file mapping; fills s->ev. */
 int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c);
+/* How replay rebuilds a mapping of the file at path (open_path: where to read it now, st: its
+ * stat): PT_MAP_FILE (*id: its identity) or PT_MAP_COPY; -1 on error. */
+int rec_mmap_file_kind(struct rec_session *s, const char *path, const char *open_path,
+                       const struct stat *st, int shared, const struct pt_fileid **id);
+
+/* A shared mapping that exists already (the loader's phase mapped it: rec_loader.c), watched
+ * from now on as rec_mmap_classify's are (st NULL: not a regular file's). */
+void rec_mmap_note_shared(struct rec_session *s, pt_addr addr, uint64_t len, int prot,
+                          const struct stat *st);
+/* The current event's region (the bytes of the file st describes from offset off) goes into a
+ * zstd frame of its own that the per-user copy cache keeps (pt_copycache.h). */
+void rec_mmap_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off, size_t region);
+
+/* rec_loader.c: the loader runs unstopped; its outcome is one LOADER event at the first stop. */
+/* Should this recording let the loader run unstopped? */
+int rec_loader_wanted(const struct rec_session *s);
+/* Install the loader's filter (instead of the recording's, added at the first stop). */
+int rec_loader_install(struct rec_session *s);
+/* At a syscall entry stop (t->entry_regs read): while the loader runs unstopped, the first
+ * stop logs its outcome (LOADER event), adds the recording's filter and makes the call again
+ * (1: the stop is handled); rseq fails with ENOSYS unseen (1). 0 otherwise. */
+int rec_loader_at_entry(struct rec_session *s, struct rec_thread *t, int nr);
+
 /* rec_clock.c: the Python clock (pt_clock.h) during recording. */
 int rec_clock_start(struct rec_session *s);
 int rec_clock_after_syscall(struct rec_session *s, int nr, const uint64_t *a, int64_t ret);
+/* Right after the LOADER event: install the clock if ld.so has relocated and protected it. */
+int rec_clock_after_loader(struct rec_session *s);
 int rec_clock_tick(struct rec_session *s, uint64_t *tick);
 int rec_clock_rearm(struct rec_session *s);
 /* rec_signal.c: a trap of the Python clock. */

@@ -208,6 +208,7 @@ static int record_loop(struct rec_session *s)
 
 static void session_free(struct rec_session *s)
 {
+    free(s->loader.redacted);
     pt_event_free(&s->ev);
     pt_mem_close(&s->mem);
     rec_sched_free(s);

@@ -117,6 +117,12 @@ static void add_shmap(struct rec_session *s, pt_addr addr, uint64_t len, int pro
     }
 }
 
+void rec_mmap_note_shared(struct rec_session *s, pt_addr addr, uint64_t len, int prot,
+                          const struct stat *st)
+{
+    add_shmap(s, addr, len, prot, st);
+}
+
 /* Log the current bytes of a shared mapping as output of the current event. */
 static int snapshot_shmap(struct rec_session *s, struct rec_shmap *m)
 {
@@ -295,14 +301,15 @@ int rec_mmap_track(struct rec_session *s, const struct pt_sc_call *c)
  * describes) goes into a zstd frame of its own that the per-user copy cache keeps
  * (pt_copycache.h): the frame there when it was made from the same bytes, else one the trace
  * writer compresses and stores. */
-static void use_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off,
-                           const uint8_t *p, uint64_t n)
+void rec_mmap_copy_cache(struct rec_session *s, const struct stat *st, uint64_t off, size_t region)
 {
     struct pt_copykey key;
+    const uint8_t *p = pt_event_region_data(&s->ev, region);
+    uint64_t n = s->ev.regions[region].len;
     if (!pt_copycache_key(st, off, n, &key)) {
         return;
     }
-    s->ev.copy_region = (int)s->ev.nregions - 1;
+    s->ev.copy_region = (int)region;
     s->ev.copy_key = key;
     s->ev.copy_hash = pt_hash64(p, n);
     if (pt_copycache_get(&key, s->ev.copy_hash, &s->copy_frame)) {
@@ -332,7 +339,7 @@ static int copy_mapping(struct rec_session *s, const struct pt_sc_call *c, const
     s->ev.regions[s->ev.nregions - 1].len = (size_t)got;
     s->ev.data.len -= n - (uint64_t)got;
     if ((uint64_t)got == n) {
-        use_copy_cache(s, st, off, dst, n);
+        rec_mmap_copy_cache(s, st, off, s->ev.nregions - 1);
     }
     return 0;
 }
@@ -359,30 +366,44 @@ int rec_mmap_classify(struct rec_session *s, const struct pt_sc_call *c)
         return 0;
     }
     int shared = (flags & MAP_TYPE) != MAP_PRIVATE;
-    int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    int elf = S_ISREG(st.st_mode) && is_elf_cached(s, fdpath, &st);
-    int stable = S_ISREG(st.st_mode) && path[0] == '/' && strstr(path, " (deleted)") == NULL &&
-                 (mt < s->start_ns || elf);
     if (shared) {
         add_shmap(s, (pt_addr)c->ret, c->args[1], (int)c->args[2], &st);
     }
-    /* Small data files (ld.so.cache, locale files, ...) are copied into the trace: ldconfig or
-     * a package install after the recording cannot make it unreplayable. */
-    /* ... and so is pytt's own syscall buffer library: a rebuilt pytt replays old traces. */
-    const char *lib = rec_sysbuf_library();
-    if (shared || !stable || (!elf && (uint64_t)st.st_size <= REC_COPY_LIMIT) ||
-        (lib && strcmp(path, lib) == 0)) {
-        return copy_mapping(s, c, &st);
-    }
-    const struct pt_fileid *id = cached_id(s, path, &st);
-    if (!id) {
+    const struct pt_fileid *id = NULL;
+    int kind = rec_mmap_file_kind(s, path, fdpath, &st, shared, &id);
+    if (kind < 0) {
         return pt_wrap("mmap of %s", path);
     }
-    if (id->bid_len == 0 && mt >= s->start_ns) {
-        return copy_mapping(s, c, &st); /* an ELF without build-id written during the run */
+    if (kind == PT_MAP_COPY) {
+        return copy_mapping(s, c, &st);
     }
     s->ev.map_kind = PT_MAP_FILE;
     snprintf(s->ev.map_path, sizeof s->ev.map_path, "%s", path);
     s->ev.map_id = *id;
     return 0;
+}
+
+int rec_mmap_file_kind(struct rec_session *s, const char *path, const char *open_path,
+                       const struct stat *st, int shared, const struct pt_fileid **id)
+{
+    int64_t mt = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    int elf = S_ISREG(st->st_mode) && is_elf_cached(s, open_path, st);
+    int stable = S_ISREG(st->st_mode) && path[0] == '/' && strstr(path, " (deleted)") == NULL &&
+                 (mt < s->start_ns || elf);
+    /* Small data files (ld.so.cache, locale files, ...) are copied into the trace: ldconfig or
+     * a package install after the recording cannot make it unreplayable. */
+    /* ... and so is pytt's own syscall buffer library: a rebuilt pytt replays old traces. */
+    const char *lib = rec_sysbuf_library();
+    if (shared || !stable || (!elf && (uint64_t)st->st_size <= REC_COPY_LIMIT) ||
+        (lib && strcmp(path, lib) == 0)) {
+        return PT_MAP_COPY;
+    }
+    *id = cached_id(s, path, st);
+    if (!*id) {
+        return -1;
+    }
+    if ((*id)->bid_len == 0 && mt >= s->start_ns) {
+        return PT_MAP_COPY; /* an ELF without build-id written during the run */
+    }
+    return PT_MAP_FILE;
 }

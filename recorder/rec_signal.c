@@ -128,6 +128,30 @@ static int async_signal(struct rec_session *s, struct rec_thread *t, const sigin
     return 0; /* rec_sched_run arms the clock: delivered at the next counted dispatch */
 }
 
+/* An asynchronous signal that came while the loader ran unstopped (rec_loader.c) waits for
+ * the first syscall exit: nothing the program can see happened in between. */
+static int hold_early(struct rec_session *s, struct rec_thread *t, const siginfo_t *si)
+{
+    uint64_t caught = 0, ignored = 0, bit = 1ull << (si->si_signo - 1);
+    if (pt_proc_sigmasks(s->pid, &caught, &ignored) < 0) {
+        return -1;
+    }
+    if ((ignored & bit) || (!(caught & bit) && default_ignored(si->si_signo))) {
+        return 0;
+    }
+    for (int i = 0; i < s->npending && si->si_signo < SIGRTMIN; i++) {
+        if (s->pending[i].si.si_signo == si->si_signo) {
+            return 0;
+        }
+    }
+    if (s->npending == REC_MAX_PENDING) {
+        return rec_abort(s, "too many signals arrived while the loader ran");
+    }
+    s->pending[s->npending].si = *si;
+    s->pending[s->npending++].tid = t->tid;
+    return 0;
+}
+
 int rec_signal_stop(struct rec_session *s, struct rec_thread *t, int sig)
 {
     siginfo_t si;
@@ -146,6 +170,12 @@ int rec_signal_stop(struct rec_session *s, struct rec_thread *t, int sig)
         rc = emulate_rdtsc(s, t, &r, len, rdtscp);
     } else if (sig == SIGSEGV && (rc = rec_share_fault(s, t, &si)) != 0) {
         rc = rc < 0 ? -1 : 0; /* a closed shared mapping, opened: the access runs again */
+    } else if (s->loader.pending && is_fault(&si)) {
+        rc = pt_fail("the program got %s at 0x%llx while ld.so loaded it, before pytt's library "
+                     "was loaded; record it with --no-syscallbuf to see each step of the loader",
+                     strsignal(sig), r.rip);
+    } else if (s->loader.pending && !stop_signal(sig)) {
+        rc = hold_early(s, t, &si); /* delivered at the first syscall exit after the LOADER */
     } else if (is_fault(&si)) {
         t->resume_sig = sig;
         rc = record_signal(s, PT_EV_FAULT, &si, 0);

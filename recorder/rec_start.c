@@ -145,9 +145,10 @@ static int capture_limits(struct rec_session *s, struct pt_header *h)
 /* --redact-env: the value of each matching variable is replaced, in the trace only, by as many
  * 'X' (the same length keeps the initial stack's layout, so replay still starts exactly as
  * the recording did; the recorded program itself saw the real value). */
-static void redact_env(const struct rec_options *opt, struct pt_header *h, const struct pt_mem *m,
+static void redact_env(struct rec_session *s, struct pt_header *h, const struct pt_mem *m,
                        pt_addr envp)
 {
+    const struct rec_options *opt = s->opt;
     for (size_t i = 0; i < h->envc; i++) {
         char *eq = strchr(h->envp[i], '=');
         if (!eq) {
@@ -168,6 +169,10 @@ static void redact_env(const struct rec_options *opt, struct pt_header *h, const
         memset(eq + 1, 'X', vlen);
         if (off < h->stack_len && vlen <= h->stack_len - off) {
             memset(h->stack + off, 'X', vlen);
+            /* and in the stack pages a LOADER event logs (rec_loader.c) */
+            s->loader.redacted =
+                realloc(s->loader.redacted, (s->loader.nredacted + 1) * sizeof *s->loader.redacted);
+            s->loader.redacted[s->loader.nredacted++] = (struct rec_span){h->rsp + off, vlen};
         }
     }
 }
@@ -193,7 +198,7 @@ static int capture_stack(struct rec_session *s, struct pt_header *h)
         return pt_wrap("reading the initial stack");
     }
     h->exec_filename = ai.execfn ? read_remote_str(&s->mem, ai.execfn) : strdup("");
-    redact_env(s->opt, h, &s->mem, ai.envp);
+    redact_env(s, h, &s->mem, ai.envp);
     return h->exec_filename ? 0 : -1;
 }
 
@@ -235,8 +240,9 @@ int rec_start(struct rec_session *s)
     h.version = PT_TRACE_VERSION;
     int rc = -1;
     capture_host(s, &h);
+    s->loader.wanted = rec_loader_wanted(s); /* then rdtsc traps from its first stop */
     if (capture_identity(s, &h) < 0 || capture_limits(s, &h) < 0 || capture_stack(s, &h) < 0 ||
-        pt_startup_inject(s->pid, &s->mem) < 0 || rec_sysbuf_start(s) < 0) {
+        pt_startup_inject(s->pid, &s->mem, !s->loader.wanted) < 0 || rec_sysbuf_start(s) < 0) {
         pt_wrap("preparing the recorded process");
     } else {
         h.sysbuf = (uint8_t)s->sysbuf;

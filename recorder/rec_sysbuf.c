@@ -170,12 +170,18 @@ static int scan_fds(struct rec_session *s)
     return rc;
 }
 
+int rec_sysbuf_rescan_fds(struct rec_session *s)
+{
+    return s->sysbuf ? scan_fds(s) : 0;
+}
+
 int rec_sysbuf_start(struct rec_session *s)
 {
     if (s->opt->no_sysbuf || !rec_sysbuf_library()) {
         return 0;
     }
-    if (pt_seccomp_install_record(s->pid, &s->mem) < 0) {
+    if (s->loader.wanted ? rec_loader_install(s) < 0
+                            : pt_seccomp_install_record(s->pid, &s->mem) < 0) {
         return pt_wrap("installing the recording's seccomp filter");
     }
     pt_seccomp_tracing = 1;

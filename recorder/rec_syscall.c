@@ -81,6 +81,11 @@ int rec_syscall_entry(struct rec_session *s, struct rec_thread *t, const struct 
     const struct pt_syscall *sc = pt_syscall(nr);
     uint64_t a[6];
     regs_args(r, a);
+    /* the loader ran unstopped until now: its outcome is logged, the call made again */
+    int loader = rec_loader_at_entry(s, t, nr);
+    if (loader != 0) {
+        return loader < 0 ? -1 : 0;
+    }
     /* a closed shared mapping it uses is opened first, and the call made again (rec_share.c) */
     int again = nr == PT_SYSBUF_NR ? 0 : rec_share_at_entry(s, t, nr, a);
     if (again != 0) {

@@ -296,6 +296,8 @@ void rep_watchdog_install(struct rep_session *s);
 void rep_watchdog_begin(struct rep_session *s);
 void rep_watchdog_end(struct rep_session *s);
 int rep_clock_event(struct rep_session *s);
+/* rep_loader.c: at the start, build the state a LOADER event logged (if the next event is one). */
+int rep_loader_event(struct rep_session *s);
 int rep_clock_check(struct rep_session *s, uint64_t recorded);
 int rep_clock_prepare(struct rep_session *s);
 int rep_clock_trap(struct rep_session *s, int opcode);

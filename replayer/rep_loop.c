@@ -41,7 +41,9 @@ int rep_start(struct rep_session *s)
     rep_threads_init(s);
     pt_tsc_like_tracee();
     rep_watchdog_install(s);
-    return rep_clock_event(s); /* a clock installed at startup is event 0 */
+    /* a clock installed at startup is event 0; then what ld.so did, when it ran unstopped, and
+     * a clock installed once ld.so relocated it */
+    return rep_clock_event(s) < 0 || rep_loader_event(s) < 0 ? -1 : rep_clock_event(s);
 }
 
 static void kill_tracee(struct rep_session *s)

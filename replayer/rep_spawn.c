@@ -167,7 +167,7 @@ int rep_spawn(struct rep_session *s)
     pt_mem_init_pid(&s->mem, s->pid);
     int rc = start_child(s, errpipe[0]);
     close(errpipe[0]);
-    if (rc == 0 && (restore_stack(s) < 0 || pt_startup_inject(s->pid, &s->mem) < 0 ||
+    if (rc == 0 && (restore_stack(s) < 0 || pt_startup_inject(s->pid, &s->mem, 1) < 0 ||
                     pt_seccomp_install(s->pid, &s->mem) < 0 || rep_sysbuf_start(s) < 0)) {
         rc = pt_wrap("preparing the replayed process");
     }

@@ -48,6 +48,8 @@ static const char *ev_desc(const struct pt_event *ev)
         return "the end of the run";
     case PT_EV_CLOCK:
         return "the Python clock's installation";
+    case PT_EV_LOADER:
+        return "the state ld.so left (which only the start of a trace has)";
     case PT_EV_OUTPUT:
         return "a child process's output";
     case PT_EV_SYSBUF:

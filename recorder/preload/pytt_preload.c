@@ -916,9 +916,23 @@ EXPORT int isatty(int fd)
 
 /* In a process pytt records (or replays), the program does not see pytt's entry in
  * LD_PRELOAD: it is taken out of the environment before the program reads it. */
+/* Is this process recorded or replayed by pytt? Asked by the constructor, which pytt may tell
+ * to ask again later (while it lets the loader and libc's start run unstopped: then the first
+ * wrapped call asks for the buffer). */
+static int under_pytt(void)
+{
+    long r = ask(PT_SYSBUF_HELLO, PT_SYSBUF_HELLO_LATER, 0);
+    if (r == -EAGAIN) {
+        return 1;
+    }
+    my_state = r > 0 ? 1 : 2;
+    my_buf = r > 0 ? (struct pt_sysbuf_hdr *)r : NULL;
+    return my_state == 1;
+}
+
 __attribute__((constructor)) static void hide_preload(void)
 {
-    if (!buffer() && my_state != 1) {
+    if (!under_pytt()) {
         return;
     }
     const char *v = getenv("LD_PRELOAD");

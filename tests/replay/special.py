@@ -335,15 +335,15 @@ def copy_cache(c):
     if os.path.exists(c.wd("off")):
         raise H.TestFailure("PYTT_CACHE_DIR=off created a cache directory")
 
-    # Without the cache a trace is what version 8 wrote (one frame per chunk): marked as
-    # version 8, it still replays (versions 3 to 8 are read).
+    # Without the cache a trace's chunks are what version 8 wrote (one frame per chunk): marked
+    # as version 8, it still replays (versions 3 to 8 are read).
     v8 = c.wd("trace_v8")
     shutil.copytree(off_trace, v8)
     c.traces.append(v8)
     for name in ("header", "sources"):
         with open(os.path.join(v8, name), "r+b") as f:
-            if struct.unpack("<I", f.read(12)[8:])[0] != 9:
-                raise H.TestFailure(f"{name} is not trace format version 9")
+            if struct.unpack("<I", f.read(12)[8:])[0] != 10:
+                raise H.TestFailure(f"{name} is not trace format version 10")
             f.seek(8)
             f.write(struct.pack("<I", 8))
     rep_out = c.wd("replay_v8.out")
@@ -1522,6 +1522,74 @@ def sysbuf_repeated_reads(c):
     c.record_replay(cmd, tag="-nobuf", expected_status=0,
                     record_env=H.clean_env(PYTT_NO_SYSCALLBUF="1"),
                     expect=["END sysbuf_repeat"])
+
+
+def event_lines(c, trace):
+    ev = H.run([c.pytt, "events", trace], env=H.clean_env(), capture=True)
+    if ev.status != 0:
+        raise H.TestFailure("pytt events failed:\n" + ev.describe())
+    return ev.stdout.decode().splitlines()
+
+
+@test
+def loader_unstopped(c):
+    """With the buffer on, ld.so and glibc's start run without a stop: the trace has one LOADER
+    event (its map names libc, by identity), no stopped mmap maps libc, and the program replays
+    byte for byte. Without the buffer ld.so's mmaps of libc stop as before and there is no
+    LOADER event."""
+    cmd = [c.python, "-c", "import json, sys; print(json.dumps(sys.argv))", "a b", "c"]
+    trace, _, _ = c.record_replay(cmd, tag="-buf", expected_status=0,
+                                  record_env=H.clean_env(PYTT_NO_SYSCALLBUF=None))
+    lines = event_lines(c, trace)
+    loader = [i for i, line in enumerate(lines) if re.match(r"\d+ loader state: ", line)]
+    if len(loader) != 1 or loader[0] > 1:
+        raise H.TestFailure(f"expected one LOADER event at the start, got {len(loader)}:\n" +
+                            "\n".join(lines[:5]))
+    if not any(re.match(r"\s+0x\S+ r-x maps \S*/libc\.so\.6$", line) for line in lines):
+        raise H.TestFailure("the LOADER event does not map libc's code by path:\n" +
+                            "\n".join(lines[:50]))
+    stopped = [line for line in lines if re.match(r"\d+ syscall mmap\(.* maps \S*libc\.so", line)]
+    if stopped:
+        raise H.TestFailure("ld.so's mmaps of libc still stopped:\n" + "\n".join(stopped))
+    trace2, _, _ = c.record_replay(cmd, tag="-nobuf", expected_status=0,
+                                   record_env=H.clean_env(PYTT_NO_SYSCALLBUF="1"))
+    lines = event_lines(c, trace2)
+    if any(" loader state: " in line for line in lines):
+        raise H.TestFailure("a LOADER event without the buffer")
+    if not any(re.match(r"\d+ syscall mmap\(.* maps \S*libc\.so", line) for line in lines):
+        raise H.TestFailure("without the buffer ld.so's mmaps of libc did not stop")
+
+
+@test
+def loader_early_stop(c):
+    """A call the loader's filter does not let through ends its phase where it is: with
+    LD_DEBUG=libs and LD_DEBUG_OUTPUT, ld.so asks its pid and opens its debug file for writing
+    before it has loaded anything, so the LOADER event comes there (its map has no libc) and
+    the rest of the loading stops call by call as without the buffer (libc's mmaps are
+    stopped events). The program's output
+    replays byte for byte, and ld.so's debug file names the interpreter's libraries."""
+    cmd = [c.python, "-c", "print('loaded')"]
+    prefix = c.wd("lddebug")
+    env = H.clean_env(PYTT_NO_SYSCALLBUF=None, LD_DEBUG="libs", LD_DEBUG_OUTPUT=prefix)
+    trace, _, _ = c.record_replay(cmd, tag="", expected_status=0, record_env=env,
+                                  expect=["loaded\n"])
+    logs = [os.path.join(c.wd.path, n) for n in os.listdir(c.wd.path) if n.startswith("lddebug.")]
+    if not any(b"find library=libexpat.so.1" in H.read(p) for p in logs):
+        raise H.TestFailure(f"no ld.so debug file of the program among {logs}")
+    lines = event_lines(c, trace)
+    at = [i for i, line in enumerate(lines) if re.match(r"\d+ loader state: ", line)]
+    if len(at) != 1:
+        raise H.TestFailure(f"expected one LOADER event, got {len(at)}")
+    state = []
+    for line in lines[at[0] + 1:]:
+        if not line.startswith(" "):
+            break
+        state.append(line)
+    if not state or any("libc.so" in line for line in state):
+        raise H.TestFailure("the LOADER event came after libc was mapped (or has no map):\n" +
+                            "\n".join(state))
+    if not any(re.match(r"\d+ syscall mmap\(.* maps \S*libc\.so", line) for line in lines):
+        raise H.TestFailure("libc's mapping, after the LOADER, did not stop")
 
 
 def main():
