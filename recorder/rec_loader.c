@@ -96,6 +96,13 @@ struct capture {
     size_t copy_region; /* the largest copied mapping (pytt's library's code), or 0 */
     struct stat copy_st;
     uint64_t copy_off;
+    struct {
+        int valid, same, kind;
+        uint64_t dev, ino;
+        struct stat st;
+        struct pt_fileid id;
+        char path[4096];
+    } file; /* the last file mappings showed (ld.so maps each in four or five) */
 };
 
 static int is_pytts(const struct pt_vma *v)
@@ -172,6 +179,35 @@ static void read_regions(struct rec_session *s)
     }
 }
 
+/* The file mapping v shows: still the one at its path (else its bytes are copied), and how
+ * rec_mmap.c would have replay make it. Asked once for a run of mappings of one file. */
+static int look_at_file(struct capture *c, const struct pt_vma *v)
+{
+    if (c->file.valid && c->file.dev == v->dev && c->file.ino == v->ino &&
+        strcmp(c->file.path, v->path) == 0) {
+        return 0;
+    }
+    c->file.valid = 1;
+    c->file.dev = v->dev;
+    c->file.ino = v->ino;
+    snprintf(c->file.path, sizeof c->file.path, "%s", v->path);
+    c->file.same = stat(v->path, &c->file.st) == 0 && c->file.st.st_ino == v->ino &&
+                   c->file.st.st_dev == v->dev;
+    c->file.kind = PT_MAP_COPY;
+    if (c->file.same) {
+        const struct pt_fileid *id = NULL;
+        c->file.kind = rec_mmap_file_kind(c->s, v->path, v->path, &c->file.st, 0, &id);
+        if (c->file.kind < 0) {
+            c->file.valid = 0;
+            return pt_wrap("the mapping of %s", v->path);
+        }
+        if (id) {
+            c->file.id = *id;
+        }
+    }
+    return 0;
+}
+
 /* How replay makes this mapping again, and the bytes it needs. */
 static int take_vma(struct capture *c, const struct pt_vma *v)
 {
@@ -199,27 +235,22 @@ static int take_vma(struct capture *c, const struct pt_vma *v)
                : strcmp(v->path, "[stack]") == 0 ? PT_LOADER_STACK
                                                  : 0;
     if (v->path[0] == '/') {
-        struct stat st;
-        const struct pt_fileid *id = NULL;
-        int kind = PT_MAP_COPY;
+        if (look_at_file(c, v) < 0) {
+            return -1;
+        }
         snprintf(m->path, sizeof m->path, "%s", v->path);
-        /* the file at that path now must be the one mapped, else its bytes are copied */
-        int same = stat(v->path, &st) == 0 && st.st_ino == v->ino && st.st_dev == v->dev;
+        int same = c->file.same, kind = v->shared ? PT_MAP_COPY : c->file.kind;
         if (v->shared) { /* read-only (the loader's filter): copied, and watched as any */
-            rec_mmap_note_shared(s, v->lo, v->hi - v->lo, (int)v->prot, same ? &st : NULL);
-        } else if (same) {
-            kind = rec_mmap_file_kind(s, v->path, v->path, &st, 0, &id);
-            if (kind < 0) {
-                return pt_wrap("the mapping of %s", v->path);
-            }
+            rec_mmap_note_shared(s, v->lo, v->hi - v->lo, (int)v->prot,
+                                 same ? &c->file.st : NULL);
         }
         m->kind = (uint8_t)kind;
         if (kind == PT_MAP_FILE) {
-            m->id = *id;
+            m->id = c->file.id;
         } else {
             if (same && v->hi - v->lo > (c->copy_region ? s->ev.regions[c->copy_region].len : 0)) {
                 c->copy_region = s->ev.nregions;
-                c->copy_st = st;
+                c->copy_st = c->file.st;
                 c->copy_off = v->off;
             }
             return add_region(s, v->lo, v->hi - v->lo);
@@ -273,7 +304,7 @@ static int check_unchanged(struct rec_session *s)
 
 static int log_state(struct rec_session *s, struct rec_thread *t)
 {
-    struct capture c = {s, {0}, 0, -1, 0, {0}, 0};
+    struct capture c = {.s = s, .pagemap = -1};
     int64_t brk_now;
     uint64_t none[6] = {0, 0, 0, 0, 0, 0};
     pt_event_reset(&s->ev, PT_EV_LOADER);
