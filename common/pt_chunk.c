@@ -97,7 +97,17 @@ int pt_chunkw_prologue(struct pt_chunk_writer *w, const void *p, size_t n)
  * each small file's. That cost `-c pass` ~0.2 ms at its end. The frames are the same bytes: they
  * depend on the parameters, not on the workspace. A context zstd allocates is the fallback. */
 static _Thread_local ZSTD_CCtx *tl_cctx;
+static _Thread_local void *tl_ws;
 static _Thread_local int tl_cctx_level;
+
+void pt_chunkw_thread_end(struct pt_chunk_writer *w)
+{
+    free(tl_ws);
+    tl_ws = NULL;
+    tl_cctx = NULL;
+    ZSTD_freeCCtx(w->cctx);
+    w->cctx = NULL;
+}
 
 static ZSTD_CCtx *cctx_of(struct pt_chunk_writer *w)
 {
@@ -108,6 +118,8 @@ static ZSTD_CCtx *cctx_of(struct pt_chunk_writer *w)
         tl_cctx_level = w->level;
         if (!tl_cctx) {
             free(ws);
+        } else {
+            tl_ws = ws;
         }
     }
     ZSTD_CCtx *c = w->cctx; /* the writer's own, when the thread's would not do */
@@ -178,7 +190,7 @@ int pt_chunkw_frame(struct pt_chunk_writer *w, const uint8_t *frame, size_t n, u
 
 int pt_chunkw_pending(const struct pt_chunk_writer *w)
 {
-    return w->raw.len > 0 || w->nframes > 0;
+    return w->raw.len > 0 || w->nframes > 0 || pt_chunkw_async_busy(w);
 }
 
 static void forget_frames(struct pt_chunk_writer *w)
@@ -268,11 +280,8 @@ static int build_chunk(struct pt_chunk_writer *w)
     return 0;
 }
 
-int pt_chunkw_flush(struct pt_chunk_writer *w)
+int pt_chunkw_write_chunk(struct pt_chunk_writer *w)
 {
-    if (!pt_chunkw_pending(w) && w->nrecords == w->first_record) {
-        return 0;
-    }
     if (w->raw.len + w->frame_content > PT_CHUNK_MAX_RAW) {
         return pt_fail("writing %s: a record of %llu bytes is too large for a trace chunk", w->path,
                        (unsigned long long)(w->raw.len + w->frame_content));
@@ -283,6 +292,20 @@ int pt_chunkw_flush(struct pt_chunk_writer *w)
     if (pt_pwrite_all(w->fd, w->comp.data, w->comp.len, (long long)w->bytes_out) < 0) {
         return write_failed(w);
     }
+    return 0;
+}
+
+int pt_chunkw_flush(struct pt_chunk_writer *w)
+{
+    if (pt_chunkw_async_join(w) < 0) {
+        return -1;
+    }
+    if (!pt_chunkw_pending(w) && w->nrecords == w->first_record) {
+        return 0;
+    }
+    if (pt_chunkw_write_chunk(w) < 0) {
+        return -1;
+    }
     w->bytes_out += w->comp.len;
     w->first_record = w->nrecords;
     pt_buf_reset(&w->raw);
@@ -292,6 +315,9 @@ int pt_chunkw_flush(struct pt_chunk_writer *w)
 
 void pt_chunkw_drop(struct pt_chunk_writer *w)
 {
+    if (pt_chunkw_async_join(w) < 0) { /* its records are buffered again: dropped with them */
+        pt_err_clear();
+    }
     w->nrecords = w->first_record;
     pt_buf_reset(&w->raw);
     forget_frames(w);
@@ -301,7 +327,7 @@ int pt_chunkw_record_done(struct pt_chunk_writer *w)
 {
     w->nrecords++;
     if (w->raw.len + w->frame_content >= CHUNK_FLUSH_BYTES) {
-        return pt_chunkw_flush(w);
+        return w->async ? pt_chunkw_flush_async(w) : pt_chunkw_flush(w);
     }
     return 0;
 }
@@ -311,6 +337,7 @@ int pt_chunkw_close(struct pt_chunk_writer *w)
     int rc = 0;
     if (w->path && w->fd >= 0) {
         rc = pt_chunkw_flush(w);
+        pt_chunkw_async_stop(w);
         if (close(w->fd) != 0 && rc == 0) {
             rc = pt_fail_errno("closing %s", w->path);
         }

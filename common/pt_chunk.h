@@ -61,9 +61,33 @@ struct pt_chunk_writer {
     struct pt_chunk_frame *fv; /* where each goes */
     size_t nframes, frames_cap;
     uint64_t frame_content; /* their content sizes added up */
+    struct pt_chunk_async *async; /* pt_chunkw_async: the thread writing chunks, or NULL */
 };
 
 int pt_chunkw_open(struct pt_chunk_writer *w, const char *path);
+/* From now on a chunk that fills up, and pt_chunkw_flush_async, is compressed and written by
+ * a thread of the writer's own (on any CPU but avoid_cpu, -1 for none), while the caller goes
+ * on: a recording's tracer and tracee share one CPU, and the other would be idle. One chunk at a
+ * time: the next one waits for it. A failure is reported by the next call that waits (a flush,
+ * a filled chunk, pt_chunkw_drop, pt_chunkw_close), with write_errno set and that chunk's
+ * records back in front of the buffered ones, exactly as if that call's own write had failed.
+ * -1 if the thread cannot be made (the writer then stays synchronous). */
+int pt_chunkw_async(struct pt_chunk_writer *w, int avoid_cpu);
+/* Hand the buffered records to the writer's thread (pt_chunkw_flush without it). */
+int pt_chunkw_flush_async(struct pt_chunk_writer *w);
+/* Has the chunk with the thread failed already? (No wait; pt_chunkw_flush then says how.) Asked
+ * at every record, so that a full disk is handled with as few records buffered since as a
+ * synchronous write would have. */
+int pt_chunkw_async_failed(struct pt_chunk_writer *w);
+/* Inside the writer (pt_chunk.c, pt_chunk_async.c): write the buffered records as one chunk at
+ * bytes_out, without any bookkeeping; wait for the thread's chunk (-1: it failed, its records
+ * are buffered again); is a chunk with the thread; stop the thread. */
+int pt_chunkw_write_chunk(struct pt_chunk_writer *w);
+int pt_chunkw_async_join(struct pt_chunk_writer *w);
+int pt_chunkw_async_busy(const struct pt_chunk_writer *w);
+void pt_chunkw_async_stop(struct pt_chunk_writer *w);
+/* A thread that compressed chunks for w is ending: its compression context goes. */
+void pt_chunkw_thread_end(struct pt_chunk_writer *w);
 /* Bytes written before the first chunk (a file's magic and version). */
 int pt_chunkw_prologue(struct pt_chunk_writer *w, const void *p, size_t n);
 /* The caller appends one record's bytes to w->raw, then calls pt_chunkw_record_done. */

@@ -1,6 +1,7 @@
 /*
- * pt_error: one static buffer holding the last error message, with helpers to set it (with or
- * without strerror) and to prefix context while the error travels up the call stack.
+ * pt_error: one buffer per thread holding its last error message, with helpers to set it (with
+ * or without strerror) and to prefix context while the error travels up the call stack. (Per
+ * thread: the trace writer's compression thread, pt_chunk.c, has errors of its own.)
  */
 #include "pt_error.h"
 
@@ -9,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static char pt_err_buf[4096];
+static _Thread_local char pt_err_buf[4096];
 
 int pt_fail(const char *fmt, ...)
 {

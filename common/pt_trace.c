@@ -963,6 +963,13 @@ int pt_tracew_flush(struct pt_trace_writer *w)
     return rc;
 }
 
+int pt_tracew_flush_async(struct pt_trace_writer *w)
+{
+    int rc = pt_chunkw_flush_async(&w->ev);
+    note_written(w);
+    return rc;
+}
+
 void pt_tracew_drop(struct pt_trace_writer *w)
 {
     pt_chunkw_drop(&w->ev);

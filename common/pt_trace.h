@@ -233,6 +233,8 @@ int pt_tracew_open(struct pt_trace_writer *w, const char *dir);
 int pt_tracew_header(struct pt_trace_writer *w, const struct pt_header *h);
 int pt_tracew_event(struct pt_trace_writer *w, const struct pt_event *ev);
 int pt_tracew_flush(struct pt_trace_writer *w);
+/* The same, by the event log's own thread when pt_chunkw_async was asked for (pt_chunk.h). */
+int pt_tracew_flush_async(struct pt_trace_writer *w);
 /* After a failed write (a full disk): free the reserve and write what is buffered if it fits
  * now (returns 1), else drop it (0); the log then ends at its last complete chunk and an END
  * record can still be written. */

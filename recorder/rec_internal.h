@@ -452,6 +452,9 @@ int rec_adopt_finish(struct rec_session *s);
 void rec_adopt_free(struct rec_session *s);
 /* rec_loop.c */
 int rec_write_event(struct rec_session *s);
+/* Have the trace writer's thread compress and write what is buffered, while the program runs
+ * (pt_chunkw_async); a full disk is handled as at any write. */
+int rec_flush_soon(struct rec_session *s);
 int rec_abort(struct rec_session *s, const char *why);
 int64_t rec_now_ns(void);
 int64_t rec_wall_ns(void);

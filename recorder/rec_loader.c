@@ -241,8 +241,7 @@ static int take_vma(struct capture *c, const struct pt_vma *v)
         snprintf(m->path, sizeof m->path, "%s", v->path);
         int same = c->file.same, kind = v->shared ? PT_MAP_COPY : c->file.kind;
         if (v->shared) { /* read-only (the loader's filter): copied, and watched as any */
-            rec_mmap_note_shared(s, v->lo, v->hi - v->lo, (int)v->prot,
-                                 same ? &c->file.st : NULL);
+            rec_mmap_note_shared(s, v->lo, v->hi - v->lo, (int)v->prot, same ? &c->file.st : NULL);
         }
         m->kind = (uint8_t)kind;
         if (kind == PT_MAP_FILE) {
@@ -358,7 +357,8 @@ static int end_phase(struct rec_session *s, struct rec_thread *t)
     if (rec_clock_after_loader(s) < 0) {
         return -1;
     }
-    return 1;
+    /* the state is most of what -c pass logs: compressed on another CPU while it runs */
+    return rec_flush_soon(s) < 0 ? -1 : 1;
 }
 
 int rec_loader_at_entry(struct rec_session *s, struct rec_thread *t, int nr)

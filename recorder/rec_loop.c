@@ -49,13 +49,35 @@ int rec_write_event(struct rec_session *s)
     if (!s->ev.tid && s->ev.type != PT_EV_OUTPUT) {
         s->ev.tid = s->ev_tid; /* made while handling that thread's stop */
     }
+    if (pt_chunkw_async_failed(&s->tw.ev)) { /* the writer's thread could not write a chunk */
+        int rc = pt_tracew_flush(&s->tw);    /* (says why, its records buffered again) */
+        if (rc < 0 && s->tw.ev.write_errno) {
+            rec_storage_failed(s);
+            return 0; /* the END is written; this event would come after it */
+        }
+        if (rc < 0) {
+            return -1;
+        }
+    }
     s->ev.seq = s->res->nevents++;
     int rc = pt_tracew_event(&s->tw, &s->ev);
     int64_t now = rec_now_ns();
     if (rc == 0 && now - s->last_flush_ns > FLUSH_NS) {
         s->last_flush_ns = now;
-        rc = pt_tracew_flush(&s->tw);
+        rc = pt_tracew_flush_async(&s->tw);
     }
+    if (rc < 0 && s->tw.ev.write_errno) {
+        return rec_storage_failed(s);
+    }
+    return rc;
+}
+
+int rec_flush_soon(struct rec_session *s)
+{
+    if (s->storage_errno) {
+        return 0;
+    }
+    int rc = pt_tracew_flush_async(&s->tw);
     if (rc < 0 && s->tw.ev.write_errno) {
         return rec_storage_failed(s);
     }
@@ -307,6 +329,9 @@ int rec_record(const struct rec_options *opt, struct rec_result *res)
     if (rc == 0) {
         snprintf(res->python_version, sizeof res->python_version, "%s", s.py.version);
         rc = rec_start(&s);
+    }
+    if (rc == 0 && pt_chunkw_async(&s.tw.ev, s.cpu) < 0) {
+        pt_err_clear(); /* the tracer compresses and writes chunks itself, as it can */
     }
     if (rc == 0) {
         rc = rec_clock_start(&s);
