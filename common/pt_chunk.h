@@ -60,7 +60,7 @@ struct pt_chunk_writer {
     struct pt_buf frames;      /* bytes of the frames handed over for the buffered records */
     struct pt_chunk_frame *fv; /* where each goes */
     size_t nframes, frames_cap;
-    uint64_t frame_content; /* their content sizes added up */
+    uint64_t frame_content;       /* their content sizes added up */
     struct pt_chunk_async *async; /* pt_chunkw_async: the thread writing chunks, or NULL */
 };
 
