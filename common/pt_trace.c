@@ -404,6 +404,7 @@ static void encode_event(struct pt_trace_writer *w, const struct pt_event *ev)
         encode_share(b, ev);
         break;
     case PT_EV_LOADER:
+        pt_buf_reserve(b, ev->data.len + 16 * ev->nregions + 16); /* hundreds of KB: one move */
         encode_regions(b, ev, &w->ev, &w->copy_scratch);
         break;
     case PT_EV_END:

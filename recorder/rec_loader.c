@@ -265,6 +265,13 @@ static int take_map(struct capture *c)
     if (pt_maps_read(c->s->pid, &v, &n) < 0) {
         return -1;
     }
+    /* room for every byte the mappings could give at once: the buffer never moves (pages of it
+     * that nothing is written to cost nothing) */
+    uint64_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        most += v[i].hi - v[i].lo;
+    }
+    pt_buf_reserve(&c->s->ev.data, most < (256u << 20) ? (size_t)most : 0);
     c->pagemap = pt_pagemap_open(c->s->pid);
     int rc = c->pagemap < 0 ? -1 : 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
