@@ -9,8 +9,10 @@ import glob
 import os
 import re
 import secrets
+import signal
 import shutil
 import struct
+import subprocess
 import sys
 import time
 
@@ -1590,6 +1592,82 @@ def loader_early_stop(c):
                             "\n".join(state))
     if not any(re.match(r"\d+ syscall mmap\(.* maps \S*libc\.so", line) for line in lines):
         raise H.TestFailure("libc's mapping, after the LOADER, did not stop")
+
+
+def ctor_library(c):
+    """tests/tools/loader_ctor.c's library, built beside trace_edit."""
+    lib = os.path.join(os.path.dirname(c.trace_edit or ""), "libpytt_test_ctor.so")
+    if not c.trace_edit or not os.path.exists(lib):
+        raise H.TestFailure(f"{lib} was not built")
+    return lib
+
+
+def tracee_of(pytt_pid):
+    """The recorded process: the child of the recorder."""
+    try:
+        with open(f"/proc/{pytt_pid}/task/{pytt_pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        return None
+    return kids[0] if kids else None
+
+
+@test
+def loader_signal(c):
+    """A signal that arrives while the loader runs unstopped (a preloaded library's constructor
+    spins ~0.5 s there without a syscall; the test sends SIGTERM to the recorded process
+    meanwhile) waits for the first syscall exit after the LOADER: the recorded run ends killed
+    by SIGTERM without printing, the trace has the LOADER and then the signal, and replay ends
+    the same way."""
+    trace, out = c.wd("trace"), c.wd("record.out")
+    c.traces.append(trace)
+    env = H.clean_env(PYTT_NO_SYSCALLBUF=None, LD_PRELOAD=ctor_library(c), PYTT_TEST_CTOR="spin")
+    with open(out, "wb") as o:
+        p = subprocess.Popen([c.pytt, "record", "-o", trace, "--", c.python, "-c",
+                              "print('not reached')"], env=env, cwd=c.wd.path, stdout=o,
+                             stderr=subprocess.STDOUT)
+        pid = None
+        for _ in range(100):
+            time.sleep(0.01)
+            pid = tracee_of(p.pid)
+            if pid:
+                break
+        time.sleep(0.15)  # exec done, the constructor spinning
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+        status = p.wait(timeout=60)
+    recorded = H.read(out)
+    if not pid or status != 128 + signal.SIGTERM or b"not reached" in recorded:
+        raise H.TestFailure(f"record: status {status}, tracee {pid}\n" + H.tail_text(recorded))
+    lines = event_lines(c, trace)
+    kinds = [line for line in lines if re.match(r"\d+ (loader state|signal|end)", line)]
+    if len(kinds) != 3 or "loader state" not in kinds[0] or "signal Terminated" not in kinds[1] \
+            or "killed by signal 15" not in kinds[2]:
+        raise H.TestFailure("expected the LOADER, SIGTERM, the end:\n" + "\n".join(kinds))
+    rep = c.replay(trace)
+    if rep.status != 128 + signal.SIGTERM or b"not reached" in rep.stdout:
+        raise H.TestFailure(f"replay: {rep.describe()}")
+
+
+@test
+def loader_fault(c):
+    """A fault while the loader runs unstopped (a preloaded library's constructor writes to
+    address 16) is refused with advice: the recording stops saying to record with
+    --no-syscallbuf; recorded that way, the program's SIGSEGV is recorded and replayed."""
+    env = H.clean_env(PYTT_NO_SYSCALLBUF=None, LD_PRELOAD=ctor_library(c), PYTT_TEST_CTOR="segv")
+    trace, rec = c.record([c.python, "-c", "print('not reached')"], "", env=env, capture=True)
+    text = (rec.stdout + rec.stderr).decode(errors="replace")
+    if rec.status == 0 or "--no-syscallbuf" not in text or "SIGSEGV" not in text.upper() and \
+            "segmentation" not in text.lower():
+        raise H.TestFailure(f"record: {rec.describe()}\n{text}")
+    env2 = dict(env, PYTT_NO_SYSCALLBUF="1")
+    trace2, rec2 = c.record([c.python, "-c", "print('not reached')"], "-nobuf", env=env2,
+                            capture=True)
+    if rec2.status != 128 + signal.SIGSEGV:
+        raise H.TestFailure(f"record --no-syscallbuf: {rec2.describe()}")
+    rep = c.replay(trace2)
+    if rep.status != 128 + signal.SIGSEGV:
+        raise H.TestFailure(f"replay: {rep.describe()}")
 
 
 def main():
