@@ -210,14 +210,14 @@ static int resolve(struct lprog *l)
 static int build_loader(struct prog *out, const struct pt_seccomp_loader *ld)
 {
     static const int any[] = {
-        SYS_fstat,         SYS_newfstatat,      SYS_statx,      SYS_access,    SYS_faccessat,
-        SYS_faccessat2,    SYS_readlink,        SYS_readlinkat, SYS_mprotect,  SYS_munmap,
-        SYS_getrandom,     SYS_set_tid_address, SYS_set_robust_list,           SYS_gettid,
-        SYS_getpid,        SYS_getppid,         SYS_getuid,     SYS_geteuid,   SYS_getgid,
-        SYS_getegid,       SYS_uname,           SYS_sysinfo,    SYS_getcwd,    SYS_clock_gettime,
-        SYS_clock_getres,  SYS_gettimeofday,    SYS_time,       SYS_sched_getaffinity};
-    static const int on_own_fd[] = {SYS_read, SYS_pread64, SYS_lseek, SYS_getdents64,
-                                    SYS_close};
+        SYS_fstat,           SYS_newfstatat,   SYS_statx,     SYS_access,
+        SYS_faccessat,       SYS_faccessat2,   SYS_readlink,  SYS_readlinkat,
+        SYS_mprotect,        SYS_munmap,       SYS_getrandom, SYS_set_tid_address,
+        SYS_set_robust_list, SYS_gettid,       SYS_getpid,    SYS_getppid,
+        SYS_getuid,          SYS_geteuid,      SYS_getgid,    SYS_getegid,
+        SYS_uname,           SYS_sysinfo,      SYS_getcwd,    SYS_clock_gettime,
+        SYS_clock_getres,    SYS_gettimeofday, SYS_time,      SYS_sched_getaffinity};
+    static const int on_own_fd[] = {SYS_read, SYS_pread64, SYS_lseek, SYS_getdents64, SYS_close};
     struct lprog l;
     memset(&l, 0, sizeof l);
     for (int i = 0; i < L_N; i++) {

@@ -181,7 +181,7 @@ int rec_sysbuf_start(struct rec_session *s)
         return 0;
     }
     if (s->loader.wanted ? rec_loader_install(s) < 0
-                            : pt_seccomp_install_record(s->pid, &s->mem) < 0) {
+                         : pt_seccomp_install_record(s->pid, &s->mem) < 0) {
         return pt_wrap("installing the recording's seccomp filter");
     }
     pt_seccomp_tracing = 1;

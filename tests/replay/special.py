@@ -1597,12 +1597,20 @@ def loader_early_stop(c):
         raise H.TestFailure("libc's mapping, after the LOADER, did not stop")
 
 
-def ctor_library(c):
-    """tests/tools/loader_ctor.c's library, built beside trace_edit."""
+def ctor_wrapper(c, mode):
+    """A shell script that runs the interpreter with tests/tools/loader_ctor.c's library (built
+    beside trace_edit) preloaded in `mode`, in front of pytt's own: the library must not be in
+    pytt's own environment (a sanitized pytt wants ASan's runtime first; pytt would run the
+    constructor itself)."""
     lib = os.path.join(os.path.dirname(c.trace_edit or ""), "libpytt_test_ctor.so")
     if not c.trace_edit or not os.path.exists(lib):
         raise H.TestFailure(f"{lib} was not built")
-    return lib
+    path = c.wd(f"python-with-ctor-{mode}")
+    with open(path, "w") as f:
+        f.write(f'#!/bin/sh\nLD_PRELOAD="{lib}${{LD_PRELOAD:+:$LD_PRELOAD}}" '
+                f'PYTT_TEST_CTOR={mode} exec {c.python} "$@"\n')
+    os.chmod(path, 0o755)
+    return path
 
 
 def tracee_of(pytt_pid):
@@ -1624,18 +1632,22 @@ def loader_signal(c):
     the same way."""
     trace, out = c.wd("trace"), c.wd("record.out")
     c.traces.append(trace)
-    env = H.clean_env(PYTT_NO_SYSCALLBUF=None, LD_PRELOAD=ctor_library(c), PYTT_TEST_CTOR="spin")
+    env = H.clean_env(PYTT_NO_SYSCALLBUF=None)
     with open(out, "wb") as o:
-        p = subprocess.Popen([c.pytt, "record", "-o", trace, "--", c.python, "-c",
-                              "print('not reached')"], env=env, cwd=c.wd.path, stdout=o,
+        p = subprocess.Popen([c.pytt, "record", "-o", trace, "--", ctor_wrapper(c, "spin"),
+                              "-c", "print('not reached')"], env=env, cwd=c.wd.path, stdout=o,
                              stderr=subprocess.STDOUT)
         pid = None
-        for _ in range(100):
+        for _ in range(300):  # until the interpreter runs (the wrapper exec'd it)
             time.sleep(0.01)
             pid = tracee_of(p.pid)
-            if pid:
-                break
-        time.sleep(0.15)  # exec done, the constructor spinning
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if pid and f.read().startswith("python"):
+                        break
+            except OSError:
+                pass
+        time.sleep(0.1)  # the constructor spinning (0.5 s)
         if pid:
             os.kill(pid, signal.SIGTERM)
         status = p.wait(timeout=60)
@@ -1657,14 +1669,15 @@ def loader_fault(c):
     """A fault while the loader runs unstopped (a preloaded library's constructor writes to
     address 16) is refused with advice: the recording stops saying to record with
     --no-syscallbuf; recorded that way, the program's SIGSEGV is recorded and replayed."""
-    env = H.clean_env(PYTT_NO_SYSCALLBUF=None, LD_PRELOAD=ctor_library(c), PYTT_TEST_CTOR="segv")
-    trace, rec = c.record([c.python, "-c", "print('not reached')"], "", env=env, capture=True)
+    env = H.clean_env(PYTT_NO_SYSCALLBUF=None)
+    wrapper = ctor_wrapper(c, "segv")
+    trace, rec = c.record([wrapper, "-c", "print('not reached')"], "", env=env, capture=True)
     text = (rec.stdout + rec.stderr).decode(errors="replace")
     if rec.status == 0 or "--no-syscallbuf" not in text or "SIGSEGV" not in text.upper() and \
             "segmentation" not in text.lower():
         raise H.TestFailure(f"record: {rec.describe()}\n{text}")
     env2 = dict(env, PYTT_NO_SYSCALLBUF="1")
-    trace2, rec2 = c.record([c.python, "-c", "print('not reached')"], "-nobuf", env=env2,
+    trace2, rec2 = c.record([wrapper, "-c", "print('not reached')"], "-nobuf", env=env2,
                             capture=True)
     if rec2.status != 128 + signal.SIGSEGV:
         raise H.TestFailure(f"record --no-syscallbuf: {rec2.describe()}")
