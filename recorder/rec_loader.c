@@ -6,10 +6,11 @@
  * most of what `python3.11 -c pass` costs to record beyond running it. None of it depends on
  * anything but the files mapped (which replay checks by identity anyway) and the kernel's
  * fixed layout, and all of its outcome is in memory and in the map. So when the buffer is on,
- * recording starts with the loader's filter (pt_seccomp_install_loader: ld.so's own calls on
- * descriptors it opened, private mappings, and calls whose only effect is memory run
- * unstopped), and at the first stop of any other call (the library's HELLO, usually) the
- * outcome is logged as one LOADER event: the registers (back on that call's `syscall`
+ * recording starts with the loader's filter (pt_seccomp_install_loader: calls whose only
+ * effects are memory and descriptors opened since run unstopped, from anywhere), the library's
+ * constructor is told to ask for its buffer later (PT_SYSBUF_HELLO_LATER), and at the first
+ * stop of any other call (usually the HELLO of the first wrapped call, after glibc's setlocale)
+ * the outcome is logged as one LOADER event: the registers (back on that call's `syscall`
  * instruction), the FP registers, the break, every mapping (files by identity, as rec_mmap.c
  * decides: re-mapped by path or copied) and every page that differs from its file or is
  * anonymous. Then the recording's filter is added, rdtsc starts trapping, and the call is made
@@ -93,7 +94,7 @@ struct capture {
     struct pt_loader l;
     size_t cap;
     int pagemap;
-    size_t copy_region; /* the largest copied mapping (pytt's library's code), or 0 */
+    size_t copy_region; /* the largest copied mapping (C.utf8's LC_CTYPE, mostly), or 0 */
     struct stat copy_st;
     uint64_t copy_off;
     struct {
@@ -286,7 +287,7 @@ static int take_map(struct capture *c)
     if (rc == 0) {
         read_regions(c->s);
     }
-    if (rc == 0 && c->copy_region) { /* its code: the same bytes every recording */
+    if (rc == 0 && c->copy_region) { /* the same bytes every recording */
         rec_mmap_copy_cache(c->s, &c->copy_st, c->copy_off, c->copy_region);
     }
     return rc;
